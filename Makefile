@@ -1,0 +1,41 @@
+# Two commands on a fresh machine with python3 (>= 3.11) and make:
+#   make reports   build .venv, generate demo data, render every team's report
+#   make test      build .venv, run the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO   := data/demo
+PARAMS ?= params
+OUT    ?= reports
+
+.PHONY: reports test venv demo bench clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "servicekpi needs Python >= 3.11, found " + sys.version.split()[0]'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name servicekpi --display-name "Python (servicekpi)"
+	touch $(STAMP)
+
+$(DEMO)/.complete: $(STAMP)
+	$(BIN)/servicekpi demo-data --out $(DEMO)
+	touch $@
+
+demo: $(DEMO)/.complete
+
+reports: $(STAMP) $(DEMO)/.complete
+	$(BIN)/servicekpi run --params $(PARAMS) --out $(OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install -e '.[bench]'
+	$(BIN)/python benchmarks/bench_kpis.py
+
+clean:
+	rm -rf $(OUT)/*.html $(OUT)/teams $(OUT)/_work $(DEMO)

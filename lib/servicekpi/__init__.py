@@ -1,0 +1,30 @@
+"""servicekpi: customer-service KPIs from ticket exports to shared reports.
+
+The public API::
+
+    tickets = servicekpi.load_tickets("export.csv", mapping="zendesk")
+    kpis = servicekpi.compute_kpis(tickets, period="month")
+    servicekpi.data_quality(tickets)
+
+plus the loaders of the other inputs (KPI table, benchmarks, targets, the
+KPI catalogue) and the error types.  Every refusal is a
+:class:`ServiceKPIError`.
+"""
+from .catalogue import Catalogue, KPIDef, load_catalogue
+from .errors import ConfigError, DataError, Problem, ReportError, ServiceKPIError
+from .kpis import TICKET_KPIS, available_kpis, compute_kpis
+from .mapping import load_mapping, presets
+from .tables import load_benchmarks, load_kpi_table, load_targets, merge_kpis
+from .tickets import data_quality, load_tickets, validate_tickets
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Catalogue", "KPIDef", "load_catalogue",
+    "ServiceKPIError", "DataError", "ConfigError", "ReportError", "Problem",
+    "TICKET_KPIS", "available_kpis", "compute_kpis",
+    "load_mapping", "presets",
+    "load_benchmarks", "load_kpi_table", "load_targets", "merge_kpis",
+    "data_quality", "load_tickets", "validate_tickets",
+    "__version__",
+]

@@ -1,0 +1,104 @@
+"""Check a raw frame against a table of :class:`~servicekpi.schema.Column`.
+
+One mechanism for every input (tickets, KPI table, benchmarks, targets):
+find missing required columns, type each column, check ranges and required
+cells, and collect every problem with its rows and values.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import parsing
+from .errors import Problem, problem_at
+from .schema import Column
+
+#: Row number of the first data row in a file (the header is row 1).
+FIRST_ROW = 2
+
+
+@dataclass
+class Checked:
+    """Typed columns plus everything found wrong with them."""
+
+    columns: dict[str, pd.Series]
+    problems: list[Problem] = field(default_factory=list)
+    bad_rows: np.ndarray = None          # rows with row-level problems
+    blanks: dict[str, int] = field(default_factory=dict)  # optional column -> blank cells
+    rownum: np.ndarray = None
+
+    def flag(self, source: str, column: str, mask: np.ndarray, message: str, values=None):
+        """Record a row-level problem for the rows in ``mask``."""
+        if not mask.any():
+            return
+        idx = np.flatnonzero(mask)
+        vals = None if values is None else list(np.asarray(values, dtype=object)[idx[:5]])
+        self.problems.append(problem_at(source, column, message, self.rownum[idx], vals))
+        self.bad_rows |= mask
+
+
+def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
+                  shown: dict[str, pd.Series] | None = None, skip=(),
+                  timezone: str = "UTC", dayfirst: bool = False,
+                  true_values=(), false_values=()) -> Checked:
+    """Type every column of ``spec`` present in ``frame`` and check it.
+
+    ``shown`` gives, per canonical column, the original cells to quote in
+    messages (e.g. before a value mapping); ``skip`` names columns to leave
+    untyped (the caller types them).  Missing required columns are problems
+    without rows.
+    """
+    frame = frame.reset_index(drop=True)
+    n = len(frame)
+    res = Checked({}, bad_rows=np.zeros(n, bool), rownum=np.arange(n) + FIRST_ROW)
+    for col in spec.values():
+        if col.required and col.name not in frame.columns:
+            res.problems.append(Problem(
+                source, col.name, "required column is missing (columns found: "
+                f"{', '.join(map(str, frame.columns[:30])) or 'none'})"))
+    for name, col in spec.items():
+        if name not in frame.columns or name in skip:
+            continue
+        cells = frame[name]
+        quote = shown.get(name, cells) if shown else cells
+        if col.kind == "text":
+            values, bad = parsing.parse_text(cells)
+        elif col.kind == "timestamp":
+            values, bad = parsing.parse_timestamps(cells, timezone=timezone, dayfirst=dayfirst)
+        elif col.kind == "bool":
+            values, bad = parsing.parse_booleans(cells, true_values=true_values,
+                                                 false_values=false_values)
+        else:
+            values, bad = parsing.parse_numbers(cells, integer=col.kind == "int")
+        res.flag(source, name, bad, f"cannot read value: expected {col.expected()}", quote)
+        if col.kind in ("int", "number"):
+            v = values.to_numpy()
+            with np.errstate(invalid="ignore"):
+                outside = np.zeros(n, bool)
+                if col.low is not None:
+                    outside |= v < col.low
+                if col.high is not None:
+                    outside |= v > col.high
+            res.flag(source, name, outside, f"value out of range: expected {col.expected()}",
+                     quote)
+            values = values.where(~outside)
+        absent = values.isna().to_numpy() & ~bad
+        if col.required:
+            res.flag(source, name, absent, "empty cell in a required column")
+        elif absent.any():
+            res.blanks[name] = int(absent.sum())
+        res.columns[name] = values
+    return res
+
+
+def duplicate_keys(checked: Checked, keys: list[str], source: str, what: str) -> None:
+    """Flag rows that repeat a key (all ``keys`` equal), naming every copy."""
+    if not all(k in checked.columns for k in keys):
+        return
+    key = pd.DataFrame({k: checked.columns[k] for k in keys})
+    dup = key.duplicated(keep=False).to_numpy() & key.notna().all(axis=1).to_numpy()
+    shown = key.astype(str).agg(" / ".join, axis=1)
+    checked.flag(source, keys[-1] if len(keys) == 1 else "+".join(keys), dup,
+                 f"duplicate {what} (expected each {' + '.join(keys)} once)", shown)

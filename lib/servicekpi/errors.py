@@ -1,0 +1,118 @@
+"""One exception hierarchy for everything servicekpi refuses.
+
+``ServiceKPIError`` is the root: catch it to handle any refusal of this
+package.  Errors about *data* (a ticket export, a KPI table, benchmarks,
+targets) are :class:`DataError`; errors about *configuration* (parameters,
+catalogue, column mappings) are :class:`ConfigError`.  Both carry a list of
+:class:`Problem` records so that every problem found is reported at once,
+each naming the file, the column, the first offending rows and values, and
+what was expected.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+#: How many offending rows/values a problem quotes before saying "and N more".
+MAX_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, with enough detail to find and fix it.
+
+    Attributes
+    ----------
+    source : str
+        File (or other source) the problem was found in.
+    column : str or None
+        Column (or parameter key) concerned; ``None`` for whole-file problems.
+    message : str
+        What is wrong and what was expected.
+    rows : tuple of int
+        Up to :data:`MAX_EXAMPLES` row numbers.  Row numbers are spreadsheet
+        row numbers: the header is row 1, the first data row is row 2.
+    values : tuple
+        The offending values at those rows.
+    count : int
+        How many rows have this problem in all.
+    """
+
+    source: str
+    column: str | None
+    message: str
+    rows: tuple[int, ...] = ()
+    values: tuple[Any, ...] = ()
+    count: int = 0
+
+    def __str__(self) -> str:
+        where = f"{self.source}"
+        if self.column is not None:
+            where += f", column '{self.column}'"
+        text = f"{where}: {self.message}"
+        if self.count:
+            shown = ", ".join(
+                f"row {r}" + ("" if v is _NO_VALUE else f" ({_short(v)})")
+                for r, v in zip(self.rows, self.values or (_NO_VALUE,) * len(self.rows))
+            )
+            more = self.count - len(self.rows)
+            text += f" [{self.count} row{'s' if self.count != 1 else ''}: {shown}"
+            text += f", and {more} more]" if more > 0 else "]"
+        return text
+
+
+_NO_VALUE = object()
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def problem_at(source: str, column: str | None, message: str,
+               rows: Sequence[int], values: Sequence[Any] | None = None) -> Problem:
+    """Build a :class:`Problem` from all offending rows, keeping the first few."""
+    rows = list(rows)
+    vals = tuple(values[:MAX_EXAMPLES]) if values is not None else ()
+    return Problem(source, column, message, tuple(int(r) for r in rows[:MAX_EXAMPLES]),
+                   vals, len(rows))
+
+
+class ServiceKPIError(Exception):
+    """Root of every error servicekpi raises on purpose."""
+
+
+class _ProblemsError(ServiceKPIError):
+    kind = "problem"
+
+    def __init__(self, problems: Sequence[Problem] | str, source: str | None = None):
+        if isinstance(problems, str):
+            problems = [Problem(source or "input", None, problems)]
+        self.problems: list[Problem] = list(problems)
+        self.source = source or (self.problems[0].source if self.problems else None)
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        n = len(self.problems)
+        if n == 1:
+            return str(self.problems[0])
+        head = f"{n} {self.kind}s found"
+        if self.source:
+            head += f" in {self.source}"
+        return head + ":\n" + "\n".join(f"  - {p}" for p in self.problems)
+
+
+class DataError(_ProblemsError):
+    """Input data breaks its contract (missing columns, bad values, ...)."""
+
+    kind = "data problem"
+
+
+class ConfigError(_ProblemsError):
+    """A parameter, catalogue or mapping file is wrong."""
+
+    kind = "configuration problem"
+
+
+class ReportError(ServiceKPIError):
+    """A report could not be produced."""

@@ -1,0 +1,394 @@
+"""The KPI engine: ticket rows in, a long KPI table out.
+
+:func:`compute_kpis` returns one row per team, period and KPI with columns
+``team, period, kpi, value, n, numerator``.  A ticket counts in the period of
+its ``created_at``.  Each KPI is computed only when the columns it needs are
+in the export.  Every team gets every period from its first ticket to its
+last; a period without tickets has ``volume`` 0 and the other KPIs missing
+(value NaN, n 0), never a made-up zero.
+
+Definitions (``n`` is the denominator: the tickets the KPI is taken over):
+
+=========================== ===========================================================
+volume                      tickets created
+avg_first_response_hours    mean of first_response_at - created_at, tickets with a response
+median_first_response_hours median of the same
+avg_resolution_hours        mean of resolved_at - created_at, resolved tickets
+fcr_rate                    resolved tickets with contacts == 1 / resolved tickets with
+                            contacts known
+sla_attainment              tickets meeting SLA / tickets with SLA information. Per ticket:
+                            sla_met when given; else resolved_at <= sla_due_at; an
+                            unresolved ticket past its due time at the as-of time is a
+                            miss; one not yet due is left out
+reopen_rate                 resolved tickets reopened / resolved tickets with reopened known
+csat_score                  mean csat (1-5)
+csat_pct                    csat answers of 4 or 5 / csat answers
+nps                         100 x (answers 9-10 minus answers 0-6) / answers
+ces_score                   mean ces (1-7)
+complaint_rate              is_complaint / tickets with is_complaint known
+abandonment_rate            abandoned / tickets with abandoned known
+self_service_rate           channel == self_service / tickets with channel known
+repeat_contact_rate         tickets whose customer opened another ticket (any team) within
+                            the following 7 days (<= 7 x 24 h later) / tickets with
+                            customer_id whose 7-day window has ended by the as-of time
+aht_minutes                 mean handle_minutes
+=========================== ===========================================================
+
+Tickets created less than 7 days before the as-of time are left out of
+``repeat_contact_rate``: whether their customer comes back is not known yet,
+and counting them would bias the latest period low.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+from .periods import from_codes, period_codes
+
+HOUR_NS = 3_600_000_000_000
+REPEAT_WINDOW = np.timedelta64(7, "D")
+
+
+@dataclass(frozen=True)
+class _Cols:
+    """Ticket columns as plain numpy arrays, converted once."""
+
+    created: np.ndarray
+    frame: pd.DataFrame
+    as_of: np.datetime64
+
+    def has(self, *names: str) -> bool:
+        return all(n in self.frame.columns for n in names)
+
+    def ts(self, name: str) -> np.ndarray:
+        return _as_datetime(self.frame[name])
+
+    def num(self, name: str) -> np.ndarray:
+        return _as_float(self.frame[name])
+
+
+def _as_datetime(s: pd.Series) -> np.ndarray:
+    if not pd.api.types.is_datetime64_any_dtype(s.dtype):
+        raise DataError(f"column is {s.dtype}, expected timestamps; load the export with "
+                        "servicekpi.load_tickets first", source="tickets")
+    if getattr(s.dt, "tz", None) is not None:
+        s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+    return s.to_numpy(dtype="datetime64[ns]")
+
+
+def _as_float(s: pd.Series) -> np.ndarray:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(object)
+    try:
+        return s.to_numpy(dtype=float, na_value=np.nan)
+    except (TypeError, ValueError):
+        raise DataError(f"column '{s.name}' holds {s.dtype} values, expected numbers or "
+                        "booleans; load the export with servicekpi.load_tickets first",
+                        source="tickets") from None
+
+
+# Each KPI: columns needed, and a function returning (value, n, numerator) per group.
+# ``agg`` is an _Agg bound to the group codes.
+_KPIS: dict[str, tuple[tuple[str, ...], Callable]] = {}
+
+
+def _kpi(name: str, *needs: str):
+    def register(fn):
+        _KPIS[name] = (needs, fn)
+        return fn
+    return register
+
+
+class _Agg:
+    """Sums and counts per group with np.bincount: no Python per group."""
+
+    def __init__(self, groups: np.ndarray, size: int):
+        self.g = groups
+        self.size = size
+
+    def count(self, mask=None) -> np.ndarray:
+        g = self.g if mask is None else self.g[mask]
+        return np.bincount(g, minlength=self.size).astype(float)
+
+    def mean(self, x: np.ndarray):
+        ok = ~np.isnan(x)
+        n = self.count(ok)
+        s = np.bincount(self.g[ok], weights=x[ok], minlength=self.size)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(n > 0, s / n, np.nan), n, None
+
+    def median(self, x: np.ndarray):
+        ok = ~np.isnan(x)
+        n = self.count(ok)
+        med = pd.Series(x[ok]).groupby(self.g[ok]).median()
+        out = np.full(self.size, np.nan)
+        out[med.index.to_numpy()] = med.to_numpy()
+        return out, n, None
+
+    def rate(self, hit: np.ndarray, known: np.ndarray):
+        """Share of ``hit`` among ``known`` rows (``hit`` may be NaN where unknown)."""
+        n = self.count(known)
+        num = np.bincount(self.g[known], weights=(hit[known] == 1).astype(float),
+                          minlength=self.size)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(n > 0, num / n, np.nan), n, num
+
+
+def _hours(c: _Cols, later: str) -> np.ndarray:
+    end = c.ts(later)
+    delta = (end - c.created).astype(np.int64) / HOUR_NS
+    return np.where(np.isnat(end), np.nan, delta)
+
+
+@_kpi("volume")
+def _volume(c, agg):
+    n = agg.count()
+    return n, n, None
+
+
+@_kpi("avg_first_response_hours", "first_response_at")
+def _avg_frt(c, agg):
+    return agg.mean(_hours(c, "first_response_at"))
+
+
+@_kpi("median_first_response_hours", "first_response_at")
+def _median_frt(c, agg):
+    return agg.median(_hours(c, "first_response_at"))
+
+
+@_kpi("avg_resolution_hours", "resolved_at")
+def _avg_res(c, agg):
+    return agg.mean(_hours(c, "resolved_at"))
+
+
+@_kpi("fcr_rate", "resolved_at", "contacts")
+def _fcr(c, agg):
+    contacts = c.num("contacts")
+    known = ~np.isnat(c.ts("resolved_at")) & ~np.isnan(contacts)
+    return agg.rate((contacts == 1).astype(float), known)
+
+
+def sla_outcome(c: _Cols) -> np.ndarray:
+    """Per ticket: 1 met, 0 missed, NaN no SLA information (see module doc)."""
+    met = c.num("sla_met") if c.has("sla_met") else np.full(len(c.created), np.nan)
+    if c.has("sla_due_at"):
+        due = c.ts("sla_due_at")
+        todo = np.isnan(met) & ~np.isnat(due)
+        if c.has("resolved_at"):
+            res = c.ts("resolved_at")
+            resolved = ~np.isnat(res)
+        else:
+            res = np.full(len(due), np.datetime64("NaT"), "datetime64[ns]")
+            resolved = np.zeros(len(due), bool)
+        met = met.copy()
+        done = todo & resolved
+        met[done] = (res[done] <= due[done]).astype(float)
+        overdue = todo & ~resolved & (due < c.as_of)
+        met[overdue] = 0.0
+    return met
+
+
+@_kpi("sla_attainment", "sla_met|sla_due_at")
+def _sla(c, agg):
+    met = sla_outcome(c)
+    return agg.rate(met, ~np.isnan(met))
+
+
+@_kpi("reopen_rate", "resolved_at", "reopened")
+def _reopen(c, agg):
+    reopened = c.num("reopened")
+    known = ~np.isnat(c.ts("resolved_at")) & ~np.isnan(reopened)
+    return agg.rate(reopened, known)
+
+
+@_kpi("csat_score", "csat")
+def _csat(c, agg):
+    return agg.mean(c.num("csat"))
+
+
+@_kpi("csat_pct", "csat")
+def _csat_pct(c, agg):
+    x = c.num("csat")
+    return agg.rate((x >= 4).astype(float), ~np.isnan(x))
+
+
+@_kpi("nps", "nps")
+def _nps(c, agg):
+    x = c.num("nps")
+    known = ~np.isnan(x)
+    score = np.where(x >= 9, 1.0, np.where(x <= 6, -1.0, 0.0))
+    value, n, _ = agg.mean(np.where(known, score, np.nan))
+    return value * 100.0, n, None
+
+
+@_kpi("ces_score", "ces")
+def _ces(c, agg):
+    return agg.mean(c.num("ces"))
+
+
+def _flag_rate(column):
+    def fn(c, agg):
+        x = c.num(column)
+        return agg.rate(x, ~np.isnan(x))
+    return fn
+
+
+_kpi("complaint_rate", "is_complaint")(_flag_rate("is_complaint"))
+_kpi("abandonment_rate", "abandoned")(_flag_rate("abandoned"))
+
+
+@_kpi("self_service_rate", "channel")
+def _self_service(c, agg):
+    ch = c.frame["channel"]
+    known = ch.notna().to_numpy()
+    hit = (ch.astype(object) == "self_service").to_numpy(dtype=float)
+    return agg.rate(hit, known)
+
+
+def repeat_contacts(customer: pd.Series, created: np.ndarray) -> np.ndarray:
+    """Per ticket: 1.0 if the same customer opens another ticket within 7 days
+    after it, 0.0 if not, NaN when the customer is unknown."""
+    codes, _ = pd.factorize(customer, sort=False)
+    order = np.lexsort((created, codes))
+    cs, ts = codes[order], created[order]
+    hit_sorted = np.zeros(len(order), float)
+    if len(order) > 1:
+        same = (cs[1:] == cs[:-1]) & (cs[1:] >= 0)
+        hit_sorted[:-1] = same & ((ts[1:] - ts[:-1]) <= REPEAT_WINDOW)
+    hit = np.empty(len(order), float)
+    hit[order] = hit_sorted
+    hit[codes < 0] = np.nan
+    return hit
+
+
+@_kpi("repeat_contact_rate", "customer_id")
+def _repeat(c, agg):
+    hit = repeat_contacts(c.frame["customer_id"], c.created)
+    known = ~np.isnan(hit) & (c.created + REPEAT_WINDOW <= c.as_of)
+    return agg.rate(hit, known)
+
+
+@_kpi("aht_minutes", "handle_minutes")
+def _aht(c, agg):
+    return agg.mean(c.num("handle_minutes"))
+
+
+#: Every KPI the engine computes from tickets, in report order.
+TICKET_KPIS = tuple(_KPIS)
+
+
+def kpi_requirements() -> dict[str, tuple[str, ...]]:
+    """KPI -> ticket columns it needs (``a|b``: either column will do)."""
+    return {k: needs for k, (needs, _) in _KPIS.items()}
+
+
+def available_kpis(columns) -> list[str]:
+    """KPIs computable from an export with these columns."""
+    cols = set(columns)
+    return [k for k, (needs, _) in _KPIS.items()
+            if all(any(alt in cols for alt in need.split("|")) for need in needs)]
+
+
+def compute_kpis(tickets: pd.DataFrame, period: str = "month", *, as_of=None,
+                 kpis=None) -> pd.DataFrame:
+    """Compute every available KPI per team and period.
+
+    Parameters
+    ----------
+    tickets : DataFrame
+        Canonical ticket columns, as returned by :func:`servicekpi.load_tickets`.
+    period : {"month", "week", "quarter"}
+        Period a ticket counts in (by its ``created_at``).
+    as_of : timestamp, optional
+        Time of the export, deciding which open tickets are overdue and
+        which repeat-contact windows are complete.  Default: the loader's
+        as-of, else the latest timestamp in the export.
+    kpis : list of str, optional
+        Compute only these KPIs (default: all available).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``team, period, kpi, value, n, numerator``; ``numerator``
+        is set for rates (value = numerator / n) and NaN otherwise.
+    """
+    columns = ["team", "period", "kpi", "value", "n", "numerator"]
+    for col in ("team", "created_at"):
+        if col not in tickets.columns:
+            raise DataError(f"required column '{col}' is missing", source="tickets")
+    chosen = available_kpis(tickets.columns)
+    if kpis is not None:
+        unknown = [k for k in kpis if k not in _KPIS]
+        if unknown:
+            raise ValueError(f"unknown KPI(s) {unknown}; the engine computes {list(_KPIS)}")
+        chosen = [k for k in chosen if k in kpis]
+    created = _as_datetime(tickets["created_at"])
+    if np.isnat(created).any():
+        raise DataError("created_at has empty cells; load the export with "
+                        "servicekpi.load_tickets first", source="tickets")
+    if len(tickets) == 0:
+        return pd.DataFrame({c: [] for c in columns}).astype(
+            {"value": float, "n": float, "numerator": float})
+
+    team = tickets["team"]
+    if isinstance(team.dtype, pd.CategoricalDtype):
+        team_codes = team.cat.codes.to_numpy().astype(np.int64)
+        team_names = team.cat.categories.astype(str)
+    else:
+        team_codes, team_names = pd.factorize(team, sort=True)
+        team_names = pd.Index(team_names).astype(str)
+    if (team_codes < 0).any():
+        raise DataError("team has empty cells; load the export with "
+                        "servicekpi.load_tickets first", source="tickets")
+
+    pc = period_codes(created, period)
+    p0 = pc.min()
+    n_periods = int(pc.max() - p0 + 1)
+    groups = team_codes * n_periods + (pc - p0)
+    size = len(team_names) * n_periods
+    agg = _Agg(groups, size)
+
+    if as_of is None:
+        as_of = tickets.attrs.get("as_of")
+    if as_of is None or pd.isna(as_of):
+        stamps = [created.max()] + [
+            np.nanmax(_as_datetime(tickets[c])) for c in ("first_response_at", "resolved_at")
+            if c in tickets.columns and tickets[c].notna().any()]
+        as_of = max(stamps)
+    as_of = np.datetime64(pd.Timestamp(as_of).tz_localize(None)
+                          if pd.Timestamp(as_of).tzinfo else pd.Timestamp(as_of), "ns")
+    cols = _Cols(created=created, frame=tickets, as_of=as_of)
+
+    # each team's span of periods, first ticket to last
+    first = np.full(len(team_names), np.iinfo(np.int64).max)
+    last = np.full(len(team_names), -1)
+    np.minimum.at(first, team_codes, pc - p0)
+    np.maximum.at(last, team_codes, pc - p0)
+    t_idx = np.repeat(np.arange(len(team_names)), n_periods)
+    p_idx = np.tile(np.arange(n_periods), len(team_names))
+    live = (p_idx >= first[t_idx]) & (p_idx <= last[t_idx])
+    keep = np.flatnonzero(live)
+
+    parts = []
+    for name in chosen:
+        value, n, num = _KPIS[name][1](cols, agg)
+        parts.append(pd.DataFrame({
+            "t": t_idx[keep], "p": p_idx[keep], "kpi": name,
+            "value": value[keep], "n": n[keep],
+            "numerator": np.nan if num is None else num[keep]}))
+    out = pd.concat(parts, ignore_index=True)
+    out = out.sort_values(["t", "p"], kind="stable").reset_index(drop=True)
+    result = pd.DataFrame({
+        "team": team_names[out["t"].to_numpy()],
+        "period": pd.Series(from_codes(out["p"].to_numpy() + p0, period)),
+        "kpi": out["kpi"].to_numpy(),
+        "value": out["value"].to_numpy(),
+        "n": out["n"].to_numpy(),
+        "numerator": out["numerator"].to_numpy(),
+    })
+    result.attrs["period"] = period
+    return result

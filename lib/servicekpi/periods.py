@@ -1,0 +1,96 @@
+"""Reporting periods: month, ISO week (Monday to Sunday) and quarter.
+
+KPI tables hold periods as :class:`pandas.Period` values.  In files they are
+written as labels that read back unchanged: ``2024-03`` (month),
+``2024-W05`` (ISO week), ``2024Q1`` (quarter).
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+#: Period name -> pandas frequency.
+FREQS = {"month": "M", "week": "W-SUN", "quarter": "Q-DEC"}
+
+_ISO_WEEK = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
+
+
+def freq_of(period: str) -> str:
+    """Return the pandas frequency for ``"month"``, ``"week"`` or ``"quarter"``."""
+    try:
+        return FREQS[period]
+    except KeyError:
+        raise ValueError(
+            f"unknown period {period!r}: expected one of {', '.join(FREQS)}") from None
+
+
+def period_codes(timestamps: np.ndarray, period: str) -> np.ndarray:
+    """Integer ordinal of the period each ``datetime64`` value falls in.
+
+    The ordinal matches :attr:`pandas.Period.ordinal` for the same frequency,
+    so ``pd.PeriodIndex.from_ordinals(codes, freq=freq_of(period))`` turns
+    codes back into periods.  Vectorised: no per-row Python.
+    """
+    freq_of(period)
+    ts = np.asarray(timestamps, dtype="datetime64[ns]")
+    if period == "month":
+        return ts.astype("datetime64[M]").astype(np.int64)
+    if period == "quarter":
+        return ts.astype("datetime64[M]").astype(np.int64) // 3
+    # ISO weeks run Monday to Sunday; pandas gives the week 1969-12-29 to
+    # 1970-01-04 (day numbers -3 to 3) the W-SUN ordinal 1.
+    days = ts.astype("datetime64[D]").astype(np.int64)
+    return (days + 3) // 7 + 1
+
+
+def from_codes(codes, period: str) -> pd.PeriodIndex:
+    """Turn ordinals from :func:`period_codes` back into periods."""
+    return pd.PeriodIndex.from_ordinals(np.asarray(codes, dtype=np.int64), freq=freq_of(period))
+
+
+def label(p: pd.Period) -> str:
+    """File/display label of a period: ``2024-03``, ``2024-W05`` or ``2024Q1``."""
+    if p.freqstr.startswith("W"):
+        iso = p.start_time.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+    return str(p)
+
+
+def labels(periods) -> list[str]:
+    return [label(p) for p in periods]
+
+
+def parse_period(value, period: str) -> pd.Period:
+    """Parse one period label (or any date inside the period).
+
+    Raises ``ValueError`` when the value is not a period of that kind.
+    """
+    freq = freq_of(period)
+    if isinstance(value, pd.Period):
+        if value.freqstr != pd.Period("2000-01-01", freq).freqstr:
+            raise ValueError(f"{value} is not a {period}")
+        return value
+    text = str(value).strip()
+    if not text or text.lower() in ("nan", "nat", "none"):
+        raise ValueError("empty")
+    m = _ISO_WEEK.match(text)
+    if m:
+        if period != "week":
+            raise ValueError(f"{text!r} is a week, not a {period}")
+        year, week = int(m.group(1)), int(m.group(2))
+        monday = pd.Timestamp.fromisocalendar(year, week, 1)
+        return monday.to_period(freq)
+    if period == "week" and "/" in text:  # pandas' own label "2024-01-01/2024-01-07"
+        text = text.split("/")[0]
+    if period == "month" and re.fullmatch(r"\d{4}Q[1-4]", text, re.IGNORECASE):
+        raise ValueError(f"{text!r} is a quarter, not a month")
+    if re.fullmatch(r"\d{4}-?Q[1-4]", text, re.IGNORECASE):
+        if period != "quarter":
+            raise ValueError(f"{text!r} is a quarter, not a {period}")
+        return pd.Period(text.replace("-", "").upper(), freq)
+    try:
+        return pd.Period(text, freq)
+    except Exception:
+        return pd.Timestamp(text).to_period(freq)

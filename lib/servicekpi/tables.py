@@ -1,0 +1,225 @@
+"""The other inputs: the KPI table, benchmarks and SMART targets.
+
+All three are read from CSV, Parquet or Excel (targets also from YAML) and
+held to their contracts in :mod:`servicekpi.schema`, with the same error
+reporting as ticket exports: every problem at once, each with file, column,
+rows and values.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .catalogue import Catalogue
+from .contracts import Checked, check_columns, duplicate_keys
+from .errors import DataError, Problem
+from .periods import freq_of, parse_period
+from .readers import read_table
+from .schema import BENCHMARK_COLUMNS, KPI_TABLE_COLUMNS, TARGET_COLUMNS
+
+#: Benchmark names the reports know how to draw (others are kept as given).
+BENCHMARK_KINDS = ("industry_median", "industry_average", "top_quartile", "best_in_class")
+
+
+def _periods(checked: Checked, column: str, period: str, source: str) -> pd.Series:
+    """Parse a period column in place, flagging unreadable labels."""
+    values = checked.columns[column]
+    out = []
+    bad = np.zeros(len(values), bool)
+    for i, v in enumerate(values):
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            out.append(pd.NaT)
+            continue
+        try:
+            out.append(parse_period(v, period))
+        except Exception:
+            out.append(pd.NaT)
+            bad[i] = True
+    checked.flag(source, column, bad, f"cannot read period: expected a {period} such as "
+                 + {"month": "2024-03", "week": "2024-W05", "quarter": "2024Q1"}[period],
+                 values)
+    result = pd.Series(out, dtype=pd.PeriodDtype(freq_of(period)))
+    checked.columns[column] = result
+    return result
+
+
+def _unknown_kpis(checked: Checked, catalogue: Catalogue | None, source: str) -> None:
+    if catalogue is None or "kpi" not in checked.columns:
+        return
+    kpi = checked.columns["kpi"]
+    unknown = (~kpi.isin(catalogue.names()) & kpi.notna()).to_numpy(dtype=bool)
+    checked.flag(source, "kpi", unknown, "KPI not in the catalogue (add it to the "
+                 "catalogue, or fix the name)", kpi)
+
+
+def _finish(checked: Checked, source: str, order: list[str]) -> pd.DataFrame:
+    if checked.problems:
+        raise DataError(checked.problems, source=source)
+    return pd.DataFrame({c: checked.columns[c] for c in order if c in checked.columns})
+
+
+def load_kpi_table(path, *, period: str = "month", catalogue: Catalogue | None = None,
+                   frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Load a long KPI table ``team, period, kpi, value[, n]``.
+
+    For KPIs that do not come from tickets (training hours, employee
+    satisfaction, attrition, MTTR, ...).  Periods are parsed at ``period``
+    granularity; a KPI missing from ``catalogue`` and a repeated
+    team + period + kpi are refused.
+    """
+    source = Path(path).name if path is not None else "kpi table"
+    raw = read_table(path) if frame is None else frame
+    checked = check_columns(raw, KPI_TABLE_COLUMNS, source)
+    if "period" in checked.columns:
+        _periods(checked, "period", period, source)
+    _unknown_kpis(checked, catalogue, source)
+    duplicate_keys(checked, ["team", "period", "kpi"], source, "KPI value")
+    table = _finish(checked, source, ["team", "period", "kpi", "value", "n"])
+    if "n" not in table:
+        table["n"] = np.nan
+    table["numerator"] = np.nan
+    table.attrs["period"] = period
+    return table
+
+
+def merge_kpis(computed: pd.DataFrame, table: pd.DataFrame | None, *,
+               source: str = "kpi table") -> pd.DataFrame:
+    """Add KPI-table rows to computed KPIs; a KPI given both ways is refused."""
+    if table is None or len(table) == 0:
+        return computed
+    if len(computed):
+        pc, pt = computed["period"].dtype, table["period"].dtype
+        if pc != pt:
+            raise DataError([Problem(source, "period", f"periods are {pt}, but the KPIs "
+                                     f"computed from tickets are {pc}: use the same period")],
+                            source=source)
+    key = ["team", "period", "kpi"]
+    both = table.merge(computed[key], on=key, how="inner")
+    if len(both):
+        rows = [f"{r.team} {r.period} {r.kpi}" for r in both.head(5).itertuples()]
+        raise DataError([Problem(source, "kpi", "KPI given in the KPI table and also "
+                                 f"computed from tickets ({len(both)} values, e.g. "
+                                 f"{'; '.join(rows)}): keep one source per KPI")],
+                        source=source)
+    merged = pd.concat([computed, table[computed.columns]], ignore_index=True)
+    return merged.sort_values(["team", "period"], kind="stable").reset_index(drop=True)
+
+
+def load_benchmarks(path, *, catalogue: Catalogue | None = None,
+                    frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Load external benchmarks ``kpi, benchmark, value, source, as_of``.
+
+    ``benchmark`` names the reference point (``industry_median``,
+    ``top_quartile``, ``best_in_class``, ...); names are normalised to
+    lower case with underscores.  ``as_of`` is the date of the figures.
+    """
+    source = Path(path).name if path is not None else "benchmarks"
+    raw = read_table(path) if frame is None else frame
+    checked = check_columns(raw, BENCHMARK_COLUMNS, source)
+    if "benchmark" in checked.columns:
+        b = checked.columns["benchmark"]
+        checked.columns["benchmark"] = b.where(b.isna(), b.astype(str).str.strip().str.lower()
+                                                 .str.replace(r"[\s\-]+", "_", regex=True))
+    _unknown_kpis(checked, catalogue, source)
+    duplicate_keys(checked, ["kpi", "benchmark", "source"], source, "benchmark")
+    return _finish(checked, source, list(BENCHMARK_COLUMNS))
+
+
+_MILESTONE = re.compile(r"^\s*([^=:]+?)\s*[=:]\s*([-+0-9.eE]+)\s*$")
+
+
+def load_targets(path, *, period: str = "month", catalogue: Catalogue | None = None,
+                 frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Load SMART targets, one per team and KPI.
+
+    Columns: ``team, kpi, baseline, baseline_period, target, deadline``
+    (required), ``milestones`` (``"2025Q1=0.80; 2025Q2=0.82"`` in a table,
+    or a mapping in YAML), ``weight`` (>= 0, default 1) and ``owner``.
+    YAML files hold ``targets:``, a list of such records.
+
+    Refused: a deadline not after the baseline period, a KPI not in the
+    catalogue (or one without a better direction), a negative weight, a
+    milestone outside baseline..deadline, a target equal to its baseline,
+    a team + KPI given twice.
+    """
+    source = Path(path).name if path is not None else "targets"
+    if frame is None and path is not None and Path(path).suffix.lower() in (".yaml", ".yml"):
+        frame = _targets_yaml(Path(path))
+    raw = read_table(path) if frame is None else frame
+    checked = check_columns(raw, TARGET_COLUMNS, source)
+    for col in ("baseline_period", "deadline"):
+        if col in checked.columns:
+            _periods(checked, col, period, source)
+    _unknown_kpis(checked, catalogue, source)
+    c = checked.columns
+    if catalogue is not None and "kpi" in c:
+        neutral = c["kpi"].map(lambda k: k in catalogue and catalogue[k].direction == "neutral")
+        checked.flag(source, "kpi", neutral.to_numpy(dtype=bool), "KPI has no better "
+                     "direction (neutral in the catalogue), so it cannot be targeted", c["kpi"])
+    if "baseline_period" in c and "deadline" in c:
+        early = np.array([pd.notna(b) and pd.notna(d) and d <= b
+                          for b, d in zip(c["baseline_period"], c["deadline"])])
+        checked.flag(source, "deadline", early, "deadline is not after the baseline "
+                     "period (expected baseline_period < deadline)",
+                     [f"{b} -> {d}" for b, d in zip(c["baseline_period"], c["deadline"])])
+    if "baseline" in c and "target" in c:
+        same = (c["baseline"] == c["target"]).to_numpy(dtype=bool)
+        checked.flag(source, "target", same, "target equals the baseline: nothing to "
+                     "improve", c["target"])
+    if "weight" in c:
+        c["weight"] = c["weight"].fillna(1.0)
+    else:
+        c["weight"] = pd.Series(np.ones(len(raw)))
+    c["milestones"] = _milestones(checked, raw, period, source)
+    duplicate_keys(checked, ["team", "kpi"], source, "target")
+    return _finish(checked, source, list(TARGET_COLUMNS))
+
+
+def _targets_yaml(path: Path) -> pd.DataFrame:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise DataError(f"not valid YAML: {exc}", source=path.name) from None
+    records = data.get("targets") if isinstance(data, dict) else data
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise DataError("expected 'targets:' with a list of records", source=path.name)
+    rows = []
+    for r in records:
+        r = dict(r)
+        ms = r.get("milestones")
+        if isinstance(ms, dict):
+            r["milestones"] = "; ".join(f"{k}={v}" for k, v in ms.items())
+        rows.append({k: (None if v is None else str(v)) for k, v in r.items()})
+    return pd.DataFrame(rows)
+
+
+def _milestones(checked: Checked, raw: pd.DataFrame, period: str, source: str) -> pd.Series:
+    """Parse milestone strings into {period: value} dicts, flagging bad ones."""
+    c = checked.columns
+    text = c.get("milestones", pd.Series([None] * len(raw)))
+    out, bad, outside = [], np.zeros(len(raw), bool), np.zeros(len(raw), bool)
+    for i, cell in enumerate(text):
+        marks: dict = {}
+        if cell:
+            for part in re.split(r"[;,\n]", str(cell)):
+                if not part.strip():
+                    continue
+                m = _MILESTONE.match(part)
+                try:
+                    marks[parse_period(m.group(1), period)] = float(m.group(2))
+                except Exception:
+                    bad[i] = True
+            b = c.get("baseline_period", pd.Series([pd.NaT] * len(raw)))[i]
+            d = c.get("deadline", pd.Series([pd.NaT] * len(raw)))[i]
+            if pd.notna(b) and pd.notna(d) and any(not (b < p <= d) for p in marks):
+                outside[i] = True
+        out.append(dict(sorted(marks.items())))
+    checked.flag(source, "milestones", bad, "cannot read milestones: expected "
+                 "'period=value' pairs separated by ';'", text)
+    checked.flag(source, "milestones", outside, "milestone outside the baseline period .. "
+                 "deadline range", text)
+    return pd.Series(out, dtype=object)
