@@ -189,13 +189,20 @@ def validate_tickets(raw: pd.DataFrame, mapping=None, *, source: str = "tickets"
                     "left out of response-time KPIs")
     absent_opt = [c for c, s in TICKET_COLUMNS.items() if not s.required and c not in tickets]
     if absent_opt:
+        from .kpis import TICKET_KPIS, available_kpis
+        lost = [k for k in TICKET_KPIS if k not in available_kpis(tickets.columns)]
         quality.add("optional columns absent", None, 0, "info",
-                    "KPIs needing them are not computed: " + ", ".join(absent_opt))
+                    f"not in the export: {', '.join(absent_opt)}; KPIs not computed: "
+                    f"{', '.join(lost) or 'none'}")
+    extras = [c for c in tickets.columns if c not in TICKET_COLUMNS]
+    tickets = tickets[[c for c in TICKET_COLUMNS if c in tickets] + extras]
 
     stamps = [tickets[c].max() for c in ("created_at", "first_response_at", "resolved_at")
               if c in tickets]
     export_as_of = max((s for s in stamps if pd.notna(s)), default=pd.NaT)
-    tickets.attrs["as_of"] = _as_of(as_of, tz) if as_of is not None else export_as_of
+    as_of = _as_of(as_of, tz) if as_of is not None else export_as_of
+    # attrs stay JSON-friendly so a loaded frame can be saved to Parquet
+    tickets.attrs["as_of"] = None if pd.isna(as_of) else as_of.isoformat()
     tickets.attrs["source"] = source
     tickets.attrs["rows_read"] = n
     tickets.attrs["data_quality"] = quality.records(len(tickets))

@@ -1,0 +1,54 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+HEADER = ("ticket_id,team,created_at,first_response_at,resolved_at,channel,sla_due_at,"
+          "sla_met,contacts,reopened,is_complaint,abandoned,handle_minutes,csat,nps,ces,"
+          "customer_id")
+
+# The hand-worked ticket set (see test_kpis.py for every expected value).
+SMALL = [
+    "1,A,2024-01-02 09:00,2024-01-02 10:00,2024-01-02 13:00,phone,2024-01-02 12:00,,1,no,no,no,10,5,10,2,c1",
+    "2,A,2024-01-05 09:00,2024-01-05 12:00,2024-01-06 09:00,email,2024-01-07 09:00,,2,yes,yes,no,20,4,7,3,c1",
+    "3,A,2024-01-20 09:00,2024-01-20 11:00,,chat,2024-01-21 09:00,,,,no,no,,,0,,c2",
+    "4,A,2024-01-25 09:00,,,self_service,,true,,,no,yes,,2,9,,",
+    "5,A,2024-03-01 08:00,2024-03-01 08:30,2024-03-01 10:00,phone,2024-03-01 12:00,,1,no,no,no,6,,,,c3",
+    "7,A,2024-03-02 09:00,2024-03-02 10:00,,email,2024-03-10 09:00,,,,no,no,8,,,,c3",
+    "6,B,2024-01-10 12:00,2024-01-10 12:06,2024-01-10 18:00,phone,2024-02-01 00:00,,1,no,no,no,15,3,6,5,c2",
+]
+
+
+def write_csv(path, rows, header=HEADER):
+    path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def small_csv(tmp_path):
+    return write_csv(tmp_path / "tickets.csv", SMALL)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(7)
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory):
+    """A small demo data set (a few percent of full size, 14 months)."""
+    from servicekpi.demo import generate_demo
+
+    out = tmp_path_factory.mktemp("demo")
+    generate_demo(out, seed=11, months=14, scale=0.04)
+    return out

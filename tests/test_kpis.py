@@ -1,0 +1,164 @@
+"""Every KPI against values worked out by hand on the ticket set in conftest.SMALL.
+
+Default as-of = latest timestamp in the export = 2024-03-02 10:00 (ticket 7's
+first response).  Team A: January tickets 1-4, no February tickets, March
+tickets 5 and 7 (March has no survey answers at all).  Team B: one ticket (6).
+"""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import servicekpi as skpi
+
+
+def table(kpis):
+    return {(r.team, str(r.period), r.kpi): (r.value, r.n, r.numerator)
+            for r in kpis.itertuples()}
+
+
+@pytest.fixture
+def small(small_csv):
+    return skpi.load_tickets(small_csv)
+
+
+def check(t, key, value, n, numerator=None):
+    v, got_n, num = t[key]
+    if value is None:
+        assert math.isnan(v), key
+    else:
+        assert v == pytest.approx(value), key
+    assert got_n == n, key
+    if numerator is not None:
+        assert num == numerator, key
+
+
+EXPECTED_A_JAN = {
+    "volume": (4, 4),
+    "avg_first_response_hours": ((1 + 3 + 2) / 3, 3),
+    "median_first_response_hours": (2.0, 3),
+    "avg_resolution_hours": ((4 + 24) / 2, 2),
+    "fcr_rate": (0.5, 2, 1),             # ticket 1 one contact, ticket 2 two
+    "sla_attainment": (0.5, 4, 2),       # 1 late, 2 met, 3 open & overdue, 4 sla_met=true
+    "reopen_rate": (0.5, 2, 1),          # resolved 1 (no), 2 (yes)
+    "csat_score": ((5 + 4 + 2) / 3, 3),
+    "csat_pct": (2 / 3, 3, 2),
+    "nps": (100 * (2 - 1) / 4, 4),       # 10, 7, 0, 9: two promoters, one detractor
+    "ces_score": (2.5, 2),
+    "complaint_rate": (0.25, 4, 1),
+    "abandonment_rate": (0.25, 4, 1),
+    "self_service_rate": (0.25, 4, 1),
+    "repeat_contact_rate": (1 / 3, 3, 1),  # 1 (c1 again 3 days later), 2, 3; 4 has no customer
+    "aht_minutes": (15.0, 2),
+}
+
+
+def test_every_kpi_team_a_january(small):
+    t = table(skpi.compute_kpis(small))
+    for kpi, expected in EXPECTED_A_JAN.items():
+        check(t, ("A", "2024-01", kpi), *expected)
+    assert set(EXPECTED_A_JAN) == set(skpi.TICKET_KPIS)
+
+
+def test_empty_period_is_explicit(small):
+    t = table(skpi.compute_kpis(small))
+    check(t, ("A", "2024-02", "volume"), 0, 0)
+    for kpi in skpi.TICKET_KPIS:
+        if kpi != "volume":
+            check(t, ("A", "2024-02", kpi), None, 0)
+
+
+def test_all_null_surveys(small):
+    t = table(skpi.compute_kpis(small))
+    for kpi in ("csat_score", "csat_pct", "nps", "ces_score"):
+        check(t, ("A", "2024-03", kpi), None, 0)
+    check(t, ("A", "2024-03", "avg_first_response_hours"), 0.75, 2)
+    check(t, ("A", "2024-03", "median_first_response_hours"), 0.75, 2)
+    check(t, ("A", "2024-03", "aht_minutes"), 7.0, 2)
+    # ticket 7 is open but not due before the as-of time: left out
+    check(t, ("A", "2024-03", "sla_attainment"), 1.0, 1, 1)
+    # repeat windows of March tickets have not ended by the as-of time
+    check(t, ("A", "2024-03", "repeat_contact_rate"), None, 0)
+
+
+def test_single_ticket_team(small):
+    t = table(skpi.compute_kpis(small))
+    assert {k[1] for k in t if k[0] == "B"} == {"2024-01"}
+    expected = {"volume": (1, 1), "avg_first_response_hours": (0.1, 1),
+                "avg_resolution_hours": (6.0, 1), "fcr_rate": (1.0, 1, 1),
+                "sla_attainment": (1.0, 1, 1), "reopen_rate": (0.0, 1, 0),
+                "csat_score": (3.0, 1), "csat_pct": (0.0, 1, 0), "nps": (-100.0, 1),
+                "ces_score": (5.0, 1), "repeat_contact_rate": (0.0, 1, 0),
+                "aht_minutes": (15.0, 1)}
+    for kpi, e in expected.items():
+        check(t, ("B", "2024-01", kpi), *e)
+
+
+def test_as_of_given(small):
+    t = table(skpi.compute_kpis(small, as_of="2024-03-31"))
+    # ticket 7 (due 2024-03-10, still open) is now a miss
+    check(t, ("A", "2024-03", "sla_attainment"), 0.5, 2, 1)
+    # ticket 5: c3 again a day later; ticket 7: no later ticket
+    check(t, ("A", "2024-03", "repeat_contact_rate"), 0.5, 2, 1)
+
+
+def test_quarter_and_week(small):
+    q = table(skpi.compute_kpis(small, "quarter"))
+    check(q, ("A", "2024Q1", "volume"), 6, 6)
+    check(q, ("A", "2024Q1", "avg_first_response_hours"), (1 + 3 + 2 + 0.5 + 1) / 5, 5)
+    check(q, ("A", "2024Q1", "median_first_response_hours"), 1.0, 5)
+    w = skpi.compute_kpis(small, "week")
+    vol = w[(w["team"] == "A") & (w["kpi"] == "volume")]
+    labels = [skpi.periods.label(p) for p in vol["period"]]
+    assert labels[0] == "2024-W01" and labels[-1] == "2024-W09"
+    assert len(labels) == 9                                  # every week in A's span
+    assert dict(zip(labels, vol["value"]))["2024-W01"] == 2  # Tue 2 Jan and Fri 5 Jan
+    assert dict(zip(labels, vol["value"]))["2024-W02"] == 0
+
+
+def test_output_shape(small):
+    k = skpi.compute_kpis(small)
+    assert list(k.columns) == ["team", "period", "kpi", "value", "n", "numerator"]
+    assert isinstance(k["period"].dtype, pd.PeriodDtype)
+    rates = k[k["kpi"].str.endswith("_rate") & (k["n"] > 0)]
+    assert np.allclose(rates["value"], rates["numerator"] / rates["n"])
+    assert k[k["kpi"] == "aht_minutes"]["numerator"].isna().all()
+
+
+def test_only_available_kpis(small):
+    k = skpi.compute_kpis(small[["ticket_id", "team", "created_at", "csat"]])
+    assert set(k["kpi"]) == {"volume", "csat_score", "csat_pct"}
+
+
+def test_sla_from_due_dates_when_sla_met_absent(small):
+    k = table(skpi.compute_kpis(small.drop(columns=["sla_met"])))
+    check(k, ("A", "2024-01", "sla_attainment"), 1 / 3, 3, 1)   # ticket 4 has no SLA info
+
+
+def test_kpi_subset_and_unknown(small):
+    k = skpi.compute_kpis(small, kpis=["volume"])
+    assert set(k["kpi"]) == {"volume"}
+    with pytest.raises(ValueError, match="unknown KPI"):
+        skpi.compute_kpis(small, kpis=["nope"])
+
+
+def test_repeat_contacts_across_teams():
+    from servicekpi.kpis import repeat_contacts
+    created = np.array(["2024-01-01", "2024-01-08", "2024-01-20", "2024-01-01"],
+                       dtype="datetime64[ns]")
+    hit = repeat_contacts(pd.Series(["x", "x", "x", None]), created)
+    # exactly 7 days later counts; 12 days later does not; no customer -> unknown
+    assert hit[:3].tolist() == [1.0, 0.0, 0.0] and np.isnan(hit[3])
+
+
+def test_empty_input():
+    empty = pd.DataFrame({"team": pd.Series([], dtype="category"),
+                          "created_at": pd.Series([], dtype="datetime64[ns]")})
+    assert len(skpi.compute_kpis(empty)) == 0
+
+
+def test_unloaded_frame_is_refused():
+    raw = pd.DataFrame({"team": ["A"], "created_at": ["2024-01-01"]})
+    with pytest.raises(skpi.DataError, match="load_tickets"):
+        skpi.compute_kpis(raw)

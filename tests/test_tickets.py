@@ -1,0 +1,209 @@
+"""Loading ticket exports: types, spellings, time zones, and every refusal."""
+import numpy as np
+import pandas as pd
+import pytest
+
+import servicekpi as skpi
+from conftest import HEADER, SMALL, write_csv
+
+GOOD = SMALL[0]
+
+
+def load_rows(tmp_path, rows, header=HEADER, **kw):
+    return skpi.load_tickets(write_csv(tmp_path / "t.csv", rows, header), **kw)
+
+
+def problems_of(exc_info):
+    return {(p.column, p.message.split(":")[0]): p for p in exc_info.value.problems}
+
+
+def test_types_and_order(small_csv):
+    t = skpi.load_tickets(small_csv)
+    assert t["created_at"].is_monotonic_increasing          # ticket 6 sorted into place
+    assert str(t["created_at"].dtype) == "datetime64[ns]"
+    assert t["reopened"].dtype == "boolean" and t["csat"].dtype == "Int64"
+    assert t["team"].dtype == "category"
+    q = skpi.data_quality(t)
+    assert q.loc[q["check"] == "rows out of time order", "rows"].item() == 1
+    csat = q[(q["check"] == "survey answer missing") & (q["column"] == "csat")]
+    assert csat["rows"].item() == 3 and csat["severity"].item() == "info"
+
+
+@pytest.mark.parametrize("cell,expected", [
+    ("true", True), ("TRUE", True), ("Yes", True), ("y", True), ("1", True),
+    ("false", False), ("No", False), ("0", False), ("F", False), ("", None), (" ", None),
+])
+def test_boolean_spellings(tmp_path, cell, expected):
+    row = GOOD.split(",")
+    row[9] = cell  # reopened
+    t = load_rows(tmp_path, [",".join(row)])
+    got = t["reopened"].iloc[0]
+    assert (got is pd.NA) if expected is None else (got == expected)
+
+
+@pytest.mark.parametrize("cell", [
+    "2024-01-02 09:00", "2024-01-02T09:00:00", "2024-01-02T09:00:00.000", "01/02/2024 09:00",
+    "2024-01-02T10:00:00+01:00", "2024-01-02T09:00:00Z", "45293.375",
+])
+def test_timestamp_forms(tmp_path, cell):
+    row = GOOD.split(",")
+    row[2] = cell
+    t = load_rows(tmp_path, [",".join(row)])
+    assert t["created_at"].iloc[0] == pd.Timestamp("2024-01-02 09:00")
+
+
+OPEN = "{id},A,{created},{response},,phone,,,1,no,no,no,5,,,,c1"
+
+
+def test_aware_and_naive_mixed_in_one_column(tmp_path):
+    rows = [OPEN.format(id=1, created="2024-01-02 09:00", response="2024-01-02 15:00"),
+            OPEN.format(id=2, created="2024-01-02T09:00:00-05:00", response="2024-01-02 15:00")]
+    t = load_rows(tmp_path, rows)
+    assert list(t["created_at"]) == [pd.Timestamp("2024-01-02 09:00"),
+                                     pd.Timestamp("2024-01-02 14:00")]
+    # a response "before" creation once zones are taken into account is caught
+    late = [OPEN.format(id=1, created="2024-01-02T09:00:00-05:00", response="2024-01-02 10:00")]
+    with pytest.raises(skpi.DataError, match="first response is before"):
+        load_rows(tmp_path, late)
+
+
+def test_timezone_setting(tmp_path):
+    rows = [OPEN.format(id=1, created="2024-01-02T09:00:00Z", response="2024-01-02 18:00")]
+    t = load_rows(tmp_path, rows, timezone="Asia/Shanghai")
+    assert t["created_at"].iloc[0] == pd.Timestamp("2024-01-02 17:00")
+    assert t["first_response_at"].iloc[0] == pd.Timestamp("2024-01-02 18:00")
+
+
+def test_dayfirst(tmp_path):
+    row = GOOD.split(",")
+    row[2] = "02/01/2024 09:00"
+    t = load_rows(tmp_path, [",".join(row)], dayfirst=True)
+    assert t["created_at"].iloc[0] == pd.Timestamp("2024-01-02 09:00")
+
+
+def test_every_problem_reported_at_once(tmp_path):
+    rows = [
+        GOOD,
+        "2,A,2024-01-02 09:00,2024-01-02 08:00,,phone,,,1,no,no,no,5,7,3,2,c1",     # resp. before created, csat 7
+        "3,A,not a date,,,phone,,,1,maybe,no,no,-4,3,11,9,c1",                        # ts, bool, handle<0, nps, ces
+        "4,A,2024-01-03 09:00,,2024-01-01 09:00,phone,,,0,no,no,no,5,4.5,3,2,c2",    # resolved before, contacts 0, csat 4.5
+        "1,A,2024-01-09 09:00,,,phone,,,1,no,no,no,5,,,,c9",                          # duplicate id, different row
+        ",,2024-01-02 09:00,,,phone,,,1,no,no,no,5,,,,c9",                            # empty id and team
+        "7,A,2024-01-02 09:00,,,phone,,,x,no,no,no,5,,,,c9",                          # text in number column
+    ]
+    with pytest.raises(skpi.DataError) as ei:
+        load_rows(tmp_path, rows)
+    got = problems_of(ei)
+    expect = {
+        ("first_response_at", "first response is before the ticket was created (expected first_response_at >= created_at)"): [3],
+        ("resolved_at", "resolution is before the ticket was created (expected resolved_at >= created_at)"): [5],
+        ("csat", "value out of range"): [3],
+        ("csat", "cannot read value"): [5],
+        ("created_at", "cannot read value"): [4],
+        ("reopened", "cannot read value"): [4],
+        ("handle_minutes", "value out of range"): [4],
+        ("nps", "value out of range"): [4],
+        ("ces", "value out of range"): [4],
+        ("contacts", "value out of range"): [5],
+        ("contacts", "cannot read value"): [8],
+        ("ticket_id", "duplicate ticket id with different contents (expected each ticket once)"): [2, 6],
+        ("ticket_id", "empty cell in a required column"): [7],
+        ("team", "empty cell in a required column"): [7],
+    }
+    for key, rows_ in expect.items():
+        assert key in got, f"missing problem {key}; got {sorted(got)}"
+        assert list(got[key].rows) == rows_, key
+    text = str(ei.value)
+    assert "t.csv" in text and "column 'csat'" in text and "row 3 ('7')" in text
+    assert "expected a whole number from 1 to 5" in text
+
+
+def test_missing_required_columns_named(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("id,team\n1,A\n")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_tickets(path)
+    cols = {p.column for p in ei.value.problems}
+    assert {"ticket_id", "created_at"} <= cols
+    assert "x.csv" in str(ei.value) and "columns found: id, team" in str(ei.value)
+
+
+def test_identical_duplicates_are_kept_once(tmp_path):
+    t = load_rows(tmp_path, [GOOD, GOOD, SMALL[1]])
+    assert len(t) == 2
+    q = skpi.data_quality(t)
+    assert q.loc[q["check"] == "identical duplicate rows removed", "rows"].item() == 1
+
+
+def test_errors_drop_keeps_good_rows(tmp_path):
+    bad = "2,A,2024-01-02 09:00,,,phone,,,1,no,no,no,5,9,,,c1"
+    t = load_rows(tmp_path, [GOOD, bad], errors="drop")
+    assert list(t["ticket_id"]) == ["1"]
+    q = skpi.data_quality(t)
+    dropped = q[q["severity"] == "dropped"]
+    assert dropped["column"].tolist() == ["csat"] and dropped["rows"].tolist() == [1]
+
+
+def test_errors_drop_still_refuses_missing_columns(tmp_path):
+    with pytest.raises(skpi.DataError, match="required column is missing"):
+        load_rows(tmp_path, ["1,2024-01-01"], header="ticket_id,created_at", errors="drop")
+
+
+def test_missing_file_and_bad_type(tmp_path):
+    with pytest.raises(skpi.DataError, match="file not found"):
+        skpi.load_tickets(tmp_path / "nope.csv")
+    (tmp_path / "a.json").write_text("{}")
+    with pytest.raises(skpi.DataError, match="unsupported file type"):
+        skpi.load_tickets(tmp_path / "a.json")
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(skpi.DataError, match="empty"):
+        skpi.load_tickets(tmp_path / "empty.csv")
+
+
+def test_parquet_and_excel_round_trip(small_csv, tmp_path):
+    ref = skpi.load_tickets(small_csv)
+    raw = pd.read_csv(small_csv, dtype=str, keep_default_na=False)
+    raw.to_excel(tmp_path / "t.xlsx", index=False)
+    typed = ref.copy()
+    typed["created_at"] = typed["created_at"].dt.tz_localize("Europe/Berlin")  # aware dtype
+    typed.to_parquet(tmp_path / "t.parquet")
+    x = skpi.load_tickets(tmp_path / "t.xlsx")
+    p = skpi.load_tickets(tmp_path / "t.parquet")
+    pd.testing.assert_frame_equal(skpi.compute_kpis(x), skpi.compute_kpis(ref))
+    # aware Berlin times become naive UTC: one hour earlier in winter
+    assert (p["created_at"] == ref["created_at"] - pd.Timedelta("1h")).all()
+
+
+def test_channel_spellings_normalised(tmp_path):
+    rows = [GOOD.replace(",phone,", ",Self Service,"),
+            SMALL[1].replace(",email,", ",self-service,")]
+    t = load_rows(tmp_path, rows)
+    assert set(t["channel"]) == {"self_service"}
+
+
+def test_other_columns_travel_along(tmp_path):
+    t = load_rows(tmp_path, [GOOD + ",gold"], header=HEADER + ",customer_tier")
+    assert t["customer_tier"].tolist() == ["gold"]
+
+
+def test_as_of_recorded(small_csv):
+    t = skpi.load_tickets(small_csv)
+    assert pd.Timestamp(t.attrs["as_of"]) == pd.Timestamp("2024-03-02 10:00")
+    t2 = skpi.load_tickets(small_csv, as_of="2024-04-01T00:00:00+00:00")
+    assert pd.Timestamp(t2.attrs["as_of"]) == pd.Timestamp("2024-04-01")
+
+
+def test_error_message_limits_examples(tmp_path):
+    rows = [f"{i},A,2024-01-02 09:00,,,phone,,,1,no,no,no,5,9,,,c1" for i in range(12)]
+    with pytest.raises(skpi.DataError) as ei:
+        load_rows(tmp_path, rows)
+    (p,) = ei.value.problems
+    assert p.count == 12 and len(p.rows) == 5
+    assert "and 7 more" in str(p)
+
+
+def test_data_quality_per_team(small_csv):
+    t = skpi.load_tickets(small_csv)
+    q = skpi.data_quality(t, "B")
+    assert q.loc[q["check"] == "tickets", "rows"].item() == 1
+    assert q.loc[q["check"] == "unresolved tickets", "rows"].item() == 0
