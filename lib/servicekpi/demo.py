@@ -134,7 +134,7 @@ def _team_tickets(rng, prof: TeamProfile, k: int, month_list, scale) -> pd.DataF
     created, month_idx = [], []
     for i, p in enumerate(month_list):
         days = pd.date_range(p.start_time, p.end_time.normalize(), freq="D")
-        w = np.where(days.dayofweek >= 5, prof.weekend, 1.0)
+        w = np.where(days.day_of_week >= 5, prof.weekend, 1.0)
         day = rng.choice(len(days), size=counts[i], p=w / w.sum())
         hour = np.clip(rng.normal(13, 3.2, counts[i]), 0, 23.99)
         stamp = days.values[day] + (hour * 3600).astype("timedelta64[s]")
@@ -145,7 +145,7 @@ def _team_tickets(rng, prof: TeamProfile, k: int, month_list, scale) -> pd.DataF
     n = len(created)
     q = q_month[m] + rng.normal(0, 0.05, n)
     load = season[m]
-    weekend = pd.DatetimeIndex(created).dayofweek.to_numpy() >= 5
+    weekend = pd.DatetimeIndex(created).day_of_week.to_numpy() >= 5
 
     chans = list(prof.channels)
     probs = np.array([prof.channels[c] for c in chans], float)
@@ -308,6 +308,8 @@ def targets(kpis: pd.DataFrame, teams, baseline: pd.Period, deadline: pd.Period
                 tgt = min(tgt, 0.99)
             if kpi == "nps":
                 tgt = b + 100 * change
+            if round(tgt, 4) == round(b, 4):  # nothing left to improve (tiny samples)
+                continue
             marks = "; ".join(
                 f"{label(q)}={b + (tgt - b) * (i + 1) / 4:.4g}"
                 for i, q in enumerate(pd.period_range(baseline + 3, deadline, freq="3M")))

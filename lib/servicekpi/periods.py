@@ -75,6 +75,8 @@ def parse_period(value, period: str) -> pd.Period:
     text = str(value).strip()
     if not text or text.lower() in ("nan", "nat", "none"):
         raise ValueError("empty")
+    if not re.search(r"(?:19|20|21)\d\d", text):
+        raise ValueError(f"{text!r} has no year")
     m = _ISO_WEEK.match(text)
     if m:
         if period != "week":

@@ -1,0 +1,69 @@
+"""The parameter contract: defaults + one file per team, checked before anything runs."""
+import shutil
+from pathlib import Path
+
+import pytest
+
+import servicekpi as skpi
+from servicekpi.config import CATALOGUE
+from servicekpi.params import ReportParams, load_params
+
+
+def make_params(root: Path, data: Path, teams: dict[str, str]) -> Path:
+    p = root / "params"
+    (p / "teams").mkdir(parents=True)
+    shutil.copy(CATALOGUE, p / "catalogue.yaml")
+    (p / "defaults.yaml").write_text(
+        f"tickets: {data / 'tickets.parquet'}\nkpi_table: {data / 'kpi_table.csv'}\n"
+        f"benchmarks: {data / 'benchmarks.csv'}\ntargets: {data / 'targets.csv'}\n"
+        "catalogue: catalogue.yaml\nhistory_periods: 6\n")
+    for name, text in teams.items():
+        (p / "teams" / f"{name}.yaml").write_text(text)
+    return p
+
+
+def test_load_params(tmp_path, demo_dir):
+    p = make_params(tmp_path, demo_dir, {"phone": "team: phone\ndisplay_name: Phone <b>&</b>\n",
+                                         "chat": "team: chat\nhistory_periods: 3\n"})
+    got = {x.team: x for x in load_params(p)}
+    assert got["phone"].name == "Phone <b>&</b>" and got["phone"].history_periods == 6
+    assert got["chat"].history_periods == 3                    # team file overrides
+    assert got["chat"].catalogue == (p / "catalogue.yaml").resolve()
+    assert [x.team for x in load_params(p, ["chat"])] == ["chat"]
+
+
+def test_all_problems_at_once(tmp_path, demo_dir):
+    p = make_params(tmp_path, demo_dir, {
+        "a": "team: a\ncolour: blue\n",                       # unknown key
+        "b": "team: b\nhistory_periods: many\n",              # wrong type
+        "c": "team: c\nkpis: [fcr_rate, happiness]\n",        # KPI not in catalogue
+        "d": "team: d\ntickets: nowhere.csv\n",               # missing data file
+        "e": "team: ../../etc\n",                             # unsafe id
+        "f": "team: f\nperiod: fortnight\n",
+    })
+    with pytest.raises(skpi.ConfigError) as ei:
+        load_params(p)
+    got = {(Path(x.source).name, x.column) for x in ei.value.problems}
+    assert {("a.yaml", "colour"), ("b.yaml", "history_periods"), ("c.yaml", "kpis"),
+            ("d.yaml", "tickets"), ("e.yaml", "team"), ("f.yaml", "period")} <= got
+    assert "happiness" in str(ei.value) and "nowhere.csv" in str(ei.value)
+
+
+@pytest.mark.parametrize("bad", ["a/b", "..", "a..b", ".hidden", "a b", "x\\y", ""])
+def test_unsafe_team_ids(bad, tmp_path):
+    with pytest.raises(Exception):
+        ReportParams(team=bad, tickets=tmp_path, catalogue=tmp_path)
+
+
+def test_unknown_team_requested(tmp_path, demo_dir):
+    p = make_params(tmp_path, demo_dir, {"a": "team: a\n"})
+    with pytest.raises(skpi.ConfigError, match="no parameter file for team 'zz'"):
+        load_params(p, ["zz"])
+
+
+def test_repository_params_are_valid():
+    from servicekpi.config import PARAMS_DIR, DEMO_DIR
+    if not (DEMO_DIR / "tickets.parquet").exists():
+        pytest.skip("demo data not generated (make demo)")
+    teams = load_params(PARAMS_DIR)
+    assert len(teams) >= 8

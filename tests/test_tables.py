@@ -1,0 +1,179 @@
+"""KPI table, benchmarks, targets and the catalogue: formats and refusals."""
+import pandas as pd
+import pytest
+
+import servicekpi as skpi
+from servicekpi.config import CATALOGUE
+
+
+@pytest.fixture(scope="module")
+def cat():
+    return skpi.load_catalogue(CATALOGUE)
+
+
+def write(path, text):
+    path.write_text(text.strip() + "\n", encoding="utf-8")
+    return path
+
+
+def problem_keys(ei):
+    return {(p.column, p.rows) for p in ei.value.problems}
+
+
+# ---------------------------------------------------------------- catalogue
+def test_catalogue_lists_every_ticket_kpi_with_a_direction(cat):
+    for k in skpi.TICKET_KPIS:
+        assert k in cat
+        assert cat[k].direction in ("higher", "lower", "neutral")
+    assert cat["avg_first_response_hours"].direction == "lower"
+    assert cat["fcr_rate"].direction == "higher"
+    assert cat["fcr_rate"].fmt(0.8123) == "81.2%"
+    assert cat["fcr_rate"].better(0.9, 0.8) and cat["complaint_rate"].better(0.01, 0.02)
+
+
+def test_catalogue_errors_name_the_key(tmp_path):
+    path = write(tmp_path / "c.yaml", """
+kpis:
+  x:
+    label: X
+    unit: share
+    direction: upwards
+    perspective: customer
+    colour: red
+""")
+    with pytest.raises(skpi.ConfigError) as ei:
+        skpi.load_catalogue(path)
+    keys = {p.column for p in ei.value.problems}
+    assert {"kpis.x.direction", "kpis.x.colour"} <= keys
+    assert "c.yaml" in str(ei.value) and "unknown key" in str(ei.value)
+
+
+# ---------------------------------------------------------------- KPI table
+def test_kpi_table_loads_and_merges(tmp_path, small_csv, cat):
+    path = write(tmp_path / "k.csv", """
+team,period,kpi,value,n
+A,2024-01,training_hours,6.5,12
+A,2024-02,training_hours,7,12
+B,2024-01,attrition_rate,0.02,
+""")
+    table = skpi.load_kpi_table(path, catalogue=cat)
+    assert table["period"].dtype == pd.PeriodDtype("M")
+    merged = skpi.merge_kpis(skpi.compute_kpis(skpi.load_tickets(small_csv)), table)
+    got = merged[(merged["team"] == "A") & (merged["kpi"] == "training_hours")]
+    assert got["value"].tolist() == [6.5, 7.0] and got["n"].tolist() == [12, 12]
+
+
+def test_kpi_table_problems(tmp_path, cat):
+    path = write(tmp_path / "k.csv", """
+team,period,kpi,value,n
+A,2024-01,training_hours,6.5,12
+A,2024-01,training_hours,7,12
+A,March,training_hours,7,1
+A,2024-02,made_up,1,1
+A,2024-03,training_hours,lots,-1
+""")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_kpi_table(path, catalogue=cat)
+    keys = problem_keys(ei)
+    assert ("team+period+kpi", (2, 3)) in keys      # duplicate, both rows named
+    assert ("period", (4,)) in keys
+    assert ("kpi", (5,)) in keys
+    assert ("value", (6,)) in keys and ("n", (6,)) in keys
+
+
+def test_kpi_given_twice_is_refused(tmp_path, small_csv):
+    path = write(tmp_path / "k.csv", "team,period,kpi,value\nA,2024-01,volume,99")
+    with pytest.raises(skpi.DataError, match="also computed from tickets"):
+        skpi.merge_kpis(skpi.compute_kpis(skpi.load_tickets(small_csv)),
+                        skpi.load_kpi_table(path))
+
+
+def test_kpi_table_weekly_and_quarterly(tmp_path):
+    w = skpi.load_kpi_table(write(tmp_path / "w.csv", "team,period,kpi,value\nA,2024-W05,x,1"),
+                            period="week")
+    assert skpi.periods.label(w["period"][0]) == "2024-W05"
+    q = skpi.load_kpi_table(write(tmp_path / "q.csv", "team,period,kpi,value\nA,2024Q2,x,1"),
+                            period="quarter")
+    assert str(q["period"][0]) == "2024Q2"
+    with pytest.raises(skpi.DataError, match="cannot read period"):
+        skpi.load_kpi_table(write(tmp_path / "m.csv", "team,period,kpi,value\nA,2024Q2,x,1"))
+
+
+# ---------------------------------------------------------------- benchmarks
+def test_benchmarks(tmp_path, cat):
+    path = write(tmp_path / "b.csv", """
+kpi,benchmark,value,source,as_of
+fcr_rate,Industry median,0.7,Survey 2026,2026-06-30
+fcr_rate,top-quartile,0.78,Survey 2026,2026-06-30
+""")
+    b = skpi.load_benchmarks(path, catalogue=cat)
+    assert b["benchmark"].tolist() == ["industry_median", "top_quartile"]
+    assert b["as_of"][0] == pd.Timestamp("2026-06-30")
+
+
+def test_benchmark_problems(tmp_path, cat):
+    path = write(tmp_path / "b.csv", """
+kpi,benchmark,value,source,as_of
+fcr_rate,industry_median,0.7,S,2026-06-30
+fcr_rate,industry_median,0.72,S,2026-06-30
+nope,top_quartile,x,,someday
+""")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_benchmarks(path, catalogue=cat)
+    cols = {p.column for p in ei.value.problems}
+    assert {"kpi+benchmark+source", "kpi", "value", "source", "as_of"} <= cols
+
+
+# ---------------------------------------------------------------- targets
+TARGETS = """
+team,kpi,baseline,baseline_period,target,deadline,milestones,weight,owner
+A,fcr_rate,0.70,2025-12,0.80,2026-12,2026-06=0.75; 2026-12=0.80,0.5,Ann
+A,avg_first_response_hours,4.0,2025-12,3.0,2026-12,,,Bob
+"""
+
+
+def test_targets_csv(tmp_path, cat):
+    t = skpi.load_targets(write(tmp_path / "t.csv", TARGETS), catalogue=cat)
+    assert t["milestones"][0] == {pd.Period("2026-06", "M"): 0.75,
+                                  pd.Period("2026-12", "M"): 0.80}
+    assert t["milestones"][1] == {}
+    assert t["weight"].tolist() == [0.5, 1.0]          # default weight 1
+    assert t["deadline"][0] == pd.Period("2026-12", "M")
+
+
+def test_targets_yaml(tmp_path, cat):
+    path = write(tmp_path / "t.yaml", """
+targets:
+  - team: A
+    kpi: fcr_rate
+    baseline: 0.7
+    baseline_period: 2025-12
+    target: 0.8
+    deadline: 2026-12
+    milestones: {2026-06: 0.75}
+    owner: Ann
+""")
+    t = skpi.load_targets(path, catalogue=cat)
+    assert t["milestones"][0] == {pd.Period("2026-06", "M"): 0.75}
+
+
+def test_target_problems(tmp_path, cat):
+    path = write(tmp_path / "t.csv", """
+team,kpi,baseline,baseline_period,target,deadline,milestones,weight,owner
+A,fcr_rate,0.70,2025-12,0.80,2025-06,,1,Ann
+A,not_a_kpi,1,2025-12,2,2026-12,,1,Ann
+A,volume,100,2025-12,90,2026-12,,1,Ann
+A,csat_pct,0.7,2025-12,0.8,2026-12,,-1,Ann
+A,nps,10,2025-12,20,2026-12,2027-03=30,1,Ann
+A,nps,10,2025-12,20,2026-12,garbage,1,Ann
+""")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_targets(path, catalogue=cat)
+    msgs = {(p.column, p.rows): p.message for p in ei.value.problems}
+    assert "deadline is not after the baseline" in msgs[("deadline", (2,))]
+    assert "not in the catalogue" in msgs[("kpi", (3,))]
+    assert "neutral" in msgs[("kpi", (4,))]
+    assert "out of range" in msgs[("weight", (5,))]
+    assert "outside" in msgs[("milestones", (6,))]
+    assert "cannot read milestones" in msgs[("milestones", (7,))]
+    assert ("team+kpi", (6, 7)) in msgs
