@@ -1,3 +1,6 @@
+import shutil
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -52,3 +55,19 @@ def demo_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
     generate_demo(out, seed=11, months=14, scale=0.04)
     return out
+
+
+def make_params(root: Path, data: Path, teams: dict[str, str]) -> Path:
+    """A params/ folder pointing at ``data``, with one file per entry of ``teams``."""
+    from servicekpi.config import CATALOGUE
+
+    p = root / "params"
+    (p / "teams").mkdir(parents=True)
+    shutil.copy(CATALOGUE, p / "catalogue.yaml")
+    (p / "defaults.yaml").write_text(
+        f"tickets: {data / 'tickets.parquet'}\nkpi_table: {data / 'kpi_table.csv'}\n"
+        f"benchmarks: {data / 'benchmarks.csv'}\ntargets: {data / 'targets.csv'}\n"
+        "catalogue: catalogue.yaml\nhistory_periods: 6\n")
+    for name, text in teams.items():
+        (p / "teams" / f"{name}.yaml").write_text(text)
+    return p

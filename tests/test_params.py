@@ -1,25 +1,11 @@
 """The parameter contract: defaults + one file per team, checked before anything runs."""
-import shutil
 from pathlib import Path
 
 import pytest
 
 import servicekpi as skpi
-from servicekpi.config import CATALOGUE
+from conftest import make_params
 from servicekpi.params import ReportParams, load_params
-
-
-def make_params(root: Path, data: Path, teams: dict[str, str]) -> Path:
-    p = root / "params"
-    (p / "teams").mkdir(parents=True)
-    shutil.copy(CATALOGUE, p / "catalogue.yaml")
-    (p / "defaults.yaml").write_text(
-        f"tickets: {data / 'tickets.parquet'}\nkpi_table: {data / 'kpi_table.csv'}\n"
-        f"benchmarks: {data / 'benchmarks.csv'}\ntargets: {data / 'targets.csv'}\n"
-        "catalogue: catalogue.yaml\nhistory_periods: 6\n")
-    for name, text in teams.items():
-        (p / "teams" / f"{name}.yaml").write_text(text)
-    return p
 
 
 def test_load_params(tmp_path, demo_dir):

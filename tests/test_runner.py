@@ -1,0 +1,88 @@
+"""The batch runner end to end: notebooks executed, HTML rendered, index written,
+one team's failure isolated."""
+import json
+import re
+
+import pytest
+
+from conftest import make_params
+from servicekpi.cli import main
+from servicekpi.runner import run_reports
+
+HOSTILE = "Phone <script>alert(1)</script> & Co"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, demo_dir):
+    root = tmp_path_factory.mktemp("run")
+    bad_targets = root / "bad_targets.csv"
+    bad_targets.write_text("team,kpi,baseline,baseline_period,target,deadline\n"
+                           "chat,fcr_rate,0.7,2026-01,0.8,2025-01\n")
+    params = make_params(root, demo_dir, {
+        "phone": f"team: phone\ndisplay_name: '{HOSTILE}'\n",
+        "chat": f"team: chat\ntargets: {bad_targets}\n",     # fails inside the notebook
+        "ghost": "team: ghost\n",                             # no tickets: fails before
+    })
+    out = root / "reports"
+    code = main(["run", "--params", str(params), "--out", str(out), "--workers", "2"])
+    return out, code
+
+
+def test_good_team_report(run):
+    out, _ = run
+    html = (out / "teams" / "phone.html").read_text()
+    assert "Headline KPIs" in html and "KPI trends" in html and "Data quality" in html
+    assert "First-contact resolution" in html
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert html.count("data:image/png;base64") >= 1           # figures embedded
+    nb = json.loads((out / "teams" / "phone.ipynb").read_text())
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            assert o["output_type"] != "error"
+            assert o.get("name") != "stderr", o.get("text")   # no warnings in the report
+
+
+def test_code_hidden(run):
+    out, _ = run
+    html = (out / "teams" / "phone.html").read_text()
+    assert "TeamReport.load(" not in html and "import warnings" not in html
+
+
+def test_failures_isolated_and_indexed(run):
+    out, code = run
+    assert code == 1
+    index = (out / "index.html").read_text()
+    assert "&lt;script&gt;" in index and "<script>alert" not in index
+    assert 'href="teams/phone.html"' in index
+    row = re.search(r"<tr><td>chat</td>.*?</tr>", index, re.S).group(0)
+    assert "failed" in row and "deadline is not after the baseline" in row
+    assert 'href="teams/chat.failed.html"' in row             # shows the failing cell
+    assert (out / "teams" / "chat.failed.html").exists()
+    ghost = re.search(r"<tr><td>ghost</td>.*?</tr>", index, re.S).group(0)
+    assert "no tickets for team &#x27;ghost&#x27;" in ghost
+    assert not list(out.rglob(".*.tmp*"))                    # no half-written files
+
+
+def test_all_teams_kpi_csv(run):
+    out, _ = run
+    text = (out / "kpis.csv").read_text()
+    assert text.startswith("team,period,kpi,value,n,numerator")
+    assert "\nphone," in text and "\nchat," in text
+
+
+def test_invalid_params_run_nothing(tmp_path, demo_dir, capsys):
+    params = make_params(tmp_path, demo_dir, {"a": "team: a\nbogus: 1\n",
+                                              "b": "team: b\nkpis: [nope]\n"})
+    out = tmp_path / "out"
+    assert main(["run", "--params", str(params), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "bogus" in err and "nope" in err
+    assert not out.exists()
+
+
+def test_run_reports_api_summary(tmp_path, demo_dir):
+    params = make_params(tmp_path, demo_dir, {"vip": "team: vip_care\n"})
+    summary = run_reports(params, tmp_path / "r", workers=1, progress=False)
+    assert [r.ok for r in summary.results] == [True]
+    assert summary.index.exists()
