@@ -69,6 +69,15 @@ class KPIDef(BaseModel):
         except (TypeError, ValueError):
             return str(value)
 
+    def fmt_change(self, delta) -> str:
+        """Format a difference of two values: shares in percentage points."""
+        if delta is None or delta != delta:
+            return "–"
+        if self.unit == "share":
+            return f"{delta * 100:+.1f} pp"
+        text = self.fmt(delta)
+        return text if text.startswith(("+", "-", "−")) else ("+" + text if delta > 0 else text)
+
     def better(self, a: float, b: float) -> bool:
         """True when ``a`` is strictly better than ``b`` for this KPI."""
         if self.direction == "higher":

@@ -21,7 +21,7 @@ PEER_COLOUR = "#8c8c8c"
 
 def _axis_format(ax, unit: str) -> None:
     if unit == "share":
-        ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=0))
+        ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=None))
     elif unit == "points":
         ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:+.0f}"))
     else:

@@ -140,8 +140,8 @@ class TeamReport:
             d = self.catalogue[k]
             for col in shown.columns[1:5]:
                 v = shown.at[i, col]
-                if col == "change" and np.isfinite(v):
-                    fmt[(i, col)] = ("+" if v > 0 else "") + d.fmt(v)
+                if col == "change":
+                    fmt[(i, col)] = d.fmt_change(v)
                 else:
                     fmt[(i, col)] = d.fmt(v)
         out = shown.astype(object)
@@ -153,7 +153,8 @@ class TeamReport:
         return (out.style.hide(axis="index")
                 .apply(lambda _: colours, subset=["change"])
                 .set_caption("Latest period against the one before; green = better, "
-                             "red = worse, following each KPI's direction"))
+                             "red = worse, following each KPI's direction; pp = "
+                             "percentage points"))
 
     def trend_table(self, periods: int = 6):
         """KPIs x the last ``periods`` periods, formatted per KPI."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import os
+import tempfile
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -72,6 +73,24 @@ def kernel_name() -> str:
     return "python3"
 
 
+def _ipc_kernel_manager(folder: str):
+    """A kernel manager talking to the kernel over local IPC sockets, not TCP.
+
+    Report kernels run on the same machine as the runner: IPC keeps their
+    traffic off the network (and ipykernel's plain-TCP warning out of the
+    console).  Socket files go to ``folder``.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            kwargs.setdefault("ip", os.path.join(folder, "kernel"))
+            super().__init__(**kwargs)
+
+    return IPCKernelManager
+
+
 def render_html(notebook_path: Path, html_path: Path) -> None:
     """Render an executed notebook to a self-contained HTML file, code hidden."""
     import nbformat
@@ -104,9 +123,11 @@ def run_team(params: dict, notebook: str, out_dir: str, kernel: str) -> TeamResu
     result = TeamResult(p.team, p.name, ok=False,
                         notebook=str(nb_path.relative_to(out)))
     try:
-        pm.execute_notebook(notebook, str(tmp_nb), parameters=p.notebook_parameters(),
-                            kernel_name=kernel, progress_bar=False, log_output=False,
-                            cwd=str(Path(notebook).parent))
+        with tempfile.TemporaryDirectory(prefix="servicekpi-") as sockets:
+            pm.execute_notebook(notebook, str(tmp_nb), parameters=p.notebook_parameters(),
+                                kernel_name=kernel, progress_bar=False, log_output=False,
+                                cwd=str(Path(notebook).parent),
+                                kernel_manager_class=_ipc_kernel_manager(sockets))
         os.replace(tmp_nb, nb_path)
         render_html(nb_path, html_path)
         result.ok = True
