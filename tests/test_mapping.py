@@ -80,3 +80,13 @@ def test_custom_mapping_file_and_errors(tmp_path):
     assert {"columns", "whatever", "timezone"} <= cols
     with pytest.raises(skpi.ConfigError, match="presets: "):
         skpi.load_mapping(tmp_path / "none.yaml")
+
+
+def test_bad_derivation_is_reported(tmp_path):
+    m = tmp_path / "m.yaml"
+    m.write_text("columns:\n  ticket_id: Key\n  team: Queue\n  created_at: Opened\n"
+                 "  first_response_at: {source: Mins, minutes_after: team}\n")
+    path = tmp_path / "x.csv"
+    path.write_text("Key,Queue,Opened,Mins\nK1,Q,2024-01-01,5\n")
+    with pytest.raises(skpi.DataError, match="not a timestamp column"):
+        skpi.load_tickets(path, m)

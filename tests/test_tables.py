@@ -29,6 +29,9 @@ def test_catalogue_lists_every_ticket_kpi_with_a_direction(cat):
     assert cat["fcr_rate"].direction == "higher"
     assert cat["fcr_rate"].fmt(0.8123) == "81.2%"
     assert cat["fcr_rate"].better(0.9, 0.8) and cat["complaint_rate"].better(0.01, 0.02)
+    assert cat["fcr_rate"].fmt_change(-0.054) == "-5.4 pp"      # shares change in points
+    assert cat["avg_resolution_hours"].fmt_change(1.25) == "+1.2 h"
+    assert cat["nps"].fmt_change(-20) == "-20" and cat["fcr_rate"].fmt(float("nan")) == "–"
 
 
 def test_catalogue_errors_name_the_key(tmp_path):

@@ -244,6 +244,11 @@ _kpi("abandonment_rate", "abandoned")(_flag_rate("abandoned"))
 @_kpi("self_service_rate", "channel")
 def _self_service(c, agg):
     ch = c.frame["channel"]
+    if isinstance(ch.dtype, pd.CategoricalDtype):  # compare codes, not strings
+        codes = ch.cat.codes.to_numpy()
+        cats = list(ch.cat.categories)
+        target = cats.index("self_service") if "self_service" in cats else -2
+        return agg.rate((codes == target).astype(float), codes >= 0)
     known = ch.notna().to_numpy()
     hit = (ch.astype(object) == "self_service").to_numpy(dtype=float)
     return agg.rate(hit, known)
@@ -253,7 +258,10 @@ def repeat_contacts(customer: pd.Series, created: np.ndarray) -> np.ndarray:
     """Per ticket: 1.0 if the same customer opens another ticket within 7 days
     after it, 0.0 if not, NaN when the customer is unknown."""
     codes, _ = pd.factorize(customer, sort=False)
-    order = np.lexsort((created, codes))
+    if len(created) > 1 and (created[1:] >= created[:-1]).all():
+        order = np.argsort(codes, kind="stable")   # already in time order (as loaded)
+    else:
+        order = np.lexsort((created, codes))
     cs, ts = codes[order], created[order]
     hit_sorted = np.zeros(len(order), float)
     if len(order) > 1:

@@ -150,6 +150,19 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str
     out = out.drop(columns=clash).rename(columns=renames)
     for canon, d in derived.items():
         out[canon] = raw[d.source].values  # typed later; derivation after parsing
+    for canon, d in list(derived.items()):
+        base = d.minutes_after
+        if base is not None and (base not in TICKET_COLUMNS or
+                                 TICKET_COLUMNS[base].kind != "timestamp" or
+                                 base not in out.columns):
+            problems.append(Problem(source, canon, f"mapping '{mapping.name}' derives "
+                                    f"'{canon}' as minutes after '{base}', which is not a "
+                                    "timestamp column of the file"))
+            del derived[canon]
+        elif base is None and not d.nonzero:
+            problems.append(Problem(source, canon, f"mapping '{mapping.name}': a derived "
+                                    "column needs 'minutes_after' or 'nonzero: true'"))
+            del derived[canon]
     out.attrs["derived"] = {k: v.model_dump() for k, v in derived.items()}
     for canon, table in mapping.values.items():
         if canon in out.columns and table:
