@@ -47,9 +47,15 @@ def test_unknown_team_requested(tmp_path, demo_dir):
         load_params(p, ["zz"])
 
 
-def test_repository_params_are_valid():
-    from servicekpi.config import PARAMS_DIR, DEMO_DIR
-    if not (DEMO_DIR / "tickets.parquet").exists():
-        pytest.skip("demo data not generated (make demo)")
-    teams = load_params(PARAMS_DIR)
-    assert len(teams) >= 8
+def test_repository_params_are_valid(tmp_path, demo_dir):
+    """params/ as committed: every team file valid against the demo data layout."""
+    import shutil
+    from servicekpi.config import PARAMS_DIR
+    from servicekpi.demo import TEAMS
+
+    shutil.copytree(PARAMS_DIR, tmp_path / "params")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "demo").symlink_to(demo_dir)
+    teams = load_params(tmp_path / "params")
+    assert {p.team for p in teams} == {t.team for t in TEAMS}
+    assert all(p.display_name for p in teams)

@@ -7,7 +7,7 @@ A YAML file (``params/catalogue.yaml``)::
         label: First-contact resolution
         label_zh: 首次解决率
         unit: share          # share (0-1), hours, minutes, score, points, count, ...
-        format: "{:.1%}"
+        format: "{:.1%}"      # a Python format, or "duration" for hours/minutes
         direction: higher    # higher | lower | neutral (neutral: not targetable)
         perspective: internal_process
         bounds: [0, 1]       # optional: the range the KPI lives in
@@ -48,6 +48,8 @@ class KPIDef(BaseModel):
     @field_validator("format")
     @classmethod
     def _fmt(cls, v):
+        if v == "duration":
+            return v
         try:
             v.format(0.5)
         except Exception:
@@ -61,10 +63,16 @@ class KPIDef(BaseModel):
         return self
 
     def fmt(self, value) -> str:
-        """Format a value with the KPI's number format ('' for missing)."""
+        """Format a value with the KPI's number format ('–' for missing).
+
+        ``format: duration`` (for units hours or minutes) picks the unit that
+        reads best: 40 s, 12.5 min, 5.2 h, 3.1 d.
+        """
         try:
             if value is None or value != value:
                 return "–"
+            if self.format == "duration":
+                return _duration(value * (3600 if self.unit == "hours" else 60))
             return self.format.format(value)
         except (TypeError, ValueError):
             return str(value)
@@ -85,6 +93,17 @@ class KPIDef(BaseModel):
         if self.direction == "lower":
             return a < b
         return False
+
+
+def _duration(seconds: float) -> str:
+    sign, s = ("-" if seconds < 0 else ""), abs(seconds)
+    if s < 90:
+        return f"{sign}{s:.0f} s"
+    if s < 90 * 60:
+        return f"{sign}{s / 60:.1f} min"
+    if s < 48 * 3600:
+        return f"{sign}{s / 3600:.1f} h"
+    return f"{sign}{s / 86400:.1f} d"
 
 
 class Catalogue(BaseModel):

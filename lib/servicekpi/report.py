@@ -33,6 +33,10 @@ _DEMO_DEFAULTS = {
 }
 
 
+def _stamp(value) -> str:
+    return "unknown" if value is None else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
+
+
 @dataclass
 class TeamReport:
     params: ReportParams
@@ -95,7 +99,7 @@ class TeamReport:
                 f"({p.period}ly) &nbsp; **Generated:** "
                 f"{datetime.now().strftime('%Y-%m-%d %H:%M')}\n\n"
                 f"Source: {esc(Path(p.tickets).name)}, {len(self.tickets):,} tickets "
-                f"(as of {self.tickets.attrs.get('as_of')}).")
+                f"(as of {_stamp(self.tickets.attrs.get('as_of'))}).")
 
     # ------------------------------------------------------------------ tables
     def headline(self) -> pd.DataFrame:
