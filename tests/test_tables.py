@@ -31,7 +31,7 @@ def test_catalogue_lists_every_ticket_kpi_with_a_direction(cat):
     assert cat["fcr_rate"].better(0.9, 0.8) and cat["complaint_rate"].better(0.01, 0.02)
     assert cat["fcr_rate"].fmt_change(-0.054) == "-5.4 pp"      # shares change in points
     assert cat["avg_resolution_hours"].fmt_change(3.0) == "+3.0 h"
-    assert cat["avg_first_response_hours"].fmt(0.0234) == "1.4 min"    # durations adapt
+    assert cat["avg_first_response_hours"].fmt(0.05) == "3.0 min"    # durations adapt
     assert cat["avg_first_response_hours"].fmt(0.01) == "36 s"
     assert cat["avg_resolution_hours"].fmt(72.0) == "3.0 d"
     assert cat["aht_minutes"].fmt(7.5) == "7.5 min"
