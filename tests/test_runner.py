@@ -86,3 +86,37 @@ def test_run_reports_api_summary(tmp_path, demo_dir):
     summary = run_reports(params, tmp_path / "r", workers=1, progress=False)
     assert [r.ok for r in summary.results] == [True]
     assert summary.index.exists()
+
+
+def test_one_line_error_names_first_problem():
+    from servicekpi.errors import DataError, Problem
+    from servicekpi.runner import _one_line
+
+    exc = DataError([Problem("t.csv", "csat", "value out of range", (3,), (9,), 1),
+                     Problem("t.csv", "nps", "value out of range", (4,), (11,), 1)])
+    line = _one_line(exc)
+    assert line.startswith("DataError: 2 problems, first: t.csv, column 'csat'")
+    assert "(+1 more)" in line and "\n" not in line
+
+
+def test_bad_rows_drop_lets_the_report_run(tmp_path, demo_dir):
+    import pandas as pd
+
+    t = pd.read_parquet(demo_dir / "tickets.parquet")
+    t["csat"] = t["csat"].astype("Float64")
+    t.loc[t.index[:3], "csat"] = 9                       # three bad survey answers
+    t.to_parquet(tmp_path / "bad.parquet")
+    params = make_params(tmp_path, demo_dir, {
+        "strict": f"team: billing\ntickets: {tmp_path / 'bad.parquet'}\n",
+        "lenient": f"team: billing\ndisplay_name: x\ntickets: {tmp_path / 'bad.parquet'}\n"
+                   "bad_rows: drop\n"})
+    # two files for one team id are refused: keep one at a time
+    (params / "teams" / "lenient.yaml").unlink()
+    strict = run_reports(params, tmp_path / "r1", workers=1, progress=False)
+    assert not strict.results[0].ok and "csat" in strict.results[0].error
+    (params / "teams" / "strict.yaml").write_text(
+        f"team: billing\ntickets: {tmp_path / 'bad.parquet'}\nbad_rows: drop\n")
+    lenient = run_reports(params, tmp_path / "r2", workers=1, progress=False)
+    assert lenient.results[0].ok, lenient.results[0].error
+    html = (tmp_path / "r2" / "teams" / "billing.html").read_text()
+    assert "row dropped" in html

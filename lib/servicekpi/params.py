@@ -40,6 +40,8 @@ class ReportParams(BaseModel):
     period: Literal["month", "week", "quarter"] = "month"
     tickets: Path
     mapping: str | None = Field(None, description="mapping preset name or YAML path")
+    bad_rows: Literal["raise", "drop"] = Field(
+        "raise", description="refuse an export with bad rows, or drop them and report them")
     kpi_table: Path | None = None
     benchmarks: Path | None = None
     targets: Path | None = None

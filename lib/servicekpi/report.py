@@ -55,7 +55,7 @@ class TeamReport:
                 parameters[key] = default
         p = ReportParams.model_validate(parameters)
         cat = load_catalogue(p.catalogue)
-        tickets = load_tickets(p.tickets, p.mapping)
+        tickets = load_tickets(p.tickets, p.mapping, errors=p.bad_rows)
         if not (tickets["team"] == p.team).any():
             from .errors import DataError
             teams = ", ".join(map(str, tickets["team"].cat.categories[:20]))
@@ -68,6 +68,11 @@ class TeamReport:
         bench = load_benchmarks(p.benchmarks, catalogue=cat) if p.benchmarks else None
         targets = load_targets(p.targets, period=p.period, catalogue=cat) if p.targets else None
         return cls(p, cat, tickets, kpis, bench, targets)
+
+    @classmethod
+    def from_namespace(cls, namespace: dict) -> "TeamReport":
+        """``load`` with the parameters found in a notebook's namespace (``globals()``)."""
+        return cls.load(**{k: namespace[k] for k in ReportParams.model_fields if k in namespace})
 
     # ------------------------------------------------------------------ basics
     @property

@@ -104,6 +104,10 @@ def render_html(notebook_path: Path, html_path: Path) -> None:
 
 def _one_line(exc: BaseException) -> str:
     name = getattr(exc, "ename", None) or type(exc).__name__
+    problems = getattr(exc, "problems", None)
+    if problems and len(problems) > 1:  # the first problem, and how many more
+        return (f"{name}: {len(problems)} problems, first: {problems[0]} "
+                f"(+{len(problems) - 1} more)")[:400]
     value = getattr(exc, "evalue", None) or str(exc)
     first = value.strip().splitlines()[0] if value.strip() else ""
     return f"{name}: {first}"[:300]
@@ -161,10 +165,10 @@ def preflight(all_params: list[ReportParams], out: Path) -> dict[str, str]:
     frames = []
     groups: dict[tuple, list[ReportParams]] = {}
     for p in all_params:
-        groups.setdefault((str(p.tickets), p.mapping, p.period), []).append(p)
-    for (tickets, mapping, period), members in groups.items():
+        groups.setdefault((str(p.tickets), p.mapping, p.period, p.bad_rows), []).append(p)
+    for (tickets, mapping, period, bad_rows), members in groups.items():
         try:
-            t = load_tickets(tickets, mapping)
+            t = load_tickets(tickets, mapping, errors=bad_rows)
             k = compute_kpis(t, period)
         except ServiceKPIError as exc:
             for p in members:
