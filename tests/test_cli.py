@@ -8,7 +8,7 @@ def test_kpis_command(small_csv, tmp_path, capsys):
     out = tmp_path / "k.csv"
     assert main(["kpis", str(small_csv), "--out", str(out)]) == 0
     table = pd.read_csv(out)
-    assert list(table.columns) == ["team", "period", "kpi", "value", "n", "numerator"]
+    assert list(table.columns) == ["team", "period", "kpi", "value", "n", "numerator", "sd"]
     assert table.loc[(table["team"] == "A") & (table["period"] == "2024-01")
                      & (table["kpi"] == "volume"), "value"].item() == 4
     assert "7 tickets" in capsys.readouterr().out

@@ -119,11 +119,23 @@ def test_quarter_and_week(small):
 
 def test_output_shape(small):
     k = skpi.compute_kpis(small)
-    assert list(k.columns) == ["team", "period", "kpi", "value", "n", "numerator"]
+    assert list(k.columns) == ["team", "period", "kpi", "value", "n", "numerator", "sd"]
     assert isinstance(k["period"].dtype, pd.PeriodDtype)
     rates = k[k["kpi"].str.endswith("_rate") & (k["n"] > 0)]
     assert np.allclose(rates["value"], rates["numerator"] / rates["n"])
     assert k[k["kpi"] == "aht_minutes"]["numerator"].isna().all()
+
+
+def test_standard_deviations_for_means(small):
+    k = skpi.compute_kpis(small)
+    sd = {(r.team, str(r.period), r.kpi): r.sd for r in k.itertuples()}
+    # A, January: first responses 1, 3, 2 h -> sample sd 1; AHT 10, 20 -> sd 7.0711
+    assert sd[("A", "2024-01", "avg_first_response_hours")] == pytest.approx(1.0)
+    assert sd[("A", "2024-01", "aht_minutes")] == pytest.approx(50 ** 0.5)
+    # NPS scores +100, 0, -100, +100: mean 25, sd = 95.743
+    assert sd[("A", "2024-01", "nps")] == pytest.approx(np.std([100, 0, -100, 100], ddof=1))
+    assert math.isnan(sd[("B", "2024-01", "csat_score")])      # one answer: no sd
+    assert math.isnan(sd[("A", "2024-01", "fcr_rate")])        # rates carry a numerator
 
 
 def test_only_available_kpis(small):

@@ -67,7 +67,7 @@ def test_failures_isolated_and_indexed(run):
 def test_all_teams_kpi_csv(run):
     out, _ = run
     text = (out / "kpis.csv").read_text()
-    assert text.startswith("team,period,kpi,value,n,numerator")
+    assert text.startswith("team,period,kpi,value,n,numerator,sd")
     assert "\nphone," in text and "\nchat," in text
 
 

@@ -1,7 +1,7 @@
 """The KPI engine: ticket rows in, a long KPI table out.
 
 :func:`compute_kpis` returns one row per team, period and KPI with columns
-``team, period, kpi, value, n, numerator``.  A ticket counts in the period of
+``team, period, kpi, value, n, numerator, sd``.  A ticket counts in the period of
 its ``created_at``.  Each KPI is computed only when the columns it needs are
 in the export.  Every team gets every period from its first ticket to its
 last; a period without tickets has ``volume`` 0 and the other KPIs missing
@@ -91,7 +91,7 @@ def _as_float(s: pd.Series) -> np.ndarray:
                         source="tickets") from None
 
 
-# Each KPI: columns needed, and a function returning (value, n, numerator) per group.
+# Each KPI: columns needed, and a function returning (value, n, numerator[, sd]) per group.
 # ``agg`` is an _Agg bound to the group codes.
 _KPIS: dict[str, tuple[tuple[str, ...], Callable]] = {}
 
@@ -115,11 +115,16 @@ class _Agg:
         return np.bincount(g, minlength=self.size).astype(float)
 
     def mean(self, x: np.ndarray):
+        """Mean per group, with the sample standard deviation (two-pass, exact)."""
         ok = ~np.isnan(x)
         n = self.count(ok)
-        s = np.bincount(self.g[ok], weights=x[ok], minlength=self.size)
+        g, xs = self.g[ok], x[ok]
+        s = np.bincount(g, weights=xs, minlength=self.size)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(n > 0, s / n, np.nan), n, None
+            mean = np.where(n > 0, s / n, np.nan)
+            ss = np.bincount(g, weights=(xs - mean[g]) ** 2, minlength=self.size)
+            sd = np.where(n > 1, np.sqrt(ss / (n - 1)), np.nan)
+        return mean, n, None, sd
 
     def median(self, x: np.ndarray):
         ok = ~np.isnan(x)
@@ -221,8 +226,8 @@ def _nps(c, agg):
     x = c.num("nps")
     known = ~np.isnan(x)
     score = np.where(x >= 9, 1.0, np.where(x <= 6, -1.0, 0.0))
-    value, n, _ = agg.mean(np.where(known, score, np.nan))
-    return value * 100.0, n, None
+    value, n, _, sd = agg.mean(np.where(known, score, np.nan))
+    return value * 100.0, n, None, sd * 100.0
 
 
 @_kpi("ces_score", "ces")
@@ -321,10 +326,12 @@ def compute_kpis(tickets: pd.DataFrame, period: str = "month", *, as_of=None,
     Returns
     -------
     DataFrame
-        Columns ``team, period, kpi, value, n, numerator``; ``numerator``
-        is set for rates (value = numerator / n) and NaN otherwise.
+        Columns ``team, period, kpi, value, n, numerator, sd``;
+        ``numerator`` is set for rates (value = numerator / n), ``sd`` (the
+        sample standard deviation of the values averaged) for means; both
+        are NaN otherwise.  They carry what confidence intervals need.
     """
-    columns = ["team", "period", "kpi", "value", "n", "numerator"]
+    columns = ["team", "period", "kpi", "value", "n", "numerator", "sd"]
     for col in ("team", "created_at"):
         if col not in tickets.columns:
             raise DataError(f"required column '{col}' is missing", source="tickets")
@@ -340,7 +347,7 @@ def compute_kpis(tickets: pd.DataFrame, period: str = "month", *, as_of=None,
                         "servicekpi.load_tickets first", source="tickets")
     if len(tickets) == 0:
         return pd.DataFrame({c: [] for c in columns}).astype(
-            {"value": float, "n": float, "numerator": float})
+            {"value": float, "n": float, "numerator": float, "sd": float})
 
     team = tickets["team"]
     if isinstance(team.dtype, pd.CategoricalDtype):
@@ -383,11 +390,13 @@ def compute_kpis(tickets: pd.DataFrame, period: str = "month", *, as_of=None,
 
     parts = []
     for name in chosen:
-        value, n, num = _KPIS[name][1](cols, agg)
+        value, n, num, *rest = _KPIS[name][1](cols, agg)
+        sd = rest[0] if rest else None
         parts.append(pd.DataFrame({
             "t": t_idx[keep], "p": p_idx[keep], "kpi": name,
             "value": value[keep], "n": n[keep],
-            "numerator": np.nan if num is None else num[keep]}))
+            "numerator": np.nan if num is None else num[keep],
+            "sd": np.nan if sd is None else sd[keep]}))
     out = pd.concat(parts, ignore_index=True)
     out = out.sort_values(["t", "p"], kind="stable").reset_index(drop=True)
     result = pd.DataFrame({
@@ -397,6 +406,7 @@ def compute_kpis(tickets: pd.DataFrame, period: str = "month", *, as_of=None,
         "value": out["value"].to_numpy(),
         "n": out["n"].to_numpy(),
         "numerator": out["numerator"].to_numpy(),
+        "sd": out["sd"].to_numpy(),
     })
     result.attrs["period"] = period
     return result

@@ -69,6 +69,7 @@ KPI_TABLE_COLUMNS: dict[str, Column] = {c.name: c for c in [
     Column("kpi", "text", required=True),
     Column("value", "number", required=True),
     Column("n", "int", low=0),
+    Column("sd", "number", low=0),
 ]}
 
 BENCHMARK_COLUMNS: dict[str, Column] = {c.name: c for c in [

@@ -64,7 +64,11 @@ def _finish(checked: Checked, source: str, order: list[str]) -> pd.DataFrame:
 
 def load_kpi_table(path, *, period: str = "month", catalogue: Catalogue | None = None,
                    frame: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Load a long KPI table ``team, period, kpi, value[, n]``.
+    """Load a long KPI table ``team, period, kpi, value[, n][, sd]``.
+
+    ``n`` is the sample size behind a value (leave it out for a census such
+    as headcount-based figures); ``sd`` the standard deviation of the values
+    averaged, when the value is a mean (it gives a confidence interval).
 
     For KPIs that do not come from tickets (training hours, employee
     satisfaction, attrition, MTTR, ...).  Periods are parsed at ``period``
@@ -78,10 +82,12 @@ def load_kpi_table(path, *, period: str = "month", catalogue: Catalogue | None =
         _periods(checked, "period", period, source)
     _unknown_kpis(checked, catalogue, source)
     duplicate_keys(checked, ["team", "period", "kpi"], source, "KPI value")
-    table = _finish(checked, source, ["team", "period", "kpi", "value", "n"])
-    if "n" not in table:
-        table["n"] = np.nan
+    table = _finish(checked, source, ["team", "period", "kpi", "value", "n", "sd"])
+    for col in ("n", "sd"):
+        if col not in table:
+            table[col] = np.nan
     table["numerator"] = np.nan
+    table = table[["team", "period", "kpi", "value", "n", "numerator", "sd"]]
     table.attrs["period"] = period
     return table
 
