@@ -10,11 +10,15 @@ plus the loaders of the other inputs (KPI table, benchmarks, targets, the
 KPI catalogue) and the error types.  Every refusal is a
 :class:`ServiceKPIError`.
 """
+from .benchmarking import benchmark_table, peer_matrix
 from .catalogue import Catalogue, KPIDef, load_catalogue
 from .errors import ConfigError, DataError, Problem, ReportError, ServiceKPIError
+from .gaps import confidence_interval, gap_table
 from .kpis import TICKET_KPIS, available_kpis, compute_kpis
 from .mapping import load_mapping, presets
 from .tables import load_benchmarks, load_kpi_table, load_targets, merge_kpis
+from .scorecard import Scorecard, ahp_weights, fuzzy_evaluation, grade, scorecard
+from .targets import achievability, glide_path
 from .tickets import data_quality, load_tickets, validate_tickets
 
 __version__ = "0.1.0"
@@ -26,5 +30,8 @@ __all__ = [
     "load_mapping", "presets",
     "load_benchmarks", "load_kpi_table", "load_targets", "merge_kpis",
     "data_quality", "load_tickets", "validate_tickets",
+    "gap_table", "confidence_interval", "glide_path", "achievability",
+    "benchmark_table", "peer_matrix",
+    "scorecard", "Scorecard", "ahp_weights", "fuzzy_evaluation", "grade",
     "__version__",
 ]

@@ -86,6 +86,13 @@ class KPIDef(BaseModel):
         text = self.fmt(delta)
         return text if text.startswith(("+", "-", "−")) else ("+" + text if delta > 0 else text)
 
+    @property
+    def sign(self) -> int:
+        """+1 when higher is better, -1 when lower is better, 0 for neutral KPIs.
+
+        Multiplying a difference by ``sign`` makes positive mean "better"."""
+        return {"higher": 1, "lower": -1}.get(self.direction, 0)
+
     def better(self, a: float, b: float) -> bool:
         """True when ``a`` is strictly better than ``b`` for this KPI."""
         if self.direction == "higher":
@@ -164,3 +171,18 @@ def check_ticket_kpis_listed(cat: Catalogue, source: str) -> None:
     if missing:
         raise ConfigError([Problem(source, "kpis", f"KPI computed from tickets but not in "
                                    f"the catalogue: {k}") for k in missing], source=source)
+
+
+def default_catalogue() -> Catalogue:
+    """The project's catalogue (``params/catalogue.yaml``)."""
+    from .config import CATALOGUE
+    return load_catalogue(CATALOGUE)
+
+
+def resolve(catalogue) -> Catalogue:
+    """A Catalogue from a Catalogue, a path, or None (the project's catalogue)."""
+    if catalogue is None:
+        return default_catalogue()
+    if isinstance(catalogue, Catalogue):
+        return catalogue
+    return load_catalogue(catalogue)

@@ -1,0 +1,165 @@
+"""Benchmark comparison: a team against external benchmarks and internal peers.
+
+Every comparison is direction-aware.  Against a reference value (an industry
+benchmark, the peer median, the best peer) a team is ``behind`` with a
+``gap`` still to go, ``level``, or ``leading`` with a ``lead``: a team better
+than the best benchmark is shown leading, never with a negative gap.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .catalogue import Catalogue, resolve
+
+#: Order in which external benchmarks are listed (others follow, by name).
+BENCHMARK_ORDER = ("industry_median", "industry_average", "top_quartile", "best_in_class")
+
+
+def _period(kpis: pd.DataFrame, team: str | None, period) -> pd.Period:
+    if period is not None:
+        if isinstance(period, pd.Period):
+            return period
+        return pd.Period(period, freq=kpis["period"].dtype.freq)
+    rows = kpis[kpis["value"].notna()]
+    if team is not None:
+        rows = rows[rows["team"] == team]
+    return rows["period"].max()
+
+
+def _position(sign: int, value: float, ref: float) -> tuple[str, float, float]:
+    """(position, gap >= 0, lead >= 0) of ``value`` against ``ref``."""
+    ahead = sign * (value - ref)
+    if not np.isfinite(ahead):
+        return "n/a", np.nan, np.nan
+    if np.isclose(ahead, 0.0, rtol=0, atol=1e-12 * max(1.0, abs(ref))):
+        return "level", 0.0, 0.0
+    return ("leading", 0.0, ahead) if ahead > 0 else ("behind", -ahead, 0.0)
+
+
+def peer_stats(values: pd.Series, team: str, sign: int) -> dict:
+    """Rank, percentile, quartile and z-score of ``team`` among ``values`` (team -> value).
+
+    Rank 1 is best; ties share the best rank they cover (competition
+    ranking: 1, 2, 2, 4).  The percentile is the share of the other teams the
+    team is better than, counting ties as half (100 = better than all).
+    Quartile 1 is the top quarter.  The z-score is (value - peer mean) /
+    peer standard deviation over the other teams, signed so that positive is
+    better.
+    """
+    values = values.dropna()
+    if team not in values.index:
+        return {}
+    mine = values[team]
+    others = values.drop(team)
+    better = sign * (values - mine) > 0
+    rank = int(better.sum()) + 1
+    out = {"peer_rank": rank, "peer_count": len(values)}
+    if len(others):
+        worse = (sign * (others - mine) < 0).sum()
+        ties = (others == mine).sum()
+        pct = 100.0 * (worse + 0.5 * ties) / len(others)
+        out["peer_percentile"] = pct
+        out["peer_quartile"] = 1 if pct >= 75 else 2 if pct >= 50 else 3 if pct >= 25 else 4
+    if len(others) >= 2 and others.std(ddof=1) > 0:
+        out["z_score"] = sign * (mine - others.mean()) / others.std(ddof=1)
+    return out
+
+
+def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | None = None,
+                    peers=None, period=None, *, catalogue: Catalogue | None = None
+                    ) -> pd.DataFrame:
+    """Compare ``team`` per KPI with external benchmarks and with its peers.
+
+    Parameters
+    ----------
+    kpis : DataFrame
+        Long KPI table.
+    team : str
+    benchmarks : DataFrame, optional
+        From :func:`servicekpi.load_benchmarks`.
+    peers : list of str, optional
+        Teams to compare with (default: every other team in ``kpis``).
+    period : period, optional
+        Default: the team's latest period with data.
+    catalogue : Catalogue, optional
+        Directions and labels (default: the project's catalogue).
+
+    Returns
+    -------
+    DataFrame, one row per KPI and reference: ``kpi, label, direction,
+    period, value, n, reference`` (``industry_median``, ``top_quartile``,
+    ``best_in_class``, ..., ``peer_median``, ``best_peer``), ``kind``
+    (external/peer), ``reference_value``, ``source``, ``as_of``,
+    ``position`` (leading/level/behind), ``gap`` and ``gap_pct`` (still to
+    go, >= 0), ``lead`` and ``lead_pct`` (ahead, >= 0), and the team's peer
+    standing on every row of its KPI: ``peer_rank``, ``peer_count``,
+    ``peer_percentile``, ``peer_quartile``, ``z_score``.  Neutral KPIs
+    (no better direction) are left out.
+    """
+    cat = resolve(catalogue)
+    when = _period(kpis, team, period)
+    now = kpis[(kpis["period"] == when) & kpis["value"].notna()]
+    if peers is not None:
+        now = now[now["team"].isin(list(peers) + [team])]
+    rows = []
+    for kpi in [k for k in cat if k in set(now.loc[now["team"] == team, "kpi"])]:
+        d = cat[kpi]
+        if d.sign == 0:
+            continue
+        vals = now[now["kpi"] == kpi].set_index("team")["value"]
+        mine = float(vals[team])
+        n = now[(now["kpi"] == kpi) & (now["team"] == team)]["n"].iloc[0]
+        base = {"kpi": kpi, "label": d.label, "direction": d.direction, "period": when,
+                "value": mine, "n": n, **peer_stats(vals, team, d.sign)}
+        refs = []
+        if benchmarks is not None:
+            b = benchmarks[benchmarks["kpi"] == kpi].copy()
+            b["order"] = [BENCHMARK_ORDER.index(x) if x in BENCHMARK_ORDER else 99
+                          for x in b["benchmark"]]
+            for r in b.sort_values(["order", "benchmark"]).itertuples():
+                refs.append((r.benchmark, "external", r.value, r.source, r.as_of))
+        others = vals.drop(team)
+        if len(others):
+            best_team = others.idxmax() if d.sign > 0 else others.idxmin()
+            refs.append(("peer_median", "peer", float(others.median()),
+                         f"{len(others)} other teams", when))
+            refs.append(("best_peer", "peer", float(others[best_team]), str(best_team), when))
+        for name, kind, ref, source, as_of in refs:
+            pos, gap, lead = _position(d.sign, mine, ref)
+            scale = abs(ref) if ref else np.nan
+            rows.append({**base, "reference": name, "kind": kind, "reference_value": ref,
+                         "source": source, "as_of": as_of, "position": pos,
+                         "gap": gap, "gap_pct": 100 * gap / scale,
+                         "lead": lead, "lead_pct": 100 * lead / scale})
+    cols = ["kpi", "label", "direction", "period", "value", "n", "reference", "kind",
+            "reference_value", "source", "as_of", "position", "gap", "gap_pct", "lead",
+            "lead_pct", "peer_rank", "peer_count", "peer_percentile", "peer_quartile",
+            "z_score"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def peer_matrix(kpis: pd.DataFrame, period=None, *, catalogue: Catalogue | None = None,
+                kpi_list: list[str] | None = None) -> pd.DataFrame:
+    """Teams x KPIs of direction-aware percentile ranks (100 = best), for heatmaps.
+
+    A team's percentile is the share of the other teams it is better than,
+    ties counting half; a KPI's column is empty for a team without a value.
+    Neutral KPIs, and KPIs fewer than two teams report, are left out.
+    """
+    cat = resolve(catalogue)
+    when = _period(kpis, None, period)
+    now = kpis[(kpis["period"] == when) & kpis["value"].notna()]
+    wide = now.pivot_table(index="team", columns="kpi", values="value", aggfunc="first",
+                           observed=True)
+    wanted = [k for k in (kpi_list or cat.names()) if k in wide.columns and k in cat
+              and cat[k].sign != 0 and wide[k].notna().sum() >= 2]
+    out = pd.DataFrame(index=wide.index)
+    for k in wanted:
+        col = wide[k].dropna() * cat[k].sign
+        m = len(col)
+        # average rank 1..m (m = best) -> share of others beaten, ties half
+        out[k] = (col.rank(method="average") - 1) / (m - 1) * 100
+    out.index = out.index.astype(str)
+    out.attrs["period"] = str(when)
+    return out
