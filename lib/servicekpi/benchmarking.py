@@ -125,6 +125,8 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
             refs.append(("peer_median", "peer", float(others.median()),
                          f"{len(others)} other teams", when))
             refs.append(("best_peer", "peer", float(others[best_team]), str(best_team), when))
+        if not refs:  # nothing to compare with: keep the team's own value and standing
+            rows.append({**base, "reference": None, "kind": None, "position": "n/a"})
         for name, kind, ref, source, as_of in refs:
             pos, gap, lead = _position(d.sign, mine, ref)
             scale = abs(ref) if ref else np.nan

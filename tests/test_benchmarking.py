@@ -1,0 +1,84 @@
+"""Benchmark comparison and peer matrix, direction-aware, with ties."""
+import numpy as np
+import pandas as pd
+import pytest
+
+import servicekpi as skpi
+from analysis_data import kpi_rows
+
+KPIS = kpi_rows([
+    ("A", "2026-06", "fcr_rate", 0.80, 100), ("B", "2026-06", "fcr_rate", 0.70, 100),
+    ("C", "2026-06", "fcr_rate", 0.70, 100), ("D", "2026-06", "fcr_rate", 0.90, 100),
+    ("A", "2026-06", "avg_resolution_hours", 10, 100), ("B", "2026-06", "avg_resolution_hours", 20, 100),
+    ("C", "2026-06", "avg_resolution_hours", 30, 100), ("D", "2026-06", "avg_resolution_hours", 5, 100),
+    ("A", "2026-06", "volume", 100, 100), ("B", "2026-06", "volume", 50, 50),
+    ("A", "2026-05", "fcr_rate", 0.10, 100),
+])
+BENCH = pd.DataFrame({
+    "kpi": ["fcr_rate"] * 3 + ["avg_resolution_hours"],
+    "benchmark": ["best_in_class", "industry_median", "top_quartile", "industry_median"],
+    "value": [0.85, 0.75, 0.80, 15.0],
+    "source": ["S"] * 4, "as_of": pd.Timestamp("2026-06-30")})
+
+
+def table(team, **kw):
+    t = skpi.benchmark_table(KPIS, team, BENCH, **kw)
+    return {(r.kpi, r.reference): r for r in t.itertuples()}
+
+
+def test_ranks_with_ties_and_z_scores():
+    b = table("B")[("fcr_rate", "peer_median")]
+    assert (b.peer_rank, b.peer_count) == (3, 4)             # A and D better; C tied
+    assert table("C")[("fcr_rate", "peer_median")].peer_rank == 3
+    assert b.peer_percentile == pytest.approx(100 * 0.5 / 3)  # beats none, ties one
+    assert b.peer_quartile == 4
+    assert b.z_score == pytest.approx(-1.0)                   # others 0.8, 0.7, 0.9
+
+
+def test_lower_is_better():
+    a = table("A")
+    r = a[("avg_resolution_hours", "industry_median")]
+    assert r.position == "leading" and r.gap == 0 and r.lead == pytest.approx(5.0)
+    assert r.lead_pct == pytest.approx(100 * 5 / 15)
+    assert r.peer_rank == 2                                  # only D (5 h) is better
+    assert r.peer_percentile == pytest.approx(200 / 3)
+    others = np.array([20, 30, 5.0])
+    assert r.z_score == pytest.approx(-(10 - others.mean()) / others.std(ddof=1))
+    best = a[("avg_resolution_hours", "best_peer")]
+    assert best.source == "D" and best.position == "behind" and best.gap == pytest.approx(5)
+
+
+def test_leading_the_best_benchmark_is_not_a_negative_gap():
+    d = table("D")
+    for ref in ("industry_median", "top_quartile", "best_in_class"):
+        assert d[("fcr_rate", ref)].position == "leading"
+        assert d[("fcr_rate", ref)].gap == 0
+    assert d[("fcr_rate", "best_in_class")].lead == pytest.approx(0.05)
+    assert table("A")[("fcr_rate", "top_quartile")].position == "level"
+    b = table("B")
+    assert b[("fcr_rate", "peer_median")].gap == pytest.approx(0.1)
+    assert b[("fcr_rate", "best_peer")].gap == pytest.approx(0.2)
+    assert b[("fcr_rate", "industry_median")].gap_pct == pytest.approx(100 * 0.05 / 0.75)
+
+
+def test_order_sources_peers_period_and_neutral():
+    t = skpi.benchmark_table(KPIS, "A", BENCH)
+    refs = t[t["kpi"] == "fcr_rate"]["reference"].tolist()
+    assert refs == ["industry_median", "top_quartile", "best_in_class", "peer_median",
+                    "best_peer"]
+    assert "volume" not in set(t["kpi"])                     # neutral: nothing is better
+    assert t["source"].iloc[0] == "S"
+    only = skpi.benchmark_table(KPIS, "A", peers=["B"])
+    assert only[only["kpi"] == "fcr_rate"]["peer_count"].iloc[0] == 2
+    may = skpi.benchmark_table(KPIS, "A", period="2026-05")
+    assert may["value"].iloc[0] == pytest.approx(0.10) and may["peer_count"].iloc[0] == 1
+    assert may["reference"].isna().all() and may["position"].iloc[0] == "n/a"
+
+
+def test_peer_matrix():
+    m = skpi.peer_matrix(KPIS, "2026-06")
+    assert m.loc["D", "fcr_rate"] == 100 and m.loc["A", "fcr_rate"] == pytest.approx(200 / 3)
+    assert m.loc["B", "fcr_rate"] == m.loc["C", "fcr_rate"] == pytest.approx(50 / 3)
+    assert m["avg_resolution_hours"].to_dict() == pytest.approx(
+        {"A": 200 / 3, "B": 100 / 3, "C": 0.0, "D": 100.0})
+    assert "volume" not in m.columns
