@@ -32,6 +32,9 @@ def test_good_team_report(run):
     out, _ = run
     html = (out / "teams" / "phone.html").read_text()
     assert "Headline KPIs" in html and "KPI trends" in html and "Data quality" in html
+    for section in ("Summary", "Targets and gaps", "Benchmark comparison", "Scorecard and grade"):
+        assert f">{section}<" in html, section
+    assert re.search(r"Composite score [0-9.]+ — grade [ABCD]", html)
     assert "First-contact resolution" in html
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -19,13 +19,16 @@ TEAM_COLOUR = "#1f5aa6"
 PEER_COLOUR = "#8c8c8c"
 
 
-def _axis_format(ax, unit: str) -> None:
+def _formatter(unit: str):
     if unit == "share":
-        ax.yaxis.set_major_formatter(mticker.PercentFormatter(1.0, decimals=None))
-    elif unit == "points":
-        ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:+.0f}"))
-    else:
-        ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:,.4g}"))
+        return mticker.PercentFormatter(1.0, decimals=None)
+    if unit == "points":
+        return mticker.FuncFormatter(lambda v, _: f"{v:+.0f}")
+    return mticker.FuncFormatter(lambda v, _: f"{v:,.4g}")
+
+
+def _axis_format(ax, unit: str, axis: str = "y") -> None:
+    getattr(ax, f"{axis}axis").set_major_formatter(_formatter(unit))
 
 
 def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue | None = None,
@@ -106,4 +109,198 @@ def trend_grid(data: pd.DataFrame, *, team: str, kpis: list[str],
     if handles:
         fig.legend(handles, labels, loc="upper right", ncols=2, frameon=False, fontsize=9)
     fig.tight_layout(rect=(0, 0, 1, 0.96))
+    return fig
+
+
+STATUS_COLOURS = {"met": "#1a7f37", "on_track": "#4caf50", "at_risk": "#f0ad00",
+                  "off_track": "#c62828", "insufficient_data": "#9e9e9e"}
+
+
+def kpi_trajectory(data: pd.DataFrame, *, team: str, kpi: str, target=None,
+                   benchmarks: pd.DataFrame | None = None, catalogue: Catalogue | None = None,
+                   periods: int | None = None, ax=None, language: str = "en"):
+    """A KPI's path against its goal: actual values, glide path, target and
+    deadline, and benchmark lines.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long KPI table.
+    team, kpi : str
+    target : row of a targets table, optional
+        Adds the glide path (dashed), the target (star) at the deadline and a
+        deadline marker.
+    benchmarks : DataFrame, optional
+        Adds a thin line per external benchmark of this KPI.
+    periods : int, optional
+        Show only the last ``periods`` periods of history.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from .targets import glide_path
+
+    ax = ax or plt.gca()
+    rows = data[(data["team"] == team) & (data["kpi"] == kpi)].sort_values("period")
+    if periods:
+        rows = rows.tail(periods)
+    x = [p.ordinal for p in rows["period"]]
+    ax.plot(x, rows["value"].to_numpy(float), marker="o", ms=3.5, color=TEAM_COLOUR,
+            label="actual")
+    xs = list(x)
+    if target is not None:
+        g = glide_path(target)
+        ax.plot([p.ordinal for p in g.index], g.to_numpy(), ls="--", color="#555555", lw=1.2,
+                label="glide path")
+        dl = pd.Period(target["deadline"]).ordinal
+        ax.plot([dl], [target["target"]], marker="*", ms=12, color="#c62828", ls="none",
+                label="target")
+        ax.axvline(dl, color="#c62828", lw=0.8, ls=":")
+        xs += [p.ordinal for p in g.index]
+    if benchmarks is not None:
+        b = benchmarks[benchmarks["kpi"] == kpi]
+        for (name, value), colour in zip(b[["benchmark", "value"]].itertuples(index=False),
+                                         sns.color_palette("Greens_d", len(b))):
+            ax.axhline(value, color=colour, lw=0.9, alpha=0.8)
+            ax.annotate(name.replace("_", " "), (1.0, value), xycoords=("axes fraction", "data"),
+                        fontsize=7, color=colour, ha="right", va="bottom")
+    if xs:
+        lo, hi = min(xs), max(xs)
+        freq = rows["period"].iloc[0].freq if len(rows) else pd.Period(target["deadline"]).freq
+        step = max(1, math.ceil((hi - lo + 1) / 7))
+        ticks = list(range(lo, hi + 1, step))
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([str(pd.Period(ordinal=t, freq=freq)) for t in ticks], fontsize=8)
+    d = catalogue.kpis.get(kpi) if catalogue else None
+    title = catalogue.label(kpi, language) if catalogue else kpi
+    if d is not None:
+        _axis_format(ax, d.unit)
+    ax.set_title(title, fontsize=10, loc="left")
+    ax.grid(axis="y", alpha=0.3)
+    return ax
+
+
+def bullet_chart(gaps: pd.DataFrame, benchmarks: pd.DataFrame | None = None, *,
+                 catalogue: Catalogue | None = None, language: str = "en"):
+    """One bullet per targeted KPI: the actual value (bar) against the target
+    (black tick) over bands set by the benchmarks (worse than the industry
+    median, to the top quartile, to best in class, beyond).
+
+    Direction-aware: for a lower-is-better KPI the axis is reversed, so
+    better is always to the right.  ``gaps`` is a :func:`gap_table` (one
+    team's rows).  Returns the Figure.
+    """
+    gaps = gaps[gaps["current"].notna()]
+    n = max(len(gaps), 1)
+    fig, axes = plt.subplots(n, 1, figsize=(7.5, 0.75 * n + 0.6), squeeze=False)
+    band_colours = ["#f4cccc", "#fff2cc", "#d9ead3", "#b6d7a8"]
+    for ax, g in zip(axes[:, 0], gaps.itertuples()):
+        d = catalogue.kpis.get(g.kpi) if catalogue else None
+        refs = []
+        if benchmarks is not None:
+            b = benchmarks[benchmarks["kpi"] == g.kpi].set_index("benchmark")["value"]
+            refs = [b[k] for k in ("industry_median", "top_quartile", "best_in_class") if k in b]
+        values = [g.current, g.target, g.baseline, *refs]
+        lo, hi = min(values), max(values)
+        pad = (hi - lo) * 0.15 or abs(hi) * 0.1 or 1.0
+        lo, hi = lo - pad, hi + pad
+        if d is not None and d.bounds:
+            blo, bhi = d.bounds
+            lo = max(lo, blo) if blo is not None else lo
+            hi = min(hi, bhi) if bhi is not None else hi
+        lower_better = g.direction == "lower"
+        worst, best = (hi, lo) if lower_better else (lo, hi)
+        edges = [worst, *refs, best]
+        for i in range(len(edges) - 1):
+            ax.axvspan(edges[i], edges[i + 1], color=band_colours[min(i, 3)] if refs else "#eeeeee",
+                       lw=0)
+        ax.barh([0], [g.current - worst], left=worst, height=0.35, color="#33475b")
+        ax.axvline(g.target, color="black", lw=2.2, ymin=0.15, ymax=0.85)
+        ax.set_xlim(worst, best)
+        ax.set_yticks([0])
+        label = catalogue.label(g.kpi, language) if catalogue else g.kpi
+        ax.set_yticklabels([label], fontsize=9)
+        if d is not None:
+            _axis_format(ax, d.unit, axis="x")
+        ax.tick_params(axis="x", labelsize=8)
+        for side in ("top", "right", "left"):
+            ax.spines[side].set_visible(False)
+    axes[0, 0].set_title("Actual (bar) and target (tick); bands: below industry median, "
+                         "to top quartile, to best in class; better is to the right",
+                         fontsize=9, loc="left")
+    fig.tight_layout()
+    return fig
+
+
+def peer_heatmap(matrix: pd.DataFrame, *, team: str | None = None,
+                 catalogue: Catalogue | None = None, ax=None, language: str = "en"):
+    """Teams x KPIs percentile ranks (100 = best) from :func:`peer_matrix`."""
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(1.0 + 0.55 * matrix.shape[1],
+                                        1.2 + 0.42 * matrix.shape[0]))
+    labels = [catalogue.label(k, language) if catalogue else k for k in matrix.columns]
+    sns.heatmap(matrix, ax=ax, vmin=0, vmax=100, cmap="RdYlGn", annot=True, fmt=".0f",
+                annot_kws={"fontsize": 7}, cbar_kws={"label": "percentile among teams"},
+                linewidths=0.5, linecolor="white", xticklabels=labels)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="x", labelsize=8, rotation=90)
+    if team is not None:
+        for lab in ax.get_yticklabels():
+            if lab.get_text() == str(team):
+                lab.set_fontweight("bold")
+        rows = list(matrix.index)
+        if team in rows:
+            i = rows.index(team)
+            ax.add_patch(plt.Rectangle((0, i), matrix.shape[1], 1, fill=False,
+                                       edgecolor="black", lw=1.6))
+    return ax
+
+
+def scorecard_contributions(scores: pd.DataFrame, *, team: str,
+                            catalogue: Catalogue | None = None, ax=None,
+                            language: str = "en"):
+    """Each KPI's weighted contribution to the team's total (bars sum to the
+    total when every KPI is scored); grey: the points each KPI left on the
+    table.  ``scores`` is :attr:`Scorecard.scores`."""
+    ax = ax or plt.gca()
+    g = scores[scores["team"] == team].copy()
+    g["label"] = [catalogue.label(k, language) if catalogue else k for k in g["kpi"]]
+    g = g.iloc[::-1]
+    got = g["contribution"].fillna(0).to_numpy()
+    lost = (g["weight"] * (100 - g["score"].clip(upper=100))).fillna(g["weight"] * 100).to_numpy()
+    y = np.arange(len(g))
+    ax.barh(y, got, color=TEAM_COLOUR, label="points earned")
+    ax.barh(y, lost, left=got, color="#d0d0d0", label="points missed")
+    for yi, (c, s, status) in enumerate(zip(got, g["score"], g["status"])):
+        text = "not scored (no data)" if status == "missing" else f"score {s:.0f}"
+        ax.text(c + 0.5, yi, text, va="center", fontsize=8)
+    ax.set_yticks(y)
+    ax.set_yticklabels(g["label"], fontsize=9)
+    ax.set_xlabel("weighted points (weight x score)")
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    return ax
+
+
+def trajectory_grid(data: pd.DataFrame, targets: pd.DataFrame, *, team: str,
+                    benchmarks: pd.DataFrame | None = None,
+                    catalogue: Catalogue | None = None, periods: int | None = None,
+                    ncols: int = 2, language: str = "en"):
+    """:func:`kpi_trajectory` for each of ``team``'s targets; returns the Figure."""
+    mine = targets[targets["team"] == team]
+    n = max(len(mine), 1)
+    ncols = min(ncols, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(6.2 * ncols, 3.2 * nrows), squeeze=False)
+    for ax, (_, t) in zip(axes.flat, mine.iterrows()):
+        kpi_trajectory(data, team=team, kpi=t["kpi"], target=t, benchmarks=benchmarks,
+                       catalogue=catalogue, periods=periods, ax=ax, language=language)
+    for ax in list(axes.flat)[len(mine):]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="upper right", ncols=3, frameon=False, fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
     return fig

@@ -33,12 +33,189 @@ _DEMO_DEFAULTS = {
 }
 
 
+STATUS_STYLE = {"met": "background-color: #b7e1c1", "on_track": "background-color: #d9f0d3",
+                "at_risk": "background-color: #ffe8a3", "off_track": "background-color: #f6c1bb",
+                "insufficient_data": "background-color: #e0e0e0"}
+STATUS_WORDS = {"met": "met", "on_track": "on track", "at_risk": "at risk",
+                "off_track": "off track", "insufficient_data": "insufficient data"}
+
+
+def _pct(v, digits=0) -> str:
+    return "–" if v is None or not np.isfinite(v) else f"{100 * v:.{digits}f}%"
+
+
+class _Analysis:
+    """Gap, benchmark and scorecard views of a TeamReport (mixed in below)."""
+
+    @property
+    def as_of(self):
+        return self.periods[-1] if self.periods else None
+
+    @property
+    def team_targets(self) -> pd.DataFrame:
+        if self.targets is None:
+            return pd.DataFrame(columns=["team", "kpi"])
+        return self.targets[self.targets["team"] == self.params.team]
+
+    def gaps(self) -> pd.DataFrame:
+        from .gaps import gap_table
+        return gap_table(self.kpis, self.team_targets, self.as_of, catalogue=self.catalogue)
+
+    def status_summary(self) -> str:
+        """One sentence per status, in words (Markdown)."""
+        g = self.gaps()
+        if g.empty:
+            return "No targets are set for this team."
+        parts = []
+        for status in ("met", "on_track", "at_risk", "off_track", "insufficient_data"):
+            sub = g[g["status"] == status]
+            if len(sub):
+                names = ", ".join(self.catalogue.label(k, self.params.language)
+                                  for k in sub["kpi"])
+                parts.append(f"**{len(sub)} {STATUS_WORDS[status]}**: {html.escape(names)}")
+        return (f"{len(g)} targets assessed for {label(self.as_of)}. " + "; ".join(parts) + ".")
+
+    def gap_styled(self):
+        g = self.gaps()
+        if g.empty:
+            return g
+        rows = []
+        for r in g.itertuples():
+            d = self.catalogue[r.kpi]
+            ci = ("–" if not np.isfinite(r.ci_low) else
+                  f"{d.fmt(r.ci_low)} – {d.fmt(r.ci_high)}")
+            rows.append({
+                "KPI": self.catalogue.label(r.kpi, self.params.language),
+                "current": d.fmt(r.current), "95% CI": ci,
+                "baseline": f"{d.fmt(r.baseline)} ({label(r.baseline_period)})",
+                "target": f"{d.fmt(r.target)} by {label(r.deadline)}",
+                "glide path now": d.fmt(r.glide_now),
+                "gap to go": d.fmt_change(r.gap).lstrip("+") if np.isfinite(r.gap) else "–",
+                "progress": _pct(r.progress), "attainment": _pct(r.attainment),
+                "needed / period": d.fmt_change(r.needed_pace),
+                "recent pace / period": d.fmt_change(r.recent_pace),
+                "status": STATUS_WORDS[r.status], "why": r.status_rule,
+            })
+        out = pd.DataFrame(rows)
+        colours = [STATUS_STYLE[s] for s in g["status"]]
+        return (out.style.hide(axis="index")
+                .apply(lambda _: colours, subset=["status"])
+                .set_caption("Gap to target: 'gap to go' and paces are improvements (a fall "
+                             "for lower-is-better KPIs); progress = share of the baseline-to-"
+                             "target distance covered"))
+
+    def achievability(self) -> pd.DataFrame:
+        from .targets import achievability
+        a = achievability(self.kpis, self.team_targets, catalogue=self.catalogue)
+        if a.empty:
+            return a
+        out = pd.DataFrame({
+            "KPI": [self.catalogue.label(k, self.params.language) for k in a["kpi"]],
+            "required / period": [self.catalogue[k].fmt_change(v)
+                                  for k, v in zip(a["kpi"], a["required_pace"])],
+            "own trend / period": [self.catalogue[k].fmt_change(v)
+                                   for k, v in zip(a["kpi"], a["own_pace"])],
+            "own best / period": [self.catalogue[k].fmt_change(v)
+                                  for k, v in zip(a["kpi"], a["own_best_pace"])],
+            "best peer / period": [self.catalogue[k].fmt_change(v)
+                                   for k, v in zip(a["kpi"], a["peer_best_pace"])],
+            "verdict": a["verdict"],
+        })
+        return out
+
+    def benchmarks_styled(self):
+        from .benchmarking import benchmark_table
+        t = benchmark_table(self.kpis, self.params.team, self.benchmarks, period=self.as_of,
+                            catalogue=self.catalogue)
+        if t.empty:
+            return t
+        rows, styles = [], []
+        refs = ["industry_median", "top_quartile", "best_in_class", "peer_median", "best_peer"]
+        for kpi, g in t.groupby("kpi", sort=False):
+            d = self.catalogue[kpi]
+            first = g.iloc[0]
+            row = {"KPI": self.catalogue.label(kpi, self.params.language),
+                   "value": d.fmt(first["value"])}
+            style = {}
+            by_ref = g.set_index("reference")
+            for ref in refs:
+                name = ref.replace("_", " ")
+                if ref in by_ref.index:
+                    r = by_ref.loc[ref]
+                    row[name] = d.fmt(r["reference_value"])
+                    style[name] = {"leading": BETTER, "level": BETTER, "behind": WORSE}.get(
+                        r["position"], "")
+                else:
+                    row[name] = "–"
+            rank = first["peer_rank"]
+            row["rank"] = (f"{int(rank)} of {int(first['peer_count'])}"
+                           if pd.notna(rank) else "–")
+            row["percentile"] = (f"{first['peer_percentile']:.0f}"
+                                 if pd.notna(first["peer_percentile"]) else "–")
+            rows.append(row)
+            styles.append(style)
+        out = pd.DataFrame(rows)
+
+        def colour(_):
+            return pd.DataFrame([[("background-color: " + s[c]) if s.get(c) else ""
+                                  for c in out.columns] for s in styles],
+                                index=out.index, columns=out.columns)
+        src = ""
+        if self.benchmarks is not None and len(self.benchmarks):
+            pairs = sorted({(s, pd.Timestamp(a).date().isoformat()) for s, a in
+                            zip(self.benchmarks["source"], self.benchmarks["as_of"])})
+            src = "; ".join(f"{html.escape(s)} ({a})" for s, a in pairs)
+        return (out.style.hide(axis="index").apply(colour, axis=None)
+                .set_caption(f"{label(self.as_of)}: green = the team is at or better than "
+                             f"the reference, red = behind. External benchmarks: "
+                             f"{src or 'none given'}. Peers: the other teams."))
+
+    def peer_matrix(self) -> pd.DataFrame:
+        from .benchmarking import peer_matrix
+        return peer_matrix(self.kpis, self.as_of, catalogue=self.catalogue,
+                           kpi_list=self.shown_kpis)
+
+    def scorecard(self):
+        from .scorecard import scorecard
+        return scorecard(self.kpis, self.targets, period=self.as_of, catalogue=self.catalogue,
+                         language=self.params.language)
+
+    def scorecard_summary(self) -> str:
+        sc = self.scorecard()
+        t = sc.totals.set_index("team")
+        if self.params.team not in t.index:
+            return "No scorecard: the team has no targets."
+        me = t.loc[self.params.team]
+        ranked = t["score"].rank(ascending=False, method="min")
+        rank = int(ranked[self.params.team]) if np.isfinite(me["score"]) else None
+        text = (f"**Composite score {me['score']:.1f} — grade {me['grade']}** "
+                f"(rank {rank} of {len(t)} teams; weights from the targets; scoring rule: "
+                f"attainment, capped at 100). Coverage {_pct(me['coverage'])} of the weight")
+        if me["missing"]:
+            text += f"; not scored for lack of data: {html.escape(me['missing'])}"
+        return text + "."
+
+    def scorecard_table(self) -> pd.DataFrame:
+        sc = self.scorecard()
+        g = sc.scores[sc.scores["team"] == self.params.team]
+        return pd.DataFrame({
+            "KPI": [self.catalogue.label(k, self.params.language) for k in g["kpi"]],
+            "perspective": [p.replace("_", " ") for p in g["perspective"]],
+            "value": [self.catalogue[k].fmt(v) for k, v in zip(g["kpi"], g["value"])],
+            "target": [self.catalogue[k].fmt(v) for k, v in zip(g["kpi"], g["target"])],
+            "score": [f"{s:.0f}" if np.isfinite(s) else "not scored" for s in g["score"]],
+            "weight": [_pct(w) for w in g["weight"]],
+            "points": [f"{c:.1f}" if np.isfinite(c) else "–" for c in g["contribution"]],
+        })
+
+
+
 def _stamp(value) -> str:
     return "unknown" if value is None else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
 
 
 @dataclass
-class TeamReport:
+class TeamReport(_Analysis):
     params: ReportParams
     catalogue: Catalogue
     tickets: pd.DataFrame
