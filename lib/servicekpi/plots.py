@@ -95,25 +95,33 @@ def trend_grid(data: pd.DataFrame, *, team: str, kpis: list[str],
                ncols: int = 3, language: str = "en"):
     """Small multiples of :func:`kpi_trend`, one panel per KPI; returns the Figure."""
     kpis = [k for k in kpis if ((data["kpi"] == k) & (data["team"] == team)).any()]
-    n = max(len(kpis), 1)
-    ncols = min(ncols, n)
-    nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.6 * ncols, 2.9 * nrows), squeeze=False)
-    for ax, kpi in zip(axes.flat, kpis):
+
+    def draw(ax, kpi):
         kpi_trend(data, team=team, kpi=kpi, catalogue=catalogue, periods=periods, ax=ax,
                   language=language)
-        ax.get_legend().remove() if ax.get_legend() else None
-    for ax in list(axes.flat)[len(kpis):]:
+        if ax.get_legend():
+            ax.get_legend().remove()
+    return _small_multiples(kpis, draw, ncols=ncols, panel=(4.6, 2.9), legend_cols=2)
+
+
+def _small_multiples(items: list, draw, *, ncols: int, panel: tuple[float, float],
+                     legend_cols: int):
+    """A grid with one panel per item (``draw(ax, item)``) and one shared legend."""
+    n = max(len(items), 1)
+    ncols = min(ncols, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel[0] * ncols, panel[1] * nrows),
+                             squeeze=False)
+    for ax, item in zip(axes.flat, items):
+        draw(ax, item)
+    for ax in list(axes.flat)[len(items):]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     if handles:
-        fig.legend(handles, labels, loc="upper right", ncols=2, frameon=False, fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
+        fig.legend(handles, labels, loc="upper right", ncols=legend_cols, frameon=False,
+                   fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.15 / nrows))
     return fig
-
-
-STATUS_COLOURS = {"met": "#1a7f37", "on_track": "#4caf50", "at_risk": "#f0ad00",
-                  "off_track": "#c62828", "insufficient_data": "#9e9e9e"}
 
 
 def kpi_trajectory(data: pd.DataFrame, *, team: str, kpi: str, target=None,
@@ -289,18 +297,9 @@ def trajectory_grid(data: pd.DataFrame, targets: pd.DataFrame, *, team: str,
                     catalogue: Catalogue | None = None, periods: int | None = None,
                     ncols: int = 2, language: str = "en"):
     """:func:`kpi_trajectory` for each of ``team``'s targets; returns the Figure."""
-    mine = targets[targets["team"] == team]
-    n = max(len(mine), 1)
-    ncols = min(ncols, n)
-    nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(6.2 * ncols, 3.2 * nrows), squeeze=False)
-    for ax, (_, t) in zip(axes.flat, mine.iterrows()):
+    mine = [t for _, t in targets[targets["team"] == team].iterrows()]
+
+    def draw(ax, t):
         kpi_trajectory(data, team=team, kpi=t["kpi"], target=t, benchmarks=benchmarks,
                        catalogue=catalogue, periods=periods, ax=ax, language=language)
-    for ax in list(axes.flat)[len(mine):]:
-        ax.set_visible(False)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, labels, loc="upper right", ncols=3, frameon=False, fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
-    return fig
+    return _small_multiples(mine, draw, ncols=ncols, panel=(6.2, 3.2), legend_cols=3)

@@ -193,6 +193,13 @@ class _Analysis:
                 f"attainment, capped at 100). Coverage {_pct(me['coverage'])} of the weight")
         if me["missing"]:
             text += f"; not scored for lack of data: {html.escape(me['missing'])}"
+        from .scorecard import fuzzy_evaluation
+        fz = fuzzy_evaluation(sc.scores, language=self.params.language).set_index("team")
+        if self.params.team in fz.index:
+            f = fz.loc[self.params.team]
+            members = ", ".join(f"{g} {f[g]:.2f}" for g in fz.columns if g != "grade")
+            text += (f". Fuzzy comprehensive evaluation (memberships {members}): "
+                     f"grade {f['grade']}")
         return text + "."
 
     def scorecard_table(self) -> pd.DataFrame:
