@@ -13,6 +13,7 @@ KPI catalogue) and the error types.  Every refusal is a
 from .benchmarking import benchmark_table, peer_matrix
 from .catalogue import Catalogue, KPIDef, load_catalogue
 from .errors import ConfigError, DataError, Problem, ReportError, ServiceKPIError
+from .forecast import backtest, forecast, target_outlook
 from .gaps import confidence_interval, gap_table
 from .kpis import TICKET_KPIS, available_kpis, compute_kpis
 from .mapping import load_mapping, presets
@@ -32,6 +33,7 @@ __all__ = [
     "data_quality", "load_tickets", "validate_tickets",
     "gap_table", "confidence_interval", "glide_path", "achievability",
     "benchmark_table", "peer_matrix",
+    "forecast", "target_outlook", "backtest",
     "scorecard", "Scorecard", "ahp_weights", "fuzzy_evaluation", "grade",
     "__version__",
 ]

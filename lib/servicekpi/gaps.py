@@ -19,6 +19,13 @@ Status rule (``status_rule`` says which branch applied):
 7. ``off_track`` -- behind the glide path by more than the noise, and the
    recent pace would not reach the target by the deadline.
 
+With ``rule="forecast"``, steps 3-7 are replaced by the forecast's
+probability of meeting the target by the deadline (see
+:func:`servicekpi.forecast.target_outlook`): ``on_track`` when it is at least
+the upper threshold (0.7), ``at_risk`` between the thresholds, ``off_track``
+below the lower one (0.3).  Where the forecast cannot be made (too little
+history) the glide-path rule is used, and ``status_rule`` says so.
+
 Confidence intervals: Wilson for proportions (KPIs with a numerator), t for
 means (KPIs with a standard deviation); none otherwise (a median, or a KPI
 table value without ``sd``), in which case rule 6 cannot apply.
@@ -59,7 +66,8 @@ def _as_of(kpis: pd.DataFrame, as_of) -> pd.Period:
 
 def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, as_of=None, *,
               catalogue: Catalogue | None = None, pace_periods: int = 6, min_n: int = 20,
-              level: float = 0.95) -> pd.DataFrame:
+              level: float = 0.95, rule: str = "glide", thresholds=(0.3, 0.7),
+              forecast_options: dict | None = None) -> pd.DataFrame:
     """One row per target: current value against baseline, glide path and target.
 
     Parameters
@@ -78,6 +86,15 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, as_of=None, *,
         Fewer observations behind the current value: ``insufficient_data``.
     level : float
         Confidence level of the interval around the current value.
+    rule : {"glide", "forecast"}
+        Status from the glide path and recent pace, or from the forecast's
+        probability of meeting the target (adds ``probability``,
+        ``forecast_at_deadline``, ``expected_reached`` and ``model``).
+    thresholds : (low, high)
+        Probability thresholds of the forecast rule.
+    forecast_options : dict, optional
+        Passed to :func:`servicekpi.forecast.target_outlook` (``n_paths``,
+        ``seed``, ``method``, ...).
 
     Returns
     -------
@@ -91,6 +108,11 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, as_of=None, *,
     ``projected`` (value at the deadline at the recent pace), ``status`` and
     ``status_rule``.  See the module docstring for the status rule.
     """
+    if rule not in ("glide", "forecast"):
+        raise ValueError("rule must be 'glide' or 'forecast'")
+    lo_t, hi_t = thresholds
+    if not 0 <= lo_t <= hi_t <= 1:
+        raise ValueError("thresholds must satisfy 0 <= low <= high <= 1")
     cat = resolve(catalogue)
     now = _as_of(kpis, as_of)
     rows = []
@@ -131,12 +153,16 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, as_of=None, *,
             "projected": cur + slope * left if np.isfinite(slope) and left > 0 else np.nan,
         })
         row["status"], row["status_rule"] = _status(row, sign, min_n, level)
+        if rule == "forecast" and row["status"] not in ("insufficient_data", "met"):
+            _forecast_status(row, series, t, d, thresholds, forecast_options or {})
         rows.append(row)
     cols = ["team", "kpi", "label", "direction", "as_of", "current_period", "current", "n",
             "ci_low", "ci_high", "baseline", "baseline_period", "target", "deadline",
             "glide_now", "gap", "gap_pct", "progress", "attainment", "periods_left",
             "needed_pace", "recent_pace", "projected", "status", "status_rule", "weight",
             "owner"]
+    if rule == "forecast":
+        cols += ["probability", "forecast_at_deadline", "expected_reached", "model"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -163,3 +189,25 @@ def _status(r: dict, sign: int, min_n: int, level: float) -> tuple[str, str]:
         return "at_risk", f"behind the glide path by less than the noise ({noise})"
     why = "no recent trend" if not np.isfinite(pace) else "the recent pace would not reach the target"
     return "off_track", f"behind the glide path by more than the noise, and {why}"
+
+
+def _forecast_status(row: dict, series: pd.Series, t, d, thresholds, options: dict) -> None:
+    """Replace the glide-path status by the forecast's, in place."""
+    from .forecast import target_outlook
+
+    if row["periods_left"] <= 0:
+        return  # deadline passed: the observed value decides (glide rule, step 3)
+    o = target_outlook(series, t.target, t.deadline, d.direction, bounds=d.bounds, **options)
+    row.update(probability=o["probability"], forecast_at_deadline=o["forecast"],
+               expected_reached=o["expected_reached"], model=o["model"])
+    p = o["probability"]
+    if not np.isfinite(p):
+        row["status_rule"] = f"glide-path rule (forecast: {o['status']}): {row['status_rule']}"
+        return
+    low, high = thresholds
+    status = "on_track" if p >= high else "at_risk" if p >= low else "off_track"
+    cmp = (f">= {high:.2f}" if p >= high else f"between {low:.2f} and {high:.2f}" if p >= low
+           else f"< {low:.2f}")
+    row["status"] = status
+    row["status_rule"] = (f"forecast ({o['model']}): P(target met by the deadline) = "
+                          f"{p:.2f} {cmp}")

@@ -303,3 +303,40 @@ def trajectory_grid(data: pd.DataFrame, targets: pd.DataFrame, *, team: str,
         kpi_trajectory(data, team=team, kpi=t["kpi"], target=t, benchmarks=benchmarks,
                        catalogue=catalogue, periods=periods, ax=ax, language=language)
     return _small_multiples(mine, draw, ncols=ncols, panel=(6.2, 3.2), legend_cols=3)
+
+
+def fan_chart(data: pd.DataFrame, forecast: pd.DataFrame, *, team: str, kpi: str, target=None,
+              catalogue: Catalogue | None = None, periods: int | None = None, ax=None,
+              language: str = "en"):
+    """History, forecast mean with its 80% and 95% bands, and (with ``target``)
+    the glide path, the target and the deadline.
+
+    ``forecast`` is a :func:`servicekpi.forecast` frame for this series.
+    Returns the Axes.
+    """
+    ax = kpi_trajectory(data, team=team, kpi=kpi, target=target, catalogue=catalogue,
+                        periods=periods, ax=ax, language=language)
+    if len(forecast) and forecast["mean"].notna().any():
+        x = [p.ordinal for p in forecast.index]
+        hist = data[(data["team"] == team) & (data["kpi"] == kpi)].sort_values("period")
+        last = hist[hist["value"].notna()].iloc[-1]
+        x0 = [last["period"].ordinal] + x
+        for lev, alpha in ((95, 0.18), (80, 0.32)):
+            if f"lower_{lev}" in forecast:
+                lo = np.r_[last["value"], forecast[f"lower_{lev}"].to_numpy(float)]
+                hi = np.r_[last["value"], forecast[f"upper_{lev}"].to_numpy(float)]
+                ax.fill_between(x0, lo, hi, color=TEAM_COLOUR, alpha=alpha, lw=0,
+                                label=f"{lev}% interval")
+        ax.plot(x0, np.r_[last["value"], forecast["mean"].to_numpy(float)], color=TEAM_COLOUR,
+                ls="-.", lw=1.4, label="forecast")
+        lo_x, hi_x = ax.get_xlim()
+        ax.set_xlim(lo_x, max(hi_x, x[-1] + 0.5))
+        freq = forecast.index.freq
+        step = max(1, math.ceil((ax.get_xlim()[1] - ax.get_xlim()[0]) / 7))
+        ticks = list(range(int(math.ceil(ax.get_xlim()[0])), int(ax.get_xlim()[1]) + 1, step))
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([str(pd.Period(ordinal=t, freq=freq)) for t in ticks], fontsize=8)
+    model = forecast.attrs.get("model")
+    if model:
+        ax.set_title(ax.get_title(loc="left") + f"  (model: {model})", fontsize=10, loc="left")
+    return ax

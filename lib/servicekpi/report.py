@@ -7,7 +7,7 @@ gives the report's tables as pandas Stylers and DataFrames.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -58,8 +58,63 @@ class _Analysis:
         return self.targets[self.targets["team"] == self.params.team]
 
     def gaps(self) -> pd.DataFrame:
-        from .gaps import gap_table
-        return gap_table(self.kpis, self.team_targets, self.as_of, catalogue=self.catalogue)
+        """The team's gap table; status by the forecast rule (cached)."""
+        if "gaps" not in self._cache:
+            from .gaps import gap_table
+            self._cache["gaps"] = gap_table(self.kpis, self.team_targets, self.as_of,
+                                            catalogue=self.catalogue, rule="forecast")
+        return self._cache["gaps"]
+
+    def series(self, kpi: str) -> pd.Series:
+        """The team's values of one KPI up to the report period, indexed by period."""
+        k = self.kpis[(self.kpis["team"] == self.params.team) & (self.kpis["kpi"] == kpi)
+                      & (self.kpis["period"] <= self.as_of) & self.kpis["value"].notna()]
+        return pd.Series(k["value"].to_numpy(float), index=pd.PeriodIndex(k["period"]))
+
+    def forecasts(self) -> dict:
+        """kpi -> (forecast frame to the deadline, backtest MASE of 'auto'), cached."""
+        if "forecasts" not in self._cache:
+            from .forecast import backtest, forecast
+            out = {}
+            for t in self.team_targets.itertuples():
+                d = self.catalogue[t.kpi]
+                s = self.series(t.kpi)
+                h = max(pd.Period(t.deadline).ordinal - self.as_of.ordinal, 3)
+                f = forecast(s, h, bounds=d.bounds)
+                bt = backtest(s, min(h, 6), methods=["auto"], origins=4, bounds=d.bounds,
+                              n_paths=200)
+                out[t.kpi] = (f, float(bt["MASE"].iloc[0]) if len(bt) else np.nan)
+            self._cache["forecasts"] = out
+        return self._cache["forecasts"]
+
+    def outlook_table(self) -> pd.DataFrame:
+        """Per target: forecast at the deadline, probability of meeting the target,
+        when it is expected to be reached, model used and its backtest MASE."""
+        g = self.gaps()
+        fc = self.forecasts()
+        rows = []
+        for r in g.itertuples():
+            d = self.catalogue[r.kpi]
+            f, mase = fc.get(r.kpi, (pd.DataFrame(), np.nan))
+            at = f.loc[pd.Period(r.deadline)] if pd.Period(r.deadline) in f.index else None
+            met_now = r.status == "met"
+            prob = 1.0 if met_now and not np.isfinite(getattr(r, "probability", np.nan)) \
+                else getattr(r, "probability", np.nan)
+            reached = getattr(r, "expected_reached", None)
+            rows.append({
+                "KPI": self.catalogue.label(r.kpi, self.params.language),
+                "target": f"{d.fmt(r.target)} by {label(r.deadline)}",
+                "forecast at deadline": "–" if at is None else d.fmt(at["mean"]),
+                "80% interval": "–" if at is None else
+                f"{d.fmt(at['lower_80'])} – {d.fmt(at['upper_80'])}",
+                "P(meet target)": "met now" if met_now else _pct(prob),
+                "expected reached": (label(r.current_period) if met_now else
+                                     label(reached) if isinstance(reached, pd.Period)
+                                     else "not within horizon"),
+                "model": f.attrs.get("model") or f.attrs.get("status", "–"),
+                "backtest MASE": "–" if not np.isfinite(mase) else f"{mase:.2f}",
+            })
+        return pd.DataFrame(rows)
 
     def status_summary(self) -> str:
         """One sentence per status, in words (Markdown)."""
@@ -229,6 +284,7 @@ class TeamReport(_Analysis):
     kpis: pd.DataFrame            # every team, for peer context
     benchmarks: pd.DataFrame | None
     targets: pd.DataFrame | None
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, **parameters) -> "TeamReport":
@@ -252,6 +308,20 @@ class TeamReport(_Analysis):
         bench = load_benchmarks(p.benchmarks, catalogue=cat) if p.benchmarks else None
         targets = load_targets(p.targets, period=p.period, catalogue=cat) if p.targets else None
         return cls(p, cat, tickets, kpis, bench, targets)
+
+    def fan_charts(self):
+        """One fan chart per targeted KPI (Figure)."""
+        from . import plots
+        items = [(t, self.forecasts()[t["kpi"]][0])
+                 for _, t in self.team_targets.iterrows()]
+
+        def draw(ax, item):
+            t, f = item
+            plots.fan_chart(self.kpis[self.kpis["period"] <= self.as_of], f,
+                            team=self.params.team, kpi=t["kpi"], target=t,
+                            catalogue=self.catalogue, periods=self.params.history_periods,
+                            ax=ax, language=self.params.language)
+        return plots._small_multiples(items, draw, ncols=2, panel=(6.2, 3.3), legend_cols=3)
 
     @classmethod
     def from_namespace(cls, namespace: dict) -> "TeamReport":

@@ -1,0 +1,460 @@
+"""Forecasting KPI trajectories, and the probability of meeting a target.
+
+:func:`forecast` takes one KPI series (a pandas Series indexed by period) and
+returns the forecast mean and prediction intervals for the next periods.
+Every interval comes from paths simulated by the fitted statsmodels model
+(seeded, so the same input gives the same output), in the transformed space
+when the KPI is bounded, then transformed back: neither the mean nor the
+intervals leave the KPI's range.
+
+Candidate models, all from statsmodels:
+
+=================  ==========================================================
+naive              ARIMA(0,1,0): random walk
+drift              ARIMA(0,1,0) with a linear trend term
+seasonal_naive     SARIMA(0,0,0)(0,1,0)m: last season repeated
+ets_ann            ETSModel, additive error, no trend (simple exponential smoothing)
+ets_aadn           ETSModel, additive error, additive damped trend
+ets_ana            ETSModel, additive error, additive seasonality
+ets_mnn            ETSModel, multiplicative error (positive, untransformed series)
+arima_ar1          ARIMA(1,0,0) with a constant: mean-reverting
+theta              ThetaModel (deseasonalised when the series supports it)
+=================  ==========================================================
+
+``method="auto"`` scores the candidates by rolling-origin cross-validation on
+the series' own history (mean absolute error over the last origins) and
+breaks near ties (within 2%) by AIC.  A series shorter than two seasons gets
+only naive, drift and simple exponential smoothing; a constant series a flat
+forecast; a series of 1-3 points the result ``not enough history``.  Models
+that fail to fit or converge are skipped; their warnings are swallowed.
+
+Bounds: with both bounds (a rate in [0, 1], NPS in [-100, 100], CSAT in
+[1, 5]) the series is modelled on the scaled-logit scale; with only a lower
+bound and positive values, on the log scale; simulated paths are
+back-transformed and clipped to the bounds.
+
+Gaps: missing periods inside the series are filled by linear interpolation
+for fitting (listed in ``attrs["filled"]``); forecasts start after the last
+observed period.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+SEASONS = {"M": 12, "Q": 4, "W": 52}
+MIN_POINTS = 4
+
+
+# ------------------------------------------------------------------ the series
+def _prepare(series: pd.Series) -> tuple[pd.Series, list]:
+    """Sorted, regular PeriodIndex; interior gaps interpolated."""
+    s = pd.Series(series).astype(float)
+    if isinstance(s.index, pd.DatetimeIndex):
+        freq = pd.infer_freq(s.index) or "M"
+        s.index = s.index.to_period(freq)
+    if not isinstance(s.index, pd.PeriodIndex):
+        s.index = pd.PeriodIndex(s.index)
+    s = s[~s.index.duplicated(keep="last")].sort_index().dropna()
+    if s.empty:
+        return s, []
+    full = pd.period_range(s.index[0], s.index[-1], freq=s.index.freq)
+    s = s.reindex(full)
+    filled = list(s.index[s.isna()])
+    return s.interpolate(method="linear"), filled
+
+
+def _season(index: pd.PeriodIndex, seasonal_period) -> int:
+    if seasonal_period is not None:
+        return int(seasonal_period)
+    code = index.freqstr[0] if len(index) else "M"
+    return SEASONS.get(code, 0)
+
+
+@dataclass(frozen=True)
+class _Transform:
+    lo: float | None
+    hi: float | None
+    kind: str  # none | logit | log
+
+    @classmethod
+    def for_series(cls, y: np.ndarray, bounds) -> "_Transform":
+        lo, hi = (bounds or (None, None))
+        lo = None if lo is None or not np.isfinite(lo) else float(lo)
+        hi = None if hi is None or not np.isfinite(hi) else float(hi)
+        if lo is not None and hi is not None:
+            return cls(lo, hi, "logit")
+        if lo is not None and np.min(y) > lo:
+            return cls(lo, hi, "log")
+        return cls(lo, hi, "none")
+
+    def _eps(self) -> float:
+        return 1e-3
+
+    def forward(self, y):
+        y = np.asarray(y, float)
+        if self.kind == "logit":
+            z = np.clip((y - self.lo) / (self.hi - self.lo), self._eps(), 1 - self._eps())
+            return np.log(z / (1 - z))
+        if self.kind == "log":
+            return np.log(y - self.lo)
+        return y
+
+    def backward(self, z):
+        z = np.asarray(z, float)
+        if self.kind == "logit":
+            y = self.lo + (self.hi - self.lo) / (1 + np.exp(-z))
+        elif self.kind == "log":
+            y = self.lo + np.exp(np.clip(z, -700, 700))
+        else:
+            y = z
+        if self.lo is not None or self.hi is not None:
+            y = np.clip(y, self.lo if self.lo is not None else -np.inf,
+                        self.hi if self.hi is not None else np.inf)
+        return y
+
+
+# ------------------------------------------------------------------ candidate models
+def _quiet(fn):
+    def run(*args, **kwargs):
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return fn(*args, **kwargs)
+    return run
+
+
+@dataclass
+class _Fit:
+    name: str
+    result: object
+    kind: str  # arima | ets | theta
+    aic: float = np.nan
+
+    def mean(self, h: int) -> np.ndarray:
+        return np.asarray(_quiet(self.result.forecast)(h), float)
+
+    def paths(self, h: int, n: int, rng: np.random.Generator) -> np.ndarray:
+        if self.kind == "ets":
+            sims = _quiet(self.result.simulate)(h, anchor="end", repetitions=n, rng=rng)
+        elif self.kind == "arima":
+            sims = _quiet(self.result.simulate)(h, anchor="end", repetitions=n, rng=rng)
+        else:  # theta: normal marginals from its prediction-interval variance
+            mean = self.mean(h)
+            lo = _quiet(self.result.prediction_intervals)(h, alpha=0.3173)["lower"]
+            sd = np.maximum(mean - np.asarray(lo, float), 0.0)
+            sims = mean[:, None] + sd[:, None] * rng.standard_normal((h, n))
+        sims = np.asarray(sims, float).reshape(h, -1)
+        return sims
+
+
+def _candidates(n: int, m: int, positive_raw: bool) -> list[str]:
+    seasonal = m > 1 and n >= 2 * m + 2
+    short = n < max(2 * m, 16) if m > 1 else n < 16
+    if short:
+        return ["naive", "drift", "ets_ann"]
+    names = ["naive", "drift", "ets_ann", "ets_aadn", "arima_ar1", "theta"]
+    if positive_raw:
+        names.append("ets_mnn")
+    if seasonal:
+        names += ["seasonal_naive", "ets_ana"]
+    return names
+
+
+CANDIDATES = ("naive", "drift", "seasonal_naive", "ets_ann", "ets_aadn", "ets_ana", "ets_mnn",
+              "arima_ar1", "theta")
+
+
+@_quiet
+def _fit(name: str, y: np.ndarray, m: int) -> _Fit:
+    from statsmodels.tsa.arima.model import ARIMA
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    if name == "naive":
+        r = ARIMA(y, order=(0, 1, 0)).fit()
+        return _Fit(name, r, "arima", r.aic)
+    if name == "drift":
+        r = ARIMA(y, order=(0, 1, 0), trend="t").fit()
+        return _Fit(name, r, "arima", r.aic)
+    if name == "seasonal_naive":
+        r = ARIMA(y, order=(0, 0, 0), seasonal_order=(0, 1, 0, m)).fit()
+        return _Fit(name, r, "arima", r.aic)
+    if name == "arima_ar1":
+        r = ARIMA(y, order=(1, 0, 0), trend="c").fit()
+        return _Fit(name, r, "arima", r.aic)
+    if name.startswith("ets_"):
+        spec = {"ets_ann": dict(error="add"),
+                "ets_aadn": dict(error="add", trend="add", damped_trend=True),
+                "ets_ana": dict(error="add", seasonal="add", seasonal_periods=m),
+                "ets_mnn": dict(error="mul")}[name]
+        r = ETSModel(y, **spec).fit(disp=False)
+        if not np.all(np.isfinite(r.params)):
+            raise ValueError("did not converge")
+        return _Fit(name, r, "ets", r.aic)
+    if name == "theta":
+        r = ThetaModel(y, period=m if m > 1 else None,
+                       deseasonalize=bool(m > 1 and len(y) >= 2 * m)).fit()
+        return _Fit(name, r, "theta", np.nan)
+    raise ValueError(f"unknown forecasting method {name!r}; expected auto or one of "
+                     f"{', '.join(CANDIDATES)}")
+
+
+def _cv_error(name: str, y: np.ndarray, m: int, h: int, origins: int = 3) -> float:
+    """Mean absolute error of ``name`` over rolling origins at the end of ``y``."""
+    errors = []
+    min_train = max(MIN_POINTS + 2, 2 * m + 2 if name in ("seasonal_naive", "ets_ana") else 0)
+    for j in range(origins):
+        cut = len(y) - h - j * max(1, h // 2)
+        if cut < min_train:
+            break
+        try:
+            f = _fit(name, y[:cut], m).mean(h)
+        except Exception:
+            return np.inf
+        err = np.abs(y[cut:cut + h] - f[:len(y[cut:cut + h])])
+        if not np.all(np.isfinite(err)):
+            return np.inf
+        errors.append(err.mean())
+    return float(np.mean(errors)) if errors else np.inf
+
+
+# ------------------------------------------------------------------ simulation
+@dataclass
+class Simulation:
+    """Simulated future paths of a KPI (on its own scale)."""
+
+    history: pd.Series
+    index: pd.PeriodIndex              # future periods
+    paths: np.ndarray                  # (horizon, n_paths)
+    mean: np.ndarray                   # (horizon,)
+    model: str | None
+    status: str                        # ok | constant | not enough history
+    scores: dict = field(default_factory=dict)
+    filled: list = field(default_factory=list)
+
+
+def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=None,
+             method: str = "auto", n_paths: int = 1000, seed: int = 0) -> Simulation:
+    """Fit the chosen (or best) model and simulate ``n_paths`` future paths."""
+    s, filled = _prepare(series)
+    horizon = int(horizon)
+    if s.empty:
+        idx = pd.PeriodIndex([], freq="M")
+        return Simulation(s, idx, np.empty((0, 0)), np.empty(0), None, "not enough history")
+    idx = pd.period_range(s.index[-1] + 1, periods=max(horizon, 0), freq=s.index.freq)
+    n = len(s)
+    if n < MIN_POINTS or horizon < 1:
+        return Simulation(s, idx, np.full((len(idx), 0), np.nan), np.full(len(idx), np.nan),
+                          None, "not enough history" if n < MIN_POINTS else "ok", filled=filled)
+    y_raw = s.to_numpy(float)
+    if np.ptp(y_raw) < 1e-12 * max(1.0, abs(y_raw[0])):
+        flat = np.full((horizon, n_paths), y_raw[-1])
+        return Simulation(s, idx, flat, flat[:, 0].copy(), "constant", "constant",
+                          filled=filled)
+    tr = _Transform.for_series(y_raw, bounds)
+    y = tr.forward(y_raw)
+    m = _season(s.index, seasonal_period)
+    rng = np.random.default_rng(seed)
+    scores: dict = {}
+    if method == "auto":
+        names = _candidates(n, m, tr.kind == "none" and np.min(y_raw) > 0)
+        h_cv = int(min(horizon, 6, max(1, n // 4)))
+        scores = {name: _cv_error(name, y, m, h_cv) for name in names}
+        finite = {k: v for k, v in scores.items() if np.isfinite(v)}
+        order = sorted(finite, key=finite.get) or ["naive"]
+        best = order[0]
+        near = [k for k in order if finite[k] <= finite[best] * 1.02]
+        fits = {}
+        for name in near:
+            try:
+                fits[name] = _fit(name, y, m)
+            except Exception:
+                continue
+        if len(fits) > 1:
+            aics = {k: f.aic for k, f in fits.items() if np.isfinite(f.aic)}
+            best = min(aics, key=aics.get) if aics else best
+        fitted = fits.get(best) or _fit_first(order, y, m)
+    else:
+        fitted = _fit(method, y, m)
+    z_paths = fitted.paths(horizon, n_paths, rng)
+    z_paths = np.where(np.isfinite(z_paths), z_paths, np.nan)
+    paths = tr.backward(z_paths)
+    mean = (np.nanmean(paths, axis=1) if tr.kind != "none"
+            else np.asarray(fitted.mean(horizon), float))
+    return Simulation(s, idx, paths, mean, fitted.name, "ok", scores, filled)
+
+
+def _fit_first(order: list[str], y, m) -> _Fit:
+    for name in order + ["naive"]:
+        try:
+            return _fit(name, y, m)
+        except Exception:
+            continue
+    raise RuntimeError("no forecasting model could be fitted")
+
+
+def _frame(sim: Simulation, levels) -> pd.DataFrame:
+    out = pd.DataFrame(index=sim.index)
+    out["mean"] = sim.mean
+    for lev in levels:
+        a = (100 - lev) / 2
+        if sim.paths.size and sim.paths.shape[1]:
+            out[f"lower_{lev}"] = np.nanpercentile(sim.paths, a, axis=1)
+            out[f"upper_{lev}"] = np.nanpercentile(sim.paths, 100 - a, axis=1)
+        else:
+            out[f"lower_{lev}"] = np.nan
+            out[f"upper_{lev}"] = np.nan
+    out.index.name = "period"
+    out.attrs.update(model=sim.model, status=sim.status, scores=sim.scores,
+                     filled=[str(p) for p in sim.filled])
+    return out
+
+
+def forecast(series: pd.Series, horizon: int, *, levels=(80, 95), bounds=None,
+             seasonal_period=None, method: str = "auto", n_paths: int = 1000,
+             seed: int = 0) -> pd.DataFrame:
+    """Forecast a KPI series ``horizon`` periods ahead.
+
+    Parameters
+    ----------
+    series : Series
+        KPI values indexed by period (PeriodIndex, or timestamps); gaps allowed.
+    horizon : int
+        Periods to forecast after the last observed one.
+    levels : tuple of int
+        Prediction-interval levels, in percent.
+    bounds : (low, high), optional
+        The KPI's range (None for an open side): the catalogue's ``bounds``.
+    seasonal_period : int, optional
+        Default: 12 for monthly, 4 for quarterly, 52 for weekly series.
+    method : str
+        ``"auto"`` or one of :data:`CANDIDATES`.
+    n_paths, seed : int
+        Simulated paths behind the intervals, and the random seed.
+
+    Returns
+    -------
+    DataFrame indexed by the future periods with ``mean``, ``lower_<level>``,
+    ``upper_<level>``; ``attrs`` holds ``model`` (the model used), ``status``
+    (``ok``, ``constant`` or ``not enough history``), ``scores`` (the
+    cross-validation error of each candidate) and ``filled`` (gaps filled).
+    """
+    sim = simulate(series, horizon, bounds=bounds, seasonal_period=seasonal_period,
+                   method=method, n_paths=n_paths, seed=seed)
+    return _frame(sim, levels)
+
+
+# ------------------------------------------------------------------ target outlook
+def target_outlook(series: pd.Series, target: float, deadline, direction: str, *,
+                   bounds=None, seasonal_period=None, method: str = "auto",
+                   n_paths: int = 2000, seed: int = 0, levels=(80, 95)) -> dict:
+    """Probability that the KPI is at or better than ``target`` at ``deadline``.
+
+    From simulated future paths: ``probability`` is the share of paths at or
+    better than the target in the deadline period; ``expected_reached`` the
+    median over paths of the first period at or better than the target
+    (``None``, shown as "not within horizon", when most paths never reach
+    it by the deadline); ``forecast``, ``lower_<l>``, ``upper_<l>`` the
+    forecast at the deadline.  When the deadline is not after the last
+    observed period, the observed value decides (probability 1 or 0).
+    """
+    sign = {"higher": 1, "lower": -1}.get(direction)
+    if sign is None:
+        raise ValueError(f"direction must be 'higher' or 'lower', not {direction!r}")
+    s, _ = _prepare(series)
+    out = {"probability": np.nan, "expected_reached": None, "forecast": np.nan,
+           "model": None, "status": "not enough history", "horizon": 0}
+    if s.empty:
+        return out
+    deadline = pd.Period(deadline, freq=s.index.freq)
+    horizon = deadline.ordinal - s.index[-1].ordinal
+    out["horizon"] = horizon
+    if horizon <= 0:
+        value = s.get(deadline, s.iloc[-1])
+        ok = sign * (value - target) >= 0
+        return {**out, "probability": float(ok), "forecast": float(value),
+                "expected_reached": deadline if ok else None, "model": "observed",
+                "status": "deadline reached"}
+    sim = simulate(s, horizon, bounds=bounds, seasonal_period=seasonal_period, method=method,
+                   n_paths=n_paths, seed=seed)
+    out.update(model=sim.model, status=sim.status)
+    if sim.status == "not enough history" or not sim.paths.size:
+        return out
+    at_deadline = sim.paths[-1]
+    good = sign * (sim.paths - target) >= 0             # (h, n)
+    out["probability"] = float(np.mean(good[-1]))
+    first = np.where(good.any(axis=0), good.argmax(axis=0), np.iinfo(np.int64).max)
+    med = np.median(first)
+    out["expected_reached"] = None if med >= horizon else sim.index[int(med)]
+    out["forecast"] = float(sim.mean[-1])
+    for lev in levels:
+        a = (100 - lev) / 2
+        out[f"lower_{lev}"] = float(np.nanpercentile(at_deadline, a))
+        out[f"upper_{lev}"] = float(np.nanpercentile(at_deadline, 100 - a))
+    if sign * (s.iloc[-1] - target) >= 0 and out["expected_reached"] is None:
+        out["expected_reached"] = s.index[-1]
+    return out
+
+
+# ------------------------------------------------------------------ accuracy
+def backtest(series: pd.Series, horizon: int, *, methods=None, origins: int = 6,
+             levels=(80, 95), bounds=None, seasonal_period=None, n_paths: int = 300,
+             seed: int = 0) -> pd.DataFrame:
+    """Accuracy of each method over rolling origins at the end of the series.
+
+    For each origin (the last ``origins`` positions leaving ``horizon``
+    periods to compare), each method forecasts from the history up to the
+    origin.  Returns one row per method: ``MAE``, ``MASE`` (MAE over the
+    in-sample MAE of the seasonal naive forecast, or the naive one without
+    seasonality, on the history up to the last origin), ``sMAPE`` (percent),
+    ``coverage_<level>`` (share of outcomes inside the interval) and
+    ``forecasts`` (how many values were compared).  ``auto`` is always
+    included; the model it chose varies by origin.
+    """
+    s, _ = _prepare(series)
+    y = s.to_numpy(float)
+    m = _season(s.index, seasonal_period)
+    methods = list(methods) if methods else ["auto"] + _candidates(
+        len(y) - horizon, m, bounds is None and len(y) and np.min(y) > 0)
+    cuts = [len(y) - horizon - j for j in range(origins)]
+    cuts = [c for c in cuts if c >= MIN_POINTS + 2]
+    if not cuts:
+        return pd.DataFrame(columns=["method", "MAE", "MASE", "sMAPE", "forecasts"])
+    base = y[:min(cuts)]
+    lag = m if m > 1 and len(base) > m else 1
+    scale = np.mean(np.abs(base[lag:] - base[:-lag])) if len(base) > lag else np.nan
+    rows = []
+    for meth in methods:
+        errs, ape, inside = [], [], {lev: [] for lev in levels}
+        for c in cuts:
+            hist = s.iloc[:c]
+            try:
+                f = forecast(hist, horizon, levels=levels, bounds=bounds,
+                             seasonal_period=seasonal_period, method=meth, n_paths=n_paths,
+                             seed=seed)
+            except Exception:
+                continue
+            actual = y[c:c + horizon]
+            pred = f["mean"].to_numpy()[:len(actual)]
+            if not np.all(np.isfinite(pred)):
+                continue
+            errs += list(np.abs(actual - pred))
+            denom = np.abs(actual) + np.abs(pred)
+            ape += list(np.where(denom > 0, 200 * np.abs(actual - pred) / denom, 0.0))
+            for lev in levels:
+                lo = f[f"lower_{lev}"].to_numpy()[:len(actual)]
+                hi = f[f"upper_{lev}"].to_numpy()[:len(actual)]
+                inside[lev] += list((actual >= lo) & (actual <= hi))
+        if not errs:
+            continue
+        mae = float(np.mean(errs))
+        row = {"method": meth, "MAE": mae,
+               "MASE": mae / scale if scale and np.isfinite(scale) and scale > 0 else np.nan,
+               "sMAPE": float(np.mean(ape)), "forecasts": len(errs)}
+        for lev in levels:
+            row[f"coverage_{lev}"] = float(np.mean(inside[lev]))
+        rows.append(row)
+    return pd.DataFrame(rows)
