@@ -106,6 +106,15 @@ def test_no_warnings_leak():
     assert not caught, [str(w.message) for w in caught]
 
 
+def test_calibration_only_widens():
+    s = noisy(sd=0.05, seed=12)
+    raw = forecast(s, 6, calibrate=False)
+    cal = forecast(s, 6)
+    assert cal.attrs["calibration"] >= 1.0 and raw.attrs["calibration"] == 1.0
+    assert np.allclose(cal["mean"], raw["mean"])                  # the point forecast stays
+    assert ((cal["upper_80"] - cal["lower_80"]) >= (raw["upper_80"] - raw["lower_80"]) - 1e-9).all()
+
+
 def test_explicit_method_and_unknown_method():
     assert forecast(noisy(), 3, method="naive").attrs["model"] == "naive"
     with pytest.raises(ValueError, match="unknown forecasting method"):

@@ -33,6 +33,15 @@ Bounds: with both bounds (a rate in [0, 1], NPS in [-100, 100], CSAT in
 bound and positive values, on the log scale; simulated paths are
 back-transformed and clipped to the bounds.
 
+Calibration: simulated paths reflect the model's noise, not the uncertainty
+in its parameters or in the choice of model, so on short series they are
+too narrow.  With ``calibrate=True`` (the default) the chosen model is also
+re-fitted at the last rolling origins, and its errors there are compared
+with the spread of its own simulated paths: where the errors are larger
+(the 80th percentile of the standardised errors above the normal 1.2816),
+the paths' spread around their median is widened by that factor.  Intervals
+are never narrowed this way.  ``attrs["calibration"]`` gives the factor.
+
 Gaps: missing periods inside the series are filled by linear interpolation
 for fitting (listed in ``attrs["filled"]``); forecasts start after the last
 observed period.
@@ -234,10 +243,12 @@ class Simulation:
     status: str                        # ok | constant | not enough history
     scores: dict = field(default_factory=dict)
     filled: list = field(default_factory=list)
+    calibration: float = 1.0
 
 
 def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=None,
-             method: str = "auto", n_paths: int = 1000, seed: int = 0) -> Simulation:
+             method: str = "auto", n_paths: int = 1000, seed: int = 0,
+             calibrate: bool = True) -> Simulation:
     """Fit the chosen (or best) model and simulate ``n_paths`` future paths."""
     s, filled = _prepare(series)
     horizon = int(horizon)
@@ -281,10 +292,51 @@ def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=No
         fitted = _fit(method, y, m)
     z_paths = fitted.paths(horizon, n_paths, rng)
     z_paths = np.where(np.isfinite(z_paths), z_paths, np.nan)
-    paths = tr.backward(z_paths)
-    mean = (np.nanmean(paths, axis=1) if tr.kind != "none"
+    # the point forecast comes from the model's own paths; calibration widens only
+    # the intervals
+    mean = (np.nanmean(tr.backward(z_paths), axis=1) if tr.kind != "none"
             else np.asarray(fitted.mean(horizon), float))
-    return Simulation(s, idx, paths, mean, fitted.name, "ok", scores, filled)
+    factor = _calibration(fitted.name, y, m, horizon, seed) if calibrate else 1.0
+    if factor > 1.0:
+        centre = np.nanmedian(z_paths, axis=1, keepdims=True)
+        z_paths = centre + factor * (z_paths - centre)
+    paths = tr.backward(z_paths)
+    return Simulation(s, idx, paths, mean, fitted.name, "ok", scores, filled, factor)
+
+
+def _calibration(name: str, y: np.ndarray, m: int, horizon: int, seed: int,
+                 origins: int = 4, n_paths: int = 200) -> float:
+    """How much wider the model's intervals must be to match its own recent errors.
+
+    At each of the last ``origins`` rolling origins the model is fitted to
+    the history before it and simulated ``h`` steps; each outcome is
+    standardised by the paths' median and spread (half the central 68%
+    range).  Returns the 80th percentile of the absolute standardised errors
+    over the normal one (1.2816), or 1 when that is smaller or there are too
+    few origins.
+    """
+    rng = np.random.default_rng(seed + 1)
+    z = []
+    min_train = max(MIN_POINTS + 4, 2 * m if name in ("seasonal_naive", "ets_ana") else 0)
+    h = min(horizon, 12)
+    while h > 1 and len(y) - h - max(1, h // 3) < min_train:   # room for two origins
+        h -= 1
+    for j in range(origins):
+        cut = len(y) - h - j * max(1, h // 3)
+        if cut < min_train:
+            break
+        try:
+            sims = _fit(name, y[:cut], m).paths(h, n_paths, rng)
+        except Exception:
+            continue
+        actual = y[cut:cut + h]
+        med = np.nanmedian(sims, axis=1)
+        spread = (np.nanpercentile(sims, 84.13, axis=1) - np.nanpercentile(sims, 15.87, axis=1)) / 2
+        ok = spread > 0
+        z += list(np.abs(actual[ok] - med[ok]) / spread[ok])
+    if len(z) < 6:
+        return 1.0
+    return float(max(1.0, np.percentile(z, 80) / 1.2816))
 
 
 def _fit_first(order: list[str], y, m) -> _Fit:
@@ -309,13 +361,13 @@ def _frame(sim: Simulation, levels) -> pd.DataFrame:
             out[f"upper_{lev}"] = np.nan
     out.index.name = "period"
     out.attrs.update(model=sim.model, status=sim.status, scores=sim.scores,
-                     filled=[str(p) for p in sim.filled])
+                     filled=[str(p) for p in sim.filled], calibration=sim.calibration)
     return out
 
 
 def forecast(series: pd.Series, horizon: int, *, levels=(80, 95), bounds=None,
              seasonal_period=None, method: str = "auto", n_paths: int = 1000,
-             seed: int = 0) -> pd.DataFrame:
+             seed: int = 0, calibrate: bool = True) -> pd.DataFrame:
     """Forecast a KPI series ``horizon`` periods ahead.
 
     Parameters
@@ -334,6 +386,9 @@ def forecast(series: pd.Series, horizon: int, *, levels=(80, 95), bounds=None,
         ``"auto"`` or one of :data:`CANDIDATES`.
     n_paths, seed : int
         Simulated paths behind the intervals, and the random seed.
+    calibrate : bool
+        Widen intervals the model's own recent errors show to be too narrow
+        (see the module docstring).
 
     Returns
     -------
@@ -343,7 +398,7 @@ def forecast(series: pd.Series, horizon: int, *, levels=(80, 95), bounds=None,
     cross-validation error of each candidate) and ``filled`` (gaps filled).
     """
     sim = simulate(series, horizon, bounds=bounds, seasonal_period=seasonal_period,
-                   method=method, n_paths=n_paths, seed=seed)
+                   method=method, n_paths=n_paths, seed=seed, calibrate=calibrate)
     return _frame(sim, levels)
 
 

@@ -117,6 +117,10 @@ def run_team(params: dict, notebook: str, out_dir: str, kernel: str) -> TeamResu
     """Execute and render one team's report (runs in a worker process)."""
     import papermill as pm
 
+    # Reports run side by side, one per core: keep each kernel's numeric
+    # libraries to one thread so they do not fight over the cores.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     start = time.time()
     p = ReportParams.model_validate(params)
     out = Path(out_dir)
