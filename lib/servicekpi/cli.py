@@ -2,7 +2,8 @@
 
     servicekpi kpis TICKETS [--mapping FILE] [--period month|week|quarter] --out FILE.csv
     servicekpi demo-data --out DIR [--seed N]
-    servicekpi run [--params DIR] [--teams a,b] [--workers N] [--out DIR]
+    servicekpi run [--params DIR] [--teams a,b] [--workers N] [--out DIR] [--only-failed]
+                   [--force] [--scheduler ADDRESS]
     servicekpi validate [--params DIR]
 
 Bad input exits with status 2 and the error message, no traceback.
@@ -52,13 +53,19 @@ def _run(args) -> int:
     from .runner import run_reports
 
     teams = [t.strip() for t in args.teams.split(",") if t.strip()] if args.teams else None
-    summary = run_reports(args.params, args.out, teams=teams, workers=args.workers)
-    ok = len(summary.results) - len(summary.failed)
-    print(f"\n{ok} ok, {len(summary.failed)} failed, {summary.seconds:.0f} s")
+    summary = run_reports(args.params, args.out, teams=teams, workers=args.workers,
+                          force=args.force, only_failed=args.only_failed,
+                          scheduler=args.scheduler)
+    ran = [r for r in summary.results if r.outcome == "ok"]
+    print(f"\n{len(ran)} ok, {len(summary.failed)} failed, {len(summary.skipped)} skipped "
+          f"(unchanged), {summary.seconds:.0f} s")
     for r in summary.failed:
         print(f"  FAILED {r.team}: {r.error}")
+    ov = summary.overview
+    if ov is not None and not ov.ok:
+        print(f"  FAILED overview: {ov.error}")
     print(f"Index: {summary.index.resolve()}")
-    return 1 if summary.failed else 0
+    return 1 if summary.failed or (ov is not None and not ov.ok) else 0
 
 
 def _validate(args) -> int:
@@ -95,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--teams", help="comma-separated team ids (default: all)")
     r.add_argument("--workers", type=int, default=None, help="parallel reports (default: cores)")
     r.add_argument("--out", default=str(config.REPORTS_DIR))
+    r.add_argument("--only-failed", action="store_true",
+                   help="re-run only the reports that failed last time")
+    r.add_argument("--force", action="store_true",
+                   help="re-run reports even when nothing they depend on changed")
+    r.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on an existing Dask distributed cluster (e.g. tcp://host:8786)")
     r.set_defaults(func=_run)
 
     v = sub.add_parser("validate", help="check a params/ folder without running anything")

@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import config
 from .catalogue import Catalogue, load_catalogue
+from .errors import DataError, ServiceKPIError
 from .kpis import compute_kpis
 from .params import ReportParams
 from .periods import label
@@ -153,7 +154,7 @@ class _Analysis:
             })
         out = pd.DataFrame(rows)
         colours = [STATUS_STYLE[s] for s in g["status"]]
-        return (out.style.hide(axis="index")
+        return (out.style.hide(axis="index").format(escape="html")
                 .apply(lambda _: colours, subset=["status"])
                 .set_caption("Gap to target: 'gap to go' and paces are improvements (a fall "
                              "for lower-is-better KPIs); progress = share of the baseline-to-"
@@ -220,7 +221,7 @@ class _Analysis:
             pairs = sorted({(s, pd.Timestamp(a).date().isoformat()) for s, a in
                             zip(self.benchmarks["source"], self.benchmarks["as_of"])})
             src = "; ".join(f"{html.escape(s)} ({a})" for s, a in pairs)
-        return (out.style.hide(axis="index").apply(colour, axis=None)
+        return (out.style.hide(axis="index").format(escape="html").apply(colour, axis=None)
                 .set_caption(f"{label(self.as_of)}: green = the team is at or better than "
                              f"the reference, red = behind. External benchmarks: "
                              f"{src or 'none given'}. Peers: the other teams."))
@@ -256,6 +257,19 @@ class _Analysis:
             text += (f". Fuzzy comprehensive evaluation (memberships {members}): "
                      f"grade {f['grade']}")
         return text + "."
+
+    def write_summary(self, path) -> None:
+        """Status counts and grade of this report, as JSON, for the batch runner's index."""
+        if not path:
+            return
+        import json
+        g = self.gaps()
+        counts = {k: int(v) for k, v in g["status"].value_counts().items()} if len(g) else {}
+        totals = self.scorecard().totals.set_index("team")
+        grade = (totals.loc[self.params.team, "grade"]
+                 if self.params.team in totals.index else None)
+        Path(path).write_text(json.dumps({"team": self.params.team, "status_counts": counts,
+                                          "grade": grade, "period": label(self.as_of)}))
 
     def scorecard_table(self) -> pd.DataFrame:
         sc = self.scorecard()
@@ -297,7 +311,6 @@ class TeamReport(_Analysis):
         cat = load_catalogue(p.catalogue)
         tickets = load_tickets(p.tickets, p.mapping, errors=p.bad_rows)
         if not (tickets["team"] == p.team).any():
-            from .errors import DataError
             teams = ", ".join(map(str, tickets["team"].cat.categories[:20]))
             raise DataError(f"no tickets for team {p.team!r} (teams in the export: {teams})",
                             source=Path(p.tickets).name)
@@ -413,7 +426,7 @@ class TeamReport(_Analysis):
         out["n (latest)"] = [f"{v:,.0f}" if np.isfinite(v) else "–" for v in t["n"]]
         colours = ["background-color: " + (BETTER if b > 0 else WORSE if b < 0 else "")
                    if b else "" for b in t["better"]]
-        return (out.style.hide(axis="index")
+        return (out.style.hide(axis="index").format(escape="html")
                 .apply(lambda _: colours, subset=["change"])
                 .set_caption("Latest period against the one before; green = better, "
                              "red = worse, following each KPI's direction; pp = "
@@ -429,13 +442,22 @@ class TeamReport(_Analysis):
                                   for k in wide.index])
         for p in wide.columns:
             out[label(p)] = [self.catalogue[k].fmt(v) for k, v in wide[p].items()]
-        return out.style.set_caption("Values per period")
+        return out.style.format(escape="html").set_caption("Values per period")
 
     def quality(self) -> pd.DataFrame:
         """Data-quality summary for this team (counts from the export)."""
         q = data_quality(self.tickets, self.params.team)
         q = q.assign(share=[f"{s:.1%}" for s in q["share"]])
         return q.fillna("")
+
+    def parameters_table(self) -> pd.DataFrame:
+        """The parameters this report was made with (paths shown by file name)."""
+        rows = []
+        for key, value in self.params.model_dump().items():
+            if isinstance(value, Path):
+                value = value.name
+            rows.append({"parameter": key, "value": "–" if value is None else str(value)})
+        return pd.DataFrame(rows)
 
     def definitions(self) -> pd.DataFrame:
         """Catalogue entries of the KPIs shown."""
@@ -444,3 +466,181 @@ class TeamReport(_Analysis):
                  "definition": d.definition}
                 for k in self.shown_kpis for d in [self.catalogue[k]]]
         return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------- the overview
+def _by_file(all_params, key: str, names: list[str]) -> dict:
+    """path -> the teams (among ``names``) whose parameter ``key`` names it."""
+    out: dict = {}
+    for p in all_params:
+        path = getattr(p, key)
+        if path is not None and p.team in names:
+            out.setdefault(str(path), []).append(p.team)
+    return out
+
+
+def styled(frame: pd.DataFrame):
+    """A plain table for a report: no index, every cell HTML-escaped."""
+    return frame.style.hide(axis="index").format(escape="html")
+
+
+@dataclass
+class OverviewReport:
+    """The leadership roll-up across every team of a parameter folder."""
+
+    title: str
+    teams: list[ReportParams]
+    catalogue: Catalogue
+    kpis: pd.DataFrame
+    targets: pd.DataFrame | None
+    benchmarks: pd.DataFrame | None
+    links: dict
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    excluded: dict = field(default_factory=dict)   # team -> why its data is left out
+
+    @classmethod
+    def load(cls, params_dir=None, teams=None, links=None, title=None) -> "OverviewReport":
+        """Load every team named in ``params_dir`` (default: the project's params/)."""
+        from .params import load_params
+        all_params = load_params(params_dir or config.PARAMS_DIR, teams)
+        first = all_params[0]
+        cat = load_catalogue(first.catalogue)
+        frames, target_frames, excluded = [], [], {}
+        groups: dict[tuple, list[str]] = {}
+        for p in all_params:
+            groups.setdefault((str(p.tickets), p.mapping, p.period, p.bad_rows), []).append(p.team)
+        for (tickets, mapping, period, bad_rows), names in groups.items():
+            try:   # one export's problems leave its teams out, not the whole overview
+                k = compute_kpis(load_tickets(tickets, mapping, errors=bad_rows), period)
+            except ServiceKPIError as exc:
+                excluded.update({n: str(exc).splitlines()[0] for n in names})
+                continue
+            frames.append(k[k["team"].isin(names)])
+        if not frames:
+            raise ServiceKPIError("no team's data could be loaded: "
+                                  + "; ".join(f"{t}: {e}" for t, e in excluded.items()))
+        kpis = pd.concat(frames, ignore_index=True)
+        names = [p.team for p in all_params if p.team not in excluded]
+        for key in ("kpi_table", "targets"):
+            for path, members in _by_file(all_params, key, names).items():
+                try:
+                    if key == "kpi_table":
+                        t = load_kpi_table(path, period=first.period, catalogue=cat)
+                        kpis = merge_kpis(kpis, t[t["team"].isin(members)],
+                                          source=Path(path).name)
+                    else:
+                        t = load_targets(path, period=first.period, catalogue=cat)
+                        target_frames.append(t[t["team"].isin(members)])
+                except ServiceKPIError as exc:
+                    for n in members:
+                        excluded.setdefault(n, f"{key}: {str(exc).splitlines()[0]}")
+        targets = pd.concat(target_frames, ignore_index=True) if target_frames else None
+        bench = load_benchmarks(first.benchmarks, catalogue=cat) if first.benchmarks else None
+        report = cls(title or first.title, all_params, cat, kpis, targets, bench, links or {})
+        report.excluded = excluded
+        return report
+
+    @property
+    def as_of(self):
+        return self.kpis.loc[self.kpis["value"].notna(), "period"].max()
+
+    def name(self, team: str) -> str:
+        for p in self.teams:
+            if p.team == team:
+                return p.name
+        return team
+
+    def team_link(self, team: str) -> str:
+        """The team's display name (escaped), linking to its report when there is one."""
+        text = html.escape(self.name(team))
+        href = self.links.get(team)
+        return f'<a href="{html.escape(href)}">{text}</a>' if href else text
+
+    def header_markdown(self) -> str:
+        text = (f"# {html.escape(self.title)}: leadership overview\n\n"
+                f"**Teams:** {len(self.teams)} &nbsp; **Period:** {label(self.as_of)} &nbsp; "
+                f"**Generated:** {datetime.now().strftime('%Y-%m-%d %H:%M')}")
+        if self.excluded:
+            text += "\n\n**Partly left out for data problems:** " + "; ".join(
+                f"{html.escape(self.name(t))}: {html.escape(e)}" for t, e in self.excluded.items())
+        return text
+
+    def gaps(self) -> pd.DataFrame:
+        if "gaps" not in self._cache:
+            from .gaps import gap_table
+            t = self.targets if self.targets is not None else pd.DataFrame(
+                columns=["team", "kpi"])
+            self._cache["gaps"] = gap_table(self.kpis, t, self.as_of, catalogue=self.catalogue,
+                                            rule="forecast")
+        return self._cache["gaps"]
+
+    def status_counts(self):
+        """Teams x statuses: how many targets each team has in each status."""
+        g = self.gaps()
+        order = ["met", "on_track", "at_risk", "off_track", "insufficient_data"]
+        table = (g.groupby(["team", "status"]).size().unstack(fill_value=0)
+                 .reindex(columns=order, fill_value=0)) if len(g) else pd.DataFrame(columns=order)
+        table = table.reindex([p.team for p in self.teams], fill_value=0)
+        out = pd.DataFrame({"team": [self.team_link(t) for t in table.index]})
+        for s in order:
+            out[STATUS_WORDS[s]] = table[s].to_numpy()
+        total = table.sum()
+        out.loc[len(out)] = ["<b>all teams</b>", *[int(total[s]) for s in order]]
+
+        def colour(col):
+            s = next(k for k, v in STATUS_WORDS.items() if v == col.name)
+            return [STATUS_STYLE[s] if v else "" for v in col]
+        return (out.style.hide(axis="index")
+                .apply(colour, subset=[STATUS_WORDS[s] for s in order])
+                .set_caption(f"Targets by status, {label(self.as_of)} (status from the forecast's "
+                             "probability of meeting each target by its deadline)"))
+
+    def ranking(self):
+        """Teams by composite score, with grade and coverage."""
+        from .scorecard import scorecard
+        sc = scorecard(self.kpis, self.targets, period=self.as_of, catalogue=self.catalogue,
+                       language=self.teams[0].language)
+        t = sc.totals.sort_values("score", ascending=False).reset_index(drop=True)
+        out = pd.DataFrame({
+            "rank": t["score"].rank(ascending=False, method="min").astype("Int64"),
+            "team": [self.team_link(x) for x in t["team"]],
+            "score": [f"{v:.1f}" if np.isfinite(v) else "–" for v in t["score"]],
+            "grade": t["grade"].fillna("–"),
+            "coverage": [_pct(v) for v in t["coverage"]],
+            "not scored": t["missing"].replace("", "–"),
+        })
+        colours = {"A": BETTER, "B": "#eef7e8", "C": "#fff2cc", "D": WORSE}
+        zh = {"优秀": "A", "良好": "B", "合格": "C", "不合格": "D"}
+        styles = [f"background-color: {colours.get(zh.get(g, g), '')}" for g in out["grade"]]
+        return (out.style.hide(axis="index").apply(lambda _: styles, subset=["grade"])
+                .set_caption("Composite score: weighted attainment of each team's targets "
+                             "(A >= 90, B >= 75, C >= 60, D below)"))
+
+    def at_risk(self, n: int = 10) -> pd.DataFrame:
+        """The goals most at risk: lowest probability of meeting the target first."""
+        g = self.gaps()
+        g = g[g["status"].isin(["off_track", "at_risk"])].copy()
+        if g.empty:
+            return pd.DataFrame(columns=["team", "KPI", "current", "target", "P(meet)", "status"])
+        g = g.sort_values(["probability", "gap_pct"], ascending=[True, False]).head(n)
+        return pd.DataFrame({
+            "team": [self.team_link(t) for t in g["team"]],
+            "KPI": [html.escape(self.catalogue.label(k, self.teams[0].language))
+                    for k in g["kpi"]],
+            "current": [self.catalogue[k].fmt(v) for k, v in zip(g["kpi"], g["current"])],
+            "target": [f"{self.catalogue[k].fmt(v)} by {label(d)}"
+                       for k, v, d in zip(g["kpi"], g["target"], g["deadline"])],
+            "P(meet)": [_pct(p) for p in g["probability"]],
+            "status": [STATUS_WORDS[s] for s in g["status"]],
+            "owner": [html.escape(str(o)) if o else "–" for o in g["owner"]],
+        })
+
+    def peer_matrix(self) -> pd.DataFrame:
+        from .benchmarking import peer_matrix
+        m = peer_matrix(self.kpis, self.as_of, catalogue=self.catalogue)
+        m.index = [self.name(t) for t in m.index]
+        return m
+
+    def links_markdown(self) -> str:
+        items = [f"- {self.team_link(p.team)}" for p in self.teams]
+        return "\n".join(items)

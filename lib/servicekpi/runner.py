@@ -1,49 +1,73 @@
-"""Batch runner: execute the team report for every team, render HTML, write an index.
+"""Batch runner: every team's report, the leadership overview, and an index.
 
 :func:`run_reports` is what ``servicekpi run`` and ``make reports`` call:
 
-1. load and check every team's parameters (all problems reported, nothing run);
-2. check each distinct ticket export once, and write all teams' KPIs to
+1. load and check every team's parameters: all problems are reported and
+   nothing runs;
+2. check each distinct ticket export once and write every team's KPIs to
    ``<out>/kpis.csv``;
-3. execute ``team_report.ipynb`` per team with papermill, in parallel
-   processes, and render each to HTML with nbconvert (code and prompts
-   hidden); files are written to a temporary name and renamed, so a report
-   that exists is complete;
-4. write ``<out>/index.html`` linking every report, with the one-line error
-   of any team that failed.  One team's failure never stops the others.
+3. execute ``team_report.ipynb`` per team with papermill, in parallel (a
+   process pool, or a Dask cluster with ``scheduler``), and render each to
+   HTML (:mod:`servicekpi.htmlout`); then the same for
+   ``overview_report.ipynb``;
+4. write ``<out>/index.html`` (every team, its status summary, its report,
+   and for a failure the error in one line with a link to the executed
+   notebook at the failing cell) and ``<out>/manifest.json``.
+
+One team's failure never stops the others.  Every file is written under a
+temporary name and renamed, so a report that exists is complete.  The
+manifest records, per report, its parameters, the fingerprints of its
+notebook, inputs and package code, the times and the outcome; a re-run skips
+a report whose fingerprints are unchanged and whose last outcome was ok
+(unless ``force``), and ``only_failed`` re-runs just the failures.
 """
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import os
 import tempfile
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from . import config
+from . import __version__, config
 from .errors import ServiceKPIError
-from .params import ReportParams, load_params
+from .htmlout import atomic_write, render_html
+from .params import PATH_KEYS, ReportParams, load_params
+
+OVERVIEW = "_overview"
 
 
 @dataclass
 class TeamResult:
     team: str
     name: str
-    ok: bool
-    html: str | None = None          # relative to the output folder
-    notebook: str | None = None      # executed notebook, relative
-    error: str | None = None         # one line
+    outcome: str                       # ok | failed | skipped
+    html: str | None = None            # relative to the output folder
+    notebook: str | None = None        # executed notebook (or its HTML), relative
+    error: str | None = None           # one line
     seconds: float = 0.0
+    started: str | None = None
+    finished: str | None = None
+    summary: dict = field(default_factory=dict)   # status counts from the notebook
+    fingerprint: dict = field(default_factory=dict)
+    parameters: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in ("ok", "skipped")
 
 
 @dataclass
 class RunSummary:
     out: Path
     results: list[TeamResult] = field(default_factory=list)
+    overview: TeamResult | None = None
     seconds: float = 0.0
 
     @property
@@ -51,32 +75,72 @@ class RunSummary:
         return [r for r in self.results if not r.ok]
 
     @property
+    def skipped(self) -> list[TeamResult]:
+        return [r for r in self.results if r.outcome == "skipped"]
+
+    @property
     def index(self) -> Path:
         return self.out / "index.html"
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+# ------------------------------------------------------------------ fingerprints
+_HASHES: dict[tuple, str] = {}
 
 
+def file_hash(path) -> str:
+    """sha256 of a file's bytes (memoised by path, size and mtime)."""
+    p = Path(path)
+    st = p.stat()
+    key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        h = hashlib.sha256()
+        with open(p, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        _HASHES[key] = h.hexdigest()
+    return _HASHES[key]
+
+
+def code_hash() -> str:
+    """sha256 over the package's own source and templates."""
+    root = Path(__file__).parent
+    h = hashlib.sha256()
+    for p in sorted(list(root.rglob("*.py")) + list(root.rglob("*.j2"))
+                    + list(root.rglob("*.yaml"))):
+        h.update(p.relative_to(root).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def fingerprint(notebook: Path, parameters: dict, inputs: list) -> dict:
+    return {"notebook": file_hash(notebook), "parameters": parameters,
+            "inputs": {str(p): file_hash(p) for p in inputs if p and Path(p).is_file()},
+            "package": __version__, "code": code_hash()}
+
+
+def _inputs(p: ReportParams) -> list:
+    items = [getattr(p, k) for k in PATH_KEYS]
+    if p.mapping and Path(p.mapping).is_file():
+        items.append(p.mapping)
+    return items
+
+
+# ------------------------------------------------------------------ kernels
 def kernel_name() -> str:
-    """The Jupyter kernel for report notebooks: ``servicekpi`` when registered
-    (``make`` registers it in .venv), else ``python3``."""
+    """``servicekpi`` when registered (``make`` registers it in .venv), else ``python3``."""
     try:
         from jupyter_client.kernelspec import KernelSpecManager
         if "servicekpi" in KernelSpecManager().find_kernel_specs():
             return "servicekpi"
-    except Exception:  # pragma: no cover - jupyter_client always present with papermill
+    except Exception:  # pragma: no cover - jupyter_client comes with papermill
         pass
     return "python3"
 
 
 def _ipc_kernel_manager(folder: str):
-    """A kernel manager talking to the kernel over local IPC sockets, not TCP.
+    """A kernel manager talking to its kernel over local IPC sockets, not TCP.
 
-    Report kernels run on the same machine as the runner: IPC keeps their
+    Report kernels run beside the process that starts them: IPC keeps their
     traffic off the network (and ipykernel's plain-TCP warning out of the
     console).  Socket files go to ``folder``.
     """
@@ -91,17 +155,6 @@ def _ipc_kernel_manager(folder: str):
     return IPCKernelManager
 
 
-def render_html(notebook_path: Path, html_path: Path) -> None:
-    """Render an executed notebook to a self-contained HTML file, code hidden."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook_path, as_version=4))
-    _atomic_write(html_path, body)
-
-
 def _one_line(exc: BaseException) -> str:
     name = getattr(exc, "ename", None) or type(exc).__name__
     problems = getattr(exc, "problems", None)
@@ -113,54 +166,74 @@ def _one_line(exc: BaseException) -> str:
     return f"{name}: {first}"[:300]
 
 
-def run_team(params: dict, notebook: str, out_dir: str, kernel: str) -> TeamResult:
-    """Execute and render one team's report (runs in a worker process)."""
+def _now() -> str:
+    return datetime.now().isoformat(timespec="seconds")
+
+
+# ------------------------------------------------------------------ one report
+def execute(job: dict) -> TeamResult:
+    """Execute one notebook with papermill and render it (runs in a worker).
+
+    ``job``: team, name, notebook, parameters, out (folder), stem (file name
+    without suffix, relative to out), kernel, fingerprint.
+    """
     import papermill as pm
 
-    # Reports run side by side, one per core: keep each kernel's numeric
-    # libraries to one thread so they do not fight over the cores.
+    # reports run side by side, one per core: one numeric thread per kernel
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
     start = time.time()
-    p = ReportParams.model_validate(params)
-    out = Path(out_dir)
-    (out / "teams").mkdir(parents=True, exist_ok=True)
-    nb_path = out / "teams" / f"{p.team}.ipynb"
-    html_path = out / "teams" / f"{p.team}.html"
+    out = Path(job["out"])
+    nb_path = out / f"{job['stem']}.ipynb"
+    html_path = out / f"{job['stem']}.html"
+    nb_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_nb = nb_path.with_name(f".{nb_path.name}.tmp{os.getpid()}.ipynb")
-    result = TeamResult(p.team, p.name, ok=False,
-                        notebook=str(nb_path.relative_to(out)))
+    params = dict(job["parameters"])
+    summary_file = None
+    if "summary_file" in job:
+        summary_file = out / job["summary_file"]
+        params["summary_file"] = str(summary_file)
+        summary_file.unlink(missing_ok=True)
+    res = TeamResult(job["team"], job["name"], "failed", started=_now(),
+                     fingerprint=job.get("fingerprint", {}), parameters=job["parameters"])
     try:
         with tempfile.TemporaryDirectory(prefix="servicekpi-") as sockets:
-            pm.execute_notebook(notebook, str(tmp_nb), parameters=p.notebook_parameters(),
-                                kernel_name=kernel, progress_bar=False, log_output=False,
-                                cwd=str(Path(notebook).parent),
+            pm.execute_notebook(job["notebook"], str(tmp_nb), parameters=params,
+                                kernel_name=job["kernel"], progress_bar=False,
+                                log_output=False, cwd=str(Path(job["notebook"]).parent),
                                 kernel_manager_class=_ipc_kernel_manager(sockets))
         os.replace(tmp_nb, nb_path)
         render_html(nb_path, html_path)
-        result.ok = True
-        result.html = str(html_path.relative_to(out))
-    except Exception as exc:  # the team fails; the run goes on
-        result.error = _one_line(exc)
+        html_path.with_name(html_path.stem + ".failed.html").unlink(missing_ok=True)
+        res.outcome, res.html = "ok", html_path.relative_to(out).as_posix()
+        res.notebook = nb_path.relative_to(out).as_posix()
+        if summary_file is not None and summary_file.is_file():
+            res.summary = json.loads(summary_file.read_text())
+    except Exception as exc:  # this report fails; the run goes on
+        res.error = _one_line(exc)
+        if not isinstance(exc, (pm.PapermillExecutionError, ServiceKPIError)):
+            res.error += " | " + traceback.format_exc(limit=1).strip().splitlines()[-1]
         if tmp_nb.exists():  # papermill wrote the notebook up to the failing cell
             os.replace(tmp_nb, nb_path)
+            failed = html_path.with_name(html_path.stem + ".failed.html")
             try:
-                render_html(nb_path, html_path.with_name(f"{p.team}.failed.html"))
-                result.notebook = str(html_path.with_name(f"{p.team}.failed.html")
-                                      .relative_to(out))
+                render_html(nb_path, failed, toc=False)
+                res.notebook = failed.relative_to(out).as_posix()
             except Exception:
-                pass
-        if not isinstance(exc, (pm.PapermillExecutionError, ServiceKPIError)):
-            result.error += " | " + traceback.format_exc(limit=1).strip().splitlines()[-1]
-    result.seconds = time.time() - start
-    return result
+                res.notebook = nb_path.relative_to(out).as_posix()
+    res.seconds = time.time() - start
+    res.finished = _now()
+    return res
 
 
+# ------------------------------------------------------------------ the run
 def preflight(all_params: list[ReportParams], out: Path) -> dict[str, str]:
     """Check each distinct ticket export once; write every team's KPIs to kpis.csv.
 
     Returns team -> one-line error for teams whose data cannot be used.
     """
+    import pandas as pd
+
     from .kpis import compute_kpis
     from .periods import labels
     from .tickets import load_tickets
@@ -181,94 +254,204 @@ def preflight(all_params: list[ReportParams], out: Path) -> dict[str, str]:
         teams = set(map(str, t["team"].cat.categories))
         for p in members:
             if p.team not in teams:
-                errors[p.team] = f"DataError: no tickets for team {p.team!r} in {Path(tickets).name}"
+                errors[p.team] = (f"DataError: no tickets for team {p.team!r} in "
+                                  f"{Path(tickets).name}")
         k = k[k["team"].isin([p.team for p in members])]
         frames.append(k.assign(period=labels(k["period"])))
     if frames:
-        import pandas as pd
-        text = pd.concat(frames, ignore_index=True).to_csv(index=False)
-        _atomic_write(out / "kpis.csv", text)
+        atomic_write(out / "kpis.csv", pd.concat(frames, ignore_index=True).to_csv(index=False))
     return errors
+
+
+def load_manifest(out: Path) -> dict:
+    path = Path(out) / "manifest.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _executor(workers: int, scheduler: str | None):
+    if scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ServiceKPIError("--scheduler needs the 'distributed' package "
+                                  "(pip install 'servicekpi[dask]')") from None
+        client = Client(scheduler)
+        return client.get_executor(), client
+    return ProcessPoolExecutor(max_workers=workers), None
 
 
 def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                 teams: list[str] | None = None, workers: int | None = None,
-                notebook=config.TEAM_NOTEBOOK, progress: bool = True) -> RunSummary:
-    """Produce every team's report and the index; see the module docstring."""
+                notebook=config.TEAM_NOTEBOOK, overview=config.OVERVIEW_NOTEBOOK,
+                progress: bool = True, force: bool = False, only_failed: bool = False,
+                scheduler: str | None = None) -> RunSummary:
+    """Produce every team's report, the overview and the index; see the module docstring."""
     start = time.time()
+    params_dir = Path(params_dir)
     all_params = load_params(params_dir, teams)       # raises before anything runs
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    (out / "teams").mkdir(parents=True, exist_ok=True)
+    previous = load_manifest(out).get("reports", {})
     summary = RunSummary(out)
     data_errors = preflight(all_params, out)
-    for p in all_params:
-        if p.team in data_errors:
-            summary.results.append(TeamResult(p.team, p.name, False, error=data_errors[p.team]))
-    todo = [p for p in all_params if p.team not in data_errors]
-    workers = workers or os.cpu_count() or 1
     kernel = kernel_name()
+    jobs, results = [], {}
+    for p in all_params:
+        params = p.notebook_parameters()
+        fp = fingerprint(Path(notebook), params, _inputs(p))
+        if p.team in data_errors:
+            results[p.team] = TeamResult(p.team, p.name, "failed", error=data_errors[p.team],
+                                         fingerprint=fp, parameters=params,
+                                         started=_now(), finished=_now())
+            continue
+        before = previous.get(p.team) or {}
+        was_ok = (before.get("outcome") in ("ok", "skipped") and bool(before.get("html"))
+                  and (out / before["html"]).is_file())
+        if not force and was_ok and (only_failed or before.get("fingerprint") == fp):
+            results[p.team] = TeamResult(**{**_known(before), "outcome": "skipped"})
+            continue
+        jobs.append({"team": p.team, "name": p.name, "notebook": str(notebook),
+                     "parameters": params, "out": str(out), "stem": f"teams/{p.team}",
+                     "kernel": kernel, "fingerprint": fp,
+                     "summary_file": f"teams/{p.team}.summary.json"})
     bar = None
-    if progress:
+    if progress and jobs:
         from tqdm.auto import tqdm
-        bar = tqdm(total=len(todo), desc="team reports", unit="report")
-    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(todo) or 1))) as pool:
-        futures = {pool.submit(run_team, p.notebook_parameters(), str(notebook), str(out),
-                               kernel): p for p in todo}
+        bar = tqdm(total=len(jobs), desc="team reports", unit="report")
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
+    pool, client = _executor(workers, scheduler)
+    try:
+        futures = {pool.submit(execute, job): job for job in jobs}
         for fut in as_completed(futures):
-            p = futures[fut]
+            job = futures[fut]
             try:
                 res = fut.result()
             except Exception as exc:  # a worker died
-                res = TeamResult(p.team, p.name, False, error=_one_line(exc))
-            summary.results.append(res)
+                res = TeamResult(job["team"], job["name"], "failed", error=_one_line(exc),
+                                 fingerprint=job["fingerprint"], parameters=job["parameters"])
+            results[res.team] = res
             if bar:
                 bar.update()
-                bar.set_postfix_str(f"{p.team}: {'ok' if res.ok else 'FAILED'}")
-    if bar:
-        bar.close()
-    order = {p.team: i for i, p in enumerate(all_params)}
-    summary.results.sort(key=lambda r: order.get(r.team, 0))
+                bar.set_postfix_str(f"{res.team}: {res.outcome}")
+        if bar:
+            bar.close()
+        summary.results = [results[p.team] for p in all_params]
+        if overview is not None and Path(overview).is_file():
+            summary.overview = _run_overview(pool, summary, all_params, params_dir, overview,
+                                             out, kernel, previous.get(OVERVIEW), force)
+    finally:
+        pool.shutdown(wait=True)
+        if client is not None:
+            client.close()
     summary.seconds = time.time() - start
+    write_manifest(summary)
     write_index(summary, all_params)
     return summary
 
 
+def _known(entry: dict) -> dict:
+    keys = TeamResult.__dataclass_fields__
+    return {k: v for k, v in entry.items() if k in keys}
+
+
+def _run_overview(pool, summary, all_params, params_dir, overview, out, kernel, before,
+                  force) -> TeamResult:
+    links = {r.team: r.html for r in summary.results if r.html}
+    params = {"params_dir": str(params_dir.resolve()), "teams": [p.team for p in all_params],
+              "links": links, "title": all_params[0].title if all_params else "Overview"}
+    inputs = [i for p in all_params for i in _inputs(p)]
+    fp = fingerprint(Path(overview), params, sorted(set(map(str, filter(None, inputs)))))
+    before = before or {}
+    if (not force and before.get("fingerprint") == fp
+            and before.get("outcome") in ("ok", "skipped") and before.get("html")
+            and (out / before["html"]).is_file()):
+        return TeamResult(**{**_known(before), "outcome": "skipped"})
+    job = {"team": OVERVIEW, "name": "Leadership overview", "notebook": str(overview),
+           "parameters": params, "out": str(out), "stem": "overview", "kernel": kernel,
+           "fingerprint": fp}
+    return pool.submit(execute, job).result()
+
+
+def write_manifest(summary: RunSummary) -> None:
+    reports = {r.team: asdict(r) for r in summary.results}
+    if summary.overview is not None:
+        reports[OVERVIEW] = asdict(summary.overview)
+    data = {"package_version": __version__, "written": _now(),
+            "seconds": round(summary.seconds, 1), "reports": reports}
+    atomic_write(summary.out / "manifest.json", json.dumps(data, indent=2, default=str))
+
+
+STATUS_ORDER = ("met", "on_track", "at_risk", "off_track", "insufficient_data")
+
+
+def _status_cell(summary: dict) -> str:
+    counts = summary.get("status_counts") or {}
+    parts = [f'<span class="st {s}">{counts[s]} {s.replace("_", " ")}</span>'
+             for s in STATUS_ORDER if counts.get(s)]
+    grade = summary.get("grade")
+    if grade:
+        parts.append(f'<span class="grade">grade {html.escape(str(grade))}</span>')
+    return " ".join(parts) or "–"
+
+
 def write_index(summary: RunSummary, all_params: list[ReportParams]) -> None:
-    """index.html: one row per team with its status and links (names escaped)."""
+    """index.html: every team with its status summary and links (all text escaped)."""
     esc = html.escape
     rows = []
     for r in summary.results:
         if r.ok:
-            status = '<span class="ok">ok</span>'
+            status = f'<span class="ok">{"ok" if r.outcome == "ok" else "ok (unchanged)"}</span>'
             link = f'<a href="{esc(r.html)}">report</a>'
-            detail = f"{r.seconds:.0f} s"
+            detail = _status_cell(r.summary)
         else:
             status = '<span class="fail">failed</span>'
-            link = (f'<a href="{esc(r.notebook)}">executed notebook</a>'
+            link = (f'<a href="{esc(r.notebook)}">executed notebook (failing cell)</a>'
                     if r.notebook else "")
             detail = esc(r.error or "")
         rows.append(f"<tr><td>{esc(r.name)}</td><td><code>{esc(r.team)}</code></td>"
                     f"<td>{status}</td><td>{link}</td><td>{detail}</td></tr>")
     title = all_params[0].title if all_params else "Customer service KPI reports"
     ok = sum(r.ok for r in summary.results)
+    ov = summary.overview
+    if ov is None:
+        overview = ""
+    elif ov.ok:
+        overview = f'<p class="overview"><a href="{esc(ov.html)}">Leadership overview</a></p>'
+    else:
+        link = f' (<a href="{esc(ov.notebook)}">executed notebook</a>)' if ov.notebook else ""
+        overview = (f'<p class="overview fail">Leadership overview failed: '
+                    f'{esc(ov.error or "")}{link}</p>')
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(title)}</title>
 <style>
 body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
-       max-width: 60rem; padding: 0 1rem; color: #222; }}
+       max-width: 72rem; padding: 0 1rem; color: #222; }}
 table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd; }}
+th, td {{ text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd;
+         vertical-align: top; }}
 .ok {{ color: #1a7f37; font-weight: 600; }} .fail {{ color: #c62828; font-weight: 600; }}
+.overview {{ font-size: 1.15rem; }}
+.st {{ display: inline-block; padding: 0 .4rem; border-radius: .3rem; margin: 0 .15rem .15rem 0;
+      font-size: .85rem; }}
+.met {{ background: #b7e1c1; }} .on_track {{ background: #d9f0d3; }}
+.at_risk {{ background: #ffe8a3; }} .off_track {{ background: #f6c1bb; }}
+.insufficient_data {{ background: #e0e0e0; }} .grade {{ font-weight: 600; margin-left: .3rem; }}
+@media print {{ a {{ color: inherit; }} }}
 </style></head><body>
 <h1>{esc(title)}</h1>
 <p>Generated {datetime.now().strftime('%Y-%m-%d %H:%M')} &middot; {ok} of
-{len(summary.results)} team reports ok &middot; <a href="kpis.csv">all KPIs (CSV)</a></p>
-<table><thead><tr><th>Team</th><th>Id</th><th>Status</th><th>Link</th><th>Detail</th></tr>
-</thead><tbody>
+{len(summary.results)} team reports ok &middot; <a href="kpis.csv">all KPIs (CSV)</a>
+&middot; <a href="manifest.json">run manifest</a></p>
+{overview}
+<table><thead><tr><th>Team</th><th>Id</th><th>Status</th><th>Link</th>
+<th>Targets and grade / error</th></tr></thead><tbody>
 {chr(10).join(rows)}
 </tbody></table>
 </body></html>
 """
-    _atomic_write(summary.index, page)
+    atomic_write(summary.index, page)

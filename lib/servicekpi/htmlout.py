@@ -1,0 +1,71 @@
+"""Render executed notebooks to self-contained HTML, and write files atomically.
+
+The template (``templates/servicekpi``) is JupyterLab's without the scripts
+nbconvert loads from CDNs (require.js, MathJax, mermaid): a report opens
+correctly with no network at all.  Inputs and prompts are hidden, figures
+are embedded, and a table of contents of the ``##``/``###`` headings is
+inserted after the title cell.
+"""
+from __future__ import annotations
+
+import html
+import os
+import re
+from pathlib import Path
+
+TEMPLATES = Path(__file__).with_name("templates")
+_HEADING = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+_TAGS = re.compile(r"<[^>]+>")
+_CELL = '<div class="jp-Cell'
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write to a temporary name in the same folder, then rename over ``path``."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def table_of_contents(body: str) -> str:
+    """A nested list of the page's h2/h3 headings, linking to their ids."""
+    items, open_sub = [], False
+    for level, anchor, inner in _HEADING.findall(body):
+        text = html.unescape(_TAGS.sub("", inner)).replace("¶", "").strip()
+        link = f'<li><a href="#{anchor}">{html.escape(text)}</a>'
+        if level == "2":
+            if open_sub:
+                items.append("</ol></li>")
+                open_sub = False
+            elif items:
+                items.append("</li>")
+            items.append(link)
+        else:
+            if not open_sub:
+                items.append("<ol>")
+                open_sub = True
+            items.append(link + "</li>")
+    if not items:
+        return ""
+    items.append("</ol></li>" if open_sub else "</li>")
+    return ('<nav class="skpi-toc" aria-label="Contents"><strong>Contents</strong><ol>'
+            + "".join(items) + "</ol></nav>")
+
+
+def render_html(notebook_path, html_path, *, toc: bool = True) -> None:
+    """Render an executed notebook to ``html_path`` (code and prompts hidden)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="servicekpi", extra_template_basedirs=[str(TEMPLATES)],
+                            exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    nb = nbformat.read(notebook_path, as_version=4)
+    body, _ = exporter.from_notebook_node(nb)
+    if toc:
+        nav = table_of_contents(body)
+        first_h1 = body.find("<h1")
+        nxt = body.find(_CELL, first_h1) if first_h1 >= 0 else -1
+        if nav and nxt >= 0:
+            body = body[:nxt] + nav + "\n" + body[nxt:]
+    atomic_write(Path(html_path), body)
