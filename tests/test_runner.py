@@ -124,3 +124,16 @@ def test_bad_rows_drop_lets_the_report_run(tmp_path, demo_dir):
     assert lenient.results[0].ok, lenient.results[0].error
     html = (tmp_path / "r2" / "teams" / "billing.html").read_text()
     assert "row dropped" in html
+
+
+def test_overview(run):
+    out, _ = run
+    html = (out / "overview.html").read_text()
+    for section in ("Status of every goal", "Ranking by composite score", "Goals most at risk",
+                    "Teams x KPIs", "Department reports"):
+        assert f">{section}<" in html, section
+    assert 'href="teams/phone.html"' in html
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html
+    assert "Partly left out for data problems" in html        # chat's bad targets file
+    index = (out / "index.html").read_text()
+    assert 'href="overview.html"' in index

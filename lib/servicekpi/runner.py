@@ -294,6 +294,8 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
     all_params = load_params(params_dir, teams)       # raises before anything runs
     out = Path(out_dir)
     (out / "teams").mkdir(parents=True, exist_ok=True)
+    for stale in list(out.glob(".*.tmp*")) + list((out / "teams").glob(".*.tmp*")):
+        stale.unlink(missing_ok=True)   # left by an interrupted run
     previous = load_manifest(out).get("reports", {})
     summary = RunSummary(out)
     data_errors = preflight(all_params, out)

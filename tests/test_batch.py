@@ -1,0 +1,115 @@
+"""The batch runner's promises: skip unchanged, re-run failures, survive
+interruption, drop in a Dask cluster, and leave notebooks usable with plain
+papermill and nbconvert."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import make_params
+from servicekpi.config import TEAM_NOTEBOOK
+from servicekpi.runner import run_reports
+
+BIN = Path(sys.executable).parent
+
+
+def test_skip_unchanged_then_rerun_on_change(tmp_path, demo_dir):
+    params = make_params(tmp_path, demo_dir, {"billing": "team: billing\n"})
+    out = tmp_path / "r"
+    first = run_reports(params, out, workers=1, progress=False)
+    assert [r.outcome for r in first.results] == ["ok"] and first.overview.outcome == "ok"
+    html_time = (out / "teams" / "billing.html").stat().st_mtime_ns
+    second = run_reports(params, out, workers=1, progress=False)
+    assert [r.outcome for r in second.results] == ["skipped"]
+    assert second.overview.outcome == "skipped"
+    assert (out / "teams" / "billing.html").stat().st_mtime_ns == html_time
+    manifest = json.loads((out / "manifest.json").read_text())
+    entry = manifest["reports"]["billing"]
+    assert entry["outcome"] == "skipped" and entry["fingerprint"]["inputs"]
+    assert entry["parameters"]["team"] == "billing" and entry["started"] and entry["finished"]
+    assert set(entry["summary"]) >= {"status_counts", "grade", "period"}
+    assert sum(entry["summary"]["status_counts"].values()) == 3     # billing has 3 targets
+    # a changed parameter re-runs the report; force re-runs regardless
+    (params / "teams" / "billing.yaml").write_text("team: billing\nhistory_periods: 4\n")
+    third = run_reports(params, out, workers=1, progress=False)
+    assert [r.outcome for r in third.results] == ["ok"]
+    forced = run_reports(params, out, workers=1, progress=False, force=True)
+    assert [r.outcome for r in forced.results] == ["ok"]
+
+
+def test_only_failed(tmp_path, demo_dir):
+    bad = tmp_path / "bad_targets.csv"
+    bad.write_text("team,kpi,baseline,baseline_period,target,deadline\n"
+                   "chat,fcr_rate,0.7,2026-01,0.8,2025-01\n")
+    params = make_params(tmp_path, demo_dir, {"billing": "team: billing\n",
+                                              "chat": f"team: chat\ntargets: {bad}\n"})
+    out = tmp_path / "r"
+    first = run_reports(params, out, workers=2, progress=False)
+    assert {r.team: r.outcome for r in first.results} == {"billing": "ok", "chat": "failed"}
+    bad.write_text("team,kpi,baseline,baseline_period,target,deadline\n"
+                   "chat,fcr_rate,0.7,2025-01,0.8,2026-12\n")
+    (params / "teams" / "billing.yaml").write_text("team: billing\nhistory_periods: 5\n")
+    again = run_reports(params, out, workers=2, progress=False, only_failed=True)
+    # billing changed but did not fail: left alone; chat is re-run and now passes
+    assert {r.team: r.outcome for r in again.results} == {"billing": "skipped", "chat": "ok"}
+    assert "failed" not in (out / "index.html").read_text().split("<tbody>")[1]
+
+
+def test_interrupted_run_leaves_no_half_written_report(tmp_path, demo_dir):
+    params = make_params(tmp_path, demo_dir, {t: f"team: {t}\n"
+                                              for t in ("billing", "chat", "email")})
+    out = tmp_path / "r"
+    proc = subprocess.Popen([str(BIN / "servicekpi"), "run", "--params", str(params),
+                             "--out", str(out), "--workers", "1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 180
+    while time.time() < deadline and not list((out / "teams").glob("*.html")):
+        time.sleep(0.2)
+    time.sleep(1.0)                              # the next report is under way
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = list((out / "teams").glob("*.html"))
+    assert done, "the first report never appeared"
+    for page in done:                             # whatever has its final name is whole
+        assert page.read_text().rstrip().endswith("</html>"), page
+    assert not (out / "index.html").exists()      # the index is written last
+    # the next run picks up where it stopped and cleans the temporary files
+    summary = run_reports(params, out, workers=2, progress=False)
+    assert all(r.ok for r in summary.results)
+    assert {r.outcome for r in summary.results} <= {"ok", "skipped"}
+    assert not list(out.rglob(".*.tmp*"))
+
+
+def test_dask_scheduler(tmp_path, demo_dir):
+    distributed = pytest.importorskip("distributed")
+    params = make_params(tmp_path, demo_dir, {"billing": "team: billing\n",
+                                              "vip_care": "team: vip_care\n"})
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        summary = run_reports(params, tmp_path / "r", progress=False,
+                              scheduler=cluster.scheduler_address)
+    assert [r.outcome for r in summary.results] == ["ok", "ok"]
+    assert summary.overview.outcome == "ok"
+    assert (tmp_path / "r" / "teams" / "vip_care.html").exists()
+
+
+def test_plain_papermill_and_nbconvert(tmp_path, demo_dir):
+    team = tmp_path / "billing.yaml"
+    team.write_text(f"team: billing\ndisplay_name: Billing\ntickets: {demo_dir / 'tickets.parquet'}\n"
+                    f"targets: {demo_dir / 'targets.csv'}\n"
+                    f"benchmarks: {demo_dir / 'benchmarks.csv'}\n"
+                    f"kpi_table: {demo_dir / 'kpi_table.csv'}\n")
+    out = tmp_path / "out.ipynb"
+    subprocess.run([str(BIN / "papermill"), str(TEAM_NOTEBOOK), str(out), "-f", str(team),
+                    "--no-progress-bar", "-k", "python3"], check=True,
+                   capture_output=True, cwd=tmp_path)
+    subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)],
+                   check=True, capture_output=True)
+    html = (tmp_path / "out.html").read_text()
+    assert "Headline KPIs" in html and "Billing" in html
