@@ -113,3 +113,21 @@ def test_plain_papermill_and_nbconvert(tmp_path, demo_dir):
                    check=True, capture_output=True)
     html = (tmp_path / "out.html").read_text()
     assert "Headline KPIs" in html and "Billing" in html
+
+
+def test_explore_notebook_runs(tmp_path, demo_dir):
+    import papermill as pm
+
+    from servicekpi.config import NOTEBOOKS_DIR
+
+    out = tmp_path / "explore.ipynb"
+    pm.execute_notebook(str(NOTEBOOKS_DIR / "explore.ipynb"), str(out), kernel_name="python3",
+                        progress_bar=False, cwd=str(tmp_path),
+                        parameters={"tickets": str(demo_dir / "tickets.parquet"),
+                                    "targets": str(demo_dir / "targets.csv"),
+                                    "benchmarks": str(demo_dir / "benchmarks.csv"),
+                                    "team": "billing"})
+    nb = json.loads(out.read_text())
+    errors = [o for c in nb["cells"] for o in c.get("outputs", [])
+              if o["output_type"] == "error" or o.get("name") == "stderr"]
+    assert not errors, errors
