@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install -e '.[bench]'
 	$(BIN)/python benchmarks/bench_kpis.py
 	$(BIN)/python benchmarks/bench_forecast.py
+	$(BIN)/python benchmarks/bench_runner.py
 
 clean:
 	rm -rf $(OUT)/*.html $(OUT)/teams $(OUT)/_work $(DEMO)

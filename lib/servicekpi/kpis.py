@@ -306,8 +306,12 @@ def available_kpis(columns) -> list[str]:
             if all(any(alt in cols for alt in need.split("|")) for need in needs)]
 
 
+#: The segment value of tickets whose segment column is empty.
+MISSING_SEGMENT = "(missing)"
+
+
 def compute_kpis(tickets: pd.DataFrame, period: str = "month", *, as_of=None,
-                 kpis=None) -> pd.DataFrame:
+                 kpis=None, by: str | None = None) -> pd.DataFrame:
     """Compute every available KPI per team and period.
 
     Parameters
@@ -322,6 +326,11 @@ def compute_kpis(tickets: pd.DataFrame, period: str = "month", *, as_of=None,
         as-of, else the latest timestamp in the export.
     kpis : list of str, optional
         Compute only these KPIs (default: all available).
+    by : str, optional
+        A ticket column (channel, category, priority, a customer tier, ...)
+        to split every team's KPIs by; the result gets that column after
+        ``team``, with ``(missing)`` for tickets where it is empty.  Repeat
+        contacts still look across all of a customer's tickets.
 
     Returns
     -------
@@ -350,6 +359,14 @@ def compute_kpis(tickets: pd.DataFrame, period: str = "month", *, as_of=None,
             {"value": float, "n": float, "numerator": float, "sd": float})
 
     team = tickets["team"]
+    if by is not None:
+        if by not in tickets.columns:
+            raise DataError(f"cannot split KPIs by '{by}': no such column (columns: "
+                            f"{', '.join(map(str, tickets.columns))})", source="tickets")
+        if by in ("team", "created_at", "ticket_id"):
+            raise ValueError(f"cannot split KPIs by {by!r}")
+        seg = tickets[by].astype("string").fillna(MISSING_SEGMENT)
+        team = pd.Series(team.astype(str).to_numpy(), dtype="string") + "\x1f" + seg.to_numpy()
     if isinstance(team.dtype, pd.CategoricalDtype):
         team_codes = team.cat.codes.to_numpy().astype(np.int64)
         team_names = team.cat.categories.astype(str)
@@ -408,5 +425,9 @@ def compute_kpis(tickets: pd.DataFrame, period: str = "month", *, as_of=None,
         "numerator": out["numerator"].to_numpy(),
         "sd": out["sd"].to_numpy(),
     })
+    if by is not None:
+        parts = result["team"].str.split("\x1f", n=1, expand=True)
+        result["team"] = parts[0].to_numpy()
+        result.insert(1, by, parts[1].to_numpy())
     result.attrs["period"] = period
     return result
