@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name servicekpi --display-name "Python (servicekpi)"
 	touch $(STAMP)
 
-$(DEMO)/.complete: $(STAMP)
+$(DEMO)/.complete: $(STAMP) lib/servicekpi/demo.py
 	$(BIN)/servicekpi demo-data --out $(DEMO)
 	touch $@
 

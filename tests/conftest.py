@@ -67,7 +67,9 @@ def make_params(root: Path, data: Path, teams: dict[str, str]) -> Path:
     (p / "defaults.yaml").write_text(
         f"tickets: {data / 'tickets.parquet'}\nkpi_table: {data / 'kpi_table.csv'}\n"
         f"benchmarks: {data / 'benchmarks.csv'}\ntargets: {data / 'targets.csv'}\n"
-        "catalogue: catalogue.yaml\nhistory_periods: 6\n")
+        "catalogue: catalogue.yaml\nhistory_periods: 6\n"
+        f"competencies: {data / 'competencies.csv'}\n"
+        f"competency_targets: {data / 'competency_targets.csv'}\n")
     for name, text in teams.items():
         (p / "teams" / f"{name}.yaml").write_text(text)
     return p

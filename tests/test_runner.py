@@ -33,7 +33,8 @@ def test_good_team_report(run):
     html = (out / "teams" / "phone.html").read_text()
     assert "Headline KPIs" in html and "KPI trends" in html and "Data quality" in html
     for section in ("Summary", "Targets and gaps", "Benchmark comparison", "Scorecard and grade",
-                    "Forecasts and outlook"):
+                    "Forecasts and outlook", "Diagnostics", "Control charts",
+                    "Top complaint causes", "What drove the largest change", "Team competencies"):
         assert f">{section}<" in html, section
     assert re.search(r"Composite score [0-9.]+ — grade [ABCD]", html)
     assert "First-contact resolution" in html

@@ -10,7 +10,9 @@
   after unresolved first contacts, and a customer tier column;
 - ``kpi_table.csv``: people and cost KPIs that do not come from tickets;
 - ``benchmarks.csv``: industry median, top quartile and best in class;
-- ``targets.csv``: SMART targets for every team, baselined on the data.
+- ``targets.csv``: SMART targets for every team, baselined on the data;
+- ``competencies.csv`` and ``competency_targets.csv``: five-dimension
+  competency assessments of every agent, and the target profile.
 
 Same seed, same files.
 """
@@ -320,6 +322,30 @@ def targets(kpis: pd.DataFrame, teams, baseline: pd.Period, deadline: pd.Period
                                        "target", "deadline", "milestones", "weight", "owner"])
 
 
+def competencies(seed: int, teams) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Competency assessments (1-5) per agent and dimension, and a target profile."""
+    from .competencies import DIMENSIONS
+
+    rng = np.random.default_rng(seed + 2)
+    rows = []
+    for prof in teams:
+        agents = max(int(prof.volume / 45), 4)
+        q = float(_quality(prof.trend, np.array([35]), 36)[0])
+        strength = rng.normal(0, 0.3, len(DIMENSIONS))
+        for a in range(agents):
+            person = f"{prof.team}-{a + 1:02d}"
+            skill = rng.normal(0, 0.4)
+            for d, dim in enumerate(DIMENSIONS):
+                score = 3.4 + 0.4 * q + strength[d] + skill + rng.normal(0, 0.5)
+                rows.append((person, prof.team, dim, float(np.clip(np.round(score * 2) / 2, 1, 5))))
+    assessments = pd.DataFrame(rows, columns=["person", "team", "dimension", "score"])
+    target = pd.DataFrame({"team": None, "dimension": list(DIMENSIONS),
+                           "target": [4.0, 4.0, 3.5, 3.5, 4.0]})
+    vip = pd.DataFrame({"team": "vip_care", "dimension": ["communication", "product_expertise"],
+                        "target": [4.5, 4.5]})
+    return assessments, pd.concat([target, vip], ignore_index=True)
+
+
 def generate_demo(out, seed: int = 2026, *, months: int = 36, end: str = "2026-10",
                   scale: float = 1.0) -> dict[str, Path]:
     """Write the demo data set into ``out``; returns the paths written.
@@ -340,12 +366,17 @@ def generate_demo(out, seed: int = 2026, *, months: int = 36, end: str = "2026-1
         "kpi_table": out / "kpi_table.csv",
         "benchmarks": out / "benchmarks.csv",
         "targets": out / "targets.csv",
+        "competencies": out / "competencies.csv",
+        "competency_targets": out / "competency_targets.csv",
     }
     tmp = {k: p.with_name(p.name + ".tmp") for k, p in paths.items()}
     tickets.to_parquet(tmp["tickets"], index=False)
     kpi_table(seed, TEAMS, month_list).to_csv(tmp["kpi_table"], index=False)
     benchmarks().to_csv(tmp["benchmarks"], index=False)
     targets(kpis, TEAMS, baseline, deadline).to_csv(tmp["targets"], index=False)
+    assessed, profile = competencies(seed, TEAMS)
+    assessed.to_csv(tmp["competencies"], index=False)
+    profile.to_csv(tmp["competency_targets"], index=False)
     for k in paths:  # only complete files get their final names
         tmp[k].replace(paths[k])
     return paths

@@ -291,8 +291,9 @@ def decompose_change(tickets: pd.DataFrame, kpi: str, *, team: str, before, afte
     contributions) and a ``sentence``.
     """
     cat = resolve(catalogue)
-    seg = compute_kpis(tickets[tickets["team"] == team], period, by=by, kpis=[kpi])
-    seg = seg[seg["kpi"] == kpi]
+    # all teams' tickets: repeat contacts look across teams
+    seg = compute_kpis(tickets, period, by=by, kpis=[kpi])
+    seg = seg[(seg["kpi"] == kpi) & (seg["team"] == team)]
     b, a = pd.Period(before, freq_of(period)), pd.Period(after, freq_of(period))
 
     def side(p):

@@ -27,7 +27,8 @@ from .mapping import load_mapping, pydantic_problems
 
 #: A team id becomes a file name: letters, digits, '_', '-', '.', not leading '.'.
 TEAM_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
-PATH_KEYS = ("tickets", "kpi_table", "benchmarks", "targets", "catalogue")
+PATH_KEYS = ("tickets", "kpi_table", "benchmarks", "targets", "catalogue", "competencies",
+             "competency_targets")
 
 
 class ReportParams(BaseModel):
@@ -46,6 +47,8 @@ class ReportParams(BaseModel):
     benchmarks: Path | None = None
     targets: Path | None = None
     catalogue: Path
+    competencies: Path | None = Field(None, description="competency assessments")
+    competency_targets: Path | None = Field(None, description="competency target profile")
     kpis: list[str] | None = Field(None, description="KPIs to show; default: all available")
     history_periods: int = Field(13, ge=2, le=400)
     language: Literal["en", "zh"] = "en"

@@ -340,3 +340,56 @@ def fan_chart(data: pd.DataFrame, forecast: pd.DataFrame, *, team: str, kpi: str
     if model:
         ax.set_title(ax.get_title(loc="left") + f"  (model: {model})", fontsize=10, loc="left")
     return ax
+
+
+def control_chart(table: pd.DataFrame, *, catalogue: Catalogue | None = None, ax=None,
+                  language: str = "en"):
+    """Draw a :func:`servicekpi.diagnostics.control_chart` table: values,
+    centre line, 3-sigma limits (stepped for a p-chart), flagged points in red."""
+    ax = ax or plt.gca()
+    x = np.arange(len(table))
+    ax.plot(x, table["value"], marker="o", ms=3.5, color=TEAM_COLOUR, lw=1.2, label="value")
+    ax.plot(x, table["centre"], color="#555555", lw=1, label="centre")
+    ax.step(x, table["ucl"], where="mid", color="#c62828", lw=0.9, ls="--", label="3-sigma limits")
+    ax.step(x, table["lcl"], where="mid", color="#c62828", lw=0.9, ls="--")
+    sig = table["signal"].to_numpy()
+    if sig.any():
+        ax.plot(x[sig], table["value"].to_numpy()[sig], "o", ms=8, mfc="none", mec="#c62828",
+                mew=1.8, label="special cause")
+    step = max(1, math.ceil(len(x) / 7))
+    ax.set_xticks(x[::step])
+    ax.set_xticklabels([str(p) for p in table["period"].iloc[::step]], fontsize=8)
+    kpi = table.attrs.get("kpi", "")
+    d = catalogue.kpis.get(kpi) if catalogue else None
+    title = (catalogue.label(kpi, language) if catalogue else kpi) + \
+        f"  ({'p-chart' if table.attrs.get('kind') == 'p' else 'XmR chart'})"
+    if d is not None:
+        _axis_format(ax, d.unit)
+    ax.set_title(title, fontsize=10, loc="left")
+    ax.grid(axis="y", alpha=0.3)
+    return ax
+
+
+def competency_radar(gaps: pd.DataFrame, *, team: str, ax=None, labels: dict | None = None):
+    """Radar chart of a team's average competency scores against the target
+    profile (``gaps`` from :func:`servicekpi.competencies.competency_gaps`)."""
+    g = gaps[gaps["team"] == team]
+    if ax is None:
+        fig = plt.figure(figsize=(5, 5))
+        ax = fig.add_subplot(projection="polar")
+    angles = np.linspace(0, 2 * np.pi, len(g), endpoint=False)
+    loop = np.r_[angles, angles[:1]]
+    for col, colour, style, name in (("target", "#c62828", "--", "target profile"),
+                                     ("mean", TEAM_COLOUR, "-", "team average")):
+        vals = g[col].to_numpy(float)
+        ax.plot(loop, np.r_[vals, vals[:1]], color=colour, ls=style, lw=1.8, label=name)
+        if col == "mean":
+            ax.fill(loop, np.r_[vals, vals[:1]], color=colour, alpha=0.15)
+    names = [(labels or {}).get(d, lab) for d, lab in zip(g["dimension"], g["label"])]
+    ax.set_xticks(angles)
+    ax.set_xticklabels(names, fontsize=9)
+    ax.set_ylim(1, 5)
+    ax.set_yticks([2, 3, 4, 5])
+    ax.tick_params(axis="y", labelsize=7)
+    ax.legend(loc="upper right", bbox_to_anchor=(1.25, 1.12), fontsize=8, frameon=False)
+    return ax

@@ -17,6 +17,7 @@ import pandas as pd
 from . import config
 from .catalogue import Catalogue, load_catalogue
 from .errors import DataError, ServiceKPIError
+from .i18n import STATUS, status_word, text, use_cjk_font
 from .kpis import compute_kpis
 from .params import ReportParams
 from .periods import label
@@ -31,14 +32,15 @@ _DEMO_DEFAULTS = {
     "benchmarks": config.DEMO_DIR / "benchmarks.csv",
     "targets": config.DEMO_DIR / "targets.csv",
     "catalogue": config.CATALOGUE,
+    "competencies": config.DEMO_DIR / "competencies.csv",
+    "competency_targets": config.DEMO_DIR / "competency_targets.csv",
 }
 
 
 STATUS_STYLE = {"met": "background-color: #b7e1c1", "on_track": "background-color: #d9f0d3",
                 "at_risk": "background-color: #ffe8a3", "off_track": "background-color: #f6c1bb",
                 "insufficient_data": "background-color: #e0e0e0"}
-STATUS_WORDS = {"met": "met", "on_track": "on track", "at_risk": "at risk",
-                "off_track": "off track", "insufficient_data": "insufficient data"}
+STATUS_WORDS = STATUS["en"]
 
 
 def _pct(v, digits=0) -> str:
@@ -128,7 +130,8 @@ class _Analysis:
             if len(sub):
                 names = ", ".join(self.catalogue.label(k, self.params.language)
                                   for k in sub["kpi"])
-                parts.append(f"**{len(sub)} {STATUS_WORDS[status]}**: {html.escape(names)}")
+                parts.append(f"**{len(sub)} {status_word(status, self.params.language)}**: "
+                             f"{html.escape(names)}")
         return (f"{len(g)} targets assessed for {label(self.as_of)}. " + "; ".join(parts) + ".")
 
     def gap_styled(self):
@@ -150,7 +153,7 @@ class _Analysis:
                 "progress": _pct(r.progress), "attainment": _pct(r.attainment),
                 "needed / period": d.fmt_change(r.needed_pace),
                 "recent pace / period": d.fmt_change(r.recent_pace),
-                "status": STATUS_WORDS[r.status], "why": r.status_rule,
+                "status": status_word(r.status, self.params.language), "why": r.status_rule,
             })
         out = pd.DataFrame(rows)
         colours = [STATUS_STYLE[s] for s in g["status"]]
@@ -258,6 +261,142 @@ class _Analysis:
                      f"grade {f['grade']}")
         return text + "."
 
+    # ------------------------------------------------------------- diagnostics
+    def control_tables(self) -> dict:
+        """kpi -> control-chart table over the shown history, for each targeted KPI."""
+        from .diagnostics import control_chart
+        out = {}
+        k = self.kpis[self.kpis["period"] <= self.as_of]
+        for kpi in self.team_targets["kpi"]:
+            rows = k[(k["team"] == self.params.team) & (k["kpi"] == kpi)]
+            rows = rows[rows["value"].notna()].sort_values("period")
+            if len(rows) >= 3:
+                out[kpi] = control_chart(rows.tail(2 * self.params.history_periods),
+                                         self.params.team, kpi)
+        return out
+
+    def control_figure(self):
+        from . import plots
+        tables = list(self.control_tables().values())
+
+        def draw(ax, table):
+            plots.control_chart(table, catalogue=self.catalogue, ax=ax,
+                                language=self.params.language)
+        return plots._small_multiples(tables, draw, ncols=2, panel=(6.2, 3.0), legend_cols=4)
+
+    def control_signals(self, recent: int = 6) -> pd.DataFrame:
+        """Special causes in the last ``recent`` periods, with the rules they broke."""
+        from .diagnostics import RULES
+        rows = []
+        for kpi, t in self.control_tables().items():
+            t = t.tail(recent)
+            for r in t[t["signal"]].itertuples():
+                rows.append({"KPI": self.catalogue.label(kpi, self.params.language),
+                             "period": label(r.period),
+                             "value": self.catalogue[kpi].fmt(r.value),
+                             "rule broken": "; ".join(RULES[x] for x in r.rules.split(", "))})
+        return pd.DataFrame(rows, columns=["KPI", "period", "value", "rule broken"])
+
+    def top_causes(self, top: int = 3):
+        """Pareto of this team's complaints by category in the report period."""
+        from .diagnostics import pareto
+        if not {"is_complaint", "category"} <= set(self.tickets.columns):
+            return None
+        p = pareto(self.tickets, team=self.params.team, period=self.as_of, by="category",
+                   flag="is_complaint", top=top, freq=self.params.period)
+        if p.empty:
+            return None
+        out = pd.DataFrame({
+            "cause (category)": p["category"], "complaints": p["count"],
+            "share": [_pct(v, 1) for v in p["share"]],
+            "cumulative": [_pct(v, 1) for v in p["cumulative"]],
+            "previous period": p["previous"],
+            "change": [f"{c:+d}" for c in p["change"]],
+            "top": ["top " + str(top) if t else "" for t in p["top"]]})
+        out.attrs.update(p.attrs)
+        return out
+
+    def main_driver(self) -> dict | None:
+        """The targeted ticket KPI that moved most (in its own noise) since the
+        previous period, tested, and its change split into mix and rate by category."""
+        from .diagnostics import compare_periods, decompose_change
+        prev = self.as_of - 1
+        best = None
+        for kpi in self.team_targets["kpi"]:
+            d = self.catalogue[kpi]
+            if d.source != "tickets" or "category" not in self.tickets:
+                continue
+            try:
+                test = compare_periods(self.kpis, self.params.team, kpi, prev, self.as_of,
+                                       catalogue=self.catalogue)
+            except ServiceKPIError:
+                continue
+            strength = abs(test["difference"]) / max(test["ci_high"] - test["ci_low"], 1e-12)
+            if best is None or strength > best[0]:
+                best = (strength, kpi, test)
+        if best is None:
+            return None
+        _, kpi, test = best
+        dec = decompose_change(self.tickets, kpi, team=self.params.team, before=prev,
+                               after=self.as_of, by="category", period=self.params.period,
+                               catalogue=self.catalogue)
+        return {"kpi": kpi, "test": test, "decomposition": dec}
+
+    def driver_markdown(self) -> str:
+        m = self.main_driver()
+        if m is None:
+            return "No targeted ticket KPI with category data to decompose."
+        seg = m["decomposition"]["segments"].head(5)
+        d = self.catalogue[m["kpi"]]
+        share = d.unit == "share"
+        f = (lambda v: f"{v * 100:+.1f} pts") if share else (lambda v: d.fmt_change(v))  # noqa: E731
+        lines = [f"**{html.escape(m['test']['sentence'])}.**", "",
+                 html.escape(m["decomposition"]["sentence"]), "",
+                 "| category | share before | share after | value before | value after | "
+                 "mix | rate |", "|---|---:|---:|---:|---:|---:|---:|"]
+        for r in seg.itertuples():
+            lines.append(f"| {html.escape(str(r.category))} | {_pct(r.weight_before, 1)} | "
+                         f"{_pct(r.weight_after, 1)} | {d.fmt(r.value_before)} | "
+                         f"{d.fmt(r.value_after)} | {f(r.mix)} | {f(r.rate)} |")
+        return "\n".join(lines)
+
+    def competency(self):
+        """(team gaps per dimension, people with the largest gaps) or None."""
+        if self.params.competencies is None or self.params.competency_targets is None:
+            return None
+        from .competencies import (competency_gaps, largest_gaps, load_competencies,
+                                   load_competency_targets)
+        a = load_competencies(self.params.competencies)
+        t = load_competency_targets(self.params.competency_targets)
+        if not (a["team"] == self.params.team).any():
+            return None
+        return competency_gaps(a, t, self.params.team), largest_gaps(a, t, self.params.team)
+
+    def competency_table(self) -> pd.DataFrame:
+        from .competencies import LABELS_ZH
+        c = self.competency()
+        if c is None:
+            return pd.DataFrame()
+        g = c[0]
+        zh = self.params.language == "zh"
+        return pd.DataFrame({
+            "dimension": [LABELS_ZH[d] if zh else lab for d, lab in zip(g["dimension"], g["label"])],
+            "team average": [f"{v:.2f}" for v in g["mean"]],
+            "target": [f"{v:.1f}" for v in g["target"]],
+            "gap": [f"{v:+.2f}" for v in g["gap"]],
+            "people below target": [_pct(v) for v in g["share_below"]],
+            "assessed": g["people"]})
+
+    def competency_figure(self):
+        from . import plots
+        from .competencies import LABELS_ZH
+        c = self.competency()
+        if c is None:
+            return None
+        ax = plots.competency_radar(c[0], team=self.params.team,
+                                    labels=LABELS_ZH if self.params.language == "zh" else None)
+        return ax.figure
+
     def write_summary(self, path) -> None:
         """Status counts and grade of this report, as JSON, for the batch runner's index."""
         if not path:
@@ -308,6 +447,8 @@ class TeamReport(_Analysis):
                                                 or Path(default).exists()):
                 parameters[key] = default
         p = ReportParams.model_validate(parameters)
+        if p.language == "zh":
+            use_cjk_font()
         cat = load_catalogue(p.catalogue)
         tickets = load_tickets(p.tickets, p.mapping, errors=p.bad_rows)
         if not (tickets["team"] == p.team).any():
@@ -341,6 +482,11 @@ class TeamReport(_Analysis):
         """``load`` with the parameters found in a notebook's namespace (``globals()``)."""
         return cls.load(**{k: namespace[k] for k in ReportParams.model_fields if k in namespace})
 
+    def md(self, key: str):
+        """A heading and its explanation, in the report's language (for display)."""
+        from IPython.display import Markdown
+        return Markdown(text(key, self.params.language))
+
     # ------------------------------------------------------------------ basics
     @property
     def team_kpis(self) -> pd.DataFrame:
@@ -366,12 +512,15 @@ class TeamReport(_Analysis):
         ps = self.periods
         span = f"{label(ps[0])} to {label(ps[-1])}" if ps else "no data"
         esc = html.escape
+        zh = p.language == "zh"
+        words = (("团队", "期间", "生成时间", "数据来源", "张工单", "截至") if zh else
+                 ("Team", "Periods", "Generated", "Source", "tickets", "as of"))
         return (f"# {esc(p.title)}: {esc(p.name)}\n\n"
-                f"**Team:** {esc(p.name)} (`{esc(p.team)}`) &nbsp; **Periods:** {span} "
-                f"({p.period}ly) &nbsp; **Generated:** "
+                f"**{words[0]}:** {esc(p.name)} (`{esc(p.team)}`) &nbsp; **{words[1]}:** {span} "
+                f"({p.period}ly) &nbsp; **{words[2]}:** "
                 f"{datetime.now().strftime('%Y-%m-%d %H:%M')}\n\n"
-                f"Source: {esc(Path(p.tickets).name)}, {len(self.tickets):,} tickets "
-                f"(as of {_stamp(self.tickets.attrs.get('as_of'))}).")
+                f"{words[3]}: {esc(Path(p.tickets).name)}, {len(self.tickets):,} {words[4]} "
+                f"({words[5]} {_stamp(self.tickets.attrs.get('as_of'))}).")
 
     # ------------------------------------------------------------------ tables
     def headline(self) -> pd.DataFrame:

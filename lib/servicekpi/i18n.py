@@ -1,0 +1,159 @@
+"""Report language: English or Chinese headings, status words and figure fonts.
+
+Every heading and explanatory paragraph of the report notebooks lives here,
+keyed by name, so a notebook shows them with ``report.md(key)`` in the
+report's ``language``.  KPI labels come from the catalogue (``label_zh``),
+grade names from :mod:`servicekpi.scorecard`.
+
+Figures with Chinese text need a CJK font: :func:`use_cjk_font` finds one
+(Noto Sans CJK, Source Han Sans, WenQuanYi, ...) or raises a clear error
+instead of drawing empty boxes.
+"""
+from __future__ import annotations
+
+import re
+
+from .errors import ReportError
+
+STATUS = {
+    "en": {"met": "met", "on_track": "on track", "at_risk": "at risk", "off_track": "off track",
+           "insufficient_data": "insufficient data"},
+    "zh": {"met": "已达成", "on_track": "正常推进", "at_risk": "有风险", "off_track": "偏离目标",
+           "insufficient_data": "数据不足"},
+}
+
+TEXT = {
+    "summary": ("## Summary", "## 摘要"),
+    "headline": ("## Headline KPIs\nThe latest period against the one before, and the average "
+                 "over the periods shown.",
+                 "## 关键指标\n最近一期与上一期的对比，以及所示各期的平均值。"),
+    "gaps": ("## Targets and gaps\nEach target's current value against its glide path (the value "
+             "expected by now) and the target. Status: *met* when the current value is at or "
+             "better than the target; otherwise from the forecast (see *Forecasts and outlook*): "
+             "*on track* when the probability of meeting the target by the deadline is at least "
+             "70%, *at risk* from 30% to 70%, *off track* below 30%. *Insufficient data* when the "
+             "current value rests on fewer than 20 observations. The *why* column gives the rule "
+             "behind each status.",
+             "## 目标与差距\n各目标的当前值与目标路径（此时应达到的值）及目标值的对比。状态：当前值达到或优于目标为"
+             "“已达成”；否则依据预测（见“预测与展望”）：截止前达成目标的概率不低于70%为“正常推进”，30%至70%为"
+             "“有风险”，低于30%为“偏离目标”；当前值所依据的观测少于20个时为“数据不足”。“why”一栏给出判定依据。"),
+    "achievable": ("### Are the targets achievable?\nThe improvement per period each target "
+                   "demands, against the team's own trend before the baseline, its best pace over "
+                   "any six periods, and the best pace among the other teams.",
+                   "### 目标是否可实现？\n各目标每期所需的改善幅度，与本团队基线前的趋势、任意六期内的最快改善速度"
+                   "以及其他团队的最快速度相比较。"),
+    "benchmarks": ("## Benchmark comparison\nThe latest period against external benchmarks and "
+                   "the other teams.",
+                   "## 对标分析\n最近一期与外部行业基准及其他团队的比较。"),
+    "scorecard": ("## Scorecard and grade\nEach targeted KPI scored by attainment (actual "
+                  "against target, direction-aware, capped at 100), weighted by the targets' "
+                  "weights. Grades: A >= 90, B >= 75, C >= 60, D below.",
+                  "## 量化考核与评级\n各考核指标按完成率计分（实际值相对目标值，考虑指标方向，最高100分），"
+                  "按目标权重加权。等级：优秀 >= 90，良好 >= 75，合格 >= 60，其余为不合格。"),
+    "forecasts": ("## Forecasts and outlook\nWill each goal be met by its deadline? Forecasts "
+                  "come from the best of several statistical models (chosen by how well each "
+                  "forecast this team's own past), with 80% and 95% intervals from simulated "
+                  "paths. *Backtest MASE* below 1 means the method beat a naive forecast on this "
+                  "series' recent past.",
+                  "## 预测与展望\n各目标能否在截止前达成？预测取自多个统计模型中对本团队历史预测最准的一个，"
+                  "80%与95%区间来自模拟路径。回测MASE小于1表示该方法在近期优于朴素预测。"),
+    "diagnostics": ("## Diagnostics", "## 诊断分析"),
+    "control": ("### Control charts\nIs a change real or noise? Points outside the 3-sigma "
+                "limits, or runs (8 in a row on one side, 6 rising or falling, 2 of 3 beyond 2 "
+                "sigma), are special causes worth investigating. The table lists those of the "
+                "last six periods.",
+                "### 控制图\n变化是真实的还是随机波动？超出3σ控制限的点，或连续8点位于中心线同侧、连续6点上升或"
+                "下降、3点中有2点超出2σ，均为值得调查的特殊原因。下表列出最近六期的特殊原因。"),
+    "causes": ("### Top complaint causes\nComplaints by category in the latest period, with the "
+               "change against the period before: the top three go to their owners with an "
+               "action and a date.",
+               "### 投诉主要原因\n最近一期按类别统计的投诉及与上一期相比的变化；前三位原因应交给责任部门，"
+               "明确措施和完成时间。"),
+    "driver": ("### What drove the largest change\nThe targeted KPI that moved most against its "
+               "own noise since the previous period, tested, and its change split into *mix* "
+               "(the categories' shares moved) and *rate* (the KPI moved within categories).",
+               "### 最大变化的驱动因素\n与上一期相比变化最显著的考核指标（经显著性检验），其变化分解为结构效应"
+               "（各类别占比变化）与比率效应（类别内部指标变化）。"),
+    "competencies": ("### Team competencies\nAverage assessment scores on the five competency "
+                     "dimensions against the target profile.",
+                     "### 团队能力\n五个能力维度的平均评估得分与目标画像的对比。"),
+    "trends": ("## KPI trends\nEach panel shows the team (blue) and the median of the other "
+               "teams (dashed grey).",
+               "## 指标趋势\n每个图中蓝线为本团队，灰色虚线为其他团队的中位数。"),
+    "quality": ("## Data quality\nWhat the loader found in the ticket export: missing survey "
+                "answers and open tickets are normal and kept; rows removed or dropped are "
+                "listed with the reason.",
+                "## 数据质量\n加载工单数据时的发现：缺失的调查回答和未结工单属正常情况并予以保留；被删除的行"
+                "列出原因。"),
+    "appendix": ("## Appendix\n### Parameters used", "## 附录\n### 使用的参数"),
+    "definitions": ("### KPI definitions", "### 指标定义"),
+}
+
+
+def text(key: str, language: str = "en") -> str:
+    en, zh = TEXT[key]
+    return zh if language == "zh" else en
+
+
+def status_word(status: str, language: str = "en") -> str:
+    return STATUS.get(language, STATUS["en"]).get(status, status)
+
+
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Sans SC",
+                "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
+                "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC",
+                "Heiti SC", "Droid Sans Fallback")
+
+
+def find_cjk_font(rescan: bool = True) -> str | None:
+    """The family name of an installed font that can draw Chinese, or None.
+
+    Looks in matplotlib's font list; when nothing is found there, rescans the
+    system fonts once (a font installed after matplotlib built its cache)."""
+    from matplotlib import font_manager
+
+    family = _find(font_manager.fontManager)
+    if family is None and rescan:
+        # add fonts installed after matplotlib cached its list, to the same manager
+        # (matplotlib's findfont is bound to it)
+        for path in font_manager.findSystemFonts():
+            if re.search(r"cjk|wqy|sourcehan|simhei|msyh|pingfang|droidsansfallback",
+                         path.replace("-", "").replace("_", "").lower()):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except Exception:  # unreadable font file: skip it
+                    continue
+        family = _find(font_manager.fontManager)
+    return family
+
+
+def _find(manager) -> str | None:
+    names = {f.name for f in manager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in names:
+            return family
+    for f in manager.ttflist:                        # any other CJK-capable font
+        if "CJK" in f.name or "Han" in f.name:
+            return f.name
+    return None
+
+
+def use_cjk_font() -> str:
+    """Make matplotlib draw Chinese text with an installed CJK font.
+
+    Raises ReportError naming what to install when there is none.
+    """
+    import matplotlib
+
+    family = find_cjk_font()
+    if family is None:
+        raise ReportError(
+            "language: zh needs a font with Chinese characters for the figures, and none is "
+            "installed. On Debian/Ubuntu: sudo apt-get install fonts-noto-cjk (then delete "
+            "~/.cache/matplotlib so matplotlib sees it); on other systems install Noto Sans CJK "
+            "or Source Han Sans.")
+    current = matplotlib.rcParams["font.sans-serif"]
+    matplotlib.rcParams["font.sans-serif"] = [family] + [f for f in current if f != family]
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    return family
