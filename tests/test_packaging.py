@@ -18,7 +18,10 @@ def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pip_side = {_name(r) for r in project["dependencies"]}
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    conda_side = {_name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
+    pip_block = [d for d in env["dependencies"] if isinstance(d, dict)]
+    pip_only = {_name(d) for d in pip_block[0]["pip"] if not d.startswith("-e")} if pip_block else set()
+    conda_side = ({_name(d) for d in env["dependencies"] if isinstance(d, str)}
+                  - {"python", "pip"}) | pip_only
     assert pip_side == conda_side, (f"only in pyproject: {pip_side - conda_side}; "
                                     f"only in environment.yml: {conda_side - pip_side}")
     pip_block = [d for d in env["dependencies"] if isinstance(d, dict)]

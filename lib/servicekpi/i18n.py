@@ -6,7 +6,8 @@ report's ``language``.  KPI labels come from the catalogue (``label_zh``),
 grade names from :mod:`servicekpi.scorecard`.
 
 Figures with Chinese text need a CJK font: :func:`use_cjk_font` finds one
-(Noto Sans CJK, Source Han Sans, WenQuanYi, ...) or raises a clear error
+(an installed Noto Sans CJK, Source Han Sans, WenQuanYi, ..., else the Noto
+Sans CJK SC that the ``mplfonts`` package ships) or raises a clear error
 instead of drawing empty boxes.
 """
 from __future__ import annotations
@@ -113,6 +114,8 @@ def find_cjk_font(rescan: bool = True) -> str | None:
     from matplotlib import font_manager
 
     family = _find(font_manager.fontManager)
+    if family is None:
+        family = _packaged_font(font_manager)
     if family is None and rescan:
         # add fonts installed after matplotlib cached its list, to the same manager
         # (matplotlib's findfont is bound to it)
@@ -125,6 +128,20 @@ def find_cjk_font(rescan: bool = True) -> str | None:
                     continue
         family = _find(font_manager.fontManager)
     return family
+
+
+def _packaged_font(font_manager) -> str | None:
+    """Noto Sans CJK SC from the ``mplfonts`` wheel (a dependency), so Chinese
+    figures work on a machine without system CJK fonts."""
+    try:
+        from importlib.resources import files
+        path = files("mplfonts") / "fonts" / "NotoSansCJKsc-Regular.otf"
+    except Exception:  # mplfonts not installed
+        return None
+    if not path.is_file():
+        return None
+    font_manager.fontManager.addfont(str(path))
+    return _find(font_manager.fontManager)
 
 
 def _find(manager) -> str | None:
