@@ -18,9 +18,11 @@ from servicekpi.runner import run_reports
 BIN = Path(sys.executable).parent
 
 
-def test_skip_unchanged_then_rerun_on_change(tmp_path, demo_dir):
+def test_skip_unchanged_then_rerun_on_change(tmp_path, demo_dir, monkeypatch):
     params = make_params(tmp_path, demo_dir, {"billing": "team: billing\n"})
-    out = tmp_path / "r"
+    monkeypatch.chdir(tmp_path)
+    out = Path("r")                       # relative, as `make reports` passes it
+    params = params.relative_to(tmp_path)
     first = run_reports(params, out, workers=1, progress=False)
     assert [r.outcome for r in first.results] == ["ok"] and first.overview.outcome == "ok"
     html_time = (out / "teams" / "billing.html").stat().st_mtime_ns

@@ -54,12 +54,26 @@ def test_the_check_catches_errors_and_network_requests(tmp_path):
 @pytest.fixture(scope="module")
 def all_reports(tmp_path_factory, demo_dir):
     root = tmp_path_factory.mktemp("browser")
-    params = make_params(root, demo_dir, {t.team: f"team: {t.team}\ndisplay_name: {t.name}\n"
-                                          for t in TEAMS})
+    names = {t.team: t.name for t in TEAMS}
+    names["complaints"] = "投诉处理中心 (Complaints desk)\nlanguage: zh"   # as in params/
+    params = make_params(root, demo_dir, {team: f"team: {team}\ndisplay_name: {name}\n"
+                                          for team, name in names.items()})
     summary = run_reports(params, root / "reports", workers=2, progress=False)
     assert all(r.outcome == "ok" for r in summary.results), \
         [(r.team, r.error) for r in summary.results]
     return root / "reports"
+
+
+def test_no_errors_or_warnings_in_any_report(all_reports):
+    import json
+    notebooks = [all_reports / "overview.ipynb", *sorted((all_reports / "teams").glob("*.ipynb"))]
+    assert len(notebooks) == len(TEAMS) + 1
+    for nb in notebooks:
+        cells = json.loads(nb.read_text())["cells"]
+        noise = [o.get("text") or o.get("evalue") for c in cells for o in c.get("outputs", [])
+                 if o["output_type"] == "error" or o.get("name") == "stderr"]
+        assert not noise, f"{nb.name}: {noise[:2]}"
+    assert "摘要" in (all_reports / "teams" / "complaints.html").read_text()
 
 
 def test_every_report_renders_offline(all_reports, tmp_path):

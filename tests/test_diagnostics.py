@@ -152,3 +152,13 @@ def test_kpis_by_segment(small_csv):
                                                               "2024-03": 1}
     with pytest.raises(skpi.DataError, match="no such column"):
         skpi.compute_kpis(t, by="tier")
+
+
+def test_compare_without_variance_is_quiet():
+    import warnings
+    k = kpi_rows([("A", "2024-01", "complaint_rate", 0.0, 50, 0, np.nan),
+                  ("A", "2024-02", "complaint_rate", 0.0, 60, 0, np.nan)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = compare_periods(k, "A", "complaint_rate", "2024-01", "2024-02")
+    assert r["p_value"] == 1.0 and not r["significant"]

@@ -170,14 +170,16 @@ def compare_periods(kpis: pd.DataFrame, team: str, kpi: str, before, after, *,
     diff = b["value"] - a["value"]
     alpha = 1 - level
     if np.isfinite(a["numerator"]) and np.isfinite(b["numerator"]):
-        _, pval = proportions_ztest([b["numerator"], a["numerator"]], [b["n"], a["n"]])
+        with np.errstate(all="ignore"):   # all 0s or all 1s: no variance, no evidence
+            _, pval = proportions_ztest([b["numerator"], a["numerator"]], [b["n"], a["n"]])
         lo, hi = confint_proportions_2indep(b["numerator"], b["n"], a["numerator"], a["n"],
                                             method="newcomb", compare="diff", alpha=alpha)
         effect = 2 * np.arcsin(np.sqrt(b["value"])) - 2 * np.arcsin(np.sqrt(a["value"]))
         test, effect_name = "two-proportion z-test", "Cohen's h"
     elif np.isfinite(a["sd"]) and np.isfinite(b["sd"]) and a["n"] > 1 and b["n"] > 1:
-        t = stats.ttest_ind_from_stats(b["value"], b["sd"], b["n"], a["value"], a["sd"], a["n"],
-                                       equal_var=False)
+        with np.errstate(all="ignore"):
+            t = stats.ttest_ind_from_stats(b["value"], b["sd"], b["n"], a["value"], a["sd"],
+                                           a["n"], equal_var=False)
         pval = t.pvalue
         va, vb = a["sd"] ** 2 / a["n"], b["sd"] ** 2 / b["n"]
         se = np.sqrt(va + vb)
@@ -190,6 +192,8 @@ def compare_periods(kpis: pd.DataFrame, team: str, kpi: str, before, after, *,
     else:
         raise DataError(f"{kpi!r} carries neither numerators nor standard deviations: "
                         "no test applies", source="KPI table")
+    if not np.isfinite(pval):   # zero variance on both sides
+        pval = 1.0 if diff == 0 else 0.0
     sig = bool(pval < alpha)
     d = cat.kpis.get(kpi)
     name = cat.label(kpi) if d else kpi

@@ -174,3 +174,11 @@ def use_cjk_font() -> str:
     matplotlib.rcParams["font.family"] = "sans-serif"
     matplotlib.rcParams["axes.unicode_minus"] = False
     return family
+
+
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+def has_cjk(*texts) -> bool:
+    """True when any of the texts holds Chinese, Japanese or Korean characters."""
+    return any(_CJK.search(str(t)) for t in texts if t)

@@ -17,7 +17,7 @@ import pandas as pd
 from . import config
 from .catalogue import Catalogue, load_catalogue
 from .errors import DataError, ServiceKPIError
-from .i18n import STATUS, status_word, text, use_cjk_font
+from .i18n import STATUS, has_cjk, status_word, text, use_cjk_font
 from .kpis import compute_kpis
 from .params import ReportParams
 from .periods import label
@@ -447,7 +447,7 @@ class TeamReport(_Analysis):
                                                 or Path(default).exists()):
                 parameters[key] = default
         p = ReportParams.model_validate(parameters)
-        if p.language == "zh":
+        if p.language == "zh" or has_cjk(p.display_name, p.title):
             use_cjk_font()
         cat = load_catalogue(p.catalogue)
         tickets = load_tickets(p.tickets, p.mapping, errors=p.bad_rows)
@@ -653,6 +653,8 @@ class OverviewReport:
         from .params import load_params
         all_params = load_params(params_dir or config.PARAMS_DIR, teams)
         first = all_params[0]
+        if has_cjk(title, *(p.title for p in all_params), *(p.name for p in all_params)):
+            use_cjk_font()     # team names in the figures
         cat = load_catalogue(first.catalogue)
         frames, target_frames, excluded = [], [], {}
         groups: dict[tuple, list[str]] = {}

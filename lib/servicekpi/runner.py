@@ -183,7 +183,7 @@ def execute(job: dict) -> TeamResult:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
     start = time.time()
-    out = Path(job["out"])
+    out = Path(job["out"]).resolve()
     nb_path = out / f"{job['stem']}.ipynb"
     html_path = out / f"{job['stem']}.html"
     nb_path.parent.mkdir(parents=True, exist_ok=True)
@@ -290,9 +290,9 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                 scheduler: str | None = None) -> RunSummary:
     """Produce every team's report, the overview and the index; see the module docstring."""
     start = time.time()
-    params_dir = Path(params_dir)
+    params_dir = Path(params_dir).resolve()
     all_params = load_params(params_dir, teams)       # raises before anything runs
-    out = Path(out_dir)
+    out = Path(out_dir).resolve()   # notebooks run in their own folder: absolute paths
     (out / "teams").mkdir(parents=True, exist_ok=True)
     for stale in list(out.glob(".*.tmp*")) + list((out / "teams").glob(".*.tmp*")):
         stale.unlink(missing_ok=True)   # left by an interrupted run
