@@ -146,17 +146,14 @@ class _Fit:
         return np.asarray(_quiet(self.result.forecast)(h), float)
 
     def paths(self, h: int, n: int, rng: np.random.Generator) -> np.ndarray:
-        if self.kind == "ets":
-            sims = _quiet(self.result.simulate)(h, anchor="end", repetitions=n, rng=rng)
-        elif self.kind == "arima":
+        if self.kind in ("ets", "arima"):   # statsmodels' own simulation of the fitted model
             sims = _quiet(self.result.simulate)(h, anchor="end", repetitions=n, rng=rng)
         else:  # theta: normal marginals from its prediction-interval variance
             mean = self.mean(h)
             lo = _quiet(self.result.prediction_intervals)(h, alpha=0.3173)["lower"]
             sd = np.maximum(mean - np.asarray(lo, float), 0.0)
             sims = mean[:, None] + sd[:, None] * rng.standard_normal((h, n))
-        sims = np.asarray(sims, float).reshape(h, -1)
-        return sims
+        return np.asarray(sims, float).reshape(h, -1)
 
 
 def _candidates(n: int, m: int, positive_raw: bool) -> list[str]:

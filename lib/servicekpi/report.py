@@ -235,9 +235,13 @@ class _Analysis:
                            kpi_list=self.shown_kpis)
 
     def scorecard(self):
-        from .scorecard import scorecard
-        return scorecard(self.kpis, self.targets, period=self.as_of, catalogue=self.catalogue,
-                         language=self.params.language)
+        """Every team's scorecard for the report period (cached)."""
+        if "scorecard" not in self._cache:
+            from .scorecard import scorecard
+            self._cache["scorecard"] = scorecard(self.kpis, self.targets, period=self.as_of,
+                                                 catalogue=self.catalogue,
+                                                 language=self.params.language)
+        return self._cache["scorecard"]
 
     def scorecard_summary(self) -> str:
         sc = self.scorecard()

@@ -114,9 +114,11 @@ def validate_tickets(raw: pd.DataFrame, mapping=None, *, source: str = "tickets"
             quality.add("blank cell", name, blanks, "warning",
                         "kept; left out of the KPIs that need this column")
 
-    apply_derivations(out_frame := pd.DataFrame(out), derived)
-    for canon in derived:
-        out[canon] = out_frame[canon]
+    if derived:
+        typed = pd.DataFrame(out)
+        apply_derivations(typed, derived)
+        for canon in derived:
+            out[canon] = typed[canon]
 
     # --- consistency between columns ------------------------------------
     if "created_at" in out:
