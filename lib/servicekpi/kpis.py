@@ -40,7 +40,7 @@ and counting them would bias the latest period low.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -55,25 +55,20 @@ REPEAT_WINDOW = np.timedelta64(7, "D")
 
 @dataclass(frozen=True)
 class _Cols:
-    """Ticket columns as plain numpy arrays, converted once and shared by the KPIs."""
+    """Ticket columns as plain numpy arrays, converted once."""
 
     created: np.ndarray
     frame: pd.DataFrame
     as_of: np.datetime64
-    _converted: dict = field(default_factory=dict, repr=False, compare=False)
 
     def has(self, *names: str) -> bool:
         return all(n in self.frame.columns for n in names)
 
     def ts(self, name: str) -> np.ndarray:
-        if ("ts", name) not in self._converted:
-            self._converted["ts", name] = _as_datetime(self.frame[name])
-        return self._converted["ts", name]
+        return _as_datetime(self.frame[name])
 
     def num(self, name: str) -> np.ndarray:
-        if ("num", name) not in self._converted:
-            self._converted["num", name] = _as_float(self.frame[name])
-        return self._converted["num", name]
+        return _as_float(self.frame[name])
 
 
 def _as_datetime(s: pd.Series) -> np.ndarray:
