@@ -121,6 +121,17 @@ def special_causes(x: np.ndarray, z: np.ndarray) -> list[list[str]]:
     return out
 
 
+def _amount(d, v: float, *, signed: bool = False) -> str:
+    """A change in words: shares in points ("3.1 points"), else in the KPI's format.
+
+    Unsigned (a size, the verb gives the direction) unless ``signed``."""
+    if not signed:
+        v = abs(v)
+    if d is not None and d.unit == "share":
+        return f"{v * 100:.1f}" + ("" if signed else " points")
+    return d.fmt(v) if d is not None else f"{v:.3g}"
+
+
 # ------------------------------------------------------------------ before / after
 def _pool(rows: pd.DataFrame) -> dict:
     """Pool several periods: counts add; means combine with their spread."""
@@ -197,17 +208,13 @@ def compare_periods(kpis: pd.DataFrame, team: str, kpi: str, before, after, *,
     sig = bool(pval < alpha)
     d = cat.kpis.get(kpi)
     name = cat.label(kpi) if d else kpi
-    share = d is not None and d.unit == "share"
-    fmt = (lambda v: f"{abs(v) * 100:.1f} points") if share else (  # noqa: E731
-        lambda v: d.fmt(abs(v)) if d else f"{abs(v):.3g}")
-    fmt_signed = (lambda v: f"{v * 100:.1f}") if share else (  # noqa: E731
-        lambda v: d.fmt(v) if d else f"{v:.3g}")
     verb = "rose" if diff > 0 else "fell" if diff < 0 else "did not change"
     better = ""
     if d is not None and d.sign and diff != 0:
         better = " (better)" if d.sign * diff > 0 else " (worse)"
-    sentence = (f"{name} {verb} {fmt(diff)}{better} (95% CI {fmt_signed(lo)} to "
-                f"{fmt_signed(hi)}), " + ("significant" if sig else "within noise")
+    sentence = (f"{name} {verb} {_amount(d, diff)}{better} (95% CI "
+                f"{_amount(d, lo, signed=True)} to {_amount(d, hi, signed=True)}), "
+                + ("significant" if sig else "within noise")
                 + f" ({test}, p = {pval:.3f})")
     return {"kpi": kpi, "before": a["value"], "after": b["value"], "n_before": a["n"],
             "n_after": b["n"], "difference": diff, "ci_low": float(lo), "ci_high": float(hi),
@@ -321,9 +328,7 @@ def decompose_change(tickets: pd.DataFrame, kpi: str, *, team: str, before, afte
     segments["total"] = segments["mix"] + segments["rate"]
     segments = segments.reindex(segments["total"].abs().sort_values(ascending=False).index)
     d = cat.kpis.get(kpi)
-    share = d is not None and d.unit == "share"
-    f = (lambda v: f"{abs(v) * 100:.1f} points") if share else (  # noqa: E731
-        lambda v: d.fmt(abs(v)) if d else f"{abs(v):.3g}")
+    f = lambda v: _amount(d, v)  # noqa: E731
     total = v2 - v1
     main_mix = segments.loc[segments["mix"].abs().idxmax(), by] if len(segments) else None
     verb = "rose" if total > 0 else "fell" if total < 0 else "did not change"

@@ -142,6 +142,15 @@ def load_params(params_dir, teams: list[str] | None = None) -> list[ReportParams
     return out
 
 
+def by_export(all_params: list[ReportParams]) -> dict[tuple, list[ReportParams]]:
+    """Teams grouped by the ticket export they read, and how: (tickets, mapping,
+    period, bad_rows) -> their parameters.  Each group is loaded once."""
+    groups: dict[tuple, list[ReportParams]] = {}
+    for p in all_params:
+        groups.setdefault((str(p.tickets), p.mapping, p.period, p.bad_rows), []).append(p)
+    return groups
+
+
 def check_params(p: ReportParams, source: str) -> list[Problem]:
     """Problems with the files and KPIs one parameter set names."""
     problems = []

@@ -654,17 +654,15 @@ class OverviewReport:
     @classmethod
     def load(cls, params_dir=None, teams=None, links=None, title=None) -> "OverviewReport":
         """Load every team named in ``params_dir`` (default: the project's params/)."""
-        from .params import load_params
+        from .params import by_export, load_params
         all_params = load_params(params_dir or config.PARAMS_DIR, teams)
         first = all_params[0]
         if has_cjk(title, *(p.title for p in all_params), *(p.name for p in all_params)):
             use_cjk_font()     # team names in the figures
         cat = load_catalogue(first.catalogue)
         frames, target_frames, excluded = [], [], {}
-        groups: dict[tuple, list[str]] = {}
-        for p in all_params:
-            groups.setdefault((str(p.tickets), p.mapping, p.period, p.bad_rows), []).append(p.team)
-        for (tickets, mapping, period, bad_rows), names in groups.items():
+        for (tickets, mapping, period, bad_rows), members in by_export(all_params).items():
+            names = [p.team for p in members]
             try:   # one export's problems leave its teams out, not the whole overview
                 k = compute_kpis(load_tickets(tickets, mapping, errors=bad_rows), period)
             except ServiceKPIError as exc:

@@ -38,7 +38,7 @@ from pathlib import Path
 from . import __version__, config
 from .errors import ServiceKPIError
 from .htmlout import atomic_write, render_html
-from .params import PATH_KEYS, ReportParams, load_params
+from .params import PATH_KEYS, ReportParams, by_export, load_params
 
 OVERVIEW = "_overview"
 
@@ -240,10 +240,7 @@ def preflight(all_params: list[ReportParams], out: Path) -> dict[str, str]:
 
     errors: dict[str, str] = {}
     frames = []
-    groups: dict[tuple, list[ReportParams]] = {}
-    for p in all_params:
-        groups.setdefault((str(p.tickets), p.mapping, p.period, p.bad_rows), []).append(p)
-    for (tickets, mapping, period, bad_rows), members in groups.items():
+    for (tickets, mapping, period, bad_rows), members in by_export(all_params).items():
         try:
             t = load_tickets(tickets, mapping, errors=bad_rows)
             k = compute_kpis(t, period)
