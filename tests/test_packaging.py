@@ -52,3 +52,16 @@ def test_notebooks_committed_without_outputs():
 def test_package_is_importable_from_lib():
     import servicekpi
     assert Path(servicekpi.__file__).resolve().parent == ROOT / "lib" / "servicekpi"
+
+
+def test_team_notebook_declares_every_parameter():
+    """Papermill warns about parameters a notebook does not declare: keep them in step."""
+    import ast
+
+    from servicekpi.params import ReportParams
+
+    nb = json.loads((ROOT / "notebooks" / "team_report.ipynb").read_text())
+    cell = next(c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
+    declared = {t.id for node in ast.parse("".join(cell["source"])).body
+                if isinstance(node, ast.Assign) for t in node.targets}
+    assert set(ReportParams.model_fields) | {"summary_file"} == declared
