@@ -133,3 +133,27 @@ def test_explore_notebook_runs(tmp_path, demo_dir):
     errors = [o for c in nb["cells"] for o in c.get("outputs", [])
               if o["output_type"] == "error" or o.get("name") == "stderr"]
     assert not errors, errors
+
+
+def test_plain_papermill_names_no_demo_input(tmp_path, demo_dir):
+    """The notebook's own defaults bring in no demo targets, benchmarks, KPI table or
+    competencies: a parameter file naming only an export gets a report of that export,
+    each absent input's section saying so in one sentence."""
+    import re
+
+    from servicekpi.i18n import note
+
+    team = tmp_path / "billing.yaml"
+    team.write_text(f"team: billing\ntickets: {demo_dir / 'tickets.parquet'}\n")
+    out = tmp_path / "out.ipynb"
+    subprocess.run([str(BIN / "papermill"), str(TEAM_NOTEBOOK), str(out), "-f", str(team),
+                    "--no-progress-bar", "-k", "python3"], check=True,
+                   capture_output=True, cwd=tmp_path)
+    subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)],
+                   check=True, capture_output=True)
+    html = re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "",   # figures
+                  (tmp_path / "out.html").read_text())
+    assert "Headline KPIs" in html
+    assert "Demo" not in html and "synthetic" not in html and "rows ×" not in html
+    for key in ("no_benchmarks", "no_forecasts", "no_competencies", "no_control"):
+        assert note(key) in html, key

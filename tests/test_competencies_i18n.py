@@ -27,7 +27,7 @@ def targets():
 
 
 def test_team_gaps_by_hand():
-    g = competency_gaps(assessments(), targets(), "T").set_index("dimension")
+    g = competency_gaps(assessments(), targets(), "t").set_index("dimension")
     assert g.loc["product_expertise", "mean"] == pytest.approx(4.0)
     assert g.loc["product_expertise", "gap"] == pytest.approx(0.0)
     assert g.loc["process_discipline", "gap"] == pytest.approx(4 - 8 / 3)
@@ -37,7 +37,7 @@ def test_team_gaps_by_hand():
 
 
 def test_largest_gaps_by_hand():
-    worst = largest_gaps(assessments(), targets(), "T")
+    worst = largest_gaps(assessments(), targets(), "t")
     # c: 0 + 2 + 0.5 + 0.5 + 1.5 = 4.5; a: 0 + 1 + 0 + 1.5 + 0 = 2.5; b: 1 + 1 + 0 + 0 + 0.5
     assert worst["person"].tolist() == ["c", "a", "b"]
     assert worst["total_shortfall"].tolist() == [4.5, 2.5, 2.5]

@@ -107,10 +107,10 @@ def tickets(rows):
 def test_pareto_with_ties_and_change():
     now = {"A": 5, "B": 3, "C": 3, "D": 3, "E": 1}
     before = {"A": 2, "E": 4, "F": 1}
-    rows = [("T1", "2024-02-10", c, 1, True) for c, k in now.items() for _ in range(k)]
-    rows += [("T1", "2024-01-10", c, 1, True) for c, k in before.items() for _ in range(k)]
-    rows += [("T1", "2024-02-11", "A", 1, False)] * 4           # not complaints
-    p = pareto(tickets(rows), team="T1")
+    rows = [("t1", "2024-02-10", c, 1, True) for c, k in now.items() for _ in range(k)]
+    rows += [("t1", "2024-01-10", c, 1, True) for c, k in before.items() for _ in range(k)]
+    rows += [("t1", "2024-02-11", "A", 1, False)] * 4           # not complaints
+    p = pareto(tickets(rows), team="t1")
     assert p.attrs["period"] == "2024-02" and p.attrs["total"] == 15
     assert p["category"].tolist() == ["A", "B", "C", "D", "E", "F"]
     assert p["top"].tolist() == [True, True, True, True, False, False]   # tie at 3
@@ -123,11 +123,11 @@ def test_pareto_with_ties_and_change():
 
 def test_mix_rate_decomposition_adds_up():
     def block(month, seg, n, first_time):
-        return [("T1", f"2024-{month:02d}-05", seg, 1 if i < first_time else 2, False)
+        return [("t1", f"2024-{month:02d}-05", seg, 1 if i < first_time else 2, False)
                 for i in range(n)]
     rows = (block(1, "X", 80, 72) + block(1, "Y", 20, 10)
             + block(2, "X", 50, 45) + block(2, "Y", 50, 20) + block(2, "Z", 0, 0))
-    r = decompose_change(tickets(rows), "fcr_rate", team="T1", before="2024-01",
+    r = decompose_change(tickets(rows), "fcr_rate", team="t1", before="2024-01",
                          after="2024-02")
     assert r["before"] == pytest.approx(0.82) and r["after"] == pytest.approx(0.65)
     assert r["mix"] == pytest.approx(-0.135) and r["rate"] == pytest.approx(-0.035)
@@ -137,7 +137,7 @@ def test_mix_rate_decomposition_adds_up():
     assert "fell 17.0 points" in r["sentence"]
     # a segment that appears only after: all mix, and the parts still add up
     rows += block(2, "Z", 25, 25)
-    r = decompose_change(tickets(rows), "fcr_rate", team="T1", before="2024-01",
+    r = decompose_change(tickets(rows), "fcr_rate", team="t1", before="2024-01",
                          after="2024-02")
     assert r["segments"].set_index("category").loc["Z", "rate"] == 0
     assert r["mix"] + r["rate"] == pytest.approx(r["total"], abs=1e-12)
@@ -147,7 +147,7 @@ def test_kpis_by_segment(small_csv):
     t = skpi.load_tickets(small_csv)
     k = skpi.compute_kpis(t, by="channel")
     assert list(k.columns[:3]) == ["team", "channel", "period"]
-    v = k[(k["team"] == "A") & (k["channel"] == "phone") & (k["kpi"] == "volume")]
+    v = k[(k["team"] == "a") & (k["channel"] == "phone") & (k["kpi"] == "volume")]
     assert dict(zip(v["period"].astype(str), v["value"])) == {"2024-01": 1, "2024-02": 0,
                                                               "2024-03": 1}
     with pytest.raises(skpi.DataError, match="no such column"):

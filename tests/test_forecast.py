@@ -63,6 +63,9 @@ def test_short_gappy_and_tiny_series():
     f = forecast(gappy, 3)
     assert f.attrs["filled"] == ["2023-06", "2023-07", "2024-09"]
     assert f["mean"].notna().all()
+    # four months: too short for any candidate's cross-validation, naive alone
+    four = forecast(noisy(n=4), 3)
+    assert four.attrs["model"] == "naive" and (four["mean"] == noisy(n=4).iloc[-1]).all()
     tiny = forecast(noisy(n=3), 5)
     assert tiny.attrs["status"] == "not enough history" and len(tiny) == 5
     assert tiny["mean"].isna().all()

@@ -57,34 +57,34 @@ EXPECTED_A_JAN = {
 def test_every_kpi_team_a_january(small):
     t = table(skpi.compute_kpis(small))
     for kpi, expected in EXPECTED_A_JAN.items():
-        check(t, ("A", "2024-01", kpi), *expected)
+        check(t, ("a", "2024-01", kpi), *expected)
     assert set(EXPECTED_A_JAN) == set(skpi.TICKET_KPIS)
 
 
 def test_empty_period_is_explicit(small):
     t = table(skpi.compute_kpis(small))
-    check(t, ("A", "2024-02", "volume"), 0, 0)
+    check(t, ("a", "2024-02", "volume"), 0, 0)
     for kpi in skpi.TICKET_KPIS:
         if kpi != "volume":
-            check(t, ("A", "2024-02", kpi), None, 0)
+            check(t, ("a", "2024-02", kpi), None, 0)
 
 
 def test_all_null_surveys(small):
     t = table(skpi.compute_kpis(small))
     for kpi in ("csat_score", "csat_pct", "nps", "ces_score"):
-        check(t, ("A", "2024-03", kpi), None, 0)
-    check(t, ("A", "2024-03", "avg_first_response_hours"), 0.75, 2)
-    check(t, ("A", "2024-03", "median_first_response_hours"), 0.75, 2)
-    check(t, ("A", "2024-03", "aht_minutes"), 7.0, 2)
+        check(t, ("a", "2024-03", kpi), None, 0)
+    check(t, ("a", "2024-03", "avg_first_response_hours"), 0.75, 2)
+    check(t, ("a", "2024-03", "median_first_response_hours"), 0.75, 2)
+    check(t, ("a", "2024-03", "aht_minutes"), 7.0, 2)
     # ticket 7 is open but not due before the as-of time: left out
-    check(t, ("A", "2024-03", "sla_attainment"), 1.0, 1, 1)
+    check(t, ("a", "2024-03", "sla_attainment"), 1.0, 1, 1)
     # repeat windows of March tickets have not ended by the as-of time
-    check(t, ("A", "2024-03", "repeat_contact_rate"), None, 0)
+    check(t, ("a", "2024-03", "repeat_contact_rate"), None, 0)
 
 
 def test_single_ticket_team(small):
     t = table(skpi.compute_kpis(small))
-    assert {k[1] for k in t if k[0] == "B"} == {"2024-01"}
+    assert {k[1] for k in t if k[0] == "b"} == {"2024-01"}
     expected = {"volume": (1, 1), "avg_first_response_hours": (0.1, 1),
                 "avg_resolution_hours": (6.0, 1), "fcr_rate": (1.0, 1, 1),
                 "sla_attainment": (1.0, 1, 1), "reopen_rate": (0.0, 1, 0),
@@ -92,24 +92,24 @@ def test_single_ticket_team(small):
                 "ces_score": (5.0, 1), "repeat_contact_rate": (0.0, 1, 0),
                 "aht_minutes": (15.0, 1)}
     for kpi, e in expected.items():
-        check(t, ("B", "2024-01", kpi), *e)
+        check(t, ("b", "2024-01", kpi), *e)
 
 
 def test_as_of_given(small):
     t = table(skpi.compute_kpis(small, as_of="2024-03-31"))
     # ticket 7 (due 2024-03-10, still open) is now a miss
-    check(t, ("A", "2024-03", "sla_attainment"), 0.5, 2, 1)
+    check(t, ("a", "2024-03", "sla_attainment"), 0.5, 2, 1)
     # ticket 5: c3 again a day later; ticket 7: no later ticket
-    check(t, ("A", "2024-03", "repeat_contact_rate"), 0.5, 2, 1)
+    check(t, ("a", "2024-03", "repeat_contact_rate"), 0.5, 2, 1)
 
 
 def test_quarter_and_week(small):
     q = table(skpi.compute_kpis(small, "quarter"))
-    check(q, ("A", "2024Q1", "volume"), 6, 6)
-    check(q, ("A", "2024Q1", "avg_first_response_hours"), (1 + 3 + 2 + 0.5 + 1) / 5, 5)
-    check(q, ("A", "2024Q1", "median_first_response_hours"), 1.0, 5)
+    check(q, ("a", "2024Q1", "volume"), 6, 6)
+    check(q, ("a", "2024Q1", "avg_first_response_hours"), (1 + 3 + 2 + 0.5 + 1) / 5, 5)
+    check(q, ("a", "2024Q1", "median_first_response_hours"), 1.0, 5)
     w = skpi.compute_kpis(small, "week")
-    vol = w[(w["team"] == "A") & (w["kpi"] == "volume")]
+    vol = w[(w["team"] == "a") & (w["kpi"] == "volume")]
     labels = [skpi.periods.label(p) for p in vol["period"]]
     assert labels[0] == "2024-W01" and labels[-1] == "2024-W09"
     assert len(labels) == 9                                  # every week in A's span
@@ -130,12 +130,12 @@ def test_standard_deviations_for_means(small):
     k = skpi.compute_kpis(small)
     sd = {(r.team, str(r.period), r.kpi): r.sd for r in k.itertuples()}
     # A, January: first responses 1, 3, 2 h -> sample sd 1; AHT 10, 20 -> sd 7.0711
-    assert sd[("A", "2024-01", "avg_first_response_hours")] == pytest.approx(1.0)
-    assert sd[("A", "2024-01", "aht_minutes")] == pytest.approx(50 ** 0.5)
+    assert sd[("a", "2024-01", "avg_first_response_hours")] == pytest.approx(1.0)
+    assert sd[("a", "2024-01", "aht_minutes")] == pytest.approx(50 ** 0.5)
     # NPS scores +100, 0, -100, +100: mean 25, sd = 95.743
-    assert sd[("A", "2024-01", "nps")] == pytest.approx(np.std([100, 0, -100, 100], ddof=1))
-    assert math.isnan(sd[("B", "2024-01", "csat_score")])      # one answer: no sd
-    assert math.isnan(sd[("A", "2024-01", "fcr_rate")])        # rates carry a numerator
+    assert sd[("a", "2024-01", "nps")] == pytest.approx(np.std([100, 0, -100, 100], ddof=1))
+    assert math.isnan(sd[("b", "2024-01", "csat_score")])      # one answer: no sd
+    assert math.isnan(sd[("a", "2024-01", "fcr_rate")])        # rates carry a numerator
 
 
 def test_only_available_kpis(small):
@@ -145,7 +145,7 @@ def test_only_available_kpis(small):
 
 def test_sla_from_due_dates_when_sla_met_absent(small):
     k = table(skpi.compute_kpis(small.drop(columns=["sla_met"])))
-    check(k, ("A", "2024-01", "sla_attainment"), 1 / 3, 3, 1)   # ticket 4 has no SLA info
+    check(k, ("a", "2024-01", "sla_attainment"), 1 / 3, 3, 1)   # ticket 4 has no SLA info
 
 
 def test_kpi_subset_and_unknown(small):

@@ -35,10 +35,16 @@ def test_all_problems_at_once(tmp_path, demo_dir):
     assert "happiness" in str(ei.value) and "nowhere.csv" in str(ei.value)
 
 
-@pytest.mark.parametrize("bad", ["a/b", "..", "a..b", ".hidden", "a b", "x\\y", ""])
+@pytest.mark.parametrize("bad", ["a/b", "..", "a..b", ".hidden", "x\\y", "", "  "])
 def test_unsafe_team_ids(bad, tmp_path):
     with pytest.raises(Exception):
         ReportParams(team=bad, tickets=tmp_path, catalogue=tmp_path)
+
+
+@pytest.mark.parametrize("name, tid", [("Service Desk", "service_desk"), ("a b", "a_b"),
+                                       ("投诉处理中心", "投诉处理中心"), ("Group 70", "group_70")])
+def test_team_names_become_the_loaders_ids(name, tid, tmp_path):
+    assert ReportParams(team=name, tickets=tmp_path, catalogue=tmp_path).team == tid
 
 
 def test_unknown_team_requested(tmp_path, demo_dir):
@@ -59,3 +65,100 @@ def test_repository_params_are_valid(tmp_path, demo_dir):
     teams = load_params(tmp_path / "params")
     assert {p.team for p in teams} == {t.team for t in TEAMS}
     assert all(p.display_name for p in teams)
+
+
+# ---------------------------------------------------------------- teams: auto
+AUTO_EXPORT = ("ticket_id,team,created_at\n"
+               "1,Service Desk,2024-01-02 09:00\n"
+               "2,投诉处理中心,2024-01-03 10:00\n"
+               "3,,2024-01-04 11:00\n"
+               "4,Group 70,2024-01-05 12:00\n"
+               "5,Service Desk,2024-01-06 12:00\n")
+
+
+def auto_params(tmp_path, defaults="teams: auto\n", files=None) -> Path:
+    from servicekpi.config import CATALOGUE
+
+    p = tmp_path / "params"
+    (p / "teams").mkdir(parents=True)
+    (tmp_path / "export.csv").write_text(AUTO_EXPORT, encoding="utf-8")
+    (p / "defaults.yaml").write_text(f"tickets: ../export.csv\ncatalogue: {CATALOGUE}\n"
+                                     "mapping: null\n" + defaults, encoding="utf-8")
+    for name, text in (files or {}).items():
+        (p / "teams" / name).write_text(text, encoding="utf-8")
+    return p
+
+
+def test_teams_auto_with_one_override(tmp_path):
+    p = auto_params(tmp_path, files={
+        "group_70.yaml": "history_periods: 4\n",                  # matched by file name
+        "complaints.yaml": "team: 投诉处理中心\nlanguage: zh\ndisplay_name: 投诉中心\n",
+    })
+    got = load_params(p)
+    # export order: by name, the team of blank cells last
+    assert [x.team for x in got] == ["group_70", "service_desk", "投诉处理中心", "unassigned"]
+    by = {x.team: x for x in got}
+    assert by["group_70"].display_name == "Group 70" and by["group_70"].history_periods == 4
+    assert by["service_desk"].display_name == "Service Desk"
+    assert by["service_desk"].history_periods == 13 and by["service_desk"].language == "en"
+    assert by["投诉处理中心"].language == "zh" and by["投诉处理中心"].display_name == "投诉中心"
+    assert by["unassigned"].display_name == "Unassigned"
+    assert by["service_desk"].tickets == (tmp_path / "export.csv").resolve()
+    assert [x.team for x in load_params(p, ["unassigned", "group_70"])] == [
+        "group_70", "unassigned"]
+    with pytest.raises(skpi.ConfigError, match="no parameter file for team 'zz' or in the "
+                                               "export"):
+        load_params(p, ["zz"])
+
+
+def test_teams_default_auto_without_files_files_otherwise(tmp_path):
+    p = auto_params(tmp_path, defaults="")
+    assert len(load_params(p)) == 4                           # no files: auto
+    (p / "teams" / "service_desk.yaml").write_text("team: service_desk\n")
+    assert [x.team for x in load_params(p)] == ["service_desk"]   # files: only those
+    (p / "defaults.yaml").write_text((p / "defaults.yaml").read_text() + "teams: auto\n")
+    assert len(load_params(p)) == 4
+
+
+def test_teams_auto_problems(tmp_path):
+    p = auto_params(tmp_path, defaults="teams: every\n",
+                    files={"a.yaml": "team: a\nteams: auto\n"})
+    with pytest.raises(skpi.ConfigError) as ei:
+        load_params(p)
+    got = {(Path(x.source).name, x.column) for x in ei.value.problems}
+    assert {("defaults.yaml", "teams"), ("a.yaml", "teams")} <= got
+    # an export that does not load: teams cannot be listed, the loader's problem is shown
+    p2 = auto_params(tmp_path / "x", files={})
+    (tmp_path / "x" / "export.csv").write_text("ticket_id,team,created_at\n1,a,someday\n")
+    with pytest.raises(skpi.ConfigError) as ei:
+        load_params(p2)
+    text = str(ei.value)
+    assert "cannot list the teams of export.csv" in text and "someday" in text
+
+
+def test_as_of_override_and_check(tmp_path):
+    p = auto_params(tmp_path, defaults="as_of: 2024-01-04\n")
+    assert {x.as_of for x in load_params(p)} == {"2024-01-04"}
+    got = load_params(p, overrides={"as_of": "2024-01-05 18:00"})
+    assert {x.as_of for x in got} == {"2024-01-05 18:00"}
+    # the as-of time decides which tickets exist: none of group_70's is before it
+    assert "group_70" not in {x.team for x in load_params(p)}
+    with pytest.raises(skpi.ConfigError, match="as_of"):
+        load_params(p, overrides={"as_of": "soon"})
+
+
+def test_teams_auto_override_for_a_team_not_in_the_export(tmp_path):
+    p = auto_params(tmp_path, files={"servicedesk.yaml": "language: zh\n"})
+    with pytest.raises(skpi.ConfigError, match="team 'servicedesk' is not in the export "
+                                               r"\(teams: auto; its teams: group_70, "
+                                               "service_desk, 投诉处理中心, unassigned"):
+        load_params(p)
+    # a team with its own export is another team, not a typo
+    (tmp_path / "other.csv").write_text("ticket_id,team,created_at\n1,x,2024-01-01\n")
+    (p / "teams" / "servicedesk.yaml").write_text(f"tickets: {tmp_path / 'other.csv'}\n")
+    assert "servicedesk" in {x.team for x in load_params(p)}
+    # a file named as people write the team matches it: Service Desk.yaml -> service_desk
+    (p / "teams" / "servicedesk.yaml").unlink()
+    (p / "teams" / "Service Desk.yaml").write_text("language: zh\n")
+    by = {x.team: x for x in load_params(p, ["Service Desk"])}
+    assert list(by) == ["service_desk"] and by["service_desk"].language == "zh"

@@ -12,19 +12,37 @@ from servicekpi.runner import run_reports
 HOSTILE = "Phone <script>alert(1)</script> & Co"
 
 
+def failing_notebook(root):
+    """The team notebook with one more cell that fails for team 'chat' (a report that
+    passes every input check and fails inside its notebook)."""
+    from servicekpi.config import TEAM_NOTEBOOK
+
+    nb = json.loads(TEAM_NOTEBOOK.read_text())
+    nb["cells"].insert(2, {"cell_type": "code", "execution_count": None, "metadata": {},
+                           "id": "fails-for-chat",
+                           "outputs": [], "source": 'if team == "chat":\n'
+                           '    raise RuntimeError("chat fails inside its notebook")\n'})
+    path = root / "team_report.ipynb"
+    path.write_text(json.dumps(nb))
+    return path
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, demo_dir):
     root = tmp_path_factory.mktemp("run")
     bad_targets = root / "bad_targets.csv"
     bad_targets.write_text("team,kpi,baseline,baseline_period,target,deadline\n"
-                           "chat,fcr_rate,0.7,2026-01,0.8,2025-01\n")
+                           "email,fcr_rate,0.7,2026-01,0.8,2025-01\n")
     params = make_params(root, demo_dir, {
         "phone": f"team: phone\ndisplay_name: '{HOSTILE}'\n",
-        "chat": f"team: chat\ntargets: {bad_targets}\n",     # fails inside the notebook
+        "chat": "team: chat\n",                              # fails inside the notebook
+        "email": f"team: email\ntargets: {bad_targets}\n",   # bad input: fails before
         "ghost": "team: ghost\n",                             # no tickets: fails before
     })
     out = root / "reports"
-    code = main(["run", "--params", str(params), "--out", str(out), "--workers", "2"])
+    summary = run_reports(params, out, workers=2, notebook=failing_notebook(root),
+                          progress=False)
+    code = 1 if summary.failed or not summary.overview.ok else 0
     return out, code
 
 
@@ -61,9 +79,12 @@ def test_failures_isolated_and_indexed(run):
     assert "&lt;script&gt;" in index and "<script>alert" not in index
     assert 'href="teams/phone.html"' in index
     row = re.search(r"<tr><td>chat</td>.*?</tr>", index, re.S).group(0)
-    assert "failed" in row and "deadline is not after the baseline" in row
+    assert "failed" in row and "chat fails inside its notebook" in row
     assert 'href="teams/chat.failed.html"' in row             # shows the failing cell
     assert (out / "teams" / "chat.failed.html").exists()
+    email = re.search(r"<tr><td>email</td>.*?</tr>", index, re.S).group(0)
+    assert "failed" in email and "deadline is not after the baseline" in email
+    assert not (out / "teams" / "email.ipynb").exists()       # its inputs stopped it
     ghost = re.search(r"<tr><td>ghost</td>.*?</tr>", index, re.S).group(0)
     assert "no tickets for team &#x27;ghost&#x27;" in ghost
     assert not list(out.rglob(".*.tmp*"))                    # no half-written files
@@ -135,6 +156,34 @@ def test_overview(run):
         assert f">{section}<" in html, section
     assert 'href="teams/phone.html"' in html
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html
-    assert "Partly left out for data problems" in html        # chat's bad targets file
+    assert "Partly left out for data problems" in html        # email's bad targets file
     index = (out / "index.html").read_text()
     assert 'href="overview.html"' in index
+
+
+def test_shared_targets_bad_row_fails_only_its_team(tmp_path, demo_dir):
+    """One wrong row for 'email' in the targets file every team shares: email fails
+    before running, with the row on the index; phone runs.  --as-of reaches the report."""
+    shared = tmp_path / "targets.csv"
+    shared.write_text((demo_dir / "targets.csv").read_text().rstrip("\n")
+                      + "\nemail,nps,10,2026-06,20,2026-01,,1,someone\n")
+    params = make_params(tmp_path, demo_dir, {"phone": "team: phone\n",
+                                              "email": "team: email\n"})
+    defaults = params / "defaults.yaml"
+    defaults.write_text(defaults.read_text().replace(str(demo_dir / "targets.csv"),
+                                                     str(shared)))
+    out = tmp_path / "reports"
+    code = main(["run", "--params", str(params), "--out", str(out), "--workers", "1",
+                 "--as-of", "2026-09-15 12:00"])
+    manifest = json.loads((out / "manifest.json").read_text())["reports"]
+    assert code == 1
+    assert manifest["phone"]["outcome"] == "ok", manifest["phone"]["error"]
+    assert manifest["email"]["outcome"] == "failed"
+    assert "team 'email': deadline is not after the baseline" in manifest["email"]["error"]
+    assert manifest["email"]["notebook"] is None                  # never started
+    index = (out / "index.html").read_text()
+    row = re.search(r"<tr><td>email</td>.*?</tr>", index, re.S).group(0)
+    assert "deadline is not after the baseline" in row
+    assert manifest["phone"]["parameters"]["as_of"] == "2026-09-15 12:00"
+    html = (out / "teams" / "phone.html").read_text()
+    assert "as of 2026-09-15 12:00" in html

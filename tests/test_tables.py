@@ -66,7 +66,7 @@ B,2024-01,attrition_rate,0.02,
     table = skpi.load_kpi_table(path, catalogue=cat)
     assert table["period"].dtype == pd.PeriodDtype("M")
     merged = skpi.merge_kpis(skpi.compute_kpis(skpi.load_tickets(small_csv)), table)
-    got = merged[(merged["team"] == "A") & (merged["kpi"] == "training_hours")]
+    got = merged[(merged["team"] == "a") & (merged["kpi"] == "training_hours")]
     assert got["value"].tolist() == [6.5, 7.0] and got["n"].tolist() == [12, 12]
 
 

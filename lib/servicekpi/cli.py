@@ -1,9 +1,12 @@
 """The ``servicekpi`` command line.
 
-    servicekpi kpis TICKETS [--mapping FILE] [--period month|week|quarter] --out FILE.csv
+    servicekpi init EXPORT [--out DIR] [--mapping auto|PRESET|FILE] [--period P]
+                    [--language en|zh] [--errors raise|drop] [--as-of T] [--force]
+    servicekpi kpis TICKETS [--mapping auto|PRESET|FILE] [--period month|week|quarter]
+                    [--errors raise|drop] [--max-dropped-share X] [--as-of T] --out FILE.csv
     servicekpi demo-data --out DIR [--seed N]
     servicekpi run [--params DIR] [--teams a,b] [--workers N] [--out DIR] [--only-failed]
-                   [--force] [--scheduler ADDRESS]
+                   [--force] [--scheduler ADDRESS] [--as-of T]
     servicekpi validate [--params DIR]
 
 Bad input exits with status 2 and the error message, no traceback.
@@ -23,7 +26,11 @@ def _kpis(args) -> int:
     from .periods import labels
     from .tickets import data_quality, load_tickets
 
-    tickets = load_tickets(args.tickets, args.mapping, errors=args.errors)
+    mapping = _mapping(args.mapping)
+    tickets = load_tickets(args.tickets, mapping, errors=args.errors, as_of=args.as_of,
+                           max_dropped_share=args.max_dropped_share)
+    picked = tickets.attrs.get("mapping") or "canonical"
+    print(f"mapping: {picked}" + (" (detected from the header)" if mapping == "auto" else ""))
     table = compute_kpis(tickets, args.period)
     table = table.assign(period=labels(table["period"]))
     out = Path(args.out)
@@ -49,13 +56,24 @@ def _demo(args) -> int:
     return 0
 
 
+def _init(args) -> int:
+    from .scaffold import init_params, summary_lines
+
+    res = init_params(args.export, args.out, mapping=_mapping(args.mapping), period=args.period,
+                      language=args.language, errors=args.errors,
+                      max_dropped_share=args.max_dropped_share, as_of=args.as_of,
+                      force=args.force)
+    print("\n".join(summary_lines(res, args.export)))
+    return 0
+
+
 def _run(args) -> int:
     from .runner import run_reports
 
     teams = [t.strip() for t in args.teams.split(",") if t.strip()] if args.teams else None
     summary = run_reports(args.params, args.out, teams=teams, workers=args.workers,
                           force=args.force, only_failed=args.only_failed,
-                          scheduler=args.scheduler)
+                          scheduler=args.scheduler, as_of=args.as_of)
     ran = [r for r in summary.results if r.outcome == "ok"]
     print(f"\n{len(ran)} ok, {len(summary.failed)} failed, {len(summary.skipped)} skipped "
           f"(unchanged), {summary.seconds:.0f} s")
@@ -69,24 +87,89 @@ def _run(args) -> int:
 
 
 def _validate(args) -> int:
-    from .params import load_params
+    """Everything ``run`` reads, opened as it will be; every problem in one error."""
+    from .errors import ConfigError, DataError
+    from .params import SAMPLE_ROWS, check_inputs, collect_params
 
-    teams = load_params(args.params)
-    print(f"{args.params}: {len(teams)} team parameter files ok "
-          f"({', '.join(p.team for p in teams)})")
+    teams, problems = collect_params(args.params)
+    found, _ = check_inputs(teams, sample_rows=SAMPLE_ROWS)
+    seen = set()
+    data_problems = []
+    for team_problems in found.values():     # a file's problem once, however many teams
+        for q in team_problems:
+            if id(q) not in seen:
+                seen.add(id(q))
+                data_problems.append(q)
+    if problems:
+        raise ConfigError(problems + data_problems, source=str(args.params))
+    if data_problems:
+        raise DataError(data_problems, source=str(args.params))
+    print(f"{args.params}: {len(teams)} teams ok ({', '.join(p.team for p in teams)}); "
+          f"inputs read: ticket exports (first {SAMPLE_ROWS:,} rows each), targets, "
+          "benchmarks, KPI tables, competencies")
     return 0
+
+
+def _mapping(text: str | None) -> str | None:
+    return None if text is None or text.lower() in ("none", "null", "canonical") else text
+
+
+def _timestamp(text: str) -> str:
+    import pandas as pd
+    try:
+        ok = pd.notna(pd.Timestamp(text))
+    except (ValueError, TypeError):
+        ok = False
+    if not ok:
+        raise argparse.ArgumentTypeError(f"cannot read {text!r} as a time: expected e.g. "
+                                         "2024-03-31 or '2024-03-31 18:00'")
+    return text
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a share from 0 to 1, e.g. 0.05, "
+                                         f"not {text!r}")
+    return value
+
+
+def _loading_options(p: argparse.ArgumentParser) -> None:
+    """How a ticket export is read (kpis and init)."""
+    p.add_argument("--mapping", default="auto",
+                   help="column mapping: auto (default: detect the preset from the header), "
+                   "a preset name, a mapping YAML file, or none (canonical column names)")
+    p.add_argument("--period", choices=["month", "week", "quarter"], default="month")
+    p.add_argument("--errors", choices=["raise", "drop"], default="raise",
+                   help="refuse the file on bad rows (default), or drop them and report")
+    p.add_argument("--max-dropped-share", type=_share, default=0.05, metavar="X",
+                   help="with --errors drop: refuse the file when more than this share of "
+                   "its rows would be dropped (default 0.05)")
+    p.add_argument("--as-of", metavar="TIME", type=_timestamp,
+                   help="when the export was taken (default: its "
+                   "latest timestamp); later tickets are dropped and counted")
 
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="servicekpi", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
 
+    i = sub.add_parser("init", help="write a params/ folder for a ticket export: "
+                       "defaults.yaml, targets and benchmarks templates")
+    i.add_argument("export", help="ticket export: CSV, Parquet or Excel")
+    i.add_argument("--out", default="params", help="parameter folder to write (default: "
+                   "params)")
+    _loading_options(i)
+    i.add_argument("--language", choices=["en", "zh"], default="en")
+    i.add_argument("--force", action="store_true", help="overwrite existing files")
+    i.set_defaults(func=_init)
+
     k = sub.add_parser("kpis", help="compute the KPI table from a ticket export")
     k.add_argument("tickets", help="ticket export: CSV, Parquet or Excel")
-    k.add_argument("--mapping", help="column mapping: preset name or YAML file")
-    k.add_argument("--period", choices=["month", "week", "quarter"], default="month")
-    k.add_argument("--errors", choices=["raise", "drop"], default="raise",
-                   help="refuse the file on bad rows (default), or drop them and report")
+    _loading_options(k)
     k.add_argument("--out", required=True, help="output CSV")
     k.set_defaults(func=_kpis)
 
@@ -108,16 +191,23 @@ def build_parser() -> argparse.ArgumentParser:
                    help="re-run reports even when nothing they depend on changed")
     r.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on an existing Dask distributed cluster (e.g. tcp://host:8786)")
+    r.add_argument("--as-of", metavar="TIME", type=_timestamp,
+                   help="when the exports were taken (overrides "
+                   "as_of: in the parameters), e.g. 2024-03-31 or '2024-03-31 18:00'")
     r.set_defaults(func=_run)
 
-    v = sub.add_parser("validate", help="check a params/ folder without running anything")
+    v = sub.add_parser("validate", help="check a params/ folder and open every input it "
+                       "names, as run will, without running anything")
     v.add_argument("--params", default=str(config.PARAMS_DIR))
     v.set_defaults(func=_validate)
     return ap
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:           # usage errors (status 2) and --help (0)
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         return args.func(args)
     except ServiceKPIError as exc:

@@ -14,6 +14,11 @@ import pandas as pd
 from . import parsing
 from .errors import Problem, problem_at
 from .schema import Column
+from .teams import team_id
+
+#: Missing-value spellings that are still read as text in text columns (a
+#: category or priority may well be called "None").
+TEXT_KEEPS = frozenset({"none", "na", "nan", "nat", "-", "--"})
 
 #: Row number of the first data row in a file (the header is row 1).
 FIRST_ROW = 2
@@ -28,6 +33,8 @@ class Checked:
     bad_rows: np.ndarray = None          # rows with row-level problems
     blanks: dict[str, int] = field(default_factory=dict)  # optional column -> blank cells
     rownum: np.ndarray = None
+    sentinels: dict[str, tuple] = field(default_factory=dict)  # column -> (count, examples)
+    column_errors: set = field(default_factory=set)  # columns refused as a whole
 
     def flag(self, source: str, column: str, mask: np.ndarray, message: str, values=None):
         """Record a row-level problem for the rows in ``mask``."""
@@ -41,18 +48,31 @@ class Checked:
 
 def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
                   shown: dict[str, pd.Series] | None = None, skip=(),
-                  timezone: str = "UTC", dayfirst: bool = False,
-                  true_values=(), false_values=()) -> Checked:
+                  timezone: str = "UTC", dayfirst: bool | None = None,
+                  decimal: str = "auto", true_values=(), false_values=(),
+                  na=parsing.NULL_TOKENS, rownum: np.ndarray | None = None) -> Checked:
     """Type every column of ``spec`` present in ``frame`` and check it.
 
     ``shown`` gives, per canonical column, the original cells to quote in
     messages (e.g. before a value mapping); ``skip`` names columns to leave
     untyped (the caller types them).  Missing required columns are problems
-    without rows.
+    without rows.  ``rownum`` gives each row's line in the file (default:
+    the header is line 1).
+
+    Day order (``dayfirst``, None to decide from the data) and the decimal
+    mark (``decimal``, ``"auto"`` to detect) are decided once per column: a
+    column whose values contradict each other is a problem naming the column
+    with examples.  Timestamps outside :data:`~servicekpi.parsing.YEAR_RANGE`
+    are sentinels: missing, counted in ``sentinels``.
     """
     frame = frame.reset_index(drop=True)
     n = len(frame)
-    res = Checked({}, bad_rows=np.zeros(n, bool), rownum=np.arange(n) + FIRST_ROW)
+    res = Checked({}, bad_rows=np.zeros(n, bool),
+                  rownum=np.arange(n) + FIRST_ROW if rownum is None else np.asarray(rownum))
+    stamps = [name for name, col in spec.items()
+              if col.kind == "timestamp" and name in frame.columns and name not in skip]
+    evidence = {name: parsing.day_order_evidence(frame[name]) for name in stamps}
+    pooled = {k: sum(e[k] for e in evidence.values()) for k in ("dayfirst", "monthfirst")}
     for col in spec.values():
         if col.required and col.name not in frame.columns:
             res.problems.append(Problem(
@@ -64,14 +84,33 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
         cells = frame[name]
         quote = shown.get(name, cells) if shown else cells
         if col.kind == "text":
-            values, bad = parsing.parse_text(cells)
+            values, bad = parsing.parse_text(cells, na=na - TEXT_KEEPS)
+            if name == "team":  # every input names teams by the same ids
+                values = values.map(team_id, na_action="ignore")
         elif col.kind == "timestamp":
-            values, bad = parsing.parse_timestamps(cells, timezone=timezone, dayfirst=dayfirst)
+            order, problem = parsing.decide_day_order(evidence[name], dayfirst,
+                                                      fallback=pooled)
+            if problem:
+                res.problems.append(Problem(source, _quoted_name(quote, name), problem))
+                res.column_errors.add(name)
+            values, bad = parsing.parse_timestamps(cells, timezone=timezone, dayfirst=order,
+                                                   na=na)
+            sentinel = parsing.sentinel_mask(cells) & ~parsing.text_missing(cells, na)
+            if sentinel.any():
+                res.sentinels[name] = (int(sentinel.sum()),
+                                       [str(v) for v in np.asarray(quote, dtype=object)[
+                                           np.flatnonzero(sentinel)[:3]]])
         elif col.kind == "bool":
             values, bad = parsing.parse_booleans(cells, true_values=true_values,
-                                                 false_values=false_values)
+                                                 false_values=false_values, na=na)
         else:
-            values, bad = parsing.parse_numbers(cells, integer=col.kind == "int")
+            mark, problem = (parsing.decimal_style(cells) if decimal == "auto"
+                             else (decimal, None))
+            if problem:
+                res.problems.append(Problem(source, _quoted_name(quote, name), problem))
+                res.column_errors.add(name)
+            values, bad = parsing.parse_numbers(cells, integer=col.kind == "int",
+                                                decimal=mark, na=na)
         res.flag(source, name, bad, f"cannot read value: expected {col.expected()}", quote)
         if col.kind in ("int", "number"):
             v = values.to_numpy()
@@ -91,6 +130,11 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
             res.blanks[name] = int(absent.sum())
         res.columns[name] = values
     return res
+
+
+def _quoted_name(quote, name: str) -> str:
+    """The column's name in the file (for messages), else the canonical name."""
+    return str(getattr(quote, "name", None) or name)
 
 
 def duplicate_keys(checked: Checked, keys: list[str], source: str, what: str) -> None:

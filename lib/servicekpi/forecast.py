@@ -274,7 +274,9 @@ def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=No
         finite = {k: v for k, v in scores.items() if np.isfinite(v)}
         order = sorted(finite, key=finite.get) or ["naive"]
         best = order[0]
-        near = [k for k in order if finite[k] <= finite[best] * 1.02]
+        # no candidate scored (a series too short to cross-validate): the naive
+        # forecast alone
+        near = [k for k in order if k in finite and finite[k] <= finite[best] * 1.02] or [best]
         fits = {}
         for name in near:
             try:

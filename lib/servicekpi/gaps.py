@@ -74,8 +74,9 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, as_of=None, *,
     ----------
     kpis : DataFrame
         Long KPI table (``team, period, kpi, value, n`` [, ``numerator``, ``sd``]).
-    targets : DataFrame
-        From :func:`servicekpi.load_targets`.
+    targets : DataFrame or None
+        From :func:`servicekpi.load_targets`; None (no targets) gives an
+        empty table with every column.
     as_of : period, optional
         The period to assess (default: the latest period with data).
     catalogue : Catalogue, optional
@@ -114,8 +115,17 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, as_of=None, *,
     if not 0 <= lo_t <= hi_t <= 1:
         raise ValueError("thresholds must satisfy 0 <= low <= high <= 1")
     cat = resolve(catalogue)
-    now = _as_of(kpis, as_of)
     rows = []
+    cols = ["team", "kpi", "label", "direction", "as_of", "current_period", "current", "n",
+            "ci_low", "ci_high", "baseline", "baseline_period", "target", "deadline",
+            "glide_now", "gap", "gap_pct", "progress", "attainment", "periods_left",
+            "needed_pace", "recent_pace", "projected", "status", "status_rule", "weight",
+            "owner"]
+    if rule == "forecast":
+        cols += ["probability", "forecast_at_deadline", "expected_reached", "model"]
+    if targets is None or len(targets) == 0:
+        return pd.DataFrame(columns=cols)
+    now = _as_of(kpis, as_of)
     for t in targets.itertuples(index=False):
         d = cat[t.kpi]
         sign = d.sign
@@ -156,13 +166,6 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, as_of=None, *,
         if rule == "forecast" and row["status"] not in ("insufficient_data", "met"):
             _forecast_status(row, series, t, d, thresholds, forecast_options or {})
         rows.append(row)
-    cols = ["team", "kpi", "label", "direction", "as_of", "current_period", "current", "n",
-            "ci_low", "ci_high", "baseline", "baseline_period", "target", "deadline",
-            "glide_now", "gap", "gap_pct", "progress", "attainment", "periods_left",
-            "needed_pace", "recent_pace", "projected", "status", "status_rule", "weight",
-            "owner"]
-    if rule == "forecast":
-        cols += ["probability", "forecast_at_deadline", "expected_reached", "model"]
     return pd.DataFrame(rows, columns=cols)
 
 

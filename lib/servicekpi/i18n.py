@@ -2,8 +2,10 @@
 
 Every heading and explanatory paragraph of the report notebooks lives here,
 keyed by name, so a notebook shows them with ``report.md(key)`` in the
-report's ``language``.  KPI labels come from the catalogue (``label_zh``),
-grade names from :mod:`servicekpi.scorecard`.
+report's ``language``.  So do the one-sentence notes a section shows when
+its input is absent (:data:`NOTES`, :func:`note`) and the flag of a partial
+period (:func:`partial_label`).  KPI labels come from the catalogue
+(``label_zh``), grade names from :mod:`servicekpi.scorecard`.
 
 Figures with Chinese text need a CJK font: :func:`use_cjk_font` finds one
 (an installed Noto Sans CJK, Source Han Sans, WenQuanYi, ..., else the Noto
@@ -89,6 +91,96 @@ TEXT = {
     "appendix": ("## Appendix\n### Parameters used", "## 附录\n### 使用的参数"),
     "definitions": ("### KPI definitions", "### 指标定义"),
 }
+
+
+#: One-sentence notes shown instead of a section's table or figure when its
+#: input is missing, and the words that flag a partial period.  ``{...}`` are
+#: filled by :func:`note`.
+NOTES = {
+    "no_targets": ("No targets file is named in this report's parameters (targets), so "
+                   "there are no targets to assess.",
+                   "本报告的参数未指定目标文件（targets），因此没有可评估的目标。"),
+    "no_team_targets": ("The targets file sets no targets for this team.",
+                        "目标文件中没有本团队的目标。"),
+    "no_targets_any": ("No targets file is named in the parameters (targets), so no team "
+                       "has targets to assess.",
+                       "参数未指定目标文件（targets），因此没有团队有可评估的目标。"),
+    "no_benchmarks": ("No external benchmarks file is named in the parameters (benchmarks): "
+                      "the team is compared with the other teams only.",
+                      "参数未指定外部基准文件（benchmarks），本团队仅与其他团队比较。"),
+    "no_comparison": ("There is nothing to compare with: no external benchmarks file is "
+                      "named (benchmarks) and no other team reports these KPIs.",
+                      "没有可比较的对象：未指定外部基准文件（benchmarks），也没有其他团队报告这些指标。"),
+    "no_peers": ("No other team reports the same KPIs for {period}, so there is no ranking "
+                 "among teams.",
+                 "{period}没有其他团队报告相同的指标，因此无法在团队间排名。"),
+    "no_peers_any": ("No two teams have values of the same KPI in the same period, so there "
+                     "is no ranking among teams.",
+                     "没有两个团队在同一期有相同指标的数据，因此无法在团队间排名。"),
+    "no_scorecard": ("No scorecard: a score needs targets, and none are set for this team.",
+                     "无考核评分：评分需要目标，而本团队没有设定目标。"),
+    "no_forecasts": ("No forecasts: they are made for targeted KPIs, and none are set for "
+                     "this team.",
+                     "无预测：预测仅针对设有目标的指标，而本团队没有设定目标。"),
+    "no_control": ("No control charts: they are drawn for targeted KPIs, and none are set "
+                   "for this team.",
+                   "无控制图：控制图仅针对设有目标的指标绘制，而本团队没有设定目标。"),
+    "short_control": ("No control charts: the targeted KPIs have fewer than three periods "
+                      "of values.",
+                      "无控制图：设有目标的指标不足三期数据。"),
+    "no_signals": ("No special causes in the last six periods.",
+                   "最近六期没有特殊原因。"),
+    "no_causes": ("No complaint categories in this export (it has no is_complaint or "
+                  "category column).",
+                  "本数据中没有投诉类别（缺少 is_complaint 或 category 列）。"),
+    "no_complaints": ("No complaints were recorded in {period} or the period before.",
+                      "{period}及上一期没有投诉记录。"),
+    "no_driver": ("No targeted ticket KPI with category data to decompose.",
+                  "没有可按类别分解的、设有目标的工单指标。"),
+    "no_competencies": ("No competency assessments are named in the parameters "
+                        "(competencies, competency_targets).",
+                        "参数未指定能力评估数据（competencies、competency_targets）。"),
+    "no_team_competencies": ("The competency assessments include nobody from this team.",
+                             "能力评估数据中没有本团队的人员。"),
+    "no_kpi_table": ("No KPI table is named in the parameters (kpi_table), so KPIs that do "
+                     "not come from tickets are not shown: {kpis}.",
+                     "参数未指定指标表（kpi_table），因此不显示非工单来源的指标：{kpis}。"),
+    "no_data_kpis": ("Not shown for lack of data: {kpis}.", "因缺少数据未显示：{kpis}。"),
+    "no_at_risk": ("No goal is at risk or off track.", "没有有风险或偏离目标的目标。"),
+    "partial": ("{label} is partial: the export runs to {day}. It is shown in the trends, "
+                "flagged, and left out of comparisons, statuses, scores, benchmarks and "
+                "forecasts, which use {assessed} (include_partial_period: true uses it as a "
+                "full period).",
+                "{label}数据不完整：数据截至{day}。该期在趋势中显示并加以标注，但不参与对比、状态、"
+                "评分、对标和预测，这些分析使用{assessed}（设置 include_partial_period: true "
+                "可将其作为完整一期使用）。"),
+    "partial_used": ("{label} is partial (the export runs to {day}) and is assessed as a "
+                     "full period.",
+                     "{label}数据不完整（数据截至{day}），但作为完整一期评估。"),
+    "partial_teams": ("Partial last periods, left out of statuses and scores: {teams}.",
+                      "数据不完整的最后一期（不参与状态和评分）：{teams}。"),
+}
+
+
+def note(key: str, language: str = "en", **values) -> str:
+    """A note of :data:`NOTES` in the report's language, ``{...}`` filled in."""
+    en, zh = NOTES[key]
+    return (zh if language == "zh" else en).format(**values)
+
+
+def day_words(day, language: str = "en") -> str:
+    """A calendar day for a sentence: ``13 Oct 2024`` or ``2024年10月13日``."""
+    if language == "zh":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {day.strftime('%b')} {day.year}"
+
+
+def partial_label(period_label: str, day, language: str = "en") -> str:
+    """A partial period's label: ``2024-10 (partial, to 13 Oct)`` or
+    ``2024-10（不完整，截至10月13日）``."""
+    if language == "zh":
+        return f"{period_label}（不完整，截至{day.month}月{day.day}日）"
+    return f"{period_label} (partial, to {day.day} {day.strftime('%b')})"
 
 
 def text(key: str, language: str = "en") -> str:

@@ -215,10 +215,17 @@ def _csat(c, agg):
     return agg.mean(c.num("csat"))
 
 
-@_kpi("csat_pct", "csat")
+@_kpi("csat_pct", "csat|satisfied")
 def _csat_pct(c, agg):
-    x = c.num("csat")
-    return agg.rate((x >= 4).astype(float), ~np.isnan(x))
+    """Share of satisfied answers: csat 4 or 5 where a 1-5 answer is given, else a
+    yes/no rating (``satisfied``, e.g. Zendesk's Good/Bad)."""
+    n = len(c.created)
+    x = c.num("csat") if c.has("csat") else np.full(n, np.nan)
+    hit = np.where(np.isnan(x), np.nan, (x >= 4).astype(float))
+    if c.has("satisfied"):
+        yes_no = c.num("satisfied")
+        hit = np.where(np.isnan(hit), yes_no, hit)
+    return agg.rate(hit, ~np.isnan(hit))
 
 
 @_kpi("nps", "nps")

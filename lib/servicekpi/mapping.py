@@ -3,44 +3,109 @@
 A mapping is a YAML file::
 
     name: zendesk
-    columns:                 # canonical name: source column (or a derivation)
+    columns:                 # canonical name: source header(s) or a derivation
       ticket_id: Id
-      created_at: Created at
+      team: [Group, Group name]          # alternatives: the first header present is used
+      resolved_at: {source: Solved at, fallback: [Closed at]}
       first_response_at: {source: First reply time in minutes, minutes_after: created_at}
       reopened: {source: Reopens, nonzero: true}
     values:                  # per canonical column: source value -> canonical value
       channel: {Mail: email, Voice: phone}
+      satisfied: {Good: true, Bad: false, Offered: null}   # null: missing
+      sla_met: {Compliant: true, Violation: false, "*": null}  # "*": any other value
+    missing_values: ["(none)"]   # more spellings of an empty cell ('', ?, N/A, NULL, - are built in)
     true_values: [Ja]        # extra spellings of true/false for every boolean column
     false_values: [Nein]
+    one_row_per_ticket: {latest_by: [sys_mod_count, sys_updated_on]}
     timezone: UTC            # zone of naive timestamps; aware ones are converted to it
-    dayfirst: false          # 05/03/2024 is 5 March when true
+    dayfirst: null           # null: decided per column from the data; true/false: declared
+    decimal: auto            # "." or ",": the decimal mark of number columns; auto: detected
+    encoding: null           # CSV encoding; null: detected (UTF-8, GB18030, Windows-1252)
+    delimiter: null          # CSV delimiter; null: detected
+    sheet: null              # Excel sheet; null: the first whose header fits
 
-Presets ship with the package (``zendesk``, ``servicenow``): pass the name
-instead of a path.  Derivations: ``minutes_after`` (a timestamp = another
-canonical timestamp plus a number of minutes) and ``nonzero`` (a boolean =
-a count above zero).
+Headers match case-insensitively, ignoring surrounding spaces.  Every
+column a mapping names except ``ticket_id``, ``team`` and ``created_at`` is
+optional: a file without it is read without it (noted in the data-quality
+summary).  ``fallback`` headers fill a column's empty cells row by row (e.g.
+``resolved_at`` from ``closed_at`` for tickets closed without a resolution
+time), counted.  ``one_row_per_ticket`` reads an event log or audit export
+(one row per update of a ticket): each ticket's latest row by the
+``latest_by`` headers (those present; the first decides, the next break
+ties) is kept and the rows folded are counted.
+
+Presets ship with the package (:func:`presets`): pass the name instead of a
+path, or ``"auto"`` (the loader's default) to let :func:`detect_mapping`
+choose the preset whose headers fit the file.  Derivations:
+``minutes_after`` / ``hours_after`` (a timestamp = another canonical
+timestamp plus a duration) and ``nonzero`` (a boolean = a count above zero).
 """
 from __future__ import annotations
 
+import codecs
+import functools
+import difflib
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
+from typing import Literal, Union
 
 import numpy as np
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from .errors import ConfigError, Problem
+from .errors import ConfigError, DataError, Problem
+from .parsing import null_tokens, text_missing
 from .schema import TICKET_COLUMNS
+
+#: The mapping of an export whose columns already have the canonical names.
+CANONICAL = "canonical"
+AUTO = "auto"
+#: In a mapping's ``values``: the value for every other non-empty source value.
+OTHER = "*"
+REQUIRED = tuple(c.name for c in TICKET_COLUMNS.values() if c.required)
 
 PRESET_DIR = Path(__file__).with_name("mappings")
 
 
 class Derived(BaseModel):
+    """A canonical column read from source header(s), with fallbacks or a derivation."""
+
     model_config = ConfigDict(extra="forbid")
-    source: str
+    source: Union[str, list[str]]
+    fallback: list[str] = []
     minutes_after: str | None = None
+    hours_after: str | None = None
     nonzero: bool = False
+
+    @field_validator("source", "fallback", mode="before")
+    @classmethod
+    def _listify(cls, v):
+        return [v] if isinstance(v, str) else v
+
+    @property
+    def sources(self) -> list[str]:
+        return list(self.source)
+
+    @property
+    def derivation(self) -> dict | None:
+        """``{"after": base, "unit": "min"|"h"}``, ``{"nonzero": True}`` or None."""
+        if self.minutes_after and self.hours_after:
+            raise ValueError("give minutes_after or hours_after, not both")
+        if self.minutes_after or self.hours_after:
+            return {"after": self.minutes_after or self.hours_after,
+                    "unit": "min" if self.minutes_after else "h"}
+        return {"nonzero": True} if self.nonzero else None
+
+
+class OneRowPerTicket(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    latest_by: list[str]
+
+    @field_validator("latest_by", mode="before")
+    @classmethod
+    def _listify(cls, v):
+        return [v] if isinstance(v, str) else v
 
 
 class Mapping(BaseModel):
@@ -49,12 +114,47 @@ class Mapping(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = "custom"
     description: str = ""
-    columns: dict[str, Union[str, Derived]] = {}
-    values: dict[str, dict[str, Union[str, bool, int, float]]] = {}
+    columns: dict[str, Union[str, list[str], Derived]] = {}
+    values: dict[str, dict[str, Union[str, bool, int, float, None]]] = {}
+    missing_values: list[str] = []
     true_values: list[str] = []
     false_values: list[str] = []
+    one_row_per_ticket: OneRowPerTicket | None = None
     timezone: str = "UTC"
-    dayfirst: bool = False
+    dayfirst: bool | None = None
+    decimal: Literal[".", ",", "auto"] = "auto"
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: Union[str, int, None] = None
+
+    @field_validator("columns")
+    @classmethod
+    def _specs(cls, v):
+        out = {}
+        for k, spec in v.items():
+            if not isinstance(spec, Derived):
+                spec = Derived(source=spec)
+            spec.derivation  # noqa: B018  (validates the combination)
+            out[k] = spec
+        return out
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, v):
+        if v is not None:
+            try:
+                codecs.lookup(v)
+            except LookupError:
+                raise ValueError(f"unknown encoding {v!r}") from None
+        return v
+
+    def na_values(self) -> frozenset:
+        """Spellings of an empty cell: the built-in ones plus ``missing_values``."""
+        return null_tokens(self.missing_values)
+
+    def read_options(self) -> dict:
+        """Keyword arguments of :func:`servicekpi.readers.read_table`."""
+        return dict(encoding=self.encoding, delimiter=self.delimiter, sheet=self.sheet)
 
     @field_validator("columns", "values")
     @classmethod
@@ -80,10 +180,22 @@ def presets() -> list[str]:
     return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
 
 
+def canonical_mapping() -> Mapping:
+    """The mapping of an export already in canonical column names."""
+    return Mapping(name=CANONICAL, description="canonical column names",
+                   columns={c: c for c in TICKET_COLUMNS})
+
+
 def load_mapping(spec) -> Mapping:
-    """Load a mapping from a preset name, a YAML path, a dict or a Mapping."""
-    if spec is None or isinstance(spec, Mapping):
-        return spec or Mapping()
+    """Load a mapping from a preset name, a YAML path, a dict or a Mapping.
+
+    None gives the canonical mapping (columns already have the canonical
+    names).  ``"auto"`` is not a mapping: see :func:`detect_mapping`.
+    """
+    if isinstance(spec, Mapping):
+        return spec
+    if spec is None or spec == CANONICAL:
+        return canonical_mapping()
     source = "mapping"
     if isinstance(spec, dict):
         data = spec
@@ -117,74 +229,221 @@ def pydantic_problems(exc: ValidationError, source: str) -> list[Problem]:
     return out
 
 
-def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str
-                  ) -> tuple[pd.DataFrame, list[Problem], list[str]]:
-    """Rename/derive columns and translate values.
+def _key(name) -> str:
+    return " ".join(str(name).split()).lower()
 
-    Returns the frame with canonical names, problems (a required canonical
-    column whose mapped source column is absent) and notes (optional mapped
-    columns that are absent).
-    """
-    problems: list[Problem] = []
-    notes: list[str] = []
-    out = raw.copy()
-    renames: dict[str, str] = {}
-    derived: dict[str, Derived] = {}
-    for canon, src in mapping.columns.items():
-        src_col = src if isinstance(src, str) else src.source
-        if src_col not in raw.columns:
-            msg = (f"mapping '{mapping.name}' reads canonical column '{canon}' from "
-                   f"'{src_col}', which is not in the file")
-            if TICKET_COLUMNS[canon].required:
-                problems.append(Problem(source, src_col, msg))
-            else:
-                notes.append(msg)
+
+@dataclass
+class Resolved:
+    """Which header of a file each canonical column of a mapping reads."""
+
+    mapping: Mapping
+    headers: dict[str, str] = field(default_factory=dict)      # canonical -> header
+    fallbacks: dict[str, list[str]] = field(default_factory=dict)
+    absent: dict[str, list[str]] = field(default_factory=dict)  # canonical -> names tried
+
+    @property
+    def fits(self) -> bool:
+        return all(c in self.headers for c in REQUIRED)
+
+    @property
+    def score(self) -> tuple:
+        """Ordering of candidate mappings: columns found, then share of its own found."""
+        named = len(self.mapping.columns) or 1
+        return (self.fits, len(self.headers), len(self.headers) / named)
+
+
+def resolve(mapping: Mapping, columns) -> Resolved:
+    """Match a mapping's source headers to a file's header (case-insensitive)."""
+    by_key: dict[str, str] = {}
+    for c in columns:
+        by_key.setdefault(_key(c), str(c))
+    res = Resolved(mapping)
+    for canon, spec in mapping.columns.items():
+        found = next((by_key[_key(h)] for h in spec.sources if _key(h) in by_key), None)
+        if found is None:
+            res.absent[canon] = spec.sources
             continue
-        if isinstance(src, str):
-            renames[src_col] = canon
-        else:
-            derived[canon] = src
-    # canonical-named columns already in the file but also mapped from elsewhere
-    # are replaced by the mapped one
-    clash = [c for c in renames.values() if c in out.columns and c not in renames]
-    out = out.drop(columns=clash).rename(columns=renames)
-    for canon, d in derived.items():
-        out[canon] = raw[d.source].values  # typed later; derivation after parsing
-    for canon, d in list(derived.items()):
-        base = d.minutes_after
-        if base is not None and (base not in TICKET_COLUMNS or
-                                 TICKET_COLUMNS[base].kind != "timestamp" or
-                                 base not in out.columns):
-            problems.append(Problem(source, canon, f"mapping '{mapping.name}' derives "
-                                    f"'{canon}' as minutes after '{base}', which is not a "
-                                    "timestamp column of the file"))
-            del derived[canon]
-        elif base is None and not d.nonzero:
-            problems.append(Problem(source, canon, f"mapping '{mapping.name}': a derived "
-                                    "column needs 'minutes_after' or 'nonzero: true'"))
-            del derived[canon]
-    out.attrs["derived"] = {k: v.model_dump() for k, v in derived.items()}
+        res.headers[canon] = found
+        fb = [by_key[_key(h)] for h in spec.fallback if _key(h) in by_key]
+        if fb:
+            res.fallbacks[canon] = fb
+    return res
+
+
+def candidates() -> list[Mapping]:
+    """The canonical mapping and every preset, in the order detection tries them."""
+    return [canonical_mapping()] + [_preset(name) for name in presets()]
+
+
+@functools.lru_cache(maxsize=None)
+def _preset(name: str) -> Mapping:
+    return load_mapping(PRESET_DIR / f"{name}.yaml")
+
+
+def detect_mapping(columns, *, source: str = "tickets") -> Mapping:
+    """The mapping whose headers best fit ``columns``: canonical names or a preset.
+
+    A candidate fits when it finds ``ticket_id``, ``team`` and ``created_at``;
+    among those that fit, the one that finds the most columns wins (then
+    the one that finds the largest share of the columns it names).  When
+    none fits, the :class:`DataError` lists, for the closest candidate, the
+    canonical columns not found and the file's headers nearest to the names
+    it looked for.
+    """
+    columns = [str(c) for c in columns]
+    ranked = sorted((resolve(m, columns) for m in candidates()),
+                    key=lambda r: r.score, reverse=True)
+    best = ranked[0]
+    if best.fits:
+        return best.mapping
+    problems = []
+    closest = [r for r in ranked if r.score[1] == best.score[1]][:3]
+    for r in closest[:1]:
+        for canon in REQUIRED:
+            if canon in r.headers:
+                continue
+            tried = sorted({n for m in ranked for n in m.absent.get(canon, [])})
+            near = _nearest(columns, [canon] + tried)
+            problems.append(Problem(
+                source, canon, f"no column for canonical '{canon}' (looked for "
+                f"{', '.join(map(repr, tried[:8]))}{' ...' if len(tried) > 8 else ''}); "
+                f"closest headers in the file: {', '.join(map(repr, near)) or 'none'}"))
+    names = ", ".join(r.mapping.name for r in closest)
+    problems.append(Problem(
+        source, None, f"no mapping fits this header (columns found: "
+        f"{', '.join(columns[:30]) or 'none'}; closest: {names}; presets: "
+        f"{', '.join(presets())}): name the preset or write a mapping YAML "
+        "(mapping: <file>), see servicekpi.mapping"))
+    raise DataError(problems, source=source)
+
+
+def _nearest(headers: list[str], names: list[str], n: int = 3) -> list[str]:
+    keyed = {_key(h): h for h in headers}
+    scores: dict[str, float] = {}
+    for name in names:
+        words = set(_key(name).replace("_", " ").replace("/", " ").split())
+        for k, h in keyed.items():
+            r = difflib.SequenceMatcher(None, _key(name), k).ratio()
+            if k in words or words & set(k.replace("_", " ").split()):
+                r = max(r, 0.6)   # 'id' for 'ticket_id', 'opened' for 'date opened'
+            if r >= 0.5:
+                scores[h] = max(scores.get(h, 0.0), r)
+    return [h for h, _ in sorted(scores.items(), key=lambda kv: -kv[1])[:n]]
+
+
+def header_fit(mapping: Mapping | None):
+    """A scorer for :func:`servicekpi.readers.read_table`'s ``fits``: how well a
+    candidate header row fits ``mapping`` (or any candidate, when None)."""
+    maps = [mapping] if mapping is not None else candidates()
+
+    def fits(header: list[str]) -> float:
+        best = 0.0
+        for m in maps:
+            r = resolve(m, header)
+            if r.fits:
+                best = max(best, float(len(r.headers)))
+        return best
+    return fits
+
+
+@dataclass
+class Mapped:
+    """A raw frame in canonical names, and what the mapping did to it."""
+
+    frame: pd.DataFrame
+    shown: dict[str, pd.Series]                 # canonical -> cells as in the file
+    sources: dict[str, str]                     # canonical -> header read
+    derived: dict[str, dict]                    # canonical -> derivation
+    problems: list[Problem] = field(default_factory=list)
+    quality: list[dict] = field(default_factory=list)
+
+
+def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
+    """Rename/derive columns, fill from fallbacks and translate values.
+
+    Problems: a required canonical column with no header, a derivation whose
+    base is not a timestamp column.  Quality items: optional columns not in
+    the file, cells filled from a fallback column.  Columns the mapping does
+    not read travel along under their own names.
+    """
+    na = mapping.na_values()
+    res = resolve(mapping, raw.columns)
+    problems: list[Problem] = []
+    quality: list[dict] = []
+    for canon in REQUIRED:
+        if canon not in res.headers and canon in mapping.columns:
+            problems.append(Problem(source, canon, (
+                f"mapping '{mapping.name}' reads canonical column '{canon}' from "
+                f"{' or '.join(map(repr, res.absent[canon]))}, which is not in the file "
+                f"(columns found: {', '.join(map(str, raw.columns[:30])) or 'none'})")))
+    absent = [c for c in res.absent if c not in REQUIRED]
+    if absent and mapping.name != CANONICAL:
+        quality.append(dict(check="mapped column absent", column=None, rows=0, severity="info",
+                            detail=f"mapping '{mapping.name}': not in the file, skipped: "
+                            + ", ".join(f"{c} ({' / '.join(res.absent[c])})" for c in absent)))
+    used = set(res.headers.values()) | {h for fb in res.fallbacks.values() for h in fb}
+    out = pd.DataFrame(index=raw.index)
+    shown: dict[str, pd.Series] = {}
+    derived: dict[str, dict] = {}
+    for canon, header in res.headers.items():
+        col = raw[header]
+        for fb in res.fallbacks.get(canon, []):
+            blank = text_missing(col, na)
+            fill = blank & ~text_missing(raw[fb], na)
+            if fill.any():
+                col = col.astype(object).where(~fill, raw[fb].astype(object))
+                quality.append(dict(
+                    check="filled from a fallback column", column=canon, rows=int(fill.sum()),
+                    severity="info", detail=f"'{header}' empty: taken from '{fb}'"))
+        shown[canon] = col
+        out[canon] = col
+        d = mapping.columns[canon].derivation
+        if d is not None:
+            base = d.get("after")
+            if base is not None and (base not in TICKET_COLUMNS or
+                                     TICKET_COLUMNS[base].kind != "timestamp" or
+                                     base not in res.headers):
+                problems.append(Problem(source, canon, (
+                    f"mapping '{mapping.name}' derives '{canon}' as a duration after "
+                    f"'{base}', which is not a timestamp column of the file")))
+                continue
+            derived[canon] = d
+    for c in raw.columns:   # the rest travels along (a same-named canonical is replaced)
+        if c not in used and c not in out.columns:
+            out[c] = raw[c]
     for canon, table in mapping.values.items():
         if canon in out.columns and table:
-            lookup = {str(k).strip().lower(): v for k, v in table.items()}
-            col = out[canon]
-            key = col.astype("string").str.strip().str.lower()
-            mapped = key.map(lookup)
-            hit = mapped.notna().to_numpy(dtype=bool)
-            if hit.any():
-                col = col.astype(object)
-                col[hit] = mapped[hit].to_numpy(dtype=object)
+            lookup = {_key(k): v for k, v in table.items() if k != OTHER}
+            before = out[canon]
+            key = before.astype("string").map(_key, na_action="ignore")
+            hit = key.isin(list(lookup)).fillna(False).to_numpy(dtype=bool)
+            other = np.zeros(len(hit), bool)
+            if OTHER in table:   # every other non-empty value
+                other = ~hit & ~text_missing(out[canon], na)
+            if hit.any() or other.any():
+                col = out[canon].astype(object).copy()
+                col[hit] = [lookup[k] for k in key[hit]]
+                if other.any():
+                    col[other] = table[OTHER]
                 out[canon] = col
-    return out, problems, notes
+            if other.any():
+                seen = pd.Series(before.to_numpy(dtype=object)[other]).value_counts()
+                quality.append(dict(
+                    check="value not in the mapping", column=canon, rows=int(other.sum()),
+                    severity="warning", detail=f"read as {table[OTHER]!r} ('*' in the "
+                    f"mapping's values): " + ", ".join(f"{v!r} ({c})"
+                                                      for v, c in seen.head(5).items())))
+    return Mapped(out, shown, dict(res.headers), derived, problems, quality)
 
 
 def apply_derivations(frame: pd.DataFrame, derived: dict) -> None:
     """Finish derived columns once their sources are typed (in place)."""
     for canon, d in derived.items():
-        if d.get("minutes_after"):
-            base = frame[d["minutes_after"]]
-            mins = pd.to_numeric(frame[canon], errors="coerce")
-            frame[canon] = base + pd.to_timedelta(mins, unit="min")
+        if d.get("after"):
+            base = frame[d["after"]]
+            amount = pd.to_numeric(frame[canon], errors="coerce")
+            frame[canon] = base + pd.to_timedelta(amount, unit=d["unit"])
         elif d.get("nonzero"):
             vals = pd.to_numeric(frame[canon], errors="coerce")
             frame[canon] = pd.array(np.where(vals.isna(), None, vals > 0), dtype="boolean")

@@ -11,13 +11,25 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-#: Cell texts read as "missing" in typed (timestamp, number, boolean) columns.
-NULL_TOKENS = frozenset({"", "null", "none", "nan", "nat", "n/a", "na", "#n/a", "-"})
+#: Cell texts read as "missing" in typed (timestamp, number, boolean) columns
+#: (compared trimmed and lower-cased); a mapping can add its own.
+NULL_TOKENS = frozenset({"", "?", "null", "none", "nan", "nat", "n/a", "na", "#n/a", "-",
+                         "--", "(null)", "(blank)", "(empty)"})
 TRUE_TOKENS = frozenset({"true", "t", "yes", "y", "1", "1.0"})
 FALSE_TOKENS = frozenset({"false", "f", "no", "n", "0", "0.0"})
 
-_AWARE = re.compile(r"(?:[zZ]|[+-]\d{2}:?\d{2})\s*$")
+# an offset or zone after a time of day: 14:30Z, 14:30:00+08:00, 14:30:00.000+0000, 14:30 UTC
+_AWARE = re.compile(r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}:?\d{2}|UTC|GMT)\s*$")
+_ZONE_WORD = re.compile(r"\s*(?:UTC|GMT)\s*$")
+# day and month as the first two numeric fields: 05/03/2024, 5-3-24, 05.03.2024 14:30
+_DAY_MONTH = r"^\s*(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?:\d{4}|\d{2})(?:\D|$)"
+_YEAR = r"(?:^|\D)(?P<year>\d{4})(?:\D|$)"
+#: Timestamps outside these years are sentinels (9999-12-31, 0001-01-01, 1900-01-01)
+#: or typos: read as missing and counted, never as a date.
+YEAR_RANGE = (1980, 2099)
 # Excel stores dates as days since 1899-12-30; accept serials for 1954-2173.
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _EXCEL_MIN, _EXCEL_MAX = 20000, 100000
@@ -27,24 +39,110 @@ def _is_texty(s: pd.Series) -> bool:
     return s.dtype == object or isinstance(s.dtype, pd.StringDtype)
 
 
-def text_missing(s: pd.Series) -> np.ndarray:
+def text_missing(s: pd.Series, na=NULL_TOKENS) -> np.ndarray:
     """Mask of missing cells: NA, or (for text) a null token such as '' or 'N/A'."""
     miss = s.isna().to_numpy().copy()
     if _is_texty(s):
         low = s.astype("string").str.strip().str.lower()
-        miss |= low.isin(NULL_TOKENS).fillna(True).to_numpy(dtype=bool)
+        miss |= low.isin(na).fillna(True).to_numpy(dtype=bool)
     return miss
 
 
-def parse_text(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Strip text; empty cells become missing.  Nothing is ever bad."""
+def null_tokens(extra=()) -> frozenset:
+    """The default missing-value spellings plus ``extra`` (trimmed, lower-cased)."""
+    return NULL_TOKENS | {str(v).strip().lower() for v in extra}
+
+
+def _arrow_text(s: pd.Series) -> pa.Array:
+    """A text column as an Arrow string array (for RE2 regexes in C++, not Python)."""
+    try:
+        arr = pa.array(s, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = pa.array(s.astype("string"), type=pa.string(), from_pandas=True)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _extract_numbers(s: pd.Series, pattern: str) -> dict[str, np.ndarray]:
+    """Each named group of ``pattern`` (digits only) as floats, NaN where no match."""
+    found = pc.extract_regex(_arrow_text(s), pattern)
+    out = {}
+    for i in range(found.type.num_fields):
+        name = found.type.field(i).name
+        digits = found.field(i)
+        digits = pc.if_else(pc.and_(found.is_valid(), pc.not_equal(digits, "")), digits, None)
+        out[name] = pc.cast(digits, pa.float64()).to_numpy(zero_copy_only=False)
+    return out
+
+
+def day_order_evidence(s: pd.Series) -> dict:
+    """What a text column's day/month dates say about their order.
+
+    Returns counts and up to three examples each of values that prove
+    day-first (first field > 12), prove month-first (second field > 12), or
+    are ambiguous (both fields <= 12 and different).  Year-first (ISO) dates
+    and dates with month names are never ambiguous and are not counted.
+    """
+    out = {"dayfirst": 0, "monthfirst": 0, "ambiguous": 0,
+           "examples": {"dayfirst": [], "monthfirst": [], "ambiguous": []}}
+    if not _is_texty(s) or len(s) == 0:
+        return out
+    parts = _extract_numbers(s, _DAY_MONTH)
+    found = np.flatnonzero(~np.isnan(parts["a"]))
+    if not len(found):
+        return out
+    a, b = parts["a"][found], parts["b"][found]
+    vals = s.to_numpy(dtype=object)[found]
+    for key, mask in (("dayfirst", (a > 12) & (b <= 12)), ("monthfirst", (b > 12) & (a <= 12)),
+                      ("ambiguous", (a <= 12) & (b <= 12) & (a != b))):
+        out[key] = int(mask.sum())
+        out["examples"][key] = [str(v).strip() for v in vals[mask][:3]]
+    return out
+
+
+def decide_day_order(evidence: dict, declared: bool | None, *, fallback: dict | None = None
+                     ) -> tuple[bool, str | None]:
+    """Decide a column's day order from :func:`day_order_evidence`, once for the column.
+
+    Returns ``(dayfirst, problem)``.  ``problem`` is a message when the
+    values contradict each other or the declared order, or when they are all
+    ambiguous and nothing decides: ``fallback`` (the evidence of the file's
+    other timestamp columns) or ``declared``.
+    """
+    ex = evidence["examples"]
+    d, m = evidence["dayfirst"], evidence["monthfirst"]
+    if d and m:
+        return bool(declared), (
+            f"dates in both day orders in one column: {', '.join(map(repr, ex['dayfirst']))} "
+            f"can only be day-first, {', '.join(map(repr, ex['monthfirst']))} only "
+            "month-first; fix the export so the column uses one order")
+    if d or m:
+        decided = bool(d)
+        if declared is not None and declared != decided:
+            shown = ex["dayfirst"] if d else ex["monthfirst"]
+            return declared, (
+                f"the mapping declares dayfirst: {str(declared).lower()}, but "
+                f"{', '.join(map(repr, shown))} can only be "
+                f"{'day' if decided else 'month'}-first; fix the declaration")
+        return decided, None
+    if not evidence["ambiguous"] or declared is not None:
+        return bool(declared), None
+    if fallback and (fallback["dayfirst"] > 0) != (fallback["monthfirst"] > 0):
+        return fallback["dayfirst"] > 0, None
+    return False, (
+        f"day order cannot be decided: {evidence['ambiguous']} dates such as "
+        f"{', '.join(map(repr, ex['ambiguous']))} read either way and none has a day "
+        "above 12; declare it (mapping key dayfirst: true or false)")
+
+
+def parse_text(s: pd.Series, na=frozenset({""})) -> tuple[pd.Series, np.ndarray]:
+    """Strip text; empty cells (and ``na`` spellings) become missing.  Nothing is ever bad."""
     out = s.astype("string").str.strip()
-    out = out.mask(out == "")
+    out = out.mask(out.str.lower().isin(na) if len(na) > 1 else out == "")
     return out.astype(object).where(out.notna(), None), np.zeros(len(s), bool)
 
 
-def parse_timestamps(s: pd.Series, *, timezone: str = "UTC",
-                     dayfirst: bool = False) -> tuple[pd.Series, np.ndarray]:
+def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = False,
+                     na=NULL_TOKENS) -> tuple[pd.Series, np.ndarray]:
     """Parse timestamps to naive ``datetime64[ns]`` in ``timezone``.
 
     Accepts ISO 8601 (with or without an offset), the usual spreadsheet forms
@@ -52,16 +150,20 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC",
     ``dayfirst``), Excel serial day numbers and typed datetimes.  Values with
     an offset or a zone are converted to ``timezone``; values without one are
     taken to be in ``timezone`` already.  Either way the result is naive, so
-    aware and naive exports compare consistently.
+    aware and naive exports compare consistently.  ``dayfirst`` applies to the
+    whole column (decide it with :func:`decide_day_order`).  Timestamps
+    outside :data:`YEAR_RANGE` (sentinels) are missing, not bad: see
+    :func:`sentinel_mask`.
     """
     n = len(s)
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         if getattr(s.dt, "tz", None) is not None:
             s = s.dt.tz_convert(timezone).dt.tz_localize(None)
-        return s.astype("datetime64[ns]").reset_index(drop=True), np.zeros(n, bool)
+        out = s.astype("datetime64[ns]").reset_index(drop=True)
+        return out.mask(sentinel_mask(out)), np.zeros(n, bool)
 
     out = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
-    miss = text_missing(s)
+    miss = text_missing(s, na) | sentinel_mask(s)
     if pd.api.types.is_numeric_dtype(s.dtype):
         nums = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
         ok = ~miss & (nums >= _EXCEL_MIN) & (nums <= _EXCEL_MAX)
@@ -70,22 +172,50 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC",
 
     text = s.astype("string").str.strip().reset_index(drop=True)
     todo = ~miss
-    # Excel serial numbers in a text column
-    nums = pd.to_numeric(text.where(todo), errors="coerce").to_numpy(dtype=float)
+    # Excel serial numbers in a text column (only cells that look like one are converted)
+    looks = todo & pc.match_substring_regex(_arrow_text(text), r"^\d{5}(?:\.\d+)?$").fill_null(
+        False).to_numpy(zero_copy_only=False)
+    nums = np.full(n, np.nan)
+    if looks.any():
+        nums[looks] = pd.to_numeric(text[looks], errors="coerce").to_numpy(dtype=float)
     serial = todo & (nums >= _EXCEL_MIN) & (nums <= _EXCEL_MAX)
     if serial.any():
         out[serial] = (_EXCEL_EPOCH + pd.to_timedelta(nums[serial], unit="D")).round("s")
     todo &= ~serial
-    aware = todo & text.str.contains(_AWARE, na=False).to_numpy(dtype=bool)
+    aware = todo & pc.match_substring_regex(_arrow_text(text), _AWARE.pattern).fill_null(
+        False).to_numpy(zero_copy_only=False)
     for mask, utc in ((todo & ~aware, False), (aware, True)):
         if not mask.any():
             continue
-        parsed = _to_datetime(text[mask], utc=utc, dayfirst=dayfirst)
+        part = text[mask]
+        if utc:  # "2024-01-02 09:00:00 UTC" -> "2024-01-02 09:00:00+00:00"
+            part = part.str.replace(_ZONE_WORD, "+00:00", regex=True)
+        parsed = _to_datetime(part, utc=utc, dayfirst=dayfirst)
         if utc:
             parsed = parsed.dt.tz_convert(timezone).dt.tz_localize(None)
         out[mask] = parsed.astype("datetime64[ns]").to_numpy()
-    bad = todo & out.isna().to_numpy()
+    early, late = YEAR_RANGE
+    years = out.dt.year.to_numpy(dtype=float, na_value=np.nan)
+    outside = (years < early) | (years > late)
+    out[outside] = pd.NaT
+    bad = todo & out.isna().to_numpy() & ~outside
     return out, bad
+
+
+def sentinel_mask(s: pd.Series) -> np.ndarray:
+    """Cells holding a timestamp outside :data:`YEAR_RANGE` (9999-12-31, 0001-01-01, ...).
+
+    Found by the year written in the text (such dates do not fit pandas'
+    timestamps) or by the typed value.
+    """
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        years = s.dt.year.to_numpy(dtype=float, na_value=np.nan)
+    elif _is_texty(s):
+        years = _extract_numbers(s, _YEAR)["year"] if len(s) else np.zeros(0)
+    else:
+        return np.zeros(len(s), bool)
+    early, late = YEAR_RANGE
+    return (years < early) | (years > late)
 
 
 def _to_datetime(text: pd.Series, *, utc: bool, dayfirst: bool) -> pd.Series:
@@ -100,15 +230,51 @@ def _to_datetime(text: pd.Series, *, utc: bool, dayfirst: bool) -> pd.Series:
     return parsed
 
 
-def parse_numbers(s: pd.Series, *, integer: bool = False) -> tuple[pd.Series, np.ndarray]:
-    """Parse numbers (float64, NaN for missing); with ``integer`` a fraction is bad."""
-    miss = text_missing(s)
+def decimal_style(s: pd.Series) -> tuple[str, str | None]:
+    """The decimal mark a text column of numbers uses: ``"."`` or ``","``.
+
+    ``11,4`` and ``1.234,5`` prove a decimal comma; ``11.4`` and ``1,234.5``
+    a decimal point; ``1,234`` or ``1.234`` alone prove nothing (read with a
+    decimal point, the comma as a thousands separator).  Returns the style
+    and a problem message when the column holds both.
+    """
+    if not _is_texty(s):
+        return ".", None
+    text = s.dropna()
+    arr = pc.utf8_trim_whitespace(_arrow_text(text))
+    comma = pc.match_substring_regex(
+        arr, r"^[+-]?(?:\d+,(?:\d{1,2}|\d{4,})|\d{1,3}(?:\.\d{3})+,\d+|,\d+)$")
+    point = pc.match_substring_regex(
+        arr, r"^[+-]?(?:\d+\.(?:\d{1,2}|\d{4,})|\d{1,3}(?:,\d{3})+\.\d+|\.\d+)$")
+    c = comma.fill_null(False).to_numpy(zero_copy_only=False)
+    d = point.fill_null(False).to_numpy(zero_copy_only=False)
+    text = pd.Series(arr.to_pylist() if (c.any() and d.any()) else [], dtype=object)
+    if c.any() and d.any():
+        ex_c = ", ".join(map(repr, text[c].head(3)))
+        ex_d = ", ".join(map(repr, text[d].head(3)))
+        return ".", (f"numbers with a decimal comma ({ex_c}) and with a decimal point "
+                     f"({ex_d}) in one column; fix the export so it uses one")
+    return ("," if c.any() else "."), None
+
+
+def parse_numbers(s: pd.Series, *, integer: bool = False, decimal: str = ".",
+                  na=NULL_TOKENS) -> tuple[pd.Series, np.ndarray]:
+    """Parse numbers (float64, NaN for missing); with ``integer`` a fraction is bad.
+
+    ``decimal`` is the column's decimal mark (decide it with
+    :func:`decimal_style`); the other mark is a thousands separator.
+    """
+    miss = text_missing(s, na)
     if pd.api.types.is_bool_dtype(s.dtype):
         vals = s.astype(float).to_numpy()
     elif pd.api.types.is_numeric_dtype(s.dtype):
         vals = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     else:
-        text = s.astype("string").str.strip().str.replace(",", "", regex=False)
+        text = s.astype("string").str.strip()
+        if decimal == ",":
+            text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        else:
+            text = text.str.replace(",", "", regex=False)
         vals = pd.to_numeric(text.where(~miss), errors="coerce").to_numpy(
             dtype=float, na_value=np.nan)
     bad = ~miss & ~np.isfinite(vals)
@@ -119,12 +285,13 @@ def parse_numbers(s: pd.Series, *, integer: bool = False) -> tuple[pd.Series, np
     return pd.Series(vals), bad
 
 
-def parse_booleans(s: pd.Series, *, true_values=(), false_values=()) -> tuple[pd.Series, np.ndarray]:
+def parse_booleans(s: pd.Series, *, true_values=(), false_values=(),
+                   na=NULL_TOKENS) -> tuple[pd.Series, np.ndarray]:
     """Parse true/false, yes/no, y/n, t/f, 1/0 in any case (plus extra spellings)."""
     n = len(s)
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.astype("boolean").reset_index(drop=True), np.zeros(n, bool)
-    miss = text_missing(s)
+    miss = text_missing(s, na)
     low = s.astype("string").str.strip().str.lower().reset_index(drop=True)
     trues = TRUE_TOKENS | {str(v).strip().lower() for v in true_values}
     falses = FALSE_TOKENS | {str(v).strip().lower() for v in false_values}

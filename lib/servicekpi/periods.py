@@ -96,3 +96,59 @@ def parse_period(value, period: str) -> pd.Period:
         return pd.Period(text, freq)
     except Exception:
         return pd.Timestamp(text).to_period(freq)
+
+
+def coverage_end(as_of, *, declared: bool = True) -> pd.Timestamp | None:
+    """When an export's coverage ends, from its as-of time.
+
+    A declared as-of time (``as_of:`` in the parameters, ``--as-of``) is
+    taken as given.  One inferred from the export's latest timestamp is only
+    a lower bound of when the export was taken: it tells the day, so the
+    coverage runs to the end of that day (23:59:59.999999999).  Time zones
+    are dropped (wall-clock time, as the tickets' periods are).  None or NaT
+    gives None.
+    """
+    if as_of is None:
+        return None
+    ts = pd.Timestamp(as_of)
+    if pd.isna(ts):
+        return None
+    if ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    if declared:
+        return ts
+    return ts.normalize() + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
+
+
+def partial_period(as_of, period: str, last_period) -> pd.Period | None:
+    """The last period when the export ends before it does, else None.
+
+    ``as_of`` is when the export's coverage ends (see :func:`coverage_end`);
+    ``period`` is ``"month"``, ``"week"`` or ``"quarter"``; ``last_period``
+    the latest period with data (a Period or a label).  The period is
+    complete when ``as_of`` is at or after its last second (23:59:59 on its
+    last day, Sunday for an ISO week); an earlier as-of time, including one
+    before the period even starts, makes it partial.  None when either
+    argument is None.
+
+    >>> partial_period("2024-10-13 16:00", "month", "2024-10")
+    Period('2024-10', 'M')
+    >>> partial_period("2024-10-31 23:59:59", "month", "2024-10") is None
+    True
+    """
+    if last_period is None:
+        return None
+    end = coverage_end(as_of)
+    if end is None:
+        return None
+    last = parse_period(last_period, period)
+    return last if end < last.end_time.floor("s") else None
+
+
+def last_day(end: pd.Timestamp):
+    """The last calendar day an export covers (a coverage end at midnight covers
+    the day before)."""
+    ts = pd.Timestamp(end)
+    if ts == ts.normalize():
+        ts -= pd.Timedelta(1, "ns")
+    return ts.date()

@@ -14,6 +14,7 @@ import pandas as pd
 import seaborn as sns
 
 from .catalogue import Catalogue
+from .periods import label
 
 TEAM_COLOUR = "#1f5aa6"
 PEER_COLOUR = "#8c8c8c"
@@ -27,13 +28,25 @@ def _formatter(unit: str):
     return mticker.FuncFormatter(lambda v, _: f"{v:,.4g}")
 
 
+def _has_bold() -> bool:
+    """Whether the font drawing sans-serif text has a bold face.  The Chinese
+    font packaged with mplfonts has none: asking it for bold would log a
+    findfont warning into the report."""
+    from matplotlib import font_manager, rcParams
+
+    family = rcParams["font.sans-serif"][0]
+    faces = [f for f in font_manager.fontManager.ttflist if f.name == family]
+    return not faces or any(f.weight in ("bold", "heavy", "black")
+                            or (isinstance(f.weight, int) and f.weight >= 600) for f in faces)
+
+
 def _axis_format(ax, unit: str, axis: str = "y") -> None:
     getattr(ax, f"{axis}axis").set_major_formatter(_formatter(unit))
 
 
 def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue | None = None,
               periods: int | None = None, peers: bool = True, ax=None, language: str = "en",
-              **kwargs):
+              partial=None, partial_label: str = "partial period", **kwargs):
     """Draw one KPI over time for ``team``, with the median of the other teams.
 
     Parameters
@@ -50,6 +63,9 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
         Also draw the median of the other teams (dashed grey).
     ax : matplotlib Axes, optional
         Axes to draw on (default: the current Axes).
+    partial : Period, optional
+        A period the data covers only partly: its point is drawn hollow,
+        the line into it dotted, labelled ``partial_label`` in the legend.
     kwargs
         Passed to :func:`seaborn.lineplot` for the team's line.
 
@@ -70,12 +86,24 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
             med = others.groupby("period", observed=True)["value"].median()
             ax.plot([x_of[p] for p in med.index], med.to_numpy(), ls="--", color=PEER_COLOUR,
                     lw=1.2, label="median of other teams")
-    sns.lineplot(x=[x_of[p] for p in mine["period"]], y=mine["value"].to_numpy(), ax=ax,
-                 marker="o", markersize=4, color=kwargs.pop("color", TEAM_COLOUR),
-                 label=kwargs.pop("label", team), **kwargs)
+    colour = kwargs.pop("color", TEAM_COLOUR)
+    full = mine[mine["period"] != partial] if partial is not None else mine
+    sns.lineplot(x=[x_of[p] for p in full["period"]], y=full["value"].to_numpy(), ax=ax,
+                 marker="o", markersize=4, color=colour, label=kwargs.pop("label", team),
+                 **kwargs)
+    part = mine[mine["period"] == partial] if partial is not None else mine.iloc[:0]
+    if len(part) and part["value"].notna().all():
+        x = x_of[partial]
+        before = full[full["period"] < partial].tail(1)
+        if len(before):
+            ax.plot([x_of[before["period"].iloc[0]], x],
+                    [before["value"].iloc[0], part["value"].iloc[0]], color=colour, lw=1.2,
+                    ls=":")
+        ax.plot([x], part["value"].to_numpy(float), ls="none", marker="o", ms=6, mfc="white",
+                mec=colour, mew=1.5, label=partial_label)
     step = max(1, math.ceil(len(ticks) / 7))
     ax.set_xticks(range(0, len(ticks), step))
-    ax.set_xticklabels([str(ticks[i]) for i in range(0, len(ticks), step)], rotation=0,
+    ax.set_xticklabels([label(ticks[i]) for i in range(0, len(ticks), step)], rotation=0,
                        fontsize=8)
     d = catalogue.kpis.get(kpi) if catalogue else None
     title = catalogue.label(kpi, language) if catalogue else kpi
@@ -92,13 +120,14 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
 
 def trend_grid(data: pd.DataFrame, *, team: str, kpis: list[str],
                catalogue: Catalogue | None = None, periods: int | None = None,
-               ncols: int = 3, language: str = "en"):
+               ncols: int = 3, language: str = "en", partial=None,
+               partial_label: str = "partial period"):
     """Small multiples of :func:`kpi_trend`, one panel per KPI; returns the Figure."""
     kpis = [k for k in kpis if ((data["kpi"] == k) & (data["team"] == team)).any()]
 
     def draw(ax, kpi):
         kpi_trend(data, team=team, kpi=kpi, catalogue=catalogue, periods=periods, ax=ax,
-                  language=language)
+                  language=language, partial=partial, partial_label=partial_label)
         if ax.get_legend():
             ax.get_legend().remove()
     return _small_multiples(kpis, draw, ncols=ncols, panel=(4.6, 2.9), legend_cols=2)
@@ -116,10 +145,13 @@ def _small_multiples(items: list, draw, *, ncols: int, panel: tuple[float, float
         draw(ax, item)
     for ax in list(axes.flat)[len(items):]:
         ax.set_visible(False)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, labels, loc="upper right", ncols=legend_cols, frameon=False,
-                   fontsize=9)
+    seen: dict = {}                  # every panel's legend entries, once each
+    for ax in list(axes.flat)[:len(items)]:
+        for handle, text in zip(*ax.get_legend_handles_labels()):
+            seen.setdefault(text, handle)
+    if seen:
+        fig.legend(list(seen.values()), list(seen), loc="upper right", ncols=legend_cols,
+                   frameon=False, fontsize=9)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.15 / nrows))
     return fig
 
@@ -227,15 +259,18 @@ def bullet_chart(gaps: pd.DataFrame, benchmarks: pd.DataFrame | None = None, *,
         ax.axvline(g.target, color="black", lw=2.2, ymin=0.15, ymax=0.85)
         ax.set_xlim(worst, best)
         ax.set_yticks([0])
-        label = catalogue.label(g.kpi, language) if catalogue else g.kpi
-        ax.set_yticklabels([label], fontsize=9)
+        ax.set_yticklabels([catalogue.label(g.kpi, language) if catalogue else g.kpi],
+                           fontsize=9)
         if d is not None:
             _axis_format(ax, d.unit, axis="x")
         ax.tick_params(axis="x", labelsize=8)
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
+    has_bands = benchmarks is not None and len(benchmarks)
     axes[0, 0].set_title("Actual (bar) and target (tick); bands: below industry median, "
-                         "to top quartile, to best in class; better is to the right",
+                         "to top quartile, to best in class; better is to the right"
+                         if has_bands else
+                         "Actual (bar) and target (tick); better is to the right",
                          fontsize=9, loc="left")
     fig.tight_layout()
     return fig
@@ -257,7 +292,9 @@ def peer_heatmap(matrix: pd.DataFrame, *, team: str | None = None,
     if team is not None:
         for lab in ax.get_yticklabels():
             if lab.get_text() == str(team):
-                lab.set_fontweight("bold")
+                lab.set_color(TEAM_COLOUR)
+                if _has_bold():
+                    lab.set_fontweight("bold")
         rows = list(matrix.index)
         if team in rows:
             i = rows.index(team)

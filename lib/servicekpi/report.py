@@ -1,8 +1,26 @@
-"""What a team report shows, computed here so the notebook stays thin.
+"""What a team report and the leadership overview show, computed here so the
+notebooks stay thin.
 
 ``TeamReport.load(**parameters)`` loads and checks the inputs named by the
-notebook's parameters (``None`` paths fall back to the demo data set) and
-gives the report's tables as pandas Stylers and DataFrames.
+notebook's parameters and gives the report's tables (pandas Stylers and
+DataFrames) and figures; :func:`show` displays them in a notebook.
+
+Absent inputs.  A path parameter that is None (``targets``, ``benchmarks``,
+``kpi_table``, ``competencies``, ``competency_targets``) means that input is
+absent: nothing stands in for it.  Only ``catalogue`` has a default, the
+project's KPI catalogue (definitions, not data).  A section whose input is
+absent shows a one-sentence :class:`Note`, in the report's language,
+instead of its table or figure.
+
+Partial periods.  The export's coverage ends at its as-of time (see
+:func:`servicekpi.periods.coverage_end`).  When that falls before the end of
+the report's last period, the period is partial
+(:func:`servicekpi.periods.partial_period`): trends and the trend table
+show it, flagged "(partial, to 13 Oct)"; every assessment (the headline's
+latest-against-previous, gaps and statuses, scores, benchmarks, peer ranks,
+forecasts, control charts and diagnostics) uses the *assessed periods*,
+the complete ones, computed once here.  ``include_partial_period: true``
+assesses the partial period as a full one (it stays flagged).
 """
 from __future__ import annotations
 
@@ -13,29 +31,21 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from . import config
 from .catalogue import Catalogue, load_catalogue
-from .errors import DataError, ServiceKPIError
-from .i18n import STATUS, has_cjk, status_word, text, use_cjk_font
+from .errors import ConfigError, DataError, Problem, ServiceKPIError
+from .i18n import (STATUS, day_words, has_cjk, note, partial_label, status_word, text,
+                   use_cjk_font)
 from .kpis import compute_kpis
+from .mapping import pydantic_problems
 from .params import ReportParams
-from .periods import label
+from .periods import coverage_end, label, last_day, partial_period
 from .tables import load_benchmarks, load_kpi_table, load_targets, merge_kpis
 from .tickets import data_quality, load_tickets
 
 BETTER, WORSE = "#d9f0d3", "#f6d5d1"
-
-_DEMO_DEFAULTS = {
-    "tickets": config.DEMO_DIR / "tickets.parquet",
-    "kpi_table": config.DEMO_DIR / "kpi_table.csv",
-    "benchmarks": config.DEMO_DIR / "benchmarks.csv",
-    "targets": config.DEMO_DIR / "targets.csv",
-    "catalogue": config.CATALOGUE,
-    "competencies": config.DEMO_DIR / "competencies.csv",
-    "competency_targets": config.DEMO_DIR / "competency_targets.csv",
-}
-
 
 STATUS_STYLE = {"met": "background-color: #b7e1c1", "on_track": "background-color: #d9f0d3",
                 "at_risk": "background-color: #ffe8a3", "off_track": "background-color: #f6c1bb",
@@ -47,12 +57,217 @@ def _pct(v, digits=0) -> str:
     return "–" if v is None or not np.isfinite(v) else f"{100 * v:.{digits}f}%"
 
 
-class _Analysis:
-    """Gap, benchmark and scorecard views of a TeamReport (mixed in below)."""
+class Note(str):
+    """One sentence shown in place of a section's table or figure (its input is
+    absent, or it has nothing to show).  Displays as Markdown in a notebook."""
+
+    def _repr_markdown_(self) -> str:
+        return f"*{html.escape(str(self))}*"
+
+
+def show(*items) -> None:
+    """Display report items in a notebook cell, in order.
+
+    A :class:`Note` shows as an italic sentence, any other ``str`` as
+    Markdown, a matplotlib Figure as an image (then closed, so the inline
+    backend does not show it twice), anything else (Styler, DataFrame) as
+    it is.  None is skipped: a figure that has nothing to draw draws nothing.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import Markdown, display
+    from matplotlib.figure import Figure
+
+    for item in items:
+        if item is None:
+            continue
+        if isinstance(item, Note):
+            display(Markdown(item._repr_markdown_()))
+        elif isinstance(item, str):
+            display(Markdown(item))
+        elif isinstance(item, Figure):
+            display(item)
+            plt.close(item)
+        else:
+            display(item)
+
+
+def styled(frame: pd.DataFrame):
+    """A plain table for a report: no index, every cell HTML-escaped."""
+    return frame.style.hide(axis="index").format(escape="html")
+
+
+def _stamp(value) -> str:
+    return "unknown" if value is None else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _coverage(tickets: pd.DataFrame, p: ReportParams) -> pd.Timestamp | None:
+    """When the team's export ends: the loader's as-of time, exact when the
+    parameters declare it, else to the end of its day."""
+    return coverage_end(tickets.attrs.get("as_of") or p.as_of, declared=p.as_of is not None)
+
+
+def _params(parameters: dict) -> ReportParams:
+    """Validate notebook parameters; the catalogue defaults to the project's."""
+    parameters = dict(parameters)
+    if parameters.get("catalogue") is None:
+        parameters["catalogue"] = config.CATALOGUE     # KPI definitions, not data
+    if parameters.get("tickets") is None:
+        raise ConfigError([Problem("report parameters", "tickets",
+                                   "no ticket export named: set tickets to a CSV, Parquet "
+                                   "or Excel file")], source="report parameters")
+    try:
+        return ReportParams.model_validate(parameters)
+    except ValidationError as exc:
+        raise ConfigError(pydantic_problems(exc, "report parameters"),
+                          source="report parameters") from None
+
+
+def _own_rows(table: pd.DataFrame, team: str, path) -> pd.DataFrame:
+    """A shared file loaded with ``team_errors="drop"``: refuse it when ``team``'s
+    own rows are wrong; other teams' wrong rows are only left out."""
+    problems = (table.attrs.get("team_errors") or {}).get(team)
+    if problems:
+        raise DataError(problems, source=Path(path).name)
+    return table
+
+
+@dataclass
+class TeamReport:
+    """One team's report: its inputs, assessed periods, tables and figures."""
+
+    params: ReportParams
+    catalogue: Catalogue
+    tickets: pd.DataFrame
+    kpis: pd.DataFrame            # every team, for peer context
+    benchmarks: pd.DataFrame | None
+    targets: pd.DataFrame | None
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def load(cls, **parameters) -> "TeamReport":
+        """Load everything a team report needs from its parameters."""
+        p = _params(parameters)
+        if p.language == "zh" or has_cjk(p.display_name, p.title, p.team):
+            use_cjk_font()
+        cat = load_catalogue(p.catalogue)
+        tickets = load_tickets(p.tickets, **p.ticket_options())
+        if not (tickets["team"] == p.team).any():
+            teams = ", ".join(map(str, tickets["team"].cat.categories[:20]))
+            raise DataError(f"no tickets for team {p.team!r} (teams in the export: {teams})",
+                            source=Path(p.tickets).name)
+        if has_cjk((tickets.attrs.get("team_names") or {}).get(p.team)):
+            use_cjk_font()
+        kpis = compute_kpis(tickets, p.period)
+        if p.kpi_table is not None:
+            table = _own_rows(load_kpi_table(p.kpi_table, period=p.period, catalogue=cat,
+                                             team_errors="drop"), p.team, p.kpi_table)
+            kpis = merge_kpis(kpis, table, source=Path(p.kpi_table).name)
+        bench = load_benchmarks(p.benchmarks, catalogue=cat) if p.benchmarks else None
+        targets = (_own_rows(load_targets(p.targets, period=p.period, catalogue=cat,
+                                          team_errors="drop"), p.team, p.targets)
+                   if p.targets else None)
+        return cls(p, cat, tickets, kpis, bench, targets)
+
+    @classmethod
+    def from_namespace(cls, namespace: dict) -> "TeamReport":
+        """``load`` with the parameters found in a notebook's namespace (``globals()``)."""
+        return cls.load(**{k: namespace[k] for k in ReportParams.model_fields if k in namespace})
+
+    def md(self, key: str):
+        """A heading and its explanation, in the report's language (for display)."""
+        from IPython.display import Markdown
+        return Markdown(text(key, self.params.language))
+
+    def _note(self, key: str, **values) -> Note:
+        return Note(note(key, self.params.language, **values))
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def name(self) -> str:
+        """Display name: the parameters', else the export's name, else the team id."""
+        p = self.params
+        return (p.display_name or (self.tickets.attrs.get("team_names") or {}).get(p.team)
+                or p.team)
 
     @property
-    def as_of(self):
-        return self.periods[-1] if self.periods else None
+    def team_kpis(self) -> pd.DataFrame:
+        k = self.kpis[self.kpis["team"] == self.params.team]
+        return k[k["kpi"].isin(self.shown_kpis)]
+
+    @property
+    def shown_kpis(self) -> list[str]:
+        """KPIs in the report: those asked for, else every catalogue KPI with data."""
+        if "shown" not in self._cache:
+            mine = self.kpis[(self.kpis["team"] == self.params.team)
+                             & self.kpis["value"].notna()]
+            have = set(mine["kpi"])
+            wanted = self.params.kpis or self.catalogue.names()
+            self._cache["shown"] = [k for k in wanted if k in have]
+        return self._cache["shown"]
+
+    @property
+    def coverage_end(self) -> pd.Timestamp | None:
+        """When the export's coverage ends (see :func:`servicekpi.periods.coverage_end`)."""
+        return _coverage(self.tickets, self.params)
+
+    @property
+    def periods(self) -> list[pd.Period]:
+        """The periods shown (the last ``history_periods``), a partial one included."""
+        if "periods" not in self._cache:
+            ps = sorted(self.team_kpis["period"].unique())
+            end = self.coverage_end
+            if end is not None:      # nothing after the export's end (a KPI table's future)
+                ps = [q for q in ps if q.start_time <= end]
+            self._cache["periods"] = ps[-self.params.history_periods:]
+        return self._cache["periods"]
+
+    @property
+    def partial(self) -> pd.Period | None:
+        """The last shown period when the export covers it only partly, else None."""
+        ps = self.periods
+        return partial_period(self.coverage_end, self.params.period, ps[-1]) if ps else None
+
+    @property
+    def assessed_periods(self) -> list[pd.Period]:
+        """The shown periods every assessment uses: the partial one left out
+        unless ``include_partial_period``."""
+        part = None if self.params.include_partial_period else self.partial
+        ps = [q for q in self.periods if q != part]
+        return ps or list(self.periods)   # only a partial period: assess it (noted)
+
+    @property
+    def as_of(self) -> pd.Period | None:
+        """The assessed period: the latest complete one (or the partial one
+        with ``include_partial_period``)."""
+        ps = self.assessed_periods
+        return ps[-1] if ps else None
+
+    @property
+    def assessed_kpis(self) -> pd.DataFrame:
+        """Every team's KPIs up to the assessed period (peers included)."""
+        if "assessed_kpis" not in self._cache:
+            k = self.kpis
+            self._cache["assessed_kpis"] = (k[k["period"] <= self.as_of] if self.as_of is not None
+                                            else k.iloc[:0])
+        return self._cache["assessed_kpis"]
+
+    def period_label(self, q: pd.Period) -> str:
+        """A period's label, flagged when it is the partial period."""
+        if q is not None and q == self.partial:
+            return partial_label(label(q), last_day(self.coverage_end), self.params.language)
+        return label(q)
+
+    def partial_note(self) -> Note | None:
+        """One note when the last period is partial: left out, or used as full."""
+        q = self.partial
+        if q is None:
+            return None
+        lang = self.params.language
+        day = day_words(last_day(self.coverage_end), lang)
+        if q in self.assessed_periods:
+            return self._note("partial_used", label=label(q), day=day)
+        return self._note("partial", label=label(q), day=day,
+                          assessed=label(self.as_of) if self.as_of is not None else "–")
 
     @property
     def team_targets(self) -> pd.DataFrame:
@@ -60,18 +275,410 @@ class _Analysis:
             return pd.DataFrame(columns=["team", "kpi"])
         return self.targets[self.targets["team"] == self.params.team]
 
+    def targets_note(self) -> Note | None:
+        """Why there is nothing to assess (no targets file, none for the team), or None."""
+        if self.targets is None:
+            return self._note("no_targets")
+        if self.team_targets.empty:
+            return self._note("no_team_targets")
+        return None
+
+    def header_markdown(self) -> str:
+        """Title block: title, team, period covered, generation time (HTML-escaped)."""
+        p = self.params
+        ps = self.periods
+        span = (f"{label(ps[0])} to {self.period_label(ps[-1])}" if ps else "no data")
+        esc = html.escape
+        zh = p.language == "zh"
+        words = (("团队", "期间", "生成时间", "数据来源", "张工单", "截至") if zh else
+                 ("Team", "Periods", "Generated", "Source", "tickets", "as of"))
+        return (f"# {esc(p.title)}: {esc(self.name)}\n\n"
+                f"**{words[0]}:** {esc(self.name)} (`{esc(p.team)}`) &nbsp; **{words[1]}:** "
+                f"{esc(span)} ({p.period}ly) &nbsp; **{words[2]}:** "
+                f"{datetime.now().strftime('%Y-%m-%d %H:%M')}\n\n"
+                f"{words[3]}: {esc(Path(p.tickets).name)}, {len(self.tickets):,} {words[4]} "
+                f"({words[5]} {_stamp(self.tickets.attrs.get('as_of'))}).")
+
+    def summary(self) -> list:
+        """The summary section: partial-period note, statuses, score."""
+        items = [self.partial_note(), self.status_summary()]
+        if self.targets_note() is None:
+            items.append(self.scorecard_summary())
+        return items
+
+    # ------------------------------------------------------------------ headline
+    def headline(self) -> pd.DataFrame:
+        """Per KPI: latest assessed value, the one before, change, average over
+        the assessed periods, n -- as numbers."""
+        ps = self.assessed_periods
+        if len(ps) < 1:
+            return pd.DataFrame()
+        wide = self.team_kpis.pivot_table(index="kpi", columns="period", values="value",
+                                          aggfunc="first", observed=True)
+        n = self.team_kpis.pivot_table(index="kpi", columns="period", values="n",
+                                       aggfunc="first", observed=True)
+        rows = []
+        for k in self.shown_kpis:
+            d = self.catalogue[k]
+            series = wide.loc[k, [p for p in ps if p in wide.columns]] if k in wide.index \
+                else pd.Series(dtype=float)
+            latest = series.iloc[-1] if len(series) else np.nan
+            prev = series.iloc[-2] if len(series) > 1 else np.nan
+            change = latest - prev
+            better = (np.sign(change) * (1 if d.direction == "higher" else -1)
+                      if d.direction != "neutral" and np.isfinite(change) else 0)
+            rows.append({
+                "kpi": k, "KPI": self.catalogue.label(k, self.params.language),
+                "latest": latest, "previous": prev, "change": change,
+                "average": series.mean(),
+                "n": n.loc[k, ps[-1]] if k in n.index and ps[-1] in n.columns else np.nan,
+                "better": better,
+            })
+        return pd.DataFrame(rows)
+
+    def headline_styled(self):
+        """The headline table, formatted per KPI and coloured by direction."""
+        t = self.headline()
+        if t.empty:
+            return t
+        shown = t[["KPI", "latest", "previous", "change", "average", "n"]].copy()
+        ps = self.assessed_periods
+        shown.columns = ["KPI", self.period_label(ps[-1]),
+                         label(ps[-2]) if len(ps) > 1 else "previous",
+                         "change", f"average of {len(ps)}", "n (latest)"]
+        fmt = {}
+        for i, k in enumerate(t["kpi"]):
+            d = self.catalogue[k]
+            for col in shown.columns[1:5]:
+                v = shown.at[i, col]
+                if col == "change":
+                    fmt[(i, col)] = d.fmt_change(v)
+                else:
+                    fmt[(i, col)] = d.fmt(v)
+        out = shown.astype(object)
+        for (i, col), s in fmt.items():
+            out.at[i, col] = s
+        out["n (latest)"] = [f"{v:,.0f}" if np.isfinite(v) else "–" for v in t["n"]]
+        colours = ["background-color: " + (BETTER if b > 0 else WORSE if b < 0 else "")
+                   if b else "" for b in t["better"]]
+        caption = ("Latest period against the one before; green = better, red = worse, "
+                   "following each KPI's direction; pp = percentage points")
+        if self.partial is not None and self.partial not in ps:
+            caption += f"; {self.period_label(self.partial)} is left out"
+        return (out.style.hide(axis="index").format(escape="html")
+                .apply(lambda _: colours, subset=["change"]).set_caption(caption))
+
+    def kpis_note(self) -> Note | None:
+        """KPIs asked for but without data, or those a KPI table would give when
+        none is named; None when nothing is missing."""
+        cat, lang = self.catalogue, self.params.language
+        sep = "、" if lang == "zh" else ", "
+        if self.params.kpis:
+            missing = [k for k in self.params.kpis if k not in self.shown_kpis]
+            if missing and self.params.kpi_table is None and all(
+                    cat[k].source != "tickets" for k in missing):
+                return self._note("no_kpi_table", kpis=sep.join(cat.label(k, lang)
+                                                                for k in missing))
+            if missing:
+                return self._note("no_data_kpis", kpis=sep.join(cat.label(k, lang)
+                                                                for k in missing))
+            return None
+        if self.params.kpi_table is None:
+            table_kpis = [k for k in cat.names() if cat[k].source != "tickets"
+                          and k not in self.shown_kpis]
+            if table_kpis:
+                return self._note("no_kpi_table", kpis=sep.join(cat.label(k, lang)
+                                                                for k in table_kpis))
+        return None
+
+    def trend_table(self, periods: int = 6):
+        """KPIs x the last ``periods`` shown periods, formatted per KPI; a
+        partial period is flagged in its column label."""
+        ps = self.periods[-periods:]
+        wide = self.team_kpis[self.team_kpis["period"].isin(ps)].pivot_table(
+            index="kpi", columns="period", values="value", aggfunc="first", observed=True)
+        wide = wide.reindex(index=[k for k in self.shown_kpis if k in wide.index])
+        out = pd.DataFrame(index=[self.catalogue.label(k, self.params.language)
+                                  for k in wide.index])
+        for p in wide.columns:
+            out[self.period_label(p)] = [self.catalogue[k].fmt(v) for k, v in wide[p].items()]
+        return out.style.format(escape="html").set_caption("Values per period")
+
+    def trend_figure(self):
+        """Every shown KPI over the shown periods against the other teams' median;
+        a partial period drawn hollow."""
+        from . import plots
+        if not self.shown_kpis or not self.periods:
+            return None
+        k = self.kpis[(self.kpis["period"] >= self.periods[0])
+                      & (self.kpis["period"] <= self.periods[-1])]
+        return plots.trend_grid(k, team=self.params.team, kpis=self.shown_kpis,
+                                catalogue=self.catalogue, periods=self.params.history_periods,
+                                language=self.params.language, partial=self.partial,
+                                partial_label=(self.period_label(self.partial)
+                                               if self.partial is not None else ""))
+
+    # ------------------------------------------------------------------ targets and gaps
     def gaps(self) -> pd.DataFrame:
-        """The team's gap table; status by the forecast rule (cached)."""
+        """The team's gap table for the assessed period; status by the forecast
+        rule (cached).  Empty, with every column, when there are no targets."""
         if "gaps" not in self._cache:
             from .gaps import gap_table
-            self._cache["gaps"] = gap_table(self.kpis, self.team_targets, self.as_of,
+            t = self.team_targets if self.targets_note() is None else None
+            self._cache["gaps"] = gap_table(self.assessed_kpis, t, self.as_of,
                                             catalogue=self.catalogue, rule="forecast")
         return self._cache["gaps"]
 
+    def status_summary(self) -> str:
+        """One sentence per status, in words (Markdown); a Note without targets."""
+        missing = self.targets_note()
+        if missing is not None:
+            return missing
+        g = self.gaps()
+        parts = []
+        for status in ("met", "on_track", "at_risk", "off_track", "insufficient_data"):
+            sub = g[g["status"] == status]
+            if len(sub):
+                names = ", ".join(self.catalogue.label(k, self.params.language)
+                                  for k in sub["kpi"])
+                parts.append(f"**{len(sub)} {status_word(status, self.params.language)}**: "
+                             f"{html.escape(names)}")
+        return (f"{len(g)} targets assessed for {label(self.as_of)}. " + "; ".join(parts) + ".")
+
+    def gap_styled(self):
+        """The gap table, formatted (a Note without targets)."""
+        missing = self.targets_note()
+        if missing is not None:
+            return missing
+        g = self.gaps()
+        rows = []
+        for r in g.itertuples():
+            d = self.catalogue[r.kpi]
+            ci = ("–" if not np.isfinite(r.ci_low) else
+                  f"{d.fmt(r.ci_low)} – {d.fmt(r.ci_high)}")
+            rows.append({
+                "KPI": self.catalogue.label(r.kpi, self.params.language),
+                "current": d.fmt(r.current), "95% CI": ci,
+                "baseline": f"{d.fmt(r.baseline)} ({label(r.baseline_period)})",
+                "target": f"{d.fmt(r.target)} by {label(r.deadline)}",
+                "glide path now": d.fmt(r.glide_now),
+                "gap to go": d.fmt_change(r.gap).lstrip("+") if np.isfinite(r.gap) else "–",
+                "progress": _pct(r.progress), "attainment": _pct(r.attainment),
+                "needed / period": d.fmt_change(r.needed_pace),
+                "recent pace / period": d.fmt_change(r.recent_pace),
+                "status": status_word(r.status, self.params.language), "why": r.status_rule,
+            })
+        out = pd.DataFrame(rows)
+        colours = [STATUS_STYLE[s] for s in g["status"]]
+        return (out.style.hide(axis="index").format(escape="html")
+                .apply(lambda _: colours, subset=["status"])
+                .set_caption(f"Gap to target, {label(self.as_of)}: 'gap to go' and paces are "
+                             "improvements (a fall for lower-is-better KPIs); progress = "
+                             "share of the baseline-to-target distance covered"))
+
+    def trajectory_figure(self):
+        """Each target's path: actual (assessed periods), glide path, target,
+        benchmarks.  None without targets (the gap table's note says why)."""
+        from . import plots
+        if self.targets_note() is not None:
+            return None
+        return plots.trajectory_grid(self.assessed_kpis, self.team_targets,
+                                     team=self.params.team, benchmarks=self.benchmarks,
+                                     catalogue=self.catalogue,
+                                     periods=2 * self.params.history_periods,
+                                     language=self.params.language)
+
+    def achievability(self) -> pd.DataFrame:
+        from .targets import achievability
+        if self.targets_note() is not None:
+            return pd.DataFrame()
+        a = achievability(self.assessed_kpis, self.team_targets, catalogue=self.catalogue)
+        if a.empty:
+            return a
+        return pd.DataFrame({
+            "KPI": [self.catalogue.label(k, self.params.language) for k in a["kpi"]],
+            "required / period": [self.catalogue[k].fmt_change(v)
+                                  for k, v in zip(a["kpi"], a["required_pace"])],
+            "own trend / period": [self.catalogue[k].fmt_change(v)
+                                   for k, v in zip(a["kpi"], a["own_pace"])],
+            "own best / period": [self.catalogue[k].fmt_change(v)
+                                  for k, v in zip(a["kpi"], a["own_best_pace"])],
+            "best peer / period": [self.catalogue[k].fmt_change(v)
+                                   for k, v in zip(a["kpi"], a["peer_best_pace"])],
+            "verdict": a["verdict"],
+        })
+
+    def achievability_styled(self):
+        return self.targets_note() or styled(self.achievability())
+
+    # ------------------------------------------------------------------ benchmarks
+    def benchmark_rows(self) -> pd.DataFrame:
+        """:func:`servicekpi.benchmark_table` for the team in the assessed period (cached)."""
+        if "benchmarks" not in self._cache:
+            from .benchmarking import benchmark_table
+            self._cache["benchmarks"] = benchmark_table(
+                self.assessed_kpis, self.params.team, self.benchmarks, period=self.as_of,
+                catalogue=self.catalogue)
+        return self._cache["benchmarks"]
+
+    def benchmarks_note(self) -> Note | None:
+        """Why the comparison is with peers only, or None."""
+        if self.benchmarks is None and self.benchmark_rows()["kind"].notna().any():
+            return self._note("no_benchmarks")
+        return None
+
+    def benchmarks_styled(self):
+        """The team against external benchmarks and peers (a Note when there is
+        nothing to compare with)."""
+        t = self.benchmark_rows()
+        if not t["kind"].notna().any():
+            return self._note("no_comparison")
+        rows, styles = [], []
+        present = set(t["reference"].dropna())
+        refs = [r for r in ("industry_median", "top_quartile", "best_in_class", "peer_median",
+                            "best_peer") if r in present]
+        for kpi, g in t.groupby("kpi", sort=False):
+            d = self.catalogue[kpi]
+            first = g.iloc[0]
+            row = {"KPI": self.catalogue.label(kpi, self.params.language),
+                   "value": d.fmt(first["value"])}
+            style = {}
+            by_ref = g.set_index("reference")
+            for ref in refs:
+                name = ref.replace("_", " ")
+                if ref in by_ref.index:
+                    r = by_ref.loc[ref]
+                    row[name] = d.fmt(r["reference_value"])
+                    style[name] = {"leading": BETTER, "level": BETTER, "behind": WORSE}.get(
+                        r["position"], "")
+                else:
+                    row[name] = "–"
+            rank = first["peer_rank"]
+            row["rank"] = (f"{int(rank)} of {int(first['peer_count'])}"
+                           if pd.notna(rank) else "–")
+            row["percentile"] = (f"{first['peer_percentile']:.0f}"
+                                 if pd.notna(first["peer_percentile"]) else "–")
+            rows.append(row)
+            styles.append(style)
+        out = pd.DataFrame(rows)
+
+        def colour(_):
+            return pd.DataFrame([[("background-color: " + s[c]) if s.get(c) else ""
+                                  for c in out.columns] for s in styles],
+                                index=out.index, columns=out.columns)
+        caption = (f"{label(self.as_of)}: green = the team is at or better than the "
+                   "reference, red = behind.")
+        if self.benchmarks is not None and len(self.benchmarks):
+            pairs = sorted({(s, pd.Timestamp(a).date().isoformat()) for s, a in
+                            zip(self.benchmarks["source"], self.benchmarks["as_of"])})
+            caption += " External benchmarks: " + "; ".join(
+                f"{html.escape(s)} ({a})" for s, a in pairs) + "."
+        if {"peer_median", "best_peer"} & present:
+            caption += " Peers: the other teams."
+        return (out.style.hide(axis="index").format(escape="html").apply(colour, axis=None)
+                .set_caption(caption))
+
+    def bullet_figure(self):
+        """Actual against target over benchmark bands, per targeted KPI with a
+        value; None without targets (the gap table's note says why)."""
+        from . import plots
+        if self.targets_note() is not None:
+            return None
+        g = self.gaps()
+        if not g["current"].notna().any():
+            return None
+        return plots.bullet_chart(g, self.benchmarks, catalogue=self.catalogue,
+                                  language=self.params.language)
+
+    def peer_matrix(self) -> pd.DataFrame:
+        from .benchmarking import peer_matrix
+        return peer_matrix(self.assessed_kpis, self.as_of, catalogue=self.catalogue,
+                           kpi_list=self.shown_kpis)
+
+    def peer_figure(self):
+        """Percentile of every team on every KPI (a Note without other teams)."""
+        from . import plots
+        m = self.peer_matrix()
+        if m.shape[1] == 0 or m.shape[0] < 2:
+            return self._note("no_peers", period=label(self.as_of))
+        ax = plots.peer_heatmap(m, team=self.params.team, catalogue=self.catalogue,
+                                language=self.params.language)
+        ax.set_title(f"Percentile among teams (100 = best), {label(self.as_of)}", loc="left",
+                     fontsize=10)
+        return ax.figure
+
+    # ------------------------------------------------------------------ scorecard
+    def scorecard(self):
+        """Every team's scorecard for the assessed period (cached)."""
+        if "scorecard" not in self._cache:
+            from .scorecard import scorecard
+            self._cache["scorecard"] = scorecard(self.assessed_kpis, self.targets,
+                                                 period=self.as_of, catalogue=self.catalogue,
+                                                 language=self.params.language)
+        return self._cache["scorecard"]
+
+    def scorecard_summary(self) -> str:
+        if self.targets_note() is not None:
+            return self._note("no_scorecard")
+        sc = self.scorecard()
+        t = sc.totals.set_index("team")
+        if self.params.team not in t.index:
+            return self._note("no_scorecard")
+        me = t.loc[self.params.team]
+        ranked = t["score"].rank(ascending=False, method="min")
+        rank = int(ranked[self.params.team]) if np.isfinite(me["score"]) else None
+        out = (f"**Composite score {me['score']:.1f} — grade {me['grade']}** "
+               f"(rank {rank} of {len(t)} teams; {label(self.as_of)}; weights from the "
+               f"targets; scoring rule: attainment, capped at 100). Coverage "
+               f"{_pct(me['coverage'])} of the weight")
+        if me["missing"]:
+            out += f"; not scored for lack of data: {html.escape(me['missing'])}"
+        from .scorecard import fuzzy_evaluation
+        fz = fuzzy_evaluation(sc.scores, language=self.params.language).set_index("team")
+        if self.params.team in fz.index:
+            f = fz.loc[self.params.team]
+            members = ", ".join(f"{g} {f[g]:.2f}" for g in fz.columns if g != "grade")
+            out += (f". Fuzzy comprehensive evaluation (memberships {members}): "
+                    f"grade {f['grade']}")
+        return out + "."
+
+    def scorecard_table(self) -> pd.DataFrame:
+        sc = self.scorecard()
+        g = sc.scores[sc.scores["team"] == self.params.team]
+        return pd.DataFrame({
+            "KPI": [self.catalogue.label(k, self.params.language) for k in g["kpi"]],
+            "perspective": [p.replace("_", " ") for p in g["perspective"]],
+            "value": [self.catalogue[k].fmt(v) for k, v in zip(g["kpi"], g["value"])],
+            "target": [self.catalogue[k].fmt(v) for k, v in zip(g["kpi"], g["target"])],
+            "score": [f"{s:.0f}" if np.isfinite(s) else "not scored" for s in g["score"]],
+            "weight": [_pct(w) for w in g["weight"]],
+            "points": [f"{c:.1f}" if np.isfinite(c) else "–" for c in g["contribution"]],
+        })
+
+    def scorecard_styled(self):
+        """The team's scorecard table; None without targets (the summary says why)."""
+        if self.targets_note() is not None:
+            return None
+        return styled(self.scorecard_table())
+
+    def contributions_figure(self):
+        """Each KPI's points in the team's total; None without targets."""
+        import matplotlib.pyplot as plt
+
+        from . import plots
+        if self.targets_note() is not None:
+            return None
+        fig, ax = plt.subplots(figsize=(8, 0.6 * max(len(self.team_targets), 1) + 1.2))
+        plots.scorecard_contributions(self.scorecard().scores, team=self.params.team,
+                                      catalogue=self.catalogue, ax=ax,
+                                      language=self.params.language)
+        return fig
+
+    # ------------------------------------------------------------------ outlook
     def series(self, kpi: str) -> pd.Series:
-        """The team's values of one KPI up to the report period, indexed by period."""
-        k = self.kpis[(self.kpis["team"] == self.params.team) & (self.kpis["kpi"] == kpi)
-                      & (self.kpis["period"] <= self.as_of) & self.kpis["value"].notna()]
+        """The team's values of one KPI up to the assessed period, indexed by period."""
+        k = self.assessed_kpis
+        k = k[(k["team"] == self.params.team) & (k["kpi"] == kpi) & k["value"].notna()]
         return pd.Series(k["value"].to_numpy(float), index=pd.PeriodIndex(k["period"]))
 
     def forecasts(self) -> dict:
@@ -119,158 +726,34 @@ class _Analysis:
             })
         return pd.DataFrame(rows)
 
-    def status_summary(self) -> str:
-        """One sentence per status, in words (Markdown)."""
-        g = self.gaps()
-        if g.empty:
-            return "No targets are set for this team."
-        parts = []
-        for status in ("met", "on_track", "at_risk", "off_track", "insufficient_data"):
-            sub = g[g["status"] == status]
-            if len(sub):
-                names = ", ".join(self.catalogue.label(k, self.params.language)
-                                  for k in sub["kpi"])
-                parts.append(f"**{len(sub)} {status_word(status, self.params.language)}**: "
-                             f"{html.escape(names)}")
-        return (f"{len(g)} targets assessed for {label(self.as_of)}. " + "; ".join(parts) + ".")
+    def outlook_styled(self):
+        """The outlook table (a Note without targets)."""
+        if self.targets_note() is not None:
+            return self._note("no_forecasts")
+        return styled(self.outlook_table())
 
-    def gap_styled(self):
-        g = self.gaps()
-        if g.empty:
-            return g
-        rows = []
-        for r in g.itertuples():
-            d = self.catalogue[r.kpi]
-            ci = ("–" if not np.isfinite(r.ci_low) else
-                  f"{d.fmt(r.ci_low)} – {d.fmt(r.ci_high)}")
-            rows.append({
-                "KPI": self.catalogue.label(r.kpi, self.params.language),
-                "current": d.fmt(r.current), "95% CI": ci,
-                "baseline": f"{d.fmt(r.baseline)} ({label(r.baseline_period)})",
-                "target": f"{d.fmt(r.target)} by {label(r.deadline)}",
-                "glide path now": d.fmt(r.glide_now),
-                "gap to go": d.fmt_change(r.gap).lstrip("+") if np.isfinite(r.gap) else "–",
-                "progress": _pct(r.progress), "attainment": _pct(r.attainment),
-                "needed / period": d.fmt_change(r.needed_pace),
-                "recent pace / period": d.fmt_change(r.recent_pace),
-                "status": status_word(r.status, self.params.language), "why": r.status_rule,
-            })
-        out = pd.DataFrame(rows)
-        colours = [STATUS_STYLE[s] for s in g["status"]]
-        return (out.style.hide(axis="index").format(escape="html")
-                .apply(lambda _: colours, subset=["status"])
-                .set_caption("Gap to target: 'gap to go' and paces are improvements (a fall "
-                             "for lower-is-better KPIs); progress = share of the baseline-to-"
-                             "target distance covered"))
+    def fan_charts(self):
+        """One fan chart per targeted KPI (Figure); None without targets."""
+        from . import plots
+        if self.targets_note() is not None:
+            return None
+        items = [(t, self.forecasts()[t["kpi"]][0])
+                 for _, t in self.team_targets.iterrows()]
 
-    def achievability(self) -> pd.DataFrame:
-        from .targets import achievability
-        a = achievability(self.kpis, self.team_targets, catalogue=self.catalogue)
-        if a.empty:
-            return a
-        out = pd.DataFrame({
-            "KPI": [self.catalogue.label(k, self.params.language) for k in a["kpi"]],
-            "required / period": [self.catalogue[k].fmt_change(v)
-                                  for k, v in zip(a["kpi"], a["required_pace"])],
-            "own trend / period": [self.catalogue[k].fmt_change(v)
-                                   for k, v in zip(a["kpi"], a["own_pace"])],
-            "own best / period": [self.catalogue[k].fmt_change(v)
-                                  for k, v in zip(a["kpi"], a["own_best_pace"])],
-            "best peer / period": [self.catalogue[k].fmt_change(v)
-                                   for k, v in zip(a["kpi"], a["peer_best_pace"])],
-            "verdict": a["verdict"],
-        })
-        return out
-
-    def benchmarks_styled(self):
-        from .benchmarking import benchmark_table
-        t = benchmark_table(self.kpis, self.params.team, self.benchmarks, period=self.as_of,
-                            catalogue=self.catalogue)
-        if t.empty:
-            return t
-        rows, styles = [], []
-        refs = ["industry_median", "top_quartile", "best_in_class", "peer_median", "best_peer"]
-        for kpi, g in t.groupby("kpi", sort=False):
-            d = self.catalogue[kpi]
-            first = g.iloc[0]
-            row = {"KPI": self.catalogue.label(kpi, self.params.language),
-                   "value": d.fmt(first["value"])}
-            style = {}
-            by_ref = g.set_index("reference")
-            for ref in refs:
-                name = ref.replace("_", " ")
-                if ref in by_ref.index:
-                    r = by_ref.loc[ref]
-                    row[name] = d.fmt(r["reference_value"])
-                    style[name] = {"leading": BETTER, "level": BETTER, "behind": WORSE}.get(
-                        r["position"], "")
-                else:
-                    row[name] = "–"
-            rank = first["peer_rank"]
-            row["rank"] = (f"{int(rank)} of {int(first['peer_count'])}"
-                           if pd.notna(rank) else "–")
-            row["percentile"] = (f"{first['peer_percentile']:.0f}"
-                                 if pd.notna(first["peer_percentile"]) else "–")
-            rows.append(row)
-            styles.append(style)
-        out = pd.DataFrame(rows)
-
-        def colour(_):
-            return pd.DataFrame([[("background-color: " + s[c]) if s.get(c) else ""
-                                  for c in out.columns] for s in styles],
-                                index=out.index, columns=out.columns)
-        src = ""
-        if self.benchmarks is not None and len(self.benchmarks):
-            pairs = sorted({(s, pd.Timestamp(a).date().isoformat()) for s, a in
-                            zip(self.benchmarks["source"], self.benchmarks["as_of"])})
-            src = "; ".join(f"{html.escape(s)} ({a})" for s, a in pairs)
-        return (out.style.hide(axis="index").format(escape="html").apply(colour, axis=None)
-                .set_caption(f"{label(self.as_of)}: green = the team is at or better than "
-                             f"the reference, red = behind. External benchmarks: "
-                             f"{src or 'none given'}. Peers: the other teams."))
-
-    def peer_matrix(self) -> pd.DataFrame:
-        from .benchmarking import peer_matrix
-        return peer_matrix(self.kpis, self.as_of, catalogue=self.catalogue,
-                           kpi_list=self.shown_kpis)
-
-    def scorecard(self):
-        """Every team's scorecard for the report period (cached)."""
-        if "scorecard" not in self._cache:
-            from .scorecard import scorecard
-            self._cache["scorecard"] = scorecard(self.kpis, self.targets, period=self.as_of,
-                                                 catalogue=self.catalogue,
-                                                 language=self.params.language)
-        return self._cache["scorecard"]
-
-    def scorecard_summary(self) -> str:
-        sc = self.scorecard()
-        t = sc.totals.set_index("team")
-        if self.params.team not in t.index:
-            return "No scorecard: the team has no targets."
-        me = t.loc[self.params.team]
-        ranked = t["score"].rank(ascending=False, method="min")
-        rank = int(ranked[self.params.team]) if np.isfinite(me["score"]) else None
-        text = (f"**Composite score {me['score']:.1f} — grade {me['grade']}** "
-                f"(rank {rank} of {len(t)} teams; weights from the targets; scoring rule: "
-                f"attainment, capped at 100). Coverage {_pct(me['coverage'])} of the weight")
-        if me["missing"]:
-            text += f"; not scored for lack of data: {html.escape(me['missing'])}"
-        from .scorecard import fuzzy_evaluation
-        fz = fuzzy_evaluation(sc.scores, language=self.params.language).set_index("team")
-        if self.params.team in fz.index:
-            f = fz.loc[self.params.team]
-            members = ", ".join(f"{g} {f[g]:.2f}" for g in fz.columns if g != "grade")
-            text += (f". Fuzzy comprehensive evaluation (memberships {members}): "
-                     f"grade {f['grade']}")
-        return text + "."
+        def draw(ax, item):
+            t, f = item
+            plots.fan_chart(self.assessed_kpis, f, team=self.params.team, kpi=t["kpi"],
+                            target=t, catalogue=self.catalogue,
+                            periods=self.params.history_periods, ax=ax,
+                            language=self.params.language)
+        return plots._small_multiples(items, draw, ncols=2, panel=(6.2, 3.3), legend_cols=3)
 
     # ------------------------------------------------------------- diagnostics
     def control_tables(self) -> dict:
-        """kpi -> control-chart table over the shown history, for each targeted KPI."""
+        """kpi -> control-chart table over the assessed history, for each targeted KPI."""
         from .diagnostics import control_chart
         out = {}
-        k = self.kpis[self.kpis["period"] <= self.as_of]
+        k = self.assessed_kpis
         for kpi in self.team_targets["kpi"]:
             rows = k[(k["team"] == self.params.team) & (k["kpi"] == kpi)]
             rows = rows[rows["value"].notna()].sort_values("period")
@@ -280,8 +763,13 @@ class _Analysis:
         return out
 
     def control_figure(self):
+        """Control charts of the targeted KPIs (a Note when there are none)."""
         from . import plots
+        if self.targets_note() is not None:
+            return self._note("no_control")
         tables = list(self.control_tables().values())
+        if not tables:
+            return self._note("short_control")
 
         def draw(ax, table):
             plots.control_chart(table, catalogue=self.catalogue, ax=ax,
@@ -301,8 +789,16 @@ class _Analysis:
                              "rule broken": "; ".join(RULES[x] for x in r.rules.split(", "))})
         return pd.DataFrame(rows, columns=["KPI", "period", "value", "rule broken"])
 
+    def control_signals_styled(self, recent: int = 6):
+        """The special causes table; a Note when there are none; None when
+        there are no control charts (their note says why)."""
+        if not self.control_tables():
+            return None
+        s = self.control_signals(recent)
+        return styled(s) if len(s) else self._note("no_signals")
+
     def top_causes(self, top: int = 3):
-        """Pareto of this team's complaints by category in the report period."""
+        """Pareto of this team's complaints by category in the assessed period."""
         from .diagnostics import pareto
         if not {"is_complaint", "category"} <= set(self.tickets.columns):
             return None
@@ -320,10 +816,21 @@ class _Analysis:
         out.attrs.update(p.attrs)
         return out
 
+    def causes_styled(self, top: int = 3):
+        """The top complaint causes (a Note when there are none)."""
+        if not {"is_complaint", "category"} <= set(self.tickets.columns):
+            return self._note("no_causes")
+        t = self.top_causes(top)
+        if t is None:
+            return self._note("no_complaints", period=label(self.as_of))
+        return styled(t)
+
     def main_driver(self) -> dict | None:
         """The targeted ticket KPI that moved most (in its own noise) since the
         previous period, tested, and its change split into mix and rate by category."""
         from .diagnostics import compare_periods, decompose_change
+        if self.as_of is None:
+            return None
         prev = self.as_of - 1
         best = None
         for kpi in self.team_targets["kpi"]:
@@ -349,7 +856,7 @@ class _Analysis:
     def driver_markdown(self) -> str:
         m = self.main_driver()
         if m is None:
-            return "No targeted ticket KPI with category data to decompose."
+            return self._note("no_driver")
         seg = m["decomposition"]["segments"].head(5)
         d = self.catalogue[m["kpi"]]
         share = d.unit == "share"
@@ -368,13 +875,15 @@ class _Analysis:
         """(team gaps per dimension, people with the largest gaps) or None."""
         if self.params.competencies is None or self.params.competency_targets is None:
             return None
-        from .competencies import (competency_gaps, largest_gaps, load_competencies,
-                                   load_competency_targets)
-        a = load_competencies(self.params.competencies)
-        t = load_competency_targets(self.params.competency_targets)
-        if not (a["team"] == self.params.team).any():
-            return None
-        return competency_gaps(a, t, self.params.team), largest_gaps(a, t, self.params.team)
+        if "competency" not in self._cache:
+            from .competencies import (competency_gaps, largest_gaps, load_competencies,
+                                       load_competency_targets)
+            a = load_competencies(self.params.competencies)
+            t = load_competency_targets(self.params.competency_targets)
+            self._cache["competency"] = (
+                (competency_gaps(a, t, self.params.team), largest_gaps(a, t, self.params.team))
+                if (a["team"] == self.params.team).any() else None)
+        return self._cache["competency"]
 
     def competency_table(self) -> pd.DataFrame:
         from .competencies import LABELS_ZH
@@ -391,16 +900,24 @@ class _Analysis:
             "people below target": [_pct(v) for v in g["share_below"]],
             "assessed": g["people"]})
 
+    def competency_styled(self):
+        """The competency table; None when there is none (the figure's note says why)."""
+        return None if self.competency() is None else styled(self.competency_table())
+
     def competency_figure(self):
+        """The competency radar (a Note when there are no assessments for the team)."""
         from . import plots
         from .competencies import LABELS_ZH
+        if self.params.competencies is None or self.params.competency_targets is None:
+            return self._note("no_competencies")
         c = self.competency()
         if c is None:
-            return None
+            return self._note("no_team_competencies")
         ax = plots.competency_radar(c[0], team=self.params.team,
                                     labels=LABELS_ZH if self.params.language == "zh" else None)
         return ax.figure
 
+    # ------------------------------------------------------------------ appendix
     def write_summary(self, path) -> None:
         """Status counts and grade of this report, as JSON, for the batch runner's index."""
         if not path:
@@ -411,191 +928,11 @@ class _Analysis:
         totals = self.scorecard().totals.set_index("team")
         grade = (totals.loc[self.params.team, "grade"]
                  if self.params.team in totals.index else None)
-        Path(path).write_text(json.dumps({"team": self.params.team, "status_counts": counts,
-                                          "grade": grade, "period": label(self.as_of)}))
-
-    def scorecard_table(self) -> pd.DataFrame:
-        sc = self.scorecard()
-        g = sc.scores[sc.scores["team"] == self.params.team]
-        return pd.DataFrame({
-            "KPI": [self.catalogue.label(k, self.params.language) for k in g["kpi"]],
-            "perspective": [p.replace("_", " ") for p in g["perspective"]],
-            "value": [self.catalogue[k].fmt(v) for k, v in zip(g["kpi"], g["value"])],
-            "target": [self.catalogue[k].fmt(v) for k, v in zip(g["kpi"], g["target"])],
-            "score": [f"{s:.0f}" if np.isfinite(s) else "not scored" for s in g["score"]],
-            "weight": [_pct(w) for w in g["weight"]],
-            "points": [f"{c:.1f}" if np.isfinite(c) else "–" for c in g["contribution"]],
-        })
-
-
-
-def _stamp(value) -> str:
-    return "unknown" if value is None else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
-
-
-@dataclass
-class TeamReport(_Analysis):
-    params: ReportParams
-    catalogue: Catalogue
-    tickets: pd.DataFrame
-    kpis: pd.DataFrame            # every team, for peer context
-    benchmarks: pd.DataFrame | None
-    targets: pd.DataFrame | None
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
-
-    @classmethod
-    def load(cls, **parameters) -> "TeamReport":
-        """Load everything a team report needs from its parameters."""
-        for key, default in _DEMO_DEFAULTS.items():
-            if parameters.get(key) is None and (key in ("tickets", "catalogue")
-                                                or Path(default).exists()):
-                parameters[key] = default
-        p = ReportParams.model_validate(parameters)
-        if p.language == "zh" or has_cjk(p.display_name, p.title):
-            use_cjk_font()
-        cat = load_catalogue(p.catalogue)
-        tickets = load_tickets(p.tickets, p.mapping, errors=p.bad_rows)
-        if not (tickets["team"] == p.team).any():
-            teams = ", ".join(map(str, tickets["team"].cat.categories[:20]))
-            raise DataError(f"no tickets for team {p.team!r} (teams in the export: {teams})",
-                            source=Path(p.tickets).name)
-        kpis = compute_kpis(tickets, p.period)
-        if p.kpi_table is not None:
-            table = load_kpi_table(p.kpi_table, period=p.period, catalogue=cat)
-            kpis = merge_kpis(kpis, table, source=Path(p.kpi_table).name)
-        bench = load_benchmarks(p.benchmarks, catalogue=cat) if p.benchmarks else None
-        targets = load_targets(p.targets, period=p.period, catalogue=cat) if p.targets else None
-        return cls(p, cat, tickets, kpis, bench, targets)
-
-    def fan_charts(self):
-        """One fan chart per targeted KPI (Figure)."""
-        from . import plots
-        items = [(t, self.forecasts()[t["kpi"]][0])
-                 for _, t in self.team_targets.iterrows()]
-
-        def draw(ax, item):
-            t, f = item
-            plots.fan_chart(self.kpis[self.kpis["period"] <= self.as_of], f,
-                            team=self.params.team, kpi=t["kpi"], target=t,
-                            catalogue=self.catalogue, periods=self.params.history_periods,
-                            ax=ax, language=self.params.language)
-        return plots._small_multiples(items, draw, ncols=2, panel=(6.2, 3.3), legend_cols=3)
-
-    @classmethod
-    def from_namespace(cls, namespace: dict) -> "TeamReport":
-        """``load`` with the parameters found in a notebook's namespace (``globals()``)."""
-        return cls.load(**{k: namespace[k] for k in ReportParams.model_fields if k in namespace})
-
-    def md(self, key: str):
-        """A heading and its explanation, in the report's language (for display)."""
-        from IPython.display import Markdown
-        return Markdown(text(key, self.params.language))
-
-    # ------------------------------------------------------------------ basics
-    @property
-    def team_kpis(self) -> pd.DataFrame:
-        k = self.kpis[self.kpis["team"] == self.params.team]
-        return k[k["kpi"].isin(self.shown_kpis)]
-
-    @property
-    def shown_kpis(self) -> list[str]:
-        """KPIs in the report: those asked for, else every catalogue KPI with data."""
-        mine = self.kpis[(self.kpis["team"] == self.params.team) & self.kpis["value"].notna()]
-        have = set(mine["kpi"])
-        wanted = self.params.kpis or self.catalogue.names()
-        return [k for k in wanted if k in have]
-
-    @property
-    def periods(self) -> list[pd.Period]:
-        ps = sorted(self.team_kpis["period"].unique())
-        return ps[-self.params.history_periods:]
-
-    def header_markdown(self) -> str:
-        """Title block: title, team, period covered, generation time (HTML-escaped)."""
-        p = self.params
-        ps = self.periods
-        span = f"{label(ps[0])} to {label(ps[-1])}" if ps else "no data"
-        esc = html.escape
-        zh = p.language == "zh"
-        words = (("团队", "期间", "生成时间", "数据来源", "张工单", "截至") if zh else
-                 ("Team", "Periods", "Generated", "Source", "tickets", "as of"))
-        return (f"# {esc(p.title)}: {esc(p.name)}\n\n"
-                f"**{words[0]}:** {esc(p.name)} (`{esc(p.team)}`) &nbsp; **{words[1]}:** {span} "
-                f"({p.period}ly) &nbsp; **{words[2]}:** "
-                f"{datetime.now().strftime('%Y-%m-%d %H:%M')}\n\n"
-                f"{words[3]}: {esc(Path(p.tickets).name)}, {len(self.tickets):,} {words[4]} "
-                f"({words[5]} {_stamp(self.tickets.attrs.get('as_of'))}).")
-
-    # ------------------------------------------------------------------ tables
-    def headline(self) -> pd.DataFrame:
-        """Per KPI: latest value, previous period, change, average, n -- as numbers."""
-        ps = self.periods
-        if len(ps) < 1:
-            return pd.DataFrame()
-        wide = self.team_kpis.pivot_table(index="kpi", columns="period", values="value",
-                                          aggfunc="first", observed=True)
-        n = self.team_kpis.pivot_table(index="kpi", columns="period", values="n",
-                                       aggfunc="first", observed=True)
-        rows = []
-        for k in self.shown_kpis:
-            d = self.catalogue[k]
-            series = wide.loc[k, [p for p in ps if p in wide.columns]] if k in wide.index \
-                else pd.Series(dtype=float)
-            latest = series.iloc[-1] if len(series) else np.nan
-            prev = series.iloc[-2] if len(series) > 1 else np.nan
-            change = latest - prev
-            better = (np.sign(change) * (1 if d.direction == "higher" else -1)
-                      if d.direction != "neutral" and np.isfinite(change) else 0)
-            rows.append({
-                "kpi": k, "KPI": self.catalogue.label(k, self.params.language),
-                "latest": latest, "previous": prev, "change": change,
-                "average": series.mean(),
-                "n": n.loc[k, ps[-1]] if k in n.index and ps[-1] in n.columns else np.nan,
-                "better": better,
-            })
-        return pd.DataFrame(rows)
-
-    def headline_styled(self):
-        """The headline table, formatted per KPI and coloured by direction."""
-        t = self.headline()
-        if t.empty:
-            return t
-        shown = t[["KPI", "latest", "previous", "change", "average", "n"]].copy()
-        ps = self.periods
-        shown.columns = ["KPI", label(ps[-1]), label(ps[-2]) if len(ps) > 1 else "previous",
-                         "change", f"average of {len(ps)}", "n (latest)"]
-        fmt = {}
-        for i, k in enumerate(t["kpi"]):
-            d = self.catalogue[k]
-            for col in shown.columns[1:5]:
-                v = shown.at[i, col]
-                if col == "change":
-                    fmt[(i, col)] = d.fmt_change(v)
-                else:
-                    fmt[(i, col)] = d.fmt(v)
-        out = shown.astype(object)
-        for (i, col), s in fmt.items():
-            out.at[i, col] = s
-        out["n (latest)"] = [f"{v:,.0f}" if np.isfinite(v) else "–" for v in t["n"]]
-        colours = ["background-color: " + (BETTER if b > 0 else WORSE if b < 0 else "")
-                   if b else "" for b in t["better"]]
-        return (out.style.hide(axis="index").format(escape="html")
-                .apply(lambda _: colours, subset=["change"])
-                .set_caption("Latest period against the one before; green = better, "
-                             "red = worse, following each KPI's direction; pp = "
-                             "percentage points"))
-
-    def trend_table(self, periods: int = 6):
-        """KPIs x the last ``periods`` periods, formatted per KPI."""
-        ps = self.periods[-periods:]
-        wide = self.team_kpis[self.team_kpis["period"].isin(ps)].pivot_table(
-            index="kpi", columns="period", values="value", aggfunc="first", observed=True)
-        wide = wide.reindex(index=[k for k in self.shown_kpis if k in wide.index])
-        out = pd.DataFrame(index=[self.catalogue.label(k, self.params.language)
-                                  for k in wide.index])
-        for p in wide.columns:
-            out[label(p)] = [self.catalogue[k].fmt(v) for k, v in wide[p].items()]
-        return out.style.format(escape="html").set_caption("Values per period")
+        Path(path).write_text(json.dumps({
+            "team": self.params.team, "name": self.name, "status_counts": counts,
+            "grade": grade,
+            "period": label(self.as_of) if self.as_of is not None else None,
+            "partial_period": label(self.partial) if self.partial is not None else None}))
 
     def quality(self) -> pd.DataFrame:
         """Data-quality summary for this team (counts from the export)."""
@@ -623,31 +960,41 @@ class TeamReport(_Analysis):
 
 # ---------------------------------------------------------------------- the overview
 def _by_file(all_params, key: str, names: list[str]) -> dict:
-    """path -> the teams (among ``names``) whose parameter ``key`` names it."""
+    """(path, period) -> the teams (among ``names``) whose parameter ``key`` names it."""
     out: dict = {}
     for p in all_params:
         path = getattr(p, key)
         if path is not None and p.team in names:
-            out.setdefault(str(path), []).append(p.team)
+            out.setdefault((str(path), p.period), []).append(p.team)
     return out
-
-
-def styled(frame: pd.DataFrame):
-    """A plain table for a report: no index, every cell HTML-escaped."""
-    return frame.style.hide(axis="index").format(escape="html")
 
 
 @dataclass
 class OverviewReport:
-    """The leadership roll-up across every team of a parameter folder."""
+    """The leadership roll-up across every team of a parameter folder.
+
+    Teams on different periods.  Teams may report on different kinds of
+    period (some monthly, some weekly or quarterly) in one overview: KPIs
+    and targets are kept per kind (``kpis[kind]``, ``targets[kind]``), each
+    team is assessed on its own latest complete period (statuses, ranking
+    and goals at risk list that period per team), and the teams x KPIs
+    matrix ranks each team among the teams on the same kind of period (a
+    week is never compared with a month).
+
+    Partial periods: as in :class:`TeamReport`, per team (its export's
+    coverage end and ``include_partial_period``).  A team with no targets
+    is listed with no statuses; with no targets at all, the status, ranking
+    and at-risk sections each show one sentence.
+    """
 
     title: str
     teams: list[ReportParams]
     catalogue: Catalogue
-    kpis: pd.DataFrame
-    targets: pd.DataFrame | None
-    benchmarks: pd.DataFrame | None
+    kpis: dict                       # period kind -> long KPI table of its teams
+    targets: dict                    # period kind -> targets of its teams (absent: none)
     links: dict
+    ends: dict = field(default_factory=dict)          # team -> export coverage end
+    export_names: dict = field(default_factory=dict)  # team -> name in its export
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
     excluded: dict = field(default_factory=dict)   # team -> why its data is left out
 
@@ -657,106 +1004,217 @@ class OverviewReport:
         from .params import by_export, load_params
         all_params = load_params(params_dir or config.PARAMS_DIR, teams)
         first = all_params[0]
-        if has_cjk(title, *(p.title for p in all_params), *(p.name for p in all_params)):
-            use_cjk_font()     # team names in the figures
         cat = load_catalogue(first.catalogue)
-        frames, target_frames, excluded = [], [], {}
-        for (tickets, mapping, period, bad_rows), members in by_export(all_params).items():
+        frames: dict = {}
+        target_frames: dict = {}
+        excluded, ends, export_names = {}, {}, {}
+        for members in by_export(all_params).values():
             names = [p.team for p in members]
+            p0 = members[0]
             try:   # one export's problems leave its teams out, not the whole overview
-                k = compute_kpis(load_tickets(tickets, mapping, errors=bad_rows), period)
+                tickets = load_tickets(p0.tickets, **p0.ticket_options())
+                k = compute_kpis(tickets, p0.period)
             except ServiceKPIError as exc:
                 excluded.update({n: str(exc).splitlines()[0] for n in names})
                 continue
-            frames.append(k[k["team"].isin(names)])
+            frames.setdefault(p0.period, []).append(k[k["team"].isin(names)])
+            for p in members:
+                ends[p.team] = _coverage(tickets, p)
+                export_names[p.team] = (tickets.attrs.get("team_names") or {}).get(p.team)
         if not frames:
             raise ServiceKPIError("no team's data could be loaded: "
                                   + "; ".join(f"{t}: {e}" for t, e in excluded.items()))
-        kpis = pd.concat(frames, ignore_index=True)
+        kpis = {kind: pd.concat(f, ignore_index=True) for kind, f in frames.items()}
         names = [p.team for p in all_params if p.team not in excluded]
         for key in ("kpi_table", "targets"):
-            for path, members in _by_file(all_params, key, names).items():
-                try:
-                    if key == "kpi_table":
-                        t = load_kpi_table(path, period=first.period, catalogue=cat)
-                        kpis = merge_kpis(kpis, t[t["team"].isin(members)],
-                                          source=Path(path).name)
-                    else:
-                        t = load_targets(path, period=first.period, catalogue=cat)
-                        target_frames.append(t[t["team"].isin(members)])
+            for (path, kind), members in _by_file(all_params, key, names).items():
+                try:     # a wrong row leaves out its team; a wrong file, its teams
+                    load = load_kpi_table if key == "kpi_table" else load_targets
+                    t = load(path, period=kind, catalogue=cat, team_errors="drop")
                 except ServiceKPIError as exc:
                     for n in members:
                         excluded.setdefault(n, f"{key}: {str(exc).splitlines()[0]}")
-        targets = pd.concat(target_frames, ignore_index=True) if target_frames else None
-        bench = load_benchmarks(first.benchmarks, catalogue=cat) if first.benchmarks else None
-        report = cls(title or first.title, all_params, cat, kpis, targets, bench, links or {})
+                    continue
+                for n, problems in (t.attrs.get("team_errors") or {}).items():
+                    if n in members:
+                        excluded.setdefault(n, f"{key}: {problems[0]}")
+                ok = [n for n in members if n not in excluded]
+                if key == "kpi_table":
+                    kpis[kind] = merge_kpis(kpis[kind], t[t["team"].isin(ok)],
+                                            source=Path(path).name)
+                else:
+                    target_frames.setdefault(kind, []).append(t[t["team"].isin(ok)])
+        targets = {kind: pd.concat(f, ignore_index=True) for kind, f in target_frames.items()}
+        report = cls(title or first.title, all_params, cat, kpis, targets, links or {},
+                     ends, export_names)
         report.excluded = excluded
+        if has_cjk(title, *(p.title for p in all_params),
+                   *(report.name(p.team) for p in all_params)):
+            use_cjk_font()     # team names in the figures
         return report
 
     @property
-    def as_of(self):
-        return self.kpis.loc[self.kpis["value"].notna(), "period"].max()
+    def language(self) -> str:
+        """Chinese when every team's report is; else English."""
+        return "zh" if all(p.language == "zh" for p in self.teams) else "en"
+
+    def _note(self, key: str, **values) -> Note:
+        return Note(note(key, self.language, **values))
+
+    def _params(self, team: str) -> ReportParams:
+        return next(p for p in self.teams if p.team == team)
 
     def name(self, team: str) -> str:
         for p in self.teams:
             if p.team == team:
-                return p.name
+                return p.display_name or self.export_names.get(team) or team
         return team
 
     def team_link(self, team: str) -> str:
         """The team's display name (escaped), linking to its report when there is one."""
-        text = html.escape(self.name(team))
+        text_ = html.escape(self.name(team))
         href = self.links.get(team)
-        return f'<a href="{html.escape(href)}">{text}</a>' if href else text
+        return f'<a href="{html.escape(href)}">{text_}</a>' if href else text_
+
+    # ------------------------------------------------------------------ periods
+    def periods(self, team: str) -> dict:
+        """The team's ``last`` period, ``partial`` period (or None) and
+        ``assessed`` period (or None when it has no data), cached."""
+        key = ("periods", team)
+        if key not in self._cache:
+            p = self._params(team)
+            k = self.kpis.get(p.period)
+            ps = sorted(k.loc[k["team"] == team, "period"].unique()) if k is not None else []
+            end = self.ends.get(team)
+            if end is not None:
+                ps = [q for q in ps if q.start_time <= end]
+            last = ps[-1] if ps else None
+            part = partial_period(end, p.period, last)
+            if part is not None and not p.include_partial_period and len(ps) > 1:
+                ps = ps[:-1]
+            self._cache[key] = {"last": last, "partial": part,
+                                "assessed": ps[-1] if ps else None}
+        return self._cache[key]
+
+    def assessed(self, team: str) -> pd.Period | None:
+        return self.periods(team)["assessed"]
+
+    def _team_kpis(self, team: str) -> pd.DataFrame:
+        """Every team's KPIs of ``team``'s kind, up to its assessed period."""
+        p = self._params(team)
+        k = self.kpis[p.period]
+        return k[k["period"] <= self.assessed(team)]
+
+    def _team_targets(self, team: str) -> pd.DataFrame | None:
+        t = self.targets.get(self._params(team).period)
+        if t is None:
+            return None
+        t = t[t["team"] == team]
+        return t if len(t) else None
+
+    @property
+    def has_targets(self) -> bool:
+        return any(len(t) for t in self.targets.values())
 
     def header_markdown(self) -> str:
-        text = (f"# {html.escape(self.title)}: leadership overview\n\n"
-                f"**Teams:** {len(self.teams)} &nbsp; **Period:** {label(self.as_of)} &nbsp; "
-                f"**Generated:** {datetime.now().strftime('%Y-%m-%d %H:%M')}")
+        assessed = {}
+        for p in self.teams:
+            q = self.assessed(p.team)
+            if q is not None:
+                assessed.setdefault(label(q), []).append(p.team)
+        if len(assessed) == 1:
+            period = f"**Period:** {html.escape(next(iter(assessed)))}"
+        else:
+            period = "**Periods:** " + ", ".join(
+                f"{html.escape(q)} ({len(ts)} team{'s' if len(ts) > 1 else ''})"
+                for q, ts in assessed.items())
+        out = (f"# {html.escape(self.title)}: leadership overview\n\n"
+               f"**Teams:** {len(self.teams)} &nbsp; {period} &nbsp; "
+               f"**Generated:** {datetime.now().strftime('%Y-%m-%d %H:%M')}")
+        partial = []
+        for p in self.teams:
+            per = self.periods(p.team)
+            if per["partial"] is not None and per["partial"] != per["assessed"]:
+                tag = partial_label(label(per["partial"]), last_day(self.ends[p.team]),
+                                    self.language)
+                partial.append(f"{self.name(p.team)}: {tag}")
+        if partial:
+            out += "\n\n" + html.escape(note("partial_teams", self.language,
+                                             teams="; ".join(partial)))
         if self.excluded:
-            text += "\n\n**Partly left out for data problems:** " + "; ".join(
+            out += "\n\n**Partly left out for data problems:** " + "; ".join(
                 f"{html.escape(self.name(t))}: {html.escape(e)}" for t, e in self.excluded.items())
-        return text
+        return out
 
+    # ------------------------------------------------------------------ assessments
     def gaps(self) -> pd.DataFrame:
+        """Every team's gap table for its own assessed period (cached)."""
         if "gaps" not in self._cache:
             from .gaps import gap_table
-            t = self.targets if self.targets is not None else pd.DataFrame(
-                columns=["team", "kpi"])
-            self._cache["gaps"] = gap_table(self.kpis, t, self.as_of, catalogue=self.catalogue,
-                                            rule="forecast")
+            frames = []
+            for p in self.teams:
+                t = self._team_targets(p.team)
+                if t is None or self.assessed(p.team) is None:
+                    continue
+                frames.append(gap_table(self._team_kpis(p.team), t, self.assessed(p.team),
+                                        catalogue=self.catalogue, rule="forecast"))
+            self._cache["gaps"] = (pd.concat(frames, ignore_index=True) if frames
+                                   else gap_table(None, None, rule="forecast"))
         return self._cache["gaps"]
 
     def status_counts(self):
-        """Teams x statuses: how many targets each team has in each status."""
+        """Teams x statuses: how many targets each team has in each status, for
+        its assessed period (a Note when no team has targets)."""
+        if not self.has_targets:
+            return self._note("no_targets_any")
         g = self.gaps()
         order = ["met", "on_track", "at_risk", "off_track", "insufficient_data"]
         table = (g.groupby(["team", "status"]).size().unstack(fill_value=0)
                  .reindex(columns=order, fill_value=0)) if len(g) else pd.DataFrame(columns=order)
         table = table.reindex([p.team for p in self.teams], fill_value=0)
-        out = pd.DataFrame({"team": [self.team_link(t) for t in table.index]})
+        out = pd.DataFrame({"team": [self.team_link(t) for t in table.index],
+                            "period": [label(self.assessed(t)) if self.assessed(t) is not None
+                                       else "–" for t in table.index]})
         for s in order:
             out[STATUS_WORDS[s]] = table[s].to_numpy()
         total = table.sum()
-        out.loc[len(out)] = ["<b>all teams</b>", *[int(total[s]) for s in order]]
+        out.loc[len(out)] = ["<b>all teams</b>", "", *[int(total[s]) for s in order]]
 
         def colour(col):
             s = next(k for k, v in STATUS_WORDS.items() if v == col.name)
             return [STATUS_STYLE[s] if v else "" for v in col]
         return (out.style.hide(axis="index")
                 .apply(colour, subset=[STATUS_WORDS[s] for s in order])
-                .set_caption(f"Targets by status, {label(self.as_of)} (status from the forecast's "
-                             "probability of meeting each target by its deadline)"))
+                .set_caption("Targets by status, each team in its latest complete period "
+                             "(status from the forecast's probability of meeting each target "
+                             "by its deadline)"))
+
+    def scorecard_totals(self) -> pd.DataFrame:
+        """Every team's composite score for its own assessed period (cached)."""
+        if "totals" not in self._cache:
+            from .scorecard import scorecard
+            frames = []
+            for p in self.teams:
+                t = self._team_targets(p.team)
+                if t is None or self.assessed(p.team) is None:
+                    continue
+                sc = scorecard(self._team_kpis(p.team), t, period=self.assessed(p.team),
+                               catalogue=self.catalogue, language=self.language)
+                frames.append(sc.totals)
+            self._cache["totals"] = (pd.concat(frames, ignore_index=True) if frames
+                                     else scorecard(None, None).totals)
+        return self._cache["totals"]
 
     def ranking(self):
-        """Teams by composite score, with grade and coverage."""
-        from .scorecard import scorecard
-        sc = scorecard(self.kpis, self.targets, period=self.as_of, catalogue=self.catalogue,
-                       language=self.teams[0].language)
-        t = sc.totals.sort_values("score", ascending=False).reset_index(drop=True)
+        """Teams by composite score, with grade and coverage (a Note without targets)."""
+        t = self.scorecard_totals()
+        if not self.has_targets or t.empty:
+            return self._note("no_targets_any")
+        t = t.sort_values("score", ascending=False).reset_index(drop=True)
         out = pd.DataFrame({
             "rank": t["score"].rank(ascending=False, method="min").astype("Int64"),
             "team": [self.team_link(x) for x in t["team"]],
+            "period": [label(self.assessed(x)) for x in t["team"]],
             "score": [f"{v:.1f}" if np.isfinite(v) else "–" for v in t["score"]],
             "grade": t["grade"].fillna("–"),
             "coverage": [_pct(v) for v in t["coverage"]],
@@ -773,13 +1231,13 @@ class OverviewReport:
         """The goals most at risk: lowest probability of meeting the target first."""
         g = self.gaps()
         g = g[g["status"].isin(["off_track", "at_risk"])].copy()
+        cols = ["team", "KPI", "current", "target", "P(meet)", "status", "owner"]
         if g.empty:
-            return pd.DataFrame(columns=["team", "KPI", "current", "target", "P(meet)", "status"])
+            return pd.DataFrame(columns=cols)
         g = g.sort_values(["probability", "gap_pct"], ascending=[True, False]).head(n)
         return pd.DataFrame({
             "team": [self.team_link(t) for t in g["team"]],
-            "KPI": [html.escape(self.catalogue.label(k, self.teams[0].language))
-                    for k in g["kpi"]],
+            "KPI": [html.escape(self.catalogue.label(k, self.language)) for k in g["kpi"]],
             "current": [self.catalogue[k].fmt(v) for k, v in zip(g["kpi"], g["current"])],
             "target": [f"{self.catalogue[k].fmt(v)} by {label(d)}"
                        for k, v, d in zip(g["kpi"], g["target"], g["deadline"])],
@@ -788,11 +1246,49 @@ class OverviewReport:
             "owner": [html.escape(str(o)) if o else "–" for o in g["owner"]],
         })
 
+    def at_risk_table(self, n: int = 10):
+        """:meth:`at_risk` as HTML (cells are escaped already), or a Note."""
+        from IPython.display import HTML
+        if not self.has_targets:
+            return self._note("no_targets_any")
+        t = self.at_risk(n)
+        if t.empty:
+            return self._note("no_at_risk")
+        return HTML(t.to_html(index=False, escape=False))
+
     def peer_matrix(self) -> pd.DataFrame:
+        """Teams x KPIs percentiles (100 = best) among the teams on the same kind
+        of period, each kind at its latest assessed period; partial periods left
+        out per team.  Rows are display names (with the period when kinds mix)."""
         from .benchmarking import peer_matrix
-        m = peer_matrix(self.kpis, self.as_of, catalogue=self.catalogue)
-        m.index = [self.name(t) for t in m.index]
-        return m
+        parts = []
+        for kind, k in self.kpis.items():
+            members = [p for p in self.teams if p.period == kind
+                       and self.assessed(p.team) is not None]
+            if not members:
+                continue
+            keep = pd.Series(False, index=k.index)
+            for p in members:
+                keep |= (k["team"] == p.team) & (k["period"] <= self.assessed(p.team))
+            when = max(self.assessed(p.team) for p in members)
+            m = peer_matrix(k[keep], when, catalogue=self.catalogue)
+            m = m.reindex([p.team for p in members])   # a team without values: a blank row
+            suffix = f" ({label(when)})" if len(self.kpis) > 1 else ""
+            m.index = [self.name(t) + suffix for t in m.index]
+            parts.append(m)
+        if not parts:
+            return pd.DataFrame()
+        out = pd.concat(parts)
+        return out[[k for k in self.catalogue.names() if k in out.columns]]
+
+    def peer_figure(self):
+        """The teams x KPIs heatmap (a Note when no two teams share a KPI)."""
+        from . import plots
+        m = self.peer_matrix()
+        if m.shape[1] == 0:
+            return self._note("no_peers_any")
+        ax = plots.peer_heatmap(m, catalogue=self.catalogue, language=self.language)
+        return ax.figure
 
     def links_markdown(self) -> str:
         items = [f"- {self.team_link(p.team)}" for p in self.teams]

@@ -4,8 +4,11 @@
 
 1. load and check every team's parameters: all problems are reported and
    nothing runs;
-2. check each distinct ticket export once and write every team's KPIs to
-   ``<out>/kpis.csv``;
+2. open every input once, as the reports will (each ticket export with its
+   mapping; targets, benchmarks, KPI tables, competency files): a team whose
+   inputs are wrong fails here with its error on the index, and a wrong row
+   of a shared targets file or KPI table fails only the team it names; write
+   every team's KPIs to ``<out>/kpis.csv``;
 3. execute ``team_report.ipynb`` per team with papermill, in parallel (a
    process pool, or a Dask cluster with ``scheduler``), and render each to
    HTML (:mod:`servicekpi.htmlout`); then the same for
@@ -38,7 +41,7 @@ from pathlib import Path
 from . import __version__, config
 from .errors import ServiceKPIError
 from .htmlout import atomic_write, render_html
-from .params import PATH_KEYS, ReportParams, by_export, load_params
+from .params import PATH_KEYS, ReportParams, load_params
 
 OVERVIEW = "_overview"
 
@@ -228,33 +231,27 @@ def execute(job: dict) -> TeamResult:
 
 # ------------------------------------------------------------------ the run
 def preflight(all_params: list[ReportParams], out: Path) -> dict[str, str]:
-    """Check each distinct ticket export once; write every team's KPIs to kpis.csv.
+    """Check every input once, as the reports will read it; write every team's KPIs
+    to kpis.csv.
 
-    Returns team -> one-line error for teams whose data cannot be used.
+    Each ticket export is loaded once (every team must have tickets in it);
+    targets, benchmarks, KPI tables and competency files are read once per
+    file (:func:`servicekpi.params.check_inputs`).  A wrong row of a shared
+    targets file or KPI table fails only the team it names.  Returns team ->
+    one-line error for the teams that cannot run.
     """
     import pandas as pd
 
-    from .kpis import compute_kpis
+    from .errors import DataError
+    from .params import check_inputs, clear_export_cache
     from .periods import labels
-    from .tickets import load_tickets
 
-    errors: dict[str, str] = {}
-    frames = []
-    for (tickets, mapping, period, bad_rows), members in by_export(all_params).items():
-        try:
-            t = load_tickets(tickets, mapping, errors=bad_rows)
-            k = compute_kpis(t, period)
-        except ServiceKPIError as exc:
-            for p in members:
-                errors[p.team] = _one_line(exc)
-            continue
-        teams = set(map(str, t["team"].cat.categories))
-        for p in members:
-            if p.team not in teams:
-                errors[p.team] = (f"DataError: no tickets for team {p.team!r} in "
-                                  f"{Path(tickets).name}")
-        k = k[k["team"].isin([p.team for p in members])]
-        frames.append(k.assign(period=labels(k["period"])))
+    try:
+        problems, frames = check_inputs(all_params, sample_rows=None)
+    finally:
+        clear_export_cache()
+    errors = {team: _one_line(DataError(found)) for team, found in problems.items()}
+    frames = [k.assign(period=labels(k["period"])) for k in frames]
     if frames:
         atomic_write(out / "kpis.csv", pd.concat(frames, ignore_index=True).to_csv(index=False))
     return errors
@@ -284,11 +281,15 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                 teams: list[str] | None = None, workers: int | None = None,
                 notebook=config.TEAM_NOTEBOOK, overview=config.OVERVIEW_NOTEBOOK,
                 progress: bool = True, force: bool = False, only_failed: bool = False,
-                scheduler: str | None = None) -> RunSummary:
-    """Produce every team's report, the overview and the index; see the module docstring."""
+                scheduler: str | None = None, as_of: str | None = None) -> RunSummary:
+    """Produce every team's report, the overview and the index; see the module docstring.
+
+    ``as_of`` overrides the parameters' ``as_of:`` for every report.
+    """
     start = time.time()
     params_dir = Path(params_dir).resolve()
-    all_params = load_params(params_dir, teams)       # raises before anything runs
+    overrides = {"as_of": as_of} if as_of is not None else None
+    all_params = load_params(params_dir, teams, overrides=overrides)  # raises: nothing runs
     out = Path(out_dir).resolve()   # notebooks run in their own folder: absolute paths
     (out / "teams").mkdir(parents=True, exist_ok=True)
     for stale in list(out.glob(".*.tmp*")) + list((out / "teams").glob(".*.tmp*")):
@@ -340,7 +341,8 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
         summary.results = [results[p.team] for p in all_params]
         if overview is not None and Path(overview).is_file():
             summary.overview = _run_overview(pool, summary, all_params, params_dir, overview,
-                                             out, kernel, previous.get(OVERVIEW), force)
+                                             out, kernel, previous.get(OVERVIEW), force,
+                                             as_of)
     finally:
         pool.shutdown(wait=True)
         if client is not None:
@@ -357,10 +359,12 @@ def _known(entry: dict) -> dict:
 
 
 def _run_overview(pool, summary, all_params, params_dir, overview, out, kernel, before,
-                  force) -> TeamResult:
+                  force, as_of=None) -> TeamResult:
     links = {r.team: r.html for r in summary.results if r.html}
     params = {"params_dir": str(params_dir.resolve()), "teams": [p.team for p in all_params],
               "links": links, "title": all_params[0].title if all_params else "Overview"}
+    if as_of is not None:   # the command line's --as-of, for the overview's own loading
+        params["as_of"] = as_of
     inputs = [i for p in all_params for i in _inputs(p)]
     fp = fingerprint(Path(overview), params, sorted(set(map(str, filter(None, inputs)))))
     before = before or {}

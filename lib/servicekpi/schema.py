@@ -55,6 +55,8 @@ TICKET_COLUMNS: dict[str, Column] = {c.name: c for c in [
     Column("abandoned", "bool", meaning="contact abandoned before an agent answered"),
     Column("handle_minutes", "number", low=0, meaning="agent handle time"),
     Column("csat", "int", low=1, high=5, survey=True, meaning="survey answer 1-5"),
+    Column("satisfied", "bool", survey=True,
+           meaning="a yes/no satisfaction rating (Good/Bad, thumbs up/down)"),
     Column("nps", "int", low=0, high=10, survey=True, meaning="survey answer 0-10"),
     Column("ces", "int", low=1, high=7, survey=True, meaning="survey answer 1-7"),
     Column("customer_id", "text"),

@@ -202,9 +202,11 @@ def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, rules: dict | None = No
     ----------
     kpis : DataFrame
         Long KPI table.
-    targets : DataFrame
+    targets : DataFrame or None
         From :func:`servicekpi.load_targets`: which KPIs each team is
         assessed on, their targets (and baselines), and default weights.
+        None or empty: no team is scored (both tables empty, with their
+        columns).
     rules : dict, optional
         ``{kpi: rule}`` (see the module docstring); default attainment.
     weights : dict, Series or AHPResult, optional
@@ -254,7 +256,9 @@ def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, rules: dict | None = No
                      "value_period": g.current_period, "value": value, "target": g.target,
                      "rule": rule.get("rule", "attainment"), "score": sc, "raw_weight": w,
                      "status": "scored" if np.isfinite(sc) else "missing"})
-    scores = pd.DataFrame(rows)
+    scores = pd.DataFrame(rows, columns=["team", "kpi", "label", "perspective", "period",
+                                         "value_period", "value", "target", "rule", "score",
+                                         "raw_weight", "status"])
     totals = []
     if len(scores):
         scores["weight"] = scores["raw_weight"] / scores.groupby("team")["raw_weight"].transform("sum")
@@ -268,7 +272,10 @@ def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, rules: dict | None = No
             for p in PERSPECTIVES:
                 row[p] = _weighted(g[g["perspective"] == p])[0]
             totals.append(row)
-        scores = scores.drop(columns="raw_weight")
+    else:
+        scores = scores.assign(weight=pd.Series(dtype=float),
+                               contribution=pd.Series(dtype=float))
+    scores = scores.drop(columns="raw_weight")
     totals = pd.DataFrame(totals, columns=["team", "score", "grade", "coverage", "missing",
                                            "kpis", *PERSPECTIVES])
     return Scorecard(scores, totals, source)

@@ -4,10 +4,21 @@ All three are read from CSV, Parquet or Excel (targets also from YAML) and
 held to their contracts in :mod:`servicekpi.schema`, with the same error
 reporting as ticket exports: every problem at once, each with file, column,
 rows and values.
+
+Templates have rows waiting to be filled in (``servicekpi init`` writes them):
+a targets row whose ``target`` and ``deadline`` are both blank, and a
+benchmarks row whose ``value``, ``source`` and ``as_of`` are all blank, are
+skipped.  Their ``team`` cells may name a team as the export does
+(``Service Desk`` is read as the team id ``service_desk``,
+:func:`servicekpi.teams.team_id`).  Targets and KPI tables are often shared
+by many teams:
+``team_errors="drop"`` leaves out only the teams whose rows are wrong and
+says which in ``attrs["team_errors"]`` (see :func:`load_targets`).
 """
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,11 +26,13 @@ import pandas as pd
 import yaml
 
 from .catalogue import Catalogue
-from .contracts import Checked, check_columns, duplicate_keys
+from .contracts import FIRST_ROW, Checked, check_columns, duplicate_keys
 from .errors import DataError, Problem
+from .parsing import parse_text, text_missing
 from .periods import freq_of, parse_period
 from .readers import read_table
 from .schema import BENCHMARK_COLUMNS, KPI_TABLE_COLUMNS, TARGET_COLUMNS
+from .teams import team_id
 
 #: Benchmark names the reports know how to draw (others are kept as given).
 BENCHMARK_KINDS = ("industry_median", "industry_average", "top_quartile", "best_in_class")
@@ -62,8 +75,80 @@ def _finish(checked: Checked, source: str, order: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: checked.columns[c] for c in order if c in checked.columns})
 
 
+def _at_rows(check, raw: pd.DataFrame, positions: np.ndarray, source: str) -> pd.DataFrame:
+    """``check(frame)`` on some of a file's rows (0-based ``positions`` in the file);
+    the row numbers of its problems are the file's."""
+    try:
+        return check(raw.reset_index(drop=True))
+    except DataError as exc:
+        problems = [replace(p, rows=tuple(int(positions[r - FIRST_ROW]) + FIRST_ROW
+                                          for r in p.rows)) if p.rows else p
+                    for p in exc.problems]
+        raise DataError(problems, source=source) from None
+
+
+def _load_rows(check, raw: pd.DataFrame, keep: np.ndarray, source: str,
+               team_errors: str) -> pd.DataFrame:
+    """Check the rows in ``keep``; with ``team_errors="drop"`` a team whose rows have
+    problems is left out (``attrs["team_errors"]``: team -> its problems) instead of
+    refusing the file.  Problems that concern no single team (a missing column, a
+    blank team, a clash between teams) still refuse it."""
+    if team_errors not in ("raise", "drop"):
+        raise ValueError("team_errors must be 'raise' or 'drop'")
+    raw = raw.reset_index(drop=True)
+    positions = np.flatnonzero(keep)
+    sub = raw.iloc[positions]
+    try:
+        table = _at_rows(check, sub, positions, source)
+    except DataError as exc:
+        if (team_errors == "raise" or "team" not in sub.columns
+                or any(not p.rows for p in exc.problems)):
+            raise
+        teams = parse_text(sub["team"])[0]
+        if teams.isna().any():
+            raise
+        teams = teams.map(team_id)
+        bad: dict[str, list[Problem]] = {}
+        ok = np.ones(len(sub), bool)
+        for team in dict.fromkeys(teams):
+            mine = (teams == team).to_numpy()
+            try:
+                _at_rows(check, sub[mine], positions[mine], source)
+            except DataError as team_exc:
+                bad[team] = [replace(p, message=f"team {team!r}: {p.message}")
+                             for p in team_exc.problems]
+                ok &= ~mine
+        if not bad:
+            raise
+        try:
+            table = _at_rows(check, sub[ok], positions[ok], source)
+        except DataError:
+            raise exc from None
+        table.attrs["team_errors"] = bad
+        return table
+    table.attrs["team_errors"] = {}
+    return table
+
+
+def _team_ids(checked: Checked) -> None:
+    """Team cells as the loader names teams: ``Service Desk`` -> ``service_desk``."""
+    team = checked.columns.get("team")
+    if team is not None:
+        checked.columns["team"] = team.map(lambda v: v if v is None else team_id(v))
+
+
+def _blank(raw: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
+    """Rows whose ``columns`` are all blank (False everywhere when one is absent)."""
+    if not all(c in raw.columns for c in columns):
+        return np.zeros(len(raw), bool)
+    out = np.ones(len(raw), bool)
+    for c in columns:
+        out &= text_missing(raw[c].reset_index(drop=True))
+    return out
+
+
 def load_kpi_table(path, *, period: str = "month", catalogue: Catalogue | None = None,
-                   frame: pd.DataFrame | None = None) -> pd.DataFrame:
+                   frame: pd.DataFrame | None = None, team_errors: str = "raise") -> pd.DataFrame:
     """Load a long KPI table ``team, period, kpi, value[, n][, sd]``.
 
     ``n`` is the sample size behind a value (leave it out for a census such
@@ -73,11 +158,18 @@ def load_kpi_table(path, *, period: str = "month", catalogue: Catalogue | None =
     For KPIs that do not come from tickets (training hours, employee
     satisfaction, attrition, MTTR, ...).  Periods are parsed at ``period``
     granularity; a KPI missing from ``catalogue`` and a repeated
-    team + period + kpi are refused.
+    team + period + kpi are refused.  ``team_errors``: as in :func:`load_targets`.
     """
     source = Path(path).name if path is not None else "kpi table"
     raw = read_table(path) if frame is None else frame
+    return _load_rows(lambda f: _check_kpi_table(f, period, catalogue, source), raw,
+                      np.ones(len(raw), bool), source, team_errors)
+
+
+def _check_kpi_table(raw: pd.DataFrame, period: str, catalogue: Catalogue | None,
+                     source: str) -> pd.DataFrame:
     checked = check_columns(raw, KPI_TABLE_COLUMNS, source)
+    _team_ids(checked)
     if "period" in checked.columns:
         _periods(checked, "period", period, source)
     _unknown_kpis(checked, catalogue, source)
@@ -122,9 +214,18 @@ def load_benchmarks(path, *, catalogue: Catalogue | None = None,
     ``benchmark`` names the reference point (``industry_median``,
     ``top_quartile``, ``best_in_class``, ...); names are normalised to
     lower case with underscores.  ``as_of`` is the date of the figures.
+    Rows whose ``value``, ``source`` and ``as_of`` are all blank (a template's
+    unfilled rows) are skipped.
     """
     source = Path(path).name if path is not None else "benchmarks"
     raw = read_table(path) if frame is None else frame
+    keep = ~_blank(raw, ("value", "source", "as_of"))
+    return _load_rows(lambda f: _check_benchmarks(f, catalogue, source), raw, keep, source,
+                      "raise")
+
+
+def _check_benchmarks(raw: pd.DataFrame, catalogue: Catalogue | None,
+                      source: str) -> pd.DataFrame:
     checked = check_columns(raw, BENCHMARK_COLUMNS, source)
     if "benchmark" in checked.columns:
         b = checked.columns["benchmark"]
@@ -139,7 +240,7 @@ _MILESTONE = re.compile(r"^\s*([^=:]+?)\s*[=:]\s*([-+0-9.eE]+)\s*$")
 
 
 def load_targets(path, *, period: str = "month", catalogue: Catalogue | None = None,
-                 frame: pd.DataFrame | None = None) -> pd.DataFrame:
+                 frame: pd.DataFrame | None = None, team_errors: str = "raise") -> pd.DataFrame:
     """Load SMART targets, one per team and KPI.
 
     Columns: ``team, kpi, baseline, baseline_period, target, deadline``
@@ -151,12 +252,30 @@ def load_targets(path, *, period: str = "month", catalogue: Catalogue | None = N
     catalogue (or one without a better direction), a negative weight, a
     milestone outside baseline..deadline, a target equal to its baseline,
     a team + KPI given twice.
+
+    A row whose ``target`` and ``deadline`` are both blank is skipped (a
+    template row nobody filled in); row numbers in messages stay the file's.
+
+    ``team_errors="drop"``: a file shared by teams fails only the teams whose
+    rows are wrong.  Their rows are left out and ``attrs["team_errors"]``
+    maps each such team to its problems (each message starts with
+    ``team '<id>':``); a problem that concerns no single team (a missing
+    column, a blank team cell) still refuses the file.  With the default
+    ``"raise"`` any problem refuses it.  ``attrs["team_errors"]`` is always set.
     """
     source = Path(path).name if path is not None else "targets"
     if frame is None and path is not None and Path(path).suffix.lower() in (".yaml", ".yml"):
         frame = _targets_yaml(Path(path))
     raw = read_table(path) if frame is None else frame
+    keep = ~_blank(raw, ("target", "deadline"))
+    return _load_rows(lambda f: _check_targets(f, period, catalogue, source), raw, keep,
+                      source, team_errors)
+
+
+def _check_targets(raw: pd.DataFrame, period: str, catalogue: Catalogue | None,
+                   source: str) -> pd.DataFrame:
     checked = check_columns(raw, TARGET_COLUMNS, source)
+    _team_ids(checked)
     for col in ("baseline_period", "deadline"):
         if col in checked.columns:
             _periods(checked, col, period, source)

@@ -5,19 +5,35 @@ a frame already in memory.  Both return a frame with canonical column names
 and types, sorted by ``created_at``, plus its data-quality summary
 (:func:`data_quality`) and the export's as-of time in ``frame.attrs``.
 
+How an export is read (:mod:`servicekpi.readers`, :mod:`servicekpi.mapping`):
+the encoding, delimiter, Excel sheet and header row are detected; the
+mapping is the preset whose headers fit (``mapping="auto"``) unless one is
+named; an event log is folded to each ticket's latest row when the mapping
+says so; day order and decimal mark are decided once per column, never per
+value; team names become ids (:mod:`servicekpi.teams`).
+
 What is refused (a :class:`~servicekpi.errors.DataError` listing every
-problem at once, each with file, column, rows and values): a required column
-missing, an empty cell in a required column, unreadable timestamps, numbers
-or booleans, values out of range (csat 1-5, nps 0-10, ces 1-7, contacts >= 1,
+problem at once, each with file, column, rows and values): no mapping fits
+the header, a required column missing, an empty ticket id or creation time,
+unreadable timestamps, numbers or booleans, a column mixing day orders or
+decimal marks (or all of whose dates read either way, with no order
+declared), values out of range (csat 1-5, nps 0-10, ces 1-7, contacts >= 1,
 handle_minutes >= 0, whole numbers where whole numbers are due), two
 different rows with the same ticket id, a ticket resolved or first answered
 before it was created.  With ``errors="drop"`` the rows with such problems
-are dropped instead and counted in the data-quality summary; problems with
-the file as a whole (a missing column) are always refused.
+are dropped instead and counted in the data-quality summary, unless more than
+``max_dropped_share`` of the rows would go; problems with the file as a whole
+(a missing column, a column's day order) are always refused.
 
-What is kept and counted (the data-quality summary): missing survey
-answers, blank optional cells, rows repeated identically (kept once), rows
-out of chronological order, unresolved tickets, tickets with no response.
+What is kept and counted (the data-quality summary): how the file was read
+and with which mapping, event-log rows folded, cells filled from a fallback
+column, values a mapping reads as missing, sentinel timestamps (9999-12-31,
+0001-01-01) read as missing, tickets with a blank team (team ``unassigned``,
+or dropped with ``unassigned="drop"``), tickets created after the as-of time
+(dropped) and responses or resolutions after it (not yet known), missing
+survey answers, blank optional cells, rows repeated identically (kept
+once), rows out of chronological order, unresolved tickets, tickets with no
+response.
 """
 from __future__ import annotations
 
@@ -28,83 +44,137 @@ import numpy as np
 import pandas as pd
 
 from . import parsing
-from .contracts import check_columns
-from .errors import DataError, Problem
-from .mapping import Mapping, apply_derivations, apply_mapping, load_mapping
-from .readers import read_table
+from .contracts import FIRST_ROW, TEXT_KEEPS, check_columns
+from .errors import DataError, Problem, problem_at
+from .mapping import (AUTO, REQUIRED, apply_derivations, apply_mapping, detect_mapping,
+                      header_fit, load_mapping, resolve)
+from .parsing import YEAR_RANGE, decimal_style
+from .readers import describe_read, read_table
 from .schema import CATEGORICAL, TICKET_COLUMNS
+from .teams import UNASSIGNED, team_id, team_ids
 
-def load_tickets(path, mapping=None, *, errors: str = "raise", as_of=None,
-                 timezone: str | None = None, dayfirst: bool | None = None) -> pd.DataFrame:
+#: With errors="drop", refuse an export when more than this share of rows would go.
+MAX_DROPPED_SHARE = 0.05
+
+def load_tickets(path, mapping="auto", *, errors: str = "raise", as_of=None,
+                 timezone: str | None = None, dayfirst: bool | None = None,
+                 max_dropped_share: float = MAX_DROPPED_SHARE, unassigned: str = "keep",
+                 nrows: int | None = None) -> pd.DataFrame:
     """Read and validate a ticket export (CSV, Parquet or Excel).
 
     Parameters
     ----------
     path : str or Path
         The export.
-    mapping : str, Path, dict or Mapping, optional
-        Column mapping: a preset name (``"zendesk"``, ``"servicenow"``), a
-        YAML file, or a dict in the same format.  None: columns already have
-        the canonical names.
+    mapping : "auto", str, Path, dict, Mapping or None
+        Column mapping.  ``"auto"`` (default): the preset whose headers fit
+        the file, or the canonical names (the choice is in
+        ``frame.attrs["mapping"]`` and the data-quality summary).  A preset
+        name (:func:`servicekpi.presets`), a YAML file, or a dict in the same
+        format.  None: columns already have the canonical names.
     errors : {"raise", "drop"}
         Refuse the file on row problems, or drop those rows and count them.
     as_of : timestamp, optional
-        When the export was taken (decides which open tickets are overdue).
-        Default: the latest timestamp in the export.
+        When the export was taken: tickets created later are dropped and
+        counted, and responses or resolutions later are not yet known.
+        Default: the latest timestamp in the export that is not in the
+        future (later ones are treated as above).
     timezone, dayfirst : optional
         Override the mapping's settings for timestamps.
+    max_dropped_share : float
+        With ``errors="drop"``: refuse the file when more than this share of
+        its rows would be dropped (default 5%).
+    unassigned : {"keep", "drop"}
+        Tickets with a blank team: keep them as team ``unassigned`` (a
+        data-quality warning), or drop them (counted).
+    nrows : int, optional
+        Read only the first ``nrows`` rows (a sample, for checks).
 
     Returns
     -------
     DataFrame
-        Canonical columns, sorted by ``created_at``.  ``data_quality(frame)``
-        gives the data-quality summary.
+        Canonical columns, sorted by ``created_at``; ``team`` holds team ids
+        (:func:`servicekpi.teams.team_id`), ``attrs["team_names"]`` maps each
+        id to the name in the export.  ``data_quality(frame)`` gives the
+        data-quality summary.
     """
-    raw = read_table(path)
-    return validate_tickets(raw, mapping=mapping, source=Path(path).name, errors=errors,
-                            as_of=as_of, timezone=timezone, dayfirst=dayfirst)
+    source = Path(path).name
+    if isinstance(mapping, str) and mapping == AUTO:
+        raw = read_table(path, nrows=nrows, fits=header_fit(None))
+        m = detect_mapping(raw.columns, source=source)
+    else:
+        m = load_mapping(mapping)
+        raw = read_table(path, nrows=nrows, fits=header_fit(m), **m.read_options())
+    first_row = raw.attrs.get("read", {}).get("header_row", 1) + 1
+    return validate_tickets(raw, mapping=m, source=source, errors=errors, as_of=as_of,
+                            timezone=timezone, dayfirst=dayfirst,
+                            max_dropped_share=max_dropped_share, unassigned=unassigned,
+                            first_row=first_row)
 
 
-def validate_tickets(raw: pd.DataFrame, mapping=None, *, source: str = "tickets",
+def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "tickets",
                      errors: str = "raise", as_of=None, timezone: str | None = None,
-                     dayfirst: bool | None = None) -> pd.DataFrame:
+                     dayfirst: bool | None = None,
+                     max_dropped_share: float = MAX_DROPPED_SHARE, unassigned: str = "keep",
+                     first_row: int = FIRST_ROW) -> pd.DataFrame:
     """Type and check a raw ticket frame; see the module docstring."""
     if errors not in ("raise", "drop"):
         raise ValueError("errors must be 'raise' or 'drop'")
-    m: Mapping = load_mapping(mapping)
+    if unassigned not in ("keep", "drop"):
+        raise ValueError("unassigned must be 'keep' or 'drop'")
+    if isinstance(mapping, str) and mapping == AUTO:
+        m = detect_mapping(raw.columns, source=source)
+    else:
+        m = load_mapping(mapping)
     tz = timezone or m.timezone
     dayfirst = m.dayfirst if dayfirst is None else dayfirst
+    na = m.na_values()
+    read_info = raw.attrs.get("read")
+    rows_read = len(raw)
     raw = raw.reset_index(drop=True)
-    frame, problems, notes = apply_mapping(raw, m, source)
-    derived = frame.attrs.pop("derived", {})
-    n = len(frame)
-    quality = _Quality(n)
-    for note in notes:
-        quality.add("mapped column absent", None, 0, "info", note)
+    rownum = np.arange(len(raw)) + first_row
+    quality = _Quality(rows_read)
+    quality.add("mapping", None, 0, "info",
+                f"'{m.name}'" + (f" ({m.description})" if m.description else ""))
+    if read_info:
+        quality.add("file read as", None, 0, "info", describe_read(read_info))
 
-    missing = [c.name for c in TICKET_COLUMNS.values()
-               if c.required and c.name not in frame.columns]
-    mapped_src = {c: (s if isinstance(s, str) else s.source) for c, s in m.columns.items()}
-    for col in missing:
-        if col in mapped_src and mapped_src[col] not in raw.columns:
-            continue  # already reported by the mapping
-        problems.append(Problem(source, col, "required column is missing (columns found: "
-                                f"{', '.join(map(str, raw.columns[:30])) or 'none'})"))
-    if n == 0 and not missing:
+    raw, rownum, fold_problems = _one_row_per_ticket(raw, rownum, m, source, quality,
+                                                     timezone=tz, dayfirst=dayfirst, na=na)
+    mapped = apply_mapping(raw, m, source)
+    frame, derived = mapped.frame.reset_index(drop=True), mapped.derived
+    n = len(frame)
+    problems = fold_problems + mapped.problems
+    for q in mapped.quality:
+        quality.add(q["check"], q["column"], q["rows"], q["severity"], q["detail"])
+    if n == 0 and not problems:
         problems.append(Problem(source, None, "the file has a header but no rows"))
 
-    shown = {name: raw[mapped_src[name]] for name in TICKET_COLUMNS
-             if name in mapped_src and mapped_src[name] in raw}
-    checked = check_columns(frame, TICKET_COLUMNS, source, shown=shown, skip=derived,
-                            timezone=tz, dayfirst=dayfirst, true_values=m.true_values,
-                            false_values=m.false_values)
+    shown = {k: v.reset_index(drop=True) for k, v in mapped.shown.items()}
+    checked = check_columns(frame, TICKET_COLUMNS, source, shown=shown,
+                            skip=[*derived, "team"], timezone=tz, dayfirst=dayfirst,
+                            decimal=m.decimal, true_values=m.true_values,
+                            false_values=m.false_values, na=na, rownum=rownum)
     # the required-column check is ours (it knows about the mapping)
-    checked.problems = [p for p in checked.problems if p.rows]
+    checked.problems = [p for p in checked.problems
+                        if p.rows or not p.message.startswith("required column is missing")]
+    for col in REQUIRED:
+        if col not in frame.columns and not any(p.column == col for p in mapped.problems):
+            problems.append(Problem(source, col, "required column is missing (columns "
+                                    f"found: {', '.join(map(str, raw.columns[:30]))})"))
     out = checked.columns
     flag = partial(checked.flag, source)
-    for name in derived:  # minutes or counts, derived once everything is typed
-        values, bad = parsing.parse_numbers(frame[name].reset_index(drop=True))
-        flag(mapped_src[name], bad, "cannot read value: expected a number", shown[name])
+    for name, (count, examples) in checked.sentinels.items():
+        quality.add("timestamp out of range", name, count, "warning",
+                    f"read as missing: {', '.join(map(repr, examples))} (placeholder dates "
+                    f"such as 9999-12-31, or outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]})")
+    for name in derived:  # durations or counts, derived once everything is typed
+        cells = frame[name]
+        mark, problem = (decimal_style(cells) if m.decimal == "auto" else (m.decimal, None))
+        if problem:
+            problems.append(Problem(source, mapped.sources[name], problem))
+        values, bad = parsing.parse_numbers(cells, decimal=mark, na=na)
+        flag(mapped.sources[name], bad, "cannot read value: expected a number", shown[name])
         out[name] = values
     for name, blanks in checked.blanks.items():
         if TICKET_COLUMNS[name].survey:
@@ -114,11 +184,54 @@ def validate_tickets(raw: pd.DataFrame, mapping=None, *, source: str = "tickets"
             quality.add("blank cell", name, blanks, "warning",
                         "kept; left out of the KPIs that need this column")
 
+    # --- teams: ids from the export's names; blank -> unassigned ------------
+    drop_extra = np.zeros(n, bool)
+    team_names: dict[str, str] = {}
+    if "team" in frame:
+        names, _ = parsing.parse_text(frame["team"], na=na - TEXT_KEEPS)
+        blank = names.isna().to_numpy()
+        if blank.any():
+            if unassigned == "drop":
+                drop_extra |= blank
+                quality.add("blank team", "team", int(blank.sum()), "dropped",
+                            "tickets with no team dropped (unassigned: drop)")
+            else:
+                quality.add("blank team", "team", int(blank.sum()), "warning",
+                            f"kept as team '{UNASSIGNED}' (unassigned: drop leaves them out)")
+        names = names.fillna("")
+        ids = team_ids(names.unique())
+        clash = {n: i for n, i in ids.items() if n and i != team_id(n)}
+        if clash:
+            quality.add("team names alike", "team", len(clash), "warning", (
+                "names that differ only in case or punctuation get numbered ids: "
+                + ", ".join(f"{n!r} -> {i}" for n, i in clash.items())))
+        out["team"] = names.map(ids)
+        team_names = {tid: (name or UNASSIGNED) for name, tid in ids.items()}
+
     if derived:
         typed = pd.DataFrame(out)
         apply_derivations(typed, derived)
         for canon in derived:
             out[canon] = typed[canon]
+
+    # --- the as-of time: nothing after it is known yet ----------------------
+    explicit = as_of is not None
+    limit = _as_of(as_of, tz) if explicit else pd.Timestamp.now(tz=tz).tz_localize(None)
+    if "created_at" in out:
+        late = (out["created_at"] > limit).fillna(False).to_numpy(dtype=bool)
+        if late.any():
+            drop_extra |= late
+            quality.add("created after the as-of time", "created_at", int(late.sum()),
+                        "dropped", f"created after {limit:%Y-%m-%d %H:%M}"
+                        + ("" if explicit else " (now): dates in the future"))
+        for later in ("first_response_at", "resolved_at"):
+            if later in out:
+                after = ((out[later] > limit).fillna(False).to_numpy(dtype=bool)) & ~late
+                if after.any():
+                    out[later] = out[later].mask(after)
+                    quality.add("after the as-of time", later, int(after.sum()), "warning",
+                                f"later than {limit:%Y-%m-%d %H:%M}: not yet known at the "
+                                "as-of time, read as missing")
 
     # --- consistency between columns ------------------------------------
     if "created_at" in out:
@@ -140,8 +253,11 @@ def validate_tickets(raw: pd.DataFrame, mapping=None, *, source: str = "tickets"
             same = sub.duplicated(keep=False)
             conflicting_ids = set(ids[dup][~same.to_numpy()])
             conflict = ids.isin(conflicting_ids).to_numpy() & dup
+            hint = ("; an event log (one row per update)? declare one_row_per_ticket: "
+                    "{latest_by: [<update time column>]} in the mapping"
+                    if m.one_row_per_ticket is None else "")
             flag("ticket_id", conflict, "duplicate ticket id with different contents "
-                 "(expected each ticket once)", ids)
+                 f"(expected each ticket once{hint})", ids)
             # identical repeats: keep the first copy
             repeat = ids.duplicated(keep="first").to_numpy() & dup & ~conflict
             if repeat.any():
@@ -151,14 +267,22 @@ def validate_tickets(raw: pd.DataFrame, mapping=None, *, source: str = "tickets"
 
     problems += checked.problems
     bad_rows = checked.bad_rows
-    if problems and (errors == "raise" or not bad_rows.any() or
-                     any(not p.rows for p in problems)):
+    whole = [p for p in problems if not p.rows]
+    if problems and (errors == "raise" or whole):
         raise DataError(problems, source=source)
     if problems:  # errors == "drop": record what is dropped, then drop it
+        dropped = int(bad_rows.sum())
+        if n and dropped / n > max_dropped_share:
+            top = sorted(problems, key=lambda p: -p.count)
+            head = Problem(source, None, (
+                f"{dropped:,} of {n:,} rows ({dropped / n:.1%}) would be dropped, more than "
+                f"max_dropped_share ({max_dropped_share:.0%}): check the mapping and the "
+                f"export; the largest reasons follow"))
+            raise DataError([head] + top[:5], source=source)
         for p in problems:
             quality.add("row dropped", p.column, p.count, "dropped", p.message)
 
-    keep = ~bad_rows & ~dup_drop
+    keep = ~bad_rows & ~dup_drop & ~drop_extra
     tickets = pd.DataFrame({k: v[keep] for k, v in out.items()}).reset_index(drop=True)
     for extra in frame.columns:
         if extra not in TICKET_COLUMNS:  # other columns travel along, as text
@@ -202,13 +326,63 @@ def validate_tickets(raw: pd.DataFrame, mapping=None, *, source: str = "tickets"
     stamps = [tickets[c].max() for c in ("created_at", "first_response_at", "resolved_at")
               if c in tickets]
     export_as_of = max((s for s in stamps if pd.notna(s)), default=pd.NaT)
-    as_of = _as_of(as_of, tz) if as_of is not None else export_as_of
+    as_of = limit if explicit else export_as_of
+    present = set(tickets["team"].unique()) if "team" in tickets else set()
     # attrs stay JSON-friendly so a loaded frame can be saved to Parquet
     tickets.attrs["as_of"] = None if pd.isna(as_of) else as_of.isoformat()
     tickets.attrs["source"] = source
-    tickets.attrs["rows_read"] = n
+    tickets.attrs["mapping"] = m.name
+    tickets.attrs["team_names"] = {k: v for k, v in sorted(team_names.items()) if k in present}
+    tickets.attrs["rows_read"] = rows_read
     tickets.attrs["data_quality"] = quality.records(len(tickets))
     return tickets
+
+
+def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, na):
+    """Fold an event log to each ticket's latest row (``one_row_per_ticket``)."""
+    if m.one_row_per_ticket is None or raw.empty:
+        return raw, rownum, []
+    res = resolve(m, raw.columns)
+    id_col = res.headers.get("ticket_id")
+    by_key = {" ".join(str(c).split()).lower(): c for c in raw.columns}
+    keys = [by_key[k] for k in (" ".join(h.split()).lower()
+                                for h in m.one_row_per_ticket.latest_by) if k in by_key]
+    if id_col is None:
+        return raw, rownum, []
+    if not keys:
+        quality.add("event log not folded", None, 0, "info",
+                    f"none of the columns {m.one_row_per_ticket.latest_by} that order "
+                    "updates is in the file")
+        return raw, rownum, []
+    order = {}
+    problems = []
+    for k in keys:
+        nums, bad = parsing.parse_numbers(raw[k], na=na)
+        if bad.any():
+            ev = parsing.day_order_evidence(raw[k])
+            first, problem = parsing.decide_day_order(ev, dayfirst)
+            stamps, bad = parsing.parse_timestamps(raw[k], timezone=timezone,
+                                                   dayfirst=first, na=na)
+            if problem:
+                problems.append(Problem(source, k, problem))
+            nums = pd.Series(stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+                             .astype(float)).where(stamps.notna().to_numpy())
+        if bad.any():
+            idx = np.flatnonzero(bad)
+            problems.append(problem_at(source, k, "cannot read value: expected a number or "
+                                       "a timestamp (it orders a ticket's updates)",
+                                       rownum[idx], list(raw[k].to_numpy(dtype=object)[idx])))
+        order[k] = nums.to_numpy()
+    if problems:
+        return raw, rownum, problems
+    sort = pd.DataFrame({"_id": raw[id_col].astype("string").str.strip(), **order,
+                         "_pos": np.arange(len(raw))})
+    sort = sort.sort_values(["_id", *keys, "_pos"], na_position="first", kind="stable")
+    latest = np.sort(sort.drop_duplicates("_id", keep="last")["_pos"].to_numpy())
+    folded = len(raw) - len(latest)
+    quality.add("event-log rows folded", id_col, folded, "info",
+                f"one row per update: each ticket's latest row by {', '.join(keys)} kept")
+    return raw.iloc[latest].reset_index(drop=True), rownum[latest], []
 
 
 def _as_of(value, tz: str) -> pd.Timestamp:

@@ -1,0 +1,274 @@
+"""``servicekpi init``: a parameter folder for a ticket export, ready to run.
+
+:func:`init_params` loads the export with the real loader (detecting its
+preset unless one is given), lists its teams, and writes:
+
+``defaults.yaml``
+    every key with a comment saying what it does: the export (its path
+    relative to the folder), its mapping, ``teams: auto`` (one report per
+    team in the export), the period, the language, the input files;
+``catalogue.yaml``
+    a copy of the KPI catalogue (labels, units, which way is better);
+``targets.csv``
+    one row per team and targetable KPI with ``baseline`` and
+    ``baseline_period`` filled from the last complete period (a period that
+    the export covers only partly, because its as-of time falls before the
+    period's end, is not complete); ``target`` and ``deadline`` are left
+    blank for the user, and rows left blank are skipped when loading;
+``benchmarks.csv``
+    one row per KPI of the export (``benchmark: industry_median``) with
+    ``value``, ``source`` and ``as_of`` blank; blank rows are skipped.
+
+Nothing is overwritten unless ``force``.  The targets and benchmarks
+templates carry extra columns for reading (``team_name``, ``kpi_label``,
+``better``, ``unit``) that the loaders ignore.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from . import config
+from .errors import ConfigError, DataError, Problem
+from .periods import freq_of, label
+
+FILES = ("defaults.yaml", "catalogue.yaml", "targets.csv", "benchmarks.csv")
+TARGET_TEMPLATE_COLUMNS = ["team", "kpi", "baseline", "baseline_period", "target", "deadline",
+                           "weight", "owner", "milestones", "team_name", "kpi_label",
+                           "better", "unit"]
+BENCHMARK_TEMPLATE_COLUMNS = ["kpi", "benchmark", "value", "source", "as_of", "kpi_label",
+                              "better", "unit"]
+
+
+@dataclass
+class InitResult:
+    """What :func:`init_params` found and wrote."""
+
+    out: Path
+    files: dict[str, Path]
+    tickets: int
+    mapping: str | None              # preset picked or given; None: canonical columns
+    detected: bool                   # the preset was detected from the header
+    as_of: pd.Timestamp | None
+    baseline_period: pd.Period | None
+    teams: dict[str, str]            # team id -> name in the export
+    target_rows: int
+    benchmark_rows: int
+    notes: list[str] = field(default_factory=list)
+
+
+def last_complete_period(as_of, period: str) -> pd.Period | None:
+    """The last period that ends at or before ``as_of`` (None when unknown)."""
+    if as_of is None or pd.isna(pd.Timestamp(as_of)):
+        return None
+    ts = pd.Timestamp(as_of)
+    if ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    p = pd.Period(ts, freq_of(period))
+    return p if ts >= p.end_time else p - 1
+
+
+def _number(v: float) -> str:
+    return f"{round(float(v), 6):.12g}"
+
+
+def _yaml_line(key: str, value, comment: str, width: int = 34) -> str:
+    text = yaml.safe_dump({key: value}, allow_unicode=True, default_flow_style=True,
+                          width=10_000).strip()
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1]
+    return f"{text:<{width}} # {comment}" if comment else text
+
+
+def _relative(target: Path, start: Path) -> str:
+    try:
+        return Path(os.path.relpath(target.resolve(), start.resolve())).as_posix()
+    except ValueError:          # another drive (Windows)
+        return target.resolve().as_posix()
+
+
+def init_params(export, out="params", *, mapping: str | None = "auto", period: str = "month",
+                language: str = "en", errors: str = "raise", max_dropped_share: float = 0.05,
+                as_of=None, force: bool = False) -> InitResult:
+    """Write a parameter folder for ``export``; see the module docstring."""
+    from .catalogue import load_catalogue
+    from .kpis import compute_kpis
+    from .params import team_names
+    from .tickets import load_tickets
+
+    export, out = Path(export), Path(out)
+    freq_of(period)
+    files = {name: out / name for name in FILES}
+    existing = [p for p in files.values() if p.exists()]
+    if existing and not force:
+        raise ConfigError([Problem(str(p), None, "already exists (use --force to overwrite)")
+                           for p in existing], source=str(out))
+    try:
+        tickets = load_tickets(export, mapping, errors=errors, as_of=as_of,
+                               max_dropped_share=max_dropped_share)
+    except DataError as exc:
+        if errors != "raise" or not any(q.rows for q in exc.problems):
+            raise
+        hint = Problem(export.name, None, "servicekpi init --errors drop drops such rows "
+                       "instead (and writes bad_rows: drop), up to --max-dropped-share "
+                       f"(now {max_dropped_share:g}) of the rows")
+        raise DataError([*exc.problems, hint], source=exc.source) from None
+    picked = tickets.attrs.get("mapping")
+    mapping_value: str | None
+    if mapping not in (None, "auto") and Path(mapping).is_file():
+        mapping_value = _relative(Path(mapping), out)
+    elif picked in (None, "canonical"):
+        mapping_value = None if mapping in (None, "auto") else mapping
+    else:
+        mapping_value = str(picked)
+    teams = team_names(tickets)
+    stamp = tickets.attrs.get("as_of")
+    stamp = pd.Timestamp(stamp) if stamp is not None else (
+        tickets["created_at"].max() if len(tickets) else None)
+    base = last_complete_period(stamp, period)
+    catalogue = load_catalogue(config.CATALOGUE)
+    kpis = compute_kpis(tickets, period)
+    notes: list[str] = []
+
+    # ---- targets template: the last complete period's value per team and KPI
+    targetable = [k for k in catalogue.names() if catalogue[k].direction != "neutral"]
+    have = kpis[kpis["value"].notna() & kpis["kpi"].isin(targetable)]
+    in_base = have[have["period"] == base] if base is not None else have.iloc[:0]
+    value = {(str(r.team), r.kpi): r.value for r in in_base.itertuples()}
+    target_rows = []
+    for tid, name in teams.items():
+        for k in targetable:
+            if (tid, k) in value:
+                d = catalogue[k]
+                target_rows.append({
+                    "team": tid, "kpi": k, "baseline": _number(value[(tid, k)]),
+                    "baseline_period": label(base), "team_name": name,
+                    "kpi_label": catalogue.label(k, language), "better": d.direction,
+                    "unit": d.unit})
+    if base is None or not target_rows:
+        notes.append(f"no complete {period} in the export before its as-of time "
+                     f"({stamp}): the targets template has no baselines; try a shorter "
+                     "--period")
+    else:
+        first = tickets["created_at"].min()
+        if pd.Period(first, freq_of(period)) == base and first.normalize() > base.start_time:
+            notes.append(f"the export starts on {first:%Y-%m-%d}, inside {label(base)}: "
+                         "that baseline period may be only partly covered")
+        missing = sum(1 for t in teams for k in set(have.loc[have["team"] == t, "kpi"])
+                      if (t, k) not in value)
+        if missing:
+            notes.append(f"{missing} team/KPI pairs have no value in {label(base)} and "
+                         "no row in the targets template")
+
+    # ---- benchmarks template: one row per KPI the export gives
+    bench_rows = [{"kpi": k, "benchmark": "industry_median",
+                   "kpi_label": catalogue.label(k, language),
+                   "better": catalogue[k].direction, "unit": catalogue[k].unit}
+                  for k in targetable if k in set(have["kpi"])]
+
+    out.mkdir(parents=True, exist_ok=True)
+    _write_csv(files["targets.csv"], TARGET_TEMPLATE_COLUMNS, target_rows)
+    _write_csv(files["benchmarks.csv"], BENCHMARK_TEMPLATE_COLUMNS, bench_rows)
+    if Path(config.CATALOGUE).resolve() != files["catalogue.yaml"].resolve():
+        shutil.copyfile(config.CATALOGUE, files["catalogue.yaml"])
+    files["defaults.yaml"].write_text(_defaults_text(
+        export=export, out=out, mapping=mapping_value, detected=mapping == "auto",
+        picked=picked, teams=teams, period=period, language=language, errors=errors,
+        max_dropped_share=max_dropped_share, as_of=as_of, stamp=stamp, base=base,
+        rows=len(tickets)), encoding="utf-8")
+    return InitResult(out, files, len(tickets), mapping_value, mapping == "auto", stamp, base,
+                      teams, len(target_rows), len(bench_rows), notes)
+
+
+def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({c: r.get(c, "") for c in columns})
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def _defaults_text(*, export, out, mapping, detected, picked, teams, period, language, errors,
+                   max_dropped_share, as_of, stamp, base, rows) -> str:
+    if mapping is None:
+        how = "the export's columns already have servicekpi's names"
+    elif detected:
+        how = f"detected from the export's header: {picked}"
+    else:
+        how = "as given to servicekpi init"
+    shown = "; ".join(f"{t} ({n})" if n != t else t for t, n in teams.items())
+    lines = [
+        f"# Written by `servicekpi init {export.name}`: {rows:,} tickets, {len(teams)} teams.",
+        "# Shared by every team's report. A file teams/<team id>.yaml overrides any key",
+        "# for that team (at least `team: <id>`). Paths are relative to this folder.",
+        f"# Teams in the export (id (name)): {' '.join(shown.split())}",
+        "",
+        _yaml_line("title", "Customer service KPI report", "heading of every report"),
+        _yaml_line("tickets", _relative(export, out), "the ticket export (CSV, Parquet, Excel)"),
+        _yaml_line("mapping", mapping, f"column names: a preset, a mapping YAML, auto "
+                   f"(detect) or null (canonical names); {how}"),
+        _yaml_line("teams", "auto", "auto: one report per team in the export (files in "
+                   "teams/ only override); files: one per file in teams/"),
+        _yaml_line("period", period, "month | week | quarter"),
+        _yaml_line("as_of", as_of, "when the export was taken; null: its latest timestamp"
+                   + (f" ({stamp:%Y-%m-%d %H:%M})" if stamp is not None else "")),
+        _yaml_line("include_partial_period", False, "true: use a last period the export "
+                   "covers only partly in comparisons, statuses, scores, forecasts"),
+        _yaml_line("bad_rows", errors, "raise: refuse an export with bad rows; drop: drop "
+                   "them and report them"),
+        _yaml_line("max_dropped_share", max_dropped_share, "with bad_rows: drop, refuse the "
+                   "export when more than this share of rows would go"),
+        _yaml_line("unassigned", "keep", "tickets with a blank team: keep (team "
+                   "'unassigned', with a warning) or drop"),
+        _yaml_line("targets", "targets.csv", "fill in target and deadline; rows left blank "
+                   "are skipped" + (f" (baselines: {label(base)})" if base is not None else "")),
+        _yaml_line("benchmarks", "benchmarks.csv", "external reference values; rows without "
+                   "value, source and as_of are skipped"),
+        _yaml_line("kpi_table", None, "KPIs not from tickets (team, period, kpi, value, n); "
+                   "null: none"),
+        _yaml_line("catalogue", "catalogue.yaml", "every KPI: label, unit, format, which way "
+                   "is better"),
+        _yaml_line("competencies", None, "competency assessments (person, team, dimension, "
+                   "score); null: none"),
+        _yaml_line("competency_targets", None, "competency target profile (dimension, target"
+                   "[, team]); null: none"),
+        _yaml_line("kpis", None, "KPIs shown; null: every KPI the data supports"),
+        _yaml_line("history_periods", 13, "periods shown in tables and trend charts"),
+        _yaml_line("language", language, "en | zh (headings, labels, status words)"),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def summary_lines(res: InitResult, export) -> list[str]:
+    """What ``servicekpi init`` prints: what it found, what it wrote, what to do next."""
+    how = ("canonical column names" if res.mapping is None else
+           f"mapping {res.mapping}" + (" (detected from the header)" if res.detected else ""))
+    stamp = f", as of {res.as_of:%Y-%m-%d %H:%M}" if res.as_of is not None else ""
+    lines = [f"{Path(export).name}: {res.tickets:,} tickets, {how}{stamp}",
+             f"{len(res.teams)} teams (id: name in the export):"]
+    lines += [f"  {t}: {n}" for t, n in res.teams.items()]
+    base = label(res.baseline_period) if res.baseline_period is not None else "none"
+    what = {"defaults.yaml": "shared parameters (teams: auto: one report per team)",
+            "catalogue.yaml": "KPI catalogue (copy)",
+            "targets.csv": f"{res.target_rows} rows, baselines from {base}; target and "
+                           "deadline blank",
+            "benchmarks.csv": f"{res.benchmark_rows} rows; value, source and as_of blank"}
+    lines.append("Wrote:")
+    lines += [f"  {p}  {what[name]}" for name, p in res.files.items()]
+    lines += [f"Note: {n}" for n in res.notes]
+    folder = res.out.as_posix()
+    lines += ["Next: fill in target and deadline (e.g. "
+              f"{label(res.baseline_period + 6) if res.baseline_period is not None else '2025-12'}"
+              f") on the rows of {res.files['targets.csv'].as_posix()} you want to track "
+              "(blank rows are skipped), then:",
+              f"  servicekpi validate --params {folder}",
+              f"  servicekpi run --params {folder}"]
+    return lines

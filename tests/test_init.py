@@ -1,0 +1,287 @@
+"""`servicekpi init`: a params/ folder from a ticket export, and the three-command path
+(init, fill in some targets, run) on a hand-built export and on every vendor fixture."""
+import csv
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+import servicekpi as skpi
+from servicekpi.cli import main
+from servicekpi.params import load_params
+from servicekpi.scaffold import last_complete_period
+
+FIXTURES = Path(__file__).parent / "fixtures" / "exports"
+
+COLUMNS = ("ticket_id,team,created_at,first_response_at,resolved_at,channel,contacts,"
+           "reopened,is_complaint,csat,handle_minutes")
+
+# February 2024, the last complete month (the export ends on 2024-03-10 15:00).
+FEBRUARY = [
+    # Service Desk
+    "S4,Service Desk,2024-02-01 09:00,2024-02-01 10:00,2024-02-01 13:00,phone,1,no,no,5,10",
+    "S5,Service Desk,2024-02-10 08:00,2024-02-10 11:00,2024-02-11 08:00,email,2,yes,yes,3,20",
+    "S6,Service Desk,2024-02-20 12:00,2024-02-20 12:30,,chat,,,no,,6",
+    "S7,Service Desk,2024-02-25 09:00,,2024-02-25 11:00,self_service,1,no,no,4,",
+    # 投诉处理中心 (complaints centre)
+    "C3,投诉处理中心,2024-02-05 10:00,2024-02-05 12:00,2024-02-07 10:00,phone,3,no,yes,2,30",
+    "C4,投诉处理中心,2024-02-15 10:00,2024-02-15 14:00,2024-02-16 10:00,email,1,no,yes,4,25",
+    # no team
+    "U2,,2024-02-12 09:00,2024-02-12 09:15,2024-02-12 10:00,phone,1,no,no,5,8",
+]
+MARCH = [   # March is covered only up to the 10th: not complete
+    "S8,Service Desk,2024-03-05 09:00,2024-03-05 10:00,2024-03-05 12:00,phone,1,no,no,5,9",
+    "C5,投诉处理中心,2024-03-08 10:00,2024-03-08 11:00,,email,,,yes,,",
+    "U3,,2024-03-10 14:00,2024-03-10 14:30,2024-03-10 15:00,chat,1,no,no,4,7",
+]
+
+# Baselines worked by hand from FEBRUARY (see kpis.py for the definitions).
+BASELINES = {
+    "service_desk": {
+        "avg_first_response_hours": (1 + 3 + 0.5) / 3,     # S7 has no response
+        "median_first_response_hours": 1.0,
+        "avg_resolution_hours": (4 + 24 + 2) / 3,          # S6 unresolved
+        "fcr_rate": 2 / 3,                                 # S4, S7 of S4, S5, S7
+        "reopen_rate": 1 / 3,                              # S5
+        "csat_score": (5 + 3 + 4) / 3,
+        "csat_pct": 2 / 3,                                 # 5 and 4 of 5, 3, 4
+        "complaint_rate": 1 / 4,
+        "self_service_rate": 1 / 4,
+        "aht_minutes": (10 + 20 + 6) / 3,
+    },
+    "投诉处理中心": {
+        "avg_first_response_hours": 3.0, "median_first_response_hours": 3.0,
+        "avg_resolution_hours": (48 + 24) / 2, "fcr_rate": 1 / 2, "reopen_rate": 0.0,
+        "csat_score": 3.0, "csat_pct": 1 / 2, "complaint_rate": 1.0,
+        "self_service_rate": 0.0, "aht_minutes": 27.5,
+    },
+    "unassigned": {
+        "avg_first_response_hours": 0.25, "median_first_response_hours": 0.25,
+        "avg_resolution_hours": 1.0, "fcr_rate": 1.0, "reopen_rate": 0.0,
+        "csat_score": 5.0, "csat_pct": 1.0, "complaint_rate": 0.0,
+        "self_service_rate": 0.0, "aht_minutes": 8.0,
+    },
+}
+
+
+def history() -> list[str]:
+    """November 2023 to January 2024: three tickets a month per team."""
+    rows, k = [], 0
+    for month in ("2023-11", "2023-12", "2024-01"):
+        for team in ("Service Desk", "投诉处理中心", ""):
+            for day, channel, contacts, reopened, complaint, csat, handle in (
+                    (3, "phone", 1, "no", "no", 4, 10), (12, "email", 2, "no", "yes", 5, 12),
+                    (21, "chat", 1, "yes", "no", 3, 14)):
+                k += 1
+                t = f"{month}-{day:02d}"
+                rows.append(f"H{k},{team},{t} 09:00,{t} 10:00,{t} 14:00,{channel},{contacts},"
+                            f"{reopened},{complaint},{csat},{handle}")
+    return rows
+
+
+def write_export(path: Path) -> Path:
+    path.write_text("\n".join([COLUMNS, *history(), *FEBRUARY, *MARCH]) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def export(tmp_path):
+    (tmp_path / "data").mkdir()
+    return write_export(tmp_path / "data" / "my_export.csv")
+
+
+def read_rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def fill_targets(path: Path, wanted: dict) -> None:
+    """Fill target and deadline on some rows, as a user would in a spreadsheet."""
+    rows = read_rows(path)
+    for r in rows:
+        if (r["team"], r["kpi"]) in wanted:
+            r["target"], r["deadline"] = wanted[(r["team"], r["kpi"])]
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
+@pytest.mark.parametrize("as_of, period, expected", [
+    ("2024-03-10 15:00", "month", "2024-02"),
+    ("2024-03-31 23:59", "month", "2024-02"),               # the last minute still to come
+    ("2024-03-31 23:59:59.999999999", "month", "2024-03"),
+    ("2024-04-01 00:00", "month", "2024-03"),
+    ("2024-03-10 15:00", "quarter", "2023Q4"),
+    ("2024-03-10 15:00", "week", "2024-02-26/2024-03-03"),  # Sunday 10 March: week not over
+    ("2024-03-11 00:00", "week", "2024-03-04/2024-03-10"),
+])
+def test_last_complete_period(as_of, period, expected):
+    got = last_complete_period(as_of, period)
+    assert str(got) == expected
+
+
+def test_init_writes_params_and_templates(export, tmp_path, capsys):
+    out = tmp_path / "params"
+    assert main(["init", str(export), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    for line in ("service_desk: Service Desk", "投诉处理中心: 投诉处理中心",
+                 "unassigned: Unassigned", f"servicekpi run --params {out.as_posix()}",
+                 f"servicekpi validate --params {out.as_posix()}", "baselines from 2024-02"):
+        assert line in printed, line
+    for name in ("defaults.yaml", "catalogue.yaml", "targets.csv", "benchmarks.csv"):
+        assert str(out / name) in printed
+
+    defaults = yaml.safe_load((out / "defaults.yaml").read_text(encoding="utf-8"))
+    assert defaults["tickets"] == "../data/my_export.csv"     # relative to the folder
+    assert defaults["mapping"] is None                        # canonical column names
+    assert defaults["teams"] == "auto" and defaults["period"] == "month"
+    assert defaults["targets"] == "targets.csv" and defaults["catalogue"] == "catalogue.yaml"
+    assert defaults["language"] == "en" and defaults["kpi_table"] is None
+    text = (out / "defaults.yaml").read_text(encoding="utf-8")
+    assert all(line.startswith("#") or "#" in line for line in text.splitlines() if line)
+
+    rows = read_rows(out / "targets.csv")
+    got = {}
+    for r in rows:
+        assert r["baseline_period"] == "2024-02" and r["target"] == r["deadline"] == ""
+        got.setdefault(r["team"], {})[r["kpi"]] = float(r["baseline"])
+    assert set(got) == set(BASELINES)
+    for team, expected in BASELINES.items():
+        assert set(got[team]) == set(expected), team
+        for kpi, value in expected.items():
+            assert got[team][kpi] == pytest.approx(value, abs=1e-6), (team, kpi)
+    # a template nobody filled in loads as no targets
+    assert len(skpi.load_targets(out / "targets.csv", catalogue=None)) == 0
+
+    bench = read_rows(out / "benchmarks.csv")
+    assert {r["kpi"] for r in bench} == set(BASELINES["service_desk"])
+    assert all(r["benchmark"] == "industry_median" and r["value"] == r["source"] ==
+               r["as_of"] == "" for r in bench)
+    assert len(skpi.load_benchmarks(out / "benchmarks.csv")) == 0
+
+    # teams: auto reads the export's teams with their names
+    teams = {p.team: p for p in load_params(out)}
+    assert list(teams) == ["service_desk", "投诉处理中心", "unassigned"]
+    assert teams["service_desk"].display_name == "Service Desk"
+    assert teams["投诉处理中心"].display_name == "投诉处理中心"
+    assert teams["unassigned"].display_name == "Unassigned"
+
+
+def test_init_refuses_to_overwrite(export, tmp_path, capsys):
+    out = tmp_path / "params"
+    out.mkdir()
+    (out / "targets.csv").write_text("mine\n")
+    assert main(["init", str(export), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "targets.csv" in err and "--force" in err and "Traceback" not in err
+    assert (out / "targets.csv").read_text() == "mine\n"      # untouched
+    assert not (out / "defaults.yaml").exists()               # nothing written
+    assert main(["init", str(export), "--out", str(out), "--force"]) == 0
+    assert (out / "targets.csv").read_text().startswith("team,kpi,baseline")
+
+
+def test_init_bad_export_exits_2(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,group,when\n1,a,2024-01-01\n")
+    assert main(["init", str(bad), "--out", str(tmp_path / "p")]) == 2
+    err = capsys.readouterr().err
+    assert "created_at" in err and "Traceback" not in err
+    assert not (tmp_path / "p").exists()
+
+
+def test_blank_template_rows_are_skipped(tmp_path):
+    """Rows with target and deadline both blank are skipped; row numbers stay the file's."""
+    path = tmp_path / "targets.csv"
+    path.write_text("team,kpi,baseline,baseline_period,target,deadline\n"
+                    "a,fcr_rate,0.7,2024-02,,\n"                 # row 2: template row
+                    "a,csat_score,4.0,2024-02,4.5,2024-09\n"     # row 3
+                    "b,fcr_rate,0.6,2024-02,0.7,\n")             # row 4: deadline missing
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_targets(path)
+    assert [p.rows for p in ei.value.problems] == [(4,)]
+    path.write_text(path.read_text().replace("0.7,\n", "0.7,2024-12\n"))
+    got = skpi.load_targets(path)
+    assert list(got["kpi"]) == ["csat_score", "fcr_rate"] and list(got["team"]) == ["a", "b"]
+
+
+def test_three_commands(export, tmp_path):
+    """init, fill in two targets, run: a report for every team of the export."""
+    out = tmp_path / "params"
+    assert main(["init", str(export), "--out", str(out)]) == 0
+    fill_targets(out / "targets.csv", {("service_desk", "fcr_rate"): ("0.8", "2024-09"),
+                                       ("投诉处理中心", "avg_resolution_hours"): ("24", "2024-12")})
+    assert main(["validate", "--params", str(out)]) == 0
+    reports = tmp_path / "reports"
+    code = main(["run", "--params", str(out), "--out", str(reports), "--workers", "2"])
+    manifest = json.loads((reports / "manifest.json").read_text())
+    errors = {t: r["error"] for t, r in manifest["reports"].items() if r["outcome"] != "ok"}
+    assert code == 0, errors
+    for team in ("service_desk", "投诉处理中心", "unassigned"):
+        assert (reports / "teams" / f"{team}.html").is_file(), team
+    assert (reports / "overview.html").is_file()
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert "Service Desk" in index and "投诉处理中心" in index and "Unassigned" in index
+    html = (reports / "teams" / "service_desk.html").read_text(encoding="utf-8")
+    assert "Service Desk" in html
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.csv")), ids=lambda p: p.stem)
+def test_three_commands_on_vendor_fixtures(fixture, tmp_path):
+    """Each vendor fixture: init (preset detected), fill one target, run one team."""
+    out = tmp_path / "params"
+    assert main(["init", str(fixture), "--out", str(out)]) == 0
+    rows = read_rows(out / "targets.csv")
+    assert rows, "no baselines: the fixture has no complete month"
+    first = rows[0]
+    fill_targets(out / "targets.csv", {(first["team"], first["kpi"]): (
+        str(float(first["baseline"]) * 1.1 + 0.01), "2030-12")})
+    assert main(["validate", "--params", str(out)]) == 0
+    teams = [p.team for p in load_params(out)]
+    assert first["team"] in teams
+    reports = tmp_path / "reports"
+    code = main(["run", "--params", str(out), "--out", str(reports), "--teams", first["team"],
+                 "--workers", "1"])
+    manifest = json.loads((reports / "manifest.json").read_text())
+    errors = {t: r["error"] for t, r in manifest["reports"].items() if r["outcome"] != "ok"}
+    assert code == 0, errors
+    assert (reports / "teams" / f"{first['team']}.html").is_file()
+    assert (reports / "overview.html").is_file()
+
+
+def test_init_with_bad_rows(export, tmp_path, capsys):
+    """One unreadable csat among 37 tickets: refused with a hint; --errors drop writes
+    bad_rows: drop and the folder loads."""
+    text = export.read_text(encoding="utf-8").replace("phone,1,no,no,5,10", "phone,1,no,no,9,10")
+    export.write_text(text, encoding="utf-8")
+    out = tmp_path / "params"
+    assert main(["init", str(export), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "csat" in err and "--errors drop" in err and not out.exists()
+    assert main(["init", str(export), "--out", str(out), "--errors", "drop"]) == 0
+    defaults = yaml.safe_load((out / "defaults.yaml").read_text(encoding="utf-8"))
+    assert defaults["bad_rows"] == "drop" and defaults["max_dropped_share"] == 0.05
+    # S4 (csat 9) is dropped: service_desk's February csat is (3 + 4) / 2
+    rows = {(r["team"], r["kpi"]): float(r["baseline"]) for r in read_rows(out / "targets.csv")}
+    assert rows[("service_desk", "csat_score")] == pytest.approx(3.5)
+    assert len(load_params(out)) == 3
+
+
+def test_shared_targets_name_teams_as_the_export_does(tmp_path):
+    """A targets file may write 'Service Desk' for service_desk; a wrong row fails only
+    its team (team_errors='drop'), with the file's row number."""
+    path = tmp_path / "targets.csv"
+    path.write_text("team,kpi,baseline,baseline_period,target,deadline\n"
+                    "Service Desk,fcr_rate,0.7,2024-02,0.8,2024-09\n"
+                    "投诉处理中心,csat_score,3,2024-02,4,2024-09\n"
+                    "投诉处理中心,fcr_rate,0.5,2024-02,0.6,2023-09\n", encoding="utf-8")
+    got = skpi.load_targets(path, team_errors="drop")
+    assert list(got["team"]) == ["service_desk"]
+    bad = got.attrs["team_errors"]
+    assert list(bad) == ["投诉处理中心"] and bad["投诉处理中心"][0].rows == (4,)
+    assert bad["投诉处理中心"][0].message.startswith("team '投诉处理中心': deadline is not after")
+    with pytest.raises(skpi.DataError, match="row 4"):
+        skpi.load_targets(path)

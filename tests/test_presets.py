@@ -1,0 +1,410 @@
+"""Each shipped preset on a fixture export in its system's own format.
+
+The fixtures (tests/fixtures/exports/) are written the way each system
+exports: its headers in its order, its date format, its spellings of empty
+cells and of values, and the awkward cases real exports have.  Every KPI
+figure below is worked out by hand from the fixture (the arithmetic is in the
+comment next to it); hours are hours between ``created_at`` and the later
+timestamp, and a ticket counts in the month of its ``created_at`` (UTC).
+
+Loading goes through the default ``mapping="auto"``, which has to pick the
+right preset from the headers alone, and through the preset named
+explicitly; both must give the same tickets.
+"""
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import servicekpi as skpi
+
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
+JAN = pd.Period("2024-01", "M")
+FEB = pd.Period("2024-02", "M")
+NAN = None  # expected value "missing" (NaN) with n == 0
+
+#: fixture file -> the preset that must read it
+FIXTURES = {
+    "servicenow.csv": "servicenow",
+    "servicenow.xlsx": "servicenow",
+    "servicenow_fields.csv": "servicenow_fields",
+    "zendesk.csv": "zendesk",
+    "zendesk_business_hours.csv": "zendesk",
+    "freshdesk.csv": "freshdesk",
+    "jira_service_management.csv": "jira_service_management",
+    "salesforce.csv": "salesforce",
+    "salesforce_api.csv": "salesforce_api",
+}
+
+
+def load(name, mapping="auto"):
+    return skpi.load_tickets(EXPORTS / name, mapping)
+
+
+def check(kpis, expected):
+    """expected: {(team, period, kpi): (value, n)}; value None = NaN."""
+    for (team, period, kpi), (value, n) in expected.items():
+        row = kpis[(kpis["team"] == team) & (kpis["period"] == period) & (kpis["kpi"] == kpi)]
+        key = (team, str(period), kpi)
+        assert len(row) == 1, f"{key}: {len(row)} rows"
+        got, got_n = row["value"].item(), row["n"].item()
+        if value is None:
+            assert math.isnan(got), f"{key}: {got} (expected NaN)"
+        else:
+            assert got == pytest.approx(value), f"{key}: {got} (expected {value})"
+        assert got_n == n, f"{key}: n = {got_n} (expected {n})"
+
+
+def table(name, mapping="auto"):
+    return skpi.compute_kpis(load(name, mapping))
+
+
+# ---------------------------------------------------------------- every preset
+def test_every_system_has_a_preset():
+    assert set(FIXTURES.values()) <= set(skpi.presets())
+
+
+@pytest.mark.parametrize("name, preset", sorted(FIXTURES.items()))
+def test_auto_detection_picks_the_preset(name, preset):
+    t = load(name)
+    assert t.attrs["mapping"] == preset
+
+
+@pytest.mark.parametrize("name, preset", sorted(FIXTURES.items()))
+def test_named_preset_reads_the_same(name, preset):
+    auto, named = load(name), load(name, preset)
+    assert named.attrs["mapping"] == preset
+    pd.testing.assert_frame_equal(auto, named)
+
+
+# ---------------------------------------------------------------- ServiceNow (labels)
+# 9 incidents.  Service Desk: INC1-3 (Jan), INC6-7 (Feb); Network: INC4-5 (Jan), INC8-9 (Feb).
+SERVICENOW = {
+    ("service_desk", JAN, "volume"): (3, 3),
+    # INC1 08:00->12:00 = 4 h; INC2 15 Jan 09:30 -> 17 Jan 09:30 = 48 h;
+    # INC3 has no Resolved, its Closed (fallback) 10:00->16:00 = 6 h: (4 + 48 + 6) / 3
+    ("service_desk", JAN, "avg_resolution_hours"): ((4 + 48 + 6) / 3, 3),
+    # Made SLA true, false, true
+    ("service_desk", JAN, "sla_attainment"): (2 / 3, 3),
+    # Reopen count 0, 1, 0 on the three resolved incidents
+    ("service_desk", JAN, "reopen_rate"): (1 / 3, 3),
+    # channels Email, Phone, Self-service
+    ("service_desk", JAN, "self_service_rate"): (1 / 3, 3),
+    ("service_desk", FEB, "volume"): (2, 2),
+    # INC6 08:00->09:30 = 1.5 h; INC7 still in progress
+    ("service_desk", FEB, "avg_resolution_hours"): (1.5, 1),
+    # INC6 true, INC7 (open) true
+    ("service_desk", FEB, "sla_attainment"): (1.0, 2),
+    ("service_desk", FEB, "reopen_rate"): (0.0, 1),
+    ("network", JAN, "volume"): (2, 2),
+    # INC4 25 Jan 14:00 -> 26 Jan 02:00 = 12 h; INC5 31 Jan 23:00 -> 2 Feb 11:00 = 36 h
+    ("network", JAN, "avg_resolution_hours"): ((12 + 36) / 2, 2),
+    ("network", JAN, "sla_attainment"): (0.5, 2),         # true, false
+    ("network", JAN, "reopen_rate"): (0.5, 2),            # Reopen count 0, 2
+    ("network", JAN, "self_service_rate"): (0.5, 2),      # Virtual Agent, Phone
+    ("network", FEB, "volume"): (2, 2),
+    # INC8 20 Feb 16:00 -> 21 Feb 10:00 = 18 h; INC9 on hold
+    ("network", FEB, "avg_resolution_hours"): (18.0, 1),
+    ("network", FEB, "sla_attainment"): (0.5, 2),         # true, false
+    ("network", FEB, "reopen_rate"): (0.0, 1),
+}
+
+
+@pytest.mark.parametrize("name", ["servicenow.csv", "servicenow.xlsx"])
+def test_servicenow(name):
+    check(table(name), SERVICENOW)
+
+
+def test_servicenow_details():
+    t = load("servicenow.csv").set_index("ticket_id")
+    assert t.loc["INC0010003", "resolved_at"] == pd.Timestamp("2024-01-20 16:00")  # Closed
+    assert t.loc["INC0010004", "channel"] == "self_service"                         # Virtual Agent
+    assert t.loc["INC0010007", "channel"] == "walk_in"
+    assert t.loc["INC0010002", "reopened"] == True  # noqa: E712  (pandas boolean)
+    assert "first_response_at" not in t.columns      # incidents carry no response time
+
+
+# ---------------------------------------------------------------- ServiceNow (field names)
+# 22 rows, one per update of 7 incidents; each incident's row with the highest sys_mod_count
+# counts.  Dates are d/m/yyyy H:MM (13/1/2024 proves day-first), '?' is an empty cell.
+#   INC45  opened 13/1 09:00, moved Group 70 -> Group 24 (mod 2), resolved 13/1 15:00, closed 18/1
+#   INC47  opened 2/1 08:00, Group 70, mods 8, 9, 10, 12: mod 12 is latest (numerically, not
+#          as text: "9" > "12"), resolved 5/1 08:00, made_sla false from mod 10 on
+#   INC52  opened 20/1 14:00, Group 70, rows out of order (mods 0, 3, 1, 2): resolved 21/1,
+#          reopened (mod 2), resolved again 22/1 16:00 (mod 3, reopen_count 1)
+#   INC60  opened 28/1 23:30, Group 24, active
+#   INC71  opened 14/2 09:00, Group 24, closed 14/2 11:00 without a resolved_at (fallback)
+#   INC75  opened 19/2 10:00, Group 70, resolved 20/2 10:00, made_sla false
+#   INC78  opened 26/2 13:00, Group 70, awaiting vendor
+SERVICENOW_FIELDS = {
+    ("group_24", JAN, "volume"): (2, 2),                    # INC45, INC60
+    ("group_24", JAN, "avg_resolution_hours"): (6.0, 1),    # INC45 09:00 -> 15:00
+    ("group_24", JAN, "sla_attainment"): (1.0, 2),          # true, true
+    ("group_24", JAN, "reopen_rate"): (0.0, 1),
+    ("group_24", FEB, "volume"): (1, 1),                    # INC71
+    ("group_24", FEB, "avg_resolution_hours"): (2.0, 1),    # closed_at 09:00 -> 11:00
+    ("group_24", FEB, "sla_attainment"): (1.0, 1),
+    ("group_24", FEB, "self_service_rate"): (1.0, 1),       # "Self service"
+    ("group_70", JAN, "volume"): (2, 2),                    # INC47, INC52
+    # INC47 2/1 08:00 -> 5/1 08:00 = 72 h; INC52 20/1 14:00 -> 22/1 16:00 = 50 h
+    ("group_70", JAN, "avg_resolution_hours"): ((72 + 50) / 2, 2),
+    ("group_70", JAN, "sla_attainment"): (0.5, 2),          # false, true
+    ("group_70", JAN, "reopen_rate"): (0.5, 2),             # reopen_count 0, 1
+    ("group_70", FEB, "volume"): (2, 2),                    # INC75, INC78
+    ("group_70", FEB, "avg_resolution_hours"): (24.0, 1),   # 19/2 10:00 -> 20/2 10:00
+    ("group_70", FEB, "sla_attainment"): (0.5, 2),          # false, true
+    ("group_70", FEB, "reopen_rate"): (0.0, 1),
+}
+
+
+def test_servicenow_fields_event_log():
+    t = load("servicenow_fields.csv")
+    assert len(t) == 7                                      # 22 update rows folded to 7 incidents
+    check(skpi.compute_kpis(t), SERVICENOW_FIELDS)
+    t = t.set_index("ticket_id")
+    assert t.loc["INC0000047", "resolved_at"] == pd.Timestamp("2024-01-05 08:00")
+    assert t.loc["INC0000047", "sla_met"] == False  # noqa: E712  mod 12, not mod 9
+    assert t.loc["INC0000045", "team"] == "group_24"       # the latest row's group
+    assert t.loc["INC0000052", "reopened"] == True  # noqa: E712
+    assert t.loc["INC0000047", "created_at"] == pd.Timestamp("2024-01-02 08:00")  # 2/1 day-first
+    assert t.loc["INC0000078", "channel"] == "phone"       # IVR
+
+
+# ---------------------------------------------------------------- Zendesk
+# Times carry +0100 and are converted to UTC: ticket 105, created 2024-02-01 00:30 +0100,
+# is 2024-01-31 23:30 UTC and counts in January.  First reply = Created at + "First reply
+# time in minutes"; Satisfaction Score Good/Bad (Offered, Not Offered: no answer).
+#   Support  101 Jan 8  reply 60 min, solved after 4 h, Good, 0 reopens
+#            102 Jan 15 reply 930 min, 15 Jan 17:30 -> 17 Jan 11:30 = 42 h, Bad, 1 reopen
+#            103 Jan 22 reply 2 min, 0.5 h, Offered
+#            106 Feb 5  reply 120 min, 24 h, Good;  107 Feb 12 reply 30 min, open, Not Offered
+#   Billing  104 Jan 10 no reply (Voice), 24 h, Not Offered
+#            105 Jan 31 (UTC) reply 510 min, 12 h, Good
+#            108 Feb 14 reply 45 min, 2 h, Bad, 2 reopens (Help Center)
+#            109 Feb 20 task due 2024-02-23 00:00 +0100, reply 90 min, pending
+#            110 Feb 26 new, no reply
+ZENDESK = {
+    ("support", JAN, "volume"): (3, 3),
+    ("support", JAN, "avg_first_response_hours"): ((1 + 15.5 + 2 / 60) / 3, 3),
+    ("support", JAN, "avg_resolution_hours"): ((4 + 42 + 0.5) / 3, 3),
+    ("support", JAN, "reopen_rate"): (1 / 3, 3),
+    ("support", JAN, "csat_pct"): (1 / 2, 2),               # Good, Bad (Offered left out)
+    ("support", FEB, "volume"): (2, 2),
+    ("support", FEB, "avg_first_response_hours"): ((2 + 0.5) / 2, 2),
+    ("support", FEB, "avg_resolution_hours"): (24.0, 1),
+    ("support", FEB, "reopen_rate"): (0.0, 1),
+    ("support", FEB, "csat_pct"): (1.0, 1),                 # Good (Not Offered left out)
+    ("billing", JAN, "volume"): (2, 2),                     # 104 and 105 (31 Jan 23:30 UTC)
+    ("billing", JAN, "avg_first_response_hours"): (8.5, 1), # 510 min; 104 has no reply
+    ("billing", JAN, "avg_resolution_hours"): ((24 + 12) / 2, 2),
+    ("billing", JAN, "reopen_rate"): (0.0, 2),
+    ("billing", JAN, "csat_pct"): (1.0, 1),                 # Good
+    ("billing", JAN, "sla_attainment"): (NAN, 0),           # no due dates
+    ("billing", FEB, "volume"): (3, 3),
+    ("billing", FEB, "avg_first_response_hours"): ((0.75 + 1.5) / 2, 2),
+    ("billing", FEB, "avg_resolution_hours"): (2.0, 1),
+    ("billing", FEB, "reopen_rate"): (1.0, 1),              # 108: 2 reopens
+    ("billing", FEB, "csat_pct"): (0.0, 1),                 # Bad
+    # 109 due 22 Feb 23:00 UTC, unsolved at the export's as-of (26 Feb 09:00 UTC): missed
+    ("billing", FEB, "sla_attainment"): (0.0, 1),
+    ("billing", FEB, "self_service_rate"): (1 / 3, 3),      # Help Center
+}
+
+
+def test_zendesk():
+    t = load("zendesk.csv")
+    check(skpi.compute_kpis(t), ZENDESK)
+    t = t.set_index("ticket_id")
+    assert t.loc["105", "created_at"] == pd.Timestamp("2024-01-31 23:30")
+    assert t.loc["102", "first_response_at"] == pd.Timestamp("2024-01-16 08:00")  # +930 min
+    assert t.loc["103", "channel"] == "chat"
+    assert pd.isna(t.loc["103", "satisfied"]) and pd.isna(t.loc["104", "satisfied"])
+    assert t.loc["101", "satisfied"] == True  # noqa: E712
+
+
+# The same export with the reply metrics only in their business-hours variant, ISO times in
+# UTC and a numeric (1-5) Satisfaction Score.
+#   Support  201 Jan 9  reply 30 biz min, 4 h, score 5;  202 Jan 18 reply 120, 24 h, 2, 1 reopen
+#            205 Feb 13 reply 45, 6 h, Offered;  206 Feb 15 Voice, no reply, open
+#   Billing  203 Jan 23 reply 5, 1 h, 4;  204 Feb 2 reply 60, 72 h, 3;  207 Feb 21 reply 15, 4 h, 5
+ZENDESK_BUSINESS_HOURS = {
+    ("support", JAN, "volume"): (2, 2),
+    ("support", JAN, "avg_first_response_hours"): ((0.5 + 2) / 2, 2),
+    ("support", JAN, "avg_resolution_hours"): ((4 + 24) / 2, 2),
+    ("support", JAN, "reopen_rate"): (0.5, 2),
+    ("support", JAN, "csat_pct"): (0.5, 2),                 # 5 yes, 2 no
+    ("support", JAN, "csat_score"): ((5 + 2) / 2, 2),
+    ("support", FEB, "volume"): (2, 2),
+    ("support", FEB, "avg_first_response_hours"): (0.75, 1),
+    ("support", FEB, "avg_resolution_hours"): (6.0, 1),
+    ("support", FEB, "csat_pct"): (NAN, 0),                 # Offered, Not Offered
+    ("billing", JAN, "volume"): (1, 1),
+    ("billing", JAN, "avg_first_response_hours"): (5 / 60, 1),
+    ("billing", JAN, "avg_resolution_hours"): (1.0, 1),
+    ("billing", JAN, "csat_pct"): (1.0, 1),                 # 4
+    ("billing", FEB, "volume"): (2, 2),
+    ("billing", FEB, "avg_first_response_hours"): ((1 + 0.25) / 2, 2),
+    ("billing", FEB, "avg_resolution_hours"): ((72 + 4) / 2, 2),
+    ("billing", FEB, "csat_pct"): (0.5, 2),                 # 3 no, 5 yes
+    ("billing", FEB, "csat_score"): ((3 + 5) / 2, 2),
+}
+
+
+def test_zendesk_business_hours_and_numeric_satisfaction():
+    t = load("zendesk_business_hours.csv")
+    check(skpi.compute_kpis(t), ZENDESK_BUSINESS_HOURS)
+    t = t.set_index("ticket_id")
+    assert t.loc["202", "first_response_at"] == pd.Timestamp("2024-01-18 18:00")  # +120 min
+    assert t.loc["201", "csat"] == 5 and t.loc["202", "satisfied"] == False  # noqa: E712
+
+
+# ---------------------------------------------------------------- Freshdesk
+#   Customer Care  1001 Jan 4  reply 0.5 h, resolved after 4 h, 1 customer interaction,
+#                       Within SLA, Awesome
+#                  1003 Jan 16 reply 5 min, closed without a Resolved time: Closed 20 min later
+#                       (fallback), 1 interaction, Resolution status blank (resolved before
+#                       its due time: met), no survey
+#                  1006 Feb 6  reply 1 min, 1.5 h, 1 interaction, Within SLA, Awesome
+#                  1007 Feb 13 reply 4 h, 13 Feb 11:00 -> 15 Feb 11:00 = 48 h, 3 interactions,
+#                       SLA Violated, Just Okay
+#                  1010 Feb 22 Outbound Email (the agent wrote first): no first response,
+#                       22 Feb 10:00 -> 23 Feb 10:00 = 24 h, 0 customer interactions (no contact
+#                       count: left out of FCR, not refused as a count below 1), Within SLA
+#   Returns        1002 Jan 9  reply 3 h, 9 Jan 08:00 -> 11 Jan 08:00 = 48 h, 2 interactions,
+#                       SLA Violated, Not Good
+#                  1004 Jan 29 reply 1 h, open, due 30 Jan 16:00 (overdue at the as-of)
+#                  1008 Feb 20 reply 2 h, pending, due 27 Feb 10:00 (not yet due)
+#                  1009 Feb 26 reply 0.5 h, 26 Feb 15:00 -> 27 Feb 09:00 = 18 h,
+#                       2 interactions, Within SLA, Awesome
+#   (no group)     1005 Jan 30 no reply, open, due 1 Feb 09:00 (overdue)
+# As-of = the latest timestamp, 1009's resolution at 27 Feb 09:00.
+FRESHDESK = {
+    ("customer_care", JAN, "volume"): (2, 2),
+    ("customer_care", JAN, "avg_first_response_hours"): ((0.5 + 5 / 60) / 2, 2),
+    ("customer_care", JAN, "avg_resolution_hours"): ((4 + 20 / 60) / 2, 2),
+    ("customer_care", JAN, "fcr_rate"): (1.0, 2),           # 1 and 1 interaction
+    ("customer_care", JAN, "sla_attainment"): (1.0, 2),
+    ("customer_care", JAN, "csat_pct"): (1.0, 1),
+    ("customer_care", FEB, "volume"): (3, 3),               # 1006, 1007, 1010
+    ("customer_care", FEB, "avg_first_response_hours"): ((1 / 60 + 4) / 2, 2),
+    ("customer_care", FEB, "avg_resolution_hours"): ((1.5 + 48 + 24) / 3, 3),
+    ("customer_care", FEB, "fcr_rate"): (0.5, 2),           # 1 and 3 interactions; 1010 none
+    ("customer_care", FEB, "sla_attainment"): (2 / 3, 3),   # within, violated, within
+    ("customer_care", FEB, "csat_pct"): (0.5, 2),           # Awesome, Just Okay
+    ("returns", JAN, "volume"): (2, 2),
+    ("returns", JAN, "avg_first_response_hours"): ((3 + 1) / 2, 2),
+    ("returns", JAN, "avg_resolution_hours"): (48.0, 1),
+    ("returns", JAN, "fcr_rate"): (0.0, 1),                 # 2 interactions
+    ("returns", JAN, "sla_attainment"): (0.0, 2),           # violated; 1004 overdue
+    ("returns", JAN, "csat_pct"): (0.0, 1),                 # Not Good
+    ("returns", FEB, "volume"): (2, 2),
+    ("returns", FEB, "avg_first_response_hours"): ((2 + 0.5) / 2, 2),
+    ("returns", FEB, "avg_resolution_hours"): (18.0, 1),
+    ("returns", FEB, "fcr_rate"): (0.0, 1),
+    ("returns", FEB, "sla_attainment"): (1.0, 1),           # 1008 not due yet: left out
+    ("returns", FEB, "csat_pct"): (1.0, 1),
+    ("unassigned", JAN, "volume"): (1, 1),                  # blank Group
+    ("unassigned", JAN, "avg_first_response_hours"): (NAN, 0),
+    ("unassigned", JAN, "sla_attainment"): (0.0, 1),        # overdue
+}
+
+
+def test_freshdesk():
+    t = load("freshdesk.csv")
+    check(skpi.compute_kpis(t), FRESHDESK)
+    t = t.set_index("ticket_id")
+    assert t.loc["1003", "resolved_at"] == pd.Timestamp("2024-01-16 13:20")   # Closed time
+    assert t.loc["1002", "channel"] == "web"                                   # Portal
+    assert t.loc["1001", "customer_id"] == "48000112233"
+    assert pd.isna(t.loc["1010", "contacts"]) and t.loc["1010", "channel"] == "email"
+
+
+# ---------------------------------------------------------------- Jira Service Management
+# Dates in Jira's dd/MMM/yy h:mm a.  Team = component; ITSD-105 has none and counts under
+# its project, "IT Service Desk".  First response = "[CHART] Date of First Response".
+#   Hardware           101 Jan 4  reply 0.5 h, 4 h, rating 5;  102 Jan 11 reply 2 h, 24 h, 3
+#                      106 Feb 6  reply 10 min, 24 h, 5;       107 Feb 19 no reply, open
+#   Access Management  103 Jan 17 reply 0.5 h, 2 h, 4;  104 Jan 29 11 PM reply 9 h, open
+#                      108 Feb 21 reply 1 h, 48 h, 2;   109 Feb 26 12:30 PM reply 15 min, 4 h
+#   IT Service Desk    105 Jan 31 reply 20 min, 2 h, 1
+JSM = {
+    ("hardware", JAN, "volume"): (2, 2),
+    ("hardware", JAN, "avg_first_response_hours"): ((0.5 + 2) / 2, 2),
+    ("hardware", JAN, "avg_resolution_hours"): ((4 + 24) / 2, 2),
+    ("hardware", JAN, "csat_score"): ((5 + 3) / 2, 2),
+    ("hardware", JAN, "csat_pct"): (0.5, 2),
+    ("hardware", FEB, "volume"): (2, 2),
+    ("hardware", FEB, "avg_first_response_hours"): (10 / 60, 1),
+    ("hardware", FEB, "avg_resolution_hours"): (24.0, 1),
+    ("hardware", FEB, "csat_pct"): (1.0, 1),
+    ("access_management", JAN, "volume"): (2, 2),
+    ("access_management", JAN, "avg_first_response_hours"): ((0.5 + 9) / 2, 2),
+    ("access_management", JAN, "avg_resolution_hours"): (2.0, 1),
+    ("access_management", JAN, "csat_pct"): (1.0, 1),
+    ("access_management", FEB, "volume"): (2, 2),
+    ("access_management", FEB, "avg_first_response_hours"): ((1 + 0.25) / 2, 2),
+    ("access_management", FEB, "avg_resolution_hours"): ((48 + 4) / 2, 2),
+    ("access_management", FEB, "csat_score"): (2.0, 1),
+    ("access_management", FEB, "csat_pct"): (0.0, 1),
+    ("it_service_desk", JAN, "volume"): (1, 1),
+    ("it_service_desk", JAN, "avg_first_response_hours"): (20 / 60, 1),
+    ("it_service_desk", JAN, "avg_resolution_hours"): (2.0, 1),
+    ("it_service_desk", JAN, "csat_pct"): (0.0, 1),
+}
+
+
+def test_jira_service_management():
+    t = load("jira_service_management.csv")
+    check(skpi.compute_kpis(t), JSM)
+    t = t.set_index("ticket_id")
+    assert t.loc["ITSD-104", "created_at"] == pd.Timestamp("2024-01-29 23:00")
+    assert t.loc["ITSD-109", "created_at"] == pd.Timestamp("2024-02-26 12:30")
+    assert t.loc["ITSD-102", "category"] == "Report a system problem"
+
+
+# ---------------------------------------------------------------- Salesforce
+# Cases report in en_US format (1/16/2024 2:00 PM).  Team = Case Owner Role; case 1003 is
+# still owned by the queue "Tier 1 Support" (no owner role) and counts under the queue.
+# SLA = Milestone Status (Compliant / Open Violation / Closed Violation).
+#   Tier 1  1001 Jan 4  9:00 AM -> 11:30 AM = 2.5 h, Compliant
+#           1002 Jan 16 2:00 PM -> Jan 18 2:00 PM = 48 h, Closed Violation
+#           1003 Jan 29 open, Open Violation
+#           1006 Feb 2  8:30 -> 9:00 AM = 0.5 h, Compliant;  1007 Feb 14 -> 15 = 24 h, Compliant
+#   Tier 2  1004 Jan 10 10:00 AM -> Jan 12 4:00 PM = 54 h, Compliant
+#           1005 Jan 31 11:00 PM -> Feb 1 3:00 AM = 4 h, Compliant
+#           1008 Feb 20 open, no milestone;  1009 Feb 27 3:30 PM -> Feb 28 9:30 AM = 18 h,
+#           Closed Violation
+def salesforce_expected(tier1, tier2):
+    return {
+        (tier1, JAN, "volume"): (3, 3),
+        (tier1, JAN, "avg_resolution_hours"): ((2.5 + 48) / 2, 2),
+        (tier1, JAN, "sla_attainment"): (1 / 3, 3),
+        (tier1, FEB, "volume"): (2, 2),
+        (tier1, FEB, "avg_resolution_hours"): ((0.5 + 24) / 2, 2),
+        (tier1, FEB, "sla_attainment"): (1.0, 2),
+        (tier2, JAN, "volume"): (2, 2),
+        (tier2, JAN, "avg_resolution_hours"): ((54 + 4) / 2, 2),
+        (tier2, JAN, "sla_attainment"): (1.0, 2),
+        (tier2, FEB, "volume"): (2, 2),
+        (tier2, FEB, "avg_resolution_hours"): (18.0, 1),
+        (tier2, FEB, "sla_attainment"): (0.0, 1),
+    }
+
+
+def test_salesforce_report():
+    t = load("salesforce.csv")
+    check(skpi.compute_kpis(t), salesforce_expected("tier_1_support", "tier_2_support"))
+    t = t.set_index("ticket_id")
+    assert t.loc["00001003", "team"] == "tier_1_support"   # queue-owned: Case Owner
+    assert t.loc["00001002", "created_at"] == pd.Timestamp("2024-01-16 14:00")
+    assert t.loc["00001005", "channel"] == "chat"
+
+
+# The same cases with API field names (Data Export Case.csv): ISO times in UTC, the team is
+# the owning queue's id (OwnerId): 00G5j000004Zq1AEAS = tier 1, 00G5j000004Zq2BEAS = tier 2.
+def test_salesforce_api():
+    t = load("salesforce_api.csv")
+    check(skpi.compute_kpis(t), salesforce_expected("00g5j000004zq1aeas", "00g5j000004zq2beas"))
+    t = t.set_index("ticket_id")
+    assert t.loc["00001005", "resolved_at"] == pd.Timestamp("2024-02-01 03:00")

@@ -1,0 +1,303 @@
+"""What real exports do to a loader: day order, decimal commas, sentinels, event
+logs, blank teams, future tickets, encodings, delimiters, cover sheets.
+
+Each test builds the awkward input the way a ticket system or a spreadsheet
+program writes it and checks the values worked out by hand.
+"""
+import pandas as pd
+import pytest
+
+import servicekpi as skpi
+from servicekpi.readers import detect_encoding
+
+
+def write(tmp_path, text, name="t.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def quality(t, check):
+    q = skpi.data_quality(t)
+    return q[q["check"] == check]
+
+
+# ---------------------------------------------------------------- day order
+def test_day_order_decided_per_column_from_a_day_above_12(tmp_path):
+    # 08-04-2023 alone reads either way; 14-06-2023 can only be 14 June, so the
+    # whole column is day-first: 8 April, not 4 August.
+    path = write(tmp_path, "ticket_id,team,created_at\n1,A,08-04-2023\n2,A,14-06-2023\n")
+    t = skpi.load_tickets(path)
+    assert t["created_at"].tolist() == [pd.Timestamp("2023-04-08"), pd.Timestamp("2023-06-14")]
+
+
+def test_mixed_day_order_in_one_column_is_refused(tmp_path):
+    path = write(tmp_path, "ticket_id,team,created_at\n1,A,14-06-2023\n2,A,06-15-2023\n")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_tickets(path, dayfirst=False)
+    (p,) = ei.value.problems
+    assert p.column == "created_at" and "both day orders" in p.message
+    assert "'14-06-2023'" in p.message and "'06-15-2023'" in p.message
+
+
+def test_all_ambiguous_dates_need_a_declared_order(tmp_path):
+    path = write(tmp_path, "ticket_id,team,created_at\n1,A,08-04-2023\n2,A,03-02-2023\n")
+    with pytest.raises(skpi.DataError, match="day order cannot be decided.*'08-04-2023'"):
+        skpi.load_tickets(path)
+    t = skpi.load_tickets(path, dayfirst=True)
+    assert t["created_at"].tolist() == [pd.Timestamp("2023-02-03"), pd.Timestamp("2023-04-08")]
+
+
+def test_declared_order_contradicted_by_the_data(tmp_path):
+    path = write(tmp_path, "ticket_id,team,created_at\n1,A,14-06-2023\n")
+    with pytest.raises(skpi.DataError, match="declares dayfirst: false"):
+        skpi.load_tickets(path, dayfirst=False)
+
+
+def test_other_timestamp_columns_of_the_file_decide_an_ambiguous_one(tmp_path):
+    # resolved_at alone is ambiguous; created_at proves day-first for the file
+    path = write(tmp_path, "ticket_id,team,created_at,resolved_at\n"
+                           "1,A,13/03/2024 09:00,02/04/2024 10:00\n")
+    t = skpi.load_tickets(path)
+    assert t["resolved_at"][0] == pd.Timestamp("2024-04-02 10:00")
+
+
+# ---------------------------------------------------------------- timestamps
+def test_sentinels_and_zone_words(tmp_path):
+    path = write(tmp_path, "ticket_id,team,created_at,resolved_at\n"
+                           "1,A,2024-01-02 09:00:00 UTC,9999-12-31 00:00:00\n"
+                           "2,A,2024-01-03T09:00:00Z,0001-01-01\n"
+                           "3,A,2024-01-04 09:00:00 GMT,2024-01-04 10:30:00 UTC\n")
+    t = skpi.load_tickets(path)
+    assert t["created_at"].tolist() == [pd.Timestamp("2024-01-02 09:00"),
+                                        pd.Timestamp("2024-01-03 09:00"),
+                                        pd.Timestamp("2024-01-04 09:00")]
+    assert t["resolved_at"].isna().tolist() == [True, True, False]
+    s = quality(t, "timestamp out of range")
+    assert s["rows"].tolist() == [2] and s["column"].tolist() == ["resolved_at"]
+    # 1 of 3 tickets resolved, in 1.5 hours
+    k = skpi.compute_kpis(t).set_index(["kpi"])
+    assert k.loc["avg_resolution_hours", "value"] == 1.5
+
+
+def test_future_ticket_is_dropped_and_periods_stop_at_as_of(tmp_path):
+    path = write(tmp_path, "ticket_id,team,created_at,resolved_at\n"
+                           "1,A,2024-01-02 09:00,2024-01-02 11:00\n"
+                           "2,A,2024-02-10 09:00,2024-03-05 09:00\n"
+                           "3,A,2031-05-01 09:00,\n")
+    t = skpi.load_tickets(path)          # 2031 is after now: a typo, not a ticket
+    assert t["ticket_id"].tolist() == ["1", "2"]
+    assert quality(t, "created after the as-of time")["rows"].item() == 1
+    assert pd.Timestamp(t.attrs["as_of"]) == pd.Timestamp("2024-03-05 09:00")
+    assert skpi.compute_kpis(t)["period"].max() == pd.Period("2024-02", "M")
+
+    # as of 2024-02-20: ticket 2's resolution (5 March) is not known yet
+    t = skpi.load_tickets(path, as_of="2024-02-20")
+    assert pd.isna(t["resolved_at"][1])
+    assert quality(t, "after the as-of time")["rows"].item() == 1
+    assert t.attrs["as_of"] == "2024-02-20T00:00:00"
+
+
+# ---------------------------------------------------------------- numbers
+def test_decimal_comma_detected(tmp_path):
+    # semicolon-delimited, as a European spreadsheet saves it
+    path = write(tmp_path, "ticket_id;team;created_at;handle_minutes\n"
+                           "1;A;2024-01-02 09:00;11,4\n2;A;2024-01-03 09:00;1.002,6\n")
+    t = skpi.load_tickets(path)
+    assert t["handle_minutes"].tolist() == [11.4, 1002.6]
+    k = skpi.compute_kpis(t).set_index("kpi")
+    assert k.loc["aht_minutes", "value"] == pytest.approx((11.4 + 1002.6) / 2)
+
+
+def test_decimal_styles_mixed_in_one_column_refused(tmp_path):
+    path = write(tmp_path, "ticket_id,team,created_at,handle_minutes\n"
+                           '1,A,2024-01-02,"11,4"\n2,A,2024-01-03,12.5\n')
+    with pytest.raises(skpi.DataError, match="decimal comma.*'11,4'.*decimal point.*'12.5'"):
+        skpi.load_tickets(path)
+
+
+# ---------------------------------------------------------------- missing values
+def test_question_mark_and_declared_missing_values(tmp_path):
+    m = tmp_path / "m.yaml"
+    m.write_text("columns: {ticket_id: Key, team: Queue, created_at: Opened, csat: Score}\n"
+                 "missing_values: ['(no answer)']\n")
+    path = write(tmp_path, "Key,Queue,Opened,Score\n1,A,2024-01-02,?\n2,A,2024-01-03,(no answer)\n"
+                           "3,A,2024-01-04,NULL\n4,A,2024-01-05,5\n")
+    t = skpi.load_tickets(path, m)
+    assert t["csat"].isna().tolist() == [True, True, True, False]
+    assert quality(t, "survey answer missing")["rows"].item() == 3
+
+
+def test_fallback_column_fills_blank_resolutions(tmp_path):
+    m = tmp_path / "m.yaml"
+    m.write_text("columns:\n  ticket_id: number\n  team: assignment_group\n"
+                 "  created_at: opened_at\n"
+                 "  resolved_at: {source: resolved_at, fallback: [closed_at]}\n")
+    path = write(tmp_path, "number,assignment_group,opened_at,resolved_at,closed_at\n"
+                           "1,A,2024-01-02 09:00,2024-01-02 10:00,2024-01-03 10:00\n"
+                           "2,A,2024-01-02 09:00,,2024-01-02 13:00\n"
+                           "3,A,2024-01-02 09:00,,\n")
+    t = skpi.load_tickets(path, m)
+    # ticket 2 resolves at its close (4 h), ticket 3 stays open: mean (1 + 4) / 2
+    k = skpi.compute_kpis(t).set_index("kpi")
+    assert k.loc["avg_resolution_hours", "value"] == 2.5
+    assert quality(t, "filled from a fallback column")["rows"].item() == 1
+
+
+# ---------------------------------------------------------------- event logs
+EVENTS = """number,assignment_group,opened_at,resolved_at,sys_mod_count,sys_updated_on
+INC1,Service Desk,2024-01-02 09:00:00,,0,2024-01-02 09:00:00
+INC1,Service Desk,2024-01-02 09:00:00,,1,2024-01-02 09:30:00
+INC2,Network,2024-01-05 10:00:00,,0,2024-01-05 10:00:00
+INC1,Service Desk,2024-01-02 09:00:00,2024-01-02 15:00:00,2,2024-01-02 15:00:00
+INC2,Network,2024-01-05 10:00:00,2024-01-06 10:00:00,1,2024-01-06 10:00:00
+INC3,Network,2024-01-07 08:00:00,,0,2024-01-07 08:00:00
+"""
+
+
+def test_event_log_keeps_each_tickets_latest_row(tmp_path):
+    m = tmp_path / "m.yaml"
+    m.write_text("columns: {ticket_id: number, team: assignment_group, created_at: opened_at,"
+                 " resolved_at: resolved_at}\n"
+                 "one_row_per_ticket: {latest_by: [sys_mod_count, sys_updated_on]}\n")
+    t = skpi.load_tickets(write(tmp_path, EVENTS), m)
+    assert t["ticket_id"].tolist() == ["INC1", "INC2", "INC3"]
+    assert quality(t, "event-log rows folded")["rows"].item() == 3      # 6 rows, 3 tickets
+    k = skpi.compute_kpis(t).set_index(["team", "kpi"])
+    assert k.loc[("service_desk", "avg_resolution_hours"), "value"] == 6.0   # 09:00 -> 15:00
+    assert k.loc[("network", "avg_resolution_hours"), "value"] == 24.0      # INC3 still open
+    assert k.loc[("network", "volume"), "value"] == 2
+
+
+def test_event_log_without_folding_is_refused_with_a_hint(tmp_path):
+    m = tmp_path / "m.yaml"
+    m.write_text("columns: {ticket_id: number, team: assignment_group, created_at: opened_at,"
+                 " resolved_at: resolved_at}\n")
+    with pytest.raises(skpi.DataError, match="one_row_per_ticket"):
+        skpi.load_tickets(write(tmp_path, EVENTS), m)
+
+
+# ---------------------------------------------------------------- teams
+def test_teams_as_they_come_and_blank_teams(tmp_path):
+    path = write(tmp_path, "ticket_id,team,created_at\n1,Group 70,2024-01-02\n"
+                           "2,投诉处理中心,2024-01-03\n3,,2024-01-04\n4,Group 70,2024-01-05\n")
+    t = skpi.load_tickets(path)
+    assert t["team"].astype(str).tolist() == ["group_70", "投诉处理中心", "unassigned", "group_70"]
+    assert t.attrs["team_names"] == {"group_70": "Group 70", "unassigned": "unassigned",
+                                     "投诉处理中心": "投诉处理中心"}
+    blank = quality(t, "blank team")
+    assert blank["rows"].item() == 1 and blank["severity"].item() == "warning"
+    dropped = skpi.load_tickets(path, unassigned="drop")
+    assert len(dropped) == 3 and "unassigned" not in set(dropped["team"].astype(str))
+
+
+# ---------------------------------------------------------------- drop ceiling
+def test_drop_has_a_ceiling(tmp_path):
+    rows = "".join(f"{i},A,2024-01-02,{5 if i > 3 else 9}\n" for i in range(1, 21))
+    path = write(tmp_path, "ticket_id,team,created_at,csat\n" + rows)
+    # 3 of 20 rows (15%) have csat 9
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_tickets(path, errors="drop")
+    text = str(ei.value)
+    assert "3 of 20 rows (15.0%) would be dropped" in text and "column 'csat'" in text
+    t = skpi.load_tickets(path, errors="drop", max_dropped_share=0.2)
+    assert len(t) == 17
+
+
+# ---------------------------------------------------------------- files
+def test_encodings_detected(tmp_path):
+    text = "ticket_id,team,created_at,category\n1,投诉处理中心,2024-01-02,退款\n"
+    t = skpi.load_tickets(write(tmp_path, text, "gbk.csv", "gbk"))
+    assert t["team"].astype(str).tolist() == ["投诉处理中心"] and t["category"][0] == "退款"
+    latin = "ticket_id,team,created_at,category\n1,Müller Café,2024-01-02,Réclamation\n"
+    t = skpi.load_tickets(write(tmp_path, latin, "latin.csv", "latin-1"))
+    assert t.attrs["team_names"] == {"müller_café": "Müller Café"}
+    assert t["category"][0] == "Réclamation"
+    bom = write(tmp_path, "\ufeff" + text, "bom.csv")
+    assert skpi.load_tickets(bom)["team"].astype(str).tolist() == ["投诉处理中心"]
+    assert detect_encoding("Müller".encode("latin-1")) == "cp1252"
+    assert detect_encoding("投诉处理中心".encode("gb18030")) == "gb18030"
+
+
+def test_excel_hint_line_and_title_rows(tmp_path):
+    path = write(tmp_path, "sep=;\nticket_id;team;created_at\n1;A;2024-01-02\n")
+    assert len(skpi.load_tickets(path)) == 1
+    path = write(tmp_path, "Tickets report\nExported 2024-02-01\n\nticket_id,team,created_at\n"
+                           "1,A,2024-01-02\n2,A,x\n", name="titled.csv")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_tickets(path)
+    assert ei.value.problems[0].rows == (6,)      # the line in the file
+
+
+def test_workbook_with_a_cover_sheet(tmp_path):
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as xl:
+        pd.DataFrame({"Ticket report": ["Prepared for the board", "Q1 2024"]}).to_excel(
+            xl, sheet_name="Cover", index=False)
+        pd.DataFrame({"ticket_id": ["1", "2"], "team": ["A", "B"],
+                      "created_at": ["2024-01-02", "2024-01-03"]}).to_excel(
+            xl, sheet_name="Data", index=False)
+    t = skpi.load_tickets(path)
+    assert len(t) == 2
+    assert "sheet 'Data'" in quality(t, "file read as")["detail"].item()
+
+
+def test_no_mapping_fits_names_the_closest_headers(tmp_path):
+    path = write(tmp_path, "Ticket #,Queue name,Opened on\n1,A,2024-01-02\n")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_tickets(path)
+    text = str(ei.value)
+    assert "no mapping fits this header" in text and "'Opened on'" in text
+
+
+def test_auto_mapping_named_in_quality(small_csv):
+    t = skpi.load_tickets(small_csv)
+    assert t.attrs["mapping"] == "canonical"
+    assert "'canonical'" in quality(t, "mapping")["detail"].item()
+
+
+def test_other_values_wildcard_and_report_footer(tmp_path):
+    m = tmp_path / "m.yaml"
+    m.write_text("columns: {ticket_id: Case Number, team: Case Owner, created_at: Opened,"
+                 " sla_met: Milestone Status}\n"
+                 "values: {sla_met: {Compliant: true, Violation: false, '*': null}}\n")
+    # a Salesforce-style report export: quoted cells, a blank line (skipped) and
+    # three footer lines after the rows
+    path = write(tmp_path, '"Case Number","Case Owner","Opened","Milestone Status"\n'
+                           '"00001001","Tier 1","2024-01-02","Compliant"\n'
+                           '"00001002","Tier 1","2024-01-03","Open Violation"\n'
+                           '"00001003","Tier 1","2024-01-04","Violation"\n'
+                           '\n"Tickets by owner"\n"Copyright (c) 2000-2024 salesforce.com, inc."\n'
+                           '"Generated By:  Jane Doe  2/1/2024 9:00 AM"\n')
+    t = skpi.load_tickets(path, m)
+    assert t["sla_met"].tolist()[0::2] == [True, False] and pd.isna(t["sla_met"][1])
+    other = quality(t, "value not in the mapping")
+    assert other["rows"].item() == 1 and "'Open Violation' (1)" in other["detail"].item()
+    assert "3 blank or footer line(s)" in quality(t, "file read as")["detail"].item()
+    # 1 met of 2 known
+    assert skpi.compute_kpis(t).set_index("kpi").loc["sla_attainment", "value"] == 0.5
+
+
+def test_event_log_ordered_by_update_time_alone(tmp_path):
+    # no modification count: the update time (day-first, one blank) orders the rows
+    m = tmp_path / "m.yaml"
+    m.write_text("columns: {ticket_id: number, team: assignment_group, created_at: opened_at,"
+                 " resolved_at: resolved_at}\n"
+                 "one_row_per_ticket: {latest_by: [sys_mod_count, sys_updated_on]}\n")
+    path = write(tmp_path, "number,assignment_group,opened_at,resolved_at,sys_updated_on\n"
+                           "INC1,Desk,13/01/2024 09:00,13/01/2024 17:00,13/01/2024 17:00\n"
+                           "INC1,Desk,13/01/2024 09:00,,13/01/2024 10:00\n"
+                           "INC1,Desk,13/01/2024 09:00,,\n")
+    t = skpi.load_tickets(path, m)
+    # the blank update time sorts first, 17:00 last: resolved after 8 hours
+    assert len(t) == 1 and t["resolved_at"][0] == pd.Timestamp("2024-01-13 17:00")
+    assert quality(t, "event-log rows folded")["rows"].item() == 2
+
+
+def test_team_names_alike_get_numbered_ids_with_a_warning(tmp_path):
+    path = write(tmp_path, "ticket_id,team,created_at\n1,Group 70,2024-01-02\n"
+                           "2,group-70,2024-01-03\n")
+    t = skpi.load_tickets(path)
+    # sorted names: 'Group 70' < 'group-70', so the second gets the number
+    assert t.attrs["team_names"] == {"group_70": "Group 70", "group_70_2": "group-70"}
+    assert "'group-70' -> group_70_2" in quality(t, "team names alike")["detail"].item()
