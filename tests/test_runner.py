@@ -187,3 +187,8 @@ def test_shared_targets_bad_row_fails_only_its_team(tmp_path, demo_dir):
     assert manifest["phone"]["parameters"]["as_of"] == "2026-09-15 12:00"
     html = (out / "teams" / "phone.html").read_text()
     assert "as of 2026-09-15 12:00" in html
+    # the overview reads the exports as of the same time: September is partial,
+    # August the period assessed, and nothing later than September exists
+    overview = (out / "overview.html").read_text()
+    assert "<strong>Period:</strong> 2026-08" in overview, re.findall(r"Period:.{0,80}", overview)
+    assert "2026-10" not in overview

@@ -999,10 +999,13 @@ class OverviewReport:
     excluded: dict = field(default_factory=dict)   # team -> why its data is left out
 
     @classmethod
-    def load(cls, params_dir=None, teams=None, links=None, title=None) -> "OverviewReport":
-        """Load every team named in ``params_dir`` (default: the project's params/)."""
+    def load(cls, params_dir=None, teams=None, links=None, title=None,
+             as_of=None) -> "OverviewReport":
+        """Load every team named in ``params_dir`` (default: the project's params/);
+        ``as_of`` overrides the parameters' ``as_of:`` (``servicekpi run --as-of``)."""
         from .params import by_export, load_params
-        all_params = load_params(params_dir or config.PARAMS_DIR, teams)
+        all_params = load_params(params_dir or config.PARAMS_DIR, teams,
+                                 overrides={"as_of": as_of} if as_of is not None else None)
         first = all_params[0]
         cat = load_catalogue(first.catalogue)
         frames: dict = {}
