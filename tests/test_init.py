@@ -141,6 +141,9 @@ def test_init_writes_params_and_templates(export, tmp_path, capsys):
     assert defaults["teams"] == "auto" and defaults["period"] == "month"
     assert defaults["targets"] == "targets.csv" and defaults["catalogue"] == "catalogue.yaml"
     assert defaults["language"] == "en" and defaults["kpi_table"] is None
+    # how the export is read: nothing declared, so null (the mapping's, else the data's)
+    assert defaults["dayfirst"] is None and defaults["timezone"] is None
+    assert defaults["encoding"] is None
     text = (out / "defaults.yaml").read_text(encoding="utf-8")
     assert all(line.startswith("#") or "#" in line for line in text.splitlines() if line)
 
@@ -285,3 +288,103 @@ def test_shared_targets_name_teams_as_the_export_does(tmp_path):
     assert bad["投诉处理中心"][0].message.startswith("team '投诉处理中心': deadline is not after")
     with pytest.raises(skpi.DataError, match="row 4"):
         skpi.load_targets(path)
+
+
+# ---------------------------------------------------------------- read options
+def test_init_writes_the_read_options_it_was_given(tmp_path, capsys):
+    """01/03/2024 and 02/03/2024 read either way: init refuses them with the option
+    that declares the order, and writes the order it was given."""
+    export = tmp_path / "amb.csv"
+    export.write_text("ticket_id,team,created_at\n1,Desk,01/03/2024 09:00\n"
+                      "2,Desk,02/03/2024 09:00\n")
+    out = tmp_path / "params"
+    assert main(["init", str(export), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "day order cannot be decided" in err and "--dayfirst" in err
+    assert not out.exists()
+    assert main(["init", str(export), "--out", str(out), "--dayfirst",
+                 "--timezone", "Europe/London"]) == 0
+    text = (out / "defaults.yaml").read_text(encoding="utf-8")
+    defaults = yaml.safe_load(text)
+    assert defaults["dayfirst"] is True and defaults["timezone"] == "Europe/London"
+    assert defaults["encoding"] is None
+    for key, comment in (("dayfirst: true", "null: the mapping's, else decided from the "
+                          "data; true (1 March) or false (3 January) to declare"),
+                         ("timezone: Europe/London", "as_written: keep the local time"),
+                         ("encoding: null", "null: the mapping's, else detected")):
+        line = next(x for x in text.splitlines() if x.startswith(key))
+        assert comment in line, line
+    # the folder reads the export as init did: 1 and 2 March
+    got = load_params(out)
+    assert [(p.team, p.dayfirst, p.timezone) for p in got] == [("desk", True,
+                                                                 "Europe/London")]
+    assert main(["validate", "--params", str(out)]) == 0
+    tickets = skpi.load_tickets(export, **got[0].ticket_options())
+    assert tickets["created_at"].dt.strftime("%Y-%m-%d").tolist() == ["2024-03-01",
+                                                                      "2024-03-02"]
+    # month first: 3 January and 3 February
+    assert main(["init", str(export), "--out", str(out), "--monthfirst", "--force"]) == 0
+    assert yaml.safe_load((out / "defaults.yaml").read_text())["dayfirst"] is False
+    assert main(["init", str(export), "--out", str(out), "--force", "--timezone",
+                 "Nowhere/Town"]) == 2
+    assert "unknown time zone 'Nowhere/Town'" in capsys.readouterr().err
+
+
+def test_init_writes_the_encoding_it_was_given(tmp_path):
+    export = tmp_path / "cyr.csv"
+    export.write_bytes("ticket_id,team,created_at\n1,Поддержка,2024-01-05\n"
+                       "2,Поддержка,2024-02-05\n".encode("cp1251"))
+    out = tmp_path / "params"
+    assert main(["init", str(export), "--out", str(out), "--encoding", "cp1251"]) == 0
+    assert yaml.safe_load((out / "defaults.yaml").read_text())["encoding"] == "cp1251"
+    got = load_params(out)
+    assert [(p.team, p.display_name, p.encoding) for p in got] == [
+        ("поддержка", "Поддержка", "cp1251")]
+
+
+# ---------------------------------------------------------------- no tickets left
+def test_init_as_of_before_every_ticket(export, tmp_path, capsys):
+    """--as-of 2020-01-01: all 37 tickets were created later; nothing is written and
+    the advice is about the as-of time, not the period."""
+    out = tmp_path / "params"
+    assert main(["init", str(export), "--out", str(out), "--as-of", "2020-01-01"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        "error: my_export.csv: no tickets left: all 37 rows were created after the as-of "
+        "time 2020-01-01 00:00; a later as-of time (--as-of) keeps them"]
+    assert "--period" not in err
+    assert not out.exists()
+
+
+def test_init_export_in_the_future(tmp_path, capsys):
+    future = tmp_path / "future.csv"
+    future.write_text("ticket_id,team,created_at\n1,A,2098-01-01\n2,A,2098-02-01\n")
+    assert main(["init", str(future), "--out", str(tmp_path / "params")]) == 2
+    err = capsys.readouterr().err
+    assert "no tickets left: all 2 rows were created after now (" in err
+    assert ("dates in the future; check the export's created_at dates, or say when it was "
+            "taken (--as-of)") in err
+    assert not (tmp_path / "params").exists()
+
+
+def test_init_notes_say_why_there_are_no_baselines(tmp_path, capsys):
+    # 1-20 March 2024 only: no complete month; weeks are complete
+    short = tmp_path / "short.csv"
+    short.write_text("ticket_id,team,created_at,resolved_at\n"
+                     "1,A,2024-03-01 09:00,2024-03-01 10:00\n"
+                     "2,A,2024-03-20 09:00,2024-03-20 12:00\n")
+    assert main(["init", str(short), "--out", str(tmp_path / "p1")]) == 0
+    printed = capsys.readouterr().out
+    assert ("Note: the export covers 2024-03-01 to 2024-03-20 12:00, no complete month: "
+            "the targets template has no baselines; --period week gives some") in printed
+    assert "no rows: no baselines" in printed and "try a shorter" not in printed
+    # January to March with only the required columns: February is complete but
+    # volume is the only KPI, and it has no target direction
+    bare = tmp_path / "bare.csv"
+    bare.write_text("ticket_id,team,created_at\n1,A,2024-01-05\n2,A,2024-02-05\n"
+                    "3,A,2024-03-05\n")
+    assert main(["init", str(bare), "--out", str(tmp_path / "p2")]) == 0
+    printed = capsys.readouterr().out
+    assert ("Note: no KPI with a target direction has a value in 2024-02 (the export "
+            "gives volume)") in printed
+    assert "--period" not in printed

@@ -26,8 +26,8 @@ def test_zendesk_preset(tmp_path):
     path.write_text(ZENDESK.replace("abc", "30"))
     t = skpi.load_tickets(path, "zendesk")
     assert t["ticket_id"].tolist() == ["101", "102", "103"]
-    assert t["created_at"][0] == pd.Timestamp("2024-01-02 08:00")      # +01:00 -> UTC
-    assert t["first_response_at"][0] == pd.Timestamp("2024-01-02 09:30")  # 90 min later
+    assert t["created_at"][0] == pd.Timestamp("2024-01-02 09:00")      # the account's time
+    assert t["first_response_at"][0] == pd.Timestamp("2024-01-02 10:30")  # 90 min later
     assert pd.isna(t["first_response_at"][1])
     assert t["reopened"].tolist() == [False, True, False]
     assert t["channel"].astype(str).tolist() == ["email", "chat", "self_service"]

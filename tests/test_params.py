@@ -162,3 +162,78 @@ def test_teams_auto_override_for_a_team_not_in_the_export(tmp_path):
     (p / "teams" / "Service Desk.yaml").write_text("language: zh\n")
     by = {x.team: x for x in load_params(p, ["Service Desk"])}
     assert list(by) == ["service_desk"] and by["service_desk"].language == "zh"
+
+
+# ---------------------------------------------------------------- how the export is read
+def test_read_options_are_parameters(tmp_path):
+    p = ReportParams(team="a", tickets=tmp_path, catalogue=tmp_path, dayfirst=True,
+                     timezone="Europe/London", encoding="cp1252")
+    opts = p.ticket_options()
+    assert (opts["dayfirst"], opts["timezone"], opts["encoding"]) == (True, "Europe/London",
+                                                                      "cp1252")
+    plain = ReportParams(team="a", tickets=tmp_path, catalogue=tmp_path).ticket_options()
+    assert plain["dayfirst"] is None and plain["timezone"] is None
+    assert plain.get("encoding") is None
+    assert ReportParams(team="a", tickets=tmp_path, catalogue=tmp_path,
+                        timezone="as_written").timezone == "as_written"
+    with pytest.raises(Exception, match="unknown time zone 'Mars/Olympus'"):
+        ReportParams(team="a", tickets=tmp_path, catalogue=tmp_path, timezone="Mars/Olympus")
+    with pytest.raises(Exception, match="unknown encoding 'klingon'"):
+        ReportParams(team="a", tickets=tmp_path, catalogue=tmp_path, encoding="klingon")
+    with pytest.raises(Exception, match="dayfirst"):
+        ReportParams(team="a", tickets=tmp_path, catalogue=tmp_path, dayfirst="sometimes")
+
+
+def test_dayfirst_in_defaults_reads_an_ambiguous_export(tmp_path):
+    """02/03/2024 and 05/03/2024: no day above 12. Undeclared, teams: auto cannot list
+    the teams; dayfirst: true reads 2 and 5 March, false 3 February and 3 May."""
+    from servicekpi.params import load_export
+
+    p = auto_params(tmp_path)
+    (tmp_path / "export.csv").write_text("ticket_id,team,created_at\n1,Desk,02/03/2024\n"
+                                         "2,Desk,05/03/2024\n")
+    with pytest.raises(skpi.ConfigError, match="day order cannot be decided"):
+        load_params(p)
+    defaults = (p / "defaults.yaml").read_text()
+    (p / "defaults.yaml").write_text(defaults + "dayfirst: true\n")
+    (got,) = load_params(p)
+    assert got.team == "desk" and got.dayfirst is True
+    assert load_export(got)["created_at"].dt.strftime("%m-%d").tolist() == ["03-02", "03-05"]
+    (p / "defaults.yaml").write_text(defaults + "dayfirst: false\n")
+    (got,) = load_params(p)
+    assert load_export(got)["created_at"].dt.strftime("%m-%d").tolist() == ["02-03", "05-03"]
+
+
+def test_timezone_and_encoding_checked_in_files(tmp_path):
+    p = auto_params(tmp_path, defaults="timezone: Mars/Olympus\nencoding: klingon\n")
+    with pytest.raises(skpi.ConfigError) as ei:
+        load_params(p)
+    text = str(ei.value)
+    assert "unknown time zone 'Mars/Olympus'" in text and "unknown encoding 'klingon'" in text
+
+
+@pytest.mark.parametrize("when", ["9999-12-31", "1900-01-01", "2100-01-01 00:00"])
+def test_as_of_outside_the_years_read_is_refused(when, tmp_path):
+    p = auto_params(tmp_path, defaults=f"as_of: '{when}'\n")
+    with pytest.raises(skpi.ConfigError, match=f"as-of time '{when}' is outside the years "
+                                               "1980-2099"):
+        load_params(p)
+
+
+# ---------------------------------------------------------------- no teams
+def test_teams_auto_no_tickets_left(tmp_path):
+    """as_of before every ticket: not '0 teams', but why."""
+    p = auto_params(tmp_path, defaults="as_of: 2023-12-31 18:00\n")
+    with pytest.raises(skpi.ConfigError) as ei:
+        load_params(p)
+    assert [str(q) for q in ei.value.problems] == [
+        "export.csv: no tickets left: all 5 rows were created after the as-of time "
+        "2023-12-31 18:00; a later as-of time (as_of:) keeps them"]
+
+
+def test_teams_auto_export_not_found(tmp_path):
+    p = auto_params(tmp_path)
+    (tmp_path / "export.csv").unlink()
+    with pytest.raises(skpi.ConfigError, match="teams: auto cannot list the teams: file "
+                                               "not found"):
+        load_params(p)

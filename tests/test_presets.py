@@ -5,7 +5,9 @@ exports: its headers in its order, its date format, its spellings of empty
 cells and of values, and the awkward cases real exports have.  Every KPI
 figure below is worked out by hand from the fixture (the arithmetic is in the
 comment next to it); hours are hours between ``created_at`` and the later
-timestamp, and a ticket counts in the month of its ``created_at`` (UTC).
+timestamp, and a ticket counts in the month of its ``created_at`` as the preset
+reads it: UTC, except Zendesk's local times read as written (``timezone:
+as_written``).
 
 Loading goes through the default ``mapping="auto"``, which has to pick the
 right preset from the headers alone, and through the preset named
@@ -127,16 +129,21 @@ def test_servicenow_details():
 
 # ---------------------------------------------------------------- ServiceNow (field names)
 # 22 rows, one per update of 7 incidents; each incident's row with the highest sys_mod_count
-# counts.  Dates are d/m/yyyy H:MM (13/1/2024 proves day-first), '?' is an empty cell.
-#   INC45  opened 13/1 09:00, moved Group 70 -> Group 24 (mod 2), resolved 13/1 15:00, closed 18/1
+# counts, wherever it is in the file.  Dates are d/m/yyyy H:MM (13/1/2024 proves day-first),
+# '?' is an empty cell.
+#   INC45  opened 13/1 09:00, moved Group 70 -> Group 24 (mod 2), resolved 13/1 15:00, closed 18/1;
+#          rows out of order (mods 0, 2, 3, 4, 1): its last line is mod 1, still in Group 70
 #   INC47  opened 2/1 08:00, Group 70, mods 8, 9, 10, 12: mod 12 is latest (numerically, not
 #          as text: "9" > "12"), resolved 5/1 08:00, made_sla false from mod 10 on
 #   INC52  opened 20/1 14:00, Group 70, rows out of order (mods 0, 3, 1, 2): resolved 21/1,
-#          reopened (mod 2), resolved again 22/1 16:00 (mod 3, reopen_count 1)
+#          reopened (mod 2), resolved again 22/1 16:00 (mod 3, reopen_count 1); its last line
+#          is mod 2, active with no resolved_at
 #   INC60  opened 28/1 23:30, Group 24, active
 #   INC71  opened 14/2 09:00, Group 24, closed 14/2 11:00 without a resolved_at (fallback)
 #   INC75  opened 19/2 10:00, Group 70, resolved 20/2 10:00, made_sla false
 #   INC78  opened 26/2 13:00, Group 70, awaiting vendor
+# Keeping each incident's last line instead would put INC45 in group_70 and leave INC45 and
+# INC52 unresolved: group_24's January volume 1, group_70's 3, both resolution means off.
 SERVICENOW_FIELDS = {
     ("group_24", JAN, "volume"): (2, 2),                    # INC45, INC60
     ("group_24", JAN, "avg_resolution_hours"): (6.0, 1),    # INC45 09:00 -> 15:00
@@ -158,6 +165,20 @@ SERVICENOW_FIELDS = {
 }
 
 
+def test_servicenow_fields_fixture_is_out_of_order():
+    """The fixture itself: some incident's rows are not in update order and its last line
+    is not its latest update, so keeping the last line in file order cannot pass."""
+    raw = pd.read_csv(EXPORTS / "servicenow_fields.csv", dtype=str)
+    raw["mod"] = raw["sys_mod_count"].astype(int)
+    by_file = raw.groupby("number", sort=False)["mod"]
+    unordered = {n for n, mods in by_file if not mods.is_monotonic_increasing}
+    last_not_latest = {n for n, mods in by_file if mods.iloc[-1] != mods.max()}
+    assert {"INC0000045", "INC0000052"} <= unordered & last_not_latest
+    last_line = raw.drop_duplicates("number", keep="last").set_index("number")
+    assert last_line.loc["INC0000045", "assignment_group"] == "Group 70"
+    assert last_line.loc["INC0000052", "resolved_at"] == "?"
+
+
 def test_servicenow_fields_event_log():
     t = load("servicenow_fields.csv")
     assert len(t) == 7                                      # 22 update rows folded to 7 incidents
@@ -166,24 +187,30 @@ def test_servicenow_fields_event_log():
     assert t.loc["INC0000047", "resolved_at"] == pd.Timestamp("2024-01-05 08:00")
     assert t.loc["INC0000047", "sla_met"] == False  # noqa: E712  mod 12, not mod 9
     assert t.loc["INC0000045", "team"] == "group_24"       # the latest row's group
+    assert t.loc["INC0000045", "resolved_at"] == pd.Timestamp("2024-01-13 15:00")
     assert t.loc["INC0000052", "reopened"] == True  # noqa: E712
+    assert t.loc["INC0000052", "resolved_at"] == pd.Timestamp("2024-01-22 16:00")  # mod 3
     assert t.loc["INC0000047", "created_at"] == pd.Timestamp("2024-01-02 08:00")  # 2/1 day-first
     assert t.loc["INC0000078", "channel"] == "phone"       # IVR
 
 
 # ---------------------------------------------------------------- Zendesk
-# Times carry +0100 and are converted to UTC: ticket 105, created 2024-02-01 00:30 +0100,
-# is 2024-01-31 23:30 UTC and counts in January.  First reply = Created at + "First reply
-# time in minutes"; Satisfaction Score Good/Bad (Offered, Not Offered: no answer).
+# Times carry the account's offset (+0100) and are read as written (timezone: as_written):
+# ticket 105, created 2024-02-01 00:30 +0100, counts in February, the account's month, not in
+# January as its UTC time (31 Jan 23:30) would.  Every time in the file is +0100 (January and
+# February: no daylight-saving change), so hours between two times are the same as in UTC.
+# First reply = Created at + "First reply time in minutes"; Satisfaction Score Good/Bad
+# (Offered, Not Offered: no answer).  No SLA: the export has no SLA outcome column, and Due
+# date (set on 109, a Task) is a task's due date, not an SLA target.
 #   Support  101 Jan 8  reply 60 min, solved after 4 h, Good, 0 reopens
 #            102 Jan 15 reply 930 min, 15 Jan 17:30 -> 17 Jan 11:30 = 42 h, Bad, 1 reopen
 #            103 Jan 22 reply 2 min, 0.5 h, Offered
 #            106 Feb 5  reply 120 min, 24 h, Good;  107 Feb 12 reply 30 min, open, Not Offered
 #   Billing  104 Jan 10 no reply (Voice), 24 h, Not Offered
-#            105 Jan 31 (UTC) reply 510 min, 12 h, Good
+#            105 Feb 1 00:30 reply 510 min, 12 h, Good, 0 reopens
 #            108 Feb 14 reply 45 min, 2 h, Bad, 2 reopens (Help Center)
-#            109 Feb 20 task due 2024-02-23 00:00 +0100, reply 90 min, pending
-#            110 Feb 26 new, no reply
+#            109 Feb 20 task (due 23 Feb), reply 90 min, pending, Not Offered
+#            110 Feb 26 new, no reply, Not Offered
 ZENDESK = {
     ("support", JAN, "volume"): (3, 3),
     ("support", JAN, "avg_first_response_hours"): ((1 + 15.5 + 2 / 60) / 3, 3),
@@ -195,36 +222,55 @@ ZENDESK = {
     ("support", FEB, "avg_resolution_hours"): (24.0, 1),
     ("support", FEB, "reopen_rate"): (0.0, 1),
     ("support", FEB, "csat_pct"): (1.0, 1),                 # Good (Not Offered left out)
-    ("billing", JAN, "volume"): (2, 2),                     # 104 and 105 (31 Jan 23:30 UTC)
-    ("billing", JAN, "avg_first_response_hours"): (8.5, 1), # 510 min; 104 has no reply
-    ("billing", JAN, "avg_resolution_hours"): ((24 + 12) / 2, 2),
-    ("billing", JAN, "reopen_rate"): (0.0, 2),
-    ("billing", JAN, "csat_pct"): (1.0, 1),                 # Good
-    ("billing", JAN, "sla_attainment"): (NAN, 0),           # no due dates
-    ("billing", FEB, "volume"): (3, 3),
-    ("billing", FEB, "avg_first_response_hours"): ((0.75 + 1.5) / 2, 2),
-    ("billing", FEB, "avg_resolution_hours"): (2.0, 1),
-    ("billing", FEB, "reopen_rate"): (1.0, 1),              # 108: 2 reopens
-    ("billing", FEB, "csat_pct"): (0.0, 1),                 # Bad
-    # 109 due 22 Feb 23:00 UTC, unsolved at the export's as-of (26 Feb 09:00 UTC): missed
-    ("billing", FEB, "sla_attainment"): (0.0, 1),
-    ("billing", FEB, "self_service_rate"): (1 / 3, 3),      # Help Center
+    ("billing", JAN, "volume"): (1, 1),                     # 104 (105 is February's)
+    ("billing", JAN, "avg_first_response_hours"): (NAN, 0), # 104 has no reply
+    ("billing", JAN, "avg_resolution_hours"): (24.0, 1),
+    ("billing", JAN, "reopen_rate"): (0.0, 1),
+    ("billing", JAN, "csat_pct"): (NAN, 0),                 # Not Offered
+    ("billing", JAN, "self_service_rate"): (0.0, 1),        # Voice
+    ("billing", FEB, "volume"): (4, 4),                     # 105, 108, 109, 110
+    # 105 510 min, 108 45 min, 109 90 min; 110 no reply
+    ("billing", FEB, "avg_first_response_hours"): ((8.5 + 0.75 + 1.5) / 3, 3),
+    ("billing", FEB, "avg_resolution_hours"): ((12 + 2) / 2, 2),   # 105, 108
+    ("billing", FEB, "reopen_rate"): (0.5, 2),              # 105: 0 reopens, 108: 2
+    ("billing", FEB, "csat_pct"): (0.5, 2),                 # 105 Good, 108 Bad
+    ("billing", FEB, "self_service_rate"): (1 / 4, 4),      # 108 Help Center
 }
 
 
 def test_zendesk():
     t = load("zendesk.csv")
-    check(skpi.compute_kpis(t), ZENDESK)
+    k = skpi.compute_kpis(t)
+    check(k, ZENDESK)
+    assert "sla_due_at" not in t.columns and "sla_met" not in t.columns
+    assert "sla_attainment" not in set(k["kpi"])            # no SLA column: no SLA KPI
     t = t.set_index("ticket_id")
-    assert t.loc["105", "created_at"] == pd.Timestamp("2024-01-31 23:30")
-    assert t.loc["102", "first_response_at"] == pd.Timestamp("2024-01-16 08:00")  # +930 min
+    assert t.loc["105", "created_at"] == pd.Timestamp("2024-02-01 00:30")   # as written
+    assert t.loc["102", "first_response_at"] == pd.Timestamp("2024-01-16 09:00")  # +930 min
     assert t.loc["103", "channel"] == "chat"
     assert pd.isna(t.loc["103", "satisfied"]) and pd.isna(t.loc["104", "satisfied"])
     assert t.loc["101", "satisfied"] == True  # noqa: E712
 
 
+def test_zendesk_local_times_keep_the_hours_between_them():
+    """As written vs converted to UTC: every time 1 h apart (all +0100), hours between the
+    same, only the month of 105 differs."""
+    local = load("zendesk.csv").set_index("ticket_id")
+    utc = skpi.load_tickets(EXPORTS / "zendesk.csv", "zendesk",
+                            timezone="UTC").set_index("ticket_id")
+    hour = pd.Timedelta(hours=1)
+    for col in ("created_at", "first_response_at", "resolved_at"):
+        both = local[col].notna()
+        assert (local[col].isna() == utc[col].isna()).all(), col
+        assert (local.loc[both, col] - utc.loc[both, col] == hour).all(), col
+        if col != "created_at":
+            pd.testing.assert_series_equal(local[col] - local["created_at"],
+                                           utc[col] - utc["created_at"], check_names=False)
+    assert utc.loc["105", "created_at"] == pd.Timestamp("2024-01-31 23:30")
+
+
 # The same export with the reply metrics only in their business-hours variant, ISO times in
-# UTC and a numeric (1-5) Satisfaction Score.
+# UTC (Z: as written is UTC) and a numeric (1-5) Satisfaction Score.
 #   Support  201 Jan 9  reply 30 biz min, 4 h, score 5;  202 Jan 18 reply 120, 24 h, 2, 1 reopen
 #            205 Feb 13 reply 45, 6 h, Offered;  206 Feb 15 Voice, no reply, open
 #   Billing  203 Jan 23 reply 5, 1 h, 4;  204 Feb 2 reply 60, 72 h, 3;  207 Feb 21 reply 15, 4 h, 5
@@ -257,6 +303,21 @@ def test_zendesk_business_hours_and_numeric_satisfaction():
     t = t.set_index("ticket_id")
     assert t.loc["202", "first_response_at"] == pd.Timestamp("2024-01-18 18:00")  # +120 min
     assert t.loc["201", "csat"] == 5 and t.loc["202", "satisfied"] == False  # noqa: E712
+
+
+def test_zendesk_business_hours_header_is_flagged():
+    """Reply times read from the business-hours header (the calendar one is not in the
+    file) are business hours: a warning in the data-quality summary says so."""
+    q = skpi.data_quality(load("zendesk_business_hours.csv"))
+    alt = q[q["check"] == "alternative header used"]
+    assert alt["column"].tolist() == ["first_response_at"]
+    assert alt["severity"].item() == "warning"
+    detail = alt["detail"].item()
+    assert "'First reply time in minutes within business hours'" in detail
+    assert "'First reply time in minutes' is not in the file" in detail
+    assert "business" in detail.split(": ", 1)[1]              # the preset's note
+    q = skpi.data_quality(load("zendesk.csv"))                 # calendar header present
+    assert not (q["check"] == "alternative header used").any()
 
 
 # ---------------------------------------------------------------- Freshdesk
@@ -401,10 +462,48 @@ def test_salesforce_report():
     assert t.loc["00001005", "channel"] == "chat"
 
 
-# The same cases with API field names (Data Export Case.csv): ISO times in UTC, the team is
-# the owning queue's id (OwnerId): 00G5j000004Zq1AEAS = tier 1, 00G5j000004Zq2BEAS = tier 2.
+def test_salesforce_report_without_owner_role_is_refused(tmp_path):
+    """A report without Case Owner Role: refused for want of a team, not read with every
+    case owner (an agent) as a team."""
+    path = tmp_path / "cases.csv"
+    path.write_text('"Case Owner","Case Number","Date/Time Opened","Date/Time Closed",'
+                    '"Case Origin","Milestone Status"\n'
+                    '"Maria Lopez","00001001","1/4/2024 9:00 AM","1/4/2024 11:30 AM",'
+                    '"Phone","Compliant"\n')
+    with pytest.raises(skpi.DataError, match="Case Owner Role"):
+        skpi.load_tickets(path, "salesforce")
+
+
+# The same cases from a Data Loader export (SOQL query of Case with Owner.Name and
+# Owner.UserRole.Name; headers in capitals as Data Loader before v60.0.2 writes them, ISO
+# times in UTC).
+# Team = the owner's role, as in the report; 1003 is owned by the queue "Tier 1 Support" (no
+# role) and counts under the queue's name (Owner.Name, counted as a fallback fill).  OwnerId
+# is never the team.
 def test_salesforce_api():
     t = load("salesforce_api.csv")
-    check(skpi.compute_kpis(t), salesforce_expected("00g5j000004zq1aeas", "00g5j000004zq2beas"))
+    check(skpi.compute_kpis(t), salesforce_expected("tier_1_support", "tier_2_support"))
+    assert set(t["team"]) == {"tier_1_support", "tier_2_support"}
+    q = skpi.data_quality(t)
+    fill = q[(q["check"] == "filled from a fallback column") & (q["column"] == "team")]
+    assert fill["rows"].tolist() == [1]                      # 1003, queue-owned
     t = t.set_index("ticket_id")
+    assert t.loc["00001003", "team"] == "tier_1_support"
     assert t.loc["00001005", "resolved_at"] == pd.Timestamp("2024-02-01 03:00")
+    assert t.loc["00001005", "created_at"] == pd.Timestamp("2024-01-31 23:00")  # January
+    assert t.loc["00001001", "customer_id"] == "0035j00000Hk201QAA"           # ContactId
+
+
+def test_salesforce_api_without_owner_role_is_refused(tmp_path):
+    """A weekly Data Export (Case.csv) has OwnerId but no owner role: refused for want of
+    a team, not read with one "team" per owner id."""
+    path = tmp_path / "Case.csv"
+    path.write_text('"Id","IsDeleted","CaseNumber","Status","Origin","OwnerId","CreatedDate",'
+                    '"ClosedDate","MilestoneStatus"\n'
+                    '"5005j00000Kq01AAAQ","false","00001001","Closed","Phone",'
+                    '"0055j000008FfTQAA0","2024-01-04T09:00:00.000Z",'
+                    '"2024-01-04T11:30:00.000Z","Compliant"\n')
+    with pytest.raises(skpi.DataError, match="Owner.UserRole.Name"):
+        skpi.load_tickets(path, "salesforce_api")
+    with pytest.raises(skpi.DataError):       # and no preset takes it for a team column
+        skpi.load_tickets(path)

@@ -192,3 +192,51 @@ def test_shared_targets_bad_row_fails_only_its_team(tmp_path, demo_dir):
     overview = (out / "overview.html").read_text()
     assert "<strong>Period:</strong> 2026-08" in overview, re.findall(r"Period:.{0,80}", overview)
     assert "2026-10" not in overview
+
+
+def test_preflight_reads_the_export_as_the_parameters_say(tmp_path):
+    """dayfirst: true in defaults.yaml: 01/03 and 02/03/2024 are 1 and 2 March, so the
+    run's kpis.csv has one March row of volume 2 (month first they would be January
+    and February)."""
+    import pandas as pd
+
+    from servicekpi.config import CATALOGUE
+    from servicekpi.params import load_params
+    from servicekpi.runner import preflight
+
+    (tmp_path / "amb.csv").write_text("ticket_id,team,created_at\n1,Desk,01/03/2024 09:00\n"
+                                      "2,Desk,02/03/2024 09:00\n")
+    p = tmp_path / "params"
+    p.mkdir()
+    (p / "defaults.yaml").write_text(f"tickets: ../amb.csv\ncatalogue: {CATALOGUE}\n"
+                                     "mapping: null\nteams: auto\ndayfirst: true\n")
+    errors = preflight(load_params(p), tmp_path)
+    assert errors == {}
+    k = pd.read_csv(tmp_path / "kpis.csv")
+    assert k.loc[k["kpi"] == "volume", ["team", "period", "value"]].values.tolist() == [
+        ["desk", "2024-03", 2]]
+    (p / "defaults.yaml").write_text((p / "defaults.yaml").read_text()
+                                     .replace("dayfirst: true", "dayfirst: false"))
+    preflight(load_params(p), tmp_path)
+    k = pd.read_csv(tmp_path / "kpis.csv")
+    assert k.loc[k["kpi"] == "volume", "period"].tolist() == ["2024-01", "2024-02"]
+
+
+def test_run_refuses_an_export_with_no_tickets_left(tmp_path, capsys):
+    """Every ticket created after as_of: an error before anything runs (not an
+    overview of no teams)."""
+    from servicekpi.config import CATALOGUE
+
+    (tmp_path / "t.csv").write_text("ticket_id,team,created_at\n1,A,2024-05-01\n"
+                                    "2,B,2024-05-02\n")
+    p = tmp_path / "params"
+    p.mkdir()
+    (p / "defaults.yaml").write_text(f"tickets: ../t.csv\ncatalogue: {CATALOGUE}\n"
+                                     "mapping: null\nteams: auto\n")
+    out = tmp_path / "reports"
+    assert main(["run", "--params", str(p), "--out", str(out), "--as-of",
+                 "2024-04-30 23:00"]) == 2
+    err = capsys.readouterr().err
+    assert ("t.csv: no tickets left: all 2 rows were created after the as-of time "
+            "2024-04-30 23:00") in err
+    assert not out.exists()

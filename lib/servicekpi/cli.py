@@ -2,8 +2,10 @@
 
     servicekpi init EXPORT [--out DIR] [--mapping auto|PRESET|FILE] [--period P]
                     [--language en|zh] [--errors raise|drop] [--as-of T] [--force]
+                    [--dayfirst|--monthfirst] [--timezone TZ] [--encoding ENC]
     servicekpi kpis TICKETS [--mapping auto|PRESET|FILE] [--period month|week|quarter]
-                    [--errors raise|drop] [--max-dropped-share X] [--as-of T] --out FILE.csv
+                    [--errors raise|drop] [--max-dropped-share X] [--as-of T]
+                    [--dayfirst|--monthfirst] [--timezone TZ] [--encoding ENC] --out FILE.csv
     servicekpi demo-data --out DIR [--seed N]
     servicekpi run [--params DIR] [--teams a,b] [--workers N] [--out DIR] [--only-failed]
                    [--force] [--scheduler ADDRESS] [--as-of T]
@@ -22,29 +24,78 @@ from .errors import ServiceKPIError
 
 
 def _kpis(args) -> int:
+    import pandas as pd
+
+    from .errors import DataError, Problem
     from .kpis import compute_kpis
-    from .periods import labels
-    from .tickets import data_quality, load_tickets
+    from .params import no_tickets_reason
+    from .periods import coverage_end, label, labels, last_day, partial_period
+    from .tickets import data_quality
 
     mapping = _mapping(args.mapping)
-    tickets = load_tickets(args.tickets, mapping, errors=args.errors, as_of=args.as_of,
-                           max_dropped_share=args.max_dropped_share)
+    tickets = _load(args.tickets, mapping, args)
     picked = tickets.attrs.get("mapping") or "canonical"
     print(f"mapping: {picked}" + (" (detected from the header)" if mapping == "auto" else ""))
+    if not len(tickets):
+        raise DataError([Problem(Path(args.tickets).name, None, no_tickets_reason(tickets))])
     table = compute_kpis(tickets, args.period)
-    table = table.assign(period=labels(table["period"]))
+    # the last period is complete when the export's coverage reaches its end
+    end = coverage_end(tickets.attrs.get("as_of") or args.as_of,
+                       declared=args.as_of is not None)
+    last = table["period"].max() if len(table) else None
+    part = partial_period(end, args.period, last)
+    table = table.assign(period=labels(table["period"]),
+                         complete=(table["period"] != part) if part is not None else True)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False)
     q = data_quality(tickets)
     print(f"{len(tickets):,} tickets, {table['team'].nunique()} teams, "
           f"{table['kpi'].nunique()} KPIs -> {out} ({len(table):,} rows)")
+    if part is not None:
+        stamp = pd.Timestamp(tickets.attrs.get("as_of") or end)
+        print(f"last {args.period} {label(part)} is partial: the export covers it to "
+              f"{last_day(end):%Y-%m-%d} (as-of time {stamp:%Y-%m-%d %H:%M}); its rows "
+              "have complete = False")
     for r in q.itertuples():
         if r.severity != "info":
             print(f"  data quality ({r.severity}): {r.check}"
                   f"{' in ' + str(r.column) if isinstance(r.column, str) else ''}: "
                   f"{r.rows:,} rows - {r.detail}")
     return 0
+
+
+def _load(path, mapping, args):
+    """``load_tickets`` with the command line's loading options; a problem the loader
+    asks to declare says which option declares it."""
+    from .errors import DataError, Problem
+    from .tickets import load_tickets
+
+    try:
+        return load_tickets(path, mapping, errors=args.errors, as_of=args.as_of,
+                            max_dropped_share=args.max_dropped_share, dayfirst=args.dayfirst,
+                            timezone=args.timezone, encoding=args.encoding)
+    except DataError as exc:
+        hints = declare_hints(exc.problems, Path(path).name)
+        if not hints:
+            raise
+        raise DataError([*exc.problems, *hints], source=exc.source) from None
+
+
+def declare_hints(problems, source: str) -> list:
+    """Hints for loader problems that ask to declare the day order or the encoding:
+    the command-line options that declare them (unless the problem names them)."""
+    from .errors import Problem
+
+    text = " ".join(p.message for p in problems)
+    hints = []
+    if ("day order" in text or "dayfirst" in text) and "--dayfirst" not in text:
+        hints.append(Problem(source, None, "--dayfirst (01/03 is 1 March) or --monthfirst "
+                             "(01/03 is 3 January) declares the day order"))
+    if "encoding" in text and "--encoding" not in text:
+        hints.append(Problem(source, None, "--encoding declares the file's encoding (e.g. "
+                             "--encoding gb18030, --encoding cp1252)"))
+    return hints
 
 
 def _demo(args) -> int:
@@ -62,6 +113,7 @@ def _init(args) -> int:
     res = init_params(args.export, args.out, mapping=_mapping(args.mapping), period=args.period,
                       language=args.language, errors=args.errors,
                       max_dropped_share=args.max_dropped_share, as_of=args.as_of,
+                      dayfirst=args.dayfirst, timezone=args.timezone, encoding=args.encoding,
                       force=args.force)
     print("\n".join(summary_lines(res, args.export)))
     return 0
@@ -88,11 +140,15 @@ def _run(args) -> int:
 
 def _validate(args) -> int:
     """Everything ``run`` reads, opened as it will be; every problem in one error."""
-    from .errors import ConfigError, DataError
-    from .params import SAMPLE_ROWS, check_inputs, collect_params
+    from .errors import ConfigError, DataError, Problem
+    from .params import check_inputs, clear_export_cache, collect_params
 
-    teams, problems = collect_params(args.params)
-    found, _ = check_inputs(teams, sample_rows=SAMPLE_ROWS)
+    try:
+        teams, problems = collect_params(args.params)
+        unused: list = []
+        found, _ = check_inputs(teams, unused=unused)
+    finally:
+        clear_export_cache()
     seen = set()
     data_problems = []
     for team_problems in found.values():     # a file's problem once, however many teams
@@ -100,13 +156,16 @@ def _validate(args) -> int:
             if id(q) not in seen:
                 seen.add(id(q))
                 data_problems.append(q)
+    data_problems += unused
+    if not teams and not problems and not data_problems:
+        problems = [Problem(str(args.params), None, "no team gets a report")]
     if problems:
         raise ConfigError(problems + data_problems, source=str(args.params))
     if data_problems:
         raise DataError(data_problems, source=str(args.params))
     print(f"{args.params}: {len(teams)} teams ok ({', '.join(p.team for p in teams)}); "
-          f"inputs read: ticket exports (first {SAMPLE_ROWS:,} rows each), targets, "
-          "benchmarks, KPI tables, competencies")
+          "inputs read in full as run reads them: ticket exports, targets, benchmarks, "
+          "KPI tables, competencies")
     return 0
 
 
@@ -115,14 +174,29 @@ def _mapping(text: str | None) -> str | None:
 
 
 def _timestamp(text: str) -> str:
-    import pandas as pd
-    try:
-        ok = pd.notna(pd.Timestamp(text))
-    except (ValueError, TypeError):
-        ok = False
-    if not ok:
-        raise argparse.ArgumentTypeError(f"cannot read {text!r} as a time: expected e.g. "
-                                         "2024-03-31 or '2024-03-31 18:00'")
+    from .params import as_of_problem
+
+    problem = as_of_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
+def _zone(text: str) -> str:
+    from .params import zone_problem
+
+    problem = zone_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
+def _encoding(text: str) -> str:
+    from .params import encoding_problem
+
+    problem = encoding_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
     return text
 
 
@@ -149,8 +223,21 @@ def _loading_options(p: argparse.ArgumentParser) -> None:
                    help="with --errors drop: refuse the file when more than this share of "
                    "its rows would be dropped (default 0.05)")
     p.add_argument("--as-of", metavar="TIME", type=_timestamp,
-                   help="when the export was taken (default: its "
+                   help="when the export was taken, in the years 1980-2099 (default: its "
                    "latest timestamp); later tickets are dropped and counted")
+    order = p.add_mutually_exclusive_group()
+    order.add_argument("--dayfirst", dest="dayfirst", action="store_const", const=True,
+                       default=None, help="dates such as 01/03/2024 are day first (1 March)")
+    order.add_argument("--monthfirst", dest="dayfirst", action="store_const", const=False,
+                       help="dates such as 01/03/2024 are month first (3 January); "
+                       "default: the mapping's, else decided from the data")
+    p.add_argument("--timezone", metavar="TZ", type=_zone,
+                   help="time zone of timestamps written without one (e.g. Europe/London), "
+                   "or as_written (keep the local time an offset was written in); default: "
+                   "the mapping's (UTC unless it says)")
+    p.add_argument("--encoding", metavar="ENC", type=_encoding,
+                   help="text encoding of a CSV export (e.g. utf-8, gb18030, cp1252); "
+                   "default: the mapping's, else detected")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -167,7 +254,13 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--force", action="store_true", help="overwrite existing files")
     i.set_defaults(func=_init)
 
-    k = sub.add_parser("kpis", help="compute the KPI table from a ticket export")
+    k = sub.add_parser("kpis", help="compute the KPI table from a ticket export",
+                       description="Compute the KPI table from a ticket export: one row "
+                       "per team, period and KPI (team, period, kpi, value, n, numerator, "
+                       "sd, complete). complete is False in the rows of a last period the "
+                       "export covers only partly (its as-of time falls before the period's "
+                       "end); a line says so when it happens. Exits 2, writing nothing, "
+                       "when no ticket is left (e.g. all created after --as-of).")
     k.add_argument("tickets", help="ticket export: CSV, Parquet or Excel")
     _loading_options(k)
     k.add_argument("--out", required=True, help="output CSV")
@@ -197,7 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=_run)
 
     v = sub.add_parser("validate", help="check a params/ folder and open every input it "
-                       "names, as run will, without running anything")
+                       "names, as run will, without running anything",
+                       description="Check a params/ folder and read every input it names "
+                       "in full, through the loaders run uses (each ticket export once): "
+                       "every problem at once, exit 2. Also lists targets and KPI-table "
+                       "rows for teams no report is for.")
     v.add_argument("--params", default=str(config.PARAMS_DIR))
     v.set_defaults(func=_validate)
     return ap

@@ -34,7 +34,9 @@ class Checked:
     blanks: dict[str, int] = field(default_factory=dict)  # optional column -> blank cells
     rownum: np.ndarray = None
     sentinels: dict[str, tuple] = field(default_factory=dict)  # column -> (count, examples)
-    column_errors: set = field(default_factory=set)  # columns refused as a whole
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (column, warning) kept
+    column_errors: set = field(default_factory=set)  # columns refused as a whole (day
+    # order, decimal mark): their unreadable cells follow from it and are not listed
 
     def flag(self, source: str, column: str, mask: np.ndarray, message: str, values=None):
         """Record a row-level problem for the rows in ``mask``."""
@@ -104,14 +106,18 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
             values, bad = parsing.parse_booleans(cells, true_values=true_values,
                                                  false_values=false_values, na=na)
         else:
-            mark, problem = (parsing.decimal_style(cells) if decimal == "auto"
-                             else (decimal, None))
+            mark, problem, note = parsing.decide_decimal(cells, decimal)
             if problem:
                 res.problems.append(Problem(source, _quoted_name(quote, name), problem))
                 res.column_errors.add(name)
+            if note:
+                res.notes.append((name, note))
             values, bad = parsing.parse_numbers(cells, integer=col.kind == "int",
                                                 decimal=mark, na=na)
-        res.flag(source, name, bad, f"cannot read value: expected {col.expected()}", quote)
+        if name in res.column_errors:   # refused as a whole: its cells are not listed
+            res.bad_rows |= bad
+        else:
+            res.flag(source, name, bad, f"cannot read value: expected {col.expected()}", quote)
         if col.kind in ("int", "number"):
             v = values.to_numpy()
             with np.errstate(invalid="ignore"):
@@ -125,6 +131,12 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
             values = values.where(~outside)
         absent = values.isna().to_numpy() & ~bad
         if col.required:
+            if name in res.sentinels:   # 9999-12-31 is not an empty cell, but no date either
+                placeholder = absent & parsing.sentinel_mask(cells)
+                res.flag(source, name, placeholder, "placeholder or out-of-range date "
+                         f"(expected a date from {parsing.YEAR_RANGE[0]} to "
+                         f"{parsing.YEAR_RANGE[1]})", quote)
+                absent &= ~placeholder
             res.flag(source, name, absent, "empty cell in a required column")
         elif absent.any():
             res.blanks[name] = int(absent.sum())

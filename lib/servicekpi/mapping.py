@@ -9,6 +9,7 @@ A mapping is a YAML file::
       resolved_at: {source: Solved at, fallback: [Closed at]}
       first_response_at: {source: First reply time in minutes, minutes_after: created_at}
       reopened: {source: Reopens, nonzero: true}
+      # notes: {header: what reading from it means}, shown when that header is used
     values:                  # per canonical column: source value -> canonical value
       channel: {Mail: email, Voice: phone}
       satisfied: {Good: true, Bad: false, Offered: null}   # null: missing
@@ -18,6 +19,7 @@ A mapping is a YAML file::
     false_values: [Nein]
     one_row_per_ticket: {latest_by: [sys_mod_count, sys_updated_on]}
     timezone: UTC            # zone of naive timestamps; aware ones are converted to it
+                             # (as_written: aware ones keep the local time written)
     dayfirst: null           # null: decided per column from the data; true/false: declared
     decimal: auto            # "." or ",": the decimal mark of number columns; auto: detected
     encoding: null           # CSV encoding; null: detected (UTF-8, GB18030, Windows-1252)
@@ -55,7 +57,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import ConfigError, DataError, Problem
-from .parsing import null_tokens, text_missing
+from .parsing import AS_WRITTEN, null_tokens, text_missing
 from .schema import TICKET_COLUMNS
 
 #: The mapping of an export whose columns already have the canonical names.
@@ -74,6 +76,7 @@ class Derived(BaseModel):
     model_config = ConfigDict(extra="forbid")
     source: Union[str, list[str]]
     fallback: list[str] = []
+    notes: dict[str, str] = {}     # header -> what reading the column from it means
     minutes_after: str | None = None
     hours_after: str | None = None
     nonzero: bool = False
@@ -168,6 +171,8 @@ class Mapping(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, v):
+        if v == AS_WRITTEN:
+            return v
         try:
             pd.Timestamp("2024-01-01", tz=v)
         except Exception:
@@ -229,8 +234,12 @@ def pydantic_problems(exc: ValidationError, source: str) -> list[Problem]:
     return out
 
 
-def _key(name) -> str:
+def header_key(name) -> str:
+    """How headers are compared: spaces collapsed and trimmed, case ignored."""
     return " ".join(str(name).split()).lower()
+
+
+_key = header_key
 
 
 @dataclass
@@ -379,7 +388,7 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
                 f"(columns found: {', '.join(map(str, raw.columns[:30])) or 'none'})")))
     absent = [c for c in res.absent if c not in REQUIRED]
     if absent and mapping.name != CANONICAL:
-        quality.append(dict(check="mapped column absent", column=None, rows=0, severity="info",
+        quality.append(dict(check="mapped column absent", column=None, rows=None, severity="info",
                             detail=f"mapping '{mapping.name}': not in the file, skipped: "
                             + ", ".join(f"{c} ({' / '.join(res.absent[c])})" for c in absent)))
     used = set(res.headers.values()) | {h for fb in res.fallbacks.values() for h in fb}
@@ -387,6 +396,14 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
     shown: dict[str, pd.Series] = {}
     derived: dict[str, dict] = {}
     for canon, header in res.headers.items():
+        spec = mapping.columns[canon]
+        if _key(header) != _key(spec.sources[0]):
+            note = {_key(k): v for k, v in spec.notes.items()}.get(_key(header))
+            quality.append(dict(
+                check="alternative header used", column=canon, rows=None,
+                severity="warning" if note else "info",
+                detail=f"read from '{header}' ('{spec.sources[0]}' is not in the file)"
+                + (f": {note}" if note else "")))
         col = raw[header]
         for fb in res.fallbacks.get(canon, []):
             blank = text_missing(col, na)

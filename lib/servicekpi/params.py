@@ -25,10 +25,12 @@ Relative paths are relative to the file that names them.  :func:`load_params`
 checks every file before anything runs and reports all problems at once:
 unknown keys, wrong types, unsafe team ids, KPIs not in the catalogue,
 missing data files.  :func:`check_inputs` opens the files themselves (what
-``servicekpi validate`` and the runner's preflight do).
+``servicekpi validate`` and the runner's preflight do), each ticket export in
+full through the same loader the reports use.
 """
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 from typing import Literal
 
@@ -38,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .catalogue import load_catalogue
 from .errors import ConfigError, DataError, Problem, ServiceKPIError
 from .mapping import load_mapping, pydantic_problems
+from .parsing import AS_WRITTEN, YEAR_RANGE
 from .teams import UNASSIGNED, is_team_id, team_id
 
 PATH_KEYS = ("tickets", "kpi_table", "benchmarks", "targets", "catalogue", "competencies",
@@ -45,9 +48,6 @@ PATH_KEYS = ("tickets", "kpi_table", "benchmarks", "targets", "catalogue", "comp
 
 #: Values of ``teams:`` in defaults.yaml.
 TEAM_MODES = ("auto", "files")
-
-#: Rows of each ticket export that ``servicekpi validate`` reads through the loader.
-SAMPLE_ROWS = 2000
 
 
 class ReportParams(BaseModel):
@@ -73,6 +73,16 @@ class ReportParams(BaseModel):
     as_of: str | None = Field(
         None, description="when the export was taken (default: its latest timestamp); "
         "later tickets are dropped and counted")
+    dayfirst: bool | None = Field(
+        None, description="day order of dates such as 01/03/2024: true (day first), false "
+        "(month first), or null: the mapping's, else decided from the data")
+    timezone: str | None = Field(
+        None, description="time zone of timestamps written without one (a zone name such "
+        "as Europe/London, or as_written: keep the local time an offset was written in); "
+        "null: the mapping's (UTC unless it says)")
+    encoding: str | None = Field(
+        None, description="text encoding of a CSV export (utf-8, gb18030, cp1252, ...); "
+        "null: the mapping's, else detected")
     include_partial_period: bool = Field(
         False, description="use a last period the export covers only partly in "
         "comparisons, statuses, scores and forecasts")
@@ -105,28 +115,86 @@ class ReportParams(BaseModel):
     def _timestamp(cls, v):
         if v is None:
             return v
-        import pandas as pd
-        try:
-            ts = pd.Timestamp(str(v).strip())
-        except (ValueError, TypeError):
-            ts = pd.NaT
-        if pd.isna(ts):
-            raise ValueError(f"cannot read {v!r} as a timestamp: expected e.g. "
-                             "2024-03-31 or 2024-03-31 18:00")
+        problem = as_of_problem(str(v).strip())
+        if problem:
+            raise ValueError(problem)
         return str(v).strip()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v):
+        problem = None if v is None else zone_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, v):
+        problem = None if v is None else encoding_problem(v)
+        if problem:
+            raise ValueError(problem)
+        return v
 
     @property
     def name(self) -> str:
         return self.display_name or self.team
 
     def ticket_options(self) -> dict:
-        """Keyword arguments of :func:`servicekpi.load_tickets` for this team's export."""
+        """Keyword arguments of :func:`servicekpi.load_tickets` for this team's export
+        (``dayfirst``, ``timezone`` and ``encoding``: None leaves the mapping's)."""
         return dict(mapping=self.mapping, errors=self.bad_rows, as_of=self.as_of,
-                    max_dropped_share=self.max_dropped_share, unassigned=self.unassigned)
+                    max_dropped_share=self.max_dropped_share, unassigned=self.unassigned,
+                    dayfirst=self.dayfirst, timezone=self.timezone, encoding=self.encoding)
 
     def notebook_parameters(self) -> dict:
         """Parameters for papermill: plain JSON types, absolute paths."""
         return self.model_dump(mode="json")
+
+
+def as_of_problem(text: str) -> str | None:
+    """Why ``text`` cannot be an as-of time (None when it can): unreadable, or outside
+    the years timestamps are read in (:data:`servicekpi.parsing.YEAR_RANGE`)."""
+    import pandas as pd
+
+    try:
+        ts = pd.Timestamp(text)
+    except (ValueError, TypeError, OverflowError):
+        ts = pd.NaT
+    if pd.isna(ts):
+        return (f"cannot read {text!r} as a time: expected e.g. 2024-03-31 or "
+                "'2024-03-31 18:00'")
+    early, late = YEAR_RANGE
+    if not early <= ts.year <= late:
+        return (f"as-of time {text!r} is outside the years {early}-{late}: timestamps "
+                "outside them are read as missing (placeholders such as 9999-12-31), so "
+                "it would not say when the export was taken")
+    return None
+
+
+def zone_problem(text: str) -> str | None:
+    """Why ``text`` is not a time zone servicekpi reads in (None when it is)."""
+    import pandas as pd
+
+    if text == AS_WRITTEN:
+        return None
+    try:
+        pd.Timestamp("2024-01-01", tz=text)
+    except Exception:
+        return (f"unknown time zone {text!r}: expected a zone name such as UTC or "
+                f"Europe/London, or {AS_WRITTEN} (keep the local time an offset was "
+                "written in)")
+    return None
+
+
+def encoding_problem(text: str) -> str | None:
+    """Why ``text`` is not a text encoding Python knows (None when it is)."""
+    try:
+        codecs.lookup(text)
+    except LookupError:
+        return (f"unknown encoding {text!r}: expected e.g. utf-8, utf-8-sig, gb18030, "
+                "cp1252 or latin-1")
+    return None
 
 
 def _read_yaml(path: Path, problems: list[Problem]) -> dict | None:
@@ -270,16 +338,65 @@ def _auto_teams(defaults: dict, overrides: dict, source: Path,
     except ValidationError as exc:
         problems += [q for q in pydantic_problems(exc, str(source)) if q.column != "team"]
         return {}
+    name = Path(probe.tickets).name
     if not Path(probe.tickets).is_file():
-        return {}                                    # check_params reports it per team
+        problems.append(Problem(str(source), "tickets", "teams: auto cannot list the teams: "
+                                f"file not found: {probe.tickets}"))
+        return {}
     try:
         frame = load_export(probe)
     except ServiceKPIError as exc:
         problems += [Problem(str(source), "teams", "teams: auto cannot list the teams of "
-                             f"{Path(probe.tickets).name}: the export does not load")]
-        problems += _problems(exc, Path(probe.tickets).name)
+                             f"{name}: the export does not load")]
+        problems += _problems(exc, name)
+        return {}
+    if not len(frame):
+        problems.append(Problem(name, None, no_tickets_reason(frame, option="as_of:")))
         return {}
     return team_names(frame)
+
+
+def no_tickets_reason(frame, *, option: str = "--as-of") -> str:
+    """One line saying why a loaded export has no tickets left, from its data-quality
+    records (``frame.attrs['data_quality']``), with what would keep them; ``option``
+    names the as-of setting (``--as-of`` on the command line, ``as_of:`` in a file)."""
+    records = frame.attrs.get("data_quality") or []
+    read = next((r.get("rows") for r in records if r.get("check") == "rows read"), None)
+    parts, advice = [], []
+    for r in records:
+        n = int(r.get("rows") or 0)
+        if r.get("severity") != "dropped" or not n:
+            continue
+        check, detail = r.get("check"), str(r.get("detail") or "")
+        if check == "created after the as-of time":
+            when = detail.removeprefix("created after ").split(" (")[0]
+            if frame.attrs.get("as_of") is None:      # none given: the limit was now
+                parts.append(f"created after now ({when}): dates in the future")
+                advice.append("check the export's created_at dates, or say when it was "
+                              f"taken ({option})")
+            else:
+                parts.append(f"created after the as-of time {when}")
+                advice.append(f"a later as-of time ({option}) keeps them")
+        elif check == "blank team":
+            parts.append("without a team (unassigned: drop)")
+            advice.append("unassigned: keep keeps them as team 'unassigned'")
+        elif check == "row dropped":
+            where = f" in {r['column']}" if r.get("column") else ""
+            parts.append(f"bad{where} ({detail})")
+            advice.append("fix those rows or the mapping")
+        else:
+            parts.append(f"{check} ({detail})" if detail else str(check))
+        parts[-1] = (n, parts[-1])
+    rows = f"{read:,} rows" if read is not None else "the rows"
+    if not parts:
+        return f"no tickets left of the {rows} read"
+    if len(parts) == 1 and parts[0][0] == read:
+        text = f"no tickets left: all {rows} were {parts[0][1]}"
+    else:
+        text = (f"no tickets left of the {rows} read: "
+                + "; ".join(f"{n:,} {'was' if n == 1 else 'were'} {what}"
+                            for n, what in parts))
+    return text + ("; " + "; ".join(dict.fromkeys(advice)) if advice else "")
 
 
 def team_names(frame) -> dict[str, str]:
@@ -324,13 +441,6 @@ def clear_export_cache() -> None:
     _EXPORTS.clear()
 
 
-def sample_export(p: ReportParams, rows: int = SAMPLE_ROWS):
-    """The first ``rows`` rows of ``p``'s export through the real loader and its mapping."""
-    from .tickets import load_tickets
-
-    return load_tickets(p.tickets, nrows=rows, **p.ticket_options())
-
-
 def by_export(all_params: list[ReportParams]) -> dict[tuple, list[ReportParams]]:
     """Teams grouped by the ticket export they read, and how: (tickets, period,
     *sorted(ticket_options().items())) -> their parameters.  Each group is loaded once."""
@@ -370,19 +480,22 @@ def _problems(exc: ServiceKPIError, source) -> list[Problem]:
     return list(getattr(exc, "problems", None) or [Problem(str(source), None, str(exc))])
 
 
-def check_inputs(all_params: list[ReportParams], *, sample_rows: int | None = SAMPLE_ROWS):
+def check_inputs(all_params: list[ReportParams], *, unused: list[Problem] | None = None):
     """Open every input the parameters name, the way a report will.
 
-    Ticket exports are read through the loader with their mapping: the first
-    ``sample_rows`` rows (``None``: all of them, once per export, and each
-    team must have tickets).  Targets, benchmarks, KPI tables, competencies
-    and competency targets are read in full through their loaders, once per
-    file.  A row of a shared targets file or KPI table that is wrong concerns
-    only the team it names.
+    Each ticket export is read in full through the loader with its mapping,
+    once per export and way of reading it (what the reports read, so a file
+    that passes here does not fail there): it must have tickets left, and
+    each team must have tickets in it.  Targets, benchmarks, KPI tables,
+    competencies and competency targets are read in full through their
+    loaders, once per file.  A row of a shared targets file or KPI table that
+    is wrong concerns only the team it names.
 
     Returns ``(errors, kpis)``: team id -> the problems that stop its report
     (a problem with a whole file is listed for every team that uses it), and
-    the KPIs computed from each export for its teams.
+    the KPIs computed from each export for its teams.  ``unused``, when given,
+    receives a problem per targets file or KPI table whose filled-in rows name
+    a team none of these reports is for (rows no report would show).
     """
     from .catalogue import load_catalogue
     from .competencies import load_competencies, load_competency_targets
@@ -396,20 +509,23 @@ def check_inputs(all_params: list[ReportParams], *, sample_rows: int | None = SA
             errors.setdefault(p.team, []).extend(problems)
 
     kpis, frames = {}, []
+    exports: dict[str, tuple[str, set]] = {}    # team -> its export's name and teams
     for members in by_export(all_params).values():
         first, name = members[0], Path(members[0].tickets).name
         try:
-            t = load_export(first) if sample_rows is None else sample_export(first, sample_rows)
+            t = load_export(first)
+            if not len(t):
+                raise DataError([Problem(name, None, no_tickets_reason(t, option="as_of:"))])
             k = compute_kpis(t, first.period)
         except ServiceKPIError as exc:
             fail(members, _problems(exc, name))
             continue
-        if sample_rows is None:
-            present = set(team_names(t))
-            for p in members:
-                if p.team not in present:
-                    fail([p], [Problem(name, "team", f"no tickets for team {p.team!r} in "
-                                                     f"{name}")])
+        present = set(team_names(t))
+        exports.update({p.team: (name, present) for p in members})
+        for p in members:
+            if p.team not in present:
+                fail([p], [Problem(name, "team", f"no tickets for team {p.team!r} in "
+                                                 f"{name}")])
         ids = [p.team for p in members]
         frames.append(k[k["team"].isin(ids)])
         kpis.update({t_: k[k["team"] == t_] for t_ in ids})
@@ -426,12 +542,25 @@ def check_inputs(all_params: list[ReportParams], *, sample_rows: int | None = SA
 
     for key in ("kpi_table", "targets"):
         load = load_kpi_table if key == "kpi_table" else load_targets
+        raws: dict[str, object] = {}
+        for path, members in _group(all_params, lambda p: getattr(p, key)):
+            try:       # each file read once, then checked at each period it is used at
+                raws[path] = _raw_table(path, key)
+            except ServiceKPIError as exc:
+                fail(members, _problems(exc, path))
+                continue
+            if unused is not None and all(p.team in exports for p in members):
+                known = {p.team for p in members}.union(*(exports[p.team][1] for p in members))
+                names = sorted({exports[p.team][0] for p in members})
+                unused += _unknown_team_rows(raws[path], Path(path).name, key, known, names)
         groups = _group(all_params, lambda p: getattr(p, key), lambda p: (p.period,
                                                                         str(p.catalogue)))
         for path, members in groups:
+            if path not in raws:
+                continue
             try:
                 table = load(path, period=members[0].period, catalogue=cat(members[0]),
-                             team_errors="drop")
+                             frame=raws[path], team_errors="drop")
             except ServiceKPIError as exc:
                 fail(members, _problems(exc, path))
                 continue
@@ -457,6 +586,51 @@ def check_inputs(all_params: list[ReportParams], *, sample_rows: int | None = SA
             except ServiceKPIError as exc:
                 fail(members, _problems(exc, path))
     return errors, frames
+
+
+def _listed(items: list[str], most: int = 20) -> str:
+    shown = ", ".join(items[:most])
+    return shown + (f", ... ({len(items)} in all)" if len(items) > most else "")
+
+
+def _raw_table(path, key: str):
+    """A targets file or KPI table as its loader reads it, before checking."""
+    from .readers import read_table
+    from .tables import _targets_yaml
+
+    if key == "targets" and Path(path).suffix.lower() in (".yaml", ".yml"):
+        return _targets_yaml(Path(path))
+    return read_table(path)
+
+
+def _unknown_team_rows(raw, source: str, key: str, known: set[str],
+                       exports: list[str]) -> list[Problem]:
+    """Rows of a targets file or KPI table naming a team not in ``known`` (the teams
+    of the reports using it and of their ``exports``): rows no report shows.  Targets
+    rows left blank (a template's) are skipped as the loader skips them."""
+    import numpy as np
+
+    from .contracts import FIRST_ROW
+    from .errors import problem_at
+    from .parsing import parse_text, text_missing
+
+    if "team" not in raw.columns or not len(raw):
+        return []
+    raw = raw.reset_index(drop=True)
+    names = parse_text(raw["team"])[0]
+    ids = names.map(lambda v: v if v is None else team_id(v))
+    filled = np.ones(len(raw), bool)
+    if key == "targets" and {"target", "deadline"} <= set(raw.columns):
+        filled = ~(text_missing(raw["target"]) & text_missing(raw["deadline"]))
+    stray = (ids.notna() & ~ids.isin(list(known))).to_numpy(dtype=bool) & filled
+    if not stray.any():
+        return []
+    at = np.flatnonzero(stray)
+    what = "targets" if key == "targets" else "KPI values"
+    return [problem_at(source, "team", f"team not in {' or '.join(exports)} nor in the "
+                       f"parameters (known team ids: {_listed(sorted(known))}): these "
+                       f"{what} would never be shown; fix the team or remove the rows",
+                       at + FIRST_ROW, list(names.to_numpy(dtype=object)[at]))]
 
 
 def _team_problems(exc: ServiceKPIError, team: str) -> list[Problem]:

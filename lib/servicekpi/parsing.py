@@ -21,12 +21,29 @@ NULL_TOKENS = frozenset({"", "?", "null", "none", "nan", "nat", "n/a", "na", "#n
 TRUE_TOKENS = frozenset({"true", "t", "yes", "y", "1", "1.0"})
 FALSE_TOKENS = frozenset({"false", "f", "no", "n", "0", "0.0"})
 
-# an offset or zone after a time of day: 14:30Z, 14:30:00+08:00, 14:30:00.000+0000, 14:30 UTC
-_AWARE = re.compile(r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|[+-]\d{2}:?\d{2}|UTC|GMT)\s*$")
-_ZONE_WORD = re.compile(r"\s*(?:UTC|GMT)\s*$")
-# day and month as the first two numeric fields: 05/03/2024, 5-3-24, 05.03.2024 14:30
-_DAY_MONTH = r"^\s*(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?:\d{4}|\d{2})(?:\D|$)"
-_YEAR = r"(?:^|\D)(?P<year>\d{4})(?:\D|$)"
+_TIME = r"(\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:\s*[AaPp][Mm])?)"
+#: How exports write a time's zone, rewritten to ISO's "+hh:mm" (RE2 patterns, applied
+#: in this order): 14:30 UTC, 14:30 GMT+0800, 14:30 UTC+8, 14:30+08, 14:30+0800.
+_ZONE_FORMS = (
+    (r"\s*(?:UTC|GMT)\s*$", "+00:00"),
+    (r"\s*(?:UTC|GMT)\s*([+-])(\d\d):?(\d\d)\s*$", r"\1\2:\3"),
+    (r"\s*(?:UTC|GMT)\s*([+-])(\d\d)\s*$", r"\1\2:00"),
+    (r"\s*(?:UTC|GMT)\s*([+-])(\d)\s*$", r"\10\2:00"),   # RE2: group 1, then "0"
+    (_TIME + r"\s*([+-]\d\d)$", r"\1\2:00"),
+    (_TIME + r"\s*([+-]\d\d)(\d\d)$", r"\1\2:\3"),
+)
+# an offset after a time of day, once rewritten: 14:30Z, 14:30:00+08:00, 2:30 PM+01:00
+_AWARE = re.compile(_TIME + r"\s*(?:[zZ]|[+-]\d\d:\d\d)\s*$")
+_OFFSET = r"\s*(?:[zZ]|[+-]\d\d:\d\d)\s*$"
+# day and month as two numeric fields before a year: 05/03/2024, 5-3-24, Tue 05.03.2024
+_DAY_MONTH = (r"(?:^|[^\d/.\-])(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?:\d{4}|\d{2})"
+              r"(?:\D|$)")
+# the same at the start of the cell with a four-digit year: rewritten to ISO once the
+# column's order is decided, so that the fast ISO parser reads it
+_LEADING_DMY = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(\D|$)"
+_YEAR = r"(?:^|[^\d.])(?P<year>\d{4})(?:\D|$)"
+#: ``timezone`` value that keeps the wall-clock time an aware timestamp was written in.
+AS_WRITTEN = "as_written"
 #: Timestamps outside these years are sentinels (9999-12-31, 0001-01-01, 1900-01-01)
 #: or typos: read as missing and counted, never as a date.
 YEAR_RANGE = (1980, 2099)
@@ -120,7 +137,7 @@ def decide_day_order(evidence: dict, declared: bool | None, *, fallback: dict | 
         if declared is not None and declared != decided:
             shown = ex["dayfirst"] if d else ex["monthfirst"]
             return declared, (
-                f"the mapping declares dayfirst: {str(declared).lower()}, but "
+                f"dayfirst: {str(declared).lower()} is declared, but "
                 f"{', '.join(map(repr, shown))} can only be "
                 f"{'day' if decided else 'month'}-first; fix the declaration")
         return decided, None
@@ -128,10 +145,12 @@ def decide_day_order(evidence: dict, declared: bool | None, *, fallback: dict | 
         return bool(declared), None
     if fallback and (fallback["dayfirst"] > 0) != (fallback["monthfirst"] > 0):
         return fallback["dayfirst"] > 0, None
+    k = evidence["ambiguous"]
     return False, (
-        f"day order cannot be decided: {evidence['ambiguous']} dates such as "
+        f"day order cannot be decided: {k} date{'s' if k != 1 else ''} such as "
         f"{', '.join(map(repr, ex['ambiguous']))} read either way and none has a day "
-        "above 12; declare it (mapping key dayfirst: true or false)")
+        "above 12; declare it: dayfirst: true or false (in params/defaults.yaml or a "
+        "mapping), or --dayfirst / --monthfirst on the command line")
 
 
 def parse_text(s: pd.Series, na=frozenset({""})) -> tuple[pd.Series, np.ndarray]:
@@ -148,8 +167,10 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = Fa
     Accepts ISO 8601 (with or without an offset), the usual spreadsheet forms
     (``2024-03-05 14:30``, ``05/03/2024 14:30`` -- day first only when
     ``dayfirst``), Excel serial day numbers and typed datetimes.  Values with
-    an offset or a zone are converted to ``timezone``; values without one are
-    taken to be in ``timezone`` already.  Either way the result is naive, so
+    an offset or a zone (``Z``, ``+08:00``, ``+0800``, ``+08``, `` UTC``,
+    ``GMT+0800``, ``UTC+8``) are converted to ``timezone``, or keep the time
+    as written with ``timezone="as_written"``; values without one are taken to
+    be in ``timezone`` already.  Either way the result is naive, so
     aware and naive exports compare consistently.  ``dayfirst`` applies to the
     whole column (decide it with :func:`decide_day_order`).  Timestamps
     outside :data:`YEAR_RANGE` (sentinels) are missing, not bad: see
@@ -157,10 +178,12 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = Fa
     """
     n = len(s)
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        s = s.reset_index(drop=True)
+        s = s.mask(sentinel_mask(s))          # before any change of unit (9999-12-31)
         if getattr(s.dt, "tz", None) is not None:
-            s = s.dt.tz_convert(timezone).dt.tz_localize(None)
-        out = s.astype("datetime64[ns]").reset_index(drop=True)
-        return out.mask(sentinel_mask(out)), np.zeros(n, bool)
+            s = (s.dt.tz_localize(None) if timezone == AS_WRITTEN
+                 else s.dt.tz_convert(timezone).dt.tz_localize(None))
+        return s.astype("datetime64[ns]"), np.zeros(n, bool)
 
     out = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
     miss = text_missing(s, na) | sentinel_mask(s)
@@ -173,8 +196,7 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = Fa
     text = s.astype("string").str.strip().reset_index(drop=True)
     todo = ~miss
     # Excel serial numbers in a text column (only cells that look like one are converted)
-    looks = todo & pc.match_substring_regex(_arrow_text(text), r"^\d{5}(?:\.\d+)?$").fill_null(
-        False).to_numpy(zero_copy_only=False)
+    looks = todo & _matches(text, r"^\d{5}(?:\.\d+)?$")
     nums = np.full(n, np.nan)
     if looks.any():
         nums[looks] = pd.to_numeric(text[looks], errors="coerce").to_numpy(dtype=float)
@@ -182,24 +204,56 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = Fa
     if serial.any():
         out[serial] = (_EXCEL_EPOCH + pd.to_timedelta(nums[serial], unit="D")).round("s")
     todo &= ~serial
-    aware = todo & pc.match_substring_regex(_arrow_text(text), _AWARE.pattern).fill_null(
-        False).to_numpy(zero_copy_only=False)
+    if not todo.any():
+        return out, np.zeros(n, bool)
+
+    arr = _arrow_text(text)
+    for pattern, iso in _ZONE_FORMS:            # every zone form -> "+hh:mm"
+        arr = pc.replace_substring_regex(arr, pattern, iso)
+    # day/month/year at the start -> year-month-day, in the order decided for the column
+    lead = pc.match_substring_regex(arr, _LEADING_DMY).fill_null(False).to_numpy(
+        zero_copy_only=False)
+    if lead.any():
+        arr = pc.replace_substring_regex(arr, _LEADING_DMY,
+                                         r"\3-\2-\1\4" if dayfirst else r"\3-\1-\2\4")
+        arr = pc.replace_substring_regex(arr, r"^(\d{4})-(\d)-", r"\1-0\2-")
+        arr = pc.replace_substring_regex(arr, r"^(\d{4}-\d\d)-(\d)(\D|$)", r"\1-0\2\3")
+    aware = todo & pc.match_substring_regex(arr, _AWARE.pattern).fill_null(False).to_numpy(
+        zero_copy_only=False)
+    if timezone == AS_WRITTEN and aware.any():  # keep the wall-clock time written
+        arr = pc.replace_substring_regex(arr, _OFFSET, "")
+        aware[:] = False
+    text = pd.Series(arr.to_pandas(), dtype="string")
     for mask, utc in ((todo & ~aware, False), (aware, True)):
         if not mask.any():
             continue
-        part = text[mask]
-        if utc:  # "2024-01-02 09:00:00 UTC" -> "2024-01-02 09:00:00+00:00"
-            part = part.str.replace(_ZONE_WORD, "+00:00", regex=True)
-        parsed = _to_datetime(part, utc=utc, dayfirst=dayfirst)
+        parsed = _to_datetime(text[mask], utc=utc, dayfirst=dayfirst)
         if utc:
             parsed = parsed.dt.tz_convert(timezone).dt.tz_localize(None)
         out[mask] = parsed.astype("datetime64[ns]").to_numpy()
+    # the day and month must sit where the column's order says: a parser that swaps
+    # them for one value (dateutil does when a "month" is above 12) is not believed
+    check = todo & ~np.isnat(out.to_numpy())
+    if check.any():
+        fields = _extract_numbers(s.reset_index(drop=True)[check], _DAY_MONTH)
+        a, b = fields["a"], fields["b"]
+        day, month = (a, b) if dayfirst else (b, a)
+        got = out[check]
+        swapped = ~np.isnan(a) & ((got.dt.day.to_numpy() != day) |
+                                  (got.dt.month.to_numpy() != month))
+        idx = np.flatnonzero(check)[swapped]
+        out[idx] = pd.NaT
     early, late = YEAR_RANGE
     years = out.dt.year.to_numpy(dtype=float, na_value=np.nan)
     outside = (years < early) | (years > late)
     out[outside] = pd.NaT
     bad = todo & out.isna().to_numpy() & ~outside
     return out, bad
+
+
+def _matches(text: pd.Series, pattern: str) -> np.ndarray:
+    return pc.match_substring_regex(_arrow_text(text), pattern).fill_null(False).to_numpy(
+        zero_copy_only=False)
 
 
 def sentinel_mask(s: pd.Series) -> np.ndarray:
@@ -235,26 +289,56 @@ def decimal_style(s: pd.Series) -> tuple[str, str | None]:
 
     ``11,4`` and ``1.234,5`` prove a decimal comma; ``11.4`` and ``1,234.5``
     a decimal point; ``1,234`` or ``1.234`` alone prove nothing (read with a
-    decimal point, the comma as a thousands separator).  Returns the style
-    and a problem message when the column holds both.
+    decimal point, the comma as a thousands separator: see
+    :func:`ambiguous_numbers`).  Returns the style and a problem message when
+    the column holds both.
     """
     if not _is_texty(s):
         return ".", None
-    text = s.dropna()
-    arr = pc.utf8_trim_whitespace(_arrow_text(text))
-    comma = pc.match_substring_regex(
-        arr, r"^[+-]?(?:\d+,(?:\d{1,2}|\d{4,})|\d{1,3}(?:\.\d{3})+,\d+|,\d+)$")
-    point = pc.match_substring_regex(
-        arr, r"^[+-]?(?:\d+\.(?:\d{1,2}|\d{4,})|\d{1,3}(?:,\d{3})+\.\d+|\.\d+)$")
-    c = comma.fill_null(False).to_numpy(zero_copy_only=False)
-    d = point.fill_null(False).to_numpy(zero_copy_only=False)
-    text = pd.Series(arr.to_pylist() if (c.any() and d.any()) else [], dtype=object)
+    arr = pc.utf8_trim_whitespace(_arrow_text(s.dropna()))
+    c = _match(arr, r"^[+-]?(?:\d+,(?:\d{1,2}|\d{4,})|\d{1,3}(?:\.\d{3})+,\d+|,\d+)$")
+    d = _match(arr, r"^[+-]?(?:\d+\.(?:\d{1,2}|\d{4,})|\d{1,3}(?:,\d{3})+\.\d+|\.\d+)$")
     if c.any() and d.any():
+        text = pd.Series(arr.to_pylist(), dtype=object)
         ex_c = ", ".join(map(repr, text[c].head(3)))
         ex_d = ", ".join(map(repr, text[d].head(3)))
         return ".", (f"numbers with a decimal comma ({ex_c}) and with a decimal point "
                      f"({ex_d}) in one column; fix the export so it uses one")
     return ("," if c.any() else "."), None
+
+
+def ambiguous_numbers(s: pd.Series) -> list[str]:
+    """Up to three values such as ``1.234`` or ``1,234`` (one mark, three digits after
+    it) that read as a thousand or as a fraction, in a column that proves neither."""
+    if not _is_texty(s):
+        return []
+    arr = pc.utf8_trim_whitespace(_arrow_text(s.dropna()))
+    hit = _match(arr, r"^[+-]?\d{1,3}[.,]\d{3}$")
+    return [str(v) for v in pd.Series(arr.to_pylist(), dtype=object)[hit].head(3)] \
+        if hit.any() else []
+
+
+def decide_decimal(s: pd.Series, declared: str = "auto") -> tuple[str, str | None, str | None]:
+    """A column's decimal mark, once for the column: ``(mark, problem, note)``.
+
+    ``declared`` is ``"."``, ``","`` or ``"auto"`` (decide from the data with
+    :func:`decimal_style`).  ``note`` warns when values read either way and
+    nothing decided it.
+    """
+    if declared != "auto":
+        return declared, None, None
+    mark, problem = decimal_style(s)
+    note = None
+    if problem is None and mark == "." and (ex := ambiguous_numbers(s)):
+        note = (f"{', '.join(map(repr, ex))} read with '.' as the decimal point and ',' "
+                "separating thousands; if this export writes them the other way round, "
+                "declare decimal: ','")
+    return mark, problem, note
+
+
+def _match(arr: pa.Array, pattern: str) -> np.ndarray:
+    return pc.match_substring_regex(arr, pattern).fill_null(False).to_numpy(
+        zero_copy_only=False)
 
 
 def parse_numbers(s: pd.Series, *, integer: bool = False, decimal: str = ".",

@@ -10,8 +10,11 @@ summary can say how the file was read.
 """
 from __future__ import annotations
 
+import codecs
 import csv
-import io
+import functools
+import re
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,10 +45,12 @@ def read_table(path, *, sheet=None, encoding: str | None = None,
         Excel sheet.  Default: the first sheet whose header ``fits`` (the
         first sheet when no ``fits`` is given, or none fits).
     encoding, delimiter : str, optional
-        For CSV.  Default: detected (UTF-8 with or without BOM, else GB18030
-        when the text is Chinese, else Windows-1252; the delimiter that
-        splits the first lines into the same number of fields, or the
-        ``sep=`` hint line that Excel writes).
+        For CSV.  Default: detected (see :func:`detect_encoding`: a BOM's
+        UTF-8, UTF-16 or UTF-32, else UTF-8 when the whole file is, else
+        the most plausible of GB18030, Big5 and Windows-1252, or an error
+        asking to declare it; the delimiter that splits the first lines into
+        the same number of fields, or the ``sep=`` hint line that Excel
+        writes).
     nrows : int, optional
         Read only the first ``nrows`` data rows (a sample).
     fits : callable, optional
@@ -56,7 +61,8 @@ def read_table(path, *, sheet=None, encoding: str | None = None,
     CSV cells are kept as text, so that typing and its error messages happen
     in one place (:mod:`servicekpi.parsing`).  Raises :class:`DataError`
     naming the file when it is missing, empty or unreadable.  What was
-    decided is in ``frame.attrs["read"]``.
+    decided is in ``frame.attrs["read"]`` (with ``renamed``: {new name: name
+    as written} when duplicate headers were renamed ``name.1``, ``name.2``...).
     """
     path = Path(path)
     kind = SUFFIXES.get(path.suffix.lower())
@@ -66,17 +72,18 @@ def read_table(path, *, sheet=None, encoding: str | None = None,
     if not path.is_file():
         raise DataError("file not found", source=str(path))
     info: dict = {"format": kind}
+    header = None   # the header cells as written, when pandas may have renamed some
     try:
         if kind in ("csv", "tsv"):
-            df = _read_csv(path, info, encoding=encoding,
-                           delimiter=delimiter or ("\t" if kind == "tsv" else None),
-                           nrows=nrows, fits=fits)
+            df, header = _read_csv(path, info, encoding=encoding,
+                                   delimiter=delimiter or ("\t" if kind == "tsv" else None),
+                                   nrows=nrows, fits=fits)
         elif kind == "parquet":
             df = pd.read_parquet(path)
             if nrows is not None:
                 df = df.head(nrows)
         else:
-            df = _read_excel(path, info, sheet=sheet, nrows=nrows, fits=fits)
+            df, header = _read_excel(path, info, sheet=sheet, nrows=nrows, fits=fits)
     except DataError:
         raise
     except pd.errors.EmptyDataError:
@@ -84,7 +91,9 @@ def read_table(path, *, sheet=None, encoding: str | None = None,
     except Exception as exc:  # parser errors, corrupt files, ...
         raise DataError(f"cannot read as {kind}: {_first_line(exc)}",
                         source=str(path)) from None
-    df.columns = _unique([str(c).strip() for c in df.columns])
+    df.columns, renamed = _unique(_as_written(df.columns, header))
+    if renamed:
+        info["renamed"] = renamed
     if kind != "parquet":
         df = _drop_footer(df, info)
     df.attrs["read"] = info
@@ -115,7 +124,9 @@ def describe_read(info: dict) -> str:
     """One phrase saying how a file was read (for the data-quality summary)."""
     parts = [info.get("format", "?")]
     if "encoding" in info:
-        parts.append(f"encoding {info['encoding']}")
+        enc = info["encoding"]
+        plain = f" ({_ENCODING_NAMES[enc]})" if enc in _ENCODING_NAMES else ""
+        parts.append(f"encoding {enc}{plain}")
     if "delimiter" in info:
         parts.append(f"delimiter {_DELIM_NAMES.get(info['delimiter'], repr(info['delimiter']))}")
     if info.get("sheet") is not None:
@@ -124,14 +135,20 @@ def describe_read(info: dict) -> str:
         parts.append(f"header on row {info['header_row']}")
     if info.get("footer_rows"):
         parts.append(f"{info['footer_rows']} blank or footer line(s) at the end left out")
+    if info.get("renamed"):
+        parts.append("duplicate headers renamed: " + ", ".join(
+            f"{old} -> {new}" for new, old in info["renamed"].items()))
     return ", ".join(parts)
 
 
 _DELIM_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+#: Plain names of encodings whose codec name says little.
+_ENCODING_NAMES = {"cp950": "Big5"}
 
 
 # ------------------------------------------------------------------ CSV
-def _read_csv(path: Path, info: dict, *, encoding, delimiter, nrows, fits) -> pd.DataFrame:
+def _read_csv(path: Path, info: dict, *, encoding, delimiter, nrows, fits
+              ) -> tuple[pd.DataFrame, list[str] | None]:
     with open(path, "rb") as fh:
         sample = fh.read(_SAMPLE_BYTES)
     if not sample.strip():
@@ -141,9 +158,7 @@ def _read_csv(path: Path, info: dict, *, encoding, delimiter, nrows, fits) -> pd
     try:
         text = sample.decode(enc, errors="strict" if len(sample) < _SAMPLE_BYTES else "ignore")
     except (UnicodeDecodeError, LookupError) as exc:
-        raise DataError(f"cannot decode as {enc}: {exc}; declare the file's encoding "
-                        "(mapping key 'encoding', e.g. gb18030 or cp1252)",
-                        source=str(path)) from None
+        raise DataError(f"cannot decode as {enc}: {exc}; {_DECLARE}", source=str(path)) from None
     lines = text.splitlines()
     skip = 0
     if lines and lines[0].strip().lower().startswith("sep=") and len(lines[0].strip()) == 5:
@@ -156,52 +171,374 @@ def _read_csv(path: Path, info: dict, *, encoding, delimiter, nrows, fits) -> pd
     if fits is not None:
         header_at = _header_row(_split(lines[:HEADER_SEARCH_ROWS + 1], delim), fits)
     info["header_row"] = skip + header_at + 1
-    return pd.read_csv(path, dtype=str, keep_default_na=False, sep=delim, encoding=enc,
-                       skiprows=skip + header_at, nrows=nrows, skipinitialspace=False,
-                       encoding_errors="strict")
+    first = [ln for ln in lines[header_at:] if ln.strip()][:1]   # pandas skips blank lines
+    header = _split(first, delim)[0] if first else None
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, sep=delim, encoding=enc,
+                         skiprows=skip + header_at, nrows=nrows, skipinitialspace=False,
+                         encoding_errors="strict")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not all of the file decodes as {enc} ({exc.reason}: byte "
+                        f"{exc.object[exc.start:exc.start + 1].hex(' ').upper()}); {_DECLARE}",
+                        source=str(path)) from None
+    return df, header
 
 
 def detect_encoding(sample: bytes, whole_file: Path | None = None) -> str:
-    """UTF-8 (``utf-8-sig``, which also reads a BOM), GB18030 or Windows-1252.
+    """The encoding of a CSV: a Unicode one, GB18030, Big5 (``cp950``) or Windows-1252.
 
-    UTF-8 is tried first (on the whole file when it is given, since a
-    re-saved export may turn non-UTF-8 only far down).  Otherwise the text is
-    GB18030 when it decodes as such and its non-ASCII characters are almost
-    all common Chinese ones (GB2312), which Western text misread as GB18030
-    never is; else Windows-1252 (Latin-1 plus the euro sign and curly quotes).
+    ``sample`` is the start of the file; when ``whole_file`` is given the
+    whole file is looked at (in blocks), since an export may turn non-ASCII
+    only far down.  In order:
+
+    1. A byte-order mark: ``utf-8-sig``, ``utf-32`` or ``utf-16`` (Excel's
+       "Unicode Text"); UTF-16 without one is told by its zero bytes.
+    2. ``utf-8-sig`` when the whole file is valid UTF-8.
+    3. Otherwise the runs of non-ASCII bytes, with the bytes next to them,
+       are gathered from anywhere in the file (the first 16 KB of distinct
+       ones) and read as GB18030, as Big5 and as Windows-1252; a reading
+       that cannot decode them (or, for Windows-1252, any byte of the file)
+       is out.  Each remaining reading gets a plausibility score, the share
+       of its non-ASCII characters that look like text of that script (see
+       :func:`_cjk_score` and :func:`_western_score`).  The best reading wins
+       if it scores at least 0.6 and 0.2 more than the next; GB18030 also
+       wins when it is best, Big5 next within 0.2 and at least 90% of its
+       characters are GB2312 ones (short Chinese text in GB2312 often reads
+       as Big5 too, hardly ever the other way round).
+
+    Raises :class:`DataError` (naming the file) when no reading is plausible
+    or two are about as plausible, asking for the encoding to be declared.
     """
-    if sample.startswith(b"\xef\xbb\xbf") or _is_utf8(sample, whole_file):
+    bom = _unicode_without_detection(sample)
+    if bom:
+        return bom
+    source = str(whole_file) if whole_file is not None else "sample"
+    scan = _scan(sample, whole_file)
+    if scan.utf8:
         return "utf-8-sig"
-    try:
-        text = sample.decode("gb18030")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None:
-        wide = [ch for ch in text if ord(ch) > 127]
-        common = 0
-        for ch in wide:
-            try:
-                ch.encode("gb2312")
-                common += 1
-            except UnicodeEncodeError:
-                pass
-        if wide and common >= 0.9 * len(wide):
+    readings, texts = [], {}
+    for enc in _READINGS:
+        if enc == "cp1252" and not scan.cp1252:
+            continue
+        try:
+            texts[enc] = text = scan.evidence.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        score = _western_score(text) if enc == "cp1252" else _cjk_score(text, _common(enc))
+        readings.append((score, enc))
+    readings.sort(key=lambda r: -r[0])
+    if readings and readings[0][0] >= PLAUSIBLE:
+        if len(readings) == 1 or readings[0][0] - readings[1][0] >= MARGIN:
+            return readings[0][1]
+        # GB18030 and Big5 about even, and nearly all of it GB2312: GB text.  Half the
+        # common GB2312 characters are byte pairs of common Big5 ones, so short
+        # GB text often reads well as Big5 too; Big5 text rarely reads as GB2312
+        # alone, since four in ten of its characters have a second byte 40-7E
+        # (GBK extension characters when read as GB) and many a first byte
+        # A4-AF, which GB2312 does not use for Han characters.
+        if readings[0][1] == "gb18030" and readings[1][1] == "cp950" and (
+                len(readings) == 2 or readings[0][0] - readings[2][0] >= MARGIN) and (
+                _gb2312_share(texts["gb18030"]) >= 0.9):
             return "gb18030"
-    return "cp1252"
+    lines = _first_non_ascii_lines(sample, whole_file)
+    how = "; ".join(f"as {_READINGS[enc]} {_examples(lines, enc)} (plausibility {score:.2f})"
+                    for score, enc in readings) or "none of them decodes it"
+    what = ("about as plausibly as more than one of" if readings and readings[0][0] >= PLAUSIBLE
+            else "plausibly as none of")
+    raise DataError(
+        f"cannot tell the file's encoding: it is not UTF-8 and reads {what} GB18030, Big5 "
+        f"and Windows-1252 ({how}); {_DECLARE}", source=source)
 
 
-def _is_utf8(sample: bytes, whole_file: Path | None) -> bool:
+_DECLARE = ("declare the file's encoding: encoding: cp1252, gb18030, cp950 (Big5) or utf-8 "
+            "(in params/defaults.yaml or a mapping)")
+
+
+#: Readings tried when a file is not Unicode, with the names used in messages.
+_READINGS = {"gb18030": "GB18030", "cp950": "Big5", "cp1252": "Windows-1252"}
+#: Lowest plausibility a reading needs, and its lead over the next one.
+PLAUSIBLE, MARGIN = 0.6, 0.2
+_BLOCK = 1 << 20          # the file is scanned in blocks of about this size
+_GATHER_BYTES = 1 << 18   # non-ASCII runs gathered at most (with their context)
+_EVIDENCE_BYTES = 1 << 14  # of which distinct ones scored at most
+_CP1252_UNDEFINED = (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")
+
+
+def _unicode_without_detection(sample: bytes) -> str | None:
+    """The encoding a byte-order mark (or UTF-16's zero bytes) gives, else None."""
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if sample.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = sample[:4096]
+    if len(head) >= 8 and b"\x00" in head:   # UTF-16 without a BOM: ASCII text has
+        even, odd = head[0::2].count(0), head[1::2].count(0)  # a zero in every other byte
+        half = len(head) // 2
+        for enc, zeros, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+            if zeros >= 0.4 * half and other <= 0.05 * half:
+                try:
+                    head[: len(head) // 2 * 2].decode(enc)
+                except UnicodeDecodeError:
+                    continue
+                return enc
+    return None
+
+
+class _Scan:
+    """What one pass over the file found (see :func:`_scan`)."""
+
+    def __init__(self):
+        self.utf8 = True       # all of it is valid UTF-8
+        self.cp1252 = True     # no byte that Windows-1252 leaves undefined
+        self.evidence = b""    # non-ASCII runs with context, one per line
+
+
+def _scan(sample: bytes, whole_file: Path | None) -> _Scan:
+    """One pass over the file (or the sample alone): UTF-8 validity, bytes
+    Windows-1252 cannot decode, and the distinct non-ASCII runs to score.
+
+    An all-ASCII block costs one ``isascii`` call; the runs are found with
+    numpy.  Gathering stops after ``_GATHER_BYTES`` (repeated names make
+    most of that) or once ``_EVIDENCE_BYTES`` of distinct runs are in hand.
+    """
+    scan = _Scan()
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    distinct: dict[bytes, None] = {}
+    gathered = size = 0
+    for block in _blocks(sample, whole_file):
+        if block.isascii():
+            continue
+        if scan.utf8:
+            try:
+                utf8.decode(block)
+            except UnicodeDecodeError:
+                scan.utf8 = False
+        if scan.cp1252 and any(b in block for b in _CP1252_UNDEFINED):
+            scan.cp1252 = False
+        if gathered < _GATHER_BYTES and size < _EVIDENCE_BYTES:
+            for run in _gather(block, _GATHER_BYTES - gathered):
+                gathered += len(run) + 1
+                if run not in distinct and size < _EVIDENCE_BYTES:
+                    distinct[run] = None
+                    size += len(run) + 1
+        elif not scan.utf8 and not scan.cp1252:
+            break   # nothing more to learn
+    if scan.utf8 and whole_file is not None:
+        try:
+            utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            scan.utf8 = False
+    scan.evidence = b"\n".join(distinct)
+    return scan
+
+
+def _blocks(sample: bytes, whole_file: Path | None):
+    """The sample, or the whole file in blocks that end after a line feed (a byte
+    that is never part of a multi-byte character in the encodings read here)."""
+    if whole_file is None:   # a sample as long as _read_csv's may end inside a character
+        cut = sample.rfind(b"\n") + 1 if len(sample) >= _SAMPLE_BYTES else 0
+        yield sample[:cut] if cut else sample
+        return
+    rest = b""
+    with open(whole_file, "rb") as fh:
+        while True:
+            block = fh.read(_BLOCK)
+            if not block:
+                if rest:
+                    yield rest
+                return
+            block = rest + block if rest else block
+            cut = block.rfind(b"\n") + 1
+            if cut == 0 and len(block) < 16 * _BLOCK:   # a very long line: read on
+                rest = block
+                continue
+            cut = cut or len(block)
+            rest = block[cut:]
+            yield block[:cut]
+
+
+def _gather(block: bytes, limit: int) -> list[bytes]:
+    """The block's runs of non-ASCII bytes with one byte before and two after
+    (runs that close together are one), up to about ``limit`` bytes.
+
+    That is all a reading needs: the character before the run and the one
+    after it, and every byte of a multi-byte character, whose first byte is
+    non-ASCII and whose other bytes are non-ASCII or the byte after it.
+    """
+    arr = np.frombuffer(block, np.uint8)
+    pos = np.flatnonzero(arr >= 0x80)
+    if not len(pos):
+        return []
+    gap = np.flatnonzero(np.diff(pos) > 4)
+    starts = np.maximum(np.r_[pos[0], pos[gap + 1]] - 1, 0)
+    ends = np.r_[pos[gap], pos[-1]] + 3
+    n = int(np.searchsorted(np.cumsum(ends - starts + 1), limit)) + 1
+    return [block[a:b] for a, b in zip(starts[:n].tolist(), ends[:n].tolist())]
+
+
+# ---- plausibility of a reading
+_RUN = re.compile(r"[^\x00-\x7f]+")
+#: Punctuation that may stand next to an accented letter in Western text.
+_QUOTES = frozenset("‘’‚“”„«»‹›–—…'\"")
+#: Between two ASCII letters, the only non-letters Western text puts: apostrophes.
+_APOSTROPHES = frozenset("’‘´`")
+#: Windows-1252 letters that are not letters of running text.
+_NOT_LETTERS = frozenset("ƒˆ˜ªº")
+
+
+def _runs(text: str):
+    """Each run of non-ASCII characters, with whether an ASCII letter is right
+    before it and right after it."""
+    for m in _RUN.finditer(text):
+        a, b = m.start(), m.end()
+        yield (m.group(), a > 0 and text[a - 1].isascii() and text[a - 1].isalpha(),
+               b < len(text) and text[b].isascii() and text[b].isalpha())
+
+
+def _cjk_score(text: str, common: dict[str, float]) -> float:
+    """Share of non-ASCII characters that look like Chinese text in this reading.
+
+    A character counts by its weight in ``common`` (see :func:`_common`: 1
+    for the common characters and punctuation of the script, 0.5 for the
+    rarer ones, 0 for the rest: kana, Greek, box drawing, private use), with
+    two exceptions that catch Western text misread:
+
+    * a run of one or two characters between two ASCII letters counts 0: an
+      accented letter misread pairs with its neighbour (another accented
+      letter, or the next Latin letter) into a Han character inside a Latin
+      word ("Aten玢o", "M黮ler", "ATEN敲O").  Chinese text has Han runs
+      bordered by punctuation, digits, spaces or other Han; a Chinese word
+      between two Latin ones ("iPhone无法连接WiFi") is mostly longer;
+    * a lone character with an ASCII letter on one side only counts half: it
+      is Chinese ("A组", "iOS版") but also what an accented capital starting
+      a word gives ("Ärger" read as Big5).
+    """
+    total = good = 0.0
+    for run, before, after in _runs(text):
+        n = len(run)
+        total += n
+        if before and after and n <= 2:
+            continue
+        weight = 0.5 if n == 1 and (before or after) else 1.0
+        good += weight * sum(common.get(ch, 0.0) for ch in run)
+    return good / total if total else 0.0
+
+
+def _western_score(text: str) -> float:
+    """Share of non-ASCII characters that look like Western European text in
+    the Windows-1252 reading.
+
+    In Western text the characters above ASCII are accented letters inside
+    words and the odd symbol (€ ° « » – ’): runs of one character, or two or
+    three letters ("çã", "öß"), possibly with a quote or dash.  So:
+
+    * a run of one character counts 1, except a symbol between two ASCII
+      letters other than an apostrophe ("ƒJƒX" is Shift-JIS read so);
+    * a run of two or three characters, all letters (or quotes and dashes
+      beside at least one letter), counts 1 when an ASCII letter is next to
+      it, 0.5 when not;
+    * longer runs count 0 (Chinese read as Windows-1252 gives runs of two
+      bytes per character: "Í¶Ëß´¦Àí"), and so do runs that are UTF-8 read
+      as Windows-1252 ("Ã©": the file mixes encodings).
+    """
+    total = good = 0.0
+    for run, before, after in _runs(text):
+        n = len(run)
+        total += n
+        if n == 1:
+            ch = run
+            letter = ch.isalpha() and ch not in _NOT_LETTERS
+            good += 1 if letter or not (before and after) or ch in _APOSTROPHES else 0
+        elif n <= 3 and not _utf8_read_as_cp1252(run):
+            letters = sum(ch.isalpha() and ch not in _NOT_LETTERS for ch in run)
+            if letters and all(ch.isalpha() and ch not in _NOT_LETTERS or ch in _QUOTES
+                               for ch in run):
+                good += n * (1 if before or after else 0.5)
+    return good / total if total else 0.0
+
+
+def _utf8_read_as_cp1252(run: str) -> bool:
     try:
-        if whole_file is None:
-            sample.decode("utf-8")
-        else:  # incremental: a block may end inside a character
-            with io.TextIOWrapper(open(whole_file, "rb"), encoding="utf-8",
-                                  errors="strict") as text:
-                while text.read(1 << 22):
-                    pass
-        return True
-    except UnicodeDecodeError:
+        return not run.encode("cp1252").decode("utf-8").isascii()
+    except (UnicodeEncodeError, UnicodeDecodeError):
         return False
+
+
+@functools.cache
+def _common(encoding: str) -> dict[str, float]:
+    """Weight of each character in a Chinese reading.
+
+    GB18030: GB2312 level-1 characters (the 3,755 common ones, bytes
+    B0A1-D7F9) and GB2312's punctuation and full-width forms (rows A1, A3)
+    weigh 1, GB2312 level-2 characters (D8A1-F7FE) and GBK's other Han
+    characters (often in names: 喆, 珺) 0.5.  Big5: the 5,401
+    common characters (A440-C67E) and punctuation (row A1) weigh 1, the
+    less common characters (C940-F9D5) and row A2 (full-width digits and
+    letters, units) 0.5.  Everything else weighs 0.
+    """
+    weights: dict[str, float] = {}
+    if encoding == "gb18030":
+        rows = [(range(0xB0, 0xD8), 1.0), ((0xA1, 0xA3), 1.0), (range(0xD8, 0xF8), 0.5)]
+        trails = range(0xA1, 0xFF)
+    else:
+        rows = [(range(0xA4, 0xC7), 1.0), ((0xA1,), 1.0), (range(0xC9, 0xFA), 0.5),
+                ((0xA2,), 0.5)]
+        trails = [*range(0x40, 0x7F), *range(0xA1, 0xFF)]
+    for leads, weight in rows:
+        for lead in leads:
+            for trail in trails:
+                code = lead << 8 | trail
+                if encoding == "cp950" and not (0xA140 <= code <= 0xA3BF or 0xA440 <= code <= 0xC67E
+                                                or 0xC940 <= code <= 0xF9D5):
+                    continue
+                try:
+                    ch = bytes((lead, trail)).decode(
+                        "gb2312" if encoding == "gb18030" else encoding)
+                except UnicodeDecodeError:
+                    continue
+                weights.setdefault(ch, weight)
+    if encoding == "gb18030":   # the other Han characters of GBK (lead bytes 81-A0, AA-FE)
+        for lead in [*range(0x81, 0xA1), *range(0xAA, 0xFF)]:
+            for trail in [*range(0x40, 0x7F), *range(0x80, 0xFF)]:
+                try:
+                    ch = bytes((lead, trail)).decode("gbk")
+                except UnicodeDecodeError:
+                    continue
+                if "\u4e00" <= ch <= "\u9fff":
+                    weights.setdefault(ch, 0.5)
+    return weights
+
+
+def _gb2312_share(text: str) -> float:
+    """Share of the non-ASCII characters of ``text`` that are GB2312 ones."""
+    wide = _RUN.findall(text)
+    n = sum(map(len, wide))
+    return len("".join(wide).encode("gb2312", errors="ignore")) / 2 / n if n else 0.0
+
+
+def _first_non_ascii_lines(sample: bytes, whole_file: Path | None, k: int = 3) -> list[bytes]:
+    """The first ``k`` lines of the file with a non-ASCII byte (for messages)."""
+    lines: list[bytes] = []
+    for block in _blocks(sample, whole_file):
+        if not block.isascii():
+            lines += [ln for ln in block.splitlines() if not ln.isascii()][: k - len(lines)]
+            if len(lines) == k:
+                break
+    return lines
+
+
+def _examples(lines: list[bytes], encoding: str, k: int = 3) -> str:
+    """The first few distinct words with non-ASCII characters of ``lines``
+    read in ``encoding``, quoted."""
+    seen: list[str] = []
+    for line in lines:
+        text = line.decode(encoding, errors="replace")
+        for word in re.findall(r"[^\s,;|\"]*[^\x00-\x7f][^\s,;|\"]*", text):
+            if word not in seen and len(seen) < k:
+                seen.append(word)
+    return " ".join(repr(w) for w in seen)
 
 
 def sniff_delimiter(lines: list[str]) -> str:
@@ -244,7 +581,8 @@ def _header_row(rows: list[list[str]], fits) -> int:
 
 
 # ------------------------------------------------------------------ Excel
-def _read_excel(path: Path, info: dict, *, sheet, nrows, fits) -> pd.DataFrame:
+def _read_excel(path: Path, info: dict, *, sheet, nrows, fits
+                ) -> tuple[pd.DataFrame, list[str] | None]:
     book = pd.ExcelFile(path)
     names = book.sheet_names
     if sheet is not None:
@@ -276,7 +614,13 @@ def _read_excel(path: Path, info: dict, *, sheet, nrows, fits) -> pd.DataFrame:
             chosen, header_at = found
     info["sheet"] = chosen
     info["header_row"] = header_at + 1
-    return pd.read_excel(book, sheet_name=chosen, header=header_at, nrows=nrows, dtype=object)
+    df = pd.read_excel(book, sheet_name=chosen, header=header_at, nrows=nrows, dtype=object)
+    header = None
+    if _renamed_by_pandas(df.columns):   # read the header as written
+        head = pd.read_excel(book, sheet_name=chosen, header=None, nrows=header_at + 1, dtype=object)
+        rows = _cells(head)
+        header = rows[header_at] if len(rows) > header_at else None
+    return df, header
 
 
 def _cells(head: pd.DataFrame) -> list[list[str]]:
@@ -285,17 +629,45 @@ def _cells(head: pd.DataFrame) -> list[list[str]]:
 
 
 # ------------------------------------------------------------------ helpers
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
+def _as_written(columns, header: list[str] | None) -> list[str]:
+    """Column names, trimmed, with pandas' renaming of duplicates (``team`` ->
+    ``team.1``) undone from the header as written, so that :func:`_unique`
+    renames them and says so."""
+    names = [str(c).strip() for c in columns]
+    if header is None or len(header) != len(names):
+        return names
+    written = [str(h).strip() for h in header]
+    count = Counter(written)
+    return [w if w and count[w] > 1 else n for w, n in zip(written, names)]
+
+
+def _renamed_by_pandas(columns) -> bool:
+    """Whether some column looks like pandas' renaming of a duplicate: ``name.k``
+    next to a ``name``."""
+    names = {str(c) for c in columns}
+    return any(re.fullmatch(r"(.*)\.\d+", n) and re.fullmatch(r"(.*)\.\d+", n).group(1) in names
+               for n in names)
+
+
+def _unique(names: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Names made unique: a repeated ``name`` becomes ``name.1``, ``name.2``...
+    (skipping any that is a name already), and {new name: name as written}."""
+    taken = set(names)
+    seen: set[str] = set()
+    out, renamed = [], {}
     for n in names:
         if n in seen:
-            seen[n] += 1
-            out.append(f"{n}.{seen[n]}")
+            k = 1
+            while f"{n}.{k}" in taken:
+                k += 1
+            new = f"{n}.{k}"
+            taken.add(new)
+            renamed[new] = n
+            out.append(new)
         else:
-            seen[n] = 0
             out.append(n)
-    return out
+        seen.add(n)
+    return out, renamed
 
 
 def _first_line(exc: BaseException) -> str:

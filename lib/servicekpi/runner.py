@@ -247,7 +247,7 @@ def preflight(all_params: list[ReportParams], out: Path) -> dict[str, str]:
     from .periods import labels
 
     try:
-        problems, frames = check_inputs(all_params, sample_rows=None)
+        problems, frames = check_inputs(all_params)
     finally:
         clear_export_cache()
     errors = {team: _one_line(DataError(found)) for team, found in problems.items()}
@@ -290,6 +290,9 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
     params_dir = Path(params_dir).resolve()
     overrides = {"as_of": as_of} if as_of is not None else None
     all_params = load_params(params_dir, teams, overrides=overrides)  # raises: nothing runs
+    if not all_params:
+        from .errors import ConfigError
+        raise ConfigError("no team gets a report", source=str(params_dir))
     out = Path(out_dir).resolve()   # notebooks run in their own folder: absolute paths
     (out / "teams").mkdir(parents=True, exist_ok=True)
     for stale in list(out.glob(".*.tmp*")) + list((out / "teams").glob(".*.tmp*")):

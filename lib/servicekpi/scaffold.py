@@ -5,8 +5,10 @@ preset unless one is given), lists its teams, and writes:
 
 ``defaults.yaml``
     every key with a comment saying what it does: the export (its path
-    relative to the folder), its mapping, ``teams: auto`` (one report per
-    team in the export), the period, the language, the input files;
+    relative to the folder), its mapping, how it is read (``dayfirst``,
+    ``timezone``, ``encoding``: the values given, else null), ``teams: auto``
+    (one report per team in the export), the period, the language, the
+    input files;
 ``catalogue.yaml``
     a copy of the KPI catalogue (labels, units, which way is better);
 ``targets.csv``
@@ -19,7 +21,9 @@ preset unless one is given), lists its teams, and writes:
     one row per KPI of the export (``benchmark: industry_median``) with
     ``value``, ``source`` and ``as_of`` blank; blank rows are skipped.
 
-Nothing is overwritten unless ``force``.  The targets and benchmarks
+Nothing is overwritten unless ``force``, and nothing is written when the
+export does not load or has no tickets left (all created after the as-of
+time, say): the error says why.  The targets and benchmarks
 templates carry extra columns for reading (``team_name``, ``kpi_label``,
 ``better``, ``unit``) that the loaders ignore.
 """
@@ -96,15 +100,27 @@ def _relative(target: Path, start: Path) -> str:
 
 def init_params(export, out="params", *, mapping: str | None = "auto", period: str = "month",
                 language: str = "en", errors: str = "raise", max_dropped_share: float = 0.05,
-                as_of=None, force: bool = False) -> InitResult:
-    """Write a parameter folder for ``export``; see the module docstring."""
+                as_of=None, dayfirst: bool | None = None, timezone: str | None = None,
+                encoding: str | None = None, force: bool = False) -> InitResult:
+    """Write a parameter folder for ``export``; see the module docstring.
+
+    ``dayfirst``, ``timezone`` and ``encoding`` override the mapping's way of
+    reading the export (None: the mapping's, else decided from the data) and
+    are written to ``defaults.yaml``.
+    """
     from .catalogue import load_catalogue
+    from .cli import declare_hints
     from .kpis import compute_kpis
-    from .params import team_names
+    from .params import encoding_problem, no_tickets_reason, team_names, zone_problem
     from .tickets import load_tickets
 
     export, out = Path(export), Path(out)
     freq_of(period)
+    wrong = [Problem("servicekpi init", key, problem) for key, problem in (
+        ("timezone", timezone and zone_problem(timezone)),
+        ("encoding", encoding and encoding_problem(encoding))) if problem]
+    if wrong:
+        raise ConfigError(wrong, source="servicekpi init")
     files = {name: out / name for name in FILES}
     existing = [p for p in files.values() if p.exists()]
     if existing and not force:
@@ -112,14 +128,20 @@ def init_params(export, out="params", *, mapping: str | None = "auto", period: s
                            for p in existing], source=str(out))
     try:
         tickets = load_tickets(export, mapping, errors=errors, as_of=as_of,
-                               max_dropped_share=max_dropped_share)
+                               max_dropped_share=max_dropped_share, dayfirst=dayfirst,
+                               timezone=timezone, encoding=encoding)
     except DataError as exc:
-        if errors != "raise" or not any(q.rows for q in exc.problems):
+        hints = declare_hints(exc.problems, export.name)
+        if errors == "raise" and any(q.rows for q in exc.problems):
+            hints.append(Problem(export.name, None, "servicekpi init --errors drop drops "
+                                 "such rows instead (and writes bad_rows: drop), up to "
+                                 f"--max-dropped-share (now {max_dropped_share:g}) of the "
+                                 "rows"))
+        if not hints:
             raise
-        hint = Problem(export.name, None, "servicekpi init --errors drop drops such rows "
-                       "instead (and writes bad_rows: drop), up to --max-dropped-share "
-                       f"(now {max_dropped_share:g}) of the rows")
-        raise DataError([*exc.problems, hint], source=exc.source) from None
+        raise DataError([*exc.problems, *hints], source=exc.source) from None
+    if not len(tickets):
+        raise DataError([Problem(export.name, None, no_tickets_reason(tickets))])
     picked = tickets.attrs.get("mapping")
     mapping_value: str | None
     if mapping not in (None, "auto") and Path(mapping).is_file():
@@ -153,9 +175,7 @@ def init_params(export, out="params", *, mapping: str | None = "auto", period: s
                     "kpi_label": catalogue.label(k, language), "better": d.direction,
                     "unit": d.unit})
     if base is None or not target_rows:
-        notes.append(f"no complete {period} in the export before its as-of time "
-                     f"({stamp}): the targets template has no baselines; try a shorter "
-                     "--period")
+        notes.append(_no_baselines(tickets, kpis, base, stamp, period, targetable))
     else:
         first = tickets["created_at"].min()
         if pd.Period(first, freq_of(period)) == base and first.normalize() > base.start_time:
@@ -182,9 +202,24 @@ def init_params(export, out="params", *, mapping: str | None = "auto", period: s
         export=export, out=out, mapping=mapping_value, detected=mapping == "auto",
         picked=picked, teams=teams, period=period, language=language, errors=errors,
         max_dropped_share=max_dropped_share, as_of=as_of, stamp=stamp, base=base,
-        rows=len(tickets)), encoding="utf-8")
+        rows=len(tickets), dayfirst=dayfirst, timezone=timezone, encoding=encoding,
+        baselines=bool(target_rows)), encoding="utf-8")
     return InitResult(out, files, len(tickets), mapping_value, mapping == "auto", stamp, base,
                       teams, len(target_rows), len(bench_rows), notes)
+
+
+def _no_baselines(tickets, kpis, base, stamp, period, targetable) -> str:
+    """Why the targets template has no baselines, and what would give some."""
+    first = tickets["created_at"].min()
+    shorter = {"quarter": "month", "month": "week"}.get(period)
+    if base is None or pd.Period(first, freq_of(period)) > base:
+        text = (f"the export covers {first:%Y-%m-%d} to {stamp:%Y-%m-%d %H:%M}, no complete "
+                f"{period}: the targets template has no baselines")
+        return text + (f"; --period {shorter} gives some" if shorter else "")
+    given = sorted(set(kpis.loc[kpis["value"].notna(), "kpi"]))
+    return (f"no KPI with a target direction has a value in {label(base)} (the export "
+            f"gives {', '.join(given) or 'none'}): the targets template has no rows; columns "
+            "such as first_response_at, resolved_at or csat give targetable KPIs")
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
@@ -197,7 +232,8 @@ def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
 
 
 def _defaults_text(*, export, out, mapping, detected, picked, teams, period, language, errors,
-                   max_dropped_share, as_of, stamp, base, rows) -> str:
+                   max_dropped_share, as_of, stamp, base, rows, dayfirst=None, timezone=None,
+                   encoding=None, baselines=True) -> str:
     if mapping is None:
         how = "the export's columns already have servicekpi's names"
     elif detected:
@@ -215,6 +251,14 @@ def _defaults_text(*, export, out, mapping, detected, picked, teams, period, lan
         _yaml_line("tickets", _relative(export, out), "the ticket export (CSV, Parquet, Excel)"),
         _yaml_line("mapping", mapping, f"column names: a preset, a mapping YAML, auto "
                    f"(detect) or null (canonical names); {how}"),
+        _yaml_line("dayfirst", dayfirst, "day order of dates such as 01/03/2024; null: "
+                   "the mapping's, else decided from the data; true (1 March) or false "
+                   "(3 January) to declare"),
+        _yaml_line("timezone", timezone, "zone of timestamps written without one (e.g. "
+                   "Europe/London; as_written: keep the local time an offset was written "
+                   "in); null: the mapping's (UTC unless it says)"),
+        _yaml_line("encoding", encoding, "text encoding of a CSV export (utf-8, gb18030, "
+                   "cp1252, ...); null: the mapping's, else detected"),
         _yaml_line("teams", "auto", "auto: one report per team in the export (files in "
                    "teams/ only override); files: one per file in teams/"),
         _yaml_line("period", period, "month | week | quarter"),
@@ -229,7 +273,7 @@ def _defaults_text(*, export, out, mapping, detected, picked, teams, period, lan
         _yaml_line("unassigned", "keep", "tickets with a blank team: keep (team "
                    "'unassigned', with a warning) or drop"),
         _yaml_line("targets", "targets.csv", "fill in target and deadline; rows left blank "
-                   "are skipped" + (f" (baselines: {label(base)})" if base is not None else "")),
+                   "are skipped" + (f" (baselines: {label(base)})" if baselines else "")),
         _yaml_line("benchmarks", "benchmarks.csv", "external reference values; rows without "
                    "value, source and as_of are skipped"),
         _yaml_line("kpi_table", None, "KPIs not from tickets (team, period, kpi, value, n); "
@@ -258,8 +302,9 @@ def summary_lines(res: InitResult, export) -> list[str]:
     base = label(res.baseline_period) if res.baseline_period is not None else "none"
     what = {"defaults.yaml": "shared parameters (teams: auto: one report per team)",
             "catalogue.yaml": "KPI catalogue (copy)",
-            "targets.csv": f"{res.target_rows} rows, baselines from {base}; target and "
-                           "deadline blank",
+            "targets.csv": (f"{res.target_rows} rows, baselines from {base}; target and "
+                            "deadline blank" if res.target_rows else
+                            "no rows: no baselines (see the note)"),
             "benchmarks.csv": f"{res.benchmark_rows} rows; value, source and as_of blank"}
     lines.append("Wrote:")
     lines += [f"  {p}  {what[name]}" for name, p in res.files.items()]

@@ -31,8 +31,8 @@ from .errors import DataError, Problem
 from .parsing import parse_text, text_missing
 from .periods import freq_of, parse_period
 from .readers import read_table
-from .schema import BENCHMARK_COLUMNS, KPI_TABLE_COLUMNS, TARGET_COLUMNS
 from .teams import team_id
+from .schema import BENCHMARK_COLUMNS, KPI_TABLE_COLUMNS, TARGET_COLUMNS
 
 #: Benchmark names the reports know how to draw (others are kept as given).
 BENCHMARK_KINDS = ("industry_median", "industry_average", "top_quartile", "best_in_class")
@@ -130,13 +130,6 @@ def _load_rows(check, raw: pd.DataFrame, keep: np.ndarray, source: str,
     return table
 
 
-def _team_ids(checked: Checked) -> None:
-    """Team cells as the loader names teams: ``Service Desk`` -> ``service_desk``."""
-    team = checked.columns.get("team")
-    if team is not None:
-        checked.columns["team"] = team.map(lambda v: v if v is None else team_id(v))
-
-
 def _blank(raw: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
     """Rows whose ``columns`` are all blank (False everywhere when one is absent)."""
     if not all(c in raw.columns for c in columns):
@@ -169,7 +162,6 @@ def load_kpi_table(path, *, period: str = "month", catalogue: Catalogue | None =
 def _check_kpi_table(raw: pd.DataFrame, period: str, catalogue: Catalogue | None,
                      source: str) -> pd.DataFrame:
     checked = check_columns(raw, KPI_TABLE_COLUMNS, source)
-    _team_ids(checked)
     if "period" in checked.columns:
         _periods(checked, "period", period, source)
     _unknown_kpis(checked, catalogue, source)
@@ -275,7 +267,6 @@ def load_targets(path, *, period: str = "month", catalogue: Catalogue | None = N
 def _check_targets(raw: pd.DataFrame, period: str, catalogue: Catalogue | None,
                    source: str) -> pd.DataFrame:
     checked = check_columns(raw, TARGET_COLUMNS, source)
-    _team_ids(checked)
     for col in ("baseline_period", "deadline"):
         if col in checked.columns:
             _periods(checked, col, period, source)

@@ -4,9 +4,12 @@ An export names its teams as people wrote them (``Group 70``, ``Service
 Desk - EMEA``, ``投诉处理中心``).  A report needs an id that is safe as a file
 name and still readable: :func:`team_id` lower-cases, turns every run of
 characters that are neither letters nor digits (in any script) into ``_`` and
-trims it, so Chinese names stay Chinese.  :func:`team_ids` does it for every
-name of an export and keeps ids unique (``_2``, ``_3``, ... in order of the
-names' sort order), so the same export always gives the same ids.
+trims it, so Chinese names stay Chinese.  Names that differ only in case,
+spacing or punctuation (``Support``, ``SUPPORT``, ``support-``) are one team:
+:func:`team_names` gives each id the spelling most of its tickets use, and
+the loader warns about the others.  The same rule reads the team column of
+every input (targets, KPI tables, competencies) and ``team:`` in params, so
+a team may be written by its id or by its name anywhere.
 """
 from __future__ import annotations
 
@@ -29,19 +32,15 @@ def team_id(name) -> str:
     return slug or UNASSIGNED
 
 
-def team_ids(names) -> dict[str, str]:
-    """name -> id for every distinct name, ids unique and stable."""
-    out: dict[str, str] = {}
-    used: set[str] = set()
-    for name in sorted({str(n) for n in names}):
-        base = team_id(name)
-        tid, k = base, 1
-        while tid in used:
-            k += 1
-            tid = f"{base}_{k}"
-        used.add(tid)
-        out[name] = tid
-    return out
+def team_names(counts) -> dict[str, list[str]]:
+    """id -> the names that give it, the most frequent first (then in sort order).
+
+    ``counts``: a mapping (or Series) of team name -> number of tickets.
+    """
+    out: dict[str, list[tuple]] = {}
+    for name, k in dict(counts).items():
+        out.setdefault(team_id(name), []).append((-int(k), str(name)))
+    return {tid: [n for _, n in sorted(v)] for tid, v in sorted(out.items())}
 
 
 def is_team_id(value: str) -> bool:

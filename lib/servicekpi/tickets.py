@@ -47,11 +47,12 @@ from . import parsing
 from .contracts import FIRST_ROW, TEXT_KEEPS, check_columns
 from .errors import DataError, Problem, problem_at
 from .mapping import (AUTO, REQUIRED, apply_derivations, apply_mapping, detect_mapping,
-                      header_fit, load_mapping, resolve)
-from .parsing import YEAR_RANGE, decimal_style
+                      header_fit, header_key, load_mapping, resolve)
+from .parsing import text_missing
+from .parsing import AS_WRITTEN, YEAR_RANGE
 from .readers import describe_read, read_table
 from .schema import CATEGORICAL, TICKET_COLUMNS
-from .teams import UNASSIGNED, team_id, team_ids
+from .teams import UNASSIGNED, team_id, team_names
 
 #: With errors="drop", refuse an export when more than this share of rows would go.
 MAX_DROPPED_SHARE = 0.05
@@ -59,7 +60,8 @@ MAX_DROPPED_SHARE = 0.05
 def load_tickets(path, mapping="auto", *, errors: str = "raise", as_of=None,
                  timezone: str | None = None, dayfirst: bool | None = None,
                  max_dropped_share: float = MAX_DROPPED_SHARE, unassigned: str = "keep",
-                 nrows: int | None = None) -> pd.DataFrame:
+                 nrows: int | None = None, encoding: str | None = None,
+                 delimiter: str | None = None, sheet=None) -> pd.DataFrame:
     """Read and validate a ticket export (CSV, Parquet or Excel).
 
     Parameters
@@ -80,7 +82,10 @@ def load_tickets(path, mapping="auto", *, errors: str = "raise", as_of=None,
         Default: the latest timestamp in the export that is not in the
         future (later ones are treated as above).
     timezone, dayfirst : optional
-        Override the mapping's settings for timestamps.
+        Override the mapping's settings for timestamps (``timezone="as_written"``
+        keeps the local time an aware timestamp was written in).
+    encoding, delimiter, sheet : optional
+        Override the mapping's (or the detected) way of reading the file.
     max_dropped_share : float
         With ``errors="drop"``: refuse the file when more than this share of
         its rows would be dropped (default 5%).
@@ -99,12 +104,15 @@ def load_tickets(path, mapping="auto", *, errors: str = "raise", as_of=None,
         data-quality summary.
     """
     source = Path(path).name
+    declared = {k: v for k, v in dict(encoding=encoding, delimiter=delimiter,
+                                      sheet=sheet).items() if v is not None}
     if isinstance(mapping, str) and mapping == AUTO:
-        raw = read_table(path, nrows=nrows, fits=header_fit(None))
+        raw = read_table(path, nrows=nrows, fits=header_fit(None), **declared)
         m = detect_mapping(raw.columns, source=source)
     else:
         m = load_mapping(mapping)
-        raw = read_table(path, nrows=nrows, fits=header_fit(m), **m.read_options())
+        raw = read_table(path, nrows=nrows, fits=header_fit(m),
+                         **{**m.read_options(), **declared})
     first_row = raw.attrs.get("read", {}).get("header_row", 1) + 1
     return validate_tickets(raw, mapping=m, source=source, errors=errors, as_of=as_of,
                             timezone=timezone, dayfirst=dayfirst,
@@ -134,17 +142,22 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     raw = raw.reset_index(drop=True)
     rownum = np.arange(len(raw)) + first_row
     quality = _Quality(rows_read)
-    quality.add("mapping", None, 0, "info",
+    quality.add("mapping", None, None, "info",
                 f"'{m.name}'" + (f" ({m.description})" if m.description else ""))
     if read_info:
-        quality.add("file read as", None, 0, "info", describe_read(read_info))
+        quality.add("file read as", None, None, "info", describe_read(read_info))
 
+    explicit = as_of is not None
+    limit = _as_of(as_of, tz) if explicit else _now()
     raw, rownum, fold_problems = _one_row_per_ticket(raw, rownum, m, source, quality,
-                                                     timezone=tz, dayfirst=dayfirst, na=na)
+                                                     timezone=tz, dayfirst=dayfirst, na=na,
+                                                     as_of=limit if explicit else None)
+    if fold_problems:   # the log cannot be ordered: nothing after this would be right
+        raise DataError(fold_problems, source=source)
     mapped = apply_mapping(raw, m, source)
     frame, derived = mapped.frame.reset_index(drop=True), mapped.derived
     n = len(frame)
-    problems = fold_problems + mapped.problems
+    problems = list(mapped.problems)
     for q in mapped.quality:
         quality.add(q["check"], q["column"], q["rows"], q["severity"], q["detail"])
     if n == 0 and not problems:
@@ -170,12 +183,16 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
                     f"such as 9999-12-31, or outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]})")
     for name in derived:  # durations or counts, derived once everything is typed
         cells = frame[name]
-        mark, problem = (decimal_style(cells) if m.decimal == "auto" else (m.decimal, None))
+        mark, problem, note = parsing.decide_decimal(cells, m.decimal)
         if problem:
             problems.append(Problem(source, mapped.sources[name], problem))
+        if note:
+            checked.notes.append((name, note))
         values, bad = parsing.parse_numbers(cells, decimal=mark, na=na)
         flag(mapped.sources[name], bad, "cannot read value: expected a number", shown[name])
         out[name] = values
+    for name, note in checked.notes:
+        quality.add("decimal mark assumed", name, None, "warning", note)
     for name, blanks in checked.blanks.items():
         if TICKET_COLUMNS[name].survey:
             quality.add("survey answer missing", name, blanks, "info",
@@ -186,9 +203,12 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
 
     # --- teams: ids from the export's names; blank -> unassigned ------------
     drop_extra = np.zeros(n, bool)
-    team_names: dict[str, str] = {}
+    names_of: dict[str, str] = {}
     if "team" in frame:
         names, _ = parsing.parse_text(frame["team"], na=na - TEXT_KEEPS)
+        # no letter or digit ('-', '?', '(none)'): no team either
+        names = names.where(names.isna() | (names.map(team_id, na_action="ignore")
+                                            != UNASSIGNED), None)
         blank = names.isna().to_numpy()
         if blank.any():
             if unassigned == "drop":
@@ -198,15 +218,16 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
             else:
                 quality.add("blank team", "team", int(blank.sum()), "warning",
                             f"kept as team '{UNASSIGNED}' (unassigned: drop leaves them out)")
-        names = names.fillna("")
-        ids = team_ids(names.unique())
-        clash = {n: i for n, i in ids.items() if n and i != team_id(n)}
-        if clash:
-            quality.add("team names alike", "team", len(clash), "warning", (
-                "names that differ only in case or punctuation get numbered ids: "
-                + ", ".join(f"{n!r} -> {i}" for n, i in clash.items())))
-        out["team"] = names.map(ids)
-        team_names = {tid: (name or UNASSIGNED) for name, tid in ids.items()}
+        spellings = team_names(names.fillna("").value_counts())
+        alike = {tid: v for tid, v in spellings.items() if len(v) > 1 and tid != UNASSIGNED}
+        if alike:
+            quality.add("team names alike", "team", len(alike), "warning", (
+                "names that differ only in case, spacing or punctuation are one team: "
+                + "; ".join(f"{tid} = {', '.join(map(repr, v))} (shown as {v[0]!r})"
+                            for tid, v in alike.items())))
+        out["team"] = names.fillna("").map({n: team_id(n) for v in spellings.values()
+                                            for n in v})
+        names_of = {tid: (v[0] or UNASSIGNED) for tid, v in spellings.items()}
 
     if derived:
         typed = pd.DataFrame(out)
@@ -215,15 +236,14 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
             out[canon] = typed[canon]
 
     # --- the as-of time: nothing after it is known yet ----------------------
-    explicit = as_of is not None
-    limit = _as_of(as_of, tz) if explicit else pd.Timestamp.now(tz=tz).tz_localize(None)
     if "created_at" in out:
         late = (out["created_at"] > limit).fillna(False).to_numpy(dtype=bool)
         if late.any():
             drop_extra |= late
             quality.add("created after the as-of time", "created_at", int(late.sum()),
                         "dropped", f"created after {limit:%Y-%m-%d %H:%M}"
-                        + ("" if explicit else " (now): dates in the future"))
+                        + ("" if explicit else " (now, in the zone furthest ahead): dates "
+                           "in the future"))
         for later in ("first_response_at", "resolved_at"):
             if later in out:
                 after = ((out[later] > limit).fillna(False).to_numpy(dtype=bool)) & ~late
@@ -317,7 +337,7 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     if absent_opt:
         from .kpis import TICKET_KPIS, available_kpis
         lost = [k for k in TICKET_KPIS if k not in available_kpis(tickets.columns)]
-        quality.add("optional columns absent", None, 0, "info",
+        quality.add("optional columns absent", None, None, "info",
                     f"not in the export: {', '.join(absent_opt)}; KPIs not computed: "
                     f"{', '.join(lost) or 'none'}")
     extras = [c for c in tickets.columns if c not in TICKET_COLUMNS]
@@ -332,64 +352,133 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     tickets.attrs["as_of"] = None if pd.isna(as_of) else as_of.isoformat()
     tickets.attrs["source"] = source
     tickets.attrs["mapping"] = m.name
-    tickets.attrs["team_names"] = {k: v for k, v in sorted(team_names.items()) if k in present}
+    tickets.attrs["team_names"] = {k: v for k, v in sorted(names_of.items()) if k in present}
     tickets.attrs["rows_read"] = rows_read
     tickets.attrs["data_quality"] = quality.records(len(tickets))
     return tickets
 
 
-def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, na):
-    """Fold an event log to each ticket's latest row (``one_row_per_ticket``)."""
+def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, na,
+                        as_of=None):
+    """Fold an event log to each ticket's latest row (``one_row_per_ticket``).
+
+    Only tickets with several rows are folded.  Their rows are ordered by the
+    ``latest_by`` columns present, each parsed only while it is needed to
+    break ties (a number, else a timestamp whose day order comes from the
+    column or, when it cannot tell, from the file's mapped timestamp
+    columns).  With an explicit ``as_of``, updates made after it are left
+    out first (what was known then), as long as a ticket keeps one row.
+    Rows still tied on every key: the last in the file is kept, counted.
+    Blank ids are never folded together (they are refused later).
+    """
     if m.one_row_per_ticket is None or raw.empty:
         return raw, rownum, []
     res = resolve(m, raw.columns)
     id_col = res.headers.get("ticket_id")
-    by_key = {" ".join(str(c).split()).lower(): c for c in raw.columns}
-    keys = [by_key[k] for k in (" ".join(h.split()).lower()
-                                for h in m.one_row_per_ticket.latest_by) if k in by_key]
     if id_col is None:
         return raw, rownum, []
+    ids = raw[id_col].astype("string").str.strip().mask(text_missing(raw[id_col], na))
+    dup = ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()
+    if not dup.any():
+        return raw, rownum, []            # one row per ticket already
+    by_key = {header_key(c): c for c in raw.columns}
+    keys = [by_key[header_key(h)] for h in m.one_row_per_ticket.latest_by
+            if header_key(h) in by_key]
     if not keys:
-        quality.add("event log not folded", None, 0, "info",
+        quality.add("event log not folded", None, None, "info",
                     f"none of the columns {m.one_row_per_ticket.latest_by} that order "
                     "updates is in the file")
         return raw, rownum, []
-    order = {}
-    problems = []
-    for k in keys:
-        nums, bad = parsing.parse_numbers(raw[k], na=na)
-        if bad.any():
-            ev = parsing.day_order_evidence(raw[k])
-            first, problem = parsing.decide_day_order(ev, dayfirst)
-            stamps, bad = parsing.parse_timestamps(raw[k], timezone=timezone,
-                                                   dayfirst=first, na=na)
+    stamps = [h for c, h in res.headers.items() if TICKET_COLUMNS[c].kind == "timestamp"]
+    pooled = {k: sum(parsing.day_order_evidence(raw[h])[k] for h in stamps)
+              for k in ("dayfirst", "monthfirst")}
+    sub = np.flatnonzero(dup)
+    order = pd.DataFrame({"_id": ids.to_numpy()[sub], "_pos": sub})
+    problems: list[Problem] = []
+    is_time: dict[str, bool] = {}
+
+    def parse(k):
+        cells = raw[k].iloc[sub].reset_index(drop=True)
+        nums, bad = parsing.parse_numbers(cells, na=na)
+        is_time[k] = bool(bad.any())
+        if is_time[k]:
+            first, problem = parsing.decide_day_order(parsing.day_order_evidence(cells),
+                                                      dayfirst, fallback=pooled)
             if problem:
                 problems.append(Problem(source, k, problem))
-            nums = pd.Series(stamps.to_numpy(dtype="datetime64[ns]").astype(np.int64)
-                             .astype(float)).where(stamps.notna().to_numpy())
+            times, bad = parsing.parse_timestamps(cells, timezone=timezone, dayfirst=first,
+                                                  na=na)
+            nums = pd.Series(times.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+                             .astype(float)).where(times.notna().to_numpy())
         if bad.any():
             idx = np.flatnonzero(bad)
             problems.append(problem_at(source, k, "cannot read value: expected a number or "
                                        "a timestamp (it orders a ticket's updates)",
-                                       rownum[idx], list(raw[k].to_numpy(dtype=object)[idx])))
-        order[k] = nums.to_numpy()
-    if problems:
-        return raw, rownum, problems
-    sort = pd.DataFrame({"_id": raw[id_col].astype("string").str.strip(), **order,
-                         "_pos": np.arange(len(raw))})
-    sort = sort.sort_values(["_id", *keys, "_pos"], na_position="first", kind="stable")
-    latest = np.sort(sort.drop_duplicates("_id", keep="last")["_pos"].to_numpy())
-    folded = len(raw) - len(latest)
+                                       rownum[sub[idx]], list(cells.to_numpy(dtype=object)[idx])))
+        return nums.to_numpy()
+
+    parsed: dict[str, np.ndarray] = {}
+
+    def values(k):
+        if k not in parsed:
+            parsed[k] = parse(k)
+        return parsed[k]
+
+    if as_of is not None:   # what was known at the as-of time: later updates left out
+        limit = float(np.datetime64(as_of, "ns").astype(np.int64))
+        after = np.zeros(len(order), bool)
+        for k in keys:
+            v = values(k)
+            if is_time[k]:
+                after |= v > limit
+        if problems:
+            return raw, rownum, problems
+        keeps = ~pd.Series(after).groupby(order["_id"].to_numpy()).transform("all")
+        drop = after & keeps.to_numpy()
+        if drop.any():
+            quality.add("event-log updates after the as-of time", id_col, int(drop.sum()),
+                        "info", "left out: each ticket as it was at the as-of time")
+            order = order[~drop].reset_index(drop=True)
+            for k in parsed:
+                parsed[k] = parsed[k][~drop]
+    used: list[str] = []
+    ties = pd.Series(dtype=int)
+    for k in keys:
+        order[k] = values(k)
+        used.append(k)
+        if problems:
+            return raw, rownum, problems
+        ranked = order.sort_values(["_id", *used, "_pos"], na_position="first", kind="stable")
+        last = ranked.drop_duplicates("_id", keep="last")
+        tied = ranked.merge(last[["_id", *used]], on=["_id", *used], how="inner")
+        ties = tied.groupby("_id").size()
+        if not (ties > 1).any():
+            break
+    order = order.sort_values(["_id", *used, "_pos"], na_position="first", kind="stable")
+    keep_pos = np.sort(np.concatenate([np.flatnonzero(~dup),
+                                       order.drop_duplicates("_id", keep="last")["_pos"]]))
+    folded = len(raw) - len(keep_pos)
     quality.add("event-log rows folded", id_col, folded, "info",
-                f"one row per update: each ticket's latest row by {', '.join(keys)} kept")
-    return raw.iloc[latest].reset_index(drop=True), rownum[latest], []
+                f"one row per update: each ticket's latest row by {', '.join(used)} kept")
+    if (ties > 1).any():
+        quality.add("event-log ties", id_col, int((ties > 1).sum()), "warning",
+                    f"tickets with several rows equally latest by {', '.join(keys)}: the "
+                    "last of them in the file is kept")
+    return raw.iloc[keep_pos].reset_index(drop=True), rownum[keep_pos], []
 
 
 def _as_of(value, tz: str) -> pd.Timestamp:
     ts = pd.Timestamp(value)
     if ts.tzinfo is not None:
-        ts = ts.tz_convert(tz).tz_localize(None)
+        ts = ts.tz_localize(None) if tz == AS_WRITTEN else ts.tz_convert(tz).tz_localize(None)
     return ts
+
+
+def _now() -> pd.Timestamp:
+    """The latest time a ticket can have been created when no as-of time is given:
+    now in the zone furthest ahead (UTC+14), since exports often write local times
+    without a zone.  Enough to catch a date years ahead; an exact cut needs as_of."""
+    return pd.Timestamp.now(tz="UTC").tz_localize(None) + pd.Timedelta(hours=14)
 
 
 class _Quality:
@@ -398,8 +487,10 @@ class _Quality:
         self.items: list[dict] = []
 
     def add(self, check, column, count, severity, detail):
-        if count or severity == "info" and column is None:
-            self.items.append(dict(check=check, column=column, rows=int(count),
+        """Record a check: ``count`` rows concerned (left out when 0), or None for a
+        note about the file as a whole (always recorded)."""
+        if count is None or count:
+            self.items.append(dict(check=check, column=column, rows=int(count or 0),
                                    severity=severity, detail=detail))
 
     def records(self, kept: int) -> list[dict]:
