@@ -59,9 +59,10 @@ def _kpis(args) -> int:
               "have complete = False")
     for r in q.itertuples():
         if r.severity != "info":
+            count = f"{r.rows:,} rows - " if r.rows else ""   # 0: about the file
             print(f"  data quality ({r.severity}): {r.check}"
                   f"{' in ' + str(r.column) if isinstance(r.column, str) else ''}: "
-                  f"{r.rows:,} rows - {r.detail}")
+                  f"{count}{r.detail}")
     return 0
 
 
@@ -79,22 +80,20 @@ def _load(path, mapping, args):
         hints = declare_hints(exc.problems, Path(path).name)
         if not hints:
             raise
-        raise DataError([*exc.problems, *hints], source=exc.source) from None
+        raise DataError(exc.problems, source=exc.source, hints=hints) from None
 
 
 def declare_hints(problems, source: str) -> list:
     """Hints for loader problems that ask to declare the day order or the encoding:
     the command-line options that declare them (unless the problem names them)."""
-    from .errors import Problem
-
     text = " ".join(p.message for p in problems)
     hints = []
     if ("day order" in text or "dayfirst" in text) and "--dayfirst" not in text:
-        hints.append(Problem(source, None, "--dayfirst (01/03 is 1 March) or --monthfirst "
-                             "(01/03 is 3 January) declares the day order"))
+        hints.append("--dayfirst (01/03 is 1 March) or --monthfirst (01/03 is 3 January) "
+                     "declares the day order")
     if "encoding" in text and "--encoding" not in text:
-        hints.append(Problem(source, None, "--encoding declares the file's encoding (e.g. "
-                             "--encoding gb18030, --encoding cp1252)"))
+        hints.append("--encoding declares the file's encoding (e.g. --encoding gb18030, "
+                     "--encoding cp1252)")
     return hints
 
 
@@ -173,31 +172,21 @@ def _mapping(text: str | None) -> str | None:
     return None if text is None or text.lower() in ("none", "null", "canonical") else text
 
 
-def _timestamp(text: str) -> str:
-    from .params import as_of_problem
+def _checked(check_name: str):
+    """An argparse type that refuses what ``servicekpi.params.<check_name>`` refuses."""
+    def check(text: str) -> str:
+        from . import params
 
-    problem = as_of_problem(text)
-    if problem:
-        raise argparse.ArgumentTypeError(problem)
-    return text
-
-
-def _zone(text: str) -> str:
-    from .params import zone_problem
-
-    problem = zone_problem(text)
-    if problem:
-        raise argparse.ArgumentTypeError(problem)
-    return text
+        problem = getattr(params, check_name)(text)
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
+        return text
+    check.__name__ = check_name.replace("_problem", "")
+    return check
 
 
-def _encoding(text: str) -> str:
-    from .params import encoding_problem
-
-    problem = encoding_problem(text)
-    if problem:
-        raise argparse.ArgumentTypeError(problem)
-    return text
+_timestamp, _zone, _encoding = (_checked("as_of_problem"), _checked("zone_problem"),
+                                _checked("encoding_problem"))
 
 
 def _share(text: str) -> float:

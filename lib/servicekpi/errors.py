@@ -85,21 +85,25 @@ class ServiceKPIError(Exception):
 class _ProblemsError(ServiceKPIError):
     kind = "problem"
 
-    def __init__(self, problems: Sequence[Problem] | str, source: str | None = None):
+    def __init__(self, problems: Sequence[Problem] | str, source: str | None = None, *,
+                 hints: Sequence[str] = ()):
         if isinstance(problems, str):
             problems = [Problem(source or "input", None, problems)]
         self.problems: list[Problem] = list(problems)
         self.source = source or (self.problems[0].source if self.problems else None)
+        self.hints: list[str] = list(hints)   # what would fix it; not problems
         super().__init__(self._render())
 
     def _render(self) -> str:
         n = len(self.problems)
         if n == 1:
-            return str(self.problems[0])
-        head = f"{n} {self.kind}s found"
-        if self.source:
-            head += f" in {self.source}"
-        return head + ":\n" + "\n".join(f"  - {p}" for p in self.problems)
+            text = str(self.problems[0])
+        else:
+            head = f"{n} {self.kind}s found"
+            if self.source:
+                head += f" in {self.source}"
+            text = head + ":\n" + "\n".join(f"  - {p}" for p in self.problems)
+        return text + "".join(f"\n  hint: {h}" for h in self.hints)
 
 
 class DataError(_ProblemsError):

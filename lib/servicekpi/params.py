@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .catalogue import load_catalogue
 from .errors import ConfigError, DataError, Problem, ServiceKPIError
 from .mapping import load_mapping, pydantic_problems
-from .parsing import AS_WRITTEN, YEAR_RANGE
+from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE
 from .teams import UNASSIGNED, is_team_id, team_id
 
 PATH_KEYS = ("tickets", "kpi_table", "benchmarks", "targets", "catalogue", "competencies",
@@ -120,18 +120,11 @@ class ReportParams(BaseModel):
             raise ValueError(problem)
         return str(v).strip()
 
-    @field_validator("timezone")
+    @field_validator("timezone", "encoding")
     @classmethod
-    def _zone(cls, v):
-        problem = None if v is None else zone_problem(v)
-        if problem:
-            raise ValueError(problem)
-        return v
-
-    @field_validator("encoding")
-    @classmethod
-    def _encoding(cls, v):
-        problem = None if v is None else encoding_problem(v)
+    def _known(cls, v, info):
+        check = zone_problem if info.field_name == "timezone" else encoding_problem
+        problem = None if v is None else check(v)
         if problem:
             raise ValueError(problem)
         return v
@@ -158,12 +151,12 @@ def as_of_problem(text: str) -> str | None:
     import pandas as pd
 
     try:
-        ts = pd.Timestamp(text)
+        ts = pd.Timestamp(text) if ISO_DATE.match(str(text).strip()) else pd.NaT
     except (ValueError, TypeError, OverflowError):
         ts = pd.NaT
     if pd.isna(ts):
-        return (f"cannot read {text!r} as a time: expected e.g. 2024-03-31 or "
-                "'2024-03-31 18:00'")
+        return (f"cannot read {text!r} as a time: write it year first, e.g. 2024-03-31 "
+                "or '2024-03-31 18:00' (31/03/2024 or 03/04/2024 could read either way)")
     early, late = YEAR_RANGE
     if not early <= ts.year <= late:
         return (f"as-of time {text!r} is outside the years {early}-{late}: timestamps "
@@ -371,7 +364,8 @@ def no_tickets_reason(frame, *, option: str = "--as-of") -> str:
         if check == "created after the as-of time":
             when = detail.removeprefix("created after ").split(" (")[0]
             if frame.attrs.get("as_of") is None:      # none given: the limit was now
-                parts.append(f"created after now ({when}): dates in the future")
+                parts.append(f"created after now ({when}, in the zone furthest ahead, "
+                             "UTC+14): dates in the future")
                 advice.append("check the export's created_at dates, or say when it was "
                               f"taken ({option})")
             else:

@@ -29,6 +29,9 @@ _ZONE_FORMS = (
     (r"\s*(?:UTC|GMT)\s*([+-])(\d\d):?(\d\d)\s*$", r"\1\2:\3"),
     (r"\s*(?:UTC|GMT)\s*([+-])(\d\d)\s*$", r"\1\2:00"),
     (r"\s*(?:UTC|GMT)\s*([+-])(\d)\s*$", r"\10\2:00"),   # RE2: group 1, then "0"
+    (r"\s*(?:UTC|GMT)\s*([+-])(\d):(\d\d)\s*$", r"\10\2:\3"),   # GMT+5:30
+    (r"\s*(?:UTC|GMT)\s*([+-])(\d\d):(\d\d)\s*$", r"\1\2:\3"),
+    (_TIME + r"\s*([+-])(\d)$", r"\1\20\3:00"),                   # 10:00 +8
     (_TIME + r"\s*([+-]\d\d)$", r"\1\2:00"),
     (_TIME + r"\s*([+-]\d\d)(\d\d)$", r"\1\2:\3"),
 )
@@ -42,6 +45,8 @@ _DAY_MONTH = (r"(?:^|[^\d/.\-])(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?:\d{4}|
 # column's order is decided, so that the fast ISO parser reads it
 _LEADING_DMY = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(\D|$)"
 _YEAR = r"(?:^|[^\d.])(?P<year>\d{4})(?:\D|$)"
+#: A date written year first (2024-03-10, 2024-03-10T18:00, 2024/03/10): never ambiguous.
+ISO_DATE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:$|[T\s])")
 #: ``timezone`` value that keeps the wall-clock time an aware timestamp was written in.
 AS_WRITTEN = "as_written"
 #: Timestamps outside these years are sentinels (9999-12-31, 0001-01-01, 1900-01-01)
@@ -224,25 +229,29 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = Fa
         arr = pc.replace_substring_regex(arr, _OFFSET, "")
         aware[:] = False
     text = pd.Series(arr.to_pandas(), dtype="string")
+    guessed = np.zeros(n, bool)              # read value by value
     for mask, utc in ((todo & ~aware, False), (aware, True)):
         if not mask.any():
             continue
-        parsed = _to_datetime(text[mask], utc=utc, dayfirst=dayfirst)
+        parsed, slow = _to_datetime(text[mask], utc=utc, dayfirst=dayfirst)
+        guessed[np.flatnonzero(mask)[slow]] = True
         if utc:
             parsed = parsed.dt.tz_convert(timezone).dt.tz_localize(None)
         out[mask] = parsed.astype("datetime64[ns]").to_numpy()
-    # the day and month must sit where the column's order says: a parser that swaps
-    # them for one value (dateutil does when a "month" is above 12) is not believed
-    check = todo & ~np.isnat(out.to_numpy())
+    # a date read value by value (not rewritten above) must have its day and month
+    # where the column's order says: dateutil swaps them when a "month" is above 12
+    check = guessed & ~lead & ~np.isnat(out.to_numpy())
     if check.any():
         fields = _extract_numbers(s.reset_index(drop=True)[check], _DAY_MONTH)
         a, b = fields["a"], fields["b"]
         day, month = (a, b) if dayfirst else (b, a)
-        got = out[check]
-        swapped = ~np.isnan(a) & ((got.dt.day.to_numpy() != day) |
-                                  (got.dt.month.to_numpy() != month))
-        idx = np.flatnonzero(check)[swapped]
-        out[idx] = pd.NaT
+        # compare with the time as written, before any change of zone
+        wall, _ = _to_datetime(pd.Series(pc.replace_substring_regex(
+            _arrow_text(text[check]), _OFFSET, "").to_pandas(), dtype="string"),
+            utc=False, dayfirst=dayfirst)
+        swapped = ~np.isnan(a) & ((wall.dt.day.to_numpy() != day) |
+                                  (wall.dt.month.to_numpy() != month))
+        out[np.flatnonzero(check)[swapped]] = pd.NaT
     early, late = YEAR_RANGE
     years = out.dt.year.to_numpy(dtype=float, na_value=np.nan)
     outside = (years < early) | (years > late)
@@ -254,6 +263,27 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = Fa
 def _matches(text: pd.Series, pattern: str) -> np.ndarray:
     return pc.match_substring_regex(_arrow_text(text), pattern).fill_null(False).to_numpy(
         zero_copy_only=False)
+
+
+def written_offsets(s: pd.Series) -> np.ndarray:
+    """The UTC offset (minutes) each cell was written with, NaN where it has none."""
+    if not _is_texty(s) or not len(s):
+        return np.full(len(s), np.nan)
+    arr = _arrow_text(s.reset_index(drop=True))
+    for pattern, iso in _ZONE_FORMS:
+        arr = pc.replace_substring_regex(arr, pattern, iso)
+    found = pc.extract_regex(arr, r"(?P<sign>[+-])(?P<h>\d\d):(?P<m>\d\d)\s*$|(?P<z>[zZ])\s*$")
+    parts = {found.type.field(i).name: found.field(i).to_numpy(zero_copy_only=False)
+             for i in range(found.type.num_fields)}
+    out = np.full(len(s), np.nan)
+    valid = found.is_valid().to_numpy(zero_copy_only=False)
+    for i in np.flatnonzero(valid):
+        if parts["z"][i]:
+            out[i] = 0.0
+        elif parts["h"][i]:
+            mins = int(parts["h"][i]) * 60 + int(parts["m"][i])
+            out[i] = -mins if parts["sign"][i] == "-" else mins
+    return out
 
 
 def sentinel_mask(s: pd.Series) -> np.ndarray:
@@ -272,16 +302,50 @@ def sentinel_mask(s: pd.Series) -> np.ndarray:
     return (years < early) | (years > late)
 
 
-def _to_datetime(text: pd.Series, *, utc: bool, dayfirst: bool) -> pd.Series:
-    # Fast path: ISO 8601.  Whatever fails is retried value by value.
+def _to_datetime(text: pd.Series, *, utc: bool, dayfirst: bool
+                 ) -> tuple[pd.Series, np.ndarray]:
+    """Parse: ISO 8601 in one pass, whatever fails value by value (dateutil).
+
+    Returns the values and a mask of those the value-by-value parser read.
+    Values starting with a four-digit year are read year-first whatever
+    ``dayfirst`` says.  A value with a zone this module does not rewrite
+    (dateutil would guess it, often with the sign reversed) is not read.
+    """
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=utc)
-    retry = parsed.isna()
+    retry = parsed.isna().to_numpy()
     if retry.any():
-        again = pd.to_datetime(text[retry], format="mixed", dayfirst=dayfirst,
-                               errors="coerce", utc=utc)
         parsed = parsed.copy()
-        parsed[retry] = again
-    return parsed
+        rest = text[retry]
+        yearfirst = _matches(rest, r"^\d{4}[-/.]")
+        for mask, first in ((yearfirst, False), (~yearfirst, dayfirst)):
+            if mask.any():
+                parsed[rest.index[mask]] = _mixed(rest[mask], utc=utc, dayfirst=first)
+    return parsed, retry
+
+
+def _mixed(text: pd.Series, *, utc: bool, dayfirst: bool) -> pd.Series:
+    try:
+        out = pd.to_datetime(text, format="mixed", dayfirst=dayfirst, errors="coerce", utc=utc)
+        if utc or not isinstance(out.dtype, pd.DatetimeTZDtype):
+            return out if pd.api.types.is_datetime64_any_dtype(out.dtype) else _one_by_one(
+                text, utc=utc, dayfirst=dayfirst)
+    except (ValueError, TypeError):
+        pass
+    return _one_by_one(text, utc=utc, dayfirst=dayfirst)
+
+
+def _one_by_one(text: pd.Series, *, utc: bool, dayfirst: bool) -> pd.Series:
+    """Value by value; a value that comes back with a zone of its own is not read."""
+    out = []
+    for v in text:
+        try:
+            ts = pd.to_datetime(v, dayfirst=dayfirst, utc=utc)
+        except (ValueError, TypeError, OverflowError):
+            ts = pd.NaT
+        if not utc and ts is not pd.NaT and getattr(ts, "tzinfo", None) is not None:
+            ts = pd.NaT
+        out.append(ts)
+    return pd.Series(pd.DatetimeIndex(out, tz="UTC" if utc else None), index=text.index)
 
 
 def decimal_style(s: pd.Series) -> tuple[str, str | None]:

@@ -133,13 +133,12 @@ def init_params(export, out="params", *, mapping: str | None = "auto", period: s
     except DataError as exc:
         hints = declare_hints(exc.problems, export.name)
         if errors == "raise" and any(q.rows for q in exc.problems):
-            hints.append(Problem(export.name, None, "servicekpi init --errors drop drops "
-                                 "such rows instead (and writes bad_rows: drop), up to "
-                                 f"--max-dropped-share (now {max_dropped_share:g}) of the "
-                                 "rows"))
+            hints.append("servicekpi init --errors drop drops such rows instead (and writes "
+                         "bad_rows: drop), up to --max-dropped-share (now "
+                         f"{max_dropped_share:g}) of the rows")
         if not hints:
             raise
-        raise DataError([*exc.problems, *hints], source=exc.source) from None
+        raise DataError(exc.problems, source=exc.source, hints=hints) from None
     if not len(tickets):
         raise DataError([Problem(export.name, None, no_tickets_reason(tickets))])
     picked = tickets.attrs.get("mapping")

@@ -45,11 +45,11 @@ import pandas as pd
 
 from . import parsing
 from .contracts import FIRST_ROW, TEXT_KEEPS, check_columns
-from .errors import DataError, Problem, problem_at
+from .errors import ConfigError, DataError, Problem, problem_at
 from .mapping import (AUTO, REQUIRED, apply_derivations, apply_mapping, detect_mapping,
                       header_fit, header_key, load_mapping, resolve)
 from .parsing import text_missing
-from .parsing import AS_WRITTEN, YEAR_RANGE
+from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE
 from .readers import describe_read, read_table
 from .schema import CATEGORICAL, TICKET_COLUMNS
 from .teams import UNASSIGNED, team_id, team_names
@@ -235,6 +235,17 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
         for canon in derived:
             out[canon] = typed[canon]
 
+    if tz == AS_WRITTEN and "created_at" in shown:   # durations across a clock change
+        start = parsing.written_offsets(shown["created_at"])
+        for later in ("first_response_at", "resolved_at"):
+            if later in shown and later not in derived:
+                moved = ~np.isnan(start) & (parsing.written_offsets(shown[later]) != start)
+                moved &= ~np.isnan(parsing.written_offsets(shown[later]))
+                quality.add("clock change within a ticket", later, int(moved.sum()),
+                            "warning", "created and answered/resolved at different UTC "
+                            "offsets (daylight saving): times are read as written, so "
+                            "this duration is off by the change (usually an hour)")
+
     # --- the as-of time: nothing after it is known yet ----------------------
     if "created_at" in out:
         late = (out["created_at"] > limit).fillna(False).to_numpy(dtype=bool)
@@ -401,8 +412,8 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
         cells = raw[k].iloc[sub].reset_index(drop=True)
         nums, bad = parsing.parse_numbers(cells, na=na)
         is_time[k] = bool(bad.any())
-        if is_time[k]:
-            first, problem = parsing.decide_day_order(parsing.day_order_evidence(cells),
+        if is_time[k]:   # the day order of the whole column, not of these rows
+            first, problem = parsing.decide_day_order(parsing.day_order_evidence(raw[k]),
                                                       dayfirst, fallback=pooled)
             if problem:
                 problems.append(Problem(source, k, problem))
@@ -468,6 +479,9 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
 
 
 def _as_of(value, tz: str) -> pd.Timestamp:
+    if isinstance(value, str) and not ISO_DATE.match(value.strip()):
+        raise ConfigError(f"as-of time {value!r}: write it year first, e.g. 2024-03-10 or "
+                          "'2024-03-10 18:00' (10/03/2024 reads either way)", source="as_of")
     ts = pd.Timestamp(value)
     if ts.tzinfo is not None:
         ts = ts.tz_localize(None) if tz == AS_WRITTEN else ts.tz_convert(tz).tz_localize(None)
