@@ -565,3 +565,21 @@ def test_clock_change_within_a_ticket_is_warned_about(tmp_path):
     t = skpi.load_tickets(path, m)
     warn = quality(t, "clock change within a ticket")
     assert warn["rows"].item() == 1 and warn["column"].item() == "resolved_at"
+
+
+def test_duplicate_header_is_a_warning(tmp_path):
+    path = write(tmp_path, "ticket_id,team,created_at,team\n1,A,2024-01-02,B\n")
+    t = skpi.load_tickets(path)
+    assert t["team"].astype(str).tolist() == ["a"]              # the first 'team'
+    dup = quality(t, "duplicate header")
+    assert dup["severity"].item() == "warning" and "'team.1'" in dup["detail"].item()
+
+
+def test_init_prints_the_exports_data_quality_warnings(tmp_path, capsys):
+    from servicekpi.cli import main
+    path = write(tmp_path, "ticket_id,team,created_at\n1,Support,2024-01-02\n"
+                           "2,SUPPORT,2024-01-03\n3,,2024-01-04\n")
+    assert main(["init", str(path), "--out", str(tmp_path / "params")]) == 0
+    out = capsys.readouterr().out
+    assert "data quality (warning): team names alike in team" in out
+    assert "data quality (warning): blank team in team: 1 rows" in out

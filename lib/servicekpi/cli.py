@@ -30,7 +30,7 @@ def _kpis(args) -> int:
     from .kpis import compute_kpis
     from .params import no_tickets_reason
     from .periods import coverage_end, label, labels, last_day, partial_period
-    from .tickets import data_quality
+    from .tickets import quality_warnings
 
     mapping = _mapping(args.mapping)
     tickets = _load(args.tickets, mapping, args)
@@ -49,7 +49,6 @@ def _kpis(args) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False)
-    q = data_quality(tickets)
     print(f"{len(tickets):,} tickets, {table['team'].nunique()} teams, "
           f"{table['kpi'].nunique()} KPIs -> {out} ({len(table):,} rows)")
     if part is not None:
@@ -57,12 +56,8 @@ def _kpis(args) -> int:
         print(f"last {args.period} {label(part)} is partial: the export covers it to "
               f"{last_day(end):%Y-%m-%d} (as-of time {stamp:%Y-%m-%d %H:%M}); its rows "
               "have complete = False")
-    for r in q.itertuples():
-        if r.severity != "info":
-            count = f"{r.rows:,} rows - " if r.rows else ""   # 0: about the file
-            print(f"  data quality ({r.severity}): {r.check}"
-                  f"{' in ' + str(r.column) if isinstance(r.column, str) else ''}: "
-                  f"{count}{r.detail}")
+    for line in quality_warnings(tickets):
+        print(f"  {line}")
     return 0
 
 

@@ -66,6 +66,7 @@ class InitResult:
     target_rows: int
     benchmark_rows: int
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)   # the export's data quality
 
 
 def last_complete_period(as_of, period: str) -> pd.Period | None:
@@ -112,7 +113,7 @@ def init_params(export, out="params", *, mapping: str | None = "auto", period: s
     from .cli import declare_hints
     from .kpis import compute_kpis
     from .params import encoding_problem, no_tickets_reason, team_names, zone_problem
-    from .tickets import load_tickets
+    from .tickets import load_tickets, quality_warnings
 
     export, out = Path(export), Path(out)
     freq_of(period)
@@ -204,7 +205,8 @@ def init_params(export, out="params", *, mapping: str | None = "auto", period: s
         rows=len(tickets), dayfirst=dayfirst, timezone=timezone, encoding=encoding,
         baselines=bool(target_rows)), encoding="utf-8")
     return InitResult(out, files, len(tickets), mapping_value, mapping == "auto", stamp, base,
-                      teams, len(target_rows), len(bench_rows), notes)
+                      teams, len(target_rows), len(bench_rows), notes,
+                      quality_warnings(tickets))
 
 
 def _no_baselines(tickets, kpis, base, stamp, period, targetable) -> str:
@@ -298,6 +300,7 @@ def summary_lines(res: InitResult, export) -> list[str]:
     lines = [f"{Path(export).name}: {res.tickets:,} tickets, {how}{stamp}",
              f"{len(res.teams)} teams (id: name in the export):"]
     lines += [f"  {t}: {n}" for t, n in res.teams.items()]
+    lines += [f"  {w}" for w in res.warnings]
     base = label(res.baseline_period) if res.baseline_period is not None else "none"
     what = {"defaults.yaml": "shared parameters (teams: auto: one report per team)",
             "catalogue.yaml": "KPI catalogue (copy)",

@@ -146,6 +146,10 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
                 f"'{m.name}'" + (f" ({m.description})" if m.description else ""))
     if read_info:
         quality.add("file read as", None, None, "info", describe_read(read_info))
+        for new, old in (read_info.get("renamed") or {}).items():
+            quality.add("duplicate header", None, None, "warning",
+                        f"'{old}' appears more than once: the first is read as '{old}', "
+                        f"this one is kept as '{new}'")
 
     explicit = as_of is not None
     limit = _as_of(as_of, tz) if explicit else _now()
@@ -514,6 +518,17 @@ class _Quality:
             item["share"] = item["rows"] / self.rows if self.rows else 0.0
         head[0]["share"] = 1.0
         return head + self.items
+
+
+def quality_warnings(tickets: pd.DataFrame) -> list[str]:
+    """The data-quality checks that are not merely informative, one line each."""
+    lines = []
+    for r in data_quality(tickets).itertuples():
+        if r.severity != "info":
+            count = f"{r.rows:,} rows - " if r.rows else ""   # 0: about the file
+            where = f" in {r.column}" if isinstance(r.column, str) else ""
+            lines.append(f"data quality ({r.severity}): {r.check}{where}: {count}{r.detail}")
+    return lines
 
 
 def data_quality(tickets: pd.DataFrame, team: str | None = None) -> pd.DataFrame:
