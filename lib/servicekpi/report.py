@@ -937,7 +937,9 @@ class TeamReport:
     def quality(self) -> pd.DataFrame:
         """Data-quality summary for this team (counts from the export)."""
         q = data_quality(self.tickets, self.params.team)
-        q = q.assign(share=[f"{s:.1%}" for s in q["share"]])
+        # rows and share are missing for notes about the file as a whole
+        q = q.assign(rows=["–" if pd.isna(r) else f"{int(r):,}" for r in q["rows"]],
+                     share=["–" if pd.isna(s) else f"{s:.1%}" for s in q["share"]])
         return q.fillna("")
 
     def parameters_table(self) -> pd.DataFrame:

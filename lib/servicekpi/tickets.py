@@ -508,14 +508,16 @@ class _Quality:
         """Record a check: ``count`` rows concerned (left out when 0), or None for a
         note about the file as a whole (always recorded)."""
         if count is None or count:
-            self.items.append(dict(check=check, column=column, rows=int(count or 0),
+            self.items.append(dict(check=check, column=column,
+                                   rows=None if count is None else int(count),
                                    severity=severity, detail=detail))
 
     def records(self, kept: int) -> list[dict]:
         head = [dict(check="rows read", column=None, rows=self.rows, severity="info",
                      detail=f"{kept} kept")]
         for item in self.items:
-            item["share"] = item["rows"] / self.rows if self.rows else 0.0
+            item["share"] = (None if item["rows"] is None else
+                             item["rows"] / self.rows if self.rows else 0.0)
         head[0]["share"] = 1.0
         return head + self.items
 
@@ -525,7 +527,7 @@ def quality_warnings(tickets: pd.DataFrame) -> list[str]:
     lines = []
     for r in data_quality(tickets).itertuples():
         if r.severity != "info":
-            count = f"{r.rows:,} rows - " if r.rows else ""   # 0: about the file
+            count = f"{int(r.rows):,} rows - " if pd.notna(r.rows) else ""  # NA: the file
             where = f" in {r.column}" if isinstance(r.column, str) else ""
             lines.append(f"data quality ({r.severity}): {r.check}{where}: {count}{r.detail}")
     return lines
@@ -535,12 +537,14 @@ def data_quality(tickets: pd.DataFrame, team: str | None = None) -> pd.DataFrame
     """The data-quality summary of a loaded export, one row per check.
 
     Columns: check, column, rows, share (of rows read), severity
-    (``info``, ``warning`` or ``dropped``), detail.  With ``team`` the
+    (``info``, ``warning`` or ``dropped``), detail; ``rows`` and ``share`` are
+    missing for notes about the file as a whole (the mapping used, how it was read).  With ``team`` the
     per-ticket counts are recomputed for that team's tickets.
     """
     records = tickets.attrs.get("data_quality") or []
     table = pd.DataFrame(records, columns=["check", "column", "rows", "share",
-                                           "severity", "detail"])
+                                           "severity", "detail"]).astype(
+        {"rows": "Int64", "share": "Float64"})
     if team is None:
         return table
     sub = tickets[tickets["team"] == team]
@@ -564,7 +568,7 @@ def data_quality(tickets: pd.DataFrame, team: str | None = None) -> pd.DataFrame
     export_wide = table[~table["check"].isin(["rows read", "survey answer missing",
                                               "unresolved tickets",
                                               "tickets without a first response"])]
-    out = pd.DataFrame(rows, columns=table.columns)
+    out = pd.DataFrame(rows, columns=table.columns).astype({"rows": "Int64", "share": "Float64"})
     if len(export_wide):
         export_wide = export_wide.assign(detail=export_wide["detail"] + " (whole export)")
         out = pd.concat([out, export_wide], ignore_index=True)
