@@ -14,7 +14,7 @@ import pandas as pd
 from . import parsing
 from .errors import Problem, problem_at
 from .schema import Column
-from .teams import team_id
+from .teams import to_ids
 
 #: Missing-value spellings that are still read as text in text columns (a
 #: category or priority may well be called "None").
@@ -88,16 +88,17 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
         if col.kind == "text":
             values, bad = parsing.parse_text(cells, na=na - TEXT_KEEPS)
             if name == "team":  # every input names teams by the same ids
-                values = values.map(team_id, na_action="ignore")
+                values = to_ids(values)
         elif col.kind == "timestamp":
             order, problem = parsing.decide_day_order(evidence[name], dayfirst,
                                                       fallback=pooled)
             if problem:
                 res.problems.append(Problem(source, _quoted_name(quote, name), problem))
                 res.column_errors.add(name)
+            placeholders = parsing.sentinel_mask(cells)
             values, bad = parsing.parse_timestamps(cells, timezone=timezone, dayfirst=order,
-                                                   na=na)
-            sentinel = parsing.sentinel_mask(cells) & ~parsing.text_missing(cells, na)
+                                                   na=na, sentinel=placeholders)
+            sentinel = placeholders & ~parsing.text_missing(cells, na)
             if sentinel.any():
                 res.sentinels[name] = (int(sentinel.sum()),
                                        [str(v) for v in np.asarray(quote, dtype=object)[
@@ -132,7 +133,7 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
         absent = values.isna().to_numpy() & ~bad
         if col.required:
             if name in res.sentinels:   # 9999-12-31 is not an empty cell, but no date either
-                placeholder = absent & parsing.sentinel_mask(cells)
+                placeholder = absent & placeholders
                 res.flag(source, name, placeholder, "placeholder or out-of-range date "
                          f"(expected a date from {parsing.YEAR_RANGE[0]} to "
                          f"{parsing.YEAR_RANGE[1]})", quote)

@@ -35,6 +35,8 @@ _ZONE_FORMS = (
     (_TIME + r"\s*([+-]\d\d)$", r"\1\2:00"),
     (_TIME + r"\s*([+-]\d\d)(\d\d)$", r"\1\2:\3"),
 )
+# what any of those forms ends with (one cheap test before rewriting)
+_ZONE_HINT = r"(?:UTC|GMT|[+-]\d{1,2}(?::?\d\d)?)\s*$"
 # an offset after a time of day, once rewritten: 14:30Z, 14:30:00+08:00, 2:30 PM+01:00
 _AWARE = re.compile(_TIME + r"\s*(?:[zZ]|[+-]\d\d:\d\d)\s*$")
 _OFFSET = r"\s*(?:[zZ]|[+-]\d\d:\d\d)\s*$"
@@ -166,7 +168,8 @@ def parse_text(s: pd.Series, na=frozenset({""})) -> tuple[pd.Series, np.ndarray]
 
 
 def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = False,
-                     na=NULL_TOKENS) -> tuple[pd.Series, np.ndarray]:
+                     na=NULL_TOKENS, sentinel: np.ndarray | None = None
+                     ) -> tuple[pd.Series, np.ndarray]:
     """Parse timestamps to naive ``datetime64[ns]`` in ``timezone``.
 
     Accepts ISO 8601 (with or without an offset), the usual spreadsheet forms
@@ -191,7 +194,7 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = Fa
         return s.astype("datetime64[ns]"), np.zeros(n, bool)
 
     out = pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
-    miss = text_missing(s, na) | sentinel_mask(s)
+    miss = text_missing(s, na) | (sentinel_mask(s) if sentinel is None else sentinel)
     if pd.api.types.is_numeric_dtype(s.dtype):
         nums = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
         ok = ~miss & (nums >= _EXCEL_MIN) & (nums <= _EXCEL_MAX)
@@ -213,8 +216,9 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = Fa
         return out, np.zeros(n, bool)
 
     arr = _arrow_text(text)
-    for pattern, iso in _ZONE_FORMS:            # every zone form -> "+hh:mm"
-        arr = pc.replace_substring_regex(arr, pattern, iso)
+    if pc.any(pc.match_substring_regex(arr, _ZONE_HINT)).as_py():
+        for pattern, iso in _ZONE_FORMS:        # every zone form -> "+hh:mm"
+            arr = pc.replace_substring_regex(arr, pattern, iso)
     # day/month/year at the start -> year-month-day, in the order decided for the column
     lead = pc.match_substring_regex(arr, _LEADING_DMY).fill_null(False).to_numpy(
         zero_copy_only=False)

@@ -31,7 +31,7 @@ from .errors import DataError, Problem
 from .parsing import parse_text, text_missing
 from .periods import freq_of, parse_period
 from .readers import read_table
-from .teams import team_id
+from .teams import to_ids
 from .schema import BENCHMARK_COLUMNS, KPI_TABLE_COLUMNS, TARGET_COLUMNS
 
 #: Benchmark names the reports know how to draw (others are kept as given).
@@ -107,7 +107,7 @@ def _load_rows(check, raw: pd.DataFrame, keep: np.ndarray, source: str,
         teams = parse_text(sub["team"])[0]
         if teams.isna().any():
             raise
-        teams = teams.map(team_id)
+        teams = to_ids(teams)
         bad: dict[str, list[Problem]] = {}
         ok = np.ones(len(sub), bool)
         for team in dict.fromkeys(teams):

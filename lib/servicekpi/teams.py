@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import pandas as pd
+
 #: The team of tickets whose team cell is blank.
 UNASSIGNED = "unassigned"
 
@@ -38,6 +40,13 @@ def team_id(name) -> str:
         text = _SYMBOL.sub(lambda m: _SYMBOLS[m.group(0)], text)
     slug = _NOT_WORD.sub("_", text.lower()).strip("_")[:100].rstrip("_")
     return slug or UNASSIGNED
+
+
+def to_ids(names: pd.Series) -> pd.Series:
+    """:func:`team_id` of every cell of a column (missing stays missing), computed once
+    per distinct name."""
+    ids = {n: team_id(n) for n in names.dropna().unique()}
+    return names.map(ids, na_action="ignore")
 
 
 def team_names(counts) -> dict[str, list[str]]:

@@ -52,7 +52,7 @@ from .parsing import text_missing
 from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE
 from .readers import describe_read, read_table
 from .schema import CATEGORICAL, TICKET_COLUMNS
-from .teams import UNASSIGNED, team_id, team_names
+from .teams import UNASSIGNED, team_id, team_names, to_ids
 
 #: With errors="drop", refuse an export when more than this share of rows would go.
 MAX_DROPPED_SHARE = 0.05
@@ -211,8 +211,7 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     if "team" in frame:
         names, _ = parsing.parse_text(frame["team"], na=na - TEXT_KEEPS)
         # no letter or digit ('-', '?', '(none)'): no team either
-        names = names.where(names.isna() | (names.map(team_id, na_action="ignore")
-                                            != UNASSIGNED), None)
+        names = names.where(names.isna() | (to_ids(names) != UNASSIGNED), None)
         blank = names.isna().to_numpy()
         if blank.any():
             if unassigned == "drop":
