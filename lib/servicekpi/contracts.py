@@ -52,14 +52,16 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
                   shown: dict[str, pd.Series] | None = None, skip=(),
                   timezone: str = "UTC", dayfirst: bool | None = None,
                   decimal: str = "auto", true_values=(), false_values=(),
-                  na=parsing.NULL_TOKENS, rownum: np.ndarray | None = None) -> Checked:
+                  na=parsing.NULL_TOKENS, rownum: np.ndarray | None = None,
+                  required_columns: bool = True) -> Checked:
     """Type every column of ``spec`` present in ``frame`` and check it.
 
     ``shown`` gives, per canonical column, the original cells to quote in
     messages (e.g. before a value mapping); ``skip`` names columns to leave
     untyped (the caller types them).  Missing required columns are problems
-    without rows.  ``rownum`` gives each row's line in the file (default:
-    the header is line 1).
+    without rows (unless ``required_columns`` is False: the caller checks
+    them).  ``rownum`` gives each row's line in the file (default: the
+    header is line 1).
 
     Day order (``dayfirst``, None to decide from the data) and the decimal
     mark (``decimal``, ``"auto"`` to detect) are decided once per column: a
@@ -76,7 +78,7 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
     evidence = {name: parsing.day_order_evidence(frame[name]) for name in stamps}
     pooled = {k: sum(e[k] for e in evidence.values()) for k in ("dayfirst", "monthfirst")}
     for col in spec.values():
-        if col.required and col.name not in frame.columns:
+        if required_columns and col.required and col.name not in frame.columns:
             res.problems.append(Problem(
                 source, col.name, "required column is missing (columns found: "
                 f"{', '.join(map(str, frame.columns[:30])) or 'none'})"))

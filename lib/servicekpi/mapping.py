@@ -235,11 +235,23 @@ def pydantic_problems(exc: ValidationError, source: str) -> list[Problem]:
 
 
 def header_key(name) -> str:
-    """How headers are compared: spaces collapsed and trimmed, case ignored."""
+    """How headers (and mapped values) are compared: spaces collapsed and trimmed,
+    case ignored."""
     return " ".join(str(name).split()).lower()
 
 
-_key = header_key
+def header_index(columns) -> dict[str, str]:
+    """:func:`header_key` -> the file's header as written (the first of equal keys)."""
+    index: dict[str, str] = {}
+    for c in columns:
+        index.setdefault(header_key(c), str(c))
+    return index
+
+
+def find_headers(index: dict[str, str], names) -> list[str]:
+    """The file's headers for ``names`` (looked up in a :func:`header_index`), in
+    their order, skipping those the file lacks."""
+    return [index[header_key(n)] for n in names if header_key(n) in index]
 
 
 @dataclass
@@ -264,17 +276,15 @@ class Resolved:
 
 def resolve(mapping: Mapping, columns) -> Resolved:
     """Match a mapping's source headers to a file's header (case-insensitive)."""
-    by_key: dict[str, str] = {}
-    for c in columns:
-        by_key.setdefault(_key(c), str(c))
+    index = header_index(columns)
     res = Resolved(mapping)
     for canon, spec in mapping.columns.items():
-        found = next((by_key[_key(h)] for h in spec.sources if _key(h) in by_key), None)
-        if found is None:
+        found = find_headers(index, spec.sources)
+        if not found:
             res.absent[canon] = spec.sources
             continue
-        res.headers[canon] = found
-        fb = [by_key[_key(h)] for h in spec.fallback if _key(h) in by_key]
+        res.headers[canon] = found[0]
+        fb = find_headers(index, spec.fallback)
         if fb:
             res.fallbacks[canon] = fb
     return res
@@ -328,12 +338,12 @@ def detect_mapping(columns, *, source: str = "tickets") -> Mapping:
 
 
 def _nearest(headers: list[str], names: list[str], n: int = 3) -> list[str]:
-    keyed = {_key(h): h for h in headers}
+    keyed = {header_key(h): h for h in headers}
     scores: dict[str, float] = {}
     for name in names:
-        words = set(_key(name).replace("_", " ").replace("/", " ").split())
+        words = set(header_key(name).replace("_", " ").replace("/", " ").split())
         for k, h in keyed.items():
-            r = difflib.SequenceMatcher(None, _key(name), k).ratio()
+            r = difflib.SequenceMatcher(None, header_key(name), k).ratio()
             if k in words or words & set(k.replace("_", " ").split()):
                 r = max(r, 0.6)   # 'id' for 'ticket_id', 'opened' for 'date opened'
             if r >= 0.5:
@@ -397,8 +407,8 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
     derived: dict[str, dict] = {}
     for canon, header in res.headers.items():
         spec = mapping.columns[canon]
-        if _key(header) != _key(spec.sources[0]):
-            note = {_key(k): v for k, v in spec.notes.items()}.get(_key(header))
+        if header_key(header) != header_key(spec.sources[0]):
+            note = {header_key(k): v for k, v in spec.notes.items()}.get(header_key(header))
             quality.append(dict(
                 check="alternative header used", column=canon, rows=None,
                 severity="warning" if note else "info",
@@ -431,9 +441,11 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
             out[c] = raw[c]
     for canon, table in mapping.values.items():
         if canon in out.columns and table:
-            lookup = {_key(k): v for k, v in table.items() if k != OTHER}
+            lookup = {header_key(k): v for k, v in table.items() if k != OTHER}
             before = out[canon]
-            key = before.astype("string").map(_key, na_action="ignore")
+            text = before.astype("string")   # compared once per distinct value
+            key = text.map({v: header_key(v) for v in text.dropna().unique()},
+                           na_action="ignore")
             hit = key.isin(list(lookup)).fillna(False).to_numpy(dtype=bool)
             other = np.zeros(len(hit), bool)
             if OTHER in table:   # every other non-empty value

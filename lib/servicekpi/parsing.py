@@ -30,7 +30,6 @@ _ZONE_FORMS = (
     (r"\s*(?:UTC|GMT)\s*([+-])(\d\d)\s*$", r"\1\2:00"),
     (r"\s*(?:UTC|GMT)\s*([+-])(\d)\s*$", r"\10\2:00"),   # RE2: group 1, then "0"
     (r"\s*(?:UTC|GMT)\s*([+-])(\d):(\d\d)\s*$", r"\10\2:\3"),   # GMT+5:30
-    (r"\s*(?:UTC|GMT)\s*([+-])(\d\d):(\d\d)\s*$", r"\1\2:\3"),
     (_TIME + r"\s*([+-])(\d)$", r"\1\20\3:00"),                   # 10:00 +8
     (_TIME + r"\s*([+-]\d\d)$", r"\1\2:00"),
     (_TIME + r"\s*([+-]\d\d)(\d\d)$", r"\1\2:\3"),
@@ -38,7 +37,7 @@ _ZONE_FORMS = (
 # what any of those forms ends with (one cheap test before rewriting)
 _ZONE_HINT = r"(?:UTC|GMT|[+-]\d{1,2}(?::?\d\d)?)\s*$"
 # an offset after a time of day, once rewritten: 14:30Z, 14:30:00+08:00, 2:30 PM+01:00
-_AWARE = re.compile(_TIME + r"\s*(?:[zZ]|[+-]\d\d:\d\d)\s*$")
+_AWARE = _TIME + r"\s*(?:[zZ]|[+-]\d\d:\d\d)\s*$"
 _OFFSET = r"\s*(?:[zZ]|[+-]\d\d:\d\d)\s*$"
 # day and month as two numeric fields before a year: 05/03/2024, 5-3-24, Tue 05.03.2024
 _DAY_MONTH = (r"(?:^|[^\d/.\-])(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?:\d{4}|\d{2})"
@@ -86,9 +85,9 @@ def _arrow_text(s: pd.Series) -> pa.Array:
     return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
 
 
-def _extract_numbers(s: pd.Series, pattern: str) -> dict[str, np.ndarray]:
+def _extract_numbers(s: pd.Series | pa.Array, pattern: str) -> dict[str, np.ndarray]:
     """Each named group of ``pattern`` (digits only) as floats, NaN where no match."""
-    found = pc.extract_regex(_arrow_text(s), pattern)
+    found = pc.extract_regex(s if isinstance(s, pa.Array) else _arrow_text(s), pattern)
     out = {}
     for i in range(found.type.num_fields):
         name = found.type.field(i).name
@@ -204,7 +203,7 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = Fa
     text = s.astype("string").str.strip().reset_index(drop=True)
     todo = ~miss
     # Excel serial numbers in a text column (only cells that look like one are converted)
-    looks = todo & _matches(text, r"^\d{5}(?:\.\d+)?$")
+    looks = todo & _match(_arrow_text(text), r"^\d{5}(?:\.\d+)?$")
     nums = np.full(n, np.nan)
     if looks.any():
         nums[looks] = pd.to_numeric(text[looks], errors="coerce").to_numpy(dtype=float)
@@ -215,20 +214,15 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = Fa
     if not todo.any():
         return out, np.zeros(n, bool)
 
-    arr = _arrow_text(text)
-    if pc.any(pc.match_substring_regex(arr, _ZONE_HINT)).as_py():
-        for pattern, iso in _ZONE_FORMS:        # every zone form -> "+hh:mm"
-            arr = pc.replace_substring_regex(arr, pattern, iso)
+    arr = _normalise_zones(_arrow_text(text))
     # day/month/year at the start -> year-month-day, in the order decided for the column
-    lead = pc.match_substring_regex(arr, _LEADING_DMY).fill_null(False).to_numpy(
-        zero_copy_only=False)
+    lead = _match(arr, _LEADING_DMY)
     if lead.any():
         arr = pc.replace_substring_regex(arr, _LEADING_DMY,
                                          r"\3-\2-\1\4" if dayfirst else r"\3-\1-\2\4")
         arr = pc.replace_substring_regex(arr, r"^(\d{4})-(\d)-", r"\1-0\2-")
         arr = pc.replace_substring_regex(arr, r"^(\d{4}-\d\d)-(\d)(\D|$)", r"\1-0\2\3")
-    aware = todo & pc.match_substring_regex(arr, _AWARE.pattern).fill_null(False).to_numpy(
-        zero_copy_only=False)
+    aware = todo & _match(arr, _AWARE)
     if timezone == AS_WRITTEN and aware.any():  # keep the wall-clock time written
         arr = pc.replace_substring_regex(arr, _OFFSET, "")
         aware[:] = False
@@ -264,30 +258,23 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = Fa
     return out, bad
 
 
-def _matches(text: pd.Series, pattern: str) -> np.ndarray:
-    return pc.match_substring_regex(_arrow_text(text), pattern).fill_null(False).to_numpy(
-        zero_copy_only=False)
+def _normalise_zones(arr: pa.Array) -> pa.Array:
+    """Every zone form of :data:`_ZONE_FORMS` rewritten to ISO's "+hh:mm"."""
+    if pc.any(pc.match_substring_regex(arr, _ZONE_HINT)).as_py():
+        for pattern, iso in _ZONE_FORMS:
+            arr = pc.replace_substring_regex(arr, pattern, iso)
+    return arr
 
 
 def written_offsets(s: pd.Series) -> np.ndarray:
     """The UTC offset (minutes) each cell was written with, NaN where it has none."""
     if not _is_texty(s) or not len(s):
         return np.full(len(s), np.nan)
-    arr = _arrow_text(s.reset_index(drop=True))
-    for pattern, iso in _ZONE_FORMS:
-        arr = pc.replace_substring_regex(arr, pattern, iso)
-    found = pc.extract_regex(arr, r"(?P<sign>[+-])(?P<h>\d\d):(?P<m>\d\d)\s*$|(?P<z>[zZ])\s*$")
-    parts = {found.type.field(i).name: found.field(i).to_numpy(zero_copy_only=False)
-             for i in range(found.type.num_fields)}
-    out = np.full(len(s), np.nan)
-    valid = found.is_valid().to_numpy(zero_copy_only=False)
-    for i in np.flatnonzero(valid):
-        if parts["z"][i]:
-            out[i] = 0.0
-        elif parts["h"][i]:
-            mins = int(parts["h"][i]) * 60 + int(parts["m"][i])
-            out[i] = -mins if parts["sign"][i] == "-" else mins
-    return out
+    arr = _normalise_zones(_arrow_text(s.reset_index(drop=True)))
+    parts = _extract_numbers(arr, r"[+-](?P<h>\d\d):(?P<m>\d\d)\s*$")
+    minutes = parts["h"] * 60 + parts["m"]
+    minutes = np.where(_match(arr, r"-\d\d:\d\d\s*$"), -minutes, minutes)
+    return np.where(_match(arr, r"[zZ]\s*$"), 0.0, minutes)
 
 
 def sentinel_mask(s: pd.Series) -> np.ndarray:
@@ -320,7 +307,7 @@ def _to_datetime(text: pd.Series, *, utc: bool, dayfirst: bool
     if retry.any():
         parsed = parsed.copy()
         rest = text[retry]
-        yearfirst = _matches(rest, r"^\d{4}[-/.]")
+        yearfirst = _match(_arrow_text(rest), r"^\d{4}[-/.]")
         for mask, first in ((yearfirst, False), (~yearfirst, dayfirst)):
             if mask.any():
                 parsed[rest.index[mask]] = _mixed(rest[mask], utc=utc, dayfirst=first)

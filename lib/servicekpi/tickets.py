@@ -47,12 +47,11 @@ from . import parsing
 from .contracts import FIRST_ROW, TEXT_KEEPS, check_columns
 from .errors import ConfigError, DataError, Problem, problem_at
 from .mapping import (AUTO, REQUIRED, apply_derivations, apply_mapping, detect_mapping,
-                      header_fit, header_key, load_mapping, resolve)
-from .parsing import text_missing
-from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE
+                      find_headers, header_fit, header_index, load_mapping, resolve)
+from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE, text_missing
 from .readers import describe_read, read_table
 from .schema import CATEGORICAL, TICKET_COLUMNS
-from .teams import UNASSIGNED, team_id, team_names, to_ids
+from .teams import UNASSIGNED, team_names, to_ids
 
 #: With errors="drop", refuse an export when more than this share of rows would go.
 MAX_DROPPED_SHARE = 0.05
@@ -171,11 +170,9 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     checked = check_columns(frame, TICKET_COLUMNS, source, shown=shown,
                             skip=[*derived, "team"], timezone=tz, dayfirst=dayfirst,
                             decimal=m.decimal, true_values=m.true_values,
-                            false_values=m.false_values, na=na, rownum=rownum)
-    # the required-column check is ours (it knows about the mapping)
-    checked.problems = [p for p in checked.problems
-                        if p.rows or not p.message.startswith("required column is missing")]
-    for col in REQUIRED:
+                            false_values=m.false_values, na=na, rownum=rownum,
+                            required_columns=False)
+    for col in REQUIRED:   # the required-column check is ours (it knows about the mapping)
         if col not in frame.columns and not any(p.column == col for p in mapped.problems):
             problems.append(Problem(source, col, "required column is missing (columns "
                                     f"found: {', '.join(map(str, raw.columns[:30]))})"))
@@ -210,9 +207,10 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     names_of: dict[str, str] = {}
     if "team" in frame:
         names, _ = parsing.parse_text(frame["team"], na=na - TEXT_KEEPS)
+        ids = to_ids(names)
         # no letter or digit ('-', '?', '(none)'): no team either
-        names = names.where(names.isna() | (to_ids(names) != UNASSIGNED), None)
-        blank = names.isna().to_numpy()
+        blank = (names.isna() | (ids == UNASSIGNED)).to_numpy()
+        names = names.where(~blank, None)
         if blank.any():
             if unassigned == "drop":
                 drop_extra |= blank
@@ -228,8 +226,7 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
                 "names that differ only in case, spacing or punctuation are one team: "
                 + "; ".join(f"{tid} = {', '.join(map(repr, v))} (shown as {v[0]!r})"
                             for tid, v in alike.items())))
-        out["team"] = names.fillna("").map({n: team_id(n) for v in spellings.values()
-                                            for n in v})
+        out["team"] = ids.where(~blank, UNASSIGNED)
         names_of = {tid: (v[0] or UNASSIGNED) for tid, v in spellings.items()}
 
     if derived:
@@ -242,8 +239,8 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
         start = parsing.written_offsets(shown["created_at"])
         for later in ("first_response_at", "resolved_at"):
             if later in shown and later not in derived:
-                moved = ~np.isnan(start) & (parsing.written_offsets(shown[later]) != start)
-                moved &= ~np.isnan(parsing.written_offsets(shown[later]))
+                end = parsing.written_offsets(shown[later])
+                moved = ~np.isnan(start) & ~np.isnan(end) & (end != start)
                 quality.add("clock change within a ticket", later, int(moved.sum()),
                             "warning", "created and answered/resolved at different UTC "
                             "offsets (daylight saving): times are read as written, so "
@@ -395,9 +392,7 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
     dup = ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()
     if not dup.any():
         return raw, rownum, []            # one row per ticket already
-    by_key = {header_key(c): c for c in raw.columns}
-    keys = [by_key[header_key(h)] for h in m.one_row_per_ticket.latest_by
-            if header_key(h) in by_key]
+    keys = find_headers(header_index(raw.columns), m.one_row_per_ticket.latest_by)
     if not keys:
         quality.add("event log not folded", None, None, "info",
                     f"none of the columns {m.one_row_per_ticket.latest_by} that order "
@@ -456,7 +451,6 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
             for k in parsed:
                 parsed[k] = parsed[k][~drop]
     used: list[str] = []
-    ties = pd.Series(dtype=int)
     for k in keys:
         order[k] = values(k)
         used.append(k)
@@ -468,9 +462,7 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
         ties = tied.groupby("_id").size()
         if not (ties > 1).any():
             break
-    order = order.sort_values(["_id", *used, "_pos"], na_position="first", kind="stable")
-    keep_pos = np.sort(np.concatenate([np.flatnonzero(~dup),
-                                       order.drop_duplicates("_id", keep="last")["_pos"]]))
+    keep_pos = np.sort(np.concatenate([np.flatnonzero(~dup), last["_pos"]]))
     folded = len(raw) - len(keep_pos)
     quality.add("event-log rows folded", id_col, folded, "info",
                 f"one row per update: each ticket's latest row by {', '.join(used)} kept")
