@@ -11,7 +11,7 @@ import yaml
 import servicekpi as skpi
 from servicekpi.cli import main
 from servicekpi.params import load_params
-from servicekpi.scaffold import last_complete_period
+from servicekpi.periods import last_complete_period
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 
@@ -388,3 +388,21 @@ def test_init_notes_say_why_there_are_no_baselines(tmp_path, capsys):
     assert ("Note: no KPI with a target direction has a value in 2024-02 (the export "
             "gives volume)") in printed
     assert "--period" not in printed
+
+
+def test_init_baseline_period_agrees_with_the_reports(tmp_path):
+    """An as-of read off the export covers its whole day (periods.coverage_end), for
+    init's baselines as for the reports' partial period: a last ticket at 21:00 on 29
+    February leaves February complete in both."""
+    from servicekpi.periods import coverage_end, partial_period
+    from servicekpi.scaffold import init_params
+
+    export = tmp_path / "e.csv"
+    export.write_text("ticket_id,team,created_at,resolved_at\n"
+                      "1,A,2024-01-10 09:00,2024-01-10 11:00\n"
+                      "2,A,2024-02-12 09:00,2024-02-12 10:00\n"
+                      "3,A,2024-02-29 21:00,\n")
+    res = init_params(export, tmp_path / "params")
+    assert str(res.baseline_period) == "2024-02"
+    assert partial_period(coverage_end("2024-02-29 21:00", declared=False), "month",
+                          "2024-02") is None

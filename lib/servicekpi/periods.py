@@ -142,7 +142,25 @@ def partial_period(as_of, period: str, last_period) -> pd.Period | None:
     if end is None:
         return None
     last = parse_period(last_period, period)
-    return last if end < last.end_time.floor("s") else None
+    return None if _covers(end, last) else last
+
+
+def last_complete_period(as_of, period: str) -> pd.Period | None:
+    """The last period the export covers whole: the one ``as_of`` falls in when it is
+    at or after that period's last second, else the one before (None when unknown).
+    ``as_of`` is when the coverage ends (:func:`coverage_end`), as in
+    :func:`partial_period`."""
+    end = coverage_end(as_of)
+    if end is None:
+        return None
+    p = pd.Period(end, freq_of(period))
+    return p if _covers(end, p) else p - 1
+
+
+def _covers(end: pd.Timestamp, p: pd.Period) -> bool:
+    """Whether a coverage ending at ``end`` includes the whole of ``p`` (to its last
+    second: 23:59:59 on its last day)."""
+    return end >= p.end_time.floor("s")
 
 
 def last_day(end: pd.Timestamp):

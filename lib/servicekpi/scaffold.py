@@ -41,7 +41,7 @@ import yaml
 
 from . import config
 from .errors import ConfigError, DataError, Problem
-from .periods import freq_of, label
+from .periods import coverage_end, freq_of, label, last_complete_period
 
 FILES = ("defaults.yaml", "catalogue.yaml", "targets.csv", "benchmarks.csv")
 TARGET_TEMPLATE_COLUMNS = ["team", "kpi", "baseline", "baseline_period", "target", "deadline",
@@ -67,17 +67,6 @@ class InitResult:
     benchmark_rows: int
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)   # the export's data quality
-
-
-def last_complete_period(as_of, period: str) -> pd.Period | None:
-    """The last period that ends at or before ``as_of`` (None when unknown)."""
-    if as_of is None or pd.isna(pd.Timestamp(as_of)):
-        return None
-    ts = pd.Timestamp(as_of)
-    if ts.tzinfo is not None:
-        ts = ts.tz_localize(None)
-    p = pd.Period(ts, freq_of(period))
-    return p if ts >= p.end_time else p - 1
 
 
 def _number(v: float) -> str:
@@ -154,7 +143,8 @@ def init_params(export, out="params", *, mapping: str | None = "auto", period: s
     stamp = tickets.attrs.get("as_of")
     stamp = pd.Timestamp(stamp) if stamp is not None else (
         tickets["created_at"].max() if len(tickets) else None)
-    base = last_complete_period(stamp, period)
+    # the same rule as the reports': an as-of read off the export covers its whole day
+    base = last_complete_period(coverage_end(stamp, declared=as_of is not None), period)
     catalogue = load_catalogue(config.CATALOGUE)
     kpis = compute_kpis(tickets, period)
     notes: list[str] = []
