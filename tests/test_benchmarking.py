@@ -82,3 +82,28 @@ def test_peer_matrix():
     assert m["avg_resolution_hours"].to_dict() == pytest.approx(
         {"A": 200 / 3, "B": 100 / 3, "C": 0.0, "D": 100.0})
     assert "volume" not in m.columns
+
+
+def test_not_applicable_and_open_periods_are_not_ranked():
+    """C's abandonment does not apply (NaN: no queue) and D's June resolution time has
+    30% of its tickets still open: neither is ranked nor in the peers' median."""
+    k = KPIS.copy()
+    k["open_share"] = np.where(k["kpi"] == "avg_resolution_hours", 0.0, np.nan)
+    k.loc[(k["team"] == "D") & (k["kpi"] == "avg_resolution_hours"), "open_share"] = 0.3
+    k = pd.concat([k, pd.DataFrame({
+        "team": ["A", "B", "C"], "period": pd.Period("2026-06", "M"),
+        "kpi": "abandonment_rate", "value": [0.05, 0.03, np.nan], "n": [100, 100, 0],
+        "numerator": [5, 3, 0], "sd": np.nan, "open_share": np.nan})], ignore_index=True)
+    a = {(r.kpi, r.reference): r for r in skpi.benchmark_table(k, "A").itertuples()}
+    ab = a[("abandonment_rate", "peer_median")]
+    assert (ab.peer_rank, ab.peer_count) == (2, 2)            # B only, not C's n/a
+    assert ab.reference_value == pytest.approx(0.03)
+    res = a[("avg_resolution_hours", "peer_median")]
+    assert res.peer_count == 3 and res.reference_value == pytest.approx(25.0)  # B, C
+    assert a[("avg_resolution_hours", "best_peer")].source == "B"
+    assert "abandonment_rate" not in set(skpi.benchmark_table(k, "C")["kpi"])
+    m = skpi.peer_matrix(k, "2026-06")
+    assert np.isnan(m.loc["C", "abandonment_rate"]) and m.loc["A", "abandonment_rate"] == 0
+    assert np.isnan(m.loc["D", "avg_resolution_hours"])
+    assert m["avg_resolution_hours"].dropna().to_dict() == pytest.approx(
+        {"A": 100.0, "B": 50.0, "C": 0.0})

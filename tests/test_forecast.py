@@ -1,4 +1,5 @@
-"""Forecasts and target outlooks: known answers, edge cases, determinism."""
+"""Forecasts and target outlooks: known answers, edge cases, determinism, and
+one simulation per target shared by the status, the outlook and the fan chart."""
 import warnings
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 
 import servicekpi as skpi
 from analysis_data import kpi_rows, series, targets
-from servicekpi.forecast import backtest, forecast, target_outlook
+from servicekpi.forecast import Simulation, backtest, forecast, simulate, target_outlook
 
 IDX = pd.period_range("2023-01", periods=36, freq="M")
 
@@ -53,6 +54,11 @@ def test_probability_near_one_and_near_zero():
 def test_deadline_already_passed_uses_the_observed_value():
     o = target_outlook(noisy(0.9, 0.003), 0.8, "2024-06", "higher")
     assert o["probability"] == 1.0 and o["model"] == "observed"
+    assert o["expected_reached"] == pd.Period("2024-06", "M")
+    # a deadline period without a value is not replaced by another period's value
+    gappy = noisy(0.9, 0.003).drop(IDX[17])                   # 2024-06
+    o = target_outlook(gappy, 0.8, "2024-06", "higher")
+    assert np.isnan(o["probability"]) and o["status"] == "no value at the deadline"
 
 
 def test_short_gappy_and_tiny_series():
@@ -139,11 +145,214 @@ def test_gap_table_forecast_status():
     flat = series("A", "fcr_rate", "2025-01", [0.70 + 0.002 * np.sin(i) for i in range(18)],
                   n=100000)
     t = targets([("A", "fcr_rate", 0.70, "2025-06", 0.80, "2026-12")])
-    g = skpi.gap_table(kpi_rows(flat), t, rule="forecast").iloc[0]
+    g = skpi.gap_table(kpi_rows(flat), t).iloc[0]               # rule="forecast", the default
     assert g["status"] == "off_track" and g["probability"] < 0.3
-    assert g["status_rule"].startswith("forecast (")
+    assert g["status_rule"].startswith(f"forecast ({g['model']}): P(the 2026-12 value")
     easy = targets([("A", "fcr_rate", 0.68, "2025-06", 0.701, "2026-12")])
-    g = skpi.gap_table(kpi_rows(flat), easy, rule="forecast", thresholds=(0.1, 0.2)).iloc[0]
-    assert g["status"] in ("met", "on_track")
+    g = skpi.gap_table(kpi_rows(flat), easy, thresholds=(0.1, 0.2)).iloc[0]
+    assert 0.2 <= g["probability"] and g["status"] == "on_track"   # never "met" before the deadline
     with pytest.raises(ValueError):
         skpi.gap_table(kpi_rows(flat), t, rule="tea leaves")
+
+
+# ------------------------------------------------------------ one simulation per target
+def hand_simulation(last=5.0):
+    """Five paths of a lower-is-better KPI, four months ahead, by hand."""
+    history = pd.Series([last], index=pd.period_range("2026-10", periods=1, freq="M"))
+    paths = np.array([[3.5, 3.8, 3.9, 4.2, 4.4],      # 2026-11: median 3.9
+                      [4.0, 4.1, 4.3, 4.5, 4.6],      # 2026-12: median 4.3
+                      [3.6, 3.7, 3.9, 4.1, 4.3],      # 2027-01: median 3.9
+                      [3.5, 3.6, 3.8, 3.95, 4.2]])    # 2027-02: median 3.8
+    return Simulation(history, pd.period_range("2026-11", periods=4, freq="M"), paths,
+                      paths.mean(axis=1), "hand", "ok")
+
+
+def test_outlook_read_from_the_paths_by_hand():
+    sim = hand_simulation()
+    o = sim.outlook(4.0, "lower")
+    assert o["probability"] == 0.8                        # 4 of 5 paths <= 4.0 in 2027-02
+    assert o["forecast"] == 3.8 and o["mean"] == pytest.approx(3.81)
+    # numpy's linear percentiles of (3.5, 3.6, 3.8, 3.95, 4.2): 10% at position 0.4
+    assert o["lower_80"] == pytest.approx(3.54) and o["upper_80"] == pytest.approx(4.1)
+    assert o["model"] == "hand" and o["horizon"] == 4
+    # in December one path sits exactly on the target: "at or better" counts it
+    assert sim.outlook(4.0, "lower", at="2026-12")["probability"] == 0.2
+    assert list(sim.share_meeting(4.0, "lower")) == [0.6, 0.2, 0.6, 0.8]
+    assert list(sim.frame().index) == list(sim.index)
+    assert sim.frame()["median"].tolist() == [3.9, 4.3, 3.9, 3.8]
+
+
+def test_expected_reached_answers_the_status_question():
+    """The first period from which the expected path (last value, then the median
+    path) meets the target in every period through the deadline."""
+    sim = hand_simulation()
+    # medians 3.9, 4.3, 3.9, 3.8 against 4.0: met in November, lost in December,
+    # met from January on.  "First month at or better" would say November.
+    assert sim.expected_reached(4.0, "lower") == pd.Period("2027-01", "M")
+    # a December deadline: the median there (4.3) misses, so not by the deadline,
+    # although November's median meets the target
+    assert sim.expected_reached(4.0, "lower", at="2026-12") is None
+    assert sim.outlook(4.0, "lower", at="2026-12")["expected_reached"] is None
+    # already better now (3.9) and the median stays better through November
+    assert hand_simulation(last=3.9).expected_reached(4.0, "lower", at="2026-11") == \
+        pd.Period("2026-10", "M")
+    # higher is better, target 3.9: the last value (5.0) and the medians through
+    # January (3.9, 4.3, 3.9) meet it, February's (3.8) does not
+    assert sim.expected_reached(3.9, "higher") is None
+    assert sim.expected_reached(3.9, "higher", at="2027-01") == pd.Period("2026-10", "M")
+    with pytest.raises(ValueError, match="direction"):
+        sim.expected_reached(4.0, "neutral")
+
+
+def test_expected_reached_exists_exactly_when_the_median_at_the_deadline_meets():
+    s = noisy(0.75, 0.02, seed=4)
+    sim = simulate(s, 6, bounds=(0, 1), n_paths=400)
+    for target in np.linspace(0.70, 0.80, 11):
+        o = sim.outlook(target, "higher")
+        assert (o["expected_reached"] is not None) == (o["forecast"] >= target)
+        if o["probability"] < 0.5:
+            assert o["expected_reached"] is None
+
+
+def test_the_model_does_not_depend_on_who_asks():
+    """target_outlook, the gap table and a direct simulation to the deadline fit
+    the same model and give the same paths."""
+    s = noisy(0.75, 0.02, seed=4)
+    o = target_outlook(s, 0.78, "2026-04", "higher", bounds=(0, 1))
+    sim = simulate(s, 4, bounds=(0, 1))
+    assert o["simulation"].model == sim.model and np.array_equal(o["simulation"].paths, sim.paths)
+    assert o["horizon"] == 4 and o["probability"] == np.mean(sim.paths[-1] >= 0.78)
+    k = kpi_rows([("A", str(p), "fcr_rate", v, 1000, v * 1000) for p, v in s.items()])
+    g = skpi.gap_table(k, targets([("A", "fcr_rate", 0.75, "2025-06", 0.78, "2026-04")]))
+    gsim = g.attrs["simulations"][("A", "fcr_rate")]
+    assert gsim.model == sim.model and np.array_equal(gsim.paths, sim.paths)
+    assert g.iloc[0]["probability"] == o["probability"]
+
+
+def test_fan_chart_draws_the_simulation_to_the_deadline():
+    from servicekpi import plots
+    from servicekpi.catalogue import resolve
+    s = noisy(0.75, 0.02, seed=4)
+    k = kpi_rows([("A", str(p), "fcr_rate", v, 1000, v * 1000) for p, v in s.items()])
+    t = targets([("A", "fcr_rate", 0.75, "2025-06", 0.78, "2026-04")])
+    g = skpi.gap_table(k, t)
+    sim = g.attrs["simulations"][("A", "fcr_rate")]
+    ax = plots.fan_chart(k, sim, team="A", kpi="fcr_rate", target=t.iloc[0],
+                         catalogue=resolve(None))
+    line = next(ln for ln in ax.get_lines() if ln.get_label() == "forecast (median)")
+    assert list(line.get_xdata()) == [p.ordinal for p in pd.period_range("2025-12", "2026-04",
+                                                                          freq="M")]
+    assert np.array_equal(line.get_ydata(), np.r_[s.iloc[-1], sim.median])
+    band = next(c for c in ax.collections if c.get_label() == "80% interval")
+    top = band.get_paths()[0].vertices[:, 1]
+    assert np.isclose(top, np.percentile(sim.paths[-1], 90)).any()
+    title = ax.get_title(loc="left")
+    p = g.iloc[0]["probability"]
+    assert f"model: {sim.model}" in title and f"P(met 2026-04) {100 * p:.0f}%" in title
+
+
+
+def hand_report(kpis, tgts):
+    """A TeamReport on a hand-made KPI table (team "a", export as of 1 Nov 2026)."""
+    from servicekpi import config
+    from servicekpi.catalogue import load_catalogue
+    from servicekpi.params import ReportParams
+    from servicekpi.report import TeamReport
+    p = ReportParams(team="a", tickets="tickets.csv", catalogue=config.CATALOGUE)
+    tickets = pd.DataFrame({"team": ["a"]})
+    tickets.attrs["as_of"] = pd.Timestamp("2026-11-01")
+    return TeamReport(p, load_catalogue(config.CATALOGUE), tickets, kpis, None, tgts)
+
+
+def test_report_status_outlook_and_fan_chart_read_one_simulation():
+    rng = np.random.default_rng(3)
+    idx = pd.period_range("2023-01", "2026-10", freq="M")
+    fcr = [0.74 + 0.001 * i + rng.normal(0, 0.012) for i in range(len(idx))]
+    target = 0.785
+    r = hand_report(kpi_rows(series("a", "fcr_rate", "2023-01", fcr)),
+                    targets([("a", "fcr_rate", 0.75, "2025-12", target, "2026-12")]))
+    assert r.as_of == pd.Period("2026-10", "M")
+    g = r.gaps()
+    sim = g.attrs["simulations"][("a", "fcr_rate")]
+    assert r.forecasts()["fcr_rate"][0] is sim                   # not fitted again
+    assert list(sim.index) == list(pd.period_range("2026-11", "2026-12", freq="M"))
+    at = sim.paths[-1]
+    row = g.iloc[0]
+    p = np.mean(at >= target)
+    assert row["probability"] == p and 0 < p < 1
+    assert row["status"] == ("on_track" if p >= 0.7 else "at_risk" if p >= 0.3 else "off_track")
+    fmt = r.catalogue["fcr_rate"].fmt
+    out = r.outlook_table().iloc[0]
+    assert out["P(met at deadline)"] == f"{100 * p:.0f}%"
+    assert out["forecast at deadline"] == fmt(np.median(at))
+    assert out["80% interval"] == f"{fmt(np.percentile(at, 10))} – {fmt(np.percentile(at, 90))}"
+    assert out["model"] == sim.model and f"forecast ({sim.model})" in row["status_rule"]
+    reached = sim.expected_reached(target, "higher")
+    assert out["expected reached"] == (str(reached) if reached else "not by the deadline")
+    assert "met now" not in r.outlook_table().to_string()
+    fig = r.fan_charts()
+    ax = fig.axes[0]
+    assert f"model: {sim.model}, P(met 2026-12) {100 * p:.0f}%" in ax.get_title(loc="left")
+    line = next(ln for ln in ax.get_lines() if ln.get_label() == "forecast (median)")
+    assert np.array_equal(line.get_ydata()[1:], sim.median)
+    # the gap table names its CI level; the summary flags a value better than the target
+    # now that may miss it at the deadline
+    html = r.gap_styled().to_html()
+    assert "95% CI" in html and "better than target now" in html
+    # progress is labelled for what it is, next to the scorecard's clipped score; the old
+    # attainment ratio stays in the frame, off the page
+    assert "progress from baseline" in html and "clipped to 0-100" in html
+    assert "attainment" not in html and "attainment" in g.columns
+    assert r.status_summary().startswith("1 target assessed for 2026-10. **1 ")
+    r._cache["gaps"] = g.assign(better_now=True, status="off_track")
+    assert r.status_summary() == ("1 target assessed for 2026-10. **1 off track**: First-contact "
+                                  "resolution. Better than the target now, but forecast to miss "
+                                  "it at the deadline: First-contact resolution.")
+
+
+def test_report_forecasts_an_incomplete_deadline_period():
+    """The report hands the gap table every row, so a deadline period (September)
+    whose durations are still incomplete is seen as such: forecast from August,
+    not "insufficient data"."""
+    rng = np.random.default_rng(8)
+    hours = [30 + rng.normal(0, 1.5) for _ in range(46)]          # 2023-01 .. 2026-10
+    k = kpi_rows(series("a", "avg_resolution_hours", "2023-01", hours, n=400, rate=False,
+                        sd=10.0))
+    k["open_share"] = [0.0] * 44 + [0.20, 0.45]                   # September, October open
+    r = hand_report(k, targets([("a", "avg_resolution_hours", 32, "2025-12", 31, "2026-09")]))
+    assert r.as_of == pd.Period("2026-10", "M")
+    g = r.gaps()
+    row = g.iloc[0]
+    sim = g.attrs["simulations"][("a", "avg_resolution_hours")]
+    assert row["current_period"] == pd.Period("2026-08", "M")
+    assert list(sim.index) == [pd.Period("2026-09", "M")]
+    assert row["probability"] == np.mean(sim.paths[-1] <= 31)
+    assert row["status"] in ("on_track", "at_risk", "off_track")
+    assert row["status_rule"].startswith(
+        "deadline period 2026-09 not yet complete (20% of tickets still open): status from "
+        f"the forecast; forecast ({sim.model})")
+    assert row["status_rule"].endswith("(2026-09, 2026-10 left out: incomplete, too many "
+                                       "tickets still open)")
+    out = r.outlook_table().iloc[0]
+    assert out["model"] == sim.model
+    assert out["P(met at deadline)"] == f"{100 * row['probability']:.0f}%"
+
+
+def test_overview_status_words_in_its_language():
+    from servicekpi import config
+    from servicekpi.catalogue import load_catalogue
+    from servicekpi.i18n import STATUS
+    from servicekpi.params import ReportParams
+    from servicekpi.report import OverviewReport
+    fcr = [0.74 + 0.001 * i for i in range(46)]
+    k = kpi_rows(series("a", "fcr_rate", "2023-01", fcr))
+    t = targets([("a", "fcr_rate", 0.75, "2025-12", 0.95, "2026-12")])   # far off
+    p = ReportParams(team="a", tickets="tickets.csv", catalogue=config.CATALOGUE,
+                     language="zh")
+    ov = OverviewReport("t", [p], load_catalogue(config.CATALOGUE), {"month": k},
+                        {"month": t}, {}, ends={"a": pd.Timestamp("2026-11-01")})
+    assert ov.language == "zh" and ov.gaps().iloc[0]["status"] == "off_track"
+    html = ov.status_counts().to_html()
+    assert all(w in html for w in STATUS["zh"].values())
+    assert "off track" not in html and "insufficient data" not in html
+    assert list(ov.at_risk()["status"]) == ["偏离目标"]

@@ -1,4 +1,9 @@
-"""The gap table: every column and every branch of the status rule, by hand."""
+"""The gap table: every column and every branch of the status rule, by hand.
+
+The status answers one question: will the value *in the deadline period* be at
+or better than the target?  While the deadline is ahead it comes from one
+simulation to the deadline (or, without enough history, the glide path);
+"met" and "missed" only once the deadline period is observed."""
 import math
 
 import numpy as np
@@ -8,6 +13,7 @@ from scipy import stats
 
 import servicekpi as skpi
 from analysis_data import kpi_rows, series, targets
+from servicekpi.gaps import STATUSES
 
 Z = stats.norm.ppf(0.975)
 
@@ -18,17 +24,67 @@ def wilson(p, n, z=Z):
     return centre - half, centre + half
 
 
+def table(kpis, tgts, **kw):
+    return skpi.gap_table(kpi_rows(kpis), targets(tgts), **kw)
+
+
 def row(kpis, tgts, team, kpi, **kw):
-    g = skpi.gap_table(kpi_rows(kpis), targets(tgts), **kw)
+    g = table(kpis, tgts, **kw)
     return g[(g["team"] == team) & (g["kpi"] == kpi)].iloc[0]
 
 
 FCR_TARGET = ("A", "fcr_rate", 0.70, "2025-12", 0.80, "2026-12")
 
 
+def test_the_one_status_list():
+    assert STATUSES == ("met", "missed", "on_track", "at_risk", "off_track",
+                        "insufficient_data")
+    assert set(skpi.i18n.STATUS["en"]) == set(STATUSES) == set(skpi.i18n.STATUS["zh"])
+    assert skpi.i18n.STATUS["zh"]["missed"] == "未达成"
+    from servicekpi.report import STATUS_STYLE
+    from servicekpi.runner import STATUS_ORDER
+    assert STATUS_ORDER == STATUSES and set(STATUS_STYLE) == set(STATUSES)
+
+
+def test_runner_index_status_words_in_the_reports_language():
+    from servicekpi.runner import _status_cell
+    counts = {"status_counts": {"off_track": 2, "met": 1}}
+    assert _status_cell(counts) == ('<span class="st met">1 met</span> '
+                                    '<span class="st off_track">2 off track</span>')
+    assert _status_cell({**counts, "language": "zh"}) == (
+        '<span class="st met">1 已达成</span> <span class="st off_track">2 偏离目标</span>')
+
+
+def test_report_texts_quote_the_codes_defaults(monkeypatch):
+    import importlib
+    from servicekpi import i18n
+    forecast = importlib.import_module("servicekpi.forecast")   # the module, not the function
+    gaps = importlib.import_module("servicekpi.gaps")
+    from servicekpi.kpis import MAX_OPEN_SHARE
+    en = i18n.text("gaps", "en")
+    assert "at least 70%, *at risk* from 30% to 70%, *off track* below 30%" in en
+    assert "fewer than 20 observations" in en and "95% confidence interval" in en
+    assert f"more than {100 * MAX_OPEN_SHARE:g}% of their tickets" in en
+    assert "more than 3 periods old" in en
+    assert "{" not in en + i18n.text("gaps", "zh") + i18n.text("forecasts", "zh")
+    fc = i18n.text("forecasts", "en")
+    assert "at most 6 and at most a quarter of the history" in fc
+    assert "at that horizon" not in fc
+    assert "不超过6期" in i18n.text("forecasts", "zh")
+    # the numbers come from the code, not typed in the text
+    monkeypatch.setattr(gaps, "THRESHOLDS", (0.25, 0.8))
+    monkeypatch.setattr(gaps, "MIN_N", 30)
+    monkeypatch.setattr(forecast, "MAX_CV_HORIZON", 4)
+    en = i18n.text("gaps", "en")
+    assert "at least 80%, *at risk* from 25% to 80%" in en and "fewer than 30 obs" in en
+    assert "不低于80%" in i18n.text("gaps", "zh")
+    assert "at most 4 and" in i18n.text("forecasts", "en")
+
+
+# ---------------------------------------------------------------- glide-path rule
 def test_on_track_higher_is_better():
     k = series("A", "fcr_rate", "2026-01", [0.71, 0.72, 0.73, 0.74, 0.75, 0.76])
-    r = row(k, [FCR_TARGET], "A", "fcr_rate")
+    r = row(k, [FCR_TARGET], "A", "fcr_rate", rule="glide")
     assert r["as_of"] == pd.Period("2026-06", "M")
     assert r["glide_now"] == pytest.approx(0.75)
     assert r["gap"] == pytest.approx(0.04) and r["gap_pct"] == pytest.approx(5.0)
@@ -40,14 +96,17 @@ def test_on_track_higher_is_better():
     assert r["projected"] == pytest.approx(0.82)
     lo, hi = wilson(0.76, 1000)
     assert (r["ci_low"], r["ci_high"]) == pytest.approx((lo, hi))
-    assert r["status"] == "on_track"
+    assert r["status"] == "on_track" and not r["better_now"]
+    assert r["status_rule"] == "glide-path rule: at or ahead of the glide path"
+    # the glide rule simulates nothing
+    assert np.isnan(r["probability"]) and r["model"] is None
 
 
 def test_off_track_lower_is_better():
     k = series("A", "avg_resolution_hours", "2026-01", [40, 40, 41, 40, 41, 40], n=400,
                rate=False, sd=5.0)
     r = row(k, [("A", "avg_resolution_hours", 40, "2025-12", 28, "2026-12")],
-            "A", "avg_resolution_hours")
+            "A", "avg_resolution_hours", rule="glide")
     assert r["gap"] == pytest.approx(12) and r["gap_pct"] == pytest.approx(100 * 12 / 28)
     assert r["progress"] == pytest.approx(0.0)
     assert r["attainment"] == pytest.approx(28 / 40)
@@ -59,31 +118,42 @@ def test_off_track_lower_is_better():
     assert "more than the noise" in r["status_rule"]
 
 
-def test_met():
-    k = series("B", "csat_pct", "2026-01", [0.65, 0.72])
-    r = row(k, [("B", "csat_pct", 0.6, "2025-12", 0.7, "2026-12")], "B", "csat_pct")
-    assert r["status"] == "met" and r["gap"] == pytest.approx(-0.02)
-    assert r["attainment"] == pytest.approx(0.72 / 0.7)
-    assert r["progress"] == pytest.approx(1.2)
-
-
 def test_behind_within_noise_is_at_risk_not_off_track():
     k = series("A", "fcr_rate", "2026-01", [0.74] * 6, n=50)
-    r = row(k, [FCR_TARGET], "A", "fcr_rate")
+    r = row(k, [FCR_TARGET], "A", "fcr_rate", rule="glide")
     lo, hi = wilson(0.74, 50)
     assert lo < 0.75 < hi
     assert r["status"] == "at_risk" and "less than the noise" in r["status_rule"]
     # the same shortfall on 50,000 tickets is real: off track
     r = row(series("A", "fcr_rate", "2026-01", [0.74] * 6, n=50000), [FCR_TARGET],
-            "A", "fcr_rate")
+            "A", "fcr_rate", rule="glide")
     assert r["status"] == "off_track"
 
 
 def test_behind_but_pace_suffices():
     k = series("A", "fcr_rate", "2026-01", [0.655 + 0.015 * i for i in range(6)], n=100000)
-    r = row(k, [FCR_TARGET], "A", "fcr_rate")
+    r = row(k, [FCR_TARGET], "A", "fcr_rate", rule="glide")
     assert r["current"] == pytest.approx(0.73) and r["recent_pace"] == pytest.approx(0.015)
     assert r["status"] == "at_risk" and "recent pace would reach" in r["status_rule"]
+
+
+def test_better_now_is_not_met_before_the_deadline():
+    """The old rule called this "met" from the current value; the deadline is
+    ten months away.  Two values are too few to forecast: the glide-path rule
+    decides, and says so."""
+    k = series("B", "csat_pct", "2026-01", [0.65, 0.72])
+    g = table(k, [("B", "csat_pct", 0.6, "2025-12", 0.7, "2026-12")])
+    r = g.iloc[0]
+    assert r["gap"] == pytest.approx(-0.02) and bool(r["better_now"])
+    assert r["attainment"] == pytest.approx(0.72 / 0.7)
+    assert r["progress"] == pytest.approx(1.2)
+    assert r["glide_now"] == pytest.approx(0.6 + 0.1 * 2 / 12)
+    assert r["status"] == "on_track"
+    assert r["status_rule"] == ("glide-path rule (no forecast: not enough history): at or "
+                                "ahead of the glide path")
+    assert np.isnan(r["probability"]) and r["model"] is None and r["expected_reached"] is None
+    # the (failed) forecast is kept, as every target's simulation is
+    assert g.attrs["simulations"][("B", "csat_pct")].status == "not enough history"
 
 
 def test_insufficient_data():
@@ -93,14 +163,7 @@ def test_insufficient_data():
     k = series("A", "csat_pct", "2026-01", [0.8])
     r = row(k, [FCR_TARGET], "A", "fcr_rate")
     assert r["status"] == "insufficient_data" and "no value" in r["status_rule"]
-    assert np.isnan(r["current"])
-
-
-def test_deadline_passed():
-    k = series("A", "fcr_rate", "2026-01", [0.70] * 6, n=5000)
-    r = row(k, [("A", "fcr_rate", 0.70, "2025-12", 0.80, "2026-03")], "A", "fcr_rate")
-    assert r["periods_left"] == -3 and np.isnan(r["needed_pace"])
-    assert r["status"] == "off_track" and "deadline passed" in r["status_rule"]
+    assert np.isnan(r["current"]) and not r["better_now"]
 
 
 def test_as_of_and_stale_value():
@@ -112,7 +175,244 @@ def test_as_of_and_stale_value():
     assert r["current"] == pytest.approx(0.71)
 
 
-def test_confidence_interval_kinds():
+def test_confidence_interval_kinds_and_level():
     assert all(np.isnan(skpi.confidence_interval(3.0, 10)))     # no numerator, no sd
     lo, hi = skpi.confidence_interval(0.5, 100, numerator=50)
     assert (lo, hi) == pytest.approx(wilson(0.5, 100))
+    k = series("A", "fcr_rate", "2026-01", [0.71, 0.72, 0.73, 0.74, 0.75, 0.76])
+    g = table(k, [FCR_TARGET], rule="glide", level=0.9)
+    assert g.attrs["level"] == 0.9
+    z90 = stats.norm.ppf(0.95)
+    assert (g.iloc[0]["ci_low"], g.iloc[0]["ci_high"]) == pytest.approx(wilson(0.76, 1000, z90))
+
+
+# ---------------------------------------------------------------- deadline observed
+DEADLINE_MARCH = ("A", "fcr_rate", 0.70, "2025-12", 0.80, "2026-03")
+
+
+def test_met_after_the_deadline_from_the_deadline_value():
+    # 0.81 in March (the deadline) meets 0.80; today's 0.75 does not change that
+    k = series("A", "fcr_rate", "2026-01", [0.70, 0.72, 0.81, 0.76, 0.75, 0.75])
+    g = table(k, [DEADLINE_MARCH])
+    r = g.iloc[0]
+    assert r["periods_left"] == -3 and np.isnan(r["needed_pace"])
+    assert r["status"] == "met" and not r["better_now"]
+    assert r["deadline_value"] == pytest.approx(0.81)
+    assert r["status_rule"] == "deadline 2026-03 observed: value at or better than the target"
+    assert np.isnan(r["probability"]) and g.attrs["simulations"] == {}    # nothing to forecast
+
+
+def test_missed_within_and_beyond_noise():
+    # 0.78 in March on 1,000 tickets: the target 0.80 is inside its 95% Wilson interval
+    k = series("A", "fcr_rate", "2026-01", [0.85, 0.85, 0.78, 0.85, 0.85, 0.85])
+    lo, hi = wilson(0.78, 1000)
+    assert lo < 0.80 < hi
+    r = row(k, [DEADLINE_MARCH], "A", "fcr_rate")
+    assert r["status"] == "missed" and bool(r["better_now"])     # better now, missed then
+    assert r["status_rule"] == ("deadline 2026-03 observed: value misses the target; the "
+                                "shortfall is within the 95% confidence interval of that value")
+    # 0.70 on 5,000 tickets: Wilson (0.687, 0.713), well short of 0.80
+    k = series("A", "fcr_rate", "2026-01", [0.70] * 6, n=5000)
+    assert wilson(0.70, 5000)[1] < 0.80
+    r = row(k, [DEADLINE_MARCH], "A", "fcr_rate")
+    assert r["status"] == "missed" and "beyond the 95% confidence interval" in r["status_rule"]
+
+
+def test_deadline_passed_without_a_deadline_value():
+    k = series("A", "fcr_rate", "2026-01", [0.70, 0.72, None, 0.76])
+    r = row(k, [DEADLINE_MARCH], "A", "fcr_rate")
+    assert r["status"] == "insufficient_data"
+    assert r["status_rule"] == ("deadline 2026-03 has passed but has no value for "
+                                "fcr_rate: neither met nor missed can be said")
+    # a deadline value on too few observations decides nothing either
+    k = series("A", "fcr_rate", "2026-03", [0.9, 0.9], n=10)
+    r = row(k, [DEADLINE_MARCH], "A", "fcr_rate")
+    assert r["status"] == "insufficient_data" and "n = 10" in r["status_rule"]
+
+
+# ---------------------------------------------------------------- status from the deadline
+# A lower-is-better KPI with a strong season: low in October, peak in December.
+SEASON = {1: 0.3, 2: 0.1, 3: 0.0, 4: -0.1, 5: -0.2, 6: -0.3, 7: -0.3, 8: -0.2, 9: -0.1,
+          10: -0.4, 11: 0.1, 12: 0.6}
+
+
+def seasonal_kpis():
+    idx = pd.period_range("2022-01", "2026-10", freq="M")
+    noise = np.random.default_rng(5).normal(0, 0.03, len(idx))
+    values = [4.0 + SEASON[p.month] + e for p, e in zip(idx, noise)]
+    return series("A", "avg_first_response_hours", "2022-01", values, n=500, rate=False,
+                  sd=1.0)
+
+
+DECEMBER = ("A", "avg_first_response_hours", 4.0, "2025-12", 3.8, "2026-12")
+
+
+@pytest.fixture(scope="module")
+def december():
+    return table(seasonal_kpis(), [DECEMBER])
+
+
+def test_better_now_but_forecast_to_miss_at_a_seasonal_peak_is_not_met(december):
+    """October is the seasonal low (3.6 h), December the peak (4.6 h): against
+    3.8 h by December the KPI is better than the target now, and will miss it."""
+    r = december.iloc[0]
+    assert r["current_period"] == pd.Period("2026-10", "M") and r["current"] < 3.7
+    assert bool(r["better_now"]) and r["gap"] < 0
+    assert r["status"] == "off_track"
+    assert r["probability"] < 0.05
+    assert r["forecast_at_deadline"] > 4.4 and r["lower_95"] > 3.8
+    assert r["expected_reached"] is None                     # not by the deadline
+    assert r["status_rule"].startswith(f"forecast ({r['model']}): P(the 2026-12 value meets "
+                                       "the target) = ")
+    assert r["status_rule"].endswith("< 0.30; better than the target now")
+    # the glide path alone would have called it on track
+    assert row(seasonal_kpis(), [DECEMBER], "A", "avg_first_response_hours",
+               rule="glide")["status"] == "on_track"
+    # once October itself is the deadline, the observed October value decides: met
+    october = ("A", "avg_first_response_hours", 4.0, "2025-12", 3.8, "2026-10")
+    assert row(seasonal_kpis(), [october], "A", "avg_first_response_hours")["status"] == "met"
+
+
+def test_status_probability_and_intervals_come_from_one_simulation():
+    target = ("A", "avg_first_response_hours", 4.0, "2025-12", 3.8, "2027-10")
+    g = table(seasonal_kpis(), [target])
+    r = g.iloc[0]
+    sim = g.attrs["simulations"][("A", "avg_first_response_hours")]
+    assert sim.index[0] == pd.Period("2026-11", "M") and sim.index[-1] == pd.Period("2027-10")
+    at = sim.paths[-1]                                      # the deadline period, every path
+    assert r["probability"] == np.mean(at <= 3.8)
+    assert r["forecast_at_deadline"] == np.median(at)
+    assert (r["lower_80"], r["upper_80"]) == (np.percentile(at, 10), np.percentile(at, 90))
+    assert (r["lower_95"], r["upper_95"]) == (np.percentile(at, 2.5), np.percentile(at, 97.5))
+    assert r["model"] == sim.model and f"forecast ({sim.model})" in r["status_rule"]
+    assert r["expected_reached"] == sim.expected_reached(3.8, "lower")
+    # October is the seasonal low (3.6 h): next October is likely to meet 3.8 h.  The
+    # expected path meets it now (3.6), misses from November (4.1) to September
+    # (3.9), meets again in October: expected reached = the deadline itself
+    assert r["status"] == "on_track" and r["probability"] >= 0.7
+    assert r["expected_reached"] == pd.Period("2027-10", "M")
+    # derived frames share the simulations, not copies
+    assert g[g["status"] == "on_track"].attrs["simulations"][("A", "avg_first_response_hours")] \
+        is sim
+
+
+def test_deterministic(december):
+    a, b = december, table(seasonal_kpis(), [DECEMBER])
+    pd.testing.assert_frame_equal(a, b)
+    key = ("A", "avg_first_response_hours")
+    assert np.array_equal(a.attrs["simulations"][key].paths, b.attrs["simulations"][key].paths)
+    model = a.attrs["simulations"][key].model
+    c = table(seasonal_kpis(), [DECEMBER], forecast_options={"seed": 3, "method": model})
+    assert c.attrs["simulations"][key].model == model
+    assert not np.array_equal(a.attrs["simulations"][key].paths,
+                              c.attrs["simulations"][key].paths)
+
+
+def test_incomplete_duration_periods_are_left_out():
+    k = kpi_rows(series("A", "avg_resolution_hours", "2026-01", [40, 40, 41, 40, 41, 30],
+                        n=400, rate=False, sd=5.0))
+    k["open_share"] = [0.0, 0.0, 0.01, 0.0, 0.02, 0.30]     # June: 30% still open
+    t = targets([("A", "avg_resolution_hours", 40, "2025-12", 35, "2026-12")])
+    r = skpi.gap_table(k, t, rule="glide").iloc[0]
+    assert r["as_of"] == pd.Period("2026-06", "M")
+    assert r["current_period"] == pd.Period("2026-05", "M") and r["current"] == 41
+    assert "2026-06 left out: incomplete" in r["status_rule"]
+    # a looser threshold keeps June (and its too-good 30 h)
+    r = skpi.gap_table(k, t, rule="glide", max_open_share=0.5).iloc[0]
+    assert r["current"] == 30 and "left out" not in r["status_rule"]
+
+
+def durations(values, open_share, start="2025-11"):
+    """Average resolution hours from ``start``, 400 tickets a month, sd 5 h."""
+    k = kpi_rows(series("A", "avg_resolution_hours", start, values, n=400, rate=False,
+                        sd=5.0))
+    k["open_share"] = open_share
+    return k
+
+
+# months 2025-11 .. 2026-10; August to October still have tickets open
+OPEN = [0.0] * 9 + [0.27, 0.40, 0.60]
+
+
+@pytest.mark.parametrize("level, status, p", [(100.0, "on_track", 1.0),
+                                               (120.0, "off_track", 0.0)])
+def test_incomplete_deadline_period_is_not_over_yet(level, status, p):
+    """The deadline (August) has passed but 27% of its tickets are still open: its
+    101 h reads too low (the slowest tickets are missing).  Neither met nor
+    "insufficient data": the status comes from one simulation from July, the
+    last assessable period, to August.  A constant history simulates flat paths,
+    so P(August meets 110 h) is 1 at 100 h and 0 at 120 h."""
+    k = durations([level] * 9 + [101.0, 90.0, 80.0], OPEN)
+    t = targets([("A", "avg_resolution_hours", 130, "2025-12", 110, "2026-08")])
+    g = skpi.gap_table(k, t)
+    r = g.iloc[0]
+    assert r["as_of"] == pd.Period("2026-10", "M") and r["periods_left"] == -2
+    assert r["current_period"] == pd.Period("2026-07", "M") and r["current"] == level
+    assert r["status"] == status and r["probability"] == p
+    assert np.isnan(r["deadline_value"])                 # August's 101 h is not used
+    sim = g.attrs["simulations"][("A", "avg_resolution_hours")]
+    assert sim.history.index[-1] == pd.Period("2026-07", "M")
+    assert list(sim.index) == [pd.Period("2026-08", "M")]        # one simulation, to August
+    assert r["model"] == sim.model == "constant"
+    assert r["status_rule"] == (
+        "deadline period 2026-08 not yet complete (27% of tickets still open): status from "
+        f"the forecast; forecast (constant): P(the 2026-08 value meets the target) = {p:.2f} "
+        f"{'>= 0.70' if p else '< 0.30'}{'; better than the target now' if p else ''} "
+        "(2026-08, 2026-09, 2026-10 left out: incomplete, too many tickets still open)")
+    # once August has closed (1% open), its observed value decides
+    closed = durations([level] * 9 + [101.0, 90.0, 80.0], [0.0] * 9 + [0.01, 0.40, 0.60])
+    r = skpi.gap_table(closed, t).iloc[0]
+    assert r["status"] == "met" and r["deadline_value"] == 101.0
+
+
+def test_incomplete_deadline_period_of_a_noisy_series_reads_one_simulation():
+    values = list(100 + 4 * np.random.default_rng(2).standard_normal(9)) + [101.0, 90.0, 80.0]
+    g = skpi.gap_table(durations(values, OPEN),
+                       targets([("A", "avg_resolution_hours", 130, "2025-12", 104, "2026-08")]))
+    r = g.iloc[0]
+    sim = g.attrs["simulations"][("A", "avg_resolution_hours")]
+    assert list(sim.index) == [pd.Period("2026-08", "M")]
+    assert r["probability"] == np.mean(sim.paths[-1] <= 104)
+    assert r["status"] in ("on_track", "at_risk", "off_track")
+    assert r["status_rule"].startswith("deadline period 2026-08 not yet complete (27% of "
+                                       f"tickets still open): status from the forecast; "
+                                       f"forecast ({sim.model}): P(the 2026-08 value")
+
+
+def test_stale_current_value_is_insufficient_data():
+    """Resolution times from June on never close: the latest assessable value is
+    May's, five periods before October, too old to forecast December from."""
+    open_share = [0.0] * 7 + [0.3, 0.4, 0.5, 0.6, 0.7]
+    k = durations([100.0] * 12, open_share)
+    t = targets([("A", "avg_resolution_hours", 130, "2025-12", 110, "2026-12")])
+    g = skpi.gap_table(k, t)
+    r = g.iloc[0]
+    assert r["current_period"] == pd.Period("2026-05", "M")
+    assert r["status"] == "insufficient_data" and np.isnan(r["probability"])
+    assert g.attrs["simulations"] == {}
+    assert r["status_rule"] == (
+        "the latest assessable value is from 2026-05, 5 periods before 2026-10 (more than "
+        "3): too old to assess or forecast from (2026-06, 2026-07, 2026-08 +2 more left out: "
+        "incomplete, too many tickets still open)")
+    # the glide rule does not assess from it either
+    assert skpi.gap_table(k, t, rule="glide").iloc[0]["status"] == "insufficient_data"
+    # allowed to be five periods old, it drives the forecast (flat paths: P = 1)
+    r = skpi.gap_table(k, t, max_stale=5).iloc[0]
+    assert r["status"] == "on_track" and r["probability"] == 1.0
+    # three periods old is not stale: as of August the forecast decides
+    r = skpi.gap_table(k, t, as_of="2026-08").iloc[0]
+    assert r["status"] == "on_track"
+    assert r["status_rule"].endswith("(2026-06, 2026-07, 2026-08 left out: incomplete, too "
+                                     "many tickets still open)")
+
+
+def test_empty_and_invalid():
+    g = skpi.gap_table(None, None)
+    assert g.empty and {"status", "better_now", "probability", "lower_95",
+                        "expected_reached", "model"} <= set(g.columns)
+    assert g.attrs["simulations"] == {}
+    k = kpi_rows(series("A", "fcr_rate", "2026-01", [0.7]))
+    with pytest.raises(ValueError):
+        skpi.gap_table(k, targets([FCR_TARGET]), rule="tea leaves")
+    with pytest.raises(ValueError):
+        skpi.gap_table(k, targets([FCR_TARGET]), thresholds=(0.8, 0.2))

@@ -37,12 +37,14 @@ MARCH = [   # March is covered only up to the 10th: not complete
     "U3,,2024-03-10 14:00,2024-03-10 14:30,2024-03-10 15:00,chat,1,no,no,4,7",
 ]
 
-# Baselines worked by hand from FEBRUARY (see kpis.py for the definitions).
-BASELINES = {
+# One-period baselines worked by hand from FEBRUARY (see kpis.py for the definitions).
+BASELINES_FEBRUARY = {
     "service_desk": {
         "avg_first_response_hours": (1 + 3 + 0.5) / 3,     # S7 has no response
         "median_first_response_hours": 1.0,
-        "avg_resolution_hours": (4 + 24 + 2) / 3,          # S6 unresolved
+        # S6 (20 Feb) is still open on 10 March: 1 of 4 tickets open, more than 5%, so
+        # February's resolution time is not a baseline; January's is (history: 5 h each)
+        "avg_resolution_hours": 5.0,
         "fcr_rate": 2 / 3,                                 # S4, S7 of S4, S5, S7
         "reopen_rate": 1 / 3,                              # S5
         "csat_score": (5 + 3 + 4) / 3,
@@ -64,6 +66,44 @@ BASELINES = {
         "self_service_rate": 0.0, "aht_minutes": 8.0,
     },
 }
+
+# The default: baselines over three periods, December to February, pooled over their
+# tickets.  Each history month has, per team, three tickets answered in 1 h and resolved
+# in 5 h: phone (1 contact, csat 4, 10 min), email (2 contacts, complaint, csat 5,
+# 12 min), chat (1 contact, reopened, csat 3, 14 min).  A median does not pool: the
+# mean of the three monthly medians.
+BASELINES = {
+    "service_desk": {
+        "avg_first_response_hours": (6 * 1 + 1 + 3 + 0.5) / 9,
+        "median_first_response_hours": (1 + 1 + 1) / 3,
+        "avg_resolution_hours": 5.0,     # November to January (February: S6 open)
+        "fcr_rate": (2 + 2 + 2) / (3 + 3 + 3),
+        "reopen_rate": (1 + 1 + 1) / 9,
+        "csat_score": (12 + 12 + 12) / 9,
+        "csat_pct": (2 + 2 + 2) / 9,
+        "complaint_rate": (1 + 1 + 1) / (3 + 3 + 4),
+        "self_service_rate": (0 + 0 + 1) / (3 + 3 + 4),
+        "aht_minutes": (36 + 36 + 36) / 9,
+    },
+    "投诉处理中心": {
+        "avg_first_response_hours": (6 * 1 + 2 + 4) / 8,
+        "median_first_response_hours": (1 + 1 + 3) / 3,
+        "avg_resolution_hours": (6 * 5 + 48 + 24) / 8,
+        "fcr_rate": (2 + 2 + 1) / 8, "reopen_rate": (1 + 1 + 0) / 8,
+        "csat_score": (12 + 12 + 2 + 4) / 8, "csat_pct": (2 + 2 + 1) / 8,
+        "complaint_rate": (1 + 1 + 2) / 8, "self_service_rate": 0.0,
+        "aht_minutes": (36 + 36 + 30 + 25) / 8,
+    },
+    "unassigned": {
+        "avg_first_response_hours": (6 * 1 + 0.25) / 7,
+        "median_first_response_hours": (1 + 1 + 0.25) / 3,
+        "avg_resolution_hours": (6 * 5 + 1) / 7, "fcr_rate": 5 / 7, "reopen_rate": 2 / 7,
+        "csat_score": (12 + 12 + 5) / 7, "csat_pct": 5 / 7, "complaint_rate": 2 / 7,
+        "self_service_rate": 0.0, "aht_minutes": (36 + 36 + 8) / 7,
+    },
+}
+# the one baseline that ends early, and why
+ENDS_EARLY = {("service_desk", "avg_resolution_hours"): "2024-01"}
 
 
 def history() -> list[str]:
@@ -130,7 +170,9 @@ def test_init_writes_params_and_templates(export, tmp_path, capsys):
     printed = capsys.readouterr().out
     for line in ("service_desk: Service Desk", "投诉处理中心: 投诉处理中心",
                  "unassigned: Unassigned", f"servicekpi run --params {out.as_posix()}",
-                 f"servicekpi validate --params {out.as_posix()}", "baselines from 2024-02"):
+                 f"servicekpi validate --params {out.as_posix()}",
+                 "baselines from 2024-02 (mean of up to 3 periods",
+                 "Note: 1 baseline ends before 2024-02: more than 5% of their tickets"):
         assert line in printed, line
     for name in ("defaults.yaml", "catalogue.yaml", "targets.csv", "benchmarks.csv"):
         assert str(out / name) in printed
@@ -150,7 +192,8 @@ def test_init_writes_params_and_templates(export, tmp_path, capsys):
     rows = read_rows(out / "targets.csv")
     got = {}
     for r in rows:
-        assert r["baseline_period"] == "2024-02" and r["target"] == r["deadline"] == ""
+        assert r["baseline_period"] == ENDS_EARLY.get((r["team"], r["kpi"]), "2024-02")
+        assert r["baseline_periods"] == "3" and r["target"] == r["deadline"] == ""
         got.setdefault(r["team"], {})[r["kpi"]] = float(r["baseline"])
     assert set(got) == set(BASELINES)
     for team, expected in BASELINES.items():
@@ -172,6 +215,57 @@ def test_init_writes_params_and_templates(export, tmp_path, capsys):
     assert teams["service_desk"].display_name == "Service Desk"
     assert teams["投诉处理中心"].display_name == "投诉处理中心"
     assert teams["unassigned"].display_name == "Unassigned"
+
+
+def test_init_one_period_baselines(export, tmp_path):
+    """--baseline-periods 1: the last complete period alone, as before the window."""
+    assert main(["init", str(export), "--out", str(tmp_path / "params"),
+                 "--baseline-periods", "1"]) == 0
+    got = {}
+    for r in read_rows(tmp_path / "params" / "targets.csv"):
+        assert r["baseline_period"] == ENDS_EARLY.get((r["team"], r["kpi"]), "2024-02")
+        assert r["baseline_periods"] == "1"
+        got.setdefault(r["team"], {})[r["kpi"]] = float(r["baseline"])
+    for team, expected in BASELINES_FEBRUARY.items():
+        assert set(got[team]) == set(expected), team
+        for kpi, value in expected.items():
+            assert got[team][kpi] == pytest.approx(value, abs=1e-6), (team, kpi)
+
+
+def test_init_baseline_interval_and_window(export, tmp_path):
+    """The interval written beside each baseline is targets.baseline_interval's; the
+    filled-in file loads with its baseline_periods; a window longer than the history
+    averages the periods there are and says how many."""
+    from scipy import stats
+    from statsmodels.stats.proportion import proportion_confint
+
+    from servicekpi.scaffold import init_params
+
+    init_params(export, tmp_path / "p3")
+    rows = {(r["team"], r["kpi"]): r for r in read_rows(tmp_path / "p3" / "targets.csv")}
+    # FCR, December to February: 6 of 9 resolved tickets with one contact (Wilson)
+    lo, hi = proportion_confint(6, 9, method="wilson")
+    fcr = rows[("service_desk", "fcr_rate")]["baseline_interval"]
+    assert fcr == f"{round(lo, 6):.12g} to {round(hi, 6):.12g} (95% CI)"
+    # AHT, December to February: nine handle times 10, 12, 14 (x2), 10, 20, 6 -> mean 12
+    x = [10, 12, 14, 10, 12, 14, 10, 20, 6]
+    half = stats.t.ppf(0.975, 8) * pd.Series(x).std() / 3
+    assert rows[("service_desk", "aht_minutes")]["baseline_interval"] == (
+        f"{round(12 - half, 6):.12g} to {round(12 + half, 6):.12g} (95% CI)")
+    assert rows[("service_desk", "median_first_response_hours")]["baseline_interval"] == ""
+    fill_targets(tmp_path / "p3" / "targets.csv",
+                 {("service_desk", "fcr_rate"): ("0.8", "2024-12")})
+    t = skpi.load_targets(tmp_path / "p3" / "targets.csv")
+    assert t["baseline_periods"].tolist() == [3]
+
+    # six periods asked, four there (November to February)
+    res = init_params(export, tmp_path / "p6", baseline_periods=6)
+    rows = {(r["team"], r["kpi"]): r for r in read_rows(tmp_path / "p6" / "targets.csv")}
+    assert res.baseline_periods == 6
+    assert rows[("service_desk", "fcr_rate")]["baseline_periods"] == "4"
+    assert float(rows[("service_desk", "fcr_rate")]["baseline"]) == pytest.approx(8 / 12)
+    with pytest.raises(skpi.ConfigError, match="baseline_periods"):
+        init_params(export, tmp_path / "p0", baseline_periods=0)
 
 
 def test_init_refuses_to_overwrite(export, tmp_path, capsys):
@@ -216,7 +310,7 @@ def test_three_commands(export, tmp_path):
     out = tmp_path / "params"
     assert main(["init", str(export), "--out", str(out)]) == 0
     fill_targets(out / "targets.csv", {("service_desk", "fcr_rate"): ("0.8", "2024-09"),
-                                       ("投诉处理中心", "avg_resolution_hours"): ("24", "2024-12")})
+                                       ("投诉处理中心", "avg_resolution_hours"): ("10", "2024-12")})
     assert main(["validate", "--params", str(out)]) == 0
     reports = tmp_path / "reports"
     code = main(["run", "--params", str(out), "--out", str(reports), "--workers", "2"])
@@ -239,9 +333,10 @@ def test_three_commands_on_vendor_fixtures(fixture, tmp_path):
     assert main(["init", str(fixture), "--out", str(out)]) == 0
     rows = read_rows(out / "targets.csv")
     assert rows, "no baselines: the fixture has no complete month"
-    first = rows[0]
+    first = next(r for r in rows if float(r["baseline"]) > 0)
+    b = float(first["baseline"])     # a target 10% better, whichever way better is
     fill_targets(out / "targets.csv", {(first["team"], first["kpi"]): (
-        str(float(first["baseline"]) * 1.1 + 0.01), "2030-12")})
+        str(b * 1.1 + 0.01 if first["better"] == "higher" else b * 0.9), "2030-12")})
     assert main(["validate", "--params", str(out)]) == 0
     teams = [p.team for p in load_params(out)]
     assert first["team"] in teams
@@ -267,9 +362,10 @@ def test_init_with_bad_rows(export, tmp_path, capsys):
     assert main(["init", str(export), "--out", str(out), "--errors", "drop"]) == 0
     defaults = yaml.safe_load((out / "defaults.yaml").read_text(encoding="utf-8"))
     assert defaults["bad_rows"] == "drop" and defaults["max_dropped_share"] == 0.05
-    # S4 (csat 9) is dropped: service_desk's February csat is (3 + 4) / 2
+    # S4 (csat 9) is dropped: service_desk's February csat is 3 and 4, so over
+    # December to February (4, 5, 3 a month before) (12 + 12 + 7) / 8
     rows = {(r["team"], r["kpi"]): float(r["baseline"]) for r in read_rows(out / "targets.csv")}
-    assert rows[("service_desk", "csat_score")] == pytest.approx(3.5)
+    assert rows[("service_desk", "csat_score")] == pytest.approx(31 / 8)
     assert len(load_params(out)) == 3
 
 

@@ -47,7 +47,9 @@ EXPECTED_A_JAN = {
     "nps": (100 * (2 - 1) / 4, 4),       # 10, 7, 0, 9: two promoters, one detractor
     "ces_score": (2.5, 2),
     "complaint_rate": (0.25, 4, 1),
-    "abandonment_rate": (0.25, 4, 1),
+    # ticket 4, the only abandoned contact, came by self_service: the one channel
+    # abandonment is counted over (phone, email, chat never abandon here, see kpis.py)
+    "abandonment_rate": (1.0, 1, 1),
     "self_service_rate": (0.25, 4, 1),
     "repeat_contact_rate": (1 / 3, 3, 1),  # 1 (c1 again 3 days later), 2, 3; 4 has no customer
     "aht_minutes": (15.0, 2),
@@ -119,7 +121,8 @@ def test_quarter_and_week(small):
 
 def test_output_shape(small):
     k = skpi.compute_kpis(small)
-    assert list(k.columns) == ["team", "period", "kpi", "value", "n", "numerator", "sd"]
+    assert list(k.columns) == ["team", "period", "kpi", "value", "n", "numerator", "sd",
+                               "open_share"]
     assert isinstance(k["period"].dtype, pd.PeriodDtype)
     rates = k[k["kpi"].str.endswith("_rate") & (k["n"] > 0)]
     assert np.allclose(rates["value"], rates["numerator"] / rates["n"])
@@ -174,3 +177,32 @@ def test_unloaded_frame_is_refused():
     raw = pd.DataFrame({"team": ["A"], "created_at": ["2024-01-01"]})
     with pytest.raises(skpi.DataError, match="load_tickets"):
         skpi.compute_kpis(raw)
+
+
+def test_open_share_of_durations(small):
+    """Eligible: not abandoned (ticket 4 is).  As of 2024-03-02 10:00: in January
+    every eligible ticket (1, 2, 3) has its first response, ticket 3 is not resolved;
+    in March ticket 7 is not resolved."""
+    k = skpi.compute_kpis(small)
+    share = {(r.team, str(r.period), r.kpi): r.open_share for r in k.itertuples()}
+    for kpi in ("avg_first_response_hours", "median_first_response_hours"):
+        assert share[("a", "2024-01", kpi)] == 0.0
+        assert share[("a", "2024-03", kpi)] == 0.0
+    assert share[("a", "2024-01", "avg_resolution_hours")] == pytest.approx(1 / 3)
+    assert share[("a", "2024-03", "avg_resolution_hours")] == pytest.approx(1 / 2)
+    assert share[("b", "2024-01", "avg_resolution_hours")] == 0.0
+    assert math.isnan(share[("a", "2024-02", "avg_resolution_hours")])   # no tickets
+    assert math.isnan(share[("a", "2024-01", "fcr_rate")])
+    # assessable drops the two resolution times with open tickets, nothing else
+    ok = skpi.kpis.assessable(k)
+    assert len(k) - len(ok) == 2
+    assert skpi.kpis.assessable(k.drop(columns="open_share")) is not None
+
+
+def test_abandonment_channels_recorded(small):
+    k = skpi.compute_kpis(small)
+    assert k.attrs["abandonment"] == {"counted": ["self_service"],
+                                      "left_out": ["chat", "email", "phone"]}
+    # without the channel column the flag counts as written: 1 of 4
+    t = table(skpi.compute_kpis(small.drop(columns=["channel"])))
+    check(t, ("a", "2024-01", "abandonment_rate"), 0.25, 4, 1)

@@ -4,6 +4,7 @@ include_partial_period.  Every expected value is worked out by hand below."""
 import datetime as dt
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -131,7 +132,9 @@ def test_last_month_half_covered_is_flagged_and_left_out(inputs):
     assert g["status"] == "insufficient_data"               # n = 4 < 20
     # scores, benchmarks and forecasts: September too
     sc = r.scorecard().scores.iloc[0]
-    assert sc["period"] == pd.Period("2024-09", "M") and sc["score"] == pytest.approx(100.0)
+    assert sc["period"] == pd.Period("2024-09", "M") and sc["value"] == 4.5
+    # insufficient data in the gap table: shown, not scored (n = 4 < 20)
+    assert np.isnan(sc["score"]) and "n = 4 observations" in sc["reason"]
     b = r.benchmark_rows()
     assert (b["period"] == pd.Period("2024-09", "M")).all()
     b = b[b["kpi"] == "csat_score"].set_index("reference")
@@ -160,7 +163,10 @@ def test_partial_period_used_as_full_on_request(inputs):
     g = r.gaps().iloc[0]
     assert g["as_of"] == M and g["current"] == 1.5
     assert g["glide_now"] == pytest.approx(3.5 + 4 / 6)
-    assert r.scorecard().scores.iloc[0]["score"] == pytest.approx(100 * 1.5 / 4.5)
+    # October's 1.5 is the value scored, but rests on n = 2 < 20: not scored, as the gap
+    # table's insufficient data
+    sc = r.scorecard().scores.iloc[0]
+    assert sc["value"] == 1.5 and np.isnan(sc["score"]) and "n = 2 observations" in sc["reason"]
     assert "is assessed as a full period" in r.partial_note()
     assert "(partial, to 13 Oct)" in r.trend_table().to_html()      # still flagged
 

@@ -3,6 +3,8 @@ one team's failure isolated."""
 import json
 import re
 
+import pandas as pd
+
 import pytest
 
 from conftest import make_params
@@ -54,7 +56,8 @@ def test_good_team_report(run):
                     "Forecasts and outlook", "Diagnostics", "Control charts",
                     "Top complaint causes", "What drove the largest change", "Team competencies"):
         assert f">{section}<" in html, section
-    assert re.search(r"Composite score [0-9.]+ — grade [ABCD]", html)
+    assert re.search(r"Composite score [0-9.]+ \(weighted progress to target\) — grade [ABCD]",
+                     html)
     assert "First-contact resolution" in html
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -165,8 +168,10 @@ def test_shared_targets_bad_row_fails_only_its_team(tmp_path, demo_dir):
     """One wrong row for 'email' in the targets file every team shares: email fails
     before running, with the row on the index; phone runs.  --as-of reaches the report."""
     shared = tmp_path / "targets.csv"
-    shared.write_text((demo_dir / "targets.csv").read_text().rstrip("\n")
-                      + "\nemail,nps,10,2026-06,20,2026-01,,1,someone\n")
+    table = pd.read_csv(demo_dir / "targets.csv", dtype=str)
+    wrong = {"team": "email", "kpi": "nps", "baseline": "10", "baseline_period": "2026-06",
+             "target": "20", "deadline": "2026-01", "weight": "1", "owner": "someone"}
+    pd.concat([table, pd.DataFrame([wrong])]).to_csv(shared, index=False)
     params = make_params(tmp_path, demo_dir, {"phone": "team: phone\n",
                                               "email": "team: email\n"})
     defaults = params / "defaults.yaml"

@@ -68,6 +68,11 @@ B,2024-01,attrition_rate,0.02,
     merged = skpi.merge_kpis(skpi.compute_kpis(skpi.load_tickets(small_csv)), table)
     got = merged[(merged["team"] == "a") & (merged["kpi"] == "training_hours")]
     assert got["value"].tolist() == [6.5, 7.0] and got["n"].tolist() == [12, 12]
+    # table rows have no open tickets; the computed durations keep their open share
+    assert got["open_share"].isna().all() and table["open_share"].isna().all()
+    res = merged[(merged["team"] == "a") & (merged["kpi"] == "avg_resolution_hours")]
+    assert res["open_share"].tolist()[0] == pytest.approx(1 / 3)
+    assert merged.attrs["abandonment"]["counted"] == ["self_service"]
 
 
 def test_kpi_table_problems(tmp_path, cat):
@@ -135,7 +140,7 @@ nope,top_quartile,x,,someday
 TARGETS = """
 team,kpi,baseline,baseline_period,target,deadline,milestones,weight,owner
 A,fcr_rate,0.70,2025-12,0.80,2026-12,2026-06=0.75; 2026-12=0.80,0.5,Ann
-A,avg_first_response_hours,4.0,2025-12,3.0,2026-12,,,Bob
+A,avg_first_response_hours,4.0,2025-12,3.0,2026-12,,1.5,Bob
 """
 
 
@@ -144,8 +149,67 @@ def test_targets_csv(tmp_path, cat):
     assert t["milestones"][0] == {pd.Period("2026-06", "M"): 0.75,
                                   pd.Period("2026-12", "M"): 0.80}
     assert t["milestones"][1] == {}
-    assert t["weight"].tolist() == [0.5, 1.0]          # default weight 1
+    assert t["weight"].tolist() == [0.5, 1.5]
     assert t["deadline"][0] == pd.Period("2026-12", "M")
+    assert t["baseline_periods"].tolist() == [1, 1]    # absent: one period
+
+
+def test_targets_weights_blank_for_a_whole_team_or_absent_are_equal(tmp_path, cat):
+    path = write(tmp_path / "t.csv", """
+team,kpi,baseline,baseline_period,target,deadline,weight
+A,fcr_rate,0.70,2025-12,0.80,2026-12,
+A,csat_pct,0.70,2025-12,0.80,2026-12,
+B,fcr_rate,0.70,2025-12,0.80,2026-12,0.6
+B,csat_pct,0.70,2025-12,0.80,2026-12,0.4
+""")
+    t = skpi.load_targets(path, catalogue=cat)
+    assert t["weight"].tolist() == [1.0, 1.0, 0.6, 0.4]     # A: all blank, equal weights
+    path = write(tmp_path / "t.csv", """
+team,kpi,baseline,baseline_period,target,deadline
+A,fcr_rate,0.70,2025-12,0.80,2026-12
+A,csat_pct,0.70,2025-12,0.80,2026-12
+""")
+    assert skpi.load_targets(path, catalogue=cat)["weight"].tolist() == [1.0, 1.0]
+
+
+def test_targets_weight_blank_beside_weighted_targets_of_the_team(tmp_path, cat):
+    path = write(tmp_path / "t.csv", """
+team,kpi,baseline,baseline_period,target,deadline,weight
+A,fcr_rate,0.70,2025-12,0.80,2026-12,0.5
+A,csat_pct,0.70,2025-12,0.80,2026-12,
+A,nps,10,2025-12,20,2026-12,
+B,fcr_rate,0.70,2025-12,0.80,2026-12,0.6
+B,csat_pct,0.70,2025-12,0.80,2026-12,0.4
+C,fcr_rate,0.70,2025-12,0.80,2026-12,
+""")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_targets(path, catalogue=cat)
+    (p,) = ei.value.problems
+    assert p.source == "t.csv" and p.column == "weight" and p.rows == (3, 4)
+    assert "blank weight, while the other targets of team 'a' have one" in p.message
+    assert p.values == ("csat_pct", "nps")
+    assert "t.csv" in str(ei.value)
+    t = skpi.load_targets(path, catalogue=cat, team_errors="drop")
+    assert t["team"].tolist() == ["b", "b", "c"] and t["weight"].tolist() == [0.6, 0.4, 1.0]
+    (dropped,) = t.attrs["team_errors"]["a"]
+    assert dropped.message.startswith("team 'a': blank weight") and dropped.rows == (3, 4)
+
+
+def test_targets_baseline_periods(tmp_path, cat):
+    path = write(tmp_path / "t.csv", """
+team,kpi,baseline,baseline_period,baseline_periods,target,deadline
+A,fcr_rate,0.70,2025-12,3,0.80,2026-12
+B,fcr_rate,0.70,2025-12,,0.80,2026-12
+C,fcr_rate,0.70,2025-12,0,0.80,2026-12
+D,fcr_rate,0.70,2025-12,2.5,0.80,2026-12
+""")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_targets(path, catalogue=cat)
+    msgs = {(p.column, p.rows): p.message for p in ei.value.problems}
+    assert "out of range: expected a whole number >= 1" in msgs[("baseline_periods", (4,))]
+    assert "cannot read value" in msgs[("baseline_periods", (5,))]
+    t = skpi.load_targets(path, catalogue=cat, team_errors="drop")
+    assert dict(zip(t["team"], t["baseline_periods"])) == {"a": 3, "b": 1}
 
 
 def test_targets_yaml(tmp_path, cat):

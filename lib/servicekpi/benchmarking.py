@@ -4,6 +4,12 @@ Every comparison is direction-aware.  Against a reference value (an industry
 benchmark, the peer median, the best peer) a team is ``behind`` with a
 ``gap`` still to go, ``level``, or ``leading`` with a ``lead``: a team better
 than the best benchmark is shown leading, never with a negative gap.
+
+Only values that mean something are compared: a KPI that does not apply to
+a team (abandonment without a queue: NaN, see :mod:`servicekpi.kpis`) is
+n/a, neither ranked nor counted in the peers' median, and neither is a
+team without the KPI, nor a duration of a period with too many tickets
+still open (:func:`servicekpi.kpis.assessable`).
 """
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import Catalogue, resolve
+from .kpis import assessable
 
 #: Order in which external benchmarks are listed (others follow, by name).
 BENCHMARK_ORDER = ("industry_median", "industry_average", "top_quartile", "best_in_class")
@@ -95,9 +102,12 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
     go, >= 0), ``lead`` and ``lead_pct`` (ahead, >= 0), and the team's peer
     standing on every row of its KPI: ``peer_rank``, ``peer_count``,
     ``peer_percentile``, ``peer_quartile``, ``z_score``.  Neutral KPIs
-    (no better direction) are left out.
+    (no better direction) are left out, and so are KPIs without a value for
+    the team (n/a); peers without a value are neither ranked nor in the
+    medians.
     """
     cat = resolve(catalogue)
+    kpis = assessable(kpis)
     when = _period(kpis, team, period)
     now = kpis[(kpis["period"] == when) & kpis["value"].notna()]
     if peers is not None:
@@ -150,6 +160,7 @@ def peer_matrix(kpis: pd.DataFrame, period=None, *, catalogue: Catalogue | None 
     Neutral KPIs, and KPIs fewer than two teams report, are left out.
     """
     cat = resolve(catalogue)
+    kpis = assessable(kpis)
     when = _period(kpis, None, period)
     now = kpis[(kpis["period"] == when) & kpis["value"].notna()]
     wide = now.pivot_table(index="team", columns="kpi", values="value", aggfunc="first",

@@ -3,6 +3,7 @@
     servicekpi init EXPORT [--out DIR] [--mapping auto|PRESET|FILE] [--period P]
                     [--language en|zh] [--errors raise|drop] [--as-of T] [--force]
                     [--dayfirst|--monthfirst] [--timezone TZ] [--encoding ENC]
+                    [--baseline-periods N]
     servicekpi kpis TICKETS [--mapping auto|PRESET|FILE] [--period month|week|quarter]
                     [--errors raise|drop] [--max-dropped-share X] [--as-of T]
                     [--dayfirst|--monthfirst] [--timezone TZ] [--encoding ENC] --out FILE.csv
@@ -108,7 +109,7 @@ def _init(args) -> int:
                       language=args.language, errors=args.errors,
                       max_dropped_share=args.max_dropped_share, as_of=args.as_of,
                       dayfirst=args.dayfirst, timezone=args.timezone, encoding=args.encoding,
-                      force=args.force)
+                      force=args.force, baseline_periods=args.baseline_periods)
     print("\n".join(summary_lines(res, args.export)))
     return 0
 
@@ -225,6 +226,8 @@ def _loading_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .scaffold import BASELINE_PERIODS
+
     ap = argparse.ArgumentParser(prog="servicekpi", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
 
@@ -235,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "params)")
     _loading_options(i)
     i.add_argument("--language", choices=["en", "zh"], default="en")
+    i.add_argument("--baseline-periods", type=int, default=BASELINE_PERIODS, metavar="N",
+                   help="complete periods each baseline averages (default: "
+                   f"{BASELINE_PERIODS}; 1 = the last complete period alone)")
     i.add_argument("--force", action="store_true", help="overwrite existing files")
     i.set_defaults(func=_init)
 

@@ -1,7 +1,13 @@
 """Forecasting KPI trajectories, and the probability of meeting a target.
 
-:func:`forecast` takes one KPI series (a pandas Series indexed by period) and
-returns the forecast mean and prediction intervals for the next periods.
+:func:`simulate` takes one KPI series (a pandas Series indexed by period),
+chooses and fits a model and simulates future paths: a :class:`Simulation`.
+Everything said about a target comes from one simulation to its deadline:
+the probability of meeting it, the forecast (the median path) and its
+intervals (:meth:`Simulation.outlook`, :meth:`Simulation.frame`), and when
+it is expected to be reached (:meth:`Simulation.expected_reached`).
+:func:`forecast` returns the forecast mean and prediction intervals for the
+next periods; :func:`target_outlook` one target's outlook.
 Every interval comes from paths simulated by the fitted statsmodels model
 (seeded, so the same input gives the same output), in the transformed space
 when the KPI is bounded, then transformed back: neither the mean nor the
@@ -56,6 +62,11 @@ import pandas as pd
 
 SEASONS = {"M": 12, "Q": 4, "W": 52}
 MIN_POINTS = 4
+#: The longest horizon :func:`simulate` cross-validates at when choosing a
+#: model (also at most a quarter of the series, and the horizon asked for).
+MAX_CV_HORIZON = 6
+#: How many rolling origins (at most) that cross-validation averages over.
+CV_ORIGINS = 3
 
 
 # ------------------------------------------------------------------ the series
@@ -208,7 +219,7 @@ def _fit(name: str, y: np.ndarray, m: int) -> _Fit:
                      f"{', '.join(CANDIDATES)}")
 
 
-def _cv_error(name: str, y: np.ndarray, m: int, h: int, origins: int = 3) -> float:
+def _cv_error(name: str, y: np.ndarray, m: int, h: int, origins: int = CV_ORIGINS) -> float:
     """Mean absolute error of ``name`` over rolling origins at the end of ``y``."""
     errors = []
     min_train = max(MIN_POINTS + 2, 2 * m + 2 if name in ("seasonal_naive", "ets_ana") else 0)
@@ -228,9 +239,25 @@ def _cv_error(name: str, y: np.ndarray, m: int, h: int, origins: int = 3) -> flo
 
 
 # ------------------------------------------------------------------ simulation
+def _sign(direction: str) -> int:
+    sign = {"higher": 1, "lower": -1}.get(direction)
+    if sign is None:
+        raise ValueError(f"direction must be 'higher' or 'lower', not {direction!r}")
+    return sign
+
+
 @dataclass
 class Simulation:
-    """Simulated future paths of a KPI (on its own scale)."""
+    """Simulated future paths of a KPI (on its own scale).
+
+    One simulation answers every question about a target: the probability of
+    meeting it (:meth:`outlook`), the forecast and its intervals
+    (:meth:`frame`, the fan chart) and when it is expected to be reached.
+    ``index`` holds the simulated periods (the period after the last
+    observed one up to the horizon, the deadline when made by
+    :func:`gap_table`); ``paths[i, j]`` is path ``j``'s value in period
+    ``index[i]``.
+    """
 
     history: pd.Series
     index: pd.PeriodIndex              # future periods
@@ -242,11 +269,103 @@ class Simulation:
     filled: list = field(default_factory=list)
     calibration: float = 1.0
 
+    @property
+    def ok(self) -> bool:
+        """True when there are paths to read (a model was fitted, or the series is constant)."""
+        return self.status in ("ok", "constant") and self.paths.size > 0
+
+    @property
+    def median(self) -> np.ndarray:
+        """The median path: per period, the median of the simulated values
+        (the point forecast every report section shows)."""
+        if not self.ok:
+            return np.full(len(self.index), np.nan)
+        return np.nanmedian(self.paths, axis=1)
+
+    def frame(self, levels=(80, 95)) -> pd.DataFrame:
+        """The forecast as a frame indexed by the simulated periods: ``mean``,
+        ``median`` and, per level, ``lower_<level>``/``upper_<level>`` (the
+        central percentiles of the paths); ``attrs`` as :func:`forecast`'s."""
+        out = _frame(self, levels)
+        out.insert(1, "median", self.median)
+        return out
+
+    def share_meeting(self, target: float, direction: str) -> np.ndarray:
+        """Per simulated period, the share of paths at or better than ``target``."""
+        sign = _sign(direction)
+        if not self.ok:
+            return np.full(len(self.index), np.nan)
+        finite = np.isfinite(self.paths)
+        good = finite & (sign * (np.where(finite, self.paths, 0.0) - target) >= 0)
+        count = finite.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(count > 0, good.sum(axis=1) / np.maximum(count, 1), np.nan)
+
+    def expected_reached(self, target: float, direction: str, at=None) -> pd.Period | None:
+        """When the target is expected to be reached, in the sense of the status.
+
+        The first period from which the *expected path* (the last observed
+        value, then the median path) is at or better than ``target`` in
+        every period through ``at`` (default: the last simulated period, the
+        deadline).  None ("not by the deadline") when the median at ``at``
+        misses the target: it exists exactly when the median forecast at the
+        deadline meets the target.
+        """
+        sign = _sign(direction)
+        if not self.ok or self.history.empty:
+            return None
+        end = len(self.index) - 1 if at is None else self.index.get_loc(pd.Period(at))
+        periods = [self.history.index[-1], *self.index[:end + 1]]
+        values = np.r_[self.history.iloc[-1], self.median[:end + 1]]
+        good = sign * (values - target) >= 0
+        if not good[-1]:
+            return None
+        misses = np.flatnonzero(~good)
+        return periods[misses[-1] + 1 if misses.size else 0]
+
+    def outlook(self, target: float, direction: str, *, at=None, levels=(80, 95)) -> dict:
+        """Everything the reports say about one target, from these paths.
+
+        At period ``at`` (default: the last simulated period, the deadline):
+        ``probability`` (share of paths at or better than the target),
+        ``forecast`` (the median), ``mean``, ``lower_<l>``/``upper_<l>``
+        (central ``l``% of the paths), ``expected_reached`` (see
+        :meth:`expected_reached`), ``model``, ``status`` and ``horizon``.
+        NaNs (and None) when there are no paths.
+        """
+        out = {"probability": np.nan, "forecast": np.nan, "mean": np.nan,
+               "expected_reached": None, "model": self.model, "status": self.status,
+               "horizon": len(self.index)}
+        for lev in levels:
+            out[f"lower_{lev}"] = out[f"upper_{lev}"] = np.nan
+        if not self.ok:
+            return out
+        i = len(self.index) - 1 if at is None else self.index.get_loc(pd.Period(at))
+        values = self.paths[i][np.isfinite(self.paths[i])]
+        out.update(probability=float(self.share_meeting(target, direction)[i]),
+                   forecast=float(self.median[i]), mean=float(self.mean[i]),
+                   expected_reached=self.expected_reached(target, direction, at=self.index[i]),
+                   horizon=i + 1)
+        for lev in levels:
+            a = (100 - lev) / 2
+            out[f"lower_{lev}"] = float(np.percentile(values, a))
+            out[f"upper_{lev}"] = float(np.percentile(values, 100 - a))
+        return out
+
 
 def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=None,
              method: str = "auto", n_paths: int = 1000, seed: int = 0,
              calibrate: bool = True) -> Simulation:
-    """Fit the chosen (or best) model and simulate ``n_paths`` future paths."""
+    """Fit the chosen (or best) model and simulate ``n_paths`` future paths.
+
+    The paths cover the ``horizon`` periods after the last observed one.
+    With ``method="auto"`` the model is chosen by cross-validation at the
+    horizon ``min(horizon, MAX_CV_HORIZON, len(series) // 4)`` (at least 1,
+    :data:`MAX_CV_HORIZON` = 6): the choice
+    depends only on the series and ``horizon``, so simulating a target to
+    its deadline once gives one model for every section that reads it.  The
+    same input and ``seed`` give the same paths.
+    """
     s, filled = _prepare(series)
     horizon = int(horizon)
     if s.empty:
@@ -269,7 +388,7 @@ def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=No
     scores: dict = {}
     if method == "auto":
         names = _candidates(n, m, tr.kind == "none" and np.min(y_raw) > 0)
-        h_cv = int(min(horizon, 6, max(1, n // 4)))
+        h_cv = int(min(horizon, MAX_CV_HORIZON, max(1, n // 4)))
         scores = {name: _cv_error(name, y, m, h_cv) for name in names}
         finite = {k: v for k, v in scores.items() if np.isfinite(v)}
         order = sorted(finite, key=finite.get) or ["naive"]
@@ -404,59 +523,49 @@ def forecast(series: pd.Series, horizon: int, *, levels=(80, 95), bounds=None,
 # ------------------------------------------------------------------ target outlook
 def target_outlook(series: pd.Series, target: float, deadline, direction: str, *,
                    bounds=None, seasonal_period=None, method: str = "auto",
-                   n_paths: int = 2000, seed: int = 0, levels=(80, 95)) -> dict:
-    """Probability that the KPI is at or better than ``target`` at ``deadline``.
+                   n_paths: int = 1000, seed: int = 0, levels=(80, 95)) -> dict:
+    """Probability that the KPI is at or better than ``target`` in the ``deadline`` period.
 
-    From simulated future paths: ``probability`` is the share of paths at or
-    better than the target in the deadline period; ``expected_reached`` the
-    median over paths of the first period at or better than the target
-    (``None``, shown as "not within horizon", when most paths never reach
-    it by the deadline); ``forecast``, ``lower_<l>``, ``upper_<l>`` the
-    forecast at the deadline.  When the deadline is not after the last
-    observed period, the observed value decides (probability 1 or 0).
+    The series is simulated once, to the deadline (:func:`simulate`), and
+    everything is read from those paths (:meth:`Simulation.outlook`):
+    ``probability`` is the share of paths at or better than the target in
+    the deadline period; ``forecast`` their median there, with ``lower_<l>``
+    and ``upper_<l>``; ``expected_reached`` the first period from which the
+    expected path (last observed value, then the median path) meets the
+    target in every period through the deadline (None: not by the
+    deadline); ``simulation`` the :class:`Simulation` itself.
+
+    When the deadline is not after the last observed period, the observed
+    deadline value decides (probability 1 or 0, ``model`` ``"observed"``);
+    a deadline period without a value gives NaN (``status`` ``"no value at
+    the deadline"``).
     """
-    sign = {"higher": 1, "lower": -1}.get(direction)
-    if sign is None:
-        raise ValueError(f"direction must be 'higher' or 'lower', not {direction!r}")
-    s, _ = _prepare(series)
+    sign = _sign(direction)
+    s, filled = _prepare(series)
     out = {"probability": np.nan, "expected_reached": None, "forecast": np.nan,
-           "model": None, "status": "not enough history", "horizon": 0}
+           "model": None, "status": "not enough history", "horizon": 0, "simulation": None}
     if s.empty:
         return out
     deadline = pd.Period(deadline, freq=s.index.freq)
     horizon = deadline.ordinal - s.index[-1].ordinal
     out["horizon"] = horizon
     if horizon <= 0:
-        value = s.get(deadline, s.iloc[-1])
+        if deadline not in s.index or deadline in filled:     # not observed
+            return {**out, "model": "observed", "status": "no value at the deadline"}
+        value = float(s[deadline])
         ok = sign * (value - target) >= 0
-        return {**out, "probability": float(ok), "forecast": float(value),
+        return {**out, "probability": float(ok), "forecast": value,
                 "expected_reached": deadline if ok else None, "model": "observed",
                 "status": "deadline reached"}
     sim = simulate(s, horizon, bounds=bounds, seasonal_period=seasonal_period, method=method,
                    n_paths=n_paths, seed=seed)
-    out.update(model=sim.model, status=sim.status)
-    if sim.status == "not enough history" or not sim.paths.size:
-        return out
-    at_deadline = sim.paths[-1]
-    good = sign * (sim.paths - target) >= 0             # (h, n)
-    out["probability"] = float(np.mean(good[-1]))
-    first = np.where(good.any(axis=0), good.argmax(axis=0), np.iinfo(np.int64).max)
-    med = np.median(first)
-    out["expected_reached"] = None if med >= horizon else sim.index[int(med)]
-    out["forecast"] = float(sim.mean[-1])
-    for lev in levels:
-        a = (100 - lev) / 2
-        out[f"lower_{lev}"] = float(np.nanpercentile(at_deadline, a))
-        out[f"upper_{lev}"] = float(np.nanpercentile(at_deadline, 100 - a))
-    if sign * (s.iloc[-1] - target) >= 0 and out["expected_reached"] is None:
-        out["expected_reached"] = s.index[-1]
-    return out
+    return {**sim.outlook(target, direction, levels=levels), "simulation": sim}
 
 
 # ------------------------------------------------------------------ accuracy
 def backtest(series: pd.Series, horizon: int, *, methods=None, origins: int = 6,
              levels=(80, 95), bounds=None, seasonal_period=None, n_paths: int = 300,
-             seed: int = 0) -> pd.DataFrame:
+             seed: int = 0, calibrate: bool = True) -> pd.DataFrame:
     """Accuracy of each method over rolling origins at the end of the series.
 
     For each origin (the last ``origins`` positions leaving ``horizon``
@@ -466,7 +575,9 @@ def backtest(series: pd.Series, horizon: int, *, methods=None, origins: int = 6,
     seasonality, on the history up to the last origin), ``sMAPE`` (percent),
     ``coverage_<level>`` (share of outcomes inside the interval) and
     ``forecasts`` (how many values were compared).  ``auto`` is always
-    included; the model it chose varies by origin.
+    included; the model it chose varies by origin.  ``calibrate=False``
+    skips the interval calibration at each origin (faster; the point
+    forecasts, hence MAE, MASE and sMAPE, are the same).
     """
     s, _ = _prepare(series)
     y = s.to_numpy(float)
@@ -488,7 +599,7 @@ def backtest(series: pd.Series, horizon: int, *, methods=None, origins: int = 6,
             try:
                 f = forecast(hist, horizon, levels=levels, bounds=bounds,
                              seasonal_period=seasonal_period, method=meth, n_paths=n_paths,
-                             seed=seed)
+                             seed=seed, calibrate=calibrate)
             except Exception:
                 continue
             actual = y[c:c + horizon]

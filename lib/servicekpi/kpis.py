@@ -1,11 +1,11 @@
 """The KPI engine: ticket rows in, a long KPI table out.
 
 :func:`compute_kpis` returns one row per team, period and KPI with columns
-``team, period, kpi, value, n, numerator, sd``.  A ticket counts in the period of
-its ``created_at``.  Each KPI is computed only when the columns it needs are
-in the export.  Every team gets every period from its first ticket to its
-last; a period without tickets has ``volume`` 0 and the other KPIs missing
-(value NaN, n 0), never a made-up zero.
+``team, period, kpi, value, n, numerator, sd, open_share``.  A ticket counts
+in the period of its ``created_at``.  Each KPI is computed only when the
+columns it needs are in the export.  Every team gets every period from its
+first ticket to its last; a period without tickets has ``volume`` 0 and the
+other KPIs missing (value NaN, n 0), never a made-up zero.
 
 Definitions (``n`` is the denominator: the tickets the KPI is taken over):
 
@@ -26,7 +26,8 @@ csat_pct                    csat answers of 4 or 5 / csat answers
 nps                         100 x (answers 9-10 minus answers 0-6) / answers
 ces_score                   mean ces (1-7)
 complaint_rate              is_complaint / tickets with is_complaint known
-abandonment_rate            abandoned / tickets with abandoned known
+abandonment_rate            abandoned / tickets with abandoned known, in queued channels
+                            (see below)
 self_service_rate           channel == self_service / tickets with channel known
 repeat_contact_rate         tickets whose customer opened another ticket (any team) within
                             the following 7 days (<= 7 x 24 h later) / tickets with
@@ -37,6 +38,51 @@ aht_minutes                 mean handle_minutes
 Tickets created less than 7 days before the as-of time are left out of
 ``repeat_contact_rate``: whether their customer comes back is not known yet,
 and counting them would bias the latest period low.
+
+Open tickets: right-censored durations
+--------------------------------------
+A duration (first response, resolution) is known only once its end event
+has happened; an end after the as-of time is not known yet either.  The
+three duration KPIs are taken over the tickets whose end is known, so in a
+recent period, where the slow tickets are still open, they read low: the
+tickets missing are exactly the longest ones.  ``open_share`` says how much
+of a duration KPI's *eligible* tickets are still open at the as-of time:
+
+- first response: tickets not abandoned (``abandoned`` true) and not
+  resolved without a first response (those never get one); open = no
+  first response yet;
+- resolution: tickets not abandoned; open = not resolved yet.
+
+It is NaN for every other KPI (and for KPI-table rows).
+
+Such a period is left out of assessments, not estimated:
+:func:`assessable` drops the rows whose ``open_share`` exceeds
+:data:`MAX_OPEN_SHARE` (5%), and the reports assess the latest period that
+passes (statuses, scores, forecasts, control charts, benchmarks and peer
+ranks), while trends and the trend table still show the value, marked
+incomplete.  Why not a censoring-aware estimate: a *mean* duration is not
+identifiable from right-censored data without assuming the shape of the
+tail beyond the longest wait observed (the open tickets are the tail), and
+a median from the Kaplan-Meier estimator (statsmodels' ``SurvfuncRight``)
+exists only while less than half of the tickets are censored, and differs
+from the plain median of complete periods (the lower middle value for an
+even count), so the same KPI would change definition from one period to
+the next.  None is used: every value shown is the plain statistic of its
+definition, and a period is assessed only once nearly all of its tickets
+have closed.  Tickets that stay open for good (a backlog) keep their
+period out of assessments as long as they exceed the threshold: pass
+another ``max_open_share`` to :func:`assessable` to accept more.
+
+Abandonment where there is no queue
+-----------------------------------
+``abandoned`` describes a queue (phone, chat): an empty cell means the
+contact had none, so the KPI is n/a for it, never 0.  Some exports write
+``false`` for every contact instead.  So when the export has a ``channel``
+column, abandonment is taken only over channels in which at least one
+contact of the whole export was abandoned (and over tickets whose channel
+is empty); the other channels are left out, and ``attrs["abandonment"]``
+of the KPI table lists both (``counted``, ``left_out``).  A team with no
+ticket left has abandonment NaN (n 0), and is not ranked.
 """
 from __future__ import annotations
 
@@ -51,6 +97,15 @@ from .periods import from_codes, period_codes
 
 HOUR_NS = 3_600_000_000_000
 REPEAT_WINDOW = np.timedelta64(7, "D")
+
+#: Largest share of a duration KPI's eligible tickets still open at the as-of
+#: time for its value to be assessed (see the module docstring and :func:`assessable`).
+MAX_OPEN_SHARE = 0.05
+
+#: Duration KPIs -> the column holding their end event.
+DURATION_ENDS = {"avg_first_response_hours": "first_response_at",
+                 "median_first_response_hours": "first_response_at",
+                 "avg_resolution_hours": "resolved_at"}
 
 
 @dataclass(frozen=True)
@@ -143,10 +198,33 @@ class _Agg:
             return np.where(n > 0, num / n, np.nan), n, num
 
 
+def _ended(c: _Cols, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """(end timestamps, whether the end is known at the as-of time)."""
+    end = c.ts(column)
+    return end, ~np.isnat(end) & (end <= c.as_of)
+
+
 def _hours(c: _Cols, later: str) -> np.ndarray:
-    end = c.ts(later)
+    end, known = _ended(c, later)
     delta = (end - c.created).astype(np.int64) / HOUR_NS
-    return np.where(np.isnat(end), np.nan, delta)
+    return np.where(known, delta, np.nan)
+
+
+def _open_share(c: _Cols, agg: "_Agg", kpi: str) -> np.ndarray:
+    """Per group: eligible tickets still without ``kpi``'s end event / eligible
+    tickets (see the module docstring); NaN where none is eligible."""
+    column = DURATION_ENDS[kpi]
+    _, done = _ended(c, column)
+    eligible = np.ones(len(c.created), bool)
+    if c.has("abandoned"):
+        eligible &= ~(c.num("abandoned") == 1)
+    if column == "first_response_at" and c.has("resolved_at"):
+        _, resolved = _ended(c, "resolved_at")
+        eligible &= done | ~resolved          # resolved without a reply: none will come
+    n = agg.count(eligible)
+    still_open = agg.count(eligible & ~done)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, still_open / n, np.nan)
 
 
 @_kpi("volume")
@@ -250,7 +328,38 @@ def _flag_rate(column):
 
 
 _kpi("complaint_rate", "is_complaint")(_flag_rate("is_complaint"))
-_kpi("abandonment_rate", "abandoned")(_flag_rate("abandoned"))
+
+
+def abandonment_channels(tickets: pd.DataFrame) -> tuple[np.ndarray, dict] | None:
+    """Which tickets abandonment is taken over, when the export has a channel.
+
+    Returns (per ticket: counted, {"counted": [...], "left_out": [...]}) or
+    None without ``channel`` and ``abandoned`` columns.  Counted: the
+    abandoned flag is known and the ticket's channel is one in which at least
+    one contact of the whole export was abandoned, or is empty; left out:
+    channels with known flags and no abandoned contact (see the module
+    docstring).
+    """
+    if not {"abandoned", "channel"} <= set(tickets.columns):
+        return None
+    flag = _as_float(tickets["abandoned"])
+    codes, names = pd.factorize(tickets["channel"], sort=True)
+    names = [str(x) for x in names]
+    known = ~np.isnan(flag)
+    named = codes >= 0
+    queued = np.bincount(codes[named & (flag == 1)], minlength=len(names)) > 0
+    flagged = np.bincount(codes[named & known], minlength=len(names)) > 0
+    counted = known & ~named
+    counted[named] |= known[named] & queued[codes[named]]
+    return counted, {"counted": [x for x, q in zip(names, queued) if q],
+                     "left_out": [x for x, q, f in zip(names, queued, flagged) if f and not q]}
+
+
+@_kpi("abandonment_rate", "abandoned")
+def _abandonment(c, agg):
+    x = c.num("abandoned")
+    rule = abandonment_channels(c.frame)
+    return agg.rate(x, ~np.isnan(x) if rule is None else rule[0])
 
 
 @_kpi("self_service_rate", "channel")
@@ -295,6 +404,19 @@ def _repeat(c, agg):
 @_kpi("aht_minutes", "handle_minutes")
 def _aht(c, agg):
     return agg.mean(c.num("handle_minutes"))
+
+
+def assessable(kpis: pd.DataFrame, max_open_share: float = MAX_OPEN_SHARE) -> pd.DataFrame:
+    """The rows of a KPI table usable for assessment.
+
+    Drops the rows whose ``open_share`` exceeds ``max_open_share``: duration
+    KPIs of periods with too many tickets still open (see the module
+    docstring).  Rows with ``open_share`` NaN (other KPIs, KPI-table rows)
+    are kept; a frame without the column is returned unchanged.
+    """
+    if "open_share" not in kpis.columns:
+        return kpis
+    return kpis[~(kpis["open_share"].to_numpy(dtype=float) > max_open_share)]
 
 
 #: Every KPI the engine computes from tickets, in report order.
@@ -342,12 +464,17 @@ def compute_kpis(tickets: pd.DataFrame, period: str = "month", *, as_of=None,
     Returns
     -------
     DataFrame
-        Columns ``team, period, kpi, value, n, numerator, sd``;
+        Columns ``team, period, kpi, value, n, numerator, sd, open_share``;
         ``numerator`` is set for rates (value = numerator / n), ``sd`` (the
         sample standard deviation of the values averaged) for means; both
         are NaN otherwise.  They carry what confidence intervals need.
+        ``open_share``: for the duration KPIs, the share of their eligible
+        tickets still open at the as-of time (NaN otherwise; see the module
+        docstring and :func:`assessable`).  ``attrs["abandonment"]``: the
+        channels abandonment is counted over and those left out, when the
+        export has ``channel`` and ``abandoned`` columns.
     """
-    columns = ["team", "period", "kpi", "value", "n", "numerator", "sd"]
+    columns = ["team", "period", "kpi", "value", "n", "numerator", "sd", "open_share"]
     for col in ("team", "created_at"):
         if col not in tickets.columns:
             raise DataError(f"required column '{col}' is missing", source="tickets")
@@ -363,7 +490,8 @@ def compute_kpis(tickets: pd.DataFrame, period: str = "month", *, as_of=None,
                         "servicekpi.load_tickets first", source="tickets")
     if len(tickets) == 0:
         return pd.DataFrame({c: [] for c in columns}).astype(
-            {"value": float, "n": float, "numerator": float, "sd": float})
+            {"value": float, "n": float, "numerator": float, "sd": float,
+             "open_share": float})
 
     team = tickets["team"]
     if by is not None:
@@ -416,11 +544,13 @@ def compute_kpis(tickets: pd.DataFrame, period: str = "month", *, as_of=None,
     for name in chosen:
         value, n, num, *rest = _KPIS[name][1](cols, agg)
         sd = rest[0] if rest else None
+        still_open = _open_share(cols, agg, name) if name in DURATION_ENDS else None
         parts.append(pd.DataFrame({
             "t": t_idx[keep], "p": p_idx[keep], "kpi": name,
             "value": value[keep], "n": n[keep],
             "numerator": np.nan if num is None else num[keep],
-            "sd": np.nan if sd is None else sd[keep]}))
+            "sd": np.nan if sd is None else sd[keep],
+            "open_share": np.nan if still_open is None else still_open[keep]}))
     out = pd.concat(parts, ignore_index=True)
     out = out.sort_values(["t", "p"], kind="stable").reset_index(drop=True)
     result = pd.DataFrame({
@@ -431,10 +561,15 @@ def compute_kpis(tickets: pd.DataFrame, period: str = "month", *, as_of=None,
         "n": out["n"].to_numpy(),
         "numerator": out["numerator"].to_numpy(),
         "sd": out["sd"].to_numpy(),
+        "open_share": out["open_share"].to_numpy(dtype=float),
     })
     if by is not None:
         parts = result["team"].str.split("\x1f", n=1, expand=True)
         result["team"] = parts[0].to_numpy()
         result.insert(1, by, parts[1].to_numpy())
     result.attrs["period"] = period
+    if "abandonment_rate" in chosen:
+        rule = abandonment_channels(tickets)
+        if rule is not None:
+            result.attrs["abandonment"] = rule[1]
     return result

@@ -14,6 +14,7 @@ import pandas as pd
 import seaborn as sns
 
 from .catalogue import Catalogue
+from .kpis import MAX_OPEN_SHARE
 from .periods import label
 
 TEAM_COLOUR = "#1f5aa6"
@@ -46,7 +47,9 @@ def _axis_format(ax, unit: str, axis: str = "y") -> None:
 
 def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue | None = None,
               periods: int | None = None, peers: bool = True, ax=None, language: str = "en",
-              partial=None, partial_label: str = "partial period", **kwargs):
+              partial=None, partial_label: str = "partial period",
+              max_open_share: float | None = MAX_OPEN_SHARE,
+              incomplete_label: str = "incomplete: tickets still open", **kwargs):
     """Draw one KPI over time for ``team``, with the median of the other teams.
 
     Parameters
@@ -60,12 +63,20 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
     periods : int, optional
         Show only the last ``periods`` periods of the team's series.
     peers : bool
-        Also draw the median of the other teams (dashed grey).
+        Also draw the median of the other teams (dashed grey), over the
+        values they have (a team without the KPI, or with the value n/a,
+        does not count).  No median is drawn for a period in which a peer's
+        value is incomplete (see ``max_open_share``): the median of the
+        others alone would compare a different set of teams.
     ax : matplotlib Axes, optional
         Axes to draw on (default: the current Axes).
     partial : Period, optional
         A period the data covers only partly: its point is drawn hollow,
         the line into it dotted, labelled ``partial_label`` in the legend.
+    max_open_share : float, optional
+        A duration whose ``open_share`` (see :func:`servicekpi.compute_kpis`)
+        exceeds it is incomplete: drawn hollow, joined by a dotted line,
+        labelled ``incomplete_label``.  None: no such marking.
     kwargs
         Passed to :func:`seaborn.lineplot` for the team's line.
 
@@ -75,32 +86,45 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
     """
     ax = ax or plt.gca()
     rows = data[data["kpi"] == kpi]
-    mine = rows[rows["team"] == team].sort_values("period")
+    if max_open_share is not None and "open_share" in rows.columns:
+        incomplete = rows["open_share"].to_numpy(dtype=float) > max_open_share
+    else:
+        incomplete = np.zeros(len(rows), bool)
+    mine = rows[(rows["team"] == team).to_numpy()].assign(
+        _incomplete=incomplete[(rows["team"] == team).to_numpy()]).sort_values("period")
     if periods:
         mine = mine.tail(periods)
     x_of = {p: i for i, p in enumerate(mine["period"])}
     ticks = list(x_of)
     if peers:
-        others = rows[(rows["team"] != team) & rows["period"].isin(ticks)]
+        near = ((rows["team"] != team) & rows["period"].isin(ticks)).to_numpy()
+        # a median over whichever peers have closed would change its mix of teams
+        gone = set(rows.loc[near & incomplete, "period"])
+        others = rows[near & ~rows["period"].isin(gone).to_numpy()]
         if len(others):
-            med = others.groupby("period", observed=True)["value"].median()
+            med = others.groupby("period", observed=True)["value"].median().dropna()
             ax.plot([x_of[p] for p in med.index], med.to_numpy(), ls="--", color=PEER_COLOUR,
                     lw=1.2, label="median of other teams")
     colour = kwargs.pop("color", TEAM_COLOUR)
-    full = mine[mine["period"] != partial] if partial is not None else mine
-    sns.lineplot(x=[x_of[p] for p in full["period"]], y=full["value"].to_numpy(), ax=ax,
-                 marker="o", markersize=4, color=colour, label=kwargs.pop("label", team),
-                 **kwargs)
-    part = mine[mine["period"] == partial] if partial is not None else mine.iloc[:0]
-    if len(part) and part["value"].notna().all():
-        x = x_of[partial]
-        before = full[full["period"] < partial].tail(1)
-        if len(before):
-            ax.plot([x_of[before["period"].iloc[0]], x],
-                    [before["value"].iloc[0], part["value"].iloc[0]], color=colour, lw=1.2,
-                    ls=":")
-        ax.plot([x], part["value"].to_numpy(float), ls="none", marker="o", ms=6, mfc="white",
-                mec=colour, mew=1.5, label=partial_label)
+    name = kwargs.pop("label", team)
+    hollow = mine["_incomplete"].to_numpy() | (mine["period"] == partial).to_numpy()
+    shown = mine[mine["value"].notna()]
+    if hollow.any() and shown["value"].notna().any():   # dotted through every point
+        ax.plot([x_of[p] for p in shown["period"]], shown["value"].to_numpy(float),
+                color=colour, lw=1.2, ls=":")
+    run = np.cumsum(hollow)          # solid runs of complete points, broken at hollow ones
+    for i, key in enumerate(dict.fromkeys(run[~hollow])):
+        full = mine[~hollow & (run == key)]
+        sns.lineplot(x=[x_of[p] for p in full["period"]], y=full["value"].to_numpy(), ax=ax,
+                     marker="o", markersize=4, color=colour,
+                     label=name if i == 0 else "_nolegend_", **kwargs)
+    for flag, text in ((mine["period"] == partial).to_numpy(), partial_label), \
+            (mine["_incomplete"].to_numpy() & (mine["period"] != partial).to_numpy(),
+             incomplete_label):
+        pts = mine[flag & mine["value"].notna().to_numpy()]
+        if len(pts):
+            ax.plot([x_of[p] for p in pts["period"]], pts["value"].to_numpy(float), ls="none",
+                    marker="o", ms=6, mfc="white", mec=colour, mew=1.5, label=text)
     step = max(1, math.ceil(len(ticks) / 7))
     ax.set_xticks(range(0, len(ticks), step))
     ax.set_xticklabels([label(ticks[i]) for i in range(0, len(ticks), step)], rotation=0,
@@ -121,13 +145,16 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
 def trend_grid(data: pd.DataFrame, *, team: str, kpis: list[str],
                catalogue: Catalogue | None = None, periods: int | None = None,
                ncols: int = 3, language: str = "en", partial=None,
-               partial_label: str = "partial period"):
+               partial_label: str = "partial period",
+               max_open_share: float | None = MAX_OPEN_SHARE,
+               incomplete_label: str = "incomplete: tickets still open"):
     """Small multiples of :func:`kpi_trend`, one panel per KPI; returns the Figure."""
     kpis = [k for k in kpis if ((data["kpi"] == k) & (data["team"] == team)).any()]
 
     def draw(ax, kpi):
         kpi_trend(data, team=team, kpi=kpi, catalogue=catalogue, periods=periods, ax=ax,
-                  language=language, partial=partial, partial_label=partial_label)
+                  language=language, partial=partial, partial_label=partial_label,
+                  max_open_share=max_open_share, incomplete_label=incomplete_label)
         if ax.get_legend():
             ax.get_legend().remove()
     return _small_multiples(kpis, draw, ncols=ncols, panel=(4.6, 2.9), legend_cols=2)
@@ -307,8 +334,9 @@ def scorecard_contributions(scores: pd.DataFrame, *, team: str,
                             catalogue: Catalogue | None = None, ax=None,
                             language: str = "en"):
     """Each KPI's weighted contribution to the team's total (bars sum to the
-    total when every KPI is scored); grey: the points each KPI left on the
-    table.  ``scores`` is :attr:`Scorecard.scores`."""
+    total when every KPI is scored); grey: the points still to earn before
+    the KPI reaches its target (score 100).  ``scores`` is
+    :attr:`Scorecard.scores`."""
     ax = ax or plt.gca()
     g = scores[scores["team"] == team].copy()
     g["label"] = [catalogue.label(k, language) if catalogue else k for k in g["kpi"]]
@@ -317,13 +345,15 @@ def scorecard_contributions(scores: pd.DataFrame, *, team: str,
     lost = (g["weight"] * (100 - g["score"].clip(upper=100))).fillna(g["weight"] * 100).to_numpy()
     y = np.arange(len(g))
     ax.barh(y, got, color=TEAM_COLOUR, label="points earned")
-    ax.barh(y, lost, left=got, color="#d0d0d0", label="points missed")
+    ax.barh(y, lost, left=got, color="#d0d0d0", label="points to the target")
     for yi, (c, s, status) in enumerate(zip(got, g["score"], g["status"])):
         text = "not scored (no data)" if status == "missing" else f"score {s:.0f}"
         ax.text(c + 0.5, yi, text, va="center", fontsize=8)
     ax.set_yticks(y)
     ax.set_yticklabels(g["label"], fontsize=9)
-    ax.set_xlabel("weighted points (weight x score)")
+    kind = ("progress score" if "rule" in g and (g["rule"] == "progress").all() else "score")
+    ax.set_xlabel(f"weighted points (weight x {kind}); the points of all KPIs add up to "
+                  "the composite score, 100 with every target reached")
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     ax.grid(axis="x", alpha=0.3)
     return ax
@@ -342,64 +372,114 @@ def trajectory_grid(data: pd.DataFrame, targets: pd.DataFrame, *, team: str,
     return _small_multiples(mine, draw, ncols=ncols, panel=(6.2, 3.2), legend_cols=3)
 
 
-def fan_chart(data: pd.DataFrame, forecast: pd.DataFrame, *, team: str, kpi: str, target=None,
+def fan_chart(data: pd.DataFrame, forecast, *, team: str, kpi: str, target=None,
               catalogue: Catalogue | None = None, periods: int | None = None, ax=None,
               language: str = "en"):
-    """History, forecast mean with its 80% and 95% bands, and (with ``target``)
+    """History, the forecast with its 80% and 95% bands, and (with ``target``)
     the glide path, the target and the deadline.
 
-    ``forecast`` is a :func:`servicekpi.forecast` frame for this series.
-    Returns the Axes.
+    ``forecast`` is a :class:`servicekpi.forecast.Simulation` of this series
+    (the gap table's, ``gaps.attrs["simulations"][(team, kpi)]``), or a
+    :func:`servicekpi.forecast` frame.  A simulation is drawn as simulated:
+    exactly its periods (to the deadline), the median path as the forecast
+    line and the central 80% and 95% of its paths as bands, from the last
+    value it was simulated from; with ``target`` (and a catalogue giving the
+    direction) the title adds the model and P(the deadline period's value
+    meets the target), read from the same paths
+    (:meth:`~servicekpi.forecast.Simulation.outlook`).  None draws the
+    history alone.  Returns the Axes.
     """
+    from .forecast import Simulation
+
     ax = kpi_trajectory(data, team=team, kpi=kpi, target=target, catalogue=catalogue,
                         periods=periods, ax=ax, language=language)
-    if len(forecast) and forecast["mean"].notna().any():
-        x = [p.ordinal for p in forecast.index]
-        hist = data[(data["team"] == team) & (data["kpi"] == kpi)].sort_values("period")
-        last = hist[hist["value"].notna()].iloc[-1]
-        x0 = [last["period"].ordinal] + x
+    sim = forecast if isinstance(forecast, Simulation) else None
+    if sim is not None:
+        frame, centre, line = sim.frame(), "median", "forecast (median)"
+    elif forecast is not None:
+        frame, centre, line = forecast, "mean", "forecast"
+    else:
+        frame = pd.DataFrame(columns=["mean"])
+    if len(frame) and frame[centre].notna().any():
+        x = [p.ordinal for p in frame.index]
+        if sim is not None:
+            start = (sim.history.index[-1], float(sim.history.iloc[-1]))
+        else:
+            hist = data[(data["team"] == team) & (data["kpi"] == kpi)].sort_values("period")
+            last = hist[hist["value"].notna()].iloc[-1]
+            start = (last["period"], float(last["value"]))
+        x0 = [start[0].ordinal] + x
         for lev, alpha in ((95, 0.18), (80, 0.32)):
-            if f"lower_{lev}" in forecast:
-                lo = np.r_[last["value"], forecast[f"lower_{lev}"].to_numpy(float)]
-                hi = np.r_[last["value"], forecast[f"upper_{lev}"].to_numpy(float)]
+            if f"lower_{lev}" in frame:
+                lo = np.r_[start[1], frame[f"lower_{lev}"].to_numpy(float)]
+                hi = np.r_[start[1], frame[f"upper_{lev}"].to_numpy(float)]
                 ax.fill_between(x0, lo, hi, color=TEAM_COLOUR, alpha=alpha, lw=0,
                                 label=f"{lev}% interval")
-        ax.plot(x0, np.r_[last["value"], forecast["mean"].to_numpy(float)], color=TEAM_COLOUR,
-                ls="-.", lw=1.4, label="forecast")
+        ax.plot(x0, np.r_[start[1], frame[centre].to_numpy(float)], color=TEAM_COLOUR,
+                ls="-.", lw=1.4, label=line)
         lo_x, hi_x = ax.get_xlim()
         ax.set_xlim(lo_x, max(hi_x, x[-1] + 0.5))
-        freq = forecast.index.freq
+        freq = frame.index.freq
         step = max(1, math.ceil((ax.get_xlim()[1] - ax.get_xlim()[0]) / 7))
         ticks = list(range(int(math.ceil(ax.get_xlim()[0])), int(ax.get_xlim()[1]) + 1, step))
         ax.set_xticks(ticks)
         ax.set_xticklabels([str(pd.Period(ordinal=t, freq=freq)) for t in ticks], fontsize=8)
-    model = forecast.attrs.get("model")
-    if model:
-        ax.set_title(ax.get_title(loc="left") + f"  (model: {model})", fontsize=10, loc="left")
+    model = sim.model if sim is not None else (frame.attrs.get("model") if len(frame) else None)
+    extra = [f"model: {model}"] if model else []
+    d = catalogue.kpis.get(kpi) if catalogue else None
+    deadline = pd.Period(target["deadline"]) if target is not None else None
+    if (sim is not None and sim.ok and deadline is not None and deadline in sim.index
+            and d is not None and d.direction in ("higher", "lower")):
+        p = sim.outlook(float(target["target"]), d.direction, at=deadline)["probability"]
+        extra.append(f"P(met {deadline}) {100 * p:.0f}%")
+    if extra:
+        ax.set_title(ax.get_title(loc="left") + f"  ({', '.join(extra)})", fontsize=10,
+                     loc="left")
     return ax
 
 
 def control_chart(table: pd.DataFrame, *, catalogue: Catalogue | None = None, ax=None,
                   language: str = "en"):
-    """Draw a :func:`servicekpi.diagnostics.control_chart` table: values,
-    centre line, 3-sigma limits (stepped for a p-chart), flagged points in red."""
+    """Draw a :func:`servicekpi.diagnostics.control_chart` table: values, the
+    centre line (the seasonal expectation, for a seasonal chart) and the
+    control limits, stepped by period and stage; each stage's phase-I
+    baseline shaded; a dotted line where a new stage starts (a known or
+    detected shift); flagged points circled in red."""
     ax = ax or plt.gca()
     x = np.arange(len(table))
-    ax.plot(x, table["value"], marker="o", ms=3.5, color=TEAM_COLOUR, lw=1.2, label="value")
-    ax.plot(x, table["centre"], color="#555555", lw=1, label="centre")
-    ax.step(x, table["ucl"], where="mid", color="#c62828", lw=0.9, ls="--", label="3-sigma limits")
+    seasonal = bool(table.attrs.get("seasonal"))
+    base = table["baseline"].to_numpy() if "baseline" in table else np.zeros(len(x), bool)
+    for i in np.flatnonzero(base & ~np.r_[False, base[:-1]]):     # each baseline window
+        j = i
+        while j + 1 < len(x) and base[j + 1]:
+            j += 1
+        ax.axvspan(i - 0.5, j + 0.5, color="#eeeeee", zorder=0, lw=0,
+                   label="phase-I baseline (limits from here)")
+    stage = table["stage"].to_numpy() if "stage" in table else np.ones(len(x), int)
+    for i in np.flatnonzero(np.diff(stage)) + 1:
+        ax.axvline(i - 0.5, color="#777777", lw=0.9, ls=":", label="new stage (shift)")
+        ax.annotate(f"stage {stage[i]}", (i - 0.4, 1), xycoords=("data", "axes fraction"),
+                    va="top", fontsize=7, color="#555555")
+    ax.plot(x, table["value"], marker="o", ms=3.5, color=TEAM_COLOUR, lw=1.2, label="value",
+            zorder=3)
+    ax.step(x, table["centre"], where="mid", color="#555555", lw=1,
+            label="seasonal expectation" if seasonal else "centre")
+    ax.step(x, table["ucl"], where="mid", color="#c62828", lw=0.9, ls="--",
+            label="control limits")
     ax.step(x, table["lcl"], where="mid", color="#c62828", lw=0.9, ls="--")
     sig = table["signal"].to_numpy()
     if sig.any():
         ax.plot(x[sig], table["value"].to_numpy()[sig], "o", ms=8, mfc="none", mec="#c62828",
-                mew=1.8, label="special cause")
+                mew=1.8, label="special cause", zorder=4)
     step = max(1, math.ceil(len(x) / 7))
     ax.set_xticks(x[::step])
     ax.set_xticklabels([str(p) for p in table["period"].iloc[::step]], fontsize=8)
+    ax.set_xlim(-0.6, len(x) - 0.4)
     kpi = table.attrs.get("kpi", "")
     d = catalogue.kpis.get(kpi) if catalogue else None
-    title = (catalogue.label(kpi, language) if catalogue else kpi) + \
-        f"  ({'p-chart' if table.attrs.get('kind') == 'p' else 'XmR chart'})"
+    kind = {"p": "p-chart", "laney": "Laney p′ chart"}.get(table.attrs.get("kind"), "XmR chart")
+    extra = ", seasonal" if seasonal else ""
+    title = (catalogue.label(kpi, language) if catalogue else kpi) + f"  ({kind}{extra})"
     if d is not None:
         _axis_format(ax, d.unit)
     ax.set_title(title, fontsize=10, loc="left")

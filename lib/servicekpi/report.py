@@ -36,9 +36,9 @@ from pydantic import ValidationError
 from . import config
 from .catalogue import Catalogue, load_catalogue
 from .errors import ConfigError, DataError, Problem, ServiceKPIError
-from .i18n import (STATUS, day_words, has_cjk, note, partial_label, status_word, text,
+from .i18n import (day_words, has_cjk, note, partial_label, status_word, text,
                    use_cjk_font)
-from .kpis import compute_kpis
+from .kpis import MAX_OPEN_SHARE, assessable, compute_kpis
 from .mapping import pydantic_problems
 from .params import ReportParams
 from .periods import coverage_end, label, last_day, partial_period
@@ -47,10 +47,20 @@ from .tickets import data_quality, load_tickets
 
 BETTER, WORSE = "#d9f0d3", "#f6d5d1"
 
-STATUS_STYLE = {"met": "background-color: #b7e1c1", "on_track": "background-color: #d9f0d3",
+STATUS_STYLE = {"met": "background-color: #b7e1c1",
+                "missed": "background-color: #c62828; color: #ffffff",
+                "on_track": "background-color: #d9f0d3",
                 "at_risk": "background-color: #ffe8a3", "off_track": "background-color: #f6c1bb",
                 "insufficient_data": "background-color: #e0e0e0"}
-STATUS_WORDS = STATUS["en"]
+
+
+def _baseline(d, value, period, periods) -> str:
+    """A target's baseline with the period(s) it averages: "78.1% (2025-12)" or
+    "78.1% (2025-10 to 2025-12, mean of 3)"."""
+    if periods and periods > 1:
+        first = pd.Period(period) - (int(periods) - 1)
+        return f"{d.fmt(value)} ({label(first)} to {label(period)}, mean of {int(periods)})"
+    return f"{d.fmt(value)} ({label(period)})"
 
 
 def _pct(v, digits=0) -> str:
@@ -176,7 +186,11 @@ class TeamReport:
     def md(self, key: str):
         """A heading and its explanation, in the report's language (for display)."""
         from IPython.display import Markdown
-        return Markdown(text(key, self.params.language))
+        body = text(key, self.params.language)
+        if key == "scorecard":       # the rule's numbers come from the constants
+            from .scorecard import rule_words
+            body = body.format(**rule_words(self.params.language))
+        return Markdown(body)
 
     def _note(self, key: str, **values) -> Note:
         return Note(note(key, self.params.language, **values))
@@ -244,11 +258,14 @@ class TeamReport:
 
     @property
     def assessed_kpis(self) -> pd.DataFrame:
-        """Every team's KPIs up to the assessed period (peers included)."""
+        """Every team's KPIs up to the assessed period (peers included), without
+        durations of periods with too many tickets still open
+        (:func:`servicekpi.kpis.assessable`): gaps, scores, forecasts, control
+        charts and benchmarks use the latest period that has closed."""
         if "assessed_kpis" not in self._cache:
             k = self.kpis
-            self._cache["assessed_kpis"] = (k[k["period"] <= self.as_of] if self.as_of is not None
-                                            else k.iloc[:0])
+            self._cache["assessed_kpis"] = (assessable(k[k["period"] <= self.as_of])
+                                            if self.as_of is not None else k.iloc[:0])
         return self._cache["assessed_kpis"]
 
     def period_label(self, q: pd.Period) -> str:
@@ -309,52 +326,72 @@ class TeamReport:
     # ------------------------------------------------------------------ headline
     def headline(self) -> pd.DataFrame:
         """Per KPI: latest assessed value, the one before, change, average over
-        the assessed periods, n -- as numbers."""
+        the assessed periods, n -- as numbers.
+
+        A duration of a period with too many tickets still open
+        (:func:`servicekpi.kpis.assessable`) is left out: ``latest`` is then the
+        latest period that has closed (``latest_period``, ``previous_period``
+        say which), and ``left_out`` lists the periods left out."""
         ps = self.assessed_periods
         if len(ps) < 1:
             return pd.DataFrame()
-        wide = self.team_kpis.pivot_table(index="kpi", columns="period", values="value",
-                                          aggfunc="first", observed=True)
-        n = self.team_kpis.pivot_table(index="kpi", columns="period", values="n",
-                                       aggfunc="first", observed=True)
+        mine = self.team_kpis[self.team_kpis["period"].isin(ps)]
+        ok = assessable(mine)
+        dropped = mine.loc[~mine.index.isin(ok.index)]
+        wide = mine.pivot_table(index="kpi", columns="period", values="value",
+                                aggfunc="first", observed=True)
+        n = mine.pivot_table(index="kpi", columns="period", values="n",
+                             aggfunc="first", observed=True)
         rows = []
         for k in self.shown_kpis:
             d = self.catalogue[k]
-            series = wide.loc[k, [p for p in ps if p in wide.columns]] if k in wide.index \
-                else pd.Series(dtype=float)
+            out = set(dropped.loc[dropped["kpi"] == k, "period"])
+            keep = [p for p in ps if p in wide.columns and p not in out]
+            series = wide.loc[k, keep] if k in wide.index else pd.Series(dtype=float)
             latest = series.iloc[-1] if len(series) else np.nan
             prev = series.iloc[-2] if len(series) > 1 else np.nan
             change = latest - prev
             better = (np.sign(change) * (1 if d.direction == "higher" else -1)
                       if d.direction != "neutral" and np.isfinite(change) else 0)
+            when = series.index[-1] if len(series) else ps[-1]
             rows.append({
                 "kpi": k, "KPI": self.catalogue.label(k, self.params.language),
                 "latest": latest, "previous": prev, "change": change,
                 "average": series.mean(),
-                "n": n.loc[k, ps[-1]] if k in n.index and ps[-1] in n.columns else np.nan,
-                "better": better,
+                "n": n.loc[k, when] if k in n.index and when in n.columns else np.nan,
+                "better": better, "latest_period": when,
+                "previous_period": series.index[-2] if len(series) > 1 else None,
+                "left_out": sorted(out),
             })
         return pd.DataFrame(rows)
 
     def headline_styled(self):
-        """The headline table, formatted per KPI and coloured by direction."""
+        """The headline table, formatted per KPI and coloured by direction; a
+        value of an earlier period than the column's (the column's period left
+        out, tickets still open) carries its period in brackets."""
         t = self.headline()
         if t.empty:
             return t
+        lang = self.params.language
         shown = t[["KPI", "latest", "previous", "change", "average", "n"]].copy()
         ps = self.assessed_periods
         shown.columns = ["KPI", self.period_label(ps[-1]),
                          label(ps[-2]) if len(ps) > 1 else "previous",
                          "change", f"average of {len(ps)}", "n (latest)"]
+        expected = [ps[-1], ps[-2] if len(ps) > 1 else None]
         fmt = {}
         for i, k in enumerate(t["kpi"]):
             d = self.catalogue[k]
-            for col in shown.columns[1:5]:
+            whens = [t.at[i, "latest_period"], t.at[i, "previous_period"]]
+            for j, col in enumerate(shown.columns[1:5]):
                 v = shown.at[i, col]
                 if col == "change":
                     fmt[(i, col)] = d.fmt_change(v)
                 else:
                     fmt[(i, col)] = d.fmt(v)
+                if j < 2 and whens[j] is not None and whens[j] != expected[j] \
+                        and np.isfinite(v):
+                    fmt[(i, col)] += f" ({label(whens[j])})"
         out = shown.astype(object)
         for (i, col), s in fmt.items():
             out.at[i, col] = s
@@ -365,8 +402,21 @@ class TeamReport:
                    "following each KPI's direction; pp = percentage points")
         if self.partial is not None and self.partial not in ps:
             caption += f"; {self.period_label(self.partial)} is left out"
+        caption += "."
+        late = t[[bool(x) for x in t["left_out"]]]
+        if len(late):
+            sep = "、" if lang == "zh" else ", "
+            caption += " " + note("incomplete_headline", lang, kpis=sep.join(late["KPI"]),
+                                  periods=sep.join(sorted({label(p) for ps_ in late["left_out"]
+                                                           for p in ps_})))
+        rule = self.kpis.attrs.get("abandonment")
+        if rule and rule.get("left_out") and "abandonment_rate" in set(t["kpi"]):
+            sep = "、" if lang == "zh" else ", "
+            caption += " " + note("abandonment_channels", lang,
+                                  counted=sep.join(rule["counted"]) or "–",
+                                  left_out=sep.join(rule["left_out"]))
         return (out.style.hide(axis="index").format(escape="html")
-                .apply(lambda _: colours, subset=["change"]).set_caption(caption))
+                .apply(lambda _: colours, subset=["change"]).set_caption(html.escape(caption, quote=False)))
 
     def kpis_note(self) -> Note | None:
         """KPIs asked for but without data, or those a KPI table would give when
@@ -393,20 +443,34 @@ class TeamReport:
 
     def trend_table(self, periods: int = 6):
         """KPIs x the last ``periods`` shown periods, formatted per KPI; a
-        partial period is flagged in its column label."""
+        partial period is flagged in its column label, and a duration of a
+        period with too many tickets still open is shown marked
+        "(incomplete: 31% open)", with a note in the caption."""
+        lang = self.params.language
         ps = self.periods[-periods:]
-        wide = self.team_kpis[self.team_kpis["period"].isin(ps)].pivot_table(
-            index="kpi", columns="period", values="value", aggfunc="first", observed=True)
+        rows = self.team_kpis[self.team_kpis["period"].isin(ps)]
+        wide = rows.pivot_table(index="kpi", columns="period", values="value",
+                                aggfunc="first", observed=True)
         wide = wide.reindex(index=[k for k in self.shown_kpis if k in wide.index])
-        out = pd.DataFrame(index=[self.catalogue.label(k, self.params.language)
-                                  for k in wide.index])
+        still_open = ({(r.kpi, r.period): r.open_share for r in rows.itertuples()
+                       if r.open_share > MAX_OPEN_SHARE}
+                      if "open_share" in rows.columns else {})
+        out = pd.DataFrame(index=[self.catalogue.label(k, lang) for k in wide.index])
         for p in wide.columns:
-            out[self.period_label(p)] = [self.catalogue[k].fmt(v) for k, v in wide[p].items()]
-        return out.style.format(escape="html").set_caption("Values per period")
+            out[self.period_label(p)] = [
+                self.catalogue[k].fmt(v) + (" " + note("incomplete_mark", lang,
+                                                       share=f"{still_open[(k, p)]:.0%}")
+                                            if (k, p) in still_open else "")
+                for k, v in wide[p].items()]
+        caption = "Values per period"
+        if still_open:
+            caption += ". " + note("incomplete", lang, limit=f"{MAX_OPEN_SHARE:.0%}")
+        return out.style.format(escape="html").set_caption(html.escape(caption, quote=False))
 
     def trend_figure(self):
         """Every shown KPI over the shown periods against the other teams' median;
-        a partial period drawn hollow."""
+        a partial period, and durations of periods with too many tickets still
+        open, drawn hollow."""
         from . import plots
         if not self.shown_kpis or not self.periods:
             return None
@@ -416,41 +480,79 @@ class TeamReport:
                                 catalogue=self.catalogue, periods=self.params.history_periods,
                                 language=self.params.language, partial=self.partial,
                                 partial_label=(self.period_label(self.partial)
-                                               if self.partial is not None else ""))
+                                               if self.partial is not None else ""),
+                                max_open_share=MAX_OPEN_SHARE,
+                                incomplete_label=note("incomplete_legend",
+                                                      self.params.language))
 
     # ------------------------------------------------------------------ targets and gaps
     def gaps(self) -> pd.DataFrame:
-        """The team's gap table for the assessed period; status by the forecast
-        rule (cached).  Empty, with every column, when there are no targets."""
+        """The team's gap table for the assessed period (cached): status from
+        the deadline (:func:`servicekpi.gap_table`, forecast rule), with one
+        simulation per target in ``attrs["simulations"]`` that the outlook
+        table and the fan charts read too.  Empty, with every column, when
+        there are no targets.
+
+        The gap table gets every row up to the assessed period and applies
+        :func:`servicekpi.kpis.assessable` itself, so that it can name the
+        incomplete periods it leaves out, and treat a deadline period that is
+        still incomplete as not over yet (status from the forecast)."""
         if "gaps" not in self._cache:
             from .gaps import gap_table
             t = self.team_targets if self.targets_note() is None else None
-            self._cache["gaps"] = gap_table(self.assessed_kpis, t, self.as_of,
+            k = (self.kpis[self.kpis["period"] <= self.as_of] if self.as_of is not None
+                 else self.kpis.iloc[:0])
+            self._cache["gaps"] = gap_table(k, t, self.as_of, max_open_share=MAX_OPEN_SHARE,
                                             catalogue=self.catalogue, rule="forecast")
         return self._cache["gaps"]
 
     def status_summary(self) -> str:
-        """One sentence per status, in words (Markdown); a Note without targets."""
+        """One sentence per status, in words (Markdown), and the targets better
+        than their target now but not expected to meet it at the deadline; a
+        Note without targets."""
+        from .gaps import STATUSES
         missing = self.targets_note()
         if missing is not None:
             return missing
+        lang = self.params.language
         g = self.gaps()
+
+        def names(sub):
+            return html.escape(", ".join(self.catalogue.label(k, lang) for k in sub["kpi"]))
         parts = []
-        for status in ("met", "on_track", "at_risk", "off_track", "insufficient_data"):
-            sub = g[g["status"] == status]
+        for s in STATUSES:
+            sub = g[g["status"] == s]
             if len(sub):
-                names = ", ".join(self.catalogue.label(k, self.params.language)
-                                  for k in sub["kpi"])
-                parts.append(f"**{len(sub)} {status_word(status, self.params.language)}**: "
-                             f"{html.escape(names)}")
-        return (f"{len(g)} targets assessed for {label(self.as_of)}. " + "; ".join(parts) + ".")
+                parts.append(f"**{len(sub)} {status_word(s, lang)}**: {names(sub)}")
+        sep = "；" if lang == "zh" else "; "
+        out = (f"{label(self.as_of)}共评估{len(g)}个目标。" if lang == "zh" else
+               f"{len(g)} target{'s' if len(g) != 1 else ''} assessed for "
+               f"{label(self.as_of)}. ") + sep.join(parts)
+        out += "。" if lang == "zh" else "."
+        better = g["better_now"].astype(bool)
+        for status, en, zh in (
+                ("off_track", "Better than the target now, but forecast to miss it at the "
+                 "deadline", "当前优于目标，但预计截止期未能达成"),
+                ("at_risk", "Better than the target now, but may miss it at the deadline",
+                 "当前优于目标，但截止期存在未达成风险")):
+            sub = g[better & (g["status"] == status)]
+            if len(sub):
+                out += (f" {zh}：{names(sub)}。" if lang == "zh" else f" {en}: {names(sub)}.")
+        return out
 
     def gap_styled(self):
-        """The gap table, formatted (a Note without targets)."""
+        """The gap table, formatted (a Note without targets).  The CI column is
+        labelled with the level the gap table used.  "Progress from baseline"
+        is the gap table's unclipped ``progress`` (negative: worse than the
+        baseline); the caption says the scorecard's progress score is the same
+        share clipped to 0-100.  The old attainment ratio stays in the gap
+        table's frame, not on the page (it read 93% for a target going
+        backwards)."""
         missing = self.targets_note()
         if missing is not None:
             return missing
         g = self.gaps()
+        ci_label = f"{100 * g.attrs.get('level', 0.95):g}% CI"
         rows = []
         for r in g.itertuples():
             d = self.catalogue[r.kpi]
@@ -458,14 +560,17 @@ class TeamReport:
                   f"{d.fmt(r.ci_low)} – {d.fmt(r.ci_high)}")
             rows.append({
                 "KPI": self.catalogue.label(r.kpi, self.params.language),
-                "current": d.fmt(r.current), "95% CI": ci,
-                "baseline": f"{d.fmt(r.baseline)} ({label(r.baseline_period)})",
+                "current": d.fmt(r.current), ci_label: ci,
+                "better than target now": ("–" if not np.isfinite(r.current) else
+                                           "yes" if r.better_now else "no"),
+                "baseline": _baseline(d, r.baseline, r.baseline_period, r.baseline_periods),
                 "target": f"{d.fmt(r.target)} by {label(r.deadline)}",
                 "glide path now": d.fmt(r.glide_now),
                 "gap to go": d.fmt_change(r.gap).lstrip("+") if np.isfinite(r.gap) else "–",
-                "progress": _pct(r.progress), "attainment": _pct(r.attainment),
+                "progress from baseline": _pct(r.progress),
                 "needed / period": d.fmt_change(r.needed_pace),
                 "recent pace / period": d.fmt_change(r.recent_pace),
+                "P(met at deadline)": _pct(r.probability),
                 "status": status_word(r.status, self.params.language), "why": r.status_rule,
             })
         out = pd.DataFrame(rows)
@@ -473,8 +578,13 @@ class TeamReport:
         return (out.style.hide(axis="index").format(escape="html")
                 .apply(lambda _: colours, subset=["status"])
                 .set_caption(f"Gap to target, {label(self.as_of)}: 'gap to go' and paces are "
-                             "improvements (a fall for lower-is-better KPIs); progress = "
-                             "share of the baseline-to-target distance covered"))
+                             "improvements (a fall for lower-is-better KPIs); progress from "
+                             "baseline = share of the baseline-to-target distance covered "
+                             "(negative: worse than the baseline; the scorecard's progress "
+                             "score is this share clipped to 0-100, beyond 100 only with a "
+                             "stretch band); status = the chance that "
+                             "the deadline period's value meets the target (met or missed once "
+                             "the deadline period is observed and complete)"))
 
     def trajectory_figure(self):
         """Each target's path: actual (assessed periods), glide path, target,
@@ -489,21 +599,37 @@ class TeamReport:
                                      language=self.params.language)
 
     def achievability(self) -> pd.DataFrame:
+        """Per target: the pace it demands against the team's and peers' paces,
+        the noise (the larger of the baseline's CI half-width and the range of
+        one period's value, both at the level shown), and the verdict (see
+        :func:`servicekpi.targets.achievability`)."""
         from .targets import achievability
         if self.targets_note() is not None:
             return pd.DataFrame()
         a = achievability(self.assessed_kpis, self.team_targets, catalogue=self.catalogue)
         if a.empty:
             return a
+        cat = self.catalogue
+        lvl = f"{a.attrs['level'] * 100:g}%"          # the level achievability used
+        basis = {"ci": f"{lvl} CI half-width of the baseline",
+                 "period": f"{lvl} range of one period's value", "": ""}
         return pd.DataFrame({
-            "KPI": [self.catalogue.label(k, self.params.language) for k in a["kpi"]],
-            "required / period": [self.catalogue[k].fmt_change(v)
+            "KPI": [cat.label(k, self.params.language) for k in a["kpi"]],
+            "baseline": [_baseline(cat[k], b, p, m)
+                         for k, b, p, m in zip(a["kpi"], a["baseline"], a["baseline_period"],
+                                               a["baseline_periods"])],
+            "target change": [cat[k].fmt_change(t - b)
+                              for k, t, b in zip(a["kpi"], a["target"], a["baseline"])],
+            "noise": [("±" + cat[k].fmt_change(v).lstrip("+") + f" ({basis[w]})")
+                      if np.isfinite(v) else "–"
+                      for k, v, w in zip(a["kpi"], a["noise"], a["noise_basis"])],
+            "required / period": [cat[k].fmt_change(v)
                                   for k, v in zip(a["kpi"], a["required_pace"])],
-            "own trend / period": [self.catalogue[k].fmt_change(v)
+            "own trend / period": [cat[k].fmt_change(v)
                                    for k, v in zip(a["kpi"], a["own_pace"])],
-            "own best / period": [self.catalogue[k].fmt_change(v)
+            "own best / period": [cat[k].fmt_change(v)
                                   for k, v in zip(a["kpi"], a["own_best_pace"])],
-            "best peer / period": [self.catalogue[k].fmt_change(v)
+            "best peer / period": [cat[k].fmt_change(v)
                                    for k, v in zip(a["kpi"], a["peer_best_pace"])],
             "verdict": a["verdict"],
         })
@@ -609,48 +735,111 @@ class TeamReport:
 
     # ------------------------------------------------------------------ scorecard
     def scorecard(self):
-        """Every team's scorecard for the assessed period (cached)."""
+        """This team's scorecard for the assessed period (cached).
+
+        Only the team's own targets are scored (teams are ranked in the
+        overview, by grade then score).  Its own gap table (:meth:`gaps`)
+        gives the values scored, which targets have insufficient data, and
+        the statuses for the grade cap, so the scorecard judges the same
+        period as the gap table.  A problem with the team's targets (weights,
+        scoring rules) raises :class:`ConfigError`.
+        """
         if "scorecard" not in self._cache:
             from .scorecard import scorecard
-            self._cache["scorecard"] = scorecard(self.assessed_kpis, self.targets,
-                                                 period=self.as_of, catalogue=self.catalogue,
-                                                 language=self.params.language)
+            mine = self.targets_note() is None
+            self._cache["scorecard"] = scorecard(
+                self.assessed_kpis, self.team_targets if mine else None, period=self.as_of,
+                catalogue=self.catalogue, language=self.params.language,
+                gaps=self.gaps() if mine else None)
         return self._cache["scorecard"]
 
     def scorecard_summary(self) -> str:
+        """The composite score and its grade (with the cap, when it applies),
+        coverage, what was not scored and why, and the fuzzy evaluation, with
+        the reason when its grade differs from the crisp one (Markdown); a Note
+        without targets.  No rank: the overview ranks the teams."""
         if self.targets_note() is not None:
             return self._note("no_scorecard")
+        from .scorecard import fuzzy_evaluation, rule_words
+        lang = self.params.language
+        esc = html.escape
         sc = self.scorecard()
         t = sc.totals.set_index("team")
-        if self.params.team not in t.index:
+        team = self.params.team
+        if team not in t.index:
             return self._note("no_scorecard")
-        me = t.loc[self.params.team]
-        ranked = t["score"].rank(ascending=False, method="min")
-        rank = int(ranked[self.params.team]) if np.isfinite(me["score"]) else None
-        out = (f"**Composite score {me['score']:.1f} — grade {me['grade']}** "
-               f"(rank {rank} of {len(t)} teams; {label(self.as_of)}; weights from the "
-               f"targets; scoring rule: attainment, capped at 100). Coverage "
-               f"{_pct(me['coverage'])} of the weight")
-        if me["missing"]:
-            out += f"; not scored for lack of data: {html.escape(me['missing'])}"
-        from .scorecard import fuzzy_evaluation
-        fz = fuzzy_evaluation(sc.scores, language=self.params.language).set_index("team")
-        if self.params.team in fz.index:
-            f = fz.loc[self.params.team]
-            members = ", ".join(f"{g} {f[g]:.2f}" for g in fz.columns if g != "grade")
+        me = t.loc[team]
+        mine = sc.scores[sc.scores["team"] == team]
+        unscored = "; ".join(f"{self.catalogue.label(r.kpi, lang)} ({r.reason})"
+                             for r in mine.itertuples() if r.status == "missing")
+        if not np.isfinite(me["score"]):
+            return (f"**Composite score –, no grade**: none of the targeted KPIs can be "
+                    f"scored for {label(self.as_of)} (not scored: {esc(unscored)}).")
+        words = rule_words(lang)
+        out = (f"**Composite score {me['score']:.1f} (weighted progress to target) — grade "
+               f"{me['grade']}**")
+        rule = (f"while targets off track or missed carry together {words['heavy']} or more "
+                f"of the team's weight, the grade is at most {words['cap']}")
+        if me["capped_by"]:
+            out += f" (capped from {me['grade_uncapped']}: {esc(me['capped_by'])}; {rule})"
+        elif me["cap_reason"]:
+            out += (f" ({rule}: {esc(me['cap_reason'])}; grade {me['grade']} is already no "
+                    "better)")
+        out += (f". Weights from the {esc(sc.weights_source)}; each KPI scores 0 at its "
+                "baseline and 100 at its target, clipped; once a deadline has passed, its "
+                f"deadline period's value is scored. Coverage {_pct(me['coverage'])} of the "
+                "weight")
+        if unscored:
+            out += f"; not scored: {esc(unscored)}"
+        fz = fuzzy_evaluation(sc.scores, language=lang, totals=sc.totals).set_index("team")
+        if team in fz.index:
+            f = fz.loc[team]
+            members = ", ".join(f"{g} {f[g]:.2f}"
+                                for g in fz.columns[:fz.columns.get_loc("grade")])
             out += (f". Fuzzy comprehensive evaluation (memberships {members}): "
-                    f"grade {f['grade']}")
+                    f"grade {f['grade_uncapped']}")
+            if f["grade"] != f["grade_uncapped"]:
+                out += f", capped at {f['grade']} (the same cap)"
+            if f["grade"] != me["grade"]:
+                lean = f["grade_uncapped"]
+                why = (f"{int(f['lean_targets'])} of {int(f['scored_targets'])} scored targets "
+                       f"({_pct(f['lean_weight'])} of the scored weight) score in grade "
+                       f"{lean}'s band" if f["lean_targets"] else
+                       "the scores spread over the grades unevenly")
+                out += (f". It differs from the grade {me['grade']}: the memberships lean to "
+                        f"{lean} because {why}, while the weighted score is "
+                        f"{me['score']:.1f}: grade {me['grade_uncapped']}")
+                if me["grade"] != me["grade_uncapped"]:
+                    out += f", capped at {me['grade']}"
         return out + "."
 
     def scorecard_table(self) -> pd.DataFrame:
+        """Per targeted KPI: baseline, the value scored (its period in brackets
+        when it is not the assessed one: the deadline period once the deadline
+        has passed), target, progress score, the target's status at the
+        deadline (beside the score, so a 100 now shows "off track" when the
+        deadline is forecast to miss), weight, points."""
         sc = self.scorecard()
         g = sc.scores[sc.scores["team"] == self.params.team]
+        fmt = self.catalogue
+        lang = self.params.language
+
+        def value(k, v, at, scored):
+            shown = fmt[k].fmt(v)
+            if isinstance(scored, pd.Period) and scored != at:
+                shown += f" ({label(scored)})"
+            return shown
         return pd.DataFrame({
-            "KPI": [self.catalogue.label(k, self.params.language) for k in g["kpi"]],
+            "KPI": [fmt.label(k, lang) for k in g["kpi"]],
             "perspective": [p.replace("_", " ") for p in g["perspective"]],
-            "value": [self.catalogue[k].fmt(v) for k, v in zip(g["kpi"], g["value"])],
-            "target": [self.catalogue[k].fmt(v) for k, v in zip(g["kpi"], g["target"])],
-            "score": [f"{s:.0f}" if np.isfinite(s) else "not scored" for s in g["score"]],
+            "baseline": [fmt[k].fmt(v) for k, v in zip(g["kpi"], g["baseline"])],
+            "value": [value(*a) for a in zip(g["kpi"], g["value"], g["period"],
+                                             g["value_period"])],
+            "target": [fmt[k].fmt(v) for k, v in zip(g["kpi"], g["target"])],
+            "progress score": [f"{s:.0f}" if np.isfinite(s) else "not scored"
+                               for s in g["score"]],
+            "status": [status_word(s, lang) if isinstance(s, str) else "–"
+                       for s in g["target_status"]],
             "weight": [_pct(w) for w in g["weight"]],
             "points": [f"{c:.1f}" if np.isfinite(c) else "–" for c in g["contribution"]],
         })
@@ -676,52 +865,87 @@ class TeamReport:
 
     # ------------------------------------------------------------------ outlook
     def series(self, kpi: str) -> pd.Series:
-        """The team's values of one KPI up to the assessed period, indexed by period."""
+        """The team's assessable values of one KPI up to the assessed period
+        (:attr:`assessed_kpis`), indexed by period: the history the gap table
+        simulates from."""
         k = self.assessed_kpis
         k = k[(k["team"] == self.params.team) & (k["kpi"] == kpi) & k["value"].notna()]
-        return pd.Series(k["value"].to_numpy(float), index=pd.PeriodIndex(k["period"]))
+        return pd.Series(k["value"].to_numpy(float),
+                         index=pd.PeriodIndex(k["period"])).sort_index()
 
     def forecasts(self) -> dict:
-        """kpi -> (forecast frame to the deadline, backtest MASE of 'auto'), cached."""
+        """kpi -> (Simulation or None, backtest MASE of 'auto'), cached.
+
+        The simulation is the gap table's own (``gaps().attrs["simulations"]``,
+        one per target, to its deadline): the status, the probability, the
+        outlook table and the fan chart all read the same paths, and nothing
+        is fitted again.  None where the gap table made no forecast (the
+        deadline has passed, or too few observations).  The backtest MASE is
+        a separate accuracy figure: the 'auto' method re-run from the last
+        four origins of the same history.
+        """
         if "forecasts" not in self._cache:
-            from .forecast import backtest, forecast
+            from .forecast import backtest
+            sims = self.gaps().attrs.get("simulations", {})
             out = {}
             for t in self.team_targets.itertuples():
-                d = self.catalogue[t.kpi]
-                s = self.series(t.kpi)
-                h = max(pd.Period(t.deadline).ordinal - self.as_of.ordinal, 3)
-                f = forecast(s, h, bounds=d.bounds)
-                bt = backtest(s, min(h, 6), methods=["auto"], origins=4, bounds=d.bounds,
-                              n_paths=200)
-                out[t.kpi] = (f, float(bt["MASE"].iloc[0]) if len(bt) else np.nan)
+                sim = sims.get((self.params.team, t.kpi))
+                mase = np.nan
+                if sim is not None and sim.ok:
+                    bt = backtest(sim.history, min(len(sim.index), 6), methods=["auto"],
+                                  origins=4, bounds=self.catalogue[t.kpi].bounds, n_paths=200,
+                                  calibrate=False)      # MASE needs the point forecasts only
+                    mase = float(bt["MASE"].iloc[0]) if len(bt) else np.nan
+                out[t.kpi] = (sim, mase)
             self._cache["forecasts"] = out
         return self._cache["forecasts"]
 
     def outlook_table(self) -> pd.DataFrame:
-        """Per target: forecast at the deadline, probability of meeting the target,
-        when it is expected to be reached, model used and its backtest MASE."""
+        """Per target: status, the forecast at the deadline (the median of the
+        simulated paths) with its 80% interval, the probability that the
+        deadline period's value meets the target, when the target is expected
+        to be reached, the model and its backtest MASE.
+
+        Every number comes from the gap table's row, itself read from the
+        target's one simulation.  "Expected reached" is the first period from
+        which the expected path (the last value, then the median path) meets
+        the target in every period through the deadline; "not by the
+        deadline" when the median at the deadline misses it.  A target whose
+        deadline period is observed shows that value (met or missed), no
+        forecast.
+        """
         g = self.gaps()
         fc = self.forecasts()
+        lang = self.params.language
         rows = []
         for r in g.itertuples():
             d = self.catalogue[r.kpi]
-            f, mase = fc.get(r.kpi, (pd.DataFrame(), np.nan))
-            at = f.loc[pd.Period(r.deadline)] if pd.Period(r.deadline) in f.index else None
-            met_now = r.status == "met"
-            prob = 1.0 if met_now and not np.isfinite(getattr(r, "probability", np.nan)) \
-                else getattr(r, "probability", np.nan)
-            reached = getattr(r, "expected_reached", None)
+            sim, mase = fc.get(r.kpi, (None, np.nan))
+            observed = r.status in ("met", "missed")
+            forecast_made = np.isfinite(r.probability)
+            if observed:
+                at, interval, prob, reached = (f"{d.fmt(r.deadline_value)} (observed)", "–",
+                                               status_word(r.status, lang), "–")
+                model = "observed"
+            elif forecast_made:
+                at = d.fmt(r.forecast_at_deadline)
+                interval = f"{d.fmt(r.lower_80)} – {d.fmt(r.upper_80)}"
+                prob = _pct(r.probability)
+                reached = (label(r.expected_reached) if isinstance(r.expected_reached, pd.Period)
+                           else "not by the deadline")
+                model = r.model
+            else:
+                at = interval = prob = reached = "–"
+                model = f"no forecast ({sim.status})" if sim is not None else "no forecast"
             rows.append({
-                "KPI": self.catalogue.label(r.kpi, self.params.language),
+                "KPI": self.catalogue.label(r.kpi, lang),
                 "target": f"{d.fmt(r.target)} by {label(r.deadline)}",
-                "forecast at deadline": "–" if at is None else d.fmt(at["mean"]),
-                "80% interval": "–" if at is None else
-                f"{d.fmt(at['lower_80'])} – {d.fmt(at['upper_80'])}",
-                "P(meet target)": "met now" if met_now else _pct(prob),
-                "expected reached": (label(r.current_period) if met_now else
-                                     label(reached) if isinstance(reached, pd.Period)
-                                     else "not within horizon"),
-                "model": f.attrs.get("model") or f.attrs.get("status", "–"),
+                "status": status_word(r.status, lang),
+                "forecast at deadline": at,
+                "80% interval": interval,
+                "P(met at deadline)": prob,
+                "expected reached": reached,
+                "model": model,
                 "backtest MASE": "–" if not np.isfinite(mase) else f"{mase:.2f}",
             })
         return pd.DataFrame(rows)
@@ -733,16 +957,22 @@ class TeamReport:
         return styled(self.outlook_table())
 
     def fan_charts(self):
-        """One fan chart per targeted KPI (Figure); None without targets."""
+        """One fan chart per targeted KPI (Figure); None without targets.
+
+        Each draws the target's simulation from the gap table (exactly its
+        periods, to the deadline) over the assessable history it was
+        simulated from; a target without a forecast shows its history alone.
+        """
         from . import plots
         if self.targets_note() is not None:
             return None
         items = [(t, self.forecasts()[t["kpi"]][0])
                  for _, t in self.team_targets.iterrows()]
+        data = self.assessed_kpis          # assessable rows: the simulations' history
 
         def draw(ax, item):
-            t, f = item
-            plots.fan_chart(self.assessed_kpis, f, team=self.params.team, kpi=t["kpi"],
+            t, sim = item
+            plots.fan_chart(data, sim, team=self.params.team, kpi=t["kpi"],
                             target=t, catalogue=self.catalogue,
                             periods=self.params.history_periods, ax=ax,
                             language=self.params.language)
@@ -750,17 +980,28 @@ class TeamReport:
 
     # ------------------------------------------------------------- diagnostics
     def control_tables(self) -> dict:
-        """kpi -> control-chart table over the assessed history, for each targeted KPI."""
-        from .diagnostics import control_chart
-        out = {}
-        k = self.assessed_kpis
-        for kpi in self.team_targets["kpi"]:
-            rows = k[(k["team"] == self.params.team) & (k["kpi"] == kpi)]
-            rows = rows[rows["value"].notna()].sort_values("period")
-            if len(rows) >= 3:
-                out[kpi] = control_chart(rows.tail(2 * self.params.history_periods),
-                                         self.params.team, kpi)
-        return out
+        """kpi -> control chart (:func:`servicekpi.diagnostics.control_chart`) of
+        each targeted KPI with at least 3 assessable values, computed once.
+
+        The chart covers the last ``max(2 * history_periods, 3 seasons)``
+        assessed periods (three seasons, so a seasonal pattern can be
+        tested and removed), duration periods with too many tickets still
+        open left out (see :attr:`assessed_kpis`).  Its limits come
+        from the first 12 of them (phase I), with a new stage after a
+        detected sustained shift; the main driver's comparison uses its
+        seasonal decision."""
+        if "control" not in self._cache:
+            from .diagnostics import control_chart, season_length
+            out = {}
+            k = self.assessed_kpis
+            k = k[(k["team"] == self.params.team) & k["value"].notna()]
+            for kpi in self.team_targets["kpi"]:
+                rows = k[k["kpi"] == kpi].sort_values("period")
+                span = max(2 * self.params.history_periods, 3 * season_length(rows["period"]))
+                if len(rows) >= 3:
+                    out[kpi] = control_chart(rows.tail(span), self.params.team, kpi)
+            self._cache["control"] = out
+        return self._cache["control"]
 
     def control_figure(self):
         """Control charts of the targeted KPIs (a Note when there are none)."""
@@ -777,17 +1018,20 @@ class TeamReport:
         return plots._small_multiples(tables, draw, ncols=2, panel=(6.2, 3.0), legend_cols=4)
 
     def control_signals(self, recent: int = 6) -> pd.DataFrame:
-        """Special causes in the last ``recent`` periods, with the rules they broke."""
+        """Special causes in the last ``recent`` periods: the value, the value
+        expected there (the stage's centre line, with the seasonal effect for
+        a seasonal KPI) and the rules broken."""
         from .diagnostics import RULES
         rows = []
         for kpi, t in self.control_tables().items():
+            d = self.catalogue[kpi]
             t = t.tail(recent)
             for r in t[t["signal"]].itertuples():
                 rows.append({"KPI": self.catalogue.label(kpi, self.params.language),
-                             "period": label(r.period),
-                             "value": self.catalogue[kpi].fmt(r.value),
+                             "period": label(r.period), "value": d.fmt(r.value),
+                             "expected": d.fmt(r.expected),
                              "rule broken": "; ".join(RULES[x] for x in r.rules.split(", "))})
-        return pd.DataFrame(rows, columns=["KPI", "period", "value", "rule broken"])
+        return pd.DataFrame(rows, columns=["KPI", "period", "value", "expected", "rule broken"])
 
     def control_signals_styled(self, recent: int = 6):
         """The special causes table; a Note when there are none; None when
@@ -826,34 +1070,97 @@ class TeamReport:
         return styled(t)
 
     def main_driver(self) -> dict | None:
-        """The targeted ticket KPI that moved most (in its own noise) since the
-        previous period, tested, and its change split into mix and rate by category."""
-        from .diagnostics import compare_periods, decompose_change
+        """The targeted ticket KPI whose latest value lies furthest from what its
+        control chart expects, tested, and its change split into mix and rate
+        by category (computed once).
+
+        Every targeted ticket KPI is ranked by the same deseasonalised
+        statistic: |z| of its assessed period's point on its control chart
+        (:meth:`control_tables`: the distance from the stage's level plus,
+        for a seasonal KPI, the seasonal effect, in sigmas on the normal
+        scale).  A KPI whose assessed period is not assessable (a duration
+        with too many tickets still open) has no such point and is not
+        ranked.  Ranking each KPI by its own comparison instead would set
+        a seasonal KPI's change over a year (a year of trend included)
+        against the others' change over one period.
+
+        The chosen KPI is then tested with the comparison that fits it: the
+        previous period, or, when its chart found it seasonal (the test of
+        :func:`servicekpi.diagnostics.seasonality`), the same period a year
+        earlier (the previous period when that has no value), since a
+        seasonal KPI's month-to-month change is mostly the season;
+        ``context`` (:func:`servicekpi.diagnostics.seasonal_context`) then
+        says whether the month-to-month change is the usual seasonal one,
+        in direction and size.  A KPI that no comparison can test (no
+        value to compare with) gives way to the next in the ranking.
+        Returns a dict: ``kpi, z, expected`` (the chart's expectation for
+        the assessed period), ``ranking`` (DataFrame ``kpi, z`` of every
+        ranked KPI, largest |z| first), ``before`` (the period compared
+        with), ``comparison`` ("year" / "previous"), ``seasonal,
+        seasonal_p, test, decomposition, context`` (None when not
+        seasonal), or None.
+        """
+        if "driver" in self._cache:
+            return self._cache["driver"]
+        from .diagnostics import compare_periods, decompose_change, seasonal_context
         if self.as_of is None:
             return None
-        prev = self.as_of - 1
-        best = None
-        for kpi in self.team_targets["kpi"]:
+        k = self.assessed_kpis
+        charts = self.control_tables()
+        ranked = []
+        for kpi in dict.fromkeys(self.team_targets["kpi"]):
             d = self.catalogue[kpi]
-            if d.source != "tickets" or "category" not in self.tickets:
+            chart = charts.get(kpi)
+            if (d.source != "tickets" or "category" not in self.tickets or chart is None
+                    or chart.empty or chart["period"].iloc[-1] != self.as_of
+                    or not np.isfinite(chart["z"].iloc[-1])):
                 continue
-            try:
-                test = compare_periods(self.kpis, self.params.team, kpi, prev, self.as_of,
-                                       catalogue=self.catalogue)
-            except ServiceKPIError:
-                continue
-            strength = abs(test["difference"]) / max(test["ci_high"] - test["ci_low"], 1e-12)
-            if best is None or strength > best[0]:
-                best = (strength, kpi, test)
+            ranked.append((kpi, float(chart["z"].iloc[-1]), chart))
+        ranked.sort(key=lambda r: -abs(r[1]))            # stable: targets' order on ties
+        best = None
+        for kpi, z, chart in ranked:
+            seasonal = bool(chart.attrs["seasonal"])
+            tries = ([("year", self.as_of - chart.attrs["season"])] if seasonal else []) + \
+                [("previous", self.as_of - 1)]
+            for comparison, before in tries:
+                try:
+                    test = compare_periods(k, self.params.team, kpi, before, self.as_of,
+                                           catalogue=self.catalogue)
+                except ServiceKPIError:
+                    continue
+                best = (kpi, z, chart, test, comparison, before)
+                break
+            if best is not None:
+                break
         if best is None:
+            self._cache["driver"] = None
             return None
-        _, kpi, test = best
-        dec = decompose_change(self.tickets, kpi, team=self.params.team, before=prev,
+        kpi, z, chart, test, comparison, before = best
+        seasonal = bool(chart.attrs["seasonal"])
+        dec = decompose_change(self.tickets, kpi, team=self.params.team, before=before,
                                after=self.as_of, by="category", period=self.params.period,
                                catalogue=self.catalogue)
-        return {"kpi": kpi, "test": test, "decomposition": dec}
+        context = None
+        if seasonal:
+            try:
+                context = seasonal_context(k, self.params.team, kpi, self.as_of,
+                                           catalogue=self.catalogue, seasonal=True)
+            except ServiceKPIError:
+                context = None
+        self._cache["driver"] = {
+            "kpi": kpi, "z": z, "expected": float(chart["expected"].iloc[-1]),
+            "value": float(chart["value"].iloc[-1]),
+            "ranking": pd.DataFrame([(r[0], r[1]) for r in ranked], columns=["kpi", "z"]),
+            "before": before, "comparison": comparison, "seasonal": seasonal,
+            "seasonal_p": chart.attrs["seasonal_p"], "test": test, "decomposition": dec,
+            "context": context}
+        return self._cache["driver"]
 
     def driver_markdown(self) -> str:
+        """The main driver section: why this KPI (its control-chart z), which
+        comparison and why, the test, the seasonal context, and the mix/rate
+        split by category."""
+        from .diagnostics import SEASONAL_ALPHA
         m = self.main_driver()
         if m is None:
             return self._note("no_driver")
@@ -861,10 +1168,28 @@ class TeamReport:
         d = self.catalogue[m["kpi"]]
         share = d.unit == "share"
         f = (lambda v: f"{v * 100:+.1f} pts") if share else (lambda v: d.fmt_change(v))  # noqa: E731
-        lines = [f"**{html.escape(m['test']['sentence'])}.**", "",
-                 html.escape(m["decomposition"]["sentence"]), "",
-                 "| category | share before | share after | value before | value after | "
-                 "mix | rate |", "|---|---:|---:|---:|---:|---:|---:|"]
+        words = {"kpi": self.catalogue.label(m["kpi"], self.params.language),
+                 "before": label(m["before"]), "after": label(self.as_of),
+                 "p": f"{m['seasonal_p']:.2f}", "alpha": f"{SEASONAL_ALPHA * 100:g}%"}
+        rank = self._note("driver_rank_seasonal" if m["seasonal"] else "driver_rank",
+                          kpi=words["kpi"], after=words["after"], value=d.fmt(m["value"]),
+                          expected=d.fmt(m["expected"]), z=f"{m['z']:+.1f}")
+        if m["comparison"] == "year":
+            why = self._note("driver_year", **words)
+        elif m["seasonal"]:
+            why = self._note("driver_no_year", **words)
+        elif np.isfinite(m["seasonal_p"]):
+            why = self._note("driver_previous", **words)
+        else:
+            why = self._note("driver_previous_short", **words)
+        sep = "" if self.params.language == "zh" else " "
+        lines = [f"*{html.escape(rank)}{sep}{html.escape(why)}*", "",
+                 f"**{html.escape(m['test']['sentence'])}.**", ""]
+        if m["context"] is not None:
+            lines += [html.escape(m["context"]["sentence"]), ""]
+        lines += [html.escape(m["decomposition"]["sentence"]), "",
+                  "| category | share before | share after | value before | value after | "
+                  "mix | rate |", "|---|---:|---:|---:|---:|---:|---:|"]
         for r in seg.itertuples():
             lines.append(f"| {html.escape(str(r.category))} | {_pct(r.weight_before, 1)} | "
                          f"{_pct(r.weight_after, 1)} | {d.fmt(r.value_before)} | "
@@ -919,20 +1244,32 @@ class TeamReport:
 
     # ------------------------------------------------------------------ appendix
     def write_summary(self, path) -> None:
-        """Status counts and grade of this report, as JSON, for the batch runner's index."""
+        """Status counts, composite score and grade of this report, as JSON, for the
+        batch runner's index.  A missing score or grade is null, never NaN
+        (written with ``allow_nan=False``); ``capped_by`` is "" when the grade
+        was not capped."""
         if not path:
             return
         import json
         g = self.gaps()
         counts = {k: int(v) for k, v in g["status"].value_counts().items()} if len(g) else {}
         totals = self.scorecard().totals.set_index("team")
-        grade = (totals.loc[self.params.team, "grade"]
-                 if self.params.team in totals.index else None)
+        me = totals.loc[self.params.team] if self.params.team in totals.index else {}
+
+        def text(key):
+            v = me.get(key) if len(me) else None
+            return v if isinstance(v, str) else None
+
+        score = me.get("score") if len(me) else None
+        score = float(score) if score is not None and np.isfinite(score) else None
         Path(path).write_text(json.dumps({
             "team": self.params.team, "name": self.name, "status_counts": counts,
-            "grade": grade,
+            "score": score, "grade": text("grade"), "grade_uncapped": text("grade_uncapped"),
+            "capped_by": text("capped_by") or "",
             "period": label(self.as_of) if self.as_of is not None else None,
-            "partial_period": label(self.partial) if self.partial is not None else None}))
+            "partial_period": label(self.partial) if self.partial is not None else None,
+            "language": self.params.language},
+            allow_nan=False))
 
     def quality(self) -> pd.DataFrame:
         """Data-quality summary for this team (counts from the export)."""
@@ -1163,39 +1500,52 @@ class OverviewReport:
                     continue
                 frames.append(gap_table(self._team_kpis(p.team), t, self.assessed(p.team),
                                         catalogue=self.catalogue, rule="forecast"))
-            self._cache["gaps"] = (pd.concat(frames, ignore_index=True) if frames
-                                   else gap_table(None, None, rule="forecast"))
+            out = gap_table(None, None, rule="forecast")
+            if frames:
+                sims = out.attrs["simulations"]
+                for f in frames:       # pd.concat drops attrs that differ: merge them
+                    sims.update(f.attrs["simulations"])
+                attrs = {**frames[0].attrs, "simulations": sims}
+                out = pd.concat(frames, ignore_index=True)
+                out.attrs.update(attrs)
+            self._cache["gaps"] = out
         return self._cache["gaps"]
 
     def status_counts(self):
         """Teams x statuses: how many targets each team has in each status, for
-        its assessed period (a Note when no team has targets)."""
+        its assessed period (a Note when no team has targets).  Status words in
+        the overview's language."""
         if not self.has_targets:
             return self._note("no_targets_any")
+        from .gaps import STATUSES
         g = self.gaps()
-        order = ["met", "on_track", "at_risk", "off_track", "insufficient_data"]
+        order = list(STATUSES)
         table = (g.groupby(["team", "status"]).size().unstack(fill_value=0)
                  .reindex(columns=order, fill_value=0)) if len(g) else pd.DataFrame(columns=order)
         table = table.reindex([p.team for p in self.teams], fill_value=0)
         out = pd.DataFrame({"team": [self.team_link(t) for t in table.index],
                             "period": [label(self.assessed(t)) if self.assessed(t) is not None
                                        else "–" for t in table.index]})
+        words = {s: status_word(s, self.language) for s in order}
         for s in order:
-            out[STATUS_WORDS[s]] = table[s].to_numpy()
+            out[words[s]] = table[s].to_numpy()
         total = table.sum()
         out.loc[len(out)] = ["<b>all teams</b>", "", *[int(total[s]) for s in order]]
 
         def colour(col):
-            s = next(k for k, v in STATUS_WORDS.items() if v == col.name)
+            s = next(k for k, v in words.items() if v == col.name)
             return [STATUS_STYLE[s] if v else "" for v in col]
         return (out.style.hide(axis="index")
-                .apply(colour, subset=[STATUS_WORDS[s] for s in order])
-                .set_caption("Targets by status, each team in its latest complete period "
-                             "(status from the forecast's probability of meeting each target "
-                             "by its deadline)"))
+                .apply(colour, subset=list(words.values()))
+                .set_caption("Targets by status, each team in its latest complete period: "
+                             "while a deadline is ahead, from the probability that the "
+                             "deadline period's value meets the target; met or missed once "
+                             "the deadline period is observed and complete"))
 
     def scorecard_totals(self) -> pd.DataFrame:
-        """Every team's composite score for its own assessed period (cached)."""
+        """Every team's composite score for its own assessed period (cached), from
+        the rows of :meth:`gaps` (the values scored, insufficient data, the
+        statuses of the grade cap), as in each team's own report."""
         if "totals" not in self._cache:
             from .scorecard import scorecard
             frames = []
@@ -1204,39 +1554,64 @@ class OverviewReport:
                 if t is None or self.assessed(p.team) is None:
                     continue
                 sc = scorecard(self._team_kpis(p.team), t, period=self.assessed(p.team),
-                               catalogue=self.catalogue, language=self.language)
+                               catalogue=self.catalogue, language=self.language,
+                               gaps=self.gaps(), team_errors="drop")
                 frames.append(sc.totals)
             self._cache["totals"] = (pd.concat(frames, ignore_index=True) if frames
                                      else scorecard(None, None).totals)
         return self._cache["totals"]
 
     def ranking(self):
-        """Teams by composite score, with grade and coverage (a Note without targets)."""
+        """Teams by grade, then composite score, with the cap's reason and coverage
+        (a Note without targets).  A team whose grade is capped ranks below every
+        team with a better grade, whatever its score.  The caption's numbers
+        (grade bands, the cap's weight share and grade) come from
+        :func:`servicekpi.scorecard.rule_words`."""
+        from .scorecard import ranked, rule_words
         t = self.scorecard_totals()
         if not self.has_targets or t.empty:
             return self._note("no_targets_any")
-        t = t.sort_values("score", ascending=False).reset_index(drop=True)
+        t = ranked(t, language=self.language)
+        esc = html.escape
+        w = rule_words(self.language)
         out = pd.DataFrame({
-            "rank": t["score"].rank(ascending=False, method="min").astype("Int64"),
+            "rank": t["rank"],
             "team": [self.team_link(x) for x in t["team"]],
             "period": [label(self.assessed(x)) for x in t["team"]],
             "score": [f"{v:.1f}" if np.isfinite(v) else "–" for v in t["score"]],
             "grade": t["grade"].fillna("–"),
+            "capped by": [f"capped from {esc(str(u))}: {esc(c)}" if c else
+                          f"cap {esc(str(w['cap']))} applies, grade already no better: "
+                          f"{esc(r)}" if r else "–"
+                          for c, r, u in zip(t["capped_by"], t["cap_reason"],
+                                             t["grade_uncapped"])],
             "coverage": [_pct(v) for v in t["coverage"]],
-            "not scored": t["missing"].replace("", "–"),
+            "not scored": [esc(p) if p else esc(m) if m else "–"
+                           for m, p in zip(t["missing"], t["problems"])],
         })
         colours = {"A": BETTER, "B": "#eef7e8", "C": "#fff2cc", "D": WORSE}
         zh = {"优秀": "A", "良好": "B", "合格": "C", "不合格": "D"}
         styles = [f"background-color: {colours.get(zh.get(g, g), '')}" for g in out["grade"]]
         return (out.style.hide(axis="index").apply(lambda _: styles, subset=["grade"])
-                .set_caption("Composite score: weighted attainment of each team's targets "
-                             "(A >= 90, B >= 75, C >= 60, D below)"))
+                .set_caption(
+                    "Ranked by grade, then composite score. Composite score: the weighted "
+                    "progress of each team's targets, each scoring 0 at its baseline and 100 "
+                    "at its target (clipped; after the deadline, the deadline period's "
+                    f"value); {w['bands']}. While the targets off track or missed carry "
+                    f"together {w['heavy']} or more of a team's weight, the team's grade is "
+                    f"capped at {w['cap']} (see 'capped by'); the score is not changed."))
 
     def at_risk(self, n: int = 10) -> pd.DataFrame:
-        """The goals most at risk: lowest probability of meeting the target first."""
+        """The goals most at risk, their deadline still ahead or its period not
+        yet complete (off track or at risk): lowest probability that the
+        deadline period's value meets the target first (targets assessed by
+        the glide-path fallback, without a probability, last).  ``better now``
+        flags a current value already at or better than the target; status
+        words in the overview's language."""
         g = self.gaps()
         g = g[g["status"].isin(["off_track", "at_risk"])].copy()
-        cols = ["team", "KPI", "current", "target", "P(meet)", "status", "owner"]
+        cols = ["team", "KPI", "current", "better now", "target", "P(met at deadline)",
+                "status", "owner"]
         if g.empty:
             return pd.DataFrame(columns=cols)
         g = g.sort_values(["probability", "gap_pct"], ascending=[True, False]).head(n)
@@ -1244,10 +1619,11 @@ class OverviewReport:
             "team": [self.team_link(t) for t in g["team"]],
             "KPI": [html.escape(self.catalogue.label(k, self.language)) for k in g["kpi"]],
             "current": [self.catalogue[k].fmt(v) for k, v in zip(g["kpi"], g["current"])],
+            "better now": ["yes" if b else "no" for b in g["better_now"]],
             "target": [f"{self.catalogue[k].fmt(v)} by {label(d)}"
                        for k, v, d in zip(g["kpi"], g["target"], g["deadline"])],
-            "P(meet)": [_pct(p) for p in g["probability"]],
-            "status": [STATUS_WORDS[s] for s in g["status"]],
+            "P(met at deadline)": [_pct(p) for p in g["probability"]],
+            "status": [status_word(s, self.language) for s in g["status"]],
             "owner": [html.escape(str(o)) if o else "–" for o in g["owner"]],
         })
 

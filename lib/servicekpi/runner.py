@@ -211,7 +211,7 @@ def execute(job: dict) -> TeamResult:
         res.outcome, res.html = "ok", html_path.relative_to(out).as_posix()
         res.notebook = nb_path.relative_to(out).as_posix()
         if summary_file is not None and summary_file.is_file():
-            res.summary = json.loads(summary_file.read_text())
+            res.summary = _json_safe(json.loads(summary_file.read_text()))
     except Exception as exc:  # this report fails; the run goes on
         res.error = _one_line(exc)
         if not isinstance(exc, (pm.PapermillExecutionError, ServiceKPIError)):
@@ -387,19 +387,45 @@ def write_manifest(summary: RunSummary) -> None:
         reports[OVERVIEW] = asdict(summary.overview)
     data = {"package_version": __version__, "written": _now(),
             "seconds": round(summary.seconds, 1), "reports": reports}
-    atomic_write(summary.out / "manifest.json", json.dumps(data, indent=2, default=str))
+    atomic_write(summary.out / "manifest.json",
+                 json.dumps(_json_safe(data), indent=2, default=str, allow_nan=False))
 
 
-STATUS_ORDER = ("met", "on_track", "at_risk", "off_track", "insufficient_data")
+def _json_safe(obj):
+    """``obj`` with every NaN or infinite float replaced by None (null in JSON):
+    a score or grade that could not be computed is missing, never NaN."""
+    if isinstance(obj, float):
+        return obj if obj == obj and obj not in (float("inf"), float("-inf")) else None
+    if isinstance(obj, dict):
+        return {k: _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    return obj
+
+
+from .gaps import STATUSES as STATUS_ORDER  # noqa: E402  (the one list of statuses)
 
 
 def _status_cell(summary: dict) -> str:
+    """The index's cell for one team: its status counts, in the words of its
+    report's language (the summary's ``language``, else English), and grade."""
+    from .i18n import status_word
     counts = summary.get("status_counts") or {}
-    parts = [f'<span class="st {s}">{counts[s]} {s.replace("_", " ")}</span>'
+    lang = summary.get("language") or "en"
+    parts = [f'<span class="st {s}">{counts[s]} {html.escape(status_word(s, lang))}</span>'
              for s in STATUS_ORDER if counts.get(s)]
-    grade = summary.get("grade")
-    if grade:
-        parts.append(f'<span class="grade">grade {html.escape(str(grade))}</span>')
+    grade, score = summary.get("grade"), summary.get("score")
+    if isinstance(grade, str) and grade:
+        shown = f"grade {grade}"
+        if isinstance(score, (int, float)) and score == score and abs(score) != float("inf"):
+            shown += f" ({score:.1f}"
+            capped = summary.get("capped_by")
+            if isinstance(capped, str) and capped:
+                shown += f", capped from {summary.get('grade_uncapped')}"
+            shown += ")"
+        title = summary.get("capped_by") or ""
+        title = f' title="{html.escape(title)}"' if isinstance(title, str) and title else ""
+        parts.append(f'<span class="grade"{title}>{html.escape(shown)}</span>')
     return " ".join(parts) or "–"
 
 
@@ -444,7 +470,8 @@ th, td {{ text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd;
 .overview {{ font-size: 1.15rem; }}
 .st {{ display: inline-block; padding: 0 .4rem; border-radius: .3rem; margin: 0 .15rem .15rem 0;
       font-size: .85rem; }}
-.met {{ background: #b7e1c1; }} .on_track {{ background: #d9f0d3; }}
+.met {{ background: #b7e1c1; }} .missed {{ background: #c62828; color: #ffffff; }}
+.on_track {{ background: #d9f0d3; }}
 .at_risk {{ background: #ffe8a3; }} .off_track {{ background: #f6c1bb; }}
 .insufficient_data {{ background: #e0e0e0; }} .grade {{ font-weight: 600; margin-left: .3rem; }}
 @media print {{ a {{ color: inherit; }} }}

@@ -12,11 +12,20 @@ preset unless one is given), lists its teams, and writes:
 ``catalogue.yaml``
     a copy of the KPI catalogue (labels, units, which way is better);
 ``targets.csv``
-    one row per team and targetable KPI with ``baseline`` and
-    ``baseline_period`` filled from the last complete period (a period that
+    one row per team and targetable KPI with ``baseline``,
+    ``baseline_period`` and ``baseline_periods`` filled: the baseline is the
+    mean over the last ``baseline_periods`` (default 3) complete periods
+    (:func:`servicekpi.targets.baseline_interval`: pooled over the tickets
+    of those periods), ending at the last complete period (a period that
     the export covers only partly, because its as-of time falls before the
-    period's end, is not complete); ``target`` and ``deadline`` are left
-    blank for the user, and rows left blank are skipped when loading;
+    period's end, is not complete), and its 95% confidence interval is
+    written beside it (``baseline_interval``, for reading).  A duration KPI
+    whose last complete period still has too many tickets open
+    (:func:`servicekpi.kpis.assessable`) ends its window at its latest
+    period that has not; a window reaching back before a team's first
+    period averages the periods there are (``baseline_periods`` says how
+    many).  ``target`` and ``deadline`` are left blank for the user, and
+    rows left blank are skipped when loading;
 ``benchmarks.csv``
     one row per KPI of the export (``benchmark: industry_median``) with
     ``value``, ``source`` and ``as_of`` blank; blank rows are skipped.
@@ -36,17 +45,22 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from . import config
 from .errors import ConfigError, DataError, Problem
 from .periods import coverage_end, freq_of, label, last_complete_period
+from .targets import baseline_interval
 
 FILES = ("defaults.yaml", "catalogue.yaml", "targets.csv", "benchmarks.csv")
-TARGET_TEMPLATE_COLUMNS = ["team", "kpi", "baseline", "baseline_period", "target", "deadline",
-                           "weight", "owner", "milestones", "team_name", "kpi_label",
-                           "better", "unit"]
+TARGET_TEMPLATE_COLUMNS = ["team", "kpi", "baseline", "baseline_period", "baseline_periods",
+                           "target", "deadline", "weight", "owner", "milestones",
+                           "baseline_interval", "team_name", "kpi_label", "better", "unit"]
+
+#: Periods a baseline written by ``servicekpi init`` averages, by default.
+BASELINE_PERIODS = 3
 BENCHMARK_TEMPLATE_COLUMNS = ["kpi", "benchmark", "value", "source", "as_of", "kpi_label",
                               "better", "unit"]
 
@@ -67,6 +81,7 @@ class InitResult:
     benchmark_rows: int
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)   # the export's data quality
+    baseline_periods: int = BASELINE_PERIODS  # periods each baseline averages (at most)
 
 
 def _number(v: float) -> str:
@@ -91,21 +106,28 @@ def _relative(target: Path, start: Path) -> str:
 def init_params(export, out="params", *, mapping: str | None = "auto", period: str = "month",
                 language: str = "en", errors: str = "raise", max_dropped_share: float = 0.05,
                 as_of=None, dayfirst: bool | None = None, timezone: str | None = None,
-                encoding: str | None = None, force: bool = False) -> InitResult:
+                encoding: str | None = None, force: bool = False,
+                baseline_periods: int = BASELINE_PERIODS) -> InitResult:
     """Write a parameter folder for ``export``; see the module docstring.
 
     ``dayfirst``, ``timezone`` and ``encoding`` override the mapping's way of
     reading the export (None: the mapping's, else decided from the data) and
-    are written to ``defaults.yaml``.
+    are written to ``defaults.yaml``.  ``baseline_periods``: how many
+    complete periods each baseline averages (1: the last complete period
+    alone).
     """
     from .catalogue import load_catalogue
     from .cli import declare_hints
-    from .kpis import compute_kpis
+    from .kpis import MAX_OPEN_SHARE, assessable, compute_kpis
     from .params import encoding_problem, no_tickets_reason, team_names, zone_problem
     from .tickets import load_tickets, quality_warnings
 
     export, out = Path(export), Path(out)
     freq_of(period)
+    if not isinstance(baseline_periods, int) or baseline_periods < 1:
+        raise ConfigError([Problem("servicekpi init", "baseline_periods",
+                                   f"expected a whole number >= 1, got {baseline_periods!r}")],
+                          source="servicekpi init")
     wrong = [Problem("servicekpi init", key, problem) for key, problem in (
         ("timezone", timezone and zone_problem(timezone)),
         ("encoding", encoding and encoding_problem(encoding))) if problem]
@@ -149,33 +171,50 @@ def init_params(export, out="params", *, mapping: str | None = "auto", period: s
     kpis = compute_kpis(tickets, period)
     notes: list[str] = []
 
-    # ---- targets template: the last complete period's value per team and KPI
+    # ---- targets template: per team and KPI with a value in the last complete period,
+    # the mean of the last baseline_periods periods (see the module docstring)
     targetable = [k for k in catalogue.names() if catalogue[k].direction != "neutral"]
     have = kpis[kpis["value"].notna() & kpis["kpi"].isin(targetable)]
     in_base = have[have["period"] == base] if base is not None else have.iloc[:0]
-    value = {(str(r.team), r.kpi): r.value for r in in_base.itertuples()}
+    ends = _baseline_ends(in_base, assessable(have), base)
+    first_value = have.groupby(["team", "kpi"], observed=True)["period"].min()
     target_rows = []
+    early = 0
     for tid, name in teams.items():
         for k in targetable:
-            if (tid, k) in value:
-                d = catalogue[k]
-                target_rows.append({
-                    "team": tid, "kpi": k, "baseline": _number(value[(tid, k)]),
-                    "baseline_period": label(base), "team_name": name,
-                    "kpi_label": catalogue.label(k, language), "better": d.direction,
-                    "unit": d.unit})
+            if (tid, k) not in ends:
+                continue
+            end = ends[(tid, k)]
+            used = min(baseline_periods, end.ordinal - first_value[(tid, k)].ordinal + 1)
+            mean, low, high = baseline_interval(kpis, tid, k, end, periods=used)
+            early += end != base
+            d = catalogue[k]
+            target_rows.append({
+                "team": tid, "kpi": k, "baseline": _number(mean),
+                "baseline_period": label(end), "baseline_periods": used,
+                "baseline_interval": (f"{_number(low)} to {_number(high)} (95% CI)"
+                                      if np.isfinite(high - low) else ""),
+                "team_name": name, "kpi_label": catalogue.label(k, language),
+                "better": d.direction, "unit": d.unit})
     if base is None or not target_rows:
         notes.append(_no_baselines(tickets, kpis, base, stamp, period, targetable))
     else:
         first = tickets["created_at"].min()
-        if pd.Period(first, freq_of(period)) == base and first.normalize() > base.start_time:
-            notes.append(f"the export starts on {first:%Y-%m-%d}, inside {label(base)}: "
-                         "that baseline period may be only partly covered")
+        start = pd.Period(first, freq_of(period))
+        if (base - baseline_periods < start <= base
+                and first.normalize() > start.start_time):
+            notes.append(f"the export starts on {first:%Y-%m-%d}, inside {label(start)}: "
+                         "baselines averaging that period may rest on part of it")
         missing = sum(1 for t in teams for k in set(have.loc[have["team"] == t, "kpi"])
-                      if (t, k) not in value)
+                      if (t, k) not in ends)
         if missing:
             notes.append(f"{missing} team/KPI pairs have no value in {label(base)} and "
                          "no row in the targets template")
+        if early:
+            notes.append(f"{early} baseline{' ends' if early == 1 else 's end'} before "
+                         f"{label(base)}: more than "
+                         f"{MAX_OPEN_SHARE:.0%} of their tickets of later periods were still "
+                         "open, so those periods' durations would read too low")
 
     # ---- benchmarks template: one row per KPI the export gives
     bench_rows = [{"kpi": k, "benchmark": "industry_median",
@@ -193,10 +232,24 @@ def init_params(export, out="params", *, mapping: str | None = "auto", period: s
         picked=picked, teams=teams, period=period, language=language, errors=errors,
         max_dropped_share=max_dropped_share, as_of=as_of, stamp=stamp, base=base,
         rows=len(tickets), dayfirst=dayfirst, timezone=timezone, encoding=encoding,
-        baselines=bool(target_rows)), encoding="utf-8")
+        baselines=bool(target_rows), baseline_periods=baseline_periods), encoding="utf-8")
     return InitResult(out, files, len(tickets), mapping_value, mapping == "auto", stamp, base,
                       teams, len(target_rows), len(bench_rows), notes,
-                      quality_warnings(tickets))
+                      quality_warnings(tickets), baseline_periods)
+
+
+def _baseline_ends(in_base: pd.DataFrame, usable: pd.DataFrame, base) -> dict:
+    """(team, kpi) -> the last period of its baseline window: ``base``, or for a
+    duration KPI whose ``base`` value has too many tickets open, its latest
+    earlier period without (absent when there is none)."""
+    ends = {}
+    usable = usable[usable["period"] <= base] if base is not None else usable.iloc[:0]
+    latest = usable.groupby(["team", "kpi"], observed=True)["period"].max()
+    for r in in_base.itertuples():
+        key = (str(r.team), r.kpi)
+        if (r.team, r.kpi) in latest.index:
+            ends[key] = latest[(r.team, r.kpi)]
+    return ends
 
 
 def _no_baselines(tickets, kpis, base, stamp, period, targetable) -> str:
@@ -224,7 +277,7 @@ def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
 
 def _defaults_text(*, export, out, mapping, detected, picked, teams, period, language, errors,
                    max_dropped_share, as_of, stamp, base, rows, dayfirst=None, timezone=None,
-                   encoding=None, baselines=True) -> str:
+                   encoding=None, baselines=True, baseline_periods=1) -> str:
     if mapping is None:
         how = "the export's columns already have servicekpi's names"
     elif detected:
@@ -264,7 +317,8 @@ def _defaults_text(*, export, out, mapping, detected, picked, teams, period, lan
         _yaml_line("unassigned", "keep", "tickets with a blank team: keep (team "
                    "'unassigned', with a warning) or drop"),
         _yaml_line("targets", "targets.csv", "fill in target and deadline; rows left blank "
-                   "are skipped" + (f" (baselines: {label(base)})" if baselines else "")),
+                   "are skipped" + (f" (baselines: mean of up to {baseline_periods} periods "
+                                    f"to {label(base)})" if baselines else "")),
         _yaml_line("benchmarks", "benchmarks.csv", "external reference values; rows without "
                    "value, source and as_of are skipped"),
         _yaml_line("kpi_table", None, "KPIs not from tickets (team, period, kpi, value, n); "
@@ -294,8 +348,9 @@ def summary_lines(res: InitResult, export) -> list[str]:
     base = label(res.baseline_period) if res.baseline_period is not None else "none"
     what = {"defaults.yaml": "shared parameters (teams: auto: one report per team)",
             "catalogue.yaml": "KPI catalogue (copy)",
-            "targets.csv": (f"{res.target_rows} rows, baselines from {base}; target and "
-                            "deadline blank" if res.target_rows else
+            "targets.csv": (f"{res.target_rows} rows, baselines from {base} (mean of up "
+                            f"to {res.baseline_periods} periods, 95% CI beside it); target "
+                            "and deadline blank" if res.target_rows else
                             "no rows: no baselines (see the note)"),
             "benchmarks.csv": f"{res.benchmark_rows} rows; value, source and as_of blank"}
     lines.append("Wrote:")

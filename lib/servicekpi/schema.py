@@ -52,7 +52,9 @@ TICKET_COLUMNS: dict[str, Column] = {c.name: c for c in [
     Column("contacts", "int", low=1, meaning="customer contacts needed to resolve"),
     Column("reopened", "bool"),
     Column("is_complaint", "bool"),
-    Column("abandoned", "bool", meaning="contact abandoned before an agent answered"),
+    Column("abandoned", "bool", meaning="contact abandoned before an agent answered; "
+           "empty: the contact had no queue (abandonment is n/a for it, not 0). With a "
+           "channel column, only channels where some contact was abandoned are counted"),
     Column("handle_minutes", "number", low=0, meaning="agent handle time"),
     Column("csat", "int", low=1, high=5, survey=True, meaning="survey answer 1-5"),
     Column("satisfied", "bool", survey=True,
@@ -87,7 +89,10 @@ TARGET_COLUMNS: dict[str, Column] = {c.name: c for c in [
     Column("team", "text", required=True),
     Column("kpi", "text", required=True),
     Column("baseline", "number", required=True),
-    Column("baseline_period", "text", required=True),
+    Column("baseline_period", "text", required=True,
+           meaning="the last period of the baseline"),
+    Column("baseline_periods", "int", low=1,
+           meaning="periods the baseline averages, ending at baseline_period (default 1)"),
     Column("target", "number", required=True),
     Column("deadline", "text", required=True, meaning="period by which the target is due"),
     Column("milestones", "text", meaning="'2025Q1=0.80; 2025Q2=0.82': period=value pairs"),

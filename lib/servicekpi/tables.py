@@ -171,14 +171,17 @@ def _check_kpi_table(raw: pd.DataFrame, period: str, catalogue: Catalogue | None
         if col not in table:
             table[col] = np.nan
     table["numerator"] = np.nan
-    table = table[["team", "period", "kpi", "value", "n", "numerator", "sd"]]
+    table["open_share"] = np.nan     # only durations computed from tickets have open tickets
+    table = table[["team", "period", "kpi", "value", "n", "numerator", "sd", "open_share"]]
     table.attrs["period"] = period
     return table
 
 
 def merge_kpis(computed: pd.DataFrame, table: pd.DataFrame | None, *,
                source: str = "kpi table") -> pd.DataFrame:
-    """Add KPI-table rows to computed KPIs; a KPI given both ways is refused."""
+    """Add KPI-table rows to computed KPIs; a KPI given both ways is refused.
+
+    The computed KPIs' columns are kept (``open_share`` NaN for table rows)."""
     if table is None or len(table) == 0:
         return computed
     if len(computed):
@@ -195,8 +198,10 @@ def merge_kpis(computed: pd.DataFrame, table: pd.DataFrame | None, *,
                                  f"computed from tickets ({len(both)} values, e.g. "
                                  f"{'; '.join(rows)}): keep one source per KPI")],
                         source=source)
-    merged = pd.concat([computed, table[computed.columns]], ignore_index=True)
-    return merged.sort_values(["team", "period"], kind="stable").reset_index(drop=True)
+    merged = pd.concat([computed, table.reindex(columns=computed.columns)], ignore_index=True)
+    merged = merged.sort_values(["team", "period"], kind="stable").reset_index(drop=True)
+    merged.attrs = dict(computed.attrs)
+    return merged
 
 
 def load_benchmarks(path, *, catalogue: Catalogue | None = None,
@@ -236,12 +241,21 @@ def load_targets(path, *, period: str = "month", catalogue: Catalogue | None = N
     """Load SMART targets, one per team and KPI.
 
     Columns: ``team, kpi, baseline, baseline_period, target, deadline``
-    (required), ``milestones`` (``"2025Q1=0.80; 2025Q2=0.82"`` in a table,
-    or a mapping in YAML), ``weight`` (>= 0, default 1) and ``owner``.
+    (required), ``baseline_periods`` (a whole number >= 1, default 1: the
+    baseline is the mean over that many periods ending at
+    ``baseline_period``, see :func:`servicekpi.targets.baseline_interval`;
+    always returned), ``milestones`` (``"2025Q1=0.80; 2025Q2=0.82"`` in a
+    table, or a mapping in YAML), ``weight`` (>= 0) and ``owner``.
     YAML files hold ``targets:``, a list of such records.
+
+    Weights: without a ``weight`` column, or with it blank for every target
+    of a team, the team's targets weigh the same (1 each).  A team with
+    some targets weighted and others blank is refused (each blank row is
+    named): a forgotten weight must not silently count as 1.
 
     Refused: a deadline not after the baseline period, a KPI not in the
     catalogue (or one without a better direction), a negative weight, a
+    blank weight beside weighted targets of the same team, a
     milestone outside baseline..deadline, a target equal to its baseline,
     a team + KPI given twice.
 
@@ -286,13 +300,34 @@ def _check_targets(raw: pd.DataFrame, period: str, catalogue: Catalogue | None,
         same = (c["baseline"] == c["target"]).to_numpy(dtype=bool)
         checked.flag(source, "target", same, "target equals the baseline: nothing to "
                      "improve", c["target"])
-    if "weight" in c:
-        c["weight"] = c["weight"].fillna(1.0)
+    c["weight"] = _weights(checked, raw, source)
+    if "baseline_periods" in c:
+        c["baseline_periods"] = c["baseline_periods"].fillna(1).astype("int64")
     else:
-        c["weight"] = pd.Series(np.ones(len(raw)))
+        c["baseline_periods"] = pd.Series(np.ones(len(raw), dtype="int64"))
     c["milestones"] = _milestones(checked, raw, period, source)
     duplicate_keys(checked, ["team", "kpi"], source, "target")
     return _finish(checked, source, list(TARGET_COLUMNS))
+
+
+def _weights(checked: Checked, raw: pd.DataFrame, source: str) -> pd.Series:
+    """The targets' weights.  The column absent, or blank for every target of a
+    team: equal weights (1 each).  Blank for some targets of a team whose other
+    targets have a weight: a problem on the blank rows, naming the team (a
+    weight left out by mistake would silently count as 1)."""
+    c = checked.columns
+    if "weight" not in c:
+        return pd.Series(np.ones(len(raw)))
+    blank = text_missing(raw["weight"].reset_index(drop=True))
+    teams = c.get("team", pd.Series([None] * len(raw)))
+    for team in teams.dropna().unique():
+        mine = (teams == team).to_numpy(dtype=bool)
+        if blank[mine].any() and not blank[mine].all():
+            checked.flag(source, "weight", mine & blank,
+                         f"blank weight, while the other targets of team {team!r} have one: "
+                         "give each of the team's targets a weight, or leave all of them "
+                         "blank for equal weights", c["kpi"] if "kpi" in c else None)
+    return c["weight"].where(~blank, 1.0)
 
 
 def _targets_yaml(path: Path) -> pd.DataFrame:

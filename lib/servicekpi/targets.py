@@ -1,25 +1,165 @@
-"""SMART targets over time: glide paths and achievability.
+"""SMART targets over time: baselines, glide paths and achievability.
 
 A target (one row of :func:`servicekpi.load_targets`) says: this team moves
-this KPI from ``baseline`` (measured in ``baseline_period``) to ``target`` by
-``deadline``, optionally through ``milestones``.
+this KPI from ``baseline`` (the mean over the ``baseline_periods`` periods
+ending at ``baseline_period``) to ``target`` by ``deadline``, optionally
+through ``milestones``.
 
+- :func:`baseline_interval` is a baseline computed from the KPI table, with
+  its confidence interval: a baseline from one month of 36 survey answers
+  is far less certain than one from three months of thousands of tickets.
 - :func:`glide_path` is the value expected in each period between baseline
   and deadline: a straight line, or straight lines through the milestones.
+  It starts at ``baseline_period`` (the baseline window's last period).
+- :func:`period_noise` is the one measure of how much a single period's
+  value scatters from one period to the next; :func:`target_noise` sets it
+  against the baseline's own interval, on the same footing: the noise a
+  target must exceed to mean anything.
 - :func:`achievability` compares the improvement per period a target demands
-  with the team's own past pace and with its peers' paces.
+  with the team's own past pace and with its peers' paces, and flags targets
+  closer to the baseline than that noise.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import stats
 
 from .catalogue import Catalogue, resolve
 
 
 def _ordinal(p) -> int:
     return pd.Period(p).ordinal
+
+
+def baseline_interval(kpis: pd.DataFrame, team: str, kpi: str, baseline_period,
+                      periods: int = 1, level: float = 0.95) -> tuple[float, float, float]:
+    """The baseline over ``periods`` periods ending at ``baseline_period``, and its CI.
+
+    Returns ``(mean, low, high)``.  The periods' values are pooled over
+    their observations, so each ticket or answer counts once:
+
+    - a rate (rows with ``numerator``): sum of numerators / sum of ``n``,
+      with a Wilson interval on those totals;
+    - a mean (rows with ``sd``): the ``n``-weighted mean, with a t interval
+      from the pooled standard deviation (within periods, plus the spread
+      between the periods' means around the pooled mean);
+    - anything else (a volume, a median, a KPI-table value without ``sd``):
+      the plain mean of the periods' values, and NaN bounds.
+
+    Periods without a value are skipped, and so are duration values of
+    periods with too many tickets still open (:func:`servicekpi.kpis.assessable`);
+    all NaN when none is left.  With ``periods=1`` this is the period's own
+    value and the same interval as the gap table's.
+    """
+    from .gaps import confidence_interval
+    from .kpis import assessable
+
+    if periods < 1:
+        raise ValueError("periods must be at least 1")
+    end = pd.Period(baseline_period)
+    rows = assessable(kpis)
+    rows = rows[(rows["team"] == team) & (rows["kpi"] == kpi) & rows["value"].notna()]
+    rows = rows[(rows["period"] <= end) & (rows["period"] > end - periods)]
+    if rows.empty:
+        return np.nan, np.nan, np.nan
+    v = rows["value"].to_numpy(float)
+    n = rows["n"].to_numpy(float) if "n" in rows else np.full(len(rows), np.nan)
+    num = (rows["numerator"].to_numpy(float) if "numerator" in rows
+           else np.full(len(rows), np.nan))
+    sd = rows["sd"].to_numpy(float) if "sd" in rows else np.full(len(rows), np.nan)
+    if np.isfinite(num).all() and np.isfinite(n).all() and n.sum() > 0:
+        total, hits = n.sum(), num.sum()
+        low, high = confidence_interval(hits / total, total, hits, level=level)
+        return float(hits / total), low, high
+    if (np.isfinite(n).all() and (n >= 1).all()
+            and np.isfinite(np.where(n > 1, sd, 0.0)).all()):
+        total = n.sum()
+        mean = float((n * v).sum() / total)
+        within = np.where(n > 1, (n - 1) * np.where(n > 1, sd, 0.0) ** 2, 0.0).sum()
+        between = (n * (v - mean) ** 2).sum()
+        pooled = np.sqrt((within + between) / (total - 1)) if total > 1 else np.nan
+        low, high = confidence_interval(mean, total, sd=pooled, level=level)
+        return mean, low, high
+    return float(v.mean()), np.nan, np.nan
+
+
+#: Periods up to the baseline whose changes size :func:`period_noise` (two years of months).
+NOISE_PERIODS = 24
+
+
+def period_noise(values: pd.Series, periods: int | None = NOISE_PERIODS) -> float:
+    """The period-to-period standard deviation of a single period's value.
+
+    How far one period's value typically lands from where the process is:
+    the sigma of ``value = level + noise``, robust to one-off shocks and
+    unmoved by a steady trend.  From the changes between consecutive
+    periods (the last ``periods`` values; a gap in the periods breaks the
+    chain): with independent noise of sd sigma, each change is the drift
+    plus noise of sd sqrt(2) sigma, so
+
+        sigma = MAD(changes) / sqrt(2),
+
+    the MAD (median absolute deviation from the median change, scaled to a
+    normal sd by scipy's ``median_abs_deviation(scale="normal")``, i.e.
+    divided by the normal quartile 0.6745) centred on the median change so
+    a steady drift drops out, and resistant to a shock month, which makes
+    two outlying changes the median ignores.  A seasonal KPI's regular
+    swings from one period to the next count as noise here: a single
+    period's value does move that much.  NaN with fewer than 2 changes.
+    """
+    s = values.dropna()
+    if periods is not None:
+        s = s.tail(periods)
+    v = s.to_numpy(float)
+    d = np.diff(v)
+    if isinstance(s.index, pd.PeriodIndex) and len(s):
+        d = d[np.diff(s.index.asi8) == 1]           # consecutive periods only
+    if len(d) < 2:
+        return np.nan
+    return float(stats.median_abs_deviation(d, scale="normal") / np.sqrt(2))
+
+
+def target_noise(kpis: pd.DataFrame, team: str, kpi: str, baseline_period,
+                 periods: int = 1, *, level: float = 0.95,
+                 history: int | None = NOISE_PERIODS) -> dict:
+    """The noise a target's change must exceed, at ``level``.
+
+    The larger of two half-widths at the same ``level``:
+
+    - ``baseline_half_width``: half the baseline's confidence interval
+      (:func:`baseline_interval` over ``periods`` periods ending at
+      ``baseline_period``): how uncertain the baseline itself is (NaN for
+      a KPI without one: a median, a volume);
+    - ``period_range``: z x ``period_sd``, z the normal quantile of
+      ``level`` (1.96 at 95%), ``period_sd`` the :func:`period_noise` of the
+      team's values up to ``baseline_period`` (the last ``history`` of
+      them): the range a single period's value scatters in around the
+      process level at ``level``.
+
+    Returns a dict: ``noise`` (the larger; NaN when neither exists),
+    ``basis`` (``"ci"``, ``"period"`` or ``""``), ``baseline_half_width``,
+    ``period_sd``, ``period_range``, ``level``.  Duration values of periods
+    with too many tickets still open are left out
+    (:func:`servicekpi.kpis.assessable`).
+    """
+    from .kpis import assessable
+
+    _, low, high = baseline_interval(kpis, team, kpi, baseline_period, periods=periods,
+                                     level=level)
+    half = (high - low) / 2 if np.isfinite(high - low) else np.nan
+    hist = _series(assessable(kpis), team, kpi)
+    sd = period_noise(hist[hist.index <= pd.Period(baseline_period)], history)
+    spread = float(stats.norm.ppf((1 + level) / 2)) * sd
+    if np.isfinite(half) and not (np.isfinite(spread) and spread > half):
+        noise, basis = half, "ci"
+    elif np.isfinite(spread):
+        noise, basis = spread, "period"
+    else:
+        noise, basis = np.nan, ""
+    return {"noise": float(noise), "basis": basis, "baseline_half_width": float(half),
+            "period_sd": float(sd), "period_range": float(spread), "level": level}
 
 
 def glide_path(target: pd.Series | dict, periods=None) -> pd.Series:
@@ -87,7 +227,9 @@ def best_pace(series: pd.Series, window: int, sign: int) -> float:
 
 
 def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
-                  catalogue: Catalogue | None = None, window: int = 6) -> pd.DataFrame:
+                  catalogue: Catalogue | None = None, window: int = 6,
+                  level: float = 0.95, noise_periods: int | None = NOISE_PERIODS
+                  ) -> pd.DataFrame:
     """Is each target achievable, judged by history and by peers?
 
     For each target: the improvement per period it demands (``required_pace``,
@@ -99,13 +241,29 @@ def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
     ``peer_best_pace``, and ``required_pace_percentile``: the share of peer
     paces the required pace exceeds).
 
+    ``noise`` is :func:`target_noise` at ``level``: the larger of the
+    half-width of the baseline's confidence interval (over the target's
+    ``baseline_periods``; ``baseline_half_width``) and the range a single
+    period's value scatters in, z x ``period_sd`` (``period_sd``: the
+    :func:`period_noise` of the last ``noise_periods`` values up to the
+    baseline); ``noise_basis`` says which (``ci``, ``period``, or ``""``
+    when neither exists).  A target's deadline is judged on one period's
+    value, so a target inside that range could be reached, or missed, by
+    one ordinary month.  ``attrs["level"]`` is ``level``.
+
     ``verdict`` is ``met at baseline`` (the baseline already reaches the
-    target), ``beyond any pace seen`` (faster than the team's best and every
-    peer's), ``stretch`` (faster than the team's best, but a peer has
-    managed it), ``achievable``, or ``no history`` (fewer than 3 periods
-    before the baseline).
+    target), ``within noise`` (|target - baseline| < ``noise``: reaching
+    it could not be told apart from chance), ``beyond any pace seen``
+    (faster than the team's best and every peer's),
+    ``stretch`` (faster than the team's best, but a peer has managed it),
+    ``achievable``, or ``no history`` (fewer than 3 periods before the
+    baseline).  Duration values of periods with too many tickets still open
+    are left out (:func:`servicekpi.kpis.assessable`).
     """
+    from .kpis import assessable
+
     cat = resolve(catalogue)
+    kpis = assessable(kpis)
     rows = []
     for t in targets.itertuples(index=False):
         d = cat[t.kpi]
@@ -125,9 +283,15 @@ def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
             if np.isfinite(slope):
                 peer_paces.append(sign * slope)
         peer_paces = np.array(peer_paces)
+        window_n = int(getattr(t, "baseline_periods", 1) or 1)
+        tn = target_noise(kpis, t.team, t.kpi, t.baseline_period, window_n, level=level,
+                          history=noise_periods)
+        noise, basis = tn["noise"], tn["basis"]
         met = sign * (t.baseline - t.target) >= 0
         if met:
             verdict = "met at baseline"
+        elif np.isfinite(noise) and abs(t.target - t.baseline) < noise:
+            verdict = "within noise"
         elif n_own < 3:
             verdict = "no history"
         elif np.isfinite(own_best) and required <= own_best:
@@ -146,9 +310,14 @@ def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
             "peer_best_pace": float(peer_paces.max()) if len(peer_paces) else np.nan,
             "required_pace_percentile": (100.0 * float((peer_paces < required).mean())
                                          if len(peer_paces) else np.nan),
+            "baseline_periods": window_n, "baseline_half_width": tn["baseline_half_width"],
+            "period_sd": tn["period_sd"], "noise": noise, "noise_basis": basis,
+            "within_noise": bool(np.isfinite(noise) and abs(t.target - t.baseline) < noise),
             "met_at_baseline": bool(met),
             "beyond_own_best": bool(not met and not (np.isfinite(own_best)
                                                      and required <= own_best)),
             "verdict": verdict,
         })
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["level"] = level
+    return out

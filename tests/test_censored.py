@@ -1,0 +1,228 @@
+"""Right-censored durations and KPIs that do not apply: hand-worked fixtures.
+
+Censoring.  Team a's tickets (resolution times in hours):
+
+- January: created 10 Jan 09:00, resolved after 2, 4, 6, 8 h: mean 5 h.
+- February: created 28 Feb 09:00, resolved after 1, 3, 50 and 100 h.  The
+  last is resolved on 3 March 13:00.
+- March: one ticket, 1 March 10:00, resolved after 2 h.
+
+Read on 2 March 09:00 (72 h after the February tickets), the 100 h ticket is
+still open: February's naive mean is (1 + 3 + 50) / 3 = 18 h, against
+(1 + 3 + 50 + 100) / 4 = 38.5 h once all are closed: 53% too low.  Its
+open_share is 1 / 4 = 25% > 5%, so February's resolution time is left out of
+assessments and January's 5 h (which later information does not change) is the
+one assessed.  Every ticket gets its first response after 1 h.
+
+Team b (the peer): two tickets a month (5 Jan, 5 Feb, 1 Mar), resolved after
+10 h.
+"""
+import numpy as np
+import pandas as pd
+import pytest
+
+import servicekpi as skpi
+from conftest import write_csv
+from servicekpi.kpis import MAX_OPEN_SHARE, assessable
+
+HEADER = "ticket_id,team,created_at,first_response_at,resolved_at,channel"
+EARLY = "2024-03-02 09:00"
+
+
+def _ticket(i, team, created, resolve_hours):
+    t0 = pd.Timestamp(created)
+    return (f"{i},{team},{t0:%Y-%m-%d %H:%M},{t0 + pd.Timedelta(hours=1):%Y-%m-%d %H:%M},"
+            f"{t0 + pd.Timedelta(hours=resolve_hours):%Y-%m-%d %H:%M},email")
+
+
+ROWS = ([_ticket(i, "a", "2024-01-10 09:00", h) for i, h in enumerate((2, 4, 6, 8), 1)]
+        + [_ticket(i, "a", "2024-02-28 09:00", h) for i, h in enumerate((1, 3, 50, 100), 5)]
+        + [_ticket(9, "a", "2024-03-01 10:00", 2)]
+        + [_ticket(10 + i, "b", f"2024-0{m}-0{1 if m == 3 else 5} 09:00", 10)
+           for i, m in enumerate((1, 1, 2, 2, 3, 3))])
+
+
+@pytest.fixture
+def export(tmp_path):
+    return write_csv(tmp_path / "tickets.csv", ROWS, header=HEADER)
+
+
+def value(kpis, team, period, kpi):
+    row = kpis[(kpis["team"] == team) & (kpis["period"] == pd.Period(period, "M"))
+               & (kpis["kpi"] == kpi)]
+    return row.iloc[0] if len(row) else None
+
+
+def test_naive_mean_is_biased_and_the_assessed_value_is_not(export):
+    early = skpi.compute_kpis(skpi.load_tickets(export, as_of=EARLY))
+    later = skpi.compute_kpis(skpi.load_tickets(export, as_of="2024-03-31 23:59"))
+    feb_early = value(early, "a", "2024-02", "avg_resolution_hours")
+    feb_later = value(later, "a", "2024-02", "avg_resolution_hours")
+    assert feb_early["value"] == pytest.approx(18.0) and feb_early["n"] == 3
+    assert feb_later["value"] == pytest.approx(38.5) and feb_later["n"] == 4
+    assert feb_early["open_share"] == pytest.approx(0.25)
+    assert feb_later["open_share"] == 0.0
+    # the naive value is 53% too low
+    assert 1 - feb_early["value"] / feb_later["value"] == pytest.approx(1 - 18 / 38.5)
+
+    ok = assessable(early)
+    assert value(ok, "a", "2024-02", "avg_resolution_hours") is None     # left out
+    res = ok[(ok["team"] == "a") & (ok["kpi"] == "avg_resolution_hours")
+             & (ok["period"] <= pd.Period("2024-02", "M"))]
+    assessed = res.sort_values("period").iloc[-1]
+    assert str(assessed["period"]) == "2024-01" and assessed["value"] == pytest.approx(5.0)
+    # ... and later information does not change it
+    assert value(later, "a", "2024-01", "avg_resolution_hours")["value"] == assessed["value"]
+    # first responses all came within the hour: nothing open, February assessed
+    frt = value(ok, "a", "2024-02", "avg_first_response_hours")
+    assert frt["open_share"] == 0.0 and frt["value"] == pytest.approx(1.0)
+    # other KPIs carry no open share; the threshold is a parameter
+    assert np.isnan(value(early, "a", "2024-02", "volume")["open_share"])
+    assert value(assessable(early, max_open_share=0.3), "a", "2024-02",
+                 "avg_resolution_hours") is not None
+    assert MAX_OPEN_SHARE == 0.05
+    # compute_kpis' own as_of: a resolution after it is not known yet either
+    again = skpi.compute_kpis(skpi.load_tickets(export, as_of="2024-03-31 23:59"), as_of=EARLY)
+    row = value(again, "a", "2024-02", "avg_resolution_hours")
+    assert (row["value"], row["n"], row["open_share"]) == (pytest.approx(18.0), 3, 0.25)
+
+
+def test_eligible_tickets_for_first_response_and_resolution(tmp_path):
+    """Abandoned tickets wait for nothing; a ticket resolved without a reply never
+    gets one.  As of 1 Feb: 1 answered and resolved, 2 abandoned, 3 resolved without a
+    reply, 4 waiting for both, 5 answered and not resolved."""
+    path = write_csv(tmp_path / "t.csv", [
+        "1,a,2024-01-10 09:00,2024-01-10 10:00,2024-01-10 12:00,phone,no",
+        "2,a,2024-01-10 09:00,,,phone,yes",
+        "3,a,2024-01-10 09:00,,2024-01-10 11:00,phone,no",
+        "4,a,2024-01-10 09:00,,,phone,no",
+        "5,a,2024-01-10 09:00,2024-01-10 09:30,,phone,no",
+    ], header=HEADER + ",abandoned")
+    k = skpi.compute_kpis(skpi.load_tickets(path, as_of="2024-02-01"))
+    # first response: eligible 1, 4, 5 (not 2: abandoned; not 3: resolved unanswered)
+    assert value(k, "a", "2024-01", "avg_first_response_hours")["open_share"] == \
+        pytest.approx(1 / 3)
+    # resolution: eligible 1, 3, 4, 5; open 4 and 5
+    assert value(k, "a", "2024-01", "avg_resolution_hours")["open_share"] == \
+        pytest.approx(2 / 4)
+
+
+def test_team_report_assesses_the_closed_period_and_marks_the_open_one(export, tmp_path):
+    from servicekpi.report import TeamReport
+
+    targets = tmp_path / "targets.csv"
+    targets.write_text("team,kpi,baseline,baseline_period,target,deadline\n"
+                       "a,avg_resolution_hours,6,2023-12,4,2024-12\n")
+    r = TeamReport.load(team="a", tickets=str(export), targets=str(targets),
+                        as_of=EARLY, kpis=["avg_first_response_hours",
+                                           "avg_resolution_hours"])
+    assert r.partial == pd.Period("2024-03", "M") and r.as_of == pd.Period("2024-02", "M")
+    k = r.assessed_kpis
+    assert value(k, "a", "2024-02", "avg_resolution_hours") is None
+    assert value(k, "a", "2024-02", "avg_first_response_hours")["value"] == 1.0
+    assert value(k, "b", "2024-02", "avg_resolution_hours")["value"] == 10.0   # the peer's
+    # headline: resolution from January (its period in brackets), first response February
+    h = r.headline().set_index("kpi")
+    assert h.loc["avg_resolution_hours", "latest"] == pytest.approx(5.0)
+    assert str(h.loc["avg_resolution_hours", "latest_period"]) == "2024-01"
+    assert [str(p) for p in h.loc["avg_resolution_hours", "left_out"]] == ["2024-02"]
+    assert h.loc["avg_first_response_hours", "latest"] == pytest.approx(1.0)
+    head = r.headline_styled().to_html()
+    assert "5.0 h (2024-01)" in head and "2024-02 left out (tickets still open)" in head
+    # the trend table still shows February's 18 h, marked, with the note
+    trend = r.trend_table().to_html()
+    assert "18.0 h (incomplete: 25% open)" in trend
+    assert "more than 5% of the tickets were still open" in trend
+    # benchmarks rank February: team a has no resolution value there to rank
+    b = r.benchmark_rows()
+    assert "avg_resolution_hours" not in set(b["kpi"])
+    assert "avg_first_response_hours" in set(b["kpi"])
+    # the figure draws February hollow, labelled
+    fig = r.trend_figure()
+    labels = {t.get_text() for lg in fig.legends for t in lg.get_texts()}
+    assert "incomplete: tickets still open" in labels
+
+
+# ---------------------------------------------------------------- n/a abandonment
+# Email team: 3 contacts, abandoned written false for each (the export writes false
+# where there is no queue).  Phone team: 4 calls, 1 abandoned.  Chat team: the
+# abandoned cell is empty (no queue).  Abandonment is counted over phone only (the one
+# channel with an abandoned contact): phone 1 / 4 = 25%, email and chat n/a (NaN, n 0).
+NA_ROWS = [
+    "1,email,2024-01-03 09:00,email,no", "2,email,2024-01-04 09:00,email,no",
+    "3,email,2024-01-05 09:00,email,no",
+    "4,phone,2024-01-03 09:00,phone,yes", "5,phone,2024-01-04 09:00,phone,no",
+    "6,phone,2024-01-05 09:00,phone,no", "7,phone,2024-01-06 09:00,phone,no",
+    "8,chat,2024-01-03 09:00,chat,", "9,chat,2024-01-04 09:00,chat,",
+]
+NA_HEADER = "ticket_id,team,created_at,channel,abandoned"
+
+
+@pytest.fixture
+def na_tickets(tmp_path):
+    return skpi.load_tickets(write_csv(tmp_path / "na.csv", NA_ROWS, header=NA_HEADER))
+
+
+def test_abandonment_only_where_contacts_queue(na_tickets):
+    k = skpi.compute_kpis(na_tickets)
+    phone = value(k, "phone", "2024-01", "abandonment_rate")
+    assert (phone["value"], phone["n"], phone["numerator"]) == (0.25, 4, 1)
+    for team in ("email", "chat"):
+        row = value(k, team, "2024-01", "abandonment_rate")
+        assert np.isnan(row["value"]) and row["n"] == 0, team
+    assert k.attrs["abandonment"] == {"counted": ["phone"], "left_out": ["email"]}
+    # without a channel column the flag is taken as written: email 0 / 3
+    k = skpi.compute_kpis(na_tickets.drop(columns=["channel"]))
+    assert value(k, "email", "2024-01", "abandonment_rate")["value"] == 0.0
+    assert np.isnan(value(k, "chat", "2024-01", "abandonment_rate")["value"])
+    assert "abandonment" not in k.attrs
+
+
+def test_blank_channel_still_counts(tmp_path):
+    t = skpi.load_tickets(write_csv(tmp_path / "b.csv", NA_ROWS + [
+        "10,email,2024-01-06 09:00,,no"], header=NA_HEADER))
+    row = value(skpi.compute_kpis(t), "email", "2024-01", "abandonment_rate")
+    assert (row["value"], row["n"]) == (0.0, 1)     # channel unknown: not shown queueless
+
+
+def test_not_applicable_is_not_ranked(na_tickets):
+    k = skpi.compute_kpis(na_tickets)
+    b = skpi.benchmark_table(k, "phone")
+    ab = b[b["kpi"] == "abandonment_rate"]
+    # the only team with a value: rank 1 of 1, no peer median of zeros
+    assert ab["peer_rank"].tolist() == [1] and ab["peer_count"].tolist() == [1]
+    assert ab["reference"].isna().all() and ab["position"].tolist() == ["n/a"]
+    assert "abandonment_rate" not in set(skpi.benchmark_table(k, "email")["kpi"])
+    assert "abandonment_rate" not in skpi.peer_matrix(k).columns
+
+
+def test_every_channel_empty(tmp_path):
+    t = skpi.load_tickets(write_csv(tmp_path / "e.csv", [
+        "1,a,2024-01-03 09:00,,no", "2,a,2024-01-04 09:00,,yes"], header=NA_HEADER))
+    k = skpi.compute_kpis(t)
+    assert value(k, "a", "2024-01", "abandonment_rate")["value"] == 0.5
+    assert k.attrs["abandonment"] == {"counted": [], "left_out": []}
+
+
+def test_trend_draws_incomplete_points_hollow_and_no_mixed_peer_median():
+    from servicekpi import plots
+    k = pd.DataFrame({
+        "team": ["a"] * 4 + ["b"] * 4 + ["c"] * 4,
+        "period": pd.PeriodIndex(["2024-01", "2024-02", "2024-03", "2024-04"] * 3, freq="M"),
+        "kpi": "avg_resolution_hours",
+        "value": [5.0, 30.0, 6.0, 4.0, 10.0, 10.0, 10.0, 8.0, 20.0, 20.0, 20.0, 16.0],
+        "n": 10.0, "numerator": np.nan, "sd": np.nan,
+        # a's February and April are incomplete, so is c's April
+        "open_share": [0.0, 0.5, 0.0, 0.3, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.2]})
+    ax = plots.kpi_trend(k, team="a", kpi="avg_resolution_hours")
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    hollow = lines["incomplete: tickets still open"]
+    assert list(hollow.get_xdata()) == [1, 3] and list(hollow.get_ydata()) == [30.0, 4.0]
+    assert hollow.get_markerfacecolor() == "white"
+    # January and March solid, each alone (broken at February), not joined across it
+    solid = [ln for ln in ax.get_lines() if ln.get_linestyle() == "-"
+             and ln.get_marker() == "o"]
+    assert sorted(list(ln.get_xdata()) for ln in solid) == [[0], [2]]
+    # peers' median (b, c): 15 in January to March; none in April (c incomplete)
+    med = lines["median of other teams"]
+    assert list(med.get_xdata()) == [0, 1, 2] and list(med.get_ydata()) == [15.0] * 3
