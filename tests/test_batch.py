@@ -1,12 +1,9 @@
-"""The batch runner's promises: skip unchanged, re-run failures, survive
-interruption, drop in a Dask cluster, and leave notebooks usable with plain
-papermill and nbconvert."""
+"""The batch runner's promises: skip unchanged, re-run failures, drop in a Dask
+cluster, and leave notebooks usable with plain papermill and nbconvert.  (An
+interrupted run: test_runner_state.py.)"""
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -60,32 +57,6 @@ def test_only_failed(tmp_path, demo_dir):
     # billing changed but did not fail: left alone; chat is re-run and now passes
     assert {r.team: r.outcome for r in again.results} == {"billing": "skipped", "chat": "ok"}
     assert "failed" not in (out / "index.html").read_text().split("<tbody>")[1]
-
-
-def test_interrupted_run_leaves_no_half_written_report(tmp_path, demo_dir):
-    params = make_params(tmp_path, demo_dir, {t: f"team: {t}\n"
-                                              for t in ("billing", "chat", "email")})
-    out = tmp_path / "r"
-    proc = subprocess.Popen([str(BIN / "servicekpi"), "run", "--params", str(params),
-                             "--out", str(out), "--workers", "1"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    deadline = time.time() + 180
-    while time.time() < deadline and not list((out / "teams").glob("*.html")):
-        time.sleep(0.2)
-    time.sleep(1.0)                              # the next report is under way
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    done = list((out / "teams").glob("*.html"))
-    assert done, "the first report never appeared"
-    for page in done:                             # whatever has its final name is whole
-        assert page.read_text().rstrip().endswith("</html>"), page
-    assert not (out / "index.html").exists()      # the index is written last
-    # the next run picks up where it stopped and cleans the temporary files
-    summary = run_reports(params, out, workers=2, progress=False)
-    assert all(r.ok for r in summary.results)
-    assert {r.outcome for r in summary.results} <= {"ok", "skipped"}
-    assert not list(out.rglob(".*.tmp*"))
 
 
 def test_dask_scheduler(tmp_path, demo_dir):

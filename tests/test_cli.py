@@ -1,4 +1,6 @@
 """The command line: output files, exit codes, no tracebacks on bad input."""
+import re
+
 import pandas as pd
 import pytest
 
@@ -336,3 +338,21 @@ def test_validate_rows_for_unknown_teams(tmp_path, capsys):
                                    "2024-12\n")
     (p / "kpis.csv").write_text("team,period,kpi,value\nField,2024-01,training_hours,3\n")
     assert main(["validate", "--params", str(p)]) == 0
+
+
+def test_validate_refuses_a_target_outside_its_kpis_bounds(tmp_path, demo_dir, capsys):
+    """A csat_pct target of 1.7 (bounds [0, 1]) was shown as "170.0% by 2026-12"."""
+    from conftest import make_params
+
+    params = make_params(tmp_path, demo_dir, {"billing": "team: billing\n"})
+    targets = tmp_path / "targets.csv"
+    targets.write_text("team,kpi,baseline,baseline_period,target,deadline\n"
+                       "billing,csat_pct,0.8,2025-12,1.7,2026-12\n")
+    defaults = params / "defaults.yaml"
+    defaults.write_text(re.sub(r"(?m)^targets: .*$", f"targets: {targets}",
+                               defaults.read_text()))
+    assert main(["validate", "--params", str(params)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == ("error: targets.csv, column 'target': team 'billing': outside the "
+                           "bounds of KPI 'csat_pct': expected a value from 0 to 1 (a share: "
+                           "write 0.85 for 85%) [1 row: row 2 ('1.7')]")

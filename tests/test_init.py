@@ -333,10 +333,18 @@ def test_three_commands_on_vendor_fixtures(fixture, tmp_path):
     assert main(["init", str(fixture), "--out", str(out)]) == 0
     rows = read_rows(out / "targets.csv")
     assert rows, "no baselines: the fixture has no complete month"
-    first = next(r for r in rows if float(r["baseline"]) > 0)
-    b = float(first["baseline"])     # a target 10% better, whichever way better is
+    cat = skpi.load_catalogue(out / "catalogue.yaml")
+
+    def better(r):                   # a target 10% better, whichever way better is
+        b = float(r["baseline"])
+        return b * 1.1 + 0.01 if r["better"] == "higher" else b * 0.9
+
+    def inside(r):                   # ... and inside the KPI's bounds (a share stays <= 1)
+        lo, hi = cat[r["kpi"]].bounds or (None, None)
+        return (lo is None or better(r) >= lo) and (hi is None or better(r) <= hi)
+    first = next(r for r in rows if float(r["baseline"]) > 0 and inside(r))
     fill_targets(out / "targets.csv", {(first["team"], first["kpi"]): (
-        str(b * 1.1 + 0.01 if first["better"] == "higher" else b * 0.9), "2030-12")})
+        str(better(first)), "2030-12")})
     assert main(["validate", "--params", str(out)]) == 0
     teams = [p.team for p in load_params(out)]
     assert first["team"] in teams
@@ -502,3 +510,18 @@ def test_init_baseline_period_agrees_with_the_reports(tmp_path):
     assert str(res.baseline_period) == "2024-02"
     assert partial_period(coverage_end("2024-02-29 21:00", declared=False), "month",
                           "2024-02") is None
+
+
+def test_template_names_cannot_be_read_as_formulas(tmp_path):
+    """The targets template's team_name (from the export) is written so a spreadsheet
+    shows it as text: '=1+2, not 3; the team id read back is left as it is."""
+    export = write_export(tmp_path / "export.csv")
+    export.write_text(export.read_text(encoding="utf-8").replace("Service Desk", "=1+2"),
+                      encoding="utf-8")
+    assert main(["init", str(export), "--out", str(tmp_path / "params"),
+                 "--baseline-periods", "1"]) == 0
+    written = read_rows(tmp_path / "params" / "targets.csv")
+    names = {r["team_name"] for r in written}
+    assert "'=1+2" in names and "=1+2" not in names
+    ids = {r["team"] for r in written}
+    assert all(not i.startswith(("=", "'")) for i in ids)

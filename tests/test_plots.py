@@ -60,3 +60,76 @@ def test_grids_return_figures():
     assert len([a for a in fig.axes if a.get_visible()]) == 2
     fig = plots.trajectory_grid(K, T, team="A", catalogue=CAT)
     assert len([a for a in fig.axes if a.get_visible()]) == 2
+
+
+# ------------------------------------------------- user text is drawn literally
+HOSTILE_CAT = CAT.model_copy(deep=True)
+HOSTILE_CAT.kpis["fcr_rate"].label = "FCR $x$ **b**"
+HOSTILE_CAT.kpis["avg_resolution_hours"].label = r"Resolution $\frac{1}$"   # not valid maths
+HOSTILE_CAT.kpis["avg_resolution_hours"].unit = "$hours_$"
+TEAM = "Plans $5_$10"                   # two '$': mathtext that matplotlib cannot parse
+HK = K.assign(team=K["team"].replace({"A": TEAM}))
+HT = T.assign(team=TEAM)
+
+
+def drawn_text(fig) -> list[str]:
+    """Every string the figure draws, as drawn (SVG with text kept as text): a
+    label parsed as mathtext comes out as separate glyphs, not as its string."""
+    import html
+    import io
+    import re
+    buf = io.StringIO()
+    with plt.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg")      # mathtext is parsed here: bad maths raises
+    return [html.unescape(t) for t in re.findall(r"<text\b[^>]*>([^<]*)</text>", buf.getvalue())]
+
+
+def test_labels_team_names_and_units_are_drawn_as_written():
+    from servicekpi import literal
+    from servicekpi.diagnostics import control_chart
+    fcr, res = "FCR $x$ **b**", r"Resolution $\frac{1}$"
+    literal.plain_figures()
+    figs = {
+        "trend": plots.trend_grid(HK, team=TEAM, kpis=["fcr_rate", "avg_resolution_hours"],
+                                  catalogue=HOSTILE_CAT),
+        "trajectory": plots.trajectory_grid(HK, HT, team=TEAM, catalogue=HOSTILE_CAT,
+                                            benchmarks=B.assign(benchmark="$b$ est")),
+        "bullet": plots.bullet_chart(skpi.gap_table(HK, HT, catalogue=HOSTILE_CAT), B,
+                                     catalogue=HOSTILE_CAT),
+        "heatmap": plots.peer_heatmap(skpi.peer_matrix(HK, catalogue=HOSTILE_CAT), team=TEAM,
+                                      catalogue=HOSTILE_CAT).figure,
+        "contributions": plots.scorecard_contributions(
+            skpi.scorecard(HK, HT, catalogue=HOSTILE_CAT).scores, team=TEAM,
+            catalogue=HOSTILE_CAT, ax=plt.subplots()[1]).figure,
+        "control": plots.control_chart(control_chart(HK, TEAM, "fcr_rate"),
+                                       catalogue=HOSTILE_CAT, ax=plt.subplots()[1]).figure,
+        "fan": plots.fan_chart(HK, None, team=TEAM, kpi="avg_resolution_hours",
+                               target=HT.iloc[1], catalogue=HOSTILE_CAT,
+                               ax=plt.subplots()[1]).figure,
+    }
+    expected = {"trend": [fcr + "  (higher is better)", TEAM, "$hours_$"],
+                "trajectory": [fcr, res, "$b$ est"], "bullet": [fcr, res],
+                "heatmap": [fcr, res, TEAM], "contributions": [fcr, res],
+                "control": [fcr + "  ("], "fan": [res]}
+    for name, fig in figs.items():
+        texts = drawn_text(fig)
+        for text in expected[name]:
+            assert any(t == text or t.startswith(text) for t in texts), (name, text, texts)
+    heat = figs["heatmap"].axes[0]
+    mine = [lab for lab in heat.get_yticklabels() if lab.get_text() == literal.mpl(TEAM)]
+    assert mine and mine[0].get_color() == plots.TEAM_COLOUR      # still picked out
+
+
+def test_competency_labels_are_drawn_as_written():
+    g = pd.DataFrame({"team": "t", "dimension": ["a", "b", "c"], "label": ["$x$", "b_", "c"],
+                      "mean": [3.0, 4.0, 2.0], "target": [4.0, 4.0, 4.0]})
+    ax = plots.competency_radar(g, team="t", labels={"b": "$5_$10"})
+    texts = drawn_text(ax.figure)
+    assert "$x$" in texts and "$5_$10" in texts
+
+
+def test_plain_figures_turns_latex_off():
+    from servicekpi import literal
+    with plt.rc_context({"text.usetex": True}):
+        literal.plain_figures()
+        assert plt.rcParams["text.usetex"] is False

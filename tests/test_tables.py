@@ -248,3 +248,76 @@ A,nps,10,2025-12,20,2026-12,garbage,1,Ann
     assert "outside" in msgs[("milestones", (6,))]
     assert "cannot read milestones" in msgs[("milestones", (7,))]
     assert ("team+kpi", (6, 7)) in msgs
+
+
+# ---------------------------------------------------------------- bounds
+def test_targets_outside_their_kpis_bounds(tmp_path, cat):
+    """Targets, baselines and milestones outside the catalogue's bounds: refused with
+    file, column, row and the range expected; a share written as a percentage gets a
+    hint."""
+    path = write(tmp_path / "t.csv", """
+team,kpi,baseline,baseline_period,target,deadline,milestones
+A,csat_pct,0.7,2025-12,1.7,2026-12,
+B,fcr_rate,70,2025-12,85,2026-12,2026-06=75
+C,nps,10,2025-12,20,2026-12,2026-03=15; 2026-06=150
+D,avg_first_response_hours,-1,2025-12,3,2026-12,
+E,fcr_rate,0,2025-12,1,2026-12,2026-06=0.5
+""")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_targets(path, catalogue=cat)
+    msgs = {(p.column, p.rows): p.message for p in ei.value.problems}
+    share = "from 0 to 1 (a share: write 0.85 for 85%)"
+    assert msgs == {
+        ("target", (2,)): f"outside the bounds of KPI 'csat_pct': expected a value {share}",
+        ("baseline", (3,)): f"outside the bounds of KPI 'fcr_rate': expected a value {share}",
+        ("target", (3,)): f"outside the bounds of KPI 'fcr_rate': expected a value {share}",
+        ("milestones", (3,)): f"outside the bounds of KPI 'fcr_rate': expected a value "
+                              f"{share}",
+        ("milestones", (4,)): "outside the bounds of KPI 'nps': expected a value from -100 "
+                              "to 100",
+        ("baseline", (5,)): "outside the bounds of KPI 'avg_first_response_hours': expected "
+                            "a value of 0 or more"}
+    text = str(ei.value)
+    assert ("t.csv, column 'target': outside the bounds of KPI 'csat_pct': expected a value "
+            f"{share} [1 row: row 2 ('1.7')]") in text
+    assert "row 4 ('2026-03=15; 2026-06=150')" in text      # quoted as written
+    # a file shared by teams: only the teams whose rows are wrong are left out
+    t = skpi.load_targets(path, catalogue=cat, team_errors="drop")
+    assert t["team"].tolist() == ["e"]                       # the bounds themselves are ok
+    assert sorted(t.attrs["team_errors"]) == ["a", "b", "c", "d"]
+    (a,) = t.attrs["team_errors"]["a"]
+    assert a.message.startswith("team 'a': outside the bounds of KPI 'csat_pct'")
+
+
+def test_targets_yaml_outside_bounds(tmp_path, cat):
+    path = write(tmp_path / "t.yaml", """
+targets:
+  - {team: A, kpi: csat_pct, baseline: 0.7, baseline_period: 2025-12, target: 85,
+     deadline: 2026-12, milestones: {2026-06: 0.8}}
+""")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_targets(path, catalogue=cat)
+    (p,) = ei.value.problems
+    assert (p.source, p.column, p.rows, p.values) == ("t.yaml", "target", (2,), ("85",))
+    assert "write 0.85 for 85%" in p.message
+
+
+def test_benchmarks_outside_bounds(tmp_path, cat):
+    path = write(tmp_path / "b.csv", """
+kpi,benchmark,value,source,as_of
+nps,industry_median,150,S,2026-06-30
+fcr_rate,top_quartile,78,S,2026-06-30
+fcr_rate,industry_median,0.7,S,2026-06-30
+aht_minutes,industry_median,-2,S,2026-06-30
+""")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_benchmarks(path, catalogue=cat)
+    msgs = {(p.column, p.rows, p.values): p.message for p in ei.value.problems}
+    assert msgs == {
+        ("value", (2,), ("150",)): "outside the bounds of KPI 'nps': expected a value from "
+                                   "-100 to 100",
+        ("value", (3,), ("78",)): "outside the bounds of KPI 'fcr_rate': expected a value "
+                                  "from 0 to 1 (a share: write 0.85 for 85%)",
+        ("value", (5,), ("-2",)): "outside the bounds of KPI 'aht_minutes': expected a value "
+                                  "of 0 or more"}
+    assert skpi.load_benchmarks(path, catalogue=None)["value"].tolist() == [150, 78, 0.7, -2]

@@ -12,16 +12,20 @@
                    [--force] [--scheduler ADDRESS] [--as-of T]
     servicekpi validate [--params DIR]
 
-Bad input exits with status 2 and the error message, no traceback.
+Every failure is one line on stderr, never a traceback: bad input or usage, an
+output that cannot be written, an unreachable scheduler exit with status 2; a
+report that failed with 1 (also an unexpected error: re-run with --debug to see
+its traceback).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from . import config
-from .errors import ServiceKPIError
+from .errors import OutputError, ServiceKPIError
 
 
 def _kpis(args) -> int:
@@ -33,6 +37,7 @@ def _kpis(args) -> int:
     from .periods import coverage_end, label, labels, last_day, partial_period
     from .tickets import quality_warnings
 
+    writable(args.out)
     mapping = _mapping(args.mapping)
     tickets = _load(args.tickets, mapping, args)
     picked = tickets.attrs.get("mapping") or "canonical"
@@ -49,7 +54,8 @@ def _kpis(args) -> int:
                          complete=(table["period"] != part) if part is not None else True)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out, index=False)
+    from .literal import csv_safe       # no text cell is read as a spreadsheet formula
+    csv_safe(table).to_csv(out, index=False)
     print(f"{len(tickets):,} tickets, {table['team'].nunique()} teams, "
           f"{table['kpi'].nunique()} KPIs -> {out} ({len(table):,} rows)")
     if part is not None:
@@ -96,6 +102,7 @@ def declare_hints(problems, source: str) -> list:
 def _demo(args) -> int:
     from .demo import generate_demo
 
+    writable(args.out, folder=True)
     paths = generate_demo(args.out, seed=args.seed, months=args.months, scale=args.scale)
     for name, p in paths.items():
         print(f"{name:>10}: {p}")
@@ -105,6 +112,7 @@ def _demo(args) -> int:
 def _init(args) -> int:
     from .scaffold import init_params, summary_lines
 
+    writable(args.out, folder=True)
     res = init_params(args.export, args.out, mapping=_mapping(args.mapping), period=args.period,
                       language=args.language, errors=args.errors,
                       max_dropped_share=args.max_dropped_share, as_of=args.as_of,
@@ -115,12 +123,18 @@ def _init(args) -> int:
 
 
 def _run(args) -> int:
-    from .runner import run_reports
+    from .runner import connect_scheduler, run_reports
 
     teams = [t.strip() for t in args.teams.split(",") if t.strip()] if args.teams else None
-    summary = run_reports(args.params, args.out, teams=teams, workers=args.workers,
-                          force=args.force, only_failed=args.only_failed,
-                          scheduler=args.scheduler, as_of=args.as_of)
+    writable(args.out, folder=True)
+    client = connect_scheduler(args.scheduler) if args.scheduler else None  # fails fast
+    try:
+        summary = run_reports(args.params, args.out, teams=teams, workers=args.workers,
+                              force=args.force, only_failed=args.only_failed,
+                              scheduler=client, as_of=args.as_of)
+    finally:
+        if client is not None:
+            client.close()
     ran = [r for r in summary.results if r.outcome == "ok"]
     print(f"\n{len(ran)} ok, {len(summary.failed)} failed, {len(summary.skipped)} skipped "
           f"(unchanged), {summary.seconds:.0f} s")
@@ -135,7 +149,7 @@ def _run(args) -> int:
 
 def _validate(args) -> int:
     """Everything ``run`` reads, opened as it will be; every problem in one error."""
-    from .errors import ConfigError, DataError, Problem
+    from .errors import ConfigError, DataError, Problem, unique
     from .params import check_inputs, clear_export_cache, collect_params
 
     try:
@@ -144,18 +158,13 @@ def _validate(args) -> int:
         found, _ = check_inputs(teams, unused=unused)
     finally:
         clear_export_cache()
-    seen = set()
-    data_problems = []
-    for team_problems in found.values():     # a file's problem once, however many teams
-        for q in team_problems:
-            if id(q) not in seen:
-                seen.add(id(q))
-                data_problems.append(q)
-    data_problems += unused
+    # a file's problem once, however many teams use it
+    data_problems = unique([q for team_problems in found.values() for q in team_problems]
+                           + unused)
     if not teams and not problems and not data_problems:
         problems = [Problem(str(args.params), None, "no team gets a report")]
     if problems:
-        raise ConfigError(problems + data_problems, source=str(args.params))
+        raise ConfigError(unique(problems + data_problems), source=str(args.params))
     if data_problems:
         raise DataError(data_problems, source=str(args.params))
     print(f"{args.params}: {len(teams)} teams ok ({', '.join(p.team for p in teams)}); "
@@ -165,7 +174,46 @@ def _validate(args) -> int:
 
 
 def _mapping(text: str | None) -> str | None:
-    return None if text is None or text.lower() in ("none", "null", "canonical") else text
+    """The --mapping option as the loaders take it; a preset or mapping file that
+    cannot be loaded is refused before the export is read."""
+    spec = None if text is None or text.lower() in ("none", "null", "canonical") else text
+    if spec is not None and spec != "auto":
+        from .mapping import load_mapping
+        from .params import load_yaml_file
+
+        load_yaml_file(load_mapping, spec)
+    return spec
+
+
+def writable(path, *, folder: bool = False) -> Path:
+    """Refuse an output (``folder``: a folder, else a file) that cannot be written,
+    before any work is done: the path or its nearest existing folder is a file, a
+    folder this process may not write in, or on a read-only file system.  Nothing is
+    created.  (Writing can still fail later, e.g. on a full disk: :func:`main`.)"""
+    path = Path(path)
+    if path.exists():
+        if folder != path.is_dir():
+            raise OutputError(f"--out {path}: is a {'file' if folder else 'folder'}, "
+                              f"expected {'a folder' if folder else 'a file name'}")
+        if not folder and not os.access(path, os.W_OK):
+            raise OutputError(f"--out {path}: cannot write it: {_why(path)}")
+    probe = path if folder else path.parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OutputError(f"--out {path}: cannot create it: {probe} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputError(f"--out {path}: cannot write in {probe}: {_why(probe)}")
+    return path
+
+
+def _why(path: Path) -> str:
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return "read-only file system"
+    except OSError:
+        pass
+    return "permission denied"
 
 
 def _checked(check_name: str):
@@ -229,9 +277,15 @@ def build_parser() -> argparse.ArgumentParser:
     from .scaffold import BASELINE_PERIODS
 
     ap = argparse.ArgumentParser(prog="servicekpi", description=__doc__.split("\n")[0])
+    debug = "show the traceback of an unexpected error instead of one line"
+    ap.add_argument("--debug", action="store_true", help=debug)
+    common = argparse.ArgumentParser(add_help=False)   # --debug after the command too
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help=debug)
     sub = ap.add_subparsers(dest="command", required=True)
 
-    i = sub.add_parser("init", help="write a params/ folder for a ticket export: "
+    i = sub.add_parser("init", parents=[common],
+                       help="write a params/ folder for a ticket export: "
                        "defaults.yaml, targets and benchmarks templates")
     i.add_argument("export", help="ticket export: CSV, Parquet or Excel")
     i.add_argument("--out", default="params", help="parameter folder to write (default: "
@@ -244,7 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--force", action="store_true", help="overwrite existing files")
     i.set_defaults(func=_init)
 
-    k = sub.add_parser("kpis", help="compute the KPI table from a ticket export",
+    k = sub.add_parser("kpis", parents=[common],
+                       help="compute the KPI table from a ticket export",
                        description="Compute the KPI table from a ticket export: one row "
                        "per team, period and KPI (team, period, kpi, value, n, numerator, "
                        "sd, complete). complete is False in the rows of a last period the "
@@ -256,14 +311,16 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--out", required=True, help="output CSV")
     k.set_defaults(func=_kpis)
 
-    d = sub.add_parser("demo-data", help="generate the demo data set")
+    d = sub.add_parser("demo-data", parents=[common],
+                       help="generate the demo data set")
     d.add_argument("--out", default=str(config.DEMO_DIR))
     d.add_argument("--seed", type=int, default=2026)
     d.add_argument("--months", type=int, default=36)
     d.add_argument("--scale", type=float, default=1.0, help="ticket volume multiplier")
     d.set_defaults(func=_demo)
 
-    r = sub.add_parser("run", help="render every team's report and the index")
+    r = sub.add_parser("run", parents=[common],
+                       help="render every team's report and the index")
     r.add_argument("--params", default=str(config.PARAMS_DIR))
     r.add_argument("--teams", help="comma-separated team ids (default: all)")
     r.add_argument("--workers", type=int, default=None, help="parallel reports (default: cores)")
@@ -279,7 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "as_of: in the parameters), e.g. 2024-03-31 or '2024-03-31 18:00'")
     r.set_defaults(func=_run)
 
-    v = sub.add_parser("validate", help="check a params/ folder and open every input it "
+    v = sub.add_parser("validate", parents=[common],
+                       help="check a params/ folder and open every input it "
                        "names, as run will, without running anything",
                        description="Check a params/ folder and read every input it names "
                        "in full, through the loaders run uses (each ticket export once): "
@@ -303,6 +361,25 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:          # last resort: a write failed (disk full, ...)
+        if args.debug:
+            raise
+        where = exc.filename or getattr(args, "out", None)   # every command writes --out
+        why = exc.strerror or _first_line(exc)
+        print(f"servicekpi: cannot write {where}: {why}" if where else f"servicekpi: {why}",
+              file=sys.stderr)
+        return 2
+    except Exception as exc:        # last resort: a bug, or input nothing checks yet
+        if args.debug:
+            raise
+        print(f"servicekpi: unexpected error: {type(exc).__name__}: {_first_line(exc)} "
+              "(re-run with --debug to see the traceback)", file=sys.stderr)
+        return 1
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else "")[:300]
 
 
 if __name__ == "__main__":

@@ -78,6 +78,19 @@ def problem_at(source: str, column: str | None, message: str,
                    vals, len(rows))
 
 
+def unique(problems: Sequence[Problem]) -> list[Problem]:
+    """``problems`` in order, each once (one file's problem found through several
+    teams that use it is one problem)."""
+    seen: set[str] = set()
+    out = []
+    for p in problems:
+        key = f"{p!r}"
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
 class ServiceKPIError(Exception):
     """Root of every error servicekpi raises on purpose."""
 
@@ -120,3 +133,8 @@ class ConfigError(_ProblemsError):
 
 class ReportError(ServiceKPIError):
     """A report could not be produced."""
+
+
+class OutputError(ServiceKPIError):
+    """An output cannot be written where it was asked for (a folder that is a file,
+    one this process may not write in, a read-only file system)."""

@@ -34,13 +34,13 @@ import codecs
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .catalogue import load_catalogue
-from .errors import ConfigError, DataError, Problem, ServiceKPIError
+from .errors import ConfigError, DataError, Problem, ServiceKPIError, unique
 from .mapping import load_mapping, pydantic_problems
 from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE
+from .readers import read_yaml, yaml_problem
 from .teams import UNASSIGNED, is_team_id, team_id
 
 PATH_KEYS = ("tickets", "kpi_table", "benchmarks", "targets", "catalogue", "competencies",
@@ -192,9 +192,9 @@ def encoding_problem(text: str) -> str | None:
 
 def _read_yaml(path: Path, problems: list[Problem]) -> dict | None:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        problems.append(Problem(str(path), None, f"cannot read YAML: {exc}"))
+        data = read_yaml(path)
+    except ConfigError as exc:
+        problems += exc.problems
         return None
     if data is None:
         return {}
@@ -239,7 +239,10 @@ def collect_params(params_dir, teams: list[str] | None = None, *,
     defaults_path = params_dir / "defaults.yaml"
     defaults: dict = {}
     if defaults_path.is_file():
-        defaults = _resolve(_read_yaml(defaults_path, problems) or {}, params_dir)
+        read = _read_yaml(defaults_path, problems)
+        if read is None:   # what follows from missing defaults would only mislead
+            return [], problems
+        defaults = _resolve(read, params_dir)
     mode = defaults.pop("teams", None)
     team_files = sorted((params_dir / "teams").glob("*.y*ml"))
     if mode is None:
@@ -305,7 +308,7 @@ def collect_params(params_dir, teams: list[str] | None = None, *,
                 where = " or in the export" if mode == "auto" else ""
                 problems.append(Problem(str(params_dir / "teams"), "team",
                                         f"no parameter file for team {t!r}{where}"))
-    return out, problems
+    return out, unique(problems)
 
 
 def _id(value):
@@ -425,6 +428,8 @@ def load_export(p: ReportParams):
     key = (str(path.resolve()), st.st_size, st.st_mtime_ns,
            *sorted((k, str(v)) for k, v in p.ticket_options().items()))
     if key not in _EXPORTS:
+        if p.mapping not in (None, "auto"):    # a mapping file that cannot be read:
+            load_yaml_file(load_mapping, p.mapping)   # a ConfigError, not a traceback
         frame = load_tickets(path, **p.ticket_options())
         _EXPORTS.clear()
         _EXPORTS[key] = frame
@@ -445,6 +450,15 @@ def by_export(all_params: list[ReportParams]) -> dict[tuple, list[ReportParams]]
     return groups
 
 
+def load_yaml_file(load, path):
+    """``load(path)`` for a loader of a YAML file (a catalogue, a column mapping), its
+    file not UTF-8 or nested too deeply refused as a :class:`ConfigError` naming it."""
+    try:
+        return load(path)
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise ConfigError(yaml_problem(exc), source=str(path)) from None
+
+
 def check_params(p: ReportParams, source: str) -> list[Problem]:
     """Problems with the files and KPIs one parameter set names."""
     problems = []
@@ -455,11 +469,13 @@ def check_params(p: ReportParams, source: str) -> list[Problem]:
     if p.mapping not in (None, "auto"):
         try:
             load_mapping(p.mapping)
+        except (UnicodeDecodeError, RecursionError) as exc:   # the file itself, once
+            problems.append(Problem(str(p.mapping), None, yaml_problem(exc)))
         except ServiceKPIError as exc:
             problems.append(Problem(source, "mapping", str(exc)))
     if p.kpis and Path(p.catalogue).is_file():
         try:
-            cat = load_catalogue(p.catalogue)
+            cat = load_yaml_file(load_catalogue, p.catalogue)
         except ConfigError as exc:
             problems += exc.problems
         else:
@@ -527,7 +543,7 @@ def check_inputs(all_params: list[ReportParams], *, unused: list[Problem] | None
     catalogues = {}
     for path, members in _group(all_params, lambda p: p.catalogue):
         try:
-            catalogues[path] = load_catalogue(path)
+            catalogues[path] = load_yaml_file(load_catalogue, path)
         except ServiceKPIError as exc:
             fail(members, _problems(exc, path))
 

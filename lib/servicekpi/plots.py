@@ -2,6 +2,10 @@
 
 ``data`` is always a long KPI table (``team, period, kpi, value, n``) as
 returned by :func:`servicekpi.compute_kpis`.
+
+Text from users (KPI labels and units from a catalogue, team names,
+benchmark names, legend labels passed in) is drawn literally: it goes through
+:func:`servicekpi.literal.mpl`, so a ``$`` never starts mathtext.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import pandas as pd
 import seaborn as sns
 
 from .catalogue import Catalogue
+from .literal import mpl
 from .kpis import MAX_OPEN_SHARE
 from .periods import label
 
@@ -107,6 +112,7 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
                     lw=1.2, label="median of other teams")
     colour = kwargs.pop("color", TEAM_COLOUR)
     name = kwargs.pop("label", team)
+    name = None if name is None else mpl(name)
     hollow = mine["_incomplete"].to_numpy() | (mine["period"] == partial).to_numpy()
     shown = mine[mine["value"].notna()]
     if hollow.any() and shown["value"].notna().any():   # dotted through every point
@@ -124,7 +130,7 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
         pts = mine[flag & mine["value"].notna().to_numpy()]
         if len(pts):
             ax.plot([x_of[p] for p in pts["period"]], pts["value"].to_numpy(float), ls="none",
-                    marker="o", ms=6, mfc="white", mec=colour, mew=1.5, label=text)
+                    marker="o", ms=6, mfc="white", mec=colour, mew=1.5, label=mpl(text))
     step = max(1, math.ceil(len(ticks) / 7))
     ax.set_xticks(range(0, len(ticks), step))
     ax.set_xticklabels([label(ticks[i]) for i in range(0, len(ticks), step)], rotation=0,
@@ -135,9 +141,9 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
         _axis_format(ax, d.unit)
         if d.direction != "neutral":
             title += "  (" + ("higher" if d.direction == "higher" else "lower") + " is better)"
-    ax.set_title(title, fontsize=10, loc="left")
+    ax.set_title(mpl(title), fontsize=10, loc="left")
     ax.set_xlabel("")
-    ax.set_ylabel(d.unit if d is not None and d.unit != "share" else "")
+    ax.set_ylabel(mpl(d.unit) if d is not None and d.unit != "share" else "")
     ax.grid(axis="y", alpha=0.3)
     return ax
 
@@ -230,7 +236,8 @@ def kpi_trajectory(data: pd.DataFrame, *, team: str, kpi: str, target=None,
         for (name, value), colour in zip(b[["benchmark", "value"]].itertuples(index=False),
                                          sns.color_palette("Greens_d", len(b))):
             ax.axhline(value, color=colour, lw=0.9, alpha=0.8)
-            ax.annotate(name.replace("_", " "), (1.0, value), xycoords=("axes fraction", "data"),
+            ax.annotate(mpl(name.replace("_", " ")), (1.0, value),
+                        xycoords=("axes fraction", "data"),
                         fontsize=7, color=colour, ha="right", va="bottom")
     if xs:
         lo, hi = min(xs), max(xs)
@@ -243,7 +250,7 @@ def kpi_trajectory(data: pd.DataFrame, *, team: str, kpi: str, target=None,
     title = catalogue.label(kpi, language) if catalogue else kpi
     if d is not None:
         _axis_format(ax, d.unit)
-    ax.set_title(title, fontsize=10, loc="left")
+    ax.set_title(mpl(title), fontsize=10, loc="left")
     ax.grid(axis="y", alpha=0.3)
     return ax
 
@@ -286,7 +293,7 @@ def bullet_chart(gaps: pd.DataFrame, benchmarks: pd.DataFrame | None = None, *,
         ax.axvline(g.target, color="black", lw=2.2, ymin=0.15, ymax=0.85)
         ax.set_xlim(worst, best)
         ax.set_yticks([0])
-        ax.set_yticklabels([catalogue.label(g.kpi, language) if catalogue else g.kpi],
+        ax.set_yticklabels([mpl(catalogue.label(g.kpi, language) if catalogue else g.kpi)],
                            fontsize=9)
         if d is not None:
             _axis_format(ax, d.unit, axis="x")
@@ -309,16 +316,17 @@ def peer_heatmap(matrix: pd.DataFrame, *, team: str | None = None,
     if ax is None:
         fig, ax = plt.subplots(figsize=(1.0 + 0.55 * matrix.shape[1],
                                         1.2 + 0.42 * matrix.shape[0]))
-    labels = [catalogue.label(k, language) if catalogue else k for k in matrix.columns]
+    labels = [mpl(catalogue.label(k, language) if catalogue else k) for k in matrix.columns]
     sns.heatmap(matrix, ax=ax, vmin=0, vmax=100, cmap="RdYlGn", annot=True, fmt=".0f",
                 annot_kws={"fontsize": 7}, cbar_kws={"label": "percentile among teams"},
-                linewidths=0.5, linecolor="white", xticklabels=labels)
+                linewidths=0.5, linecolor="white", xticklabels=labels,
+                yticklabels=[mpl(r) for r in matrix.index])
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.tick_params(axis="x", labelsize=8, rotation=90)
     if team is not None:
         for lab in ax.get_yticklabels():
-            if lab.get_text() == str(team):
+            if lab.get_text() == mpl(team):
                 lab.set_color(TEAM_COLOUR)
                 if _has_bold():
                     lab.set_fontweight("bold")
@@ -339,7 +347,7 @@ def scorecard_contributions(scores: pd.DataFrame, *, team: str,
     :attr:`Scorecard.scores`."""
     ax = ax or plt.gca()
     g = scores[scores["team"] == team].copy()
-    g["label"] = [catalogue.label(k, language) if catalogue else k for k in g["kpi"]]
+    g["label"] = [mpl(catalogue.label(k, language) if catalogue else k) for k in g["kpi"]]
     g = g.iloc[::-1]
     got = g["contribution"].fillna(0).to_numpy()
     lost = (g["weight"] * (100 - g["score"].clip(upper=100))).fillna(g["weight"] * 100).to_numpy()
@@ -479,7 +487,7 @@ def control_chart(table: pd.DataFrame, *, catalogue: Catalogue | None = None, ax
     d = catalogue.kpis.get(kpi) if catalogue else None
     kind = {"p": "p-chart", "laney": "Laney p′ chart"}.get(table.attrs.get("kind"), "XmR chart")
     extra = ", seasonal" if seasonal else ""
-    title = (catalogue.label(kpi, language) if catalogue else kpi) + f"  ({kind}{extra})"
+    title = mpl(catalogue.label(kpi, language) if catalogue else kpi) + f"  ({kind}{extra})"
     if d is not None:
         _axis_format(ax, d.unit)
     ax.set_title(title, fontsize=10, loc="left")
@@ -502,7 +510,7 @@ def competency_radar(gaps: pd.DataFrame, *, team: str, ax=None, labels: dict | N
         ax.plot(loop, np.r_[vals, vals[:1]], color=colour, ls=style, lw=1.8, label=name)
         if col == "mean":
             ax.fill(loop, np.r_[vals, vals[:1]], color=colour, alpha=0.15)
-    names = [(labels or {}).get(d, lab) for d, lab in zip(g["dimension"], g["label"])]
+    names = [mpl((labels or {}).get(d, lab)) for d, lab in zip(g["dimension"], g["label"])]
     ax.set_xticks(angles)
     ax.set_xticklabels(names, fontsize=9)
     ax.set_ylim(1, 5)

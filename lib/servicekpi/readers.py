@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
-from .errors import DataError
+from .errors import ConfigError, DataError
 
 SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".parquet": "parquet",
             ".pq": "parquet", ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel"}
@@ -98,6 +99,40 @@ def read_table(path, *, sheet=None, encoding: str | None = None,
         df = _drop_footer(df, info)
     df.attrs["read"] = info
     return df
+
+
+def read_yaml(path, *, error: type = ConfigError, source: str | None = None):
+    """The data in a YAML file (None when it is empty).
+
+    Every way the file can fail to read is one ``error`` (:class:`ConfigError`
+    by default) naming it (``source``, default the path): cannot be opened,
+    not UTF-8, not valid YAML, or nested too deeply to parse (thousands of
+    ``[[[...]]]``, which would exhaust Python's recursion limit)."""
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, RecursionError, yaml.YAMLError) as exc:
+        raise error(yaml_problem(exc), source=source or str(path)) from None
+
+
+def yaml_problem(exc: BaseException) -> str:
+    """One line saying why a YAML file could not be read, for the exceptions
+    :func:`read_yaml` turns into problems."""
+    if isinstance(exc, UnicodeDecodeError):
+        line = exc.object[:exc.start].count(b"\n") + 1
+        return (f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line {line}): "
+                "save the file as UTF-8")
+    if isinstance(exc, RecursionError):
+        return ("YAML nested too deeply to read (lists or mappings inside each other "
+                "hundreds of levels deep): expected a few levels of keys and lists")
+    if isinstance(exc, yaml.YAMLError):
+        mark = getattr(exc, "problem_mark", None)
+        what = getattr(exc, "problem", None) or (str(exc).strip().splitlines() or [""])[0]
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        return f"not valid YAML: {what}{where}"
+    if isinstance(exc, OSError):
+        return f"cannot read: {exc.strerror or exc}"
+    return _first_line(exc)
 
 
 def _drop_footer(df: pd.DataFrame, info: dict) -> pd.DataFrame:

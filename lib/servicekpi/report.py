@@ -24,7 +24,6 @@ assesses the partial period as a full one (it stays flagged).
 """
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +32,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from . import config
+from . import config, literal
 from .catalogue import Catalogue, load_catalogue
 from .errors import ConfigError, DataError, Problem, ServiceKPIError
 from .i18n import (day_words, has_cjk, note, partial_label, status_word, text,
@@ -69,10 +68,11 @@ def _pct(v, digits=0) -> str:
 
 class Note(str):
     """One sentence shown in place of a section's table or figure (its input is
-    absent, or it has nothing to show).  Displays as Markdown in a notebook."""
+    absent, or it has nothing to show).  Displays as Markdown in a notebook,
+    as literal text (it may quote KPI labels, names, categories)."""
 
     def _repr_markdown_(self) -> str:
-        return f"*{html.escape(str(self))}*"
+        return f"*{literal.md(str(self))}*"
 
 
 def show(*items) -> None:
@@ -102,8 +102,8 @@ def show(*items) -> None:
 
 
 def styled(frame: pd.DataFrame):
-    """A plain table for a report: no index, every cell HTML-escaped."""
-    return frame.style.hide(axis="index").format(escape="html")
+    """A plain table for a report: no index, every cell and label literal text."""
+    return literal.table(frame)
 
 
 def _stamp(value) -> str:
@@ -157,6 +157,7 @@ class TeamReport:
     def load(cls, **parameters) -> "TeamReport":
         """Load everything a team report needs from its parameters."""
         p = _params(parameters)
+        literal.plain_figures()
         if p.language == "zh" or has_cjk(p.display_name, p.title, p.team):
             use_cjk_font()
         cat = load_catalogue(p.catalogue)
@@ -301,17 +302,17 @@ class TeamReport:
         return None
 
     def header_markdown(self) -> str:
-        """Title block: title, team, period covered, generation time (HTML-escaped)."""
+        """Title block: title, team, period covered, generation time (user text literal)."""
         p = self.params
         ps = self.periods
         span = (f"{label(ps[0])} to {self.period_label(ps[-1])}" if ps else "no data")
-        esc = html.escape
+        esc = literal.md
         zh = p.language == "zh"
         words = (("团队", "期间", "生成时间", "数据来源", "张工单", "截至") if zh else
                  ("Team", "Periods", "Generated", "Source", "tickets", "as of"))
         return (f"# {esc(p.title)}: {esc(self.name)}\n\n"
-                f"**{words[0]}:** {esc(self.name)} (`{esc(p.team)}`) &nbsp; **{words[1]}:** "
-                f"{esc(span)} ({p.period}ly) &nbsp; **{words[2]}:** "
+                f"**{words[0]}:** {esc(self.name)} (<code>{esc(p.team)}</code>) &nbsp; "
+                f"**{words[1]}:** {span} ({p.period}ly) &nbsp; **{words[2]}:** "
                 f"{datetime.now().strftime('%Y-%m-%d %H:%M')}\n\n"
                 f"{words[3]}: {esc(Path(p.tickets).name)}, {len(self.tickets):,} {words[4]} "
                 f"({words[5]} {_stamp(self.tickets.attrs.get('as_of'))}).")
@@ -415,8 +416,8 @@ class TeamReport:
             caption += " " + note("abandonment_channels", lang,
                                   counted=sep.join(rule["counted"]) or "–",
                                   left_out=sep.join(rule["left_out"]))
-        return (out.style.hide(axis="index").format(escape="html")
-                .apply(lambda _: colours, subset=["change"]).set_caption(html.escape(caption, quote=False)))
+        return (literal.table(out).apply(lambda _: colours, subset=["change"])
+                .set_caption(literal.html(caption)))
 
     def kpis_note(self) -> Note | None:
         """KPIs asked for but without data, or those a KPI table would give when
@@ -465,7 +466,7 @@ class TeamReport:
         caption = "Values per period"
         if still_open:
             caption += ". " + note("incomplete", lang, limit=f"{MAX_OPEN_SHARE:.0%}")
-        return out.style.format(escape="html").set_caption(html.escape(caption, quote=False))
+        return literal.table(out, index=True).set_caption(literal.html(caption))
 
     def trend_figure(self):
         """Every shown KPI over the shown periods against the other teams' median;
@@ -518,7 +519,7 @@ class TeamReport:
         g = self.gaps()
 
         def names(sub):
-            return html.escape(", ".join(self.catalogue.label(k, lang) for k in sub["kpi"]))
+            return literal.md(", ".join(self.catalogue.label(k, lang) for k in sub["kpi"]))
         parts = []
         for s in STATUSES:
             sub = g[g["status"] == s]
@@ -575,8 +576,7 @@ class TeamReport:
             })
         out = pd.DataFrame(rows)
         colours = [STATUS_STYLE[s] for s in g["status"]]
-        return (out.style.hide(axis="index").format(escape="html")
-                .apply(lambda _: colours, subset=["status"])
+        return (literal.table(out).apply(lambda _: colours, subset=["status"])
                 .set_caption(f"Gap to target, {label(self.as_of)}: 'gap to go' and paces are "
                              "improvements (a fall for lower-is-better KPIs); progress from "
                              "baseline = share of the baseline-to-target distance covered "
@@ -698,10 +698,10 @@ class TeamReport:
             pairs = sorted({(s, pd.Timestamp(a).date().isoformat()) for s, a in
                             zip(self.benchmarks["source"], self.benchmarks["as_of"])})
             caption += " External benchmarks: " + "; ".join(
-                f"{html.escape(s)} ({a})" for s, a in pairs) + "."
+                f"{literal.html(s)} ({a})" for s, a in pairs) + "."
         if {"peer_median", "best_peer"} & present:
             caption += " Peers: the other teams."
-        return (out.style.hide(axis="index").format(escape="html").apply(colour, axis=None)
+        return (literal.table(out).apply(colour, axis=None)
                 .set_caption(caption))
 
     def bullet_figure(self):
@@ -762,7 +762,7 @@ class TeamReport:
             return self._note("no_scorecard")
         from .scorecard import fuzzy_evaluation, rule_words
         lang = self.params.language
-        esc = html.escape
+        esc = literal.md
         sc = self.scorecard()
         t = sc.totals.set_index("team")
         team = self.params.team
@@ -1183,17 +1183,18 @@ class TeamReport:
         else:
             why = self._note("driver_previous_short", **words)
         sep = "" if self.params.language == "zh" else " "
-        lines = [f"*{html.escape(rank)}{sep}{html.escape(why)}*", "",
-                 f"**{html.escape(m['test']['sentence'])}.**", ""]
+        esc = literal.md
+        lines = [f"*{esc(rank)}{sep}{esc(why)}*", "",
+                 f"**{esc(m['test']['sentence'])}.**", ""]
         if m["context"] is not None:
-            lines += [html.escape(m["context"]["sentence"]), ""]
-        lines += [html.escape(m["decomposition"]["sentence"]), "",
+            lines += [esc(m["context"]["sentence"]), ""]
+        lines += [esc(m["decomposition"]["sentence"]), "",
                   "| category | share before | share after | value before | value after | "
                   "mix | rate |", "|---|---:|---:|---:|---:|---:|---:|"]
         for r in seg.itertuples():
-            lines.append(f"| {html.escape(str(r.category))} | {_pct(r.weight_before, 1)} | "
-                         f"{_pct(r.weight_after, 1)} | {d.fmt(r.value_before)} | "
-                         f"{d.fmt(r.value_after)} | {f(r.mix)} | {f(r.rate)} |")
+            lines.append(f"| {esc(r.category)} | {_pct(r.weight_before, 1)} | "
+                         f"{_pct(r.weight_after, 1)} | {esc(d.fmt(r.value_before))} | "
+                         f"{esc(d.fmt(r.value_after))} | {esc(f(r.mix))} | {esc(f(r.rate))} |")
         return "\n".join(lines)
 
     def competency(self):
@@ -1390,6 +1391,7 @@ class OverviewReport:
         report = cls(title or first.title, all_params, cat, kpis, targets, links or {},
                      ends, export_names)
         report.excluded = excluded
+        literal.plain_figures()
         if has_cjk(title, *(p.title for p in all_params),
                    *(report.name(p.team) for p in all_params)):
             use_cjk_font()     # team names in the figures
@@ -1413,10 +1415,11 @@ class OverviewReport:
         return team
 
     def team_link(self, team: str) -> str:
-        """The team's display name (escaped), linking to its report when there is one."""
-        text_ = html.escape(self.name(team))
+        """The team's display name as literal text, linking to its report when there
+        is one: valid in raw HTML (the tables) and in Markdown (the list of reports)."""
+        text_ = literal.md(self.name(team))
         href = self.links.get(team)
-        return f'<a href="{html.escape(href)}">{text_}</a>' if href else text_
+        return f'<a href="{literal.html(href)}">{text_}</a>' if href else text_
 
     # ------------------------------------------------------------------ periods
     def periods(self, team: str) -> dict:
@@ -1465,12 +1468,12 @@ class OverviewReport:
             if q is not None:
                 assessed.setdefault(label(q), []).append(p.team)
         if len(assessed) == 1:
-            period = f"**Period:** {html.escape(next(iter(assessed)))}"
+            period = f"**Period:** {next(iter(assessed))}"
         else:
             period = "**Periods:** " + ", ".join(
-                f"{html.escape(q)} ({len(ts)} team{'s' if len(ts) > 1 else ''})"
+                f"{q} ({len(ts)} team{'s' if len(ts) > 1 else ''})"
                 for q, ts in assessed.items())
-        out = (f"# {html.escape(self.title)}: leadership overview\n\n"
+        out = (f"# {literal.md(self.title)}: leadership overview\n\n"
                f"**Teams:** {len(self.teams)} &nbsp; {period} &nbsp; "
                f"**Generated:** {datetime.now().strftime('%Y-%m-%d %H:%M')}")
         partial = []
@@ -1479,13 +1482,12 @@ class OverviewReport:
             if per["partial"] is not None and per["partial"] != per["assessed"]:
                 tag = partial_label(label(per["partial"]), last_day(self.ends[p.team]),
                                     self.language)
-                partial.append(f"{self.name(p.team)}: {tag}")
+                partial.append(f"{literal.md(self.name(p.team))}: {tag}")
         if partial:
-            out += "\n\n" + html.escape(note("partial_teams", self.language,
-                                             teams="; ".join(partial)))
+            out += "\n\n" + note("partial_teams", self.language, teams="; ".join(partial))
         if self.excluded:
             out += "\n\n**Partly left out for data problems:** " + "; ".join(
-                f"{html.escape(self.name(t))}: {html.escape(e)}" for t, e in self.excluded.items())
+                f"{literal.md(self.name(t))}: {literal.md(e)}" for t, e in self.excluded.items())
         return out
 
     # ------------------------------------------------------------------ assessments
@@ -1572,7 +1574,7 @@ class OverviewReport:
         if not self.has_targets or t.empty:
             return self._note("no_targets_any")
         t = ranked(t, language=self.language)
-        esc = html.escape
+        esc = literal.html
         w = rule_words(self.language)
         out = pd.DataFrame({
             "rank": t["rank"],
@@ -1617,18 +1619,19 @@ class OverviewReport:
         g = g.sort_values(["probability", "gap_pct"], ascending=[True, False]).head(n)
         return pd.DataFrame({
             "team": [self.team_link(t) for t in g["team"]],
-            "KPI": [html.escape(self.catalogue.label(k, self.language)) for k in g["kpi"]],
-            "current": [self.catalogue[k].fmt(v) for k, v in zip(g["kpi"], g["current"])],
+            "KPI": [literal.html(self.catalogue.label(k, self.language)) for k in g["kpi"]],
+            "current": [literal.html(self.catalogue[k].fmt(v))
+                        for k, v in zip(g["kpi"], g["current"])],
             "better now": ["yes" if b else "no" for b in g["better_now"]],
-            "target": [f"{self.catalogue[k].fmt(v)} by {label(d)}"
+            "target": [f"{literal.html(self.catalogue[k].fmt(v))} by {label(d)}"
                        for k, v, d in zip(g["kpi"], g["target"], g["deadline"])],
             "P(met at deadline)": [_pct(p) for p in g["probability"]],
             "status": [status_word(s, self.language) for s in g["status"]],
-            "owner": [html.escape(str(o)) if o else "–" for o in g["owner"]],
+            "owner": [literal.html(o) if o else "–" for o in g["owner"]],
         })
 
     def at_risk_table(self, n: int = 10):
-        """:meth:`at_risk` as HTML (cells are escaped already), or a Note."""
+        """:meth:`at_risk` as HTML (its cells are literal text already), or a Note."""
         from IPython.display import HTML
         if not self.has_targets:
             return self._note("no_targets_any")

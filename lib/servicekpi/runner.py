@@ -4,36 +4,55 @@
 
 1. load and check every team's parameters: all problems are reported and
    nothing runs;
-2. open every input once, as the reports will (each ticket export with its
+2. take the output folder's lock (:func:`run_lock`): one run at a time per
+   folder;
+3. open every input once, as the reports will (each ticket export with its
    mapping; targets, benchmarks, KPI tables, competency files): a team whose
-   inputs are wrong fails here with its error on the index, and a wrong row
-   of a shared targets file or KPI table fails only the team it names; write
-   every team's KPIs to ``<out>/kpis.csv``;
-3. execute ``team_report.ipynb`` per team with papermill, in parallel (a
+   inputs are wrong fails here, every problem listed on the index and on
+   ``teams/<team>.failed.html``, and a wrong row of a shared targets file or
+   KPI table fails only the team it names; write every team's KPIs to
+   ``<out>/kpis.csv``;
+4. execute ``team_report.ipynb`` per team with papermill, in parallel (a
    process pool, or a Dask cluster with ``scheduler``), and render each to
    HTML (:mod:`servicekpi.htmlout`); then the same for
    ``overview_report.ipynb``;
-4. write ``<out>/index.html`` (every team, its status summary, its report,
-   and for a failure the error in one line with a link to the executed
-   notebook at the failing cell) and ``<out>/manifest.json``.
+5. after every finished report, rewrite ``<out>/index.html`` (every team, its
+   status summary, its report and the run that produced it; for a failure
+   the error with a link to the executed notebook at the failing cell) and
+   ``<out>/manifest.json``.
 
 One team's failure never stops the others.  Every file is written under a
-temporary name and renamed, so a report that exists is complete.  The
-manifest records, per report, its parameters, the fingerprints of its
-notebook, inputs and package code, the times and the outcome; a re-run skips
-a report whose fingerprints are unchanged and whose last outcome was ok
-(unless ``force``), and ``only_failed`` re-runs just the failures.
+temporary name and renamed, so a report that exists is complete; a report
+that fails moves its last good page aside (``<team>.stale.html``, shown as
+stale on the index), so no page looks current that is not.  The index and
+manifest are merged, not replaced: a run of some teams (``teams``) keeps
+every other team's entry.  The manifest records, per report, its
+parameters, the fingerprints of its notebook, inputs and package code, the
+times, the outcome, the run that produced its page and its last success; a
+re-run skips a report whose fingerprints are unchanged and whose last
+outcome was ok (unless ``force``), and ``only_failed`` re-runs just the
+failures.
+
+Pool workers end with the run, however it ends (Ctrl-C, SIGTERM, or kill -9
+of the runner), and take their Jupyter kernels with them
+(:func:`_worker_init`).
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import html
 import json
 import os
+import shutil
+import signal
+import sys
 import tempfile
+import threading
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -60,6 +79,11 @@ class TeamResult:
     summary: dict = field(default_factory=dict)   # status counts from the notebook
     fingerprint: dict = field(default_factory=dict)
     parameters: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)  # a failure before the notebook: every one
+    run: str | None = None             # id (start time) of the run that gave this outcome
+    page_run: str | None = None        # ... that produced the page (html, or stale)
+    last_success: str | None = None    # when the report last succeeded
+    stale: str | None = None           # a failed report's last good page, moved aside
 
     @property
     def ok(self) -> bool:
@@ -145,7 +169,9 @@ def _ipc_kernel_manager(folder: str):
 
     Report kernels run beside the process that starts them: IPC keeps their
     traffic off the network (and ipykernel's plain-TCP warning out of the
-    console).  Socket files go to ``folder``.
+    console).  Socket files go to ``folder``.  Every kernel started is
+    remembered, so that a worker that has to end takes its kernels with it
+    (:func:`_kill_kernels`).
     """
     from jupyter_client.manager import AsyncKernelManager
 
@@ -155,18 +181,119 @@ def _ipc_kernel_manager(folder: str):
             kwargs.setdefault("ip", os.path.join(folder, "kernel"))
             super().__init__(**kwargs)
 
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            process = getattr(self.provisioner, "process", None)
+            if process is not None:
+                _KERNELS.append(process)
+
     return IPCKernelManager
 
 
-def _one_line(exc: BaseException) -> str:
+# ------------------------------------------------------------------ worker lifetime
+# A pool worker must not outlive its run: left alone it would go on writing
+# reports into a folder whose run is gone.  Each worker asks the kernel to
+# signal it when its parent dies (Linux), and a thread checks the parent twice
+# a second (everywhere).  Its kernels are in their own sessions (jupyter_client
+# starts them so), out of reach of signals sent to the run's process group:
+# the worker kills them before it ends.  (ipykernel also ends a kernel whose
+# parent has gone, within a second: the last resort if a worker is killed
+# outright.)
+_KERNELS: list = []        # Popen of every kernel this process started and not yet killed
+_SOCKET_DIRS: set = set()  # their socket folders
+_PR_SET_PDEATHSIG = 1
+
+
+def _kill_kernels() -> None:
+    """Kill every kernel this process started that is still running, with its
+    process group (a kernel leads its own)."""
+    while _KERNELS:
+        process = _KERNELS.pop()
+        if process.poll() is not None:      # ended (and reaped): its pid is not ours
+            continue
+        try:
+            if os.getpgid(process.pid) == process.pid:
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
+                process.kill()
+            process.wait(5)
+        except Exception:                   # gone meanwhile, or not reaped in time
+            pass
+
+
+def _worker_exit(*_) -> None:
+    """End this worker now, with its kernels (its SIGTERM handler)."""
+    _kill_kernels()
+    for folder in list(_SOCKET_DIRS):
+        shutil.rmtree(folder, ignore_errors=True)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _watch_parent(parent: int, runner: int) -> None:
+    while os.getppid() == parent and _alive(runner):
+        time.sleep(0.5)
+    _worker_exit()
+
+
+def _worker_init(runner: int) -> None:
+    """Initializer of a pool worker: tie its life to the run's (``runner``: the
+    run's process id).
+
+    Ctrl-C is the run's to handle (it stops the workers); SIGTERM ends a worker
+    with its kernels; so does its parent's death: PR_SET_PDEATHSIG sends it
+    SIGTERM at once (Linux), and a watchdog thread notices within half a second
+    (any system, also a parent gone before this initializer ran).
+    """
+    parent = os.getppid()
+    for fd in list(_HELD_LOCKS):   # a forked worker must not keep the run's lock alive
+        _HELD_LOCKS.discard(fd)
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _worker_exit)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM),
+                                                    0, 0, 0)
+        except (OSError, AttributeError):   # no prctl: the watchdog still ends it
+            pass
+    threading.Thread(target=_watch_parent, args=(parent, runner), daemon=True,
+                     name="servicekpi-watch-parent").start()
+
+
+class ErrorLine(str):
+    """A one-line error message that keeps every problem behind it: ``problems``,
+    each in full (empty when the error was not a list of problems)."""
+
+    problems: tuple = ()
+
+
+def _one_line(exc: BaseException) -> ErrorLine:
     name = getattr(exc, "ename", None) or type(exc).__name__
     problems = getattr(exc, "problems", None)
     if problems and len(problems) > 1:  # the first problem, and how many more
-        return (f"{name}: {len(problems)} problems, first: {problems[0]} "
-                f"(+{len(problems) - 1} more)")[:400]
-    value = getattr(exc, "evalue", None) or str(exc)
-    first = value.strip().splitlines()[0] if value.strip() else ""
-    return f"{name}: {first}"[:300]
+        line = ErrorLine((f"{name}: {len(problems)} problems, first: {problems[0]} "
+                          f"(+{len(problems) - 1} more)")[:400])
+    else:
+        value = getattr(exc, "evalue", None) or str(exc)
+        first = value.strip().splitlines()[0] if value.strip() else ""
+        line = ErrorLine(f"{name}: {first}"[:300])
+    line.problems = tuple(str(p) for p in problems or ())
+    return line
 
 
 def _now() -> str:
@@ -178,7 +305,10 @@ def execute(job: dict) -> TeamResult:
     """Execute one notebook with papermill and render it (runs in a worker).
 
     ``job``: team, name, notebook, parameters, out (folder), stem (file name
-    without suffix, relative to out), kernel, fingerprint.
+    without suffix, relative to out), kernel, fingerprint.  A report that
+    succeeds is ``<stem>.html`` and ``<stem>.ipynb``, both written under
+    temporary names and renamed; one that fails is ``<stem>.failed.ipynb``
+    (executed up to the failing cell) and ``<stem>.failed.html``.
     """
     import papermill as pm
 
@@ -201,13 +331,17 @@ def execute(job: dict) -> TeamResult:
                      fingerprint=job.get("fingerprint", {}), parameters=job["parameters"])
     try:
         with tempfile.TemporaryDirectory(prefix="servicekpi-") as sockets:
-            pm.execute_notebook(job["notebook"], str(tmp_nb), parameters=params,
-                                kernel_name=job["kernel"], progress_bar=False,
-                                log_output=False, cwd=str(Path(job["notebook"]).parent),
-                                kernel_manager_class=_ipc_kernel_manager(sockets))
+            _SOCKET_DIRS.add(sockets)
+            try:
+                pm.execute_notebook(job["notebook"], str(tmp_nb), parameters=params,
+                                    kernel_name=job["kernel"], progress_bar=False,
+                                    log_output=False, cwd=str(Path(job["notebook"]).parent),
+                                    kernel_manager_class=_ipc_kernel_manager(sockets))
+            finally:
+                _kill_kernels()         # papermill shut it down; a kernel left is killed
+                _SOCKET_DIRS.discard(sockets)
+        render_html(tmp_nb, html_path)  # the page, then its notebook: each whole
         os.replace(tmp_nb, nb_path)
-        render_html(nb_path, html_path)
-        html_path.with_name(html_path.stem + ".failed.html").unlink(missing_ok=True)
         res.outcome, res.html = "ok", html_path.relative_to(out).as_posix()
         res.notebook = nb_path.relative_to(out).as_posix()
         if summary_file is not None and summary_file.is_file():
@@ -217,13 +351,14 @@ def execute(job: dict) -> TeamResult:
         if not isinstance(exc, (pm.PapermillExecutionError, ServiceKPIError)):
             res.error += " | " + traceback.format_exc(limit=1).strip().splitlines()[-1]
         if tmp_nb.exists():  # papermill wrote the notebook up to the failing cell
-            os.replace(tmp_nb, nb_path)
+            failed_nb = nb_path.with_name(f"{nb_path.stem}.failed.ipynb")
+            os.replace(tmp_nb, failed_nb)
             failed = html_path.with_name(html_path.stem + ".failed.html")
             try:
-                render_html(nb_path, failed, toc=False)
+                render_html(failed_nb, failed, toc=False)
                 res.notebook = failed.relative_to(out).as_posix()
             except Exception:
-                res.notebook = nb_path.relative_to(out).as_posix()
+                res.notebook = failed_nb.relative_to(out).as_posix()
     res.seconds = time.time() - start
     res.finished = _now()
     return res
@@ -253,7 +388,9 @@ def preflight(all_params: list[ReportParams], out: Path) -> dict[str, str]:
     errors = {team: _one_line(DataError(found)) for team, found in problems.items()}
     frames = [k.assign(period=labels(k["period"])) for k in frames]
     if frames:
-        atomic_write(out / "kpis.csv", pd.concat(frames, ignore_index=True).to_csv(index=False))
+        from .literal import csv_safe   # no text cell is read as a spreadsheet formula
+        atomic_write(out / "kpis.csv",
+                     csv_safe(pd.concat(frames, ignore_index=True)).to_csv(index=False))
     return errors
 
 
@@ -265,16 +402,166 @@ def load_manifest(out: Path) -> dict:
         return {}
 
 
-def _executor(workers: int, scheduler: str | None):
+#: Seconds to wait for the Dask scheduler of ``--scheduler`` to answer.
+SCHEDULER_TIMEOUT = 5
+
+
+def connect_scheduler(address: str, timeout: float | None = None):
+    """A Dask ``Client`` of the scheduler at ``address``.  An address nobody answers at
+    within ``timeout`` seconds (default :data:`SCHEDULER_TIMEOUT`, not Dask's 30), one
+    that is not an address, or a server that is not a Dask scheduler: a
+    :class:`ServiceKPIError` naming the address."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ServiceKPIError("--scheduler needs the 'distributed' package "
+                              "(pip install 'servicekpi[dask]')") from None
+    timeout = SCHEDULER_TIMEOUT if timeout is None else timeout
+    try:      # a bare connection first: a Client that fails to start lingers and, when
+        asyncio.run(_reach(address, timeout))   # collected, prints a traceback
+        return Client(address, timeout=timeout, set_as_default=False)
+    except Exception as exc:   # OSError: no answer; ValueError: not an address; other: garbage
+        if isinstance(exc, OSError):
+            why = f"no answer within {timeout:g} s (is the scheduler running there?)"
+        elif isinstance(exc, ValueError):
+            why = _one_line(exc).removeprefix("ValueError: ")
+        else:
+            why = f"what answered is not a Dask scheduler ({_one_line(exc)[:120]})"
+        raise ServiceKPIError(f"cannot connect to the Dask scheduler at {address}: {why}") \
+            from None
+
+
+async def _reach(address: str, timeout: float) -> None:
+    from distributed.comm import connect
+
+    comm = await connect(address, timeout=timeout)
+    await comm.close()
+
+
+def _executor(workers: int, scheduler):
+    """A pool for the reports: the Dask cluster of ``scheduler`` (an address, or a
+    client from :func:`connect_scheduler`), else local processes."""
     if scheduler:
-        try:
-            from distributed import Client
-        except ImportError:
-            raise ServiceKPIError("--scheduler needs the 'distributed' package "
-                                  "(pip install 'servicekpi[dask]')") from None
-        client = Client(scheduler)
+        client = connect_scheduler(scheduler) if isinstance(scheduler, str) else scheduler
         return client.get_executor(), client
-    return ProcessPoolExecutor(max_workers=workers), None
+    return _local_pool(workers), None
+
+
+def _local_pool(workers: int) -> ProcessPoolExecutor:
+    """Local worker processes that end with this run (:func:`_worker_init`)."""
+    return ProcessPoolExecutor(max_workers=workers, initializer=_worker_init,
+                               initargs=(os.getpid(),))
+
+
+def _stop_workers(pool) -> None:
+    """Stop a pool at once: queued reports are cancelled, running ones end with
+    their workers (SIGTERM: each kills its kernels, :func:`_worker_exit`)."""
+    if not isinstance(pool, ProcessPoolExecutor):   # a Dask executor: cancels its futures
+        pool.shutdown(wait=False)
+        return
+    processes = list((pool._processes or {}).values())   # public only from Python 3.14
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        if p.is_alive():
+            p.terminate()
+    for p in processes:
+        p.join(5)
+        if p.is_alive():
+            p.kill()
+            p.join(1)
+
+
+@contextmanager
+def _sigterm_stops_the_run():
+    """SIGTERM stops a run as Ctrl-C does (workers and kernels stopped, the index
+    saying so) instead of ending it on the spot.  Only in the main thread, where
+    Python runs signal handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+# ------------------------------------------------------------------ one run per folder
+LOCK_FILE = ".servicekpi.lock"
+
+
+class RunLocked(ServiceKPIError):
+    """Another run is writing to the same output folder."""
+
+
+def _holder(fd: int) -> str | None:
+    """Who a lock file names: "PID n, started t" (None: it names nobody)."""
+    text = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip()
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+        return f"PID {int(data['pid'])}, started {str(data['started']).replace('T', ' ')}"
+    except (ValueError, KeyError, TypeError):
+        return f"unreadable lock file {text[:60]!r}"
+
+
+#: File descriptors of the run locks this process holds.  A forked pool worker
+#: inherits them, and an ``flock`` lasts while any process keeps its descriptor:
+#: workers close theirs (:func:`_worker_init`), so a killed run's lock is free as
+#: soon as the run itself is gone, even while its workers are still stopping.
+_HELD_LOCKS: set[int] = set()
+
+
+@contextmanager
+def run_lock(out):
+    """Hold ``<out>/.servicekpi.lock`` for the length of a run: one run at a time
+    per output folder.
+
+    The lock is an ``flock`` on that file, which the system releases however its
+    holder ends; the file names the holder (PID and start time).  While another
+    run holds it, :class:`RunLocked` names that run (``servicekpi run`` prints
+    it and exits with status 2).  A lock file left by a run that was killed is
+    taken over, with a one-line notice on stderr.  Yields this run's record:
+    ``id`` (its start time), ``pid``, ``started``.
+    """
+    import fcntl
+
+    path = Path(out) / LOCK_FILE
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(fd) or "one that is starting"
+            os.close(fd)
+            raise RunLocked(f"{Path(out)} is in use by another servicekpi run ({holder}): "
+                            "wait for it to end, or stop it") from None
+        try:    # the file is still the one at that path (its last holder removes it)
+            if os.fstat(fd).st_ino == os.stat(path).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
+        left = _holder(fd)
+        if left is not None:
+            print(f"servicekpi: taking over the lock of a run that did not end cleanly "
+                  f"({left}; no longer running): {path}", file=sys.stderr)
+        started = _now()
+        run = {"id": started, "pid": os.getpid(), "started": started}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": run["pid"], "started": started}).encode(), 0)
+        _HELD_LOCKS.add(fd)
+        yield run
+    finally:
+        _HELD_LOCKS.discard(fd)
+        path.unlink(missing_ok=True)     # while still holding it: see the loop above
+        os.close(fd)
 
 
 def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
@@ -284,7 +571,9 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                 scheduler: str | None = None, as_of: str | None = None) -> RunSummary:
     """Produce every team's report, the overview and the index; see the module docstring.
 
-    ``as_of`` overrides the parameters' ``as_of:`` for every report.
+    ``as_of`` overrides the parameters' ``as_of:`` for every report.  ``teams``
+    runs those teams' reports only; the index and manifest keep every other
+    team's.  Raises :class:`RunLocked` while another run writes to ``out_dir``.
     """
     start = time.time()
     params_dir = Path(params_dir).resolve()
@@ -295,65 +584,82 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
         raise ConfigError("no team gets a report", source=str(params_dir))
     out = Path(out_dir).resolve()   # notebooks run in their own folder: absolute paths
     (out / "teams").mkdir(parents=True, exist_ok=True)
-    for stale in list(out.glob(".*.tmp*")) + list((out / "teams").glob(".*.tmp*")):
-        stale.unlink(missing_ok=True)   # left by an interrupted run
-    previous = load_manifest(out).get("reports", {})
-    summary = RunSummary(out)
-    data_errors = preflight(all_params, out)
-    kernel = kernel_name()
-    jobs, results = [], {}
-    for p in all_params:
-        params = p.notebook_parameters()
-        fp = fingerprint(Path(notebook), params, _inputs(p))
-        if p.team in data_errors:
-            results[p.team] = TeamResult(p.team, p.name, "failed", error=data_errors[p.team],
-                                         fingerprint=fp, parameters=params,
-                                         started=_now(), finished=_now())
-            continue
-        before = previous.get(p.team) or {}
-        was_ok = (before.get("outcome") in ("ok", "skipped") and bool(before.get("html"))
-                  and (out / before["html"]).is_file())
-        if not force and was_ok and (only_failed or before.get("fingerprint") == fp):
-            results[p.team] = TeamResult(**{**_known(before), "outcome": "skipped"})
-            continue
-        jobs.append({"team": p.team, "name": p.name, "notebook": str(notebook),
-                     "parameters": params, "out": str(out), "stem": f"teams/{p.team}",
-                     "kernel": kernel, "fingerprint": fp,
-                     "summary_file": f"teams/{p.team}.summary.json"})
-    bar = None
-    if progress and jobs:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=len(jobs), desc="team reports", unit="report")
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
-    pool, client = _executor(workers, scheduler)
-    try:
-        futures = {pool.submit(execute, job): job for job in jobs}
-        for fut in as_completed(futures):
-            job = futures[fut]
-            try:
-                res = fut.result()
-            except Exception as exc:  # a worker died
-                res = TeamResult(job["team"], job["name"], "failed", error=_one_line(exc),
-                                 fingerprint=job["fingerprint"], parameters=job["parameters"])
-            results[res.team] = res
+    with run_lock(out) as run, _sigterm_stops_the_run():
+        _remove_temporary_files(out)        # left by a run that was killed
+        summary = RunSummary(out)
+        data_errors = preflight(all_params, out)
+        record = RunRecord(out, run, load_manifest(out), all_params, partial=teams is not None)
+        kernel = kernel_name()
+        jobs = []
+        for p in all_params:
+            params = p.notebook_parameters()
+            fp = fingerprint(Path(notebook), params, _inputs(p))
+            if p.team in data_errors:
+                error = data_errors[p.team]
+                record.settle(TeamResult(p.team, p.name, "failed", error=error,
+                                         problems=list(getattr(error, "problems", ()))
+                                         or [error], fingerprint=fp, parameters=params,
+                                         started=_now(), finished=_now()))
+                continue
+            before = record.before(p.team)
+            was_ok = (before.get("outcome") in ("ok", "skipped") and bool(before.get("html"))
+                      and (out / before["html"]).is_file())
+            if not force and was_ok and (only_failed or before.get("fingerprint") == fp):
+                record.settle(TeamResult(**{**_known(before), "outcome": "skipped"}))
+                continue
+            jobs.append({"team": p.team, "name": p.name, "notebook": str(notebook),
+                         "parameters": params, "out": str(out), "stem": f"teams/{p.team}",
+                         "kernel": kernel, "fingerprint": fp,
+                         "summary_file": f"teams/{p.team}.summary.json"})
+        record.write()       # failures found before running, before anything runs
+        bar = None
+        if progress and jobs:
+            from tqdm.auto import tqdm
+            bar = tqdm(total=len(jobs), desc="team reports", unit="report")
+        workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
+        pool, client = _executor(workers, scheduler)
+        try:
+            futures = {pool.submit(execute, job): job for job in jobs}
+            for fut in as_completed(futures):
+                res = record.settle(_result(fut, futures[fut]))
+                record.write()
+                if bar:
+                    bar.update()
+                    bar.set_postfix_str(f"{res.team}: {res.outcome}")
             if bar:
-                bar.update()
-                bar.set_postfix_str(f"{res.team}: {res.outcome}")
-        if bar:
-            bar.close()
-        summary.results = [results[p.team] for p in all_params]
-        if overview is not None and Path(overview).is_file():
-            summary.overview = _run_overview(pool, summary, all_params, params_dir, overview,
-                                             out, kernel, previous.get(OVERVIEW), force,
-                                             as_of)
-    finally:
-        pool.shutdown(wait=True)
-        if client is not None:
-            client.close()
-    summary.seconds = time.time() - start
-    write_manifest(summary)
-    write_index(summary, all_params)
+                bar.close()
+            summary.results = [record.entries[p.team] for p in all_params]
+            if overview is not None and Path(overview).is_file():
+                summary.overview = record.settle(
+                    _run_overview(pool, record, all_params, params_dir, overview, kernel,
+                                  force, as_of))
+        except BaseException as exc:
+            _stop_workers(pool)
+            if client is None:              # its workers are gone: so are their writes
+                _remove_temporary_files(out)
+            record.write("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+            raise
+        finally:
+            pool.shutdown(wait=True)
+            if client is not None:
+                client.close()
+        summary.seconds = time.time() - start
+        record.write("finished")
     return summary
+
+
+def _remove_temporary_files(out: Path) -> None:
+    for stale in list(out.glob(".*.tmp*")) + list((out / "teams").glob(".*.tmp*")):
+        stale.unlink(missing_ok=True)
+
+
+def _result(fut, job: dict) -> TeamResult:
+    try:
+        return fut.result()
+    except Exception as exc:  # its worker died
+        return TeamResult(job["team"], job["name"], "failed", error=_one_line(exc),
+                          fingerprint=job["fingerprint"], parameters=job["parameters"],
+                          finished=_now())
 
 
 def _known(entry: dict) -> dict:
@@ -361,16 +667,24 @@ def _known(entry: dict) -> dict:
     return {k: v for k, v in entry.items() if k in keys}
 
 
-def _run_overview(pool, summary, all_params, params_dir, overview, out, kernel, before,
-                  force, as_of=None) -> TeamResult:
-    links = {r.team: r.html for r in summary.results if r.html}
-    params = {"params_dir": str(params_dir.resolve()), "teams": [p.team for p in all_params],
-              "links": links, "title": all_params[0].title if all_params else "Overview"}
+def _run_overview(pool, record, all_params, params_dir, overview, kernel, force,
+                  as_of=None) -> TeamResult:
+    """The overview of every team on the index (in a run of some teams, also the
+    others), linking to their current pages."""
+    teams = [t for t in record.order if t in record.entries]
+    links = {t: record.entries[t].html for t in teams
+             if record.entries[t].ok and record.entries[t].html}
+    params = {"params_dir": str(params_dir.resolve()), "teams": teams,
+              "links": links, "title": record.title}
     if as_of is not None:   # the command line's --as-of, for the overview's own loading
         params["as_of"] = as_of
     inputs = [i for p in all_params for i in _inputs(p)]
+    ran = {p.team for p in all_params}
+    inputs += [i for t in teams if t not in ran
+               for i in (record.entries[t].fingerprint or {}).get("inputs", {})]
     fp = fingerprint(Path(overview), params, sorted(set(map(str, filter(None, inputs)))))
-    before = before or {}
+    before = record.before(OVERVIEW)
+    out = record.out
     if (not force and before.get("fingerprint") == fp
             and before.get("outcome") in ("ok", "skipped") and before.get("html")
             and (out / before["html"]).is_file()):
@@ -378,17 +692,126 @@ def _run_overview(pool, summary, all_params, params_dir, overview, out, kernel, 
     job = {"team": OVERVIEW, "name": "Leadership overview", "notebook": str(overview),
            "parameters": params, "out": str(out), "stem": "overview", "kernel": kernel,
            "fingerprint": fp}
-    return pool.submit(execute, job).result()
+    return _result(pool.submit(execute, job), job)
 
 
-def write_manifest(summary: RunSummary) -> None:
-    reports = {r.team: asdict(r) for r in summary.results}
-    if summary.overview is not None:
-        reports[OVERVIEW] = asdict(summary.overview)
-    data = {"package_version": __version__, "written": _now(),
-            "seconds": round(summary.seconds, 1), "reports": reports}
-    atomic_write(summary.out / "manifest.json",
-                 json.dumps(_json_safe(data), indent=2, default=str, allow_nan=False))
+class RunRecord:
+    """An output folder's manifest and index, merged across runs.
+
+    A run replaces the entries of the reports it runs and keeps every other
+    team's (a run of every team drops the teams it no longer has).  Each
+    report settled (:meth:`settle`) puts its files in order; :meth:`write`
+    rewrites ``manifest.json`` and ``index.html`` and is called after every
+    finished report, so both describe the pages on disk even when the run is
+    killed.
+    """
+
+    def __init__(self, out: Path, run: dict, manifest: dict, all_params, *, partial: bool):
+        self.out, self.run, self.start = out, dict(run, state="running"), time.time()
+        previous = manifest.get("reports") if isinstance(manifest, dict) else None
+        self.previous = previous if isinstance(previous, dict) else {}
+        ids = [p.team for p in all_params]
+        kept = [t for t in self.previous if t != OVERVIEW] if partial else []
+        self.order = kept + [t for t in ids if t not in kept]
+        self.run.update(teams=ids, partial=partial)
+        self.entries = {t: e for t in self.order if (e := _entry(self.previous.get(t)))}
+        self.overview = _entry(self.previous.get(OVERVIEW))
+        self.title = all_params[0].title
+        self.settled: set[str] = set()
+
+    def before(self, team: str) -> dict:
+        """The team's entry as the run found it ({} if none)."""
+        entry = self.previous.get(team)
+        return entry if isinstance(entry, dict) else {}
+
+    def settle(self, res: TeamResult) -> TeamResult:
+        """Record this run's outcome of a report and put its files in order: a
+        success removes the stale and failed pages; a failure moves the last good
+        page aside as stale (``<stem>.stale.html``, with its notebook) and, when
+        it failed before its notebook ran, writes a page of every problem
+        (``<stem>.failed.html``)."""
+        before = self.before(res.team)
+        stem = "overview" if res.team == OVERVIEW else f"teams/{res.team}"
+        res.run = self.run["id"]
+        if res.outcome == "ok":
+            res.page_run, res.last_success, res.stale = self.run["id"], res.finished, None
+            for suffix in (".stale.html", ".stale.ipynb", ".failed.html", ".failed.ipynb"):
+                (self.out / f"{stem}{suffix}").unlink(missing_ok=True)
+        elif res.outcome == "skipped":   # a manifest older than these fields: its times
+            res.page_run = res.page_run or res.finished
+            res.last_success = res.last_success or res.finished
+        else:
+            res.last_success = before.get("last_success") or (
+                before.get("finished") if before.get("outcome") in ("ok", "skipped") else None)
+            self._retire(res, before, stem)
+        if res.team == OVERVIEW:
+            self.overview = res
+        else:
+            self.entries[res.team] = res
+            self.settled.add(res.team)
+        return res
+
+    def _retire(self, res: TeamResult, before: dict, stem: str) -> None:
+        out = self.out
+        page = out / f"{stem}.html"
+        if page.is_file():      # the last good page: kept, but marked stale
+            stale = out / f"{stem}.stale.html"
+            os.replace(page, stale)
+            if (out / f"{stem}.ipynb").is_file():
+                os.replace(out / f"{stem}.ipynb", out / f"{stem}.stale.ipynb")
+            res.stale = f"{stem}.stale.html"
+            res.page_run = before.get("page_run") or before.get("finished")
+            _stale_banner(stale, res, "../" if "/" in stem else "")
+        elif before.get("stale") and (out / before["stale"]).is_file():
+            res.stale, res.page_run = before["stale"], before.get("page_run")
+        (out / f"{stem}.summary.json").unlink(missing_ok=True)
+        if res.problems:        # failed before its notebook ran: a page of every problem
+            (out / f"{stem}.failed.ipynb").unlink(missing_ok=True)
+            atomic_write(out / _problems_href(res), problems_page(res, self.title))
+        elif not res.notebook:  # no notebook of this run (its worker died): none of another
+            for suffix in (".failed.html", ".failed.ipynb"):
+                (out / f"{stem}{suffix}").unlink(missing_ok=True)
+
+    def write(self, state: str = "running") -> None:
+        """Rewrite manifest.json and index.html (``state``: running, finished,
+        interrupted or failed)."""
+        self.run["state"] = state
+        self.run["finished"] = None if state == "running" else _now()
+        self.run["done"] = len(self.settled)
+        reports = {t: asdict(self.entries[t]) for t in self.order if t in self.entries}
+        if self.overview is not None:
+            reports[OVERVIEW] = asdict(self.overview)
+        data = {"package_version": __version__, "written": _now(),
+                "seconds": round(time.time() - self.start, 1), "run": self.run,
+                "reports": reports}
+        atomic_write(self.out / "manifest.json",
+                     json.dumps(_json_safe(data), indent=2, default=str, allow_nan=False))
+        write_index(self)
+
+
+def _stale_banner(page: Path, res: TeamResult, up: str) -> None:
+    """Say at the top of a page moved aside that it is stale, and why."""
+    text = page.read_text(encoding="utf-8")
+    body = text.find("<body")
+    end = text.find(">", body)
+    if body < 0 or end < 0:
+        return
+    banner = ('<p class="skpi-stale" style="background:#ffe8a3;color:#222;margin:0;'
+              'padding:.6rem 1rem;font-family:system-ui,sans-serif">'
+              f"Stale: this is the last good page, from run {_when(res.page_run)}. "
+              f"Run {_when(res.run)} failed: {html.escape(res.error or '')} "
+              f'<a href="{up}index.html">All reports</a></p>')
+    atomic_write(page, text[:end + 1] + banner + text[end + 1:])
+
+
+def _entry(data) -> TeamResult | None:
+    """A manifest entry as a :class:`TeamResult` (None if it is not one)."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        return TeamResult(**_known(data))
+    except TypeError:
+        return None
 
 
 def _json_safe(obj):
@@ -429,62 +852,138 @@ def _status_cell(summary: dict) -> str:
     return " ".join(parts) or "–"
 
 
-def write_index(summary: RunSummary, all_params: list[ReportParams]) -> None:
-    """index.html: every team with its status summary and links (all text escaped)."""
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
+       max-width: 72rem; padding: 0 1rem; color: #222; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd;
+         vertical-align: top; }
+.ok { color: #1a7f37; font-weight: 600; } .fail { color: #c62828; font-weight: 600; }
+.stale { color: #8a5a00; }
+.overview { font-size: 1.15rem; }
+.problems { margin: 0; padding-left: 1.2rem; } .problems li { white-space: pre-wrap; }
+.st { display: inline-block; padding: 0 .4rem; border-radius: .3rem; margin: 0 .15rem .15rem 0;
+      font-size: .85rem; }
+.met { background: #b7e1c1; } .missed { background: #c62828; color: #ffffff; }
+.on_track { background: #d9f0d3; }
+.at_risk { background: #ffe8a3; } .off_track { background: #f6c1bb; }
+.insufficient_data { background: #e0e0e0; } .grade { font-weight: 600; margin-left: .3rem; }
+@media print { a { color: inherit; } }
+"""
+
+
+def _page(title: str, body: str) -> str:
+    """A self-contained HTML page (``title`` is escaped here; ``body`` must be)."""
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style></head><body>\n"
+            f"{body}\n</body></html>\n")
+
+
+def _when(run_id) -> str:
+    """A run (its start time) as the pages show it."""
+    return str(run_id).replace("T", " ") if run_id else "–"
+
+
+def _stale_link(r: TeamResult, prefix: str = "") -> str:
+    if not r.stale:
+        return ""
+    return (f'<a class="stale" href="{html.escape(prefix + r.stale)}">last good page</a> '
+            f'<span class="stale">from run {_when(r.page_run)} (stale)</span>')
+
+
+def _problem_list(problems) -> str:
+    return ('<ol class="problems">' + "".join(f"<li>{html.escape(str(p))}</li>"
+                                             for p in problems) + "</ol>")
+
+
+def _problems_href(r: TeamResult) -> str:
+    return f"teams/{r.team}.failed.html"
+
+
+def problems_page(r: TeamResult, title: str) -> str:
+    """``teams/<team>.failed.html`` for a report that failed before its notebook ran:
+    every problem in full (all text escaped)."""
+    esc = html.escape
+    n = len(r.problems)
+    stale = _stale_link(r, "../")
+    body = (f"<h1>{esc(r.name)} <code>{esc(r.team)}</code></h1>\n"
+            f'<p class="fail">No report: run {_when(r.run)} checked its inputs before its '
+            f"notebook and found {n} problem{'s' if n != 1 else ''}. Fix "
+            f"{'them' if n != 1 else 'it'} and run again.</p>\n"
+            f"{_problem_list(r.problems)}\n"
+            + (f"<p>{stale}</p>\n" if stale else "")
+            + f'<p><a href="../index.html">{esc(title)}: all reports</a></p>')
+    return _page(f"{r.name}: no report ({n} problem{'s' if n != 1 else ''})", body)
+
+
+def _run_line(record: RunRecord) -> str:
+    run = record.run
+    ids = run.get("teams") or []
+    scope = "every team"
+    if run.get("partial"):
+        scope = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+    head = f"Run {_when(run['id'])} (PID {run['pid']}, {html.escape(scope)})"
+    done, total = run.get("done", 0), len(ids)
+    rest = "the other teams show their previous outcome"
+    return {"running": f"{head} had not finished when this page was written: "
+                       f"{done} of {total} team reports done; {rest}.",
+            "interrupted": f"{head} was interrupted after {done} of {total} team reports; "
+                           f"{rest}.",
+            "failed": f"{head} stopped on an error after {done} of {total} team reports; "
+                      f"{rest}.",
+            }.get(run["state"], f"Last run {_when(run['id'])} ({html.escape(scope)}): "
+                                f"finished.")
+
+
+def write_index(record: RunRecord) -> None:
+    """index.html: every team with its status summary, its page and the run that
+    produced it (all text escaped)."""
     esc = html.escape
     rows = []
-    for r in summary.results:
+    results = [record.entries[t] for t in record.order if t in record.entries]
+    for r in results:
         if r.ok:
             status = f'<span class="ok">{"ok" if r.outcome == "ok" else "ok (unchanged)"}</span>'
-            link = f'<a href="{esc(r.html)}">report</a>'
+            link = f'<a href="{esc(r.html or "")}">report</a>'
             detail = _status_cell(r.summary)
+            when = _when(r.page_run)
         else:
             status = '<span class="fail">failed</span>'
-            link = (f'<a href="{esc(r.notebook)}">executed notebook (failing cell)</a>'
-                    if r.notebook else "")
-            detail = esc(r.error or "")
+            if r.problems:
+                what = "every problem" if len(r.problems) > 1 else "the problem"
+                links = [f'<a href="{esc(_problems_href(r))}">{what}</a>']
+                detail = _problem_list(r.problems)
+            else:
+                links = ([f'<a href="{esc(r.notebook)}">executed notebook (failing cell)</a>']
+                         if r.notebook else [])
+                detail = esc(r.error or "")
+            if r.stale:
+                links.append(_stale_link(r))
+            link = "<br>".join(links)
+            when = _when(r.run)
         rows.append(f"<tr><td>{esc(r.name)}</td><td><code>{esc(r.team)}</code></td>"
-                    f"<td>{status}</td><td>{link}</td><td>{detail}</td></tr>")
-    title = all_params[0].title if all_params else "Customer service KPI reports"
-    ok = sum(r.ok for r in summary.results)
-    ov = summary.overview
+                    f"<td>{status}</td><td>{link}</td><td>{detail}</td><td>{when}</td></tr>")
+    ok = sum(r.ok for r in results)
+    ov = record.overview
     if ov is None:
         overview = ""
     elif ov.ok:
-        overview = f'<p class="overview"><a href="{esc(ov.html)}">Leadership overview</a></p>'
+        overview = (f'<p class="overview"><a href="{esc(ov.html or "")}">Leadership overview</a>'
+                    f" (run {_when(ov.page_run)})</p>")
     else:
         link = f' (<a href="{esc(ov.notebook)}">executed notebook</a>)' if ov.notebook else ""
+        stale = f"; {_stale_link(ov)}" if ov.stale else ""
         overview = (f'<p class="overview fail">Leadership overview failed: '
-                    f'{esc(ov.error or "")}{link}</p>')
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)}</title>
-<style>
-body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
-       max-width: 72rem; padding: 0 1rem; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd;
-         vertical-align: top; }}
-.ok {{ color: #1a7f37; font-weight: 600; }} .fail {{ color: #c62828; font-weight: 600; }}
-.overview {{ font-size: 1.15rem; }}
-.st {{ display: inline-block; padding: 0 .4rem; border-radius: .3rem; margin: 0 .15rem .15rem 0;
-      font-size: .85rem; }}
-.met {{ background: #b7e1c1; }} .missed {{ background: #c62828; color: #ffffff; }}
-.on_track {{ background: #d9f0d3; }}
-.at_risk {{ background: #ffe8a3; }} .off_track {{ background: #f6c1bb; }}
-.insufficient_data {{ background: #e0e0e0; }} .grade {{ font-weight: 600; margin-left: .3rem; }}
-@media print {{ a {{ color: inherit; }} }}
-</style></head><body>
-<h1>{esc(title)}</h1>
+                    f'{esc(ov.error or "")}{link}{stale}</p>')
+    body = f"""<h1>{esc(record.title)}</h1>
 <p>Generated {datetime.now().strftime('%Y-%m-%d %H:%M')} &middot; {ok} of
-{len(summary.results)} team reports ok &middot; <a href="kpis.csv">all KPIs (CSV)</a>
+{len(results)} team reports ok &middot; <a href="kpis.csv">all KPIs (CSV)</a>
 &middot; <a href="manifest.json">run manifest</a></p>
+<p class="run">{_run_line(record)}</p>
 {overview}
 <table><thead><tr><th>Team</th><th>Id</th><th>Status</th><th>Link</th>
-<th>Targets and grade / error</th></tr></thead><tbody>
+<th>Targets and grade / error</th><th>Run</th></tr></thead><tbody>
 {chr(10).join(rows)}
-</tbody></table>
-</body></html>
-"""
-    atomic_write(summary.index, page)
+</tbody></table>"""
+    atomic_write(record.out / "index.html", _page(record.title, body))

@@ -266,12 +266,21 @@ def _no_baselines(tickets, kpis, base, stamp, period, targetable) -> str:
             "such as first_response_at, resolved_at or csat give targetable KPIs")
 
 
+#: Template columns for reading only (names from the export and the catalogue):
+#: written so a spreadsheet cannot take them for formulas.  The columns read
+#: back (team, kpi, ...) are written as they are.
+READING_COLUMNS = ("team_name", "kpi_label")
+
+
 def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
+    from .literal import csv_cell
+
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow({c: r.get(c, "") for c in columns})
+        w.writerow({c: csv_cell(r.get(c, "")) if c in READING_COLUMNS else r.get(c, "")
+                    for c in columns})
     path.write_text(buf.getvalue(), encoding="utf-8")
 
 

@@ -23,14 +23,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .catalogue import Catalogue
 from .contracts import FIRST_ROW, Checked, check_columns, duplicate_keys
 from .errors import DataError, Problem
 from .parsing import parse_text, text_missing
 from .periods import freq_of, parse_period
-from .readers import read_table
+from .readers import read_table, read_yaml
 from .teams import to_ids
 from .schema import BENCHMARK_COLUMNS, KPI_TABLE_COLUMNS, TARGET_COLUMNS
 
@@ -67,6 +66,57 @@ def _unknown_kpis(checked: Checked, catalogue: Catalogue | None, source: str) ->
     unknown = (~kpi.isin(catalogue.names()) & kpi.notna()).to_numpy(dtype=bool)
     checked.flag(source, "kpi", unknown, "KPI not in the catalogue (add it to the "
                  "catalogue, or fix the name)", kpi)
+
+
+def _outside_bounds(checked: Checked, catalogue: Catalogue | None, source: str,
+                    column: str, values, quote=None) -> None:
+    """Flag rows whose value (or any of its values: a list per row) lies outside
+    their KPI's ``bounds`` in the catalogue (a csat_pct target of 1.7, an NPS
+    benchmark of 150); ``quote``: the cells to quote (default the values).  A share
+    written as a percentage (85 for 0.85) gets a hint."""
+    c = checked.columns
+    if catalogue is None or "kpi" not in c:
+        return
+    rows = [_numbers(v if isinstance(v, list) else [v]) for v in values]
+    low = np.array([min(r, default=np.nan) for r in rows], dtype=float)
+    high = np.array([max(r, default=np.nan) for r in rows], dtype=float)
+    kpis = c["kpi"]
+    for kpi in kpis.dropna().unique():
+        d = catalogue.kpis.get(kpi)
+        if d is None or not d.bounds:
+            continue
+        lo, hi = d.bounds
+        with np.errstate(invalid="ignore"):
+            outside = np.zeros(len(rows), bool)
+            if lo is not None:
+                outside |= low < lo
+            if hi is not None:
+                outside |= high > hi
+        outside &= (kpis == kpi).to_numpy(dtype=bool)
+        if not outside.any():
+            continue
+        if lo is not None and hi is not None:
+            expected = f"from {lo:g} to {hi:g}"
+        else:
+            expected = f"of {lo:g} or more" if lo is not None else f"of {hi:g} or less"
+        message = f"outside the bounds of KPI {kpi!r}: expected a value {expected}"
+        if ((lo, hi) == (0, 1) and (low[outside] >= 0).all()
+                and (high[outside] <= 100).all()):
+            message += " (a share: write 0.85 for 85%)"
+        checked.flag(source, column, outside, message, values if quote is None else quote)
+
+
+def _numbers(cells) -> list[float]:
+    """The cells that are numbers (blanks and NaN left out)."""
+    out = []
+    for x in cells:
+        try:
+            f = float(x)
+        except (TypeError, ValueError):
+            continue
+        if f == f:
+            out.append(f)
+    return out
 
 
 def _finish(checked: Checked, source: str, order: list[str]) -> pd.DataFrame:
@@ -210,7 +260,8 @@ def load_benchmarks(path, *, catalogue: Catalogue | None = None,
 
     ``benchmark`` names the reference point (``industry_median``,
     ``top_quartile``, ``best_in_class``, ...); names are normalised to
-    lower case with underscores.  ``as_of`` is the date of the figures.
+    lower case with underscores.  ``as_of`` is the date of the figures.  A
+    value outside its KPI's ``bounds`` in the catalogue is refused.
     Rows whose ``value``, ``source`` and ``as_of`` are all blank (a template's
     unfilled rows) are skipped.
     """
@@ -229,6 +280,9 @@ def _check_benchmarks(raw: pd.DataFrame, catalogue: Catalogue | None,
         checked.columns["benchmark"] = b.where(b.isna(), b.astype(str).str.strip().str.lower()
                                                  .str.replace(r"[\s\-]+", "_", regex=True))
     _unknown_kpis(checked, catalogue, source)
+    if "value" in checked.columns:
+        _outside_bounds(checked, catalogue, source, "value", checked.columns["value"],
+                        raw["value"].reset_index(drop=True))
     duplicate_keys(checked, ["kpi", "benchmark", "source"], source, "benchmark")
     return _finish(checked, source, list(BENCHMARK_COLUMNS))
 
@@ -257,7 +311,9 @@ def load_targets(path, *, period: str = "month", catalogue: Catalogue | None = N
     catalogue (or one without a better direction), a negative weight, a
     blank weight beside weighted targets of the same team, a
     milestone outside baseline..deadline, a target equal to its baseline,
-    a team + KPI given twice.
+    a baseline, target or milestone outside the KPI's ``bounds`` in the
+    catalogue (a share of 85 gets the hint to write 0.85), a team + KPI
+    given twice.
 
     A row whose ``target`` and ``deadline`` are both blank is skipped (a
     template row nobody filled in); row numbers in messages stay the file's.
@@ -305,7 +361,14 @@ def _check_targets(raw: pd.DataFrame, period: str, catalogue: Catalogue | None,
         c["baseline_periods"] = c["baseline_periods"].fillna(1).astype("int64")
     else:
         c["baseline_periods"] = pd.Series(np.ones(len(raw), dtype="int64"))
+    written = c.get("milestones", pd.Series([None] * len(raw)))
     c["milestones"] = _milestones(checked, raw, period, source)
+    for col in ("baseline", "target"):
+        if col in c:
+            _outside_bounds(checked, catalogue, source, col, c[col],
+                            raw[col].reset_index(drop=True))
+    _outside_bounds(checked, catalogue, source, "milestones",
+                    [list(marks.values()) for marks in c["milestones"]], written)
     duplicate_keys(checked, ["team", "kpi"], source, "target")
     return _finish(checked, source, list(TARGET_COLUMNS))
 
@@ -331,10 +394,7 @@ def _weights(checked: Checked, raw: pd.DataFrame, source: str) -> pd.Series:
 
 
 def _targets_yaml(path: Path) -> pd.DataFrame:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise DataError(f"not valid YAML: {exc}", source=path.name) from None
+    data = read_yaml(path, error=DataError, source=path.name) or {}
     records = data.get("targets") if isinstance(data, dict) else data
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise DataError("expected 'targets:' with a list of records", source=path.name)

@@ -1,0 +1,254 @@
+"""Every failure the command line can reach is one line on stderr, never a traceback:
+exit 2 for usage, input and outputs that cannot be written, 1 for a failed report or
+an unexpected error (whose traceback --debug shows)."""
+import errno
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import make_params
+from servicekpi.cli import main
+
+DEEP = "[" * 10000 + "]" * 10000          # nested past Python's recursion limit
+LATIN1 = "title: Café report\n".encode("latin-1")
+
+
+def one_line(capsys) -> str:
+    """stderr of the last command: one line, no traceback."""
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def a_file(tmp_path) -> Path:
+    f = tmp_path / "a_file"
+    f.write_text("not a folder\n")
+    return f
+
+
+@pytest.fixture
+def params(tmp_path, demo_dir):
+    return make_params(tmp_path, demo_dir, {"billing": "team: billing\n"})
+
+
+# ------------------------------------------------------------------ outputs
+def test_out_under_a_regular_file(tmp_path, small_csv, params, capsys):
+    """A folder that cannot be created (a file is in the way): refused before any work."""
+    target = a_file(tmp_path) / "reports"
+    assert main(["run", "--params", str(params), "--out", str(target)]) == 2
+    line = one_line(capsys)
+    assert str(target) in line and "a_file is a file, not a folder" in line
+    assert main(["kpis", str(small_csv), "--out", str(target / "k.csv")]) == 2
+    assert "a_file is a file, not a folder" in one_line(capsys)
+    assert main(["kpis", str(small_csv), "--out", str(tmp_path)]) == 2   # a folder
+    assert "is a folder, expected a file name" in one_line(capsys)
+
+
+def _nobody():
+    """A way to run a command as an unprivileged user (tests may run as root, for whom
+    a 0o555 folder is writable): a prefix for subprocess, or None."""
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        return None
+    prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    probe = subprocess.run(prefix + [sys.executable, "-c", "import servicekpi"],
+                           capture_output=True, env={**os.environ, "HOME": "/tmp"})
+    return prefix if probe.returncode == 0 else None
+
+
+@pytest.mark.parametrize("command", ["run", "kpis"])
+def test_read_only_out(command, small_csv, params, tmp_path, capsys):
+    """A folder this process may not write in (chmod 0o555): one line, exit 2.  As root
+    (chmod does not stop root) the command runs as user nobody, when it can."""
+    args = (["run", "--params", str(params), "--out"] if command == "run"
+            else ["kpis", str(small_csv), "--out"])
+    if os.geteuid() != 0:
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o555)
+        try:
+            out = ro / ("reports" if command == "run" else "k.csv")
+            assert main(args + [str(out)]) == 2
+            line = one_line(capsys)
+        finally:
+            ro.chmod(0o755)
+        assert f"cannot write in {ro}: permission denied" in line
+        return
+    prefix = _nobody()
+    if prefix is None:
+        pytest.skip("running as root without setpriv: a read-only folder cannot be made")
+    top = Path(tempfile.mkdtemp(prefix="skpi-ro-"))     # readable by nobody
+    try:
+        top.chmod(0o755)
+        ro = top / "ro"
+        ro.mkdir()
+        ro.chmod(0o555)
+        out = ro / ("reports" if command == "run" else "k.csv")
+        done = subprocess.run(prefix + [sys.executable, "-m", "servicekpi.cli"] + args
+                              + [str(out)], capture_output=True, text=True,
+                              env={**os.environ, "HOME": "/tmp"})
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr
+        assert done.stderr.strip().splitlines() == [
+            f"error: --out {out}: cannot write in {ro}: permission denied"]
+        assert not out.exists()
+    finally:
+        shutil.rmtree(top)
+
+
+@pytest.mark.parametrize("code", [errno.EROFS, errno.ENOSPC])
+def test_run_cannot_write(code, params, tmp_path, capsys, monkeypatch):
+    """A read-only file system or a full disk when run writes its folders (simulated):
+    one line naming the path and the reason, exit 2."""
+    def refuse(self, *args, **kwargs):
+        raise OSError(code, os.strerror(code), str(self))
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    out = tmp_path / "reports"
+    assert main(["run", "--params", str(params), "--teams", "billing", "--out",
+                 str(out)]) == 2
+    line = one_line(capsys)
+    assert line.startswith(f"servicekpi: cannot write {out}")
+    assert line.endswith(os.strerror(code))
+
+
+def test_kpis_disk_full(small_csv, tmp_path, capsys, monkeypatch):
+    """The disk fills while the KPI table is written (simulated): one line, exit 2."""
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    out = tmp_path / "k.csv"
+    assert main(["kpis", str(small_csv), "--out", str(out)]) == 2
+    assert one_line(capsys) == f"servicekpi: cannot write {out}: No space left on device"
+
+
+def test_kpis_to_dev_full(small_csv, capsys):
+    """A real full device: writing fails when the file is flushed."""
+    if not os.access("/dev/full", os.W_OK):
+        pytest.skip("no writable /dev/full")
+    assert main(["kpis", str(small_csv), "--out", "/dev/full"]) == 2
+    assert one_line(capsys) == "servicekpi: cannot write /dev/full: No space left on device"
+
+
+# ---------------------------------------------------------------- scheduler
+def test_unreachable_scheduler_fails_fast(params, tmp_path, capsys, monkeypatch):
+    import servicekpi.runner as runner
+
+    pytest.importorskip("distributed")
+    with socket.socket() as s:        # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    monkeypatch.setattr(runner, "SCHEDULER_TIMEOUT", 1, raising=False)
+    start = time.time()
+    assert main(["run", "--params", str(params), "--teams", "billing", "--out",
+                 str(tmp_path / "r"), "--scheduler", address]) == 2
+    assert time.time() - start < 10          # Dask's own timeout is 30 s
+    assert one_line(capsys) == (f"error: cannot connect to the Dask scheduler at {address}: "
+                                "no answer within 1 s (is the scheduler running there?)")
+    assert main(["run", "--params", str(params), "--out", str(tmp_path / "r"),
+                 "--scheduler", "localhost"]) == 2      # no port: not an address
+    assert one_line(capsys) == ("error: cannot connect to the Dask scheduler at localhost: "
+                                "missing port number in address 'localhost'")
+
+
+# ---------------------------------------------------------------- YAML files
+def test_params_yaml_too_deep_or_not_utf8(params, capsys):
+    team = params / "teams" / "billing.yaml"
+    team.write_text(f"team: billing\nkpis: {DEEP}\n")
+    for command in ("validate", "run"):
+        assert main([command, "--params", str(params)]) == 2
+        assert one_line(capsys) == (f"error: {team}: YAML nested too deeply to read (lists "
+                                    "or mappings inside each other hundreds of levels "
+                                    "deep): expected a few levels of keys and lists")
+    team.write_text("team: billing\n")
+    defaults = params / "defaults.yaml"
+    defaults.write_bytes(defaults.read_bytes() + LATIN1)
+    lines = defaults.read_bytes().count(b"\n")
+    for command in ("validate", "run"):
+        assert main([command, "--params", str(params)]) == 2
+        assert one_line(capsys) == (f"error: {defaults}: not UTF-8 text (byte 0xe9 on line "
+                                    f"{lines}): save the file as UTF-8")
+
+
+def test_targets_yaml_too_deep_or_not_utf8(params, tmp_path, capsys):
+    targets = tmp_path / "targets.yaml"
+    defaults = params / "defaults.yaml"
+    defaults.write_text(re.sub(r"(?m)^targets: .*$", f"targets: {targets}",
+                               defaults.read_text()))
+    targets.write_text(f"targets: {DEEP}\n")
+    assert main(["validate", "--params", str(params)]) == 2
+    assert one_line(capsys) == ("error: targets.yaml: YAML nested too deeply to read (lists "
+                                "or mappings inside each other hundreds of levels deep): "
+                                "expected a few levels of keys and lists")
+    targets.write_bytes(b"targets:\n  - team: billing\n    owner: Jos\xe9\n")
+    assert main(["validate", "--params", str(params)]) == 2
+    assert one_line(capsys) == ("error: targets.yaml: not UTF-8 text (byte 0xe9 on line 3): "
+                                "save the file as UTF-8")
+
+
+def test_mapping_yaml_too_deep_or_not_utf8(params, small_csv, tmp_path, capsys):
+    mapping = tmp_path / "m.yaml"
+    mapping.write_bytes(b"name: mine\ndescription: caf\xe9\n")
+    expected = f"error: {mapping}: not UTF-8 text (byte 0xe9 on line 2): save the file as UTF-8"
+    assert main(["kpis", str(small_csv), "--mapping", str(mapping), "--out",
+                 str(tmp_path / "k.csv")]) == 2
+    assert one_line(capsys) == expected
+    assert not (tmp_path / "k.csv").exists()
+    defaults = params / "defaults.yaml"      # one line, though every team uses it
+    (params / "teams" / "vip_care.yaml").write_text("team: vip_care\n")
+    defaults.write_text(defaults.read_text() + f"mapping: {mapping}\n")
+    assert main(["validate", "--params", str(params)]) == 2
+    assert one_line(capsys) == expected
+    mapping.write_text(f"columns: {DEEP}\n")
+    assert main(["kpis", str(small_csv), "--mapping", str(mapping), "--out",
+                 str(tmp_path / "k.csv")]) == 2
+    assert "m.yaml: YAML nested too deeply to read" in one_line(capsys)
+
+
+def test_catalogue_not_utf8(params, capsys):
+    catalogue = params / "catalogue.yaml"
+    catalogue.write_bytes(catalogue.read_bytes() + b"# caf\xe9\n")
+    assert main(["validate", "--params", str(params)]) == 2
+    assert "catalogue.yaml: not UTF-8 text (byte 0xe9 on line" in one_line(capsys)
+
+
+# ---------------------------------------------------------------- last resort
+def test_unexpected_error_is_one_line_and_debug_shows_it(params, capsys, monkeypatch):
+    import servicekpi.cli as cli
+
+    def broken(args):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(cli, "_validate", broken)
+    assert main(["validate", "--params", str(params)]) == 1
+    assert one_line(capsys) == ("servicekpi: unexpected error: KeyError: 'boom' (re-run with "
+                                "--debug to see the traceback)")
+    for argv in (["--debug", "validate"], ["validate", "--debug"]):
+        with pytest.raises(KeyError):
+            main(argv + ["--params", str(params)])
+
+
+def test_any_os_error_names_its_file(params, capsys, monkeypatch):
+    import servicekpi.cli as cli
+
+    def denied(args):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), "/x/index.html")
+
+    monkeypatch.setattr(cli, "_validate", denied)
+    assert main(["validate", "--params", str(params)]) == 2
+    assert one_line(capsys) == "servicekpi: cannot write /x/index.html: Permission denied"
+    with pytest.raises(PermissionError):
+        main(["validate", "--params", str(params), "--debug"])

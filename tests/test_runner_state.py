@@ -1,0 +1,363 @@
+"""What a run leaves in its output folder, however it ends: workers and kernels
+stopped with it, one run at a time per folder, the index and manifest merged
+across runs, a failed report's last good page marked stale, and every problem
+of a report that could not start listed."""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import make_params
+from servicekpi.cli import main
+from servicekpi.runner import LOCK_FILE, run_lock, run_reports
+
+BIN = Path(sys.executable).parent
+
+HOSTILE_KPI = "<img src=x onerror=alert(1)>"
+# three problems in vip_care's own targets file, one quoting markup
+BAD_TARGETS = ("team,kpi,baseline,baseline_period,target,deadline\n"
+               "vip_care,fcr_rate,0.7,2026-01,0.8,2025-01\n"
+               f"vip_care,{HOSTILE_KPI},0.7,2025-01,0.8,2026-12\n"
+               "vip_care,csat_score,abc,2025-01,4.5,2026-12\n")
+
+
+def row(index: str, team: str) -> str:
+    return re.search(rf"<tr><td>{team}</td>.*?</tr>", index, re.S).group(0)
+
+
+def failing_notebook(root, team):
+    """The team notebook with one more cell that fails for ``team``."""
+    from servicekpi.config import TEAM_NOTEBOOK
+
+    nb = json.loads(TEAM_NOTEBOOK.read_text())
+    nb["cells"].insert(2, {"cell_type": "code", "execution_count": None, "metadata": {},
+                           "id": "fails", "outputs": [],
+                           "source": f'if team == "{team}":\n'
+                                     f'    raise RuntimeError("{team} fails in its notebook")\n'})
+    path = root / "failing.ipynb"
+    path.write_text(json.dumps(nb))
+    return path
+
+
+# ------------------------------------------------------------------ stopping a run
+def _kernel_started(proc, timeout=180):
+    """The run's processes once a report kernel runs (its workers and their kernels)."""
+    psutil = pytest.importorskip("psutil")
+    runner, deadline = psutil.Process(proc.pid), time.time() + timeout
+    while time.time() < deadline:
+        try:
+            below = runner.children(recursive=True)
+            if any("ipykernel_launcher" in " ".join(c.cmdline()) for c in below):
+                return below
+        except psutil.Error:
+            pass
+        assert proc.poll() is None, "the run ended before a kernel started"
+        time.sleep(0.2)
+    raise AssertionError("no report kernel started")
+
+
+def _left_running(processes, seconds=5.0):
+    """Those of ``processes`` still running after ``seconds`` (zombies count as gone)."""
+    import psutil
+
+    deadline = time.time() + seconds
+    while True:
+        alive = []
+        for p in processes:
+            try:
+                if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(p)
+            except psutil.NoSuchProcess:
+                pass
+        if not alive or time.time() > deadline:
+            return alive
+        time.sleep(0.1)
+
+
+def test_kill_9_of_the_run_leaves_nothing_behind(tmp_path, demo_dir, capsys):
+    """kill -9 of `servicekpi run` while its reports run (the runner only, as a
+    user's kill would): its workers and their kernels end within seconds; while it
+    ran, a second run into the same folder was refused naming it; what it left is
+    whole and the index names nothing that is not; the next run takes its lock
+    over and finishes the work."""
+    params = make_params(tmp_path, demo_dir, {t: f"team: {t}\n"
+                                              for t in ("billing", "chat", "email")})
+    out = tmp_path / "r"
+    proc = subprocess.Popen([str(BIN / "servicekpi"), "run", "--params", str(params),
+                             "--out", str(out), "--workers", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.time() + 180
+        while time.time() < deadline and not list((out / "teams").glob("*.html")):
+            time.sleep(0.2)
+        below = _kernel_started(proc)                # the first report is done, others run
+        mine = out / "teams" / ".mine.tmp1"
+        mine.write_text("a temporary file of the running run")
+        assert main(["run", "--params", str(params), "--out", str(out)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and f"another servicekpi run (PID {proc.pid}," in err, err
+        assert mine.exists()                         # the refused run touched nothing
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        left = _left_running(below)
+        assert not left, [" ".join(p.cmdline()) for p in left]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    for page in (out / "teams").glob("*.html"):    # whatever has its final name is whole
+        assert page.read_text().rstrip().endswith("</html>"), page
+    index = (out / "index.html").read_text()       # written after the checks, before reports
+    for href in re.findall(r'href="([^"]+)"', index):
+        assert (out / href).is_file(), href
+    assert "had not finished when this page was written" in index
+    # the next run takes the lock over, picks up where it stopped, cleans up
+    summary = run_reports(params, out, workers=2, progress=False)
+    assert "taking over the lock of a run that did not end cleanly" in capsys.readouterr().err
+    assert all(r.ok for r in summary.results)
+    outcomes = [r.outcome for r in summary.results]
+    assert "skipped" in outcomes and set(outcomes) <= {"ok", "skipped"}   # done is not redone
+    assert not list(out.rglob(".*.tmp*")) and not (out / ".servicekpi.lock").exists()
+    assert "finished" in (out / "index.html").read_text()
+
+
+@pytest.mark.parametrize("how", ["SIGTERM to the run", "Ctrl-C in its terminal"])
+def test_a_stopped_run_stops_its_workers_and_kernels(tmp_path, demo_dir, how):
+    params = make_params(tmp_path, demo_dir, {"billing": "team: billing\n"})
+    out = tmp_path / "r"
+    proc = subprocess.Popen([str(BIN / "servicekpi"), "run", "--params", str(params),
+                             "--out", str(out), "--workers", "1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        below = _kernel_started(proc)
+        if how.startswith("SIGTERM"):
+            os.kill(proc.pid, signal.SIGTERM)
+        else:       # the terminal sends SIGINT to the whole foreground process group
+            os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(30) == 130
+        left = _left_running(below)
+        assert not left, [" ".join(p.cmdline()) for p in left]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert "Traceback" not in proc.stderr.read()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["run"]["state"] == "interrupted" and "billing" not in manifest["reports"]
+    assert "was interrupted after 0 of 1 team reports" in (out / "index.html").read_text()
+    assert not list(out.rglob(".*.tmp*")) and not (out / LOCK_FILE).exists()
+    assert not list((out / "teams").glob("*.html"))
+
+
+# ------------------------------------------------------------------ one run at a time
+def hold_lock(out):
+    """Another process holding ``out``'s lock, as a run does."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom servicekpi.runner import run_lock\n"
+         "with run_lock(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(120)\n",
+         str(out)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_second_run_into_one_folder_is_refused(tmp_path, demo_dir, capsys):
+    params = make_params(tmp_path, demo_dir, {"billing": "team: billing\n"})
+    out = tmp_path / "r"
+    out.mkdir()
+    holder = hold_lock(out)
+    try:
+        assert main(["run", "--params", str(params), "--out", str(out)]) == 2
+    finally:
+        holder.kill()
+        holder.wait()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err                     # one line
+    assert (f"is in use by another servicekpi run (PID {holder.pid}, started " in err
+            and str(out) in err), err
+    assert not (out / "index.html").exists() and not (out / "kpis.csv").exists()
+
+
+def test_a_lock_left_by_a_killed_run_is_taken_over(tmp_path, capsys):
+    holder = hold_lock(tmp_path)
+    holder.kill()                                        # kill -9: the file stays
+    holder.wait()
+    assert str(holder.pid) in (tmp_path / LOCK_FILE).read_text()
+    with run_lock(tmp_path) as run:
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1, err
+        assert "taking over the lock of a run that did not end cleanly" in err
+        assert f"PID {holder.pid}," in err and "no longer running" in err
+        assert json.loads((tmp_path / LOCK_FILE).read_text())["pid"] == os.getpid() == run["pid"]
+        with pytest.raises(Exception, match=f"another servicekpi run \\(PID {os.getpid()},"):
+            with run_lock(tmp_path):                     # held: refused, even by us
+                pass
+    assert not (tmp_path / LOCK_FILE).exists()           # a run that ends removes it
+    with run_lock(tmp_path):                             # and the next says nothing
+        assert capsys.readouterr().err == ""
+
+
+# ------------------------------------------------------------------ problems before running
+def test_every_problem_before_the_notebook_is_listed(tmp_path, demo_dir):
+    (tmp_path / "vip_targets.csv").write_text(BAD_TARGETS)
+    params = make_params(tmp_path, demo_dir, {
+        "vip_care": f"team: vip_care\ntargets: {tmp_path / 'vip_targets.csv'}\n"})
+    out = tmp_path / "r"
+    summary = run_reports(params, out, workers=1, progress=False, overview=None)
+    assert [r.outcome for r in summary.results] == ["failed"]
+    index = (out / "index.html").read_text()
+    cells = row(index, "vip_care")
+    assert "more)" not in cells                          # not "first ... (+2 more)"
+    for what in ("column &#x27;baseline&#x27;: team &#x27;vip_care&#x27;: cannot read value",
+                 "column &#x27;kpi&#x27;: team &#x27;vip_care&#x27;: KPI not in the catalogue",
+                 "column &#x27;deadline&#x27;: team &#x27;vip_care&#x27;: deadline is not after"):
+        assert cells.count(what) == 1, what
+    assert cells.count("<li>") == 3 and HOSTILE_KPI not in index
+    assert 'href="teams/vip_care.failed.html">every problem</a>' in cells
+    page = (out / "teams" / "vip_care.failed.html").read_text()
+    assert page.count("<li>") == 3 and "found 3 problems" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and HOSTILE_KPI not in page
+    assert "row 2 (&#x27;2026-01 -&gt; 2025-01&#x27;)" in page
+    assert not (out / "teams" / "vip_care.ipynb").exists()   # no notebook ran
+    manifest = json.loads((out / "manifest.json").read_text())["reports"]["vip_care"]
+    assert len(manifest["problems"]) == 3 and manifest["notebook"] is None
+
+
+# ------------------------------------------------------------------ runs one after another
+@pytest.fixture(scope="module")
+def history(tmp_path_factory, demo_dir):
+    """One output folder through six runs; what each left (its exit code, manifest,
+    index and files)."""
+    root = tmp_path_factory.mktemp("history")
+    params = make_params(root, demo_dir, {"billing": "team: billing\n",
+                                          "vip_care": "team: vip_care\n"})
+    out = root / "reports"
+    seen = {}
+
+    def run(name, *extra, **api):
+        if api:
+            run_reports(params, out, progress=False, **api)
+            code = None
+        else:
+            code = main(["run", "--params", str(params), "--out", str(out), "--workers", "2",
+                         *extra])
+        seen[name] = {"code": code, "index": (out / "index.html").read_text(),
+                      "manifest": json.loads((out / "manifest.json").read_text()),
+                      "files": {p.relative_to(out).as_posix() for p in out.rglob("*")
+                                if p.is_file()}}
+        stale = out / "teams" / "vip_care.stale.html"
+        seen[name]["stale page"] = stale.read_text() if stale.exists() else None
+
+    run("full")
+    run("partial", "--teams", "vip_care", "--force")
+    run("full again")
+    (root / "vip_targets.csv").write_text(BAD_TARGETS)       # vip_care's inputs break
+    (params / "teams" / "vip_care.yaml").write_text(
+        f"team: vip_care\ntargets: {root / 'vip_targets.csv'}\n")
+    run("inputs broken")
+    (params / "teams" / "vip_care.yaml").write_text("team: vip_care\n")
+    run("fixed")
+    run("notebook fails", teams=["vip_care"], workers=1,      # its notebook fails
+        notebook=failing_notebook(root, "vip_care"))
+    return seen
+
+
+def run_id(seen, name):
+    return seen[name]["manifest"]["run"]["id"]
+
+
+def when(run):
+    return run.replace("T", " ")
+
+
+def test_a_partial_run_keeps_the_other_teams(history):
+    full, partial = history["full"]["manifest"], history["partial"]["manifest"]
+    assert history["full"]["code"] == 0 and history["partial"]["code"] == 0
+    assert partial["reports"]["billing"] == full["reports"]["billing"]   # kept as it was
+    assert partial["reports"]["vip_care"]["run"] == run_id(history, "partial")
+    assert partial["run"]["partial"] and partial["run"]["teams"] == ["vip_care"]
+    index = history["partial"]["index"]
+    assert when(run_id(history, "full")) in row(index, "billing")       # its page's run
+    assert when(run_id(history, "partial")) in row(index, "vip_care")
+    assert 'href="teams/billing.html"' in index and "2 of\n2 team reports ok" in index
+    # the overview still covers both teams
+    assert partial["reports"]["_overview"]["parameters"]["teams"] == ["billing", "vip_care"]
+    assert set(partial["reports"]["_overview"]["parameters"]["links"]) == {"billing",
+                                                                          "vip_care"}
+
+
+def test_the_next_full_run_redoes_nothing(history):
+    again = history["full again"]["manifest"]["reports"]
+    assert {t: e["outcome"] for t, e in again.items()} == {
+        "billing": "skipped", "vip_care": "skipped", "_overview": "skipped"}
+    assert again["billing"]["page_run"] == run_id(history, "full")
+    assert again["vip_care"]["page_run"] == run_id(history, "partial")
+    index = history["full again"]["index"]
+    assert when(run_id(history, "full")) in row(index, "billing")
+
+
+def test_last_success_per_team(history):
+    def last(name, team):
+        return history[name]["manifest"]["reports"][team]["last_success"]
+
+    partial_done = history["partial"]["manifest"]["reports"]["vip_care"]["finished"]
+    assert last("partial", "vip_care") == partial_done
+    assert last("full again", "vip_care") == last("inputs broken", "vip_care") == partial_done
+    assert last("fixed", "vip_care") == history["fixed"]["manifest"]["reports"]["vip_care"][
+        "finished"] != partial_done
+    assert last("notebook fails", "vip_care") == last("fixed", "vip_care")
+    assert last("notebook fails", "billing") == last("full", "billing")
+
+
+def test_a_failure_before_the_notebook_marks_the_last_good_page_stale(history):
+    seen = history["inputs broken"]
+    assert seen["code"] == 1
+    entry = seen["manifest"]["reports"]["vip_care"]
+    assert entry["outcome"] == "failed" and entry["stale"] == "teams/vip_care.stale.html"
+    assert entry["page_run"] == run_id(history, "partial")
+    assert "teams/vip_care.html" not in seen["files"] and "teams/vip_care.ipynb" not in seen[
+        "files"]
+    assert {"teams/vip_care.stale.html", "teams/vip_care.stale.ipynb",
+            "teams/vip_care.failed.html"} <= seen["files"]
+    page = seen["stale page"]                             # says so itself
+    assert (f"Stale: this is the last good page, from run {when(run_id(history, 'partial'))}"
+            f". Run {when(run_id(history, 'inputs broken'))} failed: DataError: 3 problems"
+            in page) and "Headline KPIs" in page
+    cells = row(seen["index"], "vip_care")
+    assert 'href="teams/vip_care.stale.html"' in cells
+    assert (f"last good page</a> <span class=\"stale\">from run "
+            f"{when(run_id(history, 'partial'))} (stale)") in cells
+    assert cells.count("<li>") == 3
+    # the overview, run again, no longer links the stale page
+    overview = seen["manifest"]["reports"]["_overview"]
+    assert overview["outcome"] == "ok" and set(overview["parameters"]["links"]) == {"billing"}
+    assert '<span class="ok">ok (unchanged)</span>' in row(seen["index"], "billing")
+    assert "teams/billing.html" in seen["files"]
+
+
+def test_success_clears_stale_and_failed_pages(history):
+    seen = history["fixed"]
+    assert seen["code"] == 0
+    assert not {f for f in seen["files"] if ".stale." in f or ".failed." in f}
+    assert "stale" not in seen["index"].split("<tbody>")[1]
+
+
+def test_a_failure_in_the_notebook_marks_the_last_good_page_stale(history):
+    seen = history["notebook fails"]
+    entry = seen["manifest"]["reports"]["vip_care"]
+    assert entry["outcome"] == "failed" and "vip_care fails in its notebook" in entry["error"]
+    assert entry["page_run"] == run_id(history, "fixed") and entry["stale"]
+    assert {"teams/vip_care.stale.html", "teams/vip_care.stale.ipynb",
+            "teams/vip_care.failed.html", "teams/vip_care.failed.ipynb"} <= seen["files"]
+    assert "teams/vip_care.html" not in seen["files"]
+    cells = row(seen["index"], "vip_care")
+    assert 'href="teams/vip_care.failed.html">executed notebook (failing cell)' in cells
+    assert f"from run {when(run_id(history, 'fixed'))} (stale)" in cells
+    # billing, not in this run, keeps its entry
+    assert seen["manifest"]["reports"]["billing"] == history["fixed"]["manifest"]["reports"][
+        "billing"]
