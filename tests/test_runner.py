@@ -199,22 +199,30 @@ def test_shared_targets_bad_row_fails_only_its_team(tmp_path, demo_dir):
     assert "2026-10" not in overview
 
 
+def auto_params(root, rows: str, extra: str = ""):
+    """A params folder for ``t.csv`` (ticket_id, team, created_at + ``rows``), every
+    team of the export (teams: auto), canonical columns, the project's catalogue."""
+    from servicekpi.config import CATALOGUE
+
+    (root / "t.csv").write_text("ticket_id,team,created_at\n" + rows)
+    p = root / "params"
+    p.mkdir()
+    (p / "defaults.yaml").write_text(f"tickets: ../t.csv\ncatalogue: {CATALOGUE}\n"
+                                     "mapping: null\nteams: auto\n" + extra)
+    return p
+
+
 def test_preflight_reads_the_export_as_the_parameters_say(tmp_path):
     """dayfirst: true in defaults.yaml: 01/03 and 02/03/2024 are 1 and 2 March, so the
     run's kpis.csv has one March row of volume 2 (month first they would be January
     and February)."""
     import pandas as pd
 
-    from servicekpi.config import CATALOGUE
     from servicekpi.params import load_params
     from servicekpi.runner import preflight
 
-    (tmp_path / "amb.csv").write_text("ticket_id,team,created_at\n1,Desk,01/03/2024 09:00\n"
-                                      "2,Desk,02/03/2024 09:00\n")
-    p = tmp_path / "params"
-    p.mkdir()
-    (p / "defaults.yaml").write_text(f"tickets: ../amb.csv\ncatalogue: {CATALOGUE}\n"
-                                     "mapping: null\nteams: auto\ndayfirst: true\n")
+    p = auto_params(tmp_path, "1,Desk,01/03/2024 09:00\n2,Desk,02/03/2024 09:00\n",
+                    "dayfirst: true\n")
     errors = preflight(load_params(p), tmp_path)
     assert errors == {}
     k = pd.read_csv(tmp_path / "kpis.csv")
@@ -230,14 +238,7 @@ def test_preflight_reads_the_export_as_the_parameters_say(tmp_path):
 def test_run_refuses_an_export_with_no_tickets_left(tmp_path, capsys):
     """Every ticket created after as_of: an error before anything runs (not an
     overview of no teams)."""
-    from servicekpi.config import CATALOGUE
-
-    (tmp_path / "t.csv").write_text("ticket_id,team,created_at\n1,A,2024-05-01\n"
-                                    "2,B,2024-05-02\n")
-    p = tmp_path / "params"
-    p.mkdir()
-    (p / "defaults.yaml").write_text(f"tickets: ../t.csv\ncatalogue: {CATALOGUE}\n"
-                                     "mapping: null\nteams: auto\n")
+    p = auto_params(tmp_path, "1,A,2024-05-01\n2,B,2024-05-02\n")
     out = tmp_path / "reports"
     assert main(["run", "--params", str(p), "--out", str(out), "--as-of",
                  "2024-04-30 23:00"]) == 2

@@ -31,6 +31,7 @@ from scipy.special import log_ndtr, logsumexp
 
 from .catalogue import Catalogue, resolve
 from .errors import DataError
+from .gaps import ci_label
 from .kpis import compute_kpis, sla_outcome, _Cols, _as_datetime
 from .periods import freq_of, label
 
@@ -676,11 +677,6 @@ def special_causes(x: np.ndarray, z: np.ndarray) -> list[list[str]]:
         for i in np.flatnonzero(hit):
             out[i].append(rule)
     return out
-
-
-def ci_label(level: float) -> str:
-    """A confidence interval's label with its level: ``95% CI``, ``97.5% CI``."""
-    return f"{level * 100:g}% CI"
 
 
 def _amount(d, v: float, *, signed: bool = False) -> str:

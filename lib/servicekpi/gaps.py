@@ -115,7 +115,12 @@ class Simulations(dict):
         return self
 
 
-def confidence_interval(value, n, numerator=np.nan, sd=np.nan, level: float = 0.95
+def ci_label(level: float = LEVEL) -> str:
+    """A confidence interval's label with its level: ``95% CI``, ``97.5% CI``."""
+    return f"{level * 100:g}% CI"
+
+
+def confidence_interval(value, n, numerator=np.nan, sd=np.nan, level: float = LEVEL
                         ) -> tuple[float, float]:
     """CI of one KPI value: Wilson for a proportion, t for a mean, else NaNs."""
     alpha = 1 - level

@@ -35,6 +35,7 @@ from pydantic import ValidationError
 from . import config, literal
 from .catalogue import Catalogue, load_catalogue
 from .errors import ConfigError, DataError, Problem, ServiceKPIError
+from .gaps import LEVEL, ci_label
 from .i18n import (day_words, has_cjk, note, partial_label, status_word, text,
                    use_cjk_font)
 from .kpis import MAX_OPEN_SHARE, assessable, compute_kpis
@@ -553,7 +554,7 @@ class TeamReport:
         if missing is not None:
             return missing
         g = self.gaps()
-        ci_label = f"{100 * g.attrs.get('level', 0.95):g}% CI"
+        ci_column = ci_label(g.attrs.get("level", LEVEL))
         rows = []
         for r in g.itertuples():
             d = self.catalogue[r.kpi]
@@ -561,7 +562,7 @@ class TeamReport:
                   f"{d.fmt(r.ci_low)} – {d.fmt(r.ci_high)}")
             rows.append({
                 "KPI": self.catalogue.label(r.kpi, self.params.language),
-                "current": d.fmt(r.current), ci_label: ci,
+                "current": d.fmt(r.current), ci_column: ci,
                 "better than target now": ("–" if not np.isfinite(r.current) else
                                            "yes" if r.better_now else "no"),
                 "baseline": _baseline(d, r.baseline, r.baseline_period, r.baseline_periods),

@@ -52,6 +52,7 @@ import yaml
 from . import config
 from .errors import ConfigError, DataError, Problem
 from .periods import coverage_end, freq_of, label, last_complete_period
+from .gaps import LEVEL, ci_label
 from .targets import baseline_interval
 
 FILES = ("defaults.yaml", "catalogue.yaml", "targets.csv", "benchmarks.csv")
@@ -186,13 +187,13 @@ def init_params(export, out="params", *, mapping: str | None = "auto", period: s
                 continue
             end = ends[(tid, k)]
             used = min(baseline_periods, end.ordinal - first_value[(tid, k)].ordinal + 1)
-            mean, low, high = baseline_interval(kpis, tid, k, end, periods=used)
+            mean, low, high = baseline_interval(kpis, tid, k, end, periods=used, level=LEVEL)
             early += end != base
             d = catalogue[k]
             target_rows.append({
                 "team": tid, "kpi": k, "baseline": _number(mean),
                 "baseline_period": label(end), "baseline_periods": used,
-                "baseline_interval": (f"{_number(low)} to {_number(high)} (95% CI)"
+                "baseline_interval": (f"{_number(low)} to {_number(high)} ({ci_label(LEVEL)})"
                                       if np.isfinite(high - low) else ""),
                 "team_name": name, "kpi_label": catalogue.label(k, language),
                 "better": d.direction, "unit": d.unit})
@@ -358,7 +359,7 @@ def summary_lines(res: InitResult, export) -> list[str]:
     what = {"defaults.yaml": "shared parameters (teams: auto: one report per team)",
             "catalogue.yaml": "KPI catalogue (copy)",
             "targets.csv": (f"{res.target_rows} rows, baselines from {base} (mean of up "
-                            f"to {res.baseline_periods} periods, 95% CI beside it); target "
+                            f"to {res.baseline_periods} periods, {ci_label(LEVEL)} beside it); target "
                             "and deadline blank" if res.target_rows else
                             "no rows: no baselines (see the note)"),
             "benchmarks.csv": f"{res.benchmark_rows} rows; value, source and as_of blank"}
