@@ -41,7 +41,7 @@ def test_the_one_status_list():
                         "insufficient_data")
     assert set(skpi.i18n.STATUS["en"]) == set(STATUSES) == set(skpi.i18n.STATUS["zh"])
     assert skpi.i18n.STATUS["zh"]["missed"] == "未达成"
-    from servicekpi.report import STATUS_STYLE
+    from servicekpi.report.common import STATUS_STYLE
     from servicekpi.runner import STATUS_ORDER
     assert STATUS_ORDER == STATUSES and set(STATUS_STYLE) == set(STATUSES)
 

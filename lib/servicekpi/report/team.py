@@ -30,116 +30,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import ValidationError
 
-from . import config, literal
-from .catalogue import Catalogue, load_catalogue
-from .errors import ConfigError, DataError, Problem, ServiceKPIError
-from .gaps import LEVEL, ci_label
-from .i18n import (day_words, has_cjk, note, partial_label, status_word, text,
-                   use_cjk_font)
-from .kpis import MAX_OPEN_SHARE, assessable, compute_kpis
-from .mapping import pydantic_problems
-from .params import ReportParams
-from .periods import coverage_end, label, last_day, partial_period
-from .tables import load_benchmarks, load_kpi_table, load_targets, merge_kpis
-from .tickets import data_quality, load_tickets
-
-BETTER, WORSE = "#d9f0d3", "#f6d5d1"
-
-STATUS_STYLE = {"met": "background-color: #b7e1c1",
-                "missed": "background-color: #c62828; color: #ffffff",
-                "on_track": "background-color: #d9f0d3",
-                "at_risk": "background-color: #ffe8a3", "off_track": "background-color: #f6c1bb",
-                "insufficient_data": "background-color: #e0e0e0"}
-
-
-def _baseline(d, value, period, periods) -> str:
-    """A target's baseline with the period(s) it averages: "78.1% (2025-12)" or
-    "78.1% (2025-10 to 2025-12, mean of 3)"."""
-    if periods and periods > 1:
-        first = pd.Period(period) - (int(periods) - 1)
-        return f"{d.fmt(value)} ({label(first)} to {label(period)}, mean of {int(periods)})"
-    return f"{d.fmt(value)} ({label(period)})"
-
-
-def _pct(v, digits=0) -> str:
-    return "–" if v is None or not np.isfinite(v) else f"{100 * v:.{digits}f}%"
-
-
-class Note(str):
-    """One sentence shown in place of a section's table or figure (its input is
-    absent, or it has nothing to show).  Displays as Markdown in a notebook,
-    as literal text (it may quote KPI labels, names, categories)."""
-
-    def _repr_markdown_(self) -> str:
-        return f"*{literal.md(str(self))}*"
-
-
-def show(*items) -> None:
-    """Display report items in a notebook cell, in order.
-
-    A :class:`Note` shows as an italic sentence, any other ``str`` as
-    Markdown, a matplotlib Figure as an image (then closed, so the inline
-    backend does not show it twice), anything else (Styler, DataFrame) as
-    it is.  None is skipped: a figure that has nothing to draw draws nothing.
-    """
-    import matplotlib.pyplot as plt
-    from IPython.display import Markdown, display
-    from matplotlib.figure import Figure
-
-    for item in items:
-        if item is None:
-            continue
-        if isinstance(item, Note):
-            display(Markdown(item._repr_markdown_()))
-        elif isinstance(item, str):
-            display(Markdown(item))
-        elif isinstance(item, Figure):
-            display(item)
-            plt.close(item)
-        else:
-            display(item)
-
-
-def styled(frame: pd.DataFrame):
-    """A plain table for a report: no index, every cell and label literal text."""
-    return literal.table(frame)
-
-
-def _stamp(value) -> str:
-    return "unknown" if value is None else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
-
-
-def _coverage(tickets: pd.DataFrame, p: ReportParams) -> pd.Timestamp | None:
-    """When the team's export ends: the loader's as-of time, exact when the
-    parameters declare it, else to the end of its day."""
-    return coverage_end(tickets.attrs.get("as_of") or p.as_of, declared=p.as_of is not None)
-
-
-def _params(parameters: dict) -> ReportParams:
-    """Validate notebook parameters; the catalogue defaults to the project's."""
-    parameters = dict(parameters)
-    if parameters.get("catalogue") is None:
-        parameters["catalogue"] = config.CATALOGUE     # KPI definitions, not data
-    if parameters.get("tickets") is None:
-        raise ConfigError([Problem("report parameters", "tickets",
-                                   "no ticket export named: set tickets to a CSV, Parquet "
-                                   "or Excel file")], source="report parameters")
-    try:
-        return ReportParams.model_validate(parameters)
-    except ValidationError as exc:
-        raise ConfigError(pydantic_problems(exc, "report parameters"),
-                          source="report parameters") from None
-
-
-def _own_rows(table: pd.DataFrame, team: str, path) -> pd.DataFrame:
-    """A shared file loaded with ``team_errors="drop"``: refuse it when ``team``'s
-    own rows are wrong; other teams' wrong rows are only left out."""
-    problems = (table.attrs.get("team_errors") or {}).get(team)
-    if problems:
-        raise DataError(problems, source=Path(path).name)
-    return table
+from .. import literal
+from ..catalogue import Catalogue, load_catalogue
+from ..errors import DataError, ServiceKPIError
+from ..gaps import LEVEL, ci_label
+from ..i18n import (day_words, has_cjk, note, partial_label, status_word, text,
+                    use_cjk_font)
+from ..kpis import MAX_OPEN_SHARE, assessable, compute_kpis
+from ..params import ReportParams
+from ..periods import label, last_day, partial_period
+from ..tables import load_benchmarks, load_kpi_table, load_targets, merge_kpis
+from ..tickets import data_quality, load_tickets
+from .common import (BETTER, WORSE, STATUS_STYLE, Note, _baseline, _coverage, _own_rows,
+                     _params, _pct, _stamp, styled)
 
 
 @dataclass
@@ -190,7 +94,7 @@ class TeamReport:
         from IPython.display import Markdown
         body = text(key, self.params.language)
         if key == "scorecard":       # the rule's numbers come from the constants
-            from .scorecard import rule_words
+            from ..scorecard import rule_words
             body = body.format(**rule_words(self.params.language))
         return Markdown(body)
 
@@ -473,7 +377,7 @@ class TeamReport:
         """Every shown KPI over the shown periods against the other teams' median;
         a partial period, and durations of periods with too many tickets still
         open, drawn hollow."""
-        from . import plots
+        from .. import plots
         if not self.shown_kpis or not self.periods:
             return None
         k = self.kpis[(self.kpis["period"] >= self.periods[0])
@@ -500,7 +404,7 @@ class TeamReport:
         incomplete periods it leaves out, and treat a deadline period that is
         still incomplete as not over yet (status from the forecast)."""
         if "gaps" not in self._cache:
-            from .gaps import gap_table
+            from ..gaps import gap_table
             t = self.team_targets if self.targets_note() is None else None
             k = (self.kpis[self.kpis["period"] <= self.as_of] if self.as_of is not None
                  else self.kpis.iloc[:0])
@@ -512,7 +416,7 @@ class TeamReport:
         """One sentence per status, in words (Markdown), and the targets better
         than their target now but not expected to meet it at the deadline; a
         Note without targets."""
-        from .gaps import STATUSES
+        from ..gaps import STATUSES
         missing = self.targets_note()
         if missing is not None:
             return missing
@@ -590,7 +494,7 @@ class TeamReport:
     def trajectory_figure(self):
         """Each target's path: actual (assessed periods), glide path, target,
         benchmarks.  None without targets (the gap table's note says why)."""
-        from . import plots
+        from .. import plots
         if self.targets_note() is not None:
             return None
         return plots.trajectory_grid(self.assessed_kpis, self.team_targets,
@@ -604,7 +508,7 @@ class TeamReport:
         the noise (the larger of the baseline's CI half-width and the range of
         one period's value, both at the level shown), and the verdict (see
         :func:`servicekpi.targets.achievability`)."""
-        from .targets import achievability
+        from ..targets import achievability
         if self.targets_note() is not None:
             return pd.DataFrame()
         a = achievability(self.assessed_kpis, self.team_targets, catalogue=self.catalogue)
@@ -642,7 +546,7 @@ class TeamReport:
     def benchmark_rows(self) -> pd.DataFrame:
         """:func:`servicekpi.benchmark_table` for the team in the assessed period (cached)."""
         if "benchmarks" not in self._cache:
-            from .benchmarking import benchmark_table
+            from ..benchmarking import benchmark_table
             self._cache["benchmarks"] = benchmark_table(
                 self.assessed_kpis, self.params.team, self.benchmarks, period=self.as_of,
                 catalogue=self.catalogue)
@@ -708,7 +612,7 @@ class TeamReport:
     def bullet_figure(self):
         """Actual against target over benchmark bands, per targeted KPI with a
         value; None without targets (the gap table's note says why)."""
-        from . import plots
+        from .. import plots
         if self.targets_note() is not None:
             return None
         g = self.gaps()
@@ -718,13 +622,13 @@ class TeamReport:
                                   language=self.params.language)
 
     def peer_matrix(self) -> pd.DataFrame:
-        from .benchmarking import peer_matrix
+        from ..benchmarking import peer_matrix
         return peer_matrix(self.assessed_kpis, self.as_of, catalogue=self.catalogue,
                            kpi_list=self.shown_kpis)
 
     def peer_figure(self):
         """Percentile of every team on every KPI (a Note without other teams)."""
-        from . import plots
+        from .. import plots
         m = self.peer_matrix()
         if m.shape[1] == 0 or m.shape[0] < 2:
             return self._note("no_peers", period=label(self.as_of))
@@ -746,7 +650,7 @@ class TeamReport:
         scoring rules) raises :class:`ConfigError`.
         """
         if "scorecard" not in self._cache:
-            from .scorecard import scorecard
+            from ..scorecard import scorecard
             mine = self.targets_note() is None
             self._cache["scorecard"] = scorecard(
                 self.assessed_kpis, self.team_targets if mine else None, period=self.as_of,
@@ -761,7 +665,7 @@ class TeamReport:
         without targets.  No rank: the overview ranks the teams."""
         if self.targets_note() is not None:
             return self._note("no_scorecard")
-        from .scorecard import fuzzy_evaluation, rule_words
+        from ..scorecard import fuzzy_evaluation, rule_words
         lang = self.params.language
         esc = literal.md
         sc = self.scorecard()
@@ -855,7 +759,7 @@ class TeamReport:
         """Each KPI's points in the team's total; None without targets."""
         import matplotlib.pyplot as plt
 
-        from . import plots
+        from .. import plots
         if self.targets_note() is not None:
             return None
         fig, ax = plt.subplots(figsize=(8, 0.6 * max(len(self.team_targets), 1) + 1.2))
@@ -886,7 +790,7 @@ class TeamReport:
         four origins of the same history.
         """
         if "forecasts" not in self._cache:
-            from .forecast import backtest
+            from ..forecast import backtest
             sims = self.gaps().attrs.get("simulations", {})
             out = {}
             for t in self.team_targets.itertuples():
@@ -964,7 +868,7 @@ class TeamReport:
         periods, to the deadline) over the assessable history it was
         simulated from; a target without a forecast shows its history alone.
         """
-        from . import plots
+        from .. import plots
         if self.targets_note() is not None:
             return None
         items = [(t, self.forecasts()[t["kpi"]][0])
@@ -992,7 +896,7 @@ class TeamReport:
         detected sustained shift; the main driver's comparison uses its
         seasonal decision."""
         if "control" not in self._cache:
-            from .diagnostics import control_chart, season_length
+            from ..diagnostics import control_chart, season_length
             out = {}
             k = self.assessed_kpis
             k = k[(k["team"] == self.params.team) & k["value"].notna()]
@@ -1006,7 +910,7 @@ class TeamReport:
 
     def control_figure(self):
         """Control charts of the targeted KPIs (a Note when there are none)."""
-        from . import plots
+        from .. import plots
         if self.targets_note() is not None:
             return self._note("no_control")
         tables = list(self.control_tables().values())
@@ -1022,7 +926,7 @@ class TeamReport:
         """Special causes in the last ``recent`` periods: the value, the value
         expected there (the stage's centre line, with the seasonal effect for
         a seasonal KPI) and the rules broken."""
-        from .diagnostics import RULES
+        from ..diagnostics import RULES
         rows = []
         for kpi, t in self.control_tables().items():
             d = self.catalogue[kpi]
@@ -1044,7 +948,7 @@ class TeamReport:
 
     def top_causes(self, top: int = 3):
         """Pareto of this team's complaints by category in the assessed period."""
-        from .diagnostics import pareto
+        from ..diagnostics import pareto
         if not {"is_complaint", "category"} <= set(self.tickets.columns):
             return None
         p = pareto(self.tickets, team=self.params.team, period=self.as_of, by="category",
@@ -1103,7 +1007,7 @@ class TeamReport:
         """
         if "driver" in self._cache:
             return self._cache["driver"]
-        from .diagnostics import compare_periods, decompose_change, seasonal_context
+        from ..diagnostics import compare_periods, decompose_change, seasonal_context
         if self.as_of is None:
             return None
         k = self.assessed_kpis
@@ -1161,7 +1065,7 @@ class TeamReport:
         """The main driver section: why this KPI (its control-chart z), which
         comparison and why, the test, the seasonal context, and the mix/rate
         split by category."""
-        from .diagnostics import SEASONAL_ALPHA
+        from ..diagnostics import SEASONAL_ALPHA
         m = self.main_driver()
         if m is None:
             return self._note("no_driver")
@@ -1203,7 +1107,7 @@ class TeamReport:
         if self.params.competencies is None or self.params.competency_targets is None:
             return None
         if "competency" not in self._cache:
-            from .competencies import (competency_gaps, largest_gaps, load_competencies,
+            from ..competencies import (competency_gaps, largest_gaps, load_competencies,
                                        load_competency_targets)
             a = load_competencies(self.params.competencies)
             t = load_competency_targets(self.params.competency_targets)
@@ -1213,7 +1117,7 @@ class TeamReport:
         return self._cache["competency"]
 
     def competency_table(self) -> pd.DataFrame:
-        from .competencies import LABELS_ZH
+        from ..competencies import LABELS_ZH
         c = self.competency()
         if c is None:
             return pd.DataFrame()
@@ -1233,8 +1137,8 @@ class TeamReport:
 
     def competency_figure(self):
         """The competency radar (a Note when there are no assessments for the team)."""
-        from . import plots
-        from .competencies import LABELS_ZH
+        from .. import plots
+        from ..competencies import LABELS_ZH
         if self.params.competencies is None or self.params.competency_targets is None:
             return self._note("no_competencies")
         c = self.competency()
@@ -1299,382 +1203,3 @@ class TeamReport:
         return pd.DataFrame(rows)
 
 
-# ---------------------------------------------------------------------- the overview
-def _by_file(all_params, key: str, names: list[str]) -> dict:
-    """(path, period) -> the teams (among ``names``) whose parameter ``key`` names it."""
-    out: dict = {}
-    for p in all_params:
-        path = getattr(p, key)
-        if path is not None and p.team in names:
-            out.setdefault((str(path), p.period), []).append(p.team)
-    return out
-
-
-@dataclass
-class OverviewReport:
-    """The leadership roll-up across every team of a parameter folder.
-
-    Teams on different periods.  Teams may report on different kinds of
-    period (some monthly, some weekly or quarterly) in one overview: KPIs
-    and targets are kept per kind (``kpis[kind]``, ``targets[kind]``), each
-    team is assessed on its own latest complete period (statuses, ranking
-    and goals at risk list that period per team), and the teams x KPIs
-    matrix ranks each team among the teams on the same kind of period (a
-    week is never compared with a month).
-
-    Partial periods: as in :class:`TeamReport`, per team (its export's
-    coverage end and ``include_partial_period``).  A team with no targets
-    is listed with no statuses; with no targets at all, the status, ranking
-    and at-risk sections each show one sentence.
-    """
-
-    title: str
-    teams: list[ReportParams]
-    catalogue: Catalogue
-    kpis: dict                       # period kind -> long KPI table of its teams
-    targets: dict                    # period kind -> targets of its teams (absent: none)
-    links: dict
-    ends: dict = field(default_factory=dict)          # team -> export coverage end
-    export_names: dict = field(default_factory=dict)  # team -> name in its export
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
-    excluded: dict = field(default_factory=dict)   # team -> why its data is left out
-
-    @classmethod
-    def load(cls, params_dir=None, teams=None, links=None, title=None,
-             as_of=None) -> "OverviewReport":
-        """Load every team named in ``params_dir`` (default: the project's params/);
-        ``as_of`` overrides the parameters' ``as_of:`` (``servicekpi run --as-of``)."""
-        from .params import by_export, load_params
-        all_params = load_params(params_dir or config.PARAMS_DIR, teams,
-                                 overrides={"as_of": as_of} if as_of is not None else None)
-        first = all_params[0]
-        cat = load_catalogue(first.catalogue)
-        frames: dict = {}
-        target_frames: dict = {}
-        excluded, ends, export_names = {}, {}, {}
-        for members in by_export(all_params).values():
-            names = [p.team for p in members]
-            p0 = members[0]
-            try:   # one export's problems leave its teams out, not the whole overview
-                tickets = load_tickets(p0.tickets, **p0.ticket_options())
-                k = compute_kpis(tickets, p0.period)
-            except ServiceKPIError as exc:
-                excluded.update({n: str(exc).splitlines()[0] for n in names})
-                continue
-            frames.setdefault(p0.period, []).append(k[k["team"].isin(names)])
-            for p in members:
-                ends[p.team] = _coverage(tickets, p)
-                export_names[p.team] = (tickets.attrs.get("team_names") or {}).get(p.team)
-        if not frames:
-            raise ServiceKPIError("no team's data could be loaded: "
-                                  + "; ".join(f"{t}: {e}" for t, e in excluded.items()))
-        kpis = {kind: pd.concat(f, ignore_index=True) for kind, f in frames.items()}
-        names = [p.team for p in all_params if p.team not in excluded]
-        for key in ("kpi_table", "targets"):
-            for (path, kind), members in _by_file(all_params, key, names).items():
-                try:     # a wrong row leaves out its team; a wrong file, its teams
-                    load = load_kpi_table if key == "kpi_table" else load_targets
-                    t = load(path, period=kind, catalogue=cat, team_errors="drop")
-                except ServiceKPIError as exc:
-                    for n in members:
-                        excluded.setdefault(n, f"{key}: {str(exc).splitlines()[0]}")
-                    continue
-                for n, problems in (t.attrs.get("team_errors") or {}).items():
-                    if n in members:
-                        excluded.setdefault(n, f"{key}: {problems[0]}")
-                ok = [n for n in members if n not in excluded]
-                if key == "kpi_table":
-                    kpis[kind] = merge_kpis(kpis[kind], t[t["team"].isin(ok)],
-                                            source=Path(path).name)
-                else:
-                    target_frames.setdefault(kind, []).append(t[t["team"].isin(ok)])
-        targets = {kind: pd.concat(f, ignore_index=True) for kind, f in target_frames.items()}
-        report = cls(title or first.title, all_params, cat, kpis, targets, links or {},
-                     ends, export_names)
-        report.excluded = excluded
-        literal.plain_figures()
-        if has_cjk(title, *(p.title for p in all_params),
-                   *(report.name(p.team) for p in all_params)):
-            use_cjk_font()     # team names in the figures
-        return report
-
-    @property
-    def language(self) -> str:
-        """Chinese when every team's report is; else English."""
-        return "zh" if all(p.language == "zh" for p in self.teams) else "en"
-
-    def _note(self, key: str, **values) -> Note:
-        return Note(note(key, self.language, **values))
-
-    def _params(self, team: str) -> ReportParams:
-        return next(p for p in self.teams if p.team == team)
-
-    def name(self, team: str) -> str:
-        for p in self.teams:
-            if p.team == team:
-                return p.display_name or self.export_names.get(team) or team
-        return team
-
-    def team_link(self, team: str) -> str:
-        """The team's display name as literal text, linking to its report when there
-        is one: valid in raw HTML (the tables) and in Markdown (the list of reports)."""
-        text_ = literal.md(self.name(team))
-        href = self.links.get(team)
-        return f'<a href="{literal.html(href)}">{text_}</a>' if href else text_
-
-    # ------------------------------------------------------------------ periods
-    def periods(self, team: str) -> dict:
-        """The team's ``last`` period, ``partial`` period (or None) and
-        ``assessed`` period (or None when it has no data), cached."""
-        key = ("periods", team)
-        if key not in self._cache:
-            p = self._params(team)
-            k = self.kpis.get(p.period)
-            ps = sorted(k.loc[k["team"] == team, "period"].unique()) if k is not None else []
-            end = self.ends.get(team)
-            if end is not None:
-                ps = [q for q in ps if q.start_time <= end]
-            last = ps[-1] if ps else None
-            part = partial_period(end, p.period, last)
-            if part is not None and not p.include_partial_period and len(ps) > 1:
-                ps = ps[:-1]
-            self._cache[key] = {"last": last, "partial": part,
-                                "assessed": ps[-1] if ps else None}
-        return self._cache[key]
-
-    def assessed(self, team: str) -> pd.Period | None:
-        return self.periods(team)["assessed"]
-
-    def _team_kpis(self, team: str) -> pd.DataFrame:
-        """Every team's KPIs of ``team``'s kind, up to its assessed period."""
-        p = self._params(team)
-        k = self.kpis[p.period]
-        return k[k["period"] <= self.assessed(team)]
-
-    def _team_targets(self, team: str) -> pd.DataFrame | None:
-        t = self.targets.get(self._params(team).period)
-        if t is None:
-            return None
-        t = t[t["team"] == team]
-        return t if len(t) else None
-
-    @property
-    def has_targets(self) -> bool:
-        return any(len(t) for t in self.targets.values())
-
-    def header_markdown(self) -> str:
-        assessed = {}
-        for p in self.teams:
-            q = self.assessed(p.team)
-            if q is not None:
-                assessed.setdefault(label(q), []).append(p.team)
-        if len(assessed) == 1:
-            period = f"**Period:** {next(iter(assessed))}"
-        else:
-            period = "**Periods:** " + ", ".join(
-                f"{q} ({len(ts)} team{'s' if len(ts) > 1 else ''})"
-                for q, ts in assessed.items())
-        out = (f"# {literal.md(self.title)}: leadership overview\n\n"
-               f"**Teams:** {len(self.teams)} &nbsp; {period} &nbsp; "
-               f"**Generated:** {datetime.now().strftime('%Y-%m-%d %H:%M')}")
-        partial = []
-        for p in self.teams:
-            per = self.periods(p.team)
-            if per["partial"] is not None and per["partial"] != per["assessed"]:
-                tag = partial_label(label(per["partial"]), last_day(self.ends[p.team]),
-                                    self.language)
-                partial.append(f"{literal.md(self.name(p.team))}: {tag}")
-        if partial:
-            out += "\n\n" + note("partial_teams", self.language, teams="; ".join(partial))
-        if self.excluded:
-            out += "\n\n**Partly left out for data problems:** " + "; ".join(
-                f"{literal.md(self.name(t))}: {literal.md(e)}" for t, e in self.excluded.items())
-        return out
-
-    # ------------------------------------------------------------------ assessments
-    def gaps(self) -> pd.DataFrame:
-        """Every team's gap table for its own assessed period (cached)."""
-        if "gaps" not in self._cache:
-            from .gaps import gap_table
-            frames = []
-            for p in self.teams:
-                t = self._team_targets(p.team)
-                if t is None or self.assessed(p.team) is None:
-                    continue
-                frames.append(gap_table(self._team_kpis(p.team), t, self.assessed(p.team),
-                                        catalogue=self.catalogue, rule="forecast"))
-            out = gap_table(None, None, rule="forecast")
-            if frames:
-                sims = out.attrs["simulations"]
-                for f in frames:       # pd.concat drops attrs that differ: merge them
-                    sims.update(f.attrs["simulations"])
-                attrs = {**frames[0].attrs, "simulations": sims}
-                out = pd.concat(frames, ignore_index=True)
-                out.attrs.update(attrs)
-            self._cache["gaps"] = out
-        return self._cache["gaps"]
-
-    def status_counts(self):
-        """Teams x statuses: how many targets each team has in each status, for
-        its assessed period (a Note when no team has targets).  Status words in
-        the overview's language."""
-        if not self.has_targets:
-            return self._note("no_targets_any")
-        from .gaps import STATUSES
-        g = self.gaps()
-        order = list(STATUSES)
-        table = (g.groupby(["team", "status"]).size().unstack(fill_value=0)
-                 .reindex(columns=order, fill_value=0)) if len(g) else pd.DataFrame(columns=order)
-        table = table.reindex([p.team for p in self.teams], fill_value=0)
-        out = pd.DataFrame({"team": [self.team_link(t) for t in table.index],
-                            "period": [label(self.assessed(t)) if self.assessed(t) is not None
-                                       else "–" for t in table.index]})
-        words = {s: status_word(s, self.language) for s in order}
-        for s in order:
-            out[words[s]] = table[s].to_numpy()
-        total = table.sum()
-        out.loc[len(out)] = ["<b>all teams</b>", "", *[int(total[s]) for s in order]]
-
-        def colour(col):
-            s = next(k for k, v in words.items() if v == col.name)
-            return [STATUS_STYLE[s] if v else "" for v in col]
-        return (out.style.hide(axis="index")
-                .apply(colour, subset=list(words.values()))
-                .set_caption("Targets by status, each team in its latest complete period: "
-                             "while a deadline is ahead, from the probability that the "
-                             "deadline period's value meets the target; met or missed once "
-                             "the deadline period is observed and complete"))
-
-    def scorecard_totals(self) -> pd.DataFrame:
-        """Every team's composite score for its own assessed period (cached), from
-        the rows of :meth:`gaps` (the values scored, insufficient data, the
-        statuses of the grade cap), as in each team's own report."""
-        if "totals" not in self._cache:
-            from .scorecard import scorecard
-            frames = []
-            for p in self.teams:
-                t = self._team_targets(p.team)
-                if t is None or self.assessed(p.team) is None:
-                    continue
-                sc = scorecard(self._team_kpis(p.team), t, period=self.assessed(p.team),
-                               catalogue=self.catalogue, language=self.language,
-                               gaps=self.gaps(), team_errors="drop")
-                frames.append(sc.totals)
-            self._cache["totals"] = (pd.concat(frames, ignore_index=True) if frames
-                                     else scorecard(None, None).totals)
-        return self._cache["totals"]
-
-    def ranking(self):
-        """Teams by grade, then composite score, with the cap's reason and coverage
-        (a Note without targets).  A team whose grade is capped ranks below every
-        team with a better grade, whatever its score.  The caption's numbers
-        (grade bands, the cap's weight share and grade) come from
-        :func:`servicekpi.scorecard.rule_words`."""
-        from .scorecard import ranked, rule_words
-        t = self.scorecard_totals()
-        if not self.has_targets or t.empty:
-            return self._note("no_targets_any")
-        t = ranked(t, language=self.language)
-        esc = literal.html
-        w = rule_words(self.language)
-        out = pd.DataFrame({
-            "rank": t["rank"],
-            "team": [self.team_link(x) for x in t["team"]],
-            "period": [label(self.assessed(x)) for x in t["team"]],
-            "score": [f"{v:.1f}" if np.isfinite(v) else "–" for v in t["score"]],
-            "grade": t["grade"].fillna("–"),
-            "capped by": [f"capped from {esc(str(u))}: {esc(c)}" if c else
-                          f"cap {esc(str(w['cap']))} applies, grade already no better: "
-                          f"{esc(r)}" if r else "–"
-                          for c, r, u in zip(t["capped_by"], t["cap_reason"],
-                                             t["grade_uncapped"])],
-            "coverage": [_pct(v) for v in t["coverage"]],
-            "not scored": [esc(p) if p else esc(m) if m else "–"
-                           for m, p in zip(t["missing"], t["problems"])],
-        })
-        colours = {"A": BETTER, "B": "#eef7e8", "C": "#fff2cc", "D": WORSE}
-        zh = {"优秀": "A", "良好": "B", "合格": "C", "不合格": "D"}
-        styles = [f"background-color: {colours.get(zh.get(g, g), '')}" for g in out["grade"]]
-        return (out.style.hide(axis="index").apply(lambda _: styles, subset=["grade"])
-                .set_caption(
-                    "Ranked by grade, then composite score. Composite score: the weighted "
-                    "progress of each team's targets, each scoring 0 at its baseline and 100 "
-                    "at its target (clipped; after the deadline, the deadline period's "
-                    f"value); {w['bands']}. While the targets off track or missed carry "
-                    f"together {w['heavy']} or more of a team's weight, the team's grade is "
-                    f"capped at {w['cap']} (see 'capped by'); the score is not changed."))
-
-    def at_risk(self, n: int = 10) -> pd.DataFrame:
-        """The goals most at risk, their deadline still ahead or its period not
-        yet complete (off track or at risk): lowest probability that the
-        deadline period's value meets the target first (targets assessed by
-        the glide-path fallback, without a probability, last).  ``better now``
-        flags a current value already at or better than the target; status
-        words in the overview's language."""
-        g = self.gaps()
-        g = g[g["status"].isin(["off_track", "at_risk"])].copy()
-        cols = ["team", "KPI", "current", "better now", "target", "P(met at deadline)",
-                "status", "owner"]
-        if g.empty:
-            return pd.DataFrame(columns=cols)
-        g = g.sort_values(["probability", "gap_pct"], ascending=[True, False]).head(n)
-        return pd.DataFrame({
-            "team": [self.team_link(t) for t in g["team"]],
-            "KPI": [literal.html(self.catalogue.label(k, self.language)) for k in g["kpi"]],
-            "current": [literal.html(self.catalogue[k].fmt(v))
-                        for k, v in zip(g["kpi"], g["current"])],
-            "better now": ["yes" if b else "no" for b in g["better_now"]],
-            "target": [f"{literal.html(self.catalogue[k].fmt(v))} by {label(d)}"
-                       for k, v, d in zip(g["kpi"], g["target"], g["deadline"])],
-            "P(met at deadline)": [_pct(p) for p in g["probability"]],
-            "status": [status_word(s, self.language) for s in g["status"]],
-            "owner": [literal.html(o) if o else "–" for o in g["owner"]],
-        })
-
-    def at_risk_table(self, n: int = 10):
-        """:meth:`at_risk` as HTML (its cells are literal text already), or a Note."""
-        from IPython.display import HTML
-        if not self.has_targets:
-            return self._note("no_targets_any")
-        t = self.at_risk(n)
-        if t.empty:
-            return self._note("no_at_risk")
-        return HTML(t.to_html(index=False, escape=False))
-
-    def peer_matrix(self) -> pd.DataFrame:
-        """Teams x KPIs percentiles (100 = best) among the teams on the same kind
-        of period, each kind at its latest assessed period; partial periods left
-        out per team.  Rows are display names (with the period when kinds mix)."""
-        from .benchmarking import peer_matrix
-        parts = []
-        for kind, k in self.kpis.items():
-            members = [p for p in self.teams if p.period == kind
-                       and self.assessed(p.team) is not None]
-            if not members:
-                continue
-            keep = pd.Series(False, index=k.index)
-            for p in members:
-                keep |= (k["team"] == p.team) & (k["period"] <= self.assessed(p.team))
-            when = max(self.assessed(p.team) for p in members)
-            m = peer_matrix(k[keep], when, catalogue=self.catalogue)
-            m = m.reindex([p.team for p in members])   # a team without values: a blank row
-            suffix = f" ({label(when)})" if len(self.kpis) > 1 else ""
-            m.index = [self.name(t) + suffix for t in m.index]
-            parts.append(m)
-        if not parts:
-            return pd.DataFrame()
-        out = pd.concat(parts)
-        return out[[k for k in self.catalogue.names() if k in out.columns]]
-
-    def peer_figure(self):
-        """The teams x KPIs heatmap (a Note when no two teams share a KPI)."""
-        from . import plots
-        m = self.peer_matrix()
-        if m.shape[1] == 0:
-            return self._note("no_peers_any")
-        ax = plots.peer_heatmap(m, catalogue=self.catalogue, language=self.language)
-        return ax.figure
-
-    def links_markdown(self) -> str:
-        items = [f"- {self.team_link(p.team)}" for p in self.teams]
-        return "\n".join(items)
