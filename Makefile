@@ -30,8 +30,12 @@ demo: $(DEMO)/.complete
 reports: $(STAMP) $(DEMO)/.complete
 	$(BIN)/servicekpi run --params $(PARAMS) --out $(OUT)
 
+# Every test on every core (pytest-xdist). --dist loadfile keeps a test file on one
+# worker, so a module's batch of reports (a module-scoped fixture) runs once.
+# make test XDIST=  runs them in one process; the unit tests alone: pytest -m "not e2e"
+XDIST ?= -n auto --dist loadfile
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install -e '.[bench]'

@@ -119,7 +119,7 @@ def time_servicekpi(df: pd.DataFrame, as_of) -> tuple[float, pd.DataFrame, int]:
     gc.collect()
     tracemalloc.start()
     t0 = time.perf_counter()
-    out = compute_kpis(df, "month", as_of=as_of)
+    out = compute_kpis(df, freq="month", as_of=as_of)
     seconds = time.perf_counter() - t0
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

@@ -13,6 +13,7 @@ from servicekpi.config import TEAM_NOTEBOOK
 from servicekpi.runner import run_reports
 
 BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.e2e      # every test here executes notebooks
 
 
 def test_skip_unchanged_then_rerun_on_change(tmp_path, demo_dir, monkeypatch):

@@ -18,7 +18,7 @@ BENCH = pd.DataFrame({
     "kpi": ["fcr_rate"] * 3 + ["avg_resolution_hours"],
     "benchmark": ["best_in_class", "industry_median", "top_quartile", "industry_median"],
     "value": [0.85, 0.75, 0.80, 15.0],
-    "source": ["S"] * 4, "as_of": pd.Timestamp("2026-06-30")})
+    "source": ["S"] * 4, "published": pd.Timestamp("2026-06-30")})
 
 
 def table(team, **kw):
@@ -68,6 +68,12 @@ def test_order_sources_peers_period_and_neutral():
                     "best_peer"]
     assert "volume" not in set(t["kpi"])                     # neutral: nothing is better
     assert t["source"].iloc[0] == "S"
+    # the publication date of a benchmark (``as_of`` means the export time only)
+    assert "as_of" not in t.columns
+    assert t["published"].iloc[0] == pd.Timestamp("2026-06-30")
+    assert t.loc[t["reference"] == "peer_median", "published"].iloc[0] == pd.Period("2026-06", "M")
+    with pytest.raises(TypeError):
+        skpi.benchmark_table(KPIS, "A", BENCH, ["B"])           # peers: keyword only
     only = skpi.benchmark_table(KPIS, "A", peers=["B"])
     assert only[only["kpi"] == "fcr_rate"]["peer_count"].iloc[0] == 2
     may = skpi.benchmark_table(KPIS, "A", period="2026-05")
@@ -76,7 +82,7 @@ def test_order_sources_peers_period_and_neutral():
 
 
 def test_peer_matrix():
-    m = skpi.peer_matrix(KPIS, "2026-06")
+    m = skpi.peer_matrix(KPIS, period="2026-06")
     assert m.loc["D", "fcr_rate"] == 100 and m.loc["A", "fcr_rate"] == pytest.approx(200 / 3)
     assert m.loc["B", "fcr_rate"] == m.loc["C", "fcr_rate"] == pytest.approx(50 / 3)
     assert m["avg_resolution_hours"].to_dict() == pytest.approx(
@@ -102,7 +108,7 @@ def test_not_applicable_and_open_periods_are_not_ranked():
     assert res.peer_count == 3 and res.reference_value == pytest.approx(25.0)  # B, C
     assert a[("avg_resolution_hours", "best_peer")].source == "B"
     assert "abandonment_rate" not in set(skpi.benchmark_table(k, "C")["kpi"])
-    m = skpi.peer_matrix(k, "2026-06")
+    m = skpi.peer_matrix(k, period="2026-06")
     assert np.isnan(m.loc["C", "abandonment_rate"]) and m.loc["A", "abandonment_rate"] == 0
     assert np.isnan(m.loc["D", "avg_resolution_hours"])
     assert m["avg_resolution_hours"].dropna().to_dict() == pytest.approx(

@@ -70,6 +70,7 @@ def all_reports(tmp_path_factory, demo_dir):
     return root / "reports"
 
 
+@pytest.mark.e2e
 def test_no_errors_or_warnings_in_any_report(all_reports):
     import json
     notebooks = [all_reports / "overview.ipynb", *sorted((all_reports / "teams").glob("*.ipynb"))]
@@ -82,6 +83,7 @@ def test_no_errors_or_warnings_in_any_report(all_reports):
     assert "摘要" in (all_reports / "teams" / "complaints.html").read_text()
 
 
+@pytest.mark.e2e
 def test_every_report_renders_offline(all_reports, tmp_path):
     pages = [all_reports / "index.html", all_reports / "overview.html",
              *sorted((all_reports / "teams").glob("*.html"))]
@@ -177,6 +179,7 @@ def hostile_reports(tmp_path_factory, demo_dir):
     return out
 
 
+@pytest.mark.e2e
 def test_hostile_text_makes_no_request_and_no_javascript_url(hostile_reports, tmp_path):
     from test_literal import DISPLAY
     pages = [hostile_reports / "index.html", hostile_reports / "overview.html",

@@ -113,10 +113,11 @@ def test_team_report_assesses_the_closed_period_and_marks_the_open_one(export, t
     targets = tmp_path / "targets.csv"
     targets.write_text("team,kpi,baseline,baseline_period,target,deadline\n"
                        "a,avg_resolution_hours,6,2023-12,4,2024-12\n")
+    from servicekpi.report import figures, tables
     r = TeamReport.load(team="a", tickets=str(export), targets=str(targets),
-                        as_of=EARLY, kpis=["avg_first_response_hours",
-                                           "avg_resolution_hours"])
-    assert r.partial == pd.Period("2024-03", "M") and r.as_of == pd.Period("2024-02", "M")
+                        as_of=EARLY, kpi_list=["avg_first_response_hours",
+                                               "avg_resolution_hours"])
+    assert r.partial == pd.Period("2024-03", "M") and r.period == pd.Period("2024-02", "M")
     k = r.assessed_kpis
     assert value(k, "a", "2024-02", "avg_resolution_hours") is None
     assert value(k, "a", "2024-02", "avg_first_response_hours")["value"] == 1.0
@@ -127,10 +128,10 @@ def test_team_report_assesses_the_closed_period_and_marks_the_open_one(export, t
     assert str(h.loc["avg_resolution_hours", "latest_period"]) == "2024-01"
     assert [str(p) for p in h.loc["avg_resolution_hours", "left_out"]] == ["2024-02"]
     assert h.loc["avg_first_response_hours", "latest"] == pytest.approx(1.0)
-    head = r.headline_styled().to_html()
+    head = tables.headline(r).to_html()
     assert "5.0 h (2024-01)" in head and "2024-02 left out (tickets still open)" in head
     # the trend table still shows February's 18 h, marked, with the note
-    trend = r.trend_table().to_html()
+    trend = tables.trend(r).to_html()
     assert "18.0 h (incomplete: 25% open)" in trend
     assert "more than 5% of the tickets were still open" in trend
     # benchmarks rank February: team a has no resolution value there to rank
@@ -138,7 +139,7 @@ def test_team_report_assesses_the_closed_period_and_marks_the_open_one(export, t
     assert "avg_resolution_hours" not in set(b["kpi"])
     assert "avg_first_response_hours" in set(b["kpi"])
     # the figure draws February hollow, labelled
-    fig = r.trend_figure()
+    fig = figures.trends(r)
     labels = {t.get_text() for lg in fig.legends for t in lg.get_texts()}
     assert "incomplete: tickets still open" in labels
 

@@ -20,8 +20,26 @@ def test_kpis_command(small_csv, tmp_path, capsys):
 
 def test_kpis_command_quarter(small_csv, tmp_path):
     out = tmp_path / "k.csv"
-    assert main(["kpis", str(small_csv), "--period", "quarter", "--out", str(out)]) == 0
+    assert main(["kpis", str(small_csv), "--freq", "quarter", "--out", str(out)]) == 0
     assert set(pd.read_csv(out)["period"]) == {"2024Q1"}
+
+
+def test_old_option_names_are_hidden_aliases(tmp_path, capsys):
+    """--period and --errors (the names before --freq and --bad-rows) still work, and
+    the help shows only the new names."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ticket_id,team,created_at,csat\n1,A,2024-01-01,9\n"
+                   + "".join(f"{i},A,2024-02-01,4\n" for i in range(2, 22)))
+    out = tmp_path / "k.csv"
+    assert main(["kpis", str(bad), "--period", "quarter", "--errors", "drop",
+                 "--out", str(out)]) == 0
+    assert set(pd.read_csv(out)["period"]) == {"2024Q1"}
+    assert main(["kpis", str(bad), "--errors", "raise", "--out", str(out)]) == 2
+    capsys.readouterr()
+    assert main(["kpis", "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert "--freq" in shown and "--bad-rows" in shown
+    assert "--period" not in shown and "--errors" not in shown
 
 
 def test_bad_input_exits_nonzero_without_traceback(tmp_path, capsys):
@@ -41,7 +59,7 @@ def test_drop_mode(tmp_path, capsys):
     good = "".join(f"{i},A,2024-01-01,4\n" for i in range(2, 22))
     bad.write_text("ticket_id,team,created_at,csat\n1,A,2024-01-01,9\n" + good)
     # 1 of 21 rows (4.8%) goes: under the 5% ceiling
-    assert main(["kpis", str(bad), "--errors", "drop", "--out", str(tmp_path / "o.csv")]) == 0
+    assert main(["kpis", str(bad), "--bad-rows", "drop", "--out", str(tmp_path / "o.csv")]) == 0
     assert "dropped" in capsys.readouterr().out
 
 
@@ -62,9 +80,9 @@ def test_kpis_mapping_auto_as_of_and_drop_ceiling(small_csv, tmp_path, capsys):
     assert main(["kpis", str(small_csv), "--as-of", "someday", "--out", str(out)]) == 2
     bad = tmp_path / "bad.csv"          # 1 bad row of 2: 50% would go
     bad.write_text("ticket_id,team,created_at,csat\n1,A,2024-01-01,9\n2,A,2024-01-01,4\n")
-    assert main(["kpis", str(bad), "--errors", "drop", "--out", str(out)]) == 2
+    assert main(["kpis", str(bad), "--bad-rows", "drop", "--out", str(out)]) == 2
     assert "Traceback" not in capsys.readouterr().err
-    assert main(["kpis", str(bad), "--errors", "drop", "--max-dropped-share", "0.5",
+    assert main(["kpis", str(bad), "--bad-rows", "drop", "--max-dropped-share", "0.5",
                  "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "1 tickets" in printed and "dropped" in printed
@@ -224,7 +242,7 @@ def test_kpis_complete_column(small_csv, tmp_path, capsys):
     t = pd.read_csv(out)
     assert set(t.loc[t["period"] == "2024-03", "complete"]) == {False}
     # quarters: Q1 ends 31 March; as of 2 March it is partial
-    assert main(["kpis", str(small_csv), "--period", "quarter", "--out", str(out)]) == 0
+    assert main(["kpis", str(small_csv), "--freq", "quarter", "--out", str(out)]) == 0
     assert not pd.read_csv(out)["complete"].any()
 
 

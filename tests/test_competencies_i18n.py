@@ -1,11 +1,12 @@
 """Competency gaps, and Chinese reports: labels, status words, CJK fonts."""
-import numpy as np
 import pandas as pd
 import pytest
 
 import servicekpi as skpi
+from servicekpi.report.sections import text
 from servicekpi import i18n
-from servicekpi.competencies import (competency_gaps, largest_gaps, load_competencies,
+from servicekpi.competencies import (DIMENSIONS, competency_gaps, dimension_label,
+                                     dimension_labels, load_competencies,
                                      load_competency_targets)
 
 
@@ -27,7 +28,7 @@ def targets():
 
 
 def test_team_gaps_by_hand():
-    g = competency_gaps(assessments(), targets(), "t").set_index("dimension")
+    g = competency_gaps(assessments(), targets(), team="t").set_index("dimension")
     assert g.loc["product_expertise", "mean"] == pytest.approx(4.0)
     assert g.loc["product_expertise", "gap"] == pytest.approx(0.0)
     assert g.loc["process_discipline", "gap"] == pytest.approx(4 - 8 / 3)
@@ -36,12 +37,17 @@ def test_team_gaps_by_hand():
     assert g.loc["digital_literacy", "people"] == 3
 
 
-def test_largest_gaps_by_hand():
-    worst = largest_gaps(assessments(), targets(), "t")
-    # c: 0 + 2 + 0.5 + 0.5 + 1.5 = 4.5; a: 0 + 1 + 0 + 1.5 + 0 = 2.5; b: 1 + 1 + 0 + 0 + 0.5
-    assert worst["person"].tolist() == ["c", "a", "b"]
-    assert worst["total_shortfall"].tolist() == [4.5, 2.5, 2.5]
-    assert worst.loc[0, "largest_gap_in"] == "Process discipline"
+def test_dimension_names_come_from_the_catalogue():
+    import servicekpi.competencies as module
+    assert not hasattr(module, "largest_gaps") and not hasattr(module, "LABELS_ZH")
+    assert dimension_label("process_discipline") == "Process discipline"
+    assert dimension_label("process_discipline", "zh") == "流程规范"
+    assert list(dimension_labels("zh")) == list(DIMENSIONS)
+    assert all(i18n.has_cjk(v) for v in dimension_labels("zh").values())
+    with pytest.raises(skpi.InvalidArgument, match="unknown competency dimension"):
+        dimension_label("empathy")
+    # the analysis gives codes, not names
+    assert "label" not in competency_gaps(assessments(), targets(), team="t").columns
 
 
 def test_competency_contract():
@@ -57,10 +63,15 @@ def test_competency_contract():
 
 
 def test_status_words_and_text():
-    assert i18n.status_word("off_track", "zh") == "偏离目标"
-    assert i18n.status_word("off_track") == "off track"
-    assert i18n.text("summary", "zh") == "## 摘要"
-    assert all(len(v) == 2 and all(v) for v in i18n.TEXT.values())
+    from servicekpi.status import Status
+    assert Status("off_track").label("zh") == "偏离目标"
+    assert Status("off_track").label() == "off track"
+    assert text("summary", "zh") == "## 摘要"
+    sections = [k.rsplit(".", 1)[1] for k in i18n.catalogue("en")
+                if k.startswith("report.section.")]
+    assert "gaps" in sections
+    for key in sections:                 # every section has a heading in both languages
+        assert all(text(key, lang).startswith("#") for lang in i18n.LANGUAGES), key
 
 
 def test_no_cjk_font_is_a_clear_error(monkeypatch):

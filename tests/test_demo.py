@@ -184,7 +184,7 @@ def test_baselines_pool_three_periods(full):
     assert (tg["baseline_period"] == "2025-12").all()
     for r in tg.itertuples():
         assert r.baseline == pytest.approx(
-            baseline_interval(k, r.team, r.kpi, r.baseline_period, 3)[0], abs=5e-5)
+            baseline_interval(k, r.team, r.kpi, r.baseline_period, periods=3)[0], abs=5e-5)
     # by hand from the tickets: October to December 2025 taken together
     month = tickets["created_at"].dt.to_period("M")
     window = month.between(BASELINE - 2, BASELINE)

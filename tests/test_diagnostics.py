@@ -28,6 +28,13 @@ def chart_frame(xs, start="2024-01", n=100.0, numerators=None, kpi="x"):
 def test_d2_is_exact():
     # E|X1 - X2| for independent N(0, 1): the mean of a half-normal with scale sqrt(2)
     assert D2 == pytest.approx(2 / np.sqrt(np.pi), rel=1e-12)
+    # the tabulated SPC constant d2 for subgroups of 2
+    assert D2 == pytest.approx(1.128, abs=5e-4)
+    # and by numerical integration: E|X1 - X2| = integral of |x| times the N(0, 2) density
+    from scipy import integrate
+    value, _ = integrate.quad(lambda x: abs(x) * stats.norm.pdf(x, scale=np.sqrt(2)),
+                              -np.inf, np.inf)
+    assert D2 == pytest.approx(value, rel=1e-9)
 
 
 def test_xmr_limits_come_from_the_phase_one_baseline():
@@ -170,7 +177,9 @@ def test_seasonality_test():
     trend = chart_frame(np.arange(36) * 0.5 + r.standard_normal(36))
     assert not seasonality(trend, "A", "x").seasonal
     short = seasonality(chart_frame(seasonal_values(20)), "A", "x")
-    assert not short.seasonal and np.isnan(short.p_value) and "2 full seasons" in short.reason
+    assert not short.seasonal and np.isnan(short.p_value) and short.reason == "too_few_seasons"
+    assert short.reason_text() == "fewer than 2 full seasons"
+    assert short.reason_text("zh") == "不足2个完整的季节周期"
     # a shock (four months far out) neither hides the season nor stays in its fit
     shocked = seasonal_values(noise=1.0)
     shocked[13:17] += [8, 8, 20, 6]                             # 2024-12 .. 2025-03
@@ -328,14 +337,18 @@ def test_compare_proportions():
     r = compare_periods(k, "A", "fcr_rate", "2024-01", "2024-02")
     p = 14310 / 20000
     z = 0.031 / np.sqrt(p * (1 - p) * 2 / 10000)
-    assert r["p_value"] == pytest.approx(2 * stats.norm.sf(z), rel=1e-6)
-    assert r["significant"] and r["ci_low"] < 0.031 < r["ci_high"]
-    assert r["sentence"].startswith("First-contact resolution rose 3.1 points (better) (95% CI")
-    assert "significant" in r["sentence"] and r["test"] == "two-proportion z-test"
+    assert r.p_value == pytest.approx(2 * stats.norm.sf(z), rel=1e-6)
+    assert r.significant and r.ci_low < 0.031 < r.ci_high
+    assert r.summary().startswith("First-contact resolution rose 3.1 points (better) (95% CI")
+    assert "significant" in r.summary() and r.test == "two_proportion_z"
+    assert r.summary().endswith("significant (two-proportion z-test, p = 0.000)")
+    assert r.summary("zh").startswith("首次解决率上升了3.1个百分点（改善）（95%置信区间：")
+    assert r.summary("zh").endswith("变化显著（两比例z检验，p = 0.000）")
     small = compare_periods(k, "A", "fcr_rate", "2023-12", "2024-03")
-    assert not small["significant"] and "within noise" in small["sentence"]
+    assert not small.significant and "within noise" in small.summary()
+    assert "在噪声范围内" in small.summary("zh")
     pooled = compare_periods(k, "A", "fcr_rate", ["2023-12", "2024-01"], ["2024-02"])
-    assert pooled["before"] == pytest.approx(7700 / 11000) and pooled["n_before"] == 11000
+    assert pooled.before == pytest.approx(7700 / 11000) and pooled.n_before == 11000
 
 
 def test_compare_means_welch():
@@ -345,10 +358,12 @@ def test_compare_means_welch():
     va, vb = 4 / 50, 9 / 40
     t = 1.0 / np.sqrt(va + vb)
     dof = (va + vb) ** 2 / (va ** 2 / 49 + vb ** 2 / 39)
-    assert r["p_value"] == pytest.approx(2 * stats.t.sf(t, dof), rel=1e-6)
-    assert r["ci_high"] - 1.0 == pytest.approx(stats.t.ppf(0.975, dof) * np.sqrt(va + vb))
-    assert r["effect_size"] == pytest.approx(1.0 / np.sqrt((4 + 9) / 2))
-    assert "(worse)" in r["sentence"] and not r["significant"]   # AHT: lower is better
+    assert r.p_value == pytest.approx(2 * stats.t.sf(t, dof), rel=1e-6)
+    assert r.ci_high - 1.0 == pytest.approx(stats.t.ppf(0.975, dof) * np.sqrt(va + vb))
+    assert r.effect_size == pytest.approx(1.0 / np.sqrt((4 + 9) / 2))
+    assert r.test == "welch_t" and r.effect_measure == "cohen_d"
+    assert "(worse)" in r.summary() and not r.significant   # AHT: lower is better
+    assert "（变差）" in r.summary("zh") and "韦尔奇t检验" in r.summary("zh")
 
 
 def tickets(rows):
@@ -385,18 +400,25 @@ def test_mix_rate_decomposition_adds_up():
             + block(2, "X", 50, 45) + block(2, "Y", 50, 20) + block(2, "Z", 0, 0))
     r = decompose_change(tickets(rows), "fcr_rate", team="t1", before="2024-01",
                          after="2024-02")
-    assert r["before"] == pytest.approx(0.82) and r["after"] == pytest.approx(0.65)
-    assert r["mix"] == pytest.approx(-0.135) and r["rate"] == pytest.approx(-0.035)
-    assert r["mix"] + r["rate"] == pytest.approx(r["total"], abs=1e-12)
-    seg = r["segments"].set_index("category")
+    assert r.before == pytest.approx(0.82) and r.after == pytest.approx(0.65)
+    assert r.mix == pytest.approx(-0.135) and r.rate == pytest.approx(-0.035)
+    assert r.mix + r.rate == pytest.approx(r.total, abs=1e-12)
+    seg = r.segments.set_index("category")
     assert seg.loc["Y", "rate"] == pytest.approx(-0.035)
-    assert "fell 17.0 points" in r["sentence"]
+    # mix: X -0.3 x (0.9 + 0.9) / 2 = -0.27, Y +0.3 x (0.5 + 0.4) / 2 = +0.135
+    assert r.largest_shift == "X"
+    assert r.summary() == ("First-contact resolution fell 17.0 points from 2024-01 to "
+                           "2024-02: 13.5 points down from the mix of category (largest "
+                           "shift: X), 3.5 points down from the rate within each category.")
+    assert r.summary("zh", by_label="类别") == (
+        "首次解决率从2024-01到2024-02下降了17.0个百分点：类别构成的变化使其下降13.5个百分点"
+        "（变化最大的是X），各类别内部比率的变化使其下降3.5个百分点。")
     # a segment that appears only after: all mix, and the parts still add up
     rows += block(2, "Z", 25, 25)
     r = decompose_change(tickets(rows), "fcr_rate", team="t1", before="2024-01",
                          after="2024-02")
-    assert r["segments"].set_index("category").loc["Z", "rate"] == 0
-    assert r["mix"] + r["rate"] == pytest.approx(r["total"], abs=1e-12)
+    assert r.segments.set_index("category").loc["Z", "rate"] == 0
+    assert r.mix + r.rate == pytest.approx(r.total, abs=1e-12)
 
 
 def test_kpis_by_segment(small_csv):
@@ -417,22 +439,23 @@ def test_compare_without_variance_is_quiet():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         r = compare_periods(k, "A", "complaint_rate", "2024-01", "2024-02")
-    assert r["p_value"] == 1.0 and not r["significant"]
+    assert r.p_value == 1.0 and not r.significant
 
 
 def test_ci_label_shows_the_level_and_cohens_h_is_statsmodels():
     k = kpi_rows([("A", "2024-01", "fcr_rate", 0.70, 10000, 7000, np.nan),
                   ("A", "2024-02", "fcr_rate", 0.731, 10000, 7310, np.nan)])
     r90 = compare_periods(k, "A", "fcr_rate", "2024-01", "2024-02", level=0.9)
-    assert "(90% CI " in r90["sentence"] and "95%" not in r90["sentence"]
+    assert "(90% CI " in r90.summary() and "95%" not in r90.summary()
     assert "(97.5% CI " in compare_periods(k, "A", "fcr_rate", "2024-01", "2024-02",
-                                            level=0.975)["sentence"]
+                                            level=0.975).summary()
+    assert "90%置信区间" in r90.summary("zh")
     # Cohen's h by hand: 2 asin(sqrt(p2)) - 2 asin(sqrt(p1))
     h = 2 * np.arcsin(np.sqrt(0.731)) - 2 * np.arcsin(np.sqrt(0.70))
-    assert r90["effect_size"] == pytest.approx(h) and r90["effect_measure"] == "Cohen's h"
+    assert r90.effect_size == pytest.approx(h) and r90.effect_measure == "cohen_h"
     # a narrower interval at 90% than at 95%
     r95 = compare_periods(k, "A", "fcr_rate", "2024-01", "2024-02")
-    assert r90["ci_high"] - r90["ci_low"] < r95["ci_high"] - r95["ci_low"]
+    assert r90.ci_high - r90.ci_low < r95.ci_high - r95.ci_low
 
 
 def first_response_series(octobers=(25, 27, 23), seed=9):
@@ -454,17 +477,20 @@ def first_response_series(octobers=(25, 27, 23), seed=9):
 def test_seasonal_context_says_the_change_is_the_usual_one():
     k = first_response_series()
     c = seasonal_context(k, "phone", "avg_first_response_hours", "2026-10")
-    assert c["seasonal"] and c["usual"] and c["p_value"] < 0.01
-    assert c["change"] == pytest.approx(23 / 3600)
-    assert c["past"]["period"].tolist() == ["2025-10", "2024-10"]
-    assert c["past"]["change"].to_numpy() * 3600 == pytest.approx([27, 25])
-    assert c["sentence"] == ("Average first response time rose 23 s from 2026-09 to 2026-10; "
-                             "the same change in past years: +27 s (2025-10), +25 s (2024-10): "
-                             "the usual seasonal rise.")
+    assert c.seasonal and c.usual and c.p_value < 0.01
+    assert c.change == pytest.approx(23 / 3600)
+    assert c.past["period"].tolist() == ["2025-10", "2024-10"]
+    assert c.past["change"].to_numpy() * 3600 == pytest.approx([27, 25])
+    assert c.summary() == ("Average first response time rose 23 s from 2026-09 to 2026-10; "
+                           "the same change in past years: +27 s (2025-10), +25 s (2024-10): "
+                           "the usual seasonal rise.")
+    zh = c.summary("zh")
+    assert zh.startswith("平均首次响应时间从2026-09到2026-10上升了") and \
+        zh.endswith("：属于通常的季节性上升。") and "（2025-10），" in zh
     # a fall where the other years rose is not the usual change
     odd = seasonal_context(first_response_series((25, 27, -20)), "phone",
                            "avg_first_response_hours", "2026-10", seasonal=True)
-    assert not odd["usual"] and odd["sentence"].endswith("not the usual seasonal pattern.")
+    assert not odd.usual and odd.summary().endswith("not the usual seasonal pattern.")
     # no seasonal pattern: said, with the test's p-value
     r = np.random.default_rng(2)
     flat = kpi_rows([("phone", str(p), "avg_first_response_hours", 0.06 + 0.001 * e, 1500,
@@ -472,8 +498,13 @@ def test_seasonal_context_says_the_change_is_the_usual_one():
                      for p, e in zip(pd.period_range("2023-11", periods=36, freq="M"),
                                      r.standard_normal(36))])
     c = seasonal_context(flat, "phone", "avg_first_response_hours", "2026-10")
-    assert not c["seasonal"] and not c["usual"]
-    assert "no seasonal pattern at the 1% level (F-test p = " in c["sentence"]
+    assert not c.seasonal and not c.usual
+    assert "no seasonal pattern at the 1% level (F-test p = " in c.summary()
+    assert "在1%显著性水平下没有季节性规律（F检验 p = " in c.summary("zh")
+    # the caller decided: not tested, and said so
+    c = seasonal_context(flat, "phone", "avg_first_response_hours", "2026-10", seasonal=False)
+    assert c.reason == "not_asked" and c.summary().endswith(
+        "; not tested for seasonality (not asked).")
 
 
 def test_seasonal_context_checks_the_size_of_the_change():
@@ -486,29 +517,31 @@ def test_seasonal_context_checks_the_size_of_the_change():
     df = pd.DataFrame({"y": k["value"], "t": np.arange(36), "m": k["period"].dt.month})
     sigma = np.sqrt(smf.ols("y ~ t + C(m)", df).fit().scale)
     noise = stats.norm.ppf(0.975) * np.sqrt(2) * sigma
-    assert c["noise"] == pytest.approx(noise) and 4 < noise * 3600 < 6      # about 5 s
-    assert c["usual_range"] == pytest.approx((25 / 3600 - noise, 27 / 3600 + noise))
-    assert c["verdict"] == "usual"
+    assert c.noise == pytest.approx(noise) and 4 < noise * 3600 < 6      # about 5 s
+    assert c.usual_range == pytest.approx((25 / 3600 - noise, 27 / 3600 + noise))
+    assert c.verdict == "usual"
     # +80 s against +25 s and +27 s: the same direction, three times the size
     big = seasonal_context(first_response_series((25, 27, 80)), "phone",
                            "avg_first_response_hours", "2026-10")
-    assert big["seasonal"] and not big["usual"] and big["verdict"] == "larger"
-    assert big["sentence"].endswith(": larger than the usual seasonal rise (past years +25 s "
-                                    "to +27 s, give or take 5 s of noise at 95%).")
+    assert big.seasonal and not big.usual and big.verdict == "larger"
+    assert big.summary().endswith(": larger than the usual seasonal rise (past years +25 s "
+                                  "to +27 s, give or take 5 s of noise at 95%).")
+    assert big.summary("zh").endswith("：大于通常的季节性上升（往年为+25 秒至+27 秒，"
+                                      "噪声约±5 秒，置信水平95%）。")
     # +8 s: a smaller rise than usual
     small = seasonal_context(first_response_series((25, 27, 8)), "phone",
                              "avg_first_response_hours", "2026-10", seasonal=True)
-    assert small["verdict"] == "smaller" and not small["usual"]
+    assert small.verdict == "smaller" and not small.usual
     assert ": smaller than the usual seasonal rise (past years +25 s to +27 s" in \
-        small["sentence"]
+        small.summary()
     # +31 s: beyond the past years' changes, but not by more than the noise
     near = seasonal_context(first_response_series((25, 27, 31)), "phone",
                             "avg_first_response_hours", "2026-10")
-    assert near["usual"] and near["sentence"].endswith("the usual seasonal rise.")
+    assert near.usual and near.summary().endswith("the usual seasonal rise.")
     # at 50% the band is narrower (0.67 x sqrt(2) sigma, about 2 s): +31 s is larger
     tight = seasonal_context(first_response_series((25, 27, 31)), "phone",
                              "avg_first_response_hours", "2026-10", level=0.5)
-    assert tight["verdict"] == "larger" and "noise at 50%" in tight["sentence"]
+    assert tight.verdict == "larger" and "noise at 50%" in tight.summary()
 
 
 def test_control_chart_figure_shows_stages_baseline_and_expectation():
@@ -560,10 +593,11 @@ def test_main_driver_compares_a_seasonal_kpi_with_a_year_earlier(tmp_path):
     assert m["kpi"] == "fcr_rate" and m["comparison"] == "year"
     assert m["before"] == pd.Period("2025-10", "M")
     k = r.kpis[(r.kpis["kpi"] == "fcr_rate")].set_index("period")["value"]
-    assert m["test"]["before"] == pytest.approx(k[pd.Period("2025-10", "M")])
-    assert m["decomposition"]["before"] == pytest.approx(k[pd.Period("2025-10", "M")])
-    assert m["context"]["sentence"].startswith("First-contact resolution ")
-    text = r.driver_markdown()
+    assert m["test"].before == pytest.approx(k[pd.Period("2025-10", "M")])
+    assert m["decomposition"].before == pytest.approx(k[pd.Period("2025-10", "M")])
+    assert m["context"].summary().startswith("First-contact resolution ")
+    from servicekpi.report.sentences import driver
+    text = driver(r)
     assert "so 2026-10 is compared with 2025-10, the same period a year earlier" in text
     assert "the same change in past years" in text
 
@@ -575,7 +609,8 @@ def test_main_driver_compares_a_flat_kpi_with_the_period_before(tmp_path):
     m = r.main_driver()
     assert m["comparison"] == "previous" and m["before"] == pd.Period("2026-09", "M")
     assert m["context"] is None
-    assert "2026-10 is compared with 2026-09, the period before" in r.driver_markdown()
+    from servicekpi.report.sentences import driver
+    assert "2026-10 is compared with 2026-09, the period before" in driver(r)
 
 
 def driver_team(tmp_path, open_share=0.0):
@@ -627,16 +662,17 @@ def test_main_driver_ranks_every_kpi_on_its_control_chart(tmp_path):
 
     def strength(kpi, before):
         t = compare_periods(k, "t1", kpi, before, "2026-10")
-        return abs(t["difference"]) / (t["ci_high"] - t["ci_low"])
+        return abs(t.difference) / (t.ci_high - t.ci_low)
     assert strength("fcr_rate", "2025-10") > 1.2 * strength("avg_resolution_hours", "2026-09")
     m = r.main_driver()
     assert m["kpi"] == "avg_resolution_hours" and m["comparison"] == "previous"
     assert m["z"] == res["z"].iloc[-1] and abs(m["z"]) > 3 > abs(fcr["z"].iloc[-1])
     assert m["ranking"]["kpi"].tolist() == ["avg_resolution_hours", "fcr_rate"]
     assert m["expected"] == pytest.approx(res["expected"].iloc[-1])
-    assert m["test"]["difference"] == pytest.approx(
+    assert m["test"].difference == pytest.approx(
         res["value"].iloc[-1] - res["value"].iloc[-2])
-    text = r.driver_markdown()
+    from servicekpi.report.sentences import driver
+    text = driver(r)
     assert "Of the targeted KPIs, Average resolution time lies furthest in 2026-10" in text
     assert f"(z = {m['z']:+.1f})" in text
 
@@ -646,12 +682,46 @@ def test_main_driver_leaves_out_an_incomplete_duration_period(tmp_path):
     assessed: it is neither ranked nor compared, and FCR is the driver."""
     from servicekpi.report import TeamReport
     r = TeamReport.load(**driver_team(tmp_path, open_share=0.1))
-    assert r.as_of == pd.Period("2026-10", "M")
+    assert r.period == pd.Period("2026-10", "M")
     full = r.kpis[(r.kpis["kpi"] == "avg_resolution_hours")
-                  & (r.kpis["period"] == r.as_of)]
+                  & (r.kpis["period"] == r.period)]
     assert len(full) == 1 and full["open_share"].iloc[0] > 0.05      # computed, not assessed
-    assert r.control_tables()["avg_resolution_hours"]["period"].iloc[-1] < r.as_of
+    assert r.control_tables()["avg_resolution_hours"]["period"].iloc[-1] < r.period
     m = r.main_driver()
     assert m["kpi"] == "fcr_rate" and m["comparison"] == "year"
     assert m["ranking"]["kpi"].tolist() == ["fcr_rate"]
     assert m["before"] == pd.Period("2025-10", "M")
+
+
+def test_refusals_are_invalid_arguments_and_rules_have_words():
+    from servicekpi.diagnostics import RULES, rule_text
+    frame = chart_frame(np.arange(20.0))
+    with pytest.raises(skpi.InvalidArgument, match="kind must be"):
+        control_chart(frame, "A", "x", kind="u")
+    with pytest.raises(skpi.InvalidArgument, match="baseline must be at least 2"):
+        control_chart(frame, "A", "x", baseline=1)
+    with pytest.raises(skpi.InvalidArgument, match="seasonal must be"):
+        control_chart(frame, "A", "x", seasonal="maybe")
+    with pytest.raises(skpi.InvalidArgument, match="flag must be one of"):
+        pareto(tickets([("t1", "2024-02-10", "A", 1, True)]), flag="angry")
+    assert rule_text("8_on_one_side") == "8 points in a row on one side of the centre line"
+    assert rule_text("8_on_one_side", "zh") == "连续8点位于中心线同一侧"
+    assert all(skpi.i18n.has_cjk(rule_text(r, "zh")) for r in RULES)
+    with pytest.raises(skpi.InvalidArgument):
+        rule_text("9_in_a_row")
+
+
+def test_analysis_modules_import_no_statistics_or_plotting_library():
+    """``import servicekpi`` stays light: scipy, statsmodels and matplotlib are
+    imported inside the functions that use them."""
+    import subprocess
+    import sys
+    code = ("import sys\n"
+            "import servicekpi.gaps, servicekpi.forecast, servicekpi.diagnostics, "
+            "servicekpi.targets, servicekpi.scorecard, servicekpi.benchmarking, "
+            "servicekpi.competencies\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & "
+            "{'scipy', 'statsmodels', 'matplotlib', 'seaborn'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"

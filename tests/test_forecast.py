@@ -1,5 +1,6 @@
 """Forecasts and target outlooks: known answers, edge cases, determinism, and
 one simulation per target shared by the status, the outlook and the fan chart."""
+import sys
 import warnings
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 import servicekpi as skpi
 from analysis_data import kpi_rows, series, targets
 from servicekpi.forecast import Simulation, backtest, forecast, simulate, target_outlook
+from servicekpi.gaps import model_name, why
 
 IDX = pd.period_range("2023-01", periods=36, freq="M")
 
@@ -58,7 +60,7 @@ def test_deadline_already_passed_uses_the_observed_value():
     # a deadline period without a value is not replaced by another period's value
     gappy = noisy(0.9, 0.003).drop(IDX[17])                   # 2024-06
     o = target_outlook(gappy, 0.8, "2024-06", "higher")
-    assert np.isnan(o["probability"]) and o["status"] == "no value at the deadline"
+    assert np.isnan(o["probability"]) and o["status"] == "no_value_at_deadline"
 
 
 def test_short_gappy_and_tiny_series():
@@ -73,12 +75,12 @@ def test_short_gappy_and_tiny_series():
     four = forecast(noisy(n=4), 3)
     assert four.attrs["model"] == "naive" and (four["mean"] == noisy(n=4).iloc[-1]).all()
     tiny = forecast(noisy(n=3), 5)
-    assert tiny.attrs["status"] == "not enough history" and len(tiny) == 5
+    assert tiny.attrs["status"] == "not_enough_history" and len(tiny) == 5
     assert tiny["mean"].isna().all()
     assert forecast(pd.Series([], dtype=float, index=pd.PeriodIndex([], freq="M")), 3) \
-        .attrs["status"] == "not enough history"
+        .attrs["status"] == "not_enough_history"
     o = target_outlook(noisy(n=2), 0.6, "2026-06", "higher")
-    assert np.isnan(o["probability"]) and o["status"] == "not enough history"
+    assert np.isnan(o["probability"]) and o["status"] == "not_enough_history"
 
 
 def test_constant_series_flat_forecast():
@@ -139,15 +141,74 @@ def test_backtest():
     assert bt.loc["naive", "forecasts"] == 18
     assert 0.2 < bt.loc["naive", "MASE"] < 3
     assert 0 <= bt.loc["auto", "coverage_80"] <= bt.loc["auto", "coverage_95"] <= 1
+    assert (bt["status"] == "ok").all() and (bt["error"] == "").all()
+    assert (bt["failed_origins"] == 0).all()
+
+
+def test_backtest_keeps_a_failing_method_with_its_reason(monkeypatch):
+    """A model that fails at every origin is a row with the reason, not dropped."""
+    import numpy.linalg
+    fc = sys.modules["servicekpi.forecast"]
+
+    def fit(name, y, m):
+        if name == "arima_ar1":
+            raise numpy.linalg.LinAlgError("Schur decomposition solver error")
+        return original(name, y, m)
+    original = fc._fit
+    monkeypatch.setattr(fc, "_fit", fit)
+    rng = np.random.default_rng(2)
+    walk = pd.Series(np.cumsum(rng.normal(0, 1, 48)) + 100,
+                     index=pd.period_range("2022-01", periods=48, freq="M"))
+    bt = backtest(walk, 3, methods=["naive", "arima_ar1"], origins=4,
+                  calibrate=False).set_index("method")
+    assert list(bt.index) == ["naive", "arima_ar1"]
+    assert bt.loc["naive", "status"] == "ok" and bt.loc["naive", "forecasts"] == 12
+    bad = bt.loc["arima_ar1"]
+    assert bad["status"] == "failed" and bad["forecasts"] == 0 and bad["failed_origins"] == 4
+    assert "Schur decomposition solver error" in bad["error"]
+    assert "LinAlgError" in bad["error"] and "arima_ar1" in bad["error"]
+    assert np.isnan(bad["MAE"]) and np.isnan(bad["MASE"]) and np.isnan(bad["coverage_80"])
+    # simulate records failures; an explicit model that cannot be fitted is a DataError
+    assert simulate(walk, 3, method="naive").failures == {}
+    with pytest.raises(skpi.DataError, match="no forecasting model could be fitted .*"
+                                             "arima_ar1: LinAlgError"):
+        simulate(walk, 3, method="arima_ar1")
+    auto = simulate(walk, 3)
+    assert auto.model != "arima_ar1" and not np.isfinite(auto.scores.get("arima_ar1", np.inf))
+    assert any(k.startswith("arima_ar1") for k in auto.failures)
+
+
+def test_unknown_methods_are_invalid_arguments():
+    with pytest.raises(skpi.InvalidArgument, match="unknown forecasting method"):
+        backtest(noisy(), 3, methods=["naive", "crystal_ball"])
+    with pytest.raises(skpi.InvalidArgument, match="direction"):
+        hand_simulation().share_meeting(4.0, "sideways")
+
+
+def test_normal_constants_come_from_scipy():
+    from scipy import stats
+    fc = sys.modules["servicekpi.forecast"]
+    assert fc._abs_normal_p80() == stats.norm.ppf(0.9)
+    assert fc._abs_normal_p80() == pytest.approx(1.2816, abs=1e-4)    # the tabulated value
+    assert fc._one_sd_alpha() == pytest.approx(0.3173, abs=1e-4)
+    low, high = fc._one_sd_percentiles()
+    assert (low, high) == pytest.approx((15.87, 84.13), abs=1e-2)
+    # P(|Z| <= z80) = 0.8 and the +-1 sd band holds 1 - alpha of a normal
+    assert 2 * stats.norm.cdf(fc._abs_normal_p80()) - 1 == pytest.approx(0.8)
+    assert (high - low) / 100 == pytest.approx(1 - fc._one_sd_alpha())
 
 
 def test_gap_table_forecast_status():
     flat = series("A", "fcr_rate", "2025-01", [0.70 + 0.002 * np.sin(i) for i in range(18)],
                   n=100000)
     t = targets([("A", "fcr_rate", 0.70, "2025-06", 0.80, "2026-12")])
-    g = skpi.gap_table(kpi_rows(flat), t).iloc[0]               # rule="forecast", the default
-    assert g["status"] == "off_track" and g["probability"] < 0.3
-    assert g["status_rule"].startswith(f"forecast ({g['model']}): P(the 2026-12 value")
+    table = skpi.gap_table(kpi_rows(flat), t)                   # rule="forecast", the default
+    g = table.iloc[0]
+    assert g["status"] == "off_track" and g["probability"] < 0.3 and g["rule"] == "forecast"
+    assert why(table).iloc[0].startswith(f"forecast ({model_name(g['model'])}): P(the 2026-12 "
+                                         "value")
+    assert why(table, "zh").iloc[0].startswith(f"预测（{model_name(g['model'], 'zh')}）：2026-12的值"
+                                               "达到目标的概率")
     easy = targets([("A", "fcr_rate", 0.68, "2025-06", 0.701, "2026-12")])
     g = skpi.gap_table(kpi_rows(flat), easy, thresholds=(0.1, 0.2)).iloc[0]
     assert 0.2 <= g["probability"] and g["status"] == "on_track"   # never "met" before the deadline
@@ -248,7 +309,7 @@ def test_fan_chart_draws_the_simulation_to_the_deadline():
     assert np.isclose(top, np.percentile(sim.paths[-1], 90)).any()
     title = ax.get_title(loc="left")
     p = g.iloc[0]["probability"]
-    assert f"model: {sim.model}" in title and f"P(met 2026-04) {100 * p:.0f}%" in title
+    assert f"model: {model_name(sim.model)}" in title and f"P(met 2026-04) {100 * p:.0f}%" in title
 
 
 
@@ -271,7 +332,7 @@ def test_report_status_outlook_and_fan_chart_read_one_simulation():
     target = 0.785
     r = hand_report(kpi_rows(series("a", "fcr_rate", "2023-01", fcr)),
                     targets([("a", "fcr_rate", 0.75, "2025-12", target, "2026-12")]))
-    assert r.as_of == pd.Period("2026-10", "M")
+    assert r.period == pd.Period("2026-10", "M")
     g = r.gaps()
     sim = g.attrs["simulations"][("a", "fcr_rate")]
     assert r.forecasts()["fcr_rate"][0] is sim                   # not fitted again
@@ -281,33 +342,38 @@ def test_report_status_outlook_and_fan_chart_read_one_simulation():
     p = np.mean(at >= target)
     assert row["probability"] == p and 0 < p < 1
     assert row["status"] == ("on_track" if p >= 0.7 else "at_risk" if p >= 0.3 else "off_track")
+    from servicekpi.i18n import msg
+    from servicekpi.report import figures, sections, tables
     fmt = r.catalogue["fcr_rate"].fmt
-    out = r.outlook_table().iloc[0]
+    out = tables.outlook(r).data.iloc[0]
+    model = msg(f"figures.model.{sim.model}")          # the model's name in words
     assert out["P(met at deadline)"] == f"{100 * p:.0f}%"
     assert out["forecast at deadline"] == fmt(np.median(at))
     assert out["80% interval"] == f"{fmt(np.percentile(at, 10))} – {fmt(np.percentile(at, 90))}"
-    assert out["model"] == sim.model and f"forecast ({sim.model})" in row["status_rule"]
+    assert out["model"] == model and row["rule"] == "forecast"
     reached = sim.expected_reached(target, "higher")
     assert out["expected reached"] == (str(reached) if reached else "not by the deadline")
-    assert "met now" not in r.outlook_table().to_string()
-    fig = r.fan_charts()
+    assert "met now" not in tables.outlook(r).data.to_string()
+    fig = figures.fans(r)
     ax = fig.axes[0]
-    assert f"model: {sim.model}, P(met 2026-12) {100 * p:.0f}%" in ax.get_title(loc="left")
+    assert f"P(met 2026-12) {100 * p:.0f}%" in ax.get_title(loc="left")
     line = next(ln for ln in ax.get_lines() if ln.get_label() == "forecast (median)")
     assert np.array_equal(line.get_ydata()[1:], sim.median)
     # the gap table names its CI level; the summary flags a value better than the target
     # now that may miss it at the deadline
-    html = r.gap_styled().to_html()
+    html = tables.gaps(r).to_html()
     assert "95% CI" in html and "better than target now" in html
     # progress is labelled for what it is, next to the scorecard's clipped score; the old
     # attainment ratio stays in the frame, off the page
     assert "progress from baseline" in html and "clipped to 0-100" in html
     assert "attainment" not in html and "attainment" in g.columns
-    assert r.status_summary().startswith("1 target assessed for 2026-10. **1 ")
+    from servicekpi.report.sentences import status_summary
+    assert status_summary(r).startswith("1 target assessed for 2026-10. **1 ")
     r._cache["gaps"] = g.assign(better_now=True, status="off_track")
-    assert r.status_summary() == ("1 target assessed for 2026-10. **1 off track**: First-contact "
-                                  "resolution. Better than the target now, but forecast to miss "
-                                  "it at the deadline: First-contact resolution.")
+    assert status_summary(r) == ("1 target assessed for 2026-10. **1 off track**: First-contact "
+                                 "resolution. Better than the target now, but forecast to miss "
+                                 "it at the deadline: First-contact resolution.")
+    assert sections.items(r, "summary")[0] == status_summary(r)
 
 
 def test_report_forecasts_an_incomplete_deadline_period():
@@ -320,7 +386,7 @@ def test_report_forecasts_an_incomplete_deadline_period():
                         sd=10.0))
     k["open_share"] = [0.0] * 44 + [0.20, 0.45]                   # September, October open
     r = hand_report(k, targets([("a", "avg_resolution_hours", 32, "2025-12", 31, "2026-09")]))
-    assert r.as_of == pd.Period("2026-10", "M")
+    assert r.period == pd.Period("2026-10", "M")
     g = r.gaps()
     row = g.iloc[0]
     sim = g.attrs["simulations"][("a", "avg_resolution_hours")]
@@ -328,22 +394,24 @@ def test_report_forecasts_an_incomplete_deadline_period():
     assert list(sim.index) == [pd.Period("2026-09", "M")]
     assert row["probability"] == np.mean(sim.paths[-1] <= 31)
     assert row["status"] in ("on_track", "at_risk", "off_track")
-    assert row["status_rule"].startswith(
-        "deadline period 2026-09 not yet complete (20% of tickets still open): status from "
-        f"the forecast; forecast ({sim.model})")
-    assert row["status_rule"].endswith("(2026-09, 2026-10 left out: incomplete, too many "
-                                       "tickets still open)")
-    out = r.outlook_table().iloc[0]
-    assert out["model"] == sim.model
+    from servicekpi.gaps import why
+    from servicekpi.i18n import msg
+    from servicekpi.report import tables
+    rule = why(g).iloc[0]
+    assert rule.startswith("deadline period 2026-09 not yet complete (20% of tickets still "
+                           "open): status from the forecast; forecast (")
+    assert rule.endswith("(2026-09, 2026-10 left out: incomplete, too many tickets still open)")
+    out = tables.outlook(r).data.iloc[0]
+    assert out["model"] == msg(f"figures.model.{sim.model}")
     assert out["P(met at deadline)"] == f"{100 * row['probability']:.0f}%"
 
 
 def test_overview_status_words_in_its_language():
     from servicekpi import config
     from servicekpi.catalogue import load_catalogue
-    from servicekpi.i18n import STATUS
     from servicekpi.params import ReportParams
     from servicekpi.report import OverviewReport
+    from servicekpi.status import Status
     fcr = [0.74 + 0.001 * i for i in range(46)]
     k = kpi_rows(series("a", "fcr_rate", "2023-01", fcr))
     t = targets([("a", "fcr_rate", 0.75, "2025-12", 0.95, "2026-12")])   # far off
@@ -352,7 +420,8 @@ def test_overview_status_words_in_its_language():
     ov = OverviewReport("t", [p], load_catalogue(config.CATALOGUE), {"month": k},
                         {"month": t}, {}, ends={"a": pd.Timestamp("2026-11-01")})
     assert ov.language == "zh" and ov.gaps().iloc[0]["status"] == "off_track"
-    html = ov.status_counts().to_html()
-    assert all(w in html for w in STATUS["zh"].values())
+    html = ov.status_table().to_html()
+    assert all(s.label("zh") in html for s in Status)
     assert "off track" not in html and "insufficient data" not in html
-    assert list(ov.at_risk()["status"]) == ["偏离目标"]
+    assert list(ov.at_risk()["status"]) == ["off_track"]             # codes in the numbers
+    assert "偏离目标" in ov.at_risk_table().to_html()                 # words on the page

@@ -13,7 +13,9 @@ from scipy import stats
 
 import servicekpi as skpi
 from analysis_data import kpi_rows, series, targets
-from servicekpi.gaps import STATUSES
+from servicekpi.report.sections import text
+from servicekpi.gaps import RULES, model_name, why
+from servicekpi.status import Status
 
 Z = stats.norm.ppf(0.975)
 
@@ -24,8 +26,15 @@ def wilson(p, n, z=Z):
     return centre - half, centre + half
 
 
+def gap(kpis, tgts, **kw):
+    """The gap table with its "why" column in English (:func:`servicekpi.gaps.why`)."""
+    g = skpi.gap_table(kpis, tgts, **kw)
+    g["why"] = why(g)
+    return g
+
+
 def table(kpis, tgts, **kw):
-    return skpi.gap_table(kpi_rows(kpis), targets(tgts), **kw)
+    return gap(kpi_rows(kpis), targets(tgts), **kw)
 
 
 def row(kpis, tgts, team, kpi, **kw):
@@ -36,56 +45,55 @@ def row(kpis, tgts, team, kpi, **kw):
 FCR_TARGET = ("A", "fcr_rate", 0.70, "2025-12", 0.80, "2026-12")
 
 
-def test_the_one_status_list():
-    assert STATUSES == ("met", "missed", "on_track", "at_risk", "off_track",
-                        "insufficient_data")
-    assert set(skpi.i18n.STATUS["en"]) == set(STATUSES) == set(skpi.i18n.STATUS["zh"])
-    assert skpi.i18n.STATUS["zh"]["missed"] == "未达成"
-    from servicekpi.report.common import STATUS_STYLE
-    from servicekpi.runner import STATUS_ORDER
-    assert STATUS_ORDER == STATUSES and set(STATUS_STYLE) == set(STATUSES)
+def test_statuses_are_the_status_codes():
+    assert [str(s) for s in Status] == ["met", "missed", "on_track", "at_risk", "off_track",
+                                        "insufficient_data"]
+    import servicekpi.gaps as gaps
+    assert not hasattr(gaps, "STATUSES")        # one list of statuses: servicekpi.status
 
 
-def test_runner_index_status_words_in_the_reports_language():
+def test_runner_index_status_words_in_the_index_language():
+    """The index lists a team's statuses in Status order, in the index's words."""
     from servicekpi.runner import _status_cell
     counts = {"status_counts": {"off_track": 2, "met": 1}}
-    assert _status_cell(counts) == ('<span class="st met">1 met</span> '
-                                    '<span class="st off_track">2 off track</span>')
-    assert _status_cell({**counts, "language": "zh"}) == (
-        '<span class="st met">1 已达成</span> <span class="st off_track">2 偏离目标</span>')
+
+    def cells(language):
+        return [(s["css_class"], s["count"], s["word"])
+                for s in _status_cell(counts, language)["statuses"]]
+    assert cells("en") == [("met", 1, "met"), ("off_track", 2, "off track")]
+    assert cells("zh") == [("met", 1, "已达成"), ("off_track", 2, "偏离目标")]
 
 
 def test_report_texts_quote_the_codes_defaults(monkeypatch):
     import importlib
-    from servicekpi import i18n
     forecast = importlib.import_module("servicekpi.forecast")   # the module, not the function
     gaps = importlib.import_module("servicekpi.gaps")
     from servicekpi.kpis import MAX_OPEN_SHARE
-    en = i18n.text("gaps", "en")
+    en = text("gaps", "en")
     assert "at least 70%, *at risk* from 30% to 70%, *off track* below 30%" in en
     assert "fewer than 20 observations" in en and "95% confidence interval" in en
     assert f"more than {100 * MAX_OPEN_SHARE:g}% of their tickets" in en
     assert "more than 3 periods old" in en
-    assert "{" not in en + i18n.text("gaps", "zh") + i18n.text("forecasts", "zh")
-    fc = i18n.text("forecasts", "en")
+    assert "{" not in en + text("gaps", "zh") + text("forecasts", "zh")
+    fc = text("forecasts", "en")
     assert "at most 6 and at most a quarter of the history" in fc
     assert "at that horizon" not in fc
-    assert "不超过6期" in i18n.text("forecasts", "zh")
+    assert "不超过6期" in text("forecasts", "zh")
     # the numbers come from the code, not typed in the text
     monkeypatch.setattr(gaps, "THRESHOLDS", (0.25, 0.8))
     monkeypatch.setattr(gaps, "MIN_N", 30)
     monkeypatch.setattr(forecast, "MAX_CV_HORIZON", 4)
-    en = i18n.text("gaps", "en")
+    en = text("gaps", "en")
     assert "at least 80%, *at risk* from 25% to 80%" in en and "fewer than 30 obs" in en
-    assert "不低于80%" in i18n.text("gaps", "zh")
-    assert "at most 4 and" in i18n.text("forecasts", "en")
+    assert "不低于80%" in text("gaps", "zh")
+    assert "at most 4 and" in text("forecasts", "en")
 
 
 # ---------------------------------------------------------------- glide-path rule
 def test_on_track_higher_is_better():
     k = series("A", "fcr_rate", "2026-01", [0.71, 0.72, 0.73, 0.74, 0.75, 0.76])
     r = row(k, [FCR_TARGET], "A", "fcr_rate", rule="glide")
-    assert r["as_of"] == pd.Period("2026-06", "M")
+    assert r["period"] == pd.Period("2026-06", "M")
     assert r["glide_now"] == pytest.approx(0.75)
     assert r["gap"] == pytest.approx(0.04) and r["gap_pct"] == pytest.approx(5.0)
     assert r["progress"] == pytest.approx(0.6)
@@ -97,7 +105,7 @@ def test_on_track_higher_is_better():
     lo, hi = wilson(0.76, 1000)
     assert (r["ci_low"], r["ci_high"]) == pytest.approx((lo, hi))
     assert r["status"] == "on_track" and not r["better_now"]
-    assert r["status_rule"] == "glide-path rule: at or ahead of the glide path"
+    assert r["why"] == "glide-path rule: at or ahead of the glide path"
     # the glide rule simulates nothing
     assert np.isnan(r["probability"]) and r["model"] is None
 
@@ -115,7 +123,7 @@ def test_off_track_lower_is_better():
     assert (r["ci_low"], r["ci_high"]) == pytest.approx((40 - half, 40 + half))
     assert r["needed_pace"] == pytest.approx(2.0)            # 12 h in 6 periods
     assert r["status"] == "off_track"
-    assert "more than the noise" in r["status_rule"]
+    assert "more than the noise" in r["why"]
 
 
 def test_behind_within_noise_is_at_risk_not_off_track():
@@ -123,7 +131,7 @@ def test_behind_within_noise_is_at_risk_not_off_track():
     r = row(k, [FCR_TARGET], "A", "fcr_rate", rule="glide")
     lo, hi = wilson(0.74, 50)
     assert lo < 0.75 < hi
-    assert r["status"] == "at_risk" and "less than the noise" in r["status_rule"]
+    assert r["status"] == "at_risk" and "less than the noise" in r["why"]
     # the same shortfall on 50,000 tickets is real: off track
     r = row(series("A", "fcr_rate", "2026-01", [0.74] * 6, n=50000), [FCR_TARGET],
             "A", "fcr_rate", rule="glide")
@@ -134,7 +142,7 @@ def test_behind_but_pace_suffices():
     k = series("A", "fcr_rate", "2026-01", [0.655 + 0.015 * i for i in range(6)], n=100000)
     r = row(k, [FCR_TARGET], "A", "fcr_rate", rule="glide")
     assert r["current"] == pytest.approx(0.73) and r["recent_pace"] == pytest.approx(0.015)
-    assert r["status"] == "at_risk" and "recent pace would reach" in r["status_rule"]
+    assert r["status"] == "at_risk" and "recent pace would reach" in r["why"]
 
 
 def test_better_now_is_not_met_before_the_deadline():
@@ -149,29 +157,29 @@ def test_better_now_is_not_met_before_the_deadline():
     assert r["progress"] == pytest.approx(1.2)
     assert r["glide_now"] == pytest.approx(0.6 + 0.1 * 2 / 12)
     assert r["status"] == "on_track"
-    assert r["status_rule"] == ("glide-path rule (no forecast: not enough history): at or "
+    assert r["why"] == ("glide-path rule (no forecast: not enough history): at or "
                                 "ahead of the glide path")
     assert np.isnan(r["probability"]) and r["model"] is None and r["expected_reached"] is None
     # the (failed) forecast is kept, as every target's simulation is
-    assert g.attrs["simulations"][("B", "csat_pct")].status == "not enough history"
+    assert g.attrs["simulations"][("B", "csat_pct")].status == "not_enough_history"
 
 
 def test_insufficient_data():
     r = row(series("A", "fcr_rate", "2026-01", [0.9], n=10), [FCR_TARGET], "A", "fcr_rate")
-    assert r["status"] == "insufficient_data" and "n = 10" in r["status_rule"]
+    assert r["status"] == "insufficient_data" and "n = 10" in r["why"]
     # a team with no data for the KPI at all
     k = series("A", "csat_pct", "2026-01", [0.8])
     r = row(k, [FCR_TARGET], "A", "fcr_rate")
-    assert r["status"] == "insufficient_data" and "no value" in r["status_rule"]
+    assert r["status"] == "insufficient_data" and "no value" in r["why"]
     assert np.isnan(r["current"]) and not r["better_now"]
 
 
 def test_as_of_and_stale_value():
     k = series("A", "fcr_rate", "2026-01", [0.71, 0.72, None, None])
     r = row(k + series("B", "fcr_rate", "2026-04", [0.5]), [FCR_TARGET], "A", "fcr_rate")
-    assert r["as_of"] == pd.Period("2026-04", "M")            # latest period in the table
+    assert r["period"] == pd.Period("2026-04", "M")            # latest period in the table
     assert r["current_period"] == pd.Period("2026-02", "M")   # A's latest value
-    r = row(k, [FCR_TARGET], "A", "fcr_rate", as_of="2026-01")
+    r = row(k, [FCR_TARGET], "A", "fcr_rate", period="2026-01")
     assert r["current"] == pytest.approx(0.71)
 
 
@@ -198,7 +206,7 @@ def test_met_after_the_deadline_from_the_deadline_value():
     assert r["periods_left"] == -3 and np.isnan(r["needed_pace"])
     assert r["status"] == "met" and not r["better_now"]
     assert r["deadline_value"] == pytest.approx(0.81)
-    assert r["status_rule"] == "deadline 2026-03 observed: value at or better than the target"
+    assert r["why"] == "deadline 2026-03 observed: value at or better than the target"
     assert np.isnan(r["probability"]) and g.attrs["simulations"] == {}    # nothing to forecast
 
 
@@ -209,25 +217,25 @@ def test_missed_within_and_beyond_noise():
     assert lo < 0.80 < hi
     r = row(k, [DEADLINE_MARCH], "A", "fcr_rate")
     assert r["status"] == "missed" and bool(r["better_now"])     # better now, missed then
-    assert r["status_rule"] == ("deadline 2026-03 observed: value misses the target; the "
+    assert r["why"] == ("deadline 2026-03 observed: value misses the target; the "
                                 "shortfall is within the 95% confidence interval of that value")
     # 0.70 on 5,000 tickets: Wilson (0.687, 0.713), well short of 0.80
     k = series("A", "fcr_rate", "2026-01", [0.70] * 6, n=5000)
     assert wilson(0.70, 5000)[1] < 0.80
     r = row(k, [DEADLINE_MARCH], "A", "fcr_rate")
-    assert r["status"] == "missed" and "beyond the 95% confidence interval" in r["status_rule"]
+    assert r["status"] == "missed" and "beyond the 95% confidence interval" in r["why"]
 
 
 def test_deadline_passed_without_a_deadline_value():
     k = series("A", "fcr_rate", "2026-01", [0.70, 0.72, None, 0.76])
     r = row(k, [DEADLINE_MARCH], "A", "fcr_rate")
     assert r["status"] == "insufficient_data"
-    assert r["status_rule"] == ("deadline 2026-03 has passed but has no value for "
+    assert r["why"] == ("deadline 2026-03 has passed but has no value for "
                                 "fcr_rate: neither met nor missed can be said")
     # a deadline value on too few observations decides nothing either
     k = series("A", "fcr_rate", "2026-03", [0.9, 0.9], n=10)
     r = row(k, [DEADLINE_MARCH], "A", "fcr_rate")
-    assert r["status"] == "insufficient_data" and "n = 10" in r["status_rule"]
+    assert r["status"] == "insufficient_data" and "n = 10" in r["why"]
 
 
 # ---------------------------------------------------------------- status from the deadline
@@ -262,9 +270,9 @@ def test_better_now_but_forecast_to_miss_at_a_seasonal_peak_is_not_met(december)
     assert r["probability"] < 0.05
     assert r["forecast_at_deadline"] > 4.4 and r["lower_95"] > 3.8
     assert r["expected_reached"] is None                     # not by the deadline
-    assert r["status_rule"].startswith(f"forecast ({r['model']}): P(the 2026-12 value meets "
+    assert r["why"].startswith(f"forecast ({model_name(r['model'])}): P(the 2026-12 value meets "
                                        "the target) = ")
-    assert r["status_rule"].endswith("< 0.30; better than the target now")
+    assert r["why"].endswith("< 0.30; better than the target now")
     # the glide path alone would have called it on track
     assert row(seasonal_kpis(), [DECEMBER], "A", "avg_first_response_hours",
                rule="glide")["status"] == "on_track"
@@ -284,7 +292,7 @@ def test_status_probability_and_intervals_come_from_one_simulation():
     assert r["forecast_at_deadline"] == np.median(at)
     assert (r["lower_80"], r["upper_80"]) == (np.percentile(at, 10), np.percentile(at, 90))
     assert (r["lower_95"], r["upper_95"]) == (np.percentile(at, 2.5), np.percentile(at, 97.5))
-    assert r["model"] == sim.model and f"forecast ({sim.model})" in r["status_rule"]
+    assert r["model"] == sim.model and f"forecast ({model_name(sim.model)})" in r["why"]
     assert r["expected_reached"] == sim.expected_reached(3.8, "lower")
     # October is the seasonal low (3.6 h): next October is likely to meet 3.8 h.  The
     # expected path meets it now (3.6), misses from November (4.1) to September
@@ -313,13 +321,13 @@ def test_incomplete_duration_periods_are_left_out():
                         n=400, rate=False, sd=5.0))
     k["open_share"] = [0.0, 0.0, 0.01, 0.0, 0.02, 0.30]     # June: 30% still open
     t = targets([("A", "avg_resolution_hours", 40, "2025-12", 35, "2026-12")])
-    r = skpi.gap_table(k, t, rule="glide").iloc[0]
-    assert r["as_of"] == pd.Period("2026-06", "M")
+    r = gap(k, t, rule="glide").iloc[0]
+    assert r["period"] == pd.Period("2026-06", "M")
     assert r["current_period"] == pd.Period("2026-05", "M") and r["current"] == 41
-    assert "2026-06 left out: incomplete" in r["status_rule"]
+    assert "2026-06 left out: incomplete" in r["why"]
     # a looser threshold keeps June (and its too-good 30 h)
-    r = skpi.gap_table(k, t, rule="glide", max_open_share=0.5).iloc[0]
-    assert r["current"] == 30 and "left out" not in r["status_rule"]
+    r = gap(k, t, rule="glide", max_open_share=0.5).iloc[0]
+    assert r["current"] == 30 and "left out" not in r["why"]
 
 
 def durations(values, open_share, start="2025-11"):
@@ -344,9 +352,9 @@ def test_incomplete_deadline_period_is_not_over_yet(level, status, p):
     so P(August meets 110 h) is 1 at 100 h and 0 at 120 h."""
     k = durations([level] * 9 + [101.0, 90.0, 80.0], OPEN)
     t = targets([("A", "avg_resolution_hours", 130, "2025-12", 110, "2026-08")])
-    g = skpi.gap_table(k, t)
+    g = gap(k, t)
     r = g.iloc[0]
-    assert r["as_of"] == pd.Period("2026-10", "M") and r["periods_left"] == -2
+    assert r["period"] == pd.Period("2026-10", "M") and r["periods_left"] == -2
     assert r["current_period"] == pd.Period("2026-07", "M") and r["current"] == level
     assert r["status"] == status and r["probability"] == p
     assert np.isnan(r["deadline_value"])                 # August's 101 h is not used
@@ -354,29 +362,30 @@ def test_incomplete_deadline_period_is_not_over_yet(level, status, p):
     assert sim.history.index[-1] == pd.Period("2026-07", "M")
     assert list(sim.index) == [pd.Period("2026-08", "M")]        # one simulation, to August
     assert r["model"] == sim.model == "constant"
-    assert r["status_rule"] == (
+    assert r["why"] == (
         "deadline period 2026-08 not yet complete (27% of tickets still open): status from "
         f"the forecast; forecast (constant): P(the 2026-08 value meets the target) = {p:.2f} "
         f"{'>= 0.70' if p else '< 0.30'}{'; better than the target now' if p else ''} "
         "(2026-08, 2026-09, 2026-10 left out: incomplete, too many tickets still open)")
     # once August has closed (1% open), its observed value decides
     closed = durations([level] * 9 + [101.0, 90.0, 80.0], [0.0] * 9 + [0.01, 0.40, 0.60])
-    r = skpi.gap_table(closed, t).iloc[0]
+    r = gap(closed, t).iloc[0]
     assert r["status"] == "met" and r["deadline_value"] == 101.0
 
 
 def test_incomplete_deadline_period_of_a_noisy_series_reads_one_simulation():
     values = list(100 + 4 * np.random.default_rng(2).standard_normal(9)) + [101.0, 90.0, 80.0]
-    g = skpi.gap_table(durations(values, OPEN),
+    g = gap(durations(values, OPEN),
                        targets([("A", "avg_resolution_hours", 130, "2025-12", 104, "2026-08")]))
     r = g.iloc[0]
     sim = g.attrs["simulations"][("A", "avg_resolution_hours")]
     assert list(sim.index) == [pd.Period("2026-08", "M")]
     assert r["probability"] == np.mean(sim.paths[-1] <= 104)
     assert r["status"] in ("on_track", "at_risk", "off_track")
-    assert r["status_rule"].startswith("deadline period 2026-08 not yet complete (27% of "
+    assert r["why"].startswith("deadline period 2026-08 not yet complete (27% of "
                                        f"tickets still open): status from the forecast; "
-                                       f"forecast ({sim.model}): P(the 2026-08 value")
+                                       f"forecast ({model_name(sim.model)}): P(the "
+                                       "2026-08 value")
 
 
 def test_stale_current_value_is_insufficient_data():
@@ -385,25 +394,63 @@ def test_stale_current_value_is_insufficient_data():
     open_share = [0.0] * 7 + [0.3, 0.4, 0.5, 0.6, 0.7]
     k = durations([100.0] * 12, open_share)
     t = targets([("A", "avg_resolution_hours", 130, "2025-12", 110, "2026-12")])
-    g = skpi.gap_table(k, t)
+    g = gap(k, t)
     r = g.iloc[0]
     assert r["current_period"] == pd.Period("2026-05", "M")
     assert r["status"] == "insufficient_data" and np.isnan(r["probability"])
     assert g.attrs["simulations"] == {}
-    assert r["status_rule"] == (
+    assert r["why"] == (
         "the latest assessable value is from 2026-05, 5 periods before 2026-10 (more than "
         "3): too old to assess or forecast from (2026-06, 2026-07, 2026-08 +2 more left out: "
         "incomplete, too many tickets still open)")
     # the glide rule does not assess from it either
-    assert skpi.gap_table(k, t, rule="glide").iloc[0]["status"] == "insufficient_data"
+    assert gap(k, t, rule="glide").iloc[0]["status"] == "insufficient_data"
     # allowed to be five periods old, it drives the forecast (flat paths: P = 1)
-    r = skpi.gap_table(k, t, max_stale=5).iloc[0]
+    r = gap(k, t, max_stale=5).iloc[0]
     assert r["status"] == "on_track" and r["probability"] == 1.0
     # three periods old is not stale: as of August the forecast decides
-    r = skpi.gap_table(k, t, as_of="2026-08").iloc[0]
+    r = gap(k, t, period="2026-08").iloc[0]
     assert r["status"] == "on_track"
-    assert r["status_rule"].endswith("(2026-06, 2026-07, 2026-08 left out: incomplete, too "
+    assert r["why"].endswith("(2026-06, 2026-07, 2026-08 left out: incomplete, too "
                                      "many tickets still open)")
+
+
+def test_why_in_chinese_and_every_rule_has_words():
+    k = series("A", "fcr_rate", "2026-01", [0.70, 0.72, 0.81, 0.76, 0.75, 0.75])
+    g = table(k, [DEADLINE_MARCH])
+    assert g["rule"].iloc[0] == "deadline_met"
+    assert why(g, "zh").iloc[0] == "截止期2026-03已观测：数值达到或优于目标"
+    g = table(series("A", "fcr_rate", "2026-01", [0.9], n=10), [FCR_TARGET])
+    assert g["rule"].iloc[0] == "few" and why(g, "zh").iloc[0] == "仅有10个观测，少于最低要求的20个"
+    g = table(series("B", "csat_pct", "2026-01", [0.65, 0.72]),
+              [("B", "csat_pct", 0.6, "2025-12", 0.7, "2026-12")])
+    assert g["rule"].iloc[0] == "glide_ahead" and g["no_forecast"].iloc[0] == "not_enough_history"
+    assert why(g, "zh").iloc[0] == "按目标路径判定（无法预测：历史数据不足）：达到或领先于目标路径"
+    from servicekpi.i18n import catalogue
+    for lang in ("en", "zh"):
+        words = catalogue(lang)
+        assert all(f"analysis.gaps.why.{code}" in words for code in RULES)
+        assert all(f"analysis.forecast.status.{code}" in words
+                   for code in ("ok", "constant", "not_enough_history", "deadline_reached",
+                                "no_value_at_deadline"))
+
+
+def test_left_out_periods_named_in_chinese():
+    open_share = [0.0] * 7 + [0.3, 0.4, 0.5, 0.6, 0.7]
+    g = gap(durations([100.0] * 12, open_share),
+            targets([("A", "avg_resolution_hours", 130, "2025-12", 110, "2026-12")]))
+    assert g["left_out"].iloc[0] == tuple(pd.period_range("2026-06", "2026-10", freq="M"))
+    assert why(g, "zh").iloc[0] == (
+        "最新的可评估数值来自2026-05，比2026-10早5期（超过3期）：过于陈旧，无法据此评估或预测"
+        "（2026-06、2026-07、2026-08等，另有2期未纳入：期间不完整，过多工单仍未关闭）")
+
+
+def test_the_period_assessed_is_keyword_only():
+    k = kpi_rows(series("A", "fcr_rate", "2026-01", [0.7, 0.71]))
+    with pytest.raises(TypeError):
+        skpi.gap_table(k, targets([FCR_TARGET]), "2026-01")
+    assert skpi.gap_table(k, targets([FCR_TARGET]), period="2026-01",
+                          rule="glide")["period"].iloc[0] == pd.Period("2026-01", "M")
 
 
 def test_empty_and_invalid():
@@ -413,6 +460,6 @@ def test_empty_and_invalid():
     assert g.attrs["simulations"] == {}
     k = kpi_rows(series("A", "fcr_rate", "2026-01", [0.7]))
     with pytest.raises(ValueError):
-        skpi.gap_table(k, targets([FCR_TARGET]), rule="tea leaves")
+        gap(k, targets([FCR_TARGET]), rule="tea leaves")
     with pytest.raises(ValueError):
-        skpi.gap_table(k, targets([FCR_TARGET]), thresholds=(0.8, 0.2))
+        gap(k, targets([FCR_TARGET]), thresholds=(0.8, 0.2))

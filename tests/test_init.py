@@ -180,7 +180,9 @@ def test_init_writes_params_and_templates(export, tmp_path, capsys):
     defaults = yaml.safe_load((out / "defaults.yaml").read_text(encoding="utf-8"))
     assert defaults["tickets"] == "../data/my_export.csv"     # relative to the folder
     assert defaults["mapping"] is None                        # canonical column names
-    assert defaults["teams"] == "auto" and defaults["period"] == "month"
+    assert defaults["teams"] == "auto" and defaults["freq"] == "month"
+    assert "period" not in defaults
+    assert "kpi_list" in defaults and "kpis" not in defaults
     assert defaults["targets"] == "targets.csv" and defaults["catalogue"] == "catalogue.yaml"
     assert defaults["language"] == "en" and defaults["kpi_table"] is None
     # how the export is read: nothing declared, so null (the mapping's, else the data's)
@@ -206,7 +208,7 @@ def test_init_writes_params_and_templates(export, tmp_path, capsys):
     bench = read_rows(out / "benchmarks.csv")
     assert {r["kpi"] for r in bench} == set(BASELINES["service_desk"])
     assert all(r["benchmark"] == "industry_median" and r["value"] == r["source"] ==
-               r["as_of"] == "" for r in bench)
+               r["published"] == "" for r in bench)
     assert len(skpi.load_benchmarks(out / "benchmarks.csv")) == 0
 
     # teams: auto reads the export's teams with their names
@@ -305,6 +307,7 @@ def test_blank_template_rows_are_skipped(tmp_path):
     assert list(got["kpi"]) == ["csat_score", "fcr_rate"] and list(got["team"]) == ["a", "b"]
 
 
+@pytest.mark.e2e
 def test_three_commands(export, tmp_path):
     """init, fill in two targets, run: a report for every team of the export."""
     out = tmp_path / "params"
@@ -326,6 +329,7 @@ def test_three_commands(export, tmp_path):
     assert "Service Desk" in html
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.csv")), ids=lambda p: p.stem)
 def test_three_commands_on_vendor_fixtures(fixture, tmp_path):
     """Each vendor fixture: init (preset detected), fill one target, run one team."""
@@ -359,15 +363,15 @@ def test_three_commands_on_vendor_fixtures(fixture, tmp_path):
 
 
 def test_init_with_bad_rows(export, tmp_path, capsys):
-    """One unreadable csat among 37 tickets: refused with a hint; --errors drop writes
+    """One unreadable csat among 37 tickets: refused with a hint; --bad-rows drop writes
     bad_rows: drop and the folder loads."""
     text = export.read_text(encoding="utf-8").replace("phone,1,no,no,5,10", "phone,1,no,no,9,10")
     export.write_text(text, encoding="utf-8")
     out = tmp_path / "params"
     assert main(["init", str(export), "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "csat" in err and "--errors drop" in err and not out.exists()
-    assert main(["init", str(export), "--out", str(out), "--errors", "drop"]) == 0
+    assert "csat" in err and "--bad-rows drop" in err and not out.exists()
+    assert main(["init", str(export), "--out", str(out), "--bad-rows", "drop"]) == 0
     defaults = yaml.safe_load((out / "defaults.yaml").read_text(encoding="utf-8"))
     assert defaults["bad_rows"] == "drop" and defaults["max_dropped_share"] == 0.05
     # S4 (csat 9) is dropped: service_desk's February csat is 3 and 4, so over
@@ -456,7 +460,7 @@ def test_init_as_of_before_every_ticket(export, tmp_path, capsys):
     assert err.strip().splitlines() == [
         "error: my_export.csv: no tickets left: all 37 rows were created after the as-of "
         "time 2020-01-01 00:00; a later as-of time (--as-of) keeps them"]
-    assert "--period" not in err
+    assert "--freq" not in err
     assert not out.exists()
 
 
@@ -480,7 +484,7 @@ def test_init_notes_say_why_there_are_no_baselines(tmp_path, capsys):
     assert main(["init", str(short), "--out", str(tmp_path / "p1")]) == 0
     printed = capsys.readouterr().out
     assert ("Note: the export covers 2024-03-01 to 2024-03-20 12:00, no complete month: "
-            "the targets template has no baselines; --period week gives some") in printed
+            "the targets template has no baselines; --freq week gives some") in printed
     assert "no rows: no baselines" in printed and "try a shorter" not in printed
     # January to March with only the required columns: February is complete but
     # volume is the only KPI, and it has no target direction
@@ -491,7 +495,7 @@ def test_init_notes_say_why_there_are_no_baselines(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert ("Note: no KPI with a target direction has a value in 2024-02 (the export "
             "gives volume)") in printed
-    assert "--period" not in printed
+    assert "--freq" not in printed
 
 
 def test_init_baseline_period_agrees_with_the_reports(tmp_path):

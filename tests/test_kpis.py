@@ -106,11 +106,11 @@ def test_as_of_given(small):
 
 
 def test_quarter_and_week(small):
-    q = table(skpi.compute_kpis(small, "quarter"))
+    q = table(skpi.compute_kpis(small, freq="quarter"))
     check(q, ("a", "2024Q1", "volume"), 6, 6)
     check(q, ("a", "2024Q1", "avg_first_response_hours"), (1 + 3 + 2 + 0.5 + 1) / 5, 5)
     check(q, ("a", "2024Q1", "median_first_response_hours"), 1.0, 5)
-    w = skpi.compute_kpis(small, "week")
+    w = skpi.compute_kpis(small, freq="week")
     vol = w[(w["team"] == "a") & (w["kpi"] == "volume")]
     labels = [skpi.periods.label(p) for p in vol["period"]]
     assert labels[0] == "2024-W01" and labels[-1] == "2024-W09"
@@ -152,10 +152,10 @@ def test_sla_from_due_dates_when_sla_met_absent(small):
 
 
 def test_kpi_subset_and_unknown(small):
-    k = skpi.compute_kpis(small, kpis=["volume"])
+    k = skpi.compute_kpis(small, kpi_list=["volume"])
     assert set(k["kpi"]) == {"volume"}
     with pytest.raises(ValueError, match="unknown KPI"):
-        skpi.compute_kpis(small, kpis=["nope"])
+        skpi.compute_kpis(small, kpi_list=["nope"])
 
 
 def test_repeat_contacts_across_teams():
@@ -206,3 +206,26 @@ def test_abandonment_channels_recorded(small):
     # without the channel column the flag counts as written: 1 of 4
     t = table(skpi.compute_kpis(small.drop(columns=["channel"])))
     check(t, ("a", "2024-01", "abandonment_rate"), 0.25, 4, 1)
+
+
+def test_freq_is_keyword_only_and_refused_values_are_invalid_arguments(small):
+    assert skpi.compute_kpis(small, freq="quarter").attrs["freq"] == "quarter"
+    with pytest.raises(TypeError):
+        skpi.compute_kpis(small, "quarter")                    # options are keyword-only
+    with pytest.raises(skpi.InvalidArgument, match="unknown freq 'fortnight'"):
+        skpi.compute_kpis(small, freq="fortnight")
+    with pytest.raises(skpi.InvalidArgument, match="cannot split KPIs by 'team'"):
+        skpi.compute_kpis(small, by="team")
+    with pytest.raises(skpi.InvalidArgument, match="unknown KPI"):
+        skpi.compute_kpis(small, kpi_list=["nope"])
+
+
+@pytest.mark.parametrize("value, freq, message", [
+    ("2024-W05", "month", "is a week, not a month"), ("2024Q1", "month", "is a quarter"),
+    ("", "month", "empty"), ("March", "month", "has no year"),
+    ("2024-W54", "week", "has no ISO week 54"), ("2024-13-45", "month", "nor a date"),
+    ("2024-03", "fortnight", "unknown freq")])
+def test_unreadable_periods_are_invalid_arguments(value, freq, message):
+    from servicekpi.periods import parse_period
+    with pytest.raises(skpi.InvalidArgument, match=message):
+        parse_period(value, freq)

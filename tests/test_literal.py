@@ -195,6 +195,7 @@ def pages(out: Path) -> dict[str, str]:
     return {name: f.read_text() for name, f in files.items() if f.exists()}
 
 
+@pytest.mark.e2e
 def test_hostile_text_runs_and_breaks_no_figure(hostile):
     summary, out = hostile
     assert [r.outcome for r in summary.results] == ["ok", "ok"], \
@@ -202,6 +203,7 @@ def test_hostile_text_runs_and_breaks_no_figure(hostile):
     assert summary.overview.outcome == "ok", summary.overview.error   # '$5_$10' in its heatmap
 
 
+@pytest.mark.e2e
 def test_no_markup_from_user_text_on_any_page(hostile):
     _, out = hostile
     for name, page in pages(out).items():
@@ -214,6 +216,7 @@ def test_no_markup_from_user_text_on_any_page(hostile):
     assert len(pages(out)) == 4
 
 
+@pytest.mark.e2e
 def test_hostile_text_reads_as_written(hostile):
     _, out = hostile
     p = pages(out)
@@ -232,6 +235,7 @@ def test_hostile_text_reads_as_written(hostile):
                 (name, text)
 
 
+@pytest.mark.e2e
 def test_runner_kpis_csv_has_no_formula_cells(hostile):
     """The runner's all-KPIs CSV (a guard, as for ``servicekpi kpis``)."""
     _, out = hostile

@@ -65,3 +65,59 @@ def test_team_notebook_declares_every_parameter():
     declared = {t.id for node in ast.parse("".join(cell["source"])).body
                 if isinstance(node, ast.Assign) for t in node.targets}
     assert set(ReportParams.model_fields) | {"summary_file"} == declared
+
+
+#: Libraries `import servicekpi` must not load: statistics and plotting come in only
+#: when an analysis or a figure needs them.
+HEAVY = ("statsmodels", "matplotlib", "seaborn", "scipy.stats")
+
+
+def _imported(code: str) -> set[str]:
+    """Every module a fresh interpreter imports while running ``code``: those
+    ``-X importtime`` logs, and those in ``sys.modules`` at the end (importtime does
+    not log a module imported through importlib, as the lazy names are)."""
+    import sys
+
+    run = subprocess.run([sys.executable, "-X", "importtime", "-c",
+                          code + "\nimport sys; print('\\n'.join(sys.modules))"],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    timed = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines()
+             if line.startswith("import time:") and "|" in line}
+    return timed | set(run.stdout.split())
+
+
+def _heavy(modules: set[str]) -> set[str]:
+    return {m for m in modules if any(m == h or m.startswith(h + ".") for h in HEAVY)}
+
+
+def test_import_is_lazy():
+    """`import servicekpi`, and the loaders and KPI engine with it, load no statistics
+    or plotting library (they made the import take 1.5 s); the analyses still do."""
+    bare = _imported("import servicekpi")
+    assert "servicekpi" in bare and not _heavy(bare)
+    assert "pandas" not in bare                        # nothing is loaded before it is used
+    loaders = _imported("import servicekpi as s; s.load_tickets; s.compute_kpis; "
+                        "s.load_targets; s.load_kpi_table; s.load_benchmarks; s.data_quality; "
+                        "import servicekpi.kpis, servicekpi.tickets, servicekpi.tables")
+    assert "servicekpi.tickets" in loaders and not _heavy(loaders)
+    # the check can fail: a heavy library imported after servicekpi is seen
+    assert _heavy(_imported("import servicekpi, scipy.stats")) >= {"scipy.stats"}
+
+
+def test_every_public_name_resolves():
+    import sys
+
+    code = ("import servicekpi as s\n"
+            "missing = [n for n in s.__all__ if getattr(s, n, None) is None]\n"
+            "assert not missing, missing\n"
+            "assert set(s.__all__) <= set(dir(s))\n"
+            "assert issubclass(s.InvalidArgument, s.ServiceKPIError)\n"
+            "assert issubclass(s.InvalidArgument, ValueError)\n"
+            "assert s.periods.label is s.periods.label and s.kpis.assessable\n"  # submodules
+            "try:\n"
+            "    s.no_such_name\n"
+            "except AttributeError:\n"
+            "    pass\n"
+            "else:\n"
+            "    raise AssertionError('an unknown name resolved')\n")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 import servicekpi as skpi
 from conftest import make_params
@@ -35,9 +36,36 @@ def test_all_problems_at_once(tmp_path, demo_dir):
     assert "happiness" in str(ei.value) and "nowhere.csv" in str(ei.value)
 
 
+def test_freq_and_kpi_list_and_their_older_names(tmp_path, demo_dir):
+    """`freq` and `kpi_list` are the keys; `period` and `kpis` (older files) are read as
+    them, a team file's new key overrides the defaults' old one, and a problem names
+    the key as the file writes it."""
+    p = make_params(tmp_path, demo_dir, {
+        "a": "team: a\nperiod: week\nkpis: [fcr_rate]\n",
+        "b": "team: b\nfreq: quarter\nkpi_list: [nps]\n",
+    })
+    got = {x.team: x for x in load_params(p)}
+    assert (got["a"].freq, got["a"].kpi_list) == ("week", ["fcr_rate"])
+    assert (got["b"].freq, got["b"].kpi_list) == ("quarter", ["nps"])
+    dumped = got["a"].model_dump()
+    assert dumped["freq"] == "week" and dumped["kpi_list"] == ["fcr_rate"]
+    assert "period" not in dumped and "kpis" not in dumped
+    assert ReportParams(team="x", tickets=tmp_path, catalogue=tmp_path, period="week",
+                        kpis=["nps"]).freq == "week"
+    with pytest.raises(ValidationError, match="freq and period are one key"):
+        ReportParams(team="x", tickets=tmp_path, catalogue=tmp_path, period="week",
+                     freq="month")
+    bad = make_params(tmp_path / "bad", demo_dir, {
+        "c": "team: c\nperiod: fortnight\n", "d": "team: d\nfreq: fortnight\n"})
+    with pytest.raises(skpi.ConfigError) as ei:
+        load_params(bad)
+    got = {(Path(x.source).name, x.column) for x in ei.value.problems}
+    assert {("c.yaml", "period"), ("d.yaml", "freq")} <= got
+
+
 @pytest.mark.parametrize("bad", ["a/b", "..", "a..b", ".hidden", "x\\y", "", "  "])
 def test_unsafe_team_ids(bad, tmp_path):
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="not safe as a file name"):
         ReportParams(team=bad, tickets=tmp_path, catalogue=tmp_path)
 
 
@@ -176,11 +204,11 @@ def test_read_options_are_parameters(tmp_path):
     assert plain.get("encoding") is None
     assert ReportParams(team="a", tickets=tmp_path, catalogue=tmp_path,
                         timezone="as_written").timezone == "as_written"
-    with pytest.raises(Exception, match="unknown time zone 'Mars/Olympus'"):
+    with pytest.raises(ValidationError, match="unknown time zone 'Mars/Olympus'"):
         ReportParams(team="a", tickets=tmp_path, catalogue=tmp_path, timezone="Mars/Olympus")
-    with pytest.raises(Exception, match="unknown encoding 'klingon'"):
+    with pytest.raises(ValidationError, match="unknown encoding 'klingon'"):
         ReportParams(team="a", tickets=tmp_path, catalogue=tmp_path, encoding="klingon")
-    with pytest.raises(Exception, match="dayfirst"):
+    with pytest.raises(ValidationError, match="dayfirst"):
         ReportParams(team="a", tickets=tmp_path, catalogue=tmp_path, dayfirst="sometimes")
 
 

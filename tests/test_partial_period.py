@@ -107,13 +107,16 @@ def _report(inputs, **extra):
     from servicekpi.report import TeamReport
     tickets, targets, bench = inputs
     return TeamReport.load(team="a", tickets=str(tickets), targets=str(targets),
-                           benchmarks=str(bench), kpis=["volume", "csat_score"], **extra)
+                           benchmarks=str(bench), kpi_list=["volume", "csat_score"], **extra)
 
 
 def test_last_month_half_covered_is_flagged_and_left_out(inputs):
+    from servicekpi.report import sections, tables
+    from servicekpi.report.sentences import partial_note
+    from servicekpi.scorecard import unscored_reason
     r = _report(inputs)
     assert r.name == "A"                                   # the export's name
-    assert r.partial == M and r.as_of == pd.Period("2024-09", "M")
+    assert r.partial == M and r.period == pd.Period("2024-09", "M")
     assert r.assessed_periods == list(pd.period_range("2024-07", "2024-09", freq="M"))
     # headline: September against August, average of July-September
     h = r.headline().set_index("kpi")
@@ -122,19 +125,20 @@ def test_last_month_half_covered_is_flagged_and_left_out(inputs):
     assert h.loc["csat_score", ["latest", "previous", "change"]].tolist() == [4.5, 3.5, 1.0]
     assert h.loc["csat_score", "average"] == pytest.approx(4.0)
     assert h.loc["csat_score", "n"] == 4
-    head = r.headline_styled().to_html()
+    head = tables.headline(r).to_html()
     assert ">2024-09<" in head and ">2024-08<" in head and "average of 3" in head
     assert "2024-10 (partial, to 13 Oct) is left out" in head
     # the gap table assesses September: glide path 3.5 + 3/6 x (4.5 - 3.5) = 4.0
     g = r.gaps().iloc[0]
-    assert g["as_of"] == pd.Period("2024-09", "M") and g["current_period"] == g["as_of"]
+    assert g["period"] == pd.Period("2024-09", "M") and g["current_period"] == g["period"]
     assert g["current"] == 4.5 and g["glide_now"] == pytest.approx(4.0)
     assert g["status"] == "insufficient_data"               # n = 4 < 20
     # scores, benchmarks and forecasts: September too
     sc = r.scorecard().scores.iloc[0]
     assert sc["period"] == pd.Period("2024-09", "M") and sc["value"] == 4.5
     # insufficient data in the gap table: shown, not scored (n = 4 < 20)
-    assert np.isnan(sc["score"]) and "n = 4 observations" in sc["reason"]
+    assert np.isnan(sc["score"])
+    assert "n = 4 observations" in unscored_reason(sc, gaps=r.gaps())
     b = r.benchmark_rows()
     assert (b["period"] == pd.Period("2024-09", "M")).all()
     b = b[b["kpi"] == "csat_score"].set_index("reference")
@@ -143,46 +147,54 @@ def test_last_month_half_covered_is_flagged_and_left_out(inputs):
     s = r.series("csat_score")
     assert s.index[-1] == pd.Period("2024-09", "M") and s.tolist() == [4.0, 3.5, 4.5]
     # the trend shows October, flagged
-    trend = r.trend_table().to_html()
+    trend = tables.trend(r).to_html()
     for col in ("2024-07", "2024-08", "2024-09", "2024-10 (partial, to 13 Oct)"):
         assert f">{col}<" in trend
     assert "1.50" in trend or "1.5" in trend                  # October's CSAT, shown
-    note = r.partial_note()
+    note = partial_note(r)
     assert note.startswith("2024-10 is partial: the export runs to 13 Oct 2024.")
     assert "which use 2024-09" in note
-    assert r.summary()[0] == note
+    assert sections.items(r, "summary")[0] == note
 
 
 def test_partial_period_used_as_full_on_request(inputs):
+    from servicekpi.report import tables
+    from servicekpi.report.sentences import partial_note
+    from servicekpi.scorecard import unscored_reason
     r = _report(inputs, include_partial_period=True)
-    assert r.partial == M and r.as_of == M
+    assert r.partial == M and r.period == M
     h = r.headline().set_index("kpi")
     assert h.loc["volume", ["latest", "previous", "change"]].tolist() == [2, 4, -2]
     assert h.loc["volume", "average"] == pytest.approx(4.0)        # (4 + 6 + 4 + 2) / 4
     assert h.loc["csat_score", "change"] == pytest.approx(-3.0)     # 1.5 - 4.5
     g = r.gaps().iloc[0]
-    assert g["as_of"] == M and g["current"] == 1.5
+    assert g["period"] == M and g["current"] == 1.5
     assert g["glide_now"] == pytest.approx(3.5 + 4 / 6)
     # October's 1.5 is the value scored, but rests on n = 2 < 20: not scored, as the gap
     # table's insufficient data
     sc = r.scorecard().scores.iloc[0]
-    assert sc["value"] == 1.5 and np.isnan(sc["score"]) and "n = 2 observations" in sc["reason"]
-    assert "is assessed as a full period" in r.partial_note()
-    assert "(partial, to 13 Oct)" in r.trend_table().to_html()      # still flagged
+    assert sc["value"] == 1.5 and np.isnan(sc["score"])
+    assert "n = 2 observations" in unscored_reason(sc, gaps=r.gaps())
+    assert "is assessed as a full period" in partial_note(r)
+    assert "(partial, to 13 Oct)" in tables.trend(r).to_html()      # still flagged
 
 
 def test_declared_as_of_at_the_end_of_the_month_makes_it_complete(inputs):
+    from servicekpi.report import tables
+    from servicekpi.report.sentences import partial_note
     r = _report(inputs, as_of="2024-10-31 23:59:59")
-    assert r.partial is None and r.as_of == M and r.partial_note() is None
-    assert "partial" not in r.trend_table().to_html()
+    assert r.partial is None and r.period == M and partial_note(r) is None
+    assert "partial" not in tables.trend(r).to_html()
     r = _report(inputs, as_of="2024-10-31 23:59:58")
-    assert r.partial == M and "to 31 Oct" in r.period_label(M)
+    assert r.partial == M and "to 31 Oct" in tables.period_label(r, M)
 
 
 def test_chinese_partial_flag(inputs):
+    from servicekpi.report import tables
+    from servicekpi.report.sentences import partial_note
     r = _report(inputs, language="zh")
-    assert ">2024-10（不完整，截至10月13日）<" in r.trend_table().to_html()
-    assert r.partial_note().startswith("2024-10数据不完整：数据截至2024年10月13日。")
+    assert ">2024-10（不完整，截至10月13日）<" in tables.trend(r).to_html()
+    assert partial_note(r).startswith("2024-10数据不完整：数据截至2024年10月13日。")
 
 
 def test_overview_leaves_the_partial_period_out(inputs, tmp_path):
@@ -199,8 +211,8 @@ def test_overview_leaves_the_partial_period_out(inputs, tmp_path):
     o = OverviewReport.load(p)
     assert o.periods("a") == {"last": M, "partial": M, "assessed": pd.Period("2024-09", "M")}
     g = o.gaps().iloc[0]
-    assert g["team"] == "a" and g["as_of"] == pd.Period("2024-09", "M") and g["current"] == 4.5
-    head = o.header_markdown()
+    assert g["team"] == "a" and g["period"] == pd.Period("2024-09", "M") and g["current"] == 4.5
+    head = o.header()
     assert "**Period:** 2024-09" in head
     assert "A: 2024-10 (partial, to 13 Oct)" in head and "Team B: 2024-10 (partial" in head
     # peers compared on September: A 4.5 beats B 3.0
@@ -209,8 +221,9 @@ def test_overview_leaves_the_partial_period_out(inputs, tmp_path):
 
 
 def test_trend_figure_draws_the_partial_point_hollow(inputs):
+    from servicekpi.report import figures
     r = _report(inputs)
-    fig = r.trend_figure()
+    fig = figures.trends(r)
     csat = next(ax for ax in fig.axes if ax.get_title(loc="left").startswith("CSAT (mean"))
     hollow = [ln for ln in csat.get_lines() if ln.get_label() == "2024-10 (partial, to 13 Oct)"]
     assert len(hollow) == 1 and hollow[0].get_markerfacecolor() == "white"

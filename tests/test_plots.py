@@ -1,4 +1,7 @@
-"""Plot helpers: tidy data in, Axes (or Figure) out, direction-aware."""
+"""Plot helpers: tidy data in, Axes (or Figure) out, direction-aware, in the report's
+language and in the unit its tables use."""
+import functools
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -62,11 +65,21 @@ def test_grids_return_figures():
     assert len([a for a in fig.axes if a.get_visible()]) == 2
 
 
+def test_small_multiples_shares_one_legend():
+    fig = plots.small_multiples(["x", "y", "z"], lambda ax, item: ax.plot([0, 1], label=item),
+                                ncols=2, panel=(2, 2), legend_cols=3)
+    assert isinstance(fig, plt.Figure)
+    assert [a.get_visible() for a in fig.axes] == [True, True, True, False]
+    assert all(a.get_legend() is None for a in fig.axes)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["x", "y", "z"]
+
+
 # ------------------------------------------------- user text is drawn literally
 HOSTILE_CAT = CAT.model_copy(deep=True)
 HOSTILE_CAT.kpis["fcr_rate"].label = "FCR $x$ **b**"
 HOSTILE_CAT.kpis["avg_resolution_hours"].label = r"Resolution $\frac{1}$"   # not valid maths
-HOSTILE_CAT.kpis["avg_resolution_hours"].unit = "$hours_$"
+HOSTILE_CAT.kpis["avg_resolution_hours"].unit = "$hours_$"     # a unit shown as written:
+HOSTILE_CAT.kpis["avg_resolution_hours"].format = "{:.1f}"     # not a duration
 TEAM = "Plans $5_$10"                   # two '$': mathtext that matplotlib cannot parse
 HK = K.assign(team=K["team"].replace({"A": TEAM}))
 HT = T.assign(team=TEAM)
@@ -107,7 +120,7 @@ def test_labels_team_names_and_units_are_drawn_as_written():
                                target=HT.iloc[1], catalogue=HOSTILE_CAT,
                                ax=plt.subplots()[1]).figure,
     }
-    expected = {"trend": [fcr + "  (higher is better)", TEAM, "$hours_$"],
+    expected = {"trend": [fcr + "  (higher is better)", TEAM, res + " ($hours_$)"],
                 "trajectory": [fcr, res, "$b$ est"], "bullet": [fcr, res],
                 "heatmap": [fcr, res, TEAM], "contributions": [fcr, res],
                 "control": [fcr + "  ("], "fan": [res]}
@@ -121,11 +134,11 @@ def test_labels_team_names_and_units_are_drawn_as_written():
 
 
 def test_competency_labels_are_drawn_as_written():
-    g = pd.DataFrame({"team": "t", "dimension": ["a", "b", "c"], "label": ["$x$", "b_", "c"],
-                      "mean": [3.0, 4.0, 2.0], "target": [4.0, 4.0, 4.0]})
-    ax = plots.competency_radar(g, team="t", labels={"b": "$5_$10"})
+    g = pd.DataFrame({"team": "t", "dimension": ["adaptability", "communication"],
+                      "mean": [3.0, 4.0], "target": [4.0, 4.0]})
+    ax = plots.competency_radar(g, team="t", labels={"communication": "$5_$10"})
     texts = drawn_text(ax.figure)
-    assert "$x$" in texts and "$5_$10" in texts
+    assert "$5_$10" in texts and "Adaptability" in texts
 
 
 def test_plain_figures_turns_latex_off():
@@ -133,3 +146,122 @@ def test_plain_figures_turns_latex_off():
     with plt.rc_context({"text.usetex": True}):
         literal.plain_figures()
         assert plt.rcParams["text.usetex"] is False
+
+
+# ------------------------------------------------- units: drawn as the tables show them
+# Phone-like first responses: 3-4 minutes, stored in hours.
+FR = "median_first_response_hours"
+MINUTES = [3.0 + 0.05 * i + 0.3 * np.sin(i) for i in range(24)]
+FK = kpi_rows(series("A", FR, "2024-01", [m / 60 for m in MINUTES], rate=False)
+              + series("B", FR, "2024-01", [4.2 / 60] * 24, rate=False))
+FT = targets([("A", FR, 3.2 / 60, "2024-12", 2.5 / 60, "2026-06")])
+
+
+@functools.cache
+def fr_gaps() -> pd.DataFrame:
+    """The gap table of FT, with its simulation (computed once: it is slow)."""
+    return skpi.gap_table(FK, FT, catalogue=CAT)
+
+
+def test_duration_drawn_in_its_display_unit():
+    from servicekpi.catalogue import Unit
+    from servicekpi.diagnostics import control_chart
+    unit = CAT[FR].display_unit(FK.loc[FK["team"] == "A", "value"])
+    assert unit == Unit("min", 60)
+    ax = plots.kpi_trend(FK, team="A", kpi=FR, catalogue=CAT, ax=plt.subplots()[1])
+    team = next(ln for ln in ax.get_lines() if ln.get_label() == "A")
+    assert np.allclose(team.get_ydata(), MINUTES)
+    peers = next(ln for ln in ax.get_lines() if ln.get_label() == "median of other teams")
+    assert np.allclose(peers.get_ydata(), 4.2)
+    assert ax.get_ylabel() == "Median first response time (min)"
+    ax = plots.kpi_trajectory(FK, team="A", kpi=FR, target=FT.iloc[0], catalogue=CAT,
+                              ax=plt.subplots()[1], language="zh")
+    lines = {ln.get_label(): ln.get_ydata() for ln in ax.get_lines()}
+    assert np.allclose(lines["实际值"], MINUTES) and np.isclose(lines["目标"][0], 2.5)
+    assert ax.get_ylabel() == "首次响应时间中位数（分钟）"
+    ax = plots.control_chart(control_chart(FK, "A", FR), catalogue=CAT, ax=plt.subplots()[1])
+    value = next(ln for ln in ax.get_lines() if ln.get_label() == "value")
+    assert np.allclose(value.get_ydata(), MINUTES)
+    sim = fr_gaps().attrs["simulations"][("A", FR)]
+    ax = plots.fan_chart(FK, sim, team="A", kpi=FR, target=FT.iloc[0], catalogue=CAT,
+                         ax=plt.subplots()[1])
+    median = next(ln for ln in ax.get_lines() if ln.get_label() == "forecast (median)")
+    assert 1 < np.nanmedian(median.get_ydata()) < 6          # minutes, not 0.05 hours
+    bullet = plots.bullet_chart(fr_gaps(), catalogue=CAT)
+    target = [ln for ln in bullet.axes[0].get_lines()][0].get_xdata()[0]
+    assert np.isclose(target, 2.5)
+
+
+def test_units_given_are_used_for_every_kpi():
+    from servicekpi.catalogue import Unit
+    ax = plots.kpi_trend(FK, team="A", kpi=FR, catalogue=CAT, units={FR: Unit("s", 3600)},
+                         ax=plt.subplots()[1], language="zh")
+    team = next(ln for ln in ax.get_lines() if ln.get_label() == "A")
+    assert np.allclose(team.get_ydata(), [60 * m for m in MINUTES])
+    assert ax.get_ylabel() == "首次响应时间中位数（秒）"
+    ax = plots.kpi_trend(K, team="A", kpi="fcr_rate", catalogue=CAT, ax=plt.subplots()[1])
+    assert ax.get_ylabel() == "First-contact resolution (%)"
+    plt.gcf().canvas.draw()
+    assert all(t.get_text().endswith("%") for t in ax.get_yticklabels() if t.get_text())
+
+
+# ------------------------------------------------- every word of a Chinese figure is Chinese
+def chinese_figures():
+    from servicekpi.competencies import DIMENSIONS
+    from servicekpi.diagnostics import control_chart
+    gaps = fr_gaps()
+    sim = gaps.attrs["simulations"][("A", FR)]
+    bench = pd.DataFrame({"kpi": [FR] * 3, "benchmark": ["industry_median", "top_quartile",
+                                                         "best_in_class"],
+                          "value": [4.5 / 60, 3 / 60, 2 / 60], "source": "S"})
+    scores = pd.DataFrame({"team": "A", "kpi": [FR, "fcr_rate"], "weight": [0.6, 0.4],
+                           "score": [40.0, np.nan], "contribution": [24.0, np.nan],
+                           "status": ["scored", "missing"], "rule": "progress"})
+    stepped = control_chart(FK, "A", FR)
+    stepped.loc[stepped.index[14:], "stage"] = 2         # a new stage: its marker and label
+    radar = pd.DataFrame({"team": "A", "dimension": list(DIMENSIONS), "mean": 3.0,
+                          "target": 4.0})
+    zh = {"language": "zh"}
+    both = pd.concat([FK, K])
+    yield "trend", plots.trend_grid(both, team="A", kpis=[FR, "fcr_rate", "avg_resolution_hours"],
+                                    catalogue=CAT, partial=pd.Period("2025-12", "M"), **zh)
+    yield "trajectory", plots.trajectory_grid(FK, FT, team="A", benchmarks=bench, catalogue=CAT,
+                                              **zh)
+    yield "bullet", plots.bullet_chart(gaps, bench, catalogue=CAT, **zh)
+    yield "heatmap", plots.peer_heatmap(skpi.peer_matrix(both, catalogue=CAT), team="A",
+                                        catalogue=CAT, period="2025-12", **zh).figure
+    yield "contributions", plots.scorecard_contributions(scores, team="A", catalogue=CAT,
+                                                         ax=plt.subplots()[1], **zh).figure
+    yield "fan", plots.fan_chart(FK, sim, team="A", kpi=FR, target=FT.iloc[0], catalogue=CAT,
+                                 ax=plt.subplots()[1], **zh).figure
+    yield "control", plots.control_chart(stepped, catalogue=CAT, ax=plt.subplots()[1],
+                                         **zh).figure
+    yield "radar", plots.competency_radar(radar, team="A", **zh).figure
+
+
+def test_chinese_figures_draw_no_english_word():
+    from servicekpi.i18n import ALLOWED_WORDS, english_words, has_cjk, use_cjk_font
+    with plt.rc_context():
+        use_cjk_font()
+        for name, fig in chinese_figures():
+            texts = [t for t in drawn_text(fig) if t.strip()]
+            words = [w for t in texts for w in english_words(t, ALLOWED_WORDS)]
+            assert not words, (name, words, texts)
+            assert any(has_cjk(t) for t in texts), name
+            plt.close(fig)
+
+
+def test_the_english_word_check_sees_every_kind_of_text():
+    """The walk above reads titles, axis labels, tick labels, legends and
+    annotations: English in any of them is found."""
+    from servicekpi.i18n import english_words
+    fig, ax = plt.subplots()
+    ax.set_title("KPI")
+    ax.set_ylabel("NPS (points)")
+    ax.plot([0, 1], label="actual")
+    ax.legend()
+    ax.annotate("stage 2", (0, 0))
+    ax.set_xticks([0, 1], ["2026-01", "week"])
+    texts = drawn_text(fig)
+    assert sorted(w for t in texts for w in english_words(t)) == ["actual", "points", "stage",
+                                                                  "week"]

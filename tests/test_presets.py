@@ -309,7 +309,7 @@ def test_zendesk_business_hours_header_is_flagged():
     """Reply times read from the business-hours header (the calendar one is not in the
     file) are business hours: a warning in the data-quality summary says so."""
     q = skpi.data_quality(load("zendesk_business_hours.csv"))
-    alt = q[q["check"] == "alternative header used"]
+    alt = q[q["code"] == "alternative_header"]
     assert alt["column"].tolist() == ["first_response_at"]
     assert alt["severity"].item() == "warning"
     detail = alt["detail"].item()
@@ -317,7 +317,7 @@ def test_zendesk_business_hours_header_is_flagged():
     assert "'First reply time in minutes' is not in the file" in detail
     assert "business" in detail.split(": ", 1)[1]              # the preset's note
     q = skpi.data_quality(load("zendesk.csv"))                 # calendar header present
-    assert not (q["check"] == "alternative header used").any()
+    assert not (q["code"] == "alternative_header").any()
 
 
 # ---------------------------------------------------------------- Freshdesk
@@ -485,7 +485,7 @@ def test_salesforce_api():
     check(skpi.compute_kpis(t), salesforce_expected("tier_1_support", "tier_2_support"))
     assert set(t["team"]) == {"tier_1_support", "tier_2_support"}
     q = skpi.data_quality(t)
-    fill = q[(q["check"] == "filled from a fallback column") & (q["column"] == "team")]
+    fill = q[(q["code"] == "fallback_filled") & (q["column"] == "team")]
     assert fill["rows"].tolist() == [1]                      # 1003, queue-owned
     t = t.set_index("ticket_id")
     assert t.loc["00001003", "team"] == "tier_1_support"

@@ -31,9 +31,9 @@ def encoding_of(path):
     return read_table(path).attrs["read"]["encoding"]
 
 
-def quality_detail(t, check):
+def quality_detail(t, code):
     q = skpi.data_quality(t)
-    return q.loc[q["check"] == check, "detail"].item()
+    return q.loc[q["code"] == code, "detail"].item()
 
 
 # ------------------------------------------------------- 1. Western text, not GB18030
@@ -269,7 +269,7 @@ def test_duplicate_headers_are_renamed_and_said(tmp_path):
     assert frame.attrs["read"]["renamed"] == {"team.1": "team"}
     t = skpi.load_tickets(path)
     assert t.attrs["team_names"] == {"a": "A"}         # the first 'team' is used
-    assert "duplicate headers renamed: team -> team.1" in quality_detail(t, "file read as")
+    assert "duplicate headers renamed: team -> team.1" in quality_detail(t, "file_read")
 
 
 def test_renamed_header_does_not_collide_with_a_real_one(tmp_path):

@@ -17,9 +17,9 @@ def write(tmp_path, text, name="t.csv", encoding="utf-8"):
     return path
 
 
-def quality(t, check):
+def quality(t, code):
     q = skpi.data_quality(t)
-    return q[q["check"] == check]
+    return q[q["code"] == code]
 
 
 # ---------------------------------------------------------------- day order
@@ -73,7 +73,7 @@ def test_sentinels_and_zone_words(tmp_path):
                                         pd.Timestamp("2024-01-03 09:00"),
                                         pd.Timestamp("2024-01-04 09:00")]
     assert t["resolved_at"].isna().tolist() == [True, True, False]
-    s = quality(t, "timestamp out of range")
+    s = quality(t, "timestamp_out_of_range")
     assert s["rows"].tolist() == [2] and s["column"].tolist() == ["resolved_at"]
     # 1 of 3 tickets resolved, in 1.5 hours
     k = skpi.compute_kpis(t).set_index(["kpi"])
@@ -88,14 +88,14 @@ def test_future_ticket_is_dropped_and_periods_stop_at_as_of(tmp_path):
                            f"3,A,{ahead},\n")
     t = skpi.load_tickets(path)          # five years ahead of now: a typo, not a ticket
     assert t["ticket_id"].tolist() == ["1", "2"]
-    assert quality(t, "created after the as-of time")["rows"].item() == 1
+    assert quality(t, "created_after_as_of")["rows"].item() == 1
     assert pd.Timestamp(t.attrs["as_of"]) == pd.Timestamp("2024-03-05 09:00")
     assert skpi.compute_kpis(t)["period"].max() == pd.Period("2024-02", "M")
 
     # as of 2024-02-20: ticket 2's resolution (5 March) is not known yet
     t = skpi.load_tickets(path, as_of="2024-02-20")
     assert pd.isna(t["resolved_at"][1])
-    assert quality(t, "after the as-of time")["rows"].item() == 1
+    assert quality(t, "after_as_of")["rows"].item() == 1
     assert t.attrs["as_of"] == "2024-02-20T00:00:00"
 
 
@@ -126,7 +126,7 @@ def test_question_mark_and_declared_missing_values(tmp_path):
                            "3,A,2024-01-04,NULL\n4,A,2024-01-05,5\n")
     t = skpi.load_tickets(path, m)
     assert t["csat"].isna().tolist() == [True, True, True, False]
-    assert quality(t, "survey answer missing")["rows"].item() == 3
+    assert quality(t, "survey_answer_missing")["rows"].item() == 3
 
 
 def test_fallback_column_fills_blank_resolutions(tmp_path):
@@ -142,7 +142,7 @@ def test_fallback_column_fills_blank_resolutions(tmp_path):
     # ticket 2 resolves at its close (4 h), ticket 3 stays open: mean (1 + 4) / 2
     k = skpi.compute_kpis(t).set_index("kpi")
     assert k.loc["avg_resolution_hours", "value"] == 2.5
-    assert quality(t, "filled from a fallback column")["rows"].item() == 1
+    assert quality(t, "fallback_filled")["rows"].item() == 1
 
 
 # ---------------------------------------------------------------- event logs
@@ -166,7 +166,7 @@ def test_event_log_keeps_each_tickets_latest_row(tmp_path):
     m.write_text(EVENT_MAPPING)
     t = skpi.load_tickets(write(tmp_path, EVENTS), m)
     assert t["ticket_id"].tolist() == ["INC1", "INC2", "INC3"]
-    assert quality(t, "event-log rows folded")["rows"].item() == 3      # 6 rows, 3 tickets
+    assert quality(t, "event_log_folded")["rows"].item() == 3      # 6 rows, 3 tickets
     k = skpi.compute_kpis(t).set_index(["team", "kpi"])
     assert k.loc[("service_desk", "avg_resolution_hours"), "value"] == 6.0   # 09:00 -> 15:00
     assert k.loc[("network", "avg_resolution_hours"), "value"] == 24.0      # INC3 still open
@@ -192,7 +192,7 @@ def test_teams_as_they_come_and_blank_teams(tmp_path):
                                               "unassigned"]
     assert t.attrs["team_names"] == {"group_70": "Group 70", "unassigned": "unassigned",
                                      "投诉处理中心": "投诉处理中心"}
-    blank = quality(t, "blank team")
+    blank = quality(t, "blank_team")
     assert blank["rows"].item() == 2 and blank["severity"].item() == "warning"
     dropped = skpi.load_tickets(path, unassigned="drop")
     assert len(dropped) == 3 and "unassigned" not in set(dropped["team"].astype(str))
@@ -204,10 +204,10 @@ def test_drop_has_a_ceiling(tmp_path):
     path = write(tmp_path, "ticket_id,team,created_at,csat\n" + rows)
     # 3 of 20 rows (15%) have csat 9
     with pytest.raises(skpi.DataError) as ei:
-        skpi.load_tickets(path, errors="drop")
+        skpi.load_tickets(path, bad_rows="drop")
     text = str(ei.value)
     assert "3 of 20 rows (15.0%) would be dropped" in text and "column 'csat'" in text
-    t = skpi.load_tickets(path, errors="drop", max_dropped_share=0.2)
+    t = skpi.load_tickets(path, bad_rows="drop", max_dropped_share=0.2)
     assert len(t) == 17
 
 
@@ -246,7 +246,7 @@ def test_workbook_with_a_cover_sheet(tmp_path):
             xl, sheet_name="Data", index=False)
     t = skpi.load_tickets(path)
     assert len(t) == 2
-    assert "sheet 'Data'" in quality(t, "file read as")["detail"].item()
+    assert "sheet 'Data'" in quality(t, "file_read")["detail"].item()
 
 
 def test_no_mapping_fits_names_the_closest_headers(tmp_path):
@@ -278,9 +278,9 @@ def test_other_values_wildcard_and_report_footer(tmp_path):
                            '"Generated By:  Jane Doe  2/1/2024 9:00 AM"\n')
     t = skpi.load_tickets(path, m)
     assert t["sla_met"].tolist()[0::2] == [True, False] and pd.isna(t["sla_met"][1])
-    other = quality(t, "value not in the mapping")
+    other = quality(t, "value_not_in_mapping")
     assert other["rows"].item() == 1 and "'Open Violation' (1)" in other["detail"].item()
-    assert "3 blank or footer line(s)" in quality(t, "file read as")["detail"].item()
+    assert "3 blank or footer line(s)" in quality(t, "file_read")["detail"].item()
     # 1 met of 2 known
     assert skpi.compute_kpis(t).set_index("kpi").loc["sla_attainment", "value"] == 0.5
 
@@ -296,7 +296,7 @@ def test_event_log_ordered_by_update_time_alone(tmp_path):
     t = skpi.load_tickets(path, m)
     # the blank update time sorts first, 17:00 last: resolved after 8 hours
     assert len(t) == 1 and t["resolved_at"][0] == pd.Timestamp("2024-01-13 17:00")
-    assert quality(t, "event-log rows folded")["rows"].item() == 2
+    assert quality(t, "event_log_folded")["rows"].item() == 2
 
 
 def test_team_names_alike_are_one_team_with_a_warning(tmp_path):
@@ -306,7 +306,7 @@ def test_team_names_alike_are_one_team_with_a_warning(tmp_path):
     t = skpi.load_tickets(path)
     assert t["team"].astype(str).tolist() == ["support", "support", "support", "billing"]
     assert t.attrs["team_names"] == {"billing": "Billing", "support": "Support"}
-    detail = quality(t, "team names alike")["detail"].item()
+    detail = quality(t, "team_names_alike")["detail"].item()
     assert "support = 'Support', 'SUPPORT' (shown as 'Support')" in detail
     assert skpi.compute_kpis(t).set_index(["team", "kpi"]).loc[("support", "volume"),
                                                                  "value"] == 3
@@ -328,7 +328,7 @@ def test_event_log_as_of_keeps_what_was_known_then(tmp_path):
     then = skpi.load_tickets(path, m, as_of="2024-01-31")
     assert then["team"].astype(str).tolist() == ["desk_a"]
     assert then["resolved_at"][0] == pd.Timestamp("2024-01-14 09:00")
-    assert quality(then, "event-log updates after the as-of time")["rows"].item() == 1
+    assert quality(then, "event_log_after_as_of")["rows"].item() == 1
     k = skpi.compute_kpis(then).set_index("kpi")
     assert k.loc["avg_resolution_hours", "value"] == 96.0
 
@@ -344,7 +344,7 @@ def test_plain_export_through_an_event_log_preset_is_not_folded(tmp_path):
     t = skpi.load_tickets(path, m)
     assert t["created_at"].tolist() == [pd.Timestamp("2024-01-13 09:00"),
                                         pd.Timestamp("2024-01-14 09:00")]
-    assert quality(t, "event-log rows folded").empty
+    assert quality(t, "event_log_folded").empty
 
 
 def test_event_log_update_times_take_the_files_day_order(tmp_path):
@@ -370,7 +370,7 @@ def test_event_log_ties_and_blank_ids(tmp_path):
                            "INC1,Desk C,2024-01-10 09:00,,1,2024-01-11 09:00\n"
                            "INC1,Desk A,2024-01-10 09:00,,0,2024-01-10 09:00\n")
     t = skpi.load_tickets(path, m)
-    tie = quality(t, "event-log ties")
+    tie = quality(t, "event_log_ties")
     assert tie["rows"].item() == 1 and tie["severity"].item() == "warning"
     assert t["team"].astype(str).tolist() == ["desk_c"]        # the last of the tied rows
     # '?' ids are not one ticket: each blank id is refused on its own row
@@ -391,7 +391,7 @@ def test_thousands_or_fraction_read_with_a_warning(tmp_path):
                            "1;A;2024-01-02;1.234\n2;A;2024-01-03;2.500\n")
     t = skpi.load_tickets(path)
     assert t["handle_minutes"].tolist() == [1.234, 2.5]
-    note = quality(t, "decimal mark assumed")
+    note = quality(t, "decimal_mark_assumed")
     assert note["column"].item() == "handle_minutes" and "'1.234', '2.500'" in note["detail"].item()
     # declared: a thousands point
     m = tmp_path / "m.yaml"
@@ -408,7 +408,7 @@ def test_placeholder_creation_date_is_named_as_such(tmp_path):
     (p,) = ei.value.problems
     assert p.message.startswith("placeholder or out-of-range date") and p.rows == (2,)
     # 45292.5000 is an Excel serial (2024-01-01 12:00), not the year 5000
-    t = skpi.load_tickets(path, errors="drop", max_dropped_share=0.5)
+    t = skpi.load_tickets(path, bad_rows="drop", max_dropped_share=0.5)
     assert t["created_at"].tolist() == [pd.Timestamp("2024-01-01 12:00"),
                                         pd.Timestamp("2024-01-02")]
 
@@ -461,7 +461,7 @@ def test_typed_placeholder_dates_in_parquet(tmp_path):
     pq.write_table(table, tmp_path / "t.parquet")
     t = skpi.load_tickets(tmp_path / "t.parquet")
     assert pd.isna(t["resolved_at"][0]) and t["resolved_at"][1] == pd.Timestamp("2024-01-03 12:00")
-    assert quality(t, "timestamp out of range")["rows"].item() == 1
+    assert quality(t, "timestamp_out_of_range")["rows"].item() == 1
 
 
 def test_reading_options_declared_on_the_call(tmp_path):
@@ -470,7 +470,7 @@ def test_reading_options_declared_on_the_call(tmp_path):
                  encoding="cp1252")
     t = skpi.load_tickets(path, encoding="cp1252", delimiter="|")
     assert t.attrs["team_names"] == {"équipe_nord": "Équipe Nord"}
-    assert "encoding cp1252, delimiter pipe" in quality(t, "file read as")["detail"].item()
+    assert "encoding cp1252, delimiter pipe" in quality(t, "file_read")["detail"].item()
 
 
 def test_a_ticket_created_minutes_ago_in_a_zone_ahead_of_utc_is_kept(tmp_path):
@@ -540,7 +540,7 @@ def test_teams_told_apart_by_symbols(tmp_path):
     t = skpi.load_tickets(path)
     assert t.attrs["team_names"] == {"c_plus_plus": "C++", "c_sharp": "C#", "r_and_d": "R&D",
                                      "support": "Support", "support_plus": "Support+"}
-    assert quality(t, "team names alike").empty
+    assert quality(t, "team_names_alike").empty
 
 
 def test_clock_change_within_a_ticket_is_warned_about(tmp_path):
@@ -552,7 +552,7 @@ def test_clock_change_within_a_ticket_is_warned_about(tmp_path):
                            "1,A,2024-03-30 22:00:00 +0100,2024-03-31 10:00:00 +0200\n"
                            "2,A,2024-03-20 09:00:00 +0100,2024-03-20 10:00:00 +0100\n")
     t = skpi.load_tickets(path, m)
-    warn = quality(t, "clock change within a ticket")
+    warn = quality(t, "clock_change")
     assert warn["rows"].item() == 1 and warn["column"].item() == "resolved_at"
 
 
@@ -560,7 +560,7 @@ def test_duplicate_header_is_a_warning(tmp_path):
     path = write(tmp_path, "ticket_id,team,created_at,team\n1,A,2024-01-02,B\n")
     t = skpi.load_tickets(path)
     assert t["team"].astype(str).tolist() == ["a"]              # the first 'team'
-    dup = quality(t, "duplicate header")
+    dup = quality(t, "duplicate_header")
     assert dup["severity"].item() == "warning" and "'team.1'" in dup["detail"].item()
 
 

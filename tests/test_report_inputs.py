@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 from conftest import make_params
-from servicekpi.i18n import note
+from servicekpi.i18n import msg, note
 from servicekpi.params import load_params
-from servicekpi.report import Note, OverviewReport, TeamReport
+from servicekpi.report import Note, OverviewReport, TeamReport, figures, sections, tables
+from servicekpi.report.sentences import benchmarks_note, kpis_note, status_summary
 
 DEMO_WORDS = ("Demo", "demo", "synthetic")
 FIGURE = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+")   # (may spell anything)
@@ -42,11 +43,15 @@ def rendered(item) -> str:
     return str(item)
 
 
-SECTIONS = ("headline_styled", "kpis_note", "gap_styled", "trajectory_figure",
-            "achievability_styled", "benchmarks_note", "benchmarks_styled", "bullet_figure",
-            "scorecard_summary", "scorecard_styled", "contributions_figure", "outlook_styled",
-            "fan_charts", "control_figure", "control_signals_styled", "causes_styled",
-            "driver_markdown", "competency_figure", "competency_styled")
+def shown(r) -> dict:
+    """Every section's items, by section."""
+    return {key: sections.items(r, key) for key in sections.SECTIONS}
+
+
+#: The sections that show one Note and nothing else when their input is absent.
+ALONE = {"gaps": "no_targets", "achievable": "no_targets", "scorecard": "no_scorecard",
+         "forecasts": "no_forecasts", "control": "no_control", "driver": "no_driver",
+         "competencies": "no_competencies"}
 
 
 @pytest.fixture(scope="module")
@@ -67,30 +72,26 @@ def test_no_demo_file_stands_in(bare):
 
 def test_each_absent_input_is_one_sentence_and_nothing_drawn(bare):
     r = team_report(bare, "billing")
-    items = {name: getattr(r, name)() for name in SECTIONS}
-    assert items["gap_styled"] == note("no_targets")
-    assert items["achievability_styled"] == note("no_targets")
-    assert items["benchmarks_note"] == note("no_benchmarks")
-    assert items["scorecard_summary"] == note("no_scorecard")
-    assert items["outlook_styled"] == note("no_forecasts")
-    assert items["control_figure"] == note("no_control")
-    assert items["driver_markdown"] == note("no_driver")
-    assert items["competency_figure"] == note("no_competencies")
-    assert items["kpis_note"].startswith("No KPI table is named in the parameters (kpi_table)")
-    assert "Training hours per agent" in items["kpis_note"]
-    for name in ("trajectory_figure", "bullet_figure", "scorecard_styled",
-                 "contributions_figure", "fan_charts", "control_signals_styled",
-                 "competency_styled"):
-        assert items[name] is None, name                   # no empty axes, no empty table
-    for name, item in items.items():
-        if isinstance(item, Note):
-            assert item.count(". ") == 0 and item.endswith("."), name   # one sentence
+    items = shown(r)
+    for key, why in ALONE.items():        # one sentence, no empty axes, no empty table
+        assert items[key] == [note(why)], key
+    assert benchmarks_note(r) == note("no_benchmarks")
+    assert kpis_note(r).startswith("No KPI table is named in the parameters (kpi_table)")
+    assert "Training hours per agent" in kpis_note(r)
+    for name in ("trajectories", "bullet", "contributions", "fans", "control", "competency"):
+        assert getattr(figures, name)(r) is None, name      # nothing to draw
+    for key, its in items.items():
+        for item in its:
+            if isinstance(item, Note):
+                assert item.count(". ") == 0 and item.endswith("."), key   # one sentence
     # the peer comparison still shows, naming no demo source
-    bench = rendered(items["benchmarks_styled"])
-    assert "peer median" in bench and "industry median" not in bench
-    assert r.summary() == [None, note("no_targets")]
-    assert r.status_summary() == note("no_targets")
-    text = "\n".join(rendered(i) for i in items.values())
+    assert items["benchmarks"][0] == note("no_benchmarks")
+    bench = rendered(items["benchmarks"][1])
+    assert msg("figures.benchmark.peer_median") in bench
+    assert msg("figures.benchmark.industry_median") not in bench
+    assert items["summary"] == [note("no_targets")]
+    assert status_summary(r) == note("no_targets")
+    text = "\n".join(rendered(i) for its in items.values() for i in its)
     for word in DEMO_WORDS:
         assert word not in text
     assert "0 rows" not in text
@@ -98,11 +99,12 @@ def test_each_absent_input_is_one_sentence_and_nothing_drawn(bare):
 
 def test_notes_in_chinese(bare):
     r = team_report(bare, "complaints")
-    assert r.gap_styled() == note("no_targets", "zh")
-    assert r.benchmarks_note() == note("no_benchmarks", "zh")
-    assert r.competency_figure() == note("no_competencies", "zh")
-    assert r.outlook_styled() == "无预测：预测仅针对设有目标的指标，而本团队没有设定目标。"
-    assert "人均培训时长" in r.kpis_note()
+    assert sections.items(r, "gaps") == [note("no_targets", "zh")]
+    assert benchmarks_note(r) == note("no_benchmarks", "zh")
+    assert sections.items(r, "competencies") == [note("no_competencies", "zh")]
+    assert sections.items(r, "forecasts") == [
+        "无预测：预测仅针对设有目标的指标，而本团队没有设定目标。"]
+    assert "人均培训时长" in kpis_note(r)
 
 
 def test_a_team_alone_has_nothing_to_compare_with(tmp_path, demo_dir):
@@ -112,9 +114,10 @@ def test_a_team_alone_has_nothing_to_compare_with(tmp_path, demo_dir):
     (p / "teams" / "billing.yaml").write_text(f"team: billing\ntickets: {tmp_path}/billing.parquet\n"
                                               "as_of: 2026-10-31 23:59:59\n")
     r = team_report(p, "billing")
-    assert r.benchmarks_note() is None
-    assert r.benchmarks_styled() == note("no_comparison")
-    assert r.peer_figure() == note("no_peers", period="2026-10")
+    assert sections.items(r, "benchmarks") == [note("no_comparison"),
+                                                note("no_peers", period="2026-10")]
+    assert figures.peers(r) is None
+    assert isinstance(tables.benchmarks(r), type(tables.headline(r)))   # empty: a Styler
 
 
 def test_a_file_without_the_team(tmp_path, demo_dir):
@@ -131,18 +134,19 @@ def test_a_file_without_the_team(tmp_path, demo_dir):
         (p / "teams" / "billing.yaml").read_text().replace(
             str(demo_dir / "competencies.csv"), str(tmp_path / "comp.csv")))
     r = team_report(p, "billing")
-    assert r.gap_styled() == note("no_team_targets")
-    assert r.scorecard_summary() == note("no_scorecard")
-    assert r.competency_figure() == note("no_team_competencies")
+    assert sections.items(r, "gaps") == [note("no_team_targets")]
+    assert sections.items(r, "summary") == [note("no_team_targets")]
+    assert sections.items(r, "scorecard") == [note("no_scorecard")]
+    assert sections.items(r, "competencies") == [note("no_team_competencies")]
 
 
 def test_overview_without_targets_or_benchmarks(bare):
     o = OverviewReport.load(bare)
-    assert o.status_counts() == note("no_targets_any")
-    assert o.ranking() == note("no_targets_any")
+    assert o.status_table() == note("no_targets_any")
+    assert o.ranking_table() == note("no_targets_any")
     assert o.at_risk_table() == note("no_targets_any")
     assert o.gaps().empty and o.at_risk().empty
-    assert "**Period:** 2026-10" in o.header_markdown()
+    assert "**Period:** 2026-10" in o.header()
     m = o.peer_matrix()
     assert list(m.index) == ["billing", "chat", "complaints"]
 
@@ -160,13 +164,14 @@ def test_overview_with_teams_on_different_periods(tmp_path, demo_dir):
     per = o.periods("email")
     assert per["partial"] == pd.Period("2026-10-26", "W-SUN")
     assert per["assessed"] == pd.Period("2026-10-19", "W-SUN")
-    head = o.header_markdown()
+    head = o.header()
     assert "**Periods:** 2026-10 (2 teams), 2026-W43 (1 team)" in head
     assert "email: 2026-W44 (partial, to 31 Oct)" in head
-    counts = o.status_counts().data
-    assert counts.set_index("period").index[:3].tolist() == ["2026-10", "2026-10", "2026-W43"]
+    assert [o.assessed_label(t) for t in ("billing", "chat", "email")] == [
+        "2026-10", "2026-10", "2026-W43"]
+    assert o.status_counts().index.tolist() == ["billing", "chat", "email"]
     g = o.gaps()
-    assert set(g.loc[g["team"] == "email", "as_of"]) == {pd.Period("2026-10-19", "W-SUN")}
+    assert set(g.loc[g["team"] == "email", "period"]) == {pd.Period("2026-10-19", "W-SUN")}
     assert len(o.scorecard_totals()) == 3
     # weeks are ranked among weeks only: email has no peer there
     m = o.peer_matrix()
@@ -174,6 +179,7 @@ def test_overview_with_teams_on_different_periods(tmp_path, demo_dir):
     assert m.loc["billing (2026-10)"].notna().any()
 
 
+@pytest.mark.e2e
 def test_run_without_targets_or_benchmarks(tmp_path, demo_dir):
     """servicekpi run on params naming no targets, benchmarks, KPI table or
     competencies: every report, the overview and the index are ok and name no
@@ -222,7 +228,7 @@ def test_no_targets_gives_empty_tables_with_their_columns():
     kpis = pd.DataFrame({"team": ["a"], "period": pd.PeriodIndex(["2024-01"], freq="M"),
                          "kpi": ["fcr_rate"], "value": [0.7], "n": [50.0]})
     g = gap_table(kpis, None, rule="forecast")
-    assert g.empty and {"status", "probability", "as_of"} <= set(g.columns)
+    assert g.empty and {"status", "probability", "period"} <= set(g.columns)
     sc = scorecard(kpis, None)
     assert sc.scores.empty and {"team", "score", "weight", "contribution"} <= set(sc.scores.columns)
     assert sc.totals.empty and "grade" in sc.totals.columns

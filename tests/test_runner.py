@@ -12,6 +12,7 @@ from servicekpi.cli import main
 from servicekpi.runner import run_reports
 
 HOSTILE = "Phone <script>alert(1)</script> & Co"
+pytestmark = pytest.mark.e2e      # a run of reports (a few refusals run nothing)
 
 
 def failing_notebook(root):
@@ -56,7 +57,7 @@ def test_good_team_report(run):
                     "Forecasts and outlook", "Diagnostics", "Control charts",
                     "Top complaint causes", "What drove the largest change", "Team competencies"):
         assert f">{section}<" in html, section
-    assert re.search(r"Composite score [0-9.]+ \(weighted progress to target\) — grade [ABCD]",
+    assert re.search(r"Composite score [0-9.]+ \(weighted progress to target\), grade [ABCD]",
                      html)
     assert "First-contact resolution" in html
     assert "<script>alert(1)</script>" not in html
@@ -69,10 +70,31 @@ def test_good_team_report(run):
             assert o.get("name") != "stderr", o.get("text")   # no warnings in the report
 
 
-def test_code_hidden(run):
+def test_code_hidden(run, tmp_path, monkeypatch):
+    """No input cell shows in a report: no input element of nbconvert's and no line of
+    the executed notebook's code (parameters cell included).  The same check finds
+    both in the same notebook rendered by the same code with its inputs kept."""
+    import nbconvert
+
+    import servicekpi.htmlout as htmlout
+    from conftest import code_lines, shown_code
+
     out, _ = run
-    html = (out / "teams" / "phone.html").read_text()
-    assert "TeamReport.load(" not in html and "import warnings" not in html
+    executed = out / "teams" / "phone.ipynb"
+    nb = json.loads(executed.read_text())
+    assert len(code_lines(nb)) >= 10
+    assert shown_code((out / "teams" / "phone.html").read_text(), nb) == []
+
+    class WithInputs(nbconvert.HTMLExporter):
+        def __init__(self, **kwargs):
+            super().__init__(**{**kwargs, "exclude_input": False})
+
+    monkeypatch.setattr(nbconvert, "HTMLExporter", WithInputs)
+    monkeypatch.setattr(htmlout, "HTMLExporter", WithInputs, raising=False)
+    htmlout.render_html(executed, tmp_path / "with_inputs.html")
+    found = shown_code((tmp_path / "with_inputs.html").read_text(), nb)
+    assert any(f.startswith("an input element") for f in found), found
+    assert sum(f.startswith("code line") for f in found) == len(code_lines(nb)), found
 
 
 def test_failures_isolated_and_indexed(run):
@@ -89,7 +111,7 @@ def test_failures_isolated_and_indexed(run):
     assert "failed" in email and "deadline is not after the baseline" in email
     assert not (out / "teams" / "email.ipynb").exists()       # its inputs stopped it
     ghost = re.search(r"<tr><td>ghost</td>.*?</tr>", index, re.S).group(0)
-    assert "no tickets for team &#x27;ghost&#x27;" in ghost
+    assert "no tickets for team &#39;ghost&#39;" in ghost
     assert not list(out.rglob(".*.tmp*"))                    # no half-written files
 
 

@@ -18,6 +18,7 @@ from servicekpi.cli import main
 from servicekpi.runner import LOCK_FILE, run_lock, run_reports
 
 BIN = Path(sys.executable).parent
+pytestmark = pytest.mark.e2e      # runs of reports (the lock tests run nothing)
 
 HOSTILE_KPI = "<img src=x onerror=alert(1)>"
 # three problems in vip_care's own targets file, one quoting markup
@@ -213,16 +214,16 @@ def test_every_problem_before_the_notebook_is_listed(tmp_path, demo_dir):
     index = (out / "index.html").read_text()
     cells = row(index, "vip_care")
     assert "more)" not in cells                          # not "first ... (+2 more)"
-    for what in ("column &#x27;baseline&#x27;: team &#x27;vip_care&#x27;: cannot read value",
-                 "column &#x27;kpi&#x27;: team &#x27;vip_care&#x27;: KPI not in the catalogue",
-                 "column &#x27;deadline&#x27;: team &#x27;vip_care&#x27;: deadline is not after"):
+    for what in ("column &#39;baseline&#39;: team &#39;vip_care&#39;: cannot read value",
+                 "column &#39;kpi&#39;: team &#39;vip_care&#39;: KPI not in the catalogue",
+                 "column &#39;deadline&#39;: team &#39;vip_care&#39;: deadline is not after"):
         assert cells.count(what) == 1, what
     assert cells.count("<li>") == 3 and HOSTILE_KPI not in index
     assert 'href="teams/vip_care.failed.html">every problem</a>' in cells
     page = (out / "teams" / "vip_care.failed.html").read_text()
     assert page.count("<li>") == 3 and "found 3 problems" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and HOSTILE_KPI not in page
-    assert "row 2 (&#x27;2026-01 -&gt; 2025-01&#x27;)" in page
+    assert "row 2 (&#39;2026-01 -&gt; 2025-01&#39;)" in page
     assert not (out / "teams" / "vip_care.ipynb").exists()   # no notebook ran
     manifest = json.loads((out / "manifest.json").read_text())["reports"]["vip_care"]
     assert len(manifest["problems"]) == 3 and manifest["notebook"] is None
@@ -284,7 +285,7 @@ def test_a_partial_run_keeps_the_other_teams(history):
     index = history["partial"]["index"]
     assert when(run_id(history, "full")) in row(index, "billing")       # its page's run
     assert when(run_id(history, "partial")) in row(index, "vip_care")
-    assert 'href="teams/billing.html"' in index and "2 of\n2 team reports ok" in index
+    assert 'href="teams/billing.html"' in index and "2 of 2 team reports ok" in index
     # the overview still covers both teams
     assert partial["reports"]["_overview"]["parameters"]["teams"] == ["billing", "vip_care"]
     assert set(partial["reports"]["_overview"]["parameters"]["links"]) == {"billing",

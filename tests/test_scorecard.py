@@ -10,7 +10,9 @@ import pytest
 
 import servicekpi as skpi
 from analysis_data import kpi_rows, series, targets
-from servicekpi.scorecard import DEFAULT_BANDS, memberships, ranked, score_value
+from servicekpi.i18n import msg
+from servicekpi.scorecard import (DEFAULT_BANDS, cap_reason, memberships, ranked, rule_numbers,
+                                  rule_text, score_value, unscored_reason)
 
 NAN = float("nan")
 PROG = {"rule": "progress"}
@@ -54,7 +56,7 @@ STRETCH = {"rule": "progress", "stretch": 0.90, "cap": 120}
     (NAN, 0.8, 1, None, 0.7, NAN),
 ])
 def test_scoring_rules(value, target, sign, rule, baseline, expected):
-    got = score_value(value, target, sign, rule, baseline)
+    got = score_value(value, target, sign, rule=rule, baseline=baseline)
     assert (np.isnan(got) and np.isnan(expected)) or got == pytest.approx(expected)
 
 
@@ -62,21 +64,22 @@ def test_bad_rules():
     name = "team 'A', fcr_rate"
     with pytest.raises(skpi.ConfigError, match="team 'A', fcr_rate: the baseline equals the "
                                                "target"):
-        score_value(0.7, 0.8, 1, None, 0.8, name=name)
+        score_value(0.7, 0.8, 1, baseline=0.8, name=name)
     with pytest.raises(skpi.ConfigError, match="worse than the baseline"):
-        score_value(0.7, 0.6, 1, None, 0.7, name=name)         # higher is better, target lower
+        score_value(0.7, 0.6, 1, baseline=0.7, name=name)         # higher is better, target lower
     with pytest.raises(skpi.ConfigError, match="needs a baseline"):
         score_value(0.7, 0.8, 1)
     with pytest.raises(skpi.ConfigError, match="stretch 0.75 must lie beyond the target"):
-        score_value(0.7, 0.8, 1, {"rule": "progress", "stretch": 0.75, "cap": 120}, 0.6)
+        score_value(0.7, 0.8, 1, rule={"rule": "progress", "stretch": 0.75, "cap": 120},
+                    baseline=0.6)
     with pytest.raises(skpi.ConfigError, match="cap above 100"):
-        score_value(0.7, 0.8, 1, {"rule": "progress", "stretch": 0.9}, 0.6)
+        score_value(0.7, 0.8, 1, rule={"rule": "progress", "stretch": 0.9}, baseline=0.6)
     with pytest.raises(skpi.ConfigError, match="baseline equals"):   # even without a value
-        score_value(NAN, 0.8, 1, None, 0.8)
+        score_value(NAN, 0.8, 1, baseline=0.8)
     with pytest.raises(skpi.ConfigError, match="floor"):
-        score_value(0.7, 0.8, 1, {"rule": "linear", "floor": 0.9})
+        score_value(0.7, 0.8, 1, rule={"rule": "linear", "floor": 0.9})
     with pytest.raises(skpi.ConfigError, match="unknown scoring rule"):
-        score_value(0.7, 0.8, 1, {"rule": "magic"})
+        score_value(0.7, 0.8, 1, rule={"rule": "magic"})
 
 
 def test_ahp_saaty_example():
@@ -101,7 +104,10 @@ def test_ahp_consistent_and_inconsistent():
 @pytest.mark.parametrize("score,en,zh", [(90, "A", "优秀"), (89.99, "B", "良好"),
                                          (60, "C", "合格"), (59.9, "D", "不合格")])
 def test_grades(score, en, zh):
-    assert skpi.grade(score) == en and skpi.grade(score, language="zh") == zh
+    # a grade is a code; its words come from the message catalogue
+    assert skpi.grade(score) == en and msg(f"grade.{skpi.grade(score)}", "zh") == zh
+    with pytest.raises(TypeError):
+        skpi.grade(score, language="zh")                # no language in the analysis
 
 
 def test_custom_bands():
@@ -148,13 +154,13 @@ def test_composite_score_and_contributions():
     assert s["baseline"].tolist() == [0.70, 48] and s["rule"].tolist() == ["progress"] * 2
     tot = sc.totals.set_index("team").loc["A"]
     assert tot["score"] == pytest.approx(0.6 * 70 + 0.4 * 60)    # 66
-    assert tot["grade"] == "C" and tot["grade_uncapped"] == "C" and tot["capped_by"] == ""
+    assert tot["grade"] == "C" and tot["grade_uncapped"] == "C" and not tot["capped"]
     assert tot["coverage"] == 1.0 and tot["missing"] == "" and tot["problems"] == ""
     assert not tot["cap_checked"]                                  # no gaps given
     assert sc.scores["contribution"].sum() == pytest.approx(66)
     assert tot["internal_process"] == pytest.approx(66)           # both KPIs internal process
     assert np.isnan(tot["customer"])
-    assert skpi.scorecard(k, t, language="zh").totals["grade"].iloc[0] == "合格"
+    assert cap_reason(sc.scores, "A") == ""
 
 
 def test_missing_kpi_lowers_coverage_not_score():
@@ -252,19 +258,17 @@ def test_heavy_off_track_target_caps_the_grade_at_c():
     assert tot["score"] == pytest.approx(76) and tot["grade_uncapped"] == "B"
     assert tot["grade"] == "C" and tot["cap"] == "C" and tot["cap_checked"]
     assert tot["off_weight"] == pytest.approx(0.4)
-    assert tot["capped_by"] == tot["cap_reason"] == ("Average resolution time (weight 40%, "
-                                                     "off track)")
+    assert tot["capped"] and cap_reason(sc.scores, "A") == ("Average resolution time "
+                                                            "(weight 40%, off track)")
     assert sc.scores["contribution"].sum() == pytest.approx(76)     # the score is not changed
     assert sc.scores["caps"].tolist() == [False, True]
     assert sc.scores["target_status"].tolist() == ["on_track", "off_track"]
     # missed caps too; at risk does not
     assert skpi.scorecard(k, t, gaps=gaps_of(resolution="missed")).totals["grade"][0] == "C"
     assert skpi.scorecard(k, t, gaps=gaps_of(resolution="at_risk")).totals["grade"][0] == "B"
-    zh = skpi.scorecard(k, t, gaps=gaps_of(), language="zh").totals.iloc[0]
-    assert zh["grade"] == "合格" and zh["grade_uncapped"] == "良好" and zh["cap"] == "合格"
-    assert zh["capped_by"] == "平均解决时长 (权重 40%, 偏离目标)"
+    assert cap_reason(sc.scores, "A", "zh") == "平均解决时长（权重40%，偏离目标）"
     # two targets off track: both named, with their combined weight
-    both = skpi.scorecard(k, t, gaps=gaps_of(fcr="off_track")).totals["capped_by"][0]
+    both = cap_reason(skpi.scorecard(k, t, gaps=gaps_of(fcr="off_track")).scores, "A")
     assert both == ("First-contact resolution (weight 60%, off track); "
                     "Average resolution time (weight 40%, off track): together 100% of the "
                     "weight")
@@ -276,19 +280,18 @@ def test_light_targets_off_track_cap_together():
     k, t = sample3(resolution=40.0, w=(0.6, 0.2, 0.2))
     one = skpi.scorecard(k, t, gaps=gaps3(resolution="off_track")).totals.iloc[0]
     assert one["score"] == pytest.approx(78)
-    assert one["grade"] == "B" and one["cap"] is None and one["cap_reason"] == ""
+    assert one["grade"] == "B" and one["cap"] is None and not one["capped"]
     assert one["off_weight"] == pytest.approx(0.2)                # 20% < 25%: no cap
     two = skpi.scorecard(k, t, gaps=gaps3(resolution="off_track", csat="missed"))
     tot = two.totals.iloc[0]
     assert tot["off_weight"] == pytest.approx(0.4)                # 20% + 20% >= 25%
     assert tot["grade"] == "C" and tot["grade_uncapped"] == "B"
-    assert tot["capped_by"] == ("Average resolution time (weight 20%, off track); "
-                                "CSAT (share satisfied) (weight 20%, missed): together 40% of "
-                                "the weight")
+    assert tot["capped"] and cap_reason(two.scores, "A") == (
+        "Average resolution time (weight 20%, off track); CSAT (share satisfied) (weight 20%, "
+        "missed): together 40% of the weight")
     assert two.scores["caps"].tolist() == [False, True, True]
-    zh = skpi.scorecard(k, t, gaps=gaps3(resolution="off_track", csat="missed"),
-                        language="zh").totals["capped_by"][0]
-    assert zh.endswith("：合计占权重40%")
+    zh = cap_reason(two.scores, "A", "zh")
+    assert zh == "平均解决时长（权重20%，偏离目标）；客户满意率（权重20%，未达成）：合计占权重40%"
     # exactly the threshold caps: 0.25 + 0.0 of (0.5, 0.25, 0.25)
     k, t = sample3(resolution=40.0, w=(0.5, 0.25, 0.25))
     assert skpi.scorecard(k, t, gaps=gaps3(csat="off_track")).totals["cap"][0] == "C"
@@ -298,7 +301,7 @@ def test_no_cap_when_the_off_track_target_is_light_or_the_team_unchecked():
     k, t = sample(fcr=0.80, resolution=40.0, w=(0.8, 0.2))
     # 0.8 x 100 + 0.2 x 40 = 88 -> B; resolution weighs 20% < 25%
     tot = skpi.scorecard(k, t, gaps=gaps_of()).totals.iloc[0]
-    assert tot["score"] == pytest.approx(88) and tot["grade"] == "B" and tot["capped_by"] == ""
+    assert tot["score"] == pytest.approx(88) and tot["grade"] == "B" and not tot["capped"]
     assert tot["cap_checked"] and tot["cap"] is None
     k, t = sample(fcr=0.80, resolution=40.0)
     assert skpi.scorecard(k, t, gaps=gaps_of(), heavy_weight=0.5).totals["grade"][0] == "B"
@@ -311,9 +314,10 @@ def test_the_cap_is_decided_from_statuses_not_from_the_grade():
     # a grade already at or below C is not lowered, but the cap still applies
     k, t = sample(fcr=0.76, resolution=40.0)          # 0.6 x 60 + 0.4 x 40 = 52 -> D
     tot = skpi.scorecard(k, t, gaps=gaps_of()).totals.iloc[0]
-    assert tot["grade"] == "D" and tot["capped_by"] == ""
-    assert tot["cap"] == "C" and tot["cap_reason"] == ("Average resolution time (weight 40%, "
-                                                       "off track)")
+    assert tot["grade"] == "D" and not tot["capped"]
+    assert tot["cap"] == "C" and cap_reason(
+        skpi.scorecard(k, t, gaps=gaps_of()).scores, "A") == ("Average resolution time "
+                                                              "(weight 40%, off track)")
 
 
 # ------------------------------------------------------------------ the value scored
@@ -325,13 +329,13 @@ def test_after_the_deadline_the_deadline_value_is_scored():
     # (0.78 - 0.70) / 0.10 = 80, not 100 from June's 0.85
     assert s["score"] == pytest.approx(80) and s["value"] == pytest.approx(0.78)
     assert s["value_period"] == pd.Period("2026-03", "M")
-    g = skpi.gap_table(k, t, "2026-06", rule="glide")
+    g = skpi.gap_table(k, t, period="2026-06", rule="glide")
     assert g["status"][0] == "missed"
     sc = skpi.scorecard(k, t, period="2026-06", gaps=g)
     assert sc.scores["score"][0] == pytest.approx(80)
     tot = sc.totals.iloc[0]                        # 80 -> B, capped: missed, weight 100%
-    assert tot["grade_uncapped"] == "B" and tot["grade"] == "C"
-    assert tot["capped_by"] == "First-contact resolution (weight 100%, missed)"
+    assert tot["grade_uncapped"] == "B" and tot["grade"] == "C" and tot["capped"]
+    assert cap_reason(sc.scores, "A") == "First-contact resolution (weight 100%, missed)"
     # before the deadline the current value scores
     s = skpi.scorecard(k, t, period="2026-02").scores.iloc[0]
     assert s["score"] == pytest.approx(60) and s["value_period"] == pd.Period("2026-02", "M")
@@ -346,8 +350,14 @@ def test_insufficient_data_is_not_scored_like_the_gap_table():
     assert s.loc["fcr_rate", "score"] == pytest.approx(70)
     assert np.isnan(s.loc["avg_resolution_hours", "score"])
     assert s.loc["avg_resolution_hours", "status"] == "missing"
-    assert "n = 12 observations, below the minimum of 20" in s.loc["avg_resolution_hours",
-                                                                   "reason"]
+    assert s.loc["avg_resolution_hours", "reason"] == "insufficient_data"
+    # in words: the gap table's why for that target, in either language
+    g = skpi.gap_table(k, t, rule="glide")
+    row = sc.scores.iloc[1]
+    assert unscored_reason(row, gaps=g) == "n = 12 observations, below the minimum of 20"
+    assert unscored_reason(row, "zh", gaps=g) == "仅有12个观测，少于最低要求的20个"
+    assert unscored_reason(row) == "insufficient data"               # without the gap table
+    assert unscored_reason(sc.scores.iloc[0]) == ""
     tot = sc.totals.iloc[0]
     assert tot["score"] == pytest.approx(70) and tot["coverage"] == pytest.approx(0.6)
     assert tot["missing"] == "avg_resolution_hours"
@@ -357,12 +367,12 @@ def test_insufficient_data_is_not_scored_like_the_gap_table():
 def test_the_reports_gap_rows_decide_the_value_and_what_is_scored():
     k, t = sample()                                 # FCR 0.77 -> 70, resolution 36 -> 60
     g = pd.DataFrame({"team": ["A", "A"], "kpi": ["fcr_rate", "avg_resolution_hours"],
-                      "current": [0.75, 36.0], "status": ["at_risk", "insufficient_data"],
-                      "status_rule": ["", "deadline 2026-12: too few observations"]})
+                      "current": [0.75, 36.0], "status": ["at_risk", "insufficient_data"]})
     s = skpi.scorecard(k, t, gaps=g).scores.set_index("kpi")
     assert s.loc["fcr_rate", "score"] == pytest.approx(50)       # (0.75 - 0.70) / 0.10
     assert np.isnan(s.loc["avg_resolution_hours", "score"])
-    assert s.loc["avg_resolution_hours", "reason"] == "deadline 2026-12: too few observations"
+    assert s.loc["avg_resolution_hours", "reason"] == "insufficient_data"
+    assert unscored_reason(s.reset_index().iloc[1], "zh") == "数据不足"
 
 
 def test_ranking_by_grade_then_score():
@@ -434,7 +444,9 @@ def test_fuzzy_grade_cannot_lean_to_a_past_a_heavy_target_off_track():
     assert f["grade"] == "A"                        # no cap: differs, and the report says why
     assert f["lean_targets"] == 2 and f["scored_targets"] == 3
     assert f["lean_weight"] == pytest.approx(2 / 3)
-    text = _summary_report(free, gaps3()).scorecard_summary()
+    from servicekpi.report.sentences import scorecard_summary
+    from servicekpi.scorecard import cap_reason
+    text = scorecard_summary(_summary_report(free, gaps3()))
     assert ("It differs from the grade C: the memberships lean to A because 2 of 3 scored "
             "targets (67% of the scored weight) score in grade A's band, while the weighted "
             "score is 67.8: grade C.") in text
@@ -442,15 +454,15 @@ def test_fuzzy_grade_cannot_lean_to_a_past_a_heavy_target_off_track():
     # crisp grade C is not lowered by it
     sc = skpi.scorecard(k, t, gaps=gaps3(csat="off_track"))
     tot = sc.totals.iloc[0]
-    assert tot["grade"] == "C" and tot["capped_by"] == "" and tot["cap"] == "C"
-    assert tot["cap_reason"] == "CSAT (share satisfied) (weight 33%, off track)"
+    assert tot["grade"] == "C" and not tot["capped"] and tot["cap"] == "C"
+    assert cap_reason(sc.scores, "A") == "CSAT (share satisfied) (weight 33%, off track)"
     f = skpi.fuzzy_evaluation(sc.scores, totals=sc.totals).iloc[0]
     assert f["grade_uncapped"] == "A" and f["grade"] == "C"
-    text = _summary_report(sc, gaps3(csat="off_track")).scorecard_summary()
+    text = scorecard_summary(_summary_report(sc, gaps3(csat="off_track")))
     assert "grade A, capped at C (the same cap)." in text and "differs" not in text
-    assert ("(while targets off track or missed carry together 25% or more of the team's "
+    assert ("While targets off track or missed carry together 25% or more of the team's "
             "weight, the grade is at most C: CSAT (share satisfied) (weight 33%, off track); "
-            "grade C is already no better)") in text
+            "grade C is already no better.") in text
     # a crisp D under the cap: the fuzzy grade is capped at C and the summary says why
     # weights 0.45 / 0.3 / 0.25, scores 100 / 0 / 55: 45 + 0 + 13.75 = 58.75 -> D;
     # memberships A 0.45, D 0.3 + 0.25 x 7/12 = 0.4458, C 0.25 x 5/12 -> A, capped at C
@@ -461,7 +473,7 @@ def test_fuzzy_grade_cannot_lean_to_a_past_a_heavy_target_off_track():
     assert sc.totals["score"][0] == pytest.approx(58.75) and sc.totals["grade"][0] == "D"
     assert f["A"] == pytest.approx(0.45) and f["D"] == pytest.approx(0.3 + 0.25 * 7 / 12)
     assert f["grade_uncapped"] == "A" and f["grade"] == "C"
-    text = _summary_report(sc, g).scorecard_summary()
+    text = scorecard_summary(_summary_report(sc, g))
     assert ("grade A, capped at C (the same cap). It differs from the grade D: the "
             "memberships lean to A because 1 of 3 scored targets (45% of the scored weight) "
             "score in grade A's band, while the weighted score is 58.8: grade D.") in text
@@ -489,12 +501,16 @@ def _summary_report(sc, gaps=None):
     from servicekpi.report import TeamReport
 
     class Report(TeamReport):       # only what write_summary and the scorecard read
-        as_of = pd.Period("2026-06", "M")
+        period = pd.Period("2026-06", "M")
         partial = None
         name = "Team A"
+        has_targets = True
 
-        def targets_note(self):
-            return None
+        @property
+        def units(self):            # each scored KPI's unit, from its scored values
+            s = self.scorecard().scores
+            return {k: self.catalogue[k].display_unit(g["value"])
+                    for k, g in s.groupby("kpi")}
 
     r = Report.__new__(Report)
     r.params = type("P", (), {"team": "A", "language": "en"})()
@@ -522,58 +538,63 @@ def test_summary_json_has_null_not_nan(tmp_path):
 def test_index_and_manifest_never_show_nan():
     from servicekpi.runner import _json_safe, _status_cell
 
-    assert _status_cell({"grade": NAN, "score": NAN, "status_counts": {}}) == "–"
+    assert _status_cell({"grade": NAN, "score": NAN, "status_counts": {}}, "en") == {
+        "statuses": [], "grade": None, "grade_title": None}
     cell = _status_cell({"grade": "C", "score": 76.0, "grade_uncapped": "B",
-                         "capped_by": "Average resolution time (weight 40%, off track)"})
-    assert "grade C" in cell and "76.0" in cell and "capped from B" in cell
+                         "capped_by": "Average resolution time (weight 40%, off track)"}, "en")
+    assert cell["grade"] == "grade C (76.0, capped from B)"
+    assert cell["grade_title"] == "Average resolution time (weight 40%, off track)"
+    cell = _status_cell({"grade": "C", "score": NAN, "grade_uncapped": "B"}, "zh")
+    assert cell["grade"] == "等级：合格" and "nan" not in str(cell)
     safe = _json_safe({"summary": {"score": NAN, "grade": NAN, "list": [np.inf, 1.5]}})
     assert json.dumps(safe, allow_nan=False) == ('{"summary": {"score": null, "grade": null, '
                                                  '"list": [null, 1.5]}}')
 
 
-def test_report_text_explains_progress_and_cap():
-    from servicekpi.i18n import TEXT, text
-    from servicekpi.scorecard import rule_words
-
-    en = text("scorecard", "en").format(**rule_words("en"))
-    zh = text("scorecard", "zh").format(**rule_words("zh"))
-    assert "progress" in en and "baseline" in en and "capped at C" in en
-    assert "Grades: A >= 90, B >= 75, C >= 60, D below." in en
-    assert "together carry 25% or more of the team's weight" in en
-    assert "基线" in zh
-    assert "优秀 >= 90，良好 >= 75，合格 >= 60，其余为不合格" in zh
-    assert "合计占本团队权重25%及以上" in zh and "等级最高为合格" in zh
-    for raw in TEXT["scorecard"]:                   # the numbers come from the constants
-        assert "25%" not in raw and ">= 90" not in raw
-    # other bands and shares are stated as they are
-    w = rule_words("en", bands=[("pass", 50), ("fail", 0)], heavy_weight=0.3, cap_grade="pass")
+def test_the_grading_rule_numbers_and_words():
+    assert rule_numbers() == {"bands": [("A", 90.0), ("B", 75.0), ("C", 60.0)], "worst": "D",
+                              "best": "A", "heavy": 0.25, "cap": "C"}
+    assert rule_text("en") == {"bands": "A >= 90, B >= 75, C >= 60, D below", "heavy": "25%",
+                               "cap": "C", "best": "A"}
+    assert rule_text("zh") == {"bands": "优秀 >= 90，良好 >= 75，合格 >= 60，其余为不合格",
+                               "heavy": "25%", "cap": "合格", "best": "优秀"}
+    # other bands and shares are stated as they are (grades without words: their codes)
+    w = rule_text("en", bands=[("pass", 50), ("fail", 0)], heavy_weight=0.3, cap_grade="pass")
     assert w == {"bands": "pass >= 50, fail below", "heavy": "30%", "cap": "pass",
                  "best": "pass"}
+    assert rule_text("zh", cap_grade=None)["cap"] == "–"
     assert DEFAULT_BANDS[2] == ("C", 60.0)
+    import sys
+    module = sys.modules["servicekpi.scorecard"]
+    assert not hasattr(module, "ZH_GRADES") and not hasattr(module, "rule_words")
+    source = open(module.__file__, encoding="utf-8").read()
+    assert not skpi.i18n.has_cjk(source)            # no Chinese in the analysis
 
 
 def test_team_scorecard_shows_status_beside_score_and_no_rank():
     k, t = sample(fcr=0.83, resolution=40.0)       # FCR better than target now: 100
     sc = skpi.scorecard(k, t, gaps=gaps_of(fcr="off_track", resolution="at_risk"))
+    from servicekpi.report import tables
+    from servicekpi.report.sentences import scorecard_summary
     r = _summary_report(sc, gaps_of(fcr="off_track", resolution="at_risk"))
-    table = r.scorecard_table()
+    table = tables.scorecard(r).data
     assert table["progress score"].tolist() == ["100", "40"]
     assert table["status"].tolist() == ["off track", "at risk"]
     r.params.language = "zh"
-    assert r.scorecard_table()["status"].tolist() == ["偏离目标", "有风险"]
+    assert tables.scorecard(r).data["状态"].tolist() == ["偏离目标", "有风险"]
     r.params.language = "en"
-    text = r.scorecard_summary()
+    text = scorecard_summary(r)
     assert "Rank" not in text and "rank" not in text
     # 0.6 x 100 + 0.4 x 40 = 76 -> B, capped at C: FCR (60%) off track
-    assert "**Composite score 76.0 (weighted progress to target) — grade C**" in text
-    assert ("(capped from B: First-contact resolution (weight 60%, off track); while targets "
-            "off track or missed carry together 25% or more of the team's weight, the grade "
-            "is at most C)") in text
+    assert "**Composite score 76.0 (weighted progress to target), grade C.**" in text
+    assert ("The grade is capped from B: First-contact resolution (weight 60%, off track); "
+            "while targets off track or missed carry together 25% or more of the team's "
+            "weight, the grade is at most C.") in text
     # the value scored after the deadline shows its period
     k = kpi_rows(series("A", "fcr_rate", "2026-01", [0.74, 0.76, 0.78, 0.80, 0.83, 0.85]))
     t = targets([("A", "fcr_rate", 0.70, "2025-12", 0.80, "2026-03", {}, 1.0)])
-    g = skpi.gap_table(k, t, "2026-06", rule="glide")
+    g = skpi.gap_table(k, t, period="2026-06", rule="glide")
     r = _summary_report(skpi.scorecard(k, t, period="2026-06", gaps=g), g)
-    row = r.scorecard_table().iloc[0]
+    row = tables.scorecard(r).data.iloc[0]
     assert row["value"] == "78.0% (2026-03)" and row["status"] == "missed"
     assert row["progress score"] == "80"

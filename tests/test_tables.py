@@ -102,10 +102,10 @@ def test_kpi_given_twice_is_refused(tmp_path, small_csv):
 
 def test_kpi_table_weekly_and_quarterly(tmp_path):
     w = skpi.load_kpi_table(write(tmp_path / "w.csv", "team,period,kpi,value\nA,2024-W05,x,1"),
-                            period="week")
+                            freq="week")
     assert skpi.periods.label(w["period"][0]) == "2024-W05"
     q = skpi.load_kpi_table(write(tmp_path / "q.csv", "team,period,kpi,value\nA,2024Q2,x,1"),
-                            period="quarter")
+                            freq="quarter")
     assert str(q["period"][0]) == "2024Q2"
     with pytest.raises(skpi.DataError, match="cannot read period"):
         skpi.load_kpi_table(write(tmp_path / "m.csv", "team,period,kpi,value\nA,2024Q2,x,1"))
@@ -120,7 +120,24 @@ fcr_rate,top-quartile,0.78,Survey 2026,2026-06-30
 """)
     b = skpi.load_benchmarks(path, catalogue=cat)
     assert b["benchmark"].tolist() == ["industry_median", "top_quartile"]
-    assert b["as_of"][0] == pd.Timestamp("2026-06-30")
+    assert b["published"][0] == pd.Timestamp("2026-06-30") and "as_of" not in b
+
+
+def test_benchmarks_published_column(tmp_path, cat):
+    """The publication date is `published`; `as_of` (older files) is read as it."""
+    path = write(tmp_path / "b.csv", """
+kpi,benchmark,value,source,published
+fcr_rate,industry_median,0.7,Survey 2026,2026-06-30
+fcr_rate,top_quartile,,,
+""")
+    b = skpi.load_benchmarks(path, catalogue=cat)
+    assert list(b.columns) == ["kpi", "benchmark", "value", "source", "published"]
+    assert b["published"].tolist() == [pd.Timestamp("2026-06-30")]     # blank row skipped
+    bad = write(tmp_path / "bad.csv", "kpi,benchmark,value,source,published\n"
+                "fcr_rate,industry_median,0.7,S,someday\n")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_benchmarks(bad, catalogue=cat)
+    assert [p.column for p in ei.value.problems] == ["published"]
 
 
 def test_benchmark_problems(tmp_path, cat):
@@ -321,3 +338,13 @@ aht_minutes,industry_median,-2,S,2026-06-30
         ("value", (5,), ("-2",)): "outside the bounds of KPI 'aht_minutes': expected a value "
                                   "of 0 or more"}
     assert skpi.load_benchmarks(path, catalogue=None)["value"].tolist() == [150, 78, 0.7, -2]
+
+
+def test_refused_options_are_invalid_arguments(tmp_path):
+    path = write(tmp_path / "k.csv", "team,period,kpi,value\nA,2024-01,x,1")
+    with pytest.raises(skpi.InvalidArgument, match="unknown freq"):
+        skpi.load_kpi_table(path, freq="daily")
+    with pytest.raises(skpi.InvalidArgument, match="team_errors must be"):
+        skpi.load_kpi_table(path, team_errors="ignore")
+    with pytest.raises(skpi.InvalidArgument, match="unknown freq"):
+        skpi.load_targets(path, freq="daily")

@@ -50,7 +50,7 @@ def test_achievability_verdicts():
     assert r.loc["A", "verdict"] == "stretch" and r.loc["A", "beyond_own_best"]
     # 0.03/period: beyond anyone
     r = achv(hist, [("A", "fcr_rate", 0.655, "2025-12", 1.0, "2026-11")])
-    assert r.loc["A", "verdict"] == "beyond any pace seen"
+    assert r.loc["A", "verdict"] == "beyond_any_pace"
     # 0.004/period: within A's own pace
     r = achv(hist, [("A", "fcr_rate", 0.655, "2025-12", 0.703, "2026-12")])
     assert r.loc["A", "verdict"] == "achievable"
@@ -65,13 +65,13 @@ def test_achievability_lower_is_better_and_met_at_baseline():
     assert r.loc["A", "own_pace"] == pytest.approx(1.0)        # falling 1 h a month: better
     assert r.loc["A", "verdict"] == "achievable"
     r = achv(hist, [("A", "avg_resolution_hours", 39, "2025-12", 45, "2026-12")])
-    assert r.loc["A", "verdict"] == "met at baseline" and r.loc["A", "met_at_baseline"]
+    assert r.loc["A", "verdict"] == "met_at_baseline" and r.loc["A", "met_at_baseline"]
 
 
 def test_achievability_without_history():
     r = achv(series("A", "fcr_rate", "2025-12", [0.7]),
              [("A", "fcr_rate", 0.7, "2025-12", 0.8, "2026-12")])
-    assert r.loc["A", "verdict"] == "no history"
+    assert r.loc["A", "verdict"] == "no_history"
 
 
 # ---------------------------------------------------------------- baselines over a window
@@ -137,17 +137,17 @@ def test_target_within_the_baselines_noise():
     r = achv(hist, [("A", "nps", 20, "2025-12", 30, "2026-12")])
     assert r.loc["A", "noise"] == pytest.approx(stats.t.ppf(0.975, 35) * 85 / 6)
     assert r.loc["A", "noise_basis"] == "ci" and r.loc["A", "baseline_periods"] == 1
-    assert r.loc["A", "verdict"] == "within noise" and r.loc["A", "within_noise"]
+    assert r.loc["A", "verdict"] == "within_noise" and r.loc["A", "within_noise"]
     # three months pooled: sd 85 x sqrt(105 / 107), n 108: half-width 16.1, still > 10
     t = targets([("A", "nps", 20, "2025-12", 30, "2026-12")]).assign(baseline_periods=3)
     r = skpi.achievability(kpi_rows(hist), t).set_index("team")
     assert r.loc["A", "noise"] == pytest.approx(
         stats.t.ppf(0.975, 107) * 85 * (105 / 107) ** 0.5 / 108 ** 0.5)
-    assert r.loc["A", "verdict"] == "within noise"
+    assert r.loc["A", "verdict"] == "within_noise"
     # +30 points is more than the noise: judged by pace (flat history: beyond any pace)
     t["target"] = 50
     r = skpi.achievability(kpi_rows(hist), t).set_index("team")
-    assert r.loc["A", "verdict"] == "beyond any pace seen" and not r.loc["A", "within_noise"]
+    assert r.loc["A", "verdict"] == "beyond_any_pace" and not r.loc["A", "within_noise"]
 
 
 def test_period_noise_by_hand():
@@ -186,17 +186,17 @@ def test_within_noise_from_the_period_to_period_sd():
     assert r.loc["A", "period_sd"] == pytest.approx(sd)
     assert np.isnan(r.loc["A", "baseline_half_width"])
     assert r.loc["A", "noise"] == pytest.approx(noise) and r.loc["A", "noise_basis"] == "period"
-    assert r.loc["A", "verdict"] == "within noise"
+    assert r.loc["A", "verdict"] == "within_noise"
     # 0.35 h: more than one sd, still inside one month's 95% range
     r = achv(hist, [("A", "median_first_response_hours", 2.2, "2025-12", 1.85, "2026-06")])
-    assert r.loc["A", "verdict"] == "within noise"
+    assert r.loc["A", "verdict"] == "within_noise"
     r = achv(hist, [("A", "median_first_response_hours", 2.2, "2025-12", 1.5, "2026-06")])
-    assert r.loc["A", "verdict"] != "within noise"
+    assert r.loc["A", "verdict"] != "within_noise"
     # at 80% the range is 1.28 sds: 0.35 h is beyond it
     r = skpi.achievability(kpi_rows(hist), targets([("A", "median_first_response_hours", 2.2,
                                                      "2025-12", 1.85, "2026-06")]), level=0.8)
     assert r["noise"].iloc[0] == pytest.approx(stats.norm.ppf(0.9) * sd)
-    assert r["verdict"].iloc[0] != "within noise" and r.attrs["level"] == 0.8
+    assert r["verdict"].iloc[0] != "within_noise" and r.attrs["level"] == 0.8
 
 
 def test_noise_is_the_larger_of_the_baseline_ci_and_one_months_range():
@@ -215,9 +215,9 @@ def test_noise_is_the_larger_of_the_baseline_ci_and_one_months_range():
     assert r.loc["A", "noise"] == pytest.approx(stats.norm.ppf(0.975) * sd)    # 0.0205
     assert r.loc["A", "noise_basis"] == "period"
     # +1.5 points: beyond the baseline's CI (0.0087), inside one month's range: within noise
-    assert (hi - lo) / 2 < 0.015 and r.loc["A", "verdict"] == "within noise"
+    assert (hi - lo) / 2 < 0.015 and r.loc["A", "verdict"] == "within_noise"
     r = achv(hist, [("A", "fcr_rate", 0.73, "2025-12", 0.76, "2026-06")])
-    assert r.loc["A", "verdict"] != "within noise"
+    assert r.loc["A", "verdict"] != "within_noise"
     # 100 tickets a month: the baseline's CI (0.087) is the larger
     r = achv(series("A", "fcr_rate", "2025-07", values, n=100), tgt)
     assert r.loc["A", "noise_basis"] == "ci"

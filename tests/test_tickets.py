@@ -1,10 +1,12 @@
 """Loading ticket exports: types, spellings, time zones, and every refusal."""
-import numpy as np
+import re
+
 import pandas as pd
 import pytest
 
 import servicekpi as skpi
 from conftest import HEADER, SMALL, write_csv
+from servicekpi.i18n import msg
 
 GOOD = SMALL[0]
 
@@ -24,8 +26,8 @@ def test_types_and_order(small_csv):
     assert t["reopened"].dtype == "boolean" and t["csat"].dtype == "Int64"
     assert t["team"].dtype == "category"
     q = skpi.data_quality(t)
-    assert q.loc[q["check"] == "rows out of time order", "rows"].item() == 1
-    csat = q[(q["check"] == "survey answer missing") & (q["column"] == "csat")]
+    assert q.loc[q["code"] == "rows_out_of_order", "rows"].item() == 1
+    csat = q[(q["code"] == "survey_answer_missing") & (q["column"] == "csat")]
     assert csat["rows"].item() == 3 and csat["severity"].item() == "info"
 
 
@@ -134,12 +136,12 @@ def test_identical_duplicates_are_kept_once(tmp_path):
     t = load_rows(tmp_path, [GOOD, GOOD, SMALL[1]])
     assert len(t) == 2
     q = skpi.data_quality(t)
-    assert q.loc[q["check"] == "identical duplicate rows removed", "rows"].item() == 1
+    assert q.loc[q["code"] == "identical_duplicates", "rows"].item() == 1
 
 
 def test_errors_drop_keeps_good_rows(tmp_path):
     bad = "2,A,2024-01-02 09:00,,,phone,,,1,no,no,no,5,9,,,c1"
-    t = load_rows(tmp_path, [GOOD, bad], errors="drop", max_dropped_share=0.5)
+    t = load_rows(tmp_path, [GOOD, bad], bad_rows="drop", max_dropped_share=0.5)
     assert list(t["ticket_id"]) == ["1"]
     q = skpi.data_quality(t)
     dropped = q[q["severity"] == "dropped"]
@@ -148,7 +150,7 @@ def test_errors_drop_keeps_good_rows(tmp_path):
 
 def test_errors_drop_still_refuses_missing_columns(tmp_path):
     with pytest.raises(skpi.DataError, match="no column for canonical 'team'"):
-        load_rows(tmp_path, ["1,2024-01-01"], header="ticket_id,created_at", errors="drop")
+        load_rows(tmp_path, ["1,2024-01-01"], header="ticket_id,created_at", bad_rows="drop")
 
 
 def test_missing_file_and_bad_type(tmp_path):
@@ -207,5 +209,59 @@ def test_error_message_limits_examples(tmp_path):
 def test_data_quality_per_team(small_csv):
     t = skpi.load_tickets(small_csv)
     q = skpi.data_quality(t, "b")
-    assert q.loc[q["check"] == "tickets", "rows"].item() == 1
-    assert q.loc[q["check"] == "unresolved tickets", "rows"].item() == 0
+    assert q.loc[q["code"] == "tickets", "rows"].item() == 1
+    assert q.loc[q["code"] == "unresolved", "rows"].item() == 0
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_data_quality_words_come_from_the_catalogue(tmp_path):
+    """The summary's codes are the same in every language; the words are the
+    catalogue's (data.<code>.*), Chinese with language="zh"."""
+    rows = SMALL + [SMALL[0],                                      # an identical repeat
+                    "8,,2024-01-03 09:00,,,phone,,,,,no,no,,,,,",   # blank team
+                    "9,b,2024-01-04 09:00,,,phone,,,,,no,no,,9,,,",  # csat 9: dropped
+                    "10,b,2099-01-04 09:00,,,phone,,,,,no,no,,,,,"]  # in the future
+    t = load_rows(tmp_path, rows, bad_rows="drop", max_dropped_share=0.5)
+    en, zh = skpi.data_quality(t), skpi.data_quality(t, language="zh")
+    assert {"identical_duplicates", "blank_team", "row_dropped", "created_after_as_of",
+            "rows_read", "mapping", "file_read", "unresolved"} <= set(en["code"])
+    assert en["code"].tolist() == zh["code"].tolist()
+    assert en[["rows", "severity"]].equals(zh[["rows", "severity"]])
+    for e, z in zip(en.itertuples(), zh.itertuples()):
+        assert e.check == msg(f"data.{e.code}.check", "en")
+        assert CJK.search(z.check) and not re.search(r"[A-Za-z]", z.check), z.check
+        if e.code != "row_dropped":      # its reason is the loader's (English) problem
+            assert CJK.search(z.detail), (e.code, z.detail)
+    blank = zh.set_index("code").loc["blank_team"]
+    assert blank["detail"] == "保留为团队「unassigned」（设置 unassigned: drop 可将其剔除）"
+    dropped = en.set_index("code").loc["row_dropped"]
+    assert dropped["column"] == "csat" and "from 1 to 5" in dropped["detail"]
+    late = en.set_index("code").loc["created_after_as_of"]
+    assert late["rows"] == 1 and late["detail"].startswith("created after 20")
+    # one team: its own counts, and the export's checks marked as such
+    team = skpi.data_quality(t, "b", language="zh").set_index("code")
+    assert team.loc["tickets", "detail"] == f"导出文件共 {len(t)} 张工单"
+    assert team.loc["mapping", "detail"].endswith("（整个导出文件）")
+    lines = skpi.tickets.quality_warnings(t, language="zh")
+    assert lines and all(line.startswith("数据质量（") for line in lines)
+    assert any("警告" in line for line in lines) and any("已剔除" in line for line in lines)
+    assert skpi.tickets.quality_warnings(t)[0].startswith("data quality (")
+
+
+def test_data_messages_exist_in_both_languages():
+    """Every data.* message is in en and zh with the same {fields}."""
+    from servicekpi.i18n import catalogue, fields
+    en = {k for k in catalogue("en") if k.startswith("data.")}
+    zh = {k for k in catalogue("zh") if k.startswith("data.")}
+    assert en == zh and len(en) > 50
+    assert all(fields(k, "en") == fields(k, "zh") for k in en)
+
+
+def test_refused_option_values_are_invalid_arguments(small_csv):
+    for kw in ({"bad_rows": "skip"}, {"unassigned": "maybe"}):
+        with pytest.raises(skpi.InvalidArgument, match=next(iter(kw))):
+            skpi.load_tickets(small_csv, **kw)
+    with pytest.raises(ValueError):                       # still a ValueError
+        skpi.load_tickets(small_csv, bad_rows="skip")

@@ -74,7 +74,7 @@ def peer_stats(values: pd.Series, team: str, sign: int) -> dict:
 
 
 def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | None = None,
-                    peers=None, period=None, *, catalogue: Catalogue | None = None
+                    *, peers=None, period=None, catalogue: Catalogue | None = None
                     ) -> pd.DataFrame:
     """Compare ``team`` per KPI with external benchmarks and with its peers.
 
@@ -97,7 +97,8 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
     DataFrame, one row per KPI and reference: ``kpi, label, direction,
     period, value, n, reference`` (``industry_median``, ``top_quartile``,
     ``best_in_class``, ..., ``peer_median``, ``best_peer``), ``kind``
-    (external/peer), ``reference_value``, ``source``, ``as_of``,
+    (external/peer), ``reference_value``, ``source``, ``published`` (the
+    benchmark's publication date; the period compared for a peer reference),
     ``position`` (leading/level/behind), ``gap`` and ``gap_pct`` (still to
     go, >= 0), ``lead`` and ``lead_pct`` (ahead, >= 0), and the team's peer
     standing on every row of its KPI: ``peer_rank``, ``peer_count``,
@@ -128,7 +129,7 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
             b["order"] = [BENCHMARK_ORDER.index(x) if x in BENCHMARK_ORDER else 99
                           for x in b["benchmark"]]
             for r in b.sort_values(["order", "benchmark"]).itertuples():
-                refs.append((r.benchmark, "external", r.value, r.source, r.as_of))
+                refs.append((r.benchmark, "external", r.value, r.source, r.published))
         others = vals.drop(team)
         if len(others):
             best_team = others.idxmax() if d.sign > 0 else others.idxmin()
@@ -137,21 +138,21 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
             refs.append(("best_peer", "peer", float(others[best_team]), str(best_team), when))
         if not refs:  # nothing to compare with: keep the team's own value and standing
             rows.append({**base, "reference": None, "kind": None, "position": "n/a"})
-        for name, kind, ref, source, as_of in refs:
+        for name, kind, ref, source, published in refs:
             pos, gap, lead = _position(d.sign, mine, ref)
             scale = abs(ref) if ref else np.nan
             rows.append({**base, "reference": name, "kind": kind, "reference_value": ref,
-                         "source": source, "as_of": as_of, "position": pos,
+                         "source": source, "published": published, "position": pos,
                          "gap": gap, "gap_pct": 100 * gap / scale,
                          "lead": lead, "lead_pct": 100 * lead / scale})
     cols = ["kpi", "label", "direction", "period", "value", "n", "reference", "kind",
-            "reference_value", "source", "as_of", "position", "gap", "gap_pct", "lead",
+            "reference_value", "source", "published", "position", "gap", "gap_pct", "lead",
             "lead_pct", "peer_rank", "peer_count", "peer_percentile", "peer_quartile",
             "z_score"]
     return pd.DataFrame(rows, columns=cols)
 
 
-def peer_matrix(kpis: pd.DataFrame, period=None, *, catalogue: Catalogue | None = None,
+def peer_matrix(kpis: pd.DataFrame, *, period=None, catalogue: Catalogue | None = None,
                 kpi_list: list[str] | None = None) -> pd.DataFrame:
     """Teams x KPIs of direction-aware percentile ranks (100 = best), for heatmaps.
 

@@ -1,4 +1,5 @@
-"""The KPI catalogue: what each KPI means and which way is better.
+"""The KPI catalogue: what each KPI means, which way is better, and how its
+values read (number format, unit) in English and Chinese.
 
 A YAML file (``params/catalogue.yaml``)::
 
@@ -7,28 +8,79 @@ A YAML file (``params/catalogue.yaml``)::
         label: First-contact resolution
         label_zh: 首次解决率
         unit: share          # share (0-1), hours, minutes, score, points, count, ...
-        format: "{:.1%}"      # a Python format, or "duration" for hours/minutes
+        # unit_zh: ...       # optional: the unit in Chinese, when the messages lack it
+        format: "{:.1%}"      # a Python format ({unit}: the unit in words), or "duration"
         direction: higher    # higher | lower | neutral (neutral: not targetable)
         perspective: internal_process
         bounds: [0, 1]       # optional: the range the KPI lives in
         source: tickets      # tickets (computed) | table (from the KPI table)
         definition: Resolved tickets needing one contact / resolved tickets ...
+        definition_zh: 一次接触即解决的已解决工单数 ÷ ...
 
 Every later analysis reads directions from here, so a lower-is-better KPI is
 never mistaken for a higher-is-better one.
+
+A duration (``format: duration``, stored in hours or minutes) is shown in one
+:class:`Unit` per KPI and team (:meth:`KPIDef.display_unit`): seconds,
+minutes, hours or days, whichever reads best for its typical value, in
+tables (:meth:`KPIDef.fmt`) and on figure axes (:meth:`KPIDef.axis_label`)
+alike.  Unit words and perspective names come from the message catalogue
+(``units.*``).
 """
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from .errors import ConfigError, Problem
+from .errors import ConfigError, InvalidArgument, Problem
 from .mapping import pydantic_problems
 
 PERSPECTIVES = ("financial", "customer", "internal_process", "learning_growth")
+
+
+#: The units a duration is shown in, with their length in seconds, and the
+#: largest duration (in seconds) each is chosen for: under 90 s in seconds,
+#: under 90 min in minutes, under 48 h in hours, else in days.
+DURATION_UNITS = (("s", 1, 90), ("min", 60, 90 * 60), ("h", 3600, 48 * 3600),
+                  ("d", 86400, math.inf))
+#: Seconds in one stored unit of a duration KPI.
+_STORED_SECONDS = {"hours": 3600, "minutes": 60}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """The unit a KPI's values are shown in: ``code`` (``"s"``, ``"min"``,
+    ``"h"``, ``"d"`` for a duration; otherwise the KPI's own unit, e.g.
+    ``"share"``, ``"points"``) and ``scale``, the factor that turns a stored
+    value into a shown one (a first response stored in hours and shown in
+    minutes: 60)."""
+
+    code: str
+    scale: float = 1.0
+
+    def word(self, language: str = "en") -> str:
+        """The unit as a reader sees it (``min`` / ``分钟``; ``%`` for a share);
+        a unit the messages do not know is shown as written."""
+        from .i18n import catalogue
+        return catalogue(language).get(f"units.{self.code}", self.code)
+
+
+def _unsigned_zero(text: str) -> str:
+    """A formatted number without the sign of a value that rounds to zero
+    ("-0 s" is "0 s", "+0.0 pp" is "0.0 pp")."""
+    if text.startswith(("-", "+", "−")) and not any(c in "123456789" for c in text):
+        return text[1:]
+    return text
+
+
+def _number(x: float, spec: str) -> str:
+    """``x`` formatted with ``spec``, a zero unsigned."""
+    return _unsigned_zero(format(x, spec))
 
 
 class KPIDef(BaseModel):
@@ -38,12 +90,14 @@ class KPIDef(BaseModel):
     label: str
     label_zh: str | None = None
     unit: str
+    unit_zh: str | None = None
     format: str = "{:.2f}"
     direction: Literal["higher", "lower", "neutral"]
     perspective: Literal["financial", "customer", "internal_process", "learning_growth"]
     bounds: tuple[float | None, float | None] | None = None
     source: Literal["tickets", "table"] = "tickets"
     definition: str = ""
+    definition_zh: str | None = None
 
     @field_validator("format")
     @classmethod
@@ -51,40 +105,120 @@ class KPIDef(BaseModel):
         if v == "duration":
             return v
         try:
-            v.format(0.5)
+            v.format(0.5, unit="")
         except Exception:
-            raise ValueError(f"not a Python format string for one number: {v!r}") from None
+            raise ValueError(f"not a Python format string for one number: {v!r} (the "
+                             f"unit may be written {{unit}})") from None
         return v
 
     @model_validator(mode="after")
     def _bounds(self):
         if self.bounds and None not in self.bounds and self.bounds[0] >= self.bounds[1]:
             raise ValueError(f"bounds {list(self.bounds)}: lower must be below upper")
+        if self.format == "duration" and self.unit not in _STORED_SECONDS:
+            raise ValueError(f"format: duration needs unit hours or minutes, not {self.unit!r}")
         return self
 
-    def fmt(self, value) -> str:
+    # ------------------------------------------------------------ words
+    def label_text(self, language: str = "en") -> str:
+        """The KPI's name in ``language`` (``label_zh`` in Chinese, when given)."""
+        return (self.label_zh or self.label) if language == "zh" else self.label
+
+    def definition_text(self, language: str = "en") -> str:
+        """The KPI's definition in ``language`` (``definition_zh`` in Chinese, when given)."""
+        return (self.definition_zh or self.definition) if language == "zh" else self.definition
+
+    def direction_text(self, language: str = "en") -> str:
+        """Which way is better, in words: ``lower is better`` / ``越低越好``."""
+        from .i18n import msg
+        return msg(f"units.direction.{self.direction}", language)
+
+    def unit_text(self, language: str = "en") -> str:
+        """The KPI's own unit in words (``unit_zh`` in Chinese, when given; else
+        the messages' word for it, else as written)."""
+        if language == "zh" and self.unit_zh:
+            return self.unit_zh
+        return Unit(self.unit).word(language)
+
+    # ------------------------------------------------------------ units
+    @property
+    def is_duration(self) -> bool:
+        return self.format == "duration"
+
+    def display_unit(self, values=()) -> Unit:
+        """The unit to show this KPI in, for a series of its ``values``: for a
+        duration, the unit that reads best for the typical (median absolute)
+        value (under 90 s in seconds, under 90 min in minutes, under 48 h in
+        hours, else in days), chosen once so a table or an axis shows every
+        value in the same unit; for any other KPI its own unit (scale 1)."""
+        if not self.is_duration:
+            return Unit(self.unit)
+        import numpy as np
+        x = np.abs(np.asarray(values, dtype=float).ravel())
+        x = x[np.isfinite(x)]
+        return self._duration_unit(float(np.median(x)) if len(x) else math.nan)
+
+    def _duration_unit(self, value: float) -> Unit:
+        """The unit that reads best for one stored duration (hours for none)."""
+        per = _STORED_SECONDS[self.unit]
+        if not math.isfinite(value):
+            return Unit("h", per / 3600)
+        seconds = abs(value) * per
+        code, length = next((c, n) for c, n, upto in DURATION_UNITS if seconds < upto)
+        return Unit(code, per / length)
+
+    def axis_label(self, language: str = "en", unit: Unit | None = None) -> str:
+        """The KPI's name with the unit its axis shows: ``First response time
+        (min)`` / ``首次响应时间（分钟）``; a share in ``(%)``."""
+        from .i18n import msg
+        return msg("units.axis", language, label=self.label_text(language),
+                   unit=self.unit_words(language, unit))
+
+    def unit_words(self, language: str = "en", unit: Unit | None = None) -> str:
+        """The unit values are shown in, in words: a duration's ``unit`` (``min``
+        / ``分钟``; hours without one), any other KPI's own (:meth:`unit_text`)."""
+        if self.is_duration:
+            return (unit or self.display_unit()).word(language)
+        return self.unit_text(language)
+
+    # ------------------------------------------------------------ numbers
+    def fmt(self, value, *, unit: Unit | None = None, language: str = "en") -> str:
         """Format a value with the KPI's number format ('–' for missing).
 
-        ``format: duration`` (for units hours or minutes) picks the unit that
-        reads best: 40 s, 12.5 min, 5.2 h, 3.1 d.
+        A duration is shown in ``unit`` (``3.6 min`` / ``3.6 分钟``); without
+        one, in the unit that reads best for this value alone: 40 s, 12.5 min,
+        5.2 h, 3.1 d.  ``{unit}`` in a format is the KPI's unit in words.  A
+        value that rounds to zero has no sign.
         """
         try:
             if value is None or value != value:
                 return "–"
-            if self.format == "duration":
-                return _duration(value * (3600 if self.unit == "hours" else 60))
-            return self.format.format(value)
+            value = float(value)
+        except (TypeError, ValueError):
+            return str(value)
+        from .i18n import msg
+        if self.is_duration:
+            unit = unit or self._duration_unit(value)
+            shown = _number(value * unit.scale, ".0f" if unit.code == "s" else ".1f")
+            return msg("units.value", language, value=shown, unit=unit.word(language))
+        try:
+            return _unsigned_zero(self.format.format(value, unit=self.unit_text(language)))
         except (TypeError, ValueError):
             return str(value)
 
-    def fmt_change(self, delta) -> str:
-        """Format a difference of two values: shares in percentage points."""
+    def fmt_change(self, delta, *, unit: Unit | None = None, language: str = "en") -> str:
+        """Format a difference of two values, signed: shares in percentage points
+        (``+1.5 pp`` / ``+1.5 个百分点``), durations in ``unit`` as :meth:`fmt`.
+        A change that rounds to zero has no sign."""
         if delta is None or delta != delta:
             return "–"
+        from .i18n import msg
         if self.unit == "share":
-            return f"{delta * 100:+.1f} pp"
-        text = self.fmt(delta)
-        return text if text.startswith(("+", "-", "−")) else ("+" + text if delta > 0 else text)
+            return msg("units.pp", language, value=_number(delta * 100, "+.1f"))
+        text = self.fmt(delta, unit=unit, language=language)
+        if text.startswith(("+", "-", "−")) or not any(c in "123456789" for c in text):
+            return text
+        return "+" + text if delta > 0 else text
 
     @property
     def sign(self) -> int:
@@ -102,15 +236,13 @@ class KPIDef(BaseModel):
         return False
 
 
-def _duration(seconds: float) -> str:
-    sign, s = ("-" if seconds < 0 else ""), abs(seconds)
-    if s < 90:
-        return f"{sign}{s:.0f} s"
-    if s < 90 * 60:
-        return f"{sign}{s / 60:.1f} min"
-    if s < 48 * 3600:
-        return f"{sign}{s / 3600:.1f} h"
-    return f"{sign}{s / 86400:.1f} d"
+def perspective_label(code: str, language: str = "en") -> str:
+    """A balanced-scorecard perspective in words: ``customer`` -> ``customer`` /
+    ``客户``; ``internal_process`` -> ``internal process`` / ``内部流程``."""
+    from .i18n import msg
+    if code not in PERSPECTIVES:
+        raise InvalidArgument(f"perspective {code!r} is not one of {', '.join(PERSPECTIVES)}")
+    return msg(f"units.perspective.{code}", language)
 
 
 class Catalogue(BaseModel):
@@ -126,7 +258,7 @@ class Catalogue(BaseModel):
         try:
             return self.kpis[name]
         except KeyError:
-            raise KeyError(f"KPI {name!r} is not in the catalogue") from None
+            raise InvalidArgument(f"KPI {name!r} is not in the catalogue") from None
 
     def __iter__(self):
         return iter(self.kpis)
@@ -135,10 +267,9 @@ class Catalogue(BaseModel):
         return list(self.kpis)
 
     def label(self, name: str, language: str = "en") -> str:
+        """The KPI's name in ``language``; an unknown KPI by its name."""
         d = self.kpis.get(name)
-        if d is None:
-            return name
-        return (d.label_zh or d.label) if language == "zh" else d.label
+        return name if d is None else d.label_text(language)
 
     def table(self):
         """The catalogue as a DataFrame (one row per KPI)."""
@@ -162,15 +293,6 @@ def load_catalogue(path) -> Catalogue:
         return Catalogue.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(pydantic_problems(exc, str(path)), source=str(path)) from None
-
-
-def check_ticket_kpis_listed(cat: Catalogue, source: str) -> None:
-    """Every KPI the engine computes must be in the catalogue."""
-    from .kpis import TICKET_KPIS
-    missing = [k for k in TICKET_KPIS if k not in cat]
-    if missing:
-        raise ConfigError([Problem(source, "kpis", f"KPI computed from tickets but not in "
-                                   f"the catalogue: {k}") for k in missing], source=source)
 
 
 def default_catalogue() -> Catalogue:

@@ -1,11 +1,11 @@
 """The ``servicekpi`` command line.
 
-    servicekpi init EXPORT [--out DIR] [--mapping auto|PRESET|FILE] [--period P]
-                    [--language en|zh] [--errors raise|drop] [--as-of T] [--force]
+    servicekpi init EXPORT [--out DIR] [--mapping auto|PRESET|FILE] [--freq F]
+                    [--language en|zh] [--bad-rows raise|drop] [--as-of T] [--force]
                     [--dayfirst|--monthfirst] [--timezone TZ] [--encoding ENC]
                     [--baseline-periods N]
-    servicekpi kpis TICKETS [--mapping auto|PRESET|FILE] [--period month|week|quarter]
-                    [--errors raise|drop] [--max-dropped-share X] [--as-of T]
+    servicekpi kpis TICKETS [--mapping auto|PRESET|FILE] [--freq month|week|quarter]
+                    [--bad-rows raise|drop] [--max-dropped-share X] [--as-of T]
                     [--dayfirst|--monthfirst] [--timezone TZ] [--encoding ENC] --out FILE.csv
     servicekpi demo-data --out DIR [--seed N]
     servicekpi run [--params DIR] [--teams a,b] [--workers N] [--out DIR] [--only-failed]
@@ -16,6 +16,9 @@ Every failure is one line on stderr, never a traceback: bad input or usage, an
 output that cannot be written, an unreachable scheduler exit with status 2; a
 report that failed with 1 (also an unexpected error: re-run with --debug to see
 its traceback).
+
+``--period`` and ``--errors`` (the names before ``--freq`` and ``--bad-rows``)
+are still read, as hidden aliases.
 """
 from __future__ import annotations
 
@@ -44,12 +47,12 @@ def _kpis(args) -> int:
     print(f"mapping: {picked}" + (" (detected from the header)" if mapping == "auto" else ""))
     if not len(tickets):
         raise DataError([Problem(Path(args.tickets).name, None, no_tickets_reason(tickets))])
-    table = compute_kpis(tickets, args.period)
+    table = compute_kpis(tickets, freq=args.freq)
     # the last period is complete when the export's coverage reaches its end
     end = coverage_end(tickets.attrs.get("as_of") or args.as_of,
                        declared=args.as_of is not None)
     last = table["period"].max() if len(table) else None
-    part = partial_period(end, args.period, last)
+    part = partial_period(end, args.freq, last)
     table = table.assign(period=labels(table["period"]),
                          complete=(table["period"] != part) if part is not None else True)
     out = Path(args.out)
@@ -60,7 +63,7 @@ def _kpis(args) -> int:
           f"{table['kpi'].nunique()} KPIs -> {out} ({len(table):,} rows)")
     if part is not None:
         stamp = pd.Timestamp(tickets.attrs.get("as_of") or end)
-        print(f"last {args.period} {label(part)} is partial: the export covers it to "
+        print(f"last {args.freq} {label(part)} is partial: the export covers it to "
               f"{last_day(end):%Y-%m-%d} (as-of time {stamp:%Y-%m-%d %H:%M}); its rows "
               "have complete = False")
     for line in quality_warnings(tickets):
@@ -71,11 +74,11 @@ def _kpis(args) -> int:
 def _load(path, mapping, args):
     """``load_tickets`` with the command line's loading options; a problem the loader
     asks to declare says which option declares it."""
-    from .errors import DataError, Problem
+    from .errors import DataError
     from .tickets import load_tickets
 
     try:
-        return load_tickets(path, mapping, errors=args.errors, as_of=args.as_of,
+        return load_tickets(path, mapping, bad_rows=args.bad_rows, as_of=args.as_of,
                             max_dropped_share=args.max_dropped_share, dayfirst=args.dayfirst,
                             timezone=args.timezone, encoding=args.encoding)
     except DataError as exc:
@@ -113,8 +116,8 @@ def _init(args) -> int:
     from .scaffold import init_params, summary_lines
 
     writable(args.out, folder=True)
-    res = init_params(args.export, args.out, mapping=_mapping(args.mapping), period=args.period,
-                      language=args.language, errors=args.errors,
+    res = init_params(args.export, args.out, mapping=_mapping(args.mapping), freq=args.freq,
+                      language=args.language, bad_rows=args.bad_rows,
                       max_dropped_share=args.max_dropped_share, as_of=args.as_of,
                       dayfirst=args.dayfirst, timezone=args.timezone, encoding=args.encoding,
                       force=args.force, baseline_periods=args.baseline_periods)
@@ -249,11 +252,16 @@ def _loading_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mapping", default="auto",
                    help="column mapping: auto (default: detect the preset from the header), "
                    "a preset name, a mapping YAML file, or none (canonical column names)")
-    p.add_argument("--period", choices=["month", "week", "quarter"], default="month")
-    p.add_argument("--errors", choices=["raise", "drop"], default="raise",
+    p.add_argument("--freq", choices=["month", "week", "quarter"], default="month",
+                   help="the periods KPIs are computed for (default: month)")
+    p.add_argument("--period", dest="freq", choices=["month", "week", "quarter"],
+                   default=argparse.SUPPRESS, help=argparse.SUPPRESS)   # old name of --freq
+    p.add_argument("--bad-rows", choices=["raise", "drop"], default="raise",
                    help="refuse the file on bad rows (default), or drop them and report")
+    p.add_argument("--errors", dest="bad_rows", choices=["raise", "drop"],
+                   default=argparse.SUPPRESS, help=argparse.SUPPRESS)   # old name of --bad-rows
     p.add_argument("--max-dropped-share", type=_share, default=0.05, metavar="X",
-                   help="with --errors drop: refuse the file when more than this share of "
+                   help="with --bad-rows drop: refuse the file when more than this share of "
                    "its rows would be dropped (default 0.05)")
     p.add_argument("--as-of", metavar="TIME", type=_timestamp,
                    help="when the export was taken, in the years 1980-2099 (default: its "
@@ -369,7 +377,10 @@ def main(argv=None) -> int:
         print(f"servicekpi: cannot write {where}: {why}" if where else f"servicekpi: {why}",
               file=sys.stderr)
         return 2
-    except Exception as exc:        # last resort: a bug, or input nothing checks yet
+    except Exception as exc:
+        # Broad on purpose: the command line's last resort, so that a bug (or input
+        # nothing checks yet) is one line on stderr and exit status 1, not a
+        # traceback; the reason is printed (type and first line), --debug re-raises.
         if args.debug:
             raise
         print(f"servicekpi: unexpected error: {type(exc).__name__}: {_first_line(exc)} "

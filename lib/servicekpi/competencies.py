@@ -9,6 +9,9 @@ Inputs (CSV, Parquet or Excel):
   dimension; scores on the assessment's scale, 1-5 by default);
 - target profile: ``dimension, target`` with an optional ``team`` column for
   team-specific targets (rows without a team apply to every team).
+
+A dimension's name for a reader comes from the message catalogue
+(:func:`dimension_label`: ``analysis.competency.<dimension>``).
 """
 from __future__ import annotations
 
@@ -18,18 +21,26 @@ import numpy as np
 import pandas as pd
 
 from .contracts import check_columns, duplicate_keys
-from .errors import DataError, Problem
+from .errors import DataError, InvalidArgument
 from .readers import read_table
 from .schema import Column
 
 DIMENSIONS = ("product_expertise", "process_discipline", "adaptability", "digital_literacy",
               "communication")
-LABELS = {"product_expertise": "Product expertise", "process_discipline": "Process discipline",
-          "adaptability": "Adaptability", "digital_literacy": "Digital literacy",
-          "communication": "Communication"}
-LABELS_ZH = {"product_expertise": "产品知识", "process_discipline": "流程规范",
-             "adaptability": "应变能力", "digital_literacy": "数字化能力",
-             "communication": "沟通能力"}
+
+
+def dimension_label(dimension: str, language: str = "en") -> str:
+    """A competency dimension's name for a reader ("Product expertise")."""
+    from .i18n import msg
+    if dimension not in DIMENSIONS:
+        raise InvalidArgument(f"unknown competency dimension {dimension!r}; expected one of "
+                              f"{', '.join(DIMENSIONS)}")
+    return msg(f"analysis.competency.{dimension}", language)
+
+
+def dimension_labels(language: str = "en") -> dict[str, str]:
+    """Every dimension's name for a reader, ``{dimension: name}`` (the radar's labels)."""
+    return {d: dimension_label(d, language) for d in DIMENSIONS}
 
 ASSESSMENT_COLUMNS = {c.name: c for c in [
     Column("person", "text", required=True), Column("team", "text", required=True),
@@ -85,12 +96,13 @@ def _target_for(targets: pd.DataFrame, team: str) -> pd.Series:
     return own.combine_first(general)
 
 
-def competency_gaps(assessments: pd.DataFrame, targets: pd.DataFrame,
+def competency_gaps(assessments: pd.DataFrame, targets: pd.DataFrame, *,
                     team: str | None = None) -> pd.DataFrame:
     """Team averages per dimension against the target profile.
 
-    One row per team and dimension: ``mean``, ``people``, ``target``,
-    ``gap`` (target - mean; positive = short of the target) and
+    One row per team and dimension (a code of :data:`DIMENSIONS`; its name
+    for a reader: :func:`dimension_label`): ``mean``, ``people``,
+    ``target``, ``gap`` (target - mean; positive = short of the target) and
     ``share_below`` (share of the people below the target).
     """
     rows = []
@@ -101,24 +113,9 @@ def competency_gaps(assessments: pd.DataFrame, targets: pd.DataFrame,
         for dim in DIMENSIONS:
             s = a.loc[a["dimension"] == dim, "score"]
             target = goal.get(dim, np.nan)
-            rows.append({"team": t, "dimension": dim, "label": LABELS[dim],
+            rows.append({"team": t, "dimension": dim,
                          "mean": s.mean() if len(s) else np.nan, "people": len(s),
                          "target": target,
                          "gap": target - s.mean() if len(s) else np.nan,
                          "share_below": float((s < target).mean()) if len(s) else np.nan})
     return pd.DataFrame(rows)
-
-
-def largest_gaps(assessments: pd.DataFrame, targets: pd.DataFrame, team: str,
-                 top: int = 5) -> pd.DataFrame:
-    """The people of ``team`` furthest below the target profile (sum of shortfalls)."""
-    a = assessments[assessments["team"] == team].copy()
-    goal = _target_for(targets, team)
-    a["shortfall"] = (a["dimension"].map(goal) - a["score"]).clip(lower=0)
-    worst = a.loc[a.groupby("person")["shortfall"].idxmax()].set_index("person")
-    per = a.groupby("person")["shortfall"].sum().rename("total_shortfall").to_frame()
-    per["largest_gap_in"] = worst["dimension"].map(LABELS)
-    per["largest_gap"] = worst["shortfall"]
-    per = per[per["total_shortfall"] > 0]
-    return per.sort_values(["total_shortfall", "largest_gap"], ascending=False) \
-        .head(top).reset_index()

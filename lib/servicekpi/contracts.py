@@ -34,7 +34,7 @@ class Checked:
     blanks: dict[str, int] = field(default_factory=dict)  # optional column -> blank cells
     rownum: np.ndarray = None
     sentinels: dict[str, tuple] = field(default_factory=dict)  # column -> (count, examples)
-    notes: list[tuple[str, str]] = field(default_factory=list)  # (column, warning) kept
+    notes: list[tuple[str, tuple]] = field(default_factory=list)  # (column, ambiguous values)
     column_errors: set = field(default_factory=set)  # columns refused as a whole (day
     # order, decimal mark): their unreadable cells follow from it and are not listed
 
@@ -109,12 +109,12 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
             values, bad = parsing.parse_booleans(cells, true_values=true_values,
                                                  false_values=false_values, na=na)
         else:
-            mark, problem, note = parsing.decide_decimal(cells, decimal)
+            mark, problem, ambiguous = parsing.decide_decimal(cells, decimal)
             if problem:
                 res.problems.append(Problem(source, _quoted_name(quote, name), problem))
                 res.column_errors.add(name)
-            if note:
-                res.notes.append((name, note))
+            if ambiguous:
+                res.notes.append((name, ambiguous))
             values, bad = parsing.parse_numbers(cells, integer=col.kind == "int",
                                                 decimal=mark, na=na)
         if name in res.column_errors:   # refused as a whole: its cells are not listed

@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import resolve
+from .errors import InvalidArgument
 from .kpis import compute_kpis
 from .periods import label
 from .targets import baseline_interval, target_noise
@@ -198,7 +199,7 @@ def _quality(trend: str, t: np.ndarray, months: int) -> np.ndarray:
         return np.where(t >= months // 2, 0.3 + 0.8 * (x - 0.5), -0.4)
     if trend == "late":
         return 0.6 * np.clip((x - 0.7) / 0.3, 0, 1)
-    raise ValueError(f"unknown trend {trend!r}")
+    raise InvalidArgument(f"unknown trend {trend!r}")
 
 
 def _ar1(rng, n: int, phi: float, sd: float) -> np.ndarray:
@@ -448,7 +449,7 @@ def benchmarks() -> pd.DataFrame:
         for name, v in zip(("industry_median", "top_quartile", "best_in_class"), values):
             rows.append((kpi, name, v, "Demo contact-centre benchmark survey (synthetic)",
                          "2026-06-30"))
-    return pd.DataFrame(rows, columns=["kpi", "benchmark", "value", "source", "as_of"])
+    return pd.DataFrame(rows, columns=["kpi", "benchmark", "value", "source", "published"])
 
 
 def targets(kpis: pd.DataFrame, teams, baseline: pd.Period, deadline: pd.Period, *,
@@ -501,9 +502,9 @@ def targets(kpis: pd.DataFrame, teams, baseline: pd.Period, deadline: pd.Period,
             base_rows = k[per.isin(window)]
             if len(base_rows) < len(window) or base_rows["value"].isna().any():
                 continue
-            b = baseline_interval(kpis, prof.team, kpi, baseline, len(window))[0]
+            b = baseline_interval(kpis, prof.team, kpi, baseline, periods=len(window))[0]
             step = abs(b * change) if kpi != "nps" else abs(100 * change)
-            floor = target_noise(kpis, prof.team, kpi, baseline, len(window))["noise"]
+            floor = target_noise(kpis, prof.team, kpi, baseline, periods=len(window))["noise"]
             if np.isfinite(floor):
                 step = max(step, noise * floor)
             tgt = b + np.sign(change) * step
@@ -552,7 +553,7 @@ def competencies(seed: int, teams) -> tuple[pd.DataFrame, pd.DataFrame]:
     return assessments, pd.concat([target, vip], ignore_index=True)
 
 
-def generate_demo(out, seed: int = 2026, *, months: int = 36, end: str = "2026-10",
+def generate_demo(out, *, seed: int = 2026, months: int = 36, end: str = "2026-10",
                   scale: float = 1.0) -> dict[str, Path]:
     """Write the demo data set into ``out``; returns the paths written.
 
@@ -568,7 +569,7 @@ def generate_demo(out, seed: int = 2026, *, months: int = 36, end: str = "2026-1
     tickets = generate_tickets(seed, months=months, end=end, scale=scale)
     month_list = _month_list(end, months)
     last = month_list[-1]
-    kpis = compute_kpis(tickets, "month")
+    kpis = compute_kpis(tickets, freq="month")
     baseline = last - 10 if months > 12 else month_list[len(month_list) // 2]
     deadline = last + 2
     paths = {

@@ -12,44 +12,65 @@
   (the same change in earlier years, in direction and size).
 - :func:`compare_periods`: before/after with the right test -- two-proportion
   z-test for rates, Welch's t-test for means -- with the difference, its
-  confidence interval and an effect size, in words.
+  confidence interval and an effect size (a :class:`Comparison`).
 - :func:`pareto`: the top causes of complaints (or reopens, or SLA misses)
   per team and period, with change against the previous period.
 - :func:`decompose_change`: a KPI change between two periods split into mix
   (the segments' shares moved) and rate (the KPI moved within segments);
-  the parts add up to the total exactly.
+  the parts add up to the total exactly (a :class:`Decomposition`).
+
+Results are numbers and codes; a result's ``summary(language)`` puts it in
+a sentence, in English or Chinese, from the message catalogue
+(``analysis.*``).  scipy and statsmodels are imported inside the functions
+that use them, so importing this module is cheap.
 """
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.special import log_ndtr, logsumexp
 
 from .catalogue import Catalogue, resolve
-from .errors import DataError
+from .errors import DataError, InvalidArgument
 from .gaps import ci_label
-from .kpis import compute_kpis, sla_outcome, _Cols, _as_datetime
+from .kpis import _as_datetime, _Cols, compute_kpis, sla_outcome
 from .periods import freq_of, label
 
 #: The special-cause rules, in the order they are checked.  The first four
 #: are the classic run rules; ``sustained_shift`` marks the first point of a
-#: stage that :func:`control_chart` detected (see there).
-RULES = {
-    "beyond_3_sigma": "a point beyond the control limits (3 sigma)",
-    "8_on_one_side": "8 points in a row on one side of the centre line",
-    "6_trending": "6 points in a row steadily rising or falling",
-    "2_of_3_beyond_2_sigma": "2 of 3 points in a row beyond 2 sigma on the same side",
-    "sustained_shift": "a sustained shift: a new stage with its own limits starts here",
-}
+#: stage that :func:`control_chart` detected (see there).  Each in words:
+#: :func:`rule_text` (``analysis.control.rule.<code>``).
+RULES = ("beyond_3_sigma", "8_on_one_side", "6_trending", "2_of_3_beyond_2_sigma",
+         "sustained_shift")
 
-#: d2 for moving ranges of two points: E|X1 - X2| / sigma for normal X.  X1 - X2
-#: is normal with sd sqrt(2) sigma, so |X1 - X2| is half-normal with that scale,
-#: whose mean is 2 / sqrt(pi) sigma (1.1284).
-D2 = float(stats.halfnorm.mean(scale=np.sqrt(2)))
+
+def rule_text(rule: str, language: str = "en") -> str:
+    """A special-cause rule of :data:`RULES` in words."""
+    from .i18n import msg
+    if rule not in RULES:
+        raise InvalidArgument(f"unknown control-chart rule {rule!r}; expected one of "
+                              f"{', '.join(RULES)}")
+    return msg(f"analysis.control.rule.{rule}", language)
+
+
+@functools.cache
+def _d2() -> float:
+    """d2 for moving ranges of two points: E|X1 - X2| / sigma for normal X.
+
+    X1 - X2 is normal with sd sqrt(2) sigma, so |X1 - X2| is half-normal
+    with that scale, whose mean is sqrt(2) x sqrt(2 / pi) = 2 / sqrt(pi)
+    (1.1284): scipy's half-normal mean, not a typed table value."""
+    from scipy.stats import halfnorm
+    return float(halfnorm.mean(scale=np.sqrt(2)))
+
+
+def __getattr__(name: str):
+    # D2 (see _d2) is computed on first use, so importing this module needs no scipy
+    if name == "D2":
+        return _d2()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: Phase-I baseline: each stage's sigma and (unless the chart is seasonal) its
 #: centre line come from its first ``BASELINE`` periods (all of them when the
@@ -82,11 +103,12 @@ class Seasonality:
     (``period.ordinal % season``: 0 = January for months, Q1 for quarters),
     in the KPI's units, adjusted for trend and stage level; the effects add
     up to 0.  ``p_value`` is NaN and ``reason`` says why when the series is
-    too short to test.  ``left_out``: positions of the outliers left out of
-    the fit (see :func:`_without_outliers`).  ``resid_sd``: the residual
-    standard deviation of the full model (stage levels, trend and seasonal
-    effects; outliers left out): the noise of a single period's value
-    around the seasonal pattern (NaN when untested)."""
+    too short to test (a code of :data:`UNTESTED`; :meth:`reason_text`).
+    ``left_out``: positions of the outliers left out of the fit (see
+    :func:`_without_outliers`).  ``resid_sd``: the residual standard
+    deviation of the full model (stage levels, trend and seasonal effects;
+    outliers left out): the noise of a single period's value around the
+    seasonal pattern (NaN when untested)."""
 
     seasonal: bool
     p_value: float
@@ -99,6 +121,22 @@ class Seasonality:
     def effect(self, period: pd.Period) -> float:
         """The seasonal effect of ``period`` (0 without a season)."""
         return float(self.effects[period.ordinal % self.season]) if self.season > 1 else 0.0
+
+    def reason_text(self, language: str = "en") -> str:
+        """Why the series was not tested, in words ("" when it was)."""
+        return _untested(self.reason, language) if self.reason else ""
+
+
+#: Why a series is not tested for seasonality (:attr:`Seasonality.reason`):
+#: no seasonal period for its frequency, fewer than ``MIN_SEASONS`` full
+#: seasons, too few periods for the model; ``not_asked`` when the caller
+#: decided (``seasonal=True/False``).
+UNTESTED = ("no_season", "too_few_seasons", "too_few_periods", "not_asked")
+
+
+def _untested(code: str, language: str) -> str:
+    from .i18n import msg
+    return msg(f"analysis.seasonality.untested.{code}", language, seasons=MIN_SEASONS)
 
 
 def season_length(periods) -> int:
@@ -132,10 +170,10 @@ def _seasonal_test(y: np.ndarray, ordinals: np.ndarray, stage: np.ndarray, m: in
     ``MIN_SEASONS`` full seasons: every position seen at least twice."""
     none = np.zeros(max(m, 1))
     if m < 2:
-        return Seasonality(False, np.nan, m, none, "no seasonal period for this frequency")
+        return Seasonality(False, np.nan, m, none, "no_season")
     pos = ordinals % m
     if len(y) < MIN_SEASONS * m or np.bincount(pos, minlength=m).min() < MIN_SEASONS:
-        return Seasonality(False, np.nan, m, none, f"fewer than {MIN_SEASONS} full seasons")
+        return Seasonality(False, np.nan, m, none, "too_few_seasons")
     from statsmodels.regression.linear_model import OLS
 
     levels = (stage[:, None] == np.unique(stage)[None, :]).astype(float)
@@ -143,7 +181,7 @@ def _seasonal_test(y: np.ndarray, ordinals: np.ndarray, stage: np.ndarray, m: in
     reduced = np.column_stack([levels, trend])
     full = np.column_stack([reduced, _season_dummies(pos, m)])
     if len(y) - np.linalg.matrix_rank(full) < 1:
-        return Seasonality(False, np.nan, m, none, "too few periods for the seasonal model")
+        return Seasonality(False, np.nan, m, none, "too_few_periods")
     keep = _without_outliers(y, full, pos, m)
     fit_full, fit_reduced = OLS(y[keep], full[keep]).fit(), OLS(y[keep], reduced[keep]).fit()
     if fit_full.ssr <= 1e-12 * max(fit_reduced.ssr, 1e-300):   # an exact seasonal pattern
@@ -168,6 +206,8 @@ def _without_outliers(y: np.ndarray, X: np.ndarray, pos: np.ndarray, m: int) -> 
     a shock often lasts several periods).  At most a sixth of the points,
     and never one a season's position or the model needs.  So a shock (a
     special cause) neither hides a seasonal pattern nor makes one."""
+    from scipy import stats
+
     keep = np.ones(len(y), bool)
     rank = np.linalg.matrix_rank(X)
     for _ in range(len(y) // 6):
@@ -261,7 +301,7 @@ def _mr_sample(runs: tuple[int, ...]) -> np.ndarray:
     rng = np.random.default_rng(20_240_601)
     mr = np.hstack([np.abs(np.diff(rng.standard_normal((SIMULATED_BASELINES, r + 1)), axis=1))
                     for r in runs])
-    return np.sort(mr.mean(axis=1) / D2)
+    return np.sort(mr.mean(axis=1) / _d2())
 
 
 @functools.lru_cache(maxsize=256)
@@ -276,6 +316,8 @@ def _mr_tail(runs: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     normal tail averaged over V's sampling distribution, which has no closed
     form and is simulated (:func:`_mr_sample`).  Returns a grid of t and
     log P(|T| > t) on it."""
+    from scipy.special import log_ndtr, logsumexp
+
     v = _mr_sample(runs)
     grid = np.r_[np.linspace(0, 10, 101), np.geomspace(10.2, 1e6, 60)]
     logp = np.log(2) + logsumexp(log_ndtr(-grid[:, None] * v[None, :]), axis=1) - np.log(len(v))
@@ -310,7 +352,7 @@ def _moving_range_sigma(d: np.ndarray, keep: np.ndarray):
     if not len(pairs):
         return None, ()
     runs = np.diff(np.flatnonzero(np.diff(np.r_[-2, pairs, len(keep) + 2]) != 1))
-    return float(np.abs(np.diff(d))[pairs].mean() / D2), tuple(sorted(int(r) for r in runs))
+    return float(np.abs(np.diff(d))[pairs].mean() / _d2()), tuple(sorted(int(r) for r in runs))
 
 
 def _estimate(kind: str, x, n, eff, keep: np.ndarray) -> _Limits:
@@ -363,6 +405,8 @@ def _judge(kind: str, lim: _Limits, x, n, eff):
     at |z| = 3.  XmR and Laney p' (sigma = sigma_z sqrt(p (1 - p) / n)): z is
     the normal score of the point's two-sided tail probability under
     :func:`_mr_tail`; the limits are where |z| = 3."""
+    from scipy import stats
+
     centre = lim.level + eff
     if kind in ("p", "laney"):
         centre = np.clip(centre, 0.0, 1.0)
@@ -568,15 +612,15 @@ def control_chart(kpis: pd.DataFrame, team: str, kpi: str, *, kind: str | None =
     auto_p = kind is None and has_num
     kind = kind or ("p" if has_num else "xmr")
     if kind not in ("p", "laney", "xmr"):
-        raise ValueError("kind must be 'p', 'laney' or 'xmr'")
+        raise InvalidArgument(f"kind must be 'p', 'laney' or 'xmr', not {kind!r}")
     if kind != "xmr" and not has_num:
         raise DataError(f"{kpi!r} has no numerators: a p-chart needs counts",
                         source="KPI table")
     if seasonal not in ("auto", True, False):
-        raise ValueError("seasonal must be 'auto', True or False")
+        raise InvalidArgument(f"seasonal must be 'auto', True or False, not {seasonal!r}")
     B = BASELINE if baseline is None else int(baseline)
     if B < 2:
-        raise ValueError("baseline must be at least 2 periods")
+        raise InvalidArgument(f"baseline must be at least 2 periods, not {B}")
     x = s["value"].to_numpy(float)
     n = s["n"].to_numpy(float)
     ords, m = _ordinals(s["period"]), season_length(s["period"])
@@ -594,7 +638,8 @@ def control_chart(kpis: pd.DataFrame, team: str, kpi: str, *, kind: str | None =
         if use and not np.isfinite(season.p_value):
             if seasonal is True:
                 raise DataError(f"a seasonal chart of {kpi!r} needs {MIN_SEASONS} full "
-                                f"seasons ({season.reason})", source="KPI table")
+                                f"seasons ({_untested(season.reason, 'en')})",
+                                source="KPI table")
             use = False
         eff = season.effects[ords % m] if use else np.zeros(len(x))
         bounds = list(zip(starts, starts[1:] + [len(x)]))
@@ -679,15 +724,50 @@ def special_causes(x: np.ndarray, z: np.ndarray) -> list[list[str]]:
     return out
 
 
-def _amount(d, v: float, *, signed: bool = False) -> str:
+# ------------------------------------------------------------------ in words
+def _msg(key: str, language: str, **values) -> str:
+    from .i18n import msg
+    return msg(f"analysis.{key}", language, **values)
+
+
+def _fmt(d, v: float, language: str, *, change: bool = False) -> str:
+    """The KPI's own format of ``v`` (``fmt`` or, for a signed change,
+    ``fmt_change``), in ``language``."""
+    f = d.fmt_change if change else d.fmt
+    # the catalogue takes language= (Chinese unit words); English is its default
+    return f(v) if language == "en" else f(v, language=language)
+
+
+def _amount(d, v: float, language: str = "en", *, signed: bool = False) -> str:
     """A change in words: shares in points ("3.1 points"), else in the KPI's format.
 
-    Unsigned (a size, the verb gives the direction) unless ``signed``."""
+    Unsigned (a size, the verb gives the direction) unless ``signed`` (then
+    a share is the bare number of points, "-1.2")."""
     if not signed:
         v = abs(v)
     if d is not None and d.unit == "share":
-        return f"{v * 100:.1f}" + ("" if signed else " points")
-    return d.fmt(v) if d is not None else f"{v:.3g}"
+        return f"{v * 100:.1f}" if signed else _msg("amount.points", language,
+                                                      value=f"{v * 100:.1f}")
+    return _fmt(d, v, language) if d is not None else f"{v:.3g}"
+
+
+def _signed(d, v: float, language: str = "en") -> str:
+    """A signed change: ``+2.9 points`` for shares, else the KPI's format (``+27 s``)."""
+    if d is not None and d.unit == "share":
+        return _msg("amount.points", language, value=f"{v * 100:+.1f}")
+    return _fmt(d, v, language, change=True) if d is not None else f"{v:+.3g}"
+
+
+def _change(d, v: float, language: str) -> str:
+    """``rose 3.1 points`` / ``fell 23 s`` / ``did not change``."""
+    if v == 0:
+        return _msg("change.unchanged", language)
+    return _msg("change.rose" if v > 0 else "change.fell", language,
+                amount=_amount(d, v, language))
+
+
+def _name(cat, kpi: str, language: str) -> str:
+    return cat.label(kpi, language) if kpi in cat.kpis else kpi
 
 
 # ------------------------------------------------------------------ before / after
@@ -712,20 +792,66 @@ def _pool(rows: pd.DataFrame) -> dict:
     return out
 
 
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """The result of :func:`compare_periods`: did a KPI really change?
+
+    ``before``/``after`` are the (pooled) values, ``n_before``/``n_after``
+    their observations; ``difference`` = after - before with its
+    ``level`` confidence interval (``ci_low``, ``ci_high``); ``p_value`` of
+    ``test`` (``two_proportion_z`` or ``welch_t``); ``effect_size`` with its
+    ``effect_measure`` (``cohen_h`` or ``cohen_d``); ``significant`` (p <
+    1 - ``level``).  :meth:`summary` says it in a sentence."""
+
+    kpi: str
+    before: float
+    after: float
+    n_before: float
+    n_after: float
+    difference: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    test: str
+    effect_size: float
+    effect_measure: str
+    significant: bool
+    level: float
+    catalogue: Catalogue | None = field(default=None, repr=False)
+
+    def summary(self, language: str = "en") -> str:
+        """"First-contact resolution rose 3.1 points (better) (95% CI 1.2 to 5.0),
+        significant (two-proportion z-test, p = 0.000)"."""
+        cat = resolve(self.catalogue)
+        d = cat.kpis.get(self.kpi)
+        diff = self.difference
+        better = ""
+        if d is not None and d.sign and diff != 0:
+            better = _msg("change.better" if d.sign * diff > 0 else "change.worse", language)
+        return _msg("compare.sentence", language, kpi=_name(cat, self.kpi, language),
+                    change=_change(d, diff, language), better=better,
+                    ci=ci_label(self.level, language),
+                    low=_amount(d, self.ci_low, language, signed=True),
+                    high=_amount(d, self.ci_high, language, signed=True),
+                    verdict=_msg("compare.significant" if self.significant
+                                 else "compare.within_noise", language),
+                    test=_msg(f"compare.test.{self.test}", language), p=f"{self.p_value:.3f}")
+
+
 def compare_periods(kpis: pd.DataFrame, team: str, kpi: str, before, after, *,
-                    catalogue: Catalogue | None = None, level: float = 0.95) -> dict:
+                    catalogue: Catalogue | None = None, level: float = 0.95) -> Comparison:
     """Did ``kpi`` really change between ``before`` and ``after``?
 
     ``before``/``after`` are a period or a list of periods (pooled).  Rates
     (KPIs with numerators) get a two-proportion z-test (statsmodels) and a
     Newcombe interval for the difference, with Cohen's h; means (KPIs with
     ``sd``) Welch's t-test (scipy) and a Welch interval, with Cohen's d.
-    Returns a dict: ``before``, ``after``, ``difference``, ``ci_low``,
-    ``ci_high``, ``p_value``, ``test``, ``effect_size``, ``significant`` and
-    ``sentence`` ("First-contact resolution rose 3.1 points (95% CI 1.2 to
-    5.0), significant" or "... within noise"; the CI label gives ``level``).
-    Cohen's h is statsmodels' ``proportion_effectsize(after, before)``.
+    Returns a :class:`Comparison` (its ``summary(language)``: "First-contact
+    resolution rose 3.1 points (better) (95% CI 1.2 to 5.0), significant
+    (...)" or "... within noise"; the CI label gives ``level``).  Cohen's h
+    is statsmodels' ``proportion_effectsize(after, before)``.
     """
+    from scipy import stats
     from statsmodels.stats.proportion import (confint_proportions_2indep,
                                               proportion_effectsize, proportions_ztest)
 
@@ -745,7 +871,7 @@ def compare_periods(kpis: pd.DataFrame, team: str, kpi: str, before, after, *,
         lo, hi = confint_proportions_2indep(b["numerator"], b["n"], a["numerator"], a["n"],
                                             method="newcomb", compare="diff", alpha=alpha)
         effect = proportion_effectsize(b["value"], a["value"])
-        test, effect_name = "two-proportion z-test", "Cohen's h"
+        test, effect_name = "two_proportion_z", "cohen_h"
     elif np.isfinite(a["sd"]) and np.isfinite(b["sd"]) and a["n"] > 1 and b["n"] > 1:
         with np.errstate(all="ignore"):
             t = stats.ttest_ind_from_stats(b["value"], b["sd"], b["n"], a["value"], a["sd"],
@@ -758,40 +884,91 @@ def compare_periods(kpis: pd.DataFrame, team: str, kpi: str, before, after, *,
         lo, hi = diff - half, diff + half
         pooled = np.sqrt((a["sd"] ** 2 + b["sd"] ** 2) / 2)
         effect = diff / pooled if pooled > 0 else np.nan
-        test, effect_name = "Welch t-test", "Cohen's d"
+        test, effect_name = "welch_t", "cohen_d"
     else:
         raise DataError(f"{kpi!r} carries neither numerators nor standard deviations: "
                         "no test applies", source="KPI table")
     if not np.isfinite(pval):   # zero variance on both sides
         pval = 1.0 if diff == 0 else 0.0
-    sig = bool(pval < alpha)
-    d = cat.kpis.get(kpi)
-    name = cat.label(kpi) if d else kpi
-    verb = "rose" if diff > 0 else "fell" if diff < 0 else "did not change"
-    better = ""
-    if d is not None and d.sign and diff != 0:
-        better = " (better)" if d.sign * diff > 0 else " (worse)"
-    sentence = (f"{name} {verb} {_amount(d, diff)}{better} ({ci_label(level)} "
-                f"{_amount(d, lo, signed=True)} to {_amount(d, hi, signed=True)}), "
-                + ("significant" if sig else "within noise")
-                + f" ({test}, p = {pval:.3f})")
-    return {"kpi": kpi, "before": a["value"], "after": b["value"], "n_before": a["n"],
-            "n_after": b["n"], "difference": diff, "ci_low": float(lo), "ci_high": float(hi),
-            "p_value": float(pval), "test": test, "effect_size": float(effect),
-            "effect_measure": effect_name, "significant": sig, "sentence": sentence}
+    return Comparison(kpi, float(a["value"]), float(b["value"]), float(a["n"]), float(b["n"]),
+                      float(diff), float(lo), float(hi), float(pval), test, float(effect),
+                      effect_name, bool(pval < alpha), level, cat)
 
 
 # ------------------------------------------------------------------ seasonal change
-def _signed(d, v: float) -> str:
-    """A signed change: ``+2.9 points`` for shares, else the KPI's format (``+27 s``)."""
-    if d is not None and d.unit == "share":
-        return f"{v * 100:+.1f} points"
-    return d.fmt_change(v) if d is not None else f"{v:+.3g}"
+#: The codes of :attr:`SeasonalContext.verdict` ("" when not seasonal, or
+#: no earlier year to compare with).
+SEASONAL_VERDICTS = ("usual", "larger", "smaller", "different")
+
+
+@dataclass(frozen=True, eq=False)
+class SeasonalContext:
+    """The result of :func:`seasonal_context`: is a change the usual seasonal one?
+
+    ``change`` from ``previous`` to ``period`` (labels); ``past`` (DataFrame
+    ``period, previous, change``, latest first); ``seasonal`` and
+    ``p_value`` (of the seasonality test; NaN when given or untestable),
+    ``reason`` (why untested, a code of :data:`UNTESTED`, or ""); ``usual``;
+    ``verdict`` (:data:`SEASONAL_VERDICTS` or ""); ``usual_range`` (low,
+    high); ``noise``; ``level`` and ``alpha``.  :meth:`summary` says it."""
+
+    kpi: str
+    period: str
+    previous: str
+    change: float
+    past: pd.DataFrame
+    seasonal: bool
+    p_value: float
+    usual: bool
+    verdict: str
+    usual_range: tuple
+    noise: float
+    level: float
+    alpha: float
+    reason: str = ""
+    catalogue: Catalogue | None = field(default=None, repr=False)
+
+    def summary(self, language: str = "en") -> str:
+        """"Average first response time rose 23 s from 2026-09 to 2026-10; the
+        same change in past years: +27 s (2025-10), +25 s (2024-10): the usual
+        seasonal rise."."""
+        cat = resolve(self.catalogue)
+        d = cat.kpis.get(self.kpi)
+        change, past = self.change, self.past
+        text = _msg("seasonal.change", language, kpi=_name(cat, self.kpi, language),
+                    change=_change(d, change, language), previous=self.previous,
+                    period=self.period)
+        if len(past):
+            text += _msg("seasonal.past", language, changes=_msg("list_separator", language).join(
+                _msg("seasonal.past_one", language, change=_signed(d, c, language), period=p)
+                for p, c in zip(past["period"], past["change"])))
+        move = _msg("seasonal.rise" if change > 0 else "seasonal.fall", language)
+        if self.usual:
+            text += _msg("seasonal.usual", language, move=move)
+        elif self.verdict in ("larger", "smaller"):
+            lo, hi = past["change"].min(), past["change"].max()
+            seen = (_signed(d, lo, language) if lo == hi else _msg(
+                "seasonal.range", language, low=_signed(d, lo, language),
+                high=_signed(d, hi, language)))
+            text += _msg(f"seasonal.{self.verdict}", language, move=move, seen=seen,
+                         noise=_amount(d, self.noise, language),
+                         level=f"{self.level * 100:g}%")
+        elif self.seasonal and len(past):
+            text += _msg("seasonal.different", language)
+        elif self.seasonal:
+            text += _msg("seasonal.no_earlier", language)
+        elif np.isfinite(self.p_value):
+            text += _msg("seasonal.not_seasonal", language, alpha=f"{self.alpha * 100:g}%",
+                         p=f"{self.p_value:.2f}")
+        else:
+            text += _msg("seasonal.untested", language,
+                         reason=_untested(self.reason or "not_asked", language))
+        return text
 
 
 def seasonal_context(kpis: pd.DataFrame, team: str, kpi: str, period, *,
                      catalogue: Catalogue | None = None, seasonal="auto",
-                     alpha: float = SEASONAL_ALPHA, level: float = 0.95) -> dict:
+                     alpha: float = SEASONAL_ALPHA, level: float = 0.95) -> SeasonalContext:
     """Is the change into ``period`` the usual seasonal one?
 
     The change of ``kpi`` from the period before ``period`` to ``period``,
@@ -811,17 +988,20 @@ def seasonal_context(kpis: pd.DataFrame, team: str, kpi: str, period, *,
     difference of two periods' values, hence sqrt(2)).  Beyond that range
     it is *larger* or *smaller than the usual seasonal rise* (or fall).
 
-    Returns a dict: ``kpi, period, previous`` (labels), ``change``,
-    ``past`` (DataFrame ``period, previous, change``, latest first),
-    ``seasonal``, ``p_value`` (of the seasonality test; NaN when given or
-    untestable), ``usual``, ``verdict`` (``usual``, ``larger``,
+    Returns a :class:`SeasonalContext`: ``kpi, period, previous`` (labels),
+    ``change``, ``past`` (DataFrame ``period, previous, change``, latest
+    first), ``seasonal``, ``p_value`` (of the seasonality test; NaN when
+    given or untestable), ``usual``, ``verdict`` (``usual``, ``larger``,
     ``smaller``, ``different`` (another direction than some earlier year)
     or ``""`` (not seasonal, or no earlier year)), ``usual_range`` (low,
     high: the widened range; NaNs without earlier years), ``noise`` (z x
-    sqrt(2) x sigma) and ``sentence`` ("Average first response time rose
-    23 s from 2026-09 to 2026-10; the same change in past years: +27 s
-    (2025-10), +25 s (2024-10): the usual seasonal rise.").
+    sqrt(2) x sigma); its ``summary(language)`` is the sentence ("Average
+    first response time rose 23 s from 2026-09 to 2026-10; the same change
+    in past years: +27 s (2025-10), +25 s (2024-10): the usual seasonal
+    rise.").
     """
+    from scipy.stats import norm
+
     from .targets import period_noise
 
     cat = resolve(catalogue)
@@ -838,12 +1018,12 @@ def seasonal_context(kpis: pd.DataFrame, team: str, kpi: str, period, *,
     if seasonal == "auto":
         is_seasonal, pval, reason = test.seasonal, test.p_value, test.reason
     else:
-        is_seasonal, pval, reason = bool(seasonal), np.nan, ""
+        is_seasonal, pval, reason = bool(seasonal), np.nan, "not_asked"
     sigma = test.resid_sd
     if not np.isfinite(sigma):
         sigma = period_noise(pd.Series(s["value"].to_numpy(float),
-                                       index=pd.PeriodIndex(s["period"])), None)
-    noise = float(stats.norm.ppf((1 + level) / 2) * np.sqrt(2) * sigma)
+                                       index=pd.PeriodIndex(s["period"])), periods=None)
+    noise = float(norm.ppf((1 + level) / 2) * np.sqrt(2) * sigma)
     change = values[now] - values[now - 1]
     past = []
     for k in range(1, len(s) // max(m, 1) + 1) if m > 1 else []:
@@ -862,40 +1042,14 @@ def seasonal_context(kpis: pd.DataFrame, team: str, kpi: str, period, *,
             verdict = "usual"
         else:
             verdict = "larger" if abs(change) > past["change"].abs().max() else "smaller"
-    usual = verdict == "usual"
-    d = cat.kpis.get(kpi)
-    name = cat.label(kpi) if d else kpi
-    verb = "rose" if change > 0 else "fell" if change < 0 else "did not change"
-    move = "rise" if change > 0 else "fall"
-    sentence = f"{name} {verb} {_amount(d, change)} from {label(now - 1)} to {label(now)}"
-    if len(past):
-        sentence += ("; the same change in past years: "
-                     + ", ".join(f"{_signed(d, c)} ({p})" for p, c in zip(past["period"],
-                                                                           past["change"])))
-    if usual:
-        sentence += f": the usual seasonal {move}."
-    elif verdict in ("larger", "smaller"):
-        lo, hi = past["change"].min(), past["change"].max()
-        seen = (_signed(d, lo) if lo == hi else f"{_signed(d, lo)} to {_signed(d, hi)}")
-        sentence += (f": {verdict} than the usual seasonal {move} (past years {seen}, "
-                     f"give or take {_amount(d, noise)} of noise at {level * 100:g}%).")
-    elif is_seasonal and len(past):
-        sentence += ": not the usual seasonal pattern."
-    elif is_seasonal:
-        sentence += " (no earlier year to compare with)."
-    elif np.isfinite(pval):
-        sentence += (f"; no seasonal pattern at the {alpha * 100:g}% level "
-                     f"(F-test p = {pval:.2f}).")
-    else:
-        sentence += f"; not tested for seasonality ({reason or 'not asked'})."
-    return {"kpi": kpi, "period": label(now), "previous": label(now - 1), "change": change,
-            "past": past, "seasonal": is_seasonal, "p_value": pval, "usual": usual,
-            "verdict": verdict, "usual_range": band, "noise": noise, "sentence": sentence}
+    return SeasonalContext(kpi, label(now), label(now - 1), change, past, is_seasonal, pval,
+                           verdict == "usual", verdict, band, noise, level, alpha,
+                           reason, cat)
 
 
 # ------------------------------------------------------------------ Pareto of causes
-FLAGS = {"is_complaint": "complaints", "reopened": "reopened tickets",
-         "sla_missed": "SLA misses"}
+#: What :func:`pareto` counts: complaints, reopened tickets, SLA misses.
+FLAGS = ("is_complaint", "reopened", "sla_missed")
 
 
 def _flag(tickets: pd.DataFrame, flag: str) -> np.ndarray:
@@ -922,7 +1076,9 @@ def pareto(tickets: pd.DataFrame, *, team: str | None = None, period=None,
     count, then name, so ties are listed in a stable order.
     """
     if flag not in FLAGS:
-        raise ValueError(f"flag must be one of {', '.join(FLAGS)}")
+        raise InvalidArgument(f"flag must be one of {', '.join(FLAGS)}, not {flag!r}")
+    if top < 1:
+        raise InvalidArgument(f"top must be at least 1, not {top}")
     t = tickets if team is None else tickets[tickets["team"] == team]
     if by not in t.columns:
         raise DataError(f"no column '{by}' in the tickets", source="tickets")
@@ -954,9 +1110,55 @@ def pareto(tickets: pd.DataFrame, *, team: str | None = None, period=None,
 
 
 # ------------------------------------------------------------------ mix / rate
+@dataclass(frozen=True, eq=False)
+class Decomposition:
+    """The result of :func:`decompose_change`: a KPI change split into mix and rate.
+
+    ``before``/``after`` are the KPI's values in ``before_period`` and
+    ``after_period`` (labels), ``total`` = after - before = ``mix`` +
+    ``rate``; ``segments`` one row per value of ``by`` (largest total
+    first).  :meth:`summary` says it in a sentence."""
+
+    kpi: str
+    team: str
+    by: str
+    before_period: str
+    after_period: str
+    before: float
+    after: float
+    total: float
+    mix: float
+    rate: float
+    segments: pd.DataFrame
+    catalogue: Catalogue | None = field(default=None, repr=False)
+
+    @property
+    def largest_shift(self):
+        """The segment whose share moved the KPI most (largest |mix|), or None."""
+        seg = self.segments
+        return seg.loc[seg["mix"].abs().idxmax(), self.by] if len(seg) else None
+
+    def summary(self, language: str = "en", *, by_label: str | None = None) -> str:
+        """"First-contact resolution fell 17.0 points from 2024-01 to 2024-02:
+        13.5 points down from the mix of category (largest shift: Y), 3.5 points
+        down from the rate within each category."  ``by_label`` names the
+        segments' column for a reader (default: the column's name)."""
+        cat = resolve(self.catalogue)
+        d = cat.kpis.get(self.kpi)
+
+        def way(v):
+            return _msg("decomposition.up" if v >= 0 else "decomposition.down", language)
+        return _msg("decomposition.sentence", language, kpi=_name(cat, self.kpi, language),
+                    change=_change(d, self.total, language), before=self.before_period,
+                    after=self.after_period, mix=_amount(d, self.mix, language),
+                    mix_way=way(self.mix), rate=_amount(d, self.rate, language),
+                    rate_way=way(self.rate), by=by_label or self.by,
+                    largest=self.largest_shift)
+
+
 def decompose_change(tickets: pd.DataFrame, kpi: str, *, team: str, before, after,
-                     by: str = "category", period: str = "month",
-                     catalogue: Catalogue | None = None) -> dict:
+                     by: str = "category", freq: str = "month",
+                     catalogue: Catalogue | None = None) -> Decomposition:
     """Split the change of ``kpi`` between two periods into mix and rate effects.
 
     With segment weights w (each segment's share of the KPI's denominator)
@@ -967,16 +1169,17 @@ def decompose_change(tickets: pd.DataFrame, kpi: str, *, team: str, before, afte
 
     which add up to the total change exactly.  A segment present in one
     period only contributes to mix (its rate is taken as unchanged).
+    ``freq`` is the kind of period (``"month"``, ``"week"``, ``"quarter"``).
 
-    Returns a dict with ``before``, ``after``, ``total``, ``mix``, ``rate``,
-    ``segments`` (a DataFrame of each segment's weights, values and
-    contributions) and a ``sentence``.
+    Returns a :class:`Decomposition`: ``before``, ``after``, ``total``,
+    ``mix``, ``rate``, ``segments`` (a DataFrame of each segment's weights,
+    values and contributions); ``summary(language)`` for the sentence.
     """
     cat = resolve(catalogue)
     # all teams' tickets: repeat contacts look across teams
-    seg = compute_kpis(tickets, period, by=by, kpis=[kpi])
+    seg = compute_kpis(tickets, freq=freq, by=by, kpi_list=[kpi])
     seg = seg[(seg["kpi"] == kpi) & (seg["team"] == team)]
-    b, a = pd.Period(before, freq_of(period)), pd.Period(after, freq_of(period))
+    b, a = pd.Period(before, freq_of(freq)), pd.Period(after, freq_of(freq))
 
     def side(p):
         rows = seg[(seg["period"] == p) & (seg["n"] > 0)].set_index(by)
@@ -998,15 +1201,6 @@ def decompose_change(tickets: pd.DataFrame, kpi: str, *, team: str, before, afte
                              "mix": mix.to_numpy(), "rate": rate.to_numpy()})
     segments["total"] = segments["mix"] + segments["rate"]
     segments = segments.reindex(segments["total"].abs().sort_values(ascending=False).index)
-    d = cat.kpis.get(kpi)
-    f = lambda v: _amount(d, v)  # noqa: E731
-    total = v2 - v1
-    main_mix = segments.loc[segments["mix"].abs().idxmax(), by] if len(segments) else None
-    verb = "rose" if total > 0 else "fell" if total < 0 else "did not change"
-    sentence = (f"{cat.label(kpi)} {verb} {f(total)} from {label(b)} to {label(a)}: "
-                f"{f(mix.sum())} {'up' if mix.sum() >= 0 else 'down'} from the mix of {by} "
-                f"(largest shift: {main_mix}), {f(rate.sum())} "
-                f"{'up' if rate.sum() >= 0 else 'down'} from the rate within each {by}.")
-    return {"kpi": kpi, "team": team, "by": by, "before": v1, "after": v2, "total": total,
-            "mix": float(mix.sum()), "rate": float(rate.sum()),
-            "segments": segments.reset_index(drop=True), "sentence": sentence}
+    return Decomposition(kpi, team, by, label(b), label(a), v1, v2, v2 - v1,
+                         float(mix.sum()), float(rate.sum()),
+                         segments.reset_index(drop=True), cat)

@@ -1,16 +1,25 @@
 """One exception hierarchy for everything servicekpi refuses.
 
 ``ServiceKPIError`` is the root: catch it to handle any refusal of this
-package.  Errors about *data* (a ticket export, a KPI table, benchmarks,
-targets) are :class:`DataError`; errors about *configuration* (parameters,
-catalogue, column mappings) are :class:`ConfigError`.  Both carry a list of
-:class:`Problem` records so that every problem found is reported at once,
-each naming the file, the column, the first offending rows and values, and
-what was expected.
+package.  Every public function refuses with one of its subclasses::
+
+    ServiceKPIError              root; ``except ServiceKPIError`` catches every refusal
+    ├── InvalidArgument          an argument value a function refuses (an unknown
+    │                            ``freq``, a KPI name not in the catalogue, ...);
+    │                            also a ``ValueError``, so ``except ValueError`` works
+    ├── DataError                input data breaks its contract (a ticket export,
+    │                            a KPI table, benchmarks, targets)
+    ├── ConfigError              a parameter, catalogue or column-mapping file is wrong
+    ├── ReportError              a report could not be produced
+    └── OutputError              an output cannot be written where it was asked for
+
+:class:`DataError` and :class:`ConfigError` carry a list of :class:`Problem`
+records so that every problem found is reported at once, each naming the
+file, the column, the first offending rows and values, and what was expected.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 #: How many offending rows/values a problem quotes before saying "and N more".
@@ -93,6 +102,15 @@ def unique(problems: Sequence[Problem]) -> list[Problem]:
 
 class ServiceKPIError(Exception):
     """Root of every error servicekpi raises on purpose."""
+
+
+class InvalidArgument(ServiceKPIError, ValueError):
+    """An argument value a function refuses (an unknown ``freq``, a KPI name that is
+    not in the catalogue, an option out of range).
+
+    Also a :class:`ValueError`, so callers written as ``except ValueError`` keep
+    working.
+    """
 
 
 class _ProblemsError(ServiceKPIError):

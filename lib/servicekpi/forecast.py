@@ -32,7 +32,8 @@ the series' own history (mean absolute error over the last origins) and
 breaks near ties (within 2%) by AIC.  A series shorter than two seasons gets
 only naive, drift and simple exponential smoothing; a constant series a flat
 forecast; a series of 1-3 points the result ``not enough history``.  Models
-that fail to fit or converge are skipped; their warnings are swallowed.
+that fail to fit or converge are skipped (each model's failure is kept in
+:attr:`Simulation.failures`); their warnings are swallowed.
 
 Bounds: with both bounds (a rate in [0, 1], NPS in [-100, 100], CSAT in
 [1, 5]) the series is modelled on the scaled-logit scale; with only a lower
@@ -44,8 +45,9 @@ in its parameters or in the choice of model, so on short series they are
 too narrow.  With ``calibrate=True`` (the default) the chosen model is also
 re-fitted at the last rolling origins, and its errors there are compared
 with the spread of its own simulated paths: where the errors are larger
-(the 80th percentile of the standardised errors above the normal 1.2816),
-the paths' spread around their median is widened by that factor.  Intervals
+(the 80th percentile of the standardised errors above the normal one,
+``norm.ppf(0.9)`` = 1.2816), the paths' spread around their median is
+widened by that factor.  Intervals
 are never narrowed this way.  ``attrs["calibration"]`` gives the factor.
 
 Gaps: missing periods inside the series are filled by linear interpolation
@@ -54,11 +56,14 @@ observed period.
 """
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from .errors import DataError, InvalidArgument
 
 SEASONS = {"M": 12, "Q": 4, "W": 52}
 MIN_POINTS = 4
@@ -67,6 +72,38 @@ MIN_POINTS = 4
 MAX_CV_HORIZON = 6
 #: How many rolling origins (at most) that cross-validation averages over.
 CV_ORIGINS = 3
+
+
+#: The codes of :attr:`Simulation.status` (words: ``analysis.forecast.status.<code>``
+#: in the message catalogue).  :func:`target_outlook` adds ``deadline_reached``
+#: and ``no_value_at_deadline``.
+SIMULATION_STATUSES = ("ok", "constant", "not_enough_history")
+
+
+# ------------------------------------------------------------------ normal constants
+# Read off the standard normal distribution (scipy), never typed in.
+@functools.cache
+def _one_sd_alpha() -> float:
+    """Two-sided tail outside +-1 sd of a normal, 2 (1 - Phi(1)) = 0.3173: the
+    alpha whose prediction interval is the mean +- one standard deviation."""
+    from scipy.stats import norm
+    return float(2 * norm.sf(1))
+
+
+@functools.cache
+def _one_sd_percentiles() -> tuple[float, float]:
+    """Percentiles at -1 and +1 sd of a normal, 100 Phi(-1) and 100 Phi(1)
+    (15.87, 84.13): half their distance is one sd."""
+    from scipy.stats import norm
+    return float(100 * norm.cdf(-1)), float(100 * norm.cdf(1))
+
+
+@functools.cache
+def _abs_normal_p80() -> float:
+    """The 80th percentile of |Z|, Z standard normal: Phi^-1(0.9) = 1.2816
+    (P(|Z| <= z) = 2 Phi(z) - 1 = 0.8)."""
+    from scipy.stats import norm
+    return float(norm.ppf(0.9))
 
 
 # ------------------------------------------------------------------ the series
@@ -161,7 +198,7 @@ class _Fit:
             sims = _quiet(self.result.simulate)(h, anchor="end", repetitions=n, rng=rng)
         else:  # theta: normal marginals from its prediction-interval variance
             mean = self.mean(h)
-            lo = _quiet(self.result.prediction_intervals)(h, alpha=0.3173)["lower"]
+            lo = _quiet(self.result.prediction_intervals)(h, alpha=_one_sd_alpha())["lower"]
             sd = np.maximum(mean - np.asarray(lo, float), 0.0)
             sims = mean[:, None] + sd[:, None] * rng.standard_normal((h, n))
         return np.asarray(sims, float).reshape(h, -1)
@@ -178,6 +215,16 @@ def _candidates(n: int, m: int, positive_raw: bool) -> list[str]:
     if seasonal:
         names += ["seasonal_naive", "ets_ana"]
     return names
+
+
+class _NoFit(Exception):
+    """A model fitted without error but unusable (parameters not finite)."""
+
+
+def _reason(exc: BaseException) -> str:
+    """A model's failure in a few words: its exception's type and message."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 CANDIDATES = ("naive", "drift", "seasonal_naive", "ets_ann", "ets_aadn", "ets_ana", "ets_mnn",
@@ -209,18 +256,20 @@ def _fit(name: str, y: np.ndarray, m: int) -> _Fit:
                 "ets_mnn": dict(error="mul")}[name]
         r = ETSModel(y, **spec).fit(disp=False)
         if not np.all(np.isfinite(r.params)):
-            raise ValueError("did not converge")
+            raise _NoFit("did not converge")
         return _Fit(name, r, "ets", r.aic)
     if name == "theta":
         r = ThetaModel(y, period=m if m > 1 else None,
                        deseasonalize=bool(m > 1 and len(y) >= 2 * m)).fit()
         return _Fit(name, r, "theta", np.nan)
-    raise ValueError(f"unknown forecasting method {name!r}; expected auto or one of "
-                     f"{', '.join(CANDIDATES)}")
+    raise InvalidArgument(f"unknown forecasting method {name!r}; expected auto or one of "
+                          f"{', '.join(CANDIDATES)}")
 
 
-def _cv_error(name: str, y: np.ndarray, m: int, h: int, origins: int = CV_ORIGINS) -> float:
-    """Mean absolute error of ``name`` over rolling origins at the end of ``y``."""
+def _cv_error(name: str, y: np.ndarray, m: int, h: int, origins: int = CV_ORIGINS,
+              failures: dict | None = None) -> float:
+    """Mean absolute error of ``name`` over rolling origins at the end of ``y``
+    (inf when the model fails at an origin: the reason goes to ``failures``)."""
     errors = []
     min_train = max(MIN_POINTS + 2, 2 * m + 2 if name in ("seasonal_naive", "ets_ana") else 0)
     for j in range(origins):
@@ -229,7 +278,14 @@ def _cv_error(name: str, y: np.ndarray, m: int, h: int, origins: int = CV_ORIGIN
             break
         try:
             f = _fit(name, y[:cut], m).mean(h)
-        except Exception:
+        except InvalidArgument:
+            raise
+        except Exception as exc:
+            # statsmodels may fail in many ways on a short or odd series (LinAlgError,
+            # ValueError, convergence); the candidate scores inf (kept in the
+            # simulation's ``scores``, the reason in its ``failures``) and is not chosen
+            if failures is not None:
+                failures[f"{name} at origin {cut}"] = _reason(exc)
             return np.inf
         err = np.abs(y[cut:cut + h] - f[:len(y[cut:cut + h])])
         if not np.all(np.isfinite(err)):
@@ -242,7 +298,7 @@ def _cv_error(name: str, y: np.ndarray, m: int, h: int, origins: int = CV_ORIGIN
 def _sign(direction: str) -> int:
     sign = {"higher": 1, "lower": -1}.get(direction)
     if sign is None:
-        raise ValueError(f"direction must be 'higher' or 'lower', not {direction!r}")
+        raise InvalidArgument(f"direction must be 'higher' or 'lower', not {direction!r}")
     return sign
 
 
@@ -264,10 +320,13 @@ class Simulation:
     paths: np.ndarray                  # (horizon, n_paths)
     mean: np.ndarray                   # (horizon,)
     model: str | None
-    status: str                        # ok | constant | not enough history
+    status: str                        # ok | constant | not_enough_history
     scores: dict = field(default_factory=dict)
     filled: list = field(default_factory=list)
     calibration: float = 1.0
+    #: Models that failed to fit, ``{what: reason}`` (``what`` is the model's
+    #: name, or ``"<name> at origin <i>"`` for the calibration's refits).
+    failures: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -301,7 +360,8 @@ class Simulation:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(count > 0, good.sum(axis=1) / np.maximum(count, 1), np.nan)
 
-    def expected_reached(self, target: float, direction: str, at=None) -> pd.Period | None:
+    def expected_reached(self, target: float, direction: str, *, at=None
+                         ) -> pd.Period | None:
         """When the target is expected to be reached, in the sense of the status.
 
         The first period from which the *expected path* (the last observed
@@ -370,12 +430,12 @@ def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=No
     horizon = int(horizon)
     if s.empty:
         idx = pd.PeriodIndex([], freq="M")
-        return Simulation(s, idx, np.empty((0, 0)), np.empty(0), None, "not enough history")
+        return Simulation(s, idx, np.empty((0, 0)), np.empty(0), None, "not_enough_history")
     idx = pd.period_range(s.index[-1] + 1, periods=max(horizon, 0), freq=s.index.freq)
     n = len(s)
     if n < MIN_POINTS or horizon < 1:
         return Simulation(s, idx, np.full((len(idx), 0), np.nan), np.full(len(idx), np.nan),
-                          None, "not enough history" if n < MIN_POINTS else "ok", filled=filled)
+                          None, "not_enough_history" if n < MIN_POINTS else "ok", filled=filled)
     y_raw = s.to_numpy(float)
     if np.ptp(y_raw) < 1e-12 * max(1.0, abs(y_raw[0])):
         flat = np.full((horizon, n_paths), y_raw[-1])
@@ -386,10 +446,11 @@ def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=No
     m = _season(s.index, seasonal_period)
     rng = np.random.default_rng(seed)
     scores: dict = {}
+    failures: dict = {}
     if method == "auto":
         names = _candidates(n, m, tr.kind == "none" and np.min(y_raw) > 0)
         h_cv = int(min(horizon, MAX_CV_HORIZON, max(1, n // 4)))
-        scores = {name: _cv_error(name, y, m, h_cv) for name in names}
+        scores = {name: _cv_error(name, y, m, h_cv, failures=failures) for name in names}
         finite = {k: v for k, v in scores.items() if np.isfinite(v)}
         order = sorted(finite, key=finite.get) or ["naive"]
         best = order[0]
@@ -400,38 +461,46 @@ def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=No
         for name in near:
             try:
                 fits[name] = _fit(name, y, m)
-            except Exception:
-                continue
+            except Exception as exc:
+                # a statsmodels fit that fails on the whole series: recorded, and
+                # the near tie is decided among the others
+                failures[name] = _reason(exc)
         if len(fits) > 1:
             aics = {k: f.aic for k, f in fits.items() if np.isfinite(f.aic)}
             best = min(aics, key=aics.get) if aics else best
-        fitted = fits.get(best) or _fit_first(order, y, m)
+        fitted = fits.get(best) or _fit_first(order, y, m, failures)
     else:
-        fitted = _fit(method, y, m)
+        if method not in CANDIDATES:
+            raise InvalidArgument(f"unknown forecasting method {method!r}; expected auto or "
+                                  f"one of {', '.join(CANDIDATES)}")
+        fitted = _fit_first([method], y, m, failures, fallback=False)
     z_paths = fitted.paths(horizon, n_paths, rng)
     z_paths = np.where(np.isfinite(z_paths), z_paths, np.nan)
     # the point forecast comes from the model's own paths; calibration widens only
     # the intervals
     mean = (np.nanmean(tr.backward(z_paths), axis=1) if tr.kind != "none"
             else np.asarray(fitted.mean(horizon), float))
-    factor = _calibration(fitted.name, y, m, horizon, seed) if calibrate else 1.0
+    factor = _calibration(fitted.name, y, m, horizon, seed, failures) if calibrate else 1.0
     if factor > 1.0:
         centre = np.nanmedian(z_paths, axis=1, keepdims=True)
         z_paths = centre + factor * (z_paths - centre)
     paths = tr.backward(z_paths)
-    return Simulation(s, idx, paths, mean, fitted.name, "ok", scores, filled, factor)
+    return Simulation(s, idx, paths, mean, fitted.name, "ok", scores, filled, factor,
+                      failures)
 
 
 def _calibration(name: str, y: np.ndarray, m: int, horizon: int, seed: int,
-                 origins: int = 4, n_paths: int = 200) -> float:
+                 failures: dict | None = None, origins: int = 4, n_paths: int = 200) -> float:
     """How much wider the model's intervals must be to match its own recent errors.
 
     At each of the last ``origins`` rolling origins the model is fitted to
     the history before it and simulated ``h`` steps; each outcome is
     standardised by the paths' median and spread (half the central 68%
-    range).  Returns the 80th percentile of the absolute standardised errors
-    over the normal one (1.2816), or 1 when that is smaller or there are too
-    few origins.
+    range, the 15.87th to 84.13th percentile: +-1 sd of a normal).  Returns
+    the 80th percentile of the absolute standardised errors over the normal
+    one (:func:`_abs_normal_p80`, 1.2816), or 1 when that is smaller or there
+    are too few origins.  An origin where the model cannot be fitted is
+    recorded in ``failures`` and contributes no errors.
     """
     rng = np.random.default_rng(seed + 1)
     z = []
@@ -445,25 +514,38 @@ def _calibration(name: str, y: np.ndarray, m: int, horizon: int, seed: int,
             break
         try:
             sims = _fit(name, y[:cut], m).paths(h, n_paths, rng)
-        except Exception:
+        except Exception as exc:
+            # statsmodels may fail on the shorter history of an origin: recorded,
+            # and the factor comes from the other origins
+            if failures is not None:
+                failures[f"{name} at origin {cut}"] = _reason(exc)
             continue
         actual = y[cut:cut + h]
         med = np.nanmedian(sims, axis=1)
-        spread = (np.nanpercentile(sims, 84.13, axis=1) - np.nanpercentile(sims, 15.87, axis=1)) / 2
+        low, high = _one_sd_percentiles()
+        spread = (np.nanpercentile(sims, high, axis=1) - np.nanpercentile(sims, low, axis=1)) / 2
         ok = spread > 0
         z += list(np.abs(actual[ok] - med[ok]) / spread[ok])
     if len(z) < 6:
         return 1.0
-    return float(max(1.0, np.percentile(z, 80) / 1.2816))
+    return float(max(1.0, np.percentile(z, 80) / _abs_normal_p80()))
 
 
-def _fit_first(order: list[str], y, m) -> _Fit:
-    for name in order + ["naive"]:
+def _fit_first(order: list[str], y, m, failures: dict, *, fallback: bool = True) -> _Fit:
+    """The first model of ``order`` (then naive, with ``fallback``) that fits;
+    each failure recorded in ``failures``.  DataError when none does."""
+    for name in dict.fromkeys(order + (["naive"] if fallback else [])):
         try:
             return _fit(name, y, m)
-        except Exception:
-            continue
-    raise RuntimeError("no forecasting model could be fitted")
+        except InvalidArgument:
+            raise
+        except Exception as exc:
+            # statsmodels may fail in many ways (LinAlgError, ValueError, a model
+            # that does not converge): recorded, and the next model is tried
+            failures[name] = _reason(exc)
+    raise DataError("no forecasting model could be fitted to the series ("
+                    + "; ".join(f"{k}: {v}" for k, v in failures.items()) + ")",
+                    source="KPI series")
 
 
 def _frame(sim: Simulation, levels) -> pd.DataFrame:
@@ -479,7 +561,8 @@ def _frame(sim: Simulation, levels) -> pd.DataFrame:
             out[f"upper_{lev}"] = np.nan
     out.index.name = "period"
     out.attrs.update(model=sim.model, status=sim.status, scores=sim.scores,
-                     filled=[str(p) for p in sim.filled], calibration=sim.calibration)
+                     filled=[str(p) for p in sim.filled], calibration=sim.calibration,
+                     failures=dict(sim.failures))
     return out
 
 
@@ -512,8 +595,9 @@ def forecast(series: pd.Series, horizon: int, *, levels=(80, 95), bounds=None,
     -------
     DataFrame indexed by the future periods with ``mean``, ``lower_<level>``,
     ``upper_<level>``; ``attrs`` holds ``model`` (the model used), ``status``
-    (``ok``, ``constant`` or ``not enough history``), ``scores`` (the
-    cross-validation error of each candidate) and ``filled`` (gaps filled).
+    (``ok``, ``constant`` or ``not_enough_history``), ``scores`` (the
+    cross-validation error of each candidate), ``filled`` (gaps filled) and
+    ``failures`` (the models that failed to fit, with the reason).
     """
     sim = simulate(series, horizon, bounds=bounds, seasonal_period=seasonal_period,
                    method=method, n_paths=n_paths, seed=seed, calibrate=calibrate)
@@ -537,13 +621,13 @@ def target_outlook(series: pd.Series, target: float, deadline, direction: str, *
 
     When the deadline is not after the last observed period, the observed
     deadline value decides (probability 1 or 0, ``model`` ``"observed"``);
-    a deadline period without a value gives NaN (``status`` ``"no value at
-    the deadline"``).
+    a deadline period without a value gives NaN (``status``
+    ``"no_value_at_deadline"``; ``"deadline_reached"`` when it has one).
     """
     sign = _sign(direction)
     s, filled = _prepare(series)
     out = {"probability": np.nan, "expected_reached": None, "forecast": np.nan,
-           "model": None, "status": "not enough history", "horizon": 0, "simulation": None}
+           "model": None, "status": "not_enough_history", "horizon": 0, "simulation": None}
     if s.empty:
         return out
     deadline = pd.Period(deadline, freq=s.index.freq)
@@ -551,18 +635,23 @@ def target_outlook(series: pd.Series, target: float, deadline, direction: str, *
     out["horizon"] = horizon
     if horizon <= 0:
         if deadline not in s.index or deadline in filled:     # not observed
-            return {**out, "model": "observed", "status": "no value at the deadline"}
+            return {**out, "model": "observed", "status": "no_value_at_deadline"}
         value = float(s[deadline])
         ok = sign * (value - target) >= 0
         return {**out, "probability": float(ok), "forecast": value,
                 "expected_reached": deadline if ok else None, "model": "observed",
-                "status": "deadline reached"}
+                "status": "deadline_reached"}
     sim = simulate(s, horizon, bounds=bounds, seasonal_period=seasonal_period, method=method,
                    n_paths=n_paths, seed=seed)
     return {**sim.outlook(target, direction, levels=levels), "simulation": sim}
 
 
 # ------------------------------------------------------------------ accuracy
+#: The columns of :func:`backtest` (then one ``coverage_<level>`` per level).
+BACKTEST_COLUMNS = ("method", "status", "error", "MAE", "MASE", "sMAPE", "forecasts",
+                    "failed_origins")
+
+
 def backtest(series: pd.Series, horizon: int, *, methods=None, origins: int = 6,
              levels=(80, 95), bounds=None, seasonal_period=None, n_paths: int = 300,
              seed: int = 0, calibrate: bool = True) -> pd.DataFrame:
@@ -570,41 +659,56 @@ def backtest(series: pd.Series, horizon: int, *, methods=None, origins: int = 6,
 
     For each origin (the last ``origins`` positions leaving ``horizon``
     periods to compare), each method forecasts from the history up to the
-    origin.  Returns one row per method: ``MAE``, ``MASE`` (MAE over the
+    origin.  Returns one row per method, also for a method that failed:
+    ``status`` (``ok``; ``failed`` when no origin gave a finite forecast),
+    ``error`` (why the origins that failed did: the first reason, "" when
+    none failed), ``failed_origins``, ``MAE``, ``MASE`` (MAE over the
     in-sample MAE of the seasonal naive forecast, or the naive one without
     seasonality, on the history up to the last origin), ``sMAPE`` (percent),
     ``coverage_<level>`` (share of outcomes inside the interval) and
-    ``forecasts`` (how many values were compared).  ``auto`` is always
-    included; the model it chose varies by origin.  ``calibrate=False``
-    skips the interval calibration at each origin (faster; the point
-    forecasts, hence MAE, MASE and sMAPE, are the same).
+    ``forecasts`` (how many values were compared); the errors are NaN for a
+    failed method.  ``auto`` is always included; the model it chose varies
+    by origin.  ``calibrate=False`` skips the interval calibration at each
+    origin (faster; the point forecasts, hence MAE, MASE and sMAPE, are the
+    same).  No row when the series leaves no origin with enough history.
     """
     s, _ = _prepare(series)
     y = s.to_numpy(float)
     m = _season(s.index, seasonal_period)
     methods = list(methods) if methods else ["auto"] + _candidates(
         len(y) - horizon, m, bounds is None and len(y) and np.min(y) > 0)
+    unknown = [x for x in methods if x != "auto" and x not in CANDIDATES]
+    if unknown:
+        raise InvalidArgument(f"unknown forecasting method(s) {unknown}; expected auto or one "
+                              f"of {', '.join(CANDIDATES)}")
+    columns = [*BACKTEST_COLUMNS, *(f"coverage_{lev}" for lev in levels)]
     cuts = [len(y) - horizon - j for j in range(origins)]
     cuts = [c for c in cuts if c >= MIN_POINTS + 2]
     if not cuts:
-        return pd.DataFrame(columns=["method", "MAE", "MASE", "sMAPE", "forecasts"])
+        return pd.DataFrame(columns=columns)
     base = y[:min(cuts)]
     lag = m if m > 1 and len(base) > m else 1
     scale = np.mean(np.abs(base[lag:] - base[:-lag])) if len(base) > lag else np.nan
     rows = []
     for meth in methods:
         errs, ape, inside = [], [], {lev: [] for lev in levels}
+        reasons = []
         for c in cuts:
             hist = s.iloc[:c]
             try:
                 f = forecast(hist, horizon, levels=levels, bounds=bounds,
                              seasonal_period=seasonal_period, method=meth, n_paths=n_paths,
                              seed=seed, calibrate=calibrate)
-            except Exception:
+            except Exception as exc:
+                # a statsmodels fit failing on this origin's history (forecast
+                # raises DataError when no model fits; statsmodels its own errors):
+                # the origin is recorded as failed, with the reason
+                reasons.append(_reason(exc))
                 continue
             actual = y[c:c + horizon]
             pred = f["mean"].to_numpy()[:len(actual)]
             if not np.all(np.isfinite(pred)):
+                reasons.append(f"no finite forecast ({f.attrs.get('status')})")
                 continue
             errs += list(np.abs(actual - pred))
             denom = np.abs(actual) + np.abs(pred)
@@ -613,13 +717,15 @@ def backtest(series: pd.Series, horizon: int, *, methods=None, origins: int = 6,
                 lo = f[f"lower_{lev}"].to_numpy()[:len(actual)]
                 hi = f[f"upper_{lev}"].to_numpy()[:len(actual)]
                 inside[lev] += list((actual >= lo) & (actual <= hi))
-        if not errs:
-            continue
-        mae = float(np.mean(errs))
-        row = {"method": meth, "MAE": mae,
-               "MASE": mae / scale if scale and np.isfinite(scale) and scale > 0 else np.nan,
-               "sMAPE": float(np.mean(ape)), "forecasts": len(errs)}
-        for lev in levels:
-            row[f"coverage_{lev}"] = float(np.mean(inside[lev]))
+        row = {"method": meth, "status": "ok" if errs else "failed",
+               "error": reasons[0] if reasons else "", "failed_origins": len(reasons),
+               "MAE": np.nan, "MASE": np.nan, "sMAPE": np.nan, "forecasts": len(errs)}
+        row.update({f"coverage_{lev}": np.nan for lev in levels})
+        if errs:
+            mae = float(np.mean(errs))
+            row.update(MAE=mae, sMAPE=float(np.mean(ape)),
+                       MASE=mae / scale if scale and np.isfinite(scale) and scale > 0 else np.nan)
+            for lev in levels:
+                row[f"coverage_{lev}"] = float(np.mean(inside[lev]))
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=columns)

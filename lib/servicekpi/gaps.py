@@ -6,49 +6,56 @@ direction-aware: ``gap`` is positive while there is still distance to go,
 whether the KPI should rise (FCR) or fall (response time).
 
 A target asks one question: will the KPI's value *in the deadline period*
-be at or better than the target?  The status answers it (``status_rule``
-says which branch applied); :data:`STATUSES` lists them all.
+be at or better than the target?  The status answers it (a
+:class:`servicekpi.status.Status` code); ``rule`` is the code of the branch
+that applied (:data:`RULES`), and :func:`why` puts it in words, in English
+or Chinese, with the numbers behind it.
 
 Only the assessable rows count (:func:`servicekpi.kpis.assessable`): a
 duration period with too many tickets still open is incomplete, and is left
-out of statuses and forecasts (``status_rule`` names the periods left out,
-the first :data:`SHOWN_LEFT_OUT` of them).  The *current* value is the
+out of statuses and forecasts (``left_out`` lists those periods; :func:`why`
+names the first :data:`SHOWN_LEFT_OUT` of them).  The *current* value is the
 latest assessable one.
 
-1. ``insufficient_data`` -- no value at or before the as-of period.
-2. The deadline period is at or before the as-of period (the deadline has
-   passed) and assessable: its observed value decides.  ``met`` when it is
-   at or better than the target, ``missed`` when not (``status_rule`` says
-   whether the shortfall is within the ``level`` confidence interval of
-   that value, i.e. could be noise).  ``insufficient_data`` when the
-   deadline period has no value or rests on fewer than ``min_n``
-   observations.
+1. ``insufficient_data`` -- no value at or before the assessed period
+   (``rule`` ``no_value``).
+2. The deadline period is at or before the assessed period (the deadline
+   has passed) and assessable: its observed value decides.  ``met`` when it
+   is at or better than the target (``deadline_met``), ``missed`` when not
+   (``deadline_missed_within_ci`` / ``deadline_missed_beyond_ci``: the
+   shortfall is within, or beyond, the ``level`` confidence interval of that
+   value, i.e. could be noise, or not; ``deadline_missed_no_ci``).
+   ``insufficient_data`` when the deadline period has no value
+   (``deadline_no_value``) or rests on fewer than ``min_n`` observations
+   (``deadline_few``).
    A deadline period that has a value but is left out as incomplete (too
    many of its tickets still open) is not over yet for the KPI: its status
    comes from the forecast, as in 5, simulated from the last assessable
-   period before it to the deadline (``status_rule`` says so, with the
-   share of its tickets still open).
+   period before it to the deadline (``deadline_pending`` is True,
+   ``deadline_open_share`` the share of its tickets still open).
 3. Otherwise, the current value is stale -- from more than ``max_stale``
-   periods before the as-of period (say, a duration KPI whose tickets never
-   close): ``insufficient_data``; it would drive the forecast from a value
-   long gone (``status_rule`` names its period).
+   periods before the assessed period (say, a duration KPI whose tickets
+   never close): ``insufficient_data`` (``stale``); it would drive the
+   forecast from a value long gone.
 4. The current value rests on fewer than ``min_n`` observations:
-   ``insufficient_data``.
+   ``insufficient_data`` (``few``).
 5. The deadline is ahead (``rule="forecast"``, the default): the series is
    simulated once to the deadline (:func:`servicekpi.forecast.simulate`)
    and ``probability`` is the share of paths at or better than the target
-   in the deadline period: ``on_track`` when it is at least the upper
-   threshold (0.7), ``at_risk`` between the thresholds, ``off_track``
-   below the lower one (0.3).  A value better than the target *now* does
-   not make a target met: ``better_now`` says so separately (a seasonal
-   low now can be followed by a peak at the deadline).
-6. Where no forecast can be made (too little history), or with
-   ``rule="glide"``, the glide-path rule decides (``status_rule`` says
-   so): ``on_track`` at or ahead of the glide path (the value expected by
-   now); ``at_risk`` behind it but with a recent pace (OLS trend of the
-   last ``pace_periods`` periods) that would reach the target by the
-   deadline, or behind by less than the noise (the glide value inside the
-   confidence interval of the current value); ``off_track`` otherwise.
+   in the deadline period (``rule`` ``forecast``): ``on_track`` when it is
+   at least the upper threshold (0.7), ``at_risk`` between the thresholds,
+   ``off_track`` below the lower one (0.3).  A value better than the target
+   *now* does not make a target met: ``better_now`` says so separately (a
+   seasonal low now can be followed by a peak at the deadline).
+6. Where no forecast can be made (too little history: ``no_forecast`` is
+   the simulation's status), or with ``rule="glide"``, the glide-path rule
+   decides: ``on_track`` at or ahead of the glide path, the value expected
+   by now (``glide_ahead``); ``at_risk`` behind it but with a recent pace
+   (OLS trend of the last ``pace_periods`` periods) that would reach the
+   target by the deadline (``glide_pace``), or behind by less than the
+   noise, the glide value inside the confidence interval of the current
+   value (``glide_noise``); ``off_track`` otherwise (``glide_no_trend``,
+   ``glide_slow``).
 
 "met" and "missed" therefore only appear once the deadline period is
 observed and complete; before that every status is a statement about the
@@ -73,14 +80,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.proportion import proportion_confint
 
 from .catalogue import Catalogue, resolve
+from .errors import InvalidArgument
+from .status import Status
 from .targets import glide_path, trend_slope
-
-#: Every status a target can have, in the order reports show them.
-STATUSES = ("met", "missed", "on_track", "at_risk", "off_track", "insufficient_data")
 
 #: Defaults of :func:`gap_table` (the report texts quote them from here):
 #: probability thresholds of the forecast rule (off track below the first,
@@ -92,18 +96,27 @@ MIN_N = 20
 LEVEL = 0.95
 MAX_STALE = 3
 
-#: How many left-out periods ``status_rule`` names (then "+N more").
+#: How many left-out periods :func:`why` names (then "+N more").
 SHOWN_LEFT_OUT = 3
+
+#: The codes of the ``rule`` column: which branch of the status rule decided
+#: (see the module docstring); :func:`why` gives each in words
+#: (``analysis.gaps.why.<code>`` in the message catalogue).
+RULES = ("no_value", "deadline_no_value", "deadline_few", "deadline_met",
+         "deadline_missed_within_ci", "deadline_missed_beyond_ci", "deadline_missed_no_ci",
+         "stale", "few", "glide_ahead", "glide_pace", "glide_noise", "glide_no_trend",
+         "glide_slow", "forecast")
 
 #: The columns read from a target's simulation (NaN/None when there is none).
 FORECAST_COLUMNS = ("probability", "forecast_at_deadline", "lower_80", "upper_80",
                     "lower_95", "upper_95", "expected_reached", "model")
 
-COLUMNS = ("team", "kpi", "label", "direction", "as_of", "current_period", "current", "n",
-           "ci_low", "ci_high", "better_now", "baseline", "baseline_period", "baseline_periods", "target",
-           "deadline", "deadline_value", "glide_now", "gap", "gap_pct", "progress",
-           "attainment", "periods_left", "needed_pace", "recent_pace", "projected", "status",
-           "status_rule", *FORECAST_COLUMNS, "weight", "owner")
+COLUMNS = ("team", "kpi", "label", "direction", "period", "current_period", "current", "n",
+           "ci_low", "ci_high", "better_now", "baseline", "baseline_period", "baseline_periods",
+           "target", "deadline", "deadline_value", "deadline_n", "glide_now", "gap", "gap_pct",
+           "progress", "attainment", "periods_left", "needed_pace", "recent_pace", "projected",
+           "status", "rule", "no_forecast", "deadline_pending", "deadline_open_share",
+           "left_out", *FORECAST_COLUMNS, "weight", "owner")
 
 
 class Simulations(dict):
@@ -115,46 +128,41 @@ class Simulations(dict):
         return self
 
 
-def ci_label(level: float = LEVEL) -> str:
-    """A confidence interval's label with its level: ``95% CI``, ``97.5% CI``."""
-    return f"{level * 100:g}% CI"
+def ci_label(level: float = LEVEL, language: str = "en") -> str:
+    """A confidence interval's label with its level: ``95% CI``, ``97.5% CI``
+    (zh: ``95%置信区间``)."""
+    from .i18n import msg
+    return msg("analysis.ci", language, level=f"{level * 100:g}%")
 
 
-def confidence_interval(value, n, numerator=np.nan, sd=np.nan, level: float = LEVEL
+def confidence_interval(value, n, *, numerator=np.nan, sd=np.nan, level: float = LEVEL
                         ) -> tuple[float, float]:
     """CI of one KPI value: Wilson for a proportion, t for a mean, else NaNs."""
     alpha = 1 - level
     if np.isfinite(numerator) and np.isfinite(n) and n > 0:
+        from statsmodels.stats.proportion import proportion_confint
         lo, hi = proportion_confint(numerator, n, alpha=alpha, method="wilson")
         return float(lo), float(hi)
     if np.isfinite(sd) and np.isfinite(n) and n > 1:
+        from scipy import stats
         half = stats.t.ppf(1 - alpha / 2, n - 1) * sd / np.sqrt(n)
         return float(value - half), float(value + half)
     return np.nan, np.nan
 
 
-def _as_of(kpis: pd.DataFrame, as_of) -> pd.Period:
-    if as_of is None:
+def _period(kpis: pd.DataFrame, period) -> pd.Period:
+    if period is None:
         return kpis.loc[kpis["value"].notna(), "period"].max()
     freq = kpis["period"].dtype.freq if isinstance(kpis["period"].dtype, pd.PeriodDtype) \
         else None
-    return pd.Period(as_of, freq=freq) if not isinstance(as_of, pd.Period) else as_of
+    return pd.Period(period, freq=freq) if not isinstance(period, pd.Period) else period
 
 
 def _assessable(kpis: pd.DataFrame, max_open_share=None) -> pd.DataFrame:
     """:func:`servicekpi.kpis.assessable`, with its own default threshold."""
     from .kpis import assessable
-    return assessable(kpis) if max_open_share is None else assessable(kpis, max_open_share)
-
-
-def _left_out_note(periods) -> str:
-    """`` (2026-08, 2026-09, 2026-10 +2 more left out: incomplete, ...)``, or ""."""
-    if not periods:
-        return ""
-    shown = ", ".join(map(str, periods[:SHOWN_LEFT_OUT]))
-    more = len(periods) - SHOWN_LEFT_OUT
-    shown += f" +{more} more" if more > 0 else ""
-    return f" ({shown} left out: incomplete, too many tickets still open)"
+    return assessable(kpis) if max_open_share is None else \
+        assessable(kpis, max_open_share=max_open_share)
 
 
 def _num(row, col) -> float:
@@ -162,7 +170,7 @@ def _num(row, col) -> float:
     return float(v) if pd.notna(v) else np.nan
 
 
-def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, as_of=None, *,
+def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
               catalogue: Catalogue | None = None, pace_periods: int = 6, min_n: int = MIN_N,
               level: float = LEVEL, rule: str = "forecast", thresholds=THRESHOLDS,
               forecast_options: dict | None = None,
@@ -179,8 +187,8 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, as_of=None, *,
     targets : DataFrame or None
         From :func:`servicekpi.load_targets`; None (no targets) gives an
         empty table with every column.
-    as_of : period, optional
-        The period to assess (default: the latest period with data).
+    period : period, optional
+        The period assessed (default: the latest period with data).
     catalogue : Catalogue, optional
         Directions, bounds and labels (default: the project's catalogue).
     pace_periods : int
@@ -202,40 +210,54 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, as_of=None, *,
     max_open_share : float, optional
         Passed to :func:`servicekpi.kpis.assessable` (default: its own).
     max_stale : int
-        A current value from more than this many periods before the as-of
+        A current value from more than this many periods before the assessed
         period is too old to assess or forecast from: ``insufficient_data``
         (unless the deadline period is observed and decides).
 
     Returns
     -------
-    DataFrame with, per target: ``current`` (and its ``current_period``,
-    ``n``, ``ci_low``, ``ci_high``), ``better_now`` (the current value is at
-    or better than the target), ``baseline``, ``target``, ``deadline``,
-    ``deadline_value`` (observed, once the deadline has passed),
-    ``glide_now``, ``gap`` and ``gap_pct`` (positive = still to go; percent
-    of the target), ``progress`` (share of the baseline-to-target distance
-    covered), ``attainment`` (current / target, inverted for lower-is-better
-    KPIs; only when both are positive), ``periods_left``, ``needed_pace``
+    DataFrame with, per target: ``period`` (the period assessed),
+    ``current`` (and its ``current_period``, ``n``, ``ci_low``,
+    ``ci_high``), ``better_now`` (the current value is at or better than the
+    target), ``baseline``, ``target``, ``deadline``, ``deadline_value`` and
+    ``deadline_n`` (observed, once the deadline has passed), ``glide_now``,
+    ``gap`` and ``gap_pct`` (positive = still to go; percent of the target),
+    ``progress`` (share of the baseline-to-target distance covered),
+    ``attainment`` (current / target, inverted for lower-is-better KPIs;
+    only when both are positive), ``periods_left``, ``needed_pace``
     (improvement per period still needed) against ``recent_pace``,
-    ``projected`` (value at the deadline at the recent pace), ``status``,
-    ``status_rule`` and the forecast columns (:data:`FORECAST_COLUMNS`, see
-    the module docstring).  ``attrs``: ``simulations`` ({(team, kpi):
+    ``projected`` (value at the deadline at the recent pace), ``status``
+    (a :class:`~servicekpi.status.Status` code), ``rule`` (the branch that
+    decided, :data:`RULES`), ``no_forecast`` (the simulation's status when
+    the forecast rule fell back to the glide path, else None),
+    ``deadline_pending`` and ``deadline_open_share`` (the deadline has passed
+    but its period is incomplete), ``left_out`` (the periods left out as
+    incomplete, a tuple) and the forecast columns
+    (:data:`FORECAST_COLUMNS`, see the module docstring).  :func:`why` gives
+    each row's rule in words.  ``attrs``: ``simulations`` ({(team, kpi):
     Simulation}, one per target simulated), ``level``, ``rule``,
-    ``thresholds``.
+    ``thresholds``, ``min_n``, ``max_stale``.
+
+    Raises
+    ------
+    InvalidArgument
+        ``rule`` not "glide" or "forecast", thresholds not 0 <= low <= high <= 1.
     """
     if rule not in ("glide", "forecast"):
-        raise ValueError("rule must be 'glide' or 'forecast'")
+        raise InvalidArgument(f"rule must be 'glide' or 'forecast', not {rule!r}")
     lo_t, hi_t = thresholds
     if not 0 <= lo_t <= hi_t <= 1:
-        raise ValueError("thresholds must satisfy 0 <= low <= high <= 1")
+        raise InvalidArgument(f"thresholds must satisfy 0 <= low <= high <= 1, not "
+                              f"{tuple(thresholds)}")
     cat = resolve(catalogue)
     sims = Simulations()
-    attrs = {"simulations": sims, "level": level, "rule": rule, "thresholds": (lo_t, hi_t)}
+    attrs = {"simulations": sims, "level": level, "rule": rule, "thresholds": (lo_t, hi_t),
+             "min_n": min_n, "max_stale": max_stale}
     if targets is None or len(targets) == 0:
         out = pd.DataFrame(columns=list(COLUMNS))
         out.attrs.update(attrs)
         return out
-    now = _as_of(kpis, as_of)
+    now = _period(kpis, period)
     usable = _assessable(kpis, max_open_share)
     options = {"n_paths": 1000, **(forecast_options or {})}
     rows = []
@@ -249,24 +271,24 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, as_of=None, *,
                          & (frame["period"] <= now) & frame["value"].notna()]
         mine = own(usable).sort_values("period")
         observed = own(kpis)
-        left_out = sorted(set(observed["period"]) - set(mine["period"]))
+        left_out = tuple(sorted(set(observed["period"]) - set(mine["period"])))
         row = {"team": t.team, "kpi": t.kpi, "label": d.label, "direction": d.direction,
-               "as_of": now, "baseline": t.baseline, "baseline_period": t.baseline_period,
+               "period": now, "baseline": t.baseline, "baseline_period": t.baseline_period,
                "baseline_periods": int(getattr(t, "baseline_periods", 1) or 1),
                "target": t.target, "deadline": t.deadline,
                "weight": getattr(t, "weight", 1.0), "owner": getattr(t, "owner", None),
-               "better_now": False, "expected_reached": None, "model": None}
+               "better_now": False, "expected_reached": None, "model": None,
+               "no_forecast": None, "deadline_pending": False, "left_out": left_out}
         row["glide_now"] = float(glide_path(t._asdict(), [now]).iloc[0])
         row["periods_left"] = deadline.ordinal - now.ordinal
-        note = _left_out_note(left_out)
         if mine.empty:
-            rows.append({**row, "status": "insufficient_data",
-                         "status_rule": f"no value for {t.kpi} at or before {now}{note}"})
+            rows.append({**row, "status": Status.INSUFFICIENT_DATA, "rule": "no_value"})
             continue
         last = mine.iloc[-1]
         cur = float(last["value"])
         n = _num(last, "n")
-        lo, hi = confidence_interval(cur, n, _num(last, "numerator"), _num(last, "sd"), level)
+        lo, hi = confidence_interval(cur, n, numerator=_num(last, "numerator"),
+                                     sd=_num(last, "sd"), level=level)
         series = pd.Series(mine["value"].to_numpy(float), index=pd.PeriodIndex(mine["period"]))
         slope, _, _ = trend_slope(series.tail(pace_periods))
         gap = sign * (t.target - cur)
@@ -286,111 +308,173 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, as_of=None, *,
         # the deadline has passed, but its period has a value left out as incomplete
         # (too many tickets still open): it is not over yet, the forecast decides
         pending = left <= 0 and deadline in left_out
-        prefix = ""
         if pending:
-            share = _num(observed[observed["period"] == deadline].iloc[-1], "open_share")
-            still = f"{share:.0%} of tickets still open" if np.isfinite(share) else \
-                "too many tickets still open"
-            prefix = (f"deadline period {deadline} not yet complete ({still}): status from "
-                      f"the {'glide path' if rule == 'glide' else 'forecast'}; ")
+            row.update(deadline_pending=True, deadline_open_share=_num(
+                observed[observed["period"] == deadline].iloc[-1], "open_share"))
             series = series[series.index < deadline]    # simulate from before the deadline
         stale = now.ordinal - last["period"].ordinal
         if left <= 0 and not pending:
             at = mine[mine["period"] == deadline]
-            status, why = _observed_status(row, at, sign, min_n, level, t.kpi)
-            row.update(status=status, status_rule=why + note)
+            row.update(zip(("status", "rule"), _observed_status(row, at, sign, min_n, level)))
         elif stale > max_stale:
-            row.update(status="insufficient_data", status_rule=(
-                f"{prefix}the latest assessable value is from {last['period']}, {stale} "
-                f"periods before {now} (more than {max_stale}): too old to assess or "
-                f"forecast from{note}"))
+            row.update(status=Status.INSUFFICIENT_DATA, rule="stale")
         elif np.isfinite(n) and n < min_n:
-            row.update(status="insufficient_data",
-                       status_rule=f"{prefix}n = {n:.0f} observations, below the minimum of "
-                       f"{min_n}{note}")
+            row.update(status=Status.INSUFFICIENT_DATA, rule="few")
         elif rule == "glide":
-            status, why = _glide_status(row, sign, level)
-            row.update(status=status, status_rule=f"{prefix}glide-path rule: {why}{note}")
+            row.update(zip(("status", "rule"), _glide_status(row, sign)))
         else:
             from .forecast import simulate
             sim = simulate(series, deadline.ordinal - series.index[-1].ordinal
                            if len(series) else 0, bounds=d.bounds, **options)
             sims[(t.team, t.kpi)] = sim
-            _forecast_status(row, sim, d.direction, sign, deadline, thresholds, level,
-                             note, prefix)
+            _forecast_status(row, sim, d.direction, sign, thresholds)
         rows.append(row)
     out = pd.DataFrame(rows, columns=list(COLUMNS))
+    out["status"] = [str(Status(s)) for s in out["status"]]       # plain codes in the frame
     out["better_now"] = out["better_now"].astype(bool)
+    out["deadline_pending"] = out["deadline_pending"].astype(bool)
     reached = out["expected_reached"].astype(object)        # Periods, None: never NaT
     out["expected_reached"] = reached.where(reached.notna(), None)
+    for col in ("no_forecast", "model"):
+        out[col] = out[col].astype(object).where(out[col].notna(), None)
     out.attrs.update(attrs)
     return out
 
 
-def _observed_status(r: dict, at: pd.DataFrame, sign: int, min_n: int, level: float,
-                     kpi: str) -> tuple[str, str]:
-    """Deadline passed: the observed deadline value decides (met / missed)."""
-    deadline = pd.Period(r["deadline"])
+def _observed_status(r: dict, at: pd.DataFrame, sign: int, min_n: int, level: float
+                     ) -> tuple[Status, str]:
+    """Deadline passed: the observed deadline value decides (met / missed).
+    Returns (status, rule code); sets ``deadline_value`` and ``deadline_n``."""
     if at.empty:
-        return "insufficient_data", (f"deadline {deadline} has passed but has no value for "
-                                     f"{kpi}: neither met nor missed can be said")
+        return Status.INSUFFICIENT_DATA, "deadline_no_value"
     a = at.iloc[-1]
     value, n = float(a["value"]), _num(a, "n")
-    r["deadline_value"] = value
+    r["deadline_value"], r["deadline_n"] = value, n
     if np.isfinite(n) and n < min_n:
-        return "insufficient_data", (f"deadline {deadline}: its value rests on n = {n:.0f} "
-                                     f"observations, below the minimum of {min_n}")
+        return Status.INSUFFICIENT_DATA, "deadline_few"
     if sign * (value - r["target"]) >= 0:
-        return "met", f"deadline {deadline} observed: value at or better than the target"
-    lo, hi = confidence_interval(value, n, _num(a, "numerator"), _num(a, "sd"), level)
+        return Status.MET, "deadline_met"
+    lo, hi = confidence_interval(value, n, numerator=_num(a, "numerator"), sd=_num(a, "sd"),
+                                 level=level)
     if not np.isfinite(lo):
-        noise = "no confidence interval for this KPI"
-    elif lo <= r["target"] <= hi:
-        noise = f"the shortfall is within the {level:.0%} confidence interval of that value"
-    else:
-        noise = f"the shortfall is beyond the {level:.0%} confidence interval of that value"
-    return "missed", f"deadline {deadline} observed: value misses the target; {noise}"
+        return Status.MISSED, "deadline_missed_no_ci"
+    if lo <= r["target"] <= hi:
+        return Status.MISSED, "deadline_missed_within_ci"
+    return Status.MISSED, "deadline_missed_beyond_ci"
 
 
-def _glide_status(r: dict, sign: int, level: float) -> tuple[str, str]:
-    """Deadline ahead, no forecast: glide path, recent pace and noise."""
+def _glide_status(r: dict, sign: int) -> tuple[Status, str]:
+    """Deadline ahead, no forecast: glide path, recent pace and noise.
+    Returns (status, rule code)."""
     cur = r["current"]
-    noise = f"{level:.0%} confidence interval"
     has_ci = np.isfinite(r["ci_low"])
     behind = sign * (r["glide_now"] - cur)
     if behind <= 0:
-        return "on_track", "at or ahead of the glide path"
+        return Status.ON_TRACK, "glide_ahead"
     pace, needed = r["recent_pace"], r["needed_pace"]
     if np.isfinite(pace) and pace >= needed:
-        return "at_risk", ("behind the glide path, but the recent pace would reach the "
-                           "target by the deadline")
+        return Status.AT_RISK, "glide_pace"
     if has_ci and r["ci_low"] <= r["glide_now"] <= r["ci_high"]:
-        return "at_risk", f"behind the glide path by less than the noise ({noise})"
-    why = ("no recent trend" if not np.isfinite(pace) else
-           "the recent pace would not reach the target")
-    return "off_track", f"behind the glide path by more than the noise, and {why}"
+        return Status.AT_RISK, "glide_noise"
+    return Status.OFF_TRACK, "glide_no_trend" if not np.isfinite(pace) else "glide_slow"
 
 
-def _forecast_status(row: dict, sim, direction: str, sign: int, deadline: pd.Period,
-                     thresholds, level: float, note: str, prefix: str = "") -> None:
+def _forecast_status(row: dict, sim, direction: str, sign: int, thresholds) -> None:
     """Deadline ahead (or its period incomplete): the status from the
     simulation to the deadline, in place (the glide-path rule where the
-    simulation has no paths).  ``prefix`` starts ``status_rule``."""
+    simulation has no paths, ``no_forecast`` saying why)."""
     o = sim.outlook(row["target"], direction)
     if not np.isfinite(o["probability"]):
-        status, why = _glide_status(row, sign, level)
-        row.update(status=status, model=None,
-                   status_rule=f"{prefix}glide-path rule (no forecast: {sim.status}): "
-                               f"{why}{note}")
+        status, code = _glide_status(row, sign)
+        row.update(status=status, rule=code, model=None, no_forecast=sim.status)
         return
     row.update(probability=o["probability"], forecast_at_deadline=o["forecast"],
                expected_reached=o["expected_reached"], model=o["model"],
                **{k: o[k] for k in ("lower_80", "upper_80", "lower_95", "upper_95")})
     p = o["probability"]
     low, high = thresholds
-    row["status"] = "on_track" if p >= high else "at_risk" if p >= low else "off_track"
-    cmp = (f">= {high:.2f}" if p >= high else f"between {low:.2f} and {high:.2f}" if p >= low
-           else f"< {low:.2f}")
-    now = "; better than the target now" if row["better_now"] else ""
-    row["status_rule"] = (f"{prefix}forecast ({o['model']}): P(the {deadline} value meets "
-                          f"the target) = {p:.2f} {cmp}{now}{note}")
+    row["status"] = (Status.ON_TRACK if p >= high else Status.AT_RISK if p >= low
+                     else Status.OFF_TRACK)
+    row["rule"] = "forecast"
+
+
+# ------------------------------------------------------------------ in words
+def why(table: pd.DataFrame, language: str = "en") -> pd.Series:
+    """The rule behind each row's status, in words (the gap table's "why").
+
+    ``table`` is a :func:`gap_table` (its ``attrs`` give the level, the
+    thresholds, ``min_n`` and ``max_stale`` the sentences quote); returns a
+    Series of sentences in ``language`` aligned with its rows, from the
+    message catalogue (``analysis.gaps.why.*``), e.g. "forecast (ets_ann):
+    P(the 2026-12 value meets the target) = 0.24 < 0.30".
+    """
+    attrs = table.attrs
+    level = attrs.get("level", LEVEL)
+    low, high = attrs.get("thresholds", THRESHOLDS)
+    context = {"min_n": attrs.get("min_n", MIN_N), "max_stale": attrs.get("max_stale", MAX_STALE),
+               "level": f"{level:.0%}", "low": low, "high": high,
+               "basis": attrs.get("rule", "forecast")}
+    return pd.Series([_why_row(r, language, context) for r in table.to_dict("records")],
+                     index=table.index, dtype=object)
+
+
+def model_name(model: str, language: str = "en") -> str:
+    """A forecasting model's name for a reader (``figures.model.<code>``:
+    ``ets_ana`` -> "ETS(A,N,A)"); a code without one (``constant``) as it is."""
+    from .i18n import catalogue
+    return catalogue(language).get(f"figures.model.{model}", str(model))
+
+
+def _why_row(r: dict, language: str, c: dict) -> str:
+    from .i18n import msg
+
+    def m(key, **values):
+        return msg(f"analysis.gaps.why.{key}", language, **values)
+    code = r["rule"]
+    period, deadline = str(r["period"]), str(pd.Period(r["deadline"]))
+    text = ""
+    if r.get("deadline_pending"):
+        share = r.get("deadline_open_share", np.nan)
+        still = (m("pending_open", share=f"{share:.0%}") if pd.notna(share) and np.isfinite(share)
+                 else m("pending_unknown"))
+        text = m("pending", deadline=deadline, open=still,
+                 basis=m("basis_glide" if c["basis"] == "glide" else "basis_forecast"))
+    if code == "no_value":
+        text += m("no_value", kpi=r["kpi"], period=period)
+    elif code == "deadline_no_value":
+        text += m("deadline_no_value", kpi=r["kpi"], deadline=deadline)
+    elif code == "deadline_few":
+        text += m("deadline_few", deadline=deadline, n=f"{r['deadline_n']:.0f}",
+                  min_n=c["min_n"])
+    elif code.startswith("deadline_"):
+        text += m(code, deadline=deadline, level=c["level"])
+    elif code == "stale":
+        cur = pd.Period(r["current_period"])
+        text += m("stale", current_period=str(cur), stale=pd.Period(r["period"]).ordinal
+                  - cur.ordinal, period=period, max_stale=c["max_stale"])
+    elif code == "few":
+        text += m("few", n=f"{r['n']:.0f}", min_n=c["min_n"])
+    elif code.startswith("glide_"):
+        reason = r.get("no_forecast")
+        detail = m(code, level=c["level"]) if code == "glide_noise" else m(code)
+        text += (m("glide_fallback", reason=msg(f"analysis.forecast.status.{reason}", language),
+                   why=detail) if isinstance(reason, str) else m("glide", why=detail))
+    elif code == "forecast":
+        p, low, high = float(r["probability"]), f"{c['low']:.2f}", f"{c['high']:.2f}"
+        cmp = (m("above", high=high) if p >= c["high"] else
+               m("between", low=low, high=high) if p >= c["low"] else m("below", low=low))
+        text += m("forecast", model=model_name(r["model"], language), deadline=deadline,
+                  p=f"{p:.2f}", comparison=cmp)
+        if r.get("better_now"):
+            text += m("better_now")
+    else:
+        raise InvalidArgument(f"unknown gap-table rule {code!r}; expected one of "
+                              f"{', '.join(RULES)}")
+    left_out = list(r.get("left_out") or ())
+    if left_out:
+        shown = m("list_separator").join(map(str, left_out[:SHOWN_LEFT_OUT]))
+        more = len(left_out) - SHOWN_LEFT_OUT
+        if more > 0:
+            shown = m("more", shown=shown, more=more)
+        text += m("left_out", periods=shown)
+    return text

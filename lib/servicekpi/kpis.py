@@ -92,8 +92,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
-from .periods import from_codes, period_codes
+from .errors import DataError, InvalidArgument
+from .periods import freq_of, from_codes, period_codes
 
 HOUR_NS = 3_600_000_000_000
 REPEAT_WINDOW = np.timedelta64(7, "D")
@@ -406,7 +406,7 @@ def _aht(c, agg):
     return agg.mean(c.num("handle_minutes"))
 
 
-def assessable(kpis: pd.DataFrame, max_open_share: float = MAX_OPEN_SHARE) -> pd.DataFrame:
+def assessable(kpis: pd.DataFrame, *, max_open_share: float = MAX_OPEN_SHARE) -> pd.DataFrame:
     """The rows of a KPI table usable for assessment.
 
     Drops the rows whose ``open_share`` exceeds ``max_open_share``: duration
@@ -423,11 +423,6 @@ def assessable(kpis: pd.DataFrame, max_open_share: float = MAX_OPEN_SHARE) -> pd
 TICKET_KPIS = tuple(_KPIS)
 
 
-def kpi_requirements() -> dict[str, tuple[str, ...]]:
-    """KPI -> ticket columns it needs (``a|b``: either column will do)."""
-    return {k: needs for k, (needs, _) in _KPIS.items()}
-
-
 def available_kpis(columns) -> list[str]:
     """KPIs computable from an export with these columns."""
     cols = set(columns)
@@ -439,21 +434,21 @@ def available_kpis(columns) -> list[str]:
 MISSING_SEGMENT = "(missing)"
 
 
-def compute_kpis(tickets: pd.DataFrame, period: str = "month", *, as_of=None,
-                 kpis=None, by: str | None = None) -> pd.DataFrame:
+def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
+                 kpi_list=None, by: str | None = None) -> pd.DataFrame:
     """Compute every available KPI per team and period.
 
     Parameters
     ----------
     tickets : DataFrame
         Canonical ticket columns, as returned by :func:`servicekpi.load_tickets`.
-    period : {"month", "week", "quarter"}
-        Period a ticket counts in (by its ``created_at``).
+    freq : {"month", "week", "quarter"}
+        Kind of period a ticket counts in (by its ``created_at``).
     as_of : timestamp, optional
         Time of the export, deciding which open tickets are overdue and
         which repeat-contact windows are complete.  Default: the loader's
         as-of, else the latest timestamp in the export.
-    kpis : list of str, optional
+    kpi_list : list of str, optional
         Compute only these KPIs (default: all available).
     by : str, optional
         A ticket column (channel, category, priority, a customer tier, ...)
@@ -472,18 +467,30 @@ def compute_kpis(tickets: pd.DataFrame, period: str = "month", *, as_of=None,
         tickets still open at the as-of time (NaN otherwise; see the module
         docstring and :func:`assessable`).  ``attrs["abandonment"]``: the
         channels abandonment is counted over and those left out, when the
-        export has ``channel`` and ``abandoned`` columns.
+        export has ``channel`` and ``abandoned`` columns; ``attrs["freq"]``:
+        ``freq``.
+
+    Raises
+    ------
+    DataError
+        ``team`` or ``created_at`` missing or with empty cells, or ``by`` not a
+        column of ``tickets``.
+    InvalidArgument
+        An unknown ``freq``, a name in ``kpi_list`` the engine does not compute,
+        or ``by`` one of ``team``, ``created_at``, ``ticket_id``.
     """
     columns = ["team", "period", "kpi", "value", "n", "numerator", "sd", "open_share"]
     for col in ("team", "created_at"):
         if col not in tickets.columns:
             raise DataError(f"required column '{col}' is missing", source="tickets")
+    freq_of(freq)
     chosen = available_kpis(tickets.columns)
-    if kpis is not None:
-        unknown = [k for k in kpis if k not in _KPIS]
+    if kpi_list is not None:
+        unknown = [k for k in kpi_list if k not in _KPIS]
         if unknown:
-            raise ValueError(f"unknown KPI(s) {unknown}; the engine computes {list(_KPIS)}")
-        chosen = [k for k in chosen if k in kpis]
+            raise InvalidArgument(f"unknown KPI(s) {unknown}; the engine computes "
+                                  f"{list(_KPIS)}")
+        chosen = [k for k in chosen if k in kpi_list]
     created = _as_datetime(tickets["created_at"])
     if np.isnat(created).any():
         raise DataError("created_at has empty cells; load the export with "
@@ -499,7 +506,8 @@ def compute_kpis(tickets: pd.DataFrame, period: str = "month", *, as_of=None,
             raise DataError(f"cannot split KPIs by '{by}': no such column (columns: "
                             f"{', '.join(map(str, tickets.columns))})", source="tickets")
         if by in ("team", "created_at", "ticket_id"):
-            raise ValueError(f"cannot split KPIs by {by!r}")
+            raise InvalidArgument(f"cannot split KPIs by {by!r}: it is what KPIs are "
+                                  "grouped by already, or an id")
         seg = tickets[by].astype("string").fillna(MISSING_SEGMENT)
         team = pd.Series(team.astype(str).to_numpy(), dtype="string") + "\x1f" + seg.to_numpy()
     if isinstance(team.dtype, pd.CategoricalDtype):
@@ -512,7 +520,7 @@ def compute_kpis(tickets: pd.DataFrame, period: str = "month", *, as_of=None,
         raise DataError("team has empty cells; load the export with "
                         "servicekpi.load_tickets first", source="tickets")
 
-    pc = period_codes(created, period)
+    pc = period_codes(created, freq)
     p0 = pc.min()
     n_periods = int(pc.max() - p0 + 1)
     groups = team_codes * n_periods + (pc - p0)
@@ -555,7 +563,7 @@ def compute_kpis(tickets: pd.DataFrame, period: str = "month", *, as_of=None,
     out = out.sort_values(["t", "p"], kind="stable").reset_index(drop=True)
     result = pd.DataFrame({
         "team": team_names[out["t"].to_numpy()],
-        "period": pd.Series(from_codes(out["p"].to_numpy() + p0, period)),
+        "period": pd.Series(from_codes(out["p"].to_numpy() + p0, freq)),
         "kpi": out["kpi"].to_numpy(),
         "value": out["value"].to_numpy(),
         "n": out["n"].to_numpy(),
@@ -567,7 +575,7 @@ def compute_kpis(tickets: pd.DataFrame, period: str = "month", *, as_of=None,
         parts = result["team"].str.split("\x1f", n=1, expand=True)
         result["team"] = parts[0].to_numpy()
         result.insert(1, by, parts[1].to_numpy())
-    result.attrs["period"] = period
+    result.attrs["freq"] = freq
     if "abandonment_rate" in chosen:
         rule = abandonment_channels(tickets)
         if rule is not None:

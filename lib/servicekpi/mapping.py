@@ -56,8 +56,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from .errors import ConfigError, DataError, Problem
-from .parsing import AS_WRITTEN, null_tokens, text_missing
+from .errors import ConfigError, DataError, InvalidArgument, Problem
+from .parsing import AS_WRITTEN, ZONE_ERRORS, null_tokens, text_missing
 from .schema import TICKET_COLUMNS
 
 #: The mapping of an export whose columns already have the canonical names.
@@ -94,7 +94,7 @@ class Derived(BaseModel):
     def derivation(self) -> dict | None:
         """``{"after": base, "unit": "min"|"h"}``, ``{"nonzero": True}`` or None."""
         if self.minutes_after and self.hours_after:
-            raise ValueError("give minutes_after or hours_after, not both")
+            raise InvalidArgument("give minutes_after or hours_after, not both")
         if self.minutes_after or self.hours_after:
             return {"after": self.minutes_after or self.hours_after,
                     "unit": "min" if self.minutes_after else "h"}
@@ -175,7 +175,7 @@ class Mapping(BaseModel):
             return v
         try:
             pd.Timestamp("2024-01-01", tz=v)
-        except Exception:
+        except ZONE_ERRORS:
             raise ValueError(f"unknown time zone {v!r}") from None
         return v
 
@@ -398,9 +398,11 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
                 f"(columns found: {', '.join(map(str, raw.columns[:30])) or 'none'})")))
     absent = [c for c in res.absent if c not in REQUIRED]
     if absent and mapping.name != CANONICAL:
-        quality.append(dict(check="mapped column absent", column=None, rows=None, severity="info",
-                            detail=f"mapping '{mapping.name}': not in the file, skipped: "
-                            + ", ".join(f"{c} ({' / '.join(res.absent[c])})" for c in absent)))
+        quality.append(dict(code="mapped_column_absent", column=None, rows=None,
+                            severity="info", values=dict(
+                                mapping=mapping.name,
+                                columns=", ".join(f"{c} ({' / '.join(res.absent[c])})"
+                                                  for c in absent))))
     used = set(res.headers.values()) | {h for fb in res.fallbacks.values() for h in fb}
     out = pd.DataFrame(index=raw.index)
     shown: dict[str, pd.Series] = {}
@@ -410,10 +412,11 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
         if header_key(header) != header_key(spec.sources[0]):
             note = {header_key(k): v for k, v in spec.notes.items()}.get(header_key(header))
             quality.append(dict(
-                check="alternative header used", column=canon, rows=None,
+                code="alternative_header", column=canon, rows=None,
                 severity="warning" if note else "info",
-                detail=f"read from '{header}' ('{spec.sources[0]}' is not in the file)"
-                + (f": {note}" if note else "")))
+                variant="detail_noted" if note else "detail",
+                values=dict(header=str(header), expected=spec.sources[0],
+                            **({"note": note} if note else {}))))
         col = raw[header]
         for fb in res.fallbacks.get(canon, []):
             blank = text_missing(col, na)
@@ -421,8 +424,8 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
             if fill.any():
                 col = col.astype(object).where(~fill, raw[fb].astype(object))
                 quality.append(dict(
-                    check="filled from a fallback column", column=canon, rows=int(fill.sum()),
-                    severity="info", detail=f"'{header}' empty: taken from '{fb}'"))
+                    code="fallback_filled", column=canon, rows=int(fill.sum()),
+                    severity="info", values=dict(header=str(header), fallback=str(fb))))
         shown[canon] = col
         out[canon] = col
         d = mapping.columns[canon].derivation
@@ -459,10 +462,10 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
             if other.any():
                 seen = pd.Series(before.to_numpy(dtype=object)[other]).value_counts()
                 quality.append(dict(
-                    check="value not in the mapping", column=canon, rows=int(other.sum()),
-                    severity="warning", detail=f"read as {table[OTHER]!r} ('*' in the "
-                    f"mapping's values): " + ", ".join(f"{v!r} ({c})"
-                                                      for v, c in seen.head(5).items())))
+                    code="value_not_in_mapping", column=canon, rows=int(other.sum()),
+                    severity="warning", values=dict(
+                        value=str(table[OTHER]),
+                        examples=", ".join(f"{v!r} ({c})" for v, c in seen.head(5).items()))))
     return Mapped(out, shown, dict(res.headers), derived, problems, quality)
 
 

@@ -27,19 +27,25 @@ unknown keys, wrong types, unsafe team ids, KPIs not in the catalogue,
 missing data files.  :func:`check_inputs` opens the files themselves (what
 ``servicekpi validate`` and the runner's preflight do), each ticket export in
 full through the same loader the reports use.
+
+Two keys have older names that are still read: ``period:`` for ``freq:``
+(month, week or quarter) and ``kpis:`` for ``kpi_list:`` (see
+:data:`OLD_NAMES`); the parameters always say ``freq`` and ``kpi_list``.
 """
 from __future__ import annotations
 
 import codecs
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
+                      model_validator)
 
 from .catalogue import load_catalogue
-from .errors import ConfigError, DataError, Problem, ServiceKPIError, unique
+from .errors import ConfigError, Problem, ServiceKPIError, unique
 from .mapping import load_mapping, pydantic_problems
-from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE
+from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE, ZONE_ERRORS
 from .readers import read_yaml, yaml_problem
 from .teams import UNASSIGNED, is_team_id, team_id
 
@@ -49,6 +55,29 @@ PATH_KEYS = ("tickets", "kpi_table", "benchmarks", "targets", "catalogue", "comp
 #: Values of ``teams:`` in defaults.yaml.
 TEAM_MODES = ("auto", "files")
 
+#: Older key -> the key it is read as (a parameter file may still use the old one).
+OLD_NAMES = {"period": "freq", "kpis": "kpi_list"}
+
+
+def _as_written(problems: list[Problem], *written: dict) -> list[Problem]:
+    """``problems`` naming a key as the files ``written`` do: ``period`` where they say
+    ``period`` (and none says ``freq``), ``kpis`` likewise."""
+    keys = {k for data in written if isinstance(data, dict) for k in data}
+    back = {new: old for old, new in OLD_NAMES.items() if old in keys and new not in keys}
+    return [replace(q, column=back[q.column]) if q.column in back else q for q in problems]
+
+
+def new_names(data: dict) -> dict:
+    """``data`` with the older keys of :data:`OLD_NAMES` renamed; a key given under
+    both names is left as it is (the model refuses it, naming both)."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for old, new in OLD_NAMES.items():
+        if old in out and new not in out:
+            out[new] = out.pop(old)
+    return out
+
 
 class ReportParams(BaseModel):
     """Everything one team report needs (the notebook's parameters)."""
@@ -56,8 +85,12 @@ class ReportParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
     team: str = Field(description="team id as in the ticket export; also the file name")
     display_name: str | None = Field(None, description="name shown in reports")
-    title: str = "Customer service KPI report"
-    period: Literal["month", "week", "quarter"] = "month"
+    title: str | None = Field(
+        None, description="report title (default: 'Customer service KPI report' in the "
+        "report's language)")
+    freq: Literal["month", "week", "quarter"] = Field(
+        "month", description="the periods KPIs are computed and assessed for (older "
+        "files: period)")
     tickets: Path
     mapping: str | None = Field(
         "auto", description="auto (detect the preset from the header), a preset name, "
@@ -92,9 +125,20 @@ class ReportParams(BaseModel):
     catalogue: Path
     competencies: Path | None = Field(None, description="competency assessments")
     competency_targets: Path | None = Field(None, description="competency target profile")
-    kpis: list[str] | None = Field(None, description="KPIs to show; default: all available")
+    kpi_list: list[str] | None = Field(None, description="KPIs to show; default: all "
+                                       "available (older files: kpis)")
     history_periods: int = Field(13, ge=2, le=400)
     language: Literal["en", "zh"] = "en"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_names(cls, data):
+        if isinstance(data, dict):
+            both = [f"{new} and {old} are one key ({old} is its older name): give one"
+                    for old, new in OLD_NAMES.items() if old in data and new in data]
+            if both:
+                raise ValueError("; ".join(both))
+        return new_names(data)
 
     @field_validator("team")
     @classmethod
@@ -136,7 +180,7 @@ class ReportParams(BaseModel):
     def ticket_options(self) -> dict:
         """Keyword arguments of :func:`servicekpi.load_tickets` for this team's export
         (``dayfirst``, ``timezone`` and ``encoding``: None leaves the mapping's)."""
-        return dict(mapping=self.mapping, errors=self.bad_rows, as_of=self.as_of,
+        return dict(mapping=self.mapping, bad_rows=self.bad_rows, as_of=self.as_of,
                     max_dropped_share=self.max_dropped_share, unassigned=self.unassigned,
                     dayfirst=self.dayfirst, timezone=self.timezone, encoding=self.encoding)
 
@@ -173,7 +217,7 @@ def zone_problem(text: str) -> str | None:
         return None
     try:
         pd.Timestamp("2024-01-01", tz=text)
-    except Exception:
+    except ZONE_ERRORS:
         return (f"unknown time zone {text!r}: expected a zone name such as UTC or "
                 f"Europe/London, or {AS_WRITTEN} (keep the local time an offset was "
                 "written in)")
@@ -235,14 +279,16 @@ def collect_params(params_dir, teams: list[str] | None = None, *,
     problems: list[Problem] = []
     if not params_dir.is_dir():
         raise ConfigError("parameter folder not found", source=str(params_dir))
-    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    overrides = new_names({k: v for k, v in (overrides or {}).items() if v is not None})
     defaults_path = params_dir / "defaults.yaml"
     defaults: dict = {}
+    written: dict[str, dict] = {}      # source file -> its keys as written
     if defaults_path.is_file():
         read = _read_yaml(defaults_path, problems)
         if read is None:   # what follows from missing defaults would only mislead
             return [], problems
-        defaults = _resolve(read, params_dir)
+        written[str(defaults_path)] = read
+        defaults = _resolve(new_names(read), params_dir)
     mode = defaults.pop("teams", None)
     team_files = sorted((params_dir / "teams").glob("*.y*ml"))
     if mode is None:
@@ -268,7 +314,8 @@ def collect_params(params_dir, teams: list[str] | None = None, *,
             problems.append(Problem(str(path), "team", f"team {tid!r} also defined in "
                                     f"{entries[tid][0]}"))
             continue
-        entries[tid] = (str(path), {"team": tid, **_resolve(data, path.parent)})
+        written[str(path)] = data
+        entries[tid] = (str(path), {"team": tid, **_resolve(new_names(data), path.parent)})
 
     if teams is not None:
         teams = [_id(t) for t in teams]
@@ -295,12 +342,13 @@ def collect_params(params_dir, teams: list[str] | None = None, *,
         merged = {**defaults, **data, **overrides}
         if tid in export_teams and "display_name" not in data:
             merged["display_name"] = export_teams[tid]
+        as_written = [written.get(str(defaults_path), {}), written.get(source, {})]
         try:
             p = ReportParams.model_validate(merged)
         except ValidationError as exc:
-            problems += pydantic_problems(exc, source)
+            problems += _as_written(pydantic_problems(exc, source), *as_written)
             continue
-        problems += check_params(p, source)
+        problems += _as_written(check_params(p, source), *as_written)
         out.append(p)
     if teams is not None:
         for t in teams:
@@ -357,15 +405,19 @@ def no_tickets_reason(frame, *, option: str = "--as-of") -> str:
     records (``frame.attrs['data_quality']``), with what would keep them; ``option``
     names the as-of setting (``--as-of`` on the command line, ``as_of:`` in a file)."""
     records = frame.attrs.get("data_quality") or []
-    read = next((r.get("rows") for r in records if r.get("check") == "rows read"), None)
+    import pandas as pd
+
+    from .tickets import data_quality
+
+    quality = data_quality(frame)                     # English, as every refusal
+    read = next((r.rows for r in quality.itertuples() if r.code == "rows_read"), None)
     parts, advice = [], []
-    for r in records:
-        n = int(r.get("rows") or 0)
-        if r.get("severity") != "dropped" or not n:
+    for r, record in zip(quality.itertuples(), records):
+        n = int(r.rows) if pd.notna(r.rows) else 0
+        if r.severity != "dropped" or not n:
             continue
-        check, detail = r.get("check"), str(r.get("detail") or "")
-        if check == "created after the as-of time":
-            when = detail.removeprefix("created after ").split(" (")[0]
+        if r.code == "created_after_as_of":
+            when = (record.get("values") or {}).get("limit")
             if frame.attrs.get("as_of") is None:      # none given: the limit was now
                 parts.append(f"created after now ({when}, in the zone furthest ahead, "
                              "UTC+14): dates in the future")
@@ -374,15 +426,15 @@ def no_tickets_reason(frame, *, option: str = "--as-of") -> str:
             else:
                 parts.append(f"created after the as-of time {when}")
                 advice.append(f"a later as-of time ({option}) keeps them")
-        elif check == "blank team":
+        elif r.code == "blank_team":
             parts.append("without a team (unassigned: drop)")
             advice.append("unassigned: keep keeps them as team 'unassigned'")
-        elif check == "row dropped":
-            where = f" in {r['column']}" if r.get("column") else ""
-            parts.append(f"bad{where} ({detail})")
+        elif r.code == "row_dropped":
+            where = f" in {r.column}" if isinstance(r.column, str) else ""
+            parts.append(f"bad{where} ({r.detail})")
             advice.append("fix those rows or the mapping")
         else:
-            parts.append(f"{check} ({detail})" if detail else str(check))
+            parts.append(f"{r.check} ({r.detail})" if r.detail else str(r.check))
         parts[-1] = (n, parts[-1])
     rows = f"{read:,} rows" if read is not None else "the rows"
     if not parts:
@@ -441,11 +493,12 @@ def clear_export_cache() -> None:
 
 
 def by_export(all_params: list[ReportParams]) -> dict[tuple, list[ReportParams]]:
-    """Teams grouped by the ticket export they read, and how: (tickets, period,
-    *sorted(ticket_options().items())) -> their parameters.  Each group is loaded once."""
+    """Teams grouped by the ticket export they read, and how: (tickets,
+    *sorted(ticket_options().items())) -> their parameters.  Each group is loaded
+    once, whatever freqs its teams report on."""
     groups: dict[tuple, list[ReportParams]] = {}
     for p in all_params:
-        key = (str(p.tickets), p.period, *sorted(p.ticket_options().items()))
+        key = (str(p.tickets), *sorted((k, str(v)) for k, v in p.ticket_options().items()))
         groups.setdefault(key, []).append(p)
     return groups
 
@@ -473,15 +526,15 @@ def check_params(p: ReportParams, source: str) -> list[Problem]:
             problems.append(Problem(str(p.mapping), None, yaml_problem(exc)))
         except ServiceKPIError as exc:
             problems.append(Problem(source, "mapping", str(exc)))
-    if p.kpis and Path(p.catalogue).is_file():
+    if p.kpi_list and Path(p.catalogue).is_file():
         try:
             cat = load_yaml_file(load_catalogue, p.catalogue)
         except ConfigError as exc:
             problems += exc.problems
         else:
-            for k in p.kpis:
+            for k in p.kpi_list:
                 if k not in cat:
-                    problems.append(Problem(source, "kpis", f"KPI {k!r} is not in the "
+                    problems.append(Problem(source, "kpi_list", f"KPI {k!r} is not in the "
                                             f"catalogue {p.catalogue}"))
     return problems
 
@@ -491,111 +544,23 @@ def _problems(exc: ServiceKPIError, source) -> list[Problem]:
 
 
 def check_inputs(all_params: list[ReportParams], *, unused: list[Problem] | None = None):
-    """Open every input the parameters name, the way a report will.
-
-    Each ticket export is read in full through the loader with its mapping,
-    once per export and way of reading it (what the reports read, so a file
-    that passes here does not fail there): it must have tickets left, and
-    each team must have tickets in it.  Targets, benchmarks, KPI tables,
-    competencies and competency targets are read in full through their
-    loaders, once per file.  A row of a shared targets file or KPI table that
-    is wrong concerns only the team it names.
+    """Open every input the parameters name, the way a report will
+    (:func:`servicekpi.report.inputs.load_inputs`: each ticket export read in
+    full once, each other file once; a wrong row of a shared targets file or
+    KPI table concerns only the team it names).
 
     Returns ``(errors, kpis)``: team id -> the problems that stop its report
     (a problem with a whole file is listed for every team that uses it), and
-    the KPIs computed from each export for its teams.  ``unused``, when given,
-    receives a problem per targets file or KPI table whose filled-in rows name
-    a team none of these reports is for (rows no report would show).
+    the KPIs computed from the tickets, a frame per freq, of these teams.
+    ``unused``, when given, receives a problem per targets file or KPI table
+    whose filled-in rows name a team none of these reports is for.
     """
-    from .catalogue import load_catalogue
-    from .competencies import load_competencies, load_competency_targets
-    from .kpis import compute_kpis
-    from .tables import load_benchmarks, load_kpi_table, load_targets, merge_kpis
+    from .report.inputs import load_inputs
 
-    errors: dict[str, list[Problem]] = {}
-
-    def fail(members, problems):
-        for p in members:
-            errors.setdefault(p.team, []).extend(problems)
-
-    kpis, frames = {}, []
-    exports: dict[str, tuple[str, set]] = {}    # team -> its export's name and teams
-    for members in by_export(all_params).values():
-        first, name = members[0], Path(members[0].tickets).name
-        try:
-            t = load_export(first)
-            if not len(t):
-                raise DataError([Problem(name, None, no_tickets_reason(t, option="as_of:"))])
-            k = compute_kpis(t, first.period)
-        except ServiceKPIError as exc:
-            fail(members, _problems(exc, name))
-            continue
-        present = set(team_names(t))
-        exports.update({p.team: (name, present) for p in members})
-        for p in members:
-            if p.team not in present:
-                fail([p], [Problem(name, "team", f"no tickets for team {p.team!r} in "
-                                                 f"{name}")])
-        ids = [p.team for p in members]
-        frames.append(k[k["team"].isin(ids)])
-        kpis.update({t_: k[k["team"] == t_] for t_ in ids})
-
-    catalogues = {}
-    for path, members in _group(all_params, lambda p: p.catalogue):
-        try:
-            catalogues[path] = load_yaml_file(load_catalogue, path)
-        except ServiceKPIError as exc:
-            fail(members, _problems(exc, path))
-
-    def cat(p):
-        return catalogues.get(str(p.catalogue))
-
-    for key in ("kpi_table", "targets"):
-        load = load_kpi_table if key == "kpi_table" else load_targets
-        raws: dict[str, object] = {}
-        for path, members in _group(all_params, lambda p: getattr(p, key)):
-            try:       # each file read once, then checked at each period it is used at
-                raws[path] = _raw_table(path, key)
-            except ServiceKPIError as exc:
-                fail(members, _problems(exc, path))
-                continue
-            if unused is not None and all(p.team in exports for p in members):
-                known = {p.team for p in members}.union(*(exports[p.team][1] for p in members))
-                names = sorted({exports[p.team][0] for p in members})
-                unused += _unknown_team_rows(raws[path], Path(path).name, key, known, names)
-        groups = _group(all_params, lambda p: getattr(p, key), lambda p: (p.period,
-                                                                        str(p.catalogue)))
-        for path, members in groups:
-            if path not in raws:
-                continue
-            try:
-                table = load(path, period=members[0].period, catalogue=cat(members[0]),
-                             frame=raws[path], team_errors="drop")
-            except ServiceKPIError as exc:
-                fail(members, _problems(exc, path))
-                continue
-            bad = table.attrs.get("team_errors") or {}
-            for p in members:
-                if p.team in bad:
-                    fail([p], bad[p.team])
-                elif key == "kpi_table" and p.team in kpis:
-                    try:
-                        merge_kpis(kpis[p.team], table[table["team"] == p.team],
-                                   source=Path(path).name)
-                    except ServiceKPIError as exc:
-                        fail([p], _team_problems(exc, p.team))
-    others = (("benchmarks", lambda p, path: load_benchmarks(path, catalogue=cat(p))),
-              ("competencies", lambda p, path: load_competencies(path)),
-              ("competency_targets", lambda p, path: load_competency_targets(path)))
-    for key, load in others:
-        groups = _group(all_params, lambda p: getattr(p, key),
-                        (lambda p: str(p.catalogue)) if key == "benchmarks" else None)
-        for path, members in groups:
-            try:
-                load(members[0], path)
-            except ServiceKPIError as exc:
-                fail(members, _problems(exc, path))
-    return errors, frames
+    inputs = load_inputs(all_params)
+    if unused is not None:
+        unused += inputs.unused
+    return inputs.problems, list(inputs.computed.values())
 
 
 def _listed(items: list[str], most: int = 20) -> str:
@@ -657,3 +622,32 @@ def _group(all_params, path_of, how=None) -> list[tuple[str, list[ReportParams]]
         if path is not None and Path(path).is_file():
             groups.setdefault((str(path), how(p) if how else None), []).append(p)
     return [(key[0], members) for key, members in groups.items()]
+
+
+#: Parameter and column names that are also words a reader sees as table headers and
+#: labels (in English: "team", "period", "value"): a Chinese page words them, so
+#: :func:`parameter_words` leaves them out.
+READER_WORDS = frozenset({"team", "period", "value", "values", "name", "title", "description",
+                          "columns", "language", "kpi", "freq", "mapping"})
+
+
+def parameter_words() -> frozenset[str]:
+    """The names a user types that a text may quote as they are: the keys of
+    report parameters (``targets``, ``kpi_table``) and of column mappings
+    (``decimal``), the options a key takes (``bad_rows: drop``), ticket and
+    KPI-table columns (``is_complaint``), YAML's ``true``/``false`` and the
+    command ``servicekpi``; not
+    :data:`READER_WORDS` nor the frequencies (``month``, ``week``), which a
+    reader sees in words."""
+    import typing
+
+    from .mapping import Mapping
+    from .schema import KPI_TABLE_COLUMNS, TICKET_COLUMNS
+
+    words = {*TICKET_COLUMNS, *KPI_TABLE_COLUMNS, "true", "false", "servicekpi"}
+    for model in (ReportParams, Mapping):
+        for name, field in model.model_fields.items():
+            words.add(name)
+            if name != "freq" and typing.get_origin(field.annotation) is typing.Literal:
+                words.update(v for v in typing.get_args(field.annotation) if isinstance(v, str))
+    return frozenset(words - READER_WORDS)

@@ -21,6 +21,11 @@ NULL_TOKENS = frozenset({"", "?", "null", "none", "nan", "nat", "n/a", "na", "#n
 TRUE_TOKENS = frozenset({"true", "t", "yes", "y", "1", "1.0"})
 FALSE_TOKENS = frozenset({"false", "f", "no", "n", "0", "0.0"})
 
+#: What ``pd.Timestamp(..., tz=name)`` raises for a name that is not a time zone:
+#: ZoneInfoNotFoundError (a KeyError), IndexError for "", ValueError for a
+#: malformed name, IsADirectoryError (an OSError) for "Europe", TypeError.
+ZONE_ERRORS = (LookupError, ValueError, TypeError, OSError)
+
 _TIME = r"(\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:\s*[AaPp][Mm])?)"
 #: How exports write a time's zone, rewritten to ISO's "+hh:mm" (RE2 patterns, applied
 #: in this order): 14:30 UTC, 14:30 GMT+0800, 14:30 UTC+8, 14:30+08, 14:30+0800.
@@ -373,22 +378,23 @@ def ambiguous_numbers(s: pd.Series) -> list[str]:
         if hit.any() else []
 
 
-def decide_decimal(s: pd.Series, declared: str = "auto") -> tuple[str, str | None, str | None]:
-    """A column's decimal mark, once for the column: ``(mark, problem, note)``.
+def decide_decimal(s: pd.Series, declared: str = "auto"
+                   ) -> tuple[str, str | None, tuple[str, ...]]:
+    """A column's decimal mark, once for the column: ``(mark, problem, ambiguous)``.
 
     ``declared`` is ``"."``, ``","`` or ``"auto"`` (decide from the data with
-    :func:`decimal_style`).  ``note`` warns when values read either way and
-    nothing decided it.
+    :func:`decimal_style`).  ``ambiguous``: values that read either way when
+    nothing decided it (they are read with ``.`` as the decimal point; the
+    data-quality summary warns, message ``data.decimal_mark_assumed``), else
+    empty.
     """
     if declared != "auto":
-        return declared, None, None
+        return declared, None, ()
     mark, problem = decimal_style(s)
-    note = None
-    if problem is None and mark == "." and (ex := ambiguous_numbers(s)):
-        note = (f"{', '.join(map(repr, ex))} read with '.' as the decimal point and ',' "
-                "separating thousands; if this export writes them the other way round, "
-                "declare decimal: ','")
-    return mark, problem, note
+    ambiguous: tuple[str, ...] = ()
+    if problem is None and mark == ".":
+        ambiguous = tuple(ambiguous_numbers(s))
+    return mark, problem, ambiguous
 
 
 def _match(arr: pa.Array, pattern: str) -> np.ndarray:

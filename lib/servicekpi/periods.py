@@ -3,6 +3,11 @@
 KPI tables hold periods as :class:`pandas.Period` values.  In files they are
 written as labels that read back unchanged: ``2024-03`` (month),
 ``2024-W05`` (ISO week), ``2024Q1`` (quarter).
+
+Vocabulary: ``freq`` is the kind of period (``"month"``, ``"week"`` or
+``"quarter"``); a *period* is one of them (a :class:`pandas.Period`); the
+pandas frequency string (``"M"``, ``"W-SUN"``, ``"Q-DEC"``) is what
+:func:`freq_of` returns.
 """
 from __future__ import annotations
 
@@ -11,33 +16,38 @@ import re
 import numpy as np
 import pandas as pd
 
-#: Period name -> pandas frequency.
+from .errors import InvalidArgument
+
+#: ``freq`` -> pandas frequency.
 FREQS = {"month": "M", "week": "W-SUN", "quarter": "Q-DEC"}
 
 _ISO_WEEK = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
 
 
-def freq_of(period: str) -> str:
-    """Return the pandas frequency for ``"month"``, ``"week"`` or ``"quarter"``."""
+def freq_of(freq: str) -> str:
+    """Return the pandas frequency for ``"month"``, ``"week"`` or ``"quarter"``.
+
+    Raises :class:`~servicekpi.errors.InvalidArgument` for any other ``freq``.
+    """
     try:
-        return FREQS[period]
-    except KeyError:
-        raise ValueError(
-            f"unknown period {period!r}: expected one of {', '.join(FREQS)}") from None
+        return FREQS[freq]
+    except (KeyError, TypeError):      # TypeError: an unhashable value
+        raise InvalidArgument(
+            f"unknown freq {freq!r}: expected one of {', '.join(FREQS)}") from None
 
 
-def period_codes(timestamps: np.ndarray, period: str) -> np.ndarray:
+def period_codes(timestamps: np.ndarray, freq: str) -> np.ndarray:
     """Integer ordinal of the period each ``datetime64`` value falls in.
 
     The ordinal matches :attr:`pandas.Period.ordinal` for the same frequency,
-    so ``pd.PeriodIndex.from_ordinals(codes, freq=freq_of(period))`` turns
+    so ``pd.PeriodIndex.from_ordinals(codes, freq=freq_of(freq))`` turns
     codes back into periods.  Vectorised: no per-row Python.
     """
-    freq_of(period)
+    freq_of(freq)
     ts = np.asarray(timestamps, dtype="datetime64[ns]")
-    if period == "month":
+    if freq == "month":
         return ts.astype("datetime64[M]").astype(np.int64)
-    if period == "quarter":
+    if freq == "quarter":
         return ts.astype("datetime64[M]").astype(np.int64) // 3
     # ISO weeks run Monday to Sunday; pandas gives the week 1969-12-29 to
     # 1970-01-04 (day numbers -3 to 3) the W-SUN ordinal 1.
@@ -45,9 +55,9 @@ def period_codes(timestamps: np.ndarray, period: str) -> np.ndarray:
     return (days + 3) // 7 + 1
 
 
-def from_codes(codes, period: str) -> pd.PeriodIndex:
+def from_codes(codes, freq: str) -> pd.PeriodIndex:
     """Turn ordinals from :func:`period_codes` back into periods."""
-    return pd.PeriodIndex.from_ordinals(np.asarray(codes, dtype=np.int64), freq=freq_of(period))
+    return pd.PeriodIndex.from_ordinals(np.asarray(codes, dtype=np.int64), freq=freq_of(freq))
 
 
 def label(p: pd.Period) -> str:
@@ -62,40 +72,48 @@ def labels(periods) -> list[str]:
     return [label(p) for p in periods]
 
 
-def parse_period(value, period: str) -> pd.Period:
+def parse_period(value, freq: str) -> pd.Period:
     """Parse one period label (or any date inside the period).
 
-    Raises ``ValueError`` when the value is not a period of that kind.
+    Raises :class:`~servicekpi.errors.InvalidArgument` (a ``ValueError``) when
+    the value is not a period of that kind.
     """
-    freq = freq_of(period)
+    pandas_freq = freq_of(freq)
     if isinstance(value, pd.Period):
-        if value.freqstr != pd.Period("2000-01-01", freq).freqstr:
-            raise ValueError(f"{value} is not a {period}")
+        if value.freqstr != pd.Period("2000-01-01", pandas_freq).freqstr:
+            raise InvalidArgument(f"{value} is not a {freq}")
         return value
     text = str(value).strip()
     if not text or text.lower() in ("nan", "nat", "none"):
-        raise ValueError("empty")
+        raise InvalidArgument("empty")
     if not re.search(r"(?:19|20|21)\d\d", text):
-        raise ValueError(f"{text!r} has no year")
+        raise InvalidArgument(f"{text!r} has no year")
     m = _ISO_WEEK.match(text)
     if m:
-        if period != "week":
-            raise ValueError(f"{text!r} is a week, not a {period}")
+        if freq != "week":
+            raise InvalidArgument(f"{text!r} is a week, not a {freq}")
         year, week = int(m.group(1)), int(m.group(2))
-        monday = pd.Timestamp.fromisocalendar(year, week, 1)
-        return monday.to_period(freq)
-    if period == "week" and "/" in text:  # pandas' own label "2024-01-01/2024-01-07"
+        try:
+            monday = pd.Timestamp.fromisocalendar(year, week, 1)
+        except ValueError:              # week 54, week 0
+            raise InvalidArgument(f"{text!r}: {year} has no ISO week {week}") from None
+        return monday.to_period(pandas_freq)
+    if freq == "week" and "/" in text:  # pandas' own label "2024-01-01/2024-01-07"
         text = text.split("/")[0]
-    if period == "month" and re.fullmatch(r"\d{4}Q[1-4]", text, re.IGNORECASE):
-        raise ValueError(f"{text!r} is a quarter, not a month")
+    if freq == "month" and re.fullmatch(r"\d{4}Q[1-4]", text, re.IGNORECASE):
+        raise InvalidArgument(f"{text!r} is a quarter, not a month")
     if re.fullmatch(r"\d{4}-?Q[1-4]", text, re.IGNORECASE):
-        if period != "quarter":
-            raise ValueError(f"{text!r} is a quarter, not a {period}")
-        return pd.Period(text.replace("-", "").upper(), freq)
+        if freq != "quarter":
+            raise InvalidArgument(f"{text!r} is a quarter, not a {freq}")
+        return pd.Period(text.replace("-", "").upper(), pandas_freq)
     try:
-        return pd.Period(text, freq)
-    except Exception:
-        return pd.Timestamp(text).to_period(freq)
+        return pd.Period(text, pandas_freq)
+    except (ValueError, TypeError, OverflowError):
+        pass                            # not a label pandas reads: try it as a date
+    try:
+        return pd.Timestamp(text).to_period(pandas_freq)
+    except (ValueError, TypeError, OverflowError):
+        raise InvalidArgument(f"{text!r} is not a {freq} nor a date") from None
 
 
 def coverage_end(as_of, *, declared: bool = True) -> pd.Timestamp | None:
@@ -120,11 +138,11 @@ def coverage_end(as_of, *, declared: bool = True) -> pd.Timestamp | None:
     return ts.normalize() + pd.Timedelta(days=1) - pd.Timedelta(1, "ns")
 
 
-def partial_period(as_of, period: str, last_period) -> pd.Period | None:
+def partial_period(as_of, freq: str, last_period) -> pd.Period | None:
     """The last period when the export ends before it does, else None.
 
     ``as_of`` is when the export's coverage ends (see :func:`coverage_end`);
-    ``period`` is ``"month"``, ``"week"`` or ``"quarter"``; ``last_period``
+    ``freq`` is ``"month"``, ``"week"`` or ``"quarter"``; ``last_period``
     the latest period with data (a Period or a label).  The period is
     complete when ``as_of`` is at or after its last second (23:59:59 on its
     last day, Sunday for an ISO week); an earlier as-of time, including one
@@ -141,11 +159,11 @@ def partial_period(as_of, period: str, last_period) -> pd.Period | None:
     end = coverage_end(as_of)
     if end is None:
         return None
-    last = parse_period(last_period, period)
+    last = parse_period(last_period, freq)
     return None if _covers(end, last) else last
 
 
-def last_complete_period(as_of, period: str) -> pd.Period | None:
+def last_complete_period(as_of, freq: str) -> pd.Period | None:
     """The last period the export covers whole: the one ``as_of`` falls in when it is
     at or after that period's last second, else the one before (None when unknown).
     ``as_of`` is when the coverage ends (:func:`coverage_end`), as in
@@ -153,7 +171,7 @@ def last_complete_period(as_of, period: str) -> pd.Period | None:
     end = coverage_end(as_of)
     if end is None:
         return None
-    p = pd.Period(end, freq_of(period))
+    p = pd.Period(end, freq_of(freq))
     return p if _covers(end, p) else p - 1
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 import yaml
 
 from .errors import ConfigError, DataError
+from .i18n import msg
 
 SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".parquet": "parquet",
             ".pq": "parquet", ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel"}
@@ -89,7 +90,11 @@ def read_table(path, *, sheet=None, encoding: str | None = None,
         raise
     except pd.errors.EmptyDataError:
         raise DataError("file is empty (no header row)", source=str(path)) from None
-    except Exception as exc:  # parser errors, corrupt files, ...
+    except Exception as exc:
+        # Broad on purpose: the third-party readers (pandas' CSV parser, pyarrow,
+        # openpyxl, xlrd) fail on a corrupt or mislabelled file in ways they do not
+        # document (ArrowInvalid, BadZipFile, KeyError, OSError, ...).  The reason
+        # is kept: its first line is quoted in the DataError.
         raise DataError(f"cannot read as {kind}: {_first_line(exc)}",
                         source=str(path)) from None
     df.columns, renamed = _unique(_as_written(df.columns, header))
@@ -155,25 +160,30 @@ def _drop_footer(df: pd.DataFrame, info: dict) -> pd.DataFrame:
     return df
 
 
-def describe_read(info: dict) -> str:
-    """One phrase saying how a file was read (for the data-quality summary)."""
-    parts = [info.get("format", "?")]
+def describe_read(info: dict, *, language: str = "en") -> str:
+    """One phrase saying how a file was read (for the data-quality summary), in
+    ``language`` (messages ``data.read.*``)."""
+    parts = [str(info.get("format", "?"))]
     if "encoding" in info:
         enc = info["encoding"]
-        plain = f" ({_ENCODING_NAMES[enc]})" if enc in _ENCODING_NAMES else ""
-        parts.append(f"encoding {enc}{plain}")
+        parts.append(msg("data.read.encoding_named", language, encoding=enc,
+                         name=_ENCODING_NAMES[enc]) if enc in _ENCODING_NAMES
+                     else msg("data.read.encoding", language, encoding=enc))
     if "delimiter" in info:
-        parts.append(f"delimiter {_DELIM_NAMES.get(info['delimiter'], repr(info['delimiter']))}")
+        d = info["delimiter"]
+        parts.append(msg("data.read.delimiter", language,
+                         delimiter=msg(f"data.read.{_DELIM_NAMES[d]}", language)
+                         if d in _DELIM_NAMES else repr(d)))
     if info.get("sheet") is not None:
-        parts.append(f"sheet {info['sheet']!r}")
+        parts.append(msg("data.read.sheet", language, sheet=info["sheet"]))
     if info.get("header_row", 1) != 1:
-        parts.append(f"header on row {info['header_row']}")
+        parts.append(msg("data.read.header_row", language, row=info["header_row"]))
     if info.get("footer_rows"):
-        parts.append(f"{info['footer_rows']} blank or footer line(s) at the end left out")
+        parts.append(msg("data.read.footer_rows", language, count=info["footer_rows"]))
     if info.get("renamed"):
-        parts.append("duplicate headers renamed: " + ", ".join(
-            f"{old} -> {new}" for new, old in info["renamed"].items()))
-    return ", ".join(parts)
+        parts.append(msg("data.read.renamed", language, pairs=", ".join(
+            f"{old} -> {new}" for new, old in info["renamed"].items())))
+    return msg("data.read.separator", language).join(parts)
 
 
 _DELIM_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}

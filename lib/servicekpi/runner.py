@@ -41,11 +41,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import html
 import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -120,11 +120,8 @@ def file_hash(path) -> str:
     st = p.stat()
     key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
     if key not in _HASHES:
-        h = hashlib.sha256()
         with open(p, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        _HASHES[key] = h.hexdigest()
+            _HASHES[key] = hashlib.file_digest(fh, "sha256").hexdigest()
     return _HASHES[key]
 
 
@@ -159,7 +156,7 @@ def kernel_name() -> str:
         from jupyter_client.kernelspec import KernelSpecManager
         if "servicekpi" in KernelSpecManager().find_kernel_specs():
             return "servicekpi"
-    except Exception:  # pragma: no cover - jupyter_client comes with papermill
+    except (ImportError, OSError, ValueError):   # no jupyter_client, unreadable kernel specs
         pass
     return "python3"
 
@@ -217,7 +214,7 @@ def _kill_kernels() -> None:
             else:
                 process.kill()
             process.wait(5)
-        except Exception:                   # gone meanwhile, or not reaped in time
+        except (OSError, subprocess.TimeoutExpired):   # gone meanwhile, or not reaped in time
             pass
 
 
@@ -305,7 +302,8 @@ def execute(job: dict) -> TeamResult:
     """Execute one notebook with papermill and render it (runs in a worker).
 
     ``job``: team, name, notebook, parameters, out (folder), stem (file name
-    without suffix, relative to out), kernel, fingerprint.  A report that
+    without suffix, relative to out), kernel, fingerprint, language (of the
+    page: its ``<html lang>`` and contents).  A report that
     succeeds is ``<stem>.html`` and ``<stem>.ipynb``, both written under
     temporary names and renamed; one that fails is ``<stem>.failed.ipynb``
     (executed up to the failing cell) and ``<stem>.failed.html``.
@@ -340,13 +338,17 @@ def execute(job: dict) -> TeamResult:
             finally:
                 _kill_kernels()         # papermill shut it down; a kernel left is killed
                 _SOCKET_DIRS.discard(sockets)
-        render_html(tmp_nb, html_path)  # the page, then its notebook: each whole
+        # the page, then its notebook: each whole
+        render_html(tmp_nb, html_path, language=job.get("language", "en"))
         os.replace(tmp_nb, nb_path)
         res.outcome, res.html = "ok", html_path.relative_to(out).as_posix()
         res.notebook = nb_path.relative_to(out).as_posix()
         if summary_file is not None and summary_file.is_file():
             res.summary = _json_safe(json.loads(summary_file.read_text()))
-    except Exception as exc:  # this report fails; the run goes on
+    # A notebook runs any code in a kernel of its own, and papermill, the kernel
+    # and nbconvert can each fail in any way: whatever it is, this report fails
+    # (its reason recorded in res.error) and the run goes on with the others.
+    except Exception as exc:
         res.error = _one_line(exc)
         if not isinstance(exc, (pm.PapermillExecutionError, ServiceKPIError)):
             res.error += " | " + traceback.format_exc(limit=1).strip().splitlines()[-1]
@@ -355,10 +357,13 @@ def execute(job: dict) -> TeamResult:
             os.replace(tmp_nb, failed_nb)
             failed = html_path.with_name(html_path.stem + ".failed.html")
             try:
-                render_html(failed_nb, failed, toc=False)
+                render_html(failed_nb, failed, toc=False, language=job.get("language", "en"))
                 res.notebook = failed.relative_to(out).as_posix()
-            except Exception:
+            # a notebook that failed may hold outputs nbconvert cannot render, in any
+            # way: the index then links the notebook itself, and the error says why
+            except Exception as render_exc:
                 res.notebook = failed_nb.relative_to(out).as_posix()
+                res.error += f" (its page could not be rendered: {_one_line(render_exc)})"
     res.seconds = time.time() - start
     res.finished = _now()
     return res
@@ -371,22 +376,24 @@ def preflight(all_params: list[ReportParams], out: Path) -> dict[str, str]:
 
     Each ticket export is loaded once (every team must have tickets in it);
     targets, benchmarks, KPI tables and competency files are read once per
-    file (:func:`servicekpi.params.check_inputs`).  A wrong row of a shared
-    targets file or KPI table fails only the team it names.  Returns team ->
-    one-line error for the teams that cannot run.
+    file (:func:`servicekpi.report.inputs.load_inputs`, what the reports use).
+    A wrong row of a shared targets file or KPI table fails only the team it
+    names.  Returns team -> one-line error (keeping every problem) for the
+    teams that cannot run.
     """
     import pandas as pd
 
     from .errors import DataError
-    from .params import check_inputs, clear_export_cache
+    from .params import clear_export_cache
     from .periods import labels
+    from .report.inputs import load_inputs
 
     try:
-        problems, frames = check_inputs(all_params)
+        inputs = load_inputs(all_params)
     finally:
         clear_export_cache()
-    errors = {team: _one_line(DataError(found)) for team, found in problems.items()}
-    frames = [k.assign(period=labels(k["period"])) for k in frames]
+    errors = {team: _one_line(DataError(found)) for team, found in inputs.problems.items()}
+    frames = [k.assign(period=labels(k["period"])) for k in inputs.computed.values()]
     if frames:
         from .literal import csv_safe   # no text cell is read as a spreadsheet formula
         atomic_write(out / "kpis.csv",
@@ -420,7 +427,10 @@ def connect_scheduler(address: str, timeout: float | None = None):
     try:      # a bare connection first: a Client that fails to start lingers and, when
         asyncio.run(_reach(address, timeout))   # collected, prints a traceback
         return Client(address, timeout=timeout, set_as_default=False)
-    except Exception as exc:   # OSError: no answer; ValueError: not an address; other: garbage
+    # OSError: no answer; ValueError: not an address; anything else: what answered
+    # speaks some other protocol, and Dask may fail on it in any way (the reason is
+    # kept in the message)
+    except Exception as exc:
         if isinstance(exc, OSError):
             why = f"no answer within {timeout:g} s (is the scheduler running there?)"
         elif isinstance(exc, ValueError):
@@ -609,7 +619,7 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                 continue
             jobs.append({"team": p.team, "name": p.name, "notebook": str(notebook),
                          "parameters": params, "out": str(out), "stem": f"teams/{p.team}",
-                         "kernel": kernel, "fingerprint": fp,
+                         "kernel": kernel, "fingerprint": fp, "language": p.language,
                          "summary_file": f"teams/{p.team}.summary.json"})
         record.write()       # failures found before running, before anything runs
         bar = None
@@ -656,7 +666,9 @@ def _remove_temporary_files(out: Path) -> None:
 def _result(fut, job: dict) -> TeamResult:
     try:
         return fut.result()
-    except Exception as exc:  # its worker died
+    # The pool reports a worker that died (BrokenProcessPool), a cancelled job, or a
+    # Dask worker's failure of any kind: the report fails with that reason recorded.
+    except Exception as exc:
         return TeamResult(job["team"], job["name"], "failed", error=_one_line(exc),
                           fingerprint=job["fingerprint"], parameters=job["parameters"],
                           finished=_now())
@@ -691,7 +703,7 @@ def _run_overview(pool, record, all_params, params_dir, overview, kernel, force,
         return TeamResult(**{**_known(before), "outcome": "skipped"})
     job = {"team": OVERVIEW, "name": "Leadership overview", "notebook": str(overview),
            "parameters": params, "out": str(out), "stem": "overview", "kernel": kernel,
-           "fingerprint": fp}
+           "fingerprint": fp, "language": _language(*(record.entries[t] for t in teams))}
     return _result(pool.submit(execute, job), job)
 
 
@@ -716,7 +728,7 @@ class RunRecord:
         self.run.update(teams=ids, partial=partial)
         self.entries = {t: e for t in self.order if (e := _entry(self.previous.get(t)))}
         self.overview = _entry(self.previous.get(OVERVIEW))
-        self.title = all_params[0].title
+        self.title = all_params[0].title      # None: the default title, in the page's language
         self.settled: set[str] = set()
 
     def before(self, team: str) -> dict:
@@ -761,7 +773,9 @@ class RunRecord:
                 os.replace(out / f"{stem}.ipynb", out / f"{stem}.stale.ipynb")
             res.stale = f"{stem}.stale.html"
             res.page_run = before.get("page_run") or before.get("finished")
-            _stale_banner(stale, res, "../" if "/" in stem else "")
+            _stale_banner(stale, res, "../" if "/" in stem else "",
+                          _language(*self.entries.values()) if res.team == OVERVIEW
+                          else _language(res))
         elif before.get("stale") and (out / before["stale"]).is_file():
             res.stale, res.page_run = before["stale"], before.get("page_run")
         (out / f"{stem}.summary.json").unlink(missing_ok=True)
@@ -789,18 +803,14 @@ class RunRecord:
         write_index(self)
 
 
-def _stale_banner(page: Path, res: TeamResult, up: str) -> None:
+def _stale_banner(page: Path, res: TeamResult, up: str, language: str) -> None:
     """Say at the top of a page moved aside that it is stale, and why."""
     text = page.read_text(encoding="utf-8")
     body = text.find("<body")
     end = text.find(">", body)
     if body < 0 or end < 0:
         return
-    banner = ('<p class="skpi-stale" style="background:#ffe8a3;color:#222;margin:0;'
-              'padding:.6rem 1rem;font-family:system-ui,sans-serif">'
-              f"Stale: this is the last good page, from run {_when(res.page_run)}. "
-              f"Run {_when(res.run)} failed: {html.escape(res.error or '')} "
-              f'<a href="{up}index.html">All reports</a></p>')
+    banner = _render("stale_banner.html.j2", language, r=res, up=up)
     atomic_write(page, text[:end + 1] + banner + text[end + 1:])
 
 
@@ -826,58 +836,84 @@ def _json_safe(obj):
     return obj
 
 
-from .gaps import STATUSES as STATUS_ORDER  # noqa: E402  (the one list of statuses)
+# ------------------------------------------------------------------ the run's pages
+#: The run's own pages (index, problems page, stale banner): Jinja2 templates,
+#: autoescaped, so every name, id, error and problem stays literal text.
+PAGES = Path(__file__).with_name("templates") / "pages"
 
 
-def _status_cell(summary: dict) -> str:
-    """The index's cell for one team: its status counts, in the words of its
-    report's language (the summary's ``language``, else English), and grade."""
-    from .i18n import status_word
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(PAGES), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True,
+                              lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def _words(language: str):
+    """``t(key, **values)``: a message of index.yaml in ``language``."""
+    from .i18n import msg
+
+    return lambda key, **values: msg(f"index.{key}", language, **values)
+
+
+def _render(template: str, language: str, **context) -> str:
+    from markupsafe import Markup
+
+    from .status import status_css
+
+    return _environment().get_template(template).render(
+        lang=language, t=_words(language), when=_when, status_css=Markup(status_css()),
+        **context)
+
+
+def _language(*results: TeamResult | None) -> str:
+    """The language of a page about these reports: Chinese when every one is."""
+    from .i18n import page_language
+
+    return page_language((r.parameters or {}).get("language") or "en"
+                         for r in results if r is not None and r.team != OVERVIEW)
+
+
+def _status_cell(summary: dict, language: str) -> dict:
+    """The index's cell for one team, from its report's summary: its status
+    counts in :class:`~servicekpi.status.Status` order, and its grade."""
+    from .i18n import msg
+    from .status import Status
+
+    t = _words(language)
     counts = summary.get("status_counts") or {}
-    lang = summary.get("language") or "en"
-    parts = [f'<span class="st {s}">{counts[s]} {html.escape(status_word(s, lang))}</span>'
-             for s in STATUS_ORDER if counts.get(s)]
+    statuses = [{"css_class": s.value, "count": counts[s.value], "word": s.label(language)}
+                for s in Status if counts.get(s.value)]
     grade, score = summary.get("grade"), summary.get("score")
+    shown, title = None, None
     if isinstance(grade, str) and grade:
-        shown = f"grade {grade}"
+        shown = t("grade", grade=_grade_word(grade, language, msg))
         if isinstance(score, (int, float)) and score == score and abs(score) != float("inf"):
-            shown += f" ({score:.1f}"
+            detail = [t("score", score=f"{score:.1f}")]
             capped = summary.get("capped_by")
             if isinstance(capped, str) and capped:
-                shown += f", capped from {summary.get('grade_uncapped')}"
-            shown += ")"
-        title = summary.get("capped_by") or ""
-        title = f' title="{html.escape(title)}"' if isinstance(title, str) and title else ""
-        parts.append(f'<span class="grade"{title}>{html.escape(shown)}</span>')
-    return " ".join(parts) or "–"
+                detail.append(t("capped_from", grade=_grade_word(
+                    summary.get("grade_uncapped"), language, msg)))
+            shown += t("score_detail", detail=t("detail_separator").join(detail))
+        capped = summary.get("capped_by")
+        title = capped if isinstance(capped, str) and capped else None
+    return {"statuses": statuses, "grade": shown, "grade_title": title}
 
 
-_STYLE = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
-       max-width: 72rem; padding: 0 1rem; color: #222; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #ddd;
-         vertical-align: top; }
-.ok { color: #1a7f37; font-weight: 600; } .fail { color: #c62828; font-weight: 600; }
-.stale { color: #8a5a00; }
-.overview { font-size: 1.15rem; }
-.problems { margin: 0; padding-left: 1.2rem; } .problems li { white-space: pre-wrap; }
-.st { display: inline-block; padding: 0 .4rem; border-radius: .3rem; margin: 0 .15rem .15rem 0;
-      font-size: .85rem; }
-.met { background: #b7e1c1; } .missed { background: #c62828; color: #ffffff; }
-.on_track { background: #d9f0d3; }
-.at_risk { background: #ffe8a3; } .off_track { background: #f6c1bb; }
-.insufficient_data { background: #e0e0e0; } .grade { font-weight: 600; margin-left: .3rem; }
-@media print { a { color: inherit; } }
-"""
+def _grade_word(code, language: str, msg) -> str:
+    """A grade code (A-D) in words; anything else (a summary written before grades
+    were codes) as it is."""
+    if isinstance(code, str) and code in ("A", "B", "C", "D"):
+        return msg(f"grade.{code}", language)
+    return str(code)
 
 
-def _page(title: str, body: str) -> str:
-    """A self-contained HTML page (``title`` is escaped here; ``body`` must be)."""
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style></head><body>\n"
-            f"{body}\n</body></html>\n")
+def _title(title: str | None, language: str) -> str:
+    """The reports' title: the parameters' ``title:``, else the default one."""
+    from .i18n import msg
+
+    return title or msg("team.header.default_title", language)
 
 
 def _when(run_id) -> str:
@@ -885,105 +921,54 @@ def _when(run_id) -> str:
     return str(run_id).replace("T", " ") if run_id else "–"
 
 
-def _stale_link(r: TeamResult, prefix: str = "") -> str:
-    if not r.stale:
-        return ""
-    return (f'<a class="stale" href="{html.escape(prefix + r.stale)}">last good page</a> '
-            f'<span class="stale">from run {_when(r.page_run)} (stale)</span>')
-
-
-def _problem_list(problems) -> str:
-    return ('<ol class="problems">' + "".join(f"<li>{html.escape(str(p))}</li>"
-                                             for p in problems) + "</ol>")
-
-
 def _problems_href(r: TeamResult) -> str:
     return f"teams/{r.team}.failed.html"
 
 
-def problems_page(r: TeamResult, title: str) -> str:
-    """``teams/<team>.failed.html`` for a report that failed before its notebook ran:
-    every problem in full (all text escaped)."""
-    esc = html.escape
+def problems_page(r: TeamResult, title: str | None) -> str:
+    """``teams/<team>.failed.html`` for a report that failed before its notebook
+    ran: every problem in full, in the report's language (all text literal)."""
+    language = _language(r)
     n = len(r.problems)
-    stale = _stale_link(r, "../")
-    body = (f"<h1>{esc(r.name)} <code>{esc(r.team)}</code></h1>\n"
-            f'<p class="fail">No report: run {_when(r.run)} checked its inputs before its '
-            f"notebook and found {n} problem{'s' if n != 1 else ''}. Fix "
-            f"{'them' if n != 1 else 'it'} and run again.</p>\n"
-            f"{_problem_list(r.problems)}\n"
-            + (f"<p>{stale}</p>\n" if stale else "")
-            + f'<p><a href="../index.html">{esc(title)}: all reports</a></p>')
-    return _page(f"{r.name}: no report ({n} problem{'s' if n != 1 else ''})", body)
+    head = _words(language)("problems.title_one" if n == 1 else "problems.title_many",
+                            name=r.name, n=n)
+    return _render("problems.html.j2", language, title=head, r=r,
+                   report_title=_title(title, language))
 
 
-def _run_line(record: RunRecord) -> str:
+def _run_line(record: "RunRecord", language: str) -> str:
     run = record.run
+    t = _words(language)
     ids = run.get("teams") or []
-    scope = "every team"
+    scope = t("run.every_team")
     if run.get("partial"):
-        scope = ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
-    head = f"Run {_when(run['id'])} (PID {run['pid']}, {html.escape(scope)})"
-    done, total = run.get("done", 0), len(ids)
-    rest = "the other teams show their previous outcome"
-    return {"running": f"{head} had not finished when this page was written: "
-                       f"{done} of {total} team reports done; {rest}.",
-            "interrupted": f"{head} was interrupted after {done} of {total} team reports; "
-                           f"{rest}.",
-            "failed": f"{head} stopped on an error after {done} of {total} team reports; "
-                      f"{rest}.",
-            }.get(run["state"], f"Last run {_when(run['id'])} ({html.escape(scope)}): "
-                                f"finished.")
+        shown = t("run.team_separator").join(ids[:5])
+        scope = (t("run.teams_more", teams=shown, more=len(ids) - 5) if len(ids) > 5
+                 else t("run.teams", teams=shown))
+    state = run["state"]
+    if state not in ("running", "interrupted", "failed"):
+        return t("run.finished", run=_when(run["id"]), scope=scope)
+    head = t("run.head", run=_when(run["id"]), pid=run["pid"], scope=scope)
+    return t(f"run.{state}", head=head, done=run.get("done", 0), total=len(ids))
 
 
-def write_index(record: RunRecord) -> None:
+def write_index(record: "RunRecord") -> None:
     """index.html: every team with its status summary, its page and the run that
-    produced it (all text escaped)."""
-    esc = html.escape
-    rows = []
+    produced it, in the language of its reports (Chinese when every one is);
+    all text literal."""
+    from .i18n import stamp
+
     results = [record.entries[t] for t in record.order if t in record.entries]
+    language = _language(*results)
+    rows = []
     for r in results:
+        row = {"result": r, "problems_href": _problems_href(r), "statuses": [],
+               "grade": None, "grade_title": None}
         if r.ok:
-            status = f'<span class="ok">{"ok" if r.outcome == "ok" else "ok (unchanged)"}</span>'
-            link = f'<a href="{esc(r.html or "")}">report</a>'
-            detail = _status_cell(r.summary)
-            when = _when(r.page_run)
-        else:
-            status = '<span class="fail">failed</span>'
-            if r.problems:
-                what = "every problem" if len(r.problems) > 1 else "the problem"
-                links = [f'<a href="{esc(_problems_href(r))}">{what}</a>']
-                detail = _problem_list(r.problems)
-            else:
-                links = ([f'<a href="{esc(r.notebook)}">executed notebook (failing cell)</a>']
-                         if r.notebook else [])
-                detail = esc(r.error or "")
-            if r.stale:
-                links.append(_stale_link(r))
-            link = "<br>".join(links)
-            when = _when(r.run)
-        rows.append(f"<tr><td>{esc(r.name)}</td><td><code>{esc(r.team)}</code></td>"
-                    f"<td>{status}</td><td>{link}</td><td>{detail}</td><td>{when}</td></tr>")
-    ok = sum(r.ok for r in results)
-    ov = record.overview
-    if ov is None:
-        overview = ""
-    elif ov.ok:
-        overview = (f'<p class="overview"><a href="{esc(ov.html or "")}">Leadership overview</a>'
-                    f" (run {_when(ov.page_run)})</p>")
-    else:
-        link = f' (<a href="{esc(ov.notebook)}">executed notebook</a>)' if ov.notebook else ""
-        stale = f"; {_stale_link(ov)}" if ov.stale else ""
-        overview = (f'<p class="overview fail">Leadership overview failed: '
-                    f'{esc(ov.error or "")}{link}{stale}</p>')
-    body = f"""<h1>{esc(record.title)}</h1>
-<p>Generated {datetime.now().strftime('%Y-%m-%d %H:%M')} &middot; {ok} of
-{len(results)} team reports ok &middot; <a href="kpis.csv">all KPIs (CSV)</a>
-&middot; <a href="manifest.json">run manifest</a></p>
-<p class="run">{_run_line(record)}</p>
-{overview}
-<table><thead><tr><th>Team</th><th>Id</th><th>Status</th><th>Link</th>
-<th>Targets and grade / error</th><th>Run</th></tr></thead><tbody>
-{chr(10).join(rows)}
-</tbody></table>"""
-    atomic_write(record.out / "index.html", _page(record.title, body))
+            row.update(_status_cell(r.summary, language))
+        rows.append(row)
+    title = _title(record.title, language)
+    page = _render("index.html.j2", language, title=title, heading=title,
+                   generated=stamp(datetime.now(), language), ok=sum(r.ok for r in results),
+                   rows=rows, run_line=_run_line(record, language), overview=record.overview)
+    atomic_write(record.out / "index.html", page)

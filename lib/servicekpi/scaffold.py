@@ -7,8 +7,8 @@ preset unless one is given), lists its teams, and writes:
     every key with a comment saying what it does: the export (its path
     relative to the folder), its mapping, how it is read (``dayfirst``,
     ``timezone``, ``encoding``: the values given, else null), ``teams: auto``
-    (one report per team in the export), the period, the language, the
-    input files;
+    (one report per team in the export), ``freq`` (month, week or quarter),
+    the language, the input files;
 ``catalogue.yaml``
     a copy of the KPI catalogue (labels, units, which way is better);
 ``targets.csv``
@@ -28,7 +28,7 @@ preset unless one is given), lists its teams, and writes:
     rows left blank are skipped when loading;
 ``benchmarks.csv``
     one row per KPI of the export (``benchmark: industry_median``) with
-    ``value``, ``source`` and ``as_of`` blank; blank rows are skipped.
+    ``value``, ``source`` and ``published`` blank; blank rows are skipped.
 
 Nothing is overwritten unless ``force``, and nothing is written when the
 export does not load or has no tickets left (all created after the as-of
@@ -62,8 +62,8 @@ TARGET_TEMPLATE_COLUMNS = ["team", "kpi", "baseline", "baseline_period", "baseli
 
 #: Periods a baseline written by ``servicekpi init`` averages, by default.
 BASELINE_PERIODS = 3
-BENCHMARK_TEMPLATE_COLUMNS = ["kpi", "benchmark", "value", "source", "as_of", "kpi_label",
-                              "better", "unit"]
+BENCHMARK_TEMPLATE_COLUMNS = ["kpi", "benchmark", "value", "source", "published",
+                              "kpi_label", "better", "unit"]
 
 
 @dataclass
@@ -104,8 +104,8 @@ def _relative(target: Path, start: Path) -> str:
         return target.resolve().as_posix()
 
 
-def init_params(export, out="params", *, mapping: str | None = "auto", period: str = "month",
-                language: str = "en", errors: str = "raise", max_dropped_share: float = 0.05,
+def init_params(export, out="params", *, mapping: str | None = "auto", freq: str = "month",
+                language: str = "en", bad_rows: str = "raise", max_dropped_share: float = 0.05,
                 as_of=None, dayfirst: bool | None = None, timezone: str | None = None,
                 encoding: str | None = None, force: bool = False,
                 baseline_periods: int = BASELINE_PERIODS) -> InitResult:
@@ -115,7 +115,8 @@ def init_params(export, out="params", *, mapping: str | None = "auto", period: s
     reading the export (None: the mapping's, else decided from the data) and
     are written to ``defaults.yaml``.  ``baseline_periods``: how many
     complete periods each baseline averages (1: the last complete period
-    alone).
+    alone).  ``freq``: ``"month"``, ``"week"`` or ``"quarter"``; ``bad_rows``:
+    ``"raise"`` or ``"drop"`` (as in :func:`servicekpi.load_tickets`).
     """
     from .catalogue import load_catalogue
     from .cli import declare_hints
@@ -124,7 +125,7 @@ def init_params(export, out="params", *, mapping: str | None = "auto", period: s
     from .tickets import load_tickets, quality_warnings
 
     export, out = Path(export), Path(out)
-    freq_of(period)
+    freq_of(freq)
     if not isinstance(baseline_periods, int) or baseline_periods < 1:
         raise ConfigError([Problem("servicekpi init", "baseline_periods",
                                    f"expected a whole number >= 1, got {baseline_periods!r}")],
@@ -140,13 +141,13 @@ def init_params(export, out="params", *, mapping: str | None = "auto", period: s
         raise ConfigError([Problem(str(p), None, "already exists (use --force to overwrite)")
                            for p in existing], source=str(out))
     try:
-        tickets = load_tickets(export, mapping, errors=errors, as_of=as_of,
+        tickets = load_tickets(export, mapping, bad_rows=bad_rows, as_of=as_of,
                                max_dropped_share=max_dropped_share, dayfirst=dayfirst,
                                timezone=timezone, encoding=encoding)
     except DataError as exc:
         hints = declare_hints(exc.problems, export.name)
-        if errors == "raise" and any(q.rows for q in exc.problems):
-            hints.append("servicekpi init --errors drop drops such rows instead (and writes "
+        if bad_rows == "raise" and any(q.rows for q in exc.problems):
+            hints.append("servicekpi init --bad-rows drop drops such rows instead (and writes "
                          "bad_rows: drop), up to --max-dropped-share (now "
                          f"{max_dropped_share:g}) of the rows")
         if not hints:
@@ -167,9 +168,9 @@ def init_params(export, out="params", *, mapping: str | None = "auto", period: s
     stamp = pd.Timestamp(stamp) if stamp is not None else (
         tickets["created_at"].max() if len(tickets) else None)
     # the same rule as the reports': an as-of read off the export covers its whole day
-    base = last_complete_period(coverage_end(stamp, declared=as_of is not None), period)
+    base = last_complete_period(coverage_end(stamp, declared=as_of is not None), freq)
     catalogue = load_catalogue(config.CATALOGUE)
-    kpis = compute_kpis(tickets, period)
+    kpis = compute_kpis(tickets, freq=freq)
     notes: list[str] = []
 
     # ---- targets template: per team and KPI with a value in the last complete period,
@@ -198,10 +199,10 @@ def init_params(export, out="params", *, mapping: str | None = "auto", period: s
                 "team_name": name, "kpi_label": catalogue.label(k, language),
                 "better": d.direction, "unit": d.unit})
     if base is None or not target_rows:
-        notes.append(_no_baselines(tickets, kpis, base, stamp, period, targetable))
+        notes.append(_no_baselines(tickets, kpis, base, stamp, freq, targetable))
     else:
         first = tickets["created_at"].min()
-        start = pd.Period(first, freq_of(period))
+        start = pd.Period(first, freq_of(freq))
         if (base - baseline_periods < start <= base
                 and first.normalize() > start.start_time):
             notes.append(f"the export starts on {first:%Y-%m-%d}, inside {label(start)}: "
@@ -230,7 +231,7 @@ def init_params(export, out="params", *, mapping: str | None = "auto", period: s
         shutil.copyfile(config.CATALOGUE, files["catalogue.yaml"])
     files["defaults.yaml"].write_text(_defaults_text(
         export=export, out=out, mapping=mapping_value, detected=mapping == "auto",
-        picked=picked, teams=teams, period=period, language=language, errors=errors,
+        picked=picked, teams=teams, freq=freq, language=language, bad_rows=bad_rows,
         max_dropped_share=max_dropped_share, as_of=as_of, stamp=stamp, base=base,
         rows=len(tickets), dayfirst=dayfirst, timezone=timezone, encoding=encoding,
         baselines=bool(target_rows), baseline_periods=baseline_periods), encoding="utf-8")
@@ -253,14 +254,14 @@ def _baseline_ends(in_base: pd.DataFrame, usable: pd.DataFrame, base) -> dict:
     return ends
 
 
-def _no_baselines(tickets, kpis, base, stamp, period, targetable) -> str:
+def _no_baselines(tickets, kpis, base, stamp, freq, targetable) -> str:
     """Why the targets template has no baselines, and what would give some."""
     first = tickets["created_at"].min()
-    shorter = {"quarter": "month", "month": "week"}.get(period)
-    if base is None or pd.Period(first, freq_of(period)) > base:
+    shorter = {"quarter": "month", "month": "week"}.get(freq)
+    if base is None or pd.Period(first, freq_of(freq)) > base:
         text = (f"the export covers {first:%Y-%m-%d} to {stamp:%Y-%m-%d %H:%M}, no complete "
-                f"{period}: the targets template has no baselines")
-        return text + (f"; --period {shorter} gives some" if shorter else "")
+                f"{freq}: the targets template has no baselines")
+        return text + (f"; --freq {shorter} gives some" if shorter else "")
     given = sorted(set(kpis.loc[kpis["value"].notna(), "kpi"]))
     return (f"no KPI with a target direction has a value in {label(base)} (the export "
             f"gives {', '.join(given) or 'none'}): the targets template has no rows; columns "
@@ -285,7 +286,7 @@ def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
     path.write_text(buf.getvalue(), encoding="utf-8")
 
 
-def _defaults_text(*, export, out, mapping, detected, picked, teams, period, language, errors,
+def _defaults_text(*, export, out, mapping, detected, picked, teams, freq, language, bad_rows,
                    max_dropped_share, as_of, stamp, base, rows, dayfirst=None, timezone=None,
                    encoding=None, baselines=True, baseline_periods=1) -> str:
     if mapping is None:
@@ -301,7 +302,8 @@ def _defaults_text(*, export, out, mapping, detected, picked, teams, period, lan
         "# for that team (at least `team: <id>`). Paths are relative to this folder.",
         f"# Teams in the export (id (name)): {' '.join(shown.split())}",
         "",
-        _yaml_line("title", "Customer service KPI report", "heading of every report"),
+        _yaml_line("title", None, "heading of every report; null: 'Customer service KPI "
+                   "report' in the report's language"),
         _yaml_line("tickets", _relative(export, out), "the ticket export (CSV, Parquet, Excel)"),
         _yaml_line("mapping", mapping, f"column names: a preset, a mapping YAML, auto "
                    f"(detect) or null (canonical names); {how}"),
@@ -315,12 +317,12 @@ def _defaults_text(*, export, out, mapping, detected, picked, teams, period, lan
                    "cp1252, ...); null: the mapping's, else detected"),
         _yaml_line("teams", "auto", "auto: one report per team in the export (files in "
                    "teams/ only override); files: one per file in teams/"),
-        _yaml_line("period", period, "month | week | quarter"),
+        _yaml_line("freq", freq, "periods KPIs are computed for: month | week | quarter"),
         _yaml_line("as_of", as_of, "when the export was taken; null: its latest timestamp"
                    + (f" ({stamp:%Y-%m-%d %H:%M})" if stamp is not None else "")),
         _yaml_line("include_partial_period", False, "true: use a last period the export "
                    "covers only partly in comparisons, statuses, scores, forecasts"),
-        _yaml_line("bad_rows", errors, "raise: refuse an export with bad rows; drop: drop "
+        _yaml_line("bad_rows", bad_rows, "raise: refuse an export with bad rows; drop: drop "
                    "them and report them"),
         _yaml_line("max_dropped_share", max_dropped_share, "with bad_rows: drop, refuse the "
                    "export when more than this share of rows would go"),
@@ -330,7 +332,7 @@ def _defaults_text(*, export, out, mapping, detected, picked, teams, period, lan
                    "are skipped" + (f" (baselines: mean of up to {baseline_periods} periods "
                                     f"to {label(base)})" if baselines else "")),
         _yaml_line("benchmarks", "benchmarks.csv", "external reference values; rows without "
-                   "value, source and as_of are skipped"),
+                   "value, source and published are skipped"),
         _yaml_line("kpi_table", None, "KPIs not from tickets (team, period, kpi, value, n); "
                    "null: none"),
         _yaml_line("catalogue", "catalogue.yaml", "every KPI: label, unit, format, which way "
@@ -339,7 +341,7 @@ def _defaults_text(*, export, out, mapping, detected, picked, teams, period, lan
                    "score); null: none"),
         _yaml_line("competency_targets", None, "competency target profile (dimension, target"
                    "[, team]); null: none"),
-        _yaml_line("kpis", None, "KPIs shown; null: every KPI the data supports"),
+        _yaml_line("kpi_list", None, "KPIs shown; null: every KPI the data supports"),
         _yaml_line("history_periods", 13, "periods shown in tables and trend charts"),
         _yaml_line("language", language, "en | zh (headings, labels, status words)"),
     ]
@@ -362,7 +364,8 @@ def summary_lines(res: InitResult, export) -> list[str]:
                             f"to {res.baseline_periods} periods, {ci_label(LEVEL)} beside it); target "
                             "and deadline blank" if res.target_rows else
                             "no rows: no baselines (see the note)"),
-            "benchmarks.csv": f"{res.benchmark_rows} rows; value, source and as_of blank"}
+            "benchmarks.csv": f"{res.benchmark_rows} rows; value, source and published "
+                              "blank"}
     lines.append("Wrote:")
     lines += [f"  {p}  {what[name]}" for name, p in res.files.items()]
     lines += [f"Note: {n}" for n in res.notes]

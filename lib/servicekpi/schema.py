@@ -82,7 +82,8 @@ BENCHMARK_COLUMNS: dict[str, Column] = {c.name: c for c in [
            meaning="industry_median, top_quartile, best_in_class, ..."),
     Column("value", "number", required=True),
     Column("source", "text", required=True),
-    Column("as_of", "timestamp", required=True),
+    Column("published", "timestamp", required=True,
+           meaning="when the figures were published (older files: as_of)"),
 ]}
 
 TARGET_COLUMNS: dict[str, Column] = {c.name: c for c in [

@@ -51,7 +51,8 @@ status stands beside the score (``target_status``) and the cap below
 keeps the grade honest.  A target the
 gap table calls ``insufficient_data`` (no value, or too few observations)
 is not scored: it lowers ``coverage`` (the share of the weight that was
-scored), is listed in ``missing`` and its ``reason`` is the gap table's.
+scored), is listed in ``missing`` and its ``reason`` is ``insufficient_data``
+(:func:`unscored_reason` gives the gap table's why in words).
 The total is the weighted mean over the scored KPIs.  A team with nothing
 scored has no score (NaN in the tables, ``None``/null in JSON, "–" on a
 page) and no grade.
@@ -64,14 +65,18 @@ is ``off_track`` or ``missed`` together carry at least ``heavy_weight``
 target alone reaches in a team with four or fewer equally weighted
 targets) of the team's weight, the cap applies: the team's grade and its
 fuzzy grade are both at most ``cap_grade`` (default C).  Whether the cap
-applies is decided from the statuses and weights alone (``cap``,
-``cap_reason``), not from the grade; ``capped_by`` repeats ``cap_reason``
-only when the cap lowered the crisp grade ("" otherwise).  The composite
+applies is decided from the statuses and weights alone (``cap``; the
+targets that count are marked ``caps`` in the scores), not from the grade;
+``capped`` says whether the cap lowered the crisp grade.  The composite
 score itself is not changed (the contributions still add up to it);
-``grade_uncapped`` keeps the grade the score alone gives.  ``cap_reason``
-names the targets and their combined weight, e.g. "First-contact
-resolution (weight 20%, off track); Average resolution time (weight 15%,
-missed): together 35% of the weight".
+``grade_uncapped`` keeps the grade the score alone gives.
+:func:`cap_reason` names the targets and their combined weight, e.g.
+"First-contact resolution (weight 20%, off track); Average resolution time
+(weight 15%, missed): together 35% of the weight".
+
+Grades are codes (``A`` .. ``D``, or the names of the ``bands`` given); the
+words a reader sees come from the message catalogue (``grade.A``), as do
+the rule's sentences (:func:`rule_text`).
 
 Fuzzy evaluation (:func:`fuzzy_evaluation`) looks at how the scores spread
 over the grades, so its grade can differ from the crisp one (two targets
@@ -87,19 +92,19 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import PERSPECTIVES, Catalogue, resolve
-from .errors import ConfigError, Problem
+from .errors import ConfigError, InvalidArgument, Problem
 from .gaps import gap_table
-from .i18n import status_word
+from .status import BAD, Status
 
+#: Grade bands, (code, minimum score), best first; words: ``grade.<code>``.
 DEFAULT_BANDS = (("A", 90.0), ("B", 75.0), ("C", 60.0), ("D", 0.0))
-ZH_GRADES = {"A": "优秀", "B": "良好", "C": "合格", "D": "不合格"}
 #: The default scoring rule (see the module docstring).
 DEFAULT_RULE = {"rule": "progress"}
 #: Targets off track or missed carrying together at least this share of their
 #: team's weight cap the team's grade (see the module docstring).
 HEAVY_WEIGHT = 0.25
-#: Statuses of a target that count towards the cap.
-CAP_STATUSES = ("off_track", "missed")
+#: Statuses of a target that count towards the cap (:data:`servicekpi.status.BAD`).
+CAP_STATUSES = tuple(str(s) for s in BAD)
 #: The best grade a team can get while the cap applies.
 CAP_GRADE = "C"
 #: Saaty's random consistency index for n = 1..15.
@@ -143,8 +148,8 @@ def _check_progress(target: float, sign: int, rule: dict, baseline, where: str) 
     return direction
 
 
-def score_value(value: float, target: float, sign: int, rule: dict | None = None,
-                baseline: float | None = None, *, name: str | None = None) -> float:
+def score_value(value: float, target: float, sign: int, *, rule: dict | None = None,
+                baseline: float | None = None, name: str | None = None) -> float:
     """Score one KPI value (0-100, or above 100 when the rule's cap allows).
 
     Parameters
@@ -280,22 +285,18 @@ def _check_bands(bands, cap_grade=None) -> None:
                           source="grade bands")
 
 
-def _local(name, language: str):
-    return ZH_GRADES.get(name, name) if language == "zh" and name is not None else name
-
-
-def grade(score: float, bands=DEFAULT_BANDS, language: str = "en") -> str | None:
-    """Grade of a total score by bands ``[(name, minimum), ...]`` (best first).
+def grade(score: float, *, bands=DEFAULT_BANDS) -> str | None:
+    """Grade code of a total score by bands ``[(name, minimum), ...]`` (best first).
 
     A score at a band's minimum gets that band's grade (60.0 is C, 59.99 is
-    D).  None for a missing score.
+    D).  None for a missing score.  The grade in words: ``msg("grade.C", language)``.
     """
     if score is None or not np.isfinite(score):
         return None
     for name, low in sorted(bands, key=lambda b: -b[1]):
         if score >= low:
-            return _local(name, language)
-    return _local(sorted(bands, key=lambda b: b[1])[0][0], language)
+            return name
+    return sorted(bands, key=lambda b: b[1])[0][0]
 
 
 def _edges(bands) -> np.ndarray:
@@ -313,7 +314,7 @@ def _membership(score: float, edges: np.ndarray) -> np.ndarray:
     return np.clip(1.0 - np.abs(u - (np.arange(k) + 0.5)), 0.0, 1.0)
 
 
-def memberships(score: float, bands=DEFAULT_BANDS) -> pd.Series:
+def memberships(score: float, *, bands=DEFAULT_BANDS) -> pd.Series:
     """A score's membership in each grade (best first), summing to 1.
 
     The membership functions are triangles in *band coordinates*: the
@@ -339,7 +340,7 @@ def _best(m: np.ndarray, names_worst_first: list[str]) -> str:
     return names_worst_first[int(top[-1])]
 
 
-def fuzzy_evaluation(scores: pd.DataFrame, bands=DEFAULT_BANDS, language: str = "en", *,
+def fuzzy_evaluation(scores: pd.DataFrame, *, bands=DEFAULT_BANDS,
                      totals: pd.DataFrame | None = None) -> pd.DataFrame:
     """Fuzzy comprehensive evaluation of each team's KPI scores.
 
@@ -359,7 +360,7 @@ def fuzzy_evaluation(scores: pd.DataFrame, bands=DEFAULT_BANDS, language: str = 
     (targets off track or missed carrying ``heavy_weight`` or more of its
     weight) gets at most that grade, whatever its crisp grade.
     Returns one row per team with a scored KPI: a membership column per
-    grade (best first), ``grade`` (capped), ``grade_uncapped``,
+    grade code (best first), ``grade`` (capped), ``grade_uncapped`` (codes),
     ``lean_targets`` (how many scored targets score in the uncapped fuzzy
     grade's band), ``lean_weight`` (their share of the scored weight) and
     ``scored_targets``: what the report cites when the fuzzy grade differs
@@ -369,12 +370,11 @@ def fuzzy_evaluation(scores: pd.DataFrame, bands=DEFAULT_BANDS, language: str = 
     edges = _edges(bands)
     worst_first = sorted(bands, key=lambda b: b[1])
     names = [b[0] for b in worst_first]
-    local_to_en = {_local(n, language): n for n in names}
     caps = {}
     if totals is not None and len(totals) and "cap" in totals:
         for team, cap in zip(totals["team"], totals["cap"]):
             if isinstance(cap, str) and cap:
-                caps[team] = local_to_en.get(cap, cap)
+                caps[team] = cap
     rows = []
     for team, g in scores.dropna(subset=["score"]).groupby("team", sort=True):
         w = g["weight"].to_numpy(float)
@@ -386,10 +386,9 @@ def fuzzy_evaluation(scores: pd.DataFrame, bands=DEFAULT_BANDS, language: str = 
         final = uncapped
         if team in caps and names.index(caps[team]) < names.index(uncapped):
             final = caps[team]
-        own = np.array([grade(float(s), bands) == uncapped for s in g["score"]])
+        own = np.array([grade(float(s), bands=bands) == uncapped for s in g["score"]])
         rows.append({"team": team, **{n: float(x) for n, x in zip(names, b)},
-                     "grade": _local(final, language),
-                     "grade_uncapped": _local(uncapped, language),
+                     "grade": final, "grade_uncapped": uncapped,
                      "lean_targets": int(own.sum()),
                      "lean_weight": float(w[own].sum() / w.sum()),
                      "scored_targets": len(g)})
@@ -398,20 +397,41 @@ def fuzzy_evaluation(scores: pd.DataFrame, bands=DEFAULT_BANDS, language: str = 
     return pd.DataFrame(rows, columns=cols)
 
 
-def rule_words(language: str = "en", bands=DEFAULT_BANDS, heavy_weight: float = HEAVY_WEIGHT,
-               cap_grade: str | None = CAP_GRADE) -> dict[str, str]:
-    """The scoring rule's numbers for a sentence, from the constants (never typed
-    into the text): ``bands`` ("A >= 90, B >= 75, C >= 60, D below"), ``heavy``
-    ("25%"), ``cap`` ("C"; zh: 合格) and ``best`` (the best grade).  Fills the
-    ``{...}`` of the report's "scorecard" text (:data:`servicekpi.i18n.TEXT`)."""
+def rule_numbers(*, bands=DEFAULT_BANDS, heavy_weight: float = HEAVY_WEIGHT,
+                 cap_grade: str | None = CAP_GRADE) -> dict:
+    """The grading rule's numbers, from the constants (never typed into a text):
+    ``bands`` (``[(grade, minimum), ...]`` best first, the worst one's minimum
+    left out: it is "below"), ``worst`` (the worst grade), ``best``,
+    ``heavy`` (the off-track weight share that caps the grade, 0.25) and
+    ``cap`` (the grade it caps at, or None).  :func:`rule_text` puts them in
+    words."""
     order = sorted(bands, key=lambda b: -float(b[1]))
-    zh = language == "zh"
-    parts = [f"{_local(n, language)} >= {float(low):g}" for n, low in order[:-1]]
-    worst = _local(order[-1][0], language)
-    text = ("，".join(parts) + f"，其余为{worst}" if zh
-            else ", ".join(parts) + f", {worst} below")
-    return {"bands": text, "heavy": f"{heavy_weight:.0%}",
-            "cap": _local(cap_grade, language) or "–", "best": _local(order[0][0], language)}
+    return {"bands": [(n, float(low)) for n, low in order[:-1]], "worst": order[-1][0],
+            "best": order[0][0], "heavy": float(heavy_weight), "cap": cap_grade}
+
+
+def rule_text(language: str = "en", *, bands=DEFAULT_BANDS,
+              heavy_weight: float = HEAVY_WEIGHT, cap_grade: str | None = CAP_GRADE
+              ) -> dict[str, str]:
+    """:func:`rule_numbers` in words, for a sentence: ``bands`` ("A >= 90, B >=
+    75, C >= 60, D below" in English), ``heavy`` ("25%"), ``cap`` ("C"; "–"
+    without a cap) and ``best`` (the best grade).  Grades in words from the
+    catalogue (``grade.<code>``; a grade of custom ``bands`` without words
+    there is shown as its code); the sentences from ``analysis.scorecard.*``."""
+    from .i18n import catalogue, msg
+
+    def word(code):
+        if code is None:
+            return "–"
+        key = f"grade.{code}"
+        return msg(key, language) if key in catalogue(language) else str(code)
+    r = rule_numbers(bands=bands, heavy_weight=heavy_weight, cap_grade=cap_grade)
+    parts = msg("analysis.scorecard.band_separator", language).join(
+        msg("analysis.scorecard.band", language, grade=word(n), low=f"{low:g}")
+        for n, low in r["bands"])
+    return {"bands": msg("analysis.scorecard.bands", language, bands=parts,
+                         worst=word(r["worst"])),
+            "heavy": f"{r['heavy']:.0%}", "cap": word(r["cap"]), "best": word(r["best"])}
 
 
 # ------------------------------------------------------------------ the scorecard
@@ -429,16 +449,18 @@ class Scorecard:
 SCORE_COLUMNS = ["team", "kpi", "label", "perspective", "period", "value_period", "baseline",
                  "value", "target", "rule", "score", "weight", "contribution", "status",
                  "reason", "target_status", "caps"]
-TOTAL_COLUMNS = ["team", "score", "grade", "grade_uncapped", "capped_by", "cap", "cap_reason",
-                 "off_weight", "cap_checked", "coverage", "missing", "kpis", *PERSPECTIVES,
-                 "problems"]
+TOTAL_COLUMNS = ["team", "score", "grade", "grade_uncapped", "capped", "cap", "off_weight",
+                 "cap_checked", "coverage", "missing", "kpis", *PERSPECTIVES, "problems"]
 #: Gap-table columns a given ``gaps`` table overrides (those it has).
-GAP_COLUMNS = ("as_of", "current", "current_period", "deadline_value", "status", "status_rule")
+GAP_COLUMNS = ("period", "current", "current_period", "deadline_value", "status")
+#: The codes of the scores' ``reason`` (why a target is not scored; "" when
+#: it is): words ``analysis.scorecard.reason.<code>``, see :func:`unscored_reason`.
+REASONS = ("no_value", "not_scorable", "insufficient_data")
 
 
-def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, rules: dict | None = None,
-              weights=None, period=None, *, catalogue: Catalogue | None = None,
-              bands=DEFAULT_BANDS, language: str = "en", gaps: pd.DataFrame | None = None,
+def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, *, rules: dict | None = None,
+              weights=None, period=None, catalogue: Catalogue | None = None,
+              bands=DEFAULT_BANDS, gaps: pd.DataFrame | None = None,
               heavy_weight: float = HEAVY_WEIGHT, cap_grade: str | None = CAP_GRADE,
               team_errors: str = "raise") -> Scorecard:
     """Score every targeted KPI of every team, total and grade them.
@@ -465,8 +487,6 @@ def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, rules: dict | None = No
         once it has passed; none for a target with ``insufficient_data``.
     bands : sequence of (grade, minimum score)
         Default A >= 90, B >= 75, C >= 60, D below.
-    language : "en" or "zh"
-        Grade labels (zh: 优秀/良好/合格/不合格) and the cap texts.
     gaps : DataFrame, optional
         The report's gap table (:func:`servicekpi.gaps.gap_table`, forecast
         rule).  For the targets in it, its ``current``, ``deadline_value``
@@ -497,17 +517,25 @@ def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, rules: dict | None = No
         ``target``, ``rule``, ``score``, ``weight`` (normalised within the team),
         ``contribution`` (weight x score: the rows of a team sum to its
         total when coverage is complete), ``status`` (``scored`` or
-        ``missing``), ``reason`` (why not scored; "" when scored),
-        ``target_status`` (from ``gaps``; None when not checked) and
-        ``caps`` (the target counts towards a cap that applies).
+        ``missing``), ``reason`` (why not scored, a code of :data:`REASONS`;
+        "" when scored; words: :func:`unscored_reason`), ``target_status``
+        (from ``gaps``; None when not checked) and ``caps`` (the target
+        counts towards a cap that applies).
         ``totals``: per team ``score`` (the weighted progress, never
-        capped), ``grade`` (capped), ``grade_uncapped``, ``capped_by`` (the
-        cap's reason when it lowered the crisp grade, else ""), ``cap`` (the
-        grade cap in force, or None), ``cap_reason`` ("" when no cap),
+        capped), ``grade`` (capped), ``grade_uncapped`` (grade codes),
+        ``capped`` (the cap lowered the crisp grade), ``cap`` (the grade cap
+        in force, or None; :func:`cap_reason` names the targets behind it),
         ``off_weight`` (the share of the weight off track or missed; NaN
         when not checked), ``cap_checked``, ``coverage``, ``missing``,
         ``kpis``, one column per perspective, and ``problems`` ("" when
         scored).
+
+    Raises
+    ------
+    ConfigError
+        Scoring rules, weights or bands that cannot score the targets.
+    InvalidArgument
+        ``team_errors`` not "raise" or "drop".
     """
     cat = resolve(catalogue)
     rules = rules or {}
@@ -519,7 +547,7 @@ def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, rules: dict | None = No
     if not 0 < heavy_weight <= 1:
         raise ConfigError(f"heavy_weight must be in (0, 1], got {heavy_weight}", source=SOURCE)
     if team_errors not in ("raise", "drop"):
-        raise ValueError("team_errors must be 'raise' or 'drop'")
+        raise InvalidArgument(f"team_errors must be 'raise' or 'drop', not {team_errors!r}")
     if weights is not None and hasattr(weights, "weights"):
         weights, source = weights.weights, "AHP"
     else:
@@ -536,7 +564,8 @@ def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, rules: dict | None = No
         raise ConfigError([p for ps in problems.values() for p in ps], source=SOURCE)
     if targets is not None and problems:
         targets = targets[~targets["team"].isin(list(problems))]
-    table = _with_gaps(gap_table(kpis, targets, period, catalogue=cat, rule="glide"), gaps)
+    table = _with_gaps(gap_table(kpis, targets, period=period, catalogue=cat, rule="glide"),
+                       gaps)
     rows = []
     for g in table.itertuples(index=False):
         d = cat[g.kpi]
@@ -545,15 +574,14 @@ def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, rules: dict | None = No
         passed = _finite(g.deadline_value)
         value = (float(g.deadline_value) if passed else
                  float(g.current) if _finite(g.current) else np.nan)
-        sc = score_value(value, g.target, d.sign, rule, g.baseline)   # rules checked above
-        reason = "" if np.isfinite(sc) else f"no value for {g.kpi}" if not np.isfinite(value) \
-            else "the rule cannot score this value"
-        if g.status == "insufficient_data":      # shown, not scored, as in the gap table
+        sc = score_value(value, g.target, d.sign, rule=rule, baseline=g.baseline)  # checked
+        reason = "" if np.isfinite(sc) else "no_value" if not np.isfinite(value) \
+            else "not_scorable"
+        if g.status == Status.INSUFFICIENT_DATA:      # shown, not scored, as in the gap table
             sc = np.nan
-            reason = (g.status_rule if isinstance(g.status_rule, str) and g.status_rule
-                      else "insufficient data")
+            reason = "insufficient_data"
         rows.append({"team": g.team, "kpi": g.kpi, "label": d.label,
-                     "perspective": d.perspective, "period": g.as_of,
+                     "perspective": d.perspective, "period": g.period,
                      "value_period": (pd.Period(g.deadline) if passed else g.current_period)
                      if np.isfinite(value) else None,
                      "baseline": g.baseline, "value": value, "target": g.target,
@@ -572,22 +600,20 @@ def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, rules: dict | None = No
     totals = []
     for team, g in scores.groupby("team", sort=True):
         total, coverage = _weighted(g)
-        uncapped = grade(total, bands)
+        uncapped = grade(total, bands=bands)
         checked = team in checked_teams
         off = g[g["target_status"].isin(CAP_STATUSES) & (g["weight"] > 0)]
         off_weight = float(off["weight"].sum()) if checked else np.nan
-        cap, reason = None, ""
+        cap = None
         if checked and cap_grade is not None and len(off) \
                 and off_weight >= heavy_weight - 1e-9:
-            cap, reason = cap_grade, _cap_reason(off, off_weight, cat, language)
+            cap = cap_grade
             scores.loc[off.index, "caps"] = True
         final = uncapped
         if cap is not None and uncapped is not None and order.index(uncapped) < order.index(cap):
             final = cap
-        row = {"team": team, "score": total, "grade": _local(final, language),
-               "grade_uncapped": _local(uncapped, language),
-               "capped_by": reason if final != uncapped else "",
-               "cap": _local(cap, language), "cap_reason": reason, "off_weight": off_weight,
+        row = {"team": team, "score": total, "grade": final, "grade_uncapped": uncapped,
+               "capped": final != uncapped, "cap": cap, "off_weight": off_weight,
                "cap_checked": checked, "coverage": coverage,
                "missing": ", ".join(g.loc[g["status"] == "missing", "kpi"]),
                "kpis": len(g), "problems": ""}
@@ -596,7 +622,7 @@ def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, rules: dict | None = No
         totals.append(row)
     for team, ps in sorted(problems.items()):
         totals.append({"team": team, "score": np.nan, "grade": None, "grade_uncapped": None,
-                       "capped_by": "", "cap": None, "cap_reason": "", "off_weight": np.nan,
+                       "capped": False, "cap": None, "off_weight": np.nan,
                        "cap_checked": team in checked_teams,
                        "coverage": np.nan, "missing": "", "kpis": 0,
                        **{p: np.nan for p in PERSPECTIVES},
@@ -604,6 +630,7 @@ def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, rules: dict | None = No
     scores = scores.drop(columns="raw_weight")[SCORE_COLUMNS].reset_index(drop=True)
     scores["caps"] = scores["caps"].astype(bool)
     totals = pd.DataFrame(totals, columns=TOTAL_COLUMNS)
+    totals["capped"] = totals["capped"].astype(bool)
     for col in ("grade", "grade_uncapped", "cap"):      # no grade: None, never NaN
         totals[col] = pd.Series([g if isinstance(g, str) else None for g in totals[col]],
                                 index=totals.index, dtype=object)
@@ -631,17 +658,43 @@ def _with_gaps(table: pd.DataFrame, gaps: pd.DataFrame | None) -> pd.DataFrame:
     return table
 
 
-def _cap_reason(off: pd.DataFrame, weight: float, cat, language: str) -> str:
-    """The targets that cap a grade, and their combined weight, in words."""
-    zh = language == "zh"
-    word = "权重" if zh else "weight"
-    text = "; ".join(f"{cat.label(r.kpi, language)} ({word} {r.weight:.0%}, "
-                     f"{status_word(r.target_status, language)})"
-                     for r in off.itertuples(index=False))
+def cap_reason(scores: pd.DataFrame, team: str, language: str = "en", *,
+               catalogue: Catalogue | None = None) -> str:
+    """The targets that cap ``team``'s grade (the scores marked ``caps``), and
+    their combined weight, in words: "Average resolution time (weight 40%, off
+    track)"; "" when no cap applies.  ``scores`` is :attr:`Scorecard.scores`."""
+    from .i18n import msg
+    cat = resolve(catalogue)
+    off = scores[(scores["team"] == team) & scores["caps"].astype(bool)]
+    text = msg("analysis.scorecard.cap_separator", language).join(
+        msg("analysis.scorecard.cap_target", language, kpi=cat.label(r.kpi, language),
+            weight=f"{r.weight:.0%}", status=Status(r.target_status).label(language))
+        for r in off.itertuples(index=False))
     if len(off) > 1:
-        text += (f"：合计占权重{weight:.0%}" if zh
-                 else f": together {weight:.0%} of the weight")
+        text += msg("analysis.scorecard.cap_together", language,
+                    weight=f"{off['weight'].sum():.0%}")
     return text
+
+
+def unscored_reason(row, language: str = "en", *, gaps: pd.DataFrame | None = None) -> str:
+    """Why a target of the scores (a row of :attr:`Scorecard.scores`) is not
+    scored, in words; "" when it is.  For ``insufficient_data``, the gap
+    table's why (:func:`servicekpi.gaps.why`) when ``gaps`` (a gap table
+    with the target) is given."""
+    from .i18n import msg
+    get = row.get if hasattr(row, "get") else lambda k, d=None: getattr(row, k, d)
+    code = get("reason", "")
+    if not code:
+        return ""
+    if code not in REASONS:
+        raise InvalidArgument(f"unknown scorecard reason {code!r}; expected one of "
+                              f"{', '.join(REASONS)}")
+    if code == "insufficient_data" and gaps is not None and "rule" in gaps and len(gaps):
+        from .gaps import why
+        mine = gaps[(gaps["team"] == get("team")) & (gaps["kpi"] == get("kpi"))]
+        if len(mine) and isinstance(mine["rule"].iloc[0], str):
+            return why(mine.iloc[:1], language).iloc[0]
+    return msg(f"analysis.scorecard.reason.{code}", language, kpi=get("kpi"))
 
 
 def _check_targets(targets, rules: dict, weights, cat) -> dict:
@@ -657,8 +710,8 @@ def _check_targets(targets, rules: dict, weights, cat) -> dict:
 
     for t in targets.itertuples(index=False):
         try:
-            score_value(np.nan, t.target, cat[t.kpi].sign, rules.get(t.kpi, DEFAULT_RULE),
-                        t.baseline, name=f"team {t.team!r}, {t.kpi}")
+            score_value(np.nan, t.target, cat[t.kpi].sign, rule=rules.get(t.kpi, DEFAULT_RULE),
+                        baseline=t.baseline, name=f"team {t.team!r}, {t.kpi}")
         except ConfigError as exc:
             problems.setdefault(t.team, []).extend(exc.problems)
     where = "in the weights given" if weights is not None else "in the targets"
@@ -682,14 +735,14 @@ def _check_targets(targets, rules: dict, weights, cat) -> dict:
     return problems
 
 
-def ranked(totals: pd.DataFrame, bands=DEFAULT_BANDS, language: str = "en") -> pd.DataFrame:
+def ranked(totals: pd.DataFrame, *, bands=DEFAULT_BANDS) -> pd.DataFrame:
     """Scorecard totals ordered best first: by grade (the capped one), then by score.
 
     A capped team therefore ranks below every team with a better grade,
     whatever its score.  Adds ``rank`` (1 = best; equal grade and score share
     a rank; <NA> for a team without a score, listed last).
     """
-    local = {_local(n, language): i for i, n in enumerate(_names(bands))}
+    local = {n: i for i, n in enumerate(_names(bands))}
     t = totals.copy()
     t["_grade"] = [local.get(g, len(local)) if isinstance(g, str) else len(local)
                    for g in t["grade"]]

@@ -7,7 +7,7 @@ rows and values.
 
 Templates have rows waiting to be filled in (``servicekpi init`` writes them):
 a targets row whose ``target`` and ``deadline`` are both blank, and a
-benchmarks row whose ``value``, ``source`` and ``as_of`` are all blank, are
+benchmarks row whose ``value``, ``source`` and ``published`` are all blank, are
 skipped.  Their ``team`` cells may name a team as the export does
 (``Service Desk`` is read as the team id ``service_desk``,
 :func:`servicekpi.teams.team_id`).  Targets and KPI tables are often shared
@@ -26,18 +26,15 @@ import pandas as pd
 
 from .catalogue import Catalogue
 from .contracts import FIRST_ROW, Checked, check_columns, duplicate_keys
-from .errors import DataError, Problem
+from .errors import DataError, InvalidArgument, Problem
 from .parsing import parse_text, text_missing
 from .periods import freq_of, parse_period
 from .readers import read_table, read_yaml
 from .teams import to_ids
 from .schema import BENCHMARK_COLUMNS, KPI_TABLE_COLUMNS, TARGET_COLUMNS
 
-#: Benchmark names the reports know how to draw (others are kept as given).
-BENCHMARK_KINDS = ("industry_median", "industry_average", "top_quartile", "best_in_class")
 
-
-def _periods(checked: Checked, column: str, period: str, source: str) -> pd.Series:
+def _periods(checked: Checked, column: str, freq: str, source: str) -> pd.Series:
     """Parse a period column in place, flagging unreadable labels."""
     values = checked.columns[column]
     out = []
@@ -47,14 +44,14 @@ def _periods(checked: Checked, column: str, period: str, source: str) -> pd.Seri
             out.append(pd.NaT)
             continue
         try:
-            out.append(parse_period(v, period))
-        except Exception:
+            out.append(parse_period(v, freq))
+        except ValueError:          # InvalidArgument: not a period of that kind
             out.append(pd.NaT)
             bad[i] = True
-    checked.flag(source, column, bad, f"cannot read period: expected a {period} such as "
-                 + {"month": "2024-03", "week": "2024-W05", "quarter": "2024Q1"}[period],
+    checked.flag(source, column, bad, f"cannot read period: expected a {freq} such as "
+                 + {"month": "2024-03", "week": "2024-W05", "quarter": "2024Q1"}[freq],
                  values)
-    result = pd.Series(out, dtype=pd.PeriodDtype(freq_of(period)))
+    result = pd.Series(out, dtype=pd.PeriodDtype(freq_of(freq)))
     checked.columns[column] = result
     return result
 
@@ -144,7 +141,7 @@ def _load_rows(check, raw: pd.DataFrame, keep: np.ndarray, source: str,
     refusing the file.  Problems that concern no single team (a missing column, a
     blank team, a clash between teams) still refuse it."""
     if team_errors not in ("raise", "drop"):
-        raise ValueError("team_errors must be 'raise' or 'drop'")
+        raise InvalidArgument(f"team_errors must be 'raise' or 'drop', not {team_errors!r}")
     raw = raw.reset_index(drop=True)
     positions = np.flatnonzero(keep)
     sub = raw.iloc[positions]
@@ -190,7 +187,7 @@ def _blank(raw: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
     return out
 
 
-def load_kpi_table(path, *, period: str = "month", catalogue: Catalogue | None = None,
+def load_kpi_table(path, *, freq: str = "month", catalogue: Catalogue | None = None,
                    frame: pd.DataFrame | None = None, team_errors: str = "raise") -> pd.DataFrame:
     """Load a long KPI table ``team, period, kpi, value[, n][, sd]``.
 
@@ -199,21 +196,23 @@ def load_kpi_table(path, *, period: str = "month", catalogue: Catalogue | None =
     averaged, when the value is a mean (it gives a confidence interval).
 
     For KPIs that do not come from tickets (training hours, employee
-    satisfaction, attrition, MTTR, ...).  Periods are parsed at ``period``
-    granularity; a KPI missing from ``catalogue`` and a repeated
-    team + period + kpi are refused.  ``team_errors``: as in :func:`load_targets`.
+    satisfaction, attrition, MTTR, ...).  Periods are parsed at ``freq``
+    granularity (``"month"``, ``"week"`` or ``"quarter"``); a KPI missing
+    from ``catalogue`` and a repeated team + period + kpi are refused.
+    ``team_errors``: as in :func:`load_targets`.
     """
+    freq_of(freq)
     source = Path(path).name if path is not None else "kpi table"
     raw = read_table(path) if frame is None else frame
-    return _load_rows(lambda f: _check_kpi_table(f, period, catalogue, source), raw,
+    return _load_rows(lambda f: _check_kpi_table(f, freq, catalogue, source), raw,
                       np.ones(len(raw), bool), source, team_errors)
 
 
-def _check_kpi_table(raw: pd.DataFrame, period: str, catalogue: Catalogue | None,
+def _check_kpi_table(raw: pd.DataFrame, freq: str, catalogue: Catalogue | None,
                      source: str) -> pd.DataFrame:
     checked = check_columns(raw, KPI_TABLE_COLUMNS, source)
     if "period" in checked.columns:
-        _periods(checked, "period", period, source)
+        _periods(checked, "period", freq, source)
     _unknown_kpis(checked, catalogue, source)
     duplicate_keys(checked, ["team", "period", "kpi"], source, "KPI value")
     table = _finish(checked, source, ["team", "period", "kpi", "value", "n", "sd"])
@@ -223,7 +222,7 @@ def _check_kpi_table(raw: pd.DataFrame, period: str, catalogue: Catalogue | None
     table["numerator"] = np.nan
     table["open_share"] = np.nan     # only durations computed from tickets have open tickets
     table = table[["team", "period", "kpi", "value", "n", "numerator", "sd", "open_share"]]
-    table.attrs["period"] = period
+    table.attrs["freq"] = freq
     return table
 
 
@@ -256,20 +255,31 @@ def merge_kpis(computed: pd.DataFrame, table: pd.DataFrame | None, *,
 
 def load_benchmarks(path, *, catalogue: Catalogue | None = None,
                     frame: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Load external benchmarks ``kpi, benchmark, value, source, as_of``.
+    """Load external benchmarks ``kpi, benchmark, value, source, published``.
 
     ``benchmark`` names the reference point (``industry_median``,
     ``top_quartile``, ``best_in_class``, ...); names are normalised to
-    lower case with underscores.  ``as_of`` is the date of the figures.  A
-    value outside its KPI's ``bounds`` in the catalogue is refused.
-    Rows whose ``value``, ``source`` and ``as_of`` are all blank (a template's
-    unfilled rows) are skipped.
+    lower case with underscores.  ``published`` is the date of the figures
+    (a file may call the column ``as_of``, as older files do; the frame
+    returned always says ``published``).  A value outside its KPI's
+    ``bounds`` in the catalogue is refused.  Rows whose ``value``, ``source``
+    and ``published`` are all blank (a template's unfilled rows) are skipped.
     """
     source = Path(path).name if path is not None else "benchmarks"
     raw = read_table(path) if frame is None else frame
-    keep = ~_blank(raw, ("value", "source", "as_of"))
-    return _load_rows(lambda f: _check_benchmarks(f, catalogue, source), raw, keep, source,
-                      "raise")
+    old = "as_of" in raw.columns and "published" not in raw.columns
+    if old:
+        raw = raw.rename(columns={"as_of": "published"})
+    keep = ~_blank(raw, ("value", "source", "published"))
+    try:
+        return _load_rows(lambda f: _check_benchmarks(f, catalogue, source), raw, keep, source,
+                          "raise")
+    except DataError as exc:
+        if not old:
+            raise
+        # problems name the column as the file does
+        raise DataError([replace(p, column="as_of") if p.column == "published" else p
+                         for p in exc.problems], source=exc.source) from None
 
 
 def _check_benchmarks(raw: pd.DataFrame, catalogue: Catalogue | None,
@@ -290,7 +300,7 @@ def _check_benchmarks(raw: pd.DataFrame, catalogue: Catalogue | None,
 _MILESTONE = re.compile(r"^\s*([^=:]+?)\s*[=:]\s*([-+0-9.eE]+)\s*$")
 
 
-def load_targets(path, *, period: str = "month", catalogue: Catalogue | None = None,
+def load_targets(path, *, freq: str = "month", catalogue: Catalogue | None = None,
                  frame: pd.DataFrame | None = None, team_errors: str = "raise") -> pd.DataFrame:
     """Load SMART targets, one per team and KPI.
 
@@ -298,6 +308,7 @@ def load_targets(path, *, period: str = "month", catalogue: Catalogue | None = N
     (required), ``baseline_periods`` (a whole number >= 1, default 1: the
     baseline is the mean over that many periods ending at
     ``baseline_period``, see :func:`servicekpi.targets.baseline_interval`;
+    periods are read at ``freq``, ``"month"``, ``"week"`` or ``"quarter"``;
     always returned), ``milestones`` (``"2025Q1=0.80; 2025Q2=0.82"`` in a
     table, or a mapping in YAML), ``weight`` (>= 0) and ``owner``.
     YAML files hold ``targets:``, a list of such records.
@@ -325,21 +336,22 @@ def load_targets(path, *, period: str = "month", catalogue: Catalogue | None = N
     column, a blank team cell) still refuses the file.  With the default
     ``"raise"`` any problem refuses it.  ``attrs["team_errors"]`` is always set.
     """
+    freq_of(freq)
     source = Path(path).name if path is not None else "targets"
     if frame is None and path is not None and Path(path).suffix.lower() in (".yaml", ".yml"):
         frame = _targets_yaml(Path(path))
     raw = read_table(path) if frame is None else frame
     keep = ~_blank(raw, ("target", "deadline"))
-    return _load_rows(lambda f: _check_targets(f, period, catalogue, source), raw, keep,
+    return _load_rows(lambda f: _check_targets(f, freq, catalogue, source), raw, keep,
                       source, team_errors)
 
 
-def _check_targets(raw: pd.DataFrame, period: str, catalogue: Catalogue | None,
+def _check_targets(raw: pd.DataFrame, freq: str, catalogue: Catalogue | None,
                    source: str) -> pd.DataFrame:
     checked = check_columns(raw, TARGET_COLUMNS, source)
     for col in ("baseline_period", "deadline"):
         if col in checked.columns:
-            _periods(checked, col, period, source)
+            _periods(checked, col, freq, source)
     _unknown_kpis(checked, catalogue, source)
     c = checked.columns
     if catalogue is not None and "kpi" in c:
@@ -362,7 +374,7 @@ def _check_targets(raw: pd.DataFrame, period: str, catalogue: Catalogue | None,
     else:
         c["baseline_periods"] = pd.Series(np.ones(len(raw), dtype="int64"))
     written = c.get("milestones", pd.Series([None] * len(raw)))
-    c["milestones"] = _milestones(checked, raw, period, source)
+    c["milestones"] = _milestones(checked, raw, freq, source)
     for col in ("baseline", "target"):
         if col in c:
             _outside_bounds(checked, catalogue, source, col, c[col],
@@ -408,7 +420,7 @@ def _targets_yaml(path: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _milestones(checked: Checked, raw: pd.DataFrame, period: str, source: str) -> pd.Series:
+def _milestones(checked: Checked, raw: pd.DataFrame, freq: str, source: str) -> pd.Series:
     """Parse milestone strings into {period: value} dicts, flagging bad ones."""
     c = checked.columns
     text = c.get("milestones", pd.Series([None] * len(raw)))
@@ -420,9 +432,12 @@ def _milestones(checked: Checked, raw: pd.DataFrame, period: str, source: str) -
                 if not part.strip():
                     continue
                 m = _MILESTONE.match(part)
+                if m is None:
+                    bad[i] = True
+                    continue
                 try:
-                    marks[parse_period(m.group(1), period)] = float(m.group(2))
-                except Exception:
+                    marks[parse_period(m.group(1), freq)] = float(m.group(2))
+                except ValueError:      # not a period (InvalidArgument), not a number
                     bad[i] = True
             b = c.get("baseline_period", pd.Series([pd.NaT] * len(raw)))[i]
             d = c.get("deadline", pd.Series([pd.NaT] * len(raw)))[i]

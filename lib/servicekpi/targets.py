@@ -23,17 +23,21 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
 
 from .catalogue import Catalogue, resolve
+from .errors import InvalidArgument
+
+#: The codes of :func:`achievability`'s ``verdict``, in the order they are
+#: decided (words: ``analysis.achievability.<code>`` in the message catalogue).
+VERDICTS = ("met_at_baseline", "within_noise", "no_history", "achievable", "stretch",
+            "beyond_any_pace")
 
 
 def _ordinal(p) -> int:
     return pd.Period(p).ordinal
 
 
-def baseline_interval(kpis: pd.DataFrame, team: str, kpi: str, baseline_period,
+def baseline_interval(kpis: pd.DataFrame, team: str, kpi: str, baseline_period, *,
                       periods: int = 1, level: float = 0.95) -> tuple[float, float, float]:
     """The baseline over ``periods`` periods ending at ``baseline_period``, and its CI.
 
@@ -57,7 +61,7 @@ def baseline_interval(kpis: pd.DataFrame, team: str, kpi: str, baseline_period,
     from .kpis import assessable
 
     if periods < 1:
-        raise ValueError("periods must be at least 1")
+        raise InvalidArgument(f"periods must be at least 1, not {periods}")
     end = pd.Period(baseline_period)
     rows = assessable(kpis)
     rows = rows[(rows["team"] == team) & (rows["kpi"] == kpi) & rows["value"].notna()]
@@ -71,7 +75,7 @@ def baseline_interval(kpis: pd.DataFrame, team: str, kpi: str, baseline_period,
     sd = rows["sd"].to_numpy(float) if "sd" in rows else np.full(len(rows), np.nan)
     if np.isfinite(num).all() and np.isfinite(n).all() and n.sum() > 0:
         total, hits = n.sum(), num.sum()
-        low, high = confidence_interval(hits / total, total, hits, level=level)
+        low, high = confidence_interval(hits / total, total, numerator=hits, level=level)
         return float(hits / total), low, high
     if (np.isfinite(n).all() and (n >= 1).all()
             and np.isfinite(np.where(n > 1, sd, 0.0)).all()):
@@ -89,7 +93,7 @@ def baseline_interval(kpis: pd.DataFrame, team: str, kpi: str, baseline_period,
 NOISE_PERIODS = 24
 
 
-def period_noise(values: pd.Series, periods: int | None = NOISE_PERIODS) -> float:
+def period_noise(values: pd.Series, *, periods: int | None = NOISE_PERIODS) -> float:
     """The period-to-period standard deviation of a single period's value.
 
     How far one period's value typically lands from where the process is:
@@ -118,11 +122,12 @@ def period_noise(values: pd.Series, periods: int | None = NOISE_PERIODS) -> floa
         d = d[np.diff(s.index.asi8) == 1]           # consecutive periods only
     if len(d) < 2:
         return np.nan
-    return float(stats.median_abs_deviation(d, scale="normal") / np.sqrt(2))
+    from scipy.stats import median_abs_deviation
+    return float(median_abs_deviation(d, scale="normal") / np.sqrt(2))
 
 
-def target_noise(kpis: pd.DataFrame, team: str, kpi: str, baseline_period,
-                 periods: int = 1, *, level: float = 0.95,
+def target_noise(kpis: pd.DataFrame, team: str, kpi: str, baseline_period, *,
+                 periods: int = 1, level: float = 0.95,
                  history: int | None = NOISE_PERIODS) -> dict:
     """The noise a target's change must exceed, at ``level``.
 
@@ -150,8 +155,9 @@ def target_noise(kpis: pd.DataFrame, team: str, kpi: str, baseline_period,
                                      level=level)
     half = (high - low) / 2 if np.isfinite(high - low) else np.nan
     hist = _series(assessable(kpis), team, kpi)
-    sd = period_noise(hist[hist.index <= pd.Period(baseline_period)], history)
-    spread = float(stats.norm.ppf((1 + level) / 2)) * sd
+    sd = period_noise(hist[hist.index <= pd.Period(baseline_period)], periods=history)
+    from scipy.stats import norm
+    spread = float(norm.ppf((1 + level) / 2)) * sd
     if np.isfinite(half) and not (np.isfinite(spread) and spread > half):
         noise, basis = half, "ci"
     elif np.isfinite(spread):
@@ -199,6 +205,7 @@ def trend_slope(values: pd.Series) -> tuple[float, float, int]:
     """OLS slope per period of a KPI series indexed by period (gaps allowed).
 
     Returns (slope, standard error, points used); NaNs when fewer than 3 points.
+    (statsmodels' OLS, imported here: ``import servicekpi`` stays light.)
     """
     s = values.dropna()
     if len(s) < 3:
@@ -206,7 +213,9 @@ def trend_slope(values: pd.Series) -> tuple[float, float, int]:
     x = np.array([p.ordinal for p in s.index], dtype=float)
     if np.ptp(x) == 0:
         return np.nan, np.nan, len(s)
-    fit = sm.OLS(s.to_numpy(dtype=float), sm.add_constant(x - x.mean())).fit()
+    from statsmodels.regression.linear_model import OLS
+    design = np.column_stack([np.ones(len(x)), x - x.mean()])
+    fit = OLS(s.to_numpy(dtype=float), design).fit()
     return float(fit.params[1]), float(fit.bse[1]), len(s)
 
 
@@ -251,14 +260,15 @@ def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
     value, so a target inside that range could be reached, or missed, by
     one ordinary month.  ``attrs["level"]`` is ``level``.
 
-    ``verdict`` is ``met at baseline`` (the baseline already reaches the
-    target), ``within noise`` (|target - baseline| < ``noise``: reaching
-    it could not be told apart from chance), ``beyond any pace seen``
-    (faster than the team's best and every peer's),
-    ``stretch`` (faster than the team's best, but a peer has managed it),
-    ``achievable``, or ``no history`` (fewer than 3 periods before the
-    baseline).  Duration values of periods with too many tickets still open
-    are left out (:func:`servicekpi.kpis.assessable`).
+    ``verdict`` is a code (:data:`VERDICTS`; :func:`verdict_text` gives
+    its words): ``met_at_baseline`` (the baseline already reaches the
+    target), ``within_noise`` (|target - baseline| < ``noise``: reaching
+    it could not be told apart from chance), ``beyond_any_pace`` (faster
+    than the team's best and every peer's), ``stretch`` (faster than the
+    team's best, but a peer has managed it), ``achievable``, or
+    ``no_history`` (fewer than 3 periods before the baseline).  Duration
+    values of periods with too many tickets still open are left out
+    (:func:`servicekpi.kpis.assessable`).
     """
     from .kpis import assessable
 
@@ -284,22 +294,22 @@ def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
                 peer_paces.append(sign * slope)
         peer_paces = np.array(peer_paces)
         window_n = int(getattr(t, "baseline_periods", 1) or 1)
-        tn = target_noise(kpis, t.team, t.kpi, t.baseline_period, window_n, level=level,
-                          history=noise_periods)
+        tn = target_noise(kpis, t.team, t.kpi, t.baseline_period, periods=window_n,
+                          level=level, history=noise_periods)
         noise, basis = tn["noise"], tn["basis"]
         met = sign * (t.baseline - t.target) >= 0
         if met:
-            verdict = "met at baseline"
+            verdict = "met_at_baseline"
         elif np.isfinite(noise) and abs(t.target - t.baseline) < noise:
-            verdict = "within noise"
+            verdict = "within_noise"
         elif n_own < 3:
-            verdict = "no history"
+            verdict = "no_history"
         elif np.isfinite(own_best) and required <= own_best:
             verdict = "achievable"
         elif len(peer_paces) and required <= peer_paces.max():
             verdict = "stretch"
         else:
-            verdict = "beyond any pace seen"
+            verdict = "beyond_any_pace"
         rows.append({
             "team": t.team, "kpi": t.kpi, "baseline": t.baseline, "target": t.target,
             "baseline_period": t.baseline_period, "deadline": t.deadline,
@@ -321,3 +331,13 @@ def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
     out = pd.DataFrame(rows)
     out.attrs["level"] = level
     return out
+
+
+def verdict_text(verdict: str, language: str = "en") -> str:
+    """An :func:`achievability` verdict code in words (``within_noise`` ->
+    "within noise" / "在噪声范围内")."""
+    from .i18n import msg
+    if verdict not in VERDICTS:
+        raise InvalidArgument(f"unknown achievability verdict {verdict!r}; expected one of "
+                              f"{', '.join(VERDICTS)}")
+    return msg(f"analysis.achievability.{verdict}", language)

@@ -20,7 +20,7 @@ decimal marks (or all of whose dates read either way, with no order
 declared), values out of range (csat 1-5, nps 0-10, ces 1-7, contacts >= 1,
 handle_minutes >= 0, whole numbers where whole numbers are due), two
 different rows with the same ticket id, a ticket resolved or first answered
-before it was created.  With ``errors="drop"`` the rows with such problems
+before it was created.  With ``bad_rows="drop"`` the rows with such problems
 are dropped instead and counted in the data-quality summary, unless more than
 ``max_dropped_share`` of the rows would go; problems with the file as a whole
 (a missing column, a column's day order) are always refused.
@@ -33,7 +33,10 @@ or dropped with ``unassigned="drop"``), tickets created after the as-of time
 (dropped) and responses or resolutions after it (not yet known), missing
 survey answers, blank optional cells, rows repeated identically (kept
 once), rows out of chronological order, unresolved tickets, tickets with no
-response.
+response.  Each check has a code (``blank_team``, ``row_dropped``, ...); its
+words come from the message catalogue (``data.<code>.check`` and
+``data.<code>.detail`` in ``messages/<language>/data.yaml``), so the summary
+reads in the report's language: ``data_quality(tickets, language="zh")``.
 """
 from __future__ import annotations
 
@@ -45,18 +48,21 @@ import pandas as pd
 
 from . import parsing
 from .contracts import FIRST_ROW, TEXT_KEEPS, check_columns
-from .errors import ConfigError, DataError, Problem, problem_at
-from .mapping import (AUTO, REQUIRED, apply_derivations, apply_mapping, detect_mapping,
-                      find_headers, header_fit, header_index, load_mapping, resolve)
+from .errors import ConfigError, DataError, InvalidArgument, Problem, problem_at
+from .i18n import msg
+from .mapping import (AUTO, CANONICAL, REQUIRED, apply_derivations, apply_mapping,
+                      detect_mapping, find_headers, header_fit, header_index, load_mapping,
+                      resolve)
 from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE, text_missing
 from .readers import describe_read, read_table
 from .schema import CATEGORICAL, TICKET_COLUMNS
 from .teams import UNASSIGNED, team_names, to_ids
 
-#: With errors="drop", refuse an export when more than this share of rows would go.
+#: With bad_rows="drop", refuse an export when more than this share of rows would go.
 MAX_DROPPED_SHARE = 0.05
 
-def load_tickets(path, mapping="auto", *, errors: str = "raise", as_of=None,
+
+def load_tickets(path, mapping="auto", *, bad_rows: str = "raise", as_of=None,
                  timezone: str | None = None, dayfirst: bool | None = None,
                  max_dropped_share: float = MAX_DROPPED_SHARE, unassigned: str = "keep",
                  nrows: int | None = None, encoding: str | None = None,
@@ -73,7 +79,7 @@ def load_tickets(path, mapping="auto", *, errors: str = "raise", as_of=None,
         ``frame.attrs["mapping"]`` and the data-quality summary).  A preset
         name (:func:`servicekpi.presets`), a YAML file, or a dict in the same
         format.  None: columns already have the canonical names.
-    errors : {"raise", "drop"}
+    bad_rows : {"raise", "drop"}
         Refuse the file on row problems, or drop those rows and count them.
     as_of : timestamp, optional
         When the export was taken: tickets created later are dropped and
@@ -86,7 +92,7 @@ def load_tickets(path, mapping="auto", *, errors: str = "raise", as_of=None,
     encoding, delimiter, sheet : optional
         Override the mapping's (or the detected) way of reading the file.
     max_dropped_share : float
-        With ``errors="drop"``: refuse the file when more than this share of
+        With ``bad_rows="drop"``: refuse the file when more than this share of
         its rows would be dropped (default 5%).
     unassigned : {"keep", "drop"}
         Tickets with a blank team: keep them as team ``unassigned`` (a
@@ -113,22 +119,24 @@ def load_tickets(path, mapping="auto", *, errors: str = "raise", as_of=None,
         raw = read_table(path, nrows=nrows, fits=header_fit(m),
                          **{**m.read_options(), **declared})
     first_row = raw.attrs.get("read", {}).get("header_row", 1) + 1
-    return validate_tickets(raw, mapping=m, source=source, errors=errors, as_of=as_of,
+    return validate_tickets(raw, mapping=m, source=source, bad_rows=bad_rows, as_of=as_of,
                             timezone=timezone, dayfirst=dayfirst,
                             max_dropped_share=max_dropped_share, unassigned=unassigned,
                             first_row=first_row)
 
 
 def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "tickets",
-                     errors: str = "raise", as_of=None, timezone: str | None = None,
+                     bad_rows: str = "raise", as_of=None, timezone: str | None = None,
                      dayfirst: bool | None = None,
                      max_dropped_share: float = MAX_DROPPED_SHARE, unassigned: str = "keep",
                      first_row: int = FIRST_ROW) -> pd.DataFrame:
-    """Type and check a raw ticket frame; see the module docstring."""
-    if errors not in ("raise", "drop"):
-        raise ValueError("errors must be 'raise' or 'drop'")
+    """Type and check a raw ticket frame; see the module docstring and
+    :func:`load_tickets` for the options.  An option value other than those
+    listed there raises :class:`~servicekpi.errors.InvalidArgument`."""
+    if bad_rows not in ("raise", "drop"):
+        raise InvalidArgument(f"bad_rows must be 'raise' or 'drop', not {bad_rows!r}")
     if unassigned not in ("keep", "drop"):
-        raise ValueError("unassigned must be 'keep' or 'drop'")
+        raise InvalidArgument(f"unassigned must be 'keep' or 'drop', not {unassigned!r}")
     if isinstance(mapping, str) and mapping == AUTO:
         m = detect_mapping(raw.columns, source=source)
     else:
@@ -141,14 +149,17 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     raw = raw.reset_index(drop=True)
     rownum = np.arange(len(raw)) + first_row
     quality = _Quality(rows_read)
-    quality.add("mapping", None, None, "info",
-                f"'{m.name}'" + (f" ({m.description})" if m.description else ""))
+    if m.name == CANONICAL:          # the built-in mapping: its description is ours
+        quality.add("mapping", None, None, "info", variant="detail_canonical", name=m.name)
+    elif m.description:              # a preset's or the user's mapping file's words
+        quality.add("mapping", None, None, "info", variant="detail_described",
+                    name=m.name, description=m.description)
+    else:
+        quality.add("mapping", None, None, "info", name=m.name)
     if read_info:
-        quality.add("file read as", None, None, "info", describe_read(read_info))
+        quality.add("file_read", None, None, "info", read=_plain(read_info))
         for new, old in (read_info.get("renamed") or {}).items():
-            quality.add("duplicate header", None, None, "warning",
-                        f"'{old}' appears more than once: the first is read as '{old}', "
-                        f"this one is kept as '{new}'")
+            quality.add("duplicate_header", None, None, "warning", old=old, new=new)
 
     explicit = as_of is not None
     limit = _as_of(as_of, tz) if explicit else _now()
@@ -162,7 +173,8 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     n = len(frame)
     problems = list(mapped.problems)
     for q in mapped.quality:
-        quality.add(q["check"], q["column"], q["rows"], q["severity"], q["detail"])
+        quality.add(q["code"], q["column"], q["rows"], q["severity"],
+                    variant=q.get("variant", "detail"), **q["values"])
     if n == 0 and not problems:
         problems.append(Problem(source, None, "the file has a header but no rows"))
 
@@ -179,28 +191,27 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     out = checked.columns
     flag = partial(checked.flag, source)
     for name, (count, examples) in checked.sentinels.items():
-        quality.add("timestamp out of range", name, count, "warning",
-                    f"read as missing: {', '.join(map(repr, examples))} (placeholder dates "
-                    f"such as 9999-12-31, or outside {YEAR_RANGE[0]}-{YEAR_RANGE[1]})")
+        quality.add("timestamp_out_of_range", name, count, "warning",
+                    examples=", ".join(map(repr, examples)), first=YEAR_RANGE[0],
+                    last=YEAR_RANGE[1])
     for name in derived:  # durations or counts, derived once everything is typed
         cells = frame[name]
-        mark, problem, note = parsing.decide_decimal(cells, m.decimal)
+        mark, problem, ambiguous = parsing.decide_decimal(cells, m.decimal)
         if problem:
             problems.append(Problem(source, mapped.sources[name], problem))
-        if note:
-            checked.notes.append((name, note))
+        if ambiguous:
+            checked.notes.append((name, ambiguous))
         values, bad = parsing.parse_numbers(cells, decimal=mark, na=na)
         flag(mapped.sources[name], bad, "cannot read value: expected a number", shown[name])
         out[name] = values
-    for name, note in checked.notes:
-        quality.add("decimal mark assumed", name, None, "warning", note)
+    for name, ambiguous in checked.notes:
+        quality.add("decimal_mark_assumed", name, None, "warning",
+                    examples=", ".join(map(repr, ambiguous)))
     for name, blanks in checked.blanks.items():
         if TICKET_COLUMNS[name].survey:
-            quality.add("survey answer missing", name, blanks, "info",
-                        "kept; the ticket counts in every KPI but this survey's")
+            quality.add("survey_answer_missing", name, blanks, "info")
         elif name not in ("first_response_at", "resolved_at", "sla_due_at"):
-            quality.add("blank cell", name, blanks, "warning",
-                        "kept; left out of the KPIs that need this column")
+            quality.add("blank_cell", name, blanks, "warning")
 
     # --- teams: ids from the export's names; blank -> unassigned ------------
     drop_extra = np.zeros(n, bool)
@@ -214,18 +225,16 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
         if blank.any():
             if unassigned == "drop":
                 drop_extra |= blank
-                quality.add("blank team", "team", int(blank.sum()), "dropped",
-                            "tickets with no team dropped (unassigned: drop)")
+                quality.add("blank_team", "team", int(blank.sum()), "dropped",
+                            variant="detail_dropped")
             else:
-                quality.add("blank team", "team", int(blank.sum()), "warning",
-                            f"kept as team '{UNASSIGNED}' (unassigned: drop leaves them out)")
+                quality.add("blank_team", "team", int(blank.sum()), "warning",
+                            variant="detail_kept", unassigned=UNASSIGNED)
         spellings = team_names(names.fillna("").value_counts())
         alike = {tid: v for tid, v in spellings.items() if len(v) > 1 and tid != UNASSIGNED}
         if alike:
-            quality.add("team names alike", "team", len(alike), "warning", (
-                "names that differ only in case, spacing or punctuation are one team: "
-                + "; ".join(f"{tid} = {', '.join(map(repr, v))} (shown as {v[0]!r})"
-                            for tid, v in alike.items())))
+            quality.add("team_names_alike", "team", len(alike), "warning",
+                        groups=[[tid, list(v)] for tid, v in alike.items()])
         out["team"] = ids.where(~blank, UNASSIGNED)
         names_of = {tid: (v[0] or UNASSIGNED) for tid, v in spellings.items()}
 
@@ -241,28 +250,23 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
             if later in shown and later not in derived:
                 end = parsing.written_offsets(shown[later])
                 moved = ~np.isnan(start) & ~np.isnan(end) & (end != start)
-                quality.add("clock change within a ticket", later, int(moved.sum()),
-                            "warning", "created and answered/resolved at different UTC "
-                            "offsets (daylight saving): times are read as written, so "
-                            "this duration is off by the change (usually an hour)")
+                quality.add("clock_change", later, int(moved.sum()), "warning")
 
     # --- the as-of time: nothing after it is known yet ----------------------
     if "created_at" in out:
         late = (out["created_at"] > limit).fillna(False).to_numpy(dtype=bool)
         if late.any():
             drop_extra |= late
-            quality.add("created after the as-of time", "created_at", int(late.sum()),
-                        "dropped", f"created after {limit:%Y-%m-%d %H:%M}"
-                        + ("" if explicit else " (now, in the zone furthest ahead): dates "
-                           "in the future"))
+            quality.add("created_after_as_of", "created_at", int(late.sum()), "dropped",
+                        variant="detail" if explicit else "detail_now",
+                        limit=f"{limit:%Y-%m-%d %H:%M}")
         for later in ("first_response_at", "resolved_at"):
             if later in out:
                 after = ((out[later] > limit).fillna(False).to_numpy(dtype=bool)) & ~late
                 if after.any():
                     out[later] = out[later].mask(after)
-                    quality.add("after the as-of time", later, int(after.sum()), "warning",
-                                f"later than {limit:%Y-%m-%d %H:%M}: not yet known at the "
-                                "as-of time, read as missing")
+                    quality.add("after_as_of", later, int(after.sum()), "warning",
+                                limit=f"{limit:%Y-%m-%d %H:%M}")
 
     # --- consistency between columns ------------------------------------
     if "created_at" in out:
@@ -292,17 +296,17 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
             # identical repeats: keep the first copy
             repeat = ids.duplicated(keep="first").to_numpy() & dup & ~conflict
             if repeat.any():
-                quality.add("identical duplicate rows removed", "ticket_id", int(repeat.sum()),
-                            "warning", "the same row appears more than once; kept once")
+                quality.add("identical_duplicates", "ticket_id", int(repeat.sum()),
+                            "warning")
                 dup_drop = repeat
 
     problems += checked.problems
-    bad_rows = checked.bad_rows
+    bad = checked.bad_rows
     whole = [p for p in problems if not p.rows]
-    if problems and (errors == "raise" or whole):
+    if problems and (bad_rows == "raise" or whole):
         raise DataError(problems, source=source)
-    if problems:  # errors == "drop": record what is dropped, then drop it
-        dropped = int(bad_rows.sum())
+    if problems:  # bad_rows == "drop": record what is dropped, then drop it
+        dropped = int(bad.sum())
         if n and dropped / n > max_dropped_share:
             top = sorted(problems, key=lambda p: -p.count)
             head = Problem(source, None, (
@@ -311,9 +315,9 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
                 f"export; the largest reasons follow"))
             raise DataError([head] + top[:5], source=source)
         for p in problems:
-            quality.add("row dropped", p.column, p.count, "dropped", p.message)
+            quality.add("row_dropped", p.column, p.count, "dropped", reason=p.message)
 
-    keep = ~bad_rows & ~dup_drop & ~drop_extra
+    keep = ~bad & ~dup_drop & ~drop_extra
     tickets = pd.DataFrame({k: v[keep] for k, v in out.items()}).reset_index(drop=True)
     for extra in frame.columns:
         if extra not in TICKET_COLUMNS:  # other columns travel along, as text
@@ -322,8 +326,7 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     created = tickets["created_at"]
     out_of_order = int((created.diff().dt.total_seconds() < 0).sum())
     if out_of_order:
-        quality.add("rows out of time order", "created_at", out_of_order, "info",
-                    "sorted by created_at")
+        quality.add("rows_out_of_order", "created_at", out_of_order, "info")
     order = np.argsort(created.to_numpy(), kind="stable")
     tickets = tickets.iloc[order].reset_index(drop=True)
     if "channel" in tickets:  # "Self Service", "self-service" -> self_service
@@ -338,19 +341,17 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
             tickets[name] = tickets[name].astype("Int64")
 
     if "resolved_at" in tickets:
-        quality.add("unresolved tickets", "resolved_at", int(tickets["resolved_at"].isna().sum()),
-                    "info", "left out of resolution KPIs")
+        quality.add("unresolved", "resolved_at", int(tickets["resolved_at"].isna().sum()),
+                    "info")
     if "first_response_at" in tickets:
-        quality.add("tickets without a first response", "first_response_at",
-                    int(tickets["first_response_at"].isna().sum()), "info",
-                    "left out of response-time KPIs")
+        quality.add("no_first_response", "first_response_at",
+                    int(tickets["first_response_at"].isna().sum()), "info")
     absent_opt = [c for c, s in TICKET_COLUMNS.items() if not s.required and c not in tickets]
     if absent_opt:
         from .kpis import TICKET_KPIS, available_kpis
         lost = [k for k in TICKET_KPIS if k not in available_kpis(tickets.columns)]
-        quality.add("optional columns absent", None, None, "info",
-                    f"not in the export: {', '.join(absent_opt)}; KPIs not computed: "
-                    f"{', '.join(lost) or 'none'}")
+        quality.add("optional_absent", None, None, "info", columns=", ".join(absent_opt),
+                    kpis=lost)
     extras = [c for c in tickets.columns if c not in TICKET_COLUMNS]
     tickets = tickets[[c for c in TICKET_COLUMNS if c in tickets] + extras]
 
@@ -394,9 +395,8 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
         return raw, rownum, []            # one row per ticket already
     keys = find_headers(header_index(raw.columns), m.one_row_per_ticket.latest_by)
     if not keys:
-        quality.add("event log not folded", None, None, "info",
-                    f"none of the columns {m.one_row_per_ticket.latest_by} that order "
-                    "updates is in the file")
+        quality.add("event_log_not_folded", None, None, "info",
+                    columns=", ".join(map(str, m.one_row_per_ticket.latest_by)))
         return raw, rownum, []
     stamps = [h for c, h in res.headers.items() if TICKET_COLUMNS[c].kind == "timestamp"]
     pooled = {k: sum(parsing.day_order_evidence(raw[h])[k] for h in stamps)
@@ -445,8 +445,7 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
         keeps = ~pd.Series(after).groupby(order["_id"].to_numpy()).transform("all")
         drop = after & keeps.to_numpy()
         if drop.any():
-            quality.add("event-log updates after the as-of time", id_col, int(drop.sum()),
-                        "info", "left out: each ticket as it was at the as-of time")
+            quality.add("event_log_after_as_of", id_col, int(drop.sum()), "info")
             order = order[~drop].reset_index(drop=True)
             for k in parsed:
                 parsed[k] = parsed[k][~drop]
@@ -464,12 +463,10 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
             break
     keep_pos = np.sort(np.concatenate([np.flatnonzero(~dup), last["_pos"]]))
     folded = len(raw) - len(keep_pos)
-    quality.add("event-log rows folded", id_col, folded, "info",
-                f"one row per update: each ticket's latest row by {', '.join(used)} kept")
+    quality.add("event_log_folded", id_col, folded, "info", columns=", ".join(used))
     if (ties > 1).any():
-        quality.add("event-log ties", id_col, int((ties > 1).sum()), "warning",
-                    f"tickets with several rows equally latest by {', '.join(keys)}: the "
-                    "last of them in the file is kept")
+        quality.add("event_log_ties", id_col, int((ties > 1).sum()), "warning",
+                    columns=", ".join(keys))
     return raw.iloc[keep_pos].reset_index(drop=True), rownum[keep_pos], []
 
 
@@ -490,22 +487,37 @@ def _now() -> pd.Timestamp:
     return pd.Timestamp.now(tz="UTC").tz_localize(None) + pd.Timedelta(hours=14)
 
 
+def _plain(value):
+    """``value`` with JSON types only (attrs travel into Parquet files)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (np.integer, np.floating, np.bool_)):
+        return value.item()
+    return value
+
+
 class _Quality:
+    """The data-quality records of one load: codes and values, no words (the words
+    come from the message catalogue when :func:`data_quality` shows them)."""
+
     def __init__(self, rows: int):
         self.rows = rows
         self.items: list[dict] = []
 
-    def add(self, check, column, count, severity, detail):
-        """Record a check: ``count`` rows concerned (left out when 0), or None for a
-        note about the file as a whole (always recorded)."""
+    def add(self, code, column, count, severity, *, variant="detail", **values):
+        """Record check ``code``: ``count`` rows concerned (left out when 0), or None
+        for a note about the file as a whole (always recorded); ``variant`` names the
+        detail message (``data.<code>.<variant>``), ``values`` fill its fields."""
         if count is None or count:
-            self.items.append(dict(check=check, column=column,
+            self.items.append(dict(code=code, variant=variant, column=column,
                                    rows=None if count is None else int(count),
-                                   severity=severity, detail=detail))
+                                   severity=severity, values=_plain(values)))
 
     def records(self, kept: int) -> list[dict]:
-        head = [dict(check="rows read", column=None, rows=self.rows, severity="info",
-                     detail=f"{kept} kept")]
+        head = [dict(code="rows_read", variant="detail", column=None, rows=self.rows,
+                     severity="info", values={"kept": kept})]
         for item in self.items:
             item["share"] = (None if item["rows"] is None else
                              item["rows"] / self.rows if self.rows else 0.0)
@@ -513,54 +525,95 @@ class _Quality:
         return head + self.items
 
 
-def quality_warnings(tickets: pd.DataFrame) -> list[str]:
+#: Columns of :func:`data_quality`.
+QUALITY_COLUMNS = ["code", "check", "column", "rows", "share", "severity", "detail"]
+
+#: Checks whose counts :func:`data_quality` recomputes for one team.
+_PER_TEAM = ("rows_read", "survey_answer_missing", "unresolved", "no_first_response")
+
+
+def _words(record: dict, language: str) -> tuple[str, str]:
+    """The check and detail of a data-quality record in ``language``."""
+    code = record["code"]
+    values = dict(record.get("values") or {})
+    if code == "file_read":
+        detail = describe_read(values.get("read") or {}, language=language)
+    else:
+        if code == "team_names_alike":
+            values["groups"] = "; ".join(
+                msg("data.team_names_alike.group", language, id=tid,
+                    names=", ".join(map(repr, names)), shown=names[0] if names else "")
+                for tid, names in values.get("groups", []))
+        if code == "optional_absent":
+            values["kpis"] = ", ".join(values.get("kpis") or []) or msg("data.none", language)
+        detail = msg(f"data.{code}.{record.get('variant') or 'detail'}", language, **values)
+    return msg(f"data.{code}.check", language), detail
+
+
+def _row(record: dict, language: str) -> dict:
+    check, detail = _words(record, language)
+    return dict(code=record["code"], check=check, column=record.get("column"),
+                rows=record.get("rows"), share=record.get("share"),
+                severity=record["severity"], detail=detail)
+
+
+def quality_warnings(tickets: pd.DataFrame, *, language: str = "en") -> list[str]:
     """The data-quality checks that are not merely informative, one line each."""
     lines = []
-    for r in data_quality(tickets).itertuples():
+    for r in data_quality(tickets, language=language).itertuples():
         if r.severity != "info":
-            count = f"{int(r.rows):,} rows - " if pd.notna(r.rows) else ""  # NA: the file
-            where = f" in {r.column}" if isinstance(r.column, str) else ""
-            lines.append(f"data quality ({r.severity}): {r.check}{where}: {count}{r.detail}")
+            count = (msg("data.warning_count", language, rows=f"{int(r.rows):,}")
+                     if pd.notna(r.rows) else "")                 # NA: the file as a whole
+            where = (msg("data.warning_where", language, column=r.column)
+                     if isinstance(r.column, str) else "")
+            lines.append(msg("data.warning_line", language,
+                             severity=msg(f"data.severity.{r.severity}", language),
+                             check=r.check, where=where, count=count, detail=r.detail))
     return lines
 
 
-def data_quality(tickets: pd.DataFrame, team: str | None = None) -> pd.DataFrame:
+def data_quality(tickets: pd.DataFrame, team: str | None = None, *,
+                 language: str = "en") -> pd.DataFrame:
     """The data-quality summary of a loaded export, one row per check.
 
-    Columns: check, column, rows, share (of rows read), severity
-    (``info``, ``warning`` or ``dropped``), detail; ``rows`` and ``share`` are
-    missing for notes about the file as a whole (the mapping used, how it was read).  With ``team`` the
-    per-ticket counts are recomputed for that team's tickets.
+    Columns: ``code`` (the check's code, e.g. ``blank_team``: the same in every
+    language), ``check`` (its name), ``column``, ``rows``, ``share`` (of rows
+    read), ``severity`` (a code: ``info``, ``warning`` or ``dropped``; its words
+    are the messages ``data.severity.<code>``), ``detail``.  ``check`` and
+    ``detail`` are in ``language`` (``"en"`` or ``"zh"``), from the messages
+    ``data.<code>.*``.  ``rows`` and ``share`` are missing for notes about the
+    file as a whole (the mapping used, how it was read).  With ``team`` the
+    per-ticket counts are recomputed for that team's tickets, and the checks
+    of the whole export say so.
     """
     records = tickets.attrs.get("data_quality") or []
-    table = pd.DataFrame(records, columns=["check", "column", "rows", "share",
-                                           "severity", "detail"]).astype(
-        {"rows": "Int64", "share": "Float64"})
+    table = pd.DataFrame([_row(r, language) for r in records],
+                         columns=QUALITY_COLUMNS).astype({"rows": "Int64", "share": "Float64"})
     if team is None:
         return table
     sub = tickets[tickets["team"] == team]
-    rows = []
     total = len(sub)
-    rows.append(dict(check="tickets", column=None, rows=total, share=1.0, severity="info",
-                     detail=f"of {len(tickets)} in the export"))
+
+    def row(code, column, k, share):
+        return _row(dict(code=code, column=column, rows=k, share=share, severity="info",
+                         values={"total": len(tickets)} if code == "tickets" else {}),
+                    language)
+
+    rows = [row("tickets", None, total, 1.0)]
     for name, spec in TICKET_COLUMNS.items():
         if name in sub and spec.survey:
             k = int(sub[name].isna().sum())
             if k:
-                rows.append(dict(check="survey answer missing", column=name, rows=k,
-                                 share=k / total if total else 0.0, severity="info",
-                                 detail="kept; the ticket counts in every KPI but this survey's"))
-    for col, check in (("resolved_at", "unresolved tickets"),
-                       ("first_response_at", "tickets without a first response")):
+                rows.append(row("survey_answer_missing", name, k, k / total if total else 0.0))
+    for col, code in (("resolved_at", "unresolved"), ("first_response_at", "no_first_response")):
         if col in sub:
             k = int(sub[col].isna().sum())
-            rows.append(dict(check=check, column=col, rows=k,
-                             share=k / total if total else 0.0, severity="info", detail=""))
-    export_wide = table[~table["check"].isin(["rows read", "survey answer missing",
-                                              "unresolved tickets",
-                                              "tickets without a first response"])]
-    out = pd.DataFrame(rows, columns=table.columns).astype({"rows": "Int64", "share": "Float64"})
+            rows.append(row(code, col, k, k / total if total else 0.0))
+    export_wide = table[~table["code"].isin(_PER_TEAM)]
+    out = pd.DataFrame(rows, columns=QUALITY_COLUMNS).astype({"rows": "Int64",
+                                                              "share": "Float64"})
     if len(export_wide):
-        export_wide = export_wide.assign(detail=export_wide["detail"] + " (whole export)")
+        export_wide = export_wide.assign(detail=[msg("data.whole_export", language, detail=d)
+                                                 for d in export_wide["detail"]])
         out = pd.concat([out, export_wide], ignore_index=True)
     return out

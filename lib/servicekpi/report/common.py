@@ -1,35 +1,20 @@
-"""Shared pieces of the report layer: notes, display, table style and the
-small formatting helpers both reports use."""
+"""Shared pieces of the report layer: notes, display, the one table style and
+the small helpers both reports use."""
 from __future__ import annotations
 
-from pathlib import Path
+import functools
 
 import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
 from .. import config, literal
-from ..errors import ConfigError, DataError, Problem
+from ..errors import ConfigError, Problem
 from ..mapping import pydantic_problems
 from ..params import ReportParams
-from ..periods import coverage_end, label
 
+#: Cell colours of a value better / worse than what it is compared with.
 BETTER, WORSE = "#d9f0d3", "#f6d5d1"
-
-STATUS_STYLE = {"met": "background-color: #b7e1c1",
-                "missed": "background-color: #c62828; color: #ffffff",
-                "on_track": "background-color: #d9f0d3",
-                "at_risk": "background-color: #ffe8a3", "off_track": "background-color: #f6c1bb",
-                "insufficient_data": "background-color: #e0e0e0"}
-
-
-def _baseline(d, value, period, periods) -> str:
-    """A target's baseline with the period(s) it averages: "78.1% (2025-12)" or
-    "78.1% (2025-10 to 2025-12, mean of 3)"."""
-    if periods and periods > 1:
-        first = pd.Period(period) - (int(periods) - 1)
-        return f"{d.fmt(value)} ({label(first)} to {label(period)}, mean of {int(periods)})"
-    return f"{d.fmt(value)} ({label(period)})"
 
 
 def _pct(v, digits=0) -> str:
@@ -45,25 +30,34 @@ class Note(str):
         return f"*{literal.md(str(self))}*"
 
 
+class Markdown(str):
+    """Report text already written as Markdown (user text in it made literal
+    with :func:`servicekpi.literal.md`): a heading, a summary sentence."""
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+
 def show(*items) -> None:
     """Display report items in a notebook cell, in order.
 
     A :class:`Note` shows as an italic sentence, any other ``str`` as
     Markdown, a matplotlib Figure as an image (then closed, so the inline
-    backend does not show it twice), anything else (Styler, DataFrame) as
-    it is.  None is skipped: a figure that has nothing to draw draws nothing.
+    backend does not show it twice), anything else (a Styler) as it is.
+    None is skipped: a figure that has nothing to draw draws nothing.
     """
     import matplotlib.pyplot as plt
-    from IPython.display import Markdown, display
+    from IPython.display import Markdown as IPythonMarkdown
+    from IPython.display import display
     from matplotlib.figure import Figure
 
     for item in items:
         if item is None:
             continue
         if isinstance(item, Note):
-            display(Markdown(item._repr_markdown_()))
+            display(IPythonMarkdown(item._repr_markdown_()))
         elif isinstance(item, str):
-            display(Markdown(item))
+            display(IPythonMarkdown(str(item)))
         elif isinstance(item, Figure):
             display(item)
             plt.close(item)
@@ -71,19 +65,41 @@ def show(*items) -> None:
             display(item)
 
 
-def styled(frame: pd.DataFrame):
-    """A plain table for a report: no index, every cell and label literal text."""
-    return literal.table(frame)
+def table(frame: pd.DataFrame, *, caption: str | None = None,
+          colours: pd.DataFrame | dict | None = None, index: bool = False):
+    """Every report table, in one style: a pandas Styler of ``frame`` (cells
+    already display strings), every cell and label literal text (escaped),
+    the index hidden unless ``index``.
+
+    ``caption`` is plain text (escaped).  ``colours`` gives cell background
+    colours: a frame shaped like ``frame`` (``""`` for none), or a dict
+    ``column -> list of colours`` for some columns; a colour is a CSS
+    colour (``#d9f0d3``) or a whole cell style (``background-color: ...``,
+    e.g. :attr:`servicekpi.status.Status.css`).  An empty ``frame`` gives
+    an empty Styler, never a DataFrame or None."""
+    style = literal.table(frame, index=index)
+    if colours is not None and len(frame):
+        css = (pd.DataFrame(colours, index=frame.index).reindex(columns=frame.columns)
+               if isinstance(colours, dict) else colours.copy())
+        css = css.reindex(index=frame.index, columns=frame.columns).astype(object).fillna("")
+        css = css.map(lambda c: (c if not c or ":" in c else f"background-color: {c}"))
+        style = style.apply(lambda _: css.to_numpy(), axis=None)
+    if caption:
+        style = style.set_caption(literal.html(caption))
+    return style
 
 
-def _stamp(value) -> str:
-    return "unknown" if value is None else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
-
-
-def _coverage(tickets: pd.DataFrame, p: ReportParams) -> pd.Timestamp | None:
-    """When the team's export ends: the loader's as-of time, exact when the
-    parameters declare it, else to the end of its day."""
-    return coverage_end(tickets.attrs.get("as_of") or p.as_of, declared=p.as_of is not None)
+def _cached(method):
+    """Compute a report method's result once (kept in the report's ``_cache``;
+    its arguments are part of the key, none: the method's name)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        key = ((method.__name__, args, tuple(sorted(kwargs.items())))
+               if args or kwargs else method.__name__)
+        if key not in self._cache:
+            self._cache[key] = method(self, *args, **kwargs)
+        return self._cache[key]
+    return wrapper
 
 
 def _params(parameters: dict) -> ReportParams:
@@ -100,14 +116,3 @@ def _params(parameters: dict) -> ReportParams:
     except ValidationError as exc:
         raise ConfigError(pydantic_problems(exc, "report parameters"),
                           source="report parameters") from None
-
-
-def _own_rows(table: pd.DataFrame, team: str, path) -> pd.DataFrame:
-    """A shared file loaded with ``team_errors="drop"``: refuse it when ``team``'s
-    own rows are wrong; other teams' wrong rows are only left out."""
-    problems = (table.attrs.get("team_errors") or {}).get(team)
-    if problems:
-        raise DataError(problems, source=Path(path).name)
-    return table
-
-

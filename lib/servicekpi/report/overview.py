@@ -1,131 +1,117 @@
-"""The leadership overview: every team of a parameter folder, rolled up."""
+"""The leadership overview: every team of a parameter folder, rolled up.
+
+:class:`OverviewReport` loads the teams' inputs once
+(:func:`.inputs.load_inputs`) and computes the numbers the overview shows,
+each once (cached): the teams' assessed periods, gap tables, status counts,
+scores and ranking, the goals at risk and the teams x KPIs percentiles.  The
+tables a reader sees are made in :mod:`.overview_tables` (pandas Stylers in
+the one report style); the words come from the message catalogue
+(``overview.*``), in the overview's :attr:`~OverviewReport.language`.
+
+The notebook shows it one section per cell: ``overview.section("status")``.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .. import config, literal
-from ..catalogue import Catalogue, load_catalogue
+from ..catalogue import Catalogue
 from ..errors import ServiceKPIError
-from ..i18n import has_cjk, note, partial_label, status_word, use_cjk_font
-from ..kpis import compute_kpis
+from ..i18n import page_language, stamp
+from ..i18n import msg
 from ..params import ReportParams
 from ..periods import label, last_day, partial_period
-from ..tables import load_kpi_table, load_targets, merge_kpis
-from ..tickets import load_tickets
-from .common import BETTER, WORSE, STATUS_STYLE, Note, _coverage, _pct
+from .common import Markdown, Note, _cached
 
-
-# ---------------------------------------------------------------------- the overview
-def _by_file(all_params, key: str, names: list[str]) -> dict:
-    """(path, period) -> the teams (among ``names``) whose parameter ``key`` names it."""
-    out: dict = {}
-    for p in all_params:
-        path = getattr(p, key)
-        if path is not None and p.team in names:
-            out.setdefault((str(path), p.period), []).append(p.team)
-    return out
+#: The overview's sections in reading order: key -> method giving its content.
+SECTIONS = {"status": "status_table", "ranking": "ranking_table", "at_risk": "at_risk_table",
+            "peers": "peer_figure", "reports": "report_links"}
 
 
 @dataclass
 class OverviewReport:
     """The leadership roll-up across every team of a parameter folder.
 
-    Teams on different periods.  Teams may report on different kinds of
+    Teams on different freqs.  Teams may report on different kinds of
     period (some monthly, some weekly or quarterly) in one overview: KPIs
-    and targets are kept per kind (``kpis[kind]``, ``targets[kind]``), each
+    and targets are kept per freq (``kpis[freq]``, ``targets[freq]``), each
     team is assessed on its own latest complete period (statuses, ranking
     and goals at risk list that period per team), and the teams x KPIs
-    matrix ranks each team among the teams on the same kind of period (a
-    week is never compared with a month).
+    matrix ranks each team among the teams on the same freq (a week is
+    never compared with a month).
 
-    Partial periods: as in :class:`TeamReport`, per team (its export's
-    coverage end and ``include_partial_period``).  A team with no targets
-    is listed with no statuses; with no targets at all, the status, ranking
-    and at-risk sections each show one sentence.
+    Partial periods: as in :class:`~.team.TeamReport`, per team (its
+    export's coverage end and ``include_partial_period``).  A team with no
+    targets is listed with no statuses; with no targets at all, the status,
+    ranking and at-risk sections each show one sentence.  A team whose
+    inputs have a problem is left out of the numbers (``excluded``: team ->
+    the problem's first line), listed in the header.
     """
 
-    title: str
+    title: str | None                # None: the default title, in the overview's language
     teams: list[ReportParams]
     catalogue: Catalogue
-    kpis: dict                       # period kind -> long KPI table of its teams
-    targets: dict                    # period kind -> targets of its teams (absent: none)
+    kpis: dict                       # freq -> long KPI table of its teams
+    targets: dict                    # freq -> targets of its teams (absent: none)
     links: dict
     ends: dict = field(default_factory=dict)          # team -> export coverage end
     export_names: dict = field(default_factory=dict)  # team -> name in its export
+    excluded: dict = field(default_factory=dict)      # team -> why its data is left out
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
-    excluded: dict = field(default_factory=dict)   # team -> why its data is left out
 
     @classmethod
     def load(cls, params_dir=None, teams=None, links=None, title=None,
              as_of=None) -> "OverviewReport":
         """Load every team named in ``params_dir`` (default: the project's params/);
-        ``as_of`` overrides the parameters' ``as_of:`` (``servicekpi run --as-of``)."""
-        from ..params import by_export, load_params
+        ``as_of`` overrides the parameters' ``as_of:`` (``servicekpi run --as-of``).
+        A team whose inputs have a problem is left out (see ``excluded``); when
+        every team is, :class:`ServiceKPIError` lists why."""
+        from ..i18n import has_cjk, use_cjk_font
+        from ..params import clear_export_cache, load_params
+        from .inputs import load_inputs
+
         all_params = load_params(params_dir or config.PARAMS_DIR, teams,
                                  overrides={"as_of": as_of} if as_of is not None else None)
-        first = all_params[0]
-        cat = load_catalogue(first.catalogue)
-        frames: dict = {}
-        target_frames: dict = {}
-        excluded, ends, export_names = {}, {}, {}
-        for members in by_export(all_params).values():
-            names = [p.team for p in members]
-            p0 = members[0]
-            try:   # one export's problems leave its teams out, not the whole overview
-                tickets = load_tickets(p0.tickets, **p0.ticket_options())
-                k = compute_kpis(tickets, p0.period)
-            except ServiceKPIError as exc:
-                excluded.update({n: str(exc).splitlines()[0] for n in names})
-                continue
-            frames.setdefault(p0.period, []).append(k[k["team"].isin(names)])
-            for p in members:
-                ends[p.team] = _coverage(tickets, p)
-                export_names[p.team] = (tickets.attrs.get("team_names") or {}).get(p.team)
-        if not frames:
+        try:
+            inputs = load_inputs(all_params)
+        finally:
+            clear_export_cache()
+        excluded = {t: inputs.first_problem(t) for t in inputs.problems}
+        ok = inputs.ok
+        if not ok:
             raise ServiceKPIError("no team's data could be loaded: "
                                   + "; ".join(f"{t}: {e}" for t, e in excluded.items()))
-        kpis = {kind: pd.concat(f, ignore_index=True) for kind, f in frames.items()}
-        names = [p.team for p in all_params if p.team not in excluded]
-        for key in ("kpi_table", "targets"):
-            for (path, kind), members in _by_file(all_params, key, names).items():
-                try:     # a wrong row leaves out its team; a wrong file, its teams
-                    load = load_kpi_table if key == "kpi_table" else load_targets
-                    t = load(path, period=kind, catalogue=cat, team_errors="drop")
-                except ServiceKPIError as exc:
-                    for n in members:
-                        excluded.setdefault(n, f"{key}: {str(exc).splitlines()[0]}")
-                    continue
-                for n, problems in (t.attrs.get("team_errors") or {}).items():
-                    if n in members:
-                        excluded.setdefault(n, f"{key}: {problems[0]}")
-                ok = [n for n in members if n not in excluded]
-                if key == "kpi_table":
-                    kpis[kind] = merge_kpis(kpis[kind], t[t["team"].isin(ok)],
-                                            source=Path(path).name)
-                else:
-                    target_frames.setdefault(kind, []).append(t[t["team"].isin(ok)])
-        targets = {kind: pd.concat(f, ignore_index=True) for kind, f in target_frames.items()}
-        report = cls(title or first.title, all_params, cat, kpis, targets, links or {},
-                     ends, export_names)
-        report.excluded = excluded
+        targets: dict = {}
+        for t in ok:
+            table = inputs.targets.get(t)
+            if table is not None:
+                targets.setdefault(inputs.params_of(t).freq, []).append(
+                    table[table["team"] == t])
+        report = cls(title or all_params[0].title, all_params, inputs.catalogue(ok[0]),
+                     inputs.kpis_by_freq(ok),
+                     {f: pd.concat(parts, ignore_index=True) for f, parts in targets.items()},
+                     links or {}, dict(inputs.ends), dict(inputs.export_names), excluded)
         literal.plain_figures()
-        if has_cjk(title, *(p.title for p in all_params),
-                   *(report.name(p.team) for p in all_params)):
-            use_cjk_font()     # team names in the figures
+        if report.language == "zh" or has_cjk(title, *(p.title for p in all_params),
+                                               *(report.name(p.team) for p in all_params)):
+            use_cjk_font()     # Chinese words, or team names, in the figures
         return report
 
+    # ------------------------------------------------------------------ basics
     @property
     def language(self) -> str:
         """Chinese when every team's report is; else English."""
-        return "zh" if all(p.language == "zh" for p in self.teams) else "en"
+        return page_language(p.language for p in self.teams)
 
-    def _note(self, key: str, **values) -> Note:
-        return Note(note(key, self.language, **values))
+    def _msg(self, key: str, **values) -> str:
+        return msg(f"overview.{key}", self.language, **values)
+
+    def note(self, key: str) -> Note:
+        """One sentence in place of a section (``overview.note.<key>``)."""
+        return Note(self._msg(f"note.{key}"))
 
     def _params(self, team: str) -> ReportParams:
         return next(p for p in self.teams if p.team == team)
@@ -144,36 +130,36 @@ class OverviewReport:
         return f'<a href="{literal.html(href)}">{text_}</a>' if href else text_
 
     # ------------------------------------------------------------------ periods
+    @_cached
     def periods(self, team: str) -> dict:
         """The team's ``last`` period, ``partial`` period (or None) and
-        ``assessed`` period (or None when it has no data), cached."""
-        key = ("periods", team)
-        if key not in self._cache:
-            p = self._params(team)
-            k = self.kpis.get(p.period)
-            ps = sorted(k.loc[k["team"] == team, "period"].unique()) if k is not None else []
-            end = self.ends.get(team)
-            if end is not None:
-                ps = [q for q in ps if q.start_time <= end]
-            last = ps[-1] if ps else None
-            part = partial_period(end, p.period, last)
-            if part is not None and not p.include_partial_period and len(ps) > 1:
-                ps = ps[:-1]
-            self._cache[key] = {"last": last, "partial": part,
-                                "assessed": ps[-1] if ps else None}
-        return self._cache[key]
+        ``assessed`` period (or None when it has no data)."""
+        p = self._params(team)
+        k = self.kpis.get(p.freq)
+        ps = sorted(k.loc[k["team"] == team, "period"].unique()) if k is not None else []
+        end = self.ends.get(team)
+        if end is not None:
+            ps = [q for q in ps if q.start_time <= end]
+        last = ps[-1] if ps else None
+        part = partial_period(end, p.freq, last)
+        if part is not None and not p.include_partial_period and len(ps) > 1:
+            ps = ps[:-1]
+        return {"last": last, "partial": part, "assessed": ps[-1] if ps else None}
 
     def assessed(self, team: str) -> pd.Period | None:
         return self.periods(team)["assessed"]
 
+    def assessed_label(self, team: str) -> str:
+        q = self.assessed(team)
+        return label(q) if q is not None else "–"
+
     def _team_kpis(self, team: str) -> pd.DataFrame:
-        """Every team's KPIs of ``team``'s kind, up to its assessed period."""
-        p = self._params(team)
-        k = self.kpis[p.period]
+        """Every team's KPIs of ``team``'s freq, up to its assessed period."""
+        k = self.kpis[self._params(team).freq]
         return k[k["period"] <= self.assessed(team)]
 
     def _team_targets(self, team: str) -> pd.DataFrame | None:
-        t = self.targets.get(self._params(team).period)
+        t = self.targets.get(self._params(team).freq)
         if t is None:
             return None
         t = t[t["team"] == team]
@@ -183,193 +169,97 @@ class OverviewReport:
     def has_targets(self) -> bool:
         return any(len(t) for t in self.targets.values())
 
-    def header_markdown(self) -> str:
-        assessed = {}
+    # ------------------------------------------------------------------ assessments
+    @_cached
+    def gaps(self) -> pd.DataFrame:
+        """Every team's gap table for its own assessed period."""
+        from ..gaps import gap_table
+        frames = []
         for p in self.teams:
-            q = self.assessed(p.team)
-            if q is not None:
-                assessed.setdefault(label(q), []).append(p.team)
-        if len(assessed) == 1:
-            period = f"**Period:** {next(iter(assessed))}"
-        else:
-            period = "**Periods:** " + ", ".join(
-                f"{q} ({len(ts)} team{'s' if len(ts) > 1 else ''})"
-                for q, ts in assessed.items())
-        out = (f"# {literal.md(self.title)}: leadership overview\n\n"
-               f"**Teams:** {len(self.teams)} &nbsp; {period} &nbsp; "
-               f"**Generated:** {datetime.now().strftime('%Y-%m-%d %H:%M')}")
-        partial = []
-        for p in self.teams:
-            per = self.periods(p.team)
-            if per["partial"] is not None and per["partial"] != per["assessed"]:
-                tag = partial_label(label(per["partial"]), last_day(self.ends[p.team]),
-                                    self.language)
-                partial.append(f"{literal.md(self.name(p.team))}: {tag}")
-        if partial:
-            out += "\n\n" + note("partial_teams", self.language, teams="; ".join(partial))
-        if self.excluded:
-            out += "\n\n**Partly left out for data problems:** " + "; ".join(
-                f"{literal.md(self.name(t))}: {literal.md(e)}" for t, e in self.excluded.items())
+            t = self._team_targets(p.team)
+            if t is None or self.assessed(p.team) is None:
+                continue
+            frames.append(gap_table(self._team_kpis(p.team), t, period=self.assessed(p.team),
+                                    catalogue=self.catalogue, rule="forecast"))
+        out = gap_table(None, None, rule="forecast")
+        if frames:
+            sims = out.attrs["simulations"]
+            for f in frames:       # pd.concat drops attrs that differ: merge them
+                sims.update(f.attrs["simulations"])
+            attrs = {**frames[0].attrs, "simulations": sims}
+            out = pd.concat(frames, ignore_index=True)
+            out.attrs.update(attrs)
         return out
 
-    # ------------------------------------------------------------------ assessments
-    def gaps(self) -> pd.DataFrame:
-        """Every team's gap table for its own assessed period (cached)."""
-        if "gaps" not in self._cache:
-            from ..gaps import gap_table
-            frames = []
-            for p in self.teams:
-                t = self._team_targets(p.team)
-                if t is None or self.assessed(p.team) is None:
-                    continue
-                frames.append(gap_table(self._team_kpis(p.team), t, self.assessed(p.team),
-                                        catalogue=self.catalogue, rule="forecast"))
-            out = gap_table(None, None, rule="forecast")
-            if frames:
-                sims = out.attrs["simulations"]
-                for f in frames:       # pd.concat drops attrs that differ: merge them
-                    sims.update(f.attrs["simulations"])
-                attrs = {**frames[0].attrs, "simulations": sims}
-                out = pd.concat(frames, ignore_index=True)
-                out.attrs.update(attrs)
-            self._cache["gaps"] = out
-        return self._cache["gaps"]
-
-    def status_counts(self):
-        """Teams x statuses: how many targets each team has in each status, for
-        its assessed period (a Note when no team has targets).  Status words in
-        the overview's language."""
-        if not self.has_targets:
-            return self._note("no_targets_any")
-        from ..gaps import STATUSES
+    @_cached
+    def status_counts(self) -> pd.DataFrame:
+        """Teams x statuses (:class:`~servicekpi.status.Status` codes, in their
+        order): how many targets each team has in each status, for its assessed
+        period; every team a row, in the parameters' order."""
+        from ..status import Status
+        order = [s.value for s in Status]
         g = self.gaps()
-        order = list(STATUSES)
         table = (g.groupby(["team", "status"]).size().unstack(fill_value=0)
-                 .reindex(columns=order, fill_value=0)) if len(g) else pd.DataFrame(columns=order)
-        table = table.reindex([p.team for p in self.teams], fill_value=0)
-        out = pd.DataFrame({"team": [self.team_link(t) for t in table.index],
-                            "period": [label(self.assessed(t)) if self.assessed(t) is not None
-                                       else "–" for t in table.index]})
-        words = {s: status_word(s, self.language) for s in order}
-        for s in order:
-            out[words[s]] = table[s].to_numpy()
-        total = table.sum()
-        out.loc[len(out)] = ["<b>all teams</b>", "", *[int(total[s]) for s in order]]
+                 if len(g) else pd.DataFrame(columns=order))
+        return (table.reindex(columns=order, fill_value=0)
+                .reindex([p.team for p in self.teams], fill_value=0).astype(int))
 
-        def colour(col):
-            s = next(k for k, v in words.items() if v == col.name)
-            return [STATUS_STYLE[s] if v else "" for v in col]
-        return (out.style.hide(axis="index")
-                .apply(colour, subset=list(words.values()))
-                .set_caption("Targets by status, each team in its latest complete period: "
-                             "while a deadline is ahead, from the probability that the "
-                             "deadline period's value meets the target; met or missed once "
-                             "the deadline period is observed and complete"))
+    @_cached
+    def scorecard(self):
+        """Every team's scorecard for its own assessed period, in one
+        :class:`~servicekpi.scorecard.Scorecard` (``scores`` and ``totals`` of
+        every team with targets), from the rows of :meth:`gaps` (the values
+        scored, insufficient data, the statuses of the grade cap), as in each
+        team's own report; grades are codes A-D."""
+        from ..scorecard import Scorecard, scorecard
+        cards = []
+        for p in self.teams:
+            t = self._team_targets(p.team)
+            if t is None or self.assessed(p.team) is None:
+                continue
+            cards.append(scorecard(self._team_kpis(p.team), t, period=self.assessed(p.team),
+                                   catalogue=self.catalogue, gaps=self.gaps(),
+                                   team_errors="drop"))
+        if not cards:
+            return scorecard(None, None)
+        return Scorecard(pd.concat([c.scores for c in cards], ignore_index=True),
+                         pd.concat([c.totals for c in cards], ignore_index=True),
+                         cards[0].weights_source,
+                         {t: e for c in cards for t, e in c.team_errors.items()})
 
     def scorecard_totals(self) -> pd.DataFrame:
-        """Every team's composite score for its own assessed period (cached), from
-        the rows of :meth:`gaps` (the values scored, insufficient data, the
-        statuses of the grade cap), as in each team's own report."""
-        if "totals" not in self._cache:
-            from ..scorecard import scorecard
-            frames = []
-            for p in self.teams:
-                t = self._team_targets(p.team)
-                if t is None or self.assessed(p.team) is None:
-                    continue
-                sc = scorecard(self._team_kpis(p.team), t, period=self.assessed(p.team),
-                               catalogue=self.catalogue, language=self.language,
-                               gaps=self.gaps(), team_errors="drop")
-                frames.append(sc.totals)
-            self._cache["totals"] = (pd.concat(frames, ignore_index=True) if frames
-                                     else scorecard(None, None).totals)
-        return self._cache["totals"]
+        """The totals of :meth:`scorecard`: one row per team with targets."""
+        return self.scorecard().totals
 
-    def ranking(self):
-        """Teams by grade, then composite score, with the cap's reason and coverage
-        (a Note without targets).  A team whose grade is capped ranks below every
-        team with a better grade, whatever its score.  The caption's numbers
-        (grade bands, the cap's weight share and grade) come from
-        :func:`servicekpi.scorecard.rule_words`."""
-        from ..scorecard import ranked, rule_words
-        t = self.scorecard_totals()
-        if not self.has_targets or t.empty:
-            return self._note("no_targets_any")
-        t = ranked(t, language=self.language)
-        esc = literal.html
-        w = rule_words(self.language)
-        out = pd.DataFrame({
-            "rank": t["rank"],
-            "team": [self.team_link(x) for x in t["team"]],
-            "period": [label(self.assessed(x)) for x in t["team"]],
-            "score": [f"{v:.1f}" if np.isfinite(v) else "–" for v in t["score"]],
-            "grade": t["grade"].fillna("–"),
-            "capped by": [f"capped from {esc(str(u))}: {esc(c)}" if c else
-                          f"cap {esc(str(w['cap']))} applies, grade already no better: "
-                          f"{esc(r)}" if r else "–"
-                          for c, r, u in zip(t["capped_by"], t["cap_reason"],
-                                             t["grade_uncapped"])],
-            "coverage": [_pct(v) for v in t["coverage"]],
-            "not scored": [esc(p) if p else esc(m) if m else "–"
-                           for m, p in zip(t["missing"], t["problems"])],
-        })
-        colours = {"A": BETTER, "B": "#eef7e8", "C": "#fff2cc", "D": WORSE}
-        zh = {"优秀": "A", "良好": "B", "合格": "C", "不合格": "D"}
-        styles = [f"background-color: {colours.get(zh.get(g, g), '')}" for g in out["grade"]]
-        return (out.style.hide(axis="index").apply(lambda _: styles, subset=["grade"])
-                .set_caption(
-                    "Ranked by grade, then composite score. Composite score: the weighted "
-                    "progress of each team's targets, each scoring 0 at its baseline and 100 "
-                    "at its target (clipped; after the deadline, the deadline period's "
-                    f"value); {w['bands']}. While the targets off track or missed carry "
-                    f"together {w['heavy']} or more of a team's weight, the team's grade is "
-                    f"capped at {w['cap']} (see 'capped by'); the score is not changed."))
+    @_cached
+    def ranking(self) -> pd.DataFrame:
+        """:meth:`scorecard_totals` ranked: by grade, then composite score (a team
+        whose grade is capped ranks below every team with a better grade,
+        whatever its score); ``rank`` first."""
+        from ..scorecard import ranked
+        return ranked(self.scorecard_totals())
 
+    @_cached
     def at_risk(self, n: int = 10) -> pd.DataFrame:
         """The goals most at risk, their deadline still ahead or its period not
         yet complete (off track or at risk): lowest probability that the
         deadline period's value meets the target first (targets assessed by
-        the glide-path fallback, without a probability, last).  ``better now``
-        flags a current value already at or better than the target; status
-        words in the overview's language."""
+        the glide-path fallback, without a probability, last); at most ``n``
+        rows of the gap table's columns."""
+        from ..status import Status
         g = self.gaps()
-        g = g[g["status"].isin(["off_track", "at_risk"])].copy()
-        cols = ["team", "KPI", "current", "better now", "target", "P(met at deadline)",
-                "status", "owner"]
-        if g.empty:
-            return pd.DataFrame(columns=cols)
-        g = g.sort_values(["probability", "gap_pct"], ascending=[True, False]).head(n)
-        return pd.DataFrame({
-            "team": [self.team_link(t) for t in g["team"]],
-            "KPI": [literal.html(self.catalogue.label(k, self.language)) for k in g["kpi"]],
-            "current": [literal.html(self.catalogue[k].fmt(v))
-                        for k, v in zip(g["kpi"], g["current"])],
-            "better now": ["yes" if b else "no" for b in g["better_now"]],
-            "target": [f"{literal.html(self.catalogue[k].fmt(v))} by {label(d)}"
-                       for k, v, d in zip(g["kpi"], g["target"], g["deadline"])],
-            "P(met at deadline)": [_pct(p) for p in g["probability"]],
-            "status": [status_word(s, self.language) for s in g["status"]],
-            "owner": [literal.html(o) if o else "–" for o in g["owner"]],
-        })
+        g = g[g["status"].isin([Status.OFF_TRACK, Status.AT_RISK])]
+        return g.sort_values(["probability", "gap_pct"], ascending=[True, False]).head(n)
 
-    def at_risk_table(self, n: int = 10):
-        """:meth:`at_risk` as HTML (its cells are literal text already), or a Note."""
-        from IPython.display import HTML
-        if not self.has_targets:
-            return self._note("no_targets_any")
-        t = self.at_risk(n)
-        if t.empty:
-            return self._note("no_at_risk")
-        return HTML(t.to_html(index=False, escape=False))
-
+    @_cached
     def peer_matrix(self) -> pd.DataFrame:
-        """Teams x KPIs percentiles (100 = best) among the teams on the same kind
-        of period, each kind at its latest assessed period; partial periods left
-        out per team.  Rows are display names (with the period when kinds mix)."""
+        """Teams x KPIs percentiles (100 = best) among the teams on the same freq,
+        each freq at its latest assessed period; partial periods left out per
+        team.  Rows are display names (with the period when freqs mix)."""
         from ..benchmarking import peer_matrix
         parts = []
-        for kind, k in self.kpis.items():
-            members = [p for p in self.teams if p.period == kind
+        for freq, k in self.kpis.items():
+            members = [p for p in self.teams if p.freq == freq
                        and self.assessed(p.team) is not None]
             if not members:
                 continue
@@ -377,26 +267,109 @@ class OverviewReport:
             for p in members:
                 keep |= (k["team"] == p.team) & (k["period"] <= self.assessed(p.team))
             when = max(self.assessed(p.team) for p in members)
-            m = peer_matrix(k[keep], when, catalogue=self.catalogue)
+            m = peer_matrix(k[keep], period=when, catalogue=self.catalogue)
             m = m.reindex([p.team for p in members])   # a team without values: a blank row
-            suffix = f" ({label(when)})" if len(self.kpis) > 1 else ""
-            m.index = [self.name(t) + suffix for t in m.index]
+            m.index = [self._msg("peer_row", name=self.name(t), period=label(when))
+                       if len(self.kpis) > 1 else self.name(t) for t in m.index]
             parts.append(m)
         if not parts:
             return pd.DataFrame()
         out = pd.concat(parts)
         return out[[k for k in self.catalogue.names() if k in out.columns]]
 
+    # ------------------------------------------------------------------ what is shown
+    def header(self) -> Markdown:
+        """The overview's title, its teams and periods, when it was made, the
+        teams whose last period is partial and those left out."""
+        from ..i18n import partial_label
+        m, lang = self._msg, self.language
+        assessed: dict = {}
+        for p in self.teams:
+            if self.assessed(p.team) is not None:
+                assessed.setdefault(self.assessed_label(p.team), []).append(p.team)
+        if len(assessed) == 1:
+            period = m("header.period", period=next(iter(assessed)))
+        else:
+            period = m("header.periods", periods=m("header.list_separator").join(
+                m("header.period_one_team", period=q) if len(ts) == 1
+                else m("header.period_teams", period=q, n=len(ts))
+                for q, ts in assessed.items()))
+        title = self.title or msg("team.header.default_title", lang)
+        lines = [f"# {m('header.title', title=literal.md(title))}",
+                 " &nbsp; ".join([m("header.teams", n=len(self.teams)), period,
+                                  m("header.generated", stamp=stamp(datetime.now(), lang))])]
+        sep = m("header.item_separator")
+        partial = []
+        for p in self.teams:
+            per = self.periods(p.team)
+            if per["partial"] is not None and per["partial"] != per["assessed"]:
+                tag = partial_label(label(per["partial"]), last_day(self.ends[p.team]), lang)
+                partial.append(m("header.team_item", team=literal.md(self.name(p.team)),
+                                 text=tag))
+        if partial:
+            lines.append(m("header.partial_teams", teams=sep.join(partial)))
+        if self.excluded:
+            lines.append(m("header.excluded", teams=sep.join(
+                m("header.team_item", team=literal.md(self.name(t)), text=literal.md(e))
+                for t, e in self.excluded.items())))
+        return Markdown("\n\n".join(lines))
+
+    def heading(self, key: str) -> Markdown:
+        """A section's heading and its one-paragraph explanation."""
+        values = {}
+        if key == "ranking":      # the rule's numbers come from the scoring constants
+            from ..scorecard import rule_text
+            values = rule_text(self.language)
+        text_ = self._msg(f"section.{key}.text", **{k: v for k, v in values.items()
+                                                    if k in ("cap", "heavy")})
+        return Markdown(f"## {self._msg(f'section.{key}.heading')}\n\n{text_}")
+
+    def status_table(self):
+        """Targets by status per team (a Note when no team has targets)."""
+        from .overview_tables import status_table
+        return status_table(self) if self.has_targets else self.note("no_targets_any")
+
+    def ranking_table(self):
+        """Teams ranked by grade and score (a Note when no team has targets)."""
+        from .overview_tables import ranking_table
+        if not self.has_targets or self.scorecard_totals().empty:
+            return self.note("no_targets_any")
+        return ranking_table(self)
+
+    def at_risk_table(self, n: int = 10):
+        """The goals most at risk (a Note without targets, or with none at risk)."""
+        from .overview_tables import at_risk_table
+        if not self.has_targets:
+            return self.note("no_targets_any")
+        if self.at_risk(n).empty:
+            return self.note("no_at_risk")
+        return at_risk_table(self, n)
+
     def peer_figure(self):
         """The teams x KPIs heatmap (a Note when no two teams share a KPI)."""
         from .. import plots
         m = self.peer_matrix()
         if m.shape[1] == 0:
-            return self._note("no_peers_any")
+            return self.note("no_peers_any")
         ax = plots.peer_heatmap(m, catalogue=self.catalogue, language=self.language)
         return ax.figure
 
-    def links_markdown(self) -> str:
-        items = [f"- {self.team_link(p.team)}" for p in self.teams]
-        return "\n".join(items)
+    def report_links(self) -> Markdown:
+        """The list of the teams' reports (a team without one: its name alone)."""
+        return Markdown("\n".join(f"- {self.team_link(p.team)}" for p in self.teams))
 
+    def section(self, key: str) -> None:
+        """Display one section in a notebook: ``header``, or a heading with its
+        explanation and then its table or figure (:data:`SECTIONS`)."""
+        from .common import show
+        if key == "header":
+            show(self.header())
+            return
+        if key not in SECTIONS:
+            from ..errors import InvalidArgument
+            raise InvalidArgument(f"unknown overview section {key!r}: expected header, "
+                                  + ", ".join(SECTIONS))
+        show(self.heading(key), getattr(self, SECTIONS[key])())
+
+
+__all__ = ["OverviewReport", "SECTIONS"]

@@ -1,0 +1,284 @@
+"""Every input a set of reports reads, opened once: :func:`load_inputs`.
+
+The team report, the leadership overview and the runner's preflight (and
+``servicekpi validate``) all read their inputs here, the same way:
+
+- each ticket export is loaded once for all the teams that read it the same
+  way (its path and reading options), and its KPIs are computed once per
+  ``freq`` its teams report on;
+- each KPI table and targets file is read once and checked at each ``freq``
+  it is used at; benchmarks, competency assessments and competency targets
+  once per file; each catalogue once;
+- every problem is kept, per team: a file that cannot be read fails every
+  team that names it, a wrong row of a shared targets file or KPI table
+  fails only the team it names, and an export without the team's tickets
+  fails that team.
+
+Nothing is refused here: :attr:`Inputs.problems` lists what stops each
+team's report, and the caller decides (the team report raises
+:meth:`Inputs.raise_for`, the overview leaves those teams out, the
+preflight lists them all on the index).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..catalogue import Catalogue
+from ..errors import DataError, Problem, ServiceKPIError
+from ..params import (ReportParams, _group, _problems, _team_problems, by_export, load_export,
+                      load_yaml_file)
+from ..periods import coverage_end
+
+__all__ = ["Inputs", "load_inputs"]
+
+
+@dataclass
+class Inputs:
+    """What :func:`load_inputs` read.
+
+    Per team (keys are team ids; a team whose input failed may be missing from
+    the dicts that input fills):
+
+    ``tickets``
+        its export, every team of it (one frame shared by the teams of one
+        export);
+    ``kpis``
+        the KPIs of its export at its ``freq``: every team of the export (peer
+        context), KPI-table rows merged in (its own KPI table's rows of its own,
+        every row of other teams), with the export's attributes;
+        :meth:`kpis_by_freq` gives the teams' own rows per freq;
+    ``targets``, ``benchmarks``
+        its targets file (every team's valid rows, read at its ``freq``) and
+        benchmarks; absent when it names none;
+    ``competencies``
+        ``(assessments, target profile)`` when it names both files;
+    ``ends``
+        when its export's coverage ends (:func:`servicekpi.periods.coverage_end`);
+    ``export_names``
+        its name as written in its export (None when the export has no name for it);
+    ``problems``
+        everything that stops its report (absent: none).
+
+    ``computed[freq]`` holds the KPIs computed from the tickets alone, of
+    the teams asked for (the run's ``kpis.csv``); ``unused`` a problem per
+    targets file or KPI table whose filled-in rows name a team no report of
+    these parameters is for (rows no report would show).
+    """
+
+    params: list[ReportParams]
+    catalogues: dict[str, Catalogue] = field(default_factory=dict)   # path -> catalogue
+    tickets: dict[str, pd.DataFrame] = field(default_factory=dict)
+    kpis: dict[str, pd.DataFrame] = field(default_factory=dict)
+    targets: dict[str, pd.DataFrame] = field(default_factory=dict)
+    benchmarks: dict[str, pd.DataFrame] = field(default_factory=dict)
+    competencies: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)
+    ends: dict[str, pd.Timestamp | None] = field(default_factory=dict)
+    export_names: dict[str, str | None] = field(default_factory=dict)
+    problems: dict[str, list[Problem]] = field(default_factory=dict)
+    computed: dict[str, pd.DataFrame] = field(default_factory=dict)
+    unused: list[Problem] = field(default_factory=list)
+
+    def catalogue(self, team: str | None = None) -> Catalogue | None:
+        """The catalogue ``team`` names (default: the first team's); None when it
+        could not be read (a problem of the team's)."""
+        p = self.params_of(team) if team is not None else self.params[0]
+        return self.catalogues.get(str(p.catalogue))
+
+    def params_of(self, team: str) -> ReportParams:
+        return next(p for p in self.params if p.team == team)
+
+    @property
+    def ok(self) -> list[str]:
+        """The teams without problems, in the parameters' order."""
+        return [p.team for p in self.params if p.team not in self.problems]
+
+    def first_problem(self, team: str) -> str | None:
+        """The first line of ``team``'s first problem (None: it has none)."""
+        found = self.problems.get(team)
+        return str(found[0]).splitlines()[0] if found else None
+
+    def raise_for(self, team: str) -> None:
+        """Refuse ``team``'s report with every problem found for it, if any."""
+        found = self.problems.get(team)
+        if found:
+            raise DataError(found, source=_source(found))
+
+    def kpis_by_freq(self, teams: list[str] | None = None) -> dict[str, pd.DataFrame]:
+        """freq -> the KPIs of ``teams`` (default: the teams without problems) on
+        that freq, each team's rows from its own export (the overview's tables)."""
+        teams = self.ok if teams is None else teams
+        frames: dict[str, list[pd.DataFrame]] = {}
+        for t in teams:
+            if t in self.kpis:
+                k = self.kpis[t]
+                frames.setdefault(self.params_of(t).freq, []).append(k[k["team"] == t])
+        return {f: pd.concat(parts, ignore_index=True) for f, parts in frames.items()}
+
+
+def _source(problems: list[Problem]) -> str | None:
+    sources = list(dict.fromkeys(q.source for q in problems))
+    return sources[0] if len(sources) == 1 else None
+
+
+def coverage(tickets: pd.DataFrame, p: ReportParams) -> pd.Timestamp | None:
+    """When the team's export ends: the loader's as-of time, exact when the
+    parameters declare it, else to the end of its day
+    (:func:`servicekpi.periods.coverage_end`)."""
+    return coverage_end(tickets.attrs.get("as_of") or p.as_of, declared=p.as_of is not None)
+
+
+def load_inputs(params_list: list[ReportParams]) -> Inputs:
+    """Open every input the teams' parameters name, each once; see the module
+    docstring.  ``params_list``: one team's parameters (a team report) or every
+    team's (the overview, the run).  Never raises for a problem of the data:
+    they are in :attr:`Inputs.problems`, per team."""
+    from ..catalogue import load_catalogue
+    from ..competencies import load_competencies, load_competency_targets
+    from ..kpis import compute_kpis
+    from ..params import _raw_table, _unknown_team_rows, no_tickets_reason, team_names
+    from ..tables import load_benchmarks, load_kpi_table, load_targets, merge_kpis
+
+    params_list = list(params_list)
+    by_team = {p.team: p for p in params_list}
+    inputs = Inputs(params_list)
+    problems = inputs.problems
+
+    def fail(members, found):
+        for p in members:
+            problems.setdefault(p.team, []).extend(found)
+
+    # ticket exports: each read once, its KPIs computed once per freq
+    export_of: dict[str, tuple] = {}              # team -> its export's key
+    present: dict[tuple, set[str]] = {}           # export key -> its teams
+    names: dict[tuple, str] = {}                  # export key -> file name
+    kpis: dict[tuple, pd.DataFrame] = {}          # (export key, freq) -> every team's KPIs
+    for key, members in by_export(params_list).items():
+        name = names[key] = Path(members[0].tickets).name
+        try:
+            tickets = load_export(members[0])
+            if not len(tickets):
+                raise DataError([Problem(name, None,
+                                         no_tickets_reason(tickets, option="as_of:"))])
+            for freq in dict.fromkeys(p.freq for p in members):
+                kpis[key, freq] = compute_kpis(tickets, freq=freq)
+        except ServiceKPIError as exc:
+            fail(members, _problems(exc, name))
+            continue
+        present[key] = set(team_names(tickets))
+        given = tickets.attrs.get("team_names") or {}
+        for p in members:
+            export_of[p.team] = key
+            inputs.tickets[p.team] = tickets
+            inputs.ends[p.team] = coverage(tickets, p)
+            inputs.export_names[p.team] = given.get(p.team)
+            if p.team not in present[key]:
+                fail([p], [Problem(name, "team", f"no tickets for team {p.team!r} in "
+                                                 f"{name}")])
+    # a team asked for takes its KPIs from its own export only
+    for (key, freq), k in kpis.items():
+        theirs = [t for t, e in export_of.items() if e != key]
+        if theirs:
+            kpis[key, freq] = k[~k["team"].isin(theirs)]
+    computed: dict[str, list[pd.DataFrame]] = {}
+    for (key, freq), k in kpis.items():
+        ids = [t for t, e in export_of.items() if e == key and by_team[t].freq == freq]
+        computed.setdefault(freq, []).append(k[k["team"].isin(ids)])
+    inputs.computed = {f: pd.concat(frames, ignore_index=True) for f, frames in computed.items()}
+
+    # catalogues
+    for path, members in _group(params_list, lambda p: p.catalogue):
+        try:
+            inputs.catalogues[path] = load_yaml_file(load_catalogue, path)
+        except ServiceKPIError as exc:
+            fail(members, _problems(exc, path))
+
+    def cat(p):
+        return inputs.catalogues.get(str(p.catalogue))
+
+    # KPI tables and targets: each file read once, checked at each freq it is used at
+    asked = {p.team for p in params_list}
+    merged: dict[tuple, list[pd.DataFrame]] = {}   # (export key, freq) -> table rows to add
+    for what in ("kpi_table", "targets"):
+        load = load_kpi_table if what == "kpi_table" else load_targets
+        raws: dict[str, pd.DataFrame] = {}
+        for path, members in _group(params_list, lambda p: getattr(p, what)):
+            try:
+                raws[path] = _raw_table(path, what)
+            except ServiceKPIError as exc:
+                fail(members, _problems(exc, path))
+                continue
+            if all(p.team in export_of for p in members):
+                keys = {export_of[p.team] for p in members}
+                known = asked.union(*(present[e] for e in keys))
+                inputs.unused += _unknown_team_rows(raws[path], Path(path).name, what, known,
+                                                    sorted(names[e] for e in keys))
+        for path, members in _group(params_list, lambda p: getattr(p, what),
+                                    lambda p: (p.freq, str(p.catalogue))):
+            if path not in raws:
+                continue
+            freq = members[0].freq
+            try:
+                table = load(path, freq=freq, catalogue=cat(members[0]), frame=raws[path],
+                             team_errors="drop")
+            except ServiceKPIError as exc:
+                fail(members, _problems(exc, path))
+                continue
+            bad = table.attrs.get("team_errors") or {}
+            for p in members:
+                if p.team in bad:
+                    fail([p], bad[p.team])
+            if what == "targets":
+                inputs.targets.update({p.team: table for p in members})
+                continue
+            source, ids = Path(path).name, {p.team for p in members}
+            for key in dict.fromkeys(export_of[p.team] for p in members
+                                     if p.team in export_of):
+                if (key, freq) not in kpis:
+                    continue
+                k = kpis[key, freq]
+                for team, rows in table.groupby("team", observed=True, sort=False):
+                    # a team asked for takes the rows of its own KPI table into its
+                    # own export; any other team's rows are peer context of every
+                    # export of the teams using the file
+                    if team in asked and (team not in ids or export_of.get(team) != key):
+                        continue
+                    try:
+                        merge_kpis(k[k["team"] == team], rows, source=source)
+                    except ServiceKPIError as exc:
+                        member = [p for p in members if p.team == team]
+                        fail(member, _team_problems(exc, team))   # others: left out
+                        continue
+                    merged.setdefault((key, freq), []).append(rows)
+    for (key, freq), rows in merged.items():
+        kpis[key, freq] = merge_kpis(kpis[key, freq], pd.concat(rows, ignore_index=True),
+                                     source="KPI tables")
+    for p in params_list:
+        key = export_of.get(p.team)
+        if key is not None and (key, p.freq) in kpis:
+            inputs.kpis[p.team] = kpis[key, p.freq]
+
+    # benchmarks (at each catalogue), competency assessments and target profiles
+    loaders = (("benchmarks", lambda p, path: load_benchmarks(path, catalogue=cat(p))),
+               ("competencies", lambda p, path: load_competencies(path)),
+               ("competency_targets", lambda p, path: load_competency_targets(path)))
+    read: dict[str, dict[str, pd.DataFrame]] = {}
+    for what, load in loaders:
+        how = (lambda p: str(p.catalogue)) if what == "benchmarks" else None
+        for path, members in _group(params_list, lambda p: getattr(p, what), how):
+            try:
+                frame = load(members[0], path)
+            except ServiceKPIError as exc:
+                fail(members, _problems(exc, path))
+                continue
+            read.setdefault(what, {}).update({p.team: frame for p in members})
+    inputs.benchmarks = read.get("benchmarks", {})
+    for p in params_list:
+        a = read.get("competencies", {}).get(p.team)
+        t = read.get("competency_targets", {}).get(p.team)
+        if a is not None and t is not None:
+            inputs.competencies[p.team] = (a, t)
+    inputs.problems = {p.team: problems[p.team] for p in params_list if p.team in problems}
+    return inputs

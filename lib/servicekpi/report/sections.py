@@ -1,0 +1,207 @@
+"""The sections of the team report, in reading order: for each section its
+heading and explanation (message text) and its items in order.
+
+A section's items are made by :mod:`.tables` (Stylers), :mod:`.figures`
+(Figures) and :mod:`.sentences` (Markdown and one-sentence Notes); where an
+input is absent the section shows the Note saying so instead of the table or
+figure.  ``report.section(key)`` (:func:`show_section`) displays one section
+in a notebook, so the notebook is one line per section::
+
+    report.section("gaps")
+
+:func:`items` gives a section's items without displaying them (tests, other
+front ends).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from . import figures, sentences, tables
+from ..errors import ReportError
+from ..i18n import catalogue, msg
+from .common import Markdown, Note, show
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section: ``heading`` is the key of its heading and explanation
+    (None: no heading, e.g. the title block), ``items`` make what it shows,
+    in order, each from the report (None: nothing to show)."""
+
+    heading: str | None
+    items: tuple[Callable, ...]
+
+
+def _either(why: Callable, item: Callable) -> Callable:
+    """``why(report)`` (a Note, or None) when it says something, else ``item(report)``."""
+    def make(report):
+        found = why(report)
+        return found if found is not None else item(report)
+    return make
+
+
+def _when(condition: Callable, item: Callable) -> Callable:
+    """``item(report)`` when ``condition(report)``, else nothing."""
+    return lambda report: item(report) if condition(report) else None
+
+
+def _note(key: str, condition: Callable) -> Callable:
+    """The note ``key`` when ``condition(report)``, else None."""
+    return lambda report: sentences.note(report, key) if condition(report) else None
+
+
+def _control_note(report) -> Note | None:
+    if not report.has_targets:
+        return sentences.note(report, "no_control")
+    if not report.control_tables():
+        return sentences.note(report, "short_control")
+    return None
+
+
+def _signals(report):
+    if not report.control_tables():
+        return None                      # no charts: their note says why
+    if report.control_signals().empty:
+        return sentences.note(report, "no_signals")
+    return tables.signals(report)
+
+
+def _causes_note(report) -> Note | None:
+    from ..periods import label
+    if not report.has_categories:
+        return sentences.note(report, "no_causes")
+    if report.top_causes().empty:
+        return sentences.note(report, "no_complaints", period=label(report.period)
+                              if report.period is not None else "–")
+    return None
+
+
+def _peers_note(report) -> Note | None:
+    from ..periods import label
+    m = report.peer_matrix()
+    if m.shape[1] == 0 or m.shape[0] < 2:
+        return sentences.note(report, "no_peers", period=label(report.period)
+                              if report.period is not None else "–")
+    return None
+
+
+def _competency_note(report) -> Note | None:
+    if report.competencies is None:
+        return sentences.note(report, "no_competencies")
+    if report.competency() is None:
+        return sentences.note(report, "no_team_competencies")
+    return None
+
+
+def _no_targets(key: str) -> Callable:
+    """The note why there are no targets to assess (``no_targets`` /
+    ``no_team_targets``), or, for a section that has its own sentence for
+    it, the note ``key``."""
+    def why(report):
+        found = sentences.targets_note(report)
+        if found is None:
+            return None
+        return found if key is None else sentences.note(report, key)
+    return why
+
+
+def _has_targets(report) -> bool:
+    return report.has_targets
+
+
+#: Every section of the team report, in reading order.
+SECTIONS: dict[str, Section] = {
+    "header": Section(None, (sentences.header,)),
+    "summary": Section("summary", (sentences.partial_note, sentences.status_summary,
+                                   _when(_has_targets, sentences.scorecard_summary))),
+    "headline": Section("headline", (tables.headline, sentences.kpis_note)),
+    "gaps": Section("gaps", (_either(_no_targets(None), tables.gaps), figures.trajectories)),
+    "achievable": Section("achievable", (_either(_no_targets(None), tables.achievability),)),
+    "benchmarks": Section("benchmarks", (
+        sentences.benchmarks_note,
+        _either(_note("no_comparison", lambda r: not r.has_comparison), tables.benchmarks),
+        figures.bullet, _either(_peers_note, figures.peers))),
+    # the scorecard's summary sentence is in the summary section, once
+    "scorecard": Section("scorecard", (_either(_no_targets("no_scorecard"), tables.scorecard),
+                                       figures.contributions)),
+    "forecasts": Section("forecasts", (_either(_no_targets("no_forecasts"), tables.outlook),
+                                       figures.fans)),
+    "diagnostics": Section("diagnostics", ()),
+    "control": Section("control", (_either(_control_note, figures.control), _signals)),
+    "causes": Section("causes", (_either(_causes_note, tables.causes),)),
+    "driver": Section("driver", (sentences.driver,
+                                 _when(lambda r: r.main_driver() is not None,
+                                       tables.driver_segments))),
+    "competencies": Section("competencies", (_either(_competency_note, figures.competency),
+                                             _when(lambda r: r.competency() is not None,
+                                                   tables.competency))),
+    "trends": Section("trends", (figures.trends, tables.trend)),
+    "quality": Section("quality", (tables.quality,)),
+    "appendix": Section("appendix", (tables.parameters,)),
+    "definitions": Section("definitions", (tables.definitions,)),
+}
+
+
+#: The sections (``report.section.<key>``) whose ``{...}`` :func:`text` fills
+#: with the numbers the code uses (:func:`quoted_defaults`), so the text
+#: cannot drift from them.
+FILLED = ("gaps", "forecasts")
+
+
+def quoted_defaults() -> dict:
+    """The code's defaults that the texts of :data:`FILLED` quote: the gap
+    table's probability thresholds (``low``, ``high``), ``min_n``, ``level``
+    and ``max_stale``, the open-ticket share that makes a period incomplete
+    (``max_open``), the longest cross-validation horizon (``cv_h``) and the
+    number of cross-validation origins (``cv_origins``)."""
+    from ..forecast import CV_ORIGINS, MAX_CV_HORIZON
+    from ..gaps import LEVEL, MAX_STALE, MIN_N, THRESHOLDS
+    from ..kpis import MAX_OPEN_SHARE
+
+    def pct(x):
+        return f"{100 * x:g}%"
+    return {"low": pct(THRESHOLDS[0]), "high": pct(THRESHOLDS[1]), "min_n": MIN_N,
+            "level": pct(LEVEL), "max_stale": MAX_STALE, "max_open": pct(MAX_OPEN_SHARE),
+            "cv_h": MAX_CV_HORIZON, "cv_origins": CV_ORIGINS}
+
+
+def text(key: str, language: str = "en") -> str:
+    """A section's heading and explanation (``report.section.<key>``, Markdown)
+    in ``language``; the numbers of the :data:`FILLED` sections filled in from
+    the code's defaults.  Other sections with ``{...}`` (the scorecard's) are
+    returned unfilled, for the caller to fill."""
+    name = f"report.section.{key}"
+    if key in FILLED:
+        return msg(name, language, **quoted_defaults())
+    if name not in catalogue(language):
+        raise ReportError(f"no message {name!r} in language {language!r}")
+    return catalogue(language)[name]
+
+
+def heading(report, key: str) -> Markdown | None:
+    """A section's heading and explanation in the report's language, the
+    numbers it quotes filled in from the code's constants."""
+    name = SECTIONS[key].heading
+    if name is None:
+        return None
+    body = text(name, report.language)
+    if name == "scorecard":          # the grading rule's numbers, in words
+        from ..scorecard import rule_text
+        body = body.format(**rule_text(report.language))
+    return Markdown(body)
+
+
+def items(report, key: str) -> list:
+    """What section ``key`` shows after its heading, in order: Stylers,
+    Figures, Markdown and Notes (nothing left out is None)."""
+    if key not in SECTIONS:
+        from ..errors import InvalidArgument
+        raise InvalidArgument(f"no report section {key!r}; the sections are "
+                              f"{', '.join(SECTIONS)}")
+    return [x for x in (make(report) for make in SECTIONS[key].items) if x is not None]
+
+
+def show_section(report, key: str) -> None:
+    """Display section ``key``: its heading, then its items."""
+    show(heading(report, key) if key in SECTIONS else None, *items(report, key))

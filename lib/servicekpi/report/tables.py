@@ -1,0 +1,458 @@
+"""Every table of the team report, as a pandas Styler in the one report style
+(:func:`.common.table`), in the report's language.
+
+Each function takes a :class:`~.team.TeamReport`, reads its numbers (computed
+once there) and returns a Styler, also when there is nothing to list (an
+empty table with its column headers).  Values are formatted per KPI in the
+unit chosen for the team (:attr:`TeamReport.units`), so a table and a figure
+read alike; words come from the message catalogue (``team.*``).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..i18n import msg, note
+from ..periods import label
+from ..status import Status
+from .common import BETTER, WORSE, _pct, table
+
+__all__ = ["achievability", "benchmarks", "causes", "competency", "definitions",
+           "driver_segments", "gaps", "headline", "outlook", "parameters", "quality",
+           "scorecard", "signals", "trend"]
+
+
+# ---------------------------------------------------------------------- helpers
+def fmt(report, kpi: str, value) -> str:
+    """A KPI's value in the team's unit for it, in the report's language."""
+    return report.catalogue[kpi].fmt(value, unit=report.unit(kpi), language=report.language)
+
+
+def change(report, kpi: str, delta) -> str:
+    """A change of a KPI's value (shares in percentage points), signed."""
+    return report.catalogue[kpi].fmt_change(delta, unit=report.unit(kpi),
+                                            language=report.language)
+
+
+def kpi_label(report, kpi: str) -> str:
+    return report.catalogue.label(kpi, report.language)
+
+
+def columns(report, area: str, *names: str, **values) -> list[str]:
+    """Column headers ``team.<area>.col.<name>`` in the report's language."""
+    return [msg(f"team.{area}.col.{n}", report.language, **values) for n in names]
+
+
+def period_label(report, q) -> str:
+    """A period's label, flagged when it is the partial period."""
+    from ..i18n import partial_label
+    from ..periods import last_day
+    if q is not None and q == report.partial:
+        return partial_label(label(q), last_day(report.coverage_end), report.language)
+    return label(q)
+
+
+def target_by(report, kpi: str, target, deadline) -> str:
+    return msg("team.target_by", report.language, value=fmt(report, kpi, target),
+               deadline=label(deadline))
+
+
+def baseline(report, kpi: str, value, period, periods) -> str:
+    """A target's baseline with the period(s) it averages: "78.1% (2025-12)" or
+    "78.1% (2025-10 to 2025-12, mean of 3)"."""
+    lang = report.language
+    if periods and periods > 1:
+        first = pd.Period(period) - (int(periods) - 1)
+        return msg("team.baseline_mean", lang, value=fmt(report, kpi, value),
+                   first=label(first), last=label(period), n=int(periods))
+    return msg("team.baseline_one", lang, value=fmt(report, kpi, value), period=label(period))
+
+
+def sep(report) -> str:
+    """The separator of a list of names."""
+    return msg("team.list_sep", report.language)
+
+
+def yes_no(report, flag) -> str:
+    return msg("team.yes" if flag else "team.no", report.language)
+
+
+def status_word(report, code) -> str:
+    return Status(code).label(report.language) if isinstance(code, str) and code else "–"
+
+
+def status_colours(codes) -> list[str]:
+    return [Status(c).css if isinstance(c, str) and c else "" for c in codes]
+
+
+# ---------------------------------------------------------------------- headline, trend
+def headline(report):
+    """Per KPI: latest assessed period, the one before, the change (green
+    better, red worse, by the KPI's direction), the average, n; a value of an
+    earlier period than its column's (the column's period left out, tickets
+    still open) carries its period in brackets."""
+    t = report.headline()
+    lang = report.language
+    ps = report.assessed_periods
+    heads = (columns(report, "headline", "kpi")
+             + [period_label(report, ps[-1]) if ps else msg("team.headline.col.latest", lang),
+                label(ps[-2]) if len(ps) > 1 else msg("team.headline.col.previous", lang)]
+             + columns(report, "headline", "change", "average", "n", n=len(ps)))
+    expected = [ps[-1] if ps else None, ps[-2] if len(ps) > 1 else None]
+    rows = []
+    for r in t.itertuples():
+        cells = [kpi_label(report, r.kpi)]
+        for v, when, want in ((r.latest, r.latest_period, expected[0]),
+                              (r.previous, r.previous_period, expected[1])):
+            shown = fmt(report, r.kpi, v)
+            if when is not None and when != want and np.isfinite(v):
+                shown = msg("team.value_at", lang, value=shown, period=label(when))
+            cells.append(shown)
+        cells += [change(report, r.kpi, r.change), fmt(report, r.kpi, r.average),
+                  f"{r.n:,.0f}" if np.isfinite(r.n) else "–"]
+        rows.append(cells)
+    out = pd.DataFrame(rows, columns=heads)
+    colours = {heads[3]: [BETTER if b > 0 else WORSE if b < 0 else "" for b in t["better"]]}
+    caption = [msg("team.headline.caption", lang)]
+    if report.partial is not None and report.partial not in ps:
+        caption.append(msg("team.headline.left_out", lang,
+                           period=period_label(report, report.partial)))
+    late = t[[bool(x) for x in t["left_out"]]]
+    if len(late):
+        caption.append(note("incomplete_headline", lang,
+                           kpis=sep(report).join(kpi_label(report, k) for k in late["kpi"]),
+                           periods=sep(report).join(sorted({label(p) for ps_ in late["left_out"]
+                                                            for p in ps_}))))
+    rule = report.kpis.attrs.get("abandonment")
+    if rule and rule.get("left_out") and "abandonment_rate" in set(t["kpi"]):
+        caption.append(note("abandonment_channels", lang,
+                           counted=sep(report).join(rule["counted"]) or "–",
+                           left_out=sep(report).join(rule["left_out"])))
+    return table(out, caption=_join(report, caption), colours=colours)
+
+
+def trend(report, periods: int = 6):
+    """KPIs x the last ``periods`` shown periods; the partial period flagged
+    in its column label, a duration of a period with too many tickets still
+    open marked "(incomplete: 31% open)", explained in the caption."""
+    from ..kpis import MAX_OPEN_SHARE
+    lang = report.language
+    rows = report.trend(periods)
+    ps = sorted(rows["period"].unique())
+    kpis = [k for k in report.shown_kpis if k in set(rows["kpi"])]
+    by = rows.set_index(["kpi", "period"])
+    out = pd.DataFrame({msg("team.trend.col.kpi", lang): [kpi_label(report, k) for k in kpis]})
+    flagged = False
+    for p in ps:
+        cells = []
+        for k in kpis:
+            if (k, p) not in by.index:
+                cells.append("–")
+                continue
+            r = by.loc[(k, p)]
+            shown = fmt(report, k, r["value"])
+            if r["open_share"] > MAX_OPEN_SHARE:
+                flagged = True
+                shown = _join(report, [shown, note("incomplete_mark", lang,
+                                                   share=f"{r['open_share']:.0%}")])
+            cells.append(shown)
+        out[period_label(report, p)] = cells
+    caption = [msg("team.trend.caption", lang)]
+    if flagged:
+        caption.append(note("incomplete", lang, limit=f"{MAX_OPEN_SHARE:.0%}"))
+    return table(out, caption=_join(report, caption))
+
+
+# ---------------------------------------------------------------------- targets
+def gaps(report):
+    """The gap table: current value and its CI, better than target now,
+    baseline, target, glide path, gap, progress from baseline (unclipped),
+    needed and recent pace, P(met at deadline), status (coloured), why."""
+    from ..gaps import LEVEL, why
+    g = report.gaps()
+    lang = report.language
+    level = g.attrs.get("level", LEVEL)
+    heads = columns(report, "gap", "kpi", "current", "ci", "better_now", "baseline", "target",
+                    "glide", "gap", "progress", "needed", "pace", "probability", "status",
+                    "why", level=f"{level * 100:g}%")
+    rows = []
+    for r, reason in zip(g.itertuples(), why(g, lang)):
+        k = r.kpi
+        rows.append([
+            kpi_label(report, k), fmt(report, k, r.current),
+            "–" if not np.isfinite(r.ci_low) else
+            msg("team.range", lang, low=fmt(report, k, r.ci_low), high=fmt(report, k, r.ci_high)),
+            "–" if not np.isfinite(r.current) else yes_no(report, r.better_now),
+            baseline(report, k, r.baseline, r.baseline_period, r.baseline_periods),
+            target_by(report, k, r.target, r.deadline), fmt(report, k, r.glide_now),
+            change(report, k, r.gap).lstrip("+") if np.isfinite(r.gap) else "–",
+            _pct(r.progress), change(report, k, r.needed_pace),
+            change(report, k, r.recent_pace), _pct(r.probability),
+            status_word(report, r.status), reason])
+    out = pd.DataFrame(rows, columns=heads)
+    return table(out, caption=msg("team.gap.caption", lang, period=_period(report)),
+                 colours={heads[12]: status_colours(g["status"])})
+
+
+def _period(report) -> str:
+    return label(report.period) if report.period is not None else "–"
+
+
+def achievability(report):
+    """Per target: the change it demands, the noise, the pace required against
+    the team's own trend and best pace and the best peer's, and the verdict."""
+    from ..gaps import LEVEL
+    from .sentences import verdict
+    a = report.achievability()
+    lang = report.language
+    heads = columns(report, "achievable", "kpi", "baseline", "change", "noise", "required",
+                    "own", "own_best", "peer_best", "verdict")
+    rows = []
+    lvl = f"{a.attrs.get('level', LEVEL) * 100:g}%"          # the level achievability used
+    for r in a.itertuples():
+        k = r.kpi
+        noise = "–"
+        if np.isfinite(r.noise):
+            basis = (msg(f"team.achievable.basis.{r.noise_basis}", lang, level=lvl)
+                     if r.noise_basis else "")
+            noise = msg("team.achievable.noise", lang,
+                        value=change(report, k, r.noise).lstrip("+"), basis=basis)
+        rows.append([kpi_label(report, k),
+                     baseline(report, k, r.baseline, r.baseline_period, r.baseline_periods),
+                     change(report, k, r.target - r.baseline), noise,
+                     change(report, k, r.required_pace), change(report, k, r.own_pace),
+                     change(report, k, r.own_best_pace), change(report, k, r.peer_best_pace),
+                     verdict(report, r)])
+    return table(pd.DataFrame(rows, columns=heads))
+
+
+# ---------------------------------------------------------------------- benchmarks
+REFERENCES = ("industry_median", "top_quartile", "best_in_class", "peer_median", "best_peer")
+
+
+def benchmarks(report):
+    """The team against each external benchmark and its peers (green: at or
+    better than the reference, red: behind), with its rank among the teams."""
+    t = report.benchmark_rows()
+    lang = report.language
+    t = t[t["kind"].notna()] if len(t) else t
+    present = set(t["reference"].dropna()) if len(t) else set()
+    refs = [r for r in REFERENCES if r in present]
+    heads = (columns(report, "benchmarks", "kpi", "value")
+             + [msg(f"figures.benchmark.{r}", lang) for r in refs]    # as the figures
+             + columns(report, "benchmarks", "rank", "percentile"))
+    rows, colours = [], []
+    for kpi, g in t.groupby("kpi", sort=False):
+        first = g.iloc[0]
+        by_ref = g.set_index("reference")
+        row, colour = [kpi_label(report, kpi), fmt(report, kpi, first["value"])], ["", ""]
+        for ref in refs:
+            if ref in by_ref.index:
+                r = by_ref.loc[ref]
+                row.append(fmt(report, kpi, r["reference_value"]))
+                colour.append({"leading": BETTER, "level": BETTER,
+                               "behind": WORSE}.get(r["position"], ""))
+            else:
+                row.append("–")
+                colour.append("")
+        rank = first["peer_rank"]
+        row.append(msg("team.benchmarks.rank", lang, rank=int(rank),
+                       count=int(first["peer_count"])) if pd.notna(rank) else "–")
+        row.append(f"{first['peer_percentile']:.0f}" if pd.notna(first["peer_percentile"])
+                   else "–")
+        rows.append(row)
+        colours.append(colour + ["", ""])
+    out = pd.DataFrame(rows, columns=heads)
+    caption = [msg("team.benchmarks.caption", lang, period=_period(report))]
+    if report.benchmarks is not None and len(report.benchmarks):
+        pairs = sorted({(s, pd.Timestamp(a).date().isoformat()) for s, a in
+                        zip(report.benchmarks["source"], report.benchmarks["published"])})
+        caption.append(msg("team.benchmarks.external", lang, sources=msg(
+            "team.list_sep_long", lang).join(f"{s} ({a})" for s, a in pairs)))
+    if {"peer_median", "best_peer"} & present:
+        caption.append(msg("team.benchmarks.peers", lang))
+    return table(out, caption=_join(report, caption),
+                 colours=pd.DataFrame(colours, columns=heads) if rows else None)
+
+
+# ---------------------------------------------------------------------- scorecard
+def scorecard(report):
+    """Per targeted KPI: perspective, baseline, the value scored (its period in
+    brackets when not the assessed one), target, progress score, the target's
+    status at the deadline (beside the score), weight, points."""
+    from ..catalogue import perspective_label
+    sc = report.scorecard()
+    lang = report.language
+    g = sc.scores[sc.scores["team"] == report.params.team]
+    heads = columns(report, "scorecard", "kpi", "perspective", "baseline", "value", "target",
+                    "score", "status", "weight", "points")
+    rows = []
+    for r in g.itertuples():
+        k = r.kpi
+        value = fmt(report, k, r.value)
+        if isinstance(r.value_period, pd.Period) and r.value_period != r.period:
+            value = msg("team.value_at", lang, value=value, period=label(r.value_period))
+        rows.append([kpi_label(report, k), perspective_label(r.perspective, lang),
+                     fmt(report, k, r.baseline), value, fmt(report, k, r.target),
+                     f"{r.score:.0f}" if np.isfinite(r.score)
+                     else msg("team.scorecard.not_scored", lang),
+                     status_word(report, r.target_status), _pct(r.weight),
+                     f"{r.contribution:.1f}" if np.isfinite(r.contribution) else "–"])
+    return table(pd.DataFrame(rows, columns=heads),
+                 colours={heads[6]: status_colours(g["target_status"])})
+
+
+# ---------------------------------------------------------------------- outlook
+def outlook(report):
+    """Per target: status, the forecast at the deadline (median of the
+    simulated paths) and its 80% interval, P(met at deadline), when the
+    target is expected to be reached, the model and its backtest MASE; a
+    target whose deadline period is observed shows that value."""
+    g = report.gaps()
+    fc = report.forecasts()
+    lang = report.language
+    heads = columns(report, "outlook", "kpi", "target", "status", "forecast", "interval",
+                    "probability", "reached", "model", "mase")
+    rows = []
+    for r in g.itertuples():
+        k = r.kpi
+        sim, mase = fc.get(k, (None, np.nan))
+        if r.status in (Status.MET, Status.MISSED):
+            at = msg("team.outlook.observed_value", lang, value=fmt(report, k, r.deadline_value))
+            interval, prob, reached = "–", status_word(report, r.status), "–"
+            model = msg("team.outlook.observed", lang)
+        elif np.isfinite(r.probability):
+            at = fmt(report, k, r.forecast_at_deadline)
+            interval = msg("team.range", lang, low=fmt(report, k, r.lower_80),
+                           high=fmt(report, k, r.upper_80))
+            prob = _pct(r.probability)
+            reached = (label(r.expected_reached) if isinstance(r.expected_reached, pd.Period)
+                       else msg("team.outlook.not_by_deadline", lang))
+            from .sentences import model_name
+            model = model_name(report, r.model)
+        else:
+            at = interval = prob = reached = "–"
+            from .sentences import no_forecast
+            model = no_forecast(report, sim)
+        rows.append([kpi_label(report, k), target_by(report, k, r.target, r.deadline),
+                     status_word(report, r.status), at, interval, prob, reached, model,
+                     "–" if not np.isfinite(mase) else f"{mase:.2f}"])
+    return table(pd.DataFrame(rows, columns=heads),
+                 colours={heads[2]: status_colours(g["status"])})
+
+
+# ---------------------------------------------------------------------- diagnostics
+def signals(report, recent: int = 6):
+    """Special causes of the last ``recent`` periods of each control chart:
+    the value, the value expected there and the rules broken."""
+    from .sentences import control_rule
+    s = report.control_signals(recent)
+    lang = report.language
+    heads = columns(report, "control", "kpi", "period", "value", "expected", "rules")
+    rows = [[kpi_label(report, r.kpi), label(r.period), fmt(report, r.kpi, r.value),
+             fmt(report, r.kpi, r.expected),
+             msg("team.list_sep_long", lang).join(control_rule(report, x)
+                                                  for x in r.rules.split(", "))]
+            for r in s.itertuples()]
+    return table(pd.DataFrame(rows, columns=heads))
+
+
+def causes(report, top: int = 3):
+    """The team's complaints by category in the assessed period: count, share,
+    cumulative share, the period before, change; the top ``top`` marked."""
+    p = report.top_causes(top)
+    lang = report.language
+    heads = columns(report, "causes", "cause", "count", "share", "cumulative", "previous",
+                    "change", "top")
+    rows = [[r.category, f"{r.count:,}", _pct(r.share, 1), _pct(r.cumulative, 1),
+             f"{r.previous:,}", f"{r.change:+d}",
+             msg("team.causes.top", lang, n=top) if r.top else ""]
+            for r in p.itertuples()] if len(p) else []
+    return table(pd.DataFrame(rows, columns=heads))
+
+
+def driver_segments(report, n: int = 5):
+    """The main driver's change by category (the largest ``n``): shares and
+    values before and after, and the mix and rate effects."""
+    m = report.main_driver()
+    heads = columns(report, "driver", "category", "share_before", "share_after",
+                    "value_before", "value_after", "mix", "rate",
+                    before=label(m["before"]) if m else "",
+                    after=_period(report))
+    rows = []
+    if m is not None:
+        k = m["kpi"]
+        for r in m["decomposition"].segments.head(n).itertuples():
+            rows.append([r.category, _pct(r.weight_before, 1), _pct(r.weight_after, 1),
+                         fmt(report, k, r.value_before), fmt(report, k, r.value_after),
+                         change(report, k, r.mix), change(report, k, r.rate)])
+    return table(pd.DataFrame(rows, columns=heads))
+
+
+def competency(report):
+    """Per competency dimension: team average against the target profile,
+    gap, share of people below target, people assessed."""
+    from ..competencies import dimension_label
+    g = report.competency()
+    lang = report.language
+    heads = columns(report, "competency", "dimension", "mean", "target", "gap", "below",
+                    "people")
+    rows = [] if g is None else [
+        [dimension_label(r.dimension, lang), f"{r.mean:.2f}",
+         f"{r.target:.1f}", f"{r.gap:+.2f}", _pct(r.share_below), f"{int(r.people):,}"]
+        for r in g.itertuples()]
+    return table(pd.DataFrame(rows, columns=heads))
+
+
+# ---------------------------------------------------------------------- appendix
+def quality(report):
+    """What the loader found in the export for this team: check, column,
+    rows, share, severity, detail (words from the messages ``data.*``)."""
+    q = report.quality()
+    lang = report.language
+    heads = [msg(f"data.columns.{c}", lang)
+             for c in ("check", "column", "rows", "share", "severity", "detail")]
+    rows = [[r.check, r.column if isinstance(r.column, str) else "",
+             "–" if pd.isna(r.rows) else f"{int(r.rows):,}",
+             "–" if pd.isna(r.share) else f"{r.share:.1%}",
+             msg(f"data.severity.{r.severity}", lang),
+             r.detail if isinstance(r.detail, str) else ""]
+            for r in q.itertuples()]
+    return table(pd.DataFrame(rows, columns=heads))
+
+
+def parameters(report):
+    """The parameters this report was made with (paths shown by file name)."""
+    from pathlib import Path
+    heads = columns(report, "parameters", "name", "value")
+    rows = []
+    for key, value in report.params.model_dump().items():
+        if isinstance(value, Path):
+            value = value.name
+        elif isinstance(value, bool):             # as the parameters file writes it
+            value = "true" if value else "false"
+        elif isinstance(value, (list, tuple)):
+            value = ", ".join(map(str, value))
+        rows.append([key, "–" if value is None else str(value)])
+    return table(pd.DataFrame(rows, columns=heads))
+
+
+def definitions(report):
+    """The catalogue entries of the KPIs shown: unit (as shown), which way is
+    better, perspective, definition."""
+    from ..catalogue import perspective_label
+    lang = report.language
+    heads = columns(report, "definitions", "kpi", "unit", "better", "perspective",
+                    "definition")
+    rows = []
+    for k in report.shown_kpis:
+        d = report.catalogue[k]
+        rows.append([kpi_label(report, k), d.unit_words(lang, report.unit(k)),
+                     d.direction_text(lang), perspective_label(d.perspective, lang),
+                     d.definition_text(lang)])
+    return table(pd.DataFrame(rows, columns=heads))
+
+
+def _join(report, sentences: list[str]) -> str:
+    """Sentences of a caption, joined the way the language joins them."""
+    return ("" if report.language == "zh" else " ").join(s for s in sentences if s)

@@ -1,0 +1,262 @@
+"""The message catalogue, English words in Chinese text, units and numbers in
+both languages, and Chinese figure fonts whatever matplotlib's font cache holds."""
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+import servicekpi as skpi
+from servicekpi import i18n
+from servicekpi.catalogue import Unit, default_catalogue, perspective_label
+from servicekpi.params import parameter_words
+from servicekpi.report.sections import text
+from servicekpi.status import Status
+
+CAT = default_catalogue()
+#: What a message holds that is not text a reader sees as words: its {fields}, HTML
+#: entities (&nbsp;) and the file names it quotes (data).
+NOT_WORDS = re.compile(r"\{[^{}]*\}|&#?\w+;|[\w.-]+\.(?:csv|xlsx|yaml|json|html|ipynb)\b")
+
+
+# ------------------------------------------------------------------ catalogue
+def test_every_message_in_both_languages_with_the_same_fields():
+    en, zh = i18n.catalogue("en"), i18n.catalogue("zh")
+    assert sorted(set(en) - set(zh)) == [] and sorted(set(zh) - set(en)) == []
+    differ = {k: (i18n.fields(k, "en"), i18n.fields(k, "zh"))
+              for k in en if i18n.fields(k, "en") != i18n.fields(k, "zh")}
+    assert not differ
+
+
+def test_no_english_word_in_a_chinese_message():
+    allow = i18n.ALLOWED_WORDS | parameter_words()
+    found = {k: words for k, v in i18n.catalogue("zh").items()
+             if (words := i18n.english_words(NOT_WORDS.sub("", v), allow))}
+    assert not found
+
+
+def test_english_words():
+    assert i18n.english_words("“why”一栏（progress from baseline）") == ["why", "progress",
+                                                                     "from", "baseline"]
+    # acronyms and model names pass; single letters, numbers and symbols are not words
+    assert i18n.english_words("NPS与CSAT的ETS预测，MASE < 1，z = 2.1，p图，F检验，3.6 分钟") == []
+    assert i18n.english_words("缺少 is_complaint 列，模型 ets_ann，第p90位") == ["is_complaint",
+                                                                            "ets_ann"]
+    assert i18n.english_words("缺少 is_complaint 列", i18n.ALLOWED_WORDS
+                              | parameter_words()) == []
+    assert i18n.english_words("团队 Plans 的 KPIs", i18n.ALLOWED_WORDS | {"Plans"}) == ["KPIs"]
+
+
+def test_parameter_words_are_what_users_type_not_what_readers_read():
+    words = parameter_words()
+    assert {"targets", "kpi_table", "include_partial_period", "is_complaint", "decimal",
+            "drop", "true"} <= words
+    assert not words & {"team", "period", "value", "month", "week", "quarter"}
+
+
+def test_section_texts_and_notes_read_from_the_catalogue():
+    from servicekpi.gaps import MIN_N
+    assert text("summary", "zh") == "## 摘要"
+    gaps = text("gaps", "zh")
+    assert "{" not in gaps and f"少于{MIN_N}个观测" in gaps
+    assert "“原因”一栏" in gaps and "“距基线进度”" in gaps      # the gap table's zh headers
+    assert text("scorecard", "en").count("{bands}") == 1      # filled by the report
+    assert i18n.note("no_peers", "zh", period="2026-10") == (
+        "2026-10没有其他团队报告相同的指标，因此无法在团队间排名。")
+    with pytest.raises(skpi.ReportError, match="needs the value"):
+        i18n.note("no_peers", "en")
+    with pytest.raises(skpi.ReportError, match="no message"):
+        text("nonesuch")
+
+
+def test_partial_label_and_days():
+    day = date(2026, 10, 13)
+    assert i18n.partial_label("2026-10", day) == "2026-10 (partial, to 13 Oct)"
+    assert i18n.partial_label("2026-10", day, "zh") == "2026-10（不完整，截至10月13日）"
+    assert i18n.day_words(day, "zh") == "2026年10月13日"
+
+
+def test_status_words_come_from_the_status_enum_only():
+    assert not hasattr(i18n, "STATUS") and not hasattr(i18n, "status_word")
+    assert Status("off_track").label("zh") == i18n.msg("status.off_track", "zh") == "偏离目标"
+
+
+# ------------------------------------------------------------------ units and numbers
+FR = CAT["median_first_response_hours"]        # stored in hours
+
+
+@pytest.mark.parametrize("typical_hours, code, scale", [
+    (30 / 3600, "s", 3600), (3.6 / 60, "min", 60), (5.0, "h", 1), (72.0, "d", 1 / 24)])
+def test_display_unit_reads_best_for_the_typical_value(typical_hours, code, scale):
+    values = [typical_hours * f for f in (0.8, 1.0, 1.1)] + [math.nan]
+    assert FR.display_unit(values) == Unit(code, scale)
+
+
+def test_display_unit_of_other_kpis_is_their_own():
+    assert CAT["fcr_rate"].display_unit([0.7, 0.8]) == Unit("share", 1.0)
+    assert CAT["aht_minutes"].display_unit([4.0, 5.0]) == Unit("min", 1.0)   # stored in minutes
+    assert FR.display_unit([]) == Unit("h", 1.0)
+
+
+def test_values_in_one_unit_in_both_languages():
+    minutes = Unit("min", 60)
+    assert FR.fmt(0.06, unit=minutes) == "3.6 min"
+    assert FR.fmt(0.06, unit=minutes, language="zh") == "3.6 分钟"
+    assert FR.fmt(2.5, unit=minutes) == "150.0 min"              # the unit given, not adaptive
+    assert FR.fmt(2.5) == "2.5 h" and FR.fmt(2.5, language="zh") == "2.5 小时"
+    assert FR.fmt_change(-0.01, unit=minutes, language="zh") == "-0.6 分钟"
+    assert FR.fmt_change(0.01, unit=minutes) == "+0.6 min"
+    assert FR.fmt(float("nan")) == "–"
+
+
+def test_a_value_rounding_to_zero_has_no_sign():
+    assert FR.fmt(-0.0001) == "0 s"
+    assert FR.fmt_change(-0.0001) == "0 s"
+    assert FR.fmt_change(-0.0001, unit=Unit("min", 60)) == "0.0 min"
+    assert CAT["fcr_rate"].fmt_change(-0.0004) == "0.0 pp"
+    assert CAT["nps"].fmt(-0.2) == "0"
+
+
+def test_shares_change_in_percentage_points():
+    fcr = CAT["fcr_rate"]
+    assert fcr.fmt(0.756) == fcr.fmt(0.756, language="zh") == "75.6%"
+    assert fcr.fmt_change(0.0123) == "+1.2 pp"
+    assert fcr.fmt_change(-0.0123, language="zh") == "-1.2 个百分点"
+
+
+def test_unit_words_in_formats_and_axis_labels():
+    training = CAT["training_hours"]
+    assert training.fmt(12) == "12.0 h" and training.fmt(12, language="zh") == "12.0 小时"
+    assert FR.unit_words("zh", Unit("d", 1 / 24)) == "天" and FR.unit_words() == "h"
+    assert CAT["fcr_rate"].unit_words("zh") == "%"
+    assert FR.axis_label("en", Unit("min", 60)) == "Median first response time (min)"
+    assert FR.axis_label("zh", Unit("min", 60)) == "首次响应时间中位数（分钟）"
+    assert CAT["fcr_rate"].axis_label("zh") == "首次解决率（%）"
+    assert CAT["csat_score"].axis_label("zh") == "客户满意度均分（1-5分制）"
+    custom = CAT["cost_per_ticket"].model_copy(update={"unit": "EUR"})
+    assert custom.axis_label("zh") == "单票成本（EUR）"          # a unit not known: as written
+
+
+def test_every_kpi_has_chinese_words():
+    for name in CAT:
+        d = CAT[name]
+        assert i18n.has_cjk(d.label_text("zh")) and i18n.has_cjk(d.definition_text("zh")), name
+        assert d.definition_text("en") == d.definition and not i18n.has_cjk(d.definition)
+        words = i18n.english_words(d.definition_text("zh"),
+                                   i18n.ALLOWED_WORDS | parameter_words())
+        assert not words, (name, words)
+
+
+def test_perspectives_and_directions_in_words():
+    assert CAT["fcr_rate"].direction_text("zh") == "越高越好"
+    assert CAT["volume"].direction_text() == "neither way is better"
+    assert perspective_label("customer", "zh") == "客户"
+    assert perspective_label("internal_process") == "internal process"
+    with pytest.raises(skpi.InvalidArgument):
+        perspective_label("sales")
+
+
+def test_unknown_kpi_is_an_invalid_argument():
+    with pytest.raises(skpi.InvalidArgument, match="'nope' is not in the catalogue"):
+        CAT["nope"]
+
+
+def test_a_duration_needs_a_unit_of_time(tmp_path):
+    p = tmp_path / "catalogue.yaml"
+    p.write_text("kpis:\n  wait:\n    label: Wait\n    unit: days\n    format: duration\n"
+                 "    direction: lower\n    perspective: customer\n")
+    with pytest.raises(skpi.ConfigError, match="hours or minutes"):
+        skpi.load_catalogue(p)
+
+
+# ------------------------------------------------------------------ fonts
+#: Build, in a fresh MPLCONFIGDIR, the font cache of a machine whose CJK fonts were
+#: installed after matplotlib first ran: the cache lists no CJK font.  Prints whether
+#: a fresh scan finds a bold CJK face on this machine.
+STALE_CACHE = r"""
+import json
+from pathlib import Path
+import matplotlib
+from matplotlib import font_manager as fm
+from servicekpi import i18n
+fresh = fm.fontManager
+cjk = {f.name for f in fresh.ttflist if f.name in i18n.CJK_FAMILIES or "CJK" in f.name}
+system_bold = any(i18n.has_bold(name) for name in cjk)
+fresh.ttflist = [f for f in fresh.ttflist if f.name not in cjk]
+cache = Path(matplotlib.get_cachedir()) / f"fontlist-v{fm.FontManager.__version__}.json"
+fm.json_dump(fresh, cache)
+print(json.dumps({"system_bold": system_bold}))
+"""
+
+#: Draw Chinese titles, labels and the team report's heatmap with that cache, every
+#: matplotlib warning logged kept and every Python warning an error.
+DRAW = r"""
+import json, logging, sys, warnings
+import matplotlib
+matplotlib.use("Agg")
+from matplotlib import font_manager
+assert not any("CJK" in f.name for f in font_manager.fontManager.ttflist), "cache lists CJK"
+from servicekpi import i18n, plots
+if sys.argv[1] == "packaged":          # a machine without CJK fonts: the mplfonts one only
+    i18n.cjk_font_files = lambda: ()
+    matplotlib.rcParams["axes.titleweight"] = "bold"     # a style asking for bold titles
+    matplotlib.rcParams["figure.titleweight"] = "bold"
+logged = []
+class Keep(logging.Handler):
+    def emit(self, record):
+        logged.append(record.getMessage())
+logging.getLogger("matplotlib").addHandler(Keep())
+warnings.simplefilter("error")
+family = i18n.use_cjk_font()
+import matplotlib.pyplot as plt
+import pandas as pd
+fig, (ax, heat) = plt.subplots(1, 2)
+ax.set_title("首次解决率")
+fig.suptitle("团队报告")
+if sys.argv[2] == "bold":
+    ax.set_xlabel("粗体标签", fontweight="bold")
+plots.peer_heatmap(pd.DataFrame({"满意度": [80.0, 20.0]}, index=["甲组", "乙组"]), team="甲组",
+                   ax=heat)
+fig.canvas.draw()
+print(json.dumps({"family": family, "bold": i18n.has_bold(family), "logged": logged,
+                  "titleweight": matplotlib.rcParams["axes.titleweight"]}))
+"""
+
+
+def _run(code, tmp_path, *args):
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path), "MPLBACKEND": "Agg"}
+    out = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "findfont" not in out.stderr, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_bold_chinese_with_a_cache_that_lists_no_cjk_font(tmp_path):
+    """Noto CJK installed after matplotlib built its cache: the font files are
+    registered, bold included, and bold Chinese text finds a bold face."""
+    system_bold = _run(STALE_CACHE, tmp_path)["system_bold"]
+    if not system_bold:
+        pytest.skip("no bold CJK font installed (apt-get install fonts-noto-cjk; .ci/run does)")
+    out = _run(DRAW, tmp_path, "system", "bold")
+    assert out["logged"] == []
+    assert out["bold"] and out["family"] in i18n.CJK_FAMILIES
+
+
+def test_no_bold_chinese_without_a_bold_face(tmp_path):
+    """Only the packaged regular face: titles are drawn in normal weight, even
+    under a style asking for bold, and the heatmap asks for no bold."""
+    _run(STALE_CACHE, tmp_path)
+    out = _run(DRAW, tmp_path, "packaged", "normal")
+    assert out["family"] == "Noto Sans CJK SC" and not out["bold"]
+    assert out["titleweight"] == "normal"
+    assert out["logged"] == []
+
+
+def test_cjk_font_files_are_font_files():
+    found = i18n.cjk_font_files()
+    assert all(os.path.isfile(p) and p.lower().endswith((".ttf", ".otf", ".ttc")) for p in found)

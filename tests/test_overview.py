@@ -1,0 +1,113 @@
+"""The leadership overview's presentation: tables as Stylers in the report
+style, statuses and grades in words, every word in the overview's language.
+No notebook runs here."""
+import html
+import re
+
+import pandas as pd
+import pytest
+
+from conftest import make_params, page_text
+from servicekpi.i18n import ALLOWED_WORDS, english_words
+from servicekpi.params import parameter_words
+from servicekpi.report import OverviewReport
+from servicekpi.report.overview import SECTIONS
+from servicekpi.status import Status
+
+
+@pytest.fixture(scope="module")
+def overviews(tmp_path_factory, demo_dir):
+    """The demo's overview in Chinese (every team zh) and in English."""
+    out = {}
+    for lang in ("zh", "en"):
+        root = tmp_path_factory.mktemp(lang)
+        p = make_params(root, demo_dir, {t: f"team: {t}\nlanguage: {lang}\n"
+                                         for t in ("phone", "chat", "email", "vip_care")})
+        out[lang] = OverviewReport.load(p, links={"phone": "teams/phone.html"})
+    return out
+
+
+def items(ov):
+    """Everything the overview shows, as text a reader sees."""
+    shown = [ov.header()] + [ov.heading(k) for k in SECTIONS]
+    for method in ("status_table", "ranking_table", "at_risk_table"):
+        t = getattr(ov, method)()
+        shown.append(t if isinstance(t, str) else t.to_html())
+    shown.append(ov.report_links())
+    return shown
+
+
+def data_words(ov) -> set[str]:
+    """The words of the data the overview quotes: its title (a parameter), team
+    names, owners."""
+    data = [ov.title] + [ov.name(p.team) for p in ov.teams] + [p.team for p in ov.teams]
+    data += [o for t in ov.targets.values() for o in t.get("owner", pd.Series()).dropna()]
+    return {w for text in data for w in english_words(text, set())}
+
+
+def figure_texts(ov) -> list[str]:
+    """Every text drawn in the overview's figure (the teams x KPIs heatmap)."""
+    from matplotlib.text import Text
+    fig = ov.peer_figure()
+    return [t.get_text() for t in fig.findobj(Text)] if not isinstance(fig, str) else []
+
+
+def shown_english(ov) -> list[str]:
+    allow = set(ALLOWED_WORDS) | parameter_words() | data_words(ov)
+    words = [w for t in figure_texts(ov) for w in english_words(t, allow)]
+    for item in items(ov):
+        text = " ".join(t for t, _, seen in page_text(str(item)).pieces if seen)
+        words += english_words(re.sub(r"#[0-9a-fA-F]{6}", "", text), allow)
+    return words
+
+
+def test_chinese_overview_has_no_english_words(overviews):
+    ov = overviews["zh"]
+    assert ov.language == "zh"
+    assert shown_english(ov) == []
+    assert "管理层总览" in ov.header() and "## 各项目标的状态" in ov.heading("status")
+    assert ov.catalogue.label("csat_score", "zh") in figure_texts(ov)    # the figure checked
+    # the check can fail: the English overview is full of English words
+    assert {"Teams", "Period", "Generated"} <= set(shown_english(overviews["en"]))
+
+
+def test_tables_are_stylers_with_status_and_grade_words(overviews):
+    ov = overviews["zh"]
+    status = ov.status_table()
+    frame = status.data
+    words = [s.label("zh") for s in Status]
+    assert list(frame.columns) == ["团队", "评估期", *words]
+    assert frame.iloc[-1, 0] == "全部团队"
+    counts = ov.status_counts()
+    assert list(counts.columns) == [s.value for s in Status]
+    assert frame.iloc[-1, 2:].tolist() == counts.sum().tolist()
+    html = status.to_html()
+    for s in Status:                      # a count cell is coloured by its status
+        if counts[s.value].sum():
+            assert s.background in html
+    assert '<a href="teams/phone.html">' in html                  # links kept as links
+    ranking = ov.ranking_table().data
+    assert set(ranking["等级"]) <= {"优秀", "良好", "合格", "不合格", "–"}
+    assert set(ov.ranking()["grade"].dropna()) <= {"A", "B", "C", "D"}    # codes in numbers
+    at_risk = ov.at_risk_table()
+    if not isinstance(at_risk, str):
+        assert set(at_risk.data["状态"]) <= {Status.OFF_TRACK.label("zh"),
+                                            Status.AT_RISK.label("zh")}
+        assert set(at_risk.data["当前已达标"]) <= {"是", "否"}
+
+
+def test_english_overview_keeps_its_words(overviews):
+    ov = overviews["en"]
+    header = ov.header()
+    assert header.startswith("# Customer service KPI report: leadership overview")
+    assert "**Teams:** 4" in header and "**Period:** " in header
+    frame = ov.status_table().data
+    assert list(frame.columns)[:2] == ["team", "period"] and frame.iloc[-1, 0] == "all teams"
+    caption = html.unescape(ov.ranking_table().caption)
+    assert "A >= 90" in caption and "25%" in caption
+
+
+def test_unknown_section_is_refused(overviews):
+    from servicekpi.errors import InvalidArgument
+    with pytest.raises(InvalidArgument, match="unknown overview section"):
+        overviews["en"].section("status_counts")

@@ -1,0 +1,277 @@
+"""The team report on a small hand-made export: the numbers each table shows
+(worked by hand below), one result shape per kind (every table a Styler,
+every figure a Figure or None), every section renders, and the Chinese
+report speaks Chinese.
+
+The export: teams ``a`` and ``b``, 25 tickets a month from January to June
+2024, every ticket answered and resolved the same day.  Team a's satisfied
+answers (csat 4 or 5) per month: 12, 15, 15, 17, 18, 20 of 25, so CSAT
+(share satisfied) reads 48%, 60%, 60%, 68%, 72%, 80%; team b's 22 of 25
+(88%) every month.  Complaints of team a: one "billing" in May; three
+"billing" and two "delivery" in June; every other ticket's category is
+"general".  Team a's one target: CSAT from 60%
+(baseline 2024-02) to 90% by 2024-12, weight 1.  One external benchmark:
+CSAT industry median 75%.
+"""
+import re
+
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from pandas.io.formats.style import Styler
+
+from conftest import write_csv
+from servicekpi.i18n import ALLOWED_WORDS, english_words, msg
+from servicekpi.params import parameter_words
+from servicekpi.report import Markdown, Note, TeamReport
+from servicekpi.report import figures, sections, tables
+from servicekpi.report.common import BETTER
+
+HEADER = ("ticket_id,team,created_at,first_response_at,resolved_at,channel,sla_due_at,"
+          "contacts,reopened,is_complaint,category,abandoned,handle_minutes,csat,customer_id")
+MONTHS = ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06"]
+SATISFIED = {"a": [12, 15, 15, 17, 18, 20], "b": [22] * 6}
+COMPLAINTS = {("a", "2024-05"): ["billing"],
+              ("a", "2024-06"): ["billing", "billing", "billing", "delivery", "delivery"]}
+
+
+def export_rows() -> list[str]:
+    rows, n = [], 0
+    for team, happy in SATISFIED.items():
+        for month, k in zip(MONTHS, happy):
+            causes = COMPLAINTS.get((team, month), [])
+            for i in range(25):
+                n += 1
+                day = f"{month}-{i % 28 + 1:02d}"
+                complaint = i < len(causes)
+                cause = causes[i] if complaint else "general"
+                rows.append(f"{n},{team},{day} 09:00,{day} 09:30,{day} 12:00,phone,"
+                            f"{day} 18:00,1,no,{'yes' if complaint else 'no'},{cause},no,10,"
+                            f"{5 if i < k else 2},c{n}")
+    return rows
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    tickets = write_csv(root / "tickets.csv", export_rows(), header=HEADER)
+    targets = root / "targets.csv"
+    targets.write_text("team,kpi,baseline,baseline_period,target,deadline,weight\n"
+                       "a,csat_pct,0.6,2024-02,0.9,2024-12,1\n")
+    benchmarks = root / "benchmarks.csv"
+    benchmarks.write_text("kpi,benchmark,value,source,as_of\n"
+                          "csat_pct,industry_median,0.75,Survey 2024,2024-03-31\n")
+    return {"tickets": str(tickets), "targets": str(targets), "benchmarks": str(benchmarks),
+            "as_of": "2024-06-30 23:59:59"}
+
+
+def load(files, language="en") -> TeamReport:
+    return TeamReport.load(team="a", language=language, **files)
+
+
+@pytest.fixture(scope="module")
+def report(files):
+    return load(files)
+
+
+@pytest.fixture(scope="module")
+def report_zh(files):
+    return load(files, "zh")
+
+
+def shown(styler: Styler, kpi_label: str) -> pd.Series:
+    """The row of a table whose first cell is ``kpi_label``, as displayed."""
+    data = styler.data
+    return data[data.iloc[:, 0] == kpi_label].iloc[0]
+
+
+def test_periods_and_units(report):
+    assert report.period == pd.Period("2024-06", "M")
+    assert report.partial is None
+    assert report.periods == list(pd.period_range("2024-01", "2024-06", freq="M"))
+    assert report.units["csat_pct"].scale == 1          # a share stays a share
+    # "one team's KPI series": the assessed values, oldest first
+    assert report.series("csat_pct").round(2).tolist() == [0.48, 0.6, 0.6, 0.68, 0.72, 0.8]
+
+
+def test_headline_numbers(report):
+    t = tables.headline(report)
+    assert isinstance(t, Styler)
+    row = shown(t, "CSAT (share satisfied)")
+    assert list(t.data.columns[:3]) == ["KPI", "2024-06", "2024-05"]
+    assert row["2024-06"] == "80.0%" and row["2024-05"] == "72.0%"
+    assert row.iloc[3] == "+8.0 pp"
+    assert row.iloc[4] == "64.7%"              # (48 + 60 + 60 + 68 + 72 + 80) / 6
+    assert row.iloc[5] == "25"                 # answers in June
+    # the change is coloured better (CSAT: higher is better)
+    i = list(t.data.iloc[:, 0]).index("CSAT (share satisfied)")
+    css = t._compute().ctx[(i, 3)]
+    assert ("background-color", BETTER) in css
+
+
+def test_gap_numbers(report):
+    t = tables.gaps(report)
+    row = shown(t, "CSAT (share satisfied)")
+    cols = list(t.data.columns)
+    assert cols[2] == "95% CI"
+    assert row["current"] == "80.0%"
+    assert row["baseline"] == "60.0% (2024-02)"
+    assert row["target"] == "90.0% by 2024-12"
+    assert row["better than target now"] == "no"
+    assert row["gap to go"] == "10.0 pp"                 # 90% - 80%
+    assert row["progress from baseline"] == "67%"        # (80 - 60) / (90 - 60)
+    g = report.gaps().iloc[0]
+    assert row["status"] == msg(f"status.{g['status']}")
+    assert row["why"] and row["why"] != g["rule"]        # the rule in words, not its code
+
+
+def test_scorecard_numbers_and_summary(report):
+    t = tables.scorecard(report)
+    row = shown(t, "CSAT (share satisfied)")
+    assert row["progress score"] == "67"
+    assert row["weight"] == "100%" and row["points"] == "66.7"
+    assert row["baseline"] == "60.0%" and row["value"] == "80.0%" and row["target"] == "90.0%"
+    me = report.totals
+    assert me["score"] == pytest.approx(200 / 3) and me["grade"] == "C"
+    summary = sentences_text(report, "summary")
+    assert "Composite score 66.7" in summary and f"grade {msg('grade.C')}" in summary
+    # the score is stated once: in the summary, not again in the scorecard section
+    assert "Composite score" not in sentences_text(report, "scorecard")
+
+
+def test_benchmark_and_causes_numbers(report):
+    t = tables.benchmarks(report)
+    row = shown(t, "CSAT (share satisfied)")
+    assert row["value"] == "80.0%" and row[msg("figures.benchmark.industry_median")] == "75.0%"
+    assert row["rank"] == "2 of 2"                        # team b: 88%
+    assert "Survey 2024 (2024-03-31)" in t.caption
+    c = tables.causes(report).data
+    assert c.iloc[:, 0].tolist() == ["billing", "delivery"]
+    assert c.iloc[:, 1].tolist() == ["3", "2"]
+    assert c.iloc[:, 2].tolist() == ["60.0%", "40.0%"]
+    assert c.iloc[:, 3].tolist() == ["60.0%", "100.0%"]
+    assert c.iloc[:, 4].tolist() == ["1", "0"] and c.iloc[:, 5].tolist() == ["+2", "+2"]
+
+
+def test_status_summary_counts_the_gap_table(report):
+    g = report.gaps()
+    from servicekpi.status import Status
+    text = sentences_text(report, "summary")
+    assert "1 target assessed for 2024-06." in text
+    s = Status(g["status"].iloc[0])
+    assert f"**1 {s.label('en')}**: CSAT (share satisfied)" in text
+
+
+def sentences_text(report, key) -> str:
+    return "\n".join(str(i) for i in sections.items(report, key) if isinstance(i, str))
+
+
+TABLES = ("headline", "trend", "gaps", "achievability", "benchmarks", "scorecard", "outlook",
+          "signals", "causes", "driver_segments", "competency", "quality", "parameters",
+          "definitions")
+FIGURES = ("trends", "trajectories", "bullet", "peers", "contributions", "fans", "control",
+           "competency")
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_every_table_is_a_styler_and_every_figure_a_figure_or_none(files, language, report,
+                                                                  report_zh):
+    r = report if language == "en" else report_zh
+    for name in TABLES:
+        assert isinstance(getattr(tables, name)(r), Styler), name
+        getattr(tables, name)(r).to_html()                      # renders
+    for name in FIGURES:
+        fig = getattr(figures, name)(r)
+        assert fig is None or isinstance(fig, Figure), name
+    assert figures.competency(r) is None          # no assessments named: nothing drawn
+
+
+def test_an_empty_table_is_an_empty_styler(files, tmp_path):
+    bare = {k: v for k, v in files.items() if k not in ("targets", "benchmarks")}
+    r = TeamReport.load(team="a", **bare)
+    for name in ("gaps", "achievability", "scorecard", "outlook", "signals"):
+        t = getattr(tables, name)(r)
+        assert isinstance(t, Styler) and t.data.empty and len(t.data.columns), name
+    # the section shows the note instead
+    assert sections.items(r, "gaps")[0] == Note(msg("report.note.no_targets"))
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_each_section_renders(report, report_zh, language, capsys):
+    r = report if language == "en" else report_zh
+    for key in sections.SECTIONS:
+        for item in sections.items(r, key):
+            assert isinstance(item, (Styler, Figure, Note, Markdown)), (key, type(item))
+        r.section(key)                           # displays (plain text outside a notebook)
+    with pytest.raises(ValueError, match="no report section"):
+        sections.items(r, "nonsense")
+
+
+def chinese_text(r) -> str:
+    """Every word the Chinese report shows, but its figures: headings, sentences,
+    notes, and every table's caption, headers and cells (HTML entities read as
+    the characters they show, ids in <code> left out).  The data-quality
+    details quote the export as read (encodings, mapping and column names):
+    the loader's messages (data.*) are checked where they are written."""
+    import html
+    details = msg("data.columns.detail", "zh")
+    parts = []
+    for key in sections.SECTIONS:
+        parts.append(str(sections.heading(r, key) or ""))
+        for item in sections.items(r, key):
+            if isinstance(item, Styler):
+                data = item.data.drop(columns=[details], errors="ignore")
+                parts += [item.caption or "", *map(str, item.data.columns),
+                          *data.astype(str).to_numpy().ravel()]
+            elif isinstance(item, str):
+                parts.append(html.unescape(re.sub(r"<code>.*?</code>", "", str(item))))
+    return "\n".join(parts)
+
+
+def test_chinese_report_has_no_english_words(report_zh, files):
+    from servicekpi.params import ReportParams
+    data = {"csv", "Survey", "billing", "delivery", "general", "phone"}  # files, source,
+    # categories; the appendix lists the parameters by the names a user writes
+    allow = ALLOWED_WORDS | parameter_words() | data | set(ReportParams.model_fields)
+    # the parameters table lists the parameters by name, their values as given
+    params = {str(v) for v in report_zh.params.model_dump().values()}
+    words = english_words(chinese_text(report_zh), allow=allow | {
+        w for v in params for w in re.findall(r"[A-Za-z_]+", v)})
+    assert words == [], sorted(set(words))
+
+
+def test_summary_json_keys(report, tmp_path):
+    import json
+    report.write_summary(tmp_path / "s.json")
+    data = json.loads((tmp_path / "s.json").read_text())
+    assert data["grade"] == "C" and data["score"] == pytest.approx(66.7, abs=0.05)
+    assert data["status_counts"] == {report.gaps()["status"].iloc[0]: 1}
+    assert {"status_counts", "grade", "score", "capped_by", "grade_uncapped", "language",
+            "period", "partial_period", "team", "name"} <= set(data)
+
+
+def test_tables_and_figures_share_each_kpis_unit(report):
+    """First response takes 30 minutes on every ticket: stored in hours (0.5),
+    shown in minutes in the tables and on the trend panel's axis alike."""
+    unit = report.units["avg_first_response_hours"]
+    assert unit.code == "min" and unit.scale == pytest.approx(60)
+    row = shown(tables.headline(report), "Average first response time")
+    assert row["2024-06"] == "30.0 min" and row["2024-05"] == "30.0 min"
+    fig = figures.trends(report)
+    ax = next(a for a in fig.axes if a.get_title(loc="left").startswith(
+        "Average first response time"))
+    assert "(min)" in ax.get_ylabel()
+    team = next(ln for ln in ax.get_lines() if ln.get_label() == "a")
+    assert list(team.get_ydata()) == pytest.approx([30.0] * 6)
+
+
+def test_chinese_figures_have_no_english_words(report_zh):
+    from matplotlib.text import Text
+    allow = ALLOWED_WORDS | {"general", "billing", "delivery"}
+    for name in FIGURES:
+        fig = getattr(figures, name)(report_zh)
+        if fig is None:
+            continue
+        texts = [t.get_text() for t in fig.findobj(Text)]
+        words = english_words("\n".join(texts), allow=allow)
+        assert words == [], (name, sorted(set(words)))
