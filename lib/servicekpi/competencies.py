@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .contracts import check_columns, duplicate_keys
-from .errors import DataError, InvalidArgument
+from .errors import DataError
 from .readers import read_table
 from .schema import Column
 
@@ -31,11 +31,9 @@ DIMENSIONS = ("product_expertise", "process_discipline", "adaptability", "digita
 
 def dimension_label(dimension: str, language: str = "en") -> str:
     """A competency dimension's name for a reader ("Product expertise")."""
-    from .i18n import msg
-    if dimension not in DIMENSIONS:
-        raise InvalidArgument(f"unknown competency dimension {dimension!r}; expected one of "
-                              f"{', '.join(DIMENSIONS)}")
-    return msg(f"analysis.competency.{dimension}", language)
+    from .i18n import code_words
+    return code_words("analysis.competency", dimension, DIMENSIONS, language,
+                      what="competency dimension")
 
 
 def dimension_labels(language: str = "en") -> dict[str, str]:

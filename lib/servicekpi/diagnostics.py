@@ -48,11 +48,8 @@ RULES = ("beyond_3_sigma", "8_on_one_side", "6_trending", "2_of_3_beyond_2_sigma
 
 def rule_text(rule: str, language: str = "en") -> str:
     """A special-cause rule of :data:`RULES` in words."""
-    from .i18n import msg
-    if rule not in RULES:
-        raise InvalidArgument(f"unknown control-chart rule {rule!r}; expected one of "
-                              f"{', '.join(RULES)}")
-    return msg(f"analysis.control.rule.{rule}", language)
+    from .i18n import code_words
+    return code_words("analysis.control.rule", rule, RULES, language, what="control-chart rule")
 
 
 @functools.cache

@@ -81,6 +81,15 @@ def msg(key: str, language: str = "en", /, **values) -> str:
         raise ReportError(f"message {key!r} ({language}) needs the value {exc}") from None
 
 
+def code_words(prefix: str, code: str, codes, language: str = "en", *, what: str) -> str:
+    """A code of the closed list ``codes`` in words: the message ``<prefix>.<code>``.
+    A code not in the list is refused (InvalidArgument naming ``what`` it should be)."""
+    from .errors import InvalidArgument
+    if code not in codes:
+        raise InvalidArgument(f"unknown {what} {code!r}; expected one of {', '.join(codes)}")
+    return msg(f"{prefix}.{code}", language)
+
+
 def fields(key: str, language: str = "en") -> set[str]:
     """The ``{name}`` fields of a message (a test compares them across languages)."""
     return {f for _, f, _, _ in string.Formatter().parse(catalogue(language)[key]) if f}

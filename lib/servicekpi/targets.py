@@ -336,8 +336,6 @@ def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
 def verdict_text(verdict: str, language: str = "en") -> str:
     """An :func:`achievability` verdict code in words (``within_noise`` ->
     "within noise" / "在噪声范围内")."""
-    from .i18n import msg
-    if verdict not in VERDICTS:
-        raise InvalidArgument(f"unknown achievability verdict {verdict!r}; expected one of "
-                              f"{', '.join(VERDICTS)}")
-    return msg(f"analysis.achievability.{verdict}", language)
+    from .i18n import code_words
+    return code_words("analysis.achievability", verdict, VERDICTS, language,
+                      what="achievability verdict")
