@@ -163,7 +163,7 @@ def _drop_footer(df: pd.DataFrame, info: dict) -> pd.DataFrame:
 def describe_read(info: dict, *, language: str = "en") -> str:
     """One phrase saying how a file was read (for the data-quality summary), in
     ``language`` (messages ``data.read.*``)."""
-    parts = [str(info.get("format", "?"))]
+    parts = [msg("data.read.format", language, format=info.get("format", "?"))]
     if "encoding" in info:
         enc = info["encoding"]
         parts.append(msg("data.read.encoding_named", language, encoding=enc,

@@ -546,6 +546,8 @@ def _words(record: dict, language: str) -> tuple[str, str]:
                 for tid, names in values.get("groups", []))
         if code == "optional_absent":
             values["kpis"] = ", ".join(values.get("kpis") or []) or msg("data.none", language)
+            values["columns"] = ", ".join(msg("data.column_name", language, name=c)
+                                          for c in str(values.get("columns", "")).split(", "))
         detail = msg(f"data.{code}.{record.get('variant') or 'detail'}", language, **values)
     return msg(f"data.{code}.check", language), detail
 
