@@ -74,6 +74,16 @@ def test_status_words_and_text():
         assert all(text(key, lang).startswith("#") for lang in i18n.LANGUAGES), key
 
 
+def test_grade_words():
+    """A grade code in words (the catalogue's grade.<code>); anything else as
+    text, no grade as a dash."""
+    assert [i18n.grade_words(g) for g in "ABCD"] == [i18n.msg(f"grade.{g}") for g in "ABCD"]
+    assert [i18n.grade_words(g, "zh") for g in "ABCD"] == ["优秀", "良好", "合格", "不合格"]
+    assert i18n.grade_words("E") == "E" and i18n.grade_words(3) == "3"
+    assert i18n.grade_words(None) == i18n.grade_words(float("nan"), "zh") == "–"
+    assert i18n.grade_words("") == "–"
+
+
 def test_no_cjk_font_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(i18n, "find_cjk_font", lambda rescan=True: None)
     with pytest.raises(skpi.ReportError, match="fonts-noto-cjk"):

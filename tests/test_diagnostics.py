@@ -413,6 +413,12 @@ def test_mix_rate_decomposition_adds_up():
     assert r.summary("zh", by_label="类别") == (
         "首次解决率从2024-01到2024-02下降了17.0个百分点：类别构成的变化使其下降13.5个百分点"
         "（变化最大的是X），各类别内部比率的变化使其下降3.5个百分点。")
+    # a report's unit: an amount that would read 0.0 points gets more digits
+    from dataclasses import replace
+    from servicekpi.catalogue import Unit
+    small = replace(r, mix=-0.0003, rate=r.total + 0.0003)
+    assert "0.0 points down from the mix" in small.summary()
+    assert "0.03 points down from the mix" in small.summary(unit=Unit("share"))
     # a segment that appears only after: all mix, and the parts still add up
     rows += block(2, "Z", 25, 25)
     r = decompose_change(tickets(rows), "fcr_rate", team="t1", before="2024-01",
@@ -484,6 +490,12 @@ def test_seasonal_context_says_the_change_is_the_usual_one():
     assert c.summary() == ("Average first response time rose 23 s from 2026-09 to 2026-10; "
                            "the same change in past years: +27 s (2025-10), +25 s (2024-10): "
                            "the usual seasonal rise.")
+    # in the unit a report's tables use (minutes here), every amount alike
+    from servicekpi.catalogue import Unit
+    assert c.summary(unit=Unit("min", 60)) == (
+        "Average first response time rose 0.4 min from 2026-09 to 2026-10; the same change "
+        "in past years: +0.4 min (2025-10), +0.4 min (2024-10): the usual seasonal rise.")
+    assert "0.0064 小时" in c.summary("zh", unit=Unit("h", 1))     # 23 s: never "0.0"
     zh = c.summary("zh")
     assert zh.startswith("平均首次响应时间从2026-09到2026-10上升了") and \
         zh.endswith("：属于通常的季节性上升。") and "（2025-10），" in zh

@@ -74,7 +74,9 @@ def test_report_texts_quote_the_codes_defaults(monkeypatch):
     assert "fewer than 20 observations" in en and "95% confidence interval" in en
     assert f"more than {100 * MAX_OPEN_SHARE:g}% of their tickets" in en
     assert "more than 3 periods old" in en
-    assert "{" not in en + text("gaps", "zh") + text("forecasts", "zh")
+    from servicekpi.report.sections import FILLED
+    for key in FILLED:                   # every field of a filled section is filled
+        assert "{" not in text(key, "en") + text(key, "zh"), key
     fc = text("forecasts", "en")
     assert "at most 6 and at most a quarter of the history" in fc
     assert "at that horizon" not in fc
@@ -88,6 +90,48 @@ def test_report_texts_quote_the_codes_defaults(monkeypatch):
     assert "不低于80%" in text("gaps", "zh")
     assert "at most 4 and" in text("forecasts", "en")
 
+
+
+@pytest.mark.parametrize("section, module, name, value, en_before, en_after, zh_after", [
+    ("headline", "servicekpi.kpis", "MAX_OPEN_SHARE", 0.1,
+     "more than 5% of its tickets", "more than 10% of its tickets", "超过10%的工单"),
+    ("achievable", "servicekpi.targets", "PACE_PERIODS", 4,
+     "best pace over any 6 periods", "best pace over any 4 periods", "任意4期内"),
+    ("control", "servicekpi.diagnostics", "BASELINE", 10,
+     "its first 12 periods", "its first 10 periods", "最初10期"),
+    ("control", "servicekpi.diagnostics", "SHIFT_RUN", 7,
+     "shift, 8 or more points", "shift, 7 or more points", "连续7点或以上"),
+])
+def test_section_texts_quote_the_constants(monkeypatch, section, module, name, value,
+                                           en_before, en_after, zh_after):
+    """Each number of a section text is the constant's: change the constant and
+    the text (both languages) changes with it."""
+    import importlib
+    assert en_before in text(section, "en")
+    monkeypatch.setattr(importlib.import_module(module), name, value)
+    assert en_after in text(section, "en") and en_before not in text(section, "en")
+    assert zh_after in text(section, "zh")
+
+
+@pytest.mark.parametrize("section, constant, value, en_before, en_after, zh_after", [
+    ("causes", "TOP_CAUSES", 5, "the top 3 go to", "the top 5 go to", "前5位原因"),
+    ("control", "SIGNAL_PERIODS", 4, "those of the last 6 periods",
+     "those of the last 4 periods", "最近4期的特殊原因"),
+])
+def test_section_texts_quote_the_reports_constants(monkeypatch, section, constant, value,
+                                                   en_before, en_after, zh_after):
+    """How many complaint causes are the top ones, and the recent periods whose
+    special causes are listed, are constants of the team report
+    (report.team.TOP_CAUSES, SIGNAL_PERIODS): the texts quote them from there."""
+    from servicekpi.i18n import note
+    from servicekpi.report import team
+    assert en_before in text(section, "en")
+    monkeypatch.setattr(team, constant, value)
+    assert en_after in text(section, "en") and en_before not in text(section, "en")
+    assert zh_after in text(section, "zh")
+    if constant == "SIGNAL_PERIODS":   # the note shown when there are none says the same
+        assert note("no_signals", signal_periods=value) == \
+            f"No special causes in the last {value} periods."
 
 # ---------------------------------------------------------------- glide-path rule
 def test_on_track_higher_is_better():

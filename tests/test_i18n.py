@@ -116,9 +116,44 @@ def test_values_in_one_unit_in_both_languages():
 def test_a_value_rounding_to_zero_has_no_sign():
     assert FR.fmt(-0.0001) == "0 s"
     assert FR.fmt_change(-0.0001) == "0 s"
-    assert FR.fmt_change(-0.0001, unit=Unit("min", 60)) == "0.0 min"
+    assert FR.fmt_change(-1e-9, unit=Unit("min", 60)) == "0.0 min"     # float noise
     assert CAT["fcr_rate"].fmt_change(-0.0004) == "0.0 pp"
     assert CAT["nps"].fmt(-0.2) == "0"
+
+
+def test_a_non_zero_value_in_the_teams_unit_never_reads_zero():
+    # 1.7 min in a team's hours, a pace of 0.02 days: two significant digits
+    assert FR.fmt(1.7 / 60, unit=Unit("h", 1), language="zh") == "0.028 小时"
+    assert FR.fmt_change(0.02 * 24, unit=Unit("d", 1 / 24)) == "+0.02 d"
+    assert FR.fmt_change(-0.0001, unit=Unit("min", 60)) == "-0.006 min"
+    assert CAT["fcr_rate"].fmt_change(0.0004, unit=Unit("share")) == "+0.04 pp"
+    assert FR.fmt(2.5, unit=Unit("h", 1)) == "2.5 h"                  # others as before
+
+
+def test_a_value_short_of_its_target_never_reads_as_the_target():
+    csat = CAT["csat_pct"]                                   # higher is better, {:.1%}
+    assert csat.fmt_pair(0.921875, 0.9221) == ("92.19%", "92.21%")
+    assert csat.fmt(0.921875, against=0.9221) == "92.19%"
+    assert csat.fmt_pair(0.9223, 0.9221) == ("92.2%", "92.2%")   # met: as usual
+    assert csat.fmt_pair(0.92210000001, 0.9221) == ("92.2%", "92.2%")
+    assert FR.fmt_pair(0.0601, 0.06, unit=Unit("min", 60)) == ("3.61 min", "3.60 min")
+    assert CAT["nps"].fmt_pair(29.6, 30.4) == ("+29.6", "+30.4")
+    assert csat.fmt_pair(float("nan"), 0.9) == ("–", "90.0%")
+
+
+def test_a_score_never_reads_as_a_mark_it_has_not_reached():
+    from servicekpi.catalogue import fmt_score
+    assert fmt_score(99.75) == "99.7" and fmt_score(89.96) == "89.9"
+    assert fmt_score(57.7) == "57.7" and fmt_score(100) == "100.0"
+    assert fmt_score(float("nan")) == fmt_score(None) == "–"
+
+
+def test_a_bad_number_format_is_refused():
+    from servicekpi.catalogue import KPIDef
+    for bad in ("{:d}", "{0} {1}", "{x}", "{0.y}", "{:.1%"):
+        with pytest.raises(ValueError, match="not a Python format string"):
+            KPIDef(label="x", unit="count", format=bad, direction="higher",
+                   perspective="customer")
 
 
 def test_shares_change_in_percentage_points():

@@ -383,13 +383,13 @@ def test_init_with_bad_rows(export, tmp_path, capsys):
 
 def test_shared_targets_name_teams_as_the_export_does(tmp_path):
     """A targets file may write 'Service Desk' for service_desk; a wrong row fails only
-    its team (team_errors='drop'), with the file's row number."""
+    its team (bad_rows='drop'), with the file's row number."""
     path = tmp_path / "targets.csv"
     path.write_text("team,kpi,baseline,baseline_period,target,deadline\n"
                     "Service Desk,fcr_rate,0.7,2024-02,0.8,2024-09\n"
                     "投诉处理中心,csat_score,3,2024-02,4,2024-09\n"
                     "投诉处理中心,fcr_rate,0.5,2024-02,0.6,2023-09\n", encoding="utf-8")
-    got = skpi.load_targets(path, team_errors="drop")
+    got = skpi.load_targets(path, bad_rows="drop")
     assert list(got["team"]) == ["service_desk"]
     bad = got.attrs["team_errors"]
     assert list(bad) == ["投诉处理中心"] and bad["投诉处理中心"][0].rows == (4,)

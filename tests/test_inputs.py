@@ -109,3 +109,13 @@ def test_teams_on_two_freqs_read_the_export_once(tmp_path, counted):
     assert str(inputs.kpis["a"]["period"].dtype) == "period[M]"
     assert str(inputs.kpis["b"]["period"].dtype).startswith("period[W")
     assert sorted(inputs.kpis_by_freq()) == ["month", "week"]
+
+
+def test_a_team_the_inputs_are_not_for_is_refused_by_name(tmp_path, counted):
+    from servicekpi.errors import InvalidArgument
+    write_csv(tmp_path / "tickets.csv", SMALL)
+    inputs = load_inputs([params(tmp_path, "a")])
+    assert inputs.params_of("a").team == "a" and inputs.catalogue("a") is not None
+    for ask in (inputs.params_of, inputs.catalogue):
+        with pytest.raises(InvalidArgument, match="no parameters for team 'ghost'"):
+            ask("ghost")

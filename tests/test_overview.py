@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from conftest import make_params, page_text
-from servicekpi.i18n import ALLOWED_WORDS, english_words
+from servicekpi.i18n import ALLOWED_WORDS, english_words, msg
 from servicekpi.params import parameter_words
 from servicekpi.report import OverviewReport
 from servicekpi.report.overview import SECTIONS
@@ -93,7 +93,7 @@ def test_tables_are_stylers_with_status_and_grade_words(overviews):
     if not isinstance(at_risk, str):
         assert set(at_risk.data["状态"]) <= {Status.OFF_TRACK.label("zh"),
                                             Status.AT_RISK.label("zh")}
-        assert set(at_risk.data["当前已达标"]) <= {"是", "否"}
+        assert set(at_risk.data[msg("overview.column.better_now", "zh")]) <= {"是", "否"}
 
 
 def test_english_overview_keeps_its_words(overviews):
@@ -111,3 +111,27 @@ def test_unknown_section_is_refused(overviews):
     from servicekpi.errors import InvalidArgument
     with pytest.raises(InvalidArgument, match="unknown overview section"):
         overviews["en"].section("status_counts")
+
+
+def test_goals_at_risk_show_values_in_the_teams_unit():
+    """The goals at risk show a value in the unit the team's page shows the KPI in
+    (one unit per KPI and team, from the team's values shown), not in the unit
+    that reads best for the value alone."""
+    from analysis_data import kpi_rows, series, targets
+    from servicekpi import config
+    from servicekpi.catalogue import load_catalogue
+    from servicekpi.params import ReportParams
+    kpi = "avg_resolution_hours"
+    hours = [1.0 + 0.02 * (i % 3) for i in range(23)] + [2.0]   # about an hour, then two
+    k = kpi_rows(series("a", kpi, "2024-01", hours, n=400, rate=False, sd=0.3))
+    t = targets([("a", kpi, 1.0, "2024-12", 0.5, "2026-12")])
+    p = ReportParams(team="a", tickets="tickets.csv", catalogue=config.CATALOGUE)
+    cat = load_catalogue(config.CATALOGUE)
+    ov = OverviewReport("t", [p], cat, {"month": k}, {"month": t}, {},
+                        ends={"a": pd.Timestamp("2026-01-01")})
+    assert list(ov.at_risk()["kpi"]) == [kpi]
+    unit = ov.assessment("a").unit(kpi)
+    assert unit.code == "min"                    # the team's values: about an hour
+    cell = ov.at_risk_table().data.iloc[0, 2]
+    assert cell == cat[kpi].fmt(2.0, unit=unit) and cell.endswith("min")
+    assert cat[kpi].fmt(2.0) != cell             # the value alone would read in hours

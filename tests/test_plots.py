@@ -58,8 +58,26 @@ def test_heatmap_and_contributions():
     assert len(widths) == 4
 
 
+def test_contributions_say_why_a_kpi_is_not_scored_and_never_round_to_100():
+    from servicekpi.i18n import msg
+    scores = pd.DataFrame({
+        "team": "A", "kpi": ["fcr_rate", "csat_pct", "sla_attainment"],
+        "weight": [0.4, 0.3, 0.3], "score": [99.75, np.nan, np.nan],
+        "contribution": [39.9, np.nan, np.nan], "status": ["scored", "missing", "missing"],
+        "reason": ["", "insufficient_data", "not_scorable"], "rule": "progress"})
+    for lang in ("en", "zh"):
+        ax = plots.scorecard_contributions(scores, team="A", catalogue=CAT, language=lang)
+        texts = {t.get_text() for t in ax.texts}
+        assert texts == {msg("figures.contributions.score", lang, score="99.7"),
+                         *(msg("figures.contributions.not_scored", lang,
+                               reason=msg(f"analysis.scorecard.reason.{code}", lang))
+                           for code in ("insufficient_data", "not_scorable"))}
+        plt.close(ax.figure)
+
+
 def test_grids_return_figures():
-    fig = plots.trend_grid(K, team="A", kpis=["fcr_rate", "avg_resolution_hours"], catalogue=CAT)
+    fig = plots.trend_grid(K, team="A", kpi_list=["fcr_rate", "avg_resolution_hours"],
+                           catalogue=CAT)
     assert len([a for a in fig.axes if a.get_visible()]) == 2
     fig = plots.trajectory_grid(K, T, team="A", catalogue=CAT)
     assert len([a for a in fig.axes if a.get_visible()]) == 2
@@ -103,7 +121,7 @@ def test_labels_team_names_and_units_are_drawn_as_written():
     fcr, res = "FCR $x$ **b**", r"Resolution $\frac{1}$"
     literal.plain_figures()
     figs = {
-        "trend": plots.trend_grid(HK, team=TEAM, kpis=["fcr_rate", "avg_resolution_hours"],
+        "trend": plots.trend_grid(HK, team=TEAM, kpi_list=["fcr_rate", "avg_resolution_hours"],
                                   catalogue=HOSTILE_CAT),
         "trajectory": plots.trajectory_grid(HK, HT, team=TEAM, catalogue=HOSTILE_CAT,
                                             benchmarks=B.assign(benchmark="$b$ est")),
@@ -223,7 +241,8 @@ def chinese_figures():
                           "target": 4.0})
     zh = {"language": "zh"}
     both = pd.concat([FK, K])
-    yield "trend", plots.trend_grid(both, team="A", kpis=[FR, "fcr_rate", "avg_resolution_hours"],
+    yield "trend", plots.trend_grid(both, team="A",
+                                    kpi_list=[FR, "fcr_rate", "avg_resolution_hours"],
                                     catalogue=CAT, partial=pd.Period("2025-12", "M"), **zh)
     yield "trajectory", plots.trajectory_grid(FK, FT, team="A", benchmarks=bench, catalogue=CAT,
                                               **zh)

@@ -128,15 +128,56 @@ def test_gap_numbers(report):
 def test_scorecard_numbers_and_summary(report):
     t = tables.scorecard(report)
     row = shown(t, "CSAT (share satisfied)")
-    assert row["progress score"] == "67"
-    assert row["weight"] == "100%" and row["points"] == "66.7"
+    assert row["progress score"] == "66.6"               # 66.67, floored: never a mark not reached
+    assert row["weight"] == "100%" and row["points"] == "66.6"
     assert row["baseline"] == "60.0%" and row["value"] == "80.0%" and row["target"] == "90.0%"
     me = report.totals
     assert me["score"] == pytest.approx(200 / 3) and me["grade"] == "C"
     summary = sentences_text(report, "summary")
-    assert "Composite score 66.7" in summary and f"grade {msg('grade.C')}" in summary
+    assert "Composite score 66.6" in summary and f"grade {msg('grade.C')}" in summary
     # the score is stated once: in the summary, not again in the scorecard section
     assert "Composite score" not in sentences_text(report, "scorecard")
+
+
+@pytest.fixture(scope="module")
+def just_short(files, tmp_path_factory):
+    """Team a's report with its CSAT target 0.02 pp above the June value (80%),
+    deadline June (missed), and a lower-is-better target (first response:
+    30 min now, 36 min at the baseline, 24 min the target)."""
+    targets = tmp_path_factory.mktemp("short") / "targets.csv"
+    targets.write_text("team,kpi,baseline,baseline_period,target,deadline,weight\n"
+                       "a,csat_pct,0.6,2024-02,0.8002,2024-06,1\n"
+                       "a,avg_first_response_hours,0.6,2024-02,0.4,2024-12,1\n")
+    return {lang: load({**files, "targets": str(targets)}, lang) for lang in ("en", "zh")}
+
+
+def test_a_missed_target_never_reads_as_met(just_short):
+    r = just_short["en"]
+    csat = "CSAT (share satisfied)"
+    gap = shown(tables.gaps(r), csat)
+    assert gap["current"] == "80.00%" and gap["target"] == "80.02% by 2024-06"
+    row = shown(tables.scorecard(r), csat)
+    assert row["value"] == "80.00%" and row["target"] == "80.02%"
+    assert row["progress score"] == "99.9"               # 99.9, not "100"
+    assert row["status"] == msg("status.missed")
+    out = shown(tables.outlook(r), csat)
+    assert out["target"] == "80.02% by 2024-06" and "80.00%" in out.iloc[3]
+    # the contributions chart says the same score
+    fig = figures.contributions(r)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert msg("figures.contributions.score", score="99.9") in texts
+    assert not any(t == msg("figures.contributions.score", score="100") for t in texts)
+
+
+def test_target_change_is_an_improvement(just_short):
+    r = just_short["en"]
+    t = tables.achievability(r)
+    assert t.data.columns[2] == "improvement to target"
+    fr = shown(t, r.catalogue.label("avg_first_response_hours"))
+    assert fr.iloc[2] == "+12.0 min"                     # 36 -> 24 min: 12 min better
+    assert shown(t, "CSAT (share satisfied)").iloc[2] == "+20.0 pp"
+    zh = tables.achievability(just_short["zh"])
+    assert zh.data.columns[2] == msg("team.achievable.col.change", "zh") == "达标所需改善"
 
 
 def test_benchmark_and_causes_numbers(report):

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from conftest import make_params
+from servicekpi.catalogue import fmt_score
 from servicekpi.i18n import msg
 from servicekpi.params import load_params
 from servicekpi.report import OverviewReport, TeamReport, tables
@@ -97,7 +98,7 @@ def test_grade_cannot_read_a_or_b_with_a_heavy_target_off_track(reports, team):
     # the summary sentence states the same grade and score
     text = scorecard_summary(r)
     if np.isfinite(me["score"]):
-        assert f"grade {msg('grade.' + me['grade'])}" in text and f"{me['score']:.1f}" in text
+        assert f"grade {msg('grade.' + me['grade'])}" in text and fmt_score(me["score"]) in text
     else:       # nothing scored (every target insufficient data in the gap table)
         assert me["grade"] is None and "no grade" in text
     # a target the gap table calls insufficient data is not scored
@@ -105,18 +106,98 @@ def test_grade_cannot_read_a_or_b_with_a_heavy_target_off_track(reports, team):
     assert mine.loc[short, "score"].isna().all()
 
 
-def test_overview_agrees_with_each_team_report(reports):
-    teams, overview, _ = reports
+def assert_overview_agrees(overview, team_reports):
+    """The overview's numbers for each team are its own report's: the assessed
+    period, every target's status and probability, the score, the grade (crisp,
+    uncapped and the cap) and, in the goals at risk, each value as the team's
+    gap table shows it (its unit, its catalogue's label)."""
     og = overview.gaps()
     totals = overview.scorecard_totals().set_index("team")
-    for team, r in teams.items():
-        mine = og[og["team"] == team].set_index("kpi")["status"]
-        own = r.gaps().set_index("kpi")["status"]
-        pd.testing.assert_series_equal(mine.sort_index(), own.sort_index(),
-                                       check_names=False)
+    at_risk = overview.at_risk_table()
+    shown = at_risk.data if not isinstance(at_risk, str) else None
+    for team, r in team_reports.items():
+        assert overview.assessed(team) == r.period
+        assert overview.periods(team)["partial"] == r.partial
+        mine = og[og["team"] == team].set_index("kpi").sort_index()
+        own = r.gaps().set_index("kpi").sort_index()
+        assert len(own)
+        for col in ("status", "probability", "current", "deadline_value"):
+            pd.testing.assert_series_equal(mine[col], own[col], check_names=False,
+                                           check_dtype=False, check_index_type=False)
         own_total = r.scorecard().totals.set_index("team").loc[team]
-        assert totals.at[team, "grade"] == own_total["grade"]
+        for col in ("grade", "grade_uncapped", "cap"):
+            assert totals.at[team, col] == own_total[col], col
         assert totals.at[team, "score"] == pytest.approx(own_total["score"], nan_ok=True)
+        ours = r.scorecard().scores.set_index("kpi").sort_index()
+        theirs = overview.scorecard().scores
+        theirs = theirs[theirs["team"] == team].set_index("kpi").sort_index()
+        pd.testing.assert_series_equal(theirs["score"], ours["score"], check_names=False,
+                                       check_dtype=False, check_index_type=False)
+        if shown is None:
+            continue
+        page = tables.gaps(r).data.set_index(tables.columns(r, "gap", "kpi")[0])
+        rows = overview.at_risk()
+        rows = rows[rows["team"] == team]
+        cells = shown[(overview.at_risk()["team"] == team).to_numpy()]
+        for kpi, cell in zip(rows["kpi"], cells.itertuples(index=False)):
+            label = r.catalogue.label(kpi, r.language)
+            assert cell[1] == label                                    # its catalogue's label
+            assert cell[2] == page.at[label, page.columns[0]]          # its unit, its digits
+
+
+def test_overview_agrees_with_each_team_report(reports):
+    teams, overview, _ = reports
+    assert_overview_agrees(overview, teams)
+
+
+def test_overview_uses_each_teams_own_catalogue(demo_dir, tmp_path):
+    """Two teams whose catalogues differ on one KPI (its direction and its
+    label): the overview assesses and labels each team with its own, as the
+    team's report does, not with the first team's."""
+    import yaml
+
+    from servicekpi.catalogue import load_catalogue
+    from servicekpi.gaps import gap_table
+
+    root = tmp_path
+    own = yaml.safe_load((make_params(root / "x", demo_dir, {}) / "catalogue.yaml")
+                         .read_text())
+    own["kpis"]["csat_pct"].update(label="Share dissatisfied (chat)", direction="lower")
+    chat_catalogue = root / "chat_catalogue.yaml"
+    chat_catalogue.write_text(yaml.safe_dump(own, allow_unicode=True))
+    targets = pd.read_csv(demo_dir / "targets.csv")
+    chat = targets[targets["team"] == "chat"].copy()
+    csat = chat["kpi"] == "csat_pct"     # lower is better for chat: a target below its baseline
+    chat.loc[csat, "target"] = 0.40
+    chat.loc[csat, "milestones"] = ""
+    chat_targets = root / "chat_targets.csv"
+    chat.to_csv(chat_targets, index=False)
+    params = make_params(root, demo_dir, {      # phone first: the first team's catalogue
+        "1_phone": "team: phone\n",              # is not chat's
+        "2_chat": f"team: chat\ncatalogue: {chat_catalogue}\ntargets: {chat_targets}\n"})
+    teams = {p.team: TeamReport.load(**p.notebook_parameters()) for p in load_params(params)}
+    overview = OverviewReport.load(params)
+    assert [p.team for p in overview.teams] == ["phone", "chat"]
+    assert overview.catalogue["csat_pct"].direction == "higher"
+    assert teams["chat"].catalogue["csat_pct"].direction == "lower"
+    assert teams["phone"].catalogue["csat_pct"].direction == "higher"
+    for team, r in teams.items():
+        assert overview.catalogue_of(team) is not None
+        assert overview.catalogue_of(team)["csat_pct"] == r.catalogue["csat_pct"]
+    assert_overview_agrees(overview, teams)
+    # the check can fail: with the other team's catalogue, chat's CSAT target reads
+    # otherwise (the probability of the other side of the target)
+    r = teams["chat"]
+    other = load_catalogue(params / "catalogue.yaml")
+    wrong = gap_table(r.kpis[r.kpis["period"] <= r.period], r.team_targets, period=r.period,
+                      catalogue=other, rule="forecast").set_index("kpi")
+    right = overview.gaps().set_index(["team", "kpi"]).loc[("chat", "csat_pct")]
+    assert (wrong.at["csat_pct", "status"], wrong.at["csat_pct", "probability"]) != \
+        (right["status"], right["probability"])
+    # chat's CSAT is scored (its progress rule reads chat's direction), under chat's label
+    scores = overview.scorecard().scores.set_index(["team", "kpi"])
+    assert scores.at[("chat", "csat_pct"), "label"] == "Share dissatisfied (chat)"
+    assert overview.scorecard_totals().set_index("team").at["chat", "problems"] == ""
 
 
 def test_batch_summary_json_has_no_nan_and_matches(reports):

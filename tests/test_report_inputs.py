@@ -142,9 +142,9 @@ def test_a_file_without_the_team(tmp_path, demo_dir):
 
 def test_overview_without_targets_or_benchmarks(bare):
     o = OverviewReport.load(bare)
-    assert o.status_table() == note("no_targets_any")
-    assert o.ranking_table() == note("no_targets_any")
-    assert o.at_risk_table() == note("no_targets_any")
+    assert o.status_table() == msg("overview.note.no_targets_any")
+    assert o.ranking_table() == msg("overview.note.no_targets_any")
+    assert o.at_risk_table() == msg("overview.note.no_targets_any")
     assert o.gaps().empty and o.at_risk().empty
     assert "**Period:** 2026-10" in o.header()
     m = o.peer_matrix()
@@ -205,7 +205,7 @@ def test_run_without_targets_or_benchmarks(tmp_path, demo_dir):
         or note("no_targets") in pages["billing"]
     assert "No external benchmarks file is named" in pages["billing"]
     assert note("no_benchmarks", "zh") in pages["complaints"]
-    assert note("no_targets_any") in pages["overview"]
+    assert msg("overview.note.no_targets_any") in pages["overview"]
     assert 'href="overview.html"' in pages["index"]
     for nb in ("teams/billing.ipynb", "teams/complaints.ipynb", "overview.ipynb"):
         cells = json.loads((out / nb).read_text())["cells"]

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import make_params
 from servicekpi.cli import main
-from servicekpi.runner import LOCK_FILE, run_lock, run_reports
+from servicekpi.runner import LOCK_FILE, RunLocked, run_lock, run_reports
 
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.e2e      # runs of reports (the lock tests run nothing)
@@ -195,7 +195,7 @@ def test_a_lock_left_by_a_killed_run_is_taken_over(tmp_path, capsys):
         assert "taking over the lock of a run that did not end cleanly" in err
         assert f"PID {holder.pid}," in err and "no longer running" in err
         assert json.loads((tmp_path / LOCK_FILE).read_text())["pid"] == os.getpid() == run["pid"]
-        with pytest.raises(Exception, match=f"another servicekpi run \\(PID {os.getpid()},"):
+        with pytest.raises(RunLocked, match=f"another servicekpi run \\(PID {os.getpid()},"):
             with run_lock(tmp_path):                     # held: refused, even by us
                 pass
     assert not (tmp_path / LOCK_FILE).exists()           # a run that ends removes it

@@ -225,7 +225,7 @@ def test_every_problem_at_once_or_only_the_wrong_team_dropped():
     assert "team 'B', fcr_rate: the baseline equals the target" in str(err.value)
     kc, tc = sample(team="C")
     k, t = pd.concat([k, kc], ignore_index=True), pd.concat([t, tc], ignore_index=True)
-    sc = skpi.scorecard(k, t, team_errors="drop")
+    sc = skpi.scorecard(k, t, bad_rows="drop")
     assert set(sc.scores["team"]) == {"C"} and set(sc.team_errors) == {"A", "B"}
     tot = sc.totals.set_index("team")
     assert tot.loc["C", "score"] == pytest.approx(66)
@@ -476,7 +476,7 @@ def test_fuzzy_grade_cannot_lean_to_a_past_a_heavy_target_off_track():
     text = scorecard_summary(_summary_report(sc, g))
     assert ("grade A, capped at C (the same cap). It differs from the grade D: the "
             "memberships lean to A because 1 of 3 scored targets (45% of the scored weight) "
-            "score in grade A's band, while the weighted score is 58.8: grade D.") in text
+            "score in grade A's band, while the weighted score is 58.7: grade D.") in text
 
 
 def test_fuzzy_grade_is_capped_with_the_crisp_one():
@@ -578,7 +578,7 @@ def test_team_scorecard_shows_status_beside_score_and_no_rank():
     from servicekpi.report.sentences import scorecard_summary
     r = _summary_report(sc, gaps_of(fcr="off_track", resolution="at_risk"))
     table = tables.scorecard(r).data
-    assert table["progress score"].tolist() == ["100", "40"]
+    assert table["progress score"].tolist() == ["100.0", "40.0"]      # fmt_score
     assert table["status"].tolist() == ["off track", "at risk"]
     r.params.language = "zh"
     assert tables.scorecard(r).data["状态"].tolist() == ["偏离目标", "有风险"]
@@ -597,4 +597,31 @@ def test_team_scorecard_shows_status_beside_score_and_no_rank():
     r = _summary_report(skpi.scorecard(k, t, period="2026-06", gaps=g), g)
     row = tables.scorecard(r).data.iloc[0]
     assert row["value"] == "78.0% (2026-03)" and row["status"] == "missed"
-    assert row["progress score"] == "80"
+    assert row["progress score"] == "80.0"
+
+
+def test_a_glide_gap_table_is_computed_only_for_the_targets_the_gaps_lack(monkeypatch):
+    """The gaps given decide the values scored: no gap table is computed again for
+    the targets they have (one for the others only, all of them without gaps)."""
+    import sys
+    module = sys.modules["servicekpi.scorecard"]     # the module, not its function
+    k, t = sample(fcr=0.80, resolution=40.0)
+    full = skpi.gap_table(k, t, rule="glide")
+    alone = skpi.scorecard(k, t)
+    calls = []
+    real = module.gap_table
+
+    def counting(kpis, targets, **options):
+        calls.append(None if targets is None else list(targets["kpi"]))
+        return real(kpis, targets, **options)
+    monkeypatch.setattr(module, "gap_table", counting)
+    sc = skpi.scorecard(k, t, gaps=full)
+    assert calls == []
+    cols = ["team", "kpi", "value", "value_period", "score", "weight", "status", "reason"]
+    pd.testing.assert_frame_equal(sc.scores[cols], alone.scores[cols])
+    assert sc.scores["target_status"].tolist() == list(full["status"])
+    skpi.scorecard(k, t, gaps=full[full["kpi"] == "fcr_rate"])
+    assert calls == [["avg_resolution_hours"]]
+    calls.clear()
+    skpi.scorecard(k, t)
+    assert calls == [["fcr_rate", "avg_resolution_hours"]]

@@ -206,7 +206,7 @@ C,fcr_rate,0.70,2025-12,0.80,2026-12,
     assert "blank weight, while the other targets of team 'a' have one" in p.message
     assert p.values == ("csat_pct", "nps")
     assert "t.csv" in str(ei.value)
-    t = skpi.load_targets(path, catalogue=cat, team_errors="drop")
+    t = skpi.load_targets(path, catalogue=cat, bad_rows="drop")
     assert t["team"].tolist() == ["b", "b", "c"] and t["weight"].tolist() == [0.6, 0.4, 1.0]
     (dropped,) = t.attrs["team_errors"]["a"]
     assert dropped.message.startswith("team 'a': blank weight") and dropped.rows == (3, 4)
@@ -225,7 +225,7 @@ D,fcr_rate,0.70,2025-12,2.5,0.80,2026-12
     msgs = {(p.column, p.rows): p.message for p in ei.value.problems}
     assert "out of range: expected a whole number >= 1" in msgs[("baseline_periods", (4,))]
     assert "cannot read value" in msgs[("baseline_periods", (5,))]
-    t = skpi.load_targets(path, catalogue=cat, team_errors="drop")
+    t = skpi.load_targets(path, catalogue=cat, bad_rows="drop")
     assert dict(zip(t["team"], t["baseline_periods"])) == {"a": 3, "b": 1}
 
 
@@ -299,7 +299,7 @@ E,fcr_rate,0,2025-12,1,2026-12,2026-06=0.5
             f"{share} [1 row: row 2 ('1.7')]") in text
     assert "row 4 ('2026-03=15; 2026-06=150')" in text      # quoted as written
     # a file shared by teams: only the teams whose rows are wrong are left out
-    t = skpi.load_targets(path, catalogue=cat, team_errors="drop")
+    t = skpi.load_targets(path, catalogue=cat, bad_rows="drop")
     assert t["team"].tolist() == ["e"]                       # the bounds themselves are ok
     assert sorted(t.attrs["team_errors"]) == ["a", "b", "c", "d"]
     (a,) = t.attrs["team_errors"]["a"]
@@ -344,7 +344,7 @@ def test_refused_options_are_invalid_arguments(tmp_path):
     path = write(tmp_path / "k.csv", "team,period,kpi,value\nA,2024-01,x,1")
     with pytest.raises(skpi.InvalidArgument, match="unknown freq"):
         skpi.load_kpi_table(path, freq="daily")
-    with pytest.raises(skpi.InvalidArgument, match="team_errors must be"):
-        skpi.load_kpi_table(path, team_errors="ignore")
+    with pytest.raises(skpi.InvalidArgument, match="bad_rows must be"):
+        skpi.load_kpi_table(path, bad_rows="ignore")
     with pytest.raises(skpi.InvalidArgument, match="unknown freq"):
         skpi.load_targets(path, freq="daily")

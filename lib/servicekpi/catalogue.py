@@ -30,6 +30,7 @@ alike.  Unit words and perspective names come from the message catalogue
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -83,6 +84,52 @@ def _number(x: float, spec: str) -> str:
     return _unsigned_zero(format(x, spec))
 
 
+#: At most this many decimals are added to a value's usual ones, so that a
+#: non-zero value does not read 0 (:func:`_fixed`) or a value on the wrong side
+#: of its target does not read as the target (:meth:`KPIDef.fmt_pair`); a
+#: difference below that (float noise) still reads 0 / as the target.
+MORE_DIGITS = 3
+#: The significant digits a non-zero value that would read 0 is shown with.
+SIGNIFICANT = 2
+_PRECISION = re.compile(r"(\{[^{}]*?:[^{}]*?\.)(\d+)([^{}]*\})")
+
+
+def _fixed(x: float, decimals: int, *, sign: str = "", keep: bool = False) -> str:
+    """``x`` with ``decimals`` decimals (``sign``: "+" for a signed change); with
+    ``keep``, a non-zero ``x`` that would read 0 gets up to :data:`MORE_DIGITS`
+    more, for :data:`SIGNIFICANT` significant digits (1.7 min in hours reads
+    0.028, not 0.0).  A value that still rounds to zero has no sign."""
+    if keep and x and math.isfinite(x) and round(abs(x), decimals) == 0:
+        need = SIGNIFICANT - 1 - math.floor(math.log10(abs(x)))
+        more = min(max(decimals, need), decimals + MORE_DIGITS)
+        text = _number(x, f"{sign}.{more}f")
+        if any(c in "123456789" for c in text):  # else float noise: reads 0
+            return text.rstrip("0") if more > decimals else text    # 0.020 reads 0.02
+    return _number(x, f"{sign}.{decimals}f")
+
+
+def _more_digits(spec: str, extra: int) -> str:
+    """A Python format with ``extra`` more decimals in each precision it gives
+    (``{:.1%}`` -> ``{:.3%}``); one without a precision is left as it is."""
+    return _PRECISION.sub(lambda m: f"{m[1]}{int(m[2]) + extra}{m[3]}", spec)
+
+
+def fmt_score(score) -> str:
+    """A score (0-100 and beyond) as a reader sees it: one decimal, rounded
+    *down* (floored), so that a score never reads as a mark it has not
+    reached: 99.75 reads 99.7, not 100 (a target met), and 89.96 reads 89.9,
+    not 90.0 (a grade band's edge, bands being given to one decimal at most).
+    Missing: '–'."""
+    try:
+        score = float(score)
+    except (TypeError, ValueError):
+        return "–"
+    if not math.isfinite(score):
+        return "–"
+    # round to 6 places first so a float just below a tenth (57.699999...) keeps it
+    return _unsigned_zero(f"{math.floor(round(score * 10, 6)) / 10:.1f}")
+
+
 class KPIDef(BaseModel):
     """One catalogue entry."""
 
@@ -106,7 +153,8 @@ class KPIDef(BaseModel):
             return v
         try:
             v.format(0.5, unit="")
-        except Exception:
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            # what str.format raises for a bad spec or field ({:d}, {0} {1}, {x}, {0.y})
             raise ValueError(f"not a Python format string for one number: {v!r} (the "
                              f"unit may be written {{unit}})") from None
         return v
@@ -182,14 +230,25 @@ class KPIDef(BaseModel):
         return self.unit_text(language)
 
     # ------------------------------------------------------------ numbers
-    def fmt(self, value, *, unit: Unit | None = None, language: str = "en") -> str:
+    def fmt(self, value, *, unit: Unit | None = None, language: str = "en",
+            against=None) -> str:
         """Format a value with the KPI's number format ('–' for missing).
 
         A duration is shown in ``unit`` (``3.6 min`` / ``3.6 分钟``); without
         one, in the unit that reads best for this value alone: 40 s, 12.5 min,
         5.2 h, 3.1 d.  ``{unit}`` in a format is the KPI's unit in words.  A
-        value that rounds to zero has no sign.
+        value that rounds to zero has no sign.  With ``unit`` (the team's
+        unit: a value may be far below it), a non-zero duration that would
+        read 0 gets more digits (1.7 min in hours: ``0.028 h``, not ``0.0 h``).
+        With ``against`` (a target), the value as :meth:`fmt_pair` shows it.
         """
+        if against is not None:
+            return self.fmt_pair(value, against, unit=unit, language=language)[0]
+        return self._shown(value, unit=unit, language=language)
+
+    def _shown(self, value, *, unit: Unit | None = None, language: str = "en",
+             extra: int = 0) -> str:
+        """:meth:`fmt` with ``extra`` more decimals than the KPI's format gives."""
         try:
             if value is None or value != value:
                 return "–"
@@ -198,23 +257,52 @@ class KPIDef(BaseModel):
             return str(value)
         from .i18n import msg
         if self.is_duration:
+            given = unit is not None
             unit = unit or self._duration_unit(value)
-            shown = _number(value * unit.scale, ".0f" if unit.code == "s" else ".1f")
+            shown = _fixed(value * unit.scale, (0 if unit.code == "s" else 1) + extra,
+                           keep=given)
             return msg("units.value", language, value=shown, unit=unit.word(language))
+        spec = _more_digits(self.format, extra) if extra else self.format
         try:
-            return _unsigned_zero(self.format.format(value, unit=self.unit_text(language)))
+            return _unsigned_zero(spec.format(value, unit=self.unit_text(language)))
         except (TypeError, ValueError):
             return str(value)
+
+    def fmt_pair(self, value, target, *, unit: Unit | None = None,
+                 language: str = "en") -> tuple[str, str]:
+        """A value and its target, formatted (:meth:`fmt`) so that a value on the
+        wrong side of the target never reads as the target: when they read
+        alike, both get more decimals (up to :data:`MORE_DIGITS`) until they
+        differ (CSAT 0.921875 against 0.9221: ``92.19%`` and ``92.21%``, not
+        ``92.2%`` twice).  A value that meets its target, or a neutral KPI's,
+        is formatted as usual."""
+        shown = (self._shown(value, unit=unit, language=language),
+                 self._shown(target, unit=unit, language=language))
+        try:
+            v, t = float(value), float(target)
+        except (TypeError, ValueError):
+            return shown
+        if not (math.isfinite(v) and math.isfinite(t)) or not self.better(t, v):
+            return shown
+        for extra in range(1, MORE_DIGITS + 1):
+            if shown[0] != shown[1]:
+                break
+            shown = (self._shown(v, unit=unit, language=language, extra=extra),
+                     self._shown(t, unit=unit, language=language, extra=extra))
+        return shown
 
     def fmt_change(self, delta, *, unit: Unit | None = None, language: str = "en") -> str:
         """Format a difference of two values, signed: shares in percentage points
         (``+1.5 pp`` / ``+1.5 个百分点``), durations in ``unit`` as :meth:`fmt`.
-        A change that rounds to zero has no sign."""
+        A change that rounds to zero has no sign; with ``unit``, a non-zero
+        change that would read 0 gets more digits, as in :meth:`fmt`
+        (``+0.04 pp``, ``+0.028 h``)."""
         if delta is None or delta != delta:
             return "–"
         from .i18n import msg
         if self.unit == "share":
-            return msg("units.pp", language, value=_number(delta * 100, "+.1f"))
+            return msg("units.pp", language,
+                       value=_fixed(delta * 100, 1, sign="+", keep=unit is not None))
         text = self.fmt(delta, unit=unit, language=language)
         if text.startswith(("+", "-", "−")) or not any(c in "123456789" for c in text):
             return text

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from .catalogue import Catalogue, resolve
+from .catalogue import Catalogue, Unit, _fixed, resolve
 from .errors import DataError, InvalidArgument
 from .gaps import ci_label
 from .kpis import _as_datetime, _Cols, compute_kpis, sla_outcome
@@ -727,40 +727,42 @@ def _msg(key: str, language: str, **values) -> str:
     return msg(f"analysis.{key}", language, **values)
 
 
-def _fmt(d, v: float, language: str, *, change: bool = False) -> str:
+def _fmt(d, v: float, language: str, *, change: bool = False, unit=None) -> str:
     """The KPI's own format of ``v`` (``fmt`` or, for a signed change,
-    ``fmt_change``), in ``language``."""
+    ``fmt_change``), in ``language``, in ``unit`` (a :class:`~.catalogue.Unit`,
+    the one a report's tables use; None: the unit that reads best for ``v``)."""
     f = d.fmt_change if change else d.fmt
-    # the catalogue takes language= (Chinese unit words); English is its default
-    return f(v) if language == "en" else f(v, language=language)
+    return f(v, unit=unit, language=language)
 
 
-def _amount(d, v: float, language: str = "en", *, signed: bool = False) -> str:
+def _amount(d, v: float, language: str = "en", *, signed: bool = False, unit=None) -> str:
     """A change in words: shares in points ("3.1 points"), else in the KPI's format.
 
     Unsigned (a size, the verb gives the direction) unless ``signed`` (then
-    a share is the bare number of points, "-1.2")."""
+    a share is the bare number of points, "-1.2").  With ``unit`` (a report's),
+    a non-zero amount that would read 0.0 gets more digits, as in the tables."""
     if not signed:
         v = abs(v)
     if d is not None and d.unit == "share":
-        return f"{v * 100:.1f}" if signed else _msg("amount.points", language,
-                                                      value=f"{v * 100:.1f}")
-    return _fmt(d, v, language) if d is not None else f"{v:.3g}"
+        points = _fixed(v * 100, 1, keep=unit is not None)
+        return points if signed else _msg("amount.points", language, value=points)
+    return _fmt(d, v, language, unit=unit) if d is not None else f"{v:.3g}"
 
 
-def _signed(d, v: float, language: str = "en") -> str:
+def _signed(d, v: float, language: str = "en", *, unit=None) -> str:
     """A signed change: ``+2.9 points`` for shares, else the KPI's format (``+27 s``)."""
     if d is not None and d.unit == "share":
-        return _msg("amount.points", language, value=f"{v * 100:+.1f}")
-    return _fmt(d, v, language, change=True) if d is not None else f"{v:+.3g}"
+        return _msg("amount.points", language,
+                    value=_fixed(v * 100, 1, sign="+", keep=unit is not None))
+    return _fmt(d, v, language, change=True, unit=unit) if d is not None else f"{v:+.3g}"
 
 
-def _change(d, v: float, language: str) -> str:
+def _change(d, v: float, language: str, *, unit=None) -> str:
     """``rose 3.1 points`` / ``fell 23 s`` / ``did not change``."""
     if v == 0:
         return _msg("change.unchanged", language)
     return _msg("change.rose" if v > 0 else "change.fell", language,
-                amount=_amount(d, v, language))
+                amount=_amount(d, v, language, unit=unit))
 
 
 def _name(cat, kpi: str, language: str) -> str:
@@ -816,9 +818,11 @@ class Comparison:
     level: float
     catalogue: Catalogue | None = field(default=None, repr=False)
 
-    def summary(self, language: str = "en") -> str:
+    def summary(self, language: str = "en", *, unit: Unit | None = None) -> str:
         """"First-contact resolution rose 3.1 points (better) (95% CI 1.2 to 5.0),
-        significant (two-proportion z-test, p = 0.000)"."""
+        significant (two-proportion z-test, p = 0.000)".  ``unit``: the unit a
+        duration's amounts are shown in (a report's, for its tables'); None:
+        each in the unit that reads best for it."""
         cat = resolve(self.catalogue)
         d = cat.kpis.get(self.kpi)
         diff = self.difference
@@ -826,10 +830,10 @@ class Comparison:
         if d is not None and d.sign and diff != 0:
             better = _msg("change.better" if d.sign * diff > 0 else "change.worse", language)
         return _msg("compare.sentence", language, kpi=_name(cat, self.kpi, language),
-                    change=_change(d, diff, language), better=better,
+                    change=_change(d, diff, language, unit=unit), better=better,
                     ci=ci_label(self.level, language),
-                    low=_amount(d, self.ci_low, language, signed=True),
-                    high=_amount(d, self.ci_high, language, signed=True),
+                    low=_amount(d, self.ci_low, language, signed=True, unit=unit),
+                    high=_amount(d, self.ci_high, language, signed=True, unit=unit),
                     verdict=_msg("compare.significant" if self.significant
                                  else "compare.within_noise", language),
                     test=_msg(f"compare.test.{self.test}", language), p=f"{self.p_value:.3f}")
@@ -925,30 +929,31 @@ class SeasonalContext:
     reason: str = ""
     catalogue: Catalogue | None = field(default=None, repr=False)
 
-    def summary(self, language: str = "en") -> str:
+    def summary(self, language: str = "en", *, unit: Unit | None = None) -> str:
         """"Average first response time rose 23 s from 2026-09 to 2026-10; the
         same change in past years: +27 s (2025-10), +25 s (2024-10): the usual
-        seasonal rise."."""
+        seasonal rise.".  ``unit`` as for :meth:`Comparison.summary`."""
         cat = resolve(self.catalogue)
         d = cat.kpis.get(self.kpi)
         change, past = self.change, self.past
         text = _msg("seasonal.change", language, kpi=_name(cat, self.kpi, language),
-                    change=_change(d, change, language), previous=self.previous,
+                    change=_change(d, change, language, unit=unit), previous=self.previous,
                     period=self.period)
         if len(past):
             text += _msg("seasonal.past", language, changes=_msg("list_separator", language).join(
-                _msg("seasonal.past_one", language, change=_signed(d, c, language), period=p)
+                _msg("seasonal.past_one", language, period=p,
+                     change=_signed(d, c, language, unit=unit))
                 for p, c in zip(past["period"], past["change"])))
         move = _msg("seasonal.rise" if change > 0 else "seasonal.fall", language)
         if self.usual:
             text += _msg("seasonal.usual", language, move=move)
         elif self.verdict in ("larger", "smaller"):
             lo, hi = past["change"].min(), past["change"].max()
-            seen = (_signed(d, lo, language) if lo == hi else _msg(
-                "seasonal.range", language, low=_signed(d, lo, language),
-                high=_signed(d, hi, language)))
+            seen = (_signed(d, lo, language, unit=unit) if lo == hi else _msg(
+                "seasonal.range", language, low=_signed(d, lo, language, unit=unit),
+                high=_signed(d, hi, language, unit=unit)))
             text += _msg(f"seasonal.{self.verdict}", language, move=move, seen=seen,
-                         noise=_amount(d, self.noise, language),
+                         noise=_amount(d, self.noise, language, unit=unit),
                          level=f"{self.level * 100:g}%")
         elif self.seasonal and len(past):
             text += _msg("seasonal.different", language)
@@ -1135,20 +1140,23 @@ class Decomposition:
         seg = self.segments
         return seg.loc[seg["mix"].abs().idxmax(), self.by] if len(seg) else None
 
-    def summary(self, language: str = "en", *, by_label: str | None = None) -> str:
+    def summary(self, language: str = "en", *, by_label: str | None = None,
+                unit: Unit | None = None) -> str:
         """"First-contact resolution fell 17.0 points from 2024-01 to 2024-02:
         13.5 points down from the mix of category (largest shift: Y), 3.5 points
         down from the rate within each category."  ``by_label`` names the
-        segments' column for a reader (default: the column's name)."""
+        segments' column for a reader (default: the column's name); ``unit`` as
+        for :meth:`Comparison.summary`."""
         cat = resolve(self.catalogue)
         d = cat.kpis.get(self.kpi)
 
         def way(v):
             return _msg("decomposition.up" if v >= 0 else "decomposition.down", language)
         return _msg("decomposition.sentence", language, kpi=_name(cat, self.kpi, language),
-                    change=_change(d, self.total, language), before=self.before_period,
-                    after=self.after_period, mix=_amount(d, self.mix, language),
-                    mix_way=way(self.mix), rate=_amount(d, self.rate, language),
+                    change=_change(d, self.total, language, unit=unit),
+                    before=self.before_period, after=self.after_period,
+                    mix=_amount(d, self.mix, language, unit=unit),
+                    mix_way=way(self.mix), rate=_amount(d, self.rate, language, unit=unit),
                     rate_way=way(self.rate), by=by_label or self.by,
                     largest=self.largest_shift)
 

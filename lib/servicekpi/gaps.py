@@ -84,7 +84,7 @@ import pandas as pd
 from .catalogue import Catalogue, resolve
 from .errors import InvalidArgument
 from .status import Status
-from .targets import glide_path, trend_slope
+from .targets import PACE_PERIODS, glide_path, trend_slope
 
 #: Defaults of :func:`gap_table` (the report texts quote them from here):
 #: probability thresholds of the forecast rule (off track below the first,
@@ -171,7 +171,8 @@ def _num(row, col) -> float:
 
 
 def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
-              catalogue: Catalogue | None = None, pace_periods: int = 6, min_n: int = MIN_N,
+              catalogue: Catalogue | None = None, pace_periods: int = PACE_PERIODS,
+              min_n: int = MIN_N,
               level: float = LEVEL, rule: str = "forecast", thresholds=THRESHOLDS,
               forecast_options: dict | None = None,
               max_open_share: float | None = None, max_stale: int = MAX_STALE
@@ -192,7 +193,7 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
     catalogue : Catalogue, optional
         Directions, bounds and labels (default: the project's catalogue).
     pace_periods : int
-        Periods in the recent-pace trend.
+        Periods in the recent-pace trend (:data:`servicekpi.targets.PACE_PERIODS`).
     min_n : int
         Fewer observations behind the value that decides: ``insufficient_data``.
     level : float

@@ -90,6 +90,21 @@ def code_words(prefix: str, code: str, codes, language: str = "en", *, what: str
     return msg(f"{prefix}.{code}", language)
 
 
+#: The grade codes, best first: each has a message ``grade.<code>``.
+GRADES = ("A", "B", "C", "D")
+
+
+def grade_words(code, language: str = "en") -> str:
+    """A grade code in words: the message ``grade.<code>`` for ``A``-``D``;
+    anything else (a summary written before grades were codes) as text, and
+    ``–`` for no grade (None, NaN, an empty text)."""
+    if isinstance(code, str) and code in GRADES:
+        return msg(f"grade.{code}", language)
+    if code is None or code == "" or (isinstance(code, float) and code != code):
+        return "–"
+    return str(code)
+
+
 def fields(key: str, language: str = "en") -> set[str]:
     """The ``{name}`` fields of a message (a test compares them across languages)."""
     return {f for _, f, _, _ in string.Formatter().parse(catalogue(language)[key]) if f}

@@ -29,6 +29,7 @@ import pandas as pd
 import seaborn as sns
 
 from .catalogue import Catalogue, KPIDef, Unit
+from .gaps import model_name
 from .i18n import bold_ok, catalogue as messages, msg
 from .kpis import MAX_OPEN_SHARE
 from .literal import mpl
@@ -74,11 +75,6 @@ def _value_axis(ax, d: KPIDef | None, unit: Unit, language: str, axis: str = "y"
     getattr(ax, f"{axis}axis").set_major_formatter(_formatter(d))
     if d is not None and axis == "y":
         ax.set_ylabel(mpl(d.axis_label(language, unit)), fontsize=8)
-
-
-def _model_name(model: str, language: str) -> str:
-    """A forecasting model's name (``figures.model.<code>``; an unknown code as written)."""
-    return messages(language).get(f"figures.model.{model}", model)
 
 
 def _benchmark_name(name: str, language: str) -> str:
@@ -240,22 +236,22 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
     return ax
 
 
-def trend_grid(data: pd.DataFrame, *, team: str, kpis: list[str],
+def trend_grid(data: pd.DataFrame, *, team: str, kpi_list: list[str],
                catalogue: Catalogue | None = None, periods: int | None = None,
                ncols: int = 3, language: str = "en", units: dict | None = None, partial=None,
                partial_label: str | None = None,
                max_open_share: float | None = MAX_OPEN_SHARE,
                incomplete_label: str | None = None):
     """Small multiples of :func:`kpi_trend`, one panel per KPI (those the team
-    has); returns the Figure."""
-    kpis = [k for k in kpis if ((data["kpi"] == k) & (data["team"] == team)).any()]
+    has, in the order of ``kpi_list``); returns the Figure."""
+    shown = [k for k in kpi_list if ((data["kpi"] == k) & (data["team"] == team)).any()]
 
     def draw(ax, kpi):
         kpi_trend(data, team=team, kpi=kpi, catalogue=catalogue, periods=periods, ax=ax,
                   language=language, units=units, partial=partial,
                   partial_label=partial_label, max_open_share=max_open_share,
                   incomplete_label=incomplete_label)
-    return small_multiples(kpis, draw, ncols=ncols, panel=(4.6, 2.9), legend_cols=2)
+    return small_multiples(shown, draw, ncols=ncols, panel=(4.6, 2.9), legend_cols=2)
 
 
 # ------------------------------------------------------------------ targets
@@ -443,9 +439,15 @@ def scorecard_contributions(scores: pd.DataFrame, *, team: str,
     total when every KPI is scored); grey: the points still to earn before
     the KPI reaches its target (score 100).  ``scores`` is
     :attr:`Scorecard.scores`.  Returns the Axes."""
+    from .catalogue import fmt_score
+    from .scorecard import unscored_reason
     ax = ax or plt.gca()
     g = scores[scores["team"] == team].copy()
-    g["label"] = [mpl(_name(catalogue, k, language)) for k in g["kpi"]]
+    names = [_name(catalogue, k, language) for k in g["kpi"]]
+    # why each unscored KPI is not scored, the KPI by its name (its bar's label)
+    g["why"] = [unscored_reason({**row, "kpi": name}, language) if row.get("reason") else ""
+                for row, name in zip(g.to_dict("records"), names)]
+    g["label"] = [mpl(n) for n in names]
     g = g.iloc[::-1]
     got = g["contribution"].fillna(0).to_numpy()
     lost = (g["weight"] * (100 - g["score"].clip(upper=100))).fillna(g["weight"] * 100).to_numpy()
@@ -453,9 +455,10 @@ def scorecard_contributions(scores: pd.DataFrame, *, team: str,
     ax.barh(y, got, color=TEAM_COLOUR, label=msg("figures.contributions.earned", language))
     ax.barh(y, lost, left=got, color="#d0d0d0",
             label=msg("figures.contributions.to_target", language))
-    for yi, (c, s, status) in enumerate(zip(got, g["score"], g["status"])):
-        text = (msg("figures.contributions.not_scored", language) if status == "missing" else
-                msg("figures.contributions.score", language, score=f"{s:.0f}"))
+    for yi, (c, s, status, why) in enumerate(zip(got, g["score"], g["status"], g["why"])):
+        text = (msg("figures.contributions.not_scored", language, reason=mpl(why))
+                if status == "missing" else
+                msg("figures.contributions.score", language, score=fmt_score(s)))
         ax.text(c + 0.5, yi, text, va="center", fontsize=8)
     ax.set_yticks(y)
     ax.set_yticklabels(g["label"], fontsize=9)
@@ -528,7 +531,7 @@ def fan_chart(data: pd.DataFrame, forecast, *, team: str, kpi: str, target=None,
         ax.set_xticks(ticks)
         ax.set_xticklabels([str(pd.Period(ordinal=t, freq=freq)) for t in ticks], fontsize=8)
     model = sim.model if sim is not None else (frame.attrs.get("model") if len(frame) else None)
-    extra = [msg("figures.fan.model", language, model=_model_name(model, language))] \
+    extra = [msg("figures.fan.model", language, model=model_name(model, language))] \
         if model else []
     deadline = pd.Period(target["deadline"]) if target is not None else None
     if (sim is not None and sim.ok and deadline is not None and deadline in sim.index

@@ -643,10 +643,14 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                 summary.overview = record.settle(
                     _run_overview(pool, record, all_params, params_dir, overview, kernel,
                                   force, as_of))
+        # Whatever ends the run early (an error of any kind, Ctrl-C, SystemExit): stop
+        # the workers, record the state and the reason in manifest.json (the index
+        # says the run stopped) and raise it on (the command line prints it).
         except BaseException as exc:
             _stop_workers(pool)
             if client is None:              # its workers are gone: so are their writes
                 _remove_temporary_files(out)
+            record.run["error"] = str(_one_line(exc))
             record.write("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
             raise
         finally:
@@ -878,7 +882,7 @@ def _language(*results: TeamResult | None) -> str:
 def _status_cell(summary: dict, language: str) -> dict:
     """The index's cell for one team, from its report's summary: its status
     counts in :class:`~servicekpi.status.Status` order, and its grade."""
-    from .i18n import msg
+    from .i18n import grade_words
     from .status import Status
 
     t = _words(language)
@@ -888,25 +892,17 @@ def _status_cell(summary: dict, language: str) -> dict:
     grade, score = summary.get("grade"), summary.get("score")
     shown, title = None, None
     if isinstance(grade, str) and grade:
-        shown = t("grade", grade=_grade_word(grade, language, msg))
+        shown = t("grade", grade=grade_words(grade, language))
         if isinstance(score, (int, float)) and score == score and abs(score) != float("inf"):
             detail = [t("score", score=f"{score:.1f}")]
             capped = summary.get("capped_by")
             if isinstance(capped, str) and capped:
-                detail.append(t("capped_from", grade=_grade_word(
-                    summary.get("grade_uncapped"), language, msg)))
+                detail.append(t("capped_from", grade=grade_words(
+                    summary.get("grade_uncapped"), language)))
             shown += t("score_detail", detail=t("detail_separator").join(detail))
         capped = summary.get("capped_by")
         title = capped if isinstance(capped, str) and capped else None
     return {"statuses": statuses, "grade": shown, "grade_title": title}
-
-
-def _grade_word(code, language: str, msg) -> str:
-    """A grade code (A-D) in words; anything else (a summary written before grades
-    were codes) as it is."""
-    if isinstance(code, str) and code in ("A", "B", "C", "D"):
-        return msg(f"grade.{code}", language)
-    return str(code)
 
 
 def _title(title: str | None, language: str) -> str:

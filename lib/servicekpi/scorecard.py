@@ -289,7 +289,7 @@ def grade(score: float, *, bands=DEFAULT_BANDS) -> str | None:
     """Grade code of a total score by bands ``[(name, minimum), ...]`` (best first).
 
     A score at a band's minimum gets that band's grade (60.0 is C, 59.99 is
-    D).  None for a missing score.  The grade in words: ``msg("grade.C", language)``.
+    D).  None for a missing score.  The grade in words: :func:`servicekpi.i18n.grade_words`.
     """
     if score is None or not np.isfinite(score):
         return None
@@ -416,22 +416,19 @@ def rule_text(language: str = "en", *, bands=DEFAULT_BANDS,
     """:func:`rule_numbers` in words, for a sentence: ``bands`` ("A >= 90, B >=
     75, C >= 60, D below" in English), ``heavy`` ("25%"), ``cap`` ("C"; "–"
     without a cap) and ``best`` (the best grade).  Grades in words from the
-    catalogue (``grade.<code>``; a grade of custom ``bands`` without words
-    there is shown as its code); the sentences from ``analysis.scorecard.*``."""
-    from .i18n import catalogue, msg
-
-    def word(code):
-        if code is None:
-            return "–"
-        key = f"grade.{code}"
-        return msg(key, language) if key in catalogue(language) else str(code)
+    catalogue (:func:`servicekpi.i18n.grade_words`: a grade of custom
+    ``bands`` other than A-D is shown as its code); the sentences from
+    ``analysis.scorecard.*``."""
+    from .i18n import grade_words, msg
     r = rule_numbers(bands=bands, heavy_weight=heavy_weight, cap_grade=cap_grade)
     parts = msg("analysis.scorecard.band_separator", language).join(
-        msg("analysis.scorecard.band", language, grade=word(n), low=f"{low:g}")
+        msg("analysis.scorecard.band", language, grade=grade_words(n, language),
+            low=f"{low:g}")
         for n, low in r["bands"])
     return {"bands": msg("analysis.scorecard.bands", language, bands=parts,
-                         worst=word(r["worst"])),
-            "heavy": f"{r['heavy']:.0%}", "cap": word(r["cap"]), "best": word(r["best"])}
+                         worst=grade_words(r["worst"], language)),
+            "heavy": f"{r['heavy']:.0%}", "cap": grade_words(r["cap"], language),
+            "best": grade_words(r["best"], language)}
 
 
 # ------------------------------------------------------------------ the scorecard
@@ -442,7 +439,7 @@ class Scorecard:
     scores: pd.DataFrame        # team, kpi, baseline, value, target, rule, score, weight, ...
     totals: pd.DataFrame        # team, score, grade, grade_uncapped, capped_by, cap_checked, ...
     weights_source: str
-    #: team -> the problems that left it unscored (``team_errors="drop"``).
+    #: team -> the problems that left it unscored (``bad_rows="drop"``).
     team_errors: dict = field(default_factory=dict)
 
 
@@ -462,7 +459,7 @@ def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, *, rules: dict | None =
               weights=None, period=None, catalogue: Catalogue | None = None,
               bands=DEFAULT_BANDS, gaps: pd.DataFrame | None = None,
               heavy_weight: float = HEAVY_WEIGHT, cap_grade: str | None = CAP_GRADE,
-              team_errors: str = "raise") -> Scorecard:
+              bad_rows: str = "raise") -> Scorecard:
     """Score every targeted KPI of every team, total and grade them.
 
     Parameters
@@ -493,20 +490,23 @@ def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, *, rules: dict | None =
         and ``status`` (those of its columns present) decide the value
         scored and whether it is scored; its statuses decide the grade cap.
         Only the teams in it are checked for the cap (``cap_checked``).
-        Targets not in it use a gap table computed here with the glide rule
-        and the default ``min_n`` (same values and ``insufficient_data``;
-        no cap).
+        Targets not in it (all of them without ``gaps``) use a gap table
+        computed here, for them only, with the glide rule and the default
+        ``min_n`` (same values and ``insufficient_data``; no cap).
     heavy_weight : float
         The cap applies when the targets off track or missed carry together
         at least this share of the team's normalised weight (default 0.25).
     cap_grade : str or None
         The best grade (crisp and fuzzy) while the cap applies (default C);
         None: no cap.
-    team_errors : {"raise", "drop"}
-        A target that cannot be scored (no or zero weights, a progress rule
-        without progress to measure): raise one :class:`ConfigError`
-        listing every problem, or leave the team unscored (``problems`` in
-        its totals row, :attr:`Scorecard.team_errors`) and score the others.
+    bad_rows : {"raise", "drop"}
+        The bad-rows switch of a table shared by teams (as in
+        :func:`servicekpi.load_targets`): a target that cannot be scored
+        (no or zero weights, a progress rule without progress to measure)
+        raises one :class:`ConfigError` listing every problem, or, with
+        ``"drop"``, leaves its team unscored (``problems`` in its totals row,
+        the problems per team in :attr:`Scorecard.team_errors`) and scores
+        the others.
 
     Returns
     -------
@@ -535,7 +535,7 @@ def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, *, rules: dict | None =
     ConfigError
         Scoring rules, weights or bands that cannot score the targets.
     InvalidArgument
-        ``team_errors`` not "raise" or "drop".
+        ``bad_rows`` not "raise" or "drop".
     """
     cat = resolve(catalogue)
     rules = rules or {}
@@ -546,8 +546,8 @@ def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, *, rules: dict | None =
     _check_bands(bands, cap_grade)
     if not 0 < heavy_weight <= 1:
         raise ConfigError(f"heavy_weight must be in (0, 1], got {heavy_weight}", source=SOURCE)
-    if team_errors not in ("raise", "drop"):
-        raise InvalidArgument(f"team_errors must be 'raise' or 'drop', not {team_errors!r}")
+    if bad_rows not in ("raise", "drop"):
+        raise InvalidArgument(f"bad_rows must be 'raise' or 'drop', not {bad_rows!r}")
     if weights is not None and hasattr(weights, "weights"):
         weights, source = weights.weights, "AHP"
     else:
@@ -560,12 +560,11 @@ def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, *, rules: dict | None =
         statuses = {(t, k): s for t, k, s in zip(gaps["team"], gaps["kpi"], gaps["status"])}
         checked_teams = set(gaps["team"])
     problems = _check_targets(targets, rules, weights, cat)
-    if problems and team_errors == "raise":
+    if problems and bad_rows == "raise":
         raise ConfigError([p for ps in problems.values() for p in ps], source=SOURCE)
     if targets is not None and problems:
         targets = targets[~targets["team"].isin(list(problems))]
-    table = _with_gaps(gap_table(kpis, targets, period=period, catalogue=cat, rule="glide"),
-                       gaps)
+    table = _assessed(kpis, targets, period, cat, gaps)
     rows = []
     for g in table.itertuples(index=False):
         d = cat[g.kpi]
@@ -637,24 +636,38 @@ def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, *, rules: dict | None =
     return Scorecard(scores, totals, source, problems)
 
 
-def _with_gaps(table: pd.DataFrame, gaps: pd.DataFrame | None) -> pd.DataFrame:
-    """``table`` (a glide gap table) with the columns of :data:`GAP_COLUMNS` that
-    ``gaps`` has taken from ``gaps`` for the targets in it."""
-    table = table.copy()
-    for col in GAP_COLUMNS:
-        if col not in table:
-            table[col] = None
-    if gaps is None or not len(gaps) or table.empty:
-        return table
-    key = pd.MultiIndex.from_frame(table[["team", "kpi"]])
-    given = gaps.drop_duplicates(["team", "kpi"]).set_index(["team", "kpi"])
-    there = key.isin(given.index)
-    for col in GAP_COLUMNS:
-        if col in given:
-            values = given[col].reindex(key[there]).to_numpy(dtype=object)
+def _assessed(kpis, targets, period, cat, gaps: pd.DataFrame | None) -> pd.DataFrame:
+    """The targets (one row each, in their order; ``weight`` 1 without the
+    column) with the columns of :data:`GAP_COLUMNS`: those of ``gaps`` for
+    the targets in it, those of a glide-rule gap table computed for the
+    others only (none when ``gaps`` has every target and every column)."""
+    if targets is None or not len(targets):
+        return gap_table(kpis, None, rule="glide")
+    table = targets.reset_index(drop=True)
+    table = table.assign(weight=table["weight"] if "weight" in table else 1.0,
+                         **{col: pd.Series([None] * len(table), dtype=object)
+                            for col in GAP_COLUMNS})
+    given = (gaps.drop_duplicates(["team", "kpi"]).set_index(["team", "kpi"])
+             if gaps is not None and len(gaps) else None)
+    there = (pd.MultiIndex.from_frame(table[["team", "kpi"]]).isin(given.index)
+             if given is not None else np.zeros(len(table), bool))
+    # a target gaps lack, or a column they lack: the glide rule's
+    glide = ~there if given is not None and all(c in given for c in GAP_COLUMNS) \
+        else np.ones(len(table), bool)
+    if glide.any():
+        computed = gap_table(kpis, targets.iloc[np.flatnonzero(glide)], period=period,
+                             catalogue=cat, rule="glide")
+        for col in GAP_COLUMNS:
             column = np.array(table[col], dtype=object)
-            column[there] = values
+            column[glide] = computed[col].to_numpy(dtype=object)
             table[col] = column
+    if there.any():
+        key = pd.MultiIndex.from_frame(table.loc[there, ["team", "kpi"]])
+        for col in GAP_COLUMNS:
+            if col in given:
+                column = np.array(table[col], dtype=object)
+                column[there] = given[col].reindex(key).to_numpy(dtype=object)
+                table[col] = column
     return table
 
 

@@ -11,9 +11,10 @@ benchmarks row whose ``value``, ``source`` and ``published`` are all blank, are
 skipped.  Their ``team`` cells may name a team as the export does
 (``Service Desk`` is read as the team id ``service_desk``,
 :func:`servicekpi.teams.team_id`).  Targets and KPI tables are often shared
-by many teams:
-``team_errors="drop"`` leaves out only the teams whose rows are wrong and
-says which in ``attrs["team_errors"]`` (see :func:`load_targets`).
+by many teams: their bad-rows switch, ``bad_rows="drop"`` (as for a ticket
+export, :func:`servicekpi.load_tickets`), leaves out only the teams whose
+rows are wrong and says which in ``attrs["team_errors"]`` (see
+:func:`load_targets`).
 """
 from __future__ import annotations
 
@@ -135,20 +136,20 @@ def _at_rows(check, raw: pd.DataFrame, positions: np.ndarray, source: str) -> pd
 
 
 def _load_rows(check, raw: pd.DataFrame, keep: np.ndarray, source: str,
-               team_errors: str) -> pd.DataFrame:
-    """Check the rows in ``keep``; with ``team_errors="drop"`` a team whose rows have
+               bad_rows: str) -> pd.DataFrame:
+    """Check the rows in ``keep``; with ``bad_rows="drop"`` a team whose rows have
     problems is left out (``attrs["team_errors"]``: team -> its problems) instead of
     refusing the file.  Problems that concern no single team (a missing column, a
     blank team, a clash between teams) still refuse it."""
-    if team_errors not in ("raise", "drop"):
-        raise InvalidArgument(f"team_errors must be 'raise' or 'drop', not {team_errors!r}")
+    if bad_rows not in ("raise", "drop"):
+        raise InvalidArgument(f"bad_rows must be 'raise' or 'drop', not {bad_rows!r}")
     raw = raw.reset_index(drop=True)
     positions = np.flatnonzero(keep)
     sub = raw.iloc[positions]
     try:
         table = _at_rows(check, sub, positions, source)
     except DataError as exc:
-        if (team_errors == "raise" or "team" not in sub.columns
+        if (bad_rows == "raise" or "team" not in sub.columns
                 or any(not p.rows for p in exc.problems)):
             raise
         teams = parse_text(sub["team"])[0]
@@ -188,7 +189,7 @@ def _blank(raw: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
 
 
 def load_kpi_table(path, *, freq: str = "month", catalogue: Catalogue | None = None,
-                   frame: pd.DataFrame | None = None, team_errors: str = "raise") -> pd.DataFrame:
+                   frame: pd.DataFrame | None = None, bad_rows: str = "raise") -> pd.DataFrame:
     """Load a long KPI table ``team, period, kpi, value[, n][, sd]``.
 
     ``n`` is the sample size behind a value (leave it out for a census such
@@ -199,13 +200,13 @@ def load_kpi_table(path, *, freq: str = "month", catalogue: Catalogue | None = N
     satisfaction, attrition, MTTR, ...).  Periods are parsed at ``freq``
     granularity (``"month"``, ``"week"`` or ``"quarter"``); a KPI missing
     from ``catalogue`` and a repeated team + period + kpi are refused.
-    ``team_errors``: as in :func:`load_targets`.
+    ``bad_rows``: as in :func:`load_targets`.
     """
     freq_of(freq)
     source = Path(path).name if path is not None else "kpi table"
     raw = read_table(path) if frame is None else frame
     return _load_rows(lambda f: _check_kpi_table(f, freq, catalogue, source), raw,
-                      np.ones(len(raw), bool), source, team_errors)
+                      np.ones(len(raw), bool), source, bad_rows)
 
 
 def _check_kpi_table(raw: pd.DataFrame, freq: str, catalogue: Catalogue | None,
@@ -301,7 +302,7 @@ _MILESTONE = re.compile(r"^\s*([^=:]+?)\s*[=:]\s*([-+0-9.eE]+)\s*$")
 
 
 def load_targets(path, *, freq: str = "month", catalogue: Catalogue | None = None,
-                 frame: pd.DataFrame | None = None, team_errors: str = "raise") -> pd.DataFrame:
+                 frame: pd.DataFrame | None = None, bad_rows: str = "raise") -> pd.DataFrame:
     """Load SMART targets, one per team and KPI.
 
     Columns: ``team, kpi, baseline, baseline_period, target, deadline``
@@ -329,10 +330,10 @@ def load_targets(path, *, freq: str = "month", catalogue: Catalogue | None = Non
     A row whose ``target`` and ``deadline`` are both blank is skipped (a
     template row nobody filled in); row numbers in messages stay the file's.
 
-    ``team_errors="drop"``: a file shared by teams fails only the teams whose
-    rows are wrong.  Their rows are left out and ``attrs["team_errors"]``
-    maps each such team to its problems (each message starts with
-    ``team '<id>':``); a problem that concerns no single team (a missing
+    ``bad_rows="drop"`` (the ticket export's bad-rows switch, per team): a
+    file shared by teams fails only the teams whose rows are wrong.  Their
+    rows are left out and ``attrs["team_errors"]`` maps each such team to
+    its problems (each message starts with ``team '<id>':``); a problem that concerns no single team (a missing
     column, a blank team cell) still refuses the file.  With the default
     ``"raise"`` any problem refuses it.  ``attrs["team_errors"]`` is always set.
     """
@@ -343,7 +344,7 @@ def load_targets(path, *, freq: str = "month", catalogue: Catalogue | None = Non
     raw = read_table(path) if frame is None else frame
     keep = ~_blank(raw, ("target", "deadline"))
     return _load_rows(lambda f: _check_targets(f, freq, catalogue, source), raw, keep,
-                      source, team_errors)
+                      source, bad_rows)
 
 
 def _check_targets(raw: pd.DataFrame, freq: str, catalogue: Catalogue | None,

@@ -92,6 +92,11 @@ def baseline_interval(kpis: pd.DataFrame, team: str, kpi: str, baseline_period, 
 #: Periods up to the baseline whose changes size :func:`period_noise` (two years of months).
 NOISE_PERIODS = 24
 
+#: The periods a pace (the OLS trend per period) is measured over: the gap
+#: table's recent pace (:func:`servicekpi.gaps.gap_table`) and the team's own,
+#: best and peers' paces of :func:`achievability` (the report texts quote it from here).
+PACE_PERIODS = 6
+
 
 def period_noise(values: pd.Series, *, periods: int | None = NOISE_PERIODS) -> float:
     """The period-to-period standard deviation of a single period's value.
@@ -225,28 +230,28 @@ def _series(kpis: pd.DataFrame, team: str, kpi: str) -> pd.Series:
                      index=pd.PeriodIndex(rows["period"])).sort_index()
 
 
-def best_pace(series: pd.Series, window: int, sign: int) -> float:
-    """The best improvement per period over any ``window`` consecutive periods."""
+def best_pace(series: pd.Series, pace_periods: int, sign: int) -> float:
+    """The best improvement per period over any ``pace_periods`` consecutive periods."""
     best = np.nan
-    for end in range(window, len(series) + 1):
-        slope, _, n = trend_slope(series.iloc[end - window:end])
+    for end in range(pace_periods, len(series) + 1):
+        slope, _, n = trend_slope(series.iloc[end - pace_periods:end])
         if n >= 3 and np.isfinite(slope):
             best = np.nanmax([best, sign * slope])
     return best
 
 
 def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
-                  catalogue: Catalogue | None = None, window: int = 6,
+                  catalogue: Catalogue | None = None, pace_periods: int = PACE_PERIODS,
                   level: float = 0.95, noise_periods: int | None = NOISE_PERIODS
                   ) -> pd.DataFrame:
     """Is each target achievable, judged by history and by peers?
 
     For each target: the improvement per period it demands (``required_pace``,
     in KPI units, positive = better), the team's own trend over the
-    ``window`` periods up to the baseline (``own_pace``), the best pace the
-    team reached over any ``window`` periods up to the baseline
+    ``pace_periods`` periods up to the baseline (``own_pace``), the best pace
+    the team reached over any ``pace_periods`` periods up to the baseline
     (``own_best_pace``), and the same KPI's paces at the other teams over the
-    ``window`` periods up to the baseline (``peer_median_pace``,
+    ``pace_periods`` periods up to the baseline (``peer_median_pace``,
     ``peer_best_pace``, and ``required_pace_percentile``: the share of peer
     paces the required pace exceeds).
 
@@ -282,14 +287,15 @@ def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
         required = sign * (t.target - t.baseline) / periods
         hist = _series(kpis, t.team, t.kpi)
         hist = hist[hist.index <= pd.Period(t.baseline_period)]
-        own, _, n_own = trend_slope(hist.tail(window))
-        own_best = best_pace(hist, window, sign)
+        own, _, n_own = trend_slope(hist.tail(pace_periods))
+        own_best = best_pace(hist, pace_periods, sign)
         peer_paces = []
         for other in kpis.loc[kpis["kpi"] == t.kpi, "team"].unique():
             if other == t.team:
                 continue
             ph = _series(kpis, other, t.kpi)
-            slope, _, n = trend_slope(ph[ph.index <= pd.Period(t.baseline_period)].tail(window))
+            before = ph[ph.index <= pd.Period(t.baseline_period)]
+            slope, _, n = trend_slope(before.tail(pace_periods))
             if np.isfinite(slope):
                 peer_paces.append(sign * slope)
         peer_paces = np.array(peer_paces)

@@ -29,7 +29,7 @@ def trends(report):
         return None
     k = report.kpis[(report.kpis["period"] >= report.periods[0])
                     & (report.kpis["period"] <= report.periods[-1])]
-    return plots.trend_grid(k, team=report.params.team, kpis=report.shown_kpis,
+    return plots.trend_grid(k, team=report.params.team, kpi_list=report.shown_kpis,
                             periods=report.params.history_periods, partial=report.partial,
                             partial_label=(period_label(report, report.partial)
                                            if report.partial is not None else ""),

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..catalogue import Catalogue
-from ..errors import DataError, Problem, ServiceKPIError
+from ..errors import DataError, InvalidArgument, Problem, ServiceKPIError
 from ..params import (ReportParams, _group, _problems, _team_problems, by_export, load_export,
                       load_yaml_file)
 from ..periods import coverage_end
@@ -83,12 +83,19 @@ class Inputs:
 
     def catalogue(self, team: str | None = None) -> Catalogue | None:
         """The catalogue ``team`` names (default: the first team's); None when it
-        could not be read (a problem of the team's)."""
+        could not be read (a problem of the team's).  A team these inputs are
+        not for is refused (:meth:`params_of`)."""
         p = self.params_of(team) if team is not None else self.params[0]
         return self.catalogues.get(str(p.catalogue))
 
     def params_of(self, team: str) -> ReportParams:
-        return next(p for p in self.params if p.team == team)
+        """``team``'s parameters; a team these inputs are not for is refused
+        (:class:`~servicekpi.errors.InvalidArgument` naming it)."""
+        for p in self.params:
+            if p.team == team:
+                return p
+        raise InvalidArgument(f"no parameters for team {team!r}: these inputs are for "
+                              + ", ".join(repr(p.team) for p in self.params))
 
     @property
     def ok(self) -> list[str]:
@@ -222,7 +229,7 @@ def load_inputs(params_list: list[ReportParams]) -> Inputs:
             freq = members[0].freq
             try:
                 table = load(path, freq=freq, catalogue=cat(members[0]), frame=raws[path],
-                             team_errors="drop")
+                             bad_rows="drop")
             except ServiceKPIError as exc:
                 fail(members, _problems(exc, path))
                 continue

@@ -2,8 +2,10 @@
 
 :class:`OverviewReport` loads the teams' inputs once
 (:func:`.inputs.load_inputs`) and computes the numbers the overview shows,
-each once (cached): the teams' assessed periods, gap tables, status counts,
-scores and ranking, the goals at risk and the teams x KPIs percentiles.  The
+each once (cached): the teams' assessed periods, gap tables and scores (each
+team's from its :class:`~.assess.Assessment`, the one its own report
+reads), status counts and ranking, the goals at risk and the teams x KPIs
+percentiles.  The
 tables a reader sees are made in :mod:`.overview_tables` (pandas Stylers in
 the one report style); the words come from the message catalogue
 (``overview.*``), in the overview's :attr:`~OverviewReport.language`.
@@ -23,7 +25,8 @@ from ..errors import ServiceKPIError
 from ..i18n import page_language, stamp
 from ..i18n import msg
 from ..params import ReportParams
-from ..periods import label, last_day, partial_period
+from ..periods import label, last_day
+from .assess import Assessment
 from .common import Markdown, Note, _cached
 
 #: The overview's sections in reading order: key -> method giving its content.
@@ -43,10 +46,16 @@ class OverviewReport:
     matrix ranks each team among the teams on the same freq (a week is
     never compared with a month).
 
-    Partial periods: as in :class:`~.team.TeamReport`, per team (its
-    export's coverage end and ``include_partial_period``).  A team with no
-    targets is listed with no statuses; with no targets at all, the status,
-    ranking and at-risk sections each show one sentence.  A team whose
+    One assessment per team.  Each team is assessed by the same
+    :class:`~.assess.Assessment` as its own report (:meth:`assessment`): its
+    own catalogue (``catalogues``), its KPIs and targets, its export's
+    coverage end and ``include_partial_period``, so its periods, statuses,
+    probabilities, scores and grade are those of its page; the goals at
+    risk show each value in the unit, and each KPI under the label, the
+    team's page shows.  The teams x KPIs matrix, which sets the teams side
+    by side on one KPI, reads one catalogue (``catalogue``: the first team's).
+    A team with no targets is listed with no statuses; with no targets at
+    all, the status, ranking and at-risk sections each show one sentence.  A team whose
     inputs have a problem is left out of the numbers (``excluded``: team ->
     the problem's first line), listed in the header.
     """
@@ -60,6 +69,9 @@ class OverviewReport:
     ends: dict = field(default_factory=dict)          # team -> export coverage end
     export_names: dict = field(default_factory=dict)  # team -> name in its export
     excluded: dict = field(default_factory=dict)      # team -> why its data is left out
+    #: team -> its own catalogue (a team not in it: :attr:`catalogue`, the one the
+    #: teams x KPIs matrix reads)
+    catalogues: dict = field(default_factory=dict)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -93,7 +105,8 @@ class OverviewReport:
         report = cls(title or all_params[0].title, all_params, inputs.catalogue(ok[0]),
                      inputs.kpis_by_freq(ok),
                      {f: pd.concat(parts, ignore_index=True) for f, parts in targets.items()},
-                     links or {}, dict(inputs.ends), dict(inputs.export_names), excluded)
+                     links or {}, dict(inputs.ends), dict(inputs.export_names), excluded,
+                     {t: inputs.catalogue(t) for t in ok})
         literal.plain_figures()
         if report.language == "zh" or has_cjk(title, *(p.title for p in all_params),
                                                *(report.name(p.team) for p in all_params)):
@@ -114,7 +127,12 @@ class OverviewReport:
         return Note(self._msg(f"note.{key}"))
 
     def _params(self, team: str) -> ReportParams:
-        return next(p for p in self.teams if p.team == team)
+        for p in self.teams:
+            if p.team == team:
+                return p
+        from ..errors import InvalidArgument
+        raise InvalidArgument(f"team {team!r} is not in this overview: its teams are "
+                              + ", ".join(repr(p.team) for p in self.teams))
 
     def name(self, team: str) -> str:
         for p in self.teams:
@@ -129,22 +147,35 @@ class OverviewReport:
         href = self.links.get(team)
         return f'<a href="{literal.html(href)}">{text_}</a>' if href else text_
 
+    def catalogue_of(self, team: str) -> Catalogue:
+        """The catalogue ``team``'s parameters name (its labels, directions, units)."""
+        own = self.catalogues.get(team)
+        return own if own is not None else self.catalogue
+
+    def assessment(self, team: str) -> Assessment:
+        """``team``'s :class:`~.assess.Assessment`, as its own report makes it:
+        its parameters, its own catalogue, the KPIs of its freq, its targets
+        and its export's coverage end."""
+        key = ("assessment", team)
+        if key not in self._cache:
+            p = self._params(team)
+            self._cache[key] = Assessment(p, self.catalogue_of(team), self.kpis.get(p.freq),
+                                          self.targets.get(p.freq), self.ends.get(team))
+        return self._cache[key]
+
+    def _assessed_teams(self) -> list[str]:
+        """The teams with targets and an assessed period, in the parameters' order."""
+        return [p.team for p in self.teams if self.assessment(p.team).has_targets
+                and self.assessment(p.team).period is not None]
+
     # ------------------------------------------------------------------ periods
     @_cached
     def periods(self, team: str) -> dict:
-        """The team's ``last`` period, ``partial`` period (or None) and
-        ``assessed`` period (or None when it has no data)."""
-        p = self._params(team)
-        k = self.kpis.get(p.freq)
-        ps = sorted(k.loc[k["team"] == team, "period"].unique()) if k is not None else []
-        end = self.ends.get(team)
-        if end is not None:
-            ps = [q for q in ps if q.start_time <= end]
-        last = ps[-1] if ps else None
-        part = partial_period(end, p.freq, last)
-        if part is not None and not p.include_partial_period and len(ps) > 1:
-            ps = ps[:-1]
-        return {"last": last, "partial": part, "assessed": ps[-1] if ps else None}
+        """The team's ``last`` period shown, ``partial`` period (or None) and
+        ``assessed`` period (or None when it has no data): its assessment's."""
+        a = self.assessment(team)
+        return {"last": a.periods[-1] if a.periods else None, "partial": a.partial,
+                "assessed": a.period}
 
     def assessed(self, team: str) -> pd.Period | None:
         return self.periods(team)["assessed"]
@@ -153,18 +184,6 @@ class OverviewReport:
         q = self.assessed(team)
         return label(q) if q is not None else "–"
 
-    def _team_kpis(self, team: str) -> pd.DataFrame:
-        """Every team's KPIs of ``team``'s freq, up to its assessed period."""
-        k = self.kpis[self._params(team).freq]
-        return k[k["period"] <= self.assessed(team)]
-
-    def _team_targets(self, team: str) -> pd.DataFrame | None:
-        t = self.targets.get(self._params(team).freq)
-        if t is None:
-            return None
-        t = t[t["team"] == team]
-        return t if len(t) else None
-
     @property
     def has_targets(self) -> bool:
         return any(len(t) for t in self.targets.values())
@@ -172,15 +191,10 @@ class OverviewReport:
     # ------------------------------------------------------------------ assessments
     @_cached
     def gaps(self) -> pd.DataFrame:
-        """Every team's gap table for its own assessed period."""
+        """Every team's gap table for its own assessed period (its assessment's,
+        :meth:`.assess.Assessment.gaps`), one after the other."""
         from ..gaps import gap_table
-        frames = []
-        for p in self.teams:
-            t = self._team_targets(p.team)
-            if t is None or self.assessed(p.team) is None:
-                continue
-            frames.append(gap_table(self._team_kpis(p.team), t, period=self.assessed(p.team),
-                                    catalogue=self.catalogue, rule="forecast"))
+        frames = [self.assessment(t).gaps() for t in self._assessed_teams()]
         out = gap_table(None, None, rule="forecast")
         if frames:
             sims = out.attrs["simulations"]
@@ -208,18 +222,13 @@ class OverviewReport:
     def scorecard(self):
         """Every team's scorecard for its own assessed period, in one
         :class:`~servicekpi.scorecard.Scorecard` (``scores`` and ``totals`` of
-        every team with targets), from the rows of :meth:`gaps` (the values
-        scored, insufficient data, the statuses of the grade cap), as in each
-        team's own report; grades are codes A-D."""
+        every team with targets): each team's assessment's
+        (:meth:`.assess.Assessment.scorecard`), as in the team's own report,
+        except that a team whose targets cannot be scored is listed unscored
+        with its problems (``bad_rows="drop"``); grades are codes A-D."""
         from ..scorecard import Scorecard, scorecard
-        cards = []
-        for p in self.teams:
-            t = self._team_targets(p.team)
-            if t is None or self.assessed(p.team) is None:
-                continue
-            cards.append(scorecard(self._team_kpis(p.team), t, period=self.assessed(p.team),
-                                   catalogue=self.catalogue, gaps=self.gaps(),
-                                   team_errors="drop"))
+        cards = [self.assessment(t).scorecard(bad_rows="drop")
+                 for t in self._assessed_teams()]
         if not cards:
             return scorecard(None, None)
         return Scorecard(pd.concat([c.scores for c in cards], ignore_index=True),

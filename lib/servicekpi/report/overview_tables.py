@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..i18n import msg
+from ..i18n import grade_words, msg
 from ..periods import label
 from ..status import Status
 from .common import BETTER, WORSE, _pct, table
@@ -31,10 +31,6 @@ def _words(ov, *keys: str) -> list[str]:
 def _with_links(style, column: str):
     """The team column shown as the HTML links it holds (names already literal)."""
     return style.format(lambda v: v, subset=[column])
-
-
-def _grade(code, language: str) -> str:
-    return msg(f"grade.{code}", language) if isinstance(code, str) and code else "–"
 
 
 def status_table(ov):
@@ -66,7 +62,7 @@ def ranking_table(ov):
     numbers (grade bands, the cap's weight share and grade) come from
     :func:`servicekpi.scorecard.rule_text`."""
     from ..scorecard import cap_reason, rule_text
-    lang, cat = ov.language, ov.catalogue
+    lang = ov.language
     t = ov.ranking()
     scores = ov.scorecard().scores
     w = rule_text(lang)
@@ -75,11 +71,12 @@ def ranking_table(ov):
                   "not_scored")
 
     def capped(row):
+        cat = ov.catalogue_of(row.team)
         if row.capped:
-            return msg("overview.capped_from", lang, grade=_grade(row.grade_uncapped, lang),
+            return msg("overview.capped_from", lang, grade=grade_words(row.grade_uncapped, lang),
                        reason=cap_reason(scores, row.team, lang, catalogue=cat))
         if isinstance(row.cap, str):
-            return msg("overview.cap_applies", lang, cap=_grade(row.cap, lang),
+            return msg("overview.cap_applies", lang, cap=grade_words(row.cap, lang),
                        reason=cap_reason(scores, row.team, lang, catalogue=cat))
         return "–"
 
@@ -87,7 +84,7 @@ def ranking_table(ov):
         if row.problems:
             return row.problems
         missing = [k for k in str(row.missing or "").split(", ") if k]
-        return sep.join(cat.label(k, lang) for k in missing) or "–"
+        return sep.join(ov.catalogue_of(row.team).label(k, lang) for k in missing) or "–"
 
     rows = list(t.itertuples(index=False))
     out = pd.DataFrame({
@@ -95,7 +92,7 @@ def ranking_table(ov):
         cols[1]: [ov.team_link(x) for x in t["team"]],
         cols[2]: [ov.assessed_label(x) for x in t["team"]],
         cols[3]: [f"{v:.1f}" if np.isfinite(v) else "–" for v in t["score"].astype(float)],
-        cols[4]: [_grade(g, lang) for g in t["grade"]],
+        cols[4]: [grade_words(g, lang) for g in t["grade"]],
         cols[5]: [capped(r) for r in rows],
         cols[6]: [_pct(v) for v in t["coverage"]],
         cols[7]: [not_scored(r) for r in rows],
@@ -111,23 +108,26 @@ def at_risk_table(ov, n: int = 10):
     """The goals most at risk (:meth:`~.overview.OverviewReport.at_risk`): team,
     KPI, current value, whether it is already at or better than the target,
     the target and its deadline, the probability of meeting it, the status
-    (coloured) and the owner."""
+    (coloured) and the owner.  Each KPI is labelled from the team's own
+    catalogue and its values shown in the team's unit for it (the one its
+    page shows them in, :meth:`.assess.Assessment.unit`), current value and
+    target alike."""
     lang = ov.language
     g = ov.at_risk(n)
     cols = _words(ov, "team", "kpi", "current", "better_now", "target", "probability",
                   "status", "owner")
-    cat = ov.catalogue
 
-    def fmt(kpi, value):
-        return cat[kpi].fmt(value, language=lang)
+    def fmt(team, kpi, value):
+        unit = ov.assessment(team).unit(kpi)
+        return ov.catalogue_of(team)[kpi].fmt(value, unit=unit, language=lang)
 
     out = pd.DataFrame({
         cols[0]: [ov.team_link(t) for t in g["team"]],
-        cols[1]: [cat.label(k, lang) for k in g["kpi"]],
-        cols[2]: [fmt(k, v) for k, v in zip(g["kpi"], g["current"])],
+        cols[1]: [ov.catalogue_of(t).label(k, lang) for t, k in zip(g["team"], g["kpi"])],
+        cols[2]: [fmt(t, k, v) for t, k, v in zip(g["team"], g["kpi"], g["current"])],
         cols[3]: [msg("overview.yes" if b else "overview.no", lang) for b in g["better_now"]],
-        cols[4]: [msg("overview.target_by", lang, value=fmt(k, v), deadline=label(d))
-                  for k, v, d in zip(g["kpi"], g["target"], g["deadline"])],
+        cols[4]: [msg("overview.target_by", lang, value=fmt(t, k, v), deadline=label(d))
+                  for t, k, v, d in zip(g["team"], g["kpi"], g["target"], g["deadline"])],
         cols[5]: [_pct(p) for p in g["probability"]],
         cols[6]: [Status(s).label(lang) for s in g["status"]],
         cols[7]: [o if isinstance(o, str) and o else "–" for o in g["owner"]],

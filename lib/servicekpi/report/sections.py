@@ -62,9 +62,11 @@ def _control_note(report) -> Note | None:
 def _signals(report):
     if not report.control_tables():
         return None                      # no charts: their note says why
-    if report.control_signals().empty:
-        return sentences.note(report, "no_signals")
-    return tables.signals(report)
+    from . import team
+    recent = team.SIGNAL_PERIODS
+    if report.control_signals(recent).empty:
+        return sentences.note(report, "no_signals", signal_periods=recent)
+    return tables.signals(report, recent)
 
 
 def _causes_note(report) -> Note | None:
@@ -146,24 +148,34 @@ SECTIONS: dict[str, Section] = {
 #: The sections (``report.section.<key>``) whose ``{...}`` :func:`text` fills
 #: with the numbers the code uses (:func:`quoted_defaults`), so the text
 #: cannot drift from them.
-FILLED = ("gaps", "forecasts")
+FILLED = ("headline", "gaps", "achievable", "forecasts", "control", "causes")
 
 
 def quoted_defaults() -> dict:
     """The code's defaults that the texts of :data:`FILLED` quote: the gap
     table's probability thresholds (``low``, ``high``), ``min_n``, ``level``
     and ``max_stale``, the open-ticket share that makes a period incomplete
-    (``max_open``), the longest cross-validation horizon (``cv_h``) and the
-    number of cross-validation origins (``cv_origins``)."""
+    (``max_open``), the periods a pace is measured over (``pace_periods``),
+    the longest cross-validation horizon (``cv_h``) and the number of
+    cross-validation origins (``cv_origins``), the control charts' phase-I
+    reference (``baseline``), the run that starts a new stage
+    (``shift_run``) and the recent periods whose special causes are listed
+    (``signal_periods``), and how many complaint causes are the top ones
+    (``top_causes``)."""
+    from ..diagnostics import BASELINE, SHIFT_RUN
     from ..forecast import CV_ORIGINS, MAX_CV_HORIZON
     from ..gaps import LEVEL, MAX_STALE, MIN_N, THRESHOLDS
     from ..kpis import MAX_OPEN_SHARE
+    from ..targets import PACE_PERIODS
+    from . import team
 
     def pct(x):
         return f"{100 * x:g}%"
     return {"low": pct(THRESHOLDS[0]), "high": pct(THRESHOLDS[1]), "min_n": MIN_N,
             "level": pct(LEVEL), "max_stale": MAX_STALE, "max_open": pct(MAX_OPEN_SHARE),
-            "cv_h": MAX_CV_HORIZON, "cv_origins": CV_ORIGINS}
+            "pace_periods": PACE_PERIODS, "cv_h": MAX_CV_HORIZON, "cv_origins": CV_ORIGINS,
+            "baseline": BASELINE, "shift_run": SHIFT_RUN,
+            "signal_periods": team.SIGNAL_PERIODS, "top_causes": team.TOP_CAUSES}
 
 
 def text(key: str, language: str = "en") -> str:

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from .. import literal
-from ..i18n import msg
+from ..catalogue import fmt_score
+from ..i18n import grade_words, msg
 from ..periods import label
 from ..status import Status
 from .common import Markdown, Note, _pct
@@ -134,11 +135,6 @@ def status_summary(report) -> Markdown | Note:
     return Markdown(_end(report, out))
 
 
-def grade_words(code, language: str) -> str:
-    """A grade code (A-D) in words (``grade.A``)."""
-    return msg(f"grade.{code}", language) if isinstance(code, str) and code else "–"
-
-
 def scorecard_summary(report) -> Markdown | Note:
     """The composite score and its grade (with the cap, when it applies),
     coverage, what was not scored and why, and the fuzzy evaluation, with
@@ -162,7 +158,7 @@ def scorecard_summary(report) -> Markdown | Note:
     words = rule_text(lang)
     grade = grade_words(me["grade"], lang)
     capping = cap_reason(sc.scores, report.params.team, lang, catalogue=report.catalogue)
-    out = [msg("team.scorecard.score", lang, score=f"{me['score']:.1f}", grade=grade)]
+    out = [msg("team.scorecard.score", lang, score=fmt_score(me["score"]), grade=grade)]
     if me["capped"]:
         out.append(msg("team.scorecard.capped", lang, uncapped=grade_words(
             me["grade_uncapped"], lang), targets=esc(capping), heavy=words["heavy"],
@@ -193,7 +189,7 @@ def scorecard_summary(report) -> Markdown | Note:
                        n=int(f["scored_targets"]), weight=_pct(f["lean_weight"]), grade=lean)
                    if f["lean_targets"] else msg("team.scorecard.lean_spread", lang))
             out.append(msg("team.scorecard.differs", lang, grade=grade, lean=lean, why=why,
-                           score=f"{me['score']:.1f}",
+                           score=fmt_score(me["score"]),
                            uncapped=grade_words(me["grade_uncapped"], lang)))
             if me["grade"] != me["grade_uncapped"]:
                 out.append(msg("team.scorecard.differs_capped", lang, grade=grade))
@@ -237,12 +233,14 @@ def driver(report) -> Markdown | Note:
 # ---------------------------------------------------------------------- analysis codes
 def result_sentence(report, result) -> str:
     """An analysis result (a comparison, a seasonal context, a decomposition)
-    in a sentence, in the report's language."""
+    in a sentence, in the report's language, its values in the unit the
+    tables use for the KPI (:meth:`TeamReport.unit`)."""
     from ..diagnostics import Decomposition
+    unit = report.unit(result.kpi)
     if isinstance(result, Decomposition):
-        return result.summary(report.language,
+        return result.summary(report.language, unit=unit,
                               by_label=msg("team.driver.col.category", report.language))
-    return result.summary(report.language)
+    return result.summary(report.language, unit=unit)
 
 
 def verdict(report, row) -> str:
@@ -266,12 +264,6 @@ def no_forecast(report, sim) -> str:
     key = f"analysis.forecast.status.{sim.status}"
     return msg("team.outlook.no_forecast_why", lang,
                why=msg(key, lang) if key in catalogue(lang) else sim.status)
-
-
-def model_name(report, code: str) -> str:
-    """A forecasting model's name (``figures.model.<code>``; an unknown code as written)."""
-    from ..i18n import catalogue
-    return catalogue(report.language).get(f"figures.model.{code}", code)
 
 
 def weights_source(report, source: str) -> str:

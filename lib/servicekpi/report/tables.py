@@ -16,6 +16,7 @@ from ..i18n import msg, note
 from ..periods import label
 from ..status import Status
 from .common import BETTER, WORSE, _pct, table
+from .team import SIGNAL_PERIODS, TOP_CAUSES
 
 __all__ = ["achievability", "benchmarks", "causes", "competency", "definitions",
            "driver_segments", "gaps", "headline", "outlook", "parameters", "quality",
@@ -26,6 +27,13 @@ __all__ = ["achievability", "benchmarks", "causes", "competency", "definitions",
 def fmt(report, kpi: str, value) -> str:
     """A KPI's value in the team's unit for it, in the report's language."""
     return report.catalogue[kpi].fmt(value, unit=report.unit(kpi), language=report.language)
+
+
+def pair(report, kpi: str, value, target) -> tuple[str, str]:
+    """A value and its target in the team's unit, a value on the wrong side of
+    the target never reading as the target (:meth:`KPIDef.fmt_pair`)."""
+    return report.catalogue[kpi].fmt_pair(value, target, unit=report.unit(kpi),
+                                          language=report.language)
 
 
 def change(report, kpi: str, delta) -> str:
@@ -52,8 +60,11 @@ def period_label(report, q) -> str:
     return label(q)
 
 
-def target_by(report, kpi: str, target, deadline) -> str:
-    return msg("team.target_by", report.language, value=fmt(report, kpi, target),
+def target_by(report, kpi: str, target, deadline, *, shown: str | None = None) -> str:
+    """"92.2% by 2026-12"; ``shown``: the target as already formatted (beside
+    its value, :func:`pair`)."""
+    return msg("team.target_by", report.language,
+               value=fmt(report, kpi, target) if shown is None else shown,
                deadline=label(deadline))
 
 
@@ -178,13 +189,15 @@ def gaps(report):
     rows = []
     for r, reason in zip(g.itertuples(), why(g, lang)):
         k = r.kpi
+        current, target = pair(report, k, r.current, r.target)
         rows.append([
-            kpi_label(report, k), fmt(report, k, r.current),
+            kpi_label(report, k), current,
             "–" if not np.isfinite(r.ci_low) else
             msg("team.range", lang, low=fmt(report, k, r.ci_low), high=fmt(report, k, r.ci_high)),
             "–" if not np.isfinite(r.current) else yes_no(report, r.better_now),
             baseline(report, k, r.baseline, r.baseline_period, r.baseline_periods),
-            target_by(report, k, r.target, r.deadline), fmt(report, k, r.glide_now),
+            target_by(report, k, r.target, r.deadline, shown=target),
+            fmt(report, k, r.glide_now),
             change(report, k, r.gap).lstrip("+") if np.isfinite(r.gap) else "–",
             _pct(r.progress), change(report, k, r.needed_pace),
             change(report, k, r.recent_pace), _pct(r.probability),
@@ -199,7 +212,9 @@ def _period(report) -> str:
 
 
 def achievability(report):
-    """Per target: the change it demands, the noise, the pace required against
+    """Per target: the improvement it demands (target - baseline, positive
+    when the target is better than the baseline, as the paces beside it), the
+    noise, the pace required against
     the team's own trend and best pace and the best peer's, and the verdict."""
     from ..gaps import LEVEL
     from .sentences import verdict
@@ -219,7 +234,8 @@ def achievability(report):
                         value=change(report, k, r.noise).lstrip("+"), basis=basis)
         rows.append([kpi_label(report, k),
                      baseline(report, k, r.baseline, r.baseline_period, r.baseline_periods),
-                     change(report, k, r.target - r.baseline), noise,
+                     change(report, k, report.catalogue[k].sign * (r.target - r.baseline)),
+                     noise,
                      change(report, k, r.required_pace), change(report, k, r.own_pace),
                      change(report, k, r.own_best_pace), change(report, k, r.peer_best_pace),
                      verdict(report, r)])
@@ -280,7 +296,7 @@ def scorecard(report):
     """Per targeted KPI: perspective, baseline, the value scored (its period in
     brackets when not the assessed one), target, progress score, the target's
     status at the deadline (beside the score), weight, points."""
-    from ..catalogue import perspective_label
+    from ..catalogue import fmt_score, perspective_label
     sc = report.scorecard()
     lang = report.language
     g = sc.scores[sc.scores["team"] == report.params.team]
@@ -289,15 +305,15 @@ def scorecard(report):
     rows = []
     for r in g.itertuples():
         k = r.kpi
-        value = fmt(report, k, r.value)
+        value, target = pair(report, k, r.value, r.target)
         if isinstance(r.value_period, pd.Period) and r.value_period != r.period:
             value = msg("team.value_at", lang, value=value, period=label(r.value_period))
         rows.append([kpi_label(report, k), perspective_label(r.perspective, lang),
-                     fmt(report, k, r.baseline), value, fmt(report, k, r.target),
-                     f"{r.score:.0f}" if np.isfinite(r.score)
+                     fmt(report, k, r.baseline), value, target,
+                     fmt_score(r.score) if np.isfinite(r.score)
                      else msg("team.scorecard.not_scored", lang),
                      status_word(report, r.target_status), _pct(r.weight),
-                     f"{r.contribution:.1f}" if np.isfinite(r.contribution) else "–"])
+                     fmt_score(r.contribution)])
     return table(pd.DataFrame(rows, columns=heads),
                  colours={heads[6]: status_colours(g["target_status"])})
 
@@ -308,6 +324,7 @@ def outlook(report):
     simulated paths) and its 80% interval, P(met at deadline), when the
     target is expected to be reached, the model and its backtest MASE; a
     target whose deadline period is observed shows that value."""
+    from ..gaps import model_name
     g = report.gaps()
     fc = report.forecasts()
     lang = report.language
@@ -317,24 +334,27 @@ def outlook(report):
     for r in g.itertuples():
         k = r.kpi
         sim, mase = fc.get(k, (None, np.nan))
-        if r.status in (Status.MET, Status.MISSED):
-            at = msg("team.outlook.observed_value", lang, value=fmt(report, k, r.deadline_value))
+        observed = r.status in (Status.MET, Status.MISSED)
+        value, target = pair(report, k, r.deadline_value if observed
+                             else r.forecast_at_deadline, r.target)
+        if observed:
+            at = msg("team.outlook.observed_value", lang, value=value)
             interval, prob, reached = "–", status_word(report, r.status), "–"
             model = msg("team.outlook.observed", lang)
         elif np.isfinite(r.probability):
-            at = fmt(report, k, r.forecast_at_deadline)
+            at = value
             interval = msg("team.range", lang, low=fmt(report, k, r.lower_80),
                            high=fmt(report, k, r.upper_80))
             prob = _pct(r.probability)
             reached = (label(r.expected_reached) if isinstance(r.expected_reached, pd.Period)
                        else msg("team.outlook.not_by_deadline", lang))
-            from .sentences import model_name
-            model = model_name(report, r.model)
+            model = model_name(r.model, lang)
         else:
             at = interval = prob = reached = "–"
             from .sentences import no_forecast
             model = no_forecast(report, sim)
-        rows.append([kpi_label(report, k), target_by(report, k, r.target, r.deadline),
+        rows.append([kpi_label(report, k), target_by(report, k, r.target, r.deadline,
+                                                     shown=target),
                      status_word(report, r.status), at, interval, prob, reached, model,
                      "–" if not np.isfinite(mase) else f"{mase:.2f}"])
     return table(pd.DataFrame(rows, columns=heads),
@@ -342,7 +362,7 @@ def outlook(report):
 
 
 # ---------------------------------------------------------------------- diagnostics
-def signals(report, recent: int = 6):
+def signals(report, recent: int = SIGNAL_PERIODS):
     """Special causes of the last ``recent`` periods of each control chart:
     the value, the value expected there and the rules broken."""
     from .sentences import control_rule
@@ -357,7 +377,7 @@ def signals(report, recent: int = 6):
     return table(pd.DataFrame(rows, columns=heads))
 
 
-def causes(report, top: int = 3):
+def causes(report, top: int = TOP_CAUSES):
     """The team's complaints by category in the assessed period: count, share,
     cumulative share, the period before, change; the top ``top`` marked."""
     p = report.top_causes(top)

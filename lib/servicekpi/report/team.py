@@ -23,7 +23,8 @@ the report's last period, the period is partial
 show it, flagged "(partial, to 13 Oct)"; every assessment (the headline's
 latest-against-previous, gaps and statuses, scores, benchmarks, peer ranks,
 forecasts, control charts and diagnostics) uses the *assessed periods*,
-the complete ones, computed once here.  ``include_partial_period: true``
+the complete ones, computed once by :class:`.assess.Assessment`, the same
+per-team assessment the overview makes.  ``include_partial_period: true``
 assesses the partial period as a full one (it stays flagged).
 """
 from __future__ import annotations
@@ -37,12 +38,19 @@ import pandas as pd
 
 from ..catalogue import Catalogue, Unit
 from ..errors import ServiceKPIError
-from ..kpis import MAX_OPEN_SHARE, assessable
+from ..kpis import assessable
 from ..params import ReportParams
-from ..periods import label, partial_period
+from ..periods import label
 from ..tickets import data_quality
+from .assess import Assessment
 from .common import _cached, _params
 from .inputs import coverage
+
+
+#: How many recent periods the table of control-chart signals lists.
+SIGNAL_PERIODS = 6
+#: How many complaint categories count as the top causes.
+TOP_CAUSES = 3
 
 
 @dataclass
@@ -102,13 +110,20 @@ class TeamReport:
         return (p.display_name or (self.tickets.attrs.get("team_names") or {}).get(p.team)
                 or p.team)
 
+    @property
+    def assessment(self) -> Assessment:
+        """The team's assessment (:class:`.assess.Assessment`, the one the overview
+        makes for the team too): periods, units, gap table and scorecard."""
+        if "assessment" not in self._cache:
+            self._cache["assessment"] = Assessment(self.params, self.catalogue, self.kpis,
+                                                   self.targets, self.coverage_end)
+        return self._cache["assessment"]
+
     def team_rows(self, data: pd.DataFrame | None = None, kpi: str | None = None
                   ) -> pd.DataFrame:
         """This team's rows of a long KPI table (default :attr:`kpis`), of one
         KPI when ``kpi`` is given, else of the KPIs shown."""
-        k = self.kpis if data is None else data
-        k = k[k["team"] == self.params.team]
-        return k[k["kpi"] == kpi] if kpi is not None else k[k["kpi"].isin(self.shown_kpis)]
+        return self.assessment.team_rows(data, kpi)
 
     def series(self, kpi: str, data: pd.DataFrame | None = None) -> pd.Series:
         """The team's values of one KPI, indexed by period, oldest first,
@@ -123,34 +138,20 @@ class TeamReport:
     @property
     def shown_kpis(self) -> list[str]:
         """KPIs in the report: those asked for, else every catalogue KPI with data."""
-        if "shown" not in self._cache:
-            mine = self.kpis[(self.kpis["team"] == self.params.team)
-                             & self.kpis["value"].notna()]
-            have = set(mine["kpi"])
-            wanted = self.params.kpi_list or self.catalogue.names()
-            self._cache["shown"] = [k for k in wanted if k in have]
-        return self._cache["shown"]
+        return self.assessment.shown_kpis
 
     @property
     def units(self) -> dict[str, Unit]:
-        """KPI -> the unit its values are shown in, in tables and figures alike:
-        chosen once per KPI from the team's values in the periods shown
-        (:meth:`servicekpi.catalogue.KPIDef.display_unit`)."""
-        if "units" not in self._cache:
-            rows = self.team_rows()
-            rows = rows[rows["period"].isin(self.periods)]
-            self._cache["units"] = {
-                k: self.catalogue[k].display_unit(rows.loc[rows["kpi"] == k, "value"].dropna())
-                for k in self.shown_kpis}
-        return self._cache["units"]
+        """KPI -> the unit its values are shown in, in tables and figures alike
+        (:attr:`.assess.Assessment.units`: chosen once per KPI from the team's
+        values in the periods shown)."""
+        return self.assessment.units
 
     def unit(self, kpi: str) -> Unit:
-        """The unit of one KPI (:attr:`units`; a KPI not shown: from its own values)."""
+        """The unit of one KPI (:attr:`units`; a KPI not shown: from its own values,
+        :meth:`.assess.Assessment.unit`)."""
         units = self.units
-        if kpi not in units:
-            units[kpi] = self.catalogue[kpi].display_unit(
-                self.team_rows(kpi=kpi)["value"].dropna())
-        return units[kpi]
+        return units[kpi] if kpi in units else self.assessment.unit(kpi)
 
     @property
     def coverage_end(self) -> pd.Timestamp | None:
@@ -160,34 +161,24 @@ class TeamReport:
     @property
     def periods(self) -> list[pd.Period]:
         """The periods shown (the last ``history_periods``), a partial one included."""
-        if "periods" not in self._cache:
-            ps = sorted(self.team_rows()["period"].unique())
-            end = self.coverage_end
-            if end is not None:      # nothing after the export's end (a KPI table's future)
-                ps = [q for q in ps if q.start_time <= end]
-            self._cache["periods"] = ps[-self.params.history_periods:]
-        return self._cache["periods"]
+        return self.assessment.periods
 
     @property
     def partial(self) -> pd.Period | None:
         """The last shown period when the export covers it only partly, else None."""
-        ps = self.periods
-        return partial_period(self.coverage_end, self.params.freq, ps[-1]) if ps else None
+        return self.assessment.partial
 
     @property
     def assessed_periods(self) -> list[pd.Period]:
         """The shown periods every assessment uses: the partial one left out
         unless ``include_partial_period``."""
-        part = None if self.params.include_partial_period else self.partial
-        ps = [q for q in self.periods if q != part]
-        return ps or list(self.periods)   # only a partial period: assess it (noted)
+        return self.assessment.assessed_periods
 
     @property
     def period(self) -> pd.Period | None:
         """The assessed period: the latest complete one (or the partial one
         with ``include_partial_period``)."""
-        ps = self.assessed_periods
-        return ps[-1] if ps else None
+        return self.assessment.period
 
     @property
     def assessed_kpis(self) -> pd.DataFrame:
@@ -195,23 +186,17 @@ class TeamReport:
         durations of periods with too many tickets still open
         (:func:`servicekpi.kpis.assessable`): gaps, scores, forecasts, control
         charts and benchmarks use the latest period that has closed."""
-        if "assessed_kpis" not in self._cache:
-            k = self.kpis
-            self._cache["assessed_kpis"] = (assessable(k[k["period"] <= self.period])
-                                            if self.period is not None else k.iloc[:0])
-        return self._cache["assessed_kpis"]
+        return self.assessment.assessed_kpis
 
     @property
     def team_targets(self) -> pd.DataFrame:
         """The team's rows of the targets file (empty, with its key columns, without one)."""
-        if self.targets is None:
-            return pd.DataFrame(columns=["team", "kpi"])
-        return self.targets[self.targets["team"] == self.params.team]
+        return self.assessment.team_targets
 
     @property
     def has_targets(self) -> bool:
         """True when a targets file is named and sets targets for this team."""
-        return self.targets is not None and not self.team_targets.empty
+        return self.assessment.has_targets
 
     # ------------------------------------------------------------------ headline and trends
     @_cached
@@ -288,22 +273,13 @@ class TeamReport:
     # ------------------------------------------------------------------ targets and gaps
     @_cached
     def gaps(self) -> pd.DataFrame:
-        """The team's gap table for the assessed period: status from the
-        deadline (:func:`servicekpi.gap_table`, forecast rule), with one
-        simulation per target in ``attrs["simulations"]`` that the outlook
-        table and the fan charts read too.  Empty, with every column, when
-        there are no targets.
-
-        The gap table gets every row up to the assessed period and applies
-        :func:`servicekpi.kpis.assessable` itself, so that it can name the
-        incomplete periods it leaves out, and treat a deadline period that is
-        still incomplete as not over yet (status from the forecast)."""
-        from ..gaps import gap_table
-        k = (self.kpis[self.kpis["period"] <= self.period] if self.period is not None
-             else self.kpis.iloc[:0])
-        return gap_table(k, self.team_targets if self.has_targets else None,
-                         period=self.period, max_open_share=MAX_OPEN_SHARE,
-                         catalogue=self.catalogue, rule="forecast")
+        """The team's gap table for the assessed period
+        (:meth:`.assess.Assessment.gaps`, the overview's for the team too):
+        status from the deadline (:func:`servicekpi.gap_table`, forecast
+        rule), with one simulation per target in ``attrs["simulations"]``
+        that the outlook table and the fan charts read too.  Empty, with
+        every column, when there are no targets."""
+        return self.assessment.gaps()
 
     @_cached
     def achievability(self) -> pd.DataFrame:
@@ -339,20 +315,17 @@ class TeamReport:
     # ------------------------------------------------------------------ scorecard
     @_cached
     def scorecard(self):
-        """This team's scorecard for the assessed period.
+        """This team's scorecard for the assessed period
+        (:meth:`.assess.Assessment.scorecard`, the overview's for the team too).
 
         Only the team's own targets are scored (teams are ranked in the
-        overview, by grade then score).  Its own gap table (:meth:`gaps`)
-        gives the values scored, which targets have insufficient data, and
-        the statuses for the grade cap, so the scorecard judges the same
-        period as the gap table.  A problem with the team's targets (weights,
-        scoring rules) raises :class:`ConfigError`.
+        overview, by grade then score).  Its own gap table gives the values
+        scored, which targets have insufficient data, and the statuses for
+        the grade cap, so the scorecard judges the same period as the gap
+        table.  A problem with the team's targets (weights, scoring rules)
+        raises :class:`ConfigError`.
         """
-        from ..scorecard import scorecard
-        mine = self.has_targets
-        return scorecard(self.assessed_kpis, self.team_targets if mine else None,
-                         period=self.period, catalogue=self.catalogue,
-                         gaps=self.gaps() if mine else None)
+        return self.assessment.scorecard()
 
     @property
     def totals(self) -> pd.Series | None:
@@ -420,7 +393,7 @@ class TeamReport:
         return out
 
     @_cached
-    def control_signals(self, recent: int = 6) -> pd.DataFrame:
+    def control_signals(self, recent: int = SIGNAL_PERIODS) -> pd.DataFrame:
         """Special causes in the last ``recent`` periods of each control chart:
         kpi, period, value, the value expected there (the stage's centre line,
         with the seasonal effect for a seasonal KPI) and the rules broken
@@ -439,7 +412,7 @@ class TeamReport:
         return {"is_complaint", "category"} <= set(self.tickets.columns)
 
     @_cached
-    def top_causes(self, top: int = 3) -> pd.DataFrame:
+    def top_causes(self, top: int = TOP_CAUSES) -> pd.DataFrame:
         """Pareto of this team's complaints by category in the assessed period
         (:func:`servicekpi.diagnostics.pareto`); empty when there are none."""
         from ..diagnostics import pareto

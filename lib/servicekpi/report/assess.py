@@ -1,0 +1,190 @@
+"""One team's assessment, computed one way for its own report and for the overview.
+
+:class:`Assessment` takes what a team is assessed from -- its parameters, its
+own catalogue, the KPIs of its export at its freq, the targets and when its
+export's coverage ends -- and computes, each once (cached): the KPIs shown and
+the unit each is shown in, the periods shown, the partial period, the
+assessed periods and period, the KPIs assessed, the gap table (statuses,
+probabilities, one simulation per target) and the scorecard (scores, score,
+grade).  :class:`~.team.TeamReport` reads its team's; the
+:class:`~.overview.OverviewReport` one per team: a team's statuses,
+probabilities, scores and grade are computed the same way, from the same
+inputs, on both pages.
+
+Partial periods.  When the export's coverage ends before the end of the last
+period shown, that period is partial (:func:`servicekpi.periods.partial_period`):
+it is shown, flagged, but every assessment uses the complete periods (the
+*assessed periods*); ``include_partial_period: true`` assesses it as a full
+one.  A team whose only period is partial is assessed on it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..catalogue import Catalogue, Unit
+from ..kpis import MAX_OPEN_SHARE, assessable
+from ..params import ReportParams
+from ..periods import partial_period
+from .common import _cached
+
+__all__ = ["Assessment"]
+
+
+@dataclass
+class Assessment:
+    """One team's assessed periods, gap table and scorecard.
+
+    ``kpis`` is a long KPI table holding the team's rows (its own export's,
+    KPI-table rows merged in); other teams' rows are peer context (the
+    gap table and the scorecard read the team's rows only).  ``targets``: a
+    targets table (the team's rows are assessed; None: no targets).  ``end``:
+    when the team's export's coverage ends (:func:`.inputs.coverage`; None:
+    not known)."""
+
+    params: ReportParams
+    catalogue: Catalogue
+    kpis: pd.DataFrame | None
+    targets: pd.DataFrame | None
+    end: pd.Timestamp | None
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.kpis is None:       # a team without KPIs (its export failed)
+            self.kpis = pd.DataFrame({"team": pd.Series(dtype=object),
+                                      "period": pd.Series(dtype=object),
+                                      "kpi": pd.Series(dtype=object),
+                                      "value": pd.Series(dtype=float)})
+
+    @property
+    def team(self) -> str:
+        return self.params.team
+
+    def team_rows(self, data: pd.DataFrame | None = None, kpi: str | None = None
+                  ) -> pd.DataFrame:
+        """The team's rows of a long KPI table (default :attr:`kpis`), of one
+        KPI when ``kpi`` is given, else of the KPIs shown."""
+        k = self.kpis if data is None else data
+        k = k[k["team"] == self.team]
+        return k[k["kpi"] == kpi] if kpi is not None else k[k["kpi"].isin(self.shown_kpis)]
+
+    @property
+    def shown_kpis(self) -> list[str]:
+        """KPIs shown: those asked for (``kpis:``), else every catalogue KPI,
+        that have data for the team, in that order."""
+        if "shown" not in self._cache:
+            k = self.kpis
+            have = set(k.loc[(k["team"] == self.team) & k["value"].notna(), "kpi"])
+            wanted = self.params.kpi_list or self.catalogue.names()
+            self._cache["shown"] = [name for name in wanted if name in have]
+        return self._cache["shown"]
+
+    @property
+    def units(self) -> dict[str, Unit]:
+        """KPI -> the unit its values are shown in, in tables and figures alike:
+        chosen once per KPI from the team's values in the periods shown
+        (:meth:`servicekpi.catalogue.KPIDef.display_unit`)."""
+        if "units" not in self._cache:
+            rows = self.team_rows()
+            rows = rows[rows["period"].isin(self.periods)]
+            self._cache["units"] = {
+                k: self.catalogue[k].display_unit(rows.loc[rows["kpi"] == k, "value"].dropna())
+                for k in self.shown_kpis}
+        return self._cache["units"]
+
+    def unit(self, kpi: str) -> Unit:
+        """The unit of one KPI (:attr:`units`; a KPI not shown: from its own values)."""
+        units = self.units
+        if kpi not in units:
+            units[kpi] = self.catalogue[kpi].display_unit(
+                self.team_rows(kpi=kpi)["value"].dropna())
+        return units[kpi]
+
+    # ------------------------------------------------------------------ periods
+    @property
+    def periods(self) -> list[pd.Period]:
+        """The periods shown (the last ``history_periods`` of the KPIs shown),
+        a partial one included; nothing after the export's end (a KPI
+        table's future)."""
+        if "periods" not in self._cache:
+            ps = sorted(self.team_rows()["period"].unique())
+            if self.end is not None:
+                ps = [q for q in ps if q.start_time <= self.end]
+            self._cache["periods"] = ps[-self.params.history_periods:]
+        return self._cache["periods"]
+
+    @property
+    def partial(self) -> pd.Period | None:
+        """The last shown period when the export covers it only partly, else None."""
+        ps = self.periods
+        return partial_period(self.end, self.params.freq, ps[-1]) if ps else None
+
+    @property
+    def assessed_periods(self) -> list[pd.Period]:
+        """The shown periods every assessment uses: the partial one left out
+        unless ``include_partial_period`` (only a partial period: it)."""
+        part = None if self.params.include_partial_period else self.partial
+        ps = [q for q in self.periods if q != part]
+        return ps or list(self.periods)
+
+    @property
+    def period(self) -> pd.Period | None:
+        """The assessed period: the latest complete one (or the partial one
+        with ``include_partial_period``); None without data."""
+        ps = self.assessed_periods
+        return ps[-1] if ps else None
+
+    @property
+    def assessed_kpis(self) -> pd.DataFrame:
+        """Every team's KPIs up to the assessed period, without durations of
+        periods with too many tickets still open (:func:`servicekpi.kpis.assessable`)."""
+        if "assessed_kpis" not in self._cache:
+            k = self.kpis
+            self._cache["assessed_kpis"] = (assessable(k[k["period"] <= self.period])
+                                            if self.period is not None else k.iloc[:0])
+        return self._cache["assessed_kpis"]
+
+    # ------------------------------------------------------------------ targets
+    @property
+    def team_targets(self) -> pd.DataFrame:
+        """The team's targets (empty, with its key columns, without any)."""
+        if self.targets is None:
+            return pd.DataFrame(columns=["team", "kpi"])
+        return self.targets[self.targets["team"] == self.team]
+
+    @property
+    def has_targets(self) -> bool:
+        """True when the targets set targets for this team."""
+        return self.targets is not None and not self.team_targets.empty
+
+    @_cached
+    def gaps(self) -> pd.DataFrame:
+        """The team's gap table for the assessed period
+        (:func:`servicekpi.gap_table`, forecast rule), one simulation per
+        target in ``attrs["simulations"]``; empty, with every column, without
+        targets.  It gets every row up to the assessed period and applies
+        :func:`servicekpi.kpis.assessable` itself, so that it can name the
+        incomplete periods it leaves out, and treat a deadline period that is
+        still incomplete as not over yet (status from the forecast)."""
+        from ..gaps import gap_table
+        k = (self.kpis[self.kpis["period"] <= self.period] if self.period is not None
+             else self.kpis.iloc[:0])
+        return gap_table(k, self.team_targets if self.has_targets else None,
+                         period=self.period, max_open_share=MAX_OPEN_SHARE,
+                         catalogue=self.catalogue, rule="forecast")
+
+    @_cached
+    def scorecard(self, bad_rows: str = "raise"):
+        """The team's scorecard for the assessed period
+        (:func:`servicekpi.scorecard`): its own gap table (:meth:`gaps`)
+        gives the values scored, which targets have insufficient data and
+        the statuses of the grade cap.  ``bad_rows``: a target that cannot be
+        scored (weights, scoring rules) raises :class:`ConfigError`
+        (``"raise"``, the team's report) or leaves the team unscored with its
+        problems (``"drop"``, the overview)."""
+        from ..scorecard import scorecard
+        mine = self.has_targets
+        return scorecard(self.assessed_kpis, self.team_targets if mine else None,
+                         period=self.period, catalogue=self.catalogue,
+                         gaps=self.gaps() if mine else None, bad_rows=bad_rows)
