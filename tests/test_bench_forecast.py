@@ -1,0 +1,94 @@
+"""The forecast benchmark's measures and reference methods (benchmarks/bench_forecast.py),
+against values worked out by hand on tiny arrays."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_forecast.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_forecast", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _wave(n, start=0):
+    return np.sin(2 * np.pi * np.arange(start, start + n) / 12)
+
+
+def test_smape_by_hand(bench):
+    # 200 * 10 / (100 + 110) = 9.5238...; the 0/0 term counts 0; mean of the two
+    assert bench.smape([100, 0], [110, 0]) == pytest.approx(200 * 10 / 210 / 2)
+    assert bench.smape([100], [110]) == pytest.approx(9.523809523809524)
+    assert bench.smape([1, 2], [1, 2]) == 0
+    # a forecast of 0 for a positive outcome is the maximum, 200
+    assert bench.smape([5], [0]) == pytest.approx(200)
+
+
+def test_mase_by_hand(bench):
+    # 4 points (<= 12): lag 1, scale mean(|2-1|, |3-2|, |4-3|) = 1; MAE (0 + 1) / 2
+    assert bench.mase([1, 2, 3, 4], [5, 6], [5, 5]) == pytest.approx(0.5)
+    # 13 points: lag 12, one difference 12 - 0 = 12; MAE |13 - 10| = 3 -> 3 / 12
+    assert bench.mase_scale(np.arange(13)) == pytest.approx(12)
+    assert bench.mase(np.arange(13), [13], [10]) == pytest.approx(0.25)
+    # no in-sample variation: no scale, no MASE
+    assert np.isnan(bench.mase([2, 2, 2, 2], [3], [2]))
+
+
+def test_owa_by_hand(bench):
+    # (10 / 20 + 1.0 / 0.5) / 2 = (0.5 + 2) / 2
+    assert bench.owa(10, 1.0, 20, 0.5) == pytest.approx(1.25)
+    assert bench.owa(7.3, 0.9, 7.3, 0.9) == pytest.approx(1.0)
+
+
+def test_coverage_by_hand(bench):
+    c = bench.covered([1, 2, 3], [0, 2.5, 3], [2, 3, 3])   # ends count as inside
+    assert c.tolist() == [1.0, 0.0, 1.0]
+
+
+def test_seasonal_naive_by_hand(bench):
+    assert bench.seasonal_naive(np.arange(24.0), 3).tolist() == [12, 13, 14]
+    assert bench.seasonal_naive(np.arange(24.0), 14)[12:].tolist() == [12, 13]
+    assert bench.seasonal_naive([1.0, 2.0, 3.0], 2).tolist() == [3, 3]   # shorter than a season
+
+
+def test_seasonality_test(bench):
+    assert bench.seasonality_test(100 + 20 * _wave(60))
+    # white noise: no season; shorter than 3 years: never tested
+    noise = np.random.default_rng(1).normal(100, 1, 48)
+    assert not bench.seasonality_test(noise)
+    assert not bench.seasonality_test(100 + 20 * _wave(35))
+
+
+def test_naive2_without_season_is_naive(bench):
+    assert bench.naive2([3.0, 1, 4, 1, 5], 3).tolist() == [5, 5, 5]
+    noise = np.random.default_rng(1).normal(100, 1, 48)
+    assert bench.naive2(noise, 4).tolist() == [noise[-1]] * 4
+
+
+def test_naive2_continues_a_pure_multiplicative_season(bench):
+    # the centred 12-month moving average of a 12-periodic series is its mean
+    # (100), so the multiplicative indices are exactly 1 + 0.2 sin(.), and the
+    # seasonally adjusted series is flat at 100: Naive2 continues the wave
+    y = 100 * (1 + 0.2 * _wave(48))
+    assert bench.seasonal_indices(y)[1] == "multiplicative"
+    assert bench.naive2(y, 18) == pytest.approx(100 * (1 + 0.2 * _wave(18, start=48)))
+    # the same when the series does not end at a full year
+    y = 100 * (1 + 0.2 * _wave(67))
+    assert bench.seasonality_test(y)
+    assert bench.naive2(y, 5) == pytest.approx(100 * (1 + 0.2 * _wave(5, start=67)))
+
+
+def test_naive2_is_additive_with_zeros(bench):
+    y = 10 + 10 * _wave(48)   # 0 at t = 9, 21, ...: indices cannot divide
+    assert y.min() <= 1e-9
+    y[9::12] = 0.0
+    assert bench.seasonal_indices(y)[1] == "additive"
+    assert bench.naive2(y, 12) == pytest.approx(10 + 10 * _wave(12, start=48), abs=1e-9)
