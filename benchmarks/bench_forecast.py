@@ -397,21 +397,16 @@ def print_table(s: dict) -> None:
     bands = s["bands"]
     n = s["methods"]["naive2"]["series"]
     print(f"\n{s['data']}: {n} series, horizon {s['h']}")
-    head = f"  {'method':<15}{'failed':>7}{'sMAPE':>8}{'MASE':>7}{'OWA':>7}"
-    for lev in LEVELS:
-        for a, b in bands:
-            head += f"{f'c{lev} {a}-{b}':>11}"
-    head += f"{'s/series':>10}"
-    print(head)
+    # (heading, result key) of each coverage column: one list for the header and the rows
+    coverage = [(f"c{lev} {a}-{b}", f"cov{lev}_{a}-{b}") for lev in LEVELS for a, b in bands]
+    print(f"  {'method':<15}{'failed':>7}{'sMAPE':>8}{'MASE':>7}{'OWA':>7}"
+          + "".join(f"{heading:>11}" for heading, _ in coverage) + f"{'s/series':>10}")
     for name in METHODS:
         r = s["methods"][name]
-        line = (f"  {name:<15}{r['failed']:>7}{_fmt(r.get('sMAPE'), '.3f'):>8}"
-                f"{_fmt(r.get('MASE'), '.3f'):>7}{_fmt(r.get('OWA'), '.3f'):>7}")
-        for lev in LEVELS:
-            for a, b in bands:
-                line += f"{_fmt(r.get(f'cov{lev}_{a}-{b}'), '.1f'):>11}"
-        line += f"{r['seconds_per_series']:>10.3f}"
-        print(line)
+        print(f"  {name:<15}{r['failed']:>7}{_fmt(r.get('sMAPE'), '.3f'):>8}"
+              f"{_fmt(r.get('MASE'), '.3f'):>7}{_fmt(r.get('OWA'), '.3f'):>7}"
+              + "".join(f"{_fmt(r.get(key), '.1f'):>11}" for _, key in coverage)
+              + f"{r['seconds_per_series']:>10.3f}")
     for name in METHODS:
         r = s["methods"][name]
         for f in r["failures"]:

@@ -274,6 +274,16 @@ def find_cjk_font(rescan: bool = True) -> str | None:
     return family
 
 
+def prepare_figures(language: str, *texts) -> None:
+    """Set matplotlib up for a report's figures: labels drawn literally
+    (:func:`servicekpi.literal.plain_figures`), and a CJK font when the report is
+    in Chinese or any of ``texts`` (titles, team names) holds CJK characters."""
+    from .literal import plain_figures
+    plain_figures()
+    if language == "zh" or has_cjk(*texts):
+        use_cjk_font()
+
+
 def use_cjk_font() -> str:
     """Make matplotlib draw Chinese text with a CJK font, and return its family.
 

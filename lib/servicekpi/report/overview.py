@@ -81,7 +81,7 @@ class OverviewReport:
         ``as_of`` overrides the parameters' ``as_of:`` (``servicekpi run --as-of``).
         A team whose inputs have a problem is left out (see ``excluded``); when
         every team is, :class:`ServiceKPIError` lists why."""
-        from ..i18n import has_cjk, use_cjk_font
+        from ..i18n import prepare_figures
         from ..params import clear_export_cache, load_params
         from .inputs import load_inputs
 
@@ -107,10 +107,8 @@ class OverviewReport:
                      {f: pd.concat(parts, ignore_index=True) for f, parts in targets.items()},
                      links or {}, dict(inputs.ends), dict(inputs.export_names), excluded,
                      {t: inputs.catalogue(t) for t in ok})
-        literal.plain_figures()
-        if report.language == "zh" or has_cjk(title, *(p.title for p in all_params),
-                                               *(report.name(p.team) for p in all_params)):
-            use_cjk_font()     # Chinese words, or team names, in the figures
+        prepare_figures(report.language, title, *(p.title for p in all_params),
+                        *(report.name(p.team) for p in all_params))   # team names too
         return report
 
     # ------------------------------------------------------------------ basics

@@ -72,16 +72,13 @@ class TeamReport:
         """Load everything a team report needs from its parameters, with
         :func:`servicekpi.report.inputs.load_inputs` (the loader the overview
         and the runner use too); every problem found is raised at once."""
-        from .. import literal
-        from ..i18n import has_cjk, use_cjk_font
+        from ..i18n import prepare_figures
         from .inputs import load_inputs
         p = _params(parameters)
-        literal.plain_figures()
         inputs = load_inputs([p])
         inputs.raise_for(p.team)
-        if p.language == "zh" or has_cjk(p.display_name, p.title, p.team,
-                                         inputs.export_names.get(p.team)):
-            use_cjk_font()
+        prepare_figures(p.language, p.display_name, p.title, p.team,
+                        inputs.export_names.get(p.team))
         return cls(p, inputs.catalogue(p.team), inputs.tickets[p.team], inputs.kpis[p.team],
                    inputs.benchmarks.get(p.team), inputs.targets.get(p.team),
                    inputs.competencies.get(p.team))
@@ -150,8 +147,7 @@ class TeamReport:
     def unit(self, kpi: str) -> Unit:
         """The unit of one KPI (:attr:`units`; a KPI not shown: from its own values,
         :meth:`.assess.Assessment.unit`)."""
-        units = self.units
-        return units[kpi] if kpi in units else self.assessment.unit(kpi)
+        return self.assessment.unit(kpi)
 
     @property
     def coverage_end(self) -> pd.Timestamp | None:
