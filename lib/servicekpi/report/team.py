@@ -146,8 +146,10 @@ class TeamReport:
 
     def unit(self, kpi: str) -> Unit:
         """The unit of one KPI (:attr:`units`; a KPI not shown: from its own values,
-        :meth:`.assess.Assessment.unit`)."""
-        return self.assessment.unit(kpi)
+        :meth:`.assess.Assessment.unit`).  Looked up in :attr:`units` first, so a
+        report whose ``units`` are given (a subclass, a test) is not recomputed."""
+        units = self.units
+        return units[kpi] if kpi in units else self.assessment.unit(kpi)
 
     @property
     def coverage_end(self) -> pd.Timestamp | None:
