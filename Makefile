@@ -9,7 +9,7 @@ DEMO   := data/demo
 PARAMS ?= params
 OUT    ?= reports
 
-.PHONY: reports test venv demo bench clean
+.PHONY: reports test venv demo bench calibrate clean
 
 venv: $(STAMP)
 
@@ -43,6 +43,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_forecast.py
 	$(BIN)/python benchmarks/bench_runner.py
+
+# the forecast intervals' calibration table (lib/servicekpi/forecast_calibration.json),
+# from the M3 competition's monthly series; rerun when the combination changes
+calibrate: $(STAMP)
+	$(BIN)/python -m pip install -e '.[bench]'
+	$(BIN)/python benchmarks/calibrate_forecast.py
 
 clean:
 	rm -rf $(OUT)/*.html $(OUT)/teams $(OUT)/_work $(DEMO)

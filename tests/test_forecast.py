@@ -22,12 +22,18 @@ def noisy(level=0.5, sd=0.01, seed=1, n=36, idx=IDX):
 
 def test_straight_line_is_forecast_as_a_straight_line():
     line = pd.Series(10 + 0.5 * np.arange(36), index=IDX)
-    f = forecast(line, 6)
+    f = forecast(line, 6, method="select")
     assert list(f.index) == list(pd.period_range("2026-01", periods=6, freq="M"))
     assert f["mean"].to_numpy() == pytest.approx(28 + 0.5 * np.arange(6), abs=1e-3)
     assert (f["upper_95"] - f["lower_95"]).max() < 0.05
     assert f.attrs["model"] in ("drift", "ets_aadn") and f.attrs["status"] == "ok"
     assert list(f.columns) == ["mean", "lower_80", "upper_80", "lower_95", "upper_95"]
+    # the combination damps a trend (its median includes damped ETS and the airline
+    # model, which does not extrapolate one): rising, between the last value and the line
+    auto = forecast(line, 6)
+    assert auto.attrs["model"] == "combination" and auto.attrs["status"] == "ok"
+    assert (np.diff(auto["mean"]) > 0).all()
+    assert ((27.5 < auto["mean"]) & (auto["mean"] <= 28 + 0.5 * np.arange(6) + 1e-6)).all()
 
 
 def test_bounded_rate_near_one_stays_in_range():
@@ -65,14 +71,14 @@ def test_deadline_already_passed_uses_the_observed_value():
 
 def test_short_gappy_and_tiny_series():
     short = noisy(n=8)
-    f = forecast(short, 4)
+    f = forecast(short, 4, method="select")
     assert f.attrs["model"] in ("naive", "drift", "ets_ann")
     gappy = noisy().drop(IDX[[5, 6, 20]])
     f = forecast(gappy, 3)
     assert f.attrs["filled"] == ["2023-06", "2023-07", "2024-09"]
     assert f["mean"].notna().all()
     # four months: too short for any candidate's cross-validation, naive alone
-    four = forecast(noisy(n=4), 3)
+    four = forecast(noisy(n=4), 3, method="select")
     assert four.attrs["model"] == "naive" and (four["mean"] == noisy(n=4).iloc[-1]).all()
     tiny = forecast(noisy(n=3), 5)
     assert tiny.attrs["status"] == "not_enough_history" and len(tiny) == 5
@@ -101,9 +107,10 @@ def test_weekly_and_quarterly():
 
 def test_deterministic():
     s = noisy(sd=0.05)
-    a, b = forecast(s, 6, bounds=(0, 1)), forecast(s, 6, bounds=(0, 1))
-    pd.testing.assert_frame_equal(a, b)
-    c = forecast(s, 6, bounds=(0, 1), seed=5)
+    for method in ("auto", "select"):
+        a = forecast(s, 6, bounds=(0, 1), method=method)
+        pd.testing.assert_frame_equal(a, forecast(s, 6, bounds=(0, 1), method=method))
+    c = forecast(s, 6, bounds=(0, 1), seed=5, method="select")
     assert not np.allclose(a["upper_95"], c["upper_95"])
 
 
@@ -119,8 +126,8 @@ def test_no_warnings_leak():
 
 def test_calibration_only_widens():
     s = noisy(sd=0.05, seed=12)
-    raw = forecast(s, 6, calibrate=False)
-    cal = forecast(s, 6)
+    raw = forecast(s, 6, calibrate=False, method="select")
+    cal = forecast(s, 6, method="select")
     assert cal.attrs["calibration"] >= 1.0 and raw.attrs["calibration"] == 1.0
     assert np.allclose(cal["mean"], raw["mean"])                  # the point forecast stays
     assert ((cal["upper_80"] - cal["lower_80"]) >= (raw["upper_80"] - raw["lower_80"]) - 1e-9).all()
@@ -173,7 +180,7 @@ def test_backtest_keeps_a_failing_method_with_its_reason(monkeypatch):
     with pytest.raises(skpi.DataError, match="no forecasting model could be fitted .*"
                                              "arima_ar1: LinAlgError"):
         simulate(walk, 3, method="arima_ar1")
-    auto = simulate(walk, 3)
+    auto = simulate(walk, 3, method="select")
     assert auto.model != "arima_ar1" and not np.isfinite(auto.scores.get("arima_ar1", np.inf))
     assert any(k.startswith("arima_ar1") for k in auto.failures)
 
@@ -209,7 +216,7 @@ def test_gap_table_forecast_status():
                                          "value")
     assert why(table, "zh").iloc[0].startswith(f"预测（{model_name(g['model'], 'zh')}）：2026-12的值"
                                                "达到目标的概率")
-    easy = targets([("A", "fcr_rate", 0.68, "2025-06", 0.701, "2026-12")])
+    easy = targets([("A", "fcr_rate", 0.68, "2025-06", 0.695, "2026-12")])
     g = skpi.gap_table(kpi_rows(flat), easy, thresholds=(0.1, 0.2)).iloc[0]
     assert 0.2 <= g["probability"] and g["status"] == "on_track"   # never "met" before the deadline
     with pytest.raises(ValueError):
@@ -335,7 +342,7 @@ def test_report_status_outlook_and_fan_chart_read_one_simulation():
     assert r.period == pd.Period("2026-10", "M")
     g = r.gaps()
     sim = g.attrs["simulations"][("a", "fcr_rate")]
-    assert r.forecasts()["fcr_rate"][0] is sim                   # not fitted again
+    assert r.forecasts()["fcr_rate"] is sim                      # not fitted again
     assert list(sim.index) == list(pd.period_range("2026-11", "2026-12", freq="M"))
     at = sim.paths[-1]
     row = g.iloc[0]

@@ -66,7 +66,7 @@ def test_runner_index_status_words_in_the_index_language():
 
 def test_report_texts_quote_the_codes_defaults(monkeypatch):
     import importlib
-    forecast = importlib.import_module("servicekpi.forecast")   # the module, not the function
+    ensemble = importlib.import_module("servicekpi.ensemble")
     gaps = importlib.import_module("servicekpi.gaps")
     from servicekpi.kpis import MAX_OPEN_SHARE
     en = text("gaps", "en")
@@ -78,17 +78,17 @@ def test_report_texts_quote_the_codes_defaults(monkeypatch):
     for key in FILLED:                   # every field of a filled section is filled
         assert "{" not in text(key, "en") + text(key, "zh"), key
     fc = text("forecasts", "en")
-    assert "at most 6 and at most a quarter of the history" in fc
-    assert "at that horizon" not in fc
-    assert "不超过6期" in text("forecasts", "zh")
+    assert "the median of the forecasts of 4 statistical models" in fc
+    assert "4个统计模型" in text("forecasts", "zh")
     # the numbers come from the code, not typed in the text
     monkeypatch.setattr(gaps, "THRESHOLDS", (0.25, 0.8))
     monkeypatch.setattr(gaps, "MIN_N", 30)
-    monkeypatch.setattr(forecast, "MAX_CV_HORIZON", 4)
+    monkeypatch.setattr(ensemble, "COMPONENTS", ("theta", "ets", "arima"))
     en = text("gaps", "en")
     assert "at least 80%, *at risk* from 25% to 80%" in en and "fewer than 30 obs" in en
     assert "不低于80%" in text("gaps", "zh")
-    assert "at most 4 and" in text("forecasts", "en")
+    assert "the median of the forecasts of 3 statistical models" in text("forecasts", "en")
+    assert "1,428 public monthly series" in text("forecasts", "en")
 
 
 
@@ -353,11 +353,17 @@ def test_deterministic(december):
     pd.testing.assert_frame_equal(a, b)
     key = ("A", "avg_first_response_hours")
     assert np.array_equal(a.attrs["simulations"][key].paths, b.attrs["simulations"][key].paths)
-    model = a.attrs["simulations"][key].model
-    c = table(seasonal_kpis(), [DECEMBER], forecast_options={"seed": 3, "method": model})
-    assert c.attrs["simulations"][key].model == model
-    assert not np.array_equal(a.attrs["simulations"][key].paths,
-                              c.attrs["simulations"][key].paths)
+    # the combination's paths are quantiles: no random draws, the seed changes nothing
+    assert a.attrs["simulations"][key].model == "combination"
+    c = table(seasonal_kpis(), [DECEMBER], forecast_options={"seed": 3})
+    assert np.array_equal(a.attrs["simulations"][key].paths, c.attrs["simulations"][key].paths)
+    # a simulated model's paths are seeded draws
+    one, two = (table(seasonal_kpis(), [DECEMBER], forecast_options={"seed": seed,
+                                                                      "method": "select"})
+                for seed in (0, 3))
+    assert one.attrs["simulations"][key].model == two.attrs["simulations"][key].model
+    assert not np.array_equal(one.attrs["simulations"][key].paths,
+                              two.attrs["simulations"][key].paths)
 
 
 def test_incomplete_duration_periods_are_left_out():

@@ -1,19 +1,39 @@
 """Forecasting KPI trajectories, and the probability of meeting a target.
 
-:func:`simulate` takes one KPI series (a pandas Series indexed by period),
-chooses and fits a model and simulates future paths: a :class:`Simulation`.
-Everything said about a target comes from one simulation to its deadline:
-the probability of meeting it, the forecast (the median path) and its
-intervals (:meth:`Simulation.outlook`, :meth:`Simulation.frame`), and when
-it is expected to be reached (:meth:`Simulation.expected_reached`).
-:func:`forecast` returns the forecast mean and prediction intervals for the
-next periods; :func:`target_outlook` one target's outlook.
-Every interval comes from paths simulated by the fitted statsmodels model
-(seeded, so the same input gives the same output), in the transformed space
-when the KPI is bounded, then transformed back: neither the mean nor the
-intervals leave the KPI's range.
+:func:`simulate` takes one KPI series (a pandas Series indexed by period)
+and returns a :class:`Simulation`: paths of the KPI's future whose spread
+per period is its predictive distribution.  Everything said about a target
+comes from one simulation to its deadline: the probability of meeting it,
+the forecast (the median path) and its intervals (:meth:`Simulation.outlook`,
+:meth:`Simulation.frame`), and when it is expected to be reached
+(:meth:`Simulation.expected_reached`).  :func:`forecast` returns the forecast
+and prediction intervals for the next periods; :func:`target_outlook` one
+target's outlook; :func:`simulate_many` many series at once, in a process
+pool.
 
-Candidate models, all from statsmodels:
+Methods (``method=``):
+
+``"auto"`` (the default): the **combination** of :mod:`servicekpi.ensemble`:
+the median of statsmodels Theta, damped ETS, ARIMA and the airline model,
+each fitted once; intervals from the errors that procedure made on held-out
+data (the calibration table), so an 80% interval is as wide as the one that
+held 80% of those outcomes at the same horizon.  Its paths are the quantiles
+of that distribution (path ``j`` of ``n`` is the ``(j + 0.5) / n`` quantile in
+every period): no random draws, so ``seed`` does not change them.
+
+``"select"``: model selection: the candidates below are scored by
+rolling-origin cross-validation on the series' own history (mean absolute
+error over the last :data:`CV_ORIGINS` origins at a horizon of at most
+:data:`MAX_CV_HORIZON`), near ties (within 2%) broken by AIC; the chosen
+model's paths simulated by statsmodels (seeded).  With ``calibrate=True``
+the model is re-fitted at earlier origins, **before** the points that chose
+it, and its errors there compared with the spread of its own simulated
+paths: where the errors are larger (the 80th percentile of the standardised
+errors above the normal one, ``norm.ppf(0.9)`` = 1.2816), the paths' spread
+around their median is widened by that factor (``attrs["calibration"]``;
+never narrowed).
+
+Or one candidate by name, simulated by statsmodels (the same calibration):
 
 =================  ==========================================================
 naive              ARIMA(0,1,0): random walk
@@ -27,28 +47,21 @@ arima_ar1          ARIMA(1,0,0) with a constant: mean-reverting
 theta              ThetaModel (deseasonalised when the series supports it)
 =================  ==========================================================
 
-``method="auto"`` scores the candidates by rolling-origin cross-validation on
-the series' own history (mean absolute error over the last origins) and
-breaks near ties (within 2%) by AIC.  A series shorter than two seasons gets
-only naive, drift and simple exponential smoothing; a constant series a flat
-forecast; a series of 1-3 points the result ``not enough history``.  Models
-that fail to fit or converge are skipped (each model's failure is kept in
-:attr:`Simulation.failures`); their warnings are swallowed.
+A constant series gets a flat forecast; a series of 1-3 points the result
+``not enough history``.  Models that fail to fit are skipped (each failure
+kept in :attr:`Simulation.failures`); their warnings are swallowed.  Fits
+run with one BLAS thread (threadpoolctl): small models are slower with
+more, and much slower when the cores are busy.
 
 Bounds: with both bounds (a rate in [0, 1], NPS in [-100, 100], CSAT in
 [1, 5]) the series is modelled on the scaled-logit scale; with only a lower
-bound and positive values, on the log scale; simulated paths are
-back-transformed and clipped to the bounds.
+bound and positive values, on the log scale; paths are back-transformed and
+clipped to the bounds: neither the forecast nor its intervals leave the
+KPI's range.
 
-Calibration: simulated paths reflect the model's noise, not the uncertainty
-in its parameters or in the choice of model, so on short series they are
-too narrow.  With ``calibrate=True`` (the default) the chosen model is also
-re-fitted at the last rolling origins, and its errors there are compared
-with the spread of its own simulated paths: where the errors are larger
-(the 80th percentile of the standardised errors above the normal one,
-``norm.ppf(0.9)`` = 1.2816), the paths' spread around their median is
-widened by that factor.  Intervals
-are never narrowed this way.  ``attrs["calibration"]`` gives the factor.
+Levels of prediction intervals are fractions (``levels=(0.8, 0.95)``, as
+``level=0.95`` elsewhere in the package); the columns are named by percent
+(``lower_80``, ``upper_95``).
 
 Gaps: missing periods inside the series are filled by linear interpolation
 for fitting (listed in ``attrs["filled"]``); forecasts start after the last
@@ -63,6 +76,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .ensemble import _quiet, _reason
 from .errors import DataError, InvalidArgument
 
 SEASONS = {"M": 12, "Q": 4, "W": 52}
@@ -72,6 +86,8 @@ MIN_POINTS = 4
 MAX_CV_HORIZON = 6
 #: How many rolling origins (at most) that cross-validation averages over.
 CV_ORIGINS = 3
+#: The prediction-interval levels reported by default (fractions).
+LEVELS = (0.8, 0.95)
 
 
 #: The codes of :attr:`Simulation.status` (words: ``analysis.forecast.status.<code>``
@@ -104,6 +120,24 @@ def _abs_normal_p80() -> float:
     (P(|Z| <= z) = 2 Phi(z) - 1 = 0.8)."""
     from scipy.stats import norm
     return float(norm.ppf(0.9))
+
+
+def _levels(levels) -> list[tuple[float, str]]:
+    """``[(fraction, column label)]``: ``(0.8, "80")``.  Levels are fractions in
+    (0, 1); percentages (80, 95: this module's old convention) are still read,
+    with a FutureWarning."""
+    out = []
+    for lev in levels:
+        lev = float(lev)
+        if 1 < lev < 100:
+            warnings.warn("prediction-interval levels are fractions (0.8, 0.95); "
+                          f"{lev:g} was read as {lev / 100:g}", FutureWarning, stacklevel=3)
+            lev /= 100
+        if not 0 < lev < 1:
+            raise InvalidArgument(f"a prediction-interval level must lie between 0 and 1, "
+                                  f"not {lev:g}")
+        out.append((lev, f"{100 * lev:g}"))
+    return out
 
 
 # ------------------------------------------------------------------ the series
@@ -175,14 +209,6 @@ class _Transform:
 
 
 # ------------------------------------------------------------------ candidate models
-def _quiet(fn):
-    def run(*args, **kwargs):
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            return fn(*args, **kwargs)
-    return run
-
-
 @dataclass
 class _Fit:
     name: str
@@ -221,14 +247,10 @@ class _NoFit(Exception):
     """A model fitted without error but unusable (parameters not finite)."""
 
 
-def _reason(exc: BaseException) -> str:
-    """A model's failure in a few words: its exception's type and message."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
 CANDIDATES = ("naive", "drift", "seasonal_naive", "ets_ann", "ets_aadn", "ets_ana", "ets_mnn",
               "arima_ar1", "theta")
+#: Every ``method=`` of :func:`simulate` (see the module docstring).
+METHODS = ("auto", "select", *CANDIDATES)
 
 
 @_quiet
@@ -327,6 +349,8 @@ class Simulation:
     #: Models that failed to fit, ``{what: reason}`` (``what`` is the model's
     #: name, or ``"<name> at origin <i>"`` for the calibration's refits).
     failures: dict = field(default_factory=dict)
+    #: The combination's components that were fitted and combined (``"auto"``).
+    components: tuple = ()
 
     @property
     def ok(self) -> bool:
@@ -341,10 +365,11 @@ class Simulation:
             return np.full(len(self.index), np.nan)
         return np.nanmedian(self.paths, axis=1)
 
-    def frame(self, levels=(80, 95)) -> pd.DataFrame:
+    def frame(self, levels=LEVELS) -> pd.DataFrame:
         """The forecast as a frame indexed by the simulated periods: ``mean``,
-        ``median`` and, per level, ``lower_<level>``/``upper_<level>`` (the
-        central percentiles of the paths); ``attrs`` as :func:`forecast`'s."""
+        ``median`` and, per level (a fraction), ``lower_<percent>`` /
+        ``upper_<percent>`` (the central share of the paths); ``attrs`` as
+        :func:`forecast`'s."""
         out = _frame(self, levels)
         out.insert(1, "median", self.median)
         return out
@@ -383,21 +408,22 @@ class Simulation:
         misses = np.flatnonzero(~good)
         return periods[misses[-1] + 1 if misses.size else 0]
 
-    def outlook(self, target: float, direction: str, *, at=None, levels=(80, 95)) -> dict:
+    def outlook(self, target: float, direction: str, *, at=None, levels=LEVELS) -> dict:
         """Everything the reports say about one target, from these paths.
 
         At period ``at`` (default: the last simulated period, the deadline):
         ``probability`` (share of paths at or better than the target),
-        ``forecast`` (the median), ``mean``, ``lower_<l>``/``upper_<l>``
-        (central ``l``% of the paths), ``expected_reached`` (see
+        ``forecast`` (the median), ``mean``, ``lower_<percent>`` /
+        ``upper_<percent>`` per level (the central share of the paths), ``expected_reached`` (see
         :meth:`expected_reached`), ``model``, ``status`` and ``horizon``.
         NaNs (and None) when there are no paths.
         """
         out = {"probability": np.nan, "forecast": np.nan, "mean": np.nan,
                "expected_reached": None, "model": self.model, "status": self.status,
                "horizon": len(self.index)}
-        for lev in levels:
-            out[f"lower_{lev}"] = out[f"upper_{lev}"] = np.nan
+        levels = _levels(levels)
+        for _, name in levels:
+            out[f"lower_{name}"] = out[f"upper_{name}"] = np.nan
         if not self.ok:
             return out
         i = len(self.index) - 1 if at is None else self.index.get_loc(pd.Period(at))
@@ -406,26 +432,27 @@ class Simulation:
                    forecast=float(self.median[i]), mean=float(self.mean[i]),
                    expected_reached=self.expected_reached(target, direction, at=self.index[i]),
                    horizon=i + 1)
-        for lev in levels:
-            a = (100 - lev) / 2
-            out[f"lower_{lev}"] = float(np.percentile(values, a))
-            out[f"upper_{lev}"] = float(np.percentile(values, 100 - a))
+        for lev, name in levels:
+            out[f"lower_{name}"], out[f"upper_{name}"] = (
+                float(v) for v in np.quantile(values, [(1 - lev) / 2, (1 + lev) / 2]))
         return out
 
 
 def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=None,
              method: str = "auto", n_paths: int = 1000, seed: int = 0,
              calibrate: bool = True) -> Simulation:
-    """Fit the chosen (or best) model and simulate ``n_paths`` future paths.
+    """Forecast ``horizon`` periods after the last observed one as ``n_paths`` paths.
 
-    The paths cover the ``horizon`` periods after the last observed one.
-    With ``method="auto"`` the model is chosen by cross-validation at the
-    horizon ``min(horizon, MAX_CV_HORIZON, len(series) // 4)`` (at least 1,
-    :data:`MAX_CV_HORIZON` = 6): the choice
-    depends only on the series and ``horizon``, so simulating a target to
-    its deadline once gives one model for every section that reads it.  The
-    same input and ``seed`` give the same paths.
+    ``method``: ``"auto"`` (the combination), ``"select"`` (model selection)
+    or a candidate's name (see the module docstring).  Each model is fitted
+    once, so simulating a target to its deadline once gives every section
+    that reads it the same forecast.  The same input (and ``seed``) gives the
+    same paths.  ``calibrate`` applies to ``"select"`` and the single models
+    (the combination's intervals are always the calibrated ones).
     """
+    if method not in METHODS:
+        raise InvalidArgument(f"unknown forecasting method {method!r}; expected one of "
+                              f"{', '.join(METHODS)}")
     s, filled = _prepare(series)
     horizon = int(horizon)
     if s.empty:
@@ -444,13 +471,37 @@ def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=No
     tr = _Transform.for_series(y_raw, bounds)
     y = tr.forward(y_raw)
     m = _season(s.index, seasonal_period)
+    with _one_thread():
+        if method == "auto":
+            return _combination(s, idx, y, tr, m, horizon, n_paths, filled)
+        return _single(s, idx, y, y_raw, tr, m, horizon, method, n_paths, seed, calibrate,
+                       filled)
+
+
+def _combination(s, idx, y, tr, m, horizon, n_paths, filled) -> Simulation:
+    """``method="auto"``: the combination's quantile paths (module docstring)."""
+    from .ensemble import calibration, combine
+    c = combine(y, m, horizon)
+    z_paths = c.point[:, None] + c.sd[:, None] * calibration().offsets(horizon, n_paths)
+    paths = tr.backward(z_paths)
+    return Simulation(s, idx, paths, np.nanmean(paths, axis=1), "combination", "ok",
+                      filled=filled, failures=dict(c.failures), components=c.names)
+
+
+def _single(s, idx, y, y_raw, tr, m, horizon, method, n_paths, seed, calibrate,
+            filled) -> Simulation:
+    """``method="select"`` or one candidate: the model's own simulated paths."""
     rng = np.random.default_rng(seed)
     scores: dict = {}
     failures: dict = {}
-    if method == "auto":
+    n = len(y)
+    skip = 0
+    if method == "select":
         names = _candidates(n, m, tr.kind == "none" and np.min(y_raw) > 0)
         h_cv = int(min(horizon, MAX_CV_HORIZON, max(1, n // 4)))
         scores = {name: _cv_error(name, y, m, h_cv, failures=failures) for name in names}
+        # the calibration below is fitted before the points that chose the model
+        skip = h_cv + (CV_ORIGINS - 1) * max(1, h_cv // 2)
         finite = {k: v for k, v in scores.items() if np.isfinite(v)}
         order = sorted(finite, key=finite.get) or ["naive"]
         best = order[0]
@@ -470,9 +521,6 @@ def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=No
             best = min(aics, key=aics.get) if aics else best
         fitted = fits.get(best) or _fit_first(order, y, m, failures)
     else:
-        if method not in CANDIDATES:
-            raise InvalidArgument(f"unknown forecasting method {method!r}; expected auto or "
-                                  f"one of {', '.join(CANDIDATES)}")
         fitted = _fit_first([method], y, m, failures, fallback=False)
     z_paths = fitted.paths(horizon, n_paths, rng)
     z_paths = np.where(np.isfinite(z_paths), z_paths, np.nan)
@@ -480,13 +528,28 @@ def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=No
     # the intervals
     mean = (np.nanmean(tr.backward(z_paths), axis=1) if tr.kind != "none"
             else np.asarray(fitted.mean(horizon), float))
-    factor = _calibration(fitted.name, y, m, horizon, seed, failures) if calibrate else 1.0
+    factor = (_calibration(fitted.name, y[:n - skip], m, horizon, seed, failures)
+              if calibrate else 1.0)
     if factor > 1.0:
         centre = np.nanmedian(z_paths, axis=1, keepdims=True)
         z_paths = centre + factor * (z_paths - centre)
     paths = tr.backward(z_paths)
     return Simulation(s, idx, paths, mean, fitted.name, "ok", scores, filled, factor,
                       failures)
+
+
+class _one_thread:
+    """Fit with one BLAS thread (threadpoolctl): statsmodels' small matrices are
+    slower with more, and much slower when other processes use the cores."""
+
+    def __enter__(self):
+        from threadpoolctl import threadpool_limits
+        self._limits = threadpool_limits(limits=1, user_api="blas")
+        return self
+
+    def __exit__(self, *exc):
+        self._limits.restore_original_limits()
+        return False
 
 
 def _calibration(name: str, y: np.ndarray, m: int, horizon: int, seed: int,
@@ -551,22 +614,21 @@ def _fit_first(order: list[str], y, m, failures: dict, *, fallback: bool = True)
 def _frame(sim: Simulation, levels) -> pd.DataFrame:
     out = pd.DataFrame(index=sim.index)
     out["mean"] = sim.mean
-    for lev in levels:
-        a = (100 - lev) / 2
+    for lev, name in _levels(levels):
         if sim.paths.size and sim.paths.shape[1]:
-            out[f"lower_{lev}"] = np.nanpercentile(sim.paths, a, axis=1)
-            out[f"upper_{lev}"] = np.nanpercentile(sim.paths, 100 - a, axis=1)
+            out[f"lower_{name}"] = np.nanquantile(sim.paths, (1 - lev) / 2, axis=1)
+            out[f"upper_{name}"] = np.nanquantile(sim.paths, (1 + lev) / 2, axis=1)
         else:
-            out[f"lower_{lev}"] = np.nan
-            out[f"upper_{lev}"] = np.nan
+            out[f"lower_{name}"] = np.nan
+            out[f"upper_{name}"] = np.nan
     out.index.name = "period"
     out.attrs.update(model=sim.model, status=sim.status, scores=sim.scores,
                      filled=[str(p) for p in sim.filled], calibration=sim.calibration,
-                     failures=dict(sim.failures))
+                     failures=dict(sim.failures), components=list(sim.components))
     return out
 
 
-def forecast(series: pd.Series, horizon: int, *, levels=(80, 95), bounds=None,
+def forecast(series: pd.Series, horizon: int, *, levels=LEVELS, bounds=None,
              seasonal_period=None, method: str = "auto", n_paths: int = 1000,
              seed: int = 0, calibrate: bool = True) -> pd.DataFrame:
     """Forecast a KPI series ``horizon`` periods ahead.
@@ -577,8 +639,8 @@ def forecast(series: pd.Series, horizon: int, *, levels=(80, 95), bounds=None,
         KPI values indexed by period (PeriodIndex, or timestamps); gaps allowed.
     horizon : int
         Periods to forecast after the last observed one.
-    levels : tuple of int
-        Prediction-interval levels, in percent.
+    levels : tuple of float
+        Prediction-interval levels, fractions (0.8 is the central 80%).
     bounds : (low, high), optional
         The KPI's range (None for an open side): the catalogue's ``bounds``.
     seasonal_period : int, optional
@@ -607,7 +669,7 @@ def forecast(series: pd.Series, horizon: int, *, levels=(80, 95), bounds=None,
 # ------------------------------------------------------------------ target outlook
 def target_outlook(series: pd.Series, target: float, deadline, direction: str, *,
                    bounds=None, seasonal_period=None, method: str = "auto",
-                   n_paths: int = 1000, seed: int = 0, levels=(80, 95)) -> dict:
+                   n_paths: int = 1000, seed: int = 0, levels=LEVELS) -> dict:
     """Probability that the KPI is at or better than ``target`` in the ``deadline`` period.
 
     The series is simulated once, to the deadline (:func:`simulate`), and
@@ -646,6 +708,51 @@ def target_outlook(series: pd.Series, target: float, deadline, direction: str, *
     return {**sim.outlook(target, direction, levels=levels), "simulation": sim}
 
 
+# ------------------------------------------------------------------ many series
+#: :func:`simulate_many` uses a process pool from this many series on.
+POOL_MIN = 4
+
+
+def default_workers() -> int:
+    """Processes for :func:`simulate_many`: ``SERVICEKPI_WORKERS`` when set (the
+    batch runner sets 1 in its report kernels, which already run side by
+    side), else every core."""
+    import os
+    value = os.environ.get("SERVICEKPI_WORKERS", "")
+    try:
+        return max(1, int(value)) if value.strip() else max(1, os.cpu_count() or 1)
+    except ValueError:
+        raise InvalidArgument(f"SERVICEKPI_WORKERS must be a whole number, not {value!r}")
+
+
+def _simulate_task(task: dict) -> Simulation:
+    return simulate(**task)
+
+
+def simulate_many(tasks: dict, *, workers: int | None = None, **options) -> dict:
+    """:func:`simulate` for many series: ``{key: Simulation}``.
+
+    ``tasks`` maps a key to :func:`simulate`'s keyword arguments for that
+    series (at least ``series`` and ``horizon``; ``bounds`` ...);
+    ``options`` apply to every series (``method``, ``n_paths``, ``seed``, ...).
+    From :data:`POOL_MIN` series on, with more than one worker (default:
+    :func:`default_workers`), the series are simulated in a process pool;
+    the results are the same as one by one.  An error raised for one series
+    is raised here, as one by one.
+    """
+    workers = default_workers() if workers is None else max(1, int(workers))
+    jobs = {key: {**options, **task} for key, task in tasks.items()}
+    if workers == 1 or len(jobs) < POOL_MIN:
+        return {key: simulate(**job) for key, job in jobs.items()}
+    from concurrent.futures import ProcessPoolExecutor
+
+    from . import ensemble
+    ensemble.load_models()       # imported once here, not once per worker process
+    with ProcessPoolExecutor(min(workers, len(jobs))) as pool:
+        done = pool.map(_simulate_task, jobs.values(), chunksize=1)
+        return dict(zip(jobs, done))
+
+
 # ------------------------------------------------------------------ accuracy
 #: The columns of :func:`backtest` (then one ``coverage_<level>`` per level).
 BACKTEST_COLUMNS = ("method", "status", "error", "MAE", "MASE", "sMAPE", "forecasts",
@@ -653,7 +760,7 @@ BACKTEST_COLUMNS = ("method", "status", "error", "MAE", "MASE", "sMAPE", "foreca
 
 
 def backtest(series: pd.Series, horizon: int, *, methods=None, origins: int = 6,
-             levels=(80, 95), bounds=None, seasonal_period=None, n_paths: int = 300,
+             levels=LEVELS, bounds=None, seasonal_period=None, n_paths: int = 300,
              seed: int = 0, calibrate: bool = True) -> pd.DataFrame:
     """Accuracy of each method over rolling origins at the end of the series.
 
@@ -675,13 +782,14 @@ def backtest(series: pd.Series, horizon: int, *, methods=None, origins: int = 6,
     s, _ = _prepare(series)
     y = s.to_numpy(float)
     m = _season(s.index, seasonal_period)
-    methods = list(methods) if methods else ["auto"] + _candidates(
+    methods = list(methods) if methods else ["auto", "select"] + _candidates(
         len(y) - horizon, m, bounds is None and len(y) and np.min(y) > 0)
-    unknown = [x for x in methods if x != "auto" and x not in CANDIDATES]
+    unknown = [x for x in methods if x not in METHODS]
     if unknown:
-        raise InvalidArgument(f"unknown forecasting method(s) {unknown}; expected auto or one "
-                              f"of {', '.join(CANDIDATES)}")
-    columns = [*BACKTEST_COLUMNS, *(f"coverage_{lev}" for lev in levels)]
+        raise InvalidArgument(f"unknown forecasting method(s) {unknown}; expected one of "
+                              f"{', '.join(METHODS)}")
+    levels = _levels(levels)
+    columns = [*BACKTEST_COLUMNS, *(f"coverage_{name}" for _, name in levels)]
     cuts = [len(y) - horizon - j for j in range(origins)]
     cuts = [c for c in cuts if c >= MIN_POINTS + 2]
     if not cuts:
@@ -691,12 +799,12 @@ def backtest(series: pd.Series, horizon: int, *, methods=None, origins: int = 6,
     scale = np.mean(np.abs(base[lag:] - base[:-lag])) if len(base) > lag else np.nan
     rows = []
     for meth in methods:
-        errs, ape, inside = [], [], {lev: [] for lev in levels}
+        errs, ape, inside = [], [], {name: [] for _, name in levels}
         reasons = []
         for c in cuts:
             hist = s.iloc[:c]
             try:
-                f = forecast(hist, horizon, levels=levels, bounds=bounds,
+                f = forecast(hist, horizon, levels=[lev for lev, _ in levels], bounds=bounds,
                              seasonal_period=seasonal_period, method=meth, n_paths=n_paths,
                              seed=seed, calibrate=calibrate)
             except Exception as exc:
@@ -713,19 +821,19 @@ def backtest(series: pd.Series, horizon: int, *, methods=None, origins: int = 6,
             errs += list(np.abs(actual - pred))
             denom = np.abs(actual) + np.abs(pred)
             ape += list(np.where(denom > 0, 200 * np.abs(actual - pred) / denom, 0.0))
-            for lev in levels:
-                lo = f[f"lower_{lev}"].to_numpy()[:len(actual)]
-                hi = f[f"upper_{lev}"].to_numpy()[:len(actual)]
-                inside[lev] += list((actual >= lo) & (actual <= hi))
+            for _, name in levels:
+                lo = f[f"lower_{name}"].to_numpy()[:len(actual)]
+                hi = f[f"upper_{name}"].to_numpy()[:len(actual)]
+                inside[name] += list((actual >= lo) & (actual <= hi))
         row = {"method": meth, "status": "ok" if errs else "failed",
                "error": reasons[0] if reasons else "", "failed_origins": len(reasons),
                "MAE": np.nan, "MASE": np.nan, "sMAPE": np.nan, "forecasts": len(errs)}
-        row.update({f"coverage_{lev}": np.nan for lev in levels})
+        row.update({f"coverage_{name}": np.nan for _, name in levels})
         if errs:
             mae = float(np.mean(errs))
             row.update(MAE=mae, sMAPE=float(np.mean(ape)),
                        MASE=mae / scale if scale and np.isfinite(scale) and scale > 0 else np.nan)
-            for lev in levels:
-                row[f"coverage_{lev}"] = float(np.mean(inside[lev]))
+            for _, name in levels:
+                row[f"coverage_{name}"] = float(np.mean(inside[name]))
         rows.append(row)
     return pd.DataFrame(rows, columns=columns)

@@ -206,8 +206,9 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
     thresholds : (low, high)
         Probability thresholds of the forecast rule.
     forecast_options : dict, optional
-        Passed to :func:`servicekpi.forecast.simulate` (``n_paths``,
-        default 1000, ``seed``, ``method``, ``calibrate``, ...).
+        Passed to :func:`servicekpi.forecast.simulate_many`, which simulates
+        every target (``n_paths``, default 1000, ``method``, ``seed``,
+        ``calibrate``, ``workers``: processes, see its docstring).
     max_open_share : float, optional
         Passed to :func:`servicekpi.kpis.assessable` (default: its own).
     max_stale : int
@@ -262,6 +263,7 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
     usable = _assessable(kpis, max_open_share)
     options = {"n_paths": 1000, **(forecast_options or {})}
     rows = []
+    to_simulate = {}     # (team, kpi) -> (row, simulate()'s arguments, direction, sign)
     for t in targets.itertuples(index=False):
         d = cat[t.kpi]
         sign = d.sign
@@ -324,12 +326,18 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         elif rule == "glide":
             row.update(zip(("status", "rule"), _glide_status(row, sign)))
         else:
-            from .forecast import simulate
-            sim = simulate(series, deadline.ordinal - series.index[-1].ordinal
-                           if len(series) else 0, bounds=d.bounds, **options)
-            sims[(t.team, t.kpi)] = sim
-            _forecast_status(row, sim, d.direction, sign, thresholds)
+            task = {"series": series, "bounds": d.bounds,
+                    "horizon": deadline.ordinal - series.index[-1].ordinal if len(series) else 0}
+            to_simulate[(t.team, t.kpi)] = (row, task, d.direction, sign)
         rows.append(row)
+    if to_simulate:
+        # every target's simulation at once: in a process pool when there are many
+        from .forecast import simulate_many
+        done = simulate_many({key: task for key, (_, task, _, _) in to_simulate.items()},
+                             **options)
+        for key, (row, _, direction, sign) in to_simulate.items():
+            sims[key] = done[key]
+            _forecast_status(row, done[key], direction, sign, thresholds)
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     out["status"] = [str(Status(s)) for s in out["status"]]       # plain codes in the frame
     out["better_now"] = out["better_now"].astype(bool)

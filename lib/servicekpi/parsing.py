@@ -8,6 +8,7 @@ cells are never bad: they come back as missing values.
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -319,24 +320,44 @@ def _to_datetime(text: pd.Series, *, utc: bool, dayfirst: bool
     return parsed, retry
 
 
+class _UnknownZone:
+    """pandas 2 drops a zone word it does not know ("EST") with a FutureWarning
+    and reads the rest, a silently wrong time; pandas 3 refuses the value.
+    Inside this context the warning is raised, so both versions refuse it."""
+
+    def __enter__(self):
+        self._catch = warnings.catch_warnings()
+        self._catch.__enter__()
+        warnings.filterwarnings("error", message=".*un-recognized timezone",
+                                category=FutureWarning)
+        return self
+
+    def __exit__(self, *exc):
+        return self._catch.__exit__(*exc)
+
+
 def _mixed(text: pd.Series, *, utc: bool, dayfirst: bool) -> pd.Series:
     try:
-        out = pd.to_datetime(text, format="mixed", dayfirst=dayfirst, errors="coerce", utc=utc)
+        with _UnknownZone():
+            out = pd.to_datetime(text, format="mixed", dayfirst=dayfirst, errors="coerce",
+                                 utc=utc)
         if utc or not isinstance(out.dtype, pd.DatetimeTZDtype):
             return out if pd.api.types.is_datetime64_any_dtype(out.dtype) else _one_by_one(
                 text, utc=utc, dayfirst=dayfirst)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, FutureWarning):
         pass
     return _one_by_one(text, utc=utc, dayfirst=dayfirst)
 
 
 def _one_by_one(text: pd.Series, *, utc: bool, dayfirst: bool) -> pd.Series:
-    """Value by value; a value that comes back with a zone of its own is not read."""
+    """Value by value; a value that comes back with a zone of its own, or with
+    a zone word pandas does not know, is not read."""
     out = []
     for v in text:
         try:
-            ts = pd.to_datetime(v, dayfirst=dayfirst, utc=utc)
-        except (ValueError, TypeError, OverflowError):
+            with _UnknownZone():
+                ts = pd.to_datetime(v, dayfirst=dayfirst, utc=utc)
+        except (ValueError, TypeError, OverflowError, FutureWarning):
             ts = pd.NaT
         if not utc and ts is not pd.NaT and getattr(ts, "tzinfo", None) is not None:
             ts = pd.NaT

@@ -310,8 +310,10 @@ def execute(job: dict) -> TeamResult:
     """
     import papermill as pm
 
-    # reports run side by side, one per core: one numeric thread per kernel
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    # reports run side by side, one per core: one numeric thread per kernel, and
+    # each kernel forecasts its targets in its own process (no pool of its own)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                "SERVICEKPI_WORKERS"):
         os.environ.setdefault(var, "1")
     start = time.time()
     out = Path(job["out"]).resolve()

@@ -96,7 +96,7 @@ def fans(report):
     if not report.has_targets:
         return None
     forecasts = report.forecasts()
-    items = [(t, forecasts[t["kpi"]][0]) for _, t in report.team_targets.iterrows()]
+    items = [(t, forecasts[t["kpi"]]) for _, t in report.team_targets.iterrows()]
 
     def draw(ax, item):
         t, sim = item

@@ -156,14 +156,15 @@ def quoted_defaults() -> dict:
     table's probability thresholds (``low``, ``high``), ``min_n``, ``level``
     and ``max_stale``, the open-ticket share that makes a period incomplete
     (``max_open``), the periods a pace is measured over (``pace_periods``),
-    the longest cross-validation horizon (``cv_h``) and the number of
-    cross-validation origins (``cv_origins``), the control charts' phase-I
+    the number of models the forecast combines (``components``) and of
+    series its intervals were calibrated on (``calibration_series``), the
+    control charts' phase-I
     reference (``baseline``), the run that starts a new stage
     (``shift_run``) and the recent periods whose special causes are listed
     (``signal_periods``), and how many complaint causes are the top ones
     (``top_causes``)."""
     from ..diagnostics import BASELINE, SHIFT_RUN
-    from ..forecast import CV_ORIGINS, MAX_CV_HORIZON
+    from ..ensemble import COMPONENTS, calibration
     from ..gaps import LEVEL, MAX_STALE, MIN_N, THRESHOLDS
     from ..kpis import MAX_OPEN_SHARE
     from ..targets import PACE_PERIODS
@@ -173,7 +174,8 @@ def quoted_defaults() -> dict:
         return f"{100 * x:g}%"
     return {"low": pct(THRESHOLDS[0]), "high": pct(THRESHOLDS[1]), "min_n": MIN_N,
             "level": pct(LEVEL), "max_stale": MAX_STALE, "max_open": pct(MAX_OPEN_SHARE),
-            "pace_periods": PACE_PERIODS, "cv_h": MAX_CV_HORIZON, "cv_origins": CV_ORIGINS,
+            "pace_periods": PACE_PERIODS, "components": len(COMPONENTS),
+            "calibration_series": f"{calibration().series:,}",
             "baseline": BASELINE, "shift_run": SHIFT_RUN,
             "signal_periods": team.SIGNAL_PERIODS, "top_causes": team.TOP_CAUSES}
 

@@ -322,18 +322,18 @@ def scorecard(report):
 def outlook(report):
     """Per target: status, the forecast at the deadline (median of the
     simulated paths) and its 80% interval, P(met at deadline), when the
-    target is expected to be reached, the model and its backtest MASE; a
-    target whose deadline period is observed shows that value."""
+    target is expected to be reached and the model; a target whose deadline
+    period is observed shows that value."""
     from ..gaps import model_name
     g = report.gaps()
     fc = report.forecasts()
     lang = report.language
     heads = columns(report, "outlook", "kpi", "target", "status", "forecast", "interval",
-                    "probability", "reached", "model", "mase")
+                    "probability", "reached", "model")
     rows = []
     for r in g.itertuples():
         k = r.kpi
-        sim, mase = fc.get(k, (None, np.nan))
+        sim = fc.get(k)
         observed = r.status in (Status.MET, Status.MISSED)
         value, target = pair(report, k, r.deadline_value if observed
                              else r.forecast_at_deadline, r.target)
@@ -355,8 +355,7 @@ def outlook(report):
             model = no_forecast(report, sim)
         rows.append([kpi_label(report, k), target_by(report, k, r.target, r.deadline,
                                                      shown=target),
-                     status_word(report, r.status), at, interval, prob, reached, model,
-                     "–" if not np.isfinite(mase) else f"{mase:.2f}"])
+                     status_word(report, r.status), at, interval, prob, reached, model])
     return table(pd.DataFrame(rows, columns=heads),
                  colours={heads[2]: status_colours(g["status"])})
 

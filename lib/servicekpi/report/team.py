@@ -343,29 +343,16 @@ class TeamReport:
     # ------------------------------------------------------------------ outlook
     @_cached
     def forecasts(self) -> dict:
-        """kpi -> (Simulation or None, backtest MASE of 'auto').
+        """kpi -> Simulation or None.
 
         The simulation is the gap table's own (``gaps().attrs["simulations"]``,
         one per target, to its deadline): the status, the probability, the
         outlook table and the fan chart all read the same paths, and nothing
         is fitted again.  None where the gap table made no forecast (the
-        deadline has passed, or too few observations).  The backtest MASE is
-        a separate accuracy figure: the 'auto' method re-run from the last
-        four origins of the same history.
+        deadline has passed, or too few observations).
         """
-        from ..forecast import backtest
         sims = self.gaps().attrs.get("simulations", {})
-        out = {}
-        for kpi in self.team_targets["kpi"]:
-            sim = sims.get((self.params.team, kpi))
-            mase = np.nan
-            if sim is not None and sim.ok:
-                bt = backtest(sim.history, min(len(sim.index), 6), methods=["auto"],
-                              origins=4, bounds=self.catalogue[kpi].bounds, n_paths=200,
-                              calibrate=False)      # MASE needs the point forecasts only
-                mase = float(bt["MASE"].iloc[0]) if len(bt) else np.nan
-            out[kpi] = (sim, mase)
-        return out
+        return {kpi: sims.get((self.params.team, kpi)) for kpi in self.team_targets["kpi"]}
 
     # ------------------------------------------------------------- diagnostics
     @_cached

@@ -1,0 +1,415 @@
+"""The combination forecaster behind ``method="auto"``: component models, their
+combined point forecast, and intervals calibrated on held-out errors.
+
+In forecasting competitions combinations of simple models beat choosing one
+model per series (M4: the SES/Holt/damped combination and Theta ahead of
+most selection schemes).  :func:`combine` fits each of :data:`COMPONENTS`
+once, on the KPI's modelling scale (logit or log when the catalogue bounds
+it, see :mod:`servicekpi.forecast`), and takes the **median** of their
+forecasts per period:
+
+========  ========================================================================
+arima     statsmodels ``ARIMA(1,1,1)`` with drift on the seasonally adjusted
+          series, re-seasonalised
+ses       statsmodels ``ETSModel``: additive error, no trend, additive season
+          when the series is seasonal (see below)
+autoets   statsforecast ``AutoETS`` (error, trend and season chosen by AICc)
+autoces   statsforecast ``AutoCES`` (complex exponential smoothing)
+========  ========================================================================
+
+The set and the median were chosen on the M3 competition's 1,428 monthly
+series (horizon 18; among Theta, SES, damped ETS, seasonal ETS, three ARIMA
+variants, the airline model, AutoETS and AutoCES, every combination of two
+to five by mean and by median), and only then measured on M1 and tourism
+monthly (``benchmarks/bench_forecast.py``), so the benchmark's figures are
+out of sample.  statsforecast earns its place there: the best statsmodels-only
+combination on M3 scored OWA 0.93 on M1 monthly, this one 0.88.  A series
+shorter than :data:`SHORT` periods gets the low-parameter set
+:data:`SHORT_COMPONENTS` (Theta without season, simple exponential smoothing,
+``ARIMA(0,1,1)``).  A component that fails to fit is left out (the reason
+kept in ``failures``); with none left the forecast is naive.
+
+Seasonal: the M4 competition's test (:func:`seasonality_test`: the lag-``m``
+autocorrelation outside its 90% limit, at least three seasons of data); the
+adjustment is classical decomposition (:func:`seasonal_indices`),
+multiplicative for a positive series, else additive.
+
+Intervals: the spread of the combined forecast ``h`` periods ahead is the
+sd of the **mixture** of the components, ``sqrt(mean(sd_k^2) + var(f_k))``:
+the components' own forecast variances (those that give one: statsmodels'
+analytic ETS variance, AutoETS's, Theta's) plus their disagreement (law of
+total variance).  It is multiplied by the quantiles of the **standardised
+errors** ``|actual - combined| / sd`` the same procedure made on held-out
+data: the table in ``forecast_calibration.json`` (M3 monthly, the last 18
+values of each series held out; written by ``benchmarks/calibrate_forecast.py``).
+So an 80% interval is as wide as the interval that held 80% of those
+outcomes at the same horizon.  The distribution is symmetric around the
+combined forecast on the modelling scale; horizons beyond the table's last
+use its last row.  Nothing is re-fitted to calibrate: each component is
+fitted once per series.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+#: Components of the combination (long enough series).
+COMPONENTS = ("arima", "ses", "autoets", "autoces")
+#: Components for a series shorter than :data:`SHORT` periods.
+SHORT_COMPONENTS = ("theta", "ses", "arima011")
+#: Below this many periods a series gets :data:`SHORT_COMPONENTS`.
+SHORT = 16
+#: The calibration table (see the module docstring).
+CALIBRATION_FILE = Path(__file__).with_name("forecast_calibration.json")
+
+
+def _quiet(fn):
+    """``fn`` with its warnings swallowed: recorded and dropped, because
+    statsmodels turns some warnings back on inside its fits (a filter set to
+    "ignore" outside does not hold there)."""
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        with warnings.catch_warnings(record=True), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return fn(*args, **kwargs)
+    return run
+
+
+def _reason(exc: BaseException) -> str:
+    """A failure in a few words: its exception's type and message."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+# ------------------------------------------------------------------ seasonality
+def seasonality_test(y, m: int) -> bool:
+    """The M4 competition's seasonality test.
+
+    True when the lag-``m`` autocorrelation lies outside its 90% limit,
+    ``|r_m| > z_0.95 sqrt((1 + 2 sum_{k<m} r_k^2) / n)`` (Bartlett's
+    variance; ``z_0.95`` from scipy), for a series of at least three seasons;
+    False for shorter series and ``m <= 1``.
+    """
+    from scipy.stats import norm
+    from statsmodels.tsa.stattools import acf
+
+    y = np.asarray(y, float)
+    if m <= 1 or len(y) < 3 * m or np.ptp(y) == 0:
+        return False
+    r = acf(y, nlags=m, fft=False)
+    limit = norm.ppf(0.95) * np.sqrt((1 + 2 * np.sum(r[1:m] ** 2)) / len(y))
+    return bool(abs(r[m]) > limit)
+
+
+@_quiet
+def seasonal_indices(y, m: int) -> tuple[np.ndarray, str]:
+    """Classical decomposition's seasonal indices for the last ``m`` positions
+    of ``y`` and the model: ``multiplicative``, or ``additive`` when ``y`` has
+    a value <= 0 (an index cannot divide such a series)."""
+    from statsmodels.tsa.seasonal import seasonal_decompose
+
+    y = np.asarray(y, float)
+    model = "multiplicative" if np.min(y) > 0 else "additive"
+    dec = seasonal_decompose(y, model=model, period=m)
+    return np.asarray(dec.seasonal[-m:], float), model
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A series' seasonal adjustment: ``adjusted`` values, and ``back(f)``
+    putting the season back on a forecast of the adjusted series."""
+
+    adjusted: np.ndarray
+    season: np.ndarray | None = None   # indices of the last m positions
+    model: str = "none"                # none | additive | multiplicative
+
+    @classmethod
+    def of(cls, y: np.ndarray, m: int, seasonal: bool) -> "Adjustment":
+        if not seasonal:
+            return cls(y)
+        season, model = seasonal_indices(y, m)
+        n = len(y)
+        past = season[(np.arange(n) - (n - m)) % m]
+        adjusted = y / past if model == "multiplicative" else y - past
+        return cls(adjusted, season, model)
+
+    def future(self, h: int) -> np.ndarray:
+        """The seasonal index of each of the ``h`` periods after the series."""
+        if self.season is None:
+            return np.zeros(h) if self.model != "multiplicative" else np.ones(h)
+        return self.season[np.arange(h) % len(self.season)]
+
+    def back(self, f: np.ndarray) -> np.ndarray:
+        if self.model == "multiplicative":
+            return f * self.future(len(f))
+        if self.model == "additive":
+            return f + self.future(len(f))
+        return f
+
+
+# ------------------------------------------------------------------ components
+@dataclass
+class Component:
+    """One fitted component: its point forecast and, when the model gives one,
+    its forecast standard deviation (both on the modelling scale)."""
+
+    name: str
+    point: np.ndarray
+    sd: np.ndarray | None = None
+
+
+def _theta(y, m, h, seasonal, adj) -> Component:
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+    r = ThetaModel(y, period=m if m > 1 else 1,
+                   deseasonalize=bool(m > 1 and len(y) >= 2 * m)).fit()
+    return Component("theta", np.asarray(r.forecast(h), float), _theta_sd(r, h))
+
+
+def _theta_plain(y, m, h, seasonal, adj) -> Component:
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+    r = ThetaModel(y, period=1, deseasonalize=False).fit()
+    return Component("theta", np.asarray(r.forecast(h), float), _theta_sd(r, h))
+
+
+def _theta_sd(result, h: int) -> np.ndarray:
+    """Theta's forecast sd: half its +-1 sd prediction interval's width."""
+    from scipy.stats import norm
+    pi = result.prediction_intervals(h, alpha=float(2 * norm.sf(1)))
+    return (np.asarray(pi["upper"], float) - np.asarray(pi["lower"], float)) / 2
+
+
+def _ets(y, m, h, seasonal, adj, *, trend: bool = True) -> Component:
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    season = seasonal and len(y) >= 2 * m + 2
+    model = ETSModel(pd.Series(y), error="add", trend="add" if trend else None,
+                     damped_trend=trend, seasonal="add" if season else None,
+                     seasonal_periods=m if season else None)
+    r = model.fit(disp=False)
+    if not np.all(np.isfinite(r.params)):
+        raise DataError("ETS parameters are not finite (the fit did not converge)")
+    p = r.get_prediction(start=len(y), end=len(y) + h - 1)
+    return Component("ets" if trend else "ses", np.asarray(r.forecast(h), float),
+                     np.sqrt(np.asarray(p.forecast_variance, float)))
+
+
+def _ses(y, m, h, seasonal, adj) -> Component:
+    return _ets(y, m, h, seasonal, adj, trend=False)
+
+
+def _one_sd_level() -> float:
+    """The level (percent) of the interval mean +- one sd of a normal: 68.27."""
+    from scipy.stats import norm
+    return float(100 * (1 - 2 * norm.sf(1)))
+
+
+def _season_length(y, m: int) -> int:
+    return m if m > 1 and len(y) >= 2 * m else 1
+
+
+def _autoets(y, m, h, seasonal, adj) -> Component:
+    from statsforecast.models import AutoETS
+    level = round(_one_sd_level(), 2)
+    r = AutoETS(season_length=_season_length(y, m)).forecast(y=np.asarray(y, float), h=h,
+                                                             level=[level])
+    sd = (np.asarray(r[f"hi-{level}"], float) - np.asarray(r[f"lo-{level}"], float)) / 2
+    return Component("autoets", np.asarray(r["mean"], float), sd)
+
+
+def _autoces(y, m, h, seasonal, adj) -> Component:
+    from statsforecast.models import AutoCES
+    r = AutoCES(season_length=_season_length(y, m)).forecast(y=np.asarray(y, float), h=h)
+    return Component("autoces", np.asarray(r["mean"], float))
+
+
+def _arima(y, m, h, seasonal, adj) -> Component:
+    from statsmodels.tsa.arima.model import ARIMA
+    r = ARIMA(adj.adjusted, order=(1, 1, 1), trend="t").fit()
+    return Component("arima", adj.back(np.asarray(r.forecast(h), float)))
+
+
+def _arima011(y, m, h, seasonal, adj) -> Component:
+    from statsmodels.tsa.arima.model import ARIMA
+    r = ARIMA(y, order=(0, 1, 1)).fit()
+    return Component("arima011", np.asarray(r.forecast(h), float))
+
+
+def _airline(y, m, h, seasonal, adj) -> Component:
+    from statsmodels.tsa.arima.model import ARIMA
+    if seasonal:
+        r = ARIMA(y, order=(0, 1, 1), seasonal_order=(0, 1, 1, m)).fit()
+    else:
+        r = ARIMA(y, order=(0, 1, 1)).fit()
+    return Component("airline", np.asarray(r.forecast(h), float))
+
+
+_FITTERS = {"theta": _theta, "ets": _ets, "arima": _arima, "airline": _airline,
+            "theta_plain": _theta_plain, "ses": _ses, "arima011": _arima011,
+            "autoets": _autoets, "autoces": _autoces}
+_SHORT_FITTERS = {"theta": _theta_plain, "ses": _ses, "arima011": _arima011}
+
+
+# ------------------------------------------------------------------ combination
+@dataclass
+class Combined:
+    """The combination's forecast on the modelling scale.
+
+    ``point`` the median of the components' forecasts per period; ``sd`` the
+    spread the calibration table scales (the mixture's sd, see the module
+    docstring); ``components`` each component's forecast;
+    ``failures`` ``{component: reason}``; ``seasonal`` the test's verdict;
+    ``sds`` each component's own forecast sd, where it gives one.
+    """
+
+    point: np.ndarray
+    sd: np.ndarray
+    components: dict = field(default_factory=dict)
+    failures: dict = field(default_factory=dict)
+    seasonal: bool = False
+    sds: dict = field(default_factory=dict)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.components)
+
+
+@_quiet
+def combine(y, m: int, h: int) -> Combined:
+    """Fit every component to ``y`` (modelling scale, no gaps) once and
+    combine their ``h``-period forecasts (see the module docstring).
+
+    Raises :class:`DataError` when no component fits and the series gives no
+    naive forecast either (it is empty).
+    """
+    y = np.asarray(y, float)
+    if len(y) == 0:
+        raise DataError("an empty series cannot be forecast", source="KPI series")
+    short = len(y) < SHORT
+    fitters = _SHORT_FITTERS if short else {k: _FITTERS[k] for k in COMPONENTS}
+    seasonal = (not short) and seasonality_test(y, m)
+    failures = {}
+    try:
+        adj = Adjustment.of(y, m, seasonal)
+    except Exception as exc:
+        # classical decomposition failing on an odd series: no season is removed
+        failures["seasonal adjustment"] = _reason(exc)
+        adj, seasonal = Adjustment(y), False
+    parts = {}
+    for name, fit in fitters.items():
+        try:
+            c = fit(y, m, h, seasonal, adj)
+            if c.point.shape != (h,) or not np.all(np.isfinite(c.point)):
+                raise DataError("forecast not finite")
+            parts[name] = c
+        except Exception as exc:
+            # statsmodels fails in many ways on short or odd series (LinAlgError,
+            # ValueError, non-convergence): that component is left out, recorded
+            failures[name] = _reason(exc)
+    if not parts:
+        naive = np.full(h, y[-1])
+        sd = np.std(np.diff(y)) * np.sqrt(np.arange(1, h + 1)) if len(y) > 1 else np.zeros(h)
+        return Combined(naive, sd, {"naive": naive}, failures, seasonal)
+    points = np.vstack([c.point for c in parts.values()])
+    point = np.median(points, axis=0)
+    own = [c.sd for c in parts.values() if c.sd is not None and np.all(np.isfinite(c.sd))]
+    if own:
+        # the mixture's sd: mean within-component variance + between-component variance
+        spread = np.sqrt(np.mean(np.vstack(own) ** 2, axis=0) + np.var(points, axis=0))
+    else:
+        # no component gave a forecast sd: the spread of one-step changes, growing
+        # like a random walk's
+        spread = np.std(np.diff(y)) * np.sqrt(np.arange(1, h + 1))
+        failures["spread"] = "no component gave a forecast standard deviation"
+    return Combined(point, np.asarray(spread, float),
+                    {k: c.point for k, c in parts.items()}, failures, seasonal,
+                    {k: c.sd for k, c in parts.items() if c.sd is not None})
+
+
+# ------------------------------------------------------------------ calibration
+@dataclass(frozen=True)
+class Calibration:
+    """Quantiles of standardised absolute errors per horizon.
+
+    ``probs`` (increasing, in [0, 1]) and ``quantiles[h - 1, i]``: the
+    ``probs[i]`` quantile of ``|actual - forecast| / sd`` at horizon ``h``.
+    """
+
+    probs: np.ndarray
+    quantiles: np.ndarray
+    source: str = ""
+    series: int = 0
+
+    @property
+    def horizons(self) -> int:
+        return self.quantiles.shape[0]
+
+    def abs_quantile(self, h: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """The ``p`` quantile of the standardised absolute error at horizons
+        ``h`` (1-based; beyond the table: its last row), interpolated; shape
+        ``(len(h), len(p))``."""
+        rows = np.clip(np.asarray(h, int), 1, self.horizons) - 1
+        return np.vstack([np.interp(p, self.probs, self.quantiles[r]) for r in rows])
+
+    def offsets(self, h: int, n: int) -> np.ndarray:
+        """``(h, n)`` standardised offsets: the ``(j + 0.5) / n`` quantiles of
+        the symmetric distribution whose absolute value has this table's
+        quantiles, per horizon (sorted, antisymmetric: their mean is 0)."""
+        u = (np.arange(n) + 0.5) / n
+        q = self.abs_quantile(np.arange(1, h + 1), np.abs(2 * u - 1))
+        return np.sign(u - 0.5) * q
+
+    def to_json(self) -> str:
+        return json.dumps({"source": self.source, "series": self.series,
+                           "probs": [round(float(p), 6) for p in self.probs],
+                           "quantiles": [[round(float(v), 5) for v in row]
+                                         for row in self.quantiles]}, indent=1)
+
+
+def fit_calibration(errors: np.ndarray, *, probs=None, pool: int = 1, source: str = ""
+                    ) -> Calibration:
+    """The calibration table from held-out standardised errors.
+
+    ``errors[i, h - 1]`` is series ``i``'s ``(actual - forecast) / sd`` at
+    horizon ``h`` (NaN where missing).  Each horizon's quantiles of the
+    absolute errors are taken over its own errors and those of the ``pool``
+    horizons either side (smoother tails), then made non-decreasing in the
+    horizon (a longer horizon is never more certain) and in the probability.
+    """
+    e = np.abs(np.asarray(errors, float))
+    probs = np.linspace(0, 1, 201) if probs is None else np.asarray(probs, float)
+    rows = []
+    for h in range(e.shape[1]):
+        lo, hi = max(0, h - pool), min(e.shape[1], h + pool + 1)
+        v = e[:, lo:hi].ravel()
+        v = v[np.isfinite(v)]
+        if v.size == 0:
+            raise DataError(f"no finite errors at horizon {h + 1}", source="calibration")
+        rows.append(np.quantile(v, probs))
+    q = np.maximum.accumulate(np.maximum.accumulate(np.vstack(rows), axis=1), axis=0)
+    return Calibration(probs, q, source, int(e.shape[0]))
+
+
+@functools.cache
+def calibration() -> Calibration:
+    """The package's calibration table (:data:`CALIBRATION_FILE`)."""
+    data = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
+    return Calibration(np.asarray(data["probs"], float), np.asarray(data["quantiles"], float),
+                       data.get("source", ""), int(data.get("series", 0)))
+
+
+def load_models() -> None:
+    """Import the statsmodels models the components use (about a second):
+    done once before a process pool forks, so no worker pays it again."""
+    from statsmodels.tsa.arima.model import ARIMA  # noqa: F401
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # noqa: F401
+    from statsmodels.tsa.forecasting.theta import ThetaModel  # noqa: F401
+    from statsmodels.tsa.seasonal import seasonal_decompose  # noqa: F401
+    from statsmodels.tsa.stattools import acf  # noqa: F401
+    from statsforecast.models import AutoCES, AutoETS  # noqa: F401
