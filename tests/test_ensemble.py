@@ -67,6 +67,14 @@ def test_combine_takes_the_median_of_its_components():
     assert short.names == SHORT_COMPONENTS and not short.seasonal
 
 
+def test_a_missing_library_is_an_error_not_a_smaller_combination(monkeypatch):
+    def missing(*args):
+        raise ModuleNotFoundError("No module named 'statsforecast'")
+    monkeypatch.setitem(ensemble._FITTERS, "autoets", missing)
+    with pytest.raises(ImportError, match="statsforecast"):
+        combine(seasonal(), 12, 6)
+
+
 def test_a_failing_component_is_left_out_with_its_reason(monkeypatch):
     def broken(*args):
         raise np.linalg.LinAlgError("Schur decomposition solver error")
@@ -117,7 +125,14 @@ def test_offsets_are_the_quantiles_of_a_symmetric_distribution():
     assert np.mean(np.abs(off) <= inner[:, None] + 1e-12) == pytest.approx(0.8, abs=0.002)
 
 
-def test_the_packaged_table():
+def test_the_packaged_tables():
+    short = calibration("short")
+    assert short.horizons == 18 and short.series == 1428 and "cut to its last" in short.source
+    # a short series' own sds are too narrow: its table widens more than the long one
+    assert np.all(short.abs_quantile(np.arange(1, 19), [0.8])
+                  > calibration().abs_quantile(np.arange(1, 19), [0.8]))
+    assert simulate(pd.Series(seasonal(n=12), index=IDX[:12]), 3).components == \
+        SHORT_COMPONENTS
     cal = calibration()
     assert cal.horizons == 18 and cal.series == 1428 and "M3 monthly" in cal.source
     assert cal.probs[0] == 0 and cal.probs[-1] == 1
@@ -145,8 +160,20 @@ def test_bounded_kpis_stay_in_their_range():
     csat = pd.Series(np.clip(4.6 + rng.normal(0, 0.1, 48), 1, 5), index=IDX)
     f = forecast(csat, 12, bounds=(1, 5))
     assert f["upper_95"].max() <= 5 and f["lower_95"].min() >= 1
-    minutes = pd.Series(np.abs(3 + rng.normal(0, 1, 48)) + 0.1, index=IDX)
-    assert forecast(minutes, 12, bounds=(0, None))["lower_95"].min() >= 0
+    # a lower bound alone: the log scale, so the interval reaches further up than down
+    minutes = pd.Series(np.exp(1 + rng.normal(0, 0.4, 48)), index=IDX)
+    f = simulate(minutes, 6, bounds=(0, None)).frame()
+    assert ((f["upper_95"] - f["median"]) > (f["median"] - f["lower_95"])).all()
+    # a seasonal rate around 50%: on the logit scale the season is removed additively
+    swing = pd.Series(0.5 + 0.03 * np.sin(2 * np.pi * np.arange(48) / 12)
+                      + rng.normal(0, 0.005, 48), index=IDX)
+    logit = sys.modules["servicekpi.forecast"]._Transform.for_series(swing.to_numpy(), (0, 1))
+    z = logit.forward(swing.to_numpy())
+    assert combine(z, 12, 6, additive=True).seasonal
+    assert Adjustment.of(z, 12, True, additive=True).model == "additive"
+    sim = simulate(swing, 6, bounds=(0, 1))
+    truth = 0.5 + 0.03 * np.sin(2 * np.pi * np.arange(48, 54) / 12)
+    assert np.max(np.abs(sim.median - truth)) < 0.015
 
 
 def test_short_gappy_and_constant_series():
@@ -226,6 +253,44 @@ def test_workers_from_the_environment(monkeypatch):
         default_workers()
     monkeypatch.delenv("SERVICEKPI_WORKERS")
     assert default_workers() >= 1
+
+
+def test_two_targets_on_one_kpi_each_get_their_own_forecast():
+    v = np.clip(0.7 + 0.05 * np.sin(np.arange(48) / 2), 0, 1)
+    k = kpi_rows([("a", str(p), "fcr_rate", x, 1000, x * 1000) for p, x in zip(IDX, v)])
+    t = targets([("a", "fcr_rate", 0.7, "2025-06", 0.74, "2026-06"),
+                 ("a", "fcr_rate", 0.7, "2025-06", 0.76, "2026-12")])
+    g = skpi.gap_table(k, t)
+    assert g["status"].notna().all() and g["rule"].eq("forecast").all()
+    assert g["probability"].iloc[0] != g["probability"].iloc[1]
+    # attrs keeps one simulation per (team, kpi): the last target's, to its deadline
+    assert str(g.attrs["simulations"][("a", "fcr_rate")].index[-1]) == "2026-12"
+
+
+def test_select_draws_are_the_same_in_a_pool():
+    tasks = {i: {"series": pd.Series(seasonal(seed=i), index=IDX), "horizon": 3}
+             for i in range(4)}
+    one = simulate_many(tasks, workers=1, method="select", n_paths=200)
+    pooled = simulate_many(tasks, workers=2, method="select", n_paths=200)
+    for i in tasks:
+        assert np.array_equal(one[i].paths, pooled[i].paths)
+
+
+def test_an_error_crosses_the_pool_unchanged(monkeypatch):
+    fc = sys.modules["servicekpi.forecast"]
+
+    def fit(name, y, m):
+        raise np.linalg.LinAlgError("Schur decomposition solver error")
+    monkeypatch.setattr(fc, "_fit", fit)             # the pool's processes are forked after
+    tasks = {i: {"series": pd.Series(seasonal(seed=i), index=IDX), "horizon": 3}
+             for i in range(4)}
+    with pytest.raises(skpi.DataError) as alone:
+        simulate_many(tasks, workers=1, method="naive")
+    with pytest.raises(skpi.DataError) as pooled:
+        simulate_many(tasks, workers=2, method="naive")
+    assert str(alone.value) == str(pooled.value)
+    assert str(pooled.value).startswith("KPI series: no forecasting model could be fitted")
+    assert pooled.value.source == "KPI series"
 
 
 def test_gap_table_simulates_its_targets_once_each_in_a_pool():

@@ -36,12 +36,17 @@ multiplicative for a positive series, else additive.
 
 Intervals: the spread of the combined forecast ``h`` periods ahead is the
 sd of the **mixture** of the components, ``sqrt(mean(sd_k^2) + var(f_k))``:
-the components' own forecast variances (those that give one: statsmodels'
-analytic ETS variance, AutoETS's, Theta's) plus their disagreement (law of
-total variance).  It is multiplied by the quantiles of the **standardised
-errors** ``|actual - combined| / sd`` the same procedure made on held-out
-data: the table in ``forecast_calibration.json`` (M3 monthly, the last 18
-values of each series held out; written by ``benchmarks/calibrate_forecast.py``).
+the components' own forecast variances (those that give one: the ``ses``
+component's analytic ETS variance and AutoETS's; in the short set Theta's
+and SES's) plus their disagreement (law of total variance).  It is
+multiplied by the quantiles of the **standardised errors**
+``|actual - combined| / sd`` the same procedure made on held-out data: the
+tables in ``forecast_calibration.json`` (M3 monthly, the last 18 values of
+each series held out; ``long`` for the full combination, ``short`` from the
+same series cut to 6, 9, 12 or 15 values for the short set; written by
+``benchmarks/calibrate_forecast.py``).  A series on the logit or log scale
+(a bounded KPI) is seasonally adjusted additively: on those scales zero is
+arbitrary, so a multiplicative index would be too.
 So an 80% interval is as wide as the interval that held 80% of those
 outcomes at the same horizon.  The distribution is symmetric around the
 combined forecast on the modelling scale; horizons beyond the table's last
@@ -110,14 +115,15 @@ def seasonality_test(y, m: int) -> bool:
 
 
 @_quiet
-def seasonal_indices(y, m: int) -> tuple[np.ndarray, str]:
+def seasonal_indices(y, m: int, *, additive: bool = False) -> tuple[np.ndarray, str]:
     """Classical decomposition's seasonal indices for the last ``m`` positions
-    of ``y`` and the model: ``multiplicative``, or ``additive`` when ``y`` has
-    a value <= 0 (an index cannot divide such a series)."""
+    of ``y`` and the model: ``multiplicative``, or ``additive`` when asked
+    (a series on the logit or log scale, whose zero is arbitrary) or when
+    ``y`` has a value <= 0 (an index cannot divide such a series)."""
     from statsmodels.tsa.seasonal import seasonal_decompose
 
     y = np.asarray(y, float)
-    model = "multiplicative" if np.min(y) > 0 else "additive"
+    model = "multiplicative" if not additive and np.min(y) > 0 else "additive"
     dec = seasonal_decompose(y, model=model, period=m)
     return np.asarray(dec.seasonal[-m:], float), model
 
@@ -132,10 +138,11 @@ class Adjustment:
     model: str = "none"                # none | additive | multiplicative
 
     @classmethod
-    def of(cls, y: np.ndarray, m: int, seasonal: bool) -> "Adjustment":
+    def of(cls, y: np.ndarray, m: int, seasonal: bool, *, additive: bool = False
+           ) -> "Adjustment":
         if not seasonal:
             return cls(y)
-        season, model = seasonal_indices(y, m)
+        season, model = seasonal_indices(y, m, additive=additive)
         n = len(y)
         past = season[(np.arange(n) - (n - m)) % m]
         adjusted = y / past if model == "multiplicative" else y - past
@@ -274,6 +281,8 @@ class Combined:
     failures: dict = field(default_factory=dict)
     seasonal: bool = False
     sds: dict = field(default_factory=dict)
+    #: The series was shorter than :data:`SHORT`: the short set, the short table.
+    short: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -281,12 +290,16 @@ class Combined:
 
 
 @_quiet
-def combine(y, m: int, h: int) -> Combined:
+def combine(y, m: int, h: int, *, additive: bool = False) -> Combined:
     """Fit every component to ``y`` (modelling scale, no gaps) once and
     combine their ``h``-period forecasts (see the module docstring).
 
-    Raises :class:`DataError` when no component fits and the series gives no
-    naive forecast either (it is empty).
+    ``additive``: remove a season additively whatever the values (for a
+    series on the logit or log scale, where a multiplicative index would
+    depend on an arbitrary zero).  Raises :class:`DataError` when the series
+    is empty; ``ImportError`` when a component's library is missing (the
+    combination is never quietly made of fewer models than it was calibrated
+    for).
     """
     y = np.asarray(y, float)
     if len(y) == 0:
@@ -296,7 +309,7 @@ def combine(y, m: int, h: int) -> Combined:
     seasonal = (not short) and seasonality_test(y, m)
     failures = {}
     try:
-        adj = Adjustment.of(y, m, seasonal)
+        adj = Adjustment.of(y, m, seasonal, additive=additive)
     except Exception as exc:
         # classical decomposition failing on an odd series: no season is removed
         failures["seasonal adjustment"] = _reason(exc)
@@ -308,6 +321,8 @@ def combine(y, m: int, h: int) -> Combined:
             if c.point.shape != (h,) or not np.all(np.isfinite(c.point)):
                 raise DataError("forecast not finite")
             parts[name] = c
+        except ImportError:
+            raise
         except Exception as exc:
             # statsmodels fails in many ways on short or odd series (LinAlgError,
             # ValueError, non-convergence): that component is left out, recorded
@@ -315,7 +330,7 @@ def combine(y, m: int, h: int) -> Combined:
     if not parts:
         naive = np.full(h, y[-1])
         sd = np.std(np.diff(y)) * np.sqrt(np.arange(1, h + 1)) if len(y) > 1 else np.zeros(h)
-        return Combined(naive, sd, {"naive": naive}, failures, seasonal)
+        return Combined(naive, sd, {"naive": naive}, failures, seasonal, short=short)
     points = np.vstack([c.point for c in parts.values()])
     point = np.median(points, axis=0)
     own = [c.sd for c in parts.values() if c.sd is not None and np.all(np.isfinite(c.sd))]
@@ -329,7 +344,7 @@ def combine(y, m: int, h: int) -> Combined:
         failures["spread"] = "no component gave a forecast standard deviation"
     return Combined(point, np.asarray(spread, float),
                     {k: c.point for k, c in parts.items()}, failures, seasonal,
-                    {k: c.sd for k, c in parts.items() if c.sd is not None})
+                    {k: c.sd for k, c in parts.items() if c.sd is not None}, short)
 
 
 # ------------------------------------------------------------------ calibration
@@ -365,11 +380,15 @@ class Calibration:
         q = self.abs_quantile(np.arange(1, h + 1), np.abs(2 * u - 1))
         return np.sign(u - 0.5) * q
 
-    def to_json(self) -> str:
-        return json.dumps({"source": self.source, "series": self.series,
-                           "probs": [round(float(p), 6) for p in self.probs],
-                           "quantiles": [[round(float(v), 5) for v in row]
-                                         for row in self.quantiles]}, indent=1)
+    def to_dict(self) -> dict:
+        return {"source": self.source, "series": self.series,
+                "probs": [round(float(p), 6) for p in self.probs],
+                "quantiles": [[round(float(v), 5) for v in row] for row in self.quantiles]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Calibration":
+        return cls(np.asarray(data["probs"], float), np.asarray(data["quantiles"], float),
+                   data.get("source", ""), int(data.get("series", 0)))
 
 
 def fit_calibration(errors: np.ndarray, *, probs=None, pool: int = 1, source: str = ""
@@ -396,12 +415,17 @@ def fit_calibration(errors: np.ndarray, *, probs=None, pool: int = 1, source: st
     return Calibration(probs, q, source, int(e.shape[0]))
 
 
+#: The tables of :data:`CALIBRATION_FILE`: ``long`` for the full combination,
+#: ``short`` for a series shorter than :data:`SHORT` (the short set).
+TABLES = ("long", "short")
+
+
 @functools.cache
-def calibration() -> Calibration:
-    """The package's calibration table (:data:`CALIBRATION_FILE`)."""
+def calibration(table: str = "long") -> Calibration:
+    """One of the package's calibration tables (:data:`CALIBRATION_FILE`,
+    :data:`TABLES`)."""
     data = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
-    return Calibration(np.asarray(data["probs"], float), np.asarray(data["quantiles"], float),
-                       data.get("source", ""), int(data.get("series", 0)))
+    return Calibration.from_dict(data[table])
 
 
 def load_models() -> None:

@@ -125,6 +125,10 @@ class _ProblemsError(ServiceKPIError):
         self.hints: list[str] = list(hints)   # what would fix it; not problems
         super().__init__(self._render())
 
+    def __reduce__(self):
+        # pickled whole (a process pool sends it back): the same problems and message
+        return (_rebuild, (type(self), self.problems, self.source, self.hints))
+
     def _render(self) -> str:
         n = len(self.problems)
         if n == 1:
@@ -135,6 +139,10 @@ class _ProblemsError(ServiceKPIError):
                 head += f" in {self.source}"
             text = head + ":\n" + "\n".join(f"  - {p}" for p in self.problems)
         return text + "".join(f"\n  hint: {h}" for h in self.hints)
+
+
+def _rebuild(cls, problems, source, hints):
+    return cls(problems, source, hints=hints)
 
 
 class DataError(_ProblemsError):

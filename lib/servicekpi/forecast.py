@@ -14,12 +14,14 @@ pool.
 Methods (``method=``):
 
 ``"auto"`` (the default): the **combination** of :mod:`servicekpi.ensemble`:
-the median of statsmodels Theta, damped ETS, ARIMA and the airline model,
-each fitted once; intervals from the errors that procedure made on held-out
-data (the calibration table), so an 80% interval is as wide as the one that
-held 80% of those outcomes at the same horizon.  Its paths are the quantiles
-of that distribution (path ``j`` of ``n`` is the ``(j + 0.5) / n`` quantile in
-every period): no random draws, so ``seed`` does not change them.
+the median of ARIMA, exponential smoothing, AutoETS and AutoCES forecasts
+(:data:`servicekpi.ensemble.COMPONENTS`), each fitted once; intervals from
+the errors that procedure made on held-out data (the calibration tables), so
+an 80% interval is as wide as the one that held 80% of those outcomes at the
+same horizon.  Its paths are the quantiles of that distribution (path ``j``
+of ``n`` is the ``(j + 0.5) / n`` quantile in every period): each period's
+spread of paths is the forecast distribution, but a path is not a sampled
+trajectory; there are no random draws, so ``seed`` does not change them.
 
 ``"select"``: model selection: the candidates below are scored by
 rolling-origin cross-validation on the series' own history (mean absolute
@@ -122,16 +124,17 @@ def _abs_normal_p80() -> float:
     return float(norm.ppf(0.9))
 
 
-def _levels(levels) -> list[tuple[float, str]]:
+def _levels(levels, stacklevel: int = 3) -> list[tuple[float, str]]:
     """``[(fraction, column label)]``: ``(0.8, "80")``.  Levels are fractions in
     (0, 1); percentages (80, 95: this module's old convention) are still read,
-    with a FutureWarning."""
+    with a FutureWarning (``stacklevel`` points it at the caller's line)."""
     out = []
     for lev in levels:
         lev = float(lev)
         if 1 < lev < 100:
             warnings.warn("prediction-interval levels are fractions (0.8, 0.95); "
-                          f"{lev:g} was read as {lev / 100:g}", FutureWarning, stacklevel=3)
+                          f"{lev:g} was read as {lev / 100:g}", FutureWarning,
+                          stacklevel=stacklevel)
             lev /= 100
         if not 0 < lev < 1:
             raise InvalidArgument(f"a prediction-interval level must lie between 0 and 1, "
@@ -284,7 +287,7 @@ def _fit(name: str, y: np.ndarray, m: int) -> _Fit:
         r = ThetaModel(y, period=m if m > 1 else None,
                        deseasonalize=bool(m > 1 and len(y) >= 2 * m)).fit()
         return _Fit(name, r, "theta", np.nan)
-    raise InvalidArgument(f"unknown forecasting method {name!r}; expected auto or one of "
+    raise InvalidArgument(f"unknown forecasting model {name!r}; expected one of "
                           f"{', '.join(CANDIDATES)}")
 
 
@@ -421,7 +424,7 @@ class Simulation:
         out = {"probability": np.nan, "forecast": np.nan, "mean": np.nan,
                "expected_reached": None, "model": self.model, "status": self.status,
                "horizon": len(self.index)}
-        levels = _levels(levels)
+        levels = _levels(levels, stacklevel=3)
         for _, name in levels:
             out[f"lower_{name}"] = out[f"upper_{name}"] = np.nan
         if not self.ok:
@@ -434,7 +437,7 @@ class Simulation:
                    horizon=i + 1)
         for lev, name in levels:
             out[f"lower_{name}"], out[f"upper_{name}"] = (
-                float(v) for v in np.quantile(values, [(1 - lev) / 2, (1 + lev) / 2]))
+                float(v) for v in np.quantile(values, _tails(lev)))
         return out
 
 
@@ -481,8 +484,9 @@ def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=No
 def _combination(s, idx, y, tr, m, horizon, n_paths, filled) -> Simulation:
     """``method="auto"``: the combination's quantile paths (module docstring)."""
     from .ensemble import calibration, combine
-    c = combine(y, m, horizon)
-    z_paths = c.point[:, None] + c.sd[:, None] * calibration().offsets(horizon, n_paths)
+    c = combine(y, m, horizon, additive=tr.kind != "none")
+    table = calibration("short" if c.short else "long")
+    z_paths = c.point[:, None] + c.sd[:, None] * table.offsets(horizon, n_paths)
     paths = tr.backward(z_paths)
     return Simulation(s, idx, paths, np.nanmean(paths, axis=1), "combination", "ok",
                       filled=filled, failures=dict(c.failures), components=c.names)
@@ -611,13 +615,20 @@ def _fit_first(order: list[str], y, m, failures: dict, *, fallback: bool = True)
                     source="KPI series")
 
 
-def _frame(sim: Simulation, levels) -> pd.DataFrame:
+def _tails(level: float) -> tuple[float, float]:
+    """The quantiles bounding a central ``level`` interval: 0.8 -> (0.1, 0.9)
+    (rounded, so 0.1 is 0.1 and not 0.09999999999999998)."""
+    return round((1 - level) / 2, 12), round((1 + level) / 2, 12)
+
+
+def _frame(sim: Simulation, levels, stacklevel: int = 4) -> pd.DataFrame:
     out = pd.DataFrame(index=sim.index)
     out["mean"] = sim.mean
-    for lev, name in _levels(levels):
+    for lev, name in _levels(levels, stacklevel=stacklevel):
         if sim.paths.size and sim.paths.shape[1]:
-            out[f"lower_{name}"] = np.nanquantile(sim.paths, (1 - lev) / 2, axis=1)
-            out[f"upper_{name}"] = np.nanquantile(sim.paths, (1 + lev) / 2, axis=1)
+            low, high = _tails(lev)
+            out[f"lower_{name}"] = np.nanquantile(sim.paths, low, axis=1)
+            out[f"upper_{name}"] = np.nanquantile(sim.paths, high, axis=1)
         else:
             out[f"lower_{name}"] = np.nan
             out[f"upper_{name}"] = np.nan
@@ -646,20 +657,26 @@ def forecast(series: pd.Series, horizon: int, *, levels=LEVELS, bounds=None,
     seasonal_period : int, optional
         Default: 12 for monthly, 4 for quarterly, 52 for weekly series.
     method : str
-        ``"auto"`` or one of :data:`CANDIDATES`.
+        ``"auto"`` (the combination), ``"select"`` or one of :data:`CANDIDATES`
+        (:data:`METHODS`; see the module docstring).
     n_paths, seed : int
-        Simulated paths behind the intervals, and the random seed.
+        Paths behind the intervals, and the random seed (of the simulated
+        models; the combination's paths are quantiles, not draws).
     calibrate : bool
-        Widen intervals the model's own recent errors show to be too narrow
-        (see the module docstring).
+        ``"select"`` and single models: widen intervals the model's own
+        earlier errors show to be too narrow.  The combination's intervals
+        are always the calibrated ones.
 
     Returns
     -------
     DataFrame indexed by the future periods with ``mean``, ``lower_<level>``,
-    ``upper_<level>``; ``attrs`` holds ``model`` (the model used), ``status``
-    (``ok``, ``constant`` or ``not_enough_history``), ``scores`` (the
-    cross-validation error of each candidate), ``filled`` (gaps filled) and
-    ``failures`` (the models that failed to fit, with the reason).
+    ``upper_<level>``; ``attrs`` holds ``model`` (the model used:
+    ``combination`` for ``"auto"``), ``status`` (``ok``, ``constant`` or
+    ``not_enough_history``), ``components`` (the combination's models that
+    were fitted), ``scores`` (``"select"``: the cross-validation error of
+    each candidate), ``calibration`` (the widening factor of ``"select"``
+    and single models), ``filled`` (gaps filled) and ``failures`` (the
+    models that failed to fit, with the reason).
     """
     sim = simulate(series, horizon, bounds=bounds, seasonal_period=seasonal_period,
                    method=method, n_paths=n_paths, seed=seed, calibrate=calibrate)
@@ -774,8 +791,11 @@ def backtest(series: pd.Series, horizon: int, *, methods=None, origins: int = 6,
     seasonality, on the history up to the last origin), ``sMAPE`` (percent),
     ``coverage_<level>`` (share of outcomes inside the interval) and
     ``forecasts`` (how many values were compared); the errors are NaN for a
-    failed method.  ``auto`` is always included; the model it chose varies
-    by origin.  ``calibrate=False`` skips the interval calibration at each
+    failed method.  The point forecast scored is the median path, the one
+    the reports show.  By default every method is compared: ``auto`` (the
+    combination), ``select`` (whose chosen model may differ by origin) and
+    the candidates a series of this length gets.  ``calibrate=False`` skips
+    the interval calibration of ``select`` and the single models at each
     origin (faster; the point forecasts, hence MAE, MASE and sMAPE, are the
     same).  No row when the series leaves no origin with enough history.
     """
@@ -804,9 +824,9 @@ def backtest(series: pd.Series, horizon: int, *, methods=None, origins: int = 6,
         for c in cuts:
             hist = s.iloc[:c]
             try:
-                f = forecast(hist, horizon, levels=[lev for lev, _ in levels], bounds=bounds,
-                             seasonal_period=seasonal_period, method=meth, n_paths=n_paths,
-                             seed=seed, calibrate=calibrate)
+                f = simulate(hist, horizon, bounds=bounds, seasonal_period=seasonal_period,
+                             method=meth, n_paths=n_paths, seed=seed, calibrate=calibrate
+                             ).frame([lev for lev, _ in levels])
             except Exception as exc:
                 # a statsmodels fit failing on this origin's history (forecast
                 # raises DataError when no model fits; statsmodels its own errors):
@@ -814,7 +834,7 @@ def backtest(series: pd.Series, horizon: int, *, methods=None, origins: int = 6,
                 reasons.append(_reason(exc))
                 continue
             actual = y[c:c + horizon]
-            pred = f["mean"].to_numpy()[:len(actual)]
+            pred = f["median"].to_numpy()[:len(actual)]
             if not np.all(np.isfinite(pred)):
                 reasons.append(f"no finite forecast ({f.attrs.get('status')})")
                 continue

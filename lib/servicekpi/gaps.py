@@ -263,7 +263,7 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
     usable = _assessable(kpis, max_open_share)
     options = {"n_paths": 1000, **(forecast_options or {})}
     rows = []
-    to_simulate = {}     # (team, kpi) -> (row, simulate()'s arguments, direction, sign)
+    to_simulate = {}     # row number -> (row, simulate()'s arguments, direction, sign)
     for t in targets.itertuples(index=False):
         d = cat[t.kpi]
         sign = d.sign
@@ -328,7 +328,7 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         else:
             task = {"series": series, "bounds": d.bounds,
                     "horizon": deadline.ordinal - series.index[-1].ordinal if len(series) else 0}
-            to_simulate[(t.team, t.kpi)] = (row, task, d.direction, sign)
+            to_simulate[len(rows)] = (row, task, d.direction, sign)
         rows.append(row)
     if to_simulate:
         # every target's simulation at once: in a process pool when there are many
@@ -336,7 +336,8 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         done = simulate_many({key: task for key, (_, task, _, _) in to_simulate.items()},
                              **options)
         for key, (row, _, direction, sign) in to_simulate.items():
-            sims[key] = done[key]
+            # attrs keeps one simulation per (team, kpi): the last target's, as before
+            sims[(row["team"], row["kpi"])] = done[key]
             _forecast_status(row, done[key], direction, sign, thresholds)
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     out["status"] = [str(Status(s)) for s in out["status"]]       # plain codes in the frame

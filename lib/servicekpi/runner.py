@@ -311,10 +311,11 @@ def execute(job: dict) -> TeamResult:
     import papermill as pm
 
     # reports run side by side, one per core: one numeric thread per kernel, and
-    # each kernel forecasts its targets in its own process (no pool of its own)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "SERVICEKPI_WORKERS"):
+    # each kernel forecasts its targets in its own process (never a pool of its
+    # own, whatever the shell says: the reports already use every worker)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
+    os.environ["SERVICEKPI_WORKERS"] = "1"
     start = time.time()
     out = Path(job["out"]).resolve()
     nb_path = out / f"{job['stem']}.ipynb"

@@ -156,15 +156,15 @@ def quoted_defaults() -> dict:
     table's probability thresholds (``low``, ``high``), ``min_n``, ``level``
     and ``max_stale``, the open-ticket share that makes a period incomplete
     (``max_open``), the periods a pace is measured over (``pace_periods``),
-    the number of models the forecast combines (``components``) and of
-    series its intervals were calibrated on (``calibration_series``), the
-    control charts' phase-I
+    the number of models the forecast combines (``components``; ``short_components``
+    for a series shorter than ``short`` periods) and of series its intervals
+    were calibrated on (``calibration_series``), the control charts' phase-I
     reference (``baseline``), the run that starts a new stage
     (``shift_run``) and the recent periods whose special causes are listed
     (``signal_periods``), and how many complaint causes are the top ones
     (``top_causes``)."""
     from ..diagnostics import BASELINE, SHIFT_RUN
-    from ..ensemble import COMPONENTS, calibration
+    from ..ensemble import COMPONENTS, SHORT, SHORT_COMPONENTS, calibration
     from ..gaps import LEVEL, MAX_STALE, MIN_N, THRESHOLDS
     from ..kpis import MAX_OPEN_SHARE
     from ..targets import PACE_PERIODS
@@ -175,9 +175,18 @@ def quoted_defaults() -> dict:
     return {"low": pct(THRESHOLDS[0]), "high": pct(THRESHOLDS[1]), "min_n": MIN_N,
             "level": pct(LEVEL), "max_stale": MAX_STALE, "max_open": pct(MAX_OPEN_SHARE),
             "pace_periods": PACE_PERIODS, "components": len(COMPONENTS),
+            "short": SHORT, "short_components": len(SHORT_COMPONENTS),
             "calibration_series": f"{calibration().series:,}",
             "baseline": BASELINE, "shift_run": SHIFT_RUN,
             "signal_periods": team.SIGNAL_PERIODS, "top_causes": team.TOP_CAUSES}
+
+
+def _component_names(language: str) -> str:
+    """The combination's models by name, in ``language``: "ARIMA(1,1,1) with
+    drift, exponential smoothing, AutoETS, AutoCES"."""
+    from ..ensemble import COMPONENTS
+    from ..gaps import model_name
+    return msg("team.list_sep", language).join(model_name(c, language) for c in COMPONENTS)
 
 
 def text(key: str, language: str = "en") -> str:
@@ -187,7 +196,7 @@ def text(key: str, language: str = "en") -> str:
     returned unfilled, for the caller to fill."""
     name = f"report.section.{key}"
     if key in FILLED:
-        return msg(name, language, **quoted_defaults())
+        return msg(name, language, **quoted_defaults(), models=_component_names(language))
     if name not in catalogue(language):
         raise ReportError(f"no message {name!r} in language {language!r}")
     return catalogue(language)[name]
