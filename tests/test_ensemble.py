@@ -1,7 +1,6 @@
 """The combination forecaster (method="auto"): seasonality, components, the
 calibrated intervals, and the forecasts it gives on awkward series."""
 import sys
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -208,16 +207,6 @@ def test_forecast_of_a_seasonal_series_follows_the_season():
     f = sim.frame()
     inside = (truth >= f["lower_95"]) & (truth <= f["upper_95"])
     assert inside.all()
-
-
-def test_no_warnings_leak_from_the_components():
-    rng = np.random.default_rng(9)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for i in range(4):
-            simulate(pd.Series(np.cumsum(rng.normal(0, 1, 48)) + 50, index=IDX), 12)
-        simulate(pd.Series(np.r_[np.zeros(40), np.ones(8)], index=IDX), 6)
-    assert not caught, [str(w.message) for w in caught]
 
 
 # ------------------------------------------------------------------ levels

@@ -114,13 +114,16 @@ def test_deterministic():
     assert not np.allclose(a["upper_95"], c["upper_95"])
 
 
-def test_no_warnings_leak():
+@pytest.mark.parametrize("method", ["auto", "select"])
+def test_no_warnings_leak(method):
+    # statsmodels turns some warnings back on inside its fits: they must not reach the user
     rng = np.random.default_rng(9)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for i in range(5):
-            forecast(pd.Series(np.cumsum(rng.normal(0, 1, 36)) + 50, index=IDX), 12)
-        forecast(pd.Series(np.r_[np.zeros(30), np.ones(6)], index=IDX), 6)
+            forecast(pd.Series(np.cumsum(rng.normal(0, 1, 36)) + 50, index=IDX), 12,
+                     method=method)
+        forecast(pd.Series(np.r_[np.zeros(30), np.ones(6)], index=IDX), 6, method=method)
     assert not caught, [str(w.message) for w in caught]
 
 
