@@ -28,8 +28,8 @@ def test_straight_line_is_forecast_as_a_straight_line():
     assert (f["upper_95"] - f["lower_95"]).max() < 0.05
     assert f.attrs["model"] in ("drift", "ets_aadn") and f.attrs["status"] == "ok"
     assert list(f.columns) == ["mean", "lower_80", "upper_80", "lower_95", "upper_95"]
-    # the combination damps a trend (its median includes exponential smoothing without
-    # trend and AutoETS's choice): rising, between the last value and the line
+    # the combination damps a trend (its median includes damped ETS and the airline
+    # model, which does not extrapolate one): rising, between the last value and the line
     auto = forecast(line, 6)
     assert auto.attrs["model"] == "combination" and auto.attrs["status"] == "ok"
     assert (np.diff(auto["mean"]) > 0).all()

@@ -9,21 +9,23 @@ it, see :mod:`servicekpi.forecast`), and takes the **median** of their
 forecasts per period:
 
 ========  ========================================================================
+theta     statsmodels ``ThetaModel`` (its own seasonality test and decomposition)
+ets       statsmodels ``ETSModel``: additive error, additive damped trend,
+          additive season when the series is seasonal (see below)
 arima     statsmodels ``ARIMA(1,1,1)`` with drift on the seasonally adjusted
           series, re-seasonalised
-ses       statsmodels ``ETSModel``: additive error, no trend, additive season
-          when the series is seasonal (see below)
-autoets   statsforecast ``AutoETS`` (error, trend and season chosen by AICc)
-autoces   statsforecast ``AutoCES`` (complex exponential smoothing)
+airline   statsmodels ``ARIMA(0,1,1)(0,1,1)m`` (the "airline" model) when the
+          series is seasonal, else ``ARIMA(0,1,1)``
 ========  ========================================================================
 
 The set and the median were chosen on the M3 competition's 1,428 monthly
 series (horizon 18; among Theta, SES, damped ETS, seasonal ETS, three ARIMA
-variants, the airline model, AutoETS and AutoCES, every combination of two
-to five by mean and by median), and only then measured on M1 and tourism
-monthly (``benchmarks/bench_forecast.py``), so the benchmark's figures are
-out of sample.  statsforecast earns its place there: the best statsmodels-only
-combination on M3 scored OWA 0.93 on M1 monthly, this one 0.88.  A series
+variants and the airline model, every combination of two to five by mean
+and by median), and only then measured on M1 and tourism monthly
+(``benchmarks/bench_forecast.py``), so the benchmark's figures are out of
+sample.  (statsforecast's AutoETS and AutoCES would do better, M1 monthly
+OWA 0.88 against 0.93, but statsforecast 2.1 pins pandas below 3, which
+doubled the time and memory of reading an export.)  A series
 shorter than :data:`SHORT` periods gets the low-parameter set
 :data:`SHORT_COMPONENTS` (Theta without season, simple exponential smoothing,
 ``ARIMA(0,1,1)``).  A component that fails to fit is left out (the reason
@@ -34,11 +36,12 @@ autocorrelation outside its 90% limit, at least three seasons of data); the
 adjustment is classical decomposition (:func:`seasonal_indices`),
 multiplicative for a positive series, else additive.
 
-Intervals: the spread of the combined forecast ``h`` periods ahead is the
-sd of the **mixture** of the components, ``sqrt(mean(sd_k^2) + var(f_k))``:
-the components' own forecast variances (those that give one: the ``ses``
-component's analytic ETS variance and AutoETS's; in the short set Theta's
-and SES's) plus their disagreement (law of total variance).  It is
+Intervals: the spread of the combined forecast ``h`` periods ahead is
+``sqrt(sd_ets^2 + var(f_k))``: the exponential-smoothing component's own
+forecast variance (statsmodels' analytic one; SES's in the short set,
+Theta's when neither fitted: :data:`SPREAD_FROM`) plus the components'
+disagreement.  (Theta's own variance is far wider on seasonal data: with it
+in a mean of variances, tourism's 80% intervals held 87-96% of outcomes.)  It is
 multiplied by the quantiles of the **standardised errors**
 ``|actual - combined| / sd`` the same procedure made on held-out data: the
 tables in ``forecast_calibration.json`` (M3 monthly, the last 18 values of
@@ -67,11 +70,13 @@ import pandas as pd
 from .errors import DataError
 
 #: Components of the combination (long enough series).
-COMPONENTS = ("arima", "ses", "autoets", "autoces")
+COMPONENTS = ("theta", "ets", "arima", "airline")
 #: Components for a series shorter than :data:`SHORT` periods.
 SHORT_COMPONENTS = ("theta", "ses", "arima011")
 #: Below this many periods a series gets :data:`SHORT_COMPONENTS`.
 SHORT = 16
+#: Whose own forecast sd the spread starts from: the first of these fitted.
+SPREAD_FROM = ("ets", "ses", "theta")
 #: The calibration table (see the module docstring).
 CALIBRATION_FILE = Path(__file__).with_name("forecast_calibration.json")
 
@@ -211,30 +216,6 @@ def _ses(y, m, h, seasonal, adj) -> Component:
     return _ets(y, m, h, seasonal, adj, trend=False)
 
 
-def _one_sd_level() -> float:
-    """The level (percent) of the interval mean +- one sd of a normal: 68.27."""
-    from scipy.stats import norm
-    return float(100 * (1 - 2 * norm.sf(1)))
-
-
-def _season_length(y, m: int) -> int:
-    return m if m > 1 and len(y) >= 2 * m else 1
-
-
-def _autoets(y, m, h, seasonal, adj) -> Component:
-    from statsforecast.models import AutoETS
-    level = round(_one_sd_level(), 2)
-    r = AutoETS(season_length=_season_length(y, m)).forecast(y=np.asarray(y, float), h=h,
-                                                             level=[level])
-    sd = (np.asarray(r[f"hi-{level}"], float) - np.asarray(r[f"lo-{level}"], float)) / 2
-    return Component("autoets", np.asarray(r["mean"], float), sd)
-
-
-def _autoces(y, m, h, seasonal, adj) -> Component:
-    from statsforecast.models import AutoCES
-    r = AutoCES(season_length=_season_length(y, m)).forecast(y=np.asarray(y, float), h=h)
-    return Component("autoces", np.asarray(r["mean"], float))
-
 
 def _arima(y, m, h, seasonal, adj) -> Component:
     from statsmodels.tsa.arima.model import ARIMA
@@ -258,8 +239,7 @@ def _airline(y, m, h, seasonal, adj) -> Component:
 
 
 _FITTERS = {"theta": _theta, "ets": _ets, "arima": _arima, "airline": _airline,
-            "theta_plain": _theta_plain, "ses": _ses, "arima011": _arima011,
-            "autoets": _autoets, "autoces": _autoces}
+            "theta_plain": _theta_plain, "ses": _ses, "arima011": _arima011}
 _SHORT_FITTERS = {"theta": _theta_plain, "ses": _ses, "arima011": _arima011}
 
 
@@ -269,8 +249,8 @@ class Combined:
     """The combination's forecast on the modelling scale.
 
     ``point`` the median of the components' forecasts per period; ``sd`` the
-    spread the calibration table scales (the mixture's sd, see the module
-    docstring); ``components`` each component's forecast;
+    spread the calibration table scales (see the module docstring);
+    ``components`` each component's forecast;
     ``failures`` ``{component: reason}``; ``seasonal`` the test's verdict;
     ``sds`` each component's own forecast sd, where it gives one.
     """
@@ -333,10 +313,11 @@ def combine(y, m: int, h: int, *, additive: bool = False) -> Combined:
         return Combined(naive, sd, {"naive": naive}, failures, seasonal, short=short)
     points = np.vstack([c.point for c in parts.values()])
     point = np.median(points, axis=0)
-    own = [c.sd for c in parts.values() if c.sd is not None and np.all(np.isfinite(c.sd))]
-    if own:
-        # the mixture's sd: mean within-component variance + between-component variance
-        spread = np.sqrt(np.mean(np.vstack(own) ** 2, axis=0) + np.var(points, axis=0))
+    own = next((c.sd for key in SPREAD_FROM if (c := parts.get(key)) is not None
+                and c.sd is not None and np.all(np.isfinite(c.sd))), None)
+    if own is not None:
+        # the exponential-smoothing model's own variance + the components' disagreement
+        spread = np.sqrt(own ** 2 + np.var(points, axis=0))
     else:
         # no component gave a forecast sd: the spread of one-step changes, growing
         # like a random walk's
@@ -398,8 +379,10 @@ def fit_calibration(errors: np.ndarray, *, probs=None, pool: int = 1, source: st
     ``errors[i, h - 1]`` is series ``i``'s ``(actual - forecast) / sd`` at
     horizon ``h`` (NaN where missing).  Each horizon's quantiles of the
     absolute errors are taken over its own errors and those of the ``pool``
-    horizons either side (smoother tails), then made non-decreasing in the
-    horizon (a longer horizon is never more certain) and in the probability.
+    horizons either side (smoother tails), made non-decreasing in the
+    probability.  They may fall with the horizon (the sd they divide grows);
+    the intervals' widths themselves never do (see
+    :func:`servicekpi.forecast.simulate`).
     """
     e = np.abs(np.asarray(errors, float))
     probs = np.linspace(0, 1, 201) if probs is None else np.asarray(probs, float)
@@ -411,7 +394,7 @@ def fit_calibration(errors: np.ndarray, *, probs=None, pool: int = 1, source: st
         if v.size == 0:
             raise DataError(f"no finite errors at horizon {h + 1}", source="calibration")
         rows.append(np.quantile(v, probs))
-    q = np.maximum.accumulate(np.maximum.accumulate(np.vstack(rows), axis=1), axis=0)
+    q = np.maximum.accumulate(np.vstack(rows), axis=1)
     return Calibration(probs, q, source, int(e.shape[0]))
 
 
@@ -436,4 +419,3 @@ def load_models() -> None:
     from statsmodels.tsa.forecasting.theta import ThetaModel  # noqa: F401
     from statsmodels.tsa.seasonal import seasonal_decompose  # noqa: F401
     from statsmodels.tsa.stattools import acf  # noqa: F401
-    from statsforecast.models import AutoCES, AutoETS  # noqa: F401

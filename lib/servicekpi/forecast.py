@@ -14,7 +14,7 @@ pool.
 Methods (``method=``):
 
 ``"auto"`` (the default): the **combination** of :mod:`servicekpi.ensemble`:
-the median of ARIMA, exponential smoothing, AutoETS and AutoCES forecasts
+the median of Theta, damped ETS, ARIMA and airline-model forecasts
 (:data:`servicekpi.ensemble.COMPONENTS`), each fitted once; intervals from
 the errors that procedure made on held-out data (the calibration tables), so
 an 80% interval is as wide as the one that held 80% of those outcomes at the
@@ -486,7 +486,11 @@ def _combination(s, idx, y, tr, m, horizon, n_paths, filled) -> Simulation:
     from .ensemble import calibration, combine
     c = combine(y, m, horizon, additive=tr.kind != "none")
     table = calibration("short" if c.short else "long")
-    z_paths = c.point[:, None] + c.sd[:, None] * table.offsets(horizon, n_paths)
+    dev = c.sd[:, None] * table.offsets(horizon, n_paths)
+    # a longer horizon is never more certain: each quantile's distance from the
+    # forecast never shrinks from one period to the next
+    dev = np.sign(dev) * np.maximum.accumulate(np.abs(dev), axis=0)
+    z_paths = c.point[:, None] + dev
     paths = tr.backward(z_paths)
     return Simulation(s, idx, paths, np.nanmean(paths, axis=1), "combination", "ok",
                       filled=filled, failures=dict(c.failures), components=c.names)

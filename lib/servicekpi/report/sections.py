@@ -182,8 +182,8 @@ def quoted_defaults() -> dict:
 
 
 def _component_names(language: str) -> str:
-    """The combination's models by name, in ``language``: "ARIMA(1,1,1) with
-    drift, exponential smoothing, AutoETS, AutoCES"."""
+    """The combination's models by name, in ``language``: "Theta, ETS with a
+    damped trend, ARIMA(1,1,1) with drift, the airline model"."""
     from ..ensemble import COMPONENTS
     from ..gaps import model_name
     return msg("team.list_sep", language).join(model_name(c, language) for c in COMPONENTS)
