@@ -141,27 +141,17 @@ def covered(actual, lower, upper) -> np.ndarray:
 
 # ------------------------------------------------------------------ reference methods
 def seasonality_test(y, m: int = M) -> bool:
-    """M4's seasonality test: |acf(m)| > 1.645 sqrt((1 + 2 sum_{k<m} acf(k)^2) / n),
-    the 90% limit; False for a series shorter than 3 m (or m <= 1)."""
-    y = np.asarray(y, float)
-    if m <= 1 or len(y) < 3 * m:
-        return False
-    from statsmodels.tsa.stattools import acf
-    r = acf(y, nlags=m, fft=False)
-    limit = 1.645 * np.sqrt((1 + 2 * np.sum(r[1:m] ** 2)) / len(y))
-    return bool(abs(r[m]) > limit)
+    """M4's seasonality test (the package's: ``servicekpi.ensemble.seasonality_test``)."""
+    from servicekpi.ensemble import seasonality_test as m4_test
+    return m4_test(y, m)
 
 
 def seasonal_indices(y, m: int = M) -> tuple[np.ndarray, str]:
-    """Classical decomposition's seasonal indices for the last m positions of
-    ``y``, and the model: multiplicative, or additive when ``y`` has a value <= 0."""
-    from statsmodels.tsa.seasonal import seasonal_decompose
-    y = np.asarray(y, float)
-    model = "multiplicative" if np.min(y) > 0 else "additive"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        dec = seasonal_decompose(y, model=model, period=m)
-    return np.asarray(dec.seasonal[-m:], float), model
+    """Classical decomposition's seasonal indices for the last m positions and the
+    model (``servicekpi.ensemble.seasonal_indices``: multiplicative, or additive
+    when the series has a value <= 0)."""
+    from servicekpi.ensemble import seasonal_indices as indices
+    return indices(y, m)
 
 
 def naive2(y, h: int, m: int = M) -> np.ndarray:

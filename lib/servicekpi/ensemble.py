@@ -191,10 +191,17 @@ def _theta_plain(y, m, h, seasonal, adj) -> Component:
     return Component("theta", np.asarray(r.forecast(h), float), _theta_sd(r, h))
 
 
+@functools.cache
+def _one_sd_alpha() -> float:
+    """Two-sided tail outside +-1 sd of a normal, 2 (1 - Phi(1)) = 0.3173: the
+    alpha whose prediction interval is the mean +- one standard deviation."""
+    from scipy.stats import norm
+    return float(2 * norm.sf(1))
+
+
 def _theta_sd(result, h: int) -> np.ndarray:
     """Theta's forecast sd: half its +-1 sd prediction interval's width."""
-    from scipy.stats import norm
-    pi = result.prediction_intervals(h, alpha=float(2 * norm.sf(1)))
+    pi = result.prediction_intervals(h, alpha=_one_sd_alpha())
     return (np.asarray(pi["upper"], float) - np.asarray(pi["lower"], float)) / 2
 
 

@@ -78,7 +78,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .ensemble import _quiet, _reason
+from .ensemble import _one_sd_alpha, _quiet, _reason
 from .errors import DataError, InvalidArgument
 
 SEASONS = {"M": 12, "Q": 4, "W": 52}
@@ -100,14 +100,6 @@ SIMULATION_STATUSES = ("ok", "constant", "not_enough_history")
 
 # ------------------------------------------------------------------ normal constants
 # Read off the standard normal distribution (scipy), never typed in.
-@functools.cache
-def _one_sd_alpha() -> float:
-    """Two-sided tail outside +-1 sd of a normal, 2 (1 - Phi(1)) = 0.3173: the
-    alpha whose prediction interval is the mean +- one standard deviation."""
-    from scipy.stats import norm
-    return float(2 * norm.sf(1))
-
-
 @functools.cache
 def _one_sd_percentiles() -> tuple[float, float]:
     """Percentiles at -1 and +1 sd of a normal, 100 Phi(-1) and 100 Phi(1)
