@@ -80,7 +80,8 @@ def _load(path, mapping, args):
     try:
         return load_tickets(path, mapping, bad_rows=args.bad_rows, as_of=args.as_of,
                             max_dropped_share=args.max_dropped_share, dayfirst=args.dayfirst,
-                            timezone=args.timezone, encoding=args.encoding)
+                            timezone=args.timezone, encoding=args.encoding,
+                            other_columns=False)    # the KPIs read the mapped columns only
     except DataError as exc:
         hints = declare_hints(exc.problems, Path(path).name)
         if not hints:
@@ -282,7 +283,7 @@ def _loading_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .scaffold import BASELINE_PERIODS
+    from .config import BASELINE_PERIODS   # not scaffold's: it imports the forecasts
 
     ap = argparse.ArgumentParser(prog="servicekpi", description=__doc__.split("\n")[0])
     debug = "show the traceback of an unexpected error instead of one line"

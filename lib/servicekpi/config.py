@@ -14,3 +14,6 @@ DEMO_DIR = PROJ_ROOT / "data" / "demo"
 CATALOGUE = PARAMS_DIR / "catalogue.yaml"
 TEAM_NOTEBOOK = NOTEBOOKS_DIR / "team_report.ipynb"
 OVERVIEW_NOTEBOOK = NOTEBOOKS_DIR / "overview_report.ipynb"
+
+#: Periods a baseline written by ``servicekpi init`` averages, by default.
+BASELINE_PERIODS = 3

@@ -53,7 +53,7 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
                   timezone: str = "UTC", dayfirst: bool | None = None,
                   decimal: str = "auto", true_values=(), false_values=(),
                   na=parsing.NULL_TOKENS, rownum: np.ndarray | None = None,
-                  required_columns: bool = True) -> Checked:
+                  required_columns: bool = True, compact_text: bool = False) -> Checked:
     """Type every column of ``spec`` present in ``frame`` and check it.
 
     ``shown`` gives, per canonical column, the original cells to quote in
@@ -61,7 +61,8 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
     untyped (the caller types them).  Missing required columns are problems
     without rows (unless ``required_columns`` is False: the caller checks
     them).  ``rownum`` gives each row's line in the file (default: the
-    header is line 1).
+    header is line 1).  Text comes back as objects (None for missing), or with
+    ``compact_text`` in pandas' string dtype (see :func:`~servicekpi.parsing.parse_text`).
 
     Day order (``dayfirst``, None to decide from the data) and the decimal
     mark (``decimal``, ``"auto"`` to detect) are decided once per column: a
@@ -88,7 +89,7 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
         cells = frame[name]
         quote = shown.get(name, cells) if shown else cells
         if col.kind == "text":
-            values, bad = parsing.parse_text(cells, na=na - TEXT_KEEPS)
+            values, bad = parsing.parse_text(cells, na=na - TEXT_KEEPS, compact=compact_text)
             if name == "team":  # every input names teams by the same ids
                 values = to_ids(values)
         elif col.kind == "timestamp":

@@ -482,8 +482,8 @@ def load_export(p: ReportParams):
     if key not in _EXPORTS:
         if p.mapping not in (None, "auto"):    # a mapping file that cannot be read:
             load_yaml_file(load_mapping, p.mapping)   # a ConfigError, not a traceback
-        frame = load_tickets(path, **p.ticket_options())
-        _EXPORTS.clear()
+        _EXPORTS.clear()              # the previous export goes before this one is read
+        frame = load_tickets(path, **p.ticket_options(), other_columns=False)
         _EXPORTS[key] = frame
     return _EXPORTS[key]
 

@@ -64,14 +64,14 @@ _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _EXCEL_MIN, _EXCEL_MAX = 20000, 100000
 
 
-def _is_texty(s: pd.Series) -> bool:
+def is_texty(s: pd.Series) -> bool:
     return s.dtype == object or isinstance(s.dtype, pd.StringDtype)
 
 
 def text_missing(s: pd.Series, na=NULL_TOKENS) -> np.ndarray:
     """Mask of missing cells: NA, or (for text) a null token such as '' or 'N/A'."""
     miss = s.isna().to_numpy().copy()
-    if _is_texty(s):
+    if is_texty(s):
         low = s.astype("string").str.strip().str.lower()
         miss |= low.isin(na).fillna(True).to_numpy(dtype=bool)
     return miss
@@ -82,7 +82,7 @@ def null_tokens(extra=()) -> frozenset:
     return NULL_TOKENS | {str(v).strip().lower() for v in extra}
 
 
-def _arrow_text(s: pd.Series) -> pa.Array:
+def arrow_text(s: pd.Series) -> pa.Array:
     """A text column as an Arrow string array (for RE2 regexes in C++, not Python)."""
     try:
         arr = pa.array(s, type=pa.string(), from_pandas=True)
@@ -93,7 +93,7 @@ def _arrow_text(s: pd.Series) -> pa.Array:
 
 def _extract_numbers(s: pd.Series | pa.Array, pattern: str) -> dict[str, np.ndarray]:
     """Each named group of ``pattern`` (digits only) as floats, NaN where no match."""
-    found = pc.extract_regex(s if isinstance(s, pa.Array) else _arrow_text(s), pattern)
+    found = pc.extract_regex(s if isinstance(s, pa.Array) else arrow_text(s), pattern)
     out = {}
     for i in range(found.type.num_fields):
         name = found.type.field(i).name
@@ -113,7 +113,7 @@ def day_order_evidence(s: pd.Series) -> dict:
     """
     out = {"dayfirst": 0, "monthfirst": 0, "ambiguous": 0,
            "examples": {"dayfirst": [], "monthfirst": [], "ambiguous": []}}
-    if not _is_texty(s) or len(s) == 0:
+    if not is_texty(s) or len(s) == 0:
         return out
     parts = _extract_numbers(s, _DAY_MONTH)
     found = np.flatnonzero(~np.isnan(parts["a"]))
@@ -165,10 +165,16 @@ def decide_day_order(evidence: dict, declared: bool | None, *, fallback: dict | 
         "mapping), or --dayfirst / --monthfirst on the command line")
 
 
-def parse_text(s: pd.Series, na=frozenset({""})) -> tuple[pd.Series, np.ndarray]:
-    """Strip text; empty cells (and ``na`` spellings) become missing.  Nothing is ever bad."""
-    out = s.astype("string").str.strip()
+def parse_text(s: pd.Series, na=frozenset({""}), *, compact: bool = False
+               ) -> tuple[pd.Series, np.ndarray]:
+    """Strip text; empty cells (and ``na`` spellings) become missing.  Nothing is ever bad.
+
+    Objects with None for missing cells, or with ``compact`` pandas' string
+    dtype (``str``: Arrow, no Python object per cell) with NaN."""
+    out = s.astype("str").str.strip()
     out = out.mask(out.str.lower().isin(na) if len(na) > 1 else out == "")
+    if compact:
+        return out, np.zeros(len(s), bool)
     return out.astype(object).where(out.notna(), None), np.zeros(len(s), bool)
 
 
@@ -209,7 +215,7 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = Fa
     text = s.astype("string").str.strip().reset_index(drop=True)
     todo = ~miss
     # Excel serial numbers in a text column (only cells that look like one are converted)
-    looks = todo & _match(_arrow_text(text), r"^\d{5}(?:\.\d+)?$")
+    looks = todo & _match(arrow_text(text), r"^\d{5}(?:\.\d+)?$")
     nums = np.full(n, np.nan)
     if looks.any():
         nums[looks] = pd.to_numeric(text[looks], errors="coerce").to_numpy(dtype=float)
@@ -220,7 +226,7 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = Fa
     if not todo.any():
         return out, np.zeros(n, bool)
 
-    arr = _normalise_zones(_arrow_text(text))
+    arr = _normalise_zones(arrow_text(text))
     # day/month/year at the start -> year-month-day, in the order decided for the column
     lead = _match(arr, _LEADING_DMY)
     if lead.any():
@@ -251,7 +257,7 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = Fa
         day, month = (a, b) if dayfirst else (b, a)
         # compare with the time as written, before any change of zone
         wall, _ = _to_datetime(pd.Series(pc.replace_substring_regex(
-            _arrow_text(text[check]), _OFFSET, "").to_pandas(), dtype="string"),
+            arrow_text(text[check]), _OFFSET, "").to_pandas(), dtype="string"),
             utc=False, dayfirst=dayfirst)
         swapped = ~np.isnan(a) & ((wall.dt.day.to_numpy() != day) |
                                   (wall.dt.month.to_numpy() != month))
@@ -274,9 +280,9 @@ def _normalise_zones(arr: pa.Array) -> pa.Array:
 
 def written_offsets(s: pd.Series) -> np.ndarray:
     """The UTC offset (minutes) each cell was written with, NaN where it has none."""
-    if not _is_texty(s) or not len(s):
+    if not is_texty(s) or not len(s):
         return np.full(len(s), np.nan)
-    arr = _normalise_zones(_arrow_text(s.reset_index(drop=True)))
+    arr = _normalise_zones(arrow_text(s.reset_index(drop=True)))
     parts = _extract_numbers(arr, r"[+-](?P<h>\d\d):(?P<m>\d\d)\s*$")
     minutes = parts["h"] * 60 + parts["m"]
     minutes = np.where(_match(arr, r"-\d\d:\d\d\s*$"), -minutes, minutes)
@@ -291,7 +297,7 @@ def sentinel_mask(s: pd.Series) -> np.ndarray:
     """
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         years = s.dt.year.to_numpy(dtype=float, na_value=np.nan)
-    elif _is_texty(s):
+    elif is_texty(s):
         years = _extract_numbers(s, _YEAR)["year"] if len(s) else np.zeros(0)
     else:
         return np.zeros(len(s), bool)
@@ -313,7 +319,7 @@ def _to_datetime(text: pd.Series, *, utc: bool, dayfirst: bool
     if retry.any():
         parsed = parsed.copy()
         rest = text[retry]
-        yearfirst = _match(_arrow_text(rest), r"^\d{4}[-/.]")
+        yearfirst = _match(arrow_text(rest), r"^\d{4}[-/.]")
         for mask, first in ((yearfirst, False), (~yearfirst, dayfirst)):
             if mask.any():
                 parsed[rest.index[mask]] = _mixed(rest[mask], utc=utc, dayfirst=first)
@@ -374,9 +380,9 @@ def decimal_style(s: pd.Series) -> tuple[str, str | None]:
     :func:`ambiguous_numbers`).  Returns the style and a problem message when
     the column holds both.
     """
-    if not _is_texty(s):
+    if not is_texty(s):
         return ".", None
-    arr = pc.utf8_trim_whitespace(_arrow_text(s.dropna()))
+    arr = pc.utf8_trim_whitespace(arrow_text(s.dropna()))
     c = _match(arr, r"^[+-]?(?:\d+,(?:\d{1,2}|\d{4,})|\d{1,3}(?:\.\d{3})+,\d+|,\d+)$")
     d = _match(arr, r"^[+-]?(?:\d+\.(?:\d{1,2}|\d{4,})|\d{1,3}(?:,\d{3})+\.\d+|\.\d+)$")
     if c.any() and d.any():
@@ -391,9 +397,9 @@ def decimal_style(s: pd.Series) -> tuple[str, str | None]:
 def ambiguous_numbers(s: pd.Series) -> list[str]:
     """Up to three values such as ``1.234`` or ``1,234`` (one mark, three digits after
     it) that read as a thousand or as a fraction, in a column that proves neither."""
-    if not _is_texty(s):
+    if not is_texty(s):
         return []
-    arr = pc.utf8_trim_whitespace(_arrow_text(s.dropna()))
+    arr = pc.utf8_trim_whitespace(arrow_text(s.dropna()))
     hit = _match(arr, r"^[+-]?\d{1,3}[.,]\d{3}$")
     return [str(v) for v in pd.Series(arr.to_pylist(), dtype=object)[hit].head(3)] \
         if hit.any() else []
@@ -468,3 +474,86 @@ def parse_booleans(s: pd.Series, *, true_values=(), false_values=(),
     out[is_false] = False
     bad = ~miss & ~is_true & ~is_false
     return out, bad
+
+
+# ------------------------------------------------------------------ fast path
+#: The cells :func:`fast_column` reads, by kind: forms that read one way only,
+#: whatever the column's day order or decimal mark.  Numbers leave out one to
+#: three digits, a point and three digits ("1.234": a thousand or a fraction).
+_FAST = {
+    "timestamp": r"^\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,6})?)?)?$",
+    "int": r"^[+-]?\d{1,15}$",
+    "number": r"^[+-]?(?:\d{1,15}|\d{0,15}\.(?:\d{1,2}|\d{4,15})|\d{4,15}\.\d{3}|\.\d{3})$",
+    "number_point": r"^[+-]?(?:\d{1,15}|\d{0,15}\.\d{1,15})$",
+}
+_FAST_TYPES = {"timestamp": pa.timestamp("us"), "int": pa.float64(), "number": pa.float64()}
+
+
+def _spellings(tokens) -> set[str]:
+    """Lower-case tokens as exports write them: true, TRUE, True."""
+    return {w for t in tokens for w in (t, t.upper(), t.capitalize())}
+
+
+def fast_column(arr: pa.Array | pa.ChunkedArray, kind: str, *, na=NULL_TOKENS,
+                decimal: str = "auto", true_values=(), false_values=()):
+    """A text column typed in one vectorised pass, or None when any cell needs the
+    tolerant parsers (``parse_timestamps``, ``parse_numbers``, ``parse_booleans``).
+
+    Read here: missing cells (``na``, trimmed and lower-cased), timestamps
+    written year first without a zone (``2024-03-05``, ``2024-03-05 14:30``,
+    ``2024-03-05T14:30:00.250``: naive, so taken to be in the column's zone),
+    whole numbers, decimals with a point that cannot be a thousands separator,
+    and the true/false spellings.  Every cell read here is read exactly as
+    the tolerant parser reads it; a column with any other cell (a day-first
+    date, a zone, a decimal comma, ``1.234``, a typo) returns None and goes
+    whole to the tolerant parser, which decides its day order and decimal mark
+    from all of its values.  Timestamps come back in microseconds (a sentinel
+    such as 9999-12-31 fits; the loader reads it as missing), numbers as
+    float64, booleans as Arrow booleans.  ``decimal``: the column's declared
+    mark (``","`` leaves only whole numbers to this path).
+    """
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    if kind == "bool":
+        trues = TRUE_TOKENS | {str(v).strip().lower() for v in true_values}
+        falses = FALSE_TOKENS | {str(v).strip().lower() for v in false_values}
+        # first as written (True, FALSE, yes, blank: one pass each), else trimmed and lower-cased
+        exact = _spellings(trues) | _spellings(falses) | {""}
+        text = arr if pc.all(pc.is_in(arr, value_set=pa.array(sorted(exact)))).as_py() \
+            else pc.utf8_lower(pc.utf8_trim_whitespace(arr))
+        is_true = pc.is_in(pc.utf8_lower(text) if text is arr else text,
+                           value_set=pa.array(sorted(trues)))
+        is_false = pc.is_in(pc.utf8_lower(text) if text is arr else text,
+                            value_set=pa.array(sorted(falses)))
+        if text is not arr:
+            missing = pc.is_in(text, value_set=pa.array(sorted(na), pa.string()))
+            if not pc.all(pc.or_(missing, pc.or_(is_true, is_false))).as_py():
+                return None
+        # as parse_booleans: a spelling both true and false reads false
+        return pc.if_else(is_false, False, pc.if_else(is_true, True, pa.scalar(None, pa.bool_())))
+    if kind not in _FAST_TYPES:
+        return None
+    pattern = _FAST["int" if kind == "int" or (kind == "number" and decimal == ",")
+                    else "number_point" if kind == "number" and decimal == "." else kind]
+    if kind == "timestamp":   # Arrow's ISO 8601 reader: strict, a cell it cannot read raises
+        try:
+            return pc.cast(pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr),
+                           _FAST_TYPES[kind])
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    # first as written (values and blank cells: two passes), else trimmed with missing spellings
+    ok = pc.match_substring_regex(arr, pattern)
+    present = pc.fill_null(ok, False)
+    if not pc.all(pc.or_(present, pc.fill_null(pc.equal(arr, ""), True))).as_py():
+        text = pc.utf8_trim_whitespace(arr)
+        missing = pc.or_(pc.is_null(text), pc.is_in(pc.utf8_lower(text), value_set=pa.array(
+            sorted(na), pa.string())))
+        present = pc.match_substring_regex(text, pattern)
+        if not pc.all(pc.or_(missing, present)).as_py():
+            return None
+        arr, present = text, pc.and_(present, pc.invert(missing))
+    try:
+        return pc.cast(pc.if_else(present, arr, pa.scalar(None, pa.string())),
+                       _FAST_TYPES[kind])
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):   # 2024-02-30
+        return None

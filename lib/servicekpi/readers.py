@@ -13,15 +13,19 @@ from __future__ import annotations
 import codecs
 import csv
 import functools
+import os
 import re
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
 
+from . import parsing
 from .errors import ConfigError, DataError
 from .i18n import msg
 
@@ -35,9 +39,24 @@ HEADER_SEARCH_ROWS = 15
 _SAMPLE_BYTES = 1 << 20
 
 
+@dataclass
+class Plan:
+    """What to do with a table's columns while reading it, decided from its header.
+
+    ``keep``: the columns to read (None: all).  ``typed``: column -> keyword
+    arguments of :func:`servicekpi.parsing.fast_column` (its ``kind``, missing
+    spellings, ...): text columns typed as they are read when every cell is
+    in a form that reads one way only, else left as text.
+    """
+
+    keep: set[str] | None = None
+    typed: dict[str, dict] = field(default_factory=dict)
+
+
 def read_table(path, *, sheet=None, encoding: str | None = None,
                delimiter: str | None = None, nrows: int | None = None,
-               fits: Callable[[list[str]], float] | None = None) -> pd.DataFrame:
+               fits: Callable[[list[str]], float] | None = None,
+               plan: Callable[[list[str]], Plan] | None = None) -> pd.DataFrame:
     """Read a CSV/TSV (all cells as text), Parquet or Excel file.
 
     Parameters
@@ -59,6 +78,11 @@ def read_table(path, *, sheet=None, encoding: str | None = None,
         Scores a candidate header (list of column names) above 0 when it is
         the header wanted.  Used to choose the sheet and to skip title rows
         above the header (up to 15).
+    plan : callable, optional
+        Given the header (column names as they will be), returns a
+        :class:`Plan`: the columns to keep and those to type while reading.
+        A UTF-8 CSV is then read in blocks by pyarrow and never held whole as
+        text; other files are read whole, then planned.
 
     CSV cells are kept as text, so that typing and its error messages happen
     in one place (:mod:`servicekpi.parsing`).  Raises :class:`DataError`
@@ -79,11 +103,10 @@ def read_table(path, *, sheet=None, encoding: str | None = None,
         if kind in ("csv", "tsv"):
             df, header = _read_csv(path, info, encoding=encoding,
                                    delimiter=delimiter or ("\t" if kind == "tsv" else None),
-                                   nrows=nrows, fits=fits)
+                                   nrows=nrows, fits=fits, plan=plan)
         elif kind == "parquet":
-            df = pd.read_parquet(path)
-            if nrows is not None:
-                df = df.head(nrows)
+            df = _read_parquet(path, info, nrows=nrows, plan=plan)
+            header = None
         else:
             df, header = _read_excel(path, info, sheet=sheet, nrows=nrows, fits=fits)
     except DataError:
@@ -97,12 +120,80 @@ def read_table(path, *, sheet=None, encoding: str | None = None,
         # is kept: its first line is quoted in the DataError.
         raise DataError(f"cannot read as {kind}: {_first_line(exc)}",
                         source=str(path)) from None
-    df.columns, renamed = _unique(_as_written(df.columns, header))
-    if renamed:
-        info["renamed"] = renamed
+    if not df.attrs.get("planned"):
+        df.columns, renamed = _unique(_as_written(df.columns, header))
+        if renamed:
+            info["renamed"] = renamed
+        if plan is not None:
+            df = _apply_plan(df, plan(list(df.columns)))
     if kind != "parquet":
         df = _drop_footer(df, info)
-    df.attrs["read"] = info
+    df.attrs = {"read": info}
+    return df
+
+
+def _apply_plan(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """A frame read whole, with ``plan`` applied (the columns kept, the ones it types
+    typed where the fast path reads every cell)."""
+    import pyarrow as pa
+
+    if plan.keep is not None:
+        df = df[[c for c in df.columns if c in plan.keep]]
+    typed = {}
+    for name, options in plan.typed.items():
+        if name in df.columns and parsing.is_texty(df[name]):
+            values = parsing.fast_column(parsing.arrow_text(df[name]), **options)
+            if values is not None:
+                typed[name] = arrow_to_pandas(pa.table({name: values}))[name].set_axis(df.index)
+    return df.assign(**typed) if typed else df
+
+
+def _read_parquet(path: Path, info: dict, *, nrows, plan) -> pd.DataFrame:
+    """A Parquet file read by row groups: only the planned columns, text columns
+    typed group by group (:func:`_read_csv_arrow` does the same for CSV)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    f = pq.ParquetFile(path)
+    names, renamed = _unique([str(c).strip() for c in f.schema_arrow.names])
+    if renamed:
+        info["renamed"] = renamed
+    todo = plan(names) if plan is not None else Plan()
+    keep = [i for i, n in enumerate(names) if (todo.keep is None or n in todo.keep)
+            and not re.fullmatch(r"__index_level_\d+__", n)]   # pandas' index: not data
+    chunks: dict[str, list | None] = {names[i]: [] for i in keep}
+    fields = {names[i]: f.schema_arrow.field(i).type for i in keep}
+    rows = 0
+    for batch in f.iter_batches(batch_size=1 << 17,
+                                columns=[f.schema_arrow.names[i] for i in keep]):
+        if nrows is not None:
+            batch = batch.slice(0, max(nrows - rows, 0))
+        rows += batch.num_rows
+        for j, i in enumerate(keep):
+            name, col = names[i], batch.column(j)
+            if name in todo.typed and chunks[name] is not None and (
+                    pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+                typed = parsing.fast_column(col, **todo.typed[name])
+                if typed is None:    # the column stays text: its typed blocks are redone
+                    chunks[name] = None
+                    continue
+                col = typed
+            if chunks[name] is not None:
+                chunks[name].append(col)
+        if nrows is not None and rows >= nrows:
+            break
+    columns = {}
+    for i in keep:
+        name = names[i]
+        if chunks[name] is None:
+            columns[name] = f.read(columns=[f.schema_arrow.names[i]]).column(0)
+            if nrows is not None:
+                columns[name] = columns[name].slice(0, nrows)
+        else:
+            columns[name] = pa.chunked_array(chunks[name], type=None if chunks[name]
+                                             else fields[name])
+    df = arrow_to_pandas(pa.table(columns)) if columns else pd.DataFrame(index=range(rows))
+    df.attrs["planned"] = True
     return df
 
 
@@ -192,7 +283,7 @@ _ENCODING_NAMES = {"cp950": "Big5"}
 
 
 # ------------------------------------------------------------------ CSV
-def _read_csv(path: Path, info: dict, *, encoding, delimiter, nrows, fits
+def _read_csv(path: Path, info: dict, *, encoding, delimiter, nrows, fits, plan=None
               ) -> tuple[pd.DataFrame, list[str] | None]:
     with open(path, "rb") as fh:
         sample = fh.read(_SAMPLE_BYTES)
@@ -216,8 +307,14 @@ def _read_csv(path: Path, info: dict, *, encoding, delimiter, nrows, fits
     if fits is not None:
         header_at = _header_row(_split(lines[:HEADER_SEARCH_ROWS + 1], delim), fits)
     info["header_row"] = skip + header_at + 1
+    blanks = next((i for i, ln in enumerate(lines[header_at:]) if ln.strip()), 0)
     first = [ln for ln in lines[header_at:] if ln.strip()][:1]   # pandas skips blank lines
     header = _split(first, delim)[0] if first else None
+    if header and codecs.lookup(enc).name in _ARROW_ENCODINGS:
+        df = _read_csv_arrow(path, info, skip_rows=skip + header_at + blanks, delim=delim,
+                             header=header, nrows=nrows, plan=plan)
+        if df is not None:
+            return df, None
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, sep=delim, encoding=enc,
                          skiprows=skip + header_at, nrows=nrows, skipinitialspace=False,
@@ -227,6 +324,108 @@ def _read_csv(path: Path, info: dict, *, encoding, delimiter, nrows, fits
                         f"{exc.object[exc.start:exc.start + 1].hex(' ').upper()}); {_DECLARE}",
                         source=str(path)) from None
     return df, header
+
+
+#: Encodings pyarrow's CSV reader reads as they are (it skips a UTF-8 byte-order mark).
+_ARROW_ENCODINGS = {"utf-8", "utf-8-sig", "ascii"}
+_ARROW_BLOCK = 1 << 22
+
+
+def _read_csv_arrow(path: Path, info: dict, *, skip_rows: int, delim: str, header: list[str],
+                    nrows: int | None, plan) -> pd.DataFrame | None:
+    """A UTF-8 CSV read by pyarrow's multi-threaded reader, in blocks, every cell as text.
+
+    The columns ``plan`` (given the header) leaves out are not kept, and the
+    ones it types are typed block by block (:func:`servicekpi.parsing.fast_column`),
+    so the whole file is never held as text.  A column some cell of which the
+    fast path cannot read is read again as text, for the tolerant parsers.
+    Returns None when pyarrow's reader does not read the file as pandas'
+    would (a row with more or fewer cells than the header, a header that is
+    not the one found): pandas then reads it, as before.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
+    names, renamed = _unique([str(h).strip() for h in header])
+    todo = plan(names) if plan is not None else Plan()
+    keep = [i for i, n in enumerate(names) if todo.keep is None or n in todo.keep]
+    generated = [f"c{i}" for i in range(len(names))]
+    ragged = []
+
+    def reader(columns):
+        return pv.open_csv(
+            path, read_options=pv.ReadOptions(skip_rows=skip_rows, column_names=generated,
+                                              block_size=_ARROW_BLOCK),
+            parse_options=pv.ParseOptions(delimiter=delim, newlines_in_values=True,
+                                          invalid_row_handler=lambda row: ragged.append(row)
+                                          or "skip"),
+            convert_options=pv.ConvertOptions(
+                column_types={g: pa.string() for g in generated},
+                include_columns=[generated[i] for i in columns], strings_can_be_null=False,
+                quoted_strings_can_be_null=False, null_values=[]))
+
+    def batches(columns):
+        """The data rows' batches (the header row checked and left out), nrows at most."""
+        rows, first = 0, True
+        for batch in reader(columns):
+            if first:
+                if not batch.num_rows or [str(v).strip() for v in
+                                          batch.slice(0, 1).to_pylist()[0].values()] != [
+                        str(header[i]).strip() for i in columns]:
+                    ragged.append("header")
+                    return
+                batch, first = batch.slice(1), False
+            if nrows is not None:
+                batch = batch.slice(0, max(nrows - rows, 0))
+            rows += batch.num_rows
+            yield batch
+            if ragged or nrows is not None and rows >= nrows:
+                return
+
+    chunks: dict[str, list | None] = {names[i]: [] for i in keep}
+
+    def add(name, col):
+        if name in todo.typed and chunks[name] is not None:
+            col = parsing.fast_column(col, **todo.typed[name])
+            if col is None:          # read again as text, below
+                chunks[name] = None
+        if chunks[name] is not None:
+            chunks[name].append(col)
+
+    try:
+        with ThreadPoolExecutor(os.cpu_count() or 1) as pool:   # Arrow releases the GIL
+            for batch in batches(keep):
+                list(pool.map(add, [names[i] for i in keep], batch.columns))
+        if ragged:
+            return None
+        again = [i for i in keep if chunks[names[i]] is None]
+        if again:
+            for name in (names[i] for i in again):
+                chunks[name] = []
+            for batch in batches(again):
+                for j, i in enumerate(again):
+                    chunks[names[i]].append(batch.column(j))
+    except (pa.ArrowInvalid, UnicodeDecodeError):   # not UTF-8 after all, a quote not closed
+        return None
+    if ragged:
+        return None
+    table = pa.table({names[i]: pa.chunked_array(chunks[names[i]],
+                                                 type=None if chunks[names[i]] else pa.string())
+                      for i in keep})
+    if renamed:
+        info["renamed"] = {new: old for new, old in renamed.items() if new in table.column_names}
+    df = arrow_to_pandas(table)
+    df.attrs["planned"] = True
+    return df
+
+
+def arrow_to_pandas(table) -> pd.DataFrame:
+    """An Arrow table as a frame, freeing the table as it goes: text as pandas'
+    string dtype, booleans with missing values as ``boolean`` (not objects)."""
+    import pyarrow as pa
+
+    return table.to_pandas(types_mapper=lambda t: pd.BooleanDtype() if t == pa.bool_()
+                           else None, self_destruct=True, split_blocks=True)
 
 
 def detect_encoding(sample: bytes, whole_file: Path | None = None) -> str:

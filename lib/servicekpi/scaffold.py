@@ -60,8 +60,7 @@ TARGET_TEMPLATE_COLUMNS = ["team", "kpi", "baseline", "baseline_period", "baseli
                            "target", "deadline", "weight", "owner", "milestones",
                            "baseline_interval", "team_name", "kpi_label", "better", "unit"]
 
-#: Periods a baseline written by ``servicekpi init`` averages, by default.
-BASELINE_PERIODS = 3
+BASELINE_PERIODS = config.BASELINE_PERIODS
 BENCHMARK_TEMPLATE_COLUMNS = ["kpi", "benchmark", "value", "source", "published",
                               "kpi_label", "better", "unit"]
 

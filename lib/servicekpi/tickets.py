@@ -54,7 +54,7 @@ from .mapping import (AUTO, CANONICAL, REQUIRED, apply_derivations, apply_mappin
                       detect_mapping, find_headers, header_fit, header_index, load_mapping,
                       resolve)
 from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE, text_missing
-from .readers import describe_read, read_table
+from .readers import Plan, describe_read, read_table
 from .schema import CATEGORICAL, TICKET_COLUMNS
 from .teams import UNASSIGNED, team_names, to_ids
 
@@ -66,7 +66,8 @@ def load_tickets(path, mapping="auto", *, bad_rows: str = "raise", as_of=None,
                  timezone: str | None = None, dayfirst: bool | None = None,
                  max_dropped_share: float = MAX_DROPPED_SHARE, unassigned: str = "keep",
                  nrows: int | None = None, encoding: str | None = None,
-                 delimiter: str | None = None, sheet=None) -> pd.DataFrame:
+                 delimiter: str | None = None, sheet=None,
+                 other_columns: bool = True) -> pd.DataFrame:
     """Read and validate a ticket export (CSV, Parquet or Excel).
 
     Parameters
@@ -99,6 +100,10 @@ def load_tickets(path, mapping="auto", *, bad_rows: str = "raise", as_of=None,
         data-quality warning), or drop them (counted).
     nrows : int, optional
         Read only the first ``nrows`` rows (a sample, for checks).
+    other_columns : bool
+        Keep the columns the mapping does not read (as text, under their own
+        names; default).  False reads only the mapping's columns: less memory
+        for wide exports, the same KPIs.
 
     Returns
     -------
@@ -111,18 +116,51 @@ def load_tickets(path, mapping="auto", *, bad_rows: str = "raise", as_of=None,
     source = Path(path).name
     declared = {k: v for k, v in dict(encoding=encoding, delimiter=delimiter,
                                       sheet=sheet).items() if v is not None}
-    if isinstance(mapping, str) and mapping == AUTO:
-        raw = read_table(path, nrows=nrows, fits=header_fit(None), **declared)
-        m = detect_mapping(raw.columns, source=source)
-    else:
-        m = load_mapping(mapping)
-        raw = read_table(path, nrows=nrows, fits=header_fit(m),
-                         **{**m.read_options(), **declared})
+    auto = isinstance(mapping, str) and mapping == AUTO
+    m = None if auto else load_mapping(mapping)
+    chosen = {}
+
+    def plan(columns):   # the mapping fits the header: read what it reads, typed
+        chosen["mapping"] = detect_mapping(columns, source=source) if auto else m
+        return reading_plan(chosen["mapping"], columns, other_columns=other_columns)
+
+    raw = read_table(path, nrows=nrows, fits=header_fit(m), plan=plan,
+                     **{**({} if auto else m.read_options()), **declared})
     first_row = raw.attrs.get("read", {}).get("header_row", 1) + 1
-    return validate_tickets(raw, mapping=m, source=source, bad_rows=bad_rows, as_of=as_of,
-                            timezone=timezone, dayfirst=dayfirst,
+    return validate_tickets(raw, mapping=chosen["mapping"], source=source, bad_rows=bad_rows,
+                            as_of=as_of, timezone=timezone, dayfirst=dayfirst,
                             max_dropped_share=max_dropped_share, unassigned=unassigned,
                             first_row=first_row)
+
+
+def reading_plan(m, columns, *, other_columns: bool = True) -> Plan:
+    """How to read an export whose header is ``columns`` with mapping ``m``.
+
+    Kept: the columns the mapping reads (their fallbacks, the event log's
+    ``latest_by`` columns), and the others too when ``other_columns``.  Typed
+    as they are read (:func:`servicekpi.parsing.fast_column`): each typed
+    canonical column that one header feeds as it is, with no value table,
+    fallback or derivation; the rest, and any column with a cell the fast
+    path cannot read, are typed by :func:`validate_tickets` from their text.
+    """
+    res = resolve(m, columns)
+    fed = pd.Series(list(res.headers.values()), dtype=object).value_counts()
+    latest = set(find_headers(header_index(columns), m.one_row_per_ticket.latest_by)
+                 if m.one_row_per_ticket else [])
+    na = m.na_values()
+    typed = {}
+    for canon, header in res.headers.items():
+        kind = TICKET_COLUMNS[canon].kind
+        if (kind in ("timestamp", "number", "int", "bool") and fed[header] == 1
+                and header not in latest and canon not in res.fallbacks
+                and not m.values.get(canon) and m.columns[canon].derivation is None):
+            typed[header] = dict(kind=kind, na=na, decimal=m.decimal,
+                                 true_values=m.true_values, false_values=m.false_values)
+    keep = None
+    if not other_columns:
+        keep = {*res.headers.values(), *latest,
+                *(h for fb in res.fallbacks.values() for h in fb)}
+    return Plan(keep=keep, typed=typed)
 
 
 def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "tickets",
@@ -183,7 +221,7 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
                             skip=[*derived, "team"], timezone=tz, dayfirst=dayfirst,
                             decimal=m.decimal, true_values=m.true_values,
                             false_values=m.false_values, na=na, rownum=rownum,
-                            required_columns=False)
+                            required_columns=False, compact_text=True)
     for col in REQUIRED:   # the required-column check is ours (it knows about the mapping)
         if col not in frame.columns and not any(p.column == col for p in mapped.problems):
             problems.append(Problem(source, col, "required column is missing (columns "
@@ -275,8 +313,9 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
                             ("resolved_at", "resolution")):
             if later in out:
                 before = (out[later] < created).fillna(False).to_numpy(dtype=bool)
-                flag(later, before, f"{what} is before the ticket was created "
-                     f"(expected {later} >= created_at)", out[later].astype(str))
+                if before.any():   # the values quoted as text only when there are some
+                    flag(later, before, f"{what} is before the ticket was created "
+                         f"(expected {later} >= created_at)", out[later].astype(str))
 
     # --- duplicate ticket ids -------------------------------------------
     dup_drop = np.zeros(n, bool)
@@ -329,10 +368,12 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
         quality.add("rows_out_of_order", "created_at", out_of_order, "info")
     order = np.argsort(created.to_numpy(), kind="stable")
     tickets = tickets.iloc[order].reset_index(drop=True)
-    if "channel" in tickets:  # "Self Service", "self-service" -> self_service
-        ch = tickets["channel"].astype("string").str.lower().str.replace(r"[\s\-]+", "_",
-                                                                         regex=True)
-        tickets["channel"] = ch.astype(object).where(ch.notna(), None)
+    if "channel" in tickets:  # "Self Service", "self-service" -> self_service, per spelling
+        ch = tickets["channel"].astype("category")
+        spelled = ch.cat.categories.astype("string").str.lower().str.replace(
+            r"[\s\-]+", "_", regex=True)
+        tickets["channel"] = ch.map(dict(zip(ch.cat.categories, spelled))).astype(
+            pd.CategoricalDtype(sorted(set(spelled))))
     for c in CATEGORICAL:
         if c in tickets:
             tickets[c] = tickets[c].astype("category")

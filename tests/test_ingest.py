@@ -1,0 +1,142 @@
+"""Fast ingest: the vectorised reading path gives what the tolerant path gives.
+
+A UTF-8 CSV is read by pyarrow in blocks and the typed columns whose every
+cell is in a form that reads one way only are typed as they are read
+(``parsing.fast_column``); any other column goes whole to the tolerant
+parsers.  Each test compares with the tolerant path itself: the same file
+read by pandas as text and validated (``validate_tickets``).
+"""
+import datetime as dt
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import servicekpi as skpi
+from conftest import HEADER, SMALL, write_csv
+from servicekpi import readers
+from servicekpi.parsing import fast_column
+from servicekpi.tickets import validate_tickets
+
+
+def tolerant(path, **kw):
+    """The file as text, validated: the path every cell could take before."""
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return validate_tickets(raw, source=path.name, **kw)
+
+
+def assert_same(fast, slow):
+    pd.testing.assert_frame_equal(fast, slow)
+    def records(t):
+        return [r for r in t.attrs["data_quality"] if r["code"] != "file_read"]
+    assert records(fast) == records(slow)
+    assert {k: v for k, v in fast.attrs.items() if k not in ("data_quality", "source")} == \
+        {k: v for k, v in slow.attrs.items() if k not in ("data_quality", "source")}
+
+
+# Awkward cells of real exports: padding, fractions of a second, a sentinel date,
+# missing spellings, mixed-case booleans, an ambiguous thousands mark, a column of
+# day-first dates beside ISO ones.
+AWKWARD = [
+    "1,Billing,2024-01-02 09:00,2024-01-02 10:00:30.250,21/01/2024 13:00,Phone,"
+    "2024-01-03T09:00,,1,Yes,no,FALSE,10,5,10,2,c1",
+    "2,billing, 2024-01-05 09:00 ,N/A,05/01/2024 18:00,E-mail,2024-01-07 09:00,TRUE,2,"
+    "no,Y,false,2.5,?,7,3,c1",
+    "3,Support,2024-01-20 09:00,9999-12-31 00:00:00,,chat,,,,,n/a,no,1.234, 4,0,,c2",
+    "4,Support,2024-01-25,,13/02/2024 08:15,Self Service,,true,3,,no,yes,,2,9,,",
+]
+
+
+def test_fast_path_reads_as_the_tolerant_path(tmp_path):
+    path = write_csv(tmp_path / "export.csv", AWKWARD)
+    fast = skpi.load_tickets(path)
+    assert_same(fast, tolerant(path))
+    # worked by hand: ISO cells typed fast, day-first ones by the tolerant parser
+    t = fast.set_index("ticket_id")
+    assert t.loc["1", "first_response_at"] == pd.Timestamp("2024-01-02 10:00:30.250")
+    assert t.loc["1", "resolved_at"] == pd.Timestamp("2024-01-21 13:00")
+    assert t.loc["2", "resolved_at"] == pd.Timestamp("2024-01-05 18:00")
+    assert pd.isna(t.loc["3", "first_response_at"])                  # 9999-12-31: a sentinel
+    assert t.loc["2", "created_at"] == pd.Timestamp("2024-01-05 09:00")
+    assert t["handle_minutes"].tolist()[:3] == [10.0, 2.5, 1.234]
+    assert t["reopened"].tolist() == [True, False, pd.NA, pd.NA]
+    assert t["abandoned"].tolist() == [False, False, False, True]
+    q = skpi.data_quality(fast)
+    assert set(q["code"]) >= {"timestamp_out_of_range", "decimal_mark_assumed"}
+
+
+def test_clean_export_is_typed_as_it_is_read(tmp_path):
+    path = write_csv(tmp_path / "export.csv", SMALL)
+    seen = []
+    raw = readers.read_table(path, plan=lambda cols: seen.append(cols) or readers.Plan(
+        typed={"created_at": {"kind": "timestamp"}, "csat": {"kind": "int"},
+               "reopened": {"kind": "bool"}}))
+    assert seen == [HEADER.split(",")]
+    assert str(raw["created_at"].dtype) == "datetime64[us]"
+    assert raw["csat"].dtype == "float64" and raw["reopened"].dtype == "boolean"
+    assert raw["ticket_id"].dtype == "str"
+    assert_same(skpi.load_tickets(path), tolerant(path))
+
+
+def test_a_cell_in_a_later_block_sends_the_column_to_the_tolerant_path(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "_ARROW_BLOCK", 1 << 10)     # many blocks of a few rows
+    rows = [f"{i},a,2024-01-02 09:{i % 60:02d},,,phone,,,1,no,no,no,{i},5,9,2,c{i}"
+            for i in range(1, 300)]
+    rows[250] = rows[250].replace(",5,9,2,", ",4.0,9,2,")      # whole, but not as written
+    rows[280] = rows[280].replace("2024-01-02 09:", "02/01/2024 09:")
+    path = write_csv(tmp_path / "export.csv", rows)
+    fast = skpi.load_tickets(path, dayfirst=True)
+    assert_same(fast, tolerant(path, dayfirst=True))
+    assert fast.set_index("ticket_id").loc["251", "csat"] == 4
+    assert len(fast) == 299
+
+
+def test_a_ragged_file_is_read_as_before(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text(HEADER + "\n" + "\n".join(SMALL) + "\nExported by Helpdesk on 2024-03-02\n")
+    t = skpi.load_tickets(path)
+    assert len(t) == len(SMALL)
+    assert readers.read_table(path).attrs["read"]["footer_rows"] == 1
+
+
+def test_only_the_mapped_columns(tmp_path):
+    path = write_csv(tmp_path / "export.csv", [r + ",gold,long text" for r in SMALL],
+                     header=HEADER + ",tier,description")
+    every = skpi.load_tickets(path)
+    used = skpi.load_tickets(path, other_columns=False)
+    assert {"tier", "description"} <= set(every.columns)
+    assert list(used.columns) == [c for c in every.columns if c not in ("tier", "description")]
+    pd.testing.assert_frame_equal(skpi.compute_kpis(every), skpi.compute_kpis(used))
+
+
+def test_parquet_text_columns_typed_in_row_groups(tmp_path):
+    raw = pd.read_csv(write_csv(tmp_path / "export.csv", SMALL), dtype=str,
+                      keep_default_na=False)
+    raw.index = raw.index + 10          # a pandas index, stored beside the data
+    raw.to_parquet(tmp_path / "export.parquet")
+    fast = skpi.load_tickets(tmp_path / "export.parquet")
+    assert "__index_level_0__" not in fast.columns
+    assert_same(fast, tolerant(tmp_path / "export.csv"))
+
+
+@pytest.mark.parametrize("cells,kind,options,expected", [
+    (["2024-03-05 14:30", "", " N/A ", "9999-12-31"], "timestamp", {},
+     [dt.datetime(2024, 3, 5, 14, 30), None, None, dt.datetime(9999, 12, 31)]),
+    (["2024-02-30"], "timestamp", {}, None),                 # no such day: the tolerant path
+    (["05/03/2024"], "timestamp", {}, None),                 # day order: decided per column
+    (["2024-03-05T14:30:00Z"], "timestamp", {}, None),       # a zone: converted there
+    (["1", "2.5", "", "1234.567", ".5"], "number", {}, [1.0, 2.5, None, 1234.567, 0.5]),
+    (["1.234"], "number", {}, None),                         # a thousand or a fraction
+    (["1.234"], "number", {"decimal": "."}, [1.234]),
+    (["2,5"], "number", {}, None),
+    (["7", "1.5"], "number", {"decimal": ","}, None),        # 1.5 is 15 there
+    (["4", "?", " 5 "], "int", {}, [4.0, None, 5.0]),
+    (["4.0"], "int", {}, None),
+    (["Yes", "n", "", "TRUE", " f "], "bool", {}, [True, False, None, True, False]),
+    (["Ja"], "bool", {}, None),
+    (["Ja", "Nein", "-"], "bool", {"true_values": ["ja"], "false_values": ["nein"]},
+     [True, False, None]),
+])
+def test_fast_column(cells, kind, options, expected):
+    got = fast_column(pa.array(cells), kind, **options)
+    assert (got if got is None else got.to_pylist()) == expected
