@@ -63,6 +63,8 @@ from .htmlout import atomic_write, render_html
 from .params import PATH_KEYS, ReportParams, load_params
 
 OVERVIEW = "_overview"
+#: Where a run keeps the inputs it prepared for its reports (removed when it ends).
+PREPARED_DIR = "_work/prepared"
 
 
 @dataclass
@@ -323,6 +325,8 @@ def execute(job: dict) -> TeamResult:
     nb_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_nb = nb_path.with_name(f".{nb_path.name}.tmp{os.getpid()}.ipynb")
     params = dict(job["parameters"])
+    if job.get("prepared"):
+        params["prepared"] = job["prepared"]
     summary_file = None
     if "summary_file" in job:
         summary_file = out / job["summary_file"]
@@ -373,35 +377,37 @@ def execute(job: dict) -> TeamResult:
 
 
 # ------------------------------------------------------------------ the run
-def preflight(all_params: list[ReportParams], out: Path) -> dict[str, str]:
+def preflight(all_params: list[ReportParams], out: Path) -> tuple[dict[str, str], str]:
     """Check every input once, as the reports will read it; write every team's KPIs
-    to kpis.csv.
+    to kpis.csv, and the prepared inputs the reports read instead of the exports
+    (:func:`servicekpi.report.inputs.prepare`, in ``_work/prepared``).
 
     Each ticket export is loaded once (every team must have tickets in it);
     targets, benchmarks, KPI tables and competency files are read once per
     file (:func:`servicekpi.report.inputs.load_inputs`, what the reports use).
     A wrong row of a shared targets file or KPI table fails only the team it
     names.  Returns team -> one-line error (keeping every problem) for the
-    teams that cannot run.
+    teams that cannot run, and the prepared inputs' index.
     """
     import pandas as pd
 
     from .errors import DataError
     from .params import clear_export_cache
     from .periods import labels
-    from .report.inputs import load_inputs
+    from .report.inputs import load_inputs, prepare
 
     try:
         inputs = load_inputs(all_params)
     finally:
         clear_export_cache()
     errors = {team: _one_line(DataError(found)) for team, found in inputs.problems.items()}
+    prepared = prepare(inputs, out / PREPARED_DIR)
     frames = [k.assign(period=labels(k["period"])) for k in inputs.computed.values()]
     if frames:
         from .literal import csv_safe   # no text cell is read as a spreadsheet formula
         atomic_write(out / "kpis.csv",
                      csv_safe(pd.concat(frames, ignore_index=True)).to_csv(index=False))
-    return errors
+    return errors, str(prepared)
 
 
 def load_manifest(out: Path) -> dict:
@@ -600,7 +606,7 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
     with run_lock(out) as run, _sigterm_stops_the_run():
         _remove_temporary_files(out)        # left by a run that was killed
         summary = RunSummary(out)
-        data_errors = preflight(all_params, out)
+        data_errors, prepared = preflight(all_params, out)
         record = RunRecord(out, run, load_manifest(out), all_params, partial=teams is not None)
         kernel = kernel_name()
         jobs = []
@@ -623,7 +629,8 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
             jobs.append({"team": p.team, "name": p.name, "notebook": str(notebook),
                          "parameters": params, "out": str(out), "stem": f"teams/{p.team}",
                          "kernel": kernel, "fingerprint": fp, "language": p.language,
-                         "summary_file": f"teams/{p.team}.summary.json"})
+                         "summary_file": f"teams/{p.team}.summary.json",
+                         "prepared": prepared})
         record.write()       # failures found before running, before anything runs
         bar = None
         if progress and jobs:
@@ -645,7 +652,7 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
             if overview is not None and Path(overview).is_file():
                 summary.overview = record.settle(
                     _run_overview(pool, record, all_params, params_dir, overview, kernel,
-                                  force, as_of))
+                                  force, as_of, prepared))
         # Whatever ends the run early (an error of any kind, Ctrl-C, SystemExit): stop
         # the workers, record the state and the reason in manifest.json (the index
         # says the run stopped) and raise it on (the command line prints it).
@@ -660,6 +667,7 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
             pool.shutdown(wait=True)
             if client is not None:
                 client.close()
+            shutil.rmtree(out / PREPARED_DIR, ignore_errors=True)   # a copy of the exports
         summary.seconds = time.time() - start
         record.write("finished")
     return summary
@@ -687,7 +695,7 @@ def _known(entry: dict) -> dict:
 
 
 def _run_overview(pool, record, all_params, params_dir, overview, kernel, force,
-                  as_of=None) -> TeamResult:
+                  as_of=None, prepared=None) -> TeamResult:
     """The overview of every team on the index (in a run of some teams, also the
     others), linking to their current pages."""
     teams = [t for t in record.order if t in record.entries]
@@ -710,7 +718,8 @@ def _run_overview(pool, record, all_params, params_dir, overview, kernel, force,
         return TeamResult(**{**_known(before), "outcome": "skipped"})
     job = {"team": OVERVIEW, "name": "Leadership overview", "notebook": str(overview),
            "parameters": params, "out": str(out), "stem": "overview", "kernel": kernel,
-           "fingerprint": fp, "language": _language(*(record.entries[t] for t in teams))}
+           "fingerprint": fp, "language": _language(*(record.entries[t] for t in teams)),
+           "prepared": prepared}
     return _result(pool.submit(execute, job), job)
 
 

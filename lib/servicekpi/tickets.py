@@ -615,6 +615,12 @@ def quality_warnings(tickets: pd.DataFrame, *, language: str = "en") -> list[str
     return lines
 
 
+def export_rows(tickets: pd.DataFrame) -> int:
+    """Tickets in the whole export: ``len(tickets)``, or for one team's slice of a
+    prepared export (:func:`servicekpi.report.inputs.prepare`) its ``export_rows``."""
+    return int(tickets.attrs.get("export_rows", len(tickets)))
+
+
 def data_quality(tickets: pd.DataFrame, team: str | None = None, *,
                  language: str = "en") -> pd.DataFrame:
     """The data-quality summary of a loaded export, one row per check.
@@ -639,7 +645,7 @@ def data_quality(tickets: pd.DataFrame, team: str | None = None, *,
 
     def row(code, column, k, share):
         return _row(dict(code=code, column=column, rows=k, share=share, severity="info",
-                         values={"total": len(tickets)} if code == "tickets" else {}),
+                         values={"total": export_rows(tickets)} if code == "tickets" else {}),
                     language)
 
     rows = [row("tickets", None, total, 1.0)]

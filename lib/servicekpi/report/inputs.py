@@ -80,6 +80,7 @@ class Inputs:
     problems: dict[str, list[Problem]] = field(default_factory=dict)
     computed: dict[str, pd.DataFrame] = field(default_factory=dict)
     unused: list[Problem] = field(default_factory=list)
+    exports: dict[str, tuple] = field(default_factory=dict)   # team -> its export's key
 
     def catalogue(self, team: str | None = None) -> Catalogue | None:
         """The catalogue ``team`` names (default: the first team's); None when it
@@ -137,11 +138,19 @@ def coverage(tickets: pd.DataFrame, p: ReportParams) -> pd.Timestamp | None:
     return coverage_end(tickets.attrs.get("as_of") or p.as_of, declared=p.as_of is not None)
 
 
-def load_inputs(params_list: list[ReportParams]) -> Inputs:
+def load_inputs(params_list: list[ReportParams], prepared=None, *,
+                tickets_of: list[str] | None = None) -> Inputs:
     """Open every input the teams' parameters name, each once; see the module
     docstring.  ``params_list``: one team's parameters (a team report) or every
     team's (the overview, the run).  Never raises for a problem of the data:
-    they are in :attr:`Inputs.problems`, per team."""
+    they are in :attr:`Inputs.problems`, per team.
+
+    ``prepared``: the index a run's :func:`prepare` wrote.  An export it holds
+    (the same file, unchanged, read with the same options) is not read again:
+    each team gets its own tickets from it (a team report) or none (the
+    overview: ``tickets_of`` says which teams' tickets to read; default every
+    team asked for) and the KPIs as prepared (computed, KPI-table rows merged).
+    """
     from ..catalogue import load_catalogue
     from ..competencies import load_competencies, load_competency_targets
     from ..kpis import compute_kpis
@@ -162,22 +171,32 @@ def load_inputs(params_list: list[ReportParams]) -> Inputs:
     present: dict[tuple, set[str]] = {}           # export key -> its teams
     names: dict[tuple, str] = {}                  # export key -> file name
     kpis: dict[tuple, pd.DataFrame] = {}          # (export key, freq) -> every team's KPIs
+    ready: set[tuple] = set()                     # export keys read from `prepared`
+    index = _prepared_index(prepared)
     for key, members in by_export(params_list).items():
         name = names[key] = Path(members[0].tickets).name
-        try:
-            tickets = load_export(members[0])
-            if not len(tickets):
-                raise DataError([Problem(name, None,
-                                         no_tickets_reason(tickets, option="as_of:"))])
-            for freq in dict.fromkeys(p.freq for p in members):
-                kpis[key, freq] = compute_kpis(tickets, freq=freq)
-        except ServiceKPIError as exc:
-            fail(members, _problems(exc, name))
-            continue
-        present[key] = set(team_names(tickets))
+        entry = index.get(_export_id(members[0]))
+        if entry is not None:
+            tickets, found = _read_prepared(Path(prepared).parent, entry, members, tickets_of)
+            kpis.update({(key, freq): k for freq, k in found.items()})
+            present[key] = set(entry["teams"])
+            ready.add(key)
+        else:
+            try:
+                tickets = load_export(members[0])
+                if not len(tickets):
+                    raise DataError([Problem(name, None,
+                                             no_tickets_reason(tickets, option="as_of:"))])
+                for freq in dict.fromkeys(p.freq for p in members):
+                    kpis[key, freq] = compute_kpis(tickets, freq=freq)
+            except ServiceKPIError as exc:
+                fail(members, _problems(exc, name))
+                continue
+            present[key] = set(team_names(tickets))
         given = tickets.attrs.get("team_names") or {}
         for p in members:
             export_of[p.team] = key
+            inputs.exports[p.team] = key
             inputs.tickets[p.team] = tickets
             inputs.ends[p.team] = coverage(tickets, p)
             inputs.export_names[p.team] = given.get(p.team)
@@ -186,6 +205,8 @@ def load_inputs(params_list: list[ReportParams]) -> Inputs:
                                                  f"{name}")])
     # a team asked for takes its KPIs from its own export only
     for (key, freq), k in kpis.items():
+        if key in ready:                 # as prepared, for the teams of the run
+            continue
         theirs = [t for t, e in export_of.items() if e != key]
         if theirs:
             kpis[key, freq] = k[~k["team"].isin(theirs)]
@@ -243,7 +264,7 @@ def load_inputs(params_list: list[ReportParams]) -> Inputs:
             source, ids = Path(path).name, {p.team for p in members}
             for key in dict.fromkeys(export_of[p.team] for p in members
                                      if p.team in export_of):
-                if (key, freq) not in kpis:
+                if (key, freq) not in kpis or key in ready:   # prepared: merged there
                     continue
                 k = kpis[key, freq]
                 for team, rows in table.groupby("team", observed=True, sort=False):
@@ -289,3 +310,132 @@ def load_inputs(params_list: list[ReportParams]) -> Inputs:
             inputs.competencies[p.team] = (a, t)
     inputs.problems = {p.team: problems[p.team] for p in params_list if p.team in problems}
     return inputs
+
+
+# ------------------------------------------------------------------ prepared inputs
+#: The file :func:`prepare` lists the prepared inputs in.
+PREPARED = "prepared.json"
+
+
+def prepare(inputs: Inputs, folder) -> Path:
+    """Write what the team reports and the overview read from the ticket exports,
+    once for a run: each export's validated tickets as Parquet sorted by team
+    (a row group per team, so a report reads its own), and each KPI table the
+    reports use (computed, KPI-table rows merged); the index (``prepared.json``)
+    names each export by its file, size, time and reading options.  Returns the
+    index's path: pass it to :func:`load_inputs` as ``prepared``."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ..params import team_names
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    index: dict[str, dict] = {}
+    files: dict[int, str] = {}           # id of a frame -> its file
+
+    def write(frame, stem, by_team=False):
+        if id(frame) in files:
+            return files[id(frame)]
+        path = folder / f"{stem}-{len(files)}.parquet"
+        # what Parquet does not keep: the attributes, every category (a slice holds
+        # its teams' only), which text columns are Python objects
+        kept = {**frame.attrs, "export_rows": len(frame), "categories": {
+            c: frame[c].cat.categories.tolist() for c in frame.columns
+            if isinstance(frame[c].dtype, pd.CategoricalDtype)},
+            "objects": [c for c in frame.columns if frame[c].dtype == object]}
+        order = (frame["team"].astype(str).to_numpy().argsort(kind="stable") if by_team
+                 else slice(None))
+        table = pa.Table.from_pandas(frame.iloc[order], preserve_index=False)
+        table = table.replace_schema_metadata({**table.schema.metadata,
+                                               _ATTRS: json.dumps(kept).encode()})
+        with pq.ParquetWriter(path, table.schema) as out:
+            if not by_team:
+                out.write_table(table)
+            else:                        # a row group per team
+                teams = table.column("team").to_pandas().astype(str).to_numpy()
+                bounds = [0, *(i for i in range(1, len(teams)) if teams[i] != teams[i - 1]),
+                          len(teams)]
+                for start, end in zip(bounds[:-1], bounds[1:]):
+                    out.write_table(table.slice(start, end - start))
+        files[id(frame)] = path.name
+        return path.name
+
+    for p in inputs.params:
+        if p.team in inputs.problems or p.team not in inputs.tickets:
+            continue
+        tickets = inputs.tickets[p.team]
+        entry = index.setdefault(_export_id(p), {
+            "tickets": write(tickets, "tickets", by_team=True),
+            "teams": sorted(team_names(tickets)), "kpis": {}})
+        entry["kpis"][p.freq] = write(inputs.kpis[p.team], "kpis")
+    path = folder / PREPARED
+    path.write_text(json.dumps(index, indent=1))
+    return path
+
+
+def _export_id(p: ReportParams) -> str:
+    """An export and how it is read, as a key of the prepared index: its resolved
+    path, size and modification time, and the reading options."""
+    import json
+
+    path = Path(p.tickets).resolve()
+    try:
+        st = path.stat()
+    except OSError:
+        return ""
+    return json.dumps([str(path), st.st_size, st.st_mtime_ns,
+                       sorted((k, str(v)) for k, v in p.ticket_options().items())])
+
+
+def _prepared_index(prepared) -> dict:
+    if prepared is None:
+        return {}
+    import json
+    try:
+        return json.loads(Path(prepared).read_text())
+    except (OSError, ValueError) as exc:
+        raise DataError(f"prepared inputs cannot be read ({exc}); run the report "
+                        "without them", source=str(prepared)) from None
+
+
+def _read_prepared(folder: Path, entry: dict, members: list[ReportParams],
+                   tickets_of: list[str] | None):
+    """The prepared tickets of the teams ``tickets_of`` (default: ``members``) with
+    the export's attributes, and freq -> KPIs."""
+    teams = [p.team for p in members] if tickets_of is None else list(tickets_of)
+    tickets = _read_frame(folder / entry["tickets"], teams)
+    kpis = {freq: _read_frame(folder / name) for freq, name in entry["kpis"].items()
+            if freq in {p.freq for p in members}}
+    return tickets, kpis
+
+
+#: The key of the schema metadata :func:`prepare` keeps a frame's attributes under.
+_ATTRS = b"servicekpi.attrs"
+
+
+def _read_frame(path: Path, teams: list[str] | None = None) -> pd.DataFrame:
+    """A frame :func:`prepare` wrote, as it was (``teams``: those teams' rows only;
+    an empty list: no rows, the attributes only)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    f = pq.ParquetFile(path)
+    attrs = json.loads(f.schema_arrow.metadata[_ATTRS])
+    if teams is None:
+        frame = f.read().to_pandas()
+    elif teams:
+        frame = pq.read_table(path, filters=[("team", "in", teams)]).to_pandas()
+    else:
+        frame = f.schema_arrow.empty_table().to_pandas()
+    for c, categories in attrs.pop("categories").items():
+        frame[c] = frame[c].astype(pd.CategoricalDtype(categories))
+    for c in attrs.pop("objects"):
+        frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
+    if teams is None:
+        attrs.pop("export_rows")
+    frame.attrs = attrs
+    return frame

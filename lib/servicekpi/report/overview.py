@@ -76,11 +76,12 @@ class OverviewReport:
 
     @classmethod
     def load(cls, params_dir=None, teams=None, links=None, title=None,
-             as_of=None) -> "OverviewReport":
+             as_of=None, prepared=None) -> "OverviewReport":
         """Load every team named in ``params_dir`` (default: the project's params/);
         ``as_of`` overrides the parameters' ``as_of:`` (``servicekpi run --as-of``).
         A team whose inputs have a problem is left out (see ``excluded``); when
-        every team is, :class:`ServiceKPIError` lists why."""
+        every team is, :class:`ServiceKPIError` lists why.  ``prepared``: the index
+        of a run's prepared inputs (the KPIs are read from it, not the exports)."""
         from ..i18n import prepare_figures
         from ..params import clear_export_cache, load_params
         from .inputs import load_inputs
@@ -88,7 +89,7 @@ class OverviewReport:
         all_params = load_params(params_dir or config.PARAMS_DIR, teams,
                                  overrides={"as_of": as_of} if as_of is not None else None)
         try:
-            inputs = load_inputs(all_params)
+            inputs = load_inputs(all_params, prepared, tickets_of=[])   # no ticket rows
         finally:
             clear_export_cache()
         excluded = {t: inputs.first_problem(t) for t in inputs.problems}

@@ -20,6 +20,7 @@ from ..catalogue import fmt_score
 from ..i18n import grade_words, msg
 from ..periods import label
 from ..status import Status
+from ..tickets import export_rows
 from .common import Markdown, Note, _pct
 
 
@@ -60,7 +61,7 @@ def header(report) -> Markdown:
               generated=datetime.now().strftime("%Y-%m-%d %H:%M"))
         + "\n\n"
         + msg("team.header.source", lang, file=f"<code>{esc(Path(p.tickets).name)}</code>",
-              n=f"{len(report.tickets):,}", as_of=stamp))
+              n=f"{export_rows(report.tickets):,}", as_of=stamp))
 
 
 # ---------------------------------------------------------------------- notes

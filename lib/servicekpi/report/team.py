@@ -68,14 +68,16 @@ class TeamReport:
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def load(cls, **parameters) -> "TeamReport":
+    def load(cls, prepared=None, **parameters) -> "TeamReport":
         """Load everything a team report needs from its parameters, with
         :func:`servicekpi.report.inputs.load_inputs` (the loader the overview
-        and the runner use too); every problem found is raised at once."""
+        and the runner use too); every problem found is raised at once.
+        ``prepared``: the index of a run's prepared inputs (the team's own
+        tickets and the KPIs, read instead of the whole export)."""
         from ..i18n import prepare_figures
         from .inputs import load_inputs
         p = _params(parameters)
-        inputs = load_inputs([p])
+        inputs = load_inputs([p], prepared)
         inputs.raise_for(p.team)
         prepare_figures(p.language, p.display_name, p.title, p.team,
                         inputs.export_names.get(p.team))
@@ -85,8 +87,10 @@ class TeamReport:
 
     @classmethod
     def from_namespace(cls, namespace: dict) -> "TeamReport":
-        """``load`` with the parameters found in a notebook's namespace (``globals()``)."""
-        return cls.load(**{k: namespace[k] for k in ReportParams.model_fields if k in namespace})
+        """``load`` with the parameters found in a notebook's namespace (``globals()``),
+        and its ``prepared`` inputs when the runner passed some."""
+        return cls.load(namespace.get("prepared"),
+                        **{k: namespace[k] for k in ReportParams.model_fields if k in namespace})
 
     def section(self, key: str) -> None:
         """Display one section of the report in a notebook: its heading and

@@ -1,0 +1,92 @@
+"""Read once per run: the reports read the runner's prepared inputs (each team's
+tickets from a Parquet file sorted by team, the KPIs as computed and merged
+once) and show exactly what they show when they read the raw export."""
+import io
+import json
+import re
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import make_params
+from servicekpi.params import load_params
+from servicekpi.report import OverviewReport, TeamReport, sections
+from servicekpi.report.inputs import load_inputs, prepare
+from servicekpi.tickets import data_quality
+
+TEAMS = {"billing": "team: billing\n", "chat": "team: chat\n",
+         "complaints": "team: complaints\nlanguage: zh\n"}
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory, demo_dir):
+    root = tmp_path_factory.mktemp("prepared")
+    params = make_params(root, demo_dir, TEAMS)
+    index = prepare(load_inputs(load_params(params)), root / "prepared")
+    return params, index
+
+
+def parameters(params, team):
+    return next(p for p in load_params(params) if p.team == team).notebook_parameters()
+
+
+def shown(report) -> dict:
+    """Every section's items: tables' HTML (their random ids made alike), sentences,
+    figures as PNG images."""
+    def text(x):
+        if hasattr(x, "savefig"):
+            png = io.BytesIO()
+            x.savefig(png, format="png")
+            return png.getvalue()
+        return re.sub(r"T_[0-9a-f]{5}", "T_", x.to_html()) if hasattr(x, "to_html") else str(x)
+    return {key: [text(x) for x in sections.items(report, key)] for key in sections.SECTIONS}
+
+
+@pytest.mark.parametrize("team", list(TEAMS))
+def test_a_report_from_prepared_inputs_shows_what_the_raw_export_shows(setup, team):
+    params, index = setup
+    raw = TeamReport.load(**parameters(params, team))
+    ready = TeamReport.load(index, **parameters(params, team))
+    assert len(ready.tickets) < len(raw.tickets)          # its own tickets only
+    own = raw.tickets[raw.tickets["team"] == team].reset_index(drop=True)
+    pd.testing.assert_frame_equal(ready.tickets, own)
+    pd.testing.assert_frame_equal(ready.kpis, raw.kpis)
+    pd.testing.assert_frame_equal(data_quality(ready.tickets, team),
+                                  data_quality(raw.tickets, team))
+    assert shown(ready) == shown(raw)
+
+
+def test_the_overview_reads_no_ticket_rows(setup):
+    params, index = setup
+    raw = OverviewReport.load(params)
+    ready = OverviewReport.load(params, prepared=index)
+    pd.testing.assert_frame_equal(ready.gaps(), raw.gaps())
+    pd.testing.assert_frame_equal(ready.peer_matrix(), raw.peer_matrix())
+    pd.testing.assert_frame_equal(ready.status_counts(), raw.status_counts())
+    assert str(ready.header()) == str(raw.header())
+
+
+def test_prepared_tickets_have_a_row_group_per_team(setup):
+    _, index = setup
+    entry = next(iter(json.loads(index.read_text()).values()))
+    f = pq.ParquetFile(index.parent / entry["tickets"])
+    teams = [f.read_row_group(i, columns=["team"]).column(0).to_pandas().astype(str).unique()
+             for i in range(f.num_row_groups)]
+    assert all(len(t) == 1 for t in teams)
+    assert sorted(t[0] for t in teams) == entry["teams"]
+
+
+def test_a_changed_export_is_read_again(tmp_path, demo_dir):
+    data = tmp_path / "data"
+    data.mkdir()
+    tickets = pd.read_parquet(demo_dir / "tickets.parquet")
+    tickets.to_parquet(data / "tickets.parquet")
+    for name in ("kpi_table.csv", "benchmarks.csv", "targets.csv", "competencies.csv",
+                 "competency_targets.csv"):
+        (data / name).write_bytes((demo_dir / name).read_bytes())
+    params = make_params(tmp_path, data, {"billing": "team: billing\n"})
+    index = prepare(load_inputs(load_params(params)), tmp_path / "prepared")
+    tickets[tickets["team"] != "chat"].to_parquet(data / "tickets.parquet")   # a new export
+    fresh = load_inputs(load_params(params), index)
+    assert len(fresh.tickets["billing"]) == (tickets["team"] != "chat").sum()  # all of it
