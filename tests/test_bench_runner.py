@@ -1,0 +1,108 @@
+"""The runner benchmark's parts (benchmarks/bench_runner.py): the generated
+workload, the anchor's jobs file run by xargs, and the peak-RSS sampler.
+No notebook runs here."""
+from __future__ import annotations
+
+import importlib.util
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_runner.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_runner", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module        # its dataclass looks its module up there
+    spec.loader.exec_module(module)
+    yield module
+    del sys.modules[spec.name]
+
+
+@pytest.fixture(scope="module")
+def generated(bench, tmp_path_factory):
+    """10 generated teams (8 profiles + 2 second copies), at a small scale."""
+    return bench.many_teams(tmp_path_factory.mktemp("many"), 10, scale=0.02)
+
+
+def test_team_profiles_cycle_the_demo(bench):
+    teams = bench.team_profiles(19)
+    names = [t.team for t in teams]
+    assert len(set(names)) == 19
+    assert names[:2] == ["phone_1", "email_1"]
+    assert names[8] == "phone_2" and names[16:] == ["phone_3", "email_3", "chat_3"]
+    assert teams[8].volume == teams[0].volume and teams[8].name == "Phone support 2"
+
+
+def test_many_teams_writes_n_teams(bench, generated):
+    from servicekpi.params import load_params
+
+    files = sorted(p.stem for p in (generated / "teams").glob("*.yaml"))
+    assert len(files) == 10
+    params = load_params(generated)
+    assert sorted(p.team for p in params) == files
+    tickets = pd.read_parquet(params[0].tickets, columns=["team"])
+    assert set(tickets["team"]) == set(files)
+    # each team's demo settings come along: the complaints desk's report is in Chinese
+    assert {p.team: p.language for p in params}["complaints_1"] == "zh"
+    demo = load_params(bench.config.PARAMS_DIR)[0]
+    assert params[0].history_periods == demo.history_periods
+
+
+def test_anchor_jobs_one_line_per_report_and_overview(bench, generated, tmp_path):
+    out = tmp_path / "out dir with 'quotes' and spaces"
+    jobs = bench.anchor_jobs(generated, out, "servicekpi")
+    assert len(jobs) == 11 and not any("\n" in job for job in jobs)
+    papermill, nbconvert = (shlex.split(part) for part in jobs[-1].split(" && "))
+    assert papermill[1:4] == [str(bench.config.OVERVIEW_NOTEBOOK), str(out / "overview.ipynb"),
+                              "-f"]
+    assert papermill[papermill.index("-k") + 1] == "servicekpi"
+    assert nbconvert[-1] == str(out / "overview.ipynb")
+    teams = {Path(shlex.split(j)[2]).stem for j in jobs[:-1]}
+    assert teams == {p.stem for p in (generated / "teams").glob("*.yaml")}
+
+
+def test_xargs_runs_every_line_with_quoted_paths(bench, tmp_path):
+    folder = tmp_path / "a folder with spaces and 'quotes'"
+    folder.mkdir()
+    write = "import sys, pathlib; pathlib.Path(sys.argv[1]).write_text('done')"
+    jobs = [bench.shell_line([sys.executable, "-c", write, folder / f"report {i}.html"],
+                             ["test", "-f", folder / f"report {i}.html"]) for i in range(5)]
+    jobfile = tmp_path / "jobs file"
+    jobfile.write_text("\n".join(jobs) + "\n")
+    subprocess.run(bench.xargs_command(jobfile, 2), check=True)
+    assert sorted(p.name for p in folder.iterdir()) == [f"report {i}.html" for i in range(5)]
+
+
+def test_shell_line_refuses_a_newline(bench):
+    with pytest.raises(ValueError):
+        bench.shell_line(["echo", "two\nlines"])
+
+
+def test_peak_rss_of_a_marked_child(bench):
+    """sh (the root, not marked) runs a python child that holds 100 MB for 1.5 s."""
+    code = "import time; block = b'x' * (100 * 2**20); time.sleep(1.5)"
+    script = f"{shlex.quote(sys.executable)} -c {shlex.quote(code)} rss-probe; true"
+    root = subprocess.Popen(["sh", "-c", script])
+    sampler = bench.PeakRSS(root.pid, mark="rss-probe", interval=0.05)
+    sampler.start()
+    root.wait()
+    sampler.stop()
+    assert len(sampler.kernels) == 1
+    assert 100 <= next(iter(sampler.kernels.values())) / 2**20 <= 160
+    assert 0 < sampler.rest / 2**20 < 20      # sh alone
+
+
+def test_measure_counts_the_commands_cpu(bench, tmp_path):
+    busy = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.5: pass"
+    m = bench.measure([sys.executable, "-c", busy], tmp_path / "log")
+    assert 0.45 <= m.cpu_s <= 1.5 and m.seconds >= 0.5
+    assert m.kernel_mb == [] and m.rest_mb > 0 and 0 <= m.others <= 1
+    with pytest.raises(RuntimeError, match="status 3"):
+        bench.measure([sys.executable, "-c", "raise SystemExit(3)"], tmp_path / "log")
