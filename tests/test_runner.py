@@ -268,3 +268,51 @@ def test_run_refuses_an_export_with_no_tickets_left(tmp_path, capsys):
     assert ("t.csv: no tickets left: all 2 rows were created after the as-of time "
             "2024-04-30 23:00") in err
     assert not out.exists()
+
+
+def test_a_worker_keeps_its_kernel_and_leaves_nothing_of_the_last_report(tmp_path):
+    """A local worker runs its reports in one kernel (start-up and imports once),
+    reset before each: no name, figure or matplotlib setting of the last report is
+    left; a report that fails retires the kernel; the worker's end kills it."""
+    import nbformat
+
+    from servicekpi import runner
+
+    def notebook(name, *cells):
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": runner.kernel_name(), "language": "python",
+                                     "display_name": "Python"}
+        nb.cells = [nbformat.v4.new_code_cell("n = None", metadata={"tags": ["parameters"]}),
+                    *(nbformat.v4.new_code_cell(c) for c in cells)]
+        path = tmp_path / f"{name}.ipynb"
+        nbformat.write(nb, path)
+        return path
+
+    leave = notebook("leave", "import os, matplotlib\nleft = os.getpid()\n"
+                     "matplotlib.rcParams['font.family'] = 'serif'")
+    check = notebook("check", "import os, matplotlib\n"
+                     "assert 'left' not in globals()\n"
+                     "assert matplotlib.rcParams['font.family'] == ['sans-serif']\n"
+                     "print(os.getpid())")
+    fail = notebook("fail", "raise ValueError('no')")
+
+    def job(nb, stem):
+        return {"team": stem, "name": stem, "notebook": str(nb), "parameters": {"n": 1},
+                "out": str(tmp_path / "out"), "stem": stem, "kernel": runner.kernel_name(),
+                "keep_kernel": True}
+
+    def pid(stem):
+        out = nbformat.read(tmp_path / "out" / f"{stem}.ipynb", 4)
+        return int(out.cells[-1].outputs[0]["text"])
+
+    try:
+        assert runner.execute(job(leave, "a")).ok
+        first = runner._WARM.kept[0].provisioner.process.pid
+        assert runner.execute(job(check, "b")).ok and pid("b") == first
+        assert not runner.execute(job(fail, "c")).ok
+        assert runner._WARM.kept is None                  # retired with the failure
+        assert runner.execute(job(check, "d")).ok and pid("d") != first
+    finally:
+        runner._kill_kernels()
+        runner._retire_kernel()
+    assert not runner._KERNELS

@@ -42,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import multiprocessing.util
 import os
 import shutil
 import signal
@@ -189,6 +190,72 @@ def _ipc_kernel_manager(folder: str):
     return IPCKernelManager
 
 
+#: Reports a worker runs in one kernel before it starts a fresh one.
+KERNEL_REPORTS = 20
+#: Run in a kept kernel before each report: nothing of the last report is left
+#: (its names, figures, matplotlib settings such as a Chinese report's font).
+_RESET = ("get_ipython().run_line_magic('reset', '-f')\n"
+          "import matplotlib as _m, matplotlib.pyplot as _p\n"
+          "_p.close('all'); _m.rcdefaults(); del _m, _p")
+_WARM = threading.local()   # per thread (a Dask worker runs tasks in threads)
+
+
+def _warm_kernel(kernel: str, cwd: str):
+    """The kernel manager of this worker's kept kernel, ready for a report.
+
+    Starting a kernel and importing the report's libraries take 2-3 s of a
+    report's 5-9 s, so a worker keeps its kernel and runs its next report in
+    it, after :data:`_RESET`.  A new kernel is started for the first report,
+    after :data:`KERNEL_REPORTS` reports, for another kernel or folder, and
+    when the kept one has died or failed to reset; a report that fails retires
+    its kernel (:func:`_retire_kernel`).
+    """
+    import asyncio
+
+    kept = getattr(_WARM, "kept", None)
+    if kept is not None:
+        km, key, sockets, used = kept
+        try:
+            if key == (kernel, cwd) and used < KERNEL_REPORTS and km.has_kernel:
+                asyncio.run(_reset_kernel(km))
+                _WARM.kept = (km, key, sockets, used + 1)
+                return km
+        except Exception:               # gone, or not answering: a fresh one
+            pass
+        _retire_kernel()
+    sockets = tempfile.mkdtemp(prefix="servicekpi-")
+    _SOCKET_DIRS.add(sockets)
+    km = _ipc_kernel_manager(sockets)(kernel_name=kernel)
+    _WARM.kept = (km, (kernel, cwd), sockets, 1)
+    return km
+
+
+async def _reset_kernel(km, timeout: float = 30) -> None:
+    kc = km.client()
+    kc.start_channels()
+    try:
+        await kc.wait_for_ready(timeout=timeout)
+        reply = await kc.execute_interactive(_RESET, timeout=timeout, store_history=False)
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError("the kernel could not be reset")
+    finally:
+        kc.stop_channels()
+
+
+def _retire_kernel() -> None:
+    """Kill this thread's kept kernel, if any, and remove its socket folder."""
+    kept = getattr(_WARM, "kept", None)
+    _WARM.kept = None
+    if kept is None:
+        return
+    km, _, sockets, _ = kept
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    if process is not None:
+        _kill_kernel(process)
+    shutil.rmtree(sockets, ignore_errors=True)
+    _SOCKET_DIRS.discard(sockets)
+
+
 # ------------------------------------------------------------------ worker lifetime
 # A pool worker must not outlive its run: left alone it would go on writing
 # reports into a folder whose run is gone.  Each worker asks the kernel to
@@ -207,17 +274,23 @@ def _kill_kernels() -> None:
     """Kill every kernel this process started that is still running, with its
     process group (a kernel leads its own)."""
     while _KERNELS:
-        process = _KERNELS.pop()
-        if process.poll() is not None:      # ended (and reaped): its pid is not ours
-            continue
-        try:
-            if os.getpgid(process.pid) == process.pid:
-                os.killpg(process.pid, signal.SIGKILL)
-            else:
-                process.kill()
-            process.wait(5)
-        except (OSError, subprocess.TimeoutExpired):   # gone meanwhile, or not reaped in time
-            pass
+        _kill_kernel(_KERNELS[-1])
+
+
+def _kill_kernel(process) -> None:
+    """Kill one kernel this process started (and forget it)."""
+    if process in _KERNELS:
+        _KERNELS.remove(process)
+    if process.poll() is not None:      # ended (and reaped): its pid is not ours
+        return
+    try:
+        if os.getpgid(process.pid) == process.pid:
+            os.killpg(process.pid, signal.SIGKILL)
+        else:
+            process.kill()
+        process.wait(5)
+    except (OSError, subprocess.TimeoutExpired):   # gone meanwhile, or not reaped in time
+        pass
 
 
 def _worker_exit(*_) -> None:
@@ -262,6 +335,8 @@ def _worker_init(runner: int) -> None:
             pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _worker_exit)
+    # a worker that ends with its pool takes its kept kernel with it
+    multiprocessing.util.Finalize(None, _kill_kernels, exitpriority=10)
     if sys.platform.startswith("linux"):
         try:
             import ctypes
@@ -335,16 +410,27 @@ def execute(job: dict) -> TeamResult:
     res = TeamResult(job["team"], job["name"], "failed", started=_now(),
                      fingerprint=job.get("fingerprint", {}), parameters=job["parameters"])
     try:
-        with tempfile.TemporaryDirectory(prefix="servicekpi-") as sockets:
-            _SOCKET_DIRS.add(sockets)
+        cwd = str(Path(job["notebook"]).parent)
+        if job.get("keep_kernel"):      # a local pool's worker: its kernel is kept
+            km = _warm_kernel(job["kernel"], cwd)
             try:
                 pm.execute_notebook(job["notebook"], str(tmp_nb), parameters=params,
                                     kernel_name=job["kernel"], progress_bar=False,
-                                    log_output=False, cwd=str(Path(job["notebook"]).parent),
-                                    kernel_manager_class=_ipc_kernel_manager(sockets))
-            finally:
-                _kill_kernels()         # papermill shut it down; a kernel left is killed
-                _SOCKET_DIRS.discard(sockets)
+                                    log_output=False, cwd=cwd, km=km)
+            except BaseException:
+                _retire_kernel()        # a report that failed may leave it in any state
+                raise
+        else:                           # a kernel of its own, killed after the report
+            with tempfile.TemporaryDirectory(prefix="servicekpi-") as sockets:
+                _SOCKET_DIRS.add(sockets)
+                try:
+                    pm.execute_notebook(job["notebook"], str(tmp_nb), parameters=params,
+                                        kernel_name=job["kernel"], progress_bar=False,
+                                        log_output=False, cwd=cwd,
+                                        kernel_manager_class=_ipc_kernel_manager(sockets))
+                finally:
+                    _kill_kernels()     # papermill shut it down; a kernel left is killed
+                    _SOCKET_DIRS.discard(sockets)
         # the page, then its notebook: each whole
         render_html(tmp_nb, html_path, language=job.get("language", "en"))
         os.replace(tmp_nb, nb_path)
@@ -630,7 +716,7 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                          "parameters": params, "out": str(out), "stem": f"teams/{p.team}",
                          "kernel": kernel, "fingerprint": fp, "language": p.language,
                          "summary_file": f"teams/{p.team}.summary.json",
-                         "prepared": prepared})
+                         "prepared": prepared, "keep_kernel": scheduler is None})
         record.write()       # failures found before running, before anything runs
         bar = None
         if progress and jobs:
@@ -652,7 +738,7 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
             if overview is not None and Path(overview).is_file():
                 summary.overview = record.settle(
                     _run_overview(pool, record, all_params, params_dir, overview, kernel,
-                                  force, as_of, prepared))
+                                  force, as_of, prepared, keep_kernel=scheduler is None))
         # Whatever ends the run early (an error of any kind, Ctrl-C, SystemExit): stop
         # the workers, record the state and the reason in manifest.json (the index
         # says the run stopped) and raise it on (the command line prints it).
@@ -695,7 +781,7 @@ def _known(entry: dict) -> dict:
 
 
 def _run_overview(pool, record, all_params, params_dir, overview, kernel, force,
-                  as_of=None, prepared=None) -> TeamResult:
+                  as_of=None, prepared=None, keep_kernel=False) -> TeamResult:
     """The overview of every team on the index (in a run of some teams, also the
     others), linking to their current pages."""
     teams = [t for t in record.order if t in record.entries]
@@ -719,7 +805,7 @@ def _run_overview(pool, record, all_params, params_dir, overview, kernel, force,
     job = {"team": OVERVIEW, "name": "Leadership overview", "notebook": str(overview),
            "parameters": params, "out": str(out), "stem": "overview", "kernel": kernel,
            "fingerprint": fp, "language": _language(*(record.entries[t] for t in teams)),
-           "prepared": prepared}
+           "prepared": prepared, "keep_kernel": keep_kernel}
     return _result(pool.submit(execute, job), job)
 
 
