@@ -129,3 +129,39 @@ def test_plain_papermill_names_no_demo_input(tmp_path, demo_dir):
     assert "Demo" not in html and "synthetic" not in html and "rows ×" not in html
     for key in ("no_benchmarks", "no_forecasts", "no_competencies", "no_control"):
         assert note(key) in html, key
+
+
+def test_a_shipped_job_needs_nothing_of_the_submitters_disk(tmp_path, demo_dir):
+    """A Dask worker may not share the submitter's disk: the job carries the
+    notebook, the team's prepared tickets, the KPIs and every input file, and the
+    result carries the pages back.  Here every file the job came from is moved
+    away before it runs."""
+    import shutil
+
+    from servicekpi.params import load_params
+    from servicekpi.runner import _write_pages, execute, kernel_name, preflight, ship
+
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    params = make_params(tmp_path, data, {"billing": "team: billing\n"})
+    out = tmp_path / "r"
+    (out / "teams").mkdir(parents=True)
+    p = load_params(params)[0]
+    errors, prepared = preflight([p], out)
+    assert errors == {}
+    job = ship({"team": p.team, "name": p.name, "notebook": str(TEAM_NOTEBOOK),
+                "parameters": p.notebook_parameters(), "out": str(out),
+                "stem": "teams/billing", "kernel": kernel_name(), "language": "en",
+                "summary_file": "teams/billing.summary.json"}, prepared)
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    for folder in (data, params, Path(prepared).parent):
+        shutil.move(folder, moved / folder.name)
+    res = execute(job)
+    assert res.outcome == "ok", res.error
+    assert not (out / "teams" / "billing.html").exists()       # nothing written here
+    assert res.summary["status_counts"] and set(res.pages) >= {"teams/billing.html",
+                                                                "teams/billing.ipynb"}
+    _write_pages(res, out)
+    assert "Customer service KPI report: billing" in (out / "teams" / "billing.html").read_text()
+    assert res.parameters == p.notebook_parameters()           # as the manifest shows them

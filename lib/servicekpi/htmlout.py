@@ -24,11 +24,15 @@ _TITLE = re.compile(r"<title>.*?</title>", re.S)
 _NBCONVERT_ALT = 'alt="No description has been provided for this image"'
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write to a temporary name in the same folder, then rename over ``path``."""
+def atomic_write(path: Path, text: str | bytes) -> None:
+    """Write text (UTF-8) or bytes to a temporary name in the same folder, then rename
+    over ``path``."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
+    if isinstance(text, bytes):
+        tmp.write_bytes(text)
+    else:
+        tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
 

@@ -393,6 +393,8 @@ def execute(job: dict) -> TeamResult:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
     os.environ["SERVICEKPI_WORKERS"] = "1"
+    if "bundle" in job:           # inputs shipped with the job: run where it landed
+        return _execute_shipped(job)
     start = time.time()
     out = Path(job["out"]).resolve()
     nb_path = out / f"{job['stem']}.ipynb"
@@ -459,6 +461,87 @@ def execute(job: dict) -> TeamResult:
                 res.error += f" (its page could not be rendered: {_one_line(render_exc)})"
     res.seconds = time.time() - start
     res.finished = _now()
+    return res
+
+
+# ------------------------------------------------------------------ shipped jobs
+#: Parameters naming an input file a shipped job carries (``tickets``: its team's
+#: prepared tickets; ``mapping`` when it names a file).
+SHIPPED_INPUTS = ("kpi_table", "benchmarks", "targets", "catalogue", "competencies",
+                  "competency_targets")
+
+
+def ship(job: dict, prepared: str) -> dict:
+    """``job`` carrying what its report reads, for a worker that does not share
+    this machine's disk (a Dask cluster's): the notebook, the team's own prepared
+    tickets and the KPIs (:func:`servicekpi.report.inputs.prepare`), and every
+    input file its parameters name, as bytes.  The worker runs it in a folder of
+    its own and sends the pages back (:func:`_execute_shipped`)."""
+    import io
+    import pyarrow.parquet as pq
+
+    from .params import ReportParams
+    from .report.inputs import prepared_entry
+
+    folder = Path(prepared).parent
+    params = dict(job["parameters"])
+    p = ReportParams(**params)
+    entry = prepared_entry(prepared, p)
+    files: dict[str, bytes] = {"report.ipynb": Path(job["notebook"]).read_bytes()}
+    for key in SHIPPED_INPUTS + ("mapping",):
+        value = params.get(key)
+        if value and Path(value).is_file():
+            name = f"{key}{Path(value).suffix}"
+            files[name] = Path(value).read_bytes()
+            params[key] = name
+    team = pq.read_table(folder / entry["tickets"], filters=[("team", "==", p.team)])
+    sink = io.BytesIO()
+    pq.write_table(team, sink)
+    files["tickets.parquet"] = sink.getvalue()
+    params["tickets"] = "tickets.parquet"
+    files["kpis.parquet"] = (folder / entry["kpis"][p.freq]).read_bytes()
+    shipped = {"tickets": "tickets.parquet", "teams": entry["teams"],
+               "kpis": {p.freq: "kpis.parquet"}}
+    return {**job, "prepared": None,
+            "bundle": {"files": files, "entry": shipped, "parameters": params}}
+
+
+def _execute_shipped(job: dict) -> TeamResult:
+    """Run a shipped job (:func:`ship`) in a folder of its own; the result carries
+    the report's files (its attribute ``pages``: path relative to the output
+    folder -> bytes) for the submitter to write (:func:`_write_pages`)."""
+    import json as json_
+
+    from .params import ReportParams
+    from .report.inputs import PREPARED, export_id
+
+    bundle = job["bundle"]
+    with tempfile.TemporaryDirectory(prefix="servicekpi-job-") as here:
+        here = Path(here)
+        for name, data in bundle["files"].items():
+            (here / name).write_bytes(data)
+        params = {k: (str(here / v) if k in SHIPPED_INPUTS + ("mapping", "tickets") and
+                      isinstance(v, str) and (here / v).is_file() else v)
+                  for k, v in bundle["parameters"].items()}
+        index = here / PREPARED
+        index.write_text(json_.dumps({export_id(ReportParams(**params)): bundle["entry"]}))
+        local = {k: v for k, v in job.items() if k != "bundle"}
+        local.update(notebook=str(here / "report.ipynb"), out=str(here / "out"),
+                     parameters=params, prepared=str(index))
+        res = execute(local)
+        res.parameters = job["parameters"]
+        res.pages = {f.relative_to(here / "out").as_posix(): f.read_bytes()
+                     for f in (here / "out").rglob("*") if f.is_file()
+                     and not f.name.endswith(".summary.json")}
+    return res
+
+
+def _write_pages(res: TeamResult, out: Path) -> TeamResult:
+    """Write the files a shipped job's result carries (``pages``, an attribute of
+    its own: not a field of the manifest) into the output folder."""
+    for name, data in (getattr(res, "pages", None) or {}).items():
+        atomic_write(out / name, data)
+    res.__dict__.pop("pages", None)
     return res
 
 
@@ -717,6 +800,8 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                          "kernel": kernel, "fingerprint": fp, "language": p.language,
                          "summary_file": f"teams/{p.team}.summary.json",
                          "prepared": prepared, "keep_kernel": scheduler is None})
+        if scheduler:        # a cluster's workers may not share this disk: inputs go along
+            jobs = [ship(job, prepared) for job in jobs]
         record.write()       # failures found before running, before anything runs
         bar = None
         if progress and jobs:
@@ -736,9 +821,15 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                 bar.close()
             summary.results = [record.entries[p.team] for p in all_params]
             if overview is not None and Path(overview).is_file():
-                summary.overview = record.settle(
-                    _run_overview(pool, record, all_params, params_dir, overview, kernel,
-                                  force, as_of, prepared, keep_kernel=scheduler is None))
+                # the overview reads every team's inputs: it runs on this machine
+                here = pool if scheduler is None else _local_pool(1)
+                try:
+                    summary.overview = record.settle(
+                        _run_overview(here, record, all_params, params_dir, overview,
+                                      kernel, force, as_of, prepared, keep_kernel=True))
+                finally:
+                    if here is not pool:
+                        here.shutdown(wait=True)
         # Whatever ends the run early (an error of any kind, Ctrl-C, SystemExit): stop
         # the workers, record the state and the reason in manifest.json (the index
         # says the run stopped) and raise it on (the command line prints it).
@@ -766,7 +857,7 @@ def _remove_temporary_files(out: Path) -> None:
 
 def _result(fut, job: dict) -> TeamResult:
     try:
-        return fut.result()
+        return _write_pages(fut.result(), Path(job["out"]))
     # The pool reports a worker that died (BrokenProcessPool), a cancelled job, or a
     # Dask worker's failure of any kind: the report fails with that reason recorded.
     except Exception as exc:

@@ -175,7 +175,7 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
     index = _prepared_index(prepared)
     for key, members in by_export(params_list).items():
         name = names[key] = Path(members[0].tickets).name
-        entry = index.get(_export_id(members[0]))
+        entry = index.get(export_id(members[0]))
         if entry is not None:
             tickets, found = _read_prepared(Path(prepared).parent, entry, members, tickets_of)
             kpis.update({(key, freq): k for freq, k in found.items()})
@@ -367,7 +367,7 @@ def prepare(inputs: Inputs, folder) -> Path:
         if p.team in inputs.problems or p.team not in inputs.tickets:
             continue
         tickets = inputs.tickets[p.team]
-        entry = index.setdefault(_export_id(p), {
+        entry = index.setdefault(export_id(p), {
             "tickets": write(tickets, "tickets", by_team=True),
             "teams": sorted(team_names(tickets)), "kpis": {}})
         entry["kpis"][p.freq] = write(inputs.kpis[p.team], "kpis")
@@ -376,7 +376,7 @@ def prepare(inputs: Inputs, folder) -> Path:
     return path
 
 
-def _export_id(p: ReportParams) -> str:
+def export_id(p: ReportParams) -> str:
     """An export and how it is read, as a key of the prepared index: its resolved
     path, size and modification time, and the reading options."""
     import json
@@ -388,6 +388,15 @@ def _export_id(p: ReportParams) -> str:
         return ""
     return json.dumps([str(path), st.st_size, st.st_mtime_ns,
                        sorted((k, str(v)) for k, v in p.ticket_options().items())])
+
+
+def prepared_entry(prepared, p: ReportParams) -> dict:
+    """The entry of the prepared index ``prepared`` for the export ``p`` reads."""
+    entry = _prepared_index(prepared).get(export_id(p))
+    if entry is None:
+        raise DataError(f"the prepared inputs hold no export {p.tickets} as it is now",
+                        source=str(prepared))
+    return entry
 
 
 def _prepared_index(prepared) -> dict:
