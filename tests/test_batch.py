@@ -139,7 +139,8 @@ def test_a_shipped_job_needs_nothing_of_the_submitters_disk(tmp_path, demo_dir):
     import shutil
 
     from servicekpi.params import load_params
-    from servicekpi.runner import _write_pages, execute, kernel_name, preflight, ship
+    from servicekpi.runner import (_local_pool, _write_pages, execute, kernel_name,
+                                   preflight, ship)
 
     data = tmp_path / "data"
     shutil.copytree(demo_dir, data)
@@ -157,11 +158,17 @@ def test_a_shipped_job_needs_nothing_of_the_submitters_disk(tmp_path, demo_dir):
     moved.mkdir()
     for folder in (data, params, Path(prepared).parent):
         shutil.move(folder, moved / folder.name)
-    res = execute(job)
+    pool = _local_pool(1)                 # in a worker, as on a cluster
+    try:
+        res = pool.submit(execute, job).result()
+    finally:
+        pool.shutdown()
     assert res.outcome == "ok", res.error
     assert not (out / "teams" / "billing.html").exists()       # nothing written here
     assert res.summary["status_counts"] and set(res.pages) >= {"teams/billing.html",
                                                                 "teams/billing.ipynb"}
     _write_pages(res, out)
-    assert "Customer service KPI report: billing" in (out / "teams" / "billing.html").read_text()
+    page = (out / "teams" / "billing.html").read_text()
+    assert "Customer service KPI report: billing" in page
+    assert "tickets.parquet" in page and "targets.csv" in page   # the files' own names
     assert res.parameters == p.notebook_parameters()           # as the manifest shows them

@@ -120,8 +120,13 @@ def test_parquet_text_columns_typed_in_row_groups(tmp_path):
 
 
 @pytest.mark.parametrize("cells,kind,options,expected", [
-    (["2024-03-05 14:30", "", " N/A ", "9999-12-31"], "timestamp", {},
-     [dt.datetime(2024, 3, 5, 14, 30), None, None, dt.datetime(9999, 12, 31)]),
+    (["2024-03-05 14:30", "", " N/A ", "2024-03-05T14:30:00.250"], "timestamp", {},
+     [dt.datetime(2024, 3, 5, 14, 30), None, None, dt.datetime(2024, 3, 5, 14, 30, 0, 250000)]),
+    (["2024-03-05", "9999-12-31"], "timestamp", {}, None),   # a sentinel: counted there
+    (["2024-03-05", "2024-01-01"], "timestamp", {"na": {"", "2024-01-01"}},
+     [dt.datetime(2024, 3, 5), None]),                       # a missing spelling
+    (["7", "3"], "int", {"low": 1, "high": 5}, None),        # out of range: quoted there
+    (["-0"], "number", {}, [0.0]),
     (["2024-02-30"], "timestamp", {}, None),                 # no such day: the tolerant path
     (["05/03/2024"], "timestamp", {}, None),                 # day order: decided per column
     (["2024-03-05T14:30:00Z"], "timestamp", {}, None),       # a zone: converted there
@@ -140,3 +145,50 @@ def test_parquet_text_columns_typed_in_row_groups(tmp_path):
 def test_fast_column(cells, kind, options, expected):
     got = fast_column(pa.array(cells), kind, **options)
     assert (got if got is None else got.to_pylist()) == expected
+
+
+def test_a_missing_spelling_that_looks_like_a_value(tmp_path):
+    """A mapping's missing spellings such as 999, -1 or 2024-01-01 are missing in
+    every cell, as in the tolerant path."""
+    path = write_csv(tmp_path / "export.csv", [
+        "1,a,2024-01-02 09:00,2024-01-01,,phone,,,-1,no,no,no,999,5,0,2,c1",
+        "2,a,2024-01-03 09:00,2024-01-03 10:00,,phone,,,2,no,no,no,7,4,9,2,c2"])
+    mapping = {"name": "odd", "missing_values": ["999", "-1", "0", "2024-01-01"]}
+    fast = skpi.load_tickets(path, mapping=mapping)
+    assert_same(fast, tolerant(path, mapping=mapping))
+    first = fast.iloc[0]
+    assert pd.isna(first["first_response_at"]) and pd.isna(first["handle_minutes"])
+    assert pd.isna(first["contacts"]) and pd.isna(first["nps"])
+
+
+def test_problems_quote_cells_as_written(tmp_path):
+    """A column with a value the loader flags goes to the tolerant path, so that its
+    messages quote the cell as the export writes it."""
+    bad = SMALL[0].replace(",10,5,10,2,c1", ",10,7,10,2,c1")      # csat 7
+    path = write_csv(tmp_path / "export.csv", [bad, *SMALL[1:]])
+    with pytest.raises(skpi.DataError) as exc:
+        skpi.load_tickets(path)
+    assert "('7')" in str(exc.value) or "'7'" in str(exc.value)
+    sentinel = SMALL[0].replace("2024-01-02 12:00", "9999-12-31")   # sla_due_at
+    t = skpi.load_tickets(write_csv(tmp_path / "s.csv", [sentinel, *SMALL[1:]]))
+    q = skpi.data_quality(t)
+    assert "'9999-12-31'" in q.loc[q["code"] == "timestamp_out_of_range", "detail"].item()
+
+
+def test_minus_zero_and_unnamed_headers(tmp_path):
+    rows = [r + ",," for r in SMALL]
+    rows[0] = rows[0].replace(",10,5,10,2,c1", ",-0,5,10,2,c1")
+    path = write_csv(tmp_path / "export.csv", rows, header=HEADER + ",,")
+    fast = skpi.load_tickets(path)
+    assert_same(fast, tolerant(path))
+    assert str(fast.loc[fast["ticket_id"] == "1", "handle_minutes"].item()) == "0.0"
+    assert {"Unnamed: 17", "Unnamed: 18"} <= set(fast.columns)
+    assert "renamed" not in readers.read_table(path).attrs["read"]
+
+
+def test_a_declared_encoding_is_held_to_the_whole_file(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes((HEADER + "\n" + "\n".join(SMALL * 3000) + "\n").encode()
+                     + SMALL[0].replace("c1", "Müller").encode("latin-1") + b"\n")
+    with pytest.raises(skpi.DataError, match="decode"):
+        skpi.load_tickets(path, encoding="utf-8")

@@ -64,7 +64,7 @@ def test_team_notebook_declares_every_parameter():
     cell = next(c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
     declared = {t.id for node in ast.parse("".join(cell["source"])).body
                 if isinstance(node, ast.Assign) for t in node.targets}
-    assert set(ReportParams.model_fields) | {"summary_file"} == declared
+    assert set(ReportParams.model_fields) | {"summary_file", "prepared"} == declared
 
 
 #: Libraries `import servicekpi` must not load: statistics and plotting come in only

@@ -32,14 +32,16 @@ def parameters(params, team):
 
 
 def shown(report) -> dict:
-    """Every section's items: tables' HTML (their random ids made alike), sentences,
-    figures as PNG images."""
+    """Every section's items: tables' HTML, sentences, figures as PNG images."""
     def text(x):
         if hasattr(x, "savefig"):
             png = io.BytesIO()
             x.savefig(png, format="png")
             return png.getvalue()
-        return re.sub(r"T_[0-9a-f]{5}", "T_", x.to_html()) if hasattr(x, "to_html") else str(x)
+        text = x.to_html() if hasattr(x, "to_html") else str(x)
+        # tables' random ids alike, and the header's "generated at" (a minute may turn)
+        return re.sub(r"T_[0-9a-f]{5}", "T_", re.sub(now, "(now)", text))
+    now = pd.Timestamp.now().strftime("%Y-%m-%d") + r" \d\d:\d\d"
     return {key: [text(x) for x in sections.items(report, key)] for key in sections.SECTIONS}
 
 
@@ -90,3 +92,35 @@ def test_a_changed_export_is_read_again(tmp_path, demo_dir):
     tickets[tickets["team"] != "chat"].to_parquet(data / "tickets.parquet")   # a new export
     fresh = load_inputs(load_params(params), index)
     assert len(fresh.tickets["billing"]) == (tickets["team"] != "chat").sum()  # all of it
+
+
+def test_a_kpi_across_teams_reads_the_whole_export(setup):
+    """Repeat contacts look at a customer's tickets with every team: a prepared
+    report's decomposition of such a KPI reads the whole export, not its slice."""
+    from servicekpi.diagnostics import decompose_change
+    from servicekpi.kpis import ACROSS_TEAMS
+    from servicekpi.report.inputs import whole_export
+
+    params, index = setup
+    raw = TeamReport.load(**parameters(params, "billing"))
+    ready = TeamReport.load(index, **parameters(params, "billing"))
+    whole = whole_export(ready.tickets)
+    pd.testing.assert_frame_equal(whole, raw.tickets)
+    assert whole_export(raw.tickets) is raw.tickets
+    assert "repeat_contact_rate" in ACROSS_TEAMS
+    periods = sorted(raw.kpis["period"].unique())
+    before, after = periods[-3], periods[-2]
+
+    def shares(tickets):
+        return decompose_change(tickets, "repeat_contact_rate", team="billing", before=before,
+                                after=after, by="channel").summary()
+    assert shares(whole) == shares(raw.tickets)
+
+
+def test_a_freq_not_prepared_reads_the_export(setup):
+    params, index = setup
+    p = next(x for x in load_params(params) if x.team == "chat").model_copy(
+        update={"freq": "week"})
+    ready, raw = load_inputs([p], index), load_inputs([p])
+    assert len(ready.tickets["chat"]) == len(raw.tickets["chat"])     # the whole export
+    pd.testing.assert_frame_equal(ready.kpis["chat"], raw.kpis["chat"])

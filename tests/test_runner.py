@@ -270,10 +270,24 @@ def test_run_refuses_an_export_with_no_tickets_left(tmp_path, capsys):
     assert not out.exists()
 
 
+def _kept_kernel_sequence(jobs):
+    """Run ``jobs`` one after the other in this (pool worker) process: the outcome of
+    each and the pid of the kernel kept after it."""
+    from servicekpi import runner
+    seen = []
+    for job in jobs:
+        ok = runner.execute(job).ok
+        kept = runner._WARM.kept
+        seen.append((ok, kept and kept[0].provisioner.process.pid))
+    runner._end_kernels()
+    return seen, len(runner._KERNELS)
+
+
 def test_a_worker_keeps_its_kernel_and_leaves_nothing_of_the_last_report(tmp_path):
     """A local worker runs its reports in one kernel (start-up and imports once),
     reset before each: no name, figure or matplotlib setting of the last report is
-    left; a report that fails retires the kernel; the worker's end kills it."""
+    left; a report that fails retires the kernel.  (In a pool worker, as the runner
+    runs it: a process that talked to a kernel must not fork.)"""
     import nbformat
 
     from servicekpi import runner
@@ -288,12 +302,11 @@ def test_a_worker_keeps_its_kernel_and_leaves_nothing_of_the_last_report(tmp_pat
         nbformat.write(nb, path)
         return path
 
-    leave = notebook("leave", "import os, matplotlib\nleft = os.getpid()\n"
+    leave = notebook("leave", "import matplotlib\nleft = 1\n"
                      "matplotlib.rcParams['font.family'] = 'serif'")
-    check = notebook("check", "import os, matplotlib\n"
+    check = notebook("check", "import matplotlib\n"
                      "assert 'left' not in globals()\n"
-                     "assert matplotlib.rcParams['font.family'] == ['sans-serif']\n"
-                     "print(os.getpid())")
+                     "assert matplotlib.rcParams['font.family'] == ['sans-serif']")
     fail = notebook("fail", "raise ValueError('no')")
 
     def job(nb, stem):
@@ -301,18 +314,15 @@ def test_a_worker_keeps_its_kernel_and_leaves_nothing_of_the_last_report(tmp_pat
                 "out": str(tmp_path / "out"), "stem": stem, "kernel": runner.kernel_name(),
                 "keep_kernel": True}
 
-    def pid(stem):
-        out = nbformat.read(tmp_path / "out" / f"{stem}.ipynb", 4)
-        return int(out.cells[-1].outputs[0]["text"])
-
+    pool = runner._local_pool(1)
     try:
-        assert runner.execute(job(leave, "a")).ok
-        first = runner._WARM.kept[0].provisioner.process.pid
-        assert runner.execute(job(check, "b")).ok and pid("b") == first
-        assert not runner.execute(job(fail, "c")).ok
-        assert runner._WARM.kept is None                  # retired with the failure
-        assert runner.execute(job(check, "d")).ok and pid("d") != first
+        seen, left = pool.submit(_kept_kernel_sequence, [
+            job(leave, "a"), job(check, "b"), job(fail, "c"), job(check, "d")]).result()
     finally:
-        runner._kill_kernels()
-        runner._retire_kernel()
-    assert not runner._KERNELS
+        pool.shutdown()
+    (a, first), (b, same), (c, retired), (d, fresh) = seen
+    assert a and b and not c and d
+    assert same == first                  # the report ran in the kernel kept
+    assert retired is None                # the failure retired it
+    assert fresh not in (None, first)     # a new one for the next report
+    assert left == 0                      # and the worker's end kills it

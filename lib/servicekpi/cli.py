@@ -80,8 +80,7 @@ def _load(path, mapping, args):
     try:
         return load_tickets(path, mapping, bad_rows=args.bad_rows, as_of=args.as_of,
                             max_dropped_share=args.max_dropped_share, dayfirst=args.dayfirst,
-                            timezone=args.timezone, encoding=args.encoding,
-                            other_columns=False)    # the KPIs read the mapped columns only
+                            timezone=args.timezone, encoding=args.encoding)
     except DataError as exc:
         hints = declare_hints(exc.problems, Path(path).name)
         if not hints:

@@ -227,6 +227,12 @@ def _open_share(c: _Cols, agg: "_Agg", kpi: str) -> np.ndarray:
         return np.where(n > 0, still_open / n, np.nan)
 
 
+#: KPIs whose value for one team depends on other teams' tickets too: a customer's
+#: next contact with any team, abandonment counted in the channels where any
+#: contact of the export was abandoned.
+ACROSS_TEAMS = frozenset({"repeat_contact_rate", "abandonment_rate"})
+
+
 @_kpi("volume")
 def _volume(c, agg):
     n = agg.count()

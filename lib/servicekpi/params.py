@@ -483,7 +483,7 @@ def load_export(p: ReportParams):
         if p.mapping not in (None, "auto"):    # a mapping file that cannot be read:
             load_yaml_file(load_mapping, p.mapping)   # a ConfigError, not a traceback
         _EXPORTS.clear()              # the previous export goes before this one is read
-        frame = load_tickets(path, **p.ticket_options(), other_columns=False)
+        frame = load_tickets(path, **p.ticket_options())
         _EXPORTS[key] = frame
     return _EXPORTS[key]
 

@@ -68,6 +68,10 @@ def is_texty(s: pd.Series) -> bool:
     return s.dtype == object or isinstance(s.dtype, pd.StringDtype)
 
 
+#: The dtype of compact text: pandas 3's ``str`` (Arrow, NaN for missing), else ``string``.
+COMPACT_TEXT = "str" if int(pd.__version__.split(".")[0]) >= 3 else "string"
+
+
 def text_missing(s: pd.Series, na=NULL_TOKENS) -> np.ndarray:
     """Mask of missing cells: NA, or (for text) a null token such as '' or 'N/A'."""
     miss = s.isna().to_numpy().copy()
@@ -169,12 +173,12 @@ def parse_text(s: pd.Series, na=frozenset({""}), *, compact: bool = False
                ) -> tuple[pd.Series, np.ndarray]:
     """Strip text; empty cells (and ``na`` spellings) become missing.  Nothing is ever bad.
 
-    Objects with None for missing cells, or with ``compact`` pandas' string
-    dtype (``str``: Arrow, no Python object per cell) with NaN."""
-    out = s.astype("str").str.strip()
+    Objects with None for missing cells, or with ``compact`` :data:`COMPACT_TEXT`
+    (no Python object per cell)."""
+    out = s.astype("string").str.strip()
     out = out.mask(out.str.lower().isin(na) if len(na) > 1 else out == "")
     if compact:
-        return out, np.zeros(len(s), bool)
+        return out.astype(COMPACT_TEXT), np.zeros(len(s), bool)
     return out.astype(object).where(out.notna(), None), np.zeros(len(s), bool)
 
 
@@ -495,7 +499,7 @@ def _spellings(tokens) -> set[str]:
 
 
 def fast_column(arr: pa.Array | pa.ChunkedArray, kind: str, *, na=NULL_TOKENS,
-                decimal: str = "auto", true_values=(), false_values=()):
+                decimal: str = "auto", true_values=(), false_values=(), low=None, high=None):
     """A text column typed in one vectorised pass, or None when any cell needs the
     tolerant parsers (``parse_timestamps``, ``parse_numbers``, ``parse_booleans``).
 
@@ -507,10 +511,13 @@ def fast_column(arr: pa.Array | pa.ChunkedArray, kind: str, *, na=NULL_TOKENS,
     the tolerant parser reads it; a column with any other cell (a day-first
     date, a zone, a decimal comma, ``1.234``, a typo) returns None and goes
     whole to the tolerant parser, which decides its day order and decimal mark
-    from all of its values.  Timestamps come back in microseconds (a sentinel
-    such as 9999-12-31 fits; the loader reads it as missing), numbers as
-    float64, booleans as Arrow booleans.  ``decimal``: the column's declared
-    mark (``","`` leaves only whole numbers to this path).
+    from all of its values.  So does a column with a value the loader flags
+    (below ``low``, above ``high``, a timestamp outside :data:`YEAR_RANGE`),
+    so that messages quote its cells as written.  Timestamps come back in
+    microseconds, numbers as float64, booleans as Arrow booleans.
+    ``decimal``: the column's declared mark (``","`` leaves only whole numbers
+    to this path).  ``na``: the missing spellings; one that looks like a value
+    (a mapping's ``999`` or ``2024-01-01``) is looked for in every cell.
     """
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return None
@@ -535,16 +542,18 @@ def fast_column(arr: pa.Array | pa.ChunkedArray, kind: str, *, na=NULL_TOKENS,
         return None
     pattern = _FAST["int" if kind == "int" or (kind == "number" and decimal == ",")
                     else "number_point" if kind == "number" and decimal == "." else kind]
-    if kind == "timestamp":   # Arrow's ISO 8601 reader: strict, a cell it cannot read raises
+    # a missing spelling that reads as a value: looked for in every cell
+    lookalike = any(re.fullmatch(pattern, t) for t in na if t)
+    if kind == "timestamp" and not lookalike:   # Arrow's ISO 8601 reader: strict (raises)
         try:
-            return pc.cast(pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr),
-                           _FAST_TYPES[kind])
+            return _in_range(pc.cast(pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()),
+                                                arr), _FAST_TYPES[kind]), kind, low, high)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass
     # first as written (values and blank cells: two passes), else trimmed with missing spellings
     ok = pc.match_substring_regex(arr, pattern)
     present = pc.fill_null(ok, False)
-    if not pc.all(pc.or_(present, pc.fill_null(pc.equal(arr, ""), True))).as_py():
+    if lookalike or not pc.all(pc.or_(present, pc.fill_null(pc.equal(arr, ""), True))).as_py():
         text = pc.utf8_trim_whitespace(arr)
         missing = pc.or_(pc.is_null(text), pc.is_in(pc.utf8_lower(text), value_set=pa.array(
             sorted(na), pa.string())))
@@ -553,7 +562,24 @@ def fast_column(arr: pa.Array | pa.ChunkedArray, kind: str, *, na=NULL_TOKENS,
             return None
         arr, present = text, pc.and_(present, pc.invert(missing))
     try:
-        return pc.cast(pc.if_else(present, arr, pa.scalar(None, pa.string())),
-                       _FAST_TYPES[kind])
+        values = pc.cast(pc.if_else(present, arr, pa.scalar(None, pa.string())),
+                         _FAST_TYPES[kind])
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):   # 2024-02-30
         return None
+    return _in_range(values, kind, low, high)
+
+
+def _in_range(values: pa.Array, kind: str, low, high):
+    """``values`` when none is one the loader flags (see :func:`fast_column`), else
+    None; numbers with -0 read as 0, as ``pd.to_numeric`` reads them."""
+    if kind == "timestamp":
+        years = pc.year(values)
+        low, high = YEAR_RANGE
+    else:
+        years, values = values, pc.add(values, 0.0)
+    if len(values) and values.null_count < len(values):
+        least, most = pc.min_max(years).values()
+        if (low is not None and least.as_py() < low) or (high is not None
+                                                        and most.as_py() > high):
+            return None
+    return values

@@ -310,7 +310,10 @@ def _read_csv(path: Path, info: dict, *, encoding, delimiter, nrows, fits, plan=
     blanks = next((i for i, ln in enumerate(lines[header_at:]) if ln.strip()), 0)
     first = [ln for ln in lines[header_at:] if ln.strip()][:1]   # pandas skips blank lines
     header = _split(first, delim)[0] if first else None
-    if header and codecs.lookup(enc).name in _ARROW_ENCODINGS:
+    # pyarrow checks UTF-8 only in the columns it reads: a declared encoding is
+    # checked over the whole file first (a detected one was, by detect_encoding)
+    if header and codecs.lookup(enc).name in _ARROW_ENCODINGS and (
+            encoding is None or _scan(sample, path).utf8):
         df = _read_csv_arrow(path, info, skip_rows=skip + header_at + blanks, delim=delim,
                              header=header, nrows=nrows, plan=plan)
         if df is not None:
@@ -327,7 +330,7 @@ def _read_csv(path: Path, info: dict, *, encoding, delimiter, nrows, fits, plan=
 
 
 #: Encodings pyarrow's CSV reader reads as they are (it skips a UTF-8 byte-order mark).
-_ARROW_ENCODINGS = {"utf-8", "utf-8-sig", "ascii"}
+_ARROW_ENCODINGS = {"utf-8", "utf-8-sig"}
 _ARROW_BLOCK = 1 << 22
 
 
@@ -346,7 +349,8 @@ def _read_csv_arrow(path: Path, info: dict, *, skip_rows: int, delim: str, heade
     import pyarrow as pa
     import pyarrow.csv as pv
 
-    names, renamed = _unique([str(h).strip() for h in header])
+    # named as pandas names them: an empty header cell is "Unnamed: <position>"
+    names, renamed = _unique([str(h).strip() or f"Unnamed: {i}" for i, h in enumerate(header)])
     todo = plan(names) if plan is not None else Plan()
     keep = [i for i, n in enumerate(names) if todo.keep is None or n in todo.keep]
     generated = [f"c{i}" for i in range(len(names))]

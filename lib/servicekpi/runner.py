@@ -193,10 +193,11 @@ def _ipc_kernel_manager(folder: str):
 #: Reports a worker runs in one kernel before it starts a fresh one.
 KERNEL_REPORTS = 20
 #: Run in a kept kernel before each report: nothing of the last report is left
-#: (its names, figures, matplotlib settings such as a Chinese report's font).
+#: (its names, figures, matplotlib settings such as a Chinese report's font: back
+#: to those of the user's matplotlibrc).
 _RESET = ("get_ipython().run_line_magic('reset', '-f')\n"
           "import matplotlib as _m, matplotlib.pyplot as _p\n"
-          "_p.close('all'); _m.rcdefaults(); del _m, _p")
+          "_p.close('all'); _m.rcParams.update(_m.rcParamsOrig); del _m, _p")
 _WARM = threading.local()   # per thread (a Dask worker runs tasks in threads)
 
 
@@ -295,10 +296,16 @@ def _kill_kernel(process) -> None:
 
 def _worker_exit(*_) -> None:
     """End this worker now, with its kernels (its SIGTERM handler)."""
+    _end_kernels()
+    os._exit(1)
+
+
+def _end_kernels() -> None:
+    """Kill this process's kernels and remove their socket folders."""
     _kill_kernels()
     for folder in list(_SOCKET_DIRS):
         shutil.rmtree(folder, ignore_errors=True)
-    os._exit(1)
+        _SOCKET_DIRS.discard(folder)
 
 
 def _alive(pid: int) -> bool:
@@ -336,7 +343,7 @@ def _worker_init(runner: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _worker_exit)
     # a worker that ends with its pool takes its kept kernel with it
-    multiprocessing.util.Finalize(None, _kill_kernels, exitpriority=10)
+    multiprocessing.util.Finalize(None, _end_kernels, exitpriority=10)
     if sys.platform.startswith("linux"):
         try:
             import ctypes
@@ -488,20 +495,22 @@ def ship(job: dict, prepared: str) -> dict:
     p = ReportParams(**params)
     entry = prepared_entry(prepared, p)
     files: dict[str, bytes] = {"report.ipynb": Path(job["notebook"]).read_bytes()}
-    for key in SHIPPED_INPUTS + ("mapping",):
+    for key in SHIPPED_INPUTS + ("mapping",):   # each under its own name, as pages name it
         value = params.get(key)
         if value and Path(value).is_file():
-            name = f"{key}{Path(value).suffix}"
+            name = f"{key}/{Path(value).name}"
             files[name] = Path(value).read_bytes()
             params[key] = name
     team = pq.read_table(folder / entry["tickets"], filters=[("team", "==", p.team)])
     sink = io.BytesIO()
     pq.write_table(team, sink)
-    files["tickets.parquet"] = sink.getvalue()
-    params["tickets"] = "tickets.parquet"
+    # the team's prepared tickets, under the export's name (the page names the
+    # export); never read as the export: the worker's index is keyed to this file
+    name = f"tickets/{Path(p.tickets).name}"
+    files[name] = sink.getvalue()
+    params["tickets"] = name
     files["kpis.parquet"] = (folder / entry["kpis"][p.freq]).read_bytes()
-    shipped = {"tickets": "tickets.parquet", "teams": entry["teams"],
-               "kpis": {p.freq: "kpis.parquet"}}
+    shipped = {"tickets": name, "teams": entry["teams"], "kpis": {p.freq: "kpis.parquet"}}
     return {**job, "prepared": None,
             "bundle": {"files": files, "entry": shipped, "parameters": params}}
 
@@ -519,6 +528,7 @@ def _execute_shipped(job: dict) -> TeamResult:
     with tempfile.TemporaryDirectory(prefix="servicekpi-job-") as here:
         here = Path(here)
         for name, data in bundle["files"].items():
+            (here / name).parent.mkdir(parents=True, exist_ok=True)
             (here / name).write_bytes(data)
         params = {k: (str(here / v) if k in SHIPPED_INPUTS + ("mapping", "tickets") and
                       isinstance(v, str) and (here / v).is_file() else v)
@@ -774,85 +784,88 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
     (out / "teams").mkdir(parents=True, exist_ok=True)
     with run_lock(out) as run, _sigterm_stops_the_run():
         _remove_temporary_files(out)        # left by a run that was killed
-        summary = RunSummary(out)
-        data_errors, prepared = preflight(all_params, out)
-        record = RunRecord(out, run, load_manifest(out), all_params, partial=teams is not None)
-        kernel = kernel_name()
-        jobs = []
-        for p in all_params:
-            params = p.notebook_parameters()
-            fp = fingerprint(Path(notebook), params, _inputs(p))
-            if p.team in data_errors:
-                error = data_errors[p.team]
-                record.settle(TeamResult(p.team, p.name, "failed", error=error,
-                                         problems=list(getattr(error, "problems", ()))
-                                         or [error], fingerprint=fp, parameters=params,
-                                         started=_now(), finished=_now()))
-                continue
-            before = record.before(p.team)
-            was_ok = (before.get("outcome") in ("ok", "skipped") and bool(before.get("html"))
-                      and (out / before["html"]).is_file())
-            if not force and was_ok and (only_failed or before.get("fingerprint") == fp):
-                record.settle(TeamResult(**{**_known(before), "outcome": "skipped"}))
-                continue
-            jobs.append({"team": p.team, "name": p.name, "notebook": str(notebook),
-                         "parameters": params, "out": str(out), "stem": f"teams/{p.team}",
-                         "kernel": kernel, "fingerprint": fp, "language": p.language,
-                         "summary_file": f"teams/{p.team}.summary.json",
-                         "prepared": prepared, "keep_kernel": scheduler is None})
-        if scheduler:        # a cluster's workers may not share this disk: inputs go along
-            jobs = [ship(job, prepared) for job in jobs]
-        record.write()       # failures found before running, before anything runs
-        bar = None
-        if progress and jobs:
-            from tqdm.auto import tqdm
-            bar = tqdm(total=len(jobs), desc="team reports", unit="report")
-        workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
-        pool, client = _executor(workers, scheduler)
         try:
-            futures = {pool.submit(execute, job): job for job in jobs}
-            for fut in as_completed(futures):
-                res = record.settle(_result(fut, futures[fut]))
-                record.write()
+            summary = RunSummary(out)
+            data_errors, prepared = preflight(all_params, out)
+            record = RunRecord(out, run, load_manifest(out), all_params, partial=teams is not None)
+            kernel = kernel_name()
+            jobs = []
+            for p in all_params:
+                params = p.notebook_parameters()
+                fp = fingerprint(Path(notebook), params, _inputs(p))
+                if p.team in data_errors:
+                    error = data_errors[p.team]
+                    record.settle(TeamResult(p.team, p.name, "failed", error=error,
+                                             problems=list(getattr(error, "problems", ()))
+                                             or [error], fingerprint=fp, parameters=params,
+                                             started=_now(), finished=_now()))
+                    continue
+                before = record.before(p.team)
+                was_ok = (before.get("outcome") in ("ok", "skipped") and bool(before.get("html"))
+                          and (out / before["html"]).is_file())
+                if not force and was_ok and (only_failed or before.get("fingerprint") == fp):
+                    record.settle(TeamResult(**{**_known(before), "outcome": "skipped"}))
+                    continue
+                jobs.append({"team": p.team, "name": p.name, "notebook": str(notebook),
+                             "parameters": params, "out": str(out), "stem": f"teams/{p.team}",
+                             "kernel": kernel, "fingerprint": fp, "language": p.language,
+                             "summary_file": f"teams/{p.team}.summary.json",
+                             "prepared": prepared, "keep_kernel": scheduler is None})
+            if scheduler:        # a cluster's workers may not share this disk: inputs go along
+                jobs = [ship(job, prepared) for job in jobs]
+            record.write()       # failures found before running, before anything runs
+            bar = None
+            if progress and jobs:
+                from tqdm.auto import tqdm
+                bar = tqdm(total=len(jobs), desc="team reports", unit="report")
+            workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
+            pool, client = _executor(workers, scheduler)
+            try:
+                futures = {pool.submit(execute, job): job for job in jobs}
+                for fut in as_completed(futures):
+                    res = record.settle(_result(fut, futures[fut]))
+                    record.write()
+                    if bar:
+                        bar.update()
+                        bar.set_postfix_str(f"{res.team}: {res.outcome}")
                 if bar:
-                    bar.update()
-                    bar.set_postfix_str(f"{res.team}: {res.outcome}")
-            if bar:
-                bar.close()
-            summary.results = [record.entries[p.team] for p in all_params]
-            if overview is not None and Path(overview).is_file():
-                # the overview reads every team's inputs: it runs on this machine
-                here = pool if scheduler is None else _local_pool(1)
-                try:
-                    summary.overview = record.settle(
-                        _run_overview(here, record, all_params, params_dir, overview,
-                                      kernel, force, as_of, prepared, keep_kernel=True))
-                finally:
-                    if here is not pool:
-                        here.shutdown(wait=True)
-        # Whatever ends the run early (an error of any kind, Ctrl-C, SystemExit): stop
-        # the workers, record the state and the reason in manifest.json (the index
-        # says the run stopped) and raise it on (the command line prints it).
-        except BaseException as exc:
-            _stop_workers(pool)
-            if client is None:              # its workers are gone: so are their writes
-                _remove_temporary_files(out)
-            record.run["error"] = str(_one_line(exc))
-            record.write("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
-            raise
+                    bar.close()
+                summary.results = [record.entries[p.team] for p in all_params]
+                if overview is not None and Path(overview).is_file():
+                    # the overview reads every team's inputs: it runs on this machine
+                    here = pool if scheduler is None else _local_pool(1)
+                    try:
+                        summary.overview = record.settle(
+                            _run_overview(here, record, all_params, params_dir, overview,
+                                          kernel, force, as_of, prepared, keep_kernel=True))
+                    finally:
+                        if here is not pool:
+                            here.shutdown(wait=True)
+            # Whatever ends the run early (an error of any kind, Ctrl-C, SystemExit): stop
+            # the workers, record the state and the reason in manifest.json (the index
+            # says the run stopped) and raise it on (the command line prints it).
+            except BaseException as exc:
+                _stop_workers(pool)
+                if client is None:              # its workers are gone: so are their writes
+                    _remove_temporary_files(out)
+                record.run["error"] = str(_one_line(exc))
+                record.write("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+                raise
+            finally:
+                pool.shutdown(wait=True)
+                if client is not None:
+                    client.close()
+            summary.seconds = time.time() - start
+            record.write("finished")
         finally:
-            pool.shutdown(wait=True)
-            if client is not None:
-                client.close()
             shutil.rmtree(out / PREPARED_DIR, ignore_errors=True)   # a copy of the exports
-        summary.seconds = time.time() - start
-        record.write("finished")
     return summary
 
 
 def _remove_temporary_files(out: Path) -> None:
     for stale in list(out.glob(".*.tmp*")) + list((out / "teams").glob(".*.tmp*")):
         stale.unlink(missing_ok=True)
+    shutil.rmtree(out / PREPARED_DIR, ignore_errors=True)
 
 
 def _result(fut, job: dict) -> TeamResult:

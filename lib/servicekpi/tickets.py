@@ -103,7 +103,9 @@ def load_tickets(path, mapping="auto", *, bad_rows: str = "raise", as_of=None,
     other_columns : bool
         Keep the columns the mapping does not read (as text, under their own
         names; default).  False reads only the mapping's columns: less memory
-        for wide exports, the same KPIs.
+        for wide exports and the same KPIs, but two rows with one ticket id
+        that differ only in other columns are then taken as identical repeats
+        (kept once, a warning) rather than refused.
 
     Returns
     -------
@@ -154,8 +156,10 @@ def reading_plan(m, columns, *, other_columns: bool = True) -> Plan:
         if (kind in ("timestamp", "number", "int", "bool") and fed[header] == 1
                 and header not in latest and canon not in res.fallbacks
                 and not m.values.get(canon) and m.columns[canon].derivation is None):
-            typed[header] = dict(kind=kind, na=na, decimal=m.decimal,
-                                 true_values=m.true_values, false_values=m.false_values)
+            spec = TICKET_COLUMNS[canon]
+            typed[header] = dict(kind=kind, na=na, decimal=m.decimal, low=spec.low,
+                                 high=spec.high, true_values=m.true_values,
+                                 false_values=m.false_values)
     keep = None
     if not other_columns:
         keep = {*res.headers.values(), *latest,
@@ -373,7 +377,7 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
         spelled = ch.cat.categories.astype("string").str.lower().str.replace(
             r"[\s\-]+", "_", regex=True)
         tickets["channel"] = ch.map(dict(zip(ch.cat.categories, spelled))).astype(
-            pd.CategoricalDtype(sorted(set(spelled))))
+            "category").cat.reorder_categories(sorted(set(spelled)))
     for c in CATEGORICAL:
         if c in tickets:
             tickets[c] = tickets[c].astype("category")

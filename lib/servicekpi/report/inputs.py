@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..catalogue import Catalogue
@@ -81,6 +82,8 @@ class Inputs:
     computed: dict[str, pd.DataFrame] = field(default_factory=dict)
     unused: list[Problem] = field(default_factory=list)
     exports: dict[str, tuple] = field(default_factory=dict)   # team -> its export's key
+    #: (export key, freq) -> the KPIs computed from that export (every team of it)
+    export_kpis: dict[tuple, pd.DataFrame] = field(default_factory=dict)
 
     def catalogue(self, team: str | None = None) -> Catalogue | None:
         """The catalogue ``team`` names (default: the first team's); None when it
@@ -146,10 +149,13 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
     they are in :attr:`Inputs.problems`, per team.
 
     ``prepared``: the index a run's :func:`prepare` wrote.  An export it holds
-    (the same file, unchanged, read with the same options) is not read again:
-    each team gets its own tickets from it (a team report) or none (the
-    overview: ``tickets_of`` says which teams' tickets to read; default every
-    team asked for) and the KPIs as prepared (computed, KPI-table rows merged).
+    (the same file, unchanged, read with the same options) with the KPIs of
+    every ``freq`` its teams here report on is not read again: each team gets
+    its own tickets from it (a team report) or none (the overview:
+    ``tickets_of`` says which teams' tickets to read; default every team
+    asked for), and its KPIs as computed from the whole export; everything
+    after (which team's KPIs come from which export, KPI-table rows, their
+    checks) is done here as without it.
     """
     from ..catalogue import load_catalogue
     from ..competencies import load_competencies, load_competency_targets
@@ -171,16 +177,14 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
     present: dict[tuple, set[str]] = {}           # export key -> its teams
     names: dict[tuple, str] = {}                  # export key -> file name
     kpis: dict[tuple, pd.DataFrame] = {}          # (export key, freq) -> every team's KPIs
-    ready: set[tuple] = set()                     # export keys read from `prepared`
     index = _prepared_index(prepared)
     for key, members in by_export(params_list).items():
         name = names[key] = Path(members[0].tickets).name
         entry = index.get(export_id(members[0]))
-        if entry is not None:
+        if entry is not None and {p.freq for p in members} <= set(entry["kpis"]):
             tickets, found = _read_prepared(Path(prepared).parent, entry, members, tickets_of)
             kpis.update({(key, freq): k for freq, k in found.items()})
             present[key] = set(entry["teams"])
-            ready.add(key)
         else:
             try:
                 tickets = load_export(members[0])
@@ -203,10 +207,9 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
             if p.team not in present[key]:
                 fail([p], [Problem(name, "team", f"no tickets for team {p.team!r} in "
                                                  f"{name}")])
+    inputs.export_kpis = {(key, freq): k for (key, freq), k in kpis.items()}
     # a team asked for takes its KPIs from its own export only
     for (key, freq), k in kpis.items():
-        if key in ready:                 # as prepared, for the teams of the run
-            continue
         theirs = [t for t, e in export_of.items() if e != key]
         if theirs:
             kpis[key, freq] = k[~k["team"].isin(theirs)]
@@ -264,7 +267,7 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
             source, ids = Path(path).name, {p.team for p in members}
             for key in dict.fromkeys(export_of[p.team] for p in members
                                      if p.team in export_of):
-                if (key, freq) not in kpis or key in ready:   # prepared: merged there
+                if (key, freq) not in kpis:
                     continue
                 k = kpis[key, freq]
                 for team, rows in table.groupby("team", observed=True, sort=False):
@@ -320,10 +323,11 @@ PREPARED = "prepared.json"
 def prepare(inputs: Inputs, folder) -> Path:
     """Write what the team reports and the overview read from the ticket exports,
     once for a run: each export's validated tickets as Parquet sorted by team
-    (a row group per team, so a report reads its own), and each KPI table the
-    reports use (computed, KPI-table rows merged); the index (``prepared.json``)
-    names each export by its file, size, time and reading options.  Returns the
-    index's path: pass it to :func:`load_inputs` as ``prepared``."""
+    (a row group per team, so a report reads its own), and its KPIs at each
+    freq its teams report on, as computed from the whole export; the index
+    (``prepared.json``) names each export by its file, size, time and reading
+    options.  Returns the index's path: pass it to :func:`load_inputs` as
+    ``prepared``."""
     import json
 
     import pyarrow as pa
@@ -349,6 +353,8 @@ def prepare(inputs: Inputs, folder) -> Path:
         order = (frame["team"].astype(str).to_numpy().argsort(kind="stable") if by_team
                  else slice(None))
         table = pa.Table.from_pandas(frame.iloc[order], preserve_index=False)
+        if by_team:      # each row's place in the export (read whole, rows go back there)
+            table = table.append_column(_ROW, pa.array(np.asarray(order, dtype=np.int64)))
         table = table.replace_schema_metadata({**table.schema.metadata,
                                                _ATTRS: json.dumps(kept).encode()})
         with pq.ParquetWriter(path, table.schema) as out:
@@ -364,13 +370,14 @@ def prepare(inputs: Inputs, folder) -> Path:
         return path.name
 
     for p in inputs.params:
-        if p.team in inputs.problems or p.team not in inputs.tickets:
+        key = inputs.exports.get(p.team)
+        if key is None or (key, p.freq) not in inputs.export_kpis:   # not loaded
             continue
         tickets = inputs.tickets[p.team]
         entry = index.setdefault(export_id(p), {
             "tickets": write(tickets, "tickets", by_team=True),
             "teams": sorted(team_names(tickets)), "kpis": {}})
-        entry["kpis"][p.freq] = write(inputs.kpis[p.team], "kpis")
+        entry["kpis"][p.freq] = write(inputs.export_kpis[key, p.freq], "kpis")
     path = folder / PREPARED
     path.write_text(json.dumps(index, indent=1))
     return path
@@ -416,6 +423,7 @@ def _read_prepared(folder: Path, entry: dict, members: list[ReportParams],
     the export's attributes, and freq -> KPIs."""
     teams = [p.team for p in members] if tickets_of is None else list(tickets_of)
     tickets = _read_frame(folder / entry["tickets"], teams)
+    tickets.attrs["prepared_from"] = str(folder / entry["tickets"])
     kpis = {freq: _read_frame(folder / name) for freq, name in entry["kpis"].items()
             if freq in {p.freq for p in members}}
     return tickets, kpis
@@ -423,6 +431,8 @@ def _read_prepared(folder: Path, entry: dict, members: list[ReportParams],
 
 #: The key of the schema metadata :func:`prepare` keeps a frame's attributes under.
 _ATTRS = b"servicekpi.attrs"
+#: The column of prepared tickets holding each row's place in the export.
+_ROW = "__servicekpi_row"
 
 
 def _read_frame(path: Path, teams: list[str] | None = None) -> pd.DataFrame:
@@ -440,6 +450,10 @@ def _read_frame(path: Path, teams: list[str] | None = None) -> pd.DataFrame:
         frame = pq.read_table(path, filters=[("team", "in", teams)]).to_pandas()
     else:
         frame = f.schema_arrow.empty_table().to_pandas()
+    if _ROW in frame.columns:   # a team's rows are in the export's order already
+        if teams is None:
+            frame = frame.sort_values(_ROW, kind="stable").reset_index(drop=True)
+        frame = frame.drop(columns=_ROW)
     for c, categories in attrs.pop("categories").items():
         frame[c] = frame[c].astype(pd.CategoricalDtype(categories))
     for c in attrs.pop("objects"):
@@ -448,3 +462,12 @@ def _read_frame(path: Path, teams: list[str] | None = None) -> pd.DataFrame:
         attrs.pop("export_rows")
     frame.attrs = attrs
     return frame
+
+
+def whole_export(tickets: pd.DataFrame) -> pd.DataFrame:
+    """Every team's tickets of the export ``tickets`` comes from: ``tickets``
+    itself, or for one team's prepared slice the whole prepared export (what a
+    number that looks across teams needs: repeat contacts, the channels
+    abandonment is counted in)."""
+    path = tickets.attrs.get("prepared_from")
+    return tickets if path is None else _read_frame(Path(path))
