@@ -109,6 +109,16 @@ def test_only_the_mapped_columns(tmp_path):
     pd.testing.assert_frame_equal(skpi.compute_kpis(every), skpi.compute_kpis(used))
 
 
+def test_parquet_text_the_fast_path_cannot_read(tmp_path):
+    """A Parquet export of text with day-first dates: that column is read again
+    whole, as text, for the tolerant path."""
+    path = write_csv(tmp_path / "export.csv", AWKWARD)
+    pd.read_csv(path, dtype=str, keep_default_na=False).to_parquet(tmp_path / "e.parquet")
+    fast = skpi.load_tickets(tmp_path / "e.parquet")
+    assert_same(fast, tolerant(path))
+    assert fast.set_index("ticket_id").loc["1", "resolved_at"] == pd.Timestamp("2024-01-21 13:00")
+
+
 def test_parquet_text_columns_typed_in_row_groups(tmp_path):
     raw = pd.read_csv(write_csv(tmp_path / "export.csv", SMALL), dtype=str,
                       keep_default_na=False)

@@ -475,17 +475,24 @@ def load_export(p: ReportParams):
     so listing its teams and checking it reads the file once)."""
     from .tickets import load_tickets
 
-    path = Path(p.tickets)
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns,
-           *sorted((k, str(v)) for k, v in p.ticket_options().items()))
+    key = export_key(p)
     if key not in _EXPORTS:
         if p.mapping not in (None, "auto"):    # a mapping file that cannot be read:
             load_yaml_file(load_mapping, p.mapping)   # a ConfigError, not a traceback
         _EXPORTS.clear()              # the previous export goes before this one is read
-        frame = load_tickets(path, **p.ticket_options())
+        frame = load_tickets(p.tickets, **p.ticket_options())
         _EXPORTS[key] = frame
     return _EXPORTS[key]
+
+
+def export_key(p: ReportParams) -> tuple:
+    """An export as ``p`` reads it: its resolved path, size and modification time
+    (a changed file is another export), and the reading options.  Raises OSError
+    when the file cannot be looked at."""
+    path = Path(p.tickets)
+    st = path.stat()
+    return (str(path.resolve()), st.st_size, st.st_mtime_ns,
+            *sorted((k, str(v)) for k, v in p.ticket_options().items()))
 
 
 def clear_export_cache() -> None:

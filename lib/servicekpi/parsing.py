@@ -524,16 +524,15 @@ def fast_column(arr: pa.Array | pa.ChunkedArray, kind: str, *, na=NULL_TOKENS,
     if kind == "bool":
         trues = TRUE_TOKENS | {str(v).strip().lower() for v in true_values}
         falses = FALSE_TOKENS | {str(v).strip().lower() for v in false_values}
-        # first as written (True, FALSE, yes, blank: one pass each), else trimmed and lower-cased
+        # every cell as exports write them (True, FALSE, yes, blank)? else trimmed, and
+        # each cell must be a spelling or missing
         exact = _spellings(trues) | _spellings(falses) | {""}
-        text = arr if pc.all(pc.is_in(arr, value_set=pa.array(sorted(exact)))).as_py() \
-            else pc.utf8_lower(pc.utf8_trim_whitespace(arr))
-        is_true = pc.is_in(pc.utf8_lower(text) if text is arr else text,
-                           value_set=pa.array(sorted(trues)))
-        is_false = pc.is_in(pc.utf8_lower(text) if text is arr else text,
-                            value_set=pa.array(sorted(falses)))
-        if text is not arr:
-            missing = pc.is_in(text, value_set=pa.array(sorted(na), pa.string()))
+        as_written = pc.all(pc.is_in(arr, value_set=pa.array(sorted(exact)))).as_py()
+        low = pc.utf8_lower(arr if as_written else pc.utf8_trim_whitespace(arr))
+        is_true = pc.is_in(low, value_set=pa.array(sorted(trues)))
+        is_false = pc.is_in(low, value_set=pa.array(sorted(falses)))
+        if not as_written:
+            missing = pc.is_in(low, value_set=pa.array(sorted(na), pa.string()))
             if not pc.all(pc.or_(missing, pc.or_(is_true, is_false))).as_py():
                 return None
         # as parse_booleans: a spelling both true and false reads false

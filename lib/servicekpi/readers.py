@@ -151,7 +151,6 @@ def _apply_plan(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 def _read_parquet(path: Path, info: dict, *, nrows, plan) -> pd.DataFrame:
     """A Parquet file read by row groups: only the planned columns, text columns
     typed group by group (:func:`_read_csv_arrow` does the same for CSV)."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     f = pq.ParquetFile(path)
@@ -161,38 +160,23 @@ def _read_parquet(path: Path, info: dict, *, nrows, plan) -> pd.DataFrame:
     todo = plan(names) if plan is not None else Plan()
     keep = [i for i, n in enumerate(names) if (todo.keep is None or n in todo.keep)
             and not re.fullmatch(r"__index_level_\d+__", n)]   # pandas' index: not data
-    chunks: dict[str, list | None] = {names[i]: [] for i in keep}
-    fields = {names[i]: f.schema_arrow.field(i).type for i in keep}
+    blocks = _Blocks({names[i]: f.schema_arrow.field(i).type for i in keep}, todo)
     rows = 0
     for batch in f.iter_batches(batch_size=1 << 17,
                                 columns=[f.schema_arrow.names[i] for i in keep]):
         if nrows is not None:
             batch = batch.slice(0, max(nrows - rows, 0))
         rows += batch.num_rows
-        for j, i in enumerate(keep):
-            name, col = names[i], batch.column(j)
-            if name in todo.typed and chunks[name] is not None and (
-                    pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
-                typed = parsing.fast_column(col, **todo.typed[name])
-                if typed is None:    # the column stays text: its typed blocks are redone
-                    chunks[name] = None
-                    continue
-                col = typed
-            if chunks[name] is not None:
-                chunks[name].append(col)
+        for i, col in zip(keep, batch.columns):
+            blocks.add(names[i], col)
         if nrows is not None and rows >= nrows:
             break
-    columns = {}
+    again = set(blocks.again())
     for i in keep:
-        name = names[i]
-        if chunks[name] is None:
-            columns[name] = f.read(columns=[f.schema_arrow.names[i]]).column(0)
-            if nrows is not None:
-                columns[name] = columns[name].slice(0, nrows)
-        else:
-            columns[name] = pa.chunked_array(chunks[name], type=None if chunks[name]
-                                             else fields[name])
-    df = arrow_to_pandas(pa.table(columns)) if columns else pd.DataFrame(index=range(rows))
+        if names[i] in again:             # read whole, as text
+            col = f.read(columns=[f.schema_arrow.names[i]]).column(0)
+            blocks.chunks[names[i]] = (col if nrows is None else col.slice(0, nrows)).chunks
+    df = arrow_to_pandas(blocks.table()) if keep else pd.DataFrame(index=range(rows))
     df.attrs["planned"] = True
     return df
 
@@ -386,41 +370,65 @@ def _read_csv_arrow(path: Path, info: dict, *, skip_rows: int, delim: str, heade
             if ragged or nrows is not None and rows >= nrows:
                 return
 
-    chunks: dict[str, list | None] = {names[i]: [] for i in keep}
-
-    def add(name, col):
-        if name in todo.typed and chunks[name] is not None:
-            col = parsing.fast_column(col, **todo.typed[name])
-            if col is None:          # read again as text, below
-                chunks[name] = None
-        if chunks[name] is not None:
-            chunks[name].append(col)
-
+    blocks = _Blocks({names[i]: pa.string() for i in keep}, todo)
     try:
         with ThreadPoolExecutor(os.cpu_count() or 1) as pool:   # Arrow releases the GIL
             for batch in batches(keep):
-                list(pool.map(add, [names[i] for i in keep], batch.columns))
+                list(pool.map(blocks.add, [names[i] for i in keep], batch.columns))
         if ragged:
             return None
-        again = [i for i in keep if chunks[names[i]] is None]
-        if again:
-            for name in (names[i] for i in again):
-                chunks[name] = []
-            for batch in batches(again):
-                for j, i in enumerate(again):
-                    chunks[names[i]].append(batch.column(j))
+        gone = set(blocks.again())
+        again = [i for i in keep if names[i] in gone]
+        for i in again:
+            blocks.chunks[names[i]] = []
+        for batch in batches(again) if again else ():     # read again, as text
+            for i, col in zip(again, batch.columns):
+                blocks.chunks[names[i]].append(col)
     except (pa.ArrowInvalid, UnicodeDecodeError):   # not UTF-8 after all, a quote not closed
         return None
     if ragged:
         return None
-    table = pa.table({names[i]: pa.chunked_array(chunks[names[i]],
-                                                 type=None if chunks[names[i]] else pa.string())
-                      for i in keep})
+    table = blocks.table()
     if renamed:
         info["renamed"] = {new: old for new, old in renamed.items() if new in table.column_names}
     df = arrow_to_pandas(table)
     df.attrs["planned"] = True
     return df
+
+
+class _Blocks:
+    """The columns of a table read in blocks (:func:`_read_csv_arrow`,
+    :func:`_read_parquet`).  A text column the plan types is typed block by
+    block (:func:`servicekpi.parsing.fast_column`) until a block the fast path
+    cannot read: then its chunks are None (:meth:`again`) and the reader reads
+    the column again as text into ``chunks``."""
+
+    def __init__(self, types: dict, plan: Plan):
+        self.types, self.typed = types, plan.typed   # column -> Arrow type as stored
+        self.chunks: dict[str, list | None] = {name: [] for name in types}
+
+    def add(self, name: str, col) -> None:
+        import pyarrow as pa
+
+        if self.chunks[name] is None:
+            return
+        if name in self.typed and (pa.types.is_string(col.type)
+                                   or pa.types.is_large_string(col.type)):
+            col = parsing.fast_column(col, **self.typed[name])
+            if col is None:
+                self.chunks[name] = None
+                return
+        self.chunks[name].append(col)
+
+    def again(self) -> list[str]:
+        return [name for name, chunks in self.chunks.items() if chunks is None]
+
+    def table(self):
+        import pyarrow as pa
+
+        return pa.table({name: pa.chunked_array(chunks, type=None if chunks
+                                                else self.types[name])
+                         for name, chunks in self.chunks.items()})
 
 
 def arrow_to_pandas(table) -> pd.DataFrame:

@@ -201,6 +201,28 @@ _RESET = ("get_ipython().run_line_magic('reset', '-f')\n"
 _WARM = threading.local()   # per thread (a Dask worker runs tasks in threads)
 
 
+@contextmanager
+def _kernel(kernel: str, cwd: str, *, keep: bool):
+    """papermill's keyword arguments for the kernel of one report: this worker's
+    kept kernel (``keep``, a local pool's worker: :func:`_warm_kernel`), retired
+    when the report fails, which may leave it in any state; else a kernel of the
+    report's own, killed after it (papermill shuts it down; one left is killed)."""
+    if keep:
+        try:
+            yield {"km": _warm_kernel(kernel, cwd)}
+        except BaseException:
+            _retire_kernel()
+            raise
+        return
+    with tempfile.TemporaryDirectory(prefix="servicekpi-") as sockets:
+        _SOCKET_DIRS.add(sockets)
+        try:
+            yield {"kernel_manager_class": _ipc_kernel_manager(sockets)}
+        finally:
+            _kill_kernels()
+            _SOCKET_DIRS.discard(sockets)
+
+
 def _warm_kernel(kernel: str, cwd: str):
     """The kernel manager of this worker's kept kernel, ready for a report.
 
@@ -420,26 +442,10 @@ def execute(job: dict) -> TeamResult:
                      fingerprint=job.get("fingerprint", {}), parameters=job["parameters"])
     try:
         cwd = str(Path(job["notebook"]).parent)
-        if job.get("keep_kernel"):      # a local pool's worker: its kernel is kept
-            km = _warm_kernel(job["kernel"], cwd)
-            try:
-                pm.execute_notebook(job["notebook"], str(tmp_nb), parameters=params,
-                                    kernel_name=job["kernel"], progress_bar=False,
-                                    log_output=False, cwd=cwd, km=km)
-            except BaseException:
-                _retire_kernel()        # a report that failed may leave it in any state
-                raise
-        else:                           # a kernel of its own, killed after the report
-            with tempfile.TemporaryDirectory(prefix="servicekpi-") as sockets:
-                _SOCKET_DIRS.add(sockets)
-                try:
-                    pm.execute_notebook(job["notebook"], str(tmp_nb), parameters=params,
-                                        kernel_name=job["kernel"], progress_bar=False,
-                                        log_output=False, cwd=cwd,
-                                        kernel_manager_class=_ipc_kernel_manager(sockets))
-                finally:
-                    _kill_kernels()     # papermill shut it down; a kernel left is killed
-                    _SOCKET_DIRS.discard(sockets)
+        with _kernel(job["kernel"], cwd, keep=bool(job.get("keep_kernel"))) as kernel:
+            pm.execute_notebook(job["notebook"], str(tmp_nb), parameters=params,
+                                kernel_name=job["kernel"], progress_bar=False,
+                                log_output=False, cwd=cwd, **kernel)
         # the page, then its notebook: each whole
         render_html(tmp_nb, html_path, language=job.get("language", "en"))
         os.replace(tmp_nb, nb_path)

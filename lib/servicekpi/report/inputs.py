@@ -341,32 +341,33 @@ def prepare(inputs: Inputs, folder) -> Path:
     files: dict[int, str] = {}           # id of a frame -> its file
 
     def write(frame, stem, by_team=False):
-        if id(frame) in files:
-            return files[id(frame)]
+        written = id(frame)
+        if written in files:
+            return files[written]
         path = folder / f"{stem}-{len(files)}.parquet"
         # what Parquet does not keep: the attributes, every category (a slice holds
         # its teams' only), which text columns are Python objects
-        kept = {**frame.attrs, "export_rows": len(frame), "categories": {
+        kept = {**frame.attrs, "categories": {
             c: frame[c].cat.categories.tolist() for c in frame.columns
             if isinstance(frame[c].dtype, pd.CategoricalDtype)},
             "objects": [c for c in frame.columns if frame[c].dtype == object]}
-        order = (frame["team"].astype(str).to_numpy().argsort(kind="stable") if by_team
-                 else slice(None))
-        table = pa.Table.from_pandas(frame.iloc[order], preserve_index=False)
+        bounds = [0, len(frame)]                 # the row groups
+        if by_team:
+            kept["export_rows"] = len(frame)
+            teams = frame["team"].astype(str).to_numpy()
+            order = teams.argsort(kind="stable")
+            teams = teams[order]                 # a row group per team
+            bounds = [0, *(np.flatnonzero(teams[1:] != teams[:-1]) + 1), len(frame)]
+            frame = frame.iloc[order]
+        table = pa.Table.from_pandas(frame, preserve_index=False)
         if by_team:      # each row's place in the export (read whole, rows go back there)
-            table = table.append_column(_ROW, pa.array(np.asarray(order, dtype=np.int64)))
+            table = table.append_column(_ROW, pa.array(order.astype(np.int64)))
         table = table.replace_schema_metadata({**table.schema.metadata,
                                                _ATTRS: json.dumps(kept).encode()})
         with pq.ParquetWriter(path, table.schema) as out:
-            if not by_team:
-                out.write_table(table)
-            else:                        # a row group per team
-                teams = table.column("team").to_pandas().astype(str).to_numpy()
-                bounds = [0, *(i for i in range(1, len(teams)) if teams[i] != teams[i - 1]),
-                          len(teams)]
-                for start, end in zip(bounds[:-1], bounds[1:]):
-                    out.write_table(table.slice(start, end - start))
-        files[id(frame)] = path.name
+            for start, end in zip(bounds[:-1], bounds[1:]):
+                out.write_table(table.slice(start, end - start))
+        files[written] = path.name
         return path.name
 
     for p in inputs.params:
@@ -384,17 +385,15 @@ def prepare(inputs: Inputs, folder) -> Path:
 
 
 def export_id(p: ReportParams) -> str:
-    """An export and how it is read, as a key of the prepared index: its resolved
-    path, size and modification time, and the reading options."""
+    """:func:`servicekpi.params.export_key` as a key of the prepared index ("" when
+    the file cannot be looked at)."""
     import json
 
-    path = Path(p.tickets).resolve()
+    from ..params import export_key
     try:
-        st = path.stat()
+        return json.dumps(export_key(p))
     except OSError:
         return ""
-    return json.dumps([str(path), st.st_size, st.st_mtime_ns,
-                       sorted((k, str(v)) for k, v in p.ticket_options().items())])
 
 
 def prepared_entry(prepared, p: ReportParams) -> dict:
@@ -458,8 +457,8 @@ def _read_frame(path: Path, teams: list[str] | None = None) -> pd.DataFrame:
         frame[c] = frame[c].astype(pd.CategoricalDtype(categories))
     for c in attrs.pop("objects"):
         frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
-    if teams is None:
-        attrs.pop("export_rows")
+    if teams is None:                # the whole export: its own count
+        attrs.pop("export_rows", None)
     frame.attrs = attrs
     return frame
 
