@@ -265,3 +265,44 @@ def test_refused_option_values_are_invalid_arguments(small_csv):
             skpi.load_tickets(small_csv, **kw)
     with pytest.raises(ValueError):                       # still a ValueError
         skpi.load_tickets(small_csv, bad_rows="skip")
+
+
+def test_a_team_whose_rows_are_all_dropped_is_no_category(tmp_path):
+    bad = "2,b,2024-01-02 09:00,,,phone,,,1,no,no,no,5,9,,,c1"   # csat 9: dropped
+    t = load_rows(tmp_path, [GOOD, bad], bad_rows="drop", max_dropped_share=0.5)
+    assert list(t["team"].cat.categories) == ["a"]
+    assert skpi.compute_kpis(t)["team"].unique().tolist() == ["a"]
+
+
+def test_team_names_read_once_per_spelling(tmp_path):
+    rest = GOOD.split(",")[2:]
+    rows = [",".join([str(i), team, *rest])
+            for i, team in enumerate([" Support ", "support", "SUPPORT", "-", "",
+                                      "Billing", "Support"], start=1)]
+    t = load_rows(tmp_path, rows)
+    assert t["team"].tolist() == ["support", "support", "support", "unassigned",
+                                  "unassigned", "billing", "support"]
+    assert list(t["team"].cat.categories) == ["billing", "support", "unassigned"]
+    assert t.attrs["team_names"] == {"billing": "Billing", "support": "Support",
+                                     "unassigned": "unassigned"}
+    q = skpi.data_quality(t)
+    assert q.loc[q["code"] == "blank_team", "rows"].item() == 2
+    alike = q.loc[q["code"] == "team_names_alike"]
+    assert alike["rows"].item() == 1
+
+
+@pytest.mark.parametrize("dtype", ["str", "object"])
+def test_repeated_matches_duplicated(dtype):
+    import pyarrow as pa
+
+    from servicekpi.tickets import repeated
+    values = ["a", "b", None, "a", "c", None, "b", "d"]
+    s = pd.Series(values, dtype=dtype)
+    expected = (s.duplicated(keep=False) & s.notna()).tolist()
+    assert repeated(s).tolist() == expected == [True, True, False, True, False, False,
+                                                True, False]
+    # an Arrow column in several chunks: one dictionary across them
+    chunked = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(
+        [values[:3], values[3:], []], type=pa.large_string())))
+    assert repeated(chunked).tolist() == expected
+    assert repeated(s.iloc[:0]).tolist() == []

@@ -436,8 +436,20 @@ def arrow_to_pandas(table) -> pd.DataFrame:
     string dtype, booleans with missing values as ``boolean`` (not objects)."""
     import pyarrow as pa
 
-    return table.to_pandas(types_mapper=lambda t: pd.BooleanDtype() if t == pa.bool_()
-                           else None, self_destruct=True, split_blocks=True)
+    df = table.to_pandas(types_mapper=lambda t: pd.BooleanDtype() if t == pa.bool_()
+                         else None, self_destruct=True, split_blocks=True)
+    del table
+    release_arrow_memory()
+    return df
+
+
+def release_arrow_memory() -> None:
+    """Give the memory Arrow has freed back to the system.  Arrow's allocator
+    keeps it for Arrow otherwise, and what pandas and NumPy allocate next
+    cannot use it: the process would hold a second copy of a frame just read."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def detect_encoding(sample: bytes, whole_file: Path | None = None) -> str:

@@ -54,7 +54,7 @@ from .mapping import (AUTO, CANONICAL, REQUIRED, apply_derivations, apply_mappin
                       detect_mapping, find_headers, header_fit, header_index, load_mapping,
                       resolve)
 from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE, text_missing
-from .readers import Plan, describe_read, read_table
+from .readers import Plan, describe_read, read_table, release_arrow_memory
 from .schema import CATEGORICAL, TICKET_COLUMNS
 from .teams import UNASSIGNED, team_names, to_ids
 
@@ -126,10 +126,12 @@ def load_tickets(path, mapping="auto", *, bad_rows: str = "raise", as_of=None,
         chosen["mapping"] = detect_mapping(columns, source=source) if auto else m
         return reading_plan(chosen["mapping"], columns, other_columns=other_columns)
 
-    raw = read_table(path, nrows=nrows, fits=header_fit(m), plan=plan,
-                     **{**({} if auto else m.read_options()), **declared})
-    first_row = raw.attrs.get("read", {}).get("header_row", 1) + 1
-    return validate_tickets(raw, mapping=chosen["mapping"], source=source, bad_rows=bad_rows,
+    held = [read_table(path, nrows=nrows, fits=header_fit(m), plan=plan,
+                       **{**({} if auto else m.read_options()), **declared})]
+    first_row = held[0].attrs.get("read", {}).get("header_row", 1) + 1
+    # handed over, not kept here: validation lets each column go once typed
+    return validate_tickets(held.pop(), mapping=chosen["mapping"], source=source,
+                            bad_rows=bad_rows,
                             as_of=as_of, timezone=timezone, dayfirst=dayfirst,
                             max_dropped_share=max_dropped_share, unassigned=unassigned,
                             first_row=first_row)
@@ -259,11 +261,15 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     drop_extra = np.zeros(n, bool)
     names_of: dict[str, str] = {}
     if "team" in frame:
-        names, _ = parsing.parse_text(frame["team"], na=na - TEXT_KEEPS)
+        # each distinct cell read once: its name, its id, whether it names no team
+        codes, cells = pd.factorize(frame["team"], use_na_sentinel=True)
+        codes = np.where(codes < 0, len(cells), codes)        # a missing cell: the last
+        names, _ = parsing.parse_text(pd.Series([*cells, None], dtype=object),
+                                      na=na - TEXT_KEEPS)
         ids = to_ids(names)
         # no letter or digit ('-', '?', '(none)'): no team either
-        blank = (names.isna() | (ids == UNASSIGNED)).to_numpy()
-        names = names.where(~blank, None)
+        no_team = (names.isna() | (ids == UNASSIGNED)).to_numpy()
+        blank = no_team[codes]
         if blank.any():
             if unassigned == "drop":
                 drop_extra |= blank
@@ -272,16 +278,23 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
             else:
                 quality.add("blank_team", "team", int(blank.sum()), "warning",
                             variant="detail_kept", unassigned=UNASSIGNED)
-        spellings = team_names(names.fillna("").value_counts())
+        tickets_of = np.bincount(codes, minlength=len(names))
+        per_name = pd.Series(tickets_of, index=names.where(~no_team, None).fillna(""))
+        spellings = team_names(per_name[tickets_of > 0].groupby(level=0).sum())
         alike = {tid: v for tid, v in spellings.items() if len(v) > 1 and tid != UNASSIGNED}
         if alike:
             quality.add("team_names_alike", "team", len(alike), "warning",
                         groups=[[tid, list(v)] for tid, v in alike.items()])
-        out["team"] = ids.where(~blank, UNASSIGNED)
+        team_of = ids.where(~no_team, UNASSIGNED).to_numpy(dtype=object)
+        teams = sorted(set(team_of[tickets_of > 0]))
+        place = {t: i for i, t in enumerate(teams)}
+        out["team"] = pd.Series(pd.Categorical.from_codes(
+            np.array([place.get(t, -1) for t in team_of])[codes], categories=teams))
         names_of = {tid: (v[0] or UNASSIGNED) for tid, v in spellings.items()}
+        del codes, blank
 
     if derived:
-        typed = pd.DataFrame(out)
+        typed = pd.DataFrame(out, copy=False)
         apply_derivations(typed, derived)
         for canon in derived:
             out[canon] = typed[canon]
@@ -325,7 +338,7 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     dup_drop = np.zeros(n, bool)
     if "ticket_id" in out:
         ids = out["ticket_id"]
-        dup = ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()
+        dup = repeated(ids)
         if dup.any():
             sub = raw.loc[dup].astype("string").fillna("")
             same = sub.duplicated(keep=False)
@@ -360,18 +373,28 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
         for p in problems:
             quality.add("row_dropped", p.column, p.count, "dropped", reason=p.message)
 
-    keep = ~bad & ~dup_drop & ~drop_extra
-    tickets = pd.DataFrame({k: v[keep] for k, v in out.items()}).reset_index(drop=True)
-    for extra in frame.columns:
-        if extra not in TICKET_COLUMNS:  # other columns travel along, as text
-            tickets[extra] = parsing.parse_text(frame[extra].reset_index(drop=True))[0][keep].values
-
-    created = tickets["created_at"]
+    # The rows kept, in created order: one take per column, each column let go
+    # once taken (the raw, mapped and typed frames share their columns), so
+    # memory grows by one column at a time, not by a copy of the frame.
+    take = np.flatnonzero(~bad & ~dup_drop & ~drop_extra)
+    created = out["created_at"].iloc[take]
     out_of_order = int((created.diff().dt.total_seconds() < 0).sum())
     if out_of_order:
         quality.add("rows_out_of_order", "created_at", out_of_order, "info")
-    order = np.argsort(created.to_numpy(), kind="stable")
-    tickets = tickets.iloc[order].reset_index(drop=True)
+    take = take[np.argsort(created.to_numpy(), kind="stable")]
+    del created
+    extras = {c: frame[c] for c in frame.columns if c not in TICKET_COLUMNS}
+    del raw, mapped, frame, shown, checked, flag
+    in_place = len(take) == n and (n < 2 or bool((np.diff(take) == 1).all()))
+    kept = {}
+    for k in list(out):
+        v = out.pop(k)
+        kept[k] = v.reset_index(drop=True) if in_place else v.iloc[take].reset_index(drop=True)
+    for k in list(extras):   # other columns travel along, as text
+        v = parsing.parse_text(extras.pop(k).reset_index(drop=True))[0]
+        kept[k] = v if in_place else v.iloc[take].reset_index(drop=True)
+    tickets = pd.DataFrame(kept, copy=False)
+    del kept
     if "channel" in tickets:  # "Self Service", "self-service" -> self_service, per spelling
         ch = tickets["channel"].astype("category")
         spelled = ch.cat.categories.astype("string").str.lower().str.replace(
@@ -379,8 +402,8 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
         tickets["channel"] = ch.map(dict(zip(ch.cat.categories, spelled))).astype(
             "category").cat.reorder_categories(sorted(set(spelled)))
     for c in CATEGORICAL:
-        if c in tickets:
-            tickets[c] = tickets[c].astype("category")
+        if c in tickets:   # a team whose every row was dropped is no category
+            tickets[c] = tickets[c].astype("category").cat.remove_unused_categories()
     for name, spec in TICKET_COLUMNS.items():
         if name in tickets and spec.kind == "int":
             tickets[name] = tickets[name].astype("Int64")
@@ -435,7 +458,7 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
     if id_col is None:
         return raw, rownum, []
     ids = raw[id_col].astype("string").str.strip().mask(text_missing(raw[id_col], na))
-    dup = ids.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()
+    dup = repeated(ids)
     if not dup.any():
         return raw, rownum, []            # one row per ticket already
     keys = find_headers(header_index(raw.columns), m.one_row_per_ticket.latest_by)
@@ -513,6 +536,27 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
         quality.add("event_log_ties", id_col, int((ties > 1).sum()), "warning",
                     columns=", ".join(keys))
     return raw.iloc[keep_pos].reset_index(drop=True), rownum[keep_pos], []
+
+
+def repeated(values: pd.Series) -> np.ndarray:
+    """Rows whose value is not missing and occurs more than once (as
+    ``duplicated(keep=False) & notna()``, with the memory and time of one
+    ``factorize``: text ids are not hashed as Python objects)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values.array, pd.arrays.ArrowStringArray):   # hashed by Arrow, in C
+        chunks = pc.dictionary_encode(pa.chunked_array(pa.array(values.array))).chunks
+        # one dictionary for every chunk: the indices are codes of the whole column
+        codes = np.concatenate([np.empty(0, np.int32)] + [
+            pc.fill_null(c.indices, -1).to_numpy() for c in chunks])
+        del chunks
+        release_arrow_memory()
+    else:
+        codes, _ = pd.factorize(values, use_na_sentinel=True)
+    known = codes >= 0
+    counts = np.bincount(codes[known], minlength=1)
+    return known & (counts[np.where(known, codes, 0)] > 1)
 
 
 def _as_of(value, tz: str) -> pd.Timestamp:
