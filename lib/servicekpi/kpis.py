@@ -232,6 +232,31 @@ def _open_share(c: _Cols, agg: "_Agg", kpi: str) -> np.ndarray:
 #: contact of the export was abandoned.
 ACROSS_TEAMS = frozenset({"repeat_contact_rate", "abandonment_rate"})
 
+#: Columns a part of an export may carry (one team's prepared tickets,
+#: :func:`servicekpi.report.inputs.prepare`) so that the KPIs of
+#: :data:`ACROSS_TEAMS` come out of it as out of the whole export: per ticket,
+#: whether the customer came back within the window (1, 0, NaN) and whether its
+#: abandoned flag is counted.  Written by :func:`across_teams`; the channels'
+#: rule is in ``attrs["abandonment_channels"]``.
+REPEAT_HIT = "__servicekpi_repeat_hit"
+ABANDONMENT_COUNTED = "__servicekpi_abandonment_counted"
+
+
+def across_teams(tickets: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict]:
+    """What a part of ``tickets`` must carry to compute the KPIs of
+    :data:`ACROSS_TEAMS` as ``tickets`` as a whole does: the columns
+    :data:`REPEAT_HIT` and :data:`ABANDONMENT_COUNTED` (those the export
+    allows) and the attributes to set on the part."""
+    columns, attrs = {}, {}
+    if "customer_id" in tickets.columns:
+        columns[REPEAT_HIT] = repeat_contacts(tickets["customer_id"],
+                                              _as_datetime(tickets["created_at"]))
+    rule = abandonment_channels(tickets)
+    if rule is not None:
+        columns[ABANDONMENT_COUNTED] = rule[0]
+        attrs["abandonment_channels"] = rule[1]
+    return columns, attrs
+
 
 @_kpi("volume")
 def _volume(c, agg):
@@ -340,7 +365,9 @@ def abandonment_channels(tickets: pd.DataFrame) -> tuple[np.ndarray, dict] | Non
     """Which tickets abandonment is taken over, when the export has a channel.
 
     Returns (per ticket: counted, {"counted": [...], "left_out": [...]}) or
-    None without ``channel`` and ``abandoned`` columns.  Counted: the
+    None without ``channel`` and ``abandoned`` columns.  A part of an export
+    that carries :data:`ABANDONMENT_COUNTED` (:func:`across_teams`): the rule of
+    the whole export.  Counted: the
     abandoned flag is known and the ticket's channel is one in which at least
     one contact of the whole export was abandoned, or is empty; left out:
     channels with known flags and no abandoned contact (see the module
@@ -348,6 +375,9 @@ def abandonment_channels(tickets: pd.DataFrame) -> tuple[np.ndarray, dict] | Non
     """
     if not {"abandoned", "channel"} <= set(tickets.columns):
         return None
+    if ABANDONMENT_COUNTED in tickets.columns and "abandonment_channels" in tickets.attrs:
+        return (tickets[ABANDONMENT_COUNTED].to_numpy(dtype=bool),   # part of an export
+                tickets.attrs["abandonment_channels"])
     flag = _as_float(tickets["abandoned"])
     codes, names = pd.factorize(tickets["channel"], sort=True)
     names = [str(x) for x in names]
@@ -402,7 +432,8 @@ def repeat_contacts(customer: pd.Series, created: np.ndarray) -> np.ndarray:
 
 @_kpi("repeat_contact_rate", "customer_id")
 def _repeat(c, agg):
-    hit = repeat_contacts(c.frame["customer_id"], c.created)
+    hit = (c.frame[REPEAT_HIT].to_numpy(dtype=float) if REPEAT_HIT in c.frame.columns
+           else repeat_contacts(c.frame["customer_id"], c.created))
     known = ~np.isnan(hit) & (c.created + REPEAT_WINDOW <= c.as_of)
     return agg.rate(hit, known)
 

@@ -333,6 +333,7 @@ def prepare(inputs: Inputs, folder) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from ..kpis import across_teams
     from ..params import team_names
 
     folder = Path(folder)
@@ -351,22 +352,35 @@ def prepare(inputs: Inputs, folder) -> Path:
             c: frame[c].cat.categories.tolist() for c in frame.columns
             if isinstance(frame[c].dtype, pd.CategoricalDtype)},
             "objects": [c for c in frame.columns if frame[c].dtype == object]}
-        bounds = [0, len(frame)]                 # the row groups
-        if by_team:
-            kept["export_rows"] = len(frame)
-            teams = frame["team"].astype(str).to_numpy()
-            order = teams.argsort(kind="stable")
-            teams = teams[order]                 # a row group per team
-            bounds = [0, *(np.flatnonzero(teams[1:] != teams[:-1]) + 1), len(frame)]
-            frame = frame.iloc[order]
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        if by_team:      # each row's place in the export (read whole, rows go back there)
-            table = table.append_column(_ROW, pa.array(order.astype(np.int64)))
-        table = table.replace_schema_metadata({**table.schema.metadata,
-                                               _ATTRS: json.dumps(kept).encode()})
-        with pq.ParquetWriter(path, table.schema) as out:
-            for start, end in zip(bounds[:-1], bounds[1:]):
-                out.write_table(table.slice(start, end - start))
+        if not by_team:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            pq.write_table(table.replace_schema_metadata(
+                {**table.schema.metadata, _ATTRS: json.dumps(kept).encode()}), path)
+            files[written] = path.name
+            return path.name
+        # A row group per team, written team by team: memory grows by one team's
+        # rows, not by a sorted copy of the export.  Each row carries its place in
+        # the export and its part in the KPIs that look across teams.
+        across, across_attrs = across_teams(frame)
+        kept.update(across_attrs, export_rows=len(frame))
+        codes, _ = pd.factorize(frame["team"], sort=True)
+        order = np.argsort(codes, kind="stable")
+        bounds = [0, *(np.flatnonzero(np.diff(codes[order])) + 1), len(frame)]
+        schema = _schema(frame)
+        writer = None
+        for start, end in zip(bounds[:-1], bounds[1:]):
+            rows = order[start:end]
+            table = pa.Table.from_pandas(frame.iloc[rows], schema=schema,
+                                         preserve_index=False)
+            for name, values in across.items():
+                table = table.append_column(name, pa.array(values[rows]))
+            table = table.append_column(_ROW, pa.array(rows.astype(np.int64)))
+            if writer is None:
+                table = table.replace_schema_metadata(
+                    {**table.schema.metadata, _ATTRS: json.dumps(kept).encode()})
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table.replace_schema_metadata(writer.schema.metadata))
+        writer.close()
         files[written] = path.name
         return path.name
 
@@ -382,6 +396,21 @@ def prepare(inputs: Inputs, folder) -> Path:
     path = folder / PREPARED
     path.write_text(json.dumps(index, indent=1))
     return path
+
+
+def _schema(frame: pd.DataFrame):
+    """The Arrow schema of ``frame`` whichever of its rows are written: a text
+    column of Python objects typed by its values, not by a slice's (one with no
+    value would be typed null)."""
+    import pyarrow as pa
+
+    schema = pa.Schema.from_pandas(frame.iloc[:0], preserve_index=False)
+    for c in frame.columns:
+        if frame[c].dtype == object:
+            values = frame[c].dropna()
+            kind = pa.array(values.iloc[:1000]).type if len(values) else pa.null()
+            schema = schema.set(schema.get_field_index(c), pa.field(c, kind))
+    return schema
 
 
 def export_id(p: ReportParams) -> str:
@@ -422,7 +451,6 @@ def _read_prepared(folder: Path, entry: dict, members: list[ReportParams],
     the export's attributes, and freq -> KPIs."""
     teams = [p.team for p in members] if tickets_of is None else list(tickets_of)
     tickets = _read_frame(folder / entry["tickets"], teams)
-    tickets.attrs["prepared_from"] = str(folder / entry["tickets"])
     kpis = {freq: _read_frame(folder / name) for freq, name in entry["kpis"].items()
             if freq in {p.freq for p in members}}
     return tickets, kpis
@@ -450,7 +478,7 @@ def _read_frame(path: Path, teams: list[str] | None = None) -> pd.DataFrame:
     else:
         frame = f.schema_arrow.empty_table().to_pandas()
     if _ROW in frame.columns:   # a team's rows are in the export's order already
-        if teams is None:
+        if teams is None or len(teams) > 1:
             frame = frame.sort_values(_ROW, kind="stable").reset_index(drop=True)
         frame = frame.drop(columns=_ROW)
     for c, categories in attrs.pop("categories").items():
@@ -461,12 +489,3 @@ def _read_frame(path: Path, teams: list[str] | None = None) -> pd.DataFrame:
         attrs.pop("export_rows", None)
     frame.attrs = attrs
     return frame
-
-
-def whole_export(tickets: pd.DataFrame) -> pd.DataFrame:
-    """Every team's tickets of the export ``tickets`` comes from: ``tickets``
-    itself, or for one team's prepared slice the whole prepared export (what a
-    number that looks across teams needs: repeat contacts, the channels
-    abandonment is counted in)."""
-    path = tickets.attrs.get("prepared_from")
-    return tickets if path is None else _read_frame(Path(path))

@@ -38,13 +38,13 @@ import pandas as pd
 
 from ..catalogue import Catalogue, Unit
 from ..errors import ServiceKPIError
-from ..kpis import ACROSS_TEAMS, assessable
+from ..kpis import assessable
 from ..params import ReportParams
 from ..periods import label
 from ..tickets import data_quality
 from .assess import Assessment
 from .common import _cached, _params
-from .inputs import coverage, whole_export
+from .inputs import coverage
 
 
 #: How many recent periods the table of control-chart signals lists.
@@ -476,10 +476,9 @@ class TeamReport:
             return None
         kpi, z, chart, test, comparison, before = best
         seasonal = bool(chart.attrs["seasonal"])
-        # a prepared report holds its own team's tickets: the whole export for a KPI
-        # that looks across teams
-        tickets = whole_export(self.tickets) if kpi in ACROSS_TEAMS else self.tickets
-        dec = decompose_change(tickets, kpi, team=self.params.team, before=before,
+        # a prepared report holds its own team's tickets, each with its part in the
+        # KPIs that look across teams (kpis.across_teams)
+        dec = decompose_change(self.tickets, kpi, team=self.params.team, before=before,
                                after=now, by="category", freq=self.params.freq,
                                catalogue=self.catalogue)
         context = None
