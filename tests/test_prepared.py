@@ -144,3 +144,50 @@ def test_a_freq_not_prepared_reads_the_export(setup):
     ready, raw = load_inputs([p], index), load_inputs([p])
     assert len(ready.tickets["chat"]) == len(raw.tickets["chat"])     # the whole export
     pd.testing.assert_frame_equal(ready.kpis["chat"], raw.kpis["chat"])
+
+
+def test_teams_auto_takes_the_export_teams_from_the_prepared_index(tmp_path, demo_dir,
+                                                                  monkeypatch):
+    """With ``teams: auto`` the overview's kernel lists the teams from the run's
+    prepared index, not by reading the export again (at 50M rows that read took
+    the overview kernel to 13.7 GB); a changed export is read."""
+    import servicekpi.params as params_module
+
+    params = make_params(tmp_path, demo_dir, {})
+    with open(params / "defaults.yaml", "a") as f:
+        f.write("teams: auto\n")
+    all_params = load_params(params)
+    index = prepare(load_inputs(all_params), tmp_path / "prepared")
+    expected = OverviewReport.load(params, prepared=index)
+    params_module.clear_export_cache()
+    reads = []
+    real = params_module.load_export
+    monkeypatch.setattr(params_module, "load_export", lambda p: reads.append(p) or real(p))
+    ready = OverviewReport.load(params, prepared=index)
+    assert reads == []
+    assert [p.team for p in ready.teams] == [p.team for p in all_params]
+    pd.testing.assert_frame_equal(ready.gaps(), expected.gaps())
+    entry = next(iter(json.loads(index.read_text()).values()))
+    assert entry["names"] == params_module.team_names(load_inputs(all_params[:1]).tickets[
+        all_params[0].team])
+    load_params(params)                                  # no index: the export is read
+    assert len(reads) == 1
+
+
+def test_a_team_reads_its_own_row_groups_only(setup, monkeypatch):
+    from servicekpi.report import inputs
+
+    _, index = setup
+    entry = next(iter(json.loads(index.read_text()).values()))
+    path = index.parent / entry["tickets"]
+    read = []
+    real = pq.ParquetFile.read_row_groups
+    monkeypatch.setattr(pq.ParquetFile, "read_row_groups",
+                        lambda self, groups, **kw: read.append(list(groups)) or
+                        real(self, groups, **kw))
+    frame = inputs._read_frame(path, ["chat"])
+    assert read == [[entry["teams"].index("chat")]]        # a row group per team, sorted
+    assert frame["team"].astype(str).unique().tolist() == ["chat"]
+    both = inputs._read_frame(path, ["chat", "billing"])
+    assert sorted(both["team"].astype(str).unique()) == ["billing", "chat"]
+    assert len(inputs._read_frame(path, ["nobody"])) == 0

@@ -43,7 +43,7 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_valid
                       model_validator)
 
 from .catalogue import load_catalogue
-from .errors import ConfigError, Problem, ServiceKPIError, unique
+from .errors import ConfigError, DataError, Problem, ServiceKPIError, unique
 from .mapping import load_mapping, pydantic_problems
 from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE, ZONE_ERRORS
 from .readers import read_yaml, yaml_problem
@@ -260,20 +260,23 @@ def _resolve(data: dict, base: Path) -> dict:
 
 
 def load_params(params_dir, teams: list[str] | None = None, *,
-                overrides: dict | None = None) -> list[ReportParams]:
+                overrides: dict | None = None, prepared=None) -> list[ReportParams]:
     """Load and check every team's parameters; raise one ConfigError listing all problems.
 
     ``teams`` keeps only those team ids; ``overrides`` (e.g. ``{"as_of": ...}``
-    from the command line) win over every file.
+    from the command line) win over every file.  ``prepared``: a run's prepared
+    index; with ``teams: auto``, an export it holds as it is now gives its teams
+    without being read.
     """
-    out, problems = collect_params(params_dir, teams, overrides=overrides)
+    out, problems = collect_params(params_dir, teams, overrides=overrides, prepared=prepared)
     if problems:
         raise ConfigError(problems, source=str(params_dir))
     return out
 
 
 def collect_params(params_dir, teams: list[str] | None = None, *,
-                   overrides: dict | None = None) -> tuple[list[ReportParams], list[Problem]]:
+                   overrides: dict | None = None, prepared=None
+                   ) -> tuple[list[ReportParams], list[Problem]]:
     """The valid teams' parameters and every problem found (see :func:`load_params`)."""
     params_dir = Path(params_dir)
     problems: list[Problem] = []
@@ -321,7 +324,7 @@ def collect_params(params_dir, teams: list[str] | None = None, *,
         teams = [_id(t) for t in teams]
     export_teams: dict[str, str] = {}
     if mode == "auto":
-        export_teams = _auto_teams(defaults, overrides, defaults_path, problems)
+        export_teams = _auto_teams(defaults, overrides, defaults_path, problems, prepared)
     if mode == "files" and not team_files:
         problems.append(Problem(str(params_dir / "teams"), None,
                                 "no team parameter files (teams/<team>.yaml); or set "
@@ -371,8 +374,9 @@ def _id(value):
 
 
 def _auto_teams(defaults: dict, overrides: dict, source: Path,
-                problems: list[Problem]) -> dict[str, str]:
-    """``teams: auto``: team id -> display name, for every team of the defaults' export."""
+                problems: list[Problem], prepared=None) -> dict[str, str]:
+    """``teams: auto``: team id -> display name, for every team of the defaults' export
+    (from the prepared index ``prepared`` when it holds the export as it is now)."""
     if not defaults.get("tickets"):
         problems.append(Problem(str(source), "tickets", "teams: auto needs the ticket export "
                                 "in defaults.yaml"))
@@ -387,6 +391,9 @@ def _auto_teams(defaults: dict, overrides: dict, source: Path,
         problems.append(Problem(str(source), "tickets", "teams: auto cannot list the teams: "
                                 f"file not found: {probe.tickets}"))
         return {}
+    held = prepared_index(prepared).get(export_id(probe))
+    if held is not None and "names" in held:     # read for this run already
+        return held["names"]
     try:
         frame = load_export(probe)
     except ServiceKPIError as exc:
@@ -493,6 +500,29 @@ def export_key(p: ReportParams) -> tuple:
     st = path.stat()
     return (str(path.resolve()), st.st_size, st.st_mtime_ns,
             *sorted((k, str(v)) for k, v in p.ticket_options().items()))
+
+
+def export_id(p: ReportParams) -> str:
+    """:func:`export_key` as a key of a run's prepared index
+    (:func:`servicekpi.report.inputs.prepare`; "" when the file cannot be looked at)."""
+    import json
+    try:
+        return json.dumps(export_key(p))
+    except OSError:
+        return ""
+
+
+def prepared_index(prepared) -> dict:
+    """The index of a run's prepared inputs (:func:`servicekpi.report.inputs.prepare`):
+    export id -> what was prepared of it; empty for None."""
+    if prepared is None:
+        return {}
+    import json
+    try:
+        return json.loads(Path(prepared).read_text())
+    except (OSError, ValueError) as exc:
+        raise DataError(f"prepared inputs cannot be read ({exc}); run the report "
+                        "without them", source=str(prepared)) from None
 
 
 def clear_export_cache() -> None:

@@ -527,8 +527,8 @@ def _execute_shipped(job: dict) -> TeamResult:
     folder -> bytes) for the submitter to write (:func:`_write_pages`)."""
     import json as json_
 
-    from .params import ReportParams
-    from .report.inputs import PREPARED, export_id
+    from .params import ReportParams, export_id
+    from .report.inputs import PREPARED
 
     bundle = job["bundle"]
     with tempfile.TemporaryDirectory(prefix="servicekpi-job-") as here:

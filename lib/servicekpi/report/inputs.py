@@ -29,8 +29,8 @@ import pandas as pd
 
 from ..catalogue import Catalogue
 from ..errors import DataError, InvalidArgument, Problem, ServiceKPIError
-from ..params import (ReportParams, _group, _problems, _team_problems, by_export, load_export,
-                      load_yaml_file)
+from ..params import (ReportParams, _group, _problems, _team_problems, by_export, export_id,
+                      load_export, load_yaml_file, prepared_index)
 from ..periods import coverage_end
 
 __all__ = ["Inputs", "load_inputs"]
@@ -177,7 +177,7 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
     present: dict[tuple, set[str]] = {}           # export key -> its teams
     names: dict[tuple, str] = {}                  # export key -> file name
     kpis: dict[tuple, pd.DataFrame] = {}          # (export key, freq) -> every team's KPIs
-    index = _prepared_index(prepared)
+    index = prepared_index(prepared)
     for key, members in by_export(params_list).items():
         name = names[key] = Path(members[0].tickets).name
         entry = index.get(export_id(members[0]))
@@ -391,7 +391,7 @@ def prepare(inputs: Inputs, folder) -> Path:
         tickets = inputs.tickets[p.team]
         entry = index.setdefault(export_id(p), {
             "tickets": write(tickets, "tickets", by_team=True),
-            "teams": sorted(team_names(tickets)), "kpis": {}})
+            "teams": sorted(team_names(tickets)), "names": team_names(tickets), "kpis": {}})
         entry["kpis"][p.freq] = write(inputs.export_kpis[key, p.freq], "kpis")
     path = folder / PREPARED
     path.write_text(json.dumps(index, indent=1))
@@ -413,36 +413,13 @@ def _schema(frame: pd.DataFrame):
     return schema
 
 
-def export_id(p: ReportParams) -> str:
-    """:func:`servicekpi.params.export_key` as a key of the prepared index ("" when
-    the file cannot be looked at)."""
-    import json
-
-    from ..params import export_key
-    try:
-        return json.dumps(export_key(p))
-    except OSError:
-        return ""
-
-
 def prepared_entry(prepared, p: ReportParams) -> dict:
     """The entry of the prepared index ``prepared`` for the export ``p`` reads."""
-    entry = _prepared_index(prepared).get(export_id(p))
+    entry = prepared_index(prepared).get(export_id(p))
     if entry is None:
         raise DataError(f"the prepared inputs hold no export {p.tickets} as it is now",
                         source=str(prepared))
     return entry
-
-
-def _prepared_index(prepared) -> dict:
-    if prepared is None:
-        return {}
-    import json
-    try:
-        return json.loads(Path(prepared).read_text())
-    except (OSError, ValueError) as exc:
-        raise DataError(f"prepared inputs cannot be read ({exc}); run the report "
-                        "without them", source=str(prepared)) from None
 
 
 def _read_prepared(folder: Path, entry: dict, members: list[ReportParams],
@@ -462,6 +439,28 @@ _ATTRS = b"servicekpi.attrs"
 _ROW = "__servicekpi_row"
 
 
+def _team_rows(f, teams: list[str]):
+    """The rows of ``teams`` of the prepared tickets file ``f`` (a ParquetFile), read
+    from the row groups whose team statistics can hold them only.  (A dataset
+    filter on the team column read every row group: the statistics of a
+    dictionary column were not used, and a team's report held the whole export
+    for a moment.)"""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    j = f.schema_arrow.get_field_index("team")
+    wanted = sorted(map(str, teams))
+    groups = []
+    for i in range(f.num_row_groups):
+        stats = f.metadata.row_group(i).column(j).statistics
+        if stats is None or not stats.has_min_max or any(
+                stats.min <= t <= stats.max for t in wanted):
+            groups.append(i)
+    table = f.read_row_groups(groups) if groups else f.schema_arrow.empty_table()
+    team = table.column("team").cast(pa.string())
+    return table.filter(pc.is_in(team, value_set=pa.array(wanted, pa.string())))
+
+
 def _read_frame(path: Path, teams: list[str] | None = None) -> pd.DataFrame:
     """A frame :func:`prepare` wrote, as it was (``teams``: those teams' rows only;
     an empty list: no rows, the attributes only)."""
@@ -474,7 +473,7 @@ def _read_frame(path: Path, teams: list[str] | None = None) -> pd.DataFrame:
     if teams is None:
         frame = f.read().to_pandas()
     elif teams:
-        frame = pq.read_table(path, filters=[("team", "in", teams)]).to_pandas()
+        frame = _team_rows(f, teams).to_pandas()
     else:
         frame = f.schema_arrow.empty_table().to_pandas()
     if _ROW in frame.columns:   # a team's rows are in the export's order already

@@ -87,7 +87,8 @@ class OverviewReport:
         from .inputs import load_inputs
 
         all_params = load_params(params_dir or config.PARAMS_DIR, teams,
-                                 overrides={"as_of": as_of} if as_of is not None else None)
+                                 overrides={"as_of": as_of} if as_of is not None else None,
+                                 prepared=prepared)
         try:
             inputs = load_inputs(all_params, prepared, tickets_of=[])   # no ticket rows
         finally:
