@@ -101,10 +101,16 @@ def main(argv=None) -> None:
             results.update(duckdb_s=round(s, 1), duckdb_peak_mb=round(mb))
             print(f"duckdb: {s:.1f} s, peak {mb:,.0f} MB", flush=True)
         if args.run:
-            from bench_runner import time_runner
+            from bench_runner import check_pages, measure
+            from servicekpi.teams import team_id
             params = write_params(tmp, export)
+            out = tmp / "out"
             try:
-                m = time_runner(params, tmp / "out", args.workers)
+                m = measure([bin_, "run", "--params", params, "--out", out, "--workers",
+                             args.workers, "--force"], tmp / "run.log")
+                # the teams from the team column alone (load_params would read the export)
+                teams = pq.read_table(export, columns=["team"]).column(0).unique()
+                check_pages(out, sorted({team_id(t) for t in teams.to_pylist()}))
             except RuntimeError as exc:          # the run failed: say so, keep the figures
                 results["run_error"] = str(exc)
                 print(f"servicekpi run FAILED: {exc}", flush=True)
