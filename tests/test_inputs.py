@@ -119,3 +119,30 @@ def test_a_team_the_inputs_are_not_for_is_refused_by_name(tmp_path, counted):
     for ask in (inputs.params_of, inputs.catalogue):
         with pytest.raises(InvalidArgument, match="no parameters for team 'ghost'"):
             ask("ghost")
+
+
+def test_a_kpi_table_row_that_clashes_fails_its_team_only(tmp_path, counted):
+    """KPI-table rows are checked against the computed KPIs for every team at once;
+    when a team's rows clash (a KPI both in the table and computed), that team
+    fails by name and the other teams' rows still come in."""
+    write_csv(tmp_path / "tickets.csv", SMALL)
+    (tmp_path / "kpis.csv").write_text(
+        "team,period,kpi,value\n"
+        "a,2024-01,training_hours,12\n"
+        "b,2024-01,volume,99\n"              # b's volume is computed from its tickets
+        "peer,2024-01,training_hours,8\n")   # a team of the table only: peer context
+    teams = [params(tmp_path, t, kpi_table=tmp_path / "kpis.csv") for t in ("a", "b")]
+    inputs = load_inputs(teams)
+    assert inputs.ok == ["a"]
+    assert "also computed from tickets" in inputs.first_problem("b")
+    k = inputs.kpis["a"]
+    table = k[k["kpi"] == "training_hours"].set_index("team")["value"].to_dict()
+    assert table == {"a": 12.0, "peer": 8.0}
+    assert not ((k["team"] == "b") & (k["value"] == 99)).any()
+    clean = [params(tmp_path, "a", kpi_table=tmp_path / "kpis.csv")]
+    (tmp_path / "kpis.csv").write_text("team,period,kpi,value\na,2024-01,training_hours,12\n"
+                                       "b,2024-01,training_hours,5\n")
+    clear_export_cache()
+    k = load_inputs(clean).kpis["a"]
+    assert k[k["kpi"] == "training_hours"].set_index("team")["value"].to_dict() == {
+        "a": 12.0, "b": 5.0}

@@ -225,7 +225,11 @@ def trend_slope(values: pd.Series) -> tuple[float, float, int]:
 
 
 def _series(kpis: pd.DataFrame, team: str, kpi: str) -> pd.Series:
-    rows = kpis[(kpis["team"] == team) & (kpis["kpi"] == kpi)]
+    return _as_series(kpis[(kpis["team"] == team) & (kpis["kpi"] == kpi)])
+
+
+def _as_series(rows: pd.DataFrame) -> pd.Series:
+    """One team's rows of one KPI as a series of values by period."""
     return pd.Series(rows["value"].to_numpy(dtype=float),
                      index=pd.PeriodIndex(rows["period"])).sort_index()
 
@@ -279,6 +283,7 @@ def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
 
     cat = resolve(catalogue)
     kpis = assessable(kpis)
+    by_kpi: dict[str, dict] = {}           # kpi -> team -> its series, split once
     rows = []
     for t in targets.itertuples(index=False):
         d = cat[t.kpi]
@@ -289,11 +294,13 @@ def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
         hist = hist[hist.index <= pd.Period(t.baseline_period)]
         own, _, n_own = trend_slope(hist.tail(pace_periods))
         own_best = best_pace(hist, pace_periods, sign)
+        if t.kpi not in by_kpi:
+            by_kpi[t.kpi] = {team: _as_series(g) for team, g in kpis[kpis["kpi"] == t.kpi]
+                             .groupby("team", sort=False, observed=True)}
         peer_paces = []
-        for other in kpis.loc[kpis["kpi"] == t.kpi, "team"].unique():
+        for other, ph in by_kpi[t.kpi].items():
             if other == t.team:
                 continue
-            ph = _series(kpis, other, t.kpi)
             before = ph[ph.index <= pd.Period(t.baseline_period)]
             slope, _, n = trend_slope(before.tail(pace_periods))
             if np.isfinite(slope):

@@ -270,19 +270,29 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
                 if (key, freq) not in kpis:
                     continue
                 k = kpis[key, freq]
-                for team, rows in table.groupby("team", observed=True, sort=False):
-                    # a team asked for takes the rows of its own KPI table into its
-                    # own export; any other team's rows are peer context of every
-                    # export of the teams using the file
-                    if team in asked and (team not in ids or export_of.get(team) != key):
-                        continue
-                    try:
-                        merge_kpis(k[k["team"] == team], rows, source=source)
-                    except ServiceKPIError as exc:
-                        member = [p for p in members if p.team == team]
-                        fail(member, _team_problems(exc, team))   # others: left out
-                        continue
-                    merged.setdefault((key, freq), []).append(rows)
+                # a team asked for takes the rows of its own KPI table into its own
+                # export; any other team's rows are peer context of every export of
+                # the teams using the file
+                candidates = [(team, rows) for team, rows in
+                              table.groupby("team", observed=True, sort=False)
+                              if not (team in asked and (team not in ids
+                                                         or export_of.get(team) != key))]
+                try:      # every team at once; a problem: each on its own, to say whose
+                    merge_kpis(k, pd.concat([rows for _, rows in candidates]) if candidates
+                               else None, source=source)
+                    clean = candidates
+                except ServiceKPIError:
+                    clean = []
+                    for team, rows in candidates:
+                        try:
+                            merge_kpis(k[k["team"] == team], rows, source=source)
+                        except ServiceKPIError as exc:
+                            member = [p for p in members if p.team == team]
+                            fail(member, _team_problems(exc, team))   # others: left out
+                            continue
+                        clean.append((team, rows))
+                if clean:
+                    merged.setdefault((key, freq), []).extend(rows for _, rows in clean)
     for (key, freq), rows in merged.items():
         kpis[key, freq] = merge_kpis(kpis[key, freq], pd.concat(rows, ignore_index=True),
                                      source="KPI tables")
