@@ -128,6 +128,16 @@ def test_a_kpi_across_teams_comes_out_of_a_slice_as_out_of_the_whole_export(setu
         expected = expected[expected["team"] == "billing"].reset_index(drop=True)
         got = compute_kpis(ready.tickets, kpi_list=[kpi], as_of=as_of)
         pd.testing.assert_frame_equal(got, expected)
+    # the columns decide, whatever became of the attributes (a concat drops them)
+    bare = ready.tickets.copy()
+    bare.attrs = {}
+    got = compute_kpis(bare, kpi_list=["abandonment_rate"], as_of=as_of)
+    expected = compute_kpis(whole, kpi_list=["abandonment_rate"], as_of=as_of)
+    pd.testing.assert_frame_equal(
+        got.drop(columns="team"), expected[expected["team"] == "billing"]
+        .reset_index(drop=True).drop(columns="team"), check_like=True)
+    mine_counted = set(bare.loc[bare[ABANDONMENT_COUNTED], "channel"].astype(str))
+    assert set(got.attrs["abandonment"]["counted"]) == mine_counted
     periods = sorted(raw.kpis["period"].unique())
     before, after = periods[-3], periods[-2]
 
@@ -152,6 +162,7 @@ def test_teams_auto_takes_the_export_teams_from_the_prepared_index(tmp_path, dem
     prepared index, not by reading the export again (at 50M rows that read took
     the overview kernel to 13.7 GB); a changed export is read."""
     import servicekpi.params as params_module
+    import servicekpi.report.inputs as inputs_module
 
     params = make_params(tmp_path, demo_dir, {})
     with open(params / "defaults.yaml", "a") as f:
@@ -162,14 +173,19 @@ def test_teams_auto_takes_the_export_teams_from_the_prepared_index(tmp_path, dem
     params_module.clear_export_cache()
     reads = []
     real = params_module.load_export
-    monkeypatch.setattr(params_module, "load_export", lambda p: reads.append(p) or real(p))
+    spy = lambda p: reads.append(p) or real(p)  # noqa: E731
+    monkeypatch.setattr(params_module, "load_export", spy)
+    monkeypatch.setattr(inputs_module, "load_export", spy)
     ready = OverviewReport.load(params, prepared=index)
     assert reads == []
     assert [p.team for p in ready.teams] == [p.team for p in all_params]
     pd.testing.assert_frame_equal(ready.gaps(), expected.gaps())
+    pd.testing.assert_frame_equal(ready.gaps(), OverviewReport.load(params).gaps())
     entry = next(iter(json.loads(index.read_text()).values()))
     assert entry["names"] == params_module.team_names(load_inputs(all_params[:1]).tickets[
         all_params[0].team])
+    params_module.clear_export_cache()
+    reads.clear()
     load_params(params)                                  # no index: the export is read
     assert len(reads) == 1
 
@@ -190,4 +206,7 @@ def test_a_team_reads_its_own_row_groups_only(setup, monkeypatch):
     assert frame["team"].astype(str).unique().tolist() == ["chat"]
     both = inputs._read_frame(path, ["chat", "billing"])
     assert sorted(both["team"].astype(str).unique()) == ["billing", "chat"]
+    export = inputs._read_frame(path)                      # the whole export, in its order
+    mine = export[export["team"].astype(str).isin(["chat", "billing"])]
+    assert both["ticket_id"].tolist() == mine["ticket_id"].tolist()   # rows in export order
     assert len(inputs._read_frame(path, ["nobody"])) == 0

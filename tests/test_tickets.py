@@ -186,8 +186,28 @@ def test_channel_spellings_normalised(tmp_path):
 
 
 def test_other_columns_travel_along(tmp_path):
-    t = load_rows(tmp_path, [GOOD + ",gold"], header=HEADER + ",customer_tier")
-    assert t["customer_tier"].tolist() == ["gold"]
+    t = load_rows(tmp_path, [GOOD + ",gold", SMALL[1] + ", silver "],
+                  header=HEADER + ",customer_tier")
+    assert t["customer_tier"].tolist() == ["gold", "silver"]
+
+
+def test_other_columns_keep_their_text_dtypes(tmp_path):
+    """Pandas' text dtype (no Python object per cell) for a column with values,
+    Python objects (None) for one with none, in the rows kept and in created
+    order."""
+    rows = [SMALL[1] + ",south,", GOOD + ",north,", SMALL[2] + ", ,"]
+    t = load_rows(tmp_path, rows, header=HEADER + ",region,memo")
+    assert t["region"].dtype == "str" and t["memo"].dtype == object
+    assert t["region"].tolist()[:2] == ["north", "south"] and pd.isna(t["region"].iloc[2])
+    assert t["memo"].tolist() == [None, None, None]
+
+
+def test_a_team_column_of_python_objects_reads_each_cell_as_written():
+    frame = pd.DataFrame({"ticket_id": ["1", "2", "3", "4"],
+                          "created_at": ["2024-01-02 09:00"] * 4,
+                          "team": [1, 1.0, "x", 1]}, dtype=object)
+    t = skpi.validate_tickets(frame, mapping=None)
+    assert t["team"].astype(str).tolist() == ["1", "1_0", "x", "1"]
 
 
 def test_as_of_recorded(small_csv):

@@ -375,9 +375,17 @@ def abandonment_channels(tickets: pd.DataFrame) -> tuple[np.ndarray, dict] | Non
     """
     if not {"abandoned", "channel"} <= set(tickets.columns):
         return None
-    if ABANDONMENT_COUNTED in tickets.columns and "abandonment_channels" in tickets.attrs:
-        return (tickets[ABANDONMENT_COUNTED].to_numpy(dtype=bool),   # part of an export
-                tickets.attrs["abandonment_channels"])
+    if ABANDONMENT_COUNTED in tickets.columns:    # part of an export: its rule
+        counted = tickets[ABANDONMENT_COUNTED].to_numpy(dtype=bool)
+        rule = tickets.attrs.get("abandonment_channels")
+        if rule is None:   # the names went with the attributes: those of these tickets
+            channel = tickets["channel"].astype("string")
+            known = ~np.isnan(_as_float(tickets["abandoned"]))
+            named = channel.notna().to_numpy()
+            counted_names = set(channel[counted & named])
+            rule = {"counted": sorted(counted_names),
+                    "left_out": sorted(set(channel[known & named]) - counted_names)}
+        return counted, rule
     flag = _as_float(tickets["abandoned"])
     codes, names = pd.factorize(tickets["channel"], sort=True)
     names = [str(x) for x in names]

@@ -494,7 +494,7 @@ def ship(job: dict, prepared: str) -> dict:
     import pyarrow.parquet as pq
 
     from .params import ReportParams
-    from .report.inputs import prepared_entry
+    from .report.inputs import _team_rows, prepared_entry
 
     folder = Path(prepared).parent
     params = dict(job["parameters"])
@@ -507,7 +507,7 @@ def ship(job: dict, prepared: str) -> dict:
             name = f"{key}/{Path(value).name}"
             files[name] = Path(value).read_bytes()
             params[key] = name
-    team = pq.read_table(folder / entry["tickets"], filters=[("team", "==", p.team)])
+    team = _team_rows(pq.ParquetFile(folder / entry["tickets"]), [p.team])
     sink = io.BytesIO()
     pq.write_table(team, sink)
     # the team's prepared tickets, under the export's name (the page names the

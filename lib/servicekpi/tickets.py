@@ -262,7 +262,10 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     names_of: dict[str, str] = {}
     if "team" in frame:
         # each distinct cell read once: its name, its id, whether it names no team
-        codes, cells = pd.factorize(frame["team"], use_na_sentinel=True)
+        cells = frame["team"]
+        if cells.dtype == object:      # 1 and 1.0, True and 1: distinct names as written
+            cells = cells.astype("string")
+        codes, cells = pd.factorize(cells, use_na_sentinel=True)
         codes = np.where(codes < 0, len(cells), codes)        # a missing cell: the last
         names, _ = parsing.parse_text(pd.Series([*cells, None], dtype=object),
                                       na=na - TEXT_KEEPS)
@@ -298,6 +301,7 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
         apply_derivations(typed, derived)
         for canon in derived:
             out[canon] = typed[canon]
+        del typed
 
     if tz == AS_WRITTEN and "created_at" in shown:   # durations across a clock change
         start = parsing.written_offsets(shown["created_at"])
@@ -355,6 +359,7 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
                 quality.add("identical_duplicates", "ticket_id", int(repeat.sum()),
                             "warning")
                 dup_drop = repeat
+        del ids, dup
 
     problems += checked.problems
     bad = checked.bad_rows
@@ -391,8 +396,10 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
         v = out.pop(k)
         kept[k] = v.reset_index(drop=True) if in_place else v.iloc[take].reset_index(drop=True)
     for k in list(extras):   # other columns travel along, as text
-        v = parsing.parse_text(extras.pop(k).reset_index(drop=True))[0]
-        kept[k] = v if in_place else v.iloc[take].reset_index(drop=True)
+        v = parsing.parse_text(extras.pop(k).reset_index(drop=True), compact=True)[0]
+        v = v if in_place else v.iloc[take].reset_index(drop=True)
+        # a column with no value at all stays Python objects (None), as it always was
+        kept[k] = pd.Series([None] * len(v), dtype=object) if v.isna().all() else v
     tickets = pd.DataFrame(kept, copy=False)
     del kept
     if "channel" in tickets:  # "Self Service", "self-service" -> self_service, per spelling

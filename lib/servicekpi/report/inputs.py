@@ -399,9 +399,12 @@ def prepare(inputs: Inputs, folder) -> Path:
         if key is None or (key, p.freq) not in inputs.export_kpis:   # not loaded
             continue
         tickets = inputs.tickets[p.team]
-        entry = index.setdefault(export_id(p), {
-            "tickets": write(tickets, "tickets", by_team=True),
-            "teams": sorted(team_names(tickets)), "names": team_names(tickets), "kpis": {}})
+        entry = index.get(export_id(p))
+        if entry is None:
+            names = team_names(tickets)
+            entry = index[export_id(p)] = {
+                "tickets": write(tickets, "tickets", by_team=True),
+                "teams": sorted(names), "names": names, "kpis": {}}
         entry["kpis"][p.freq] = write(inputs.export_kpis[key, p.freq], "kpis")
     path = folder / PREPARED
     path.write_text(json.dumps(index, indent=1))
@@ -417,8 +420,8 @@ def _schema(frame: pd.DataFrame):
     schema = pa.Schema.from_pandas(frame.iloc[:0], preserve_index=False)
     for c in frame.columns:
         if frame[c].dtype == object:
-            values = frame[c].dropna()
-            kind = pa.array(values.iloc[:1000]).type if len(values) else pa.null()
+            some = np.flatnonzero(frame[c].notna().to_numpy())[:1000]
+            kind = pa.array(frame[c].iloc[some]).type if len(some) else pa.null()
             schema = schema.set(schema.get_field_index(c), pa.field(c, kind))
     return schema
 
