@@ -694,6 +694,15 @@ def _sigterm_stops_the_run():
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextmanager
+def _removed_afterwards(path: Path):
+    """``path`` (a folder) removed when the block ends, however it ends."""
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 # ------------------------------------------------------------------ one run per folder
 LOCK_FILE = ".servicekpi.lock"
 
@@ -788,83 +797,82 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
         raise ConfigError("no team gets a report", source=str(params_dir))
     out = Path(out_dir).resolve()   # notebooks run in their own folder: absolute paths
     (out / "teams").mkdir(parents=True, exist_ok=True)
-    with run_lock(out) as run, _sigterm_stops_the_run():
+    # the prepared inputs are a copy of the exports: gone however the run ends
+    with run_lock(out) as run, _sigterm_stops_the_run(), \
+            _removed_afterwards(out / PREPARED_DIR):
         _remove_temporary_files(out)        # left by a run that was killed
+        summary = RunSummary(out)
+        data_errors, prepared = preflight(all_params, out)
+        record = RunRecord(out, run, load_manifest(out), all_params, partial=teams is not None)
+        kernel = kernel_name()
+        jobs = []
+        for p in all_params:
+            params = p.notebook_parameters()
+            fp = fingerprint(Path(notebook), params, _inputs(p))
+            if p.team in data_errors:
+                error = data_errors[p.team]
+                record.settle(TeamResult(p.team, p.name, "failed", error=error,
+                                         problems=list(getattr(error, "problems", ()))
+                                         or [error], fingerprint=fp, parameters=params,
+                                         started=_now(), finished=_now()))
+                continue
+            before = record.before(p.team)
+            was_ok = (before.get("outcome") in ("ok", "skipped") and bool(before.get("html"))
+                      and (out / before["html"]).is_file())
+            if not force and was_ok and (only_failed or before.get("fingerprint") == fp):
+                record.settle(TeamResult(**{**_known(before), "outcome": "skipped"}))
+                continue
+            jobs.append({"team": p.team, "name": p.name, "notebook": str(notebook),
+                         "parameters": params, "out": str(out), "stem": f"teams/{p.team}",
+                         "kernel": kernel, "fingerprint": fp, "language": p.language,
+                         "summary_file": f"teams/{p.team}.summary.json",
+                         "prepared": prepared, "keep_kernel": scheduler is None})
+        if scheduler:        # a cluster's workers may not share this disk: inputs go along
+            jobs = [ship(job, prepared) for job in jobs]
+        record.write()       # failures found before running, before anything runs
+        bar = None
+        if progress and jobs:
+            from tqdm.auto import tqdm
+            bar = tqdm(total=len(jobs), desc="team reports", unit="report")
+        workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
+        pool, client = _executor(workers, scheduler)
         try:
-            summary = RunSummary(out)
-            data_errors, prepared = preflight(all_params, out)
-            record = RunRecord(out, run, load_manifest(out), all_params, partial=teams is not None)
-            kernel = kernel_name()
-            jobs = []
-            for p in all_params:
-                params = p.notebook_parameters()
-                fp = fingerprint(Path(notebook), params, _inputs(p))
-                if p.team in data_errors:
-                    error = data_errors[p.team]
-                    record.settle(TeamResult(p.team, p.name, "failed", error=error,
-                                             problems=list(getattr(error, "problems", ()))
-                                             or [error], fingerprint=fp, parameters=params,
-                                             started=_now(), finished=_now()))
-                    continue
-                before = record.before(p.team)
-                was_ok = (before.get("outcome") in ("ok", "skipped") and bool(before.get("html"))
-                          and (out / before["html"]).is_file())
-                if not force and was_ok and (only_failed or before.get("fingerprint") == fp):
-                    record.settle(TeamResult(**{**_known(before), "outcome": "skipped"}))
-                    continue
-                jobs.append({"team": p.team, "name": p.name, "notebook": str(notebook),
-                             "parameters": params, "out": str(out), "stem": f"teams/{p.team}",
-                             "kernel": kernel, "fingerprint": fp, "language": p.language,
-                             "summary_file": f"teams/{p.team}.summary.json",
-                             "prepared": prepared, "keep_kernel": scheduler is None})
-            if scheduler:        # a cluster's workers may not share this disk: inputs go along
-                jobs = [ship(job, prepared) for job in jobs]
-            record.write()       # failures found before running, before anything runs
-            bar = None
-            if progress and jobs:
-                from tqdm.auto import tqdm
-                bar = tqdm(total=len(jobs), desc="team reports", unit="report")
-            workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
-            pool, client = _executor(workers, scheduler)
-            try:
-                futures = {pool.submit(execute, job): job for job in jobs}
-                for fut in as_completed(futures):
-                    res = record.settle(_result(fut, futures[fut]))
-                    record.write()
-                    if bar:
-                        bar.update()
-                        bar.set_postfix_str(f"{res.team}: {res.outcome}")
+            futures = {pool.submit(execute, job): job for job in jobs}
+            for fut in as_completed(futures):
+                res = record.settle(_result(fut, futures[fut]))
+                record.write()
                 if bar:
-                    bar.close()
-                summary.results = [record.entries[p.team] for p in all_params]
-                if overview is not None and Path(overview).is_file():
-                    # the overview reads every team's inputs: it runs on this machine
-                    here = pool if scheduler is None else _local_pool(1)
-                    try:
-                        summary.overview = record.settle(
-                            _run_overview(here, record, all_params, params_dir, overview,
-                                          kernel, force, as_of, prepared, keep_kernel=True))
-                    finally:
-                        if here is not pool:
-                            here.shutdown(wait=True)
-            # Whatever ends the run early (an error of any kind, Ctrl-C, SystemExit): stop
-            # the workers, record the state and the reason in manifest.json (the index
-            # says the run stopped) and raise it on (the command line prints it).
-            except BaseException as exc:
-                _stop_workers(pool)
-                if client is None:              # its workers are gone: so are their writes
-                    _remove_temporary_files(out)
-                record.run["error"] = str(_one_line(exc))
-                record.write("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
-                raise
-            finally:
-                pool.shutdown(wait=True)
-                if client is not None:
-                    client.close()
-            summary.seconds = time.time() - start
-            record.write("finished")
+                    bar.update()
+                    bar.set_postfix_str(f"{res.team}: {res.outcome}")
+            if bar:
+                bar.close()
+            summary.results = [record.entries[p.team] for p in all_params]
+            if overview is not None and Path(overview).is_file():
+                # the overview reads every team's inputs: it runs on this machine
+                here = pool if scheduler is None else _local_pool(1)
+                try:
+                    summary.overview = record.settle(
+                        _run_overview(here, record, all_params, params_dir, overview,
+                                      kernel, force, as_of, prepared, keep_kernel=True))
+                finally:
+                    if here is not pool:
+                        here.shutdown(wait=True)
+        # Whatever ends the run early (an error of any kind, Ctrl-C, SystemExit): stop
+        # the workers, record the state and the reason in manifest.json (the index
+        # says the run stopped) and raise it on (the command line prints it).
+        except BaseException as exc:
+            _stop_workers(pool)
+            if client is None:              # its workers are gone: so are their writes
+                _remove_temporary_files(out)
+            record.run["error"] = str(_one_line(exc))
+            record.write("interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+            raise
         finally:
-            shutil.rmtree(out / PREPARED_DIR, ignore_errors=True)   # a copy of the exports
+            pool.shutdown(wait=True)
+            if client is not None:
+                client.close()
+        summary.seconds = time.time() - start
+        record.write("finished")
     return summary
 
 

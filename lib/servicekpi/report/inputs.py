@@ -340,10 +340,6 @@ def prepare(inputs: Inputs, folder) -> Path:
     ``prepared``."""
     import json
 
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from ..kpis import across_teams
     from ..params import team_names
 
     folder = Path(folder)
@@ -362,35 +358,7 @@ def prepare(inputs: Inputs, folder) -> Path:
             c: frame[c].cat.categories.tolist() for c in frame.columns
             if isinstance(frame[c].dtype, pd.CategoricalDtype)},
             "objects": [c for c in frame.columns if frame[c].dtype == object]}
-        if not by_team:
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            pq.write_table(table.replace_schema_metadata(
-                {**table.schema.metadata, _ATTRS: json.dumps(kept).encode()}), path)
-            files[written] = path.name
-            return path.name
-        # A row group per team, written team by team: memory grows by one team's
-        # rows, not by a sorted copy of the export.  Each row carries its place in
-        # the export and its part in the KPIs that look across teams.
-        across, across_attrs = across_teams(frame)
-        kept.update(across_attrs, export_rows=len(frame))
-        codes, _ = pd.factorize(frame["team"], sort=True)
-        order = np.argsort(codes, kind="stable")
-        bounds = [0, *(np.flatnonzero(np.diff(codes[order])) + 1), len(frame)]
-        schema = _schema(frame)
-        writer = None
-        for start, end in zip(bounds[:-1], bounds[1:]):
-            rows = order[start:end]
-            table = pa.Table.from_pandas(frame.iloc[rows], schema=schema,
-                                         preserve_index=False)
-            for name, values in across.items():
-                table = table.append_column(name, pa.array(values[rows]))
-            table = table.append_column(_ROW, pa.array(rows.astype(np.int64)))
-            if writer is None:
-                table = table.replace_schema_metadata(
-                    {**table.schema.metadata, _ATTRS: json.dumps(kept).encode()})
-                writer = pq.ParquetWriter(path, table.schema)
-            writer.write_table(table.replace_schema_metadata(writer.schema.metadata))
-        writer.close()
+        (_write_by_team if by_team else _write_whole)(frame, path, kept)
         files[written] = path.name
         return path.name
 
@@ -409,6 +377,49 @@ def prepare(inputs: Inputs, folder) -> Path:
     path = folder / PREPARED
     path.write_text(json.dumps(index, indent=1))
     return path
+
+
+def _with_attrs(table, kept: dict):
+    """``table`` with ``kept`` (what Parquet does not keep) in its schema metadata."""
+    import json
+
+    return table.replace_schema_metadata({**table.schema.metadata,
+                                          _ATTRS: json.dumps(kept).encode()})
+
+
+def _write_whole(frame: pd.DataFrame, path: Path, kept: dict) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(_with_attrs(pa.Table.from_pandas(frame, preserve_index=False), kept), path)
+
+
+def _write_by_team(frame: pd.DataFrame, path: Path, kept: dict) -> None:
+    """Tickets as a row group per team, written team by team: memory grows by one
+    team's rows, not by a sorted copy of the export.  Each row carries its place
+    in the export and its part in the KPIs that look across teams."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ..kpis import across_teams
+
+    across, across_attrs = across_teams(frame)
+    kept = {**kept, **across_attrs, "export_rows": len(frame)}
+    codes, _ = pd.factorize(frame["team"], sort=True)
+    order = np.argsort(codes, kind="stable")
+    bounds = [0, *(np.flatnonzero(np.diff(codes[order])) + 1), len(frame)]
+    schema = _schema(frame)
+    writer = None
+    for start, end in zip(bounds[:-1], bounds[1:]):
+        rows = order[start:end]
+        table = pa.Table.from_pandas(frame.iloc[rows], schema=schema, preserve_index=False)
+        for name, values in across.items():
+            table = table.append_column(name, pa.array(values[rows]))
+        table = table.append_column(_ROW, pa.array(rows.astype(np.int64)))
+        if writer is None:
+            writer = pq.ParquetWriter(path, _with_attrs(table, kept).schema)
+        writer.write_table(table.replace_schema_metadata(writer.schema.metadata))
+    writer.close()
 
 
 def _schema(frame: pd.DataFrame):
