@@ -10,7 +10,13 @@ Data sets
   competition's in-sample part (``x``), the outcomes its holdout (``xx``).
   The horizon is **18 for both**, as issue 13 asks: M1 monthly's own horizon
   is 18; tourism monthly's own is 24, so only the first 18 of its 24 holdout
-  values are scored (the forecast origin stays the competition's).
+  values are scored (the forecast origin stays the competition's).  Their
+  values are counts and amounts, never negative: the project's method gets
+  the bounds ``(0, None)`` a catalogue declares for such a KPI (ticket
+  volume, hours, cost), so a series whose values are all positive is
+  modelled on the log scale, as a volume KPI would be; tourism's series with
+  a zero stay on their own scale (the transform needs values above the
+  bound).  The standard methods get the raw series, as they would anywhere.
 - **demo KPIs**: every monthly team x KPI series of the demo data (the last 6
   points held out, horizon 6; the catalogue's bounds are passed to the
   project's method).
@@ -293,7 +299,7 @@ def fcomp_tasks(label: str, h: int = H) -> list[dict]:
         if len(xx) < h:
             raise ValueError(f"{label} {s.sn}: holdout of {len(xx)} < horizon {h}")
         tasks.append({"data": label, "series": s.sn, "train": np.asarray(s.x, float),
-                      "actual": xx[:h], "h": h, "bounds": None})
+                      "actual": xx[:h], "h": h, "bounds": (0, None)})
     return tasks
 
 

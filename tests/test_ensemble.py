@@ -53,11 +53,13 @@ def test_seasonal_adjustment_multiplicative_or_additive():
 
 
 # ------------------------------------------------------------------ components
-def test_combine_takes_the_median_of_its_components():
+def test_combine_takes_the_mean_of_its_components():
     c = combine(seasonal(), 12, 6)
     assert c.names == COMPONENTS and c.seasonal and not c.failures
     stacked = np.vstack([c.components[k] for k in COMPONENTS])
-    assert np.allclose(c.point, np.median(stacked, axis=0))
+    assert np.allclose(c.point, np.mean(stacked, axis=0))
+    # (the mean, chosen on M3, is not the median here: the check tells them apart)
+    assert not np.allclose(np.mean(stacked, axis=0), np.median(stacked, axis=0))
     # the spread: the ETS component's own sd and the components' disagreement
     assert set(c.sds) == {"theta", "ets"}
     assert np.allclose(c.sd, np.sqrt(c.sds["ets"] ** 2 + np.var(stacked, axis=0)))
@@ -80,7 +82,7 @@ def test_a_failing_component_is_left_out_with_its_reason(monkeypatch):
     c = combine(seasonal(), 12, 6)
     assert "arima" not in c.names and len(c.names) == len(COMPONENTS) - 1
     assert c.failures == {"arima": "LinAlgError: Schur decomposition solver error"}
-    assert np.allclose(c.point, np.median(np.vstack(list(c.components.values())), axis=0))
+    assert np.allclose(c.point, np.mean(np.vstack(list(c.components.values())), axis=0))
     for name in list(ensemble._FITTERS):
         monkeypatch.setitem(ensemble._FITTERS, name, broken)
     naive = combine(seasonal(), 12, 4)                       # none left: naive
@@ -319,3 +321,19 @@ def test_selection_calibrates_before_the_points_that_chose_the_model(monkeypatch
     assert seen["n"] == 48 - used
     fc.simulate(y, 12, method="theta")                        # no selection: all of it
     assert seen["n"] == 48
+
+
+def test_theta_removes_a_season_additively_on_the_logit_or_log_scale():
+    # log of a positive seasonal series: every value is above zero, so statsmodels'
+    # "auto" would divide by multiplicative indices, which on the log scale depend
+    # on the unit the KPI is measured in; the combination asks for additive ones
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+    y = np.log(seasonal() * 10)
+    on_log = combine(y, 12, 6, additive=True).components["theta"]
+    additive = ThetaModel(y, period=12, method="additive").fit().forecast(6)
+    automatic = ThetaModel(y, period=12).fit().forecast(6)
+    assert np.allclose(on_log, additive)
+    assert not np.allclose(additive, automatic)
+    # a raw series keeps statsmodels' choice
+    assert np.allclose(combine(seasonal(), 12, 6).components["theta"],
+                       ThetaModel(seasonal(), period=12).fit().forecast(6))

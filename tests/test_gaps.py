@@ -78,7 +78,7 @@ def test_report_texts_quote_the_codes_defaults(monkeypatch):
     for key in FILLED:                   # every field of a filled section is filled
         assert "{" not in text(key, "en") + text(key, "zh"), key
     fc = text("forecasts", "en")
-    assert "the median of the forecasts of 4 statistical models" in fc
+    assert "the average of the forecasts of 4 statistical models" in fc
     assert "4个统计模型" in text("forecasts", "zh")
     # the numbers come from the code, not typed in the text
     monkeypatch.setattr(gaps, "THRESHOLDS", (0.25, 0.8))
@@ -87,7 +87,7 @@ def test_report_texts_quote_the_codes_defaults(monkeypatch):
     en = text("gaps", "en")
     assert "at least 80%, *at risk* from 25% to 80%" in en and "fewer than 30 obs" in en
     assert "不低于80%" in text("gaps", "zh")
-    assert "the median of the forecasts of 3 statistical models" in text("forecasts", "en")
+    assert "the average of the forecasts of 3 statistical models" in text("forecasts", "en")
     assert "1,428 public monthly series" in text("forecasts", "en")
 
 

@@ -14,7 +14,8 @@ pool.
 Methods (``method=``):
 
 ``"auto"`` (the default): the **combination** of :mod:`servicekpi.ensemble`:
-the median of Theta, damped ETS, ARIMA and airline-model forecasts
+the mean of Theta, damped ETS, ARIMA and airline-model forecasts on the
+modelling scale
 (:data:`servicekpi.ensemble.COMPONENTS`), each fitted once; intervals from
 the errors that procedure made on held-out data (the calibration tables), so
 an 80% interval is as wide as the one that held 80% of those outcomes at the
@@ -201,6 +202,15 @@ class _Transform:
             y = np.clip(y, self.lo if self.lo is not None else -np.inf,
                         self.hi if self.hi is not None else np.inf)
         return y
+
+
+def modelling_scale(y, bounds) -> _Transform:
+    """The scale a series with these catalogue ``bounds`` is modelled on (see
+    the module docstring): ``forward`` and ``backward`` map values to it and
+    back, ``kind`` is ``logit``, ``log`` or ``none``.  The combination's
+    calibration tables were fitted on the same scale
+    (``benchmarks/calibrate_forecast.py``)."""
+    return _Transform.for_series(np.asarray(y, float), bounds)
 
 
 # ------------------------------------------------------------------ candidate models
@@ -463,7 +473,7 @@ def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=No
         flat = np.full((horizon, n_paths), y_raw[-1])
         return Simulation(s, idx, flat, flat[:, 0].copy(), "constant", "constant",
                           filled=filled)
-    tr = _Transform.for_series(y_raw, bounds)
+    tr = modelling_scale(y_raw, bounds)
     y = tr.forward(y_raw)
     m = _season(s.index, seasonal_period)
     with _one_thread():
