@@ -58,10 +58,13 @@ def catalogue(language: str = "en") -> dict[str, str]:
             raise ReportError(f"message {prefix!r} defined twice ({source})")
         out[prefix] = str(node)
 
+    # the package's own files: libyaml's safe loader when PyYAML has it (0.17 s
+    # of Python parsing per language otherwise, paid by every command and kernel)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     folder = files("servicekpi") / "messages" / language
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
-            walk("", yaml.safe_load(entry.read_text(encoding="utf-8")) or {},
+            walk("", yaml.load(entry.read_text(encoding="utf-8"), Loader=loader) or {},
                  f"messages/{language}/{entry.name}")
     return out
 
