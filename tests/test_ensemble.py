@@ -10,8 +10,9 @@ from scipy import stats
 import servicekpi as skpi
 from analysis_data import kpi_rows, targets
 from servicekpi import ensemble
-from servicekpi.ensemble import (COMPONENTS, SHORT_COMPONENTS, Adjustment, Calibration,
-                                 calibration, combine, fit_calibration, seasonality_test)
+from servicekpi.ensemble import (COMPONENTS, SHORT_COMPONENTS, TABLES, Adjustment,
+                                 Calibration, calibration, combine, fit_calibration,
+                                 seasonality_test, table_for)
 from servicekpi.forecast import forecast, simulate, simulate_many
 
 IDX = pd.period_range("2022-01", periods=48, freq="M")
@@ -337,3 +338,24 @@ def test_theta_removes_a_season_additively_on_the_logit_or_log_scale():
     # a raw series keeps statsmodels' choice
     assert np.allclose(combine(seasonal(), 12, 6).components["theta"],
                        ThetaModel(seasonal(), period=12).fit().forecast(6))
+
+
+def test_each_length_of_history_has_its_own_table():
+    assert [table_for(n) for n in (4, 15, 16, 30, 47, 48, 120)] == \
+        ["short", "short", "medium", "medium", "medium", "long", "long"]
+    for name in TABLES:
+        cal = calibration(name)
+        assert cal.horizons == 18 and cal.series == 1428 and "M3 monthly" in cal.source
+    assert "18/24/30/36/42" in calibration("medium").source
+    # a series of 30 periods (a typical KPI history) gets the medium table: its 80%
+    # interval is the combination's spread times that table's 80% quantile
+    y = seasonal(n=30)
+    c = combine(y, 12, 6)
+    assert c.table == "medium" and c.names == COMPONENTS
+    f = simulate(pd.Series(y, index=IDX[:30]), 6).frame(levels=[0.8])
+    half = (f["upper_80"] - f["lower_80"]).to_numpy() / 2
+    h = np.arange(1, 7)
+    medium = np.maximum.accumulate(c.sd * calibration("medium").abs_quantile(h, [0.8])[:, 0])
+    long = np.maximum.accumulate(c.sd * calibration("long").abs_quantile(h, [0.8])[:, 0])
+    assert np.allclose(half, medium, rtol=0.02)
+    assert not np.allclose(half, long, rtol=0.02)

@@ -54,9 +54,15 @@ in a mean of variances, tourism's 80% intervals held 87-96% of outcomes.)  It is
 multiplied by the quantiles of the **standardised errors**
 ``|actual - combined| / sd`` the same procedure made on held-out data: the
 tables in ``forecast_calibration.json`` (M3 monthly on the log scale, the
-last 18 values of each series held out; ``long`` for the full combination, ``short`` from the
-same series cut to 6, 9, 12 or 15 values for the short set; written by
-``benchmarks/calibrate_forecast.py``).  A series on the logit or log scale
+last 18 values of each series held out; written by
+``benchmarks/calibrate_forecast.py``), one per length of history
+(:func:`table_for`): ``long`` for a series of at least :data:`LONG`
+periods, from M3's in-sample parts (48 to 126 values); ``medium`` for
+:data:`SHORT` to :data:`LONG` periods, the usual history of a KPI, from the
+same series cut to their last 18, 24, 30, 36 or 42 values; ``short`` for
+the short set, cut to 6, 9, 12 or 15 values.  A model fitted to fewer
+values is less sure of itself than its own variance says, so each table
+is fitted on histories as long as the ones it serves.  A series on the logit or log scale
 (a bounded KPI) is seasonally adjusted additively: on those scales zero is
 arbitrary, so a multiplicative index would be too.
 So an 80% interval is as wide as the interval that held 80% of those
@@ -84,6 +90,9 @@ COMPONENTS = ("theta", "ets", "arima", "airline")
 SHORT_COMPONENTS = ("theta", "ses", "arima011")
 #: Below this many periods a series gets :data:`SHORT_COMPONENTS`.
 SHORT = 16
+#: From this many periods a series' intervals use the ``long`` table (M3's
+#: in-sample parts are at least this long); below it, ``medium``.
+LONG = 48
 #: Whose own forecast sd the spread starts from: the first of these fitted.
 SPREAD_FROM = ("ets", "ses", "theta")
 #: The calibration table (see the module docstring).
@@ -282,6 +291,8 @@ class Combined:
     sds: dict = field(default_factory=dict)
     #: The series was shorter than :data:`SHORT`: the short set, the short table.
     short: bool = False
+    #: The calibration table for its intervals (:func:`table_for`).
+    table: str = "long"
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -329,7 +340,8 @@ def combine(y, m: int, h: int, *, additive: bool = False) -> Combined:
     if not parts:
         naive = np.full(h, y[-1])
         sd = np.std(np.diff(y)) * np.sqrt(np.arange(1, h + 1)) if len(y) > 1 else np.zeros(h)
-        return Combined(naive, sd, {"naive": naive}, failures, seasonal, short=short)
+        return Combined(naive, sd, {"naive": naive}, failures, seasonal, short=short,
+                        table=table_for(len(y)))
     points = np.vstack([c.point for c in parts.values()])
     point = np.mean(points, axis=0)
     own = next((c.sd for key in SPREAD_FROM if (c := parts.get(key)) is not None
@@ -344,7 +356,8 @@ def combine(y, m: int, h: int, *, additive: bool = False) -> Combined:
         failures["spread"] = "no component gave a forecast standard deviation"
     return Combined(point, np.asarray(spread, float),
                     {k: c.point for k, c in parts.items()}, failures, seasonal,
-                    {k: c.sd for k, c in parts.items() if c.sd is not None}, short)
+                    {k: c.sd for k, c in parts.items() if c.sd is not None}, short,
+                    table_for(len(y)))
 
 
 # ------------------------------------------------------------------ calibration
@@ -417,9 +430,16 @@ def fit_calibration(errors: np.ndarray, *, probs=None, pool: int = 1, source: st
     return Calibration(probs, q, source, int(e.shape[0]))
 
 
-#: The tables of :data:`CALIBRATION_FILE`: ``long`` for the full combination,
-#: ``short`` for a series shorter than :data:`SHORT` (the short set).
-TABLES = ("long", "short")
+#: The tables of :data:`CALIBRATION_FILE`, by the length of history they serve
+#: (:func:`table_for`).
+TABLES = ("long", "medium", "short")
+
+
+def table_for(n: int) -> str:
+    """The calibration table for a series of ``n`` periods: ``short`` below
+    :data:`SHORT` (the short set of components), ``medium`` below
+    :data:`LONG`, else ``long``."""
+    return "short" if n < SHORT else "medium" if n < LONG else "long"
 
 
 @functools.cache

@@ -487,7 +487,7 @@ def _combination(s, idx, y, tr, m, horizon, n_paths, filled) -> Simulation:
     """``method="auto"``: the combination's quantile paths (module docstring)."""
     from .ensemble import calibration, combine
     c = combine(y, m, horizon, additive=tr.kind != "none")
-    table = calibration("short" if c.short else "long")
+    table = calibration(c.table)
     dev = c.sd[:, None] * table.offsets(horizon, n_paths)
     # a longer horizon is never more certain: each quantile's distance from the
     # forecast never shrinks from one period to the next
