@@ -95,7 +95,7 @@ def main(argv=None):
     print(f"{len(long_tasks)} series, {len(tables)} tables in {time.perf_counter() - t0:.1f} s")
     for name in TABLES:
         for lev in (0.8, 0.95):
-            print(f"  {name:5s} {lev:.0%} multiplier by horizon: " + " ".join(
+            print(f"  {name:6s} {lev:.0%} multiplier by horizon: " + " ".join(
                 f"{v:.2f}" for v in tables[name].abs_quantile(np.arange(1, H + 1), [lev])[:, 0]))
     if args.check:
         for name in TABLES:

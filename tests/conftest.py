@@ -16,7 +16,9 @@ file, an output folder or its run lock.
 import html.parser
 import os
 import shutil
+import signal
 import tempfile
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -32,6 +34,24 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+
+class SignalLeftChanged(UserWarning):
+    """A test left the process's SIGINT handler other than it found it."""
+
+
+@pytest.fixture(autouse=True)
+def _sigint_as_found(request):
+    """Each test leaves SIGINT's handler as it found it.  A child process inherits
+    an ignored SIGINT: a later test's ``servicekpi run`` would then not stop on
+    Ctrl-C (``--dist loadfile`` runs files one after another in a worker).  The
+    handler is restored, and the test that changed it named in a warning."""
+    before = signal.getsignal(signal.SIGINT)
+    yield
+    if signal.getsignal(signal.SIGINT) is not before:
+        signal.signal(signal.SIGINT, before)
+        warnings.warn(f"{request.node.nodeid} left the SIGINT handler changed; restored",
+                      SignalLeftChanged)
+
 
 HEADER = ("ticket_id,team,created_at,first_response_at,resolved_at,channel,sla_due_at,"
           "sla_met,contacts,reopened,is_complaint,abandoned,handle_minutes,csat,nps,ces,"

@@ -359,3 +359,19 @@ def test_each_length_of_history_has_its_own_table():
     long = np.maximum.accumulate(c.sd * calibration("long").abs_quantile(h, [0.8])[:, 0])
     assert np.allclose(half, medium, rtol=0.02)
     assert not np.allclose(half, long, rtol=0.02)
+
+
+def test_simulate_fits_the_combination_on_the_bounded_scale_with_additive_seasons():
+    # a seasonal rate of 60-80%: every logit is positive, where statsmodels' Theta
+    # would pick a multiplicative season by itself; simulate asks for additive ones
+    from servicekpi.forecast import modelling_scale
+    rng = np.random.default_rng(3)
+    y = 0.7 + 0.1 * np.sin(2 * np.pi * np.arange(48) / 12) + rng.normal(0, 0.01, 48)
+    sim = simulate(pd.Series(y, index=IDX), 6, bounds=(0, 1))
+    scale = modelling_scale(y, (0, 1))
+    z = scale.forward(y)
+    assert scale.kind == "logit" and z.min() > 0
+    additive = combine(z, 12, 6, additive=True)
+    assert np.allclose(sim.median, scale.backward(additive.point), atol=1e-9)
+    assert not np.allclose(additive.components["theta"],
+                           combine(z, 12, 6).components["theta"])

@@ -132,10 +132,14 @@ def test_kill_9_of_the_run_leaves_nothing_behind(tmp_path, demo_dir, capsys):
 def test_a_stopped_run_stops_its_workers_and_kernels(tmp_path, demo_dir, how):
     params = make_params(tmp_path, demo_dir, {"billing": "team: billing\n"})
     out = tmp_path / "r"
+    # Ctrl-C as a terminal delivers it: the run starts with SIGINT's default action,
+    # whatever this test process inherited (an ignored SIGINT is inherited, and a
+    # Python started with it ignored never raises KeyboardInterrupt)
     proc = subprocess.Popen([str(BIN / "servicekpi"), "run", "--params", str(params),
                              "--out", str(out), "--workers", "1"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         below = _kernel_started(proc)
         if how.startswith("SIGTERM"):
