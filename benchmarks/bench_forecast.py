@@ -247,11 +247,11 @@ def servicekpi_method(y, h: int, bounds=None, method: str = "auto") -> dict:
 
 
 # ------------------------------------------------------------------ one series
-def _run_method(name: str, train: np.ndarray, h: int, bounds) -> dict:
+def _run_method(name: str, train: np.ndarray, h: int, bounds, raw_bounds) -> dict:
     if name == "servicekpi":
         return servicekpi_method(train, h, bounds)
     if name == "servicekpi_raw":
-        return servicekpi_method(train, h, None if bounds == AMOUNT_BOUNDS else bounds)
+        return servicekpi_method(train, h, raw_bounds)
     if name == "select":
         return servicekpi_method(train, h, bounds, method="select")
     if name == "naive2":
@@ -274,7 +274,8 @@ def evaluate(task: dict) -> dict:
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                r = _run_method(name, train, h, task.get("bounds"))
+                r = _run_method(name, train, h, task.get("bounds"),
+                                task.get("raw_bounds", task.get("bounds")))
             if len(r["mean"]) != h or not np.all(np.isfinite(r["mean"])):
                 raise RuntimeError("forecast not finite")
             r["error"] = None
@@ -311,7 +312,7 @@ def fcomp_tasks(label: str, h: int = H) -> list[dict]:
         if len(xx) < h:
             raise ValueError(f"{label} {s.sn}: holdout of {len(xx)} < horizon {h}")
         tasks.append({"data": label, "series": s.sn, "train": np.asarray(s.x, float),
-                      "actual": xx[:h], "h": h, "bounds": AMOUNT_BOUNDS})
+                      "actual": xx[:h], "h": h, "bounds": AMOUNT_BOUNDS, "raw_bounds": None})
     return tasks
 
 
