@@ -18,7 +18,6 @@ import os
 import shutil
 import signal
 import tempfile
-import warnings
 from pathlib import Path
 
 import matplotlib
@@ -39,18 +38,48 @@ class SignalLeftChanged(UserWarning):
     """A test left the process's SIGINT handler other than it found it."""
 
 
-@pytest.fixture(autouse=True)
-def _sigint_as_found(request):
-    """Each test leaves SIGINT's handler as it found it.  A child process inherits
-    an ignored SIGINT: a later test's ``servicekpi run`` would then not stop on
-    Ctrl-C (``--dist loadfile`` runs files one after another in a worker).  The
-    handler is restored, and the test that changed it named in a warning."""
-    before = signal.getsignal(signal.SIGINT)
-    yield
-    if signal.getsignal(signal.SIGINT) is not before:
-        signal.signal(signal.SIGINT, before)
-        warnings.warn(f"{request.node.nodeid} left the SIGINT handler changed; restored",
-                      SignalLeftChanged)
+class _SigintAsFound:
+    """Each test, with its fixtures of every scope, leaves SIGINT's handler as it
+    found it.  A child process inherits an ignored SIGINT: a later test's
+    ``servicekpi run`` would then not stop on Ctrl-C (``--dist loadfile`` runs
+    files one after another in a worker).  The handler is restored, and the
+    test whose set-up, call or tear-down changed it named in a warning.  (A
+    plugin of its own: this file's hooks of the same names guard the e2e mark.)"""
+
+    @staticmethod
+    def _kept(item, phase: str, before) -> None:
+        if signal.getsignal(signal.SIGINT) is not before:
+            signal.signal(signal.SIGINT, before)
+            item.warn(SignalLeftChanged(f"the {phase} of {item.nodeid} left the SIGINT "
+                                        "handler changed; restored"))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item):
+        before = signal.getsignal(signal.SIGINT)
+        try:
+            return (yield)
+        finally:
+            self._kept(item, "set-up", before)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item):
+        before = signal.getsignal(signal.SIGINT)
+        try:
+            return (yield)
+        finally:
+            self._kept(item, "call", before)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item, nextitem):
+        before = signal.getsignal(signal.SIGINT)
+        try:
+            return (yield)
+        finally:
+            self._kept(item, "tear-down", before)
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_SigintAsFound(), "servicekpi-sigint-as-found")
 
 
 HEADER = ("ticket_id,team,created_at,first_response_at,resolved_at,channel,sla_due_at,"
