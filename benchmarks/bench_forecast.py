@@ -517,9 +517,10 @@ def main(argv=None):
                                   f"{args.seed})" if args.series else ""))
     print("horizon 18 for M1 and tourism monthly (tourism's own is 24: its first 18 "
           "holdout values are scored)")
-    print(f"the project's methods get bounds {list(AMOUNT_BOUNDS)} on M1 and tourism (an "
-          "amount KPI's: log scale where every value is positive); servicekpi_raw does not; "
-          "the other methods get the raw series")
+    bounds_note = (f"servicekpi and select get bounds {list(AMOUNT_BOUNDS)} on {M1} and "
+                   f"{TOURISM} (an amount KPI's: log scale where every value is positive); "
+                   "servicekpi_raw and the standard methods get the raw series")
+    print(bounds_note)
     summaries = {}
     for name, ts in datasets.items():
         res = [r for r in results if r["data"] == name]
@@ -533,8 +534,7 @@ def main(argv=None):
     out.mkdir(exist_ok=True)
     (out / "bench_forecast.json").write_text(json.dumps(
         {"series_per_dataset": args.series, "workers": args.workers, "wall_seconds": wall,
-         "bounds": f"servicekpi and select get bounds {list(AMOUNT_BOUNDS)} on {M1} and "
-                   f"{TOURISM}; servicekpi_raw and the standard methods get the raw series",
+         "bounds": bounds_note,
          "summaries": summaries,
          "goals": [{"goal": g, "pass": ok, "figures": f} for g, ok, f in gl]},
         indent=2, default=str))

@@ -53,29 +53,20 @@ class _SigintAsFound:
             item.warn(SignalLeftChanged(f"the {phase} of {item.nodeid} left the SIGINT "
                                         "handler changed; restored"))
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_setup(self, item):
-        before = signal.getsignal(signal.SIGINT)
-        try:
-            return (yield)
-        finally:
-            self._kept(item, "set-up", before)
+    def _guard(phase: str):
+        @pytest.hookimpl(wrapper=True)
+        def hook(self, item):
+            before = signal.getsignal(signal.SIGINT)
+            try:
+                return (yield)
+            finally:
+                self._kept(item, phase, before)
+        return hook
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_call(self, item):
-        before = signal.getsignal(signal.SIGINT)
-        try:
-            return (yield)
-        finally:
-            self._kept(item, "call", before)
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_teardown(self, item, nextitem):
-        before = signal.getsignal(signal.SIGINT)
-        try:
-            return (yield)
-        finally:
-            self._kept(item, "tear-down", before)
+    pytest_runtest_setup = _guard("set-up")
+    pytest_runtest_call = _guard("call")
+    pytest_runtest_teardown = _guard("tear-down")
+    del _guard
 
 
 def pytest_configure(config):

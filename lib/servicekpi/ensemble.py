@@ -298,10 +298,13 @@ class Combined:
     failures: dict = field(default_factory=dict)
     seasonal: bool = False
     sds: dict = field(default_factory=dict)
-    #: The series was shorter than :data:`SHORT`: the short set, the short table.
-    short: bool = False
     #: The calibration table for its intervals (:func:`table_for`).
     table: str = "long"
+
+    @property
+    def short(self) -> bool:
+        """The series was shorter than :data:`SHORT`: the short set, the short table."""
+        return self.table == "short"
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -323,7 +326,8 @@ def combine(y, m: int, h: int, *, additive: bool = False) -> Combined:
     y = np.asarray(y, float)
     if len(y) == 0:
         raise DataError("an empty series cannot be forecast", source="KPI series")
-    short = len(y) < SHORT
+    table = table_for(len(y))
+    short = table == "short"
     fitters = _SHORT_FITTERS if short else {k: _FITTERS[k] for k in COMPONENTS}
     seasonal = (not short) and seasonality_test(y, m)
     failures = {}
@@ -349,8 +353,7 @@ def combine(y, m: int, h: int, *, additive: bool = False) -> Combined:
     if not parts:
         naive = np.full(h, y[-1])
         sd = np.std(np.diff(y)) * np.sqrt(np.arange(1, h + 1)) if len(y) > 1 else np.zeros(h)
-        return Combined(naive, sd, {"naive": naive}, failures, seasonal, short=short,
-                        table=table_for(len(y)))
+        return Combined(naive, sd, {"naive": naive}, failures, seasonal, table=table)
     points = np.vstack([c.point for c in parts.values()])
     point = np.mean(points, axis=0)
     own = next((c.sd for key in SPREAD_FROM if (c := parts.get(key)) is not None
@@ -365,8 +368,7 @@ def combine(y, m: int, h: int, *, additive: bool = False) -> Combined:
         failures["spread"] = "no component gave a forecast standard deviation"
     return Combined(point, np.asarray(spread, float),
                     {k: c.point for k, c in parts.items()}, failures, seasonal,
-                    {k: c.sd for k, c in parts.items() if c.sd is not None}, short,
-                    table_for(len(y)))
+                    {k: c.sd for k, c in parts.items() if c.sd is not None}, table)
 
 
 # ------------------------------------------------------------------ calibration
