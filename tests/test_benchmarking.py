@@ -113,3 +113,31 @@ def test_not_applicable_and_open_periods_are_not_ranked():
     assert np.isnan(m.loc["D", "avg_resolution_hours"])
     assert m["avg_resolution_hours"].dropna().to_dict() == pytest.approx(
         {"A": 100.0, "B": 50.0, "C": 0.0})
+
+
+def _matrix(means: dict) -> pd.DataFrame:
+    """A peer matrix whose rows have the given mean percentiles (two KPIs)."""
+    return pd.DataFrame({"fcr_rate": list(means.values()), "csat": list(means.values())},
+                        index=list(means)).rename_axis("team")
+
+
+def test_nearest_peers_keeps_the_team_centred_among_its_rank_neighbours():
+    # ranks by mean percentile: e 90, a 80, c 70, b 60 (tied with g, by name), g 60, d 50, f 10
+    m = _matrix({"a": 80, "b": 60, "c": 70, "d": 50, "e": 90, "f": 10, "g": 60})
+    m.loc["f", "csat"] = np.nan                  # mean over the KPIs it has: still 10
+    m.attrs["period"] = "2026-06"
+    out = skpi.nearest_peers(m, "b", 3)
+    assert list(out.index) == ["c", "b", "g"]
+    assert out.attrs == {"period": "2026-06", "first": 3, "last": 5, "ranked": 7}
+    assert list(skpi.nearest_peers(m, "e", 3).index) == ["e", "a", "c"]     # shifted at the top
+    assert list(skpi.nearest_peers(m, "f", 4).index) == ["b", "g", "d", "f"]  # and at the bottom
+    assert skpi.nearest_peers(m, "f", 4).attrs["first"] == 4
+    assert skpi.nearest_peers(m, "b", 7) is m                        # few enough: as it is
+    pd.testing.assert_series_equal(skpi.nearest_peers(m, "a", 5).loc["a"], m.loc["a"])
+
+
+def test_nearest_peers_ranks_a_team_without_values_last():
+    m = _matrix({"a": 80, "b": np.nan, "c": 70})
+    assert list(skpi.nearest_peers(m, "b", 2).index) == ["c", "b"]
+    with pytest.raises(ValueError, match="at least 1"):
+        skpi.nearest_peers(m, "a", 0)

@@ -284,3 +284,35 @@ def test_the_english_word_check_sees_every_kind_of_text():
     texts = drawn_text(fig)
     assert sorted(w for t in texts for w in english_words(t)) == ["actual", "points", "stage",
                                                                   "week"]
+
+
+def test_team_heatmap_among_many_teams_shows_its_nearest_ranks():
+    """30 teams: the team report's heatmap keeps 25 rows, the team's among them, and
+    says which ranks it shows; the overview's (no team) keeps all 30."""
+    from servicekpi.report.figures import PEER_ROWS
+    teams = [f"t{i:02d}" for i in range(30)]
+    k = kpi_rows([(t, "2026-06", "fcr_rate", 0.5 + i / 100, 100) for i, t in enumerate(teams)]
+                 + [(t, "2026-06", "csat_score", 3 + i / 20, 100) for i, t in enumerate(teams)])
+    m = skpi.peer_matrix(k, catalogue=CAT)
+    shown = skpi.nearest_peers(m, "t03", PEER_ROWS)
+    ax = plots.peer_heatmap(shown, team="t03", catalogue=CAT, period="2026-06")
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    # best first: t29 ... t00; t03 is 27th of 30, so the last 25 ranks are kept
+    assert PEER_ROWS == 25
+    assert rows == [f"t{i:02d}" for i in range(24, -1, -1)] and "t03" in rows
+    assert ax.get_title(loc="left").splitlines()[1] == (
+        "t03 and the teams ranked nearest to it by mean percentile: ranks 6–30 of 30")
+    assert len(plots.peer_heatmap(m, catalogue=CAT).get_yticklabels()) == 30
+
+
+def test_trend_steps_over_a_missing_value():
+    """A period without a value: the team's line joins its neighbours (as before),
+    labelled once."""
+    k = K.copy()
+    k.loc[(k["team"] == "A") & (k["kpi"] == "fcr_rate")
+          & (k["period"] == pd.Period("2026-02", "M")), "value"] = np.nan
+    ax = plots.kpi_trend(k, team="A", kpi="fcr_rate", catalogue=CAT, ax=plt.subplots()[1])
+    team = [ln for ln in ax.get_lines() if ln.get_label() == "A"]
+    assert len(team) == 1
+    assert list(team[0].get_xdata()) == [0, 2, 3]
+    assert np.allclose(team[0].get_ydata(), [0.71, 0.73, 0.74])

@@ -38,6 +38,7 @@ _LAZY = {
     "gap_table": "gaps", "confidence_interval": "gaps",
     "glide_path": "targets", "achievability": "targets", "baseline_interval": "targets",
     "benchmark_table": "benchmarking", "peer_matrix": "benchmarking",
+    "nearest_peers": "benchmarking",
     "forecast": "forecast", "target_outlook": "forecast", "backtest": "forecast",
     "simulate": "forecast", "Simulation": "forecast",
     "scorecard": "scorecard", "Scorecard": "scorecard", "ahp_weights": "scorecard",

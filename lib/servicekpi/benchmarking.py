@@ -177,3 +177,29 @@ def peer_matrix(kpis: pd.DataFrame, *, period=None, catalogue: Catalogue | None 
     out.index = out.index.astype(str)
     out.attrs["period"] = str(when)
     return out
+
+
+def nearest_peers(matrix: pd.DataFrame, team: str, rows: int) -> pd.DataFrame:
+    """At most ``rows`` rows of a :func:`peer_matrix`: ``team`` and the teams
+    ranked nearest to it, for a heatmap that stays readable among many teams.
+
+    With ``rows`` or fewer teams the matrix is returned as it is.  Otherwise
+    the teams are ranked by their mean percentile over the KPIs they have
+    (best first; ties by name; a team without any value last) and the
+    ``rows`` consecutive ranks centred on ``team`` are kept (shifted at either
+    end), in rank order.  ``attrs`` gains ``first`` and ``last`` (1-based
+    ranks shown) and ``ranked`` (the number of teams ranked).
+    """
+    if rows < 1:
+        raise ValueError(f"rows must be at least 1, got {rows}")
+    if len(matrix) <= rows or team not in matrix.index:
+        return matrix
+    ranking = pd.DataFrame({"mean": matrix.mean(axis=1).fillna(-np.inf).to_numpy(),
+                            "name": matrix.index})
+    order = pd.Index(ranking.sort_values(["mean", "name"], ascending=[False, True])["name"])
+    at = order.get_loc(team)
+    first = min(max(at - rows // 2, 0), len(order) - rows)
+    out = matrix.loc[order[first:first + rows]]
+    out.attrs = {**matrix.attrs, "first": first + 1, "last": first + rows,
+                 "ranked": len(order)}
+    return out

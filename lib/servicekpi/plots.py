@@ -163,7 +163,7 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
         labelled ``incomplete_label`` (default: the report's note
         ``incomplete_legend`` in ``language``).  None: no such marking.
     kwargs
-        Passed to :func:`seaborn.lineplot` for the team's line.
+        Passed to :meth:`matplotlib.axes.Axes.plot` for the team's line.
 
     Returns
     -------
@@ -208,11 +208,16 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
         ax.plot([x_of[p] for p in shown["period"]], shown["value"].to_numpy(float) * scale,
                 color=colour, lw=1.2, ls=":")
     run = np.cumsum(hollow)          # solid runs of complete points, broken at hollow ones
-    for i, key in enumerate(dict.fromkeys(run[~hollow])):
-        full = mine[~hollow & (run == key)]
-        sns.lineplot(x=[x_of[p] for p in full["period"]], y=full["value"].to_numpy() * scale,
-                     ax=ax, marker="o", markersize=4, color=colour,
-                     label=name if i == 0 else "_nolegend_", **kwargs)
+    has_value = mine["value"].notna().to_numpy()
+    labelled = False                 # the team's name labels its first solid run drawn
+    for key in dict.fromkeys(run[~hollow]):
+        full = mine[~hollow & (run == key) & has_value]     # a missing value is stepped over
+        if not len(full):
+            continue
+        ax.plot([x_of[p] for p in full["period"]], full["value"].to_numpy(float) * scale,
+                marker="o", markersize=4, color=colour,
+                label="_nolegend_" if labelled else name, **kwargs)
+        labelled = True
     for flag, text in ((mine["period"] == partial).to_numpy(), partial_label), \
             (mine["_incomplete"].to_numpy() & (mine["period"] != partial).to_numpy(),
              incomplete_label):
@@ -402,7 +407,9 @@ def peer_heatmap(matrix: pd.DataFrame, *, team: str | None = None,
     """Teams x KPIs percentile ranks (100 = best) from :func:`peer_matrix`;
     ``team``'s row framed and its name in the team colour (bold where the font
     has a bold face); with ``period``, the title "Percentile among teams
-    (100 = best), <period>".  Returns the Axes."""
+    (100 = best), <period>", and for a matrix cut by
+    :func:`~servicekpi.benchmarking.nearest_peers` a second line naming the
+    ranks shown.  Returns the Axes."""
     if ax is None:
         fig, ax = plt.subplots(figsize=(1.0 + 0.55 * matrix.shape[1],
                                         1.2 + 0.42 * matrix.shape[0]))
@@ -416,8 +423,12 @@ def peer_heatmap(matrix: pd.DataFrame, *, team: str | None = None,
     ax.set_ylabel("")
     ax.tick_params(axis="x", labelsize=8, rotation=90)
     if period is not None:
-        ax.set_title(msg("figures.heatmap.title", language, period=label(pd.Period(period))),
-                     loc="left", fontsize=10)
+        title = msg("figures.heatmap.title", language, period=label(pd.Period(period)))
+        if "ranked" in matrix.attrs and team is not None:
+            title += "\n" + msg("figures.heatmap.nearest", language, team=mpl(team),
+                                 first=matrix.attrs["first"], last=matrix.attrs["last"],
+                                 ranked=matrix.attrs["ranked"])
+        ax.set_title(title, loc="left", fontsize=10)
     if team is not None:
         for lab in ax.get_yticklabels():
             if lab.get_text() == mpl(team):

@@ -11,6 +11,11 @@ from __future__ import annotations
 __all__ = ["bullet", "competency", "contributions", "control", "fans", "peers",
            "trajectories", "trends"]
 
+#: Rows of the team report's peer heatmap at most: among more teams it shows
+#: the team and the teams ranked nearest to it (every team's rank on every
+#: KPI is in the benchmarks table; the overview's heatmap has every team).
+PEER_ROWS = 25
+
 
 def _common(report) -> dict:
     return {"catalogue": report.catalogue, "language": report.language,
@@ -62,13 +67,17 @@ def bullet(report):
 
 
 def peers(report):
-    """Percentile of every team on every KPI (100 = best); None without other
-    teams (the section's note says why)."""
+    """Percentile of every team on every KPI (100 = best); among more than
+    :data:`PEER_ROWS` teams, the team and the teams ranked nearest to it
+    (:func:`servicekpi.benchmarking.nearest_peers`; the title says which
+    ranks).  None without other teams (the section's note says why)."""
     from .. import plots
+    from ..benchmarking import nearest_peers
     m = report.peer_matrix()
     if m.shape[1] == 0 or m.shape[0] < 2:
         return None
-    ax = plots.peer_heatmap(m, team=report.params.team, catalogue=report.catalogue,
+    ax = plots.peer_heatmap(nearest_peers(m, report.params.team, PEER_ROWS),
+                            team=report.params.team, catalogue=report.catalogue,
                             language=report.language, period=report.period)
     return ax.figure
 
