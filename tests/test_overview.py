@@ -135,3 +135,20 @@ def test_goals_at_risk_show_values_in_the_teams_unit():
     cell = ov.at_risk_table().data.iloc[0, 2]
     assert cell == cat[kpi].fmt(2.0, unit=unit) and cell.endswith("min")
     assert cat[kpi].fmt(2.0) != cell             # the value alone would read in hours
+
+
+def test_teams_assessed_in_processes_as_one_after_the_other(tmp_path, demo_dir):
+    """workers=2 assesses the teams in a process pool (their assessments come back
+    from it), with the same gap tables, scorecards and ranking as workers=1; each
+    team's assessment holds its own KPI rows only."""
+    p = make_params(tmp_path, demo_dir, {t: f"team: {t}\n" for t in ("phone", "chat", "email")})
+    one, two = OverviewReport.load(p, workers=1), OverviewReport.load(p, workers=2)
+    assert (one.workers, two.workers) == (1, 2)
+    before = {t: two.assessment(t) for t in ("phone", "chat", "email")}
+    assert set(before["chat"].kpis["team"]) == {"chat"}
+    pd.testing.assert_frame_equal(two.gaps(), one.gaps())
+    assert all(two.assessment(t) is not a for t, a in before.items())       # from the pool
+    assert one.assessment("phone") is one.assessment("phone")
+    pd.testing.assert_frame_equal(two.scorecard().scores, one.scorecard().scores)
+    pd.testing.assert_frame_equal(two.ranking(), one.ranking())
+    assert len(one.gaps()) and set(one.gaps()["team"]) == {"phone", "chat", "email"}

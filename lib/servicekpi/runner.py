@@ -433,6 +433,8 @@ def execute(job: dict) -> TeamResult:
     params = dict(job["parameters"])
     if job.get("prepared"):
         params["prepared"] = job["prepared"]
+    if job.get("workers"):       # the overview's processes (the team reports are done)
+        params["workers"] = job["workers"]
     summary_file = None
     if "summary_file" in job:
         summary_file = out / job["summary_file"]
@@ -834,6 +836,7 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
         if progress and jobs:
             from tqdm.auto import tqdm
             bar = tqdm(total=len(jobs), desc="team reports", unit="report")
+        overview_workers = max(1, workers or os.cpu_count() or 1)
         workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
         pool, client = _executor(workers, scheduler)
         try:
@@ -853,7 +856,8 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                 try:
                     summary.overview = record.settle(
                         _run_overview(here, record, all_params, params_dir, overview,
-                                      kernel, force, as_of, prepared, keep_kernel=True))
+                                      kernel, force, as_of, prepared, keep_kernel=True,
+                                      workers=overview_workers))
                 finally:
                     if here is not pool:
                         here.shutdown(wait=True)
@@ -899,9 +903,11 @@ def _known(entry: dict) -> dict:
 
 
 def _run_overview(pool, record, all_params, params_dir, overview, kernel, force,
-                  as_of=None, prepared=None, keep_kernel=False) -> TeamResult:
+                  as_of=None, prepared=None, keep_kernel=False, workers=1) -> TeamResult:
     """The overview of every team on the index (in a run of some teams, also the
-    others), linking to their current pages."""
+    others), linking to their current pages.  It runs after the team reports,
+    alone: it assesses the teams in ``workers`` processes (not part of its
+    fingerprint: the page is the same with any number)."""
     teams = [t for t in record.order if t in record.entries]
     links = {t: record.entries[t].html for t in teams
              if record.entries[t].ok and record.entries[t].html}
@@ -923,7 +929,7 @@ def _run_overview(pool, record, all_params, params_dir, overview, kernel, force,
     job = {"team": OVERVIEW, "name": "Leadership overview", "notebook": str(overview),
            "parameters": params, "out": str(out), "stem": "overview", "kernel": kernel,
            "fingerprint": fp, "language": _language(*(record.entries[t] for t in teams)),
-           "prepared": prepared, "keep_kernel": keep_kernel}
+           "prepared": prepared, "keep_kernel": keep_kernel, "workers": workers}
     return _result(pool.submit(execute, job), job)
 
 

@@ -34,6 +34,14 @@ SECTIONS = {"status": "status_table", "ranking": "ranking_table", "at_risk": "at
             "peers": "peer_figure", "reports": "report_links"}
 
 
+def _assessed(assessment: Assessment) -> Assessment:
+    """An assessment with its gap table and its overview scorecard computed
+    (in a worker process of :meth:`OverviewReport.assess_teams`)."""
+    assessment.gaps()
+    assessment.scorecard(bad_rows="drop")
+    return assessment
+
+
 @dataclass
 class OverviewReport:
     """The leadership roll-up across every team of a parameter folder.
@@ -72,16 +80,22 @@ class OverviewReport:
     #: team -> its own catalogue (a team not in it: :attr:`catalogue`, the one the
     #: teams x KPIs matrix reads)
     catalogues: dict = field(default_factory=dict)
+    #: processes assessing the teams (:meth:`assess_teams`); 1: one after the other
+    workers: int = 1
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, params_dir=None, teams=None, links=None, title=None,
-             as_of=None, prepared=None) -> "OverviewReport":
+             as_of=None, prepared=None, workers=None) -> "OverviewReport":
         """Load every team named in ``params_dir`` (default: the project's params/);
         ``as_of`` overrides the parameters' ``as_of:`` (``servicekpi run --as-of``).
         A team whose inputs have a problem is left out (see ``excluded``); when
         every team is, :class:`ServiceKPIError` lists why.  ``prepared``: the index
-        of a run's prepared inputs (the KPIs are read from it, not the exports)."""
+        of a run's prepared inputs (the KPIs are read from it, not the exports).
+        ``workers``: processes assessing the teams (default:
+        :func:`servicekpi.forecast.default_workers`: ``SERVICEKPI_WORKERS``, else
+        every core)."""
+        from ..forecast import default_workers
         from ..i18n import prepare_figures
         from ..params import clear_export_cache, load_params
         from .inputs import load_inputs
@@ -108,7 +122,8 @@ class OverviewReport:
                      inputs.kpis_by_freq(ok),
                      {f: pd.concat(parts, ignore_index=True) for f, parts in targets.items()},
                      links or {}, dict(inputs.ends), dict(inputs.export_names), excluded,
-                     {t: inputs.catalogue(t) for t in ok})
+                     {t: inputs.catalogue(t) for t in ok},
+                     default_workers() if workers is None else max(1, int(workers)))
         prepare_figures(report.language, title, *(p.title for p in all_params),
                         *(report.name(p.team) for p in all_params))   # team names too
         return report
@@ -154,14 +169,38 @@ class OverviewReport:
 
     def assessment(self, team: str) -> Assessment:
         """``team``'s :class:`~.assess.Assessment`, as its own report makes it:
-        its parameters, its own catalogue, the KPIs of its freq, its targets
-        and its export's coverage end."""
+        its parameters, its own catalogue, its KPIs, its targets and its
+        export's coverage end.  It holds the team's own KPI rows: everything
+        an assessment computes reads only those (the team's report passes
+        its peers' rows too, for its peer sections)."""
         key = ("assessment", team)
         if key not in self._cache:
             p = self._params(team)
-            self._cache[key] = Assessment(p, self.catalogue_of(team), self.kpis.get(p.freq),
+            k = self.kpis.get(p.freq)
+            self._cache[key] = Assessment(p, self.catalogue_of(team),
+                                          k[(k["team"] == team).to_numpy()]
+                                          if k is not None else None,
                                           self.targets.get(p.freq), self.ends.get(team))
         return self._cache[key]
+
+    def assess_teams(self) -> None:
+        """Compute every assessed team's gap table and scorecard (the slow part:
+        one simulation per target), in :attr:`workers` processes when there
+        are several teams.  Each team's is computed as one after the other
+        would (its simulations are seeded), and kept in its assessment."""
+        if self._cache.get("assessed"):
+            return
+        teams = self._assessed_teams()
+        if self.workers > 1 and len(teams) > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            from .. import ensemble
+            ensemble.load_models()       # imported once here, not once per process
+            with ProcessPoolExecutor(min(self.workers, len(teams))) as pool:
+                done = pool.map(_assessed, [self.assessment(t) for t in teams], chunksize=1)
+                for team, a in zip(teams, done):
+                    self._cache[("assessment", team)] = a
+        self._cache["assessed"] = True
 
     def _assessed_teams(self) -> list[str]:
         """The teams with targets and an assessed period, in the parameters' order."""
@@ -194,6 +233,7 @@ class OverviewReport:
         """Every team's gap table for its own assessed period (its assessment's,
         :meth:`.assess.Assessment.gaps`), one after the other."""
         from ..gaps import gap_table
+        self.assess_teams()
         frames = [self.assessment(t).gaps() for t in self._assessed_teams()]
         out = gap_table(None, None, rule="forecast")
         if frames:
@@ -227,6 +267,7 @@ class OverviewReport:
         except that a team whose targets cannot be scored is listed unscored
         with its problems (``bad_rows="drop"``); grades are codes A-D."""
         from ..scorecard import Scorecard, scorecard
+        self.assess_teams()
         cards = [self.assessment(t).scorecard(bad_rows="drop")
                  for t in self._assessed_teams()]
         if not cards:
