@@ -348,3 +348,21 @@ def test_refused_options_are_invalid_arguments(tmp_path):
         skpi.load_kpi_table(path, bad_rows="ignore")
     with pytest.raises(skpi.InvalidArgument, match="unknown freq"):
         skpi.load_targets(path, freq="daily")
+
+
+def test_a_period_label_repeated_is_read_once_and_flagged_on_every_row(tmp_path, cat):
+    """Labels are parsed once per distinct cell: an unreadable one repeated is named
+    on each of its rows, a readable one gives the same period on each."""
+    path = write(tmp_path / "k.csv", """
+team,period,kpi,value,n
+A,2024-13,training_hours,1,1
+A,2024-01,training_hours,2,1
+B,2024-13,training_hours,3,1
+B,2024-01,training_hours,4,1
+""")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_kpi_table(path, catalogue=cat)
+    assert ("period", (2, 4)) in problem_keys(ei)
+    ok = skpi.load_kpi_table(write(tmp_path / "ok.csv", "team,period,kpi,value\n"
+                                   "A,2024-01,x,1\nB,2024-01,x,2\nC,2024-02,x,3"))
+    assert [str(p) for p in ok["period"]] == ["2024-01", "2024-01", "2024-02"]

@@ -36,19 +36,27 @@ from .schema import BENCHMARK_COLUMNS, KPI_TABLE_COLUMNS, TARGET_COLUMNS
 
 
 def _periods(checked: Checked, column: str, freq: str, source: str) -> pd.Series:
-    """Parse a period column in place, flagging unreadable labels."""
+    """Parse a period column in place, flagging unreadable labels (each
+    distinct cell parsed once: a KPI table repeats a few labels many times)."""
     values = checked.columns[column]
     out = []
     bad = np.zeros(len(values), bool)
+    parsed: dict = {}               # (type, cell) -> Period, or None: unreadable
     for i, v in enumerate(values):
         if v is None or (isinstance(v, float) and np.isnan(v)):
             out.append(pd.NaT)
             continue
-        try:
-            out.append(parse_period(v, freq))
-        except ValueError:          # InvalidArgument: not a period of that kind
+        key = (type(v), v)          # 2024 and 2024.0 are read apart, as one by one
+        if key not in parsed:
+            try:
+                parsed[key] = parse_period(v, freq)
+            except ValueError:      # InvalidArgument: not a period of that kind
+                parsed[key] = None
+        if parsed[key] is None:
             out.append(pd.NaT)
             bad[i] = True
+        else:
+            out.append(parsed[key])
     checked.flag(source, column, bad, f"cannot read period: expected a {freq} such as "
                  + {"month": "2024-03", "week": "2024-W05", "quarter": "2024Q1"}[freq],
                  values)
