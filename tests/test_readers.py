@@ -297,3 +297,21 @@ def test_no_renaming_no_mention(tmp_path):
     path = write(tmp_path, b"ticket_id,team,created_at\n1,A,2024-01-02\n")
     info = read_table(path).attrs["read"]
     assert "renamed" not in info and "duplicate" not in describe_read(info)
+
+
+@pytest.mark.parametrize("chosen, expected", [(None, "system"), ("mimalloc", "mimalloc")])
+def test_arrow_allocates_with_the_system_allocator_unless_a_pool_is_chosen(chosen, expected):
+    """Importing servicekpi's readers (as every command, worker and report kernel
+    does) after pandas, which has already imported Arrow, switches Arrow's default
+    pool to the system allocator; ARROW_DEFAULT_MEMORY_POOL keeps the user's."""
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if chosen:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    code = ("import pandas, pyarrow as pa; pa.array(['made before']); "
+            "import servicekpi.readers; print(pa.default_memory_pool().backend_name)")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == [expected]
