@@ -316,3 +316,28 @@ def test_trend_steps_over_a_missing_value():
     assert len(team) == 1
     assert list(team[0].get_xdata()) == [0, 2, 3]
     assert np.allclose(team[0].get_ydata(), [0.71, 0.73, 0.74])
+
+
+def test_trend_grid_has_a_fixed_layout_whose_labels_fit_between_panels():
+    """The trend grid is laid out without tight_layout: every panel has TREND_SPACING
+    inches left of and above it, and each panel's y labels (tick labels and axis
+    label, the widest a 7-character value) stay clear of the panel on its left,
+    its title clear of the panel above."""
+    big = kpi_rows(series("A", "volume", "2026-01", [1_234_567, 2_345_678, 1_999_999, 2_000_000],
+                          rate=False) + series("B", "volume", "2026-01", [5, 6, 7, 8], rate=False))
+    k = pd.concat([K, big], ignore_index=True)
+    fig = plots.trend_grid(k, team="A", kpi_list=["fcr_rate", "volume", "avg_resolution_hours"],
+                            catalogue=CAT, ncols=2)
+    left, above = plots.TREND_SPACING
+    dpi = fig.dpi
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    boxes = [ax.get_position().transformed(fig.transFigure) for ax in axes]
+    assert np.isclose((boxes[1].x0 - boxes[0].x1) / dpi, left)          # gap between columns
+    assert np.isclose((boxes[0].y0 - boxes[2].y1) / dpi, above)         # gap between rows
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ticks = [t.get_text() for t in axes[1].get_yticklabels() if t.get_text()]
+    assert max(map(len, ticks)) >= 9                        # "2,000,000": wider than 7
+    assert "2,000,000" in ticks and not any("e+" in t for t in ticks)    # never 2e+06
+    assert axes[1].get_tightbbox(renderer).x0 > boxes[0].x1
+    assert axes[2].get_tightbbox(renderer).y1 < boxes[0].y0

@@ -67,7 +67,9 @@ def _formatter(d: KPIDef | None):
         return mticker.PercentFormatter(1.0, decimals=None)
     if unit == "points":
         return mticker.FuncFormatter(lambda v, _: f"{v:+.0f}")
-    return mticker.FuncFormatter(lambda v, _: f"{v:,.4g}")
+    # 4 significant digits below 10,000 (2.35, 1,234); whole numbers from there on,
+    # where 4 significant digits would turn to 1.2e+04
+    return mticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:,.4g}")
 
 
 def _value_axis(ax, d: KPIDef | None, unit: Unit, language: str, axis: str = "y") -> None:
@@ -83,7 +85,7 @@ def _benchmark_name(name: str, language: str) -> str:
 
 
 def small_multiples(items: list, draw, *, ncols: int, panel: tuple[float, float],
-                    legend_cols: int):
+                    legend_cols: int, spacing: tuple[float, float] | None = None):
     """A grid with one panel per item and one shared legend; returns the Figure.
 
     Parameters
@@ -99,6 +101,11 @@ def small_multiples(items: list, draw, *, ncols: int, panel: tuple[float, float]
         Width and height of one panel, in inches.
     legend_cols : int
         Columns of the shared legend.
+    spacing : (float, float), optional
+        Room left of and above every panel, in inches (its y tick labels and
+        axis label; its title and the x tick labels of the panel above): a
+        fixed layout, for grids of many panels, where matplotlib's tight
+        layout (default) measures every label of every panel once more.
     """
     n = max(len(items), 1)
     ncols = min(ncols, n)
@@ -118,11 +125,24 @@ def small_multiples(items: list, draw, *, ncols: int, panel: tuple[float, float]
     if seen:
         fig.legend(list(seen.values()), list(seen), loc="upper right", ncols=legend_cols,
                    frameon=False, fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.15 / nrows))
+    if spacing is None:
+        fig.tight_layout(rect=(0, 0, 1, 1 - 0.15 / nrows))
+    else:
+        left, above = spacing
+        width, height = fig.get_size_inches()
+        right, below, legend = 0.1, 0.35, 0.3     # inches: edge, last x labels, legend
+        ax_w = (width - left * ncols - right) / ncols
+        ax_h = (height - above * nrows - below - legend) / nrows
+        fig.subplots_adjust(left=left / width, right=1 - right / width,
+                            bottom=below / height, top=1 - (above + legend) / height,
+                            wspace=left / ax_w, hspace=above / ax_h)
     return fig
 
 
 # ------------------------------------------------------------------ trends
+#: Room left of and above each trend panel, in inches (:func:`small_multiples`):
+#: y tick labels of up to 7 characters and the axis label; title and x labels.
+TREND_SPACING = (1.0, 0.75)
 def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue | None = None,
               periods: int | None = None, peers: bool = True, ax=None, language: str = "en",
               units: dict | None = None, partial=None, partial_label: str | None = None,
@@ -256,7 +276,8 @@ def trend_grid(data: pd.DataFrame, *, team: str, kpi_list: list[str],
                   language=language, units=units, partial=partial,
                   partial_label=partial_label, max_open_share=max_open_share,
                   incomplete_label=incomplete_label)
-    return small_multiples(shown, draw, ncols=ncols, panel=(4.6, 2.9), legend_cols=2)
+    return small_multiples(shown, draw, ncols=ncols, panel=(4.6, 2.9), legend_cols=2,
+                           spacing=TREND_SPACING)
 
 
 # ------------------------------------------------------------------ targets
