@@ -13,7 +13,7 @@ times, in one run and on the same files:
   CSV, also in a separate process with its peak memory.
 
 Both run with every core this machine has, ``--repeat`` times each (default
-3), taking turns (ours, DuckDB, ours, ...), so that both meet the same state
+3), taking turns (ours, DuckDB, DuckDB, ours, ...), so that both meet the same state
 of the machine: on this virtual machine the kernel's cost of a page fault
 varies from run to run (the same ``kpis`` run took 0.7 s or 3.8 s of system
 time).  Prints the median seconds of each, the ratio of the medians, the
@@ -100,8 +100,9 @@ def run(rows: int, folder: Path, repeat: int = 3) -> list[dict]:
         # tool in a fresh helper process so its peak is its own.
         times: dict[str, list] = {"ours": [], "duck": []}
         peaks: dict[str, list] = {"ours": [], "duck": []}
-        for _ in range(repeat):          # taking turns: both meet the same machine
-            for side, cmd in (("ours", cli), ("duck", duck)):
+        order = [("ours", cli), ("duck", duck)]
+        for i in range(repeat):          # taking turns, each first every other round
+            for side, cmd in (order if i % 2 == 0 else order[::-1]):
                 seconds, mb = _isolated(cmd)
                 times[side].append(seconds)
                 peaks[side].append(mb)

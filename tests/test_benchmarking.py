@@ -128,11 +128,14 @@ def test_nearest_peers_keeps_the_team_centred_among_its_rank_neighbours():
     m.attrs["period"] = "2026-06"
     out = skpi.nearest_peers(m, "b", 3)
     assert list(out.index) == ["c", "b", "g"]
-    assert out.attrs == {"period": "2026-06", "first": 3, "last": 5, "ranked": 7}
+    assert out.attrs == {"period": "2026-06", "first": 3, "last": 5, "ranked": 7,
+                         "centred": True}
     assert list(skpi.nearest_peers(m, "e", 3).index) == ["e", "a", "c"]     # shifted at the top
     assert list(skpi.nearest_peers(m, "f", 4).index) == ["b", "g", "d", "f"]  # and at the bottom
     assert skpi.nearest_peers(m, "f", 4).attrs["first"] == 4
     assert skpi.nearest_peers(m, "b", 7) is m                        # few enough: as it is
+    best = skpi.nearest_peers(m, "z", 3)                 # a team without a value: the best
+    assert list(best.index) == ["e", "a", "c"] and best.attrs["centred"] is False
     pd.testing.assert_series_equal(skpi.nearest_peers(m, "a", 5).loc["a"], m.loc["a"])
 
 

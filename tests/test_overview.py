@@ -142,13 +142,18 @@ def test_teams_assessed_in_processes_as_one_after_the_other(tmp_path, demo_dir):
     from it), with the same gap tables, scorecards and ranking as workers=1; each
     team's assessment holds its own KPI rows only."""
     p = make_params(tmp_path, demo_dir, {t: f"team: {t}\n" for t in ("phone", "chat", "email")})
+    import numpy as np
+    teams = ("phone", "chat", "email")
     one, two = OverviewReport.load(p, workers=1), OverviewReport.load(p, workers=2)
     assert (one.workers, two.workers) == (1, 2)
-    before = {t: two.assessment(t) for t in ("phone", "chat", "email")}
-    assert set(before["chat"].kpis["team"]) == {"chat"}
+    before = {w: {t: o.assessment(t) for t in teams} for w, o in ((1, one), (2, two))}
+    assert set(before[2]["chat"].kpis["team"]) == {"chat"}
     pd.testing.assert_frame_equal(two.gaps(), one.gaps())
-    assert all(two.assessment(t) is not a for t, a in before.items())       # from the pool
-    assert one.assessment("phone") is one.assessment("phone")
+    assert all(two.assessment(t) is not before[2][t] for t in teams)       # from the pool
+    assert all(one.assessment(t) is before[1][t] for t in teams)           # computed here
+    sims = {w: o.gaps().attrs["simulations"] for w, o in ((1, one), (2, two))}
+    assert sims[1].keys() == sims[2].keys() and len(sims[1])
+    assert all(np.array_equal(sims[1][k].paths, sims[2][k].paths) for k in sims[1])
     pd.testing.assert_frame_equal(two.scorecard().scores, one.scorecard().scores)
     pd.testing.assert_frame_equal(two.ranking(), one.ranking())
-    assert len(one.gaps()) and set(one.gaps()["team"]) == {"phone", "chat", "email"}
+    assert len(one.gaps()) and set(one.gaps()["team"]) == set(teams)

@@ -303,19 +303,34 @@ def test_team_heatmap_among_many_teams_shows_its_nearest_ranks():
     assert ax.get_title(loc="left").splitlines()[1] == (
         "t03 and the teams ranked nearest to it by mean percentile: ranks 6–30 of 30")
     assert len(plots.peer_heatmap(m, catalogue=CAT).get_yticklabels()) == 30
+    absent = plots.peer_heatmap(skpi.nearest_peers(m, "gone", PEER_ROWS), team="gone",
+                                catalogue=CAT, period="2026-06")
+    assert absent.get_title(loc="left").splitlines()[1] == (
+        "The teams ranked best by mean percentile: ranks 1–25 of 30")
 
 
 def test_trend_steps_over_a_missing_value():
     """A period without a value: the team's line joins its neighbours (as before),
-    labelled once."""
+    labelled once; a solid run with no value at all draws nothing, and the team's
+    name labels the first run drawn.  Standalone, the Axes has its legend."""
     k = K.copy()
-    k.loc[(k["team"] == "A") & (k["kpi"] == "fcr_rate")
-          & (k["period"] == pd.Period("2026-02", "M")), "value"] = np.nan
+    a_fcr = (k["team"] == "A") & (k["kpi"] == "fcr_rate")
+    k.loc[a_fcr & (k["period"] == pd.Period("2026-02", "M")), "value"] = np.nan
     ax = plots.kpi_trend(k, team="A", kpi="fcr_rate", catalogue=CAT, ax=plt.subplots()[1])
     team = [ln for ln in ax.get_lines() if ln.get_label() == "A"]
     assert len(team) == 1
     assert list(team[0].get_xdata()) == [0, 2, 3]
     assert np.allclose(team[0].get_ydata(), [0.71, 0.73, 0.74])
+    assert ax.get_legend() is None                      # an Axes given: its caller's legend
+    # January missing, February partial (hollow): the first solid run has no value
+    k.loc[a_fcr & (k["period"] == pd.Period("2026-01", "M")), "value"] = np.nan
+    k.loc[a_fcr & (k["period"] == pd.Period("2026-02", "M")), "value"] = 0.72
+    plt.figure()
+    ax = plots.kpi_trend(k, team="A", kpi="fcr_rate", catalogue=CAT,
+                         partial=pd.Period("2026-02", "M"))
+    team = [ln for ln in ax.get_lines() if ln.get_label() == "A"]
+    assert len(team) == 1 and list(team[0].get_xdata()) == [2, 3]
+    assert "A" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def test_trend_grid_has_a_fixed_layout_whose_labels_fit_between_panels():
@@ -334,6 +349,11 @@ def test_trend_grid_has_a_fixed_layout_whose_labels_fit_between_panels():
     boxes = [ax.get_position().transformed(fig.transFigure) for ax in axes]
     assert np.isclose((boxes[1].x0 - boxes[0].x1) / dpi, left)          # gap between columns
     assert np.isclose((boxes[0].y0 - boxes[2].y1) / dpi, above)         # gap between rows
+    for b in boxes:                                          # every plot area its panel size
+        assert np.allclose((b.width / dpi, b.height / dpi), (3.6, 2.15))
+    one = plots.trend_grid(K, team="A", kpi_list=["fcr_rate"], catalogue=CAT)
+    b = one.axes[0].get_position().transformed(one.transFigure)
+    assert np.allclose((b.width / one.dpi, b.height / one.dpi), (3.6, 2.15))   # one panel too
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     ticks = [t.get_text() for t in axes[1].get_yticklabels() if t.get_text()]

@@ -350,9 +350,18 @@ def test_refused_options_are_invalid_arguments(tmp_path):
         skpi.load_targets(path, freq="daily")
 
 
-def test_a_period_label_repeated_is_read_once_and_flagged_on_every_row(tmp_path, cat):
+def test_a_period_label_repeated_is_read_once_and_flagged_on_every_row(tmp_path, cat,
+                                                                         monkeypatch):
     """Labels are parsed once per distinct cell: an unreadable one repeated is named
     on each of its rows, a readable one gives the same period on each."""
+    from servicekpi import tables
+    seen = []
+
+    def counted(value, freq):
+        seen.append(value)
+        return parse(value, freq)
+    parse = tables.parse_period
+    monkeypatch.setattr(tables, "parse_period", counted)
     path = write(tmp_path / "k.csv", """
 team,period,kpi,value,n
 A,2024-13,training_hours,1,1
@@ -363,6 +372,7 @@ B,2024-01,training_hours,4,1
     with pytest.raises(skpi.DataError) as ei:
         skpi.load_kpi_table(path, catalogue=cat)
     assert ("period", (2, 4)) in problem_keys(ei)
+    assert sorted(seen) == ["2024-01", "2024-13"]                   # each label once
     ok = skpi.load_kpi_table(write(tmp_path / "ok.csv", "team,period,kpi,value\n"
                                    "A,2024-01,x,1\nB,2024-01,x,2\nC,2024-02,x,3"))
     assert [str(p) for p in ok["period"]] == ["2024-01", "2024-01", "2024-02"]

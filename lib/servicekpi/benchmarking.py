@@ -187,19 +187,21 @@ def nearest_peers(matrix: pd.DataFrame, team: str, rows: int) -> pd.DataFrame:
     the teams are ranked by their mean percentile over the KPIs they have
     (best first; ties by name; a team without any value last) and the
     ``rows`` consecutive ranks centred on ``team`` are kept (shifted at either
-    end), in rank order.  ``attrs`` gains ``first`` and ``last`` (1-based
-    ranks shown) and ``ranked`` (the number of teams ranked).
+    end), in rank order; a team not in the matrix (no value in its period)
+    gets the ``rows`` best ranks.  ``attrs`` gains ``first`` and ``last``
+    (1-based ranks shown), ``ranked`` (the number of teams ranked) and
+    ``centred`` (whether the rows are centred on ``team``).
     """
     if rows < 1:
         raise ValueError(f"rows must be at least 1, got {rows}")
-    if len(matrix) <= rows or team not in matrix.index:
+    if len(matrix) <= rows:
         return matrix
     ranking = pd.DataFrame({"mean": matrix.mean(axis=1).fillna(-np.inf).to_numpy(),
                             "name": matrix.index})
     order = pd.Index(ranking.sort_values(["mean", "name"], ascending=[False, True])["name"])
-    at = order.get_loc(team)
-    first = min(max(at - rows // 2, 0), len(order) - rows)
+    centred = team in order
+    first = min(max(order.get_loc(team) - rows // 2, 0), len(order) - rows) if centred else 0
     out = matrix.loc[order[first:first + rows]]
     out.attrs = {**matrix.attrs, "first": first + 1, "last": first + rows,
-                 "ranked": len(order)}
+                 "ranked": len(order), "centred": centred}
     return out

@@ -737,9 +737,11 @@ POOL_MIN = 4
 
 
 def default_workers() -> int:
-    """Processes for :func:`simulate_many`: ``SERVICEKPI_WORKERS`` when set (the
-    batch runner sets 1 in its report kernels, which already run side by
-    side), else every core."""
+    """Processes for :func:`simulate_many` and for the overview's teams
+    (:meth:`servicekpi.report.OverviewReport.assess_teams`):
+    ``SERVICEKPI_WORKERS`` when set (the batch runner sets 1 in its report
+    kernels, which already run side by side, and passes the overview its
+    own number), else every core."""
     import os
     value = os.environ.get("SERVICEKPI_WORKERS", "")
     try:

@@ -67,9 +67,10 @@ def _formatter(d: KPIDef | None):
         return mticker.PercentFormatter(1.0, decimals=None)
     if unit == "points":
         return mticker.FuncFormatter(lambda v, _: f"{v:+.0f}")
-    # 4 significant digits below 10,000 (2.35, 1,234); whole numbers from there on,
-    # where 4 significant digits would turn to 1.2e+04
-    return mticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:,.4g}")
+    # 4 significant digits below 10,000 (2.35, 1,234); whole numbers from 9,999.5 on,
+    # which 4 significant digits would write 1e+04
+    return mticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 9999.5
+                                 else f"{v:,.4g}")
 
 
 def _value_axis(ax, d: KPIDef | None, unit: Unit, language: str, axis: str = "y") -> None:
@@ -98,14 +99,17 @@ def small_multiples(items: list, draw, *, ncols: int, panel: tuple[float, float]
     ncols : int
         Panels per row (fewer when there are fewer items).
     panel : (float, float)
-        Width and height of one panel, in inches.
+        Width and height of one panel, in inches: with its labels and title
+        (matplotlib's tight layout places them), or, with ``spacing``, of its
+        plot area alone.
     legend_cols : int
         Columns of the shared legend.
     spacing : (float, float), optional
-        Room left of and above every panel, in inches (its y tick labels and
-        axis label; its title and the x tick labels of the panel above): a
-        fixed layout, for grids of many panels, where matplotlib's tight
-        layout (default) measures every label of every panel once more.
+        Room left of and above every panel's plot area, in inches (its y tick
+        labels and axis label; its title and the x tick labels of the panel
+        above), added to the figure: a fixed layout, for grids of many
+        panels, where the tight layout would measure every label of every
+        panel once more.
     """
     n = max(len(items), 1)
     ncols = min(ncols, n)
@@ -127,21 +131,29 @@ def small_multiples(items: list, draw, *, ncols: int, panel: tuple[float, float]
                    frameon=False, fontsize=9)
     if spacing is None:
         fig.tight_layout(rect=(0, 0, 1, 1 - 0.15 / nrows))
-    else:
-        left, above = spacing
-        width, height = fig.get_size_inches()
-        right, below, legend = 0.1, 0.35, 0.3     # inches: edge, last x labels, legend
-        ax_w = (width - left * ncols - right) / ncols
-        ax_h = (height - above * nrows - below - legend) / nrows
-        fig.subplots_adjust(left=left / width, right=1 - right / width,
-                            bottom=below / height, top=1 - (above + legend) / height,
-                            wspace=left / ax_w, hspace=above / ax_h)
+        return fig
+    left, above = spacing
+    legend = _LEGEND_ROW * math.ceil(len(seen) / legend_cols)
+    top = legend + _TITLE            # the first row has no x labels above its titles
+    width = ncols * (panel[0] + left) + _EDGE
+    height = nrows * panel[1] + (nrows - 1) * above + top + _BELOW
+    fig.set_size_inches(width, height)
+    fig.subplots_adjust(left=left / width, right=1 - _EDGE / width,
+                        bottom=_BELOW / height, top=1 - top / height,
+                        wspace=left / panel[0], hspace=above / panel[1])
     return fig
 
 
+#: Inches of a fixed small-multiples layout: right of the last column, below
+#: the last row (its x tick labels), per row of the shared legend, and above
+#: the first row (its titles).
+_EDGE, _BELOW, _LEGEND_ROW, _TITLE = 0.1, 0.35, 0.25, 0.4
+
+
 # ------------------------------------------------------------------ trends
-#: Room left of and above each trend panel, in inches (:func:`small_multiples`):
-#: y tick labels of up to 7 characters and the axis label; title and x labels.
+#: Room left of and above each trend panel's plot area, in inches
+#: (:func:`small_multiples`): y tick labels of up to 9 characters (2,000,000)
+#: and the axis label; the title and the x tick labels of the panel above.
 TREND_SPACING = (1.0, 0.75)
 def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue | None = None,
               periods: int | None = None, peers: bool = True, ax=None, language: str = "en",
@@ -167,7 +179,7 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
         value is incomplete (see ``max_open_share``): the median of the
         others alone would compare a different set of teams.
     ax : matplotlib Axes, optional
-        Axes to draw on (default: the current Axes).
+        Axes to draw on (default: the current Axes, which also gets a legend).
     language : str
         Language of the words drawn.
     units : dict, optional
@@ -191,6 +203,7 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
     """
     from .i18n import note
 
+    standalone = ax is None
     ax = ax or plt.gca()
     if partial_label is None:
         partial_label = msg("figures.trend.partial", language)
@@ -258,6 +271,8 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
     ax.set_ylabel("")
     _value_axis(ax, d, unit, language)
     ax.grid(axis="y", alpha=0.3)
+    if standalone and ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)        # in a grid, small_multiples draws one legend for all
     return ax
 
 
@@ -276,7 +291,7 @@ def trend_grid(data: pd.DataFrame, *, team: str, kpi_list: list[str],
                   language=language, units=units, partial=partial,
                   partial_label=partial_label, max_open_share=max_open_share,
                   incomplete_label=incomplete_label)
-    return small_multiples(shown, draw, ncols=ncols, panel=(4.6, 2.9), legend_cols=2,
+    return small_multiples(shown, draw, ncols=ncols, panel=(3.6, 2.15), legend_cols=2,
                            spacing=TREND_SPACING)
 
 
@@ -445,10 +460,12 @@ def peer_heatmap(matrix: pd.DataFrame, *, team: str | None = None,
     ax.tick_params(axis="x", labelsize=8, rotation=90)
     if period is not None:
         title = msg("figures.heatmap.title", language, period=label(pd.Period(period)))
-        if "ranked" in matrix.attrs and team is not None:
-            title += "\n" + msg("figures.heatmap.nearest", language, team=mpl(team),
-                                 first=matrix.attrs["first"], last=matrix.attrs["last"],
-                                 ranked=matrix.attrs["ranked"])
+        cut = matrix.attrs
+        if "ranked" in cut:
+            ranks = {"first": cut["first"], "last": cut["last"], "ranked": cut["ranked"]}
+            title += "\n" + (msg("figures.heatmap.nearest", language, team=mpl(team), **ranks)
+                             if cut.get("centred") and team is not None else
+                             msg("figures.heatmap.best", language, **ranks))
         ax.set_title(title, loc="left", fontsize=10)
     if team is not None:
         for lab in ax.get_yticklabels():

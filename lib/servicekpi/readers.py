@@ -43,9 +43,10 @@ def use_system_allocator() -> None:
     """Let Arrow allocate with the system allocator (``malloc``), not its
     default mimalloc, unless ``ARROW_DEFAULT_MEMORY_POOL`` chooses a pool.
 
-    Called once, when this module is imported, so every servicekpi process
-    (the command line, the runner's workers, the report kernels) reads
-    exports and works on pandas' Arrow-backed text columns with it.  Why:
+    Called once, when this module is first imported (a bare ``import
+    servicekpi`` is lazy and does not import it; every command, the runner's
+    workers, the report kernels and every loader of data do), so servicekpi
+    reads exports and works on pandas' Arrow-backed text columns with it.  Why:
     loading a 1M-row Parquet export took 1.1 s with the system allocator and
     3.3 s with mimalloc on the project's 2-core machine, which spent 2.9 s of
     it in the operating system's page-fault handling (mimalloc's way of

@@ -137,8 +137,9 @@ class Assessment:
 
     @property
     def assessed_kpis(self) -> pd.DataFrame:
-        """Every team's KPIs up to the assessed period, without durations of
-        periods with too many tickets still open (:func:`servicekpi.kpis.assessable`)."""
+        """The KPIs it holds (a team report: every team's; the overview: the
+        team's own) up to the assessed period, without durations of periods
+        with too many tickets still open (:func:`servicekpi.kpis.assessable`)."""
         if "assessed_kpis" not in self._cache:
             k = self.kpis
             self._cache["assessed_kpis"] = (assessable(k[k["period"] <= self.period])

@@ -34,6 +34,14 @@ SECTIONS = {"status": "status_table", "ranking": "ranking_table", "at_risk": "at
             "peers": "peer_figure", "reports": "report_links"}
 
 
+def _one_process_each() -> None:
+    """A worker of :meth:`OverviewReport.assess_teams` forecasts in its own
+    process (:func:`servicekpi.forecast.default_workers`), never starting a
+    pool of its own beside its siblings."""
+    import os
+    os.environ["SERVICEKPI_WORKERS"] = "1"
+
+
 def _assessed(assessment: Assessment) -> Assessment:
     """An assessment with its gap table and its overview scorecard computed
     (in a worker process of :meth:`OverviewReport.assess_teams`)."""
@@ -80,7 +88,8 @@ class OverviewReport:
     #: team -> its own catalogue (a team not in it: :attr:`catalogue`, the one the
     #: teams x KPIs matrix reads)
     catalogues: dict = field(default_factory=dict)
-    #: processes assessing the teams (:meth:`assess_teams`); 1: one after the other
+    #: processes assessing the teams (:meth:`assess_teams`); 1: one after the other.
+    #: :meth:`load` sets it (default: every core)
     workers: int = 1
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -188,7 +197,7 @@ class OverviewReport:
         one simulation per target), in :attr:`workers` processes when there
         are several teams.  Each team's is computed as one after the other
         would (its simulations are seeded), and kept in its assessment."""
-        if self._cache.get("assessed"):
+        if self._cache.get("teams_assessed"):
             return
         teams = self._assessed_teams()
         if self.workers > 1 and len(teams) > 1:
@@ -196,11 +205,13 @@ class OverviewReport:
 
             from .. import ensemble
             ensemble.load_models()       # imported once here, not once per process
-            with ProcessPoolExecutor(min(self.workers, len(teams))) as pool:
+            # each process simulates its team's targets itself: no pool of its own
+            with ProcessPoolExecutor(min(self.workers, len(teams)),
+                                     initializer=_one_process_each) as pool:
                 done = pool.map(_assessed, [self.assessment(t) for t in teams], chunksize=1)
                 for team, a in zip(teams, done):
                     self._cache[("assessment", team)] = a
-        self._cache["assessed"] = True
+        self._cache["teams_assessed"] = True
 
     def _assessed_teams(self) -> list[str]:
         """The teams with targets and an assessed period, in the parameters' order."""
@@ -231,7 +242,8 @@ class OverviewReport:
     @_cached
     def gaps(self) -> pd.DataFrame:
         """Every team's gap table for its own assessed period (its assessment's,
-        :meth:`.assess.Assessment.gaps`), one after the other."""
+        :meth:`.assess.Assessment.gaps`, computed by :meth:`assess_teams`), the
+        teams in the parameters' order."""
         from ..gaps import gap_table
         self.assess_teams()
         frames = [self.assessment(t).gaps() for t in self._assessed_teams()]
