@@ -125,6 +125,7 @@ def test_kill_9_of_the_run_leaves_nothing_behind(tmp_path, demo_dir, capsys):
     outcomes = [r.outcome for r in summary.results]
     assert "skipped" in outcomes and set(outcomes) <= {"ok", "skipped"}   # done is not redone
     assert not list(out.rglob(".*.tmp*")) and not (out / ".servicekpi.lock").exists()
+    assert not (out / "_work").exists()                 # the prepared inputs, and their folder
     assert "finished" in (out / "index.html").read_text()
 
 
@@ -215,6 +216,7 @@ def test_every_problem_before_the_notebook_is_listed(tmp_path, demo_dir):
     out = tmp_path / "r"
     summary = run_reports(params, out, workers=1, progress=False, overview=None)
     assert [r.outcome for r in summary.results] == ["failed"]
+    assert not (out / "_work").exists()
     index = (out / "index.html").read_text()
     cells = row(index, "vip_care")
     assert "more)" not in cells                          # not "first ... (+2 more)"

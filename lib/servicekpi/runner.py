@@ -698,11 +698,23 @@ def _sigterm_stops_the_run():
 
 @contextmanager
 def _removed_afterwards(path: Path):
-    """``path`` (a folder) removed when the block ends, however it ends."""
+    """``path`` (a folder) removed when the block ends, however it ends (and the
+    folder it is in, when that is left empty: :func:`_remove_folder`)."""
     try:
         yield path
     finally:
-        shutil.rmtree(path, ignore_errors=True)
+        _remove_folder(path)
+
+
+def _remove_folder(path: Path) -> None:
+    """``path`` removed with what it holds, then its parent if it is left empty
+    (``_work``, which holds only the prepared inputs): an output folder is what
+    a reader is given."""
+    shutil.rmtree(path, ignore_errors=True)
+    try:
+        path.parent.rmdir()
+    except OSError:          # holds something else, or is already gone
+        pass
 
 
 # ------------------------------------------------------------------ one run per folder
@@ -883,7 +895,7 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
 def _remove_temporary_files(out: Path) -> None:
     for stale in list(out.glob(".*.tmp*")) + list((out / "teams").glob(".*.tmp*")):
         stale.unlink(missing_ok=True)
-    shutil.rmtree(out / PREPARED_DIR, ignore_errors=True)
+    _remove_folder(out / PREPARED_DIR)
 
 
 def _result(fut, job: dict) -> TeamResult:
