@@ -34,6 +34,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+
 class SignalLeftChanged(UserWarning):
     """A test left the process's SIGINT handler other than it found it."""
 

@@ -85,6 +85,12 @@ def _benchmark_name(name: str, language: str) -> str:
     return messages(language).get(f"figures.benchmark.{name}", name.replace("_", " "))
 
 
+#: Inches of a fixed small-multiples layout: right of the last column, below
+#: the last row (its x tick labels), per row of the shared legend, and above
+#: the first row (its titles).
+_EDGE, _BELOW, _LEGEND_ROW, _TITLE = 0.1, 0.35, 0.25, 0.4
+
+
 def small_multiples(items: list, draw, *, ncols: int, panel: tuple[float, float],
                     legend_cols: int, spacing: tuple[float, float] | None = None):
     """A grid with one panel per item and one shared legend; returns the Figure.
@@ -144,17 +150,13 @@ def small_multiples(items: list, draw, *, ncols: int, panel: tuple[float, float]
     return fig
 
 
-#: Inches of a fixed small-multiples layout: right of the last column, below
-#: the last row (its x tick labels), per row of the shared legend, and above
-#: the first row (its titles).
-_EDGE, _BELOW, _LEGEND_ROW, _TITLE = 0.1, 0.35, 0.25, 0.4
-
-
 # ------------------------------------------------------------------ trends
 #: Room left of and above each trend panel's plot area, in inches
 #: (:func:`small_multiples`): y tick labels of up to 9 characters (2,000,000)
 #: and the axis label; the title and the x tick labels of the panel above.
 TREND_SPACING = (1.0, 0.75)
+
+
 def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue | None = None,
               periods: int | None = None, peers: bool = True, ax=None, language: str = "en",
               units: dict | None = None, partial=None, partial_label: str | None = None,
@@ -236,12 +238,12 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
     name = kwargs.pop("label", team)
     name = None if name is None else mpl(name)
     hollow = mine["_incomplete"].to_numpy() | (mine["period"] == partial).to_numpy()
-    shown = mine[mine["value"].notna()]
-    if hollow.any() and shown["value"].notna().any():   # dotted through every point
+    has_value = mine["value"].notna().to_numpy()
+    shown = mine[has_value]
+    if hollow.any() and len(shown):   # dotted through every point
         ax.plot([x_of[p] for p in shown["period"]], shown["value"].to_numpy(float) * scale,
                 color=colour, lw=1.2, ls=":")
     run = np.cumsum(hollow)          # solid runs of complete points, broken at hollow ones
-    has_value = mine["value"].notna().to_numpy()
     labelled = False                 # the team's name labels its first solid run drawn
     for key in dict.fromkeys(run[~hollow]):
         full = mine[~hollow & (run == key) & has_value]     # a missing value is stepped over

@@ -848,8 +848,8 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
         if progress and jobs:
             from tqdm.auto import tqdm
             bar = tqdm(total=len(jobs), desc="team reports", unit="report")
-        overview_workers = max(1, workers or os.cpu_count() or 1)
-        workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
+        overview_workers = max(1, workers or os.cpu_count() or 1)   # it runs alone
+        workers = min(overview_workers, len(jobs) or 1)
         pool, client = _executor(workers, scheduler)
         try:
             futures = {pool.submit(execute, job): job for job in jobs}
