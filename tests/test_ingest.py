@@ -10,11 +10,12 @@ import datetime as dt
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import servicekpi as skpi
 from conftest import HEADER, SMALL, write_csv
-from servicekpi import readers
+from servicekpi import parsing, readers
 from servicekpi.parsing import fast_column
 from servicekpi.tickets import validate_tickets
 
@@ -117,6 +118,35 @@ def test_parquet_text_the_fast_path_cannot_read(tmp_path):
     fast = skpi.load_tickets(tmp_path / "e.parquet")
     assert_same(fast, tolerant(path))
     assert fast.set_index("ticket_id").loc["1", "resolved_at"] == pd.Timestamp("2024-01-21 13:00")
+
+
+def test_parquet_dictionary_columns_read_one_category_at_a_time(tmp_path):
+    """Dictionary-encoded text (pandas categoricals in Parquet): padded names,
+    'N/A', a category no row uses and empty cells read as the same text does."""
+    path = write_csv(tmp_path / "export.csv", AWKWARD)
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for c in ("team", "channel", "customer_id"):
+        raw[c] = pd.Categorical(raw[c].where(raw[c] != "", None),
+                                categories=sorted(set(raw[c]) - {""}) + [" unused "])
+    raw.to_parquet(tmp_path / "e.parquet")
+    assert pa.types.is_dictionary(pq.read_schema(tmp_path / "e.parquet").field("team").type)
+    fast = skpi.load_tickets(tmp_path / "e.parquet")
+    assert_same(fast, tolerant(path))
+
+
+@pytest.mark.parametrize("cells,categories", [
+    ([" a", "N/A", None, "b ", "", "a"], None),
+    ([None, None], []),          # no category: every cell missing
+    ([], ["x"]),
+])
+def test_categorical_text_as_the_same_text_as_objects(cells, categories):
+    cat = pd.Series(pd.Categorical(cells, categories=categories), index=range(3, 3 + len(cells)))
+    obj = cat.astype(object).where(cat.notna(), None)
+    for na in (frozenset({""}), parsing.NULL_TOKENS):
+        for compact in (False, True):
+            pd.testing.assert_series_equal(parsing.parse_text(cat, na, compact=compact)[0],
+                                           parsing.parse_text(obj, na, compact=compact)[0])
+        assert (parsing.text_missing(cat, na) == parsing.text_missing(obj, na)).all()
 
 
 def test_parquet_text_columns_typed_in_row_groups(tmp_path):

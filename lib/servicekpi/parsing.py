@@ -72,8 +72,15 @@ def is_texty(s: pd.Series) -> bool:
 COMPACT_TEXT = "str" if int(pd.__version__.split(".")[0]) >= 3 else "string"
 
 
+def _categories(s: pd.Series) -> pd.Series:
+    """A categorical column's categories as a column of their own (objects)."""
+    return pd.Series(np.asarray(s.cat.categories, dtype=object))
+
+
 def text_missing(s: pd.Series, na=NULL_TOKENS) -> np.ndarray:
     """Mask of missing cells: NA, or (for text) a null token such as '' or 'N/A'."""
+    if isinstance(s.dtype, pd.CategoricalDtype):   # each category once, then by code
+        return np.append(text_missing(_categories(s), na), True)[s.cat.codes.to_numpy()]
     miss = s.isna().to_numpy().copy()
     if is_texty(s):
         low = s.astype("string").str.strip().str.lower()
@@ -174,9 +181,15 @@ def parse_text(s: pd.Series, na=frozenset({""}), *, compact: bool = False
     """Strip text; empty cells (and ``na`` spellings) become missing.  Nothing is ever bad.
 
     Objects with None for missing cells, or with ``compact`` :data:`COMPACT_TEXT`
-    (no Python object per cell)."""
-    out = s.astype("string").str.strip()
-    out = out.mask(out.str.lower().isin(na) if len(na) > 1 else out == "")
+    (no Python object per cell).  A categorical column (a dictionary-encoded
+    Parquet column) is read one category at a time."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        names = parse_text(_categories(s), na, compact=True)[0].array
+        out = pd.Series(names.take(s.cat.codes.to_numpy(), allow_fill=True), index=s.index,
+                        name=s.name)
+    else:
+        out = s.astype("string").str.strip()
+        out = out.mask(out.str.lower().isin(na) if len(na) > 1 else out == "")
     if compact:
         return out.astype(COMPACT_TEXT), np.zeros(len(s), bool)
     return out.astype(object).where(out.notna(), None), np.zeros(len(s), bool)
