@@ -127,6 +127,41 @@ def test_report_page_in_its_language(tmp_path):
     assert "<strong>Contents</strong>" in (tmp_path / "en.html").read_text()
 
 
+def test_one_exporter_per_language_renders_page_after_page(tmp_path, monkeypatch):
+    """A worker renders many pages: each language's exporter is made once and
+    gives the same page, for each notebook, as a new exporter does."""
+    import threading
+
+    import nbconvert
+
+    from servicekpi import htmlout
+
+    made = []
+
+    class Counted(nbconvert.HTMLExporter):
+        def __init__(self, **kwargs):
+            made.append(kwargs["language_code"])
+            super().__init__(**kwargs)
+
+    monkeypatch.setattr(nbconvert, "HTMLExporter", Counted)
+    monkeypatch.setattr(htmlout, "_EXPORTERS", threading.local())
+    pages = {}
+    for i, (title, lang) in enumerate([("# Phone", "en"), ("# 邮件", "zh"),
+                                       ("# Chat\n\n![x](data:image/png;base64,AA==)", "en"),
+                                       ("# 投诉", "zh")]):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_markdown_cell(title), nbformat.v4.new_markdown_cell("## A")]
+        nbformat.write(nb, tmp_path / f"{i}.ipynb")
+        render_html(tmp_path / f"{i}.ipynb", tmp_path / f"{i}.html", language=lang)
+        pages[i, lang] = (tmp_path / f"{i}.html").read_text()
+    assert made == ["en", "zh"]
+    for (i, lang), page in pages.items():
+        monkeypatch.setattr(htmlout, "_EXPORTERS", threading.local())
+        render_html(tmp_path / f"{i}.ipynb", tmp_path / "fresh.html", language=lang)
+        assert (tmp_path / "fresh.html").read_text() == page
+    assert len(made) == 6
+
+
 def test_file_hash_is_the_sha256_of_the_bytes(tmp_path):
     data = bytes(range(256)) * 5000
     (tmp_path / "f.bin").write_bytes(data)

@@ -74,6 +74,8 @@ def test_code_hidden(run, tmp_path, monkeypatch):
     """No input cell shows in a report: no input element of nbconvert's and no line of
     the executed notebook's code (parameters cell included).  The same check finds
     both in the same notebook rendered by the same code with its inputs kept."""
+    import threading
+
     import nbconvert
 
     import servicekpi.htmlout as htmlout
@@ -90,7 +92,7 @@ def test_code_hidden(run, tmp_path, monkeypatch):
             super().__init__(**{**kwargs, "exclude_input": False})
 
     monkeypatch.setattr(nbconvert, "HTMLExporter", WithInputs)
-    monkeypatch.setattr(htmlout, "HTMLExporter", WithInputs, raising=False)
+    monkeypatch.setattr(htmlout, "_EXPORTERS", threading.local())   # none made yet
     htmlout.render_html(executed, tmp_path / "with_inputs.html")
     found = shown_code((tmp_path / "with_inputs.html").read_text(), nb)
     assert any(f.startswith("an input element") for f in found), found

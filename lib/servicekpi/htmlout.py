@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import threading
 from pathlib import Path
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -64,17 +65,33 @@ def table_of_contents(body: str, language: str = "en") -> str:
             + "".join(items) + "</ol></nav>")
 
 
+_EXPORTERS = threading.local()
+
+
+def _exporter(language: str):
+    """This thread's HTML exporter for pages in ``language``, made once: an
+    exporter compiles its Jinja templates on first use (0.3 s, as long as the
+    rest of a page), and a worker renders page after page.  One per thread,
+    since rendering registers filters on the exporter (a Dask worker runs
+    reports in threads)."""
+    from nbconvert import HTMLExporter
+
+    made = _EXPORTERS.__dict__.setdefault("by_language", {})
+    if language not in made:
+        made[language] = HTMLExporter(
+            template_name="servicekpi", extra_template_basedirs=[str(TEMPLATES)],
+            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+            language_code=language)
+    return made[language]
+
+
 def render_html(notebook_path, html_path, *, toc: bool = True, language: str = "en") -> None:
     """Render an executed notebook to ``html_path`` (code and prompts hidden), a
     page in ``language`` (its ``<html lang>`` and the contents' title)."""
     import nbformat
-    from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="servicekpi", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, language_code=language)
     nb = nbformat.read(notebook_path, as_version=4)
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _exporter(language).from_notebook_node(nb)
     from .i18n import msg
     body = body.replace(_NBCONVERT_ALT, f'alt="{html.escape(msg("index.figure", language))}"')
     h1 = _H1.search(body)
