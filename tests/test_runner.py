@@ -288,7 +288,8 @@ def _kept_kernel_sequence(jobs):
 def test_a_worker_keeps_its_kernel_and_leaves_nothing_of_the_last_report(tmp_path):
     """A local worker runs its reports in one kernel (start-up and imports once),
     reset before each: no name, figure or matplotlib setting of the last report is
-    left; a report that fails retires the kernel.  (In a pool worker, as the runner
+    left, and what is left is frozen out of garbage collection; a report that
+    fails retires the kernel.  (In a pool worker, as the runner
     runs it: a process that talked to a kernel must not fork.)"""
     import nbformat
 
@@ -309,6 +310,10 @@ def test_a_worker_keeps_its_kernel_and_leaves_nothing_of_the_last_report(tmp_pat
     check = notebook("check", "import matplotlib\n"
                      "assert 'left' not in globals()\n"
                      "assert matplotlib.rcParams['font.family'] == ['sans-serif']")
+    kept = notebook("kept", "import gc, matplotlib\n"
+                    "assert 'left' not in globals()\n"
+                    "assert matplotlib.rcParams['font.family'] == ['sans-serif']\n"
+                    "assert gc.get_freeze_count() > 10000   # the modules, out of collections")
     fail = notebook("fail", "raise ValueError('no')")
 
     def job(nb, stem):
@@ -319,7 +324,7 @@ def test_a_worker_keeps_its_kernel_and_leaves_nothing_of_the_last_report(tmp_pat
     pool = runner._local_pool(1)
     try:
         seen, left = pool.submit(_kept_kernel_sequence, [
-            job(leave, "a"), job(check, "b"), job(fail, "c"), job(check, "d")]).result()
+            job(leave, "a"), job(kept, "b"), job(fail, "c"), job(check, "d")]).result()
     finally:
         pool.shutdown()
     (a, first), (b, same), (c, retired), (d, fresh) = seen

@@ -194,10 +194,13 @@ def _ipc_kernel_manager(folder: str):
 KERNEL_REPORTS = 20
 #: Run in a kept kernel before each report: nothing of the last report is left
 #: (its names, figures, matplotlib settings such as a Chinese report's font: back
-#: to those of the user's matplotlibrc).
+#: to those of the user's matplotlibrc).  What is left (modules, their caches) is
+#: then frozen out of Python's cyclic garbage collection, which otherwise walks
+#: those 200,000 objects again at each full collection: 0.3 s of a 5 s report.
 _RESET = ("get_ipython().run_line_magic('reset', '-f')\n"
-          "import matplotlib as _m, matplotlib.pyplot as _p\n"
-          "_p.close('all'); _m.rcParams.update(_m.rcParamsOrig); del _m, _p")
+          "import gc as _gc, matplotlib as _m, matplotlib.pyplot as _p\n"
+          "_p.close('all'); _m.rcParams.update(_m.rcParamsOrig)\n"
+          "_gc.collect(); _gc.freeze(); del _gc, _m, _p")
 _WARM = threading.local()   # per thread (a Dask worker runs tasks in threads)
 
 
