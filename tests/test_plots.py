@@ -361,3 +361,43 @@ def test_trend_grid_has_a_fixed_layout_whose_labels_fit_between_panels():
     assert "2,000,000" in ticks and not any("e+" in t for t in ticks)    # never 2e+06
     assert axes[1].get_tightbbox(renderer).x0 > boxes[0].x1
     assert axes[2].get_tightbbox(renderer).y1 < boxes[0].y0
+
+
+def weekly(kpis, team="A", weeks=13, value=1_999_999.0):
+    """A weekly KPI table: labels of 8 characters (2026-W05), values of 9."""
+    periods = pd.period_range("2026-01-05", periods=weeks, freq="W")
+    rows = [{"team": t, "period": p, "kpi": k, "value": value * (1 + i / 100), "n": 100}
+            for t in (team, "B") for k in kpis for i, p in enumerate(periods)]
+    return pd.DataFrame(rows)
+
+
+def test_a_fixed_layout_fits_its_canvas_and_is_shown_as_it_is():
+    """A trend grid's every label (the widest tick labels: 2026-W05 below, 2,000,000
+    beside, titles, the legend) lies on its canvas, so the report shows the canvas
+    itself: no crop pass, the image the canvas' size."""
+    from servicekpi.report.common import _laid_out
+
+    kpis = ["volume", "avg_resolution_hours", "fcr_rate", "csat_avg", "sla_rate"]
+    fig = plots.trend_grid(weekly(kpis), team="A", kpi_list=kpis, catalogue=CAT, ncols=3)
+    assert plots.fits_canvas(fig)
+    fig.canvas.draw()
+    content = fig.get_tightbbox(fig.canvas.get_renderer())          # inches
+    width, height = fig.get_size_inches()
+    assert content.x0 >= 0 and content.y0 >= 0
+    assert content.x1 <= width and content.y1 <= height, (content, width, height)
+    png = _laid_out(fig).data
+    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == \
+        (round(width * fig.dpi), round(height * fig.dpi))            # PNG header: the canvas
+    plt.close(fig)
+
+
+def test_a_title_longer_than_its_panel_allows_is_cropped_as_before():
+    """A user's KPI label can be any length: a panel title that runs past the
+    figure's edge makes the figure not fit, and it is shown cropped to its
+    content (the inline backend's way), never cut off."""
+    long = CAT.model_copy(deep=True)
+    long["fcr_rate"].label = "First-contact resolution of every ticket " * 3
+    fig = plots.trend_grid(weekly(["volume", "fcr_rate"]), team="A",
+                           kpi_list=["volume", "fcr_rate"], catalogue=long, ncols=2)
+    assert not plots.fits_canvas(fig)
+    plt.close(fig)

@@ -21,9 +21,11 @@ benchmark names, legend labels passed in) is drawn literally: it goes through
 from __future__ import annotations
 
 import math
+import weakref
 
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
+from matplotlib.text import Text
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -37,7 +39,7 @@ from .periods import label
 
 __all__ = ["kpi_trend", "trend_grid", "kpi_trajectory", "trajectory_grid", "bullet_chart",
            "peer_heatmap", "scorecard_contributions", "fan_chart", "control_chart",
-           "competency_radar", "small_multiples", "TEAM_COLOUR", "PEER_COLOUR"]
+           "competency_radar", "small_multiples", "fits_canvas", "TEAM_COLOUR", "PEER_COLOUR"]
 
 TEAM_COLOUR = "#1f5aa6"
 PEER_COLOUR = "#8c8c8c"
@@ -85,10 +87,37 @@ def _benchmark_name(name: str, language: str) -> str:
     return messages(language).get(f"figures.benchmark.{name}", name.replace("_", " "))
 
 
-#: Inches of a fixed small-multiples layout: right of the last column, below
-#: the last row (its x tick labels), per row of the shared legend, and above
-#: the first row (its titles).
-_EDGE, _BELOW, _LEGEND_ROW, _TITLE = 0.1, 0.35, 0.25, 0.4
+#: Figures whose every mark and label lies on their canvas (a fixed layout,
+#: checked): shown as they are, without the crop to their content that asks
+#: matplotlib to lay every label out once more (half of the 20-panel grid's time).
+_FITS: weakref.WeakSet = weakref.WeakSet()
+
+
+def fits_canvas(fig) -> bool:
+    """Whether ``fig`` was laid out to fit its canvas (so that showing it needs
+    no crop to its content): :func:`small_multiples` with ``spacing``, when
+    no panel's title or note runs past the figure's edges."""
+    return fig in _FITS
+
+
+def _texts_inside(fig, axes) -> bool:
+    """Every text of the panels (titles, notes; not tick labels, which the fixed
+    spacing holds) lies inside the figure: user labels can be any length."""
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    for ax in axes:
+        for t in ax.get_children():
+            if isinstance(t, Text) and t.get_visible() and t.get_text():
+                e = t.get_window_extent(renderer)
+                if e.x0 < box.x0 or e.x1 > box.x1 or e.y0 < box.y0 or e.y1 > box.y1:
+                    return False
+    return True
+
+
+#: Inches of a fixed small-multiples layout: right of the last column (half of
+#: its last x tick label, 2026-W05, sticks out), below the last row (its x tick
+#: labels), per row of the shared legend, and above the first row (its titles).
+_EDGE, _BELOW, _LEGEND_ROW, _TITLE = 0.3, 0.35, 0.25, 0.4
 
 
 def small_multiples(items: list, draw, *, ncols: int, panel: tuple[float, float],
@@ -115,7 +144,8 @@ def small_multiples(items: list, draw, *, ncols: int, panel: tuple[float, float]
         labels and axis label; its title and the x tick labels of the panel
         above), added to the figure: a fixed layout, for grids of many
         panels, where the tight layout would measure every label of every
-        panel once more.
+        panel once more.  Such a figure fits its canvas (:func:`fits_canvas`)
+        unless a panel's title is longer than the figure allows.
     """
     n = max(len(items), 1)
     ncols = min(ncols, n)
@@ -147,6 +177,8 @@ def small_multiples(items: list, draw, *, ncols: int, panel: tuple[float, float]
     fig.subplots_adjust(left=left / width, right=1 - _EDGE / width,
                         bottom=_BELOW / height, top=1 - top / height,
                         wspace=left / panel[0], hspace=above / panel[1])
+    if _texts_inside(fig, list(axes.flat)[:len(items)]):
+        _FITS.add(fig)
     return fig
 
 

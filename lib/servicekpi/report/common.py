@@ -43,13 +43,16 @@ def show(*items) -> None:
 
     A :class:`Note` shows as an italic sentence, any other ``str`` as
     Markdown, a matplotlib Figure as an image (then closed, so the inline
-    backend does not show it twice), anything else (a Styler) as it is.
+    backend does not show it twice; one laid out to fit its canvas as that
+    canvas, uncropped), anything else (a Styler) as it is.
     None is skipped: a figure that has nothing to draw draws nothing.
     """
     import matplotlib.pyplot as plt
     from IPython.display import Markdown as IPythonMarkdown
     from IPython.display import display
     from matplotlib.figure import Figure
+
+    from ..plots import fits_canvas
 
     for item in items:
         if item is None:
@@ -59,10 +62,28 @@ def show(*items) -> None:
         elif isinstance(item, str):
             display(IPythonMarkdown(str(item)))
         elif isinstance(item, Figure):
-            display(item)
+            display(_laid_out(item) if fits_canvas(item) else item)
             plt.close(item)
         else:
             display(item)
+
+
+def _laid_out(fig):
+    """A figure laid out to fit its canvas (:func:`servicekpi.plots.fits_canvas`)
+    as the PNG image of that canvas, as the inline backend would show it but
+    without its crop to the content (``bbox_inches="tight"``): that crop lays
+    every label out once more, which for the 20-panel trend grid doubles the
+    time to show it."""
+    import io
+
+    import matplotlib
+    from IPython.display import Image
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"savefig.bbox": None}):   # the notebooks ask for "tight"
+        fig.savefig(buf, format="png", dpi=fig.dpi, facecolor=fig.get_facecolor(),
+                    edgecolor=fig.get_edgecolor())
+    return Image(data=buf.getvalue(), format="png")
 
 
 def table(frame: pd.DataFrame, *, caption: str | None = None,
