@@ -157,3 +157,51 @@ def test_teams_assessed_in_processes_as_one_after_the_other(tmp_path, demo_dir):
     pd.testing.assert_frame_equal(two.scorecard().scores, one.scorecard().scores)
     pd.testing.assert_frame_equal(two.ranking(), one.ranking())
     assert len(one.gaps()) and set(one.gaps()["team"]) == set(teams)
+
+
+def test_the_overview_takes_the_gap_tables_its_team_reports_stored(tmp_path, demo_dir,
+                                                                   monkeypatch):
+    """In a run, each team report keeps its gap table in the run's store, under a
+    digest of its inputs; the overview takes those instead of simulating every
+    target again, and shows the same.  A team whose inputs differ in any way
+    (one KPI value) is not found there, and is computed."""
+    import dataclasses
+
+    import numpy as np
+
+    from servicekpi import gaps as gaps_module
+    from servicekpi.params import load_params
+    from servicekpi.report import TeamReport
+
+    teams = ("phone", "chat", "email")
+    p = make_params(tmp_path, demo_dir, {t: f"team: {t}\n" for t in teams})
+    store = tmp_path / "run" / "gaps"
+    stored = {}
+    for q in load_params(p):
+        report = dataclasses.replace(TeamReport.load(**q.notebook_parameters()), store=store)
+        stored[q.team] = report.gaps()
+    assert len(list(store.glob("*.pkl"))) == len(teams)
+    plain = OverviewReport.load(p, workers=1)          # no store: computes every team
+    plain.gaps(), plain.scorecard()
+
+    computed = []
+    real = gaps_module.gap_table
+    monkeypatch.setattr(gaps_module, "gap_table", lambda k, *a, **kw: (
+        computed.append(None if k is None else sorted(set(k["team"]))), real(k, *a, **kw))[1])
+    ov = dataclasses.replace(OverviewReport.load(p, workers=2), store=store, _cache={})
+    pd.testing.assert_frame_equal(ov.gaps(), plain.gaps())
+    assert [c for c in computed if c is not None] == []      # nothing simulated again
+    for t in teams:
+        pd.testing.assert_frame_equal(ov.assessment(t).gaps(), stored[t])
+        sims = ov.assessment(t).gaps().attrs["simulations"]
+        assert all(np.array_equal(s.paths, plain.gaps().attrs["simulations"][k].paths)
+                   for k, s in sims.items())
+    pd.testing.assert_frame_equal(ov.scorecard().scores, plain.scorecard().scores)
+
+    computed.clear()
+    changed = dataclasses.replace(OverviewReport.load(p, workers=1), store=store, _cache={})
+    k = changed.kpis["month"]
+    row = np.flatnonzero((k["team"] == "chat").to_numpy())[-1]
+    k.iloc[row, k.columns.get_loc("value")] += 1.0
+    changed.gaps()
+    assert [c for c in computed if c is not None] == [["chat"]], computed

@@ -19,7 +19,12 @@ one.  A team whose only period is partial is assessed on it.
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -48,6 +53,8 @@ class Assessment:
     kpis: pd.DataFrame | None
     targets: pd.DataFrame | None
     end: pd.Timestamp | None
+    #: a run's folder of computed gap tables (:func:`gap_store`), None: none
+    store: Path | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self):
@@ -169,11 +176,73 @@ class Assessment:
         incomplete periods it leaves out, and treat a deadline period that is
         still incomplete as not over yet (status from the forecast)."""
         from ..gaps import gap_table
+        table = self._stored()
+        if table is not None:
+            return table
         k = (self.kpis[self.kpis["period"] <= self.period] if self.period is not None
              else self.kpis.iloc[:0])
-        return gap_table(k, self.team_targets if self.has_targets else None,
-                         period=self.period, max_open_share=MAX_OPEN_SHARE,
-                         catalogue=self.catalogue, rule="forecast")
+        table = gap_table(k, self.team_targets if self.has_targets else None,
+                          period=self.period, max_open_share=MAX_OPEN_SHARE,
+                          catalogue=self.catalogue, rule="forecast")
+        self._keep(table)
+        return table
+
+    # ------------------------------------------------------------------ a run's store
+    def restore_gaps(self) -> bool:
+        """Take the gap table from the run's store (:attr:`store`) when it holds
+        one computed from exactly these inputs; True when it did (or the gap
+        table is already computed)."""
+        if "gaps" not in self._cache:
+            table = self._stored()
+            if table is None:
+                return False
+            self._cache["gaps"] = table
+        return True
+
+    def _inputs_key(self) -> str | None:
+        """A digest of everything the gap table is computed from: the team's own
+        KPI rows up to the assessed period (in one order: a team report holds
+        its peers' rows too, the overview the team's alone), its targets, the
+        period, its catalogue and this package's version.  None when there is
+        nothing to store (no store, no targets, no assessed period)."""
+        if self.store is None or not self.has_targets or self.period is None:
+            return None
+        from .. import __version__
+        k = self.kpis
+        own = k[((k["team"] == self.team) & (k["period"] <= self.period)).to_numpy()]
+        own = own.sort_values(["period", "kpi"], kind="stable")
+        digest = hashlib.sha256(f"{__version__}|{self.period}|{MAX_OPEN_SHARE}|".encode())
+        for frame in (own, self.team_targets):
+            frame = frame[sorted(frame.columns)]
+            digest.update(repr([(c, str(t)) for c, t in frame.dtypes.items()]).encode())
+            digest.update(pd.util.hash_pandas_object(frame, index=False, categorize=False)
+                          .to_numpy().tobytes())
+        digest.update(self.catalogue.model_dump_json().encode())
+        return digest.hexdigest()
+
+    def _stored(self) -> pd.DataFrame | None:
+        key = self._inputs_key()
+        if key is None:
+            return None
+        try:
+            return pickle.loads((self.store / f"{key}.pkl").read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError):   # not there (yet), or torn
+            return None
+
+    def _keep(self, table: pd.DataFrame) -> None:
+        """Put the gap table in the run's store, for the overview (a store that
+        cannot be written is no error: the overview then computes it)."""
+        key = self._inputs_key()
+        if key is None:
+            return
+        path = self.store / f"{key}.pkl"
+        part = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}")
+        try:                  # whole or not at all: written aside, then renamed
+            self.store.mkdir(parents=True, exist_ok=True)
+            part.write_bytes(pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(part, path)
+        except (OSError, pickle.PicklingError):
+            part.unlink(missing_ok=True)
 
     @_cached
     def scorecard(self, bad_rows: str = "raise"):
@@ -189,3 +258,15 @@ class Assessment:
         return scorecard(self.assessed_kpis, self.team_targets if mine else None,
                          period=self.period, catalogue=self.catalogue,
                          gaps=self.gaps() if mine else None, bad_rows=bad_rows)
+
+
+def gap_store(prepared) -> Path | None:
+    """The folder of gap tables beside a run's prepared inputs (``prepared``:
+    their index, :data:`.inputs.PREPARED`), None without prepared inputs.
+
+    Each team's report puts the gap table it computed there, named by a
+    digest of its inputs (:meth:`Assessment._inputs_key`), and the overview,
+    which runs after the team reports, takes it instead of simulating every
+    target again; a gap table whose inputs differ in any way is not found,
+    and computed.  It goes when the run removes its prepared inputs."""
+    return Path(prepared).parent / "gaps" if prepared else None

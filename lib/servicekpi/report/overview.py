@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
 
@@ -26,7 +27,7 @@ from ..i18n import page_language, stamp
 from ..i18n import msg
 from ..params import ReportParams
 from ..periods import label, last_day
-from .assess import Assessment
+from .assess import Assessment, gap_store
 from .common import Markdown, Note, _cached
 
 #: The overview's sections in reading order: key -> method giving its content.
@@ -91,6 +92,8 @@ class OverviewReport:
     #: processes assessing the teams (:meth:`assess_teams`); 1: one after the other.
     #: :meth:`load` sets it (default: every core)
     workers: int = 1
+    #: the run's gap tables its team reports computed (:func:`.assess.gap_store`)
+    store: Path | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -132,7 +135,8 @@ class OverviewReport:
                      {f: pd.concat(parts, ignore_index=True) for f, parts in targets.items()},
                      links or {}, dict(inputs.ends), dict(inputs.export_names), excluded,
                      {t: inputs.catalogue(t) for t in ok},
-                     default_workers() if workers is None else max(1, int(workers)))
+                     default_workers() if workers is None else max(1, int(workers)),
+                     gap_store(prepared))
         prepare_figures(report.language, title, *(p.title for p in all_params),
                         *(report.name(p.team) for p in all_params))   # team names too
         return report
@@ -189,17 +193,20 @@ class OverviewReport:
             self._cache[key] = Assessment(p, self.catalogue_of(team),
                                           k[(k["team"] == team).to_numpy()]
                                           if k is not None else None,
-                                          self.targets.get(p.freq), self.ends.get(team))
+                                          self.targets.get(p.freq), self.ends.get(team),
+                                          self.store)
         return self._cache[key]
 
     def assess_teams(self) -> None:
         """Compute every assessed team's gap table and scorecard (the slow part:
         one simulation per target), in :attr:`workers` processes when there
-        are several teams.  Each team's is computed as one after the other
+        are several teams; a gap table this run's team reports computed from
+        the same inputs is taken from the run's store (:attr:`store`).  Each team's is computed as one after the other
         would (its simulations are seeded), and kept in its assessment."""
         if self._cache.get("teams_assessed"):
             return
-        teams = self._assessed_teams()
+        # those the team reports of this run computed are taken from its store
+        teams = [t for t in self._assessed_teams() if not self.assessment(t).restore_gaps()]
         if self.workers > 1 and len(teams) > 1:
             from concurrent.futures import ProcessPoolExecutor
 

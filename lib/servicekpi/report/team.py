@@ -42,7 +42,7 @@ from ..kpis import assessable
 from ..params import ReportParams
 from ..periods import label
 from ..tickets import data_quality
-from .assess import Assessment
+from .assess import Assessment, gap_store
 from .common import _cached, _params
 from .inputs import coverage
 
@@ -65,6 +65,8 @@ class TeamReport:
     targets: pd.DataFrame | None
     #: (assessments, target profile) when both competency files are named
     competencies: tuple[pd.DataFrame, pd.DataFrame] | None = None
+    #: the run's folder of gap tables, for the overview (:func:`.assess.gap_store`)
+    store: Path | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -83,7 +85,7 @@ class TeamReport:
                         inputs.export_names.get(p.team))
         return cls(p, inputs.catalogue(p.team), inputs.tickets[p.team], inputs.kpis[p.team],
                    inputs.benchmarks.get(p.team), inputs.targets.get(p.team),
-                   inputs.competencies.get(p.team))
+                   inputs.competencies.get(p.team), gap_store(prepared))
 
     @classmethod
     def from_namespace(cls, namespace: dict) -> "TeamReport":
@@ -117,7 +119,7 @@ class TeamReport:
         makes for the team too): periods, units, gap table and scorecard."""
         if "assessment" not in self._cache:
             self._cache["assessment"] = Assessment(self.params, self.catalogue, self.kpis,
-                                                   self.targets, self.coverage_end)
+                                                   self.targets, self.coverage_end, self.store)
         return self._cache["assessment"]
 
     def team_rows(self, data: pd.DataFrame | None = None, kpi: str | None = None
