@@ -189,6 +189,8 @@ def test_the_overview_takes_the_gap_tables_its_team_reports_stored(tmp_path, dem
     monkeypatch.setattr(gaps_module, "gap_table", lambda k, *a, **kw: (
         computed.append(None if k is None else sorted(set(k["team"]))), real(k, *a, **kw))[1])
     ov = dataclasses.replace(OverviewReport.load(p, workers=2), store=store, _cache={})
+    # (found in the store here: a pool's processes would simulate out of sight)
+    assert all(ov.assessment(t)._stored() is not None for t in teams)
     pd.testing.assert_frame_equal(ov.gaps(), plain.gaps())
     assert [c for c in computed if c is not None] == []      # nothing simulated again
     for t in teams:

@@ -377,7 +377,7 @@ def test_a_fixed_layout_fits_its_canvas_and_is_shown_as_it_is():
     itself: no crop pass, the image the canvas' size."""
     from servicekpi.report.common import _laid_out
 
-    kpis = ["volume", "avg_resolution_hours", "fcr_rate", "csat_avg", "sla_rate"]
+    kpis = ["volume", "avg_resolution_hours", "fcr_rate", "csat_score", "sla_attainment"]
     fig = plots.trend_grid(weekly(kpis), team="A", kpi_list=kpis, catalogue=CAT, ncols=3)
     assert plots.fits_canvas(fig)
     fig.canvas.draw()
@@ -391,13 +391,33 @@ def test_a_fixed_layout_fits_its_canvas_and_is_shown_as_it_is():
     plt.close(fig)
 
 
-def test_a_title_longer_than_its_panel_allows_is_cropped_as_before():
-    """A user's KPI label can be any length: a panel title that runs past the
-    figure's edge makes the figure not fit, and it is shown cropped to its
-    content (the inline backend's way), never cut off."""
-    long = CAT.model_copy(deep=True)
-    long["fcr_rate"].label = "First-contact resolution of every ticket " * 3
-    fig = plots.trend_grid(weekly(["volume", "fcr_rate"]), team="A",
-                           kpi_list=["volume", "fcr_rate"], catalogue=long, ncols=2)
-    assert not plots.fits_canvas(fig)
-    plt.close(fig)
+def test_labels_longer_than_the_layout_allows_are_cropped_as_before(monkeypatch):
+    """A user's KPI label can be any length: a panel title past the figure's
+    right edge, or a y axis label past its bottom (a panel of the last row, not
+    the last column: its title runs into the next panel, not off the figure),
+    makes the figure not fit, and it is shown cropped to its content (the
+    inline backend's way: the Figure itself), never cut off; a figure that fits
+    is shown as the image of its canvas.  A canvas that cannot measure text
+    (pdf) is never said to fit."""
+    from matplotlib.backends.backend_pdf import FigureCanvasPdf
+    from matplotlib.figure import Figure
+
+    from servicekpi.report import common
+
+    kpis = ["volume", "csat_score", "fcr_rate"]
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda item, **kw: shown.append(item))
+    monkeypatch.setattr(common, "_inline_png", lambda: True)
+    for kpi, label in (("csat_score", None), ("csat_score", "First-contact resolution " * 4),
+                       ("fcr_rate", "Share of tickets resolved at the first contact " * 2)):
+        cat = CAT.model_copy(deep=True)
+        if label:
+            cat[kpi].label = label
+        fig = plots.trend_grid(weekly(kpis), team="A", kpi_list=kpis, catalogue=cat, ncols=2)
+        assert plots.fits_canvas(fig) == (label is None), (kpi, label)
+        common.show(fig)
+    assert [type(x).__name__ for x in shown] == ["Image", "Figure", "Figure"]
+    pdf = Figure()
+    pdf.add_subplot().set_title("t")
+    FigureCanvasPdf(pdf)
+    assert not plots._texts_inside(pdf, pdf.axes)

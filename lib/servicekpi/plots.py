@@ -87,35 +87,51 @@ def _benchmark_name(name: str, language: str) -> str:
     return messages(language).get(f"figures.benchmark.{name}", name.replace("_", " "))
 
 
-#: Figures whose every mark and label lies on their canvas (a fixed layout,
-#: checked): shown as they are, without the crop to their content that asks
-#: matplotlib to lay every label out once more (half of the 20-panel grid's time).
+#: Figures laid out to fit their canvas, checked (:func:`fits_canvas`): shown as
+#: they are, without the crop to their content that asks matplotlib to lay every
+#: label out once more (half of the 20-panel trend grid's time).
 _FITS: weakref.WeakSet = weakref.WeakSet()
 
 
 def fits_canvas(fig) -> bool:
-    """Whether ``fig`` was laid out to fit its canvas (so that showing it needs
-    no crop to its content): :func:`small_multiples` with ``spacing``, when
-    no panel's title or note runs past the figure's edges."""
+    """Whether ``fig`` was laid out to fit its canvas, so that showing it needs
+    no crop to its content: :func:`small_multiples` with ``spacing``, when the
+    labels of any length it holds lie on the canvas (:func:`_texts_inside`)."""
     return fig in _FITS
 
 
 def _texts_inside(fig, axes) -> bool:
-    """Every text of the panels (titles, notes; not tick labels, which the fixed
-    spacing holds) lies inside the figure: user labels can be any length."""
-    renderer = fig.canvas.get_renderer()
+    """Whether the text users write lies inside the figure: the panels' titles
+    and notes, their y axis labels (KPI label and unit) and the shared legend.
+    A fixed layout holds tick labels (up to 9 characters beside, 8 below:
+    tested), not text of any length.  Measured before drawing: titles and
+    notes where they stand; a y axis label along its axis only (how far left
+    of the axis is set when drawn; the spacing holds that); the legend by its
+    width (placed in the figure's top band when it is not wider than the
+    figure).  A canvas without a renderer (pdf, svg) is never said to fit."""
+    get_renderer = getattr(fig.canvas, "get_renderer", None)
+    if get_renderer is None:
+        return False
+    renderer = get_renderer()
     box = fig.bbox
+
+    def inside(text, across=True) -> bool:
+        if not (text.get_visible() and text.get_text()):
+            return True
+        e = text.get_window_extent(renderer)
+        return (e.y0 >= box.y0 and e.y1 <= box.y1
+                and (not across or (e.x0 >= box.x0 and e.x1 <= box.x1)))
+
     for ax in axes:
-        for t in ax.get_children():
-            if isinstance(t, Text) and t.get_visible() and t.get_text():
-                e = t.get_window_extent(renderer)
-                if e.x0 < box.x0 or e.x1 > box.x1 or e.y0 < box.y0 or e.y1 > box.y1:
-                    return False
-    return True
+        if not all(inside(t) for t in ax.get_children() if isinstance(t, Text)):
+            return False
+        if not inside(ax.yaxis.label, across=False):
+            return False
+    return all(legend.get_window_extent(renderer).width <= box.width for legend in fig.legends)
 
 
 #: Inches of a fixed small-multiples layout: right of the last column (half of
-#: its last x tick label, 2026-W05, sticks out), below the last row (its x tick
+#: its last x tick label, 2026-W13, sticks out), below the last row (its x tick
 #: labels), per row of the shared legend, and above the first row (its titles).
 _EDGE, _BELOW, _LEGEND_ROW, _TITLE = 0.3, 0.35, 0.25, 0.4
 
@@ -145,7 +161,8 @@ def small_multiples(items: list, draw, *, ncols: int, panel: tuple[float, float]
         above), added to the figure: a fixed layout, for grids of many
         panels, where the tight layout would measure every label of every
         panel once more.  Such a figure fits its canvas (:func:`fits_canvas`)
-        unless a panel's title is longer than the figure allows.
+        unless a title, a y axis label or the legend is longer than the
+        figure allows.
     """
     n = max(len(items), 1)
     ncols = min(ncols, n)

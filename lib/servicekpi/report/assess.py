@@ -46,7 +46,8 @@ class Assessment:
     gap table and the scorecard read the team's rows only).  ``targets``: a
     targets table (the team's rows are assessed; None: no targets).  ``end``:
     when the team's export's coverage ends (:func:`.inputs.coverage`; None:
-    not known)."""
+    not known).  ``store``: a run's folder of gap tables (:func:`gap_store`),
+    where a team report keeps its gap table and the overview finds it."""
 
     params: ReportParams
     catalogue: Catalogue
@@ -207,42 +208,47 @@ class Assessment:
         nothing to store (no store, no targets, no assessed period)."""
         if self.store is None or not self.has_targets or self.period is None:
             return None
-        from .. import __version__
-        k = self.kpis
-        own = k[((k["team"] == self.team) & (k["period"] <= self.period)).to_numpy()]
-        own = own.sort_values(["period", "kpi"], kind="stable")
-        digest = hashlib.sha256(f"{__version__}|{self.period}|{MAX_OPEN_SHARE}|".encode())
-        for frame in (own, self.team_targets):
-            frame = frame[sorted(frame.columns)]
-            digest.update(repr([(c, str(t)) for c, t in frame.dtypes.items()]).encode())
-            digest.update(pd.util.hash_pandas_object(frame, index=False, categorize=False)
-                          .to_numpy().tobytes())
-        digest.update(self.catalogue.model_dump_json().encode())
-        return digest.hexdigest()
+        if "inputs_key" not in self._cache:
+            from .. import __version__
+            k = self.kpis
+            own = k[((k["team"] == self.team) & (k["period"] <= self.period)).to_numpy()]
+            own = own.sort_values(["period", "kpi"], kind="stable")
+            digest = hashlib.sha256(f"{__version__}|{self.period}|{MAX_OPEN_SHARE}|".encode())
+            for frame in (own, self.team_targets):
+                frame = frame[sorted(frame.columns, key=str)]
+                digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+                digest.update(pd.util.hash_pandas_object(frame, index=False, categorize=False)
+                              .to_numpy().tobytes())
+            digest.update(self.catalogue.model_dump_json().encode())
+            self._cache["inputs_key"] = digest.hexdigest()
+        return self._cache["inputs_key"]
 
+    # The store only saves time: whatever goes wrong with it (a file missing, torn,
+    # unreadable or unwritable, inputs it cannot digest) means computing the gap
+    # table, never a failed report.
     def _stored(self) -> pd.DataFrame | None:
-        key = self._inputs_key()
-        if key is None:
-            return None
         try:
-            return pickle.loads((self.store / f"{key}.pkl").read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError):   # not there (yet), or torn
+            key = self._inputs_key()
+            return None if key is None else pickle.loads(
+                (self.store / f"{key}.pkl").read_bytes())
+        except Exception:
             return None
 
     def _keep(self, table: pd.DataFrame) -> None:
-        """Put the gap table in the run's store, for the overview (a store that
-        cannot be written is no error: the overview then computes it)."""
-        key = self._inputs_key()
-        if key is None:
-            return
-        path = self.store / f"{key}.pkl"
-        part = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}")
-        try:                  # whole or not at all: written aside, then renamed
+        """Put the gap table in the run's store, for the overview."""
+        part = None
+        try:
+            key = self._inputs_key()
+            if key is None:
+                return
+            path = self.store / f"{key}.pkl"
+            part = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}")
             self.store.mkdir(parents=True, exist_ok=True)
             part.write_bytes(pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(part, path)
-        except (OSError, pickle.PicklingError):
-            part.unlink(missing_ok=True)
+            os.replace(part, path)       # whole or not at all: written aside, then renamed
+        except Exception:
+            if part is not None:
+                part.unlink(missing_ok=True)
 
     @_cached
     def scorecard(self, bad_rows: str = "raise"):

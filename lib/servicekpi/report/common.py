@@ -43,8 +43,8 @@ def show(*items) -> None:
 
     A :class:`Note` shows as an italic sentence, any other ``str`` as
     Markdown, a matplotlib Figure as an image (then closed, so the inline
-    backend does not show it twice; one laid out to fit its canvas as that
-    canvas, uncropped), anything else (a Styler) as it is.
+    backend does not show it twice; one laid out to fit its canvas, shown
+    as plain PNG, as that canvas, uncropped), anything else (a Styler) as it is.
     None is skipped: a figure that has nothing to draw draws nothing.
     """
     import matplotlib.pyplot as plt
@@ -62,10 +62,25 @@ def show(*items) -> None:
         elif isinstance(item, str):
             display(IPythonMarkdown(str(item)))
         elif isinstance(item, Figure):
-            display(_laid_out(item) if fits_canvas(item) else item)
+            display(_laid_out(item) if fits_canvas(item) and _inline_png() else item)
             plt.close(item)
         else:
             display(item)
+
+
+def _inline_png() -> bool:
+    """Whether figures are shown as the report's notebooks show them: by the
+    inline backend, as plain PNG (not retina, SVG or an interactive widget,
+    which a user may ask for in JupyterLab: those keep their own way)."""
+    import matplotlib
+
+    if "inline" not in matplotlib.get_backend():
+        return False
+    try:
+        from matplotlib_inline.backend_inline import InlineBackend
+    except ImportError:
+        return False
+    return set(InlineBackend.instance().figure_formats) == {"png"}
 
 
 def _laid_out(fig):

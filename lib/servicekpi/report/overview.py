@@ -249,8 +249,8 @@ class OverviewReport:
     @_cached
     def gaps(self) -> pd.DataFrame:
         """Every team's gap table for its own assessed period (its assessment's,
-        :meth:`.assess.Assessment.gaps`, computed by :meth:`assess_teams`), the
-        teams in the parameters' order."""
+        :meth:`.assess.Assessment.gaps`, computed by :meth:`assess_teams` or
+        taken from the run's store), the teams in the parameters' order."""
         from ..gaps import gap_table
         self.assess_teams()
         frames = [self.assessment(t).gaps() for t in self._assessed_teams()]
