@@ -177,9 +177,6 @@ class Assessment:
         incomplete periods it leaves out, and treat a deadline period that is
         still incomplete as not over yet (status from the forecast)."""
         from ..gaps import gap_table
-        table = self._stored()
-        if table is not None:
-            return table
         k = (self.kpis[self.kpis["period"] <= self.period] if self.period is not None
              else self.kpis.iloc[:0])
         table = gap_table(k, self.team_targets if self.has_targets else None,
@@ -192,7 +189,8 @@ class Assessment:
     def restore_gaps(self) -> bool:
         """Take the gap table from the run's store (:attr:`store`) when it holds
         one computed from exactly these inputs; True when it did (or the gap
-        table is already computed)."""
+        table is already computed).  The overview asks before :meth:`gaps`,
+        which computes the table (and keeps it in the store)."""
         if "gaps" not in self._cache:
             table = self._stored()
             if table is None:

@@ -201,8 +201,9 @@ class OverviewReport:
         """Compute every assessed team's gap table and scorecard (the slow part:
         one simulation per target), in :attr:`workers` processes when there
         are several teams; a gap table this run's team reports computed from
-        the same inputs is taken from the run's store (:attr:`store`).  Each team's is computed as one after the other
-        would (its simulations are seeded), and kept in its assessment."""
+        the same inputs is taken from the run's store (:attr:`store`).  Each
+        team's is computed as one after the other would (its simulations are
+        seeded), and kept in its assessment."""
         if self._cache.get("teams_assessed"):
             return
         # those the team reports of this run computed are taken from its store
