@@ -317,7 +317,11 @@ def _mr_tail(runs: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
 
     v = _mr_sample(runs)
     grid = np.r_[np.linspace(0, 10, 101), np.geomspace(10.2, 1e6, 60)]
-    logp = np.log(2) + logsumexp(log_ndtr(-grid[:, None] * v[None, :]), axis=1) - np.log(len(v))
+    # a few grid points at a time: the whole grid at once made arrays of 161 x
+    # 20,000 values, 140 MB at its peak and 0.2 s of page faults per call in a report
+    lse = np.concatenate([logsumexp(log_ndtr(-grid[i:i + 8, None] * v[None, :]), axis=1)
+                          for i in range(0, len(grid), 8)])
+    logp = np.log(2) + lse - np.log(len(v))
     return grid, np.minimum(logp, 0.0)
 
 
