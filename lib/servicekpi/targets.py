@@ -213,15 +213,44 @@ def trend_slope(values: pd.Series) -> tuple[float, float, int]:
     (statsmodels' OLS, imported here: ``import servicekpi`` stays light.)
     """
     s = values.dropna()
-    if len(s) < 3:
-        return np.nan, np.nan, len(s)
-    x = np.array([p.ordinal for p in s.index], dtype=float)
+    return _slope(_ordinals(s.index), s.to_numpy(dtype=float))
+
+
+def _ordinals(index) -> np.ndarray:
+    """The period ordinals of an index of periods."""
+    return index.asi8 if isinstance(index, pd.PeriodIndex) else np.array([p.ordinal for p in index])
+
+
+def _slope(x: np.ndarray, y: np.ndarray) -> tuple[float, float, int]:
+    """:func:`trend_slope` of values ``y`` (none missing) at period ordinals ``x``."""
+    if len(y) < 3:
+        return np.nan, np.nan, len(y)
+    x = np.asarray(x, dtype=float)
     if np.ptp(x) == 0:
-        return np.nan, np.nan, len(s)
+        return np.nan, np.nan, len(y)
     from statsmodels.regression.linear_model import OLS
     design = np.column_stack([np.ones(len(x)), x - x.mean()])
-    fit = OLS(s.to_numpy(dtype=float), design).fit()
-    return float(fit.params[1]), float(fit.bse[1]), len(s)
+    fit = OLS(y, design).fit()
+    return float(fit.params[1]), float(fit.bse[1]), len(y)
+
+
+def _team_arrays(rows: pd.DataFrame) -> dict:
+    """team -> (period ordinals, values) of one KPI's rows, in period order."""
+    ords = pd.PeriodIndex(rows["period"]).asi8
+    values = rows["value"].to_numpy(dtype=float)
+    codes, teams = pd.factorize(rows["team"])
+    order = np.lexsort((ords, codes))
+    bounds = np.searchsorted(codes[order], np.arange(len(teams) + 1))
+    return {team: (ords[order[a:b]], values[order[a:b]])
+            for team, a, b in zip(teams, bounds[:-1], bounds[1:])}
+
+
+def _pace_before(ords: np.ndarray, values: np.ndarray, end: int, pace_periods: int) -> float:
+    """The trend slope over the last ``pace_periods`` periods up to ordinal ``end``."""
+    mine = ords <= end
+    x, y = ords[mine][-pace_periods:], values[mine][-pace_periods:]
+    known = ~np.isnan(y)
+    return _slope(x[known], y[known])[0]
 
 
 def _series(kpis: pd.DataFrame, team: str, kpi: str) -> pd.Series:
@@ -237,8 +266,10 @@ def _as_series(rows: pd.DataFrame) -> pd.Series:
 def best_pace(series: pd.Series, pace_periods: int, sign: int) -> float:
     """The best improvement per period over any ``pace_periods`` consecutive periods."""
     best = np.nan
+    x, y = _ordinals(series.index), series.to_numpy(dtype=float)
     for end in range(pace_periods, len(series) + 1):
-        slope, _, n = trend_slope(series.iloc[end - pace_periods:end])
+        known = ~np.isnan(y[end - pace_periods:end])
+        slope, _, n = _slope(x[end - pace_periods:end][known], y[end - pace_periods:end][known])
         if n >= 3 and np.isfinite(slope):
             best = np.nanmax([best, sign * slope])
     return best
@@ -283,32 +314,30 @@ def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
 
     cat = resolve(catalogue)
     kpis = assessable(kpis)
-    by_kpi: dict[str, dict] = {}           # kpi -> team -> its series, split once
+    by_kpi: dict[str, dict] = {}           # kpi -> team -> its periods and values, split once
+    own_rows: dict[str, pd.DataFrame] = {}  # team -> its rows
     rows = []
     for t in targets.itertuples(index=False):
         d = cat[t.kpi]
         sign = d.sign
         periods = (pd.Period(t.deadline).ordinal - pd.Period(t.baseline_period).ordinal)
         required = sign * (t.target - t.baseline) / periods
-        hist = _series(kpis, t.team, t.kpi)
+        if t.team not in own_rows:
+            own_rows[t.team] = kpis[kpis["team"] == t.team]
+        hist = _series(own_rows[t.team], t.team, t.kpi)
         hist = hist[hist.index <= pd.Period(t.baseline_period)]
         own, _, n_own = trend_slope(hist.tail(pace_periods))
         own_best = best_pace(hist, pace_periods, sign)
         if t.kpi not in by_kpi:
-            by_kpi[t.kpi] = {team: _as_series(g) for team, g in kpis[kpis["kpi"] == t.kpi]
-                             .groupby("team", sort=False, observed=True)}
-        peer_paces = []
-        for other, ph in by_kpi[t.kpi].items():
-            if other == t.team:
-                continue
-            before = ph[ph.index <= pd.Period(t.baseline_period)]
-            slope, _, n = trend_slope(before.tail(pace_periods))
-            if np.isfinite(slope):
-                peer_paces.append(sign * slope)
-        peer_paces = np.array(peer_paces)
+            by_kpi[t.kpi] = _team_arrays(kpis[kpis["kpi"] == t.kpi])
+        end = pd.Period(t.baseline_period).ordinal
+        peer_paces = np.array([sign * pace for pace in
+                               (_pace_before(*arrays, end, pace_periods)
+                                for other, arrays in by_kpi[t.kpi].items() if other != t.team)
+                               if np.isfinite(pace)])
         window_n = int(getattr(t, "baseline_periods", 1) or 1)
-        tn = target_noise(kpis, t.team, t.kpi, t.baseline_period, periods=window_n,
-                          level=level, history=noise_periods)
+        tn = target_noise(own_rows[t.team], t.team, t.kpi, t.baseline_period,
+                          periods=window_n, level=level, history=noise_periods)
         noise, basis = tn["noise"], tn["basis"]
         met = sign * (t.baseline - t.target) >= 0
         if met:
