@@ -47,7 +47,7 @@ from .errors import ConfigError, DataError, Problem, ServiceKPIError, unique
 from .mapping import load_mapping, pydantic_problems
 from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE, ZONE_ERRORS
 from .readers import read_yaml, yaml_problem
-from .teams import UNASSIGNED, is_team_id, team_id
+from .teams import UNASSIGNED, is_team_id, team_id, to_ids
 
 PATH_KEYS = ("tickets", "kpi_table", "benchmarks", "targets", "catalogue", "competencies",
              "competency_targets")
@@ -630,7 +630,7 @@ def _unknown_team_rows(raw, source: str, key: str, known: set[str],
         return []
     raw = raw.reset_index(drop=True)
     names = parse_text(raw["team"])[0]
-    ids = names.map(lambda v: v if v is None else team_id(v))
+    ids = to_ids(names)
     filled = np.ones(len(raw), bool)
     if key == "targets" and {"target", "deadline"} <= set(raw.columns):
         filled = ~(text_missing(raw["target"]) & text_missing(raw["deadline"]))

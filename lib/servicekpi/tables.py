@@ -434,6 +434,8 @@ def _milestones(checked: Checked, raw: pd.DataFrame, freq: str, source: str) -> 
     c = checked.columns
     text = c.get("milestones", pd.Series([None] * len(raw)))
     out, bad, outside = [], np.zeros(len(raw), bool), np.zeros(len(raw), bool)
+    starts = c.get("baseline_period", pd.Series([pd.NaT] * len(raw)))
+    ends = c.get("deadline", pd.Series([pd.NaT] * len(raw)))
     for i, cell in enumerate(text):
         marks: dict = {}
         if cell:
@@ -448,8 +450,7 @@ def _milestones(checked: Checked, raw: pd.DataFrame, freq: str, source: str) -> 
                     marks[parse_period(m.group(1), freq)] = float(m.group(2))
                 except ValueError:      # not a period (InvalidArgument), not a number
                     bad[i] = True
-            b = c.get("baseline_period", pd.Series([pd.NaT] * len(raw)))[i]
-            d = c.get("deadline", pd.Series([pd.NaT] * len(raw)))[i]
+            b, d = starts.iloc[i], ends.iloc[i]
             if pd.notna(b) and pd.notna(d) and any(not (b < p <= d) for p in marks):
                 outside[i] = True
         out.append(dict(sorted(marks.items())))
