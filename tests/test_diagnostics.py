@@ -737,3 +737,17 @@ def test_analysis_modules_import_no_statistics_or_plotting_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_tail_table_is_the_whole_grid_computed_at_once():
+    """_mr_tail sums a few grid points at a time (memory); each point's sum is its
+    own, so the table is bit for bit the one computed over the whole grid at once."""
+    from scipy.special import log_ndtr, logsumexp
+
+    from servicekpi.diagnostics import _mr_sample, _mr_tail
+    for runs in ((11,), (4, 6)):
+        grid, logp = _mr_tail(runs)
+        v = _mr_sample(runs)
+        whole = np.log(2) + logsumexp(log_ndtr(-grid[:, None] * v[None, :]), axis=1) \
+            - np.log(len(v))
+        assert np.array_equal(logp, np.minimum(whole, 0.0))

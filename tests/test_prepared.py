@@ -72,6 +72,27 @@ def test_the_overview_reads_no_ticket_rows(setup):
     assert str(ready.header()) == str(raw.header())
 
 
+def test_names_and_key_types_are_those_of_the_raw_export(setup):
+    """A team's prepared slice names its own team only (its attributes are copied
+    into every column taken from it); the names each team is given, and the KPI
+    frames' text keys, are those of the raw export."""
+    from servicekpi.parsing import COMPACT_TEXT
+
+    params, index = setup
+    every = load_params(params)
+    raw = load_inputs(every)
+    for p in every:
+        ready = load_inputs([p], index)
+        assert ready.export_names == {p.team: raw.export_names[p.team]}
+        assert ready.tickets[p.team].attrs["team_names"] == {
+            p.team: raw.tickets[p.team].attrs["team_names"][p.team]}
+        for k in (ready.kpis[p.team], load_inputs([p]).kpis[p.team]):
+            assert k["team"].dtype == k["kpi"].dtype == pd.Series([], dtype=COMPACT_TEXT).dtype
+    overview = load_inputs(every, index, tickets_of=[])
+    assert overview.export_names == raw.export_names
+    assert len(set(raw.export_names)) == len(TEAMS)
+
+
 def test_prepared_tickets_have_a_row_group_per_team(setup):
     _, index = setup
     entry = next(iter(json.loads(index.read_text()).values()))

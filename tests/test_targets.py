@@ -222,3 +222,58 @@ def test_noise_is_the_larger_of_the_baseline_ci_and_one_months_range():
     r = achv(series("A", "fcr_rate", "2025-07", values, n=100), tgt)
     assert r.loc["A", "noise_basis"] == "ci"
     assert r.loc["A", "noise"] == pytest.approx(r.loc["A", "baseline_half_width"])
+
+
+# ---------------------------------------------------------------- peers' paces, on arrays
+def _reference_paces(kpis, team, kpi, baseline_period, pace_periods, sign):
+    """Peer paces as achievability computed them before it worked on arrays: a series
+    per peer, cut at the baseline, its last pace_periods values, trend_slope."""
+    from servicekpi.targets import _as_series
+    rows = kpis[kpis["kpi"] == kpi]
+    out = []
+    for other, g in rows.groupby("team", sort=False):
+        if other == team:
+            continue
+        s = _as_series(g)
+        slope = trend_slope(s[s.index <= pd.Period(baseline_period)].tail(pace_periods))[0]
+        if np.isfinite(slope):
+            out.append(sign * slope)
+    return np.array(out)
+
+
+def test_peer_paces_are_those_of_each_peers_own_series():
+    rng = np.random.default_rng(7)
+    hist = series("A", "fcr_rate", "2025-01", [0.60 + 0.005 * i for i in range(12)])
+    # B: a value missing inside the pace window; C: a gap (periods absent) and rows after
+    # the baseline; D: two values only; E: every value missing; F: rows out of order
+    b = [0.5 + 0.02 * i for i in range(12)]
+    b[9] = None
+    hist += series("B", "fcr_rate", "2025-01", b)
+    hist += [r for r in series("C", "fcr_rate", "2024-10", list(rng.uniform(0.5, 0.8, 20)))
+             if r[1] not in ("2025-07", "2025-08")]
+    hist += series("D", "fcr_rate", "2025-11", [0.7, 0.72])
+    hist += [("E", p, "fcr_rate", np.nan, 1000, np.nan, np.nan)
+             for p in ("2025-09", "2025-10", "2025-11", "2025-12")]
+    hist += series("F", "fcr_rate", "2025-01", list(rng.uniform(0.6, 0.7, 12)))[::-1]
+    kpis = kpi_rows(hist)
+    r = skpi.achievability(kpis, targets([("A", "fcr_rate", 0.655, "2025-12", 0.775,
+                                           "2026-12")]), pace_periods=6).iloc[0]
+    paces = _reference_paces(kpis, "A", "fcr_rate", "2025-12", 6, 1)
+    assert len(paces) == 3                       # B, C and F; D too short, E no value
+    assert r["peer_median_pace"] == np.median(paces)
+    assert r["peer_best_pace"] == paces.max()
+    assert r["required_pace_percentile"] == 100 * (paces < r["required_pace"]).mean()
+
+
+def test_best_pace_skips_missing_values_and_short_series():
+    from servicekpi.targets import best_pace
+    idx = pd.period_range("2025-01", periods=8, freq="M")
+    s = pd.Series([1.0, 2.0, np.nan, 4.0, 4.5, 5.0, 9.0, 9.5], index=idx)
+    windows = [trend_slope(s.iloc[e - 4:e]) for e in range(4, 9)]
+    assert best_pace(s, 4, 1) == max(w[0] for w in windows if w[2] >= 3)
+    assert best_pace(s, 4, -1) == max(-w[0] for w in windows if w[2] >= 3)
+    nullable = s.astype("Float64")                # pandas' own missing marker
+    assert best_pace(nullable, 4, 1) == best_pace(s, 4, 1)
+    assert np.isnan(best_pace(s.head(3), 4, 1))
+    assert np.isnan(best_pace(pd.Series([1.0, 2.0]), 4, 1))   # too short: no index needed
+    assert np.isnan(trend_slope(pd.Series([1.0, 2.0]))[0])

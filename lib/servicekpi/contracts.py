@@ -159,7 +159,8 @@ def duplicate_keys(checked: Checked, keys: list[str], source: str, what: str) ->
         return
     key = pd.DataFrame({k: checked.columns[k] for k in keys})
     dup = key.duplicated(keep=False).to_numpy() & key.notna().all(axis=1).to_numpy()
-    shown = ([" / ".join(map(str, r)) for r in key.itertuples(index=False)] if dup.any()
-             else None)
+    if not dup.any():
+        return
+    shown = [" / ".join(map(str, r)) for r in key.itertuples(index=False)]
     checked.flag(source, keys[-1] if len(keys) == 1 else "+".join(keys), dup,
                  f"duplicate {what} (expected each {' + '.join(keys)} once)", shown)

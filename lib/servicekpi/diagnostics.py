@@ -301,6 +301,11 @@ def _mr_sample(runs: tuple[int, ...]) -> np.ndarray:
     return np.sort(mr.mean(axis=1) / _d2())
 
 
+#: Grid points of :func:`_mr_tail` computed at once (each row is its own sum, so the
+#: values do not depend on it).
+_TAIL_ROWS = 8
+
+
 @functools.lru_cache(maxsize=256)
 def _mr_tail(runs: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Tail of a new point's standardised distance on an XmR (or Laney) chart.
@@ -319,8 +324,9 @@ def _mr_tail(runs: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     grid = np.r_[np.linspace(0, 10, 101), np.geomspace(10.2, 1e6, 60)]
     # a few grid points at a time: the whole grid at once made arrays of 161 x
     # 20,000 values, 140 MB at its peak and 0.2 s of page faults per call in a report
-    lse = np.concatenate([logsumexp(log_ndtr(-grid[i:i + 8, None] * v[None, :]), axis=1)
-                          for i in range(0, len(grid), 8)])
+    step = _TAIL_ROWS
+    lse = np.concatenate([logsumexp(log_ndtr(-grid[i:i + step, None] * v[None, :]), axis=1)
+                          for i in range(0, len(grid), step)])
     logp = np.log(2) + lse - np.log(len(v))
     return grid, np.minimum(logp, 0.0)
 

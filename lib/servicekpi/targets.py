@@ -213,16 +213,21 @@ def trend_slope(values: pd.Series) -> tuple[float, float, int]:
     (statsmodels' OLS, imported here: ``import servicekpi`` stays light.)
     """
     s = values.dropna()
-    return _slope(_ordinals(s.index), s.to_numpy(dtype=float))
+    if len(s) < 3:
+        return np.nan, np.nan, len(s)
+    return _slope(_period_ordinals(s.index), s.to_numpy(dtype=float))
 
 
-def _ordinals(index) -> np.ndarray:
-    """The period ordinals of an index of periods."""
-    return index.asi8 if isinstance(index, pd.PeriodIndex) else np.array([p.ordinal for p in index])
+def _period_ordinals(index) -> np.ndarray:
+    """The ordinals of an index of periods."""
+    if isinstance(index, pd.PeriodIndex):
+        return index.asi8
+    return np.array([p.ordinal for p in index], dtype=np.int64)
 
 
 def _slope(x: np.ndarray, y: np.ndarray) -> tuple[float, float, int]:
-    """:func:`trend_slope` of values ``y`` (none missing) at period ordinals ``x``."""
+    """:func:`trend_slope` of values ``y`` (none missing) at period ordinals ``x``
+    (the same statsmodels OLS, on arrays: a report computes hundreds of them)."""
     if len(y) < 3:
         return np.nan, np.nan, len(y)
     x = np.asarray(x, dtype=float)
@@ -235,7 +240,9 @@ def _slope(x: np.ndarray, y: np.ndarray) -> tuple[float, float, int]:
 
 
 def _team_arrays(rows: pd.DataFrame) -> dict:
-    """team -> (period ordinals, values) of one KPI's rows, in period order."""
+    """team -> (period ordinals, values) of one KPI's rows, in period order (rows
+    without a team or a period left out)."""
+    rows = rows[rows["team"].notna().to_numpy() & rows["period"].notna().to_numpy()]
     ords = pd.PeriodIndex(rows["period"]).asi8
     values = rows["value"].to_numpy(dtype=float)
     codes, teams = pd.factorize(rows["team"])
@@ -245,8 +252,11 @@ def _team_arrays(rows: pd.DataFrame) -> dict:
             for team, a, b in zip(teams, bounds[:-1], bounds[1:])}
 
 
-def _pace_before(ords: np.ndarray, values: np.ndarray, end: int, pace_periods: int) -> float:
-    """The trend slope over the last ``pace_periods`` periods up to ordinal ``end``."""
+def _pace_before(ords: np.ndarray, values: np.ndarray, end: int,
+                 pace_periods: int) -> float:
+    """The trend slope over the last ``pace_periods`` rows up to ordinal ``end``
+    (``ords`` sorted, as :func:`_team_arrays` gives them), as
+    ``trend_slope(series[:end].tail(pace_periods))``: rows, not calendar periods."""
     mine = ords <= end
     x, y = ords[mine][-pace_periods:], values[mine][-pace_periods:]
     known = ~np.isnan(y)
@@ -266,10 +276,14 @@ def _as_series(rows: pd.DataFrame) -> pd.Series:
 def best_pace(series: pd.Series, pace_periods: int, sign: int) -> float:
     """The best improvement per period over any ``pace_periods`` consecutive periods."""
     best = np.nan
-    x, y = _ordinals(series.index), series.to_numpy(dtype=float)
+    if len(series) < pace_periods:
+        return best
+    x = _period_ordinals(series.index)
+    y = series.to_numpy(dtype=float, na_value=np.nan)
     for end in range(pace_periods, len(series) + 1):
-        known = ~np.isnan(y[end - pace_periods:end])
-        slope, _, n = _slope(x[end - pace_periods:end][known], y[end - pace_periods:end][known])
+        xs, ys = x[end - pace_periods:end], y[end - pace_periods:end]
+        known = ~np.isnan(ys)
+        slope, _, n = _slope(xs[known], ys[known])
         if n >= 3 and np.isfinite(slope):
             best = np.nanmax([best, sign * slope])
     return best
@@ -314,7 +328,7 @@ def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
 
     cat = resolve(catalogue)
     kpis = assessable(kpis)
-    by_kpi: dict[str, dict] = {}           # kpi -> team -> its periods and values, split once
+    by_kpi: dict[str, dict] = {}            # kpi -> team -> (periods, values), split once
     own_rows: dict[str, pd.DataFrame] = {}  # team -> its rows
     rows = []
     for t in targets.itertuples(index=False):
@@ -331,10 +345,13 @@ def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
         if t.kpi not in by_kpi:
             by_kpi[t.kpi] = _team_arrays(kpis[kpis["kpi"] == t.kpi])
         end = pd.Period(t.baseline_period).ordinal
-        peer_paces = np.array([sign * pace for pace in
-                               (_pace_before(*arrays, end, pace_periods)
-                                for other, arrays in by_kpi[t.kpi].items() if other != t.team)
-                               if np.isfinite(pace)])
+        peer_paces = []
+        for other, (ords, values) in by_kpi[t.kpi].items():
+            if other != t.team:
+                pace = _pace_before(ords, values, end, pace_periods)
+                if np.isfinite(pace):
+                    peer_paces.append(sign * pace)
+        peer_paces = np.array(peer_paces)
         window_n = int(getattr(t, "baseline_periods", 1) or 1)
         tn = target_noise(own_rows[t.team], t.team, t.kpi, t.baseline_period,
                           periods=window_n, level=level, history=noise_periods)
