@@ -285,6 +285,55 @@ def _kept_kernel_sequence(jobs):
     return seen, len(runner._KERNELS)
 
 
+def _prestarted_sequence(kernel, cwd, job):
+    """prestart, then ``job``, in this (pool worker) process: whether the kernel was
+    ready, the pid of the kernel kept after each, the reports counted, and whether
+    the report ran."""
+    from servicekpi import runner
+    ready = runner.prestart(kernel, cwd)
+    started = runner._WARM.kept
+    pid, used = started[0].provisioner.process.pid, started[3]
+    again = runner.prestart(kernel, cwd)          # a second task in the same worker
+    res = runner.execute(job)
+    kept = runner._WARM.kept
+    out = (ready, again, used, pid, kept[0].provisioner.process.pid, kept[3], res.ok,
+           res.error)
+    runner._end_kernels()
+    return out
+
+
+def test_a_worker_starts_its_kernel_before_its_first_report(tmp_path):
+    """While the run reads its inputs, each worker starts its kernel and imports a
+    report's libraries in it (prestart): the first report runs in that kernel,
+    with the libraries imported and nothing of the preload's names left."""
+    import nbformat
+
+    from servicekpi import runner
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": runner.kernel_name(), "language": "python",
+                                 "display_name": "Python"}
+    nb.cells = [nbformat.v4.new_code_cell("n = None", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell(
+                    "import sys\nassert '_r' not in globals()\n"
+                    "assert 'servicekpi.plots' in sys.modules       # preloaded\n"
+                    "assert 'statsmodels.tsa.arima.model' in sys.modules")]
+    path = tmp_path / "first.ipynb"
+    nbformat.write(nb, path)
+    job = {"team": "a", "name": "a", "notebook": str(path), "parameters": {"n": 1},
+           "out": str(tmp_path / "out"), "stem": "a", "kernel": runner.kernel_name(),
+           "keep_kernel": True}
+    pool = runner._local_pool(1)
+    try:
+        (ready, again, used, pid, after, counted, ok, error) = pool.submit(
+            _prestarted_sequence, runner.kernel_name(), str(tmp_path), job).result()
+    finally:
+        pool.shutdown()
+    assert ready and again and used == 0
+    assert ok, error
+    assert after == pid and counted == 1          # the report ran in it, counted once
+
+
 def test_a_worker_keeps_its_kernel_and_leaves_nothing_of_the_last_report(tmp_path):
     """A local worker runs its reports in one kernel (start-up and imports once),
     reset before each: no name, figure or matplotlib setting of the last report is

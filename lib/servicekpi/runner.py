@@ -202,6 +202,8 @@ _RESET = ("get_ipython().run_line_magic('reset', '-f')\n"
           "import gc as _gc, matplotlib as _m, matplotlib.pyplot as _p\n"
           "_p.close('all'); _m.rcParams.update(_m.rcParamsOrig)\n"
           "_gc.unfreeze(); _gc.collect(); _gc.freeze(); del _gc, _m, _p")
+#: Run in a prestarted kernel (:func:`prestart`): what a report imports, ahead of it.
+_PRELOAD = "import servicekpi.report as _r\n_r.preload(); del _r\n"
 _WARM = threading.local()   # per thread (a Dask worker runs tasks in threads)
 
 
@@ -244,7 +246,8 @@ def _warm_kernel(kernel: str, cwd: str):
         km, key, sockets, used = kept
         try:
             if key == (kernel, cwd) and used < KERNEL_REPORTS and km.has_kernel:
-                asyncio.run(_reset_kernel(km))
+                if used:                  # 0: prestarted, nothing run in it since its reset
+                    asyncio.run(_execute_in(km, _RESET))
                 _WARM.kept = (km, key, sockets, used + 1)
                 return km
         except Exception:               # gone, or not answering: a fresh one
@@ -257,14 +260,15 @@ def _warm_kernel(kernel: str, cwd: str):
     return km
 
 
-async def _reset_kernel(km, timeout: float = 30) -> None:
+async def _execute_in(km, code: str, timeout: float = 30) -> None:
+    """Run ``code`` in the kernel of ``km`` (the reset, the preload); an error if it fails."""
     kc = km.client()
     kc.start_channels()
     try:
         await kc.wait_for_ready(timeout=timeout)
-        reply = await kc.execute_interactive(_RESET, timeout=timeout, store_history=False)
+        reply = await kc.execute_interactive(code, timeout=timeout, store_history=False)
         if reply["content"]["status"] != "ok":
-            raise RuntimeError("the kernel could not be reset")
+            raise RuntimeError("the kernel could not run " + code.splitlines()[0])
     finally:
         kc.stop_channels()
 
@@ -408,6 +412,41 @@ def _now() -> str:
 
 
 # ------------------------------------------------------------------ one report
+def _report_environment() -> None:
+    """What a worker's kernels inherit: reports run side by side, one per core, so
+    one numeric thread per kernel, and each kernel forecasts its targets in its
+    own process (never a pool of its own, whatever the shell says: the reports
+    already use every worker)."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    os.environ["SERVICEKPI_WORKERS"] = "1"
+
+
+def prestart(kernel: str, cwd: str) -> bool:
+    """Start this worker's kept kernel and import a report's libraries in it, then
+    reset it as between reports (:data:`_PRELOAD`, :data:`_RESET`): a pool task the
+    run submits, one per worker, while its preflight reads the inputs on one core.
+    The first report then finds its kernel ready (kernel start and imports: 3 s).
+    True when ready; anything failing leaves no kernel, and the first report
+    starts its own as without it."""
+    _report_environment()
+    kept = getattr(_WARM, "kept", None)
+    if kept is not None and kept[1] == (kernel, cwd) and kept[3] == 0:
+        return True                       # this worker took two of these tasks
+    km = _warm_kernel(kernel, cwd)
+
+    async def start():
+        await km.start_kernel(cwd=cwd)          # an async manager (what papermill uses)
+        await _execute_in(km, _PRELOAD + _RESET, timeout=120)
+    try:
+        asyncio.run(start())
+    except Exception:
+        _retire_kernel()
+        return False
+    _WARM.kept = (*_WARM.kept[:3], 0)     # started and clean: no reset before its first
+    return True
+
+
 def execute(job: dict) -> TeamResult:
     """Execute one notebook with papermill and render it (runs in a worker).
 
@@ -420,12 +459,7 @@ def execute(job: dict) -> TeamResult:
     """
     import papermill as pm
 
-    # reports run side by side, one per core: one numeric thread per kernel, and
-    # each kernel forecasts its targets in its own process (never a pool of its
-    # own, whatever the shell says: the reports already use every worker)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
-    os.environ["SERVICEKPI_WORKERS"] = "1"
+    _report_environment()
     if "bundle" in job:           # inputs shipped with the job: run where it landed
         return _execute_shipped(job)
     start = time.time()
@@ -820,42 +854,44 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
             _removed_afterwards(out / PREPARED_DIR):
         _remove_temporary_files(out)        # left by a run that was killed
         summary = RunSummary(out)
-        data_errors, prepared = preflight(all_params, out)
         record = RunRecord(out, run, load_manifest(out), all_params, partial=teams is not None)
         kernel = kernel_name()
-        jobs = []
-        for p in all_params:
-            params = p.notebook_parameters()
-            fp = fingerprint(Path(notebook), params, _inputs(p))
-            if p.team in data_errors:
-                error = data_errors[p.team]
-                record.settle(TeamResult(p.team, p.name, "failed", error=error,
-                                         problems=list(getattr(error, "problems", ()))
-                                         or [error], fingerprint=fp, parameters=params,
-                                         started=_now(), finished=_now()))
-                continue
-            before = record.before(p.team)
-            was_ok = (before.get("outcome") in ("ok", "skipped") and bool(before.get("html"))
-                      and (out / before["html"]).is_file())
-            if not force and was_ok and (only_failed or before.get("fingerprint") == fp):
-                record.settle(TeamResult(**{**_known(before), "outcome": "skipped"}))
-                continue
-            jobs.append({"team": p.team, "name": p.name, "notebook": str(notebook),
-                         "parameters": params, "out": str(out), "stem": f"teams/{p.team}",
-                         "kernel": kernel, "fingerprint": fp, "language": p.language,
-                         "summary_file": f"teams/{p.team}.summary.json",
-                         "prepared": prepared, "keep_kernel": scheduler is None})
-        if scheduler:        # a cluster's workers may not share this disk: inputs go along
-            jobs = [ship(job, prepared) for job in jobs]
-        record.write()       # failures found before running, before anything runs
-        bar = None
-        if progress and jobs:
-            from tqdm.auto import tqdm
-            bar = tqdm(total=len(jobs), desc="team reports", unit="report")
         overview_workers = max(1, workers or os.cpu_count() or 1)   # it runs alone
-        workers = min(overview_workers, len(jobs) or 1)
-        pool, client = _executor(workers, scheduler)
+        pool, client = _executor(min(overview_workers, len(all_params)), scheduler)
         try:
+            if client is None:   # each worker starts its kernel while the inputs are read
+                for _ in range(min(overview_workers, len(all_params))):
+                    pool.submit(prestart, kernel, str(Path(notebook).parent))
+            data_errors, prepared = preflight(all_params, out)
+            jobs = []
+            for p in all_params:
+                params = p.notebook_parameters()
+                fp = fingerprint(Path(notebook), params, _inputs(p))
+                if p.team in data_errors:
+                    error = data_errors[p.team]
+                    record.settle(TeamResult(p.team, p.name, "failed", error=error,
+                                             problems=list(getattr(error, "problems", ()))
+                                             or [error], fingerprint=fp, parameters=params,
+                                             started=_now(), finished=_now()))
+                    continue
+                before = record.before(p.team)
+                was_ok = (before.get("outcome") in ("ok", "skipped")
+                          and bool(before.get("html")) and (out / before["html"]).is_file())
+                if not force and was_ok and (only_failed or before.get("fingerprint") == fp):
+                    record.settle(TeamResult(**{**_known(before), "outcome": "skipped"}))
+                    continue
+                jobs.append({"team": p.team, "name": p.name, "notebook": str(notebook),
+                             "parameters": params, "out": str(out), "stem": f"teams/{p.team}",
+                             "kernel": kernel, "fingerprint": fp, "language": p.language,
+                             "summary_file": f"teams/{p.team}.summary.json",
+                             "prepared": prepared, "keep_kernel": scheduler is None})
+            if scheduler:        # a cluster's workers may not share this disk: inputs go along
+                jobs = [ship(job, prepared) for job in jobs]
+            record.write()       # failures found before running, before anything runs
+            bar = None
+            if progress and jobs:
+                from tqdm.auto import tqdm
+                bar = tqdm(total=len(jobs), desc="team reports", unit="report")
             futures = {pool.submit(execute, job): job for job in jobs}
             for fut in as_completed(futures):
                 res = record.settle(_result(fut, futures[fut]))

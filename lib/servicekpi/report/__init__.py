@@ -15,8 +15,8 @@ module             job
 
 A team notebook is one line per section: ``report.section("gaps")``.
 """
-from .common import Markdown, Note, show, table
+from .common import Markdown, Note, preload, show, table
 from .overview import OverviewReport
 from .team import TeamReport
 
-__all__ = ["Markdown", "Note", "OverviewReport", "TeamReport", "show", "table"]
+__all__ = ["Markdown", "Note", "OverviewReport", "TeamReport", "preload", "show", "table"]

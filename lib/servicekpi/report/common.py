@@ -38,6 +38,32 @@ class Markdown(str):
         return str(self)
 
 
+#: What a report imports as it goes (the package's analysis modules and their
+#: libraries), besides what ``import servicekpi.report`` imports.
+PRELOADED = ("matplotlib.pyplot", "matplotlib_inline.backend_inline", "seaborn",
+             "scipy.stats", "scipy.special", "statsmodels.regression.linear_model",
+             "statsmodels.stats.proportion", "pandas.io.formats.style", "IPython.display",
+             "servicekpi.benchmarking", "servicekpi.competencies", "servicekpi.diagnostics",
+             "servicekpi.forecast", "servicekpi.gaps", "servicekpi.plots",
+             "servicekpi.scorecard", "servicekpi.status", "servicekpi.tables",
+             "servicekpi.targets", "servicekpi.report.figures", "servicekpi.report.sections",
+             "servicekpi.report.sentences", "servicekpi.report.tables")
+
+
+def preload() -> None:
+    """Import what a report imports as it goes (:data:`PRELOADED`, the forecasting
+    models too), ahead of it: about 2 s of a new kernel's first report.  The batch
+    runner runs it in each worker's new kernel while it reads the inputs
+    (:func:`servicekpi.runner.prestart`)."""
+    import importlib
+
+    from ..ensemble import load_models
+
+    for name in PRELOADED:
+        importlib.import_module(name)
+    load_models()
+
+
 def show(*items) -> None:
     """Display report items in a notebook cell, in order.
 
