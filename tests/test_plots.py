@@ -75,6 +75,26 @@ def test_contributions_say_why_a_kpi_is_not_scored_and_never_round_to_100():
         plt.close(ax.figure)
 
 
+def test_the_contributions_axis_label_lies_on_the_report_figure():
+    """Its sentence is wider than the report's 8-inch figure in English: it wraps,
+    and the page shows all of it (the inline backend's crop did not widen the
+    image: the label's end was cut off)."""
+    from servicekpi.i18n import use_cjk_font
+
+    sc = skpi.scorecard(K, T, catalogue=CAT)
+    for lang in ("en", "zh"):
+        with plt.rc_context():
+            if lang == "zh":
+                use_cjk_font()
+            fig, ax = plt.subplots(figsize=(8, 3))
+            plots.scorecard_contributions(sc.scores, team="A", catalogue=CAT, ax=ax,
+                                          language=lang)
+            fig.canvas.draw()
+            box = ax.xaxis.label.get_window_extent()
+            assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1, lang
+            plt.close(fig)
+
+
 def test_grids_return_figures():
     fig = plots.trend_grid(K, team="A", kpi_list=["fcr_rate", "avg_resolution_hours"],
                            catalogue=CAT)

@@ -93,6 +93,29 @@ def test_names_and_key_types_are_those_of_the_raw_export(setup):
     assert len(set(raw.export_names)) == len(TEAMS)
 
 
+def test_text_columns_in_pieces_are_written_as_one(setup, tmp_path):
+    """The preflight joins an Arrow text column's pieces (one per block read) once,
+    in a copy, before taking each team's rows: the same prepared tickets, and the
+    export's frame as it was (in pieces, with its attributes)."""
+    import pyarrow as pa
+
+    params, index = setup
+    every = load_params(params)
+    inputs = load_inputs(every)
+    frame = inputs.tickets[every[0].team]
+    column = next(c for c in frame.columns if frame[c].dtype == "str" and c != "team")
+    values = frame[column].array.__arrow_array__().combine_chunks()
+    cut = [0, len(frame) // 3, len(frame) // 2, len(frame)]
+    frame[column] = pd.Series(pd.array(pa.chunked_array(
+        [values[a:b] for a, b in zip(cut[:-1], cut[1:])]), dtype=frame[column].dtype))
+    attrs = dict(frame.attrs)
+    pieces = prepare(inputs, tmp_path / "pieces")
+    assert frame[column].array.__arrow_array__().num_chunks == 3 and frame.attrs == attrs
+    for p in every:
+        pd.testing.assert_frame_equal(load_inputs([p], pieces).tickets[p.team],
+                                      load_inputs([p], index).tickets[p.team])
+
+
 def test_prepared_tickets_have_a_row_group_per_team(setup):
     _, index = setup
     entry = next(iter(json.loads(index.read_text()).values()))

@@ -563,8 +563,9 @@ def scorecard_contributions(scores: pd.DataFrame, *, team: str,
     ax.set_yticks(y)
     ax.set_yticklabels(g["label"], fontsize=9)
     progress = "rule" in g and (g["rule"] == "progress").all()
+    # a long sentence: wrapped at the figure's edges (a report's figure is 8 inches wide)
     ax.set_xlabel(msg("figures.contributions.xlabel_progress" if progress
-                      else "figures.contributions.xlabel_score", language))
+                      else "figures.contributions.xlabel_score", language), wrap=True)
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     ax.grid(axis="x", alpha=0.3)
     return ax

@@ -13,7 +13,8 @@
    KPI table fails only the team it names; write every team's KPIs to
    ``<out>/kpis.csv``;
 4. execute ``team_report.ipynb`` per team with papermill, in parallel (a
-   process pool, or a Dask cluster with ``scheduler``), and render each to
+   process pool, or a Dask cluster with ``scheduler``; a local pool's workers
+   start their kernels during step 3, :func:`prestart`), and render each to
    HTML (:mod:`servicekpi.htmlout`); then the same for
    ``overview_report.ipynb``;
 5. after every finished report, rewrite ``<out>/index.html`` (every team, its
@@ -234,10 +235,11 @@ def _warm_kernel(kernel: str, cwd: str):
 
     Starting a kernel and importing the report's libraries take 2-3 s of a
     report's 5-9 s, so a worker keeps its kernel and runs its next report in
-    it, after :data:`_RESET`.  A new kernel is started for the first report,
-    after :data:`KERNEL_REPORTS` reports, for another kernel or folder, and
-    when the kept one has died or failed to reset; a report that fails retires
-    its kernel (:func:`_retire_kernel`).
+    it, after :data:`_RESET`.  The first report runs in the kernel
+    :func:`prestart` started, when it did; else in a new kernel.  A new kernel
+    is also started after :data:`KERNEL_REPORTS` reports, for another kernel
+    or folder, and when the kept one has died or failed to reset; a report
+    that fails retires its kernel (:func:`_retire_kernel`).
     """
     import asyncio
 
@@ -245,7 +247,7 @@ def _warm_kernel(kernel: str, cwd: str):
     if kept is not None:
         km, key, sockets, used = kept
         try:
-            if key == (kernel, cwd) and used < KERNEL_REPORTS and km.has_kernel:
+            if key == (kernel, cwd) and used < KERNEL_REPORTS and _running(km):
                 if used:                  # 0: prestarted, nothing run in it since its reset
                     asyncio.run(_execute_in(km, _RESET))
                 _WARM.kept = (km, key, sockets, used + 1)
@@ -260,13 +262,21 @@ def _warm_kernel(kernel: str, cwd: str):
     return km
 
 
+def _running(km) -> bool:
+    """Whether the kernel of ``km`` is running (``has_kernel`` stays true after it died)."""
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    return km.has_kernel and process is not None and process.poll() is None
+
+
 async def _execute_in(km, code: str, timeout: float = 30) -> None:
-    """Run ``code`` in the kernel of ``km`` (the reset, the preload); an error if it fails."""
+    """Run ``code`` in the kernel of ``km`` (the reset, the preload), its output
+    dropped (not printed on the run's terminal); an error if it fails."""
     kc = km.client()
     kc.start_channels()
     try:
         await kc.wait_for_ready(timeout=timeout)
-        reply = await kc.execute_interactive(code, timeout=timeout, store_history=False)
+        reply = await kc.execute_interactive(code, timeout=timeout, store_history=False,
+                                             output_hook=lambda msg: None)
         if reply["content"]["status"] != "ok":
             raise RuntimeError("the kernel could not run " + code.splitlines()[0])
     finally:
@@ -427,22 +437,27 @@ def prestart(kernel: str, cwd: str) -> bool:
     reset it as between reports (:data:`_PRELOAD`, :data:`_RESET`): a pool task the
     run submits, one per worker, while its preflight reads the inputs on one core.
     The first report then finds its kernel ready (kernel start and imports: 3 s).
-    True when ready; anything failing leaves no kernel, and the first report
-    starts its own as without it."""
+    True when ready; a failure leaves no kernel, and the first report starts its
+    own as without it."""
     _report_environment()
     kept = getattr(_WARM, "kept", None)
-    if kept is not None and kept[1] == (kernel, cwd) and kept[3] == 0:
+    if kept is not None and kept[1] == (kernel, cwd) and kept[3] == 0 and _running(kept[0]):
         return True                       # this worker took two of these tasks
     km = _warm_kernel(kernel, cwd)
 
     async def start():
-        await km.start_kernel(cwd=cwd)          # an async manager (what papermill uses)
+        # an async manager (what papermill uses), started as nbclient starts one:
+        # kernels side by side must not share IPython's history database
+        await km.start_kernel(cwd=cwd, extra_arguments=["--HistoryManager.hist_file=:memory:"])
         await _execute_in(km, _PRELOAD + _RESET, timeout=120)
     try:
         asyncio.run(start())
     except Exception:
         _retire_kernel()
         return False
+    except BaseException:
+        _retire_kernel()
+        raise
     _WARM.kept = (*_WARM.kept[:3], 0)     # started and clean: no reset before its first
     return True
 
@@ -856,17 +871,28 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
         summary = RunSummary(out)
         record = RunRecord(out, run, load_manifest(out), all_params, partial=teams is not None)
         kernel = kernel_name()
+        # what each team's report needs, known before the inputs are read: whether it
+        # is unchanged since its last good page (skipped), its parameters, fingerprint
+        planned = {}
+        for p in all_params:
+            params = p.notebook_parameters()
+            fp = fingerprint(Path(notebook), params, _inputs(p))
+            before = record.before(p.team)
+            was_ok = (before.get("outcome") in ("ok", "skipped")
+                      and bool(before.get("html")) and (out / before["html"]).is_file())
+            skip = not force and was_ok and (only_failed or before.get("fingerprint") == fp)
+            planned[p.team] = params, fp, skip
+        to_run = sum(not skip for _, _, skip in planned.values())
         overview_workers = max(1, workers or os.cpu_count() or 1)   # it runs alone
-        pool, client = _executor(min(overview_workers, len(all_params)), scheduler)
+        pool, client = _executor(min(overview_workers, to_run or 1), scheduler)
         try:
             if client is None:   # each worker starts its kernel while the inputs are read
-                for _ in range(min(overview_workers, len(all_params))):
+                for _ in range(min(overview_workers, to_run)):
                     pool.submit(prestart, kernel, str(Path(notebook).parent))
             data_errors, prepared = preflight(all_params, out)
             jobs = []
             for p in all_params:
-                params = p.notebook_parameters()
-                fp = fingerprint(Path(notebook), params, _inputs(p))
+                params, fp, skip = planned[p.team]
                 if p.team in data_errors:
                     error = data_errors[p.team]
                     record.settle(TeamResult(p.team, p.name, "failed", error=error,
@@ -874,11 +900,9 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                                              or [error], fingerprint=fp, parameters=params,
                                              started=_now(), finished=_now()))
                     continue
-                before = record.before(p.team)
-                was_ok = (before.get("outcome") in ("ok", "skipped")
-                          and bool(before.get("html")) and (out / before["html"]).is_file())
-                if not force and was_ok and (only_failed or before.get("fingerprint") == fp):
-                    record.settle(TeamResult(**{**_known(before), "outcome": "skipped"}))
+                if skip:
+                    record.settle(TeamResult(**{**_known(record.before(p.team)),
+                                                "outcome": "skipped"}))
                     continue
                 jobs.append({"team": p.team, "name": p.name, "notebook": str(notebook),
                              "parameters": params, "out": str(out), "stem": f"teams/{p.team}",

@@ -422,8 +422,8 @@ def _write_by_team(frame: pd.DataFrame, path: Path, kept: dict) -> None:
     across, across_attrs = across_teams(frame)
     kept = {**kept, **across_attrs, "export_rows": len(frame)}
     # a copy without the attributes (in ``kept``; pandas would copy them into each
-    # team's rows) and with each Arrow text column in one piece: taking rows of a
-    # column in pieces joins them first, a whole column's copy for every team
+    # team's rows) and with each Arrow-backed column (text) in one piece: taking rows
+    # of a column in pieces joins them first, a whole column's copy for every team
     frame = frame.copy(deep=False)
     frame.attrs = {}
     for c in frame.columns:
@@ -431,8 +431,11 @@ def _write_by_team(frame: pd.DataFrame, path: Path, kept: dict) -> None:
         if isinstance(dtype, pd.ArrowDtype) or getattr(dtype, "storage", None) == "pyarrow":
             pieces = frame[c].array.__arrow_array__()
             if pieces.num_chunks > 1:
-                frame[c] = pd.Series(pd.array(pieces.combine_chunks(), dtype=dtype),
-                                     index=frame.index, name=c)
+                try:
+                    whole = pieces.combine_chunks()
+                except pa.ArrowInvalid:     # over 2 GB of 32-bit offsets: kept in pieces
+                    continue
+                frame[c] = pd.Series(pd.array(whole, dtype=dtype), index=frame.index, name=c)
     codes, _ = pd.factorize(frame["team"], sort=True)
     order = np.argsort(codes, kind="stable")
     bounds = [0, *(np.flatnonzero(np.diff(codes[order])) + 1), len(frame)]
