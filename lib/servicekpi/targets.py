@@ -226,8 +226,10 @@ def _period_ordinals(index) -> np.ndarray:
 
 
 def _slope(x: np.ndarray, y: np.ndarray) -> tuple[float, float, int]:
-    """:func:`trend_slope` of values ``y`` (none missing) at period ordinals ``x``
-    (the same statsmodels OLS, on arrays: a report computes hundreds of them)."""
+    """:func:`trend_slope` of values ``y`` at period ordinals ``x``, missing values
+    left out (the same statsmodels OLS, on arrays: a report computes hundreds)."""
+    known = ~np.isnan(y)
+    x, y = x[known], y[known]
     if len(y) < 3:
         return np.nan, np.nan, len(y)
     x = np.asarray(x, dtype=float)
@@ -258,9 +260,7 @@ def _pace_before(ords: np.ndarray, values: np.ndarray, end: int,
     (``ords`` sorted, as :func:`_team_arrays` gives them), as
     ``trend_slope(series[:end].tail(pace_periods))``: rows, not calendar periods."""
     mine = ords <= end
-    x, y = ords[mine][-pace_periods:], values[mine][-pace_periods:]
-    known = ~np.isnan(y)
-    return _slope(x[known], y[known])[0]
+    return _slope(ords[mine][-pace_periods:], values[mine][-pace_periods:])[0]
 
 
 def _series(kpis: pd.DataFrame, team: str, kpi: str) -> pd.Series:
@@ -281,9 +281,7 @@ def best_pace(series: pd.Series, pace_periods: int, sign: int) -> float:
     x = _period_ordinals(series.index)
     y = series.to_numpy(dtype=float, na_value=np.nan)
     for end in range(pace_periods, len(series) + 1):
-        xs, ys = x[end - pace_periods:end], y[end - pace_periods:end]
-        known = ~np.isnan(ys)
-        slope, _, n = _slope(xs[known], ys[known])
+        slope, _, n = _slope(x[end - pace_periods:end], y[end - pace_periods:end])
         if n >= 3 and np.isfinite(slope):
             best = np.nanmax([best, sign * slope])
     return best
