@@ -382,3 +382,68 @@ def test_a_worker_keeps_its_kernel_and_leaves_nothing_of_the_last_report(tmp_pat
     assert retired is None                # the failure retired it
     assert fresh not in (None, first)     # a new one for the next report
     assert left == 0                      # and the worker's end kills it
+
+
+def _counted_writes(job):
+    """``job`` run by :func:`runner.execute` in this (pool worker) process: its
+    result and how many times papermill wrote the notebook (its engine's saves
+    and its own final write)."""
+    import papermill.engines
+    import papermill.execute
+
+    from servicekpi import runner
+    writes = []
+    for module in (papermill.engines, papermill.execute):
+        real = module.write_ipynb
+
+        def counted(nb, path, real=real):
+            writes.append(path)
+            return real(nb, path)
+        module.write_ipynb = counted
+    res = runner.execute(job)
+    return res.ok, res.error, res.notebook, len(writes)
+
+
+def test_the_notebook_is_written_when_its_execution_ends_not_at_every_cell(tmp_path):
+    """papermill saves an executed notebook at every cell's start and end (a report's
+    figures serialised 38 times); the runner's engine writes it when the execution
+    ends, however it ends: a kernel that dies mid-report still leaves the notebook
+    up to that cell, and its page."""
+    import nbformat
+
+    from servicekpi import runner
+
+    def notebook(name, *cells):
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": runner.kernel_name(), "language": "python",
+                                     "display_name": "Python"}
+        nb.cells = [nbformat.v4.new_code_cell("n = None", metadata={"tags": ["parameters"]}),
+                    *(nbformat.v4.new_code_cell(c) for c in cells)]
+        path = tmp_path / f"{name}.ipynb"
+        nbformat.write(nb, path)
+        return path
+
+    def job(nb, stem):
+        return {"team": stem, "name": stem, "notebook": str(nb), "parameters": {"n": 1},
+                "out": str(tmp_path / "out"), "stem": stem, "kernel": runner.kernel_name()}
+
+    good = notebook("good", "print('one')", "print('two')", "print('three')")
+    dies = notebook("dies", "print('before')", "import os\nos._exit(1)", "print('after')")
+    pool = runner._local_pool(1)
+    try:
+        ok, error, _, writes = pool.submit(_counted_writes, job(good, "good")).result()
+        died = pool.submit(_counted_writes, job(dies, "dies")).result()
+    finally:
+        pool.shutdown()
+    assert ok, error
+    assert writes == 2          # the engine's final save, papermill's final write (was 13)
+    executed = nbformat.read(tmp_path / "out" / "good.ipynb", as_version=4)
+    assert [c.outputs[0]["text"] for c in executed.cells[2:]] == ["one\n", "two\n", "three\n"]
+
+    ok, error, page, writes = died
+    assert not ok and "Kernel died" in error, error
+    assert writes == 1 and page == "dies.failed.html"
+    failed = nbformat.read(tmp_path / "out" / "dies.failed.ipynb", as_version=4)
+    assert failed.cells[2].outputs[0]["text"] == "before\n"
+    assert not failed.cells[4].outputs
+    assert "before" in (tmp_path / "out" / "dies.failed.html").read_text()
