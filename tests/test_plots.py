@@ -441,3 +441,30 @@ def test_labels_longer_than_the_layout_allows_are_cropped_as_before(monkeypatch)
     pdf.add_subplot().set_title("t")
     FigureCanvasPdf(pdf)
     assert not plots._texts_inside(pdf, pdf.axes)
+
+
+def test_panel_titles_sit_above_the_plot_area_with_no_offset_text_to_step_over():
+    """A panel's title stands at the top of its plot area, without matplotlib's
+    search at every draw for an offset text ("1e6") under it (it measured every y
+    tick label once more): the value axes write each tick in full, so there is
+    none, even for values a default axis writes with one."""
+    from matplotlib.text import Text
+
+    values = [1e6 + 0.1, 1e6 + 0.2, 1e6 + 0.3, 1e6 + 0.4]
+    near = kpi_rows(series("A", "avg_resolution_hours", "2026-01", values, rate=False)
+                    + series("B", "avg_resolution_hours", "2026-01", values, rate=False))
+    fig, ax = plt.subplots()
+    ax.plot(values)
+    fig.canvas.draw()
+    assert ax.yaxis.get_offset_text().get_text()          # a default axis has one
+    plt.close(fig)
+    for catalogue in (CAT, None):
+        for draw in (plots.kpi_trend, plots.kpi_trajectory):
+            fig, ax = plt.subplots()
+            draw(near, team="A", kpi="avg_resolution_hours", catalogue=catalogue, ax=ax)
+            fig.canvas.draw()
+            assert ax.yaxis.get_offset_text().get_text() == ""
+            title = next(t for t in ax.get_children() if isinstance(t, Text)
+                         and t.get_text() == ax.get_title(loc="left"))
+            assert title.get_window_extent().y0 >= ax.get_window_extent().y1
+            plt.close(fig)

@@ -82,6 +82,16 @@ def _value_axis(ax, d: KPIDef | None, unit: Unit, language: str, axis: str = "y"
         ax.set_ylabel(mpl(d.axis_label(language, unit)), fontsize=8)
 
 
+def _title(ax, text: str, fontsize: float = 10) -> None:
+    """``ax``'s title, left, at the top of its plot area (``y=1.0``), where
+    matplotlib puts it when nothing is above the plot area.  Given ``y``,
+    matplotlib does not measure the panel's y tick labels at every draw to look
+    for an offset text ("1e6") the title could overlap: our value axes have none
+    (:func:`_formatter` writes each tick in full), and x tick labels are below.
+    That measuring was a third of the 20-panel trend grid's drawing time."""
+    ax.set_title(text, fontsize=fontsize, loc="left", y=1.0)
+
+
 def _benchmark_name(name: str, language: str) -> str:
     """A benchmark's name: a standard kind in words, any other as written."""
     return messages(language).get(f"figures.benchmark.{name}", name.replace("_", " "))
@@ -317,7 +327,7 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
     title = _name(catalogue, kpi, language)
     if d is not None and d.direction != "neutral":
         title = msg(f"figures.trend.{d.direction}", language, label=title)
-    ax.set_title(mpl(title), fontsize=10, loc="left")
+    _title(ax, mpl(title))
     ax.set_xlabel("")
     ax.set_ylabel("")
     _value_axis(ax, d, unit, language)
@@ -410,7 +420,7 @@ def kpi_trajectory(data: pd.DataFrame, *, team: str, kpi: str, target=None,
         ticks = list(range(lo, hi + 1, step))
         ax.set_xticks(ticks)
         ax.set_xticklabels([str(pd.Period(ordinal=t, freq=freq)) for t in ticks], fontsize=8)
-    ax.set_title(mpl(_name(catalogue, kpi, language)), fontsize=10, loc="left")
+    _title(ax, mpl(_name(catalogue, kpi, language)))
     _value_axis(ax, d, unit, language)
     ax.grid(axis="y", alpha=0.3)
     return ax
@@ -481,8 +491,8 @@ def bullet_chart(gaps: pd.DataFrame, benchmarks: pd.DataFrame | None = None, *,
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
     has_bands = benchmarks is not None and len(benchmarks)
-    axes[0, 0].set_title(msg("figures.bullet.title_bands" if has_bands else "figures.bullet.title",
-                             language), fontsize=9, loc="left")
+    _title(axes[0, 0], msg("figures.bullet.title_bands" if has_bands else "figures.bullet.title",
+                           language), fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -517,7 +527,7 @@ def peer_heatmap(matrix: pd.DataFrame, *, team: str | None = None,
             title += "\n" + (msg("figures.heatmap.nearest", language, team=mpl(team), **ranks)
                              if cut.get("centred") and team is not None else
                              msg("figures.heatmap.best", language, **ranks))
-        ax.set_title(title, loc="left", fontsize=10)
+        _title(ax, title)
     if team is not None:
         for lab in ax.get_yticklabels():
             if lab.get_text() == mpl(team):
@@ -641,9 +651,8 @@ def fan_chart(data: pd.DataFrame, forecast, *, team: str, kpi: str, target=None,
         extra.append(msg("figures.fan.probability", language, deadline=label(deadline),
                          percent=f"{100 * p:.0f}"))
     if extra:
-        ax.set_title(msg("figures.fan.extra", language, title=ax.get_title(loc="left"),
-                         items=msg("figures.fan.separator", language).join(extra)),
-                     fontsize=10, loc="left")
+        _title(ax, msg("figures.fan.extra", language, title=ax.get_title(loc="left"),
+                       items=msg("figures.fan.separator", language).join(extra)))
     return ax
 
 
@@ -698,7 +707,7 @@ def control_chart(table: pd.DataFrame, *, catalogue: Catalogue | None = None, ax
     kind = msg(f"figures.control.{kind if kind in ('p', 'laney') else 'xmr'}", language)
     title = msg("figures.control.title_seasonal" if seasonal else "figures.control.title",
                 language, label=mpl(_name(catalogue, kpi, language)), kind=kind)
-    ax.set_title(title, fontsize=10, loc="left")
+    _title(ax, title)
     _value_axis(ax, d, unit, language)
     ax.grid(axis="y", alpha=0.3)
     return ax
