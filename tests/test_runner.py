@@ -289,15 +289,16 @@ def _prestarted_sequence(kernel, cwd, job):
     """prestart, then ``job``, in this (pool worker) process: whether the kernel was
     ready, the pid of the kernel kept after each, the reports counted, and whether
     the report ran."""
-    from servicekpi import runner
-    ready = runner.prestart(kernel, cwd)
+    from servicekpi import htmlout, runner
+    ready = runner.prestart(kernel, cwd, ["zh", "en"])
+    exporters = sorted(getattr(htmlout._EXPORTERS, "by_language", {}))
     started = runner._WARM.kept
     pid, used = started[0].provisioner.process.pid, started[3]
     again = runner.prestart(kernel, cwd)          # a second task in the same worker
     res = runner.execute(job)
     kept = runner._WARM.kept
     out = (ready, again, used, pid, kept[0].provisioner.process.pid, kept[3], res.ok,
-           res.error)
+           res.error, exporters)
     runner._end_kernels()
     return out
 
@@ -305,7 +306,8 @@ def _prestarted_sequence(kernel, cwd, job):
 def test_a_worker_starts_its_kernel_before_its_first_report(tmp_path):
     """While the run reads its inputs, each worker starts its kernel and imports a
     report's libraries in it (prestart): the first report runs in that kernel,
-    with the libraries imported and nothing of the preload's names left."""
+    with the libraries imported and nothing of the preload's names left; the
+    worker has its page exporters ready for the run's languages."""
     import nbformat
 
     from servicekpi import runner
@@ -325,13 +327,14 @@ def test_a_worker_starts_its_kernel_before_its_first_report(tmp_path):
            "keep_kernel": True}
     pool = runner._local_pool(1)
     try:
-        (ready, again, used, pid, after, counted, ok, error) = pool.submit(
+        (ready, again, used, pid, after, counted, ok, error, exporters) = pool.submit(
             _prestarted_sequence, runner.kernel_name(), str(tmp_path), job).result()
     finally:
         pool.shutdown()
     assert ready and again and used == 0
     assert ok, error
     assert after == pid and counted == 1          # the report ran in it, counted once
+    assert exporters == ["en", "zh"]               # the worker's pages, ready in each language
 
 
 def test_a_worker_keeps_its_kernel_and_leaves_nothing_of_the_last_report(tmp_path):

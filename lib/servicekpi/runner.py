@@ -482,13 +482,14 @@ def _report_environment() -> None:
     os.environ["SERVICEKPI_WORKERS"] = "1"
 
 
-def prestart(kernel: str, cwd: str) -> bool:
+def prestart(kernel: str, cwd: str, languages=("en",)) -> bool:
     """Start this worker's kept kernel and import a report's libraries in it, then
     reset it as between reports (:data:`_PRELOAD`, :data:`_RESET`): a pool task the
     run submits, one per worker, while its preflight reads the inputs on one core.
     The first report then finds its kernel ready (kernel start and imports: 3 s).
-    True when ready; a failure leaves no kernel, and the first report starts its
-    own as without it."""
+    While the kernel starts, the worker readies its own part (:func:`_ready_worker`,
+    for pages in ``languages``).  True when ready; a failure leaves no kernel, and
+    the first report starts its own as without it."""
     _report_environment()
     kept = getattr(_WARM, "kept", None)
     if kept is not None and kept[1] == (kernel, cwd) and kept[3] == 0 and _running(kept[0]):
@@ -499,6 +500,7 @@ def prestart(kernel: str, cwd: str) -> bool:
         # an async manager (what papermill uses), started as nbclient starts one:
         # kernels side by side must not share IPython's history database
         await km.start_kernel(cwd=cwd, extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        _ready_worker(languages)          # the kernel starts meanwhile, in its process
         await _execute_in(km, _PRELOAD + _RESET, timeout=120)
     try:
         asyncio.run(start())
@@ -510,6 +512,23 @@ def prestart(kernel: str, cwd: str) -> bool:
         raise
     _WARM.kept = (*_WARM.kept[:3], 0)     # started and clean: no reset before its first
     return True
+
+
+def _ready_worker(languages) -> None:
+    """What a worker does for its first report besides running it, done ahead:
+    import papermill with the runner's engine (:func:`_engine`; nbformat's
+    validation imports jsonschema, which, with the format checkers JupyterLab
+    installs, builds a grammar on import: 1 s) and compile the page templates in
+    each language (:func:`~servicekpi.htmlout._exporter`).  2.5 s of a worker's
+    first report, in all."""
+    import nbformat
+    import papermill  # noqa: F401
+
+    from .htmlout import _exporter
+
+    _engine()
+    for language in dict.fromkeys(languages):
+        _exporter(language).from_notebook_node(nbformat.v4.new_notebook())
 
 
 def execute(job: dict) -> TeamResult:
@@ -939,7 +958,8 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
         try:
             if client is None:   # each worker starts its kernel while the inputs are read
                 for _ in range(min(overview_workers, to_run)):
-                    pool.submit(prestart, kernel, str(Path(notebook).parent))
+                    pool.submit(prestart, kernel, str(Path(notebook).parent),
+                                sorted({p.language for p in all_params}))
             data_errors, prepared = preflight(all_params, out)
             jobs = []
             for p in all_params:
