@@ -440,17 +440,34 @@ def _write_by_team(frame: pd.DataFrame, path: Path, kept: dict) -> None:
     order = np.argsort(codes, kind="stable")
     bounds = [0, *(np.flatnonzero(np.diff(codes[order])) + 1), len(frame)]
     schema = _schema(frame)
-    writer = None
-    for start, end in zip(bounds[:-1], bounds[1:]):
-        rows = order[start:end]
-        table = pa.Table.from_pandas(frame.iloc[rows], schema=schema, preserve_index=False)
-        for name, values in across.items():
-            table = table.append_column(name, pa.array(values[rows]))
-        table = table.append_column(_ROW, pa.array(rows.astype(np.int64)))
-        if writer is None:
-            writer = pq.ParquetWriter(path, _with_attrs(table, kept).schema)
-        writer.write_table(table.replace_schema_metadata(writer.schema.metadata))
-    writer.close()
+
+    def tables():
+        for start, end in zip(bounds[:-1], bounds[1:]):
+            rows = order[start:end]
+            table = pa.Table.from_pandas(frame.iloc[rows], schema=schema, preserve_index=False)
+            for name, values in across.items():
+                table = table.append_column(name, pa.array(values[rows]))
+            yield table.append_column(_ROW, pa.array(rows.astype(np.int64)))
+
+    # a team's rows are encoded and compressed (Arrow, without the GIL) in a thread
+    # while the next team's are taken: the two halves of the work side by side
+    from concurrent.futures import ThreadPoolExecutor
+
+    writer, pending = None, None
+    with ThreadPoolExecutor(1) as encoder:
+        try:
+            for table in tables():
+                if writer is None:
+                    writer = pq.ParquetWriter(path, _with_attrs(table, kept).schema)
+                if pending is not None:
+                    pending.result()          # in order, one team's table in flight
+                pending = encoder.submit(writer.write_table, table.replace_schema_metadata(
+                    writer.schema.metadata))
+            if pending is not None:
+                pending.result()
+        finally:
+            if writer is not None:
+                writer.close()
 
 
 def _schema(frame: pd.DataFrame):
