@@ -395,7 +395,7 @@ def test_a_fixed_layout_fits_its_canvas_and_is_shown_as_it_is():
     """A trend grid's every label (the widest tick labels: 2026-W05 below, 2,000,000
     beside, titles, the legend) lies on its canvas, so the report shows the canvas
     itself: no crop pass, the image the canvas' size."""
-    from servicekpi.report.common import _laid_out
+    from servicekpi.report.common import _png
 
     kpis = ["volume", "avg_resolution_hours", "fcr_rate", "csat_score", "sla_attainment"]
     fig = plots.trend_grid(weekly(kpis), team="A", kpi_list=kpis, catalogue=CAT, ncols=3)
@@ -405,9 +405,11 @@ def test_a_fixed_layout_fits_its_canvas_and_is_shown_as_it_is():
     width, height = fig.get_size_inches()
     assert content.x0 >= 0 and content.y0 >= 0
     assert content.x1 <= width and content.y1 <= height, (content, width, height)
-    png = _laid_out(fig).data
+    png = _png(fig).data
     assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == \
         (round(width * fig.dpi), round(height * fig.dpi))            # PNG header: the canvas
+    idat = png.index(b"IDAT") + 4                  # zlib's header: FLEVEL 1 is levels 2-5
+    assert png[idat + 1] >> 6 == 1                 # (zlib's default, 6, writes 2)
     plt.close(fig)
 
 
@@ -416,9 +418,9 @@ def test_labels_longer_than_the_layout_allows_are_cropped_as_before(monkeypatch)
     right edge, or a y axis label past its bottom (a panel of the last row, not
     the last column: its title runs into the next panel, not off the figure),
     makes the figure not fit, and it is shown cropped to its content (the
-    inline backend's way: the Figure itself), never cut off; a figure that fits
-    is shown as the image of its canvas.  A canvas that cannot measure text
-    (pdf) is never said to fit."""
+    inline backend's way), never cut off; a figure that fits is shown as the
+    image of its canvas.  A canvas that cannot measure text (pdf) is never said
+    to fit."""
     from matplotlib.backends.backend_pdf import FigureCanvasPdf
     from matplotlib.figure import Figure
 
@@ -435,8 +437,15 @@ def test_labels_longer_than_the_layout_allows_are_cropped_as_before(monkeypatch)
             cat[kpi].label = label
         fig = plots.trend_grid(weekly(kpis), team="A", kpi_list=kpis, catalogue=cat, ncols=2)
         assert plots.fits_canvas(fig) == (label is None), (kpi, label)
+        canvas = tuple(round(v * fig.dpi) for v in fig.get_size_inches())
         common.show(fig)
-    assert [type(x).__name__ for x in shown] == ["Image", "Figure", "Figure"]
+        png = shown[-1].data
+        size = (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big"))
+        if label is None:
+            assert size == canvas                    # the canvas itself
+        else:                                        # cropped to every label: more
+            assert size[0] > canvas[0] or size[1] > canvas[1], (size, canvas)
+    assert [type(x).__name__ for x in shown] == ["Image", "Image", "Image"]
     pdf = Figure()
     pdf.add_subplot().set_title("t")
     FigureCanvasPdf(pdf)
