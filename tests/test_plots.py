@@ -459,21 +459,33 @@ def test_panel_titles_sit_above_the_plot_area_with_no_offset_text_to_step_over()
     none, even for values a default axis writes with one."""
     from matplotlib.text import Text
 
-    values = [1e6 + 0.1, 1e6 + 0.2, 1e6 + 0.3, 1e6 + 0.4]
-    near = kpi_rows(series("A", "avg_resolution_hours", "2026-01", values, rate=False)
-                    + series("B", "avg_resolution_hours", "2026-01", values, rate=False))
+    from servicekpi.diagnostics import control_chart
+
+    values = [1e6 + 0.1 * (1 + i % 4) for i in range(24)]
+    near = kpi_rows(series("A", "avg_resolution_hours", "2024-01", values, rate=False)
+                    + series("B", "avg_resolution_hours", "2024-01", values, rate=False))
     fig, ax = plt.subplots()
     ax.plot(values)
     fig.canvas.draw()
     assert ax.yaxis.get_offset_text().get_text()          # a default axis has one
     plt.close(fig)
+    axes = []
     for catalogue in (CAT, None):
         for draw in (plots.kpi_trend, plots.kpi_trajectory):
-            fig, ax = plt.subplots()
-            draw(near, team="A", kpi="avg_resolution_hours", catalogue=catalogue, ax=ax)
-            fig.canvas.draw()
-            assert ax.yaxis.get_offset_text().get_text() == ""
-            title = next(t for t in ax.get_children() if isinstance(t, Text)
-                         and t.get_text() == ax.get_title(loc="left"))
-            assert title.get_window_extent().y0 >= ax.get_window_extent().y1
-            plt.close(fig)
+            axes.append(draw(near, team="A", kpi="avg_resolution_hours", catalogue=catalogue,
+                             ax=plt.subplots()[1]))
+        axes.append(plots.control_chart(control_chart(near, "A", "avg_resolution_hours"),
+                                        catalogue=catalogue, ax=plt.subplots()[1]))
+    sim = fr_gaps().attrs["simulations"][("A", FR)]
+    axes.append(plots.fan_chart(FK, sim, team="A", kpi=FR, target=FT.iloc[0], catalogue=CAT,
+                                ax=plt.subplots()[1]))
+    axes.append(plots.bullet_chart(fr_gaps(), catalogue=CAT).axes[0])
+    for ax in axes:
+        ax.figure.canvas.draw()
+        for axis in (ax.xaxis, ax.yaxis):
+            assert axis.get_offset_text().get_text() == ""
+        title = next(t for t in ax.get_children() if isinstance(t, Text)
+                     and t.get_text() == ax.get_title(loc="left"))
+        assert title.get_text()
+        assert title.get_window_extent().y0 >= ax.get_window_extent().y1
+        plt.close(ax.figure)

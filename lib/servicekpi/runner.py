@@ -192,10 +192,10 @@ def _ipc_kernel_manager(folder: str):
 
 
 #: Reports a worker runs in one kernel before it starts a fresh one (start-up and
-#: imports: 3 CPU-s).  A guard, not a cure: a kept kernel's memory and time per
-#: report stay flat over its reports (36 reports of the 100-team data in one
-#: process: 413-428 MB from the fourth on, 3.6-6.0 CPU-s each, no trend).
-KERNEL_REPORTS = 50
+#: imports: 3 CPU-s).  A kept kernel grows by about 2 MB a report (ipykernel keeps
+#: some of the display messages it sent: 7 MB over 10 reports, traced; the rest is
+#: native): 50 reports took its peak from 420 to 516 MB at 100 teams.
+KERNEL_REPORTS = 20
 #: Run in a kept kernel before each report: nothing of the last report is left
 #: (its names, figures, matplotlib settings such as a Chinese report's font: back
 #: to those of the user's matplotlibrc).  What is left (modules, their caches) is
@@ -503,7 +503,10 @@ def prestart(kernel: str, cwd: str, languages=("en",)) -> bool:
         # an async manager (what papermill uses), started as nbclient starts one:
         # kernels side by side must not share IPython's history database
         await km.start_kernel(cwd=cwd, extra_arguments=["--HistoryManager.hist_file=:memory:"])
-        _ready_worker(languages)          # the kernel starts meanwhile, in its process
+        try:                              # the kernel starts meanwhile, in its process
+            _ready_worker(languages)
+        except Exception:                 # not the kernel's failure: the first report
+            pass                          # meets it again, and says what it is
         await _execute_in(km, _PRELOAD + _RESET, timeout=120)
     try:
         asyncio.run(start())

@@ -131,8 +131,8 @@ def _png(fig):
 
     from ..plots import fits_canvas
 
-    kwargs = {**InlineBackend.instance().print_figure_kwargs,
-              "pil_kwargs": {"compress_level": PNG_LEVEL}}
+    kwargs = dict(InlineBackend.instance().print_figure_kwargs)
+    kwargs["pil_kwargs"] = {**kwargs.get("pil_kwargs", {}), "compress_level": PNG_LEVEL}
     if fits_canvas(fig):
         kwargs["bbox_inches"] = None
     with matplotlib.rc_context({"savefig.bbox": None}):   # the notebooks ask for "tight"

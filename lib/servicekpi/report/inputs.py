@@ -411,8 +411,9 @@ def _write_whole(frame: pd.DataFrame, path: Path, kept: dict) -> None:
 
 
 def _write_by_team(frame: pd.DataFrame, path: Path, kept: dict) -> None:
-    """Tickets as a row group per team, written team by team: memory grows by one
-    team's rows, not by a sorted copy of the export.  Each row carries its place
+    """Tickets as a row group per team, written team by team: memory grows by two
+    teams' rows (one being written, the next being taken), not by a sorted copy
+    of the export.  Each row carries its place
     in the export and its part in the KPIs that look across teams."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -454,8 +455,10 @@ def _write_by_team(frame: pd.DataFrame, path: Path, kept: dict) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     writer, pending = None, None
-    with ThreadPoolExecutor(1) as encoder:
-        try:
+    try:
+        # the pool's end waits for the write in flight, also when the next table
+        # fails: the writer is closed after, never during, a write
+        with ThreadPoolExecutor(1) as encoder:
             for table in tables():
                 if writer is None:
                     writer = pq.ParquetWriter(path, _with_attrs(table, kept).schema)
@@ -465,9 +468,9 @@ def _write_by_team(frame: pd.DataFrame, path: Path, kept: dict) -> None:
                     writer.schema.metadata))
             if pending is not None:
                 pending.result()
-        finally:
-            if writer is not None:
-                writer.close()
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def _schema(frame: pd.DataFrame):
