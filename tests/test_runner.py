@@ -272,6 +272,21 @@ def test_run_refuses_an_export_with_no_tickets_left(tmp_path, capsys):
     assert not out.exists()
 
 
+def _notebook(path, *cells):
+    """A notebook at ``path`` for the servicekpi kernel: a parameters cell
+    (``n = None``), then ``cells``."""
+    import nbformat
+
+    from servicekpi import runner
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": runner.kernel_name(), "language": "python",
+                                 "display_name": "Python"}
+    nb.cells = [nbformat.v4.new_code_cell("n = None", metadata={"tags": ["parameters"]}),
+                *(nbformat.v4.new_code_cell(c) for c in cells)]
+    nbformat.write(nb, path)
+    return path
+
+
 def _kept_kernel_sequence(jobs):
     """Run ``jobs`` one after the other in this (pool worker) process: the outcome of
     each and the pid of the kernel kept after it."""
@@ -308,20 +323,12 @@ def test_a_worker_starts_its_kernel_before_its_first_report(tmp_path):
     report's libraries in it (prestart): the first report runs in that kernel,
     with the libraries imported and nothing of the preload's names left; the
     worker has its page exporters ready for the run's languages."""
-    import nbformat
-
     from servicekpi import runner
 
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": runner.kernel_name(), "language": "python",
-                                 "display_name": "Python"}
-    nb.cells = [nbformat.v4.new_code_cell("n = None", metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell(
-                    "import sys\nassert '_r' not in globals()\n"
-                    "assert 'servicekpi.plots' in sys.modules       # preloaded\n"
-                    "assert 'statsmodels.tsa.arima.model' in sys.modules")]
-    path = tmp_path / "first.ipynb"
-    nbformat.write(nb, path)
+    path = _notebook(tmp_path / "first.ipynb",
+                     "import sys\nassert '_r' not in globals()\n"
+                     "assert 'servicekpi.plots' in sys.modules       # preloaded\n"
+                     "assert 'statsmodels.tsa.arima.model' in sys.modules")
     job = {"team": "a", "name": "a", "notebook": str(path), "parameters": {"n": 1},
            "out": str(tmp_path / "out"), "stem": "a", "kernel": runner.kernel_name(),
            "keep_kernel": True}
@@ -343,19 +350,10 @@ def test_a_worker_keeps_its_kernel_and_leaves_nothing_of_the_last_report(tmp_pat
     left, and what is left is frozen out of garbage collection; a report that
     fails retires the kernel.  (In a pool worker, as the runner
     runs it: a process that talked to a kernel must not fork.)"""
-    import nbformat
-
     from servicekpi import runner
 
     def notebook(name, *cells):
-        nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": runner.kernel_name(), "language": "python",
-                                     "display_name": "Python"}
-        nb.cells = [nbformat.v4.new_code_cell("n = None", metadata={"tags": ["parameters"]}),
-                    *(nbformat.v4.new_code_cell(c) for c in cells)]
-        path = tmp_path / f"{name}.ipynb"
-        nbformat.write(nb, path)
-        return path
+        return _notebook(tmp_path / f"{name}.ipynb", *cells)
 
     leave = notebook("leave", "import matplotlib\nleft = 1\n"
                      "matplotlib.rcParams['font.family'] = 'serif'")
@@ -417,14 +415,7 @@ def test_the_notebook_is_written_when_its_execution_ends_not_at_every_cell(tmp_p
     from servicekpi import runner
 
     def notebook(name, *cells):
-        nb = nbformat.v4.new_notebook()
-        nb.metadata["kernelspec"] = {"name": runner.kernel_name(), "language": "python",
-                                     "display_name": "Python"}
-        nb.cells = [nbformat.v4.new_code_cell("n = None", metadata={"tags": ["parameters"]}),
-                    *(nbformat.v4.new_code_cell(c) for c in cells)]
-        path = tmp_path / f"{name}.ipynb"
-        nbformat.write(nb, path)
-        return path
+        return _notebook(tmp_path / f"{name}.ipynb", *cells)
 
     def job(nb, stem):
         return {"team": stem, "name": stem, "notebook": str(nb), "parameters": {"n": 1},

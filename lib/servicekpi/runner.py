@@ -528,11 +528,10 @@ def _ready_worker(languages) -> None:
     each language (:func:`~servicekpi.htmlout._exporter`).  2.5 s of a worker's
     first report, in all."""
     import nbformat
-    import papermill  # noqa: F401
 
     from .htmlout import _exporter
 
-    _engine()
+    _engine()                             # imports papermill, its execute module too
     for language in dict.fromkeys(languages):
         _exporter(language).from_notebook_node(nbformat.v4.new_notebook())
 
