@@ -1,6 +1,7 @@
 """The batch runner end to end: notebooks executed, HTML rendered, index written,
 one team's failure isolated."""
 import json
+import os
 import re
 
 import pandas as pd
@@ -291,13 +292,18 @@ def _kept_kernel_sequence(jobs):
     """Run ``jobs`` one after the other in this (pool worker) process: the outcome of
     each and the pid of the kernel kept after it."""
     from servicekpi import runner
-    seen = []
+    seen, files = [], set()
     for job in jobs:
         ok = runner.execute(job).ok
         kept = runner._WARM.kept
         seen.append((ok, kept and kept[0].provisioner.process.pid))
+        if kept:
+            km, _, sockets, _ = kept
+            assert os.path.dirname(km.connection_file) == sockets
+            assert os.path.exists(km.connection_file)
+            files.add(km.connection_file)
     runner._end_kernels()
-    return seen, len(runner._KERNELS)
+    return seen, len(runner._KERNELS), sorted(f for f in files if os.path.exists(f))
 
 
 def _prestarted_sequence(kernel, cwd, job):
@@ -373,7 +379,7 @@ def test_a_worker_keeps_its_kernel_and_leaves_nothing_of_the_last_report(tmp_pat
 
     pool = runner._local_pool(1)
     try:
-        seen, left = pool.submit(_kept_kernel_sequence, [
+        seen, left, files_left = pool.submit(_kept_kernel_sequence, [
             job(leave, "a"), job(kept, "b"), job(fail, "c"), job(check, "d")]).result()
     finally:
         pool.shutdown()
@@ -383,6 +389,7 @@ def test_a_worker_keeps_its_kernel_and_leaves_nothing_of_the_last_report(tmp_pat
     assert retired is None                # the failure retired it
     assert fresh not in (None, first)     # a new one for the next report
     assert left == 0                      # and the worker's end kills it
+    assert files_left == []               # connection files went with their socket folders
 
 
 def _counted_writes(job):

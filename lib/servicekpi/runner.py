@@ -170,9 +170,12 @@ def _ipc_kernel_manager(folder: str):
 
     Report kernels run beside the process that starts them: IPC keeps their
     traffic off the network (and ipykernel's plain-TCP warning out of the
-    console).  Socket files go to ``folder``.  Every kernel started is
-    remembered, so that a worker that has to end takes its kernels with it
-    (:func:`_kill_kernels`).
+    console).  Socket files go to ``folder``, one kernel's, and so does its
+    connection file: a kernel the runner kills (rather than shuts down) leaves
+    nothing behind once the folder is removed (jupyter_client would write the
+    file to the system's temporary folder and remove it only at a shutdown).
+    Every kernel started is remembered, so that a worker that has to end takes
+    its kernels with it (:func:`_kill_kernels`).
     """
     from jupyter_client.manager import AsyncKernelManager
 
@@ -180,6 +183,7 @@ def _ipc_kernel_manager(folder: str):
         def __init__(self, **kwargs):
             kwargs.setdefault("transport", "ipc")
             kwargs.setdefault("ip", os.path.join(folder, "kernel"))
+            kwargs.setdefault("connection_file", os.path.join(folder, "kernel.json"))
             super().__init__(**kwargs)
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
