@@ -258,6 +258,24 @@ def across_teams(tickets: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict]:
     return columns, attrs
 
 
+def with_across_teams(tickets: pd.DataFrame) -> pd.DataFrame:
+    """``tickets`` (a whole export) carrying the columns of :func:`across_teams`
+    and their attributes: a shallow copy, ``tickets`` itself when it carries them
+    already.  KPIs computed from it are those of ``tickets``
+    (:func:`compute_kpis` takes each ticket's part from the columns instead of
+    working it out again), and so are those of any part of it."""
+    wanted = ([REPEAT_HIT] if "customer_id" in tickets.columns else []) + (
+        [ABANDONMENT_COUNTED] if {"abandoned", "channel"} <= set(tickets.columns) else [])
+    if all(c in tickets.columns for c in wanted):
+        return tickets
+    columns, attrs = across_teams(tickets)
+    carried = tickets.copy(deep=False)
+    for name, values in columns.items():
+        carried[name] = values
+    carried.attrs = {**tickets.attrs, **attrs}
+    return carried
+
+
 @_kpi("volume")
 def _volume(c, agg):
     n = agg.count()

@@ -162,7 +162,7 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
     """
     from ..catalogue import load_catalogue
     from ..competencies import load_competencies, load_competency_targets
-    from ..kpis import compute_kpis
+    from ..kpis import compute_kpis, with_across_teams
     from ..params import _raw_table, _unknown_team_rows, no_tickets_reason, team_names
     from ..tables import load_benchmarks, load_kpi_table, load_targets, merge_kpis
 
@@ -195,6 +195,9 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
                 if not len(tickets):
                     raise DataError([Problem(name, None,
                                              no_tickets_reason(tickets, option="as_of:"))])
+                # each ticket's part in the KPIs that look across teams, worked out
+                # once: the KPIs below take it, and so does each team's prepared slice
+                tickets = with_across_teams(tickets)
                 for freq in dict.fromkeys(p.freq for p in members):
                     kpis[key, freq] = compute_kpis(tickets, freq=freq)
             except ServiceKPIError as exc:
@@ -418,10 +421,10 @@ def _write_by_team(frame: pd.DataFrame, path: Path, kept: dict) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from ..kpis import across_teams
+    from ..kpis import with_across_teams
 
-    across, across_attrs = across_teams(frame)
-    kept = {**kept, **across_attrs, "export_rows": len(frame)}
+    frame = with_across_teams(frame)         # as loaded for the run: carried already
+    kept = {**kept, **frame.attrs, "export_rows": len(frame)}
     # a copy without the attributes (in ``kept``; pandas would copy them into each
     # team's rows) and with each Arrow-backed column (text) in one piece: taking rows
     # of a column in pieces joins them first, a whole column's copy for every team
@@ -446,8 +449,6 @@ def _write_by_team(frame: pd.DataFrame, path: Path, kept: dict) -> None:
         for start, end in zip(bounds[:-1], bounds[1:]):
             rows = order[start:end]
             table = pa.Table.from_pandas(frame.iloc[rows], schema=schema, preserve_index=False)
-            for name, values in across.items():
-                table = table.append_column(name, pa.array(values[rows]))
             yield table.append_column(_ROW, pa.array(rows.astype(np.int64)))
 
     # a team's rows are encoded and compressed (Arrow, without the GIL) in a thread
