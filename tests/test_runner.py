@@ -292,18 +292,25 @@ def _kept_kernel_sequence(jobs):
     """Run ``jobs`` one after the other in this (pool worker) process: the outcome of
     each and the pid of the kernel kept after it."""
     from servicekpi import runner
-    seen, files = [], set()
+    def socket_count():
+        here = f"/proc/{os.getpid()}/fd"
+        return sum(os.readlink(f"{here}/{fd}").startswith("socket:")
+                   for fd in os.listdir(here) if os.path.exists(f"{here}/{fd}"))
+
+    seen, files, open_sockets = [], set(), []
     for job in jobs:
         ok = runner.execute(job).ok
         kept = runner._WARM.kept
         seen.append((ok, kept and kept[0].provisioner.process.pid))
+        open_sockets.append(socket_count())
         if kept:
             km, _, sockets, _ = kept
             assert os.path.dirname(km.connection_file) == sockets
             assert os.path.exists(km.connection_file)
             files.add(km.connection_file)
     runner._end_kernels()
-    return seen, len(runner._KERNELS), sorted(f for f in files if os.path.exists(f))
+    return (seen, len(runner._KERNELS), sorted(f for f in files if os.path.exists(f)),
+            open_sockets)
 
 
 def _prestarted_sequence(kernel, cwd, job):
@@ -379,7 +386,7 @@ def test_a_worker_keeps_its_kernel_and_leaves_nothing_of_the_last_report(tmp_pat
 
     pool = runner._local_pool(1)
     try:
-        seen, left, files_left = pool.submit(_kept_kernel_sequence, [
+        seen, left, files_left, open_sockets = pool.submit(_kept_kernel_sequence, [
             job(leave, "a"), job(kept, "b"), job(fail, "c"), job(check, "d")]).result()
     finally:
         pool.shutdown()
@@ -390,6 +397,9 @@ def test_a_worker_keeps_its_kernel_and_leaves_nothing_of_the_last_report(tmp_pat
     assert fresh not in (None, first)     # a new one for the next report
     assert left == 0                      # and the worker's end kills it
     assert files_left == []               # connection files went with their socket folders
+    # each report's client is closed after it: in one kernel, no more sockets open
+    # in the worker after the second report than after the first
+    assert open_sockets[1] == open_sockets[0]
 
 
 def _counted_writes(job):
