@@ -214,10 +214,11 @@ def _ipc_kernel_manager(folder: str):
 
 
 #: Reports a worker runs in one kernel before it starts a fresh one (start-up and
-#: imports: 3 CPU-s).  A kept kernel grows by about 2 MB a report (ipykernel keeps
-#: some of the display messages it sent: 7 MB over 10 reports, traced; the rest is
-#: native): 50 reports took its peak from 420 to 516 MB at 100 teams.
-KERNEL_REPORTS = 20
+#: imports: 3 CPU-s), a bound on what a long run could leave in a kernel.  With each
+#: report's client closed after it (:func:`_ipc_kernel_manager`) a kept kernel does
+#: not grow: its low point stayed at 324-340 MB over 36 reports of the 100-team
+#: data in one kernel (it went from 330 to 392 MB while clients were left open).
+KERNEL_REPORTS = 100
 #: Run in a kept kernel before each report: nothing of the last report is left
 #: (its names, figures, matplotlib settings such as a Chinese report's font: back
 #: to those of the user's matplotlibrc).  What is left (modules, their caches) is
