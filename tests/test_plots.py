@@ -452,6 +452,51 @@ def test_labels_longer_than_the_layout_allows_are_cropped_as_before(monkeypatch)
     assert not plots._texts_inside(pdf, pdf.axes)
 
 
+def test_a_grid_the_tight_layout_placed_is_shown_as_its_canvas(monkeypatch):
+    """A grid laid out by matplotlib's tight layout (trajectories, control charts,
+    fan charts) has every label on its canvas: it is shown as the canvas itself,
+    without the crop pass.  A label the tight layout cannot place (it says so,
+    and the warning is still given) is shown cropped to its content, never cut."""
+    import warnings
+
+    from servicekpi.report import common
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda item, **kw: shown.append(item))
+    monkeypatch.setattr(common, "_inline_png", lambda: True)
+    fig = plots.trajectory_grid(K, T, team="A", catalogue=CAT)
+    assert plots.fits_canvas(fig)
+    fig.canvas.draw()
+    content = fig.get_tightbbox(fig.canvas.get_renderer())          # inches
+    width, height = fig.get_size_inches()
+    assert content.x0 >= 0 and content.y0 >= 0
+    assert content.x1 <= width and content.y1 <= height, (content, width, height)
+    canvas = (round(width * fig.dpi), round(height * fig.dpi))
+    common.show(fig)
+    png = shown[-1].data
+    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == canvas
+
+    cat = CAT.model_copy(deep=True)
+    cat["fcr_rate"].label = "First-contact resolution " * 8     # a title past the edge
+    fig = plots.trajectory_grid(K, T, team="A", catalogue=cat)
+    assert not plots.fits_canvas(fig)
+    canvas = tuple(round(v * fig.dpi) for v in fig.get_size_inches())
+    common.show(fig)
+    png = shown[-1].data
+    size = (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big"))
+    assert size[0] > canvas[0], (size, canvas)                 # cropped to the title: wider
+
+    def long_ticks(ax, item):
+        ax.plot([0, 1], label=item)
+        ax.set_yticks([0.5], ["a very long tick label " * 6])
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        fig = plots.small_multiples(["x", "y"], long_ticks, ncols=2, panel=(3, 2),
+                                    legend_cols=2)
+    assert [str(w.message).split(".")[0] for w in said] == ["Tight layout not applied"]
+    assert not plots.fits_canvas(fig)
+
+
 def test_panel_titles_sit_above_the_plot_area_with_no_offset_text_to_step_over():
     """A panel's title stands at the top of its plot area, without matplotlib's
     search at every draw for an offset text ("1e6") under it (it measured every y

@@ -21,6 +21,7 @@ benchmark names, legend labels passed in) is drawn literally: it goes through
 from __future__ import annotations
 
 import math
+import warnings
 import weakref
 
 import matplotlib.pyplot as plt
@@ -105,8 +106,11 @@ _FITS: weakref.WeakSet = weakref.WeakSet()
 
 def fits_canvas(fig) -> bool:
     """Whether ``fig`` was laid out to fit its canvas, so that showing it needs
-    no crop to its content: :func:`small_multiples` with ``spacing``, when the
-    labels of any length it holds lie on the canvas (:func:`_texts_inside`)."""
+    no crop to its content (a crop measures every label once more: as much
+    time as drawing the figure): a :func:`small_multiples` grid, when the
+    labels of any length it holds lie on the canvas (:func:`_texts_inside`)
+    and, without ``spacing``, matplotlib's tight layout could place every
+    panel's labels."""
     return fig in _FITS
 
 
@@ -193,7 +197,16 @@ def small_multiples(items: list, draw, *, ncols: int, panel: tuple[float, float]
         fig.legend(list(seen.values()), list(seen), loc="upper right", ncols=legend_cols,
                    frameon=False, fontsize=9)
     if spacing is None:
-        fig.tight_layout(rect=(0, 0, 1, 1 - 0.15 / nrows))
+        # matplotlib's tight layout fits every panel's labels on the canvas, or
+        # says it cannot (and leaves the layout as it was): a figure it laid out,
+        # whose titles and legend lie on the canvas too, needs no crop to show
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            fig.tight_layout(rect=(0, 0, 1, 1 - 0.15 / nrows))
+        for w in said:                               # said again, as without the catch
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        if not said and _texts_inside(fig, list(axes.flat)[:len(items)]):
+            _FITS.add(fig)
         return fig
     left, above = spacing
     legend = _LEGEND_ROW * math.ceil(len(seen) / legend_cols)
