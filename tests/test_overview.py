@@ -161,36 +161,44 @@ def test_teams_assessed_in_processes_as_one_after_the_other(tmp_path, demo_dir):
 
 def test_the_overview_takes_the_gap_tables_its_team_reports_stored(tmp_path, demo_dir,
                                                                    monkeypatch):
-    """In a run, each team report keeps its gap table in the run's store, under a
-    digest of its inputs; the overview takes those instead of simulating every
-    target again, and shows the same.  A team whose inputs differ in any way
-    (one KPI value) is not found there, and is computed."""
+    """In a run, each team report keeps its gap table and its scorecard in the
+    run's store, under a digest of its inputs; the overview takes those instead
+    of simulating every target and scoring every team again, and shows the same.
+    A team whose inputs differ in any way (one KPI value) is not found there,
+    and is computed."""
     import dataclasses
+    import importlib
 
     import numpy as np
 
     from servicekpi import gaps as gaps_module
+    scorecard_module = importlib.import_module("servicekpi.scorecard")   # not the function
     from servicekpi.params import load_params
     from servicekpi.report import TeamReport
 
     teams = ("phone", "chat", "email")
     p = make_params(tmp_path, demo_dir, {t: f"team: {t}\n" for t in teams})
     store = tmp_path / "run" / "gaps"
-    stored = {}
+    stored, cards = {}, {}
     for q in load_params(p):
         report = dataclasses.replace(TeamReport.load(**q.notebook_parameters()), store=store)
         stored[q.team] = report.gaps()
-    assert len(list(store.glob("*.pkl"))) == len(teams)
+        cards[q.team] = report.scorecard()
+    assert len(list(store.glob("*-gaps.pkl"))) == len(list(store.glob("*-scorecard.pkl"))) \
+        == len(teams)
     plain = OverviewReport.load(p, workers=1)          # no store: computes every team
     plain.gaps(), plain.scorecard()
 
-    computed = []
+    computed, scored = [], []
     real = gaps_module.gap_table
     monkeypatch.setattr(gaps_module, "gap_table", lambda k, *a, **kw: (
         computed.append(None if k is None else sorted(set(k["team"]))), real(k, *a, **kw))[1])
+    real_scorecard = scorecard_module.scorecard
+    monkeypatch.setattr(scorecard_module, "scorecard", lambda *a, **kw: (
+        scored.append(1), real_scorecard(*a, **kw))[1])
     ov = dataclasses.replace(OverviewReport.load(p, workers=2), store=store, _cache={})
     # (found in the store here: a pool's processes would simulate out of sight)
-    assert all(ov.assessment(t)._stored() is not None for t in teams)
+    assert all(ov.assessment(t)._stored("gaps") is not None for t in teams)
     pd.testing.assert_frame_equal(ov.gaps(), plain.gaps())
     assert [c for c in computed if c is not None] == []      # nothing simulated again
     for t in teams:
@@ -199,6 +207,11 @@ def test_the_overview_takes_the_gap_tables_its_team_reports_stored(tmp_path, dem
         assert all(np.array_equal(s.paths, plain.gaps().attrs["simulations"][k].paths)
                    for k, s in sims.items())
     pd.testing.assert_frame_equal(ov.scorecard().scores, plain.scorecard().scores)
+    pd.testing.assert_frame_equal(ov.scorecard().totals, plain.scorecard().totals)
+    assert scored == []                      # every team's scorecard from the store
+    for t in teams:                          # each as its own report scored it
+        pd.testing.assert_frame_equal(ov.assessment(t).scorecard(bad_rows="drop").totals,
+                                      cards[t].totals)
 
     computed.clear()
     changed = dataclasses.replace(OverviewReport.load(p, workers=1), store=store, _cache={})

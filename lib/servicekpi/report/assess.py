@@ -46,15 +46,17 @@ class Assessment:
     gap table and the scorecard read the team's rows only).  ``targets``: a
     targets table (the team's rows are assessed; None: no targets).  ``end``:
     when the team's export's coverage ends (:func:`.inputs.coverage`; None:
-    not known).  ``store``: a run's folder of gap tables (:func:`gap_store`),
-    where a team report keeps its gap table and the overview finds it."""
+    not known).  ``store``: a run's folder of gap tables and scorecards
+    (:func:`gap_store`), where a team report keeps its own and the overview
+    finds them."""
 
     params: ReportParams
     catalogue: Catalogue
     kpis: pd.DataFrame | None
     targets: pd.DataFrame | None
     end: pd.Timestamp | None
-    #: a run's folder of computed gap tables (:func:`gap_store`), None: none
+    #: a run's folder of computed gap tables and scorecards (:func:`gap_store`),
+    #: None: none
     store: Path | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -182,7 +184,7 @@ class Assessment:
         table = gap_table(k, self.team_targets if self.has_targets else None,
                           period=self.period, max_open_share=MAX_OPEN_SHARE,
                           catalogue=self.catalogue, rule="forecast")
-        self._keep(table)
+        self._keep("gaps", table)
         return table
 
     # ------------------------------------------------------------------ a run's store
@@ -192,7 +194,7 @@ class Assessment:
         table is already computed).  The overview asks before :meth:`gaps`,
         which computes the table (and keeps it in the store)."""
         if "gaps" not in self._cache:
-            table = self._stored()
+            table = self._stored("gaps")
             if table is None:
                 return False
             self._cache["gaps"] = table
@@ -224,25 +226,28 @@ class Assessment:
     # The store only saves time: whatever goes wrong with it (a file missing, torn,
     # unreadable or unwritable, inputs it cannot digest) means computing the gap
     # table, never a failed report.
-    def _stored(self) -> pd.DataFrame | None:
+    def _stored(self, what: str):
+        """``what`` ("gaps", "scorecard") as the run's store holds it for these
+        inputs; None when it does not."""
         try:
             key = self._inputs_key()
             return None if key is None else pickle.loads(
-                (self.store / f"{key}.pkl").read_bytes())
+                (self.store / f"{key}-{what}.pkl").read_bytes())
         except Exception:
             return None
 
-    def _keep(self, table: pd.DataFrame) -> None:
-        """Put the gap table in the run's store, for the overview."""
+    def _keep(self, what: str, value) -> None:
+        """Put ``what`` (the gap table, the scorecard) in the run's store, for the
+        overview."""
         part = None
         try:
             key = self._inputs_key()
             if key is None:
                 return
-            path = self.store / f"{key}.pkl"
+            path = self.store / f"{key}-{what}.pkl"
             part = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}")
             self.store.mkdir(parents=True, exist_ok=True)
-            part.write_bytes(pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
+            part.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(part, path)       # whole or not at all: written aside, then renamed
         except Exception:
             if part is not None:
@@ -256,21 +261,30 @@ class Assessment:
         the statuses of the grade cap.  ``bad_rows``: a target that cannot be
         scored (weights, scoring rules) raises :class:`ConfigError`
         (``"raise"``, the team's report) or leaves the team unscored with its
-        problems (``"drop"``, the overview)."""
+        problems (``"drop"``, the overview).  A scorecard its team's report
+        computed from the same inputs is taken from the run's store (one with
+        problems is never kept: ``"raise"`` raises for it)."""
         from ..scorecard import scorecard
         mine = self.has_targets
-        return scorecard(self.assessed_kpis, self.team_targets if mine else None,
-                         period=self.period, catalogue=self.catalogue,
-                         gaps=self.gaps() if mine else None, bad_rows=bad_rows)
+        card = self._stored("scorecard") if mine else None
+        if card is None:
+            card = scorecard(self.assessed_kpis, self.team_targets if mine else None,
+                             period=self.period, catalogue=self.catalogue,
+                             gaps=self.gaps() if mine else None, bad_rows=bad_rows)
+            if mine and not card.team_errors:
+                self._keep("scorecard", card)
+        return card
 
 
 def gap_store(prepared) -> Path | None:
-    """The folder of gap tables beside a run's prepared inputs (``prepared``:
-    their index, :data:`.inputs.PREPARED`), None without prepared inputs.
+    """The folder of gap tables and scorecards beside a run's prepared inputs
+    (``prepared``: their index, :data:`.inputs.PREPARED`), None without
+    prepared inputs.
 
-    Each team's report puts the gap table it computed there, named by a
-    digest of its inputs (:meth:`Assessment._inputs_key`), and the overview,
-    which runs after the team reports, takes it instead of simulating every
-    target again; a gap table whose inputs differ in any way is not found,
-    and computed.  It goes when the run removes its prepared inputs."""
+    Each team's report puts the gap table and the scorecard it computed
+    there, named by a digest of its inputs (:meth:`Assessment._inputs_key`),
+    and the overview, which runs after the team reports, takes them instead
+    of simulating every target and scoring every team again (100 teams'
+    scorecards: 2.5 s); one whose inputs differ in any way is not found, and
+    computed.  It goes when the run removes its prepared inputs."""
     return Path(prepared).parent / "gaps" if prepared else None
