@@ -4,6 +4,7 @@ once) and show exactly what they show when they read the raw export."""
 import io
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -134,6 +135,72 @@ def test_the_run_works_out_the_kpis_across_teams_once(setup, tmp_path, monkeypat
     for p in every:
         pd.testing.assert_frame_equal(load_inputs([p], again).tickets[p.team],
                                       load_inputs([p], index).tickets[p.team])
+
+
+def test_the_files_every_team_shares_are_read_once_per_run(tmp_path, demo_dir, monkeypatch):
+    """The preflight keeps the shared files (catalogue, targets, KPI table,
+    benchmarks, competency files) as read and checked beside the prepared inputs;
+    each team's report takes them from there, reading none of them again, and
+    shows what it shows from the raw files.  A file changed since (another size
+    or time) is read again; a file that fails to read is never kept."""
+    from servicekpi import readers, tables as tables_module
+    from servicekpi.errors import ServiceKPIError
+    from servicekpi.report.inputs import TABLES, SharedTables
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for f in demo_dir.iterdir():
+        if f.is_file():
+            (data / f.name).write_bytes(f.read_bytes())
+    params = make_params(tmp_path, data, {t: f"team: {t}\n" for t in ("billing", "chat")})
+    folder = tmp_path / "prepared"
+    index = prepare(load_inputs(load_params(params), tables=folder / TABLES), folder)
+    kept = sorted((folder / TABLES).glob("*.pkl"))
+    # the catalogue; targets and KPI table, as read and as checked; benchmarks;
+    # competency assessments and targets
+    assert len(kept) == 8, [k.name for k in kept]
+
+    read = []
+
+    def counting(module, name):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda path, *a, **kw: (
+            read.append(Path(path).name), real(path, *a, **kw))[1])
+
+    from servicekpi import catalogue as catalogue_module, competencies
+    for module in (readers, tables_module, competencies):     # each reader by its names
+        counting(module, "read_table")
+    counting(catalogue_module, "load_catalogue")
+    TeamReport.load(**parameters(params, "chat"))  # without prepared inputs: every file
+    assert sorted(read) == ["benchmarks.csv", "catalogue.yaml", "competencies.csv",
+                            "competency_targets.csv", "kpi_table.csv", "targets.csv"]
+    read.clear()
+    ready = TeamReport.load(index, **parameters(params, "chat"))
+    assert read == []                              # every shared file taken as kept
+    assert sorted((folder / TABLES).glob("*.pkl")) == kept
+    monkeypatch.undo()
+    raw = TeamReport.load(**parameters(params, "chat"))
+    assert shown(ready) == shown(raw)
+
+    targets = data / "targets.csv"                 # changed: read again, and kept anew
+    targets.write_text(targets.read_text() + "\n")
+    for module in (readers, tables_module, competencies):
+        counting(module, "read_table")
+    counting(catalogue_module, "load_catalogue")
+    TeamReport.load(index, **parameters(params, "chat"))
+    assert read == ["targets.csv"]
+    assert len(list((folder / TABLES).glob("*.pkl"))) == len(kept) + 2   # raw and checked
+    monkeypatch.undo()
+
+    shared = SharedTables(tmp_path / "other")
+    def fails():
+        raise ServiceKPIError("no")
+    with pytest.raises(ServiceKPIError):
+        shared.get("targets", [targets], fails)
+    assert not (tmp_path / "other").exists() or not list((tmp_path / "other").iterdir())
+    assert shared.get("targets", [targets], lambda: 1) == 1
+    assert shared.get("targets", [targets], lambda: 2) == 1          # kept
+    assert shared.get("targets", [targets], lambda: 3, "week") == 3   # other arguments
 
 
 def test_prepared_tickets_have_a_row_group_per_team(setup):

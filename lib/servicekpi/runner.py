@@ -727,8 +727,9 @@ def preflight(all_params: list[ReportParams], out: Path) -> tuple[dict[str, str]
 
     Each ticket export is loaded once (every team must have tickets in it);
     targets, benchmarks, KPI tables and competency files are read once per
-    file (:func:`servicekpi.report.inputs.load_inputs`, what the reports use).
-    A wrong row of a shared targets file or KPI table fails only the team it
+    file (:func:`servicekpi.report.inputs.load_inputs`, what the reports use),
+    and kept as read and checked beside the prepared inputs, where the reports
+    take them (:class:`~servicekpi.report.inputs.SharedTables`).  A wrong row of a shared targets file or KPI table fails only the team it
     names.  Returns team -> one-line error (keeping every problem) for the
     teams that cannot run, and the prepared inputs' index.
     """
@@ -737,10 +738,10 @@ def preflight(all_params: list[ReportParams], out: Path) -> tuple[dict[str, str]
     from .errors import DataError
     from .params import clear_export_cache
     from .periods import labels
-    from .report.inputs import load_inputs, prepare
+    from .report.inputs import TABLES, load_inputs, prepare
 
     try:
-        inputs = load_inputs(all_params)
+        inputs = load_inputs(all_params, tables=out / PREPARED_DIR / TABLES)
     finally:
         clear_export_cache()
     errors = {team: _one_line(DataError(found)) for team, found in inputs.problems.items()}

@@ -145,7 +145,7 @@ def coverage(tickets: pd.DataFrame, p: ReportParams) -> pd.Timestamp | None:
 
 
 def load_inputs(params_list: list[ReportParams], prepared=None, *,
-                tickets_of: list[str] | None = None) -> Inputs:
+                tickets_of: list[str] | None = None, tables=None) -> Inputs:
     """Open every input the teams' parameters name, each once; see the module
     docstring.  ``params_list``: one team's parameters (a team report) or every
     team's (the overview, the run).  Never raises for a problem of the data:
@@ -159,6 +159,11 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
     asked for), and its KPIs as computed from the whole export; everything
     after (which team's KPIs come from which export, KPI-table rows, their
     checks) is done here as without it.
+
+    ``tables``: a folder where the files every team shares (catalogues,
+    targets, KPI tables, benchmarks, competency files) are kept as read and
+    checked, for a run (:class:`SharedTables`; default: beside ``prepared``,
+    none without it).
     """
     from ..catalogue import load_catalogue
     from ..competencies import load_competencies, load_competency_targets
@@ -169,6 +174,8 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
     params_list = list(params_list)
     by_team = {p.team: p for p in params_list}
     inputs = Inputs(params_list)
+    shared = SharedTables(tables if tables is not None else
+                          Path(prepared).parent / TABLES if prepared is not None else None)
     problems = inputs.problems
 
     def fail(members, found):
@@ -234,7 +241,8 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
     # catalogues
     for path, members in _group(params_list, lambda p: p.catalogue):
         try:
-            inputs.catalogues[path] = load_yaml_file(load_catalogue, path)
+            inputs.catalogues[path] = shared.get(
+                "catalogue", [path], lambda: load_yaml_file(load_catalogue, path))
         except ServiceKPIError as exc:
             fail(members, _problems(exc, path))
 
@@ -249,7 +257,8 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
         raws: dict[str, pd.DataFrame] = {}
         for path, members in _group(params_list, lambda p: getattr(p, what)):
             try:
-                raws[path] = _raw_table(path, what)
+                raws[path] = shared.get(f"raw {what}", [path],
+                                        lambda: _raw_table(path, what))
             except ServiceKPIError as exc:
                 fail(members, _problems(exc, path))
                 continue
@@ -264,8 +273,9 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
                 continue
             freq = members[0].freq
             try:
-                table = load(path, freq=freq, catalogue=cat(members[0]), frame=raws[path],
-                             bad_rows="drop")
+                table = shared.get(what, [path, members[0].catalogue], lambda: load(
+                    path, freq=freq, catalogue=cat(members[0]), frame=raws[path],
+                    bad_rows="drop"), freq)
             except ServiceKPIError as exc:
                 fail(members, _problems(exc, path))
                 continue
@@ -329,7 +339,9 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
         how = (lambda p: str(p.catalogue)) if what == "benchmarks" else None
         for path, members in _group(params_list, lambda p: getattr(p, what), how):
             try:
-                frame = load(members[0], path)
+                frame = shared.get(what, [path] + ([members[0].catalogue] if what ==
+                                                  "benchmarks" else []),
+                                   lambda: load(members[0], path))
             except ServiceKPIError as exc:
                 fail(members, _problems(exc, path))
                 continue
@@ -342,6 +354,65 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
             inputs.competencies[p.team] = (a, t)
     inputs.problems = {p.team: problems[p.team] for p in params_list if p.team in problems}
     return inputs
+
+
+# ------------------------------------------------------------------ shared files
+#: The folder, beside a run's prepared inputs, of the shared files as read and checked.
+TABLES = "tables"
+
+
+class SharedTables:
+    """The files every team of a run shares (catalogues, targets, KPI tables,
+    benchmarks, competency files), each as read and checked once: the
+    preflight reads them for every team, and each team's report and the
+    overview take them from ``folder`` instead of reading and checking the
+    same files again (0.3 s of a report).
+
+    An entry is named by a digest of what it is made from: what was read (its
+    kind and arguments, such as the freq of a targets file) and each file's
+    resolved path, size and modification time (the catalogue's too, for what
+    is checked against it), so that a file changed since is read again.  The
+    folder only saves time: an entry missing, torn or unreadable is read
+    again; a read that fails is never kept (its error is raised as without
+    it).  ``folder`` None: every file is read."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder) if folder is not None else None
+
+    def get(self, kind: str, files: list, read, *args):
+        """``read()``, or what it gave for these ``files`` and ``args`` before."""
+        if self.folder is None:
+            return read()
+        import hashlib
+        import json
+        import os
+        import pickle
+        try:
+            made_of = []
+            for f in files:
+                if f is None:                # no file (the built-in catalogue)
+                    made_of.append(None)
+                    continue
+                st = Path(f).stat()
+                made_of.append([str(Path(f).resolve()), st.st_size, st.st_mtime_ns])
+            key = hashlib.sha256(json.dumps([kind, made_of, [str(a) for a in args]])
+                                 .encode()).hexdigest()
+        except OSError:                       # cannot be looked at: read (and fail) as usual
+            return read()
+        path = self.folder / f"{key}.pkl"
+        try:
+            return pickle.loads(path.read_bytes())
+        except Exception:                     # not kept yet, or torn
+            pass
+        value = read()
+        part = path.with_name(f".{path.name}.{os.getpid()}")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            part.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(part, path)            # whole or not at all
+        except Exception:
+            part.unlink(missing_ok=True)
+        return value
 
 
 # ------------------------------------------------------------------ prepared inputs
