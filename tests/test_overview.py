@@ -220,3 +220,6 @@ def test_the_overview_takes_the_gap_tables_its_team_reports_stored(tmp_path, dem
     k.iloc[row, k.columns.get_loc("value")] += 1.0
     changed.gaps()
     assert [c for c in computed if c is not None] == [["chat"]], computed
+    scored.clear()
+    changed.scorecard()
+    assert len(scored) == 1                 # chat's scorecard: computed, the others' taken

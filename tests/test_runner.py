@@ -399,7 +399,7 @@ def test_a_worker_keeps_its_kernel_and_leaves_nothing_of_the_last_report(tmp_pat
     assert files_left == []               # connection files went with their socket folders
     # each report's client is closed after it: in one kernel, no more sockets open
     # in the worker after the second report than after the first
-    assert open_sockets[1] == open_sockets[0]
+    assert open_sockets[1] <= open_sockets[0]
 
 
 def _counted_writes(job):

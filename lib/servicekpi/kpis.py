@@ -232,9 +232,10 @@ def _open_share(c: _Cols, agg: "_Agg", kpi: str) -> np.ndarray:
 #: contact of the export was abandoned.
 ACROSS_TEAMS = frozenset({"repeat_contact_rate", "abandonment_rate"})
 
-#: Columns a part of an export may carry (one team's prepared tickets,
-#: :func:`servicekpi.report.inputs.prepare`) so that the KPIs of
-#: :data:`ACROSS_TEAMS` come out of it as out of the whole export: per ticket,
+#: Columns an export's tickets may carry (as a report loads them:
+#: :func:`with_across_teams`), and so each part of it (one team's prepared
+#: tickets, :func:`servicekpi.report.inputs.prepare`), so that the KPIs of
+#: :data:`ACROSS_TEAMS` come out of a part as out of the whole export: per ticket,
 #: whether the customer came back within the window (1, 0, NaN) and whether its
 #: abandoned flag is counted.  Written by :func:`across_teams`; the channels'
 #: rule is in ``attrs["abandonment_channels"]``.

@@ -203,9 +203,14 @@ def small_multiples(items: list, draw, *, ncols: int, panel: tuple[float, float]
         with warnings.catch_warnings(record=True) as said:
             warnings.simplefilter("always")
             fig.tight_layout(rect=(0, 0, 1, 1 - 0.15 / nrows))
+        placed = True
         for w in said:                               # said again, as without the catch
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        if not said and _texts_inside(fig, list(axes.flat)[:len(items)]):
+            # "Tight layout not applied", "Axes not compatible with tight_layout"
+            placed &= not issubclass(w.category, UserWarning)
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno,
+                                   module=__name__,
+                                   registry=globals().setdefault("__warningregistry__", {}))
+        if placed and _texts_inside(fig, list(axes.flat)[:len(items)]):
             _FITS.add(fig)
         return fig
     left, above = spacing

@@ -300,7 +300,10 @@ def _kernel(kernel: str, cwd: str, *, keep: bool):
             raise
         finally:                      # the report's client (nbclient leaves it open)
             if km is not None:
-                km.close_clients()
+                try:
+                    km.close_clients()
+                except Exception:     # a client that will not close: a fresh kernel next
+                    _retire_kernel()
         return
     with tempfile.TemporaryDirectory(prefix="servicekpi-") as sockets:
         _SOCKET_DIRS.add(sockets)
@@ -726,10 +729,11 @@ def preflight(all_params: list[ReportParams], out: Path) -> tuple[dict[str, str]
     (:func:`servicekpi.report.inputs.prepare`, in ``_work/prepared``).
 
     Each ticket export is loaded once (every team must have tickets in it);
-    targets, benchmarks, KPI tables and competency files are read once per
-    file (:func:`servicekpi.report.inputs.load_inputs`, what the reports use),
-    and kept as read and checked beside the prepared inputs, where the reports
-    take them (:class:`~servicekpi.report.inputs.SharedTables`).  A wrong row of a shared targets file or KPI table fails only the team it
+    catalogues, targets, benchmarks, KPI tables and competency files are read
+    once per file (:func:`servicekpi.report.inputs.load_inputs`, what the
+    reports use), and kept as read and checked beside the prepared inputs,
+    where the reports take them (:class:`~servicekpi.report.inputs.SharedTables`).
+    A wrong row of a shared targets file or KPI table fails only the team it
     names.  Returns team -> one-line error (keeping every problem) for the
     teams that cannot run, and the prepared inputs' index.
     """

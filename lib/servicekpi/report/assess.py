@@ -20,9 +20,6 @@ one.  A team whose only period is partial is assessed on it.
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +29,7 @@ from ..catalogue import Catalogue, Unit
 from ..kpis import MAX_OPEN_SHARE, assessable
 from ..params import ReportParams
 from ..periods import partial_period
-from .common import _cached
+from .common import _cached, keep, read_kept
 
 __all__ = ["Assessment"]
 
@@ -201,7 +198,8 @@ class Assessment:
         return True
 
     def _inputs_key(self) -> str | None:
-        """A digest of everything the gap table is computed from: the team's own
+        """A digest of everything the gap table and the scorecard are computed
+        from (the names they are kept under in the run's store): the team's own
         KPI rows up to the assessed period (in one order: a team report holds
         its peers' rows too, the overview the team's alone), its targets, the
         period, its catalogue and this package's version.  None when there is
@@ -225,33 +223,25 @@ class Assessment:
 
     # The store only saves time: whatever goes wrong with it (a file missing, torn,
     # unreadable or unwritable, inputs it cannot digest) means computing the gap
-    # table, never a failed report.
+    # table or the scorecard, never a failed report.
     def _stored(self, what: str):
         """``what`` ("gaps", "scorecard") as the run's store holds it for these
         inputs; None when it does not."""
         try:
             key = self._inputs_key()
-            return None if key is None else pickle.loads(
-                (self.store / f"{key}-{what}.pkl").read_bytes())
         except Exception:
             return None
+        return None if key is None else read_kept(self.store / f"{key}-{what}.pkl")
 
     def _keep(self, what: str, value) -> None:
         """Put ``what`` (the gap table, the scorecard) in the run's store, for the
         overview."""
-        part = None
         try:
             key = self._inputs_key()
-            if key is None:
-                return
-            path = self.store / f"{key}-{what}.pkl"
-            part = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}")
-            self.store.mkdir(parents=True, exist_ok=True)
-            part.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(part, path)       # whole or not at all: written aside, then renamed
         except Exception:
-            if part is not None:
-                part.unlink(missing_ok=True)
+            return
+        if key is not None:
+            keep(self.store / f"{key}-{what}.pkl", value)
 
     @_cached
     def scorecard(self, bad_rows: str = "raise"):

@@ -48,6 +48,8 @@ class Inputs:
         its export, every team of it (one frame shared by the teams of one
         export); from a run's prepared inputs, the tickets of the teams read
         (``tickets_of``), whose ``attrs["team_names"]`` names those teams only;
+        either way each ticket carries its part in the KPIs that look across
+        teams (:func:`servicekpi.kpis.with_across_teams`);
     ``kpis``
         the KPIs of its export at its ``freq``: every team of the export (peer
         context), KPI-table rows merged in (its own KPI table's rows of its own,
@@ -385,8 +387,8 @@ class SharedTables:
             return read()
         import hashlib
         import json
-        import os
-        import pickle
+
+        from .common import keep, read_kept
         try:
             made_of = []
             for f in files:
@@ -400,18 +402,10 @@ class SharedTables:
         except OSError:                       # cannot be looked at: read (and fail) as usual
             return read()
         path = self.folder / f"{key}.pkl"
-        try:
-            return pickle.loads(path.read_bytes())
-        except Exception:                     # not kept yet, or torn
-            pass
-        value = read()
-        part = path.with_name(f".{path.name}.{os.getpid()}")
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            part.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(part, path)            # whole or not at all
-        except Exception:
-            part.unlink(missing_ok=True)
+        value = read_kept(path)
+        if value is None:
+            value = read()
+            keep(path, value)
         return value
 
 

@@ -92,7 +92,8 @@ class OverviewReport:
     #: processes assessing the teams (:meth:`assess_teams`); 1: one after the other.
     #: :meth:`load` sets it (default: every core)
     workers: int = 1
-    #: the run's gap tables its team reports computed (:func:`.assess.gap_store`)
+    #: the run's gap tables and scorecards its team reports computed
+    #: (:func:`.assess.gap_store`)
     store: Path | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -200,8 +201,9 @@ class OverviewReport:
     def assess_teams(self) -> None:
         """Compute every assessed team's gap table and scorecard (the slow part:
         one simulation per target), in :attr:`workers` processes when there
-        are several teams; a gap table this run's team reports computed from
-        the same inputs is taken from the run's store (:attr:`store`).  Each
+        are several teams; a gap table (and a scorecard) this run's team
+        reports computed from the same inputs is taken from the run's store
+        (:attr:`store`).  Each
         team's is computed as one after the other would (its simulations are
         seeded), and kept in its assessment."""
         if self._cache.get("teams_assessed"):

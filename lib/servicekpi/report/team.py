@@ -65,7 +65,8 @@ class TeamReport:
     targets: pd.DataFrame | None
     #: (assessments, target profile) when both competency files are named
     competencies: tuple[pd.DataFrame, pd.DataFrame] | None = None
-    #: the run's folder of gap tables, for the overview (:func:`.assess.gap_store`)
+    #: the run's folder of gap tables and scorecards, for the overview
+    #: (:func:`.assess.gap_store`)
     store: Path | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
