@@ -391,6 +391,23 @@ def weekly(kpis, team="A", weeks=13, value=1_999_999.0):
     return pd.DataFrame(rows)
 
 
+def _on_its_canvas(fig) -> tuple[int, int]:
+    """Assert that ``fig`` is said to fit its canvas and that, drawn, its whole
+    content lies on it; its canvas' size in pixels."""
+    assert plots.fits_canvas(fig)
+    fig.canvas.draw()
+    content = fig.get_tightbbox(fig.canvas.get_renderer())          # inches
+    width, height = fig.get_size_inches()
+    assert content.x0 >= 0 and content.y0 >= 0
+    assert content.x1 <= width and content.y1 <= height, (content, width, height)
+    return round(width * fig.dpi), round(height * fig.dpi)
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's header."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
 def test_a_fixed_layout_fits_its_canvas_and_is_shown_as_it_is():
     """A trend grid's every label (the widest tick labels: 2026-W05 below, 2,000,000
     beside, titles, the legend) lies on its canvas, so the report shows the canvas
@@ -399,15 +416,9 @@ def test_a_fixed_layout_fits_its_canvas_and_is_shown_as_it_is():
 
     kpis = ["volume", "avg_resolution_hours", "fcr_rate", "csat_score", "sla_attainment"]
     fig = plots.trend_grid(weekly(kpis), team="A", kpi_list=kpis, catalogue=CAT, ncols=3)
-    assert plots.fits_canvas(fig)
-    fig.canvas.draw()
-    content = fig.get_tightbbox(fig.canvas.get_renderer())          # inches
-    width, height = fig.get_size_inches()
-    assert content.x0 >= 0 and content.y0 >= 0
-    assert content.x1 <= width and content.y1 <= height, (content, width, height)
+    canvas = _on_its_canvas(fig)
     png = _png(fig).data
-    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == \
-        (round(width * fig.dpi), round(height * fig.dpi))            # PNG header: the canvas
+    assert _png_size(png) == canvas                                  # the canvas itself
     idat = png.index(b"IDAT") + 4                  # zlib's header: FLEVEL 1 is levels 2-5
     assert png[idat + 1] >> 6 == 1                 # (zlib's default, 6, writes 2)
     plt.close(fig)
@@ -439,8 +450,7 @@ def test_labels_longer_than_the_layout_allows_are_cropped_as_before(monkeypatch)
         assert plots.fits_canvas(fig) == (label is None), (kpi, label)
         canvas = tuple(round(v * fig.dpi) for v in fig.get_size_inches())
         common.show(fig)
-        png = shown[-1].data
-        size = (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big"))
+        size = _png_size(shown[-1].data)
         if label is None:
             assert size == canvas                    # the canvas itself
         else:                                        # cropped to every label: more
@@ -465,16 +475,9 @@ def test_a_grid_the_tight_layout_placed_is_shown_as_its_canvas(monkeypatch):
     monkeypatch.setattr("IPython.display.display", lambda item, **kw: shown.append(item))
     monkeypatch.setattr(common, "_inline_png", lambda: True)
     fig = plots.trajectory_grid(K, T, team="A", catalogue=CAT)
-    assert plots.fits_canvas(fig)
-    fig.canvas.draw()
-    content = fig.get_tightbbox(fig.canvas.get_renderer())          # inches
-    width, height = fig.get_size_inches()
-    assert content.x0 >= 0 and content.y0 >= 0
-    assert content.x1 <= width and content.y1 <= height, (content, width, height)
-    canvas = (round(width * fig.dpi), round(height * fig.dpi))
+    canvas = _on_its_canvas(fig)
     common.show(fig)
-    png = shown[-1].data
-    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == canvas
+    assert _png_size(shown[-1].data) == canvas
 
     cat = CAT.model_copy(deep=True)
     cat["fcr_rate"].label = "First-contact resolution " * 8     # a title past the edge
@@ -482,8 +485,7 @@ def test_a_grid_the_tight_layout_placed_is_shown_as_its_canvas(monkeypatch):
     assert not plots.fits_canvas(fig)
     canvas = tuple(round(v * fig.dpi) for v in fig.get_size_inches())
     common.show(fig)
-    png = shown[-1].data
-    size = (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big"))
+    size = _png_size(shown[-1].data)
     assert size[0] > canvas[0], (size, canvas)                 # cropped to the title: wider
 
     def long_ticks(ax, item):
