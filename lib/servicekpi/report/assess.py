@@ -29,7 +29,8 @@ from ..catalogue import Catalogue, Unit
 from ..kpis import MAX_OPEN_SHARE, assessable
 from ..params import ReportParams
 from ..periods import partial_period
-from .common import _cached, keep, read_kept
+from .common import _cached
+from .inputs import keep, read_kept
 
 __all__ = ["Assessment"]
 

@@ -3,7 +3,6 @@ the small helpers both reports use."""
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -163,33 +162,6 @@ def table(frame: pd.DataFrame, *, caption: str | None = None,
     if caption:
         style = style.set_caption(literal.html(caption))
     return style
-
-
-def read_kept(path):
-    """What :func:`keep` put at ``path``; None when it is not there, torn or
-    unreadable (what is kept only saves time: the caller computes it)."""
-    import pickle
-    try:
-        return pickle.loads(Path(path).read_bytes())
-    except Exception:
-        return None
-
-
-def keep(path, value) -> None:
-    """``value`` pickled at ``path``, whole or not at all: written aside under a
-    name of this process and thread, then renamed (processes and threads may
-    keep the same thing at once).  A failure keeps nothing."""
-    import os
-    import pickle
-    import threading
-    path = Path(path)
-    part = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        part.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(part, path)
-    except Exception:
-        part.unlink(missing_ok=True)
 
 
 def _cached(method):

@@ -358,6 +358,34 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
     return inputs
 
 
+# ------------------------------------------------------------------ kept for a run
+def read_kept(path):
+    """What :func:`keep` put at ``path``; None when it is not there, torn or
+    unreadable (what is kept only saves time: the caller computes it)."""
+    import pickle
+    try:
+        return pickle.loads(Path(path).read_bytes())
+    except Exception:
+        return None
+
+
+def keep(path, value) -> None:
+    """``value`` pickled at ``path``, whole or not at all: written aside under a
+    name of this process and thread, then renamed (processes and threads may
+    keep the same thing at once).  A failure keeps nothing."""
+    import os
+    import pickle
+    import threading
+    path = Path(path)
+    part = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(part, path)
+    except Exception:
+        part.unlink(missing_ok=True)
+
+
 # ------------------------------------------------------------------ shared files
 #: The folder, beside a run's prepared inputs, of the shared files as read and checked.
 TABLES = "tables"
@@ -388,7 +416,6 @@ class SharedTables:
         import hashlib
         import json
 
-        from .common import keep, read_kept
         try:
             made_of = []
             for f in files:
