@@ -492,13 +492,18 @@ def load_export(p: ReportParams):
     return _EXPORTS[key]
 
 
-def export_key(p: ReportParams) -> tuple:
-    """An export as ``p`` reads it: its resolved path, size and modification time
-    (a changed file is another export), and the reading options.  Raises OSError
-    when the file cannot be looked at."""
-    path = Path(p.tickets)
+def file_identity(path) -> tuple[str, int, int]:
+    """A file as it is now: its resolved path, size and modification time (a
+    changed file is another file).  Raises OSError when it cannot be looked at."""
+    path = Path(path)
     st = path.stat()
-    return (str(path.resolve()), st.st_size, st.st_mtime_ns,
+    return str(path.resolve()), st.st_size, st.st_mtime_ns
+
+
+def export_key(p: ReportParams) -> tuple:
+    """An export as ``p`` reads it: the file as it is now (:func:`file_identity`)
+    and the reading options.  Raises OSError when the file cannot be looked at."""
+    return (*file_identity(p.tickets),
             *sorted((k, str(v)) for k, v in p.ticket_options().items()))
 
 

@@ -62,7 +62,7 @@ from pathlib import Path
 from . import __version__, config
 from .errors import ServiceKPIError
 from .htmlout import atomic_write, render_html
-from .params import PATH_KEYS, ReportParams, load_params
+from .params import PATH_KEYS, ReportParams, file_identity, load_params
 
 OVERVIEW = "_overview"
 #: Where a run keeps the inputs it prepared for its reports (removed when it ends).
@@ -120,11 +120,9 @@ _HASHES: dict[tuple, str] = {}
 
 def file_hash(path) -> str:
     """sha256 of a file's bytes (memoised by path, size and mtime)."""
-    p = Path(path)
-    st = p.stat()
-    key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    key = file_identity(path)
     if key not in _HASHES:
-        with open(p, "rb") as fh:
+        with open(path, "rb") as fh:
             _HASHES[key] = hashlib.file_digest(fh, "sha256").hexdigest()
     return _HASHES[key]
 

@@ -30,7 +30,7 @@ import pandas as pd
 from ..catalogue import Catalogue
 from ..errors import DataError, InvalidArgument, Problem, ServiceKPIError
 from ..params import (ReportParams, _group, _problems, _team_problems, by_export, export_id,
-                      load_export, load_yaml_file, prepared_index)
+                      file_identity, load_export, load_yaml_file, prepared_index)
 from ..parsing import COMPACT_TEXT
 from ..periods import coverage_end
 
@@ -338,12 +338,12 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
                ("competency_targets", lambda p, path: load_competency_targets(path)))
     read: dict[str, dict[str, pd.DataFrame]] = {}
     for what, load in loaders:
-        how = (lambda p: str(p.catalogue)) if what == "benchmarks" else None
+        checked = what == "benchmarks"          # against the catalogue: read per catalogue
+        how = (lambda p: str(p.catalogue)) if checked else None
         for path, members in _group(params_list, lambda p: getattr(p, what), how):
+            files = [path, members[0].catalogue] if checked else [path]
             try:
-                frame = shared.get(what, [path] + ([members[0].catalogue] if what ==
-                                                  "benchmarks" else []),
-                                   lambda: load(members[0], path))
+                frame = shared.get(what, files, lambda: load(members[0], path))
             except ServiceKPIError as exc:
                 fail(members, _problems(exc, path))
                 continue
@@ -416,14 +416,8 @@ class SharedTables:
         import hashlib
         import json
 
-        try:
-            made_of = []
-            for f in files:
-                if f is None:                # no file (the built-in catalogue)
-                    made_of.append(None)
-                    continue
-                st = Path(f).stat()
-                made_of.append([str(Path(f).resolve()), st.st_size, st.st_mtime_ns])
+        try:                                  # None: no file (the built-in catalogue)
+            made_of = [None if f is None else file_identity(f) for f in files]
             key = hashlib.sha256(json.dumps([kind, made_of, [str(a) for a in args]])
                                  .encode()).hexdigest()
         except OSError:                       # cannot be looked at: read (and fail) as usual
