@@ -34,6 +34,14 @@ def parameters(params, team):
     return next(p for p in load_params(params) if p.team == team).notebook_parameters()
 
 
+def without_across(tickets: pd.DataFrame) -> pd.DataFrame:
+    """``tickets`` without their part in the KPIs across teams (the columns and the
+    channels' rule): what those KPIs are then worked out from afresh."""
+    bare = tickets.drop(columns=[REPEAT_HIT, ABANDONMENT_COUNTED])
+    bare.attrs = {k: v for k, v in tickets.attrs.items() if k != "abandonment_channels"}
+    return bare
+
+
 def shown(report) -> dict:
     """Every section's items: tables' HTML, sentences, figures as PNG images."""
     def text(x):
@@ -135,9 +143,7 @@ def test_the_run_works_out_the_kpis_across_teams_once(setup, tmp_path, monkeypat
     assert len(calls) == 1                     # one export, one pass over its customers
     # the KPIs from the columns are those worked out without them
     key, freq = next(iter(loaded.export_kpis))
-    tickets = next(iter(loaded.tickets.values()))
-    bare = tickets.drop(columns=[REPEAT_HIT, ABANDONMENT_COUNTED])
-    bare.attrs = {k: v for k, v in tickets.attrs.items() if k != "abandonment_channels"}
+    bare = without_across(next(iter(loaded.tickets.values())))
     pd.testing.assert_frame_equal(loaded.export_kpis[key, freq],
                                   kpis.compute_kpis(bare, freq=freq))
     for p in every:
@@ -168,17 +174,18 @@ def test_the_files_every_team_shares_are_read_once_per_run(tmp_path, demo_dir, m
     # competency assessments and targets
     assert len(kept) == 8, [k.name for k in kept]
 
+    from servicekpi import catalogue as catalogue_module, competencies
     read = []
 
-    def counting(module, name):
-        real = getattr(module, name)
-        monkeypatch.setattr(module, name, lambda path, *a, **kw: (
-            read.append(Path(path).name), real(path, *a, **kw))[1])
+    def count_reads():
+        """Note the name of every file read, by each reader under each of its names."""
+        for module, name in ((readers, "read_table"), (tables_module, "read_table"),
+                             (competencies, "read_table"), (catalogue_module, "load_catalogue")):
+            real = getattr(module, name)
+            monkeypatch.setattr(module, name, lambda path, *a, real=real, **kw: (
+                read.append(Path(path).name), real(path, *a, **kw))[1])
 
-    from servicekpi import catalogue as catalogue_module, competencies
-    for module in (readers, tables_module, competencies):     # each reader by its names
-        counting(module, "read_table")
-    counting(catalogue_module, "load_catalogue")
+    count_reads()
     TeamReport.load(**parameters(params, "chat"))  # without prepared inputs: every file
     assert sorted(read) == ["benchmarks.csv", "catalogue.yaml", "competencies.csv",
                             "competency_targets.csv", "kpi_table.csv", "targets.csv"]
@@ -192,9 +199,7 @@ def test_the_files_every_team_shares_are_read_once_per_run(tmp_path, demo_dir, m
 
     targets = data / "targets.csv"                 # changed: read again, and kept anew
     targets.write_text(targets.read_text() + "\n")
-    for module in (readers, tables_module, competencies):
-        counting(module, "read_table")
-    counting(catalogue_module, "load_catalogue")
+    count_reads()
     TeamReport.load(index, **parameters(params, "chat"))
     assert read == ["targets.csv"]
     assert len(list((folder / TABLES).glob("*.pkl"))) == len(kept) + 2   # raw and checked
@@ -250,8 +255,7 @@ def test_a_kpi_across_teams_comes_out_of_a_slice_as_out_of_the_whole_export(setu
     ready = TeamReport.load(index, **parameters(params, "billing"))
     # the whole export as loaded, without its part in the KPIs across teams (the
     # loaded export carries them too): every figure below is worked out afresh
-    whole = raw.tickets.drop(columns=[REPEAT_HIT, ABANDONMENT_COUNTED])
-    whole.attrs = {k: v for k, v in raw.tickets.attrs.items() if k != "abandonment_channels"}
+    whole = without_across(raw.tickets)
     mine = (whole["team"] == "billing").to_numpy()
     hits = repeat_contacts(whole["customer_id"], whole["created_at"].to_numpy())
     np.testing.assert_array_equal(ready.tickets[REPEAT_HIT].to_numpy(), hits[mine])
