@@ -249,6 +249,20 @@ def test_workbook_with_a_cover_sheet(tmp_path):
     assert "sheet 'Data'" in quality(t, "file_read")["detail"].item()
 
 
+def test_numbered_ids_read_by_pandas_keep_the_text_the_export_shows(tmp_path):
+    # an analyst reads the export with pandas first: a blank cell makes an id
+    # column floats (7.0), and the frame is then validated; the ids are 7 and
+    # 12345678901234, as the export wrote them
+    path = write(tmp_path, "ticket_id,team,created_at,customer_id\n1,A,2024-01-02,7\n"
+                           "2,A,2024-01-03,\n3,B,2024-01-04,12345678901234\n")
+    raw = pd.read_csv(path)
+    assert raw["customer_id"].dtype == float
+    t = skpi.validate_tickets(raw)
+    assert t["ticket_id"].tolist() == ["1", "2", "3"]
+    assert t["customer_id"].tolist()[0::2] == ["7", "12345678901234"]
+    assert pd.isna(t["customer_id"][1])
+
+
 def test_no_mapping_fits_names_the_closest_headers(tmp_path):
     path = write(tmp_path, "Ticket #,Queue name,Opened on\n1,A,2024-01-02\n")
     with pytest.raises(skpi.DataError) as ei:
@@ -572,3 +586,46 @@ def test_init_prints_the_exports_data_quality_warnings(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "data quality (warning): team names alike in team" in out
     assert "data quality (warning): blank team in team: 1 rows" in out
+
+
+def test_a_warehouse_parquet_copy_with_integer_ids_and_zoned_times(tmp_path):
+    # Zendesk's ticket export kept in a warehouse and unloaded as Parquet: Id and
+    # Requester id are int64, the times typed in the account's zone (Berlin).
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    berlin = pa.timestamp("us", tz="Europe/Berlin")
+
+    def at(*stamps):
+        return pa.array([None if s is None else pd.Timestamp(s, tz="Europe/Berlin")
+                         for s in stamps], berlin)
+
+    table = pa.table({
+        "Id": pa.array([101, 102, 102, 103, 104, 104], pa.int64()),
+        "Group": ["Support"] * 6,
+        # 00:30 on 1 January 1980 in Berlin is still 1979 in UTC: in range as written
+        "Created at": at("1980-01-01 00:30", "2024-03-01 09:00", "2024-03-01 09:00",
+                         "2024-03-02 10:00", "2024-03-03 11:00", "2024-03-03 11:00"),
+        # 2100-01-01 00:30 in Berlin: a placeholder; 104 is solved at two times
+        "Solved at": at("1980-01-02 00:30", None, None, "2100-01-01 00:30",
+                        "2024-03-04 12:00", "2024-03-05 12:00"),
+        "Requester id": pa.array([7, 7, 7, 8, None, None], pa.int64())})
+    path = tmp_path / "zendesk.parquet"
+    pq.write_table(table, path)
+
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_tickets(path, mapping="zendesk")
+    (p,) = ei.value.problems
+    assert p.column == "ticket_id" and "different contents" in p.message
+    assert p.rows == (6, 7)
+
+    t = skpi.load_tickets(path, mapping="zendesk", bad_rows="drop", max_dropped_share=0.5)
+    assert t["ticket_id"].tolist() == ["101", "102", "103"]          # text, 102 once
+    assert t["customer_id"].tolist() == ["7", "7", "8"]
+    assert t["created_at"].tolist() == [pd.Timestamp("1980-01-01 00:30"),
+                                        pd.Timestamp("2024-03-01 09:00"),
+                                        pd.Timestamp("2024-03-02 10:00")]
+    assert t["resolved_at"][0] == pd.Timestamp("1980-01-02 00:30")
+    assert pd.isna(t["resolved_at"][1]) and pd.isna(t["resolved_at"][2])
+    assert quality(t, "identical_duplicates")["rows"].item() == 1
+    assert quality(t, "timestamp_out_of_range")["rows"].item() == 1
+    assert quality(t, "row_dropped")["rows"].item() == 2

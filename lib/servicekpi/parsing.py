@@ -187,6 +187,16 @@ def parse_text(s: pd.Series, na=frozenset({""}), *, compact: bool = False
         names = parse_text(_categories(s), na, compact=True)[0].array
         out = pd.Series(names.take(s.cat.codes.to_numpy(), allow_fill=True), index=s.index,
                         name=s.name)
+    elif pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        # a typed number's text (1234, -5, 1.5, inf) has no space and no capital
+        out = s.astype("string")
+        if pd.api.types.is_float_dtype(s.dtype):   # a spreadsheet's 7.0 is shown as 7
+            v = s.to_numpy(dtype=float, na_value=np.nan)
+            whole = np.isfinite(v) & (np.floor(v) == v) & (np.abs(v) < 2.0 ** 53)
+            if whole.any():
+                ints = pd.Series(np.where(whole, v, 0).astype(np.int64), index=s.index)
+                out = ints.astype("string").where(whole, out)
+        out = out.mask(out.isin(na)) if len(na) > 1 else out
     else:
         out = s.astype("string").str.strip()
         out = out.mask(out.str.lower().isin(na) if len(na) > 1 else out == "")
@@ -279,9 +289,7 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = Fa
         swapped = ~np.isnan(a) & ((wall.dt.day.to_numpy() != day) |
                                   (wall.dt.month.to_numpy() != month))
         out[np.flatnonzero(check)[swapped]] = pd.NaT
-    early, late = YEAR_RANGE
-    years = out.dt.year.to_numpy(dtype=float, na_value=np.nan)
-    outside = (years < early) | (years > late)
+    outside = _outside_years(out)
     out[outside] = pd.NaT
     bad = todo & out.isna().to_numpy() & ~outside
     return out, bad
@@ -313,13 +321,26 @@ def sentinel_mask(s: pd.Series) -> np.ndarray:
     timestamps) or by the typed value.
     """
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        years = s.dt.year.to_numpy(dtype=float, na_value=np.nan)
-    elif is_texty(s):
-        years = _extract_numbers(s, _YEAR)["year"] if len(s) else np.zeros(0)
-    else:
+        return _outside_years(s)
+    if not is_texty(s):
         return np.zeros(len(s), bool)
+    years = _extract_numbers(s, _YEAR)["year"] if len(s) else np.zeros(0)
     early, late = YEAR_RANGE
     return (years < early) | (years > late)
+
+
+def _outside_years(s: pd.Series) -> np.ndarray:
+    """Typed timestamps outside :data:`YEAR_RANGE` (in their own zone), by comparison
+    with the range's ends: no calendar field is worked out per value."""
+    early, late = YEAR_RANGE
+    tz = getattr(s.dt, "tz", None)
+    if tz is not None:           # the year as written in the value's own zone
+        s = s.dt.tz_localize(None)
+    unit = np.datetime_data(s.dtype)[0]
+    start, end = (np.datetime64(f"{year}-01-01", unit).astype(np.int64)
+                  for year in (early, late + 1))
+    stamps = s.to_numpy().view(np.int64)     # NaT is the smallest int64: not outside
+    return ((stamps < start) & (stamps != np.iinfo(np.int64).min)) | (stamps >= end)
 
 
 def _to_datetime(text: pd.Series, *, utc: bool, dayfirst: bool

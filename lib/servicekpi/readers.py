@@ -457,14 +457,25 @@ class _Blocks:
 
 def arrow_to_pandas(table) -> pd.DataFrame:
     """An Arrow table as a frame, freeing the table as it goes: text as pandas'
-    string dtype, booleans with missing values as ``boolean`` (not objects)."""
-    import pyarrow as pa
-
-    df = table.to_pandas(types_mapper=lambda t: pd.BooleanDtype() if t == pa.bool_()
-                         else None, self_destruct=True, split_blocks=True)
+    string dtype, booleans with missing values as ``boolean`` (not objects),
+    integers as pandas' nullable integers (a blank cell would otherwise make the
+    column floats: id 7 read as 7.0, and ids above 2**53 no longer distinct)."""
+    df = table.to_pandas(types_mapper=_nullable, self_destruct=True, split_blocks=True)
     del table
     release_arrow_memory()
     return df
+
+
+def _nullable(arrow_type):
+    """pandas' dtype for an Arrow bool or integer type (None: the default one)."""
+    import pyarrow as pa
+
+    if arrow_type == pa.bool_():
+        return pd.BooleanDtype()
+    if pa.types.is_integer(arrow_type):
+        return pd.api.types.pandas_dtype(str(arrow_type).replace("int", "Int")
+                                         .replace("uInt", "UInt"))
+    return None
 
 
 def release_arrow_memory() -> None:

@@ -342,7 +342,12 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     dup_drop = np.zeros(n, bool)
     if "ticket_id" in out:
         ids = out["ticket_id"]
-        dup = repeated(ids)
+        typed = frame["ticket_id"] if "ticket_id" in frame else None
+        # ids typed as integers (a Parquet column): equal as numbers when equal as text
+        dup = (repeated(typed) & ids.notna().to_numpy()
+               if typed is not None and pd.api.types.is_integer_dtype(typed.dtype)
+               else repeated(ids))
+        del typed
         if dup.any():
             sub = raw.loc[dup].astype("string").fillna("")
             same = sub.duplicated(keep=False)
@@ -382,11 +387,11 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     # once taken (the raw, mapped and typed frames share their columns), so
     # memory grows by one column at a time, not by a copy of the frame.
     take = np.flatnonzero(~bad & ~dup_drop & ~drop_extra)
-    created = out["created_at"].iloc[take]
-    out_of_order = int((created.diff().dt.total_seconds() < 0).sum())
+    created = out["created_at"].to_numpy()[take]
+    out_of_order = int((created[1:] < created[:-1]).sum())   # NaT compares False
     if out_of_order:
         quality.add("rows_out_of_order", "created_at", out_of_order, "info")
-    take = take[np.argsort(created.to_numpy(), kind="stable")]
+    take = take[np.argsort(created, kind="stable")]
     del created
     extras = {c: frame[c] for c in frame.columns if c not in TICKET_COLUMNS}
     del raw, mapped, frame, shown, checked, flag
