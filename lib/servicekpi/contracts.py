@@ -15,6 +15,7 @@ from . import parsing
 from .errors import Problem, problem_at
 from .schema import Column
 from .teams import to_ids
+from .threads import in_order
 
 #: Missing-value spellings that are still read as text in text columns (a
 #: category or priority may well be called "None").
@@ -74,50 +75,56 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
     n = len(frame)
     res = Checked({}, bad_rows=np.zeros(n, bool),
                   rownum=np.arange(n) + FIRST_ROW if rownum is None else np.asarray(rownum))
-    stamps = [name for name, col in spec.items()
-              if col.kind == "timestamp" and name in frame.columns and name not in skip]
-    evidence = {name: parsing.day_order_evidence(frame[name]) for name in stamps}
+    todo = [col for name, col in spec.items() if name in frame.columns and name not in skip]
+    # looked up here, so that the threads typing the columns side by side only read
+    cells_of = {col.name: frame[col.name] for col in todo}
+    stamps = [col.name for col in todo if col.kind == "timestamp"]
+    evidence = dict(zip(stamps, in_order(
+        lambda name: parsing.day_order_evidence(cells_of[name]), stamps)))
     pooled = {k: sum(e[k] for e in evidence.values()) for k in ("dayfirst", "monthfirst")}
     for col in spec.values():
         if required_columns and col.required and col.name not in frame.columns:
             res.problems.append(Problem(
                 source, col.name, "required column is missing (columns found: "
                 f"{', '.join(map(str, frame.columns[:30])) or 'none'})"))
-    for name, col in spec.items():
-        if name not in frame.columns or name in skip:
-            continue
-        cells = frame[name]
-        quote = shown.get(name, cells) if shown else cells
+
+    def typed(col: Column) -> _Typed:
+        """One column typed; nothing shared is changed (columns are typed side by side)."""
+        cells, t = cells_of[col.name], _Typed()
         if col.kind == "text":
-            values, bad = parsing.parse_text(cells, na=na - TEXT_KEEPS, compact=compact_text)
-            if name == "team":  # every input names teams by the same ids
-                values = to_ids(values)
+            t.values, t.bad = parsing.parse_text(cells, na=na - TEXT_KEEPS,
+                                                 compact=compact_text)
+            if col.name == "team":  # every input names teams by the same ids
+                t.values = to_ids(t.values)
         elif col.kind == "timestamp":
-            order, problem = parsing.decide_day_order(evidence[name], dayfirst,
-                                                      fallback=pooled)
-            if problem:
-                res.problems.append(Problem(source, _quoted_name(quote, name), problem))
-                res.column_errors.add(name)
-            placeholders = parsing.sentinel_mask(cells)
-            values, bad = parsing.parse_timestamps(cells, timezone=timezone, dayfirst=order,
-                                                   na=na, sentinel=placeholders)
-            sentinel = placeholders & ~parsing.text_missing(cells, na)
-            if sentinel.any():
-                res.sentinels[name] = (int(sentinel.sum()),
-                                       [str(v) for v in np.asarray(quote, dtype=object)[
-                                           np.flatnonzero(sentinel)[:3]]])
+            order, t.problem = parsing.decide_day_order(evidence[col.name], dayfirst,
+                                                        fallback=pooled)
+            t.placeholders = parsing.sentinel_mask(cells)
+            t.values, t.bad = parsing.parse_timestamps(cells, timezone=timezone,
+                                                       dayfirst=order, na=na,
+                                                       sentinel=t.placeholders)
+            t.sentinel = t.placeholders & ~parsing.text_missing(cells, na)
         elif col.kind == "bool":
-            values, bad = parsing.parse_booleans(cells, true_values=true_values,
-                                                 false_values=false_values, na=na)
+            t.values, t.bad = parsing.parse_booleans(cells, true_values=true_values,
+                                                     false_values=false_values, na=na)
         else:
-            mark, problem, ambiguous = parsing.decide_decimal(cells, decimal)
-            if problem:
-                res.problems.append(Problem(source, _quoted_name(quote, name), problem))
-                res.column_errors.add(name)
-            if ambiguous:
-                res.notes.append((name, ambiguous))
-            values, bad = parsing.parse_numbers(cells, integer=col.kind == "int",
-                                                decimal=mark, na=na)
+            mark, t.problem, t.ambiguous = parsing.decide_decimal(cells, decimal)
+            t.values, t.bad = parsing.parse_numbers(cells, integer=col.kind == "int",
+                                                    decimal=mark, na=na)
+        return t
+
+    for col, t in zip(todo, in_order(typed, todo)):
+        name, values, bad = col.name, t.values, t.bad
+        quote = shown.get(name, cells_of[name]) if shown else cells_of[name]
+        if t.problem:
+            res.problems.append(Problem(source, _quoted_name(quote, name), t.problem))
+            res.column_errors.add(name)
+        if t.ambiguous:
+            res.notes.append((name, t.ambiguous))
+        if t.sentinel is not None and t.sentinel.any():
+            res.sentinels[name] = (int(t.sentinel.sum()),
+                                   [str(v) for v in np.asarray(quote, dtype=object)[
+                                       np.flatnonzero(t.sentinel)[:3]]])
         if name in res.column_errors:   # refused as a whole: its cells are not listed
             res.bad_rows |= bad
         else:
@@ -136,7 +143,7 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
         absent = values.isna().to_numpy() & ~bad
         if col.required:
             if name in res.sentinels:   # 9999-12-31 is not an empty cell, but no date either
-                placeholder = absent & placeholders
+                placeholder = absent & t.placeholders
                 res.flag(source, name, placeholder, "placeholder or out-of-range date "
                          f"(expected a date from {parsing.YEAR_RANGE[0]} to "
                          f"{parsing.YEAR_RANGE[1]})", quote)
@@ -146,6 +153,18 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
             res.blanks[name] = int(absent.sum())
         res.columns[name] = values
     return res
+
+
+@dataclass
+class _Typed:
+    """One column as :func:`check_columns` typed it, before its problems are recorded."""
+
+    values: pd.Series = None
+    bad: np.ndarray = None
+    problem: str | None = None          # the column refused as a whole
+    ambiguous: tuple = ()               # numbers whose decimal mark was assumed
+    placeholders: np.ndarray = None     # timestamps: outside YEAR_RANGE (or missing)
+    sentinel: np.ndarray | None = None  # timestamps: outside YEAR_RANGE, not blank
 
 
 def _quoted_name(quote, name: str) -> str:
