@@ -315,3 +315,19 @@ def test_arrow_allocates_with_the_system_allocator_unless_a_pool_is_chosen(chose
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True).stdout.split()
     assert out == [expected]
+
+
+def test_the_whole_file_is_looked_at_past_blocks_of_ascii(tmp_path):
+    # 3 MB of ASCII rows (past the 1 MB sample and several scan blocks), then
+    # one row a Windows-1252 export wrote with an accent in its last block
+    from servicekpi import readers
+    rows = "".join(f"{i},Support,2024-01-02 09:00\n" for i in range(120_000))
+    assert len(rows) > 3 * readers._BLOCK
+    plain = tmp_path / "plain.csv"
+    plain.write_bytes(("ticket_id,team,created_at\n" + rows).encode())
+    assert detect_encoding(plain.read_bytes()[:1 << 20], whole_file=plain) == "utf-8-sig"
+    late = tmp_path / "late.csv"
+    late.write_bytes(plain.read_bytes() + "120000,Müller Café,2024-01-03 10:00\n".encode("cp1252"))
+    assert detect_encoding(late.read_bytes()[:1 << 20], whole_file=late) == "cp1252"
+    t = read_table(late)
+    assert t["team"].iloc[-1] == "Müller Café" and len(t) == 120_001

@@ -14,6 +14,7 @@ import pandas as pd
 from . import parsing
 from .errors import Problem, problem_at
 from .schema import Column
+from .readers import release_arrow_memory
 from .teams import to_ids
 from .threads import in_order
 
@@ -38,6 +39,8 @@ class Checked:
     notes: list[tuple[str, tuple]] = field(default_factory=list)  # (column, ambiguous values)
     column_errors: set = field(default_factory=set)  # columns refused as a whole (day
     # order, decimal mark): their unreadable cells follow from it and are not listed
+    repeats: dict[str, np.ndarray] = field(default_factory=dict)  # key column -> rows
+    # whose value another row has too (:func:`repeated`)
 
     def flag(self, source: str, column: str, mask: np.ndarray, message: str, values=None):
         """Record a row-level problem for the rows in ``mask``."""
@@ -96,6 +99,12 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
                                                  compact=compact_text)
             if col.name == "team":  # every input names teams by the same ids
                 t.values = to_ids(t.values)
+            if col.key:   # its repeats found here, beside the other columns' typing
+                if pd.api.types.is_integer_dtype(cells.dtype):
+                    # ids typed as integers (Parquet): equal as numbers when equal as text
+                    t.repeats = repeated(cells) & t.values.notna().to_numpy()
+                else:
+                    t.repeats = repeated(t.values)
         elif col.kind == "timestamp":
             order, t.problem = parsing.decide_day_order(evidence[col.name], dayfirst,
                                                         fallback=pooled)
@@ -121,6 +130,8 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
             res.column_errors.add(name)
         if t.ambiguous:
             res.notes.append((name, t.ambiguous))
+        if t.repeats is not None:
+            res.repeats[name] = t.repeats
         if t.sentinel is not None and t.sentinel.any():
             res.sentinels[name] = (int(t.sentinel.sum()),
                                    [str(v) for v in np.asarray(quote, dtype=object)[
@@ -165,6 +176,28 @@ class _Typed:
     ambiguous: tuple = ()               # numbers whose decimal mark was assumed
     placeholders: np.ndarray = None     # timestamps: outside YEAR_RANGE (or missing)
     sentinel: np.ndarray | None = None  # timestamps: outside YEAR_RANGE, not blank
+    repeats: np.ndarray | None = None   # a key column: rows whose value recurs
+
+
+def repeated(values: pd.Series) -> np.ndarray:
+    """Rows whose value is not missing and occurs more than once (as
+    ``duplicated(keep=False) & notna()``, with the memory and time of one
+    ``factorize``: text ids are not hashed as Python objects)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values.array, pd.arrays.ArrowStringArray):   # hashed by Arrow, in C
+        chunks = pc.dictionary_encode(pa.chunked_array(pa.array(values.array))).chunks
+        # one dictionary for every chunk: the indices are codes of the whole column
+        codes = np.concatenate([np.empty(0, np.int32)] + [
+            pc.fill_null(c.indices, -1).to_numpy() for c in chunks])
+        del chunks
+        release_arrow_memory()
+    else:
+        codes, _ = pd.factorize(values, use_na_sentinel=True)
+    known = codes >= 0
+    counts = np.bincount(codes[known], minlength=1)
+    return known & (counts[np.where(known, codes, 0)] > 1)
 
 
 def _quoted_name(quote, name: str) -> str:

@@ -607,6 +607,8 @@ def _scan(sample: bytes, whole_file: Path | None) -> _Scan:
     most of that) or once ``_EVIDENCE_BYTES`` of distinct runs are in hand.
     """
     scan = _Scan()
+    if whole_file is not None and _all_ascii(whole_file):
+        return scan            # UTF-8 and Windows-1252 alike, with nothing to score
     utf8 = codecs.getincrementaldecoder("utf-8")()
     distinct: dict[bytes, None] = {}
     gathered = size = 0
@@ -635,6 +637,18 @@ def _scan(sample: bytes, whole_file: Path | None) -> _Scan:
             scan.utf8 = False
     scan.evidence = b"\n".join(distinct)
     return scan
+
+
+def _all_ascii(path: Path) -> bool:
+    """Whether every byte of the file is ASCII (most exports written in English
+    are): read into one buffer, block by block, with nothing copied or split at
+    lines, and stopped at the first block that is not."""
+    buf = bytearray(_BLOCK)
+    with open(path, "rb", buffering=0) as fh:
+        while n := fh.readinto(buf):
+            if not (buf if n == len(buf) else buf[:n]).isascii():
+                return False
+    return True
 
 
 def _blocks(sample: bytes, whole_file: Path | None):

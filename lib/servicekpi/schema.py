@@ -10,7 +10,9 @@ class Column:
 
     kind is one of ``text``, ``timestamp``, ``bool``, ``int``, ``number``;
     ``low``/``high`` bound numbers (inclusive); ``survey`` marks answers that
-    are often missing (their blanks are counted, not refused).
+    are often missing (their blanks are counted, not refused); ``key`` a
+    column whose value is each row's own (the rows repeating one are found as
+    the column is typed: :attr:`~servicekpi.contracts.Checked.repeats`).
     """
 
     name: str
@@ -20,6 +22,7 @@ class Column:
     high: float | None = None
     survey: bool = False
     meaning: str = ""
+    key: bool = False
 
     def expected(self) -> str:
         """Human wording of what a valid cell looks like."""
@@ -39,7 +42,7 @@ class Column:
 
 
 TICKET_COLUMNS: dict[str, Column] = {c.name: c for c in [
-    Column("ticket_id", "text", required=True, meaning="unique id"),
+    Column("ticket_id", "text", required=True, meaning="unique id", key=True),
     Column("team", "text", required=True, meaning="department or team"),
     Column("created_at", "timestamp", required=True, meaning="when the customer made contact"),
     Column("first_response_at", "timestamp", meaning="first agent reply; empty if none yet"),

@@ -47,14 +47,14 @@ import numpy as np
 import pandas as pd
 
 from . import parsing
-from .contracts import FIRST_ROW, TEXT_KEEPS, check_columns
+from .contracts import FIRST_ROW, TEXT_KEEPS, check_columns, repeated
 from .errors import ConfigError, DataError, InvalidArgument, Problem, problem_at
 from .i18n import msg
 from .mapping import (AUTO, CANONICAL, REQUIRED, apply_derivations, apply_mapping,
                       detect_mapping, find_headers, header_fit, header_index, load_mapping,
                       resolve)
 from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE, text_missing
-from .readers import Plan, describe_read, read_table, release_arrow_memory
+from .readers import Plan, describe_read, read_table
 from .schema import CATEGORICAL, TICKET_COLUMNS
 from .teams import UNASSIGNED, team_names, to_ids
 
@@ -342,12 +342,9 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     dup_drop = np.zeros(n, bool)
     if "ticket_id" in out:
         ids = out["ticket_id"]
-        typed = frame["ticket_id"] if "ticket_id" in frame else None
-        # ids typed as integers (a Parquet column): equal as numbers when equal as text
-        dup = (repeated(typed) & ids.notna().to_numpy()
-               if typed is not None and pd.api.types.is_integer_dtype(typed.dtype)
-               else repeated(ids))
-        del typed
+        dup = checked.repeats.get("ticket_id")     # found as the column was typed
+        if dup is None:
+            dup = repeated(ids)
         if dup.any():
             sub = raw.loc[dup].astype("string").fillna("")
             same = sub.duplicated(keep=False)
@@ -548,27 +545,6 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
         quality.add("event_log_ties", id_col, int((ties > 1).sum()), "warning",
                     columns=", ".join(keys))
     return raw.iloc[keep_pos].reset_index(drop=True), rownum[keep_pos], []
-
-
-def repeated(values: pd.Series) -> np.ndarray:
-    """Rows whose value is not missing and occurs more than once (as
-    ``duplicated(keep=False) & notna()``, with the memory and time of one
-    ``factorize``: text ids are not hashed as Python objects)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if isinstance(values.array, pd.arrays.ArrowStringArray):   # hashed by Arrow, in C
-        chunks = pc.dictionary_encode(pa.chunked_array(pa.array(values.array))).chunks
-        # one dictionary for every chunk: the indices are codes of the whole column
-        codes = np.concatenate([np.empty(0, np.int32)] + [
-            pc.fill_null(c.indices, -1).to_numpy() for c in chunks])
-        del chunks
-        release_arrow_memory()
-    else:
-        codes, _ = pd.factorize(values, use_na_sentinel=True)
-    known = codes >= 0
-    counts = np.bincount(codes[known], minlength=1)
-    return known & (counts[np.where(known, codes, 0)] > 1)
 
 
 def _as_of(value, tz: str) -> pd.Timestamp:
