@@ -674,8 +674,9 @@ def ship(job: dict, prepared: str) -> dict:
     name = f"tickets/{Path(p.tickets).name}"
     files[name] = sink.getvalue()
     params["tickets"] = name
-    files["kpis.parquet"] = (folder / entry["kpis"][p.freq]).read_bytes()
-    shipped = {"tickets": name, "teams": entry["teams"], "kpis": {p.freq: "kpis.parquet"}}
+    kpis = "kpis" + Path(entry["kpis"][p.freq]).suffix      # read as prepare wrote it
+    files[kpis] = (folder / entry["kpis"][p.freq]).read_bytes()
+    shipped = {"tickets": name, "teams": entry["teams"], "kpis": {p.freq: kpis}}
     return {**job, "prepared": None,
             "bundle": {"files": files, "entry": shipped, "parameters": params}}
 
