@@ -57,6 +57,7 @@ from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE, text_missing
 from .readers import Plan, describe_read, read_table
 from .schema import CATEGORICAL, TICKET_COLUMNS
 from .teams import UNASSIGNED, team_names, to_ids
+from .threads import in_order
 
 #: With bad_rows="drop", refuse an export when more than this share of rows would go.
 MAX_DROPPED_SHARE = 0.05
@@ -393,10 +394,13 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     extras = {c: frame[c] for c in frame.columns if c not in TICKET_COLUMNS}
     del raw, mapped, frame, shown, checked, flag
     in_place = len(take) == n and (n < 2 or bool((np.diff(take) == 1).all()))
-    kept = {}
-    for k in list(out):
+
+    def taken(k):           # on the threads, a column or two at a time
         v = out.pop(k)
-        kept[k] = v.reset_index(drop=True) if in_place else v.iloc[take].reset_index(drop=True)
+        return v.reset_index(drop=True) if in_place else v.iloc[take].reset_index(drop=True)
+
+    names = list(out)
+    kept = dict(zip(names, in_order(taken, names)))
     for k in list(extras):   # other columns travel along, as text
         v = parsing.parse_text(extras.pop(k).reset_index(drop=True), compact=True)[0]
         v = v if in_place else v.iloc[take].reset_index(drop=True)
