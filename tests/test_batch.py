@@ -154,6 +154,9 @@ def test_a_shipped_job_needs_nothing_of_the_submitters_disk(tmp_path, demo_dir):
                 "parameters": p.notebook_parameters(), "out": str(out),
                 "stem": "teams/billing", "kernel": kernel_name(), "language": "en",
                 "summary_file": "teams/billing.summary.json"}, prepared)
+    # the KPIs travel as Parquet, which a worker with another pandas reads too
+    (kpis,) = job["bundle"]["entry"]["kpis"].values()
+    assert kpis == "kpis.parquet" and job["bundle"]["files"][kpis][:4] == b"PAR1"
     moved = tmp_path / "elsewhere"
     moved.mkdir()
     for folder in (data, params, Path(prepared).parent):

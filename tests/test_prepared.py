@@ -226,6 +226,29 @@ def test_prepared_tickets_have_a_row_group_per_team(setup):
     assert sorted(t[0] for t in teams) == entry["teams"]
 
 
+def test_the_kpis_read_back_as_computed_from_a_pickle_and_as_shipped(setup, tmp_path):
+    from servicekpi.report import inputs
+
+    params, index = setup
+    entry = next(iter(json.loads(index.read_text()).values()))
+    path = index.parent / entry["kpis"]["month"]
+    assert path.suffix == ".pkl"
+    computed = load_inputs(load_params(params)).export_kpis
+    (expected,) = computed.values()
+    kpis = inputs._read_frame(path)
+    pd.testing.assert_frame_equal(kpis, expected)
+    assert kpis.attrs == expected.attrs and kpis.attrs["freq"] == "month"
+    # for a cluster's worker (another pandas may not read the pickle): Parquet, the same
+    suffix, data = inputs.portable(path)
+    assert suffix == ".parquet" and data[:4] == b"PAR1"
+    (tmp_path / "k.parquet").write_bytes(data)
+    shipped = inputs._read_frame(tmp_path / "k.parquet")
+    pd.testing.assert_frame_equal(shipped, expected)
+    assert shipped.attrs == expected.attrs
+    chat = inputs._read_frame(path, ["chat"])
+    assert set(chat["team"]) == {"chat"} and len(chat) == (expected["team"] == "chat").sum()
+
+
 def test_a_changed_export_is_read_again(tmp_path, demo_dir):
     data = tmp_path / "data"
     data.mkdir()

@@ -92,3 +92,58 @@ def test_kpis_computed_side_by_side_are_the_same_table(small_csv, monkeypatch):
     four = compute_kpis(tickets)
     pd.testing.assert_frame_equal(one, four)
     assert one.attrs == four.attrs and len(one["kpi"].unique()) > 10
+
+
+def test_calls_start_only_as_far_ahead_as_there_are_threads(monkeypatch):
+    monkeypatch.setattr(threads, "cores", lambda: 2)
+    started = []
+
+    def fn(i):
+        started.append(i)
+        return i
+
+    results = threads.in_order(fn, range(10))
+    assert next(results) == 0
+    time.sleep(0.1)                # every call that could start has started
+    assert len(started) <= 3       # two threads' calls, and the next one queued
+    results.close()                # a consumer that stops: the rest never run
+    time.sleep(0.1)
+    assert len(started) <= 3
+    assert not [t for t in threading.enumerate() if t.name.startswith("servicekpi")]
+
+
+def test_zone_words_in_columns_typed_side_by_side(tmp_path, monkeypatch):
+    # a zone word pandas does not know ("EST") is refused in every column, whichever
+    # thread types it, and the warning filters are as they were afterwards
+    import warnings
+    monkeypatch.setattr(threads, "cores", lambda: 4)
+    rows = ["ticket_id,team,created_at,first_response_at,resolved_at,sla_due_at"]
+    rows += [f"{i},A,03/0{1 + i % 9}/2024 10:00 EST,03/0{1 + i % 9}/2024 11:00 EST,"
+             f"03/0{1 + i % 9}/2024 12:00 EST,03/0{1 + i % 9}/2024 13:00 EST"
+             for i in range(200)]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(rows) + "\n")
+    before = list(warnings.filters)
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_tickets(path, dayfirst=True)
+    assert {p.column for p in ei.value.problems} >= {
+        "created_at", "first_response_at", "resolved_at", "sla_due_at"}
+    assert all(p.rows[:1] == (2,) for p in ei.value.problems if p.column != "ticket_id")
+    assert list(warnings.filters) == before
+
+
+def test_typed_timestamps_held_by_arrow(tmp_path):
+    # a frame read by pandas with the Arrow backend, validated: its placeholder
+    # date is a placeholder, its others are read
+    pd.DataFrame({"ticket_id": ["1", "2"], "team": ["A", "A"],
+                  "created_at": pd.to_datetime(["2024-01-02 09:00", "2024-01-03 09:00"]),
+                  "resolved_at": pd.to_datetime(["2150-01-01 00:00", "2024-01-03 12:00"])}
+                 ).to_parquet(tmp_path / "t.parquet")
+    raw = pd.read_parquet(tmp_path / "t.parquet", dtype_backend="pyarrow")
+    assert isinstance(raw["created_at"].dtype, pd.ArrowDtype)
+    t = skpi.validate_tickets(raw)
+    assert t["created_at"].tolist() == [pd.Timestamp("2024-01-02 09:00"),
+                                        pd.Timestamp("2024-01-03 09:00")]
+    assert pd.isna(t["resolved_at"][0]) and t["resolved_at"][1] == pd.Timestamp("2024-01-03 12:00")
+    q = skpi.data_quality(t)
+    assert q.loc[q["code"] == "timestamp_out_of_range", "rows"].item() == 1

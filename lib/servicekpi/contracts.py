@@ -79,7 +79,7 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
     res = Checked({}, bad_rows=np.zeros(n, bool),
                   rownum=np.arange(n) + FIRST_ROW if rownum is None else np.asarray(rownum))
     todo = [col for name, col in spec.items() if name in frame.columns and name not in skip]
-    # looked up here, so that the threads typing the columns side by side only read
+    # each column looked up once, here: the threads typing them side by side only read
     cells_of = {col.name: frame[col.name] for col in todo}
     stamps = [col.name for col in todo if col.kind == "timestamp"]
     evidence = dict(zip(stamps, in_order(
@@ -92,7 +92,8 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
                 f"{', '.join(map(str, frame.columns[:30])) or 'none'})"))
 
     def typed(col: Column) -> _Typed:
-        """One column typed; nothing shared is changed (columns are typed side by side)."""
+        """One column typed (columns are typed side by side on threads): nothing
+        shared is changed here; the problems are recorded after, in column order."""
         cells, t = cells_of[col.name], _Typed()
         if col.kind == "text":
             t.values, t.bad = parsing.parse_text(cells, na=na - TEXT_KEEPS,
@@ -122,7 +123,7 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
                                                     decimal=mark, na=na)
         return t
 
-    for col, t in zip(todo, in_order(typed, todo)):
+    for t, col in zip(in_order(typed, todo), todo):
         name, values, bad = col.name, t.values, t.bad
         quote = shown.get(name, cells_of[name]) if shown else cells_of[name]
         if t.problem:
@@ -163,6 +164,8 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
         elif absent.any():
             res.blanks[name] = int(absent.sum())
         res.columns[name] = values
+    if res.repeats:
+        release_arrow_memory()   # the ids' dictionary (repeated), once the threads are done
     return res
 
 
@@ -192,7 +195,6 @@ def repeated(values: pd.Series) -> np.ndarray:
         codes = np.concatenate([np.empty(0, np.int32)] + [
             pc.fill_null(c.indices, -1).to_numpy() for c in chunks])
         del chunks
-        release_arrow_memory()
     else:
         codes, _ = pd.factorize(values, use_na_sentinel=True)
     known = codes >= 0

@@ -624,13 +624,9 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
             "sd": np.nan if sd is None else sd[keep],
             "open_share": np.nan if still_open is None else still_open[keep]})
 
-    # the KPIs side by side on the cores; the columns are looked up here first, so
-    # the threads only read them.  Repeat contacts first when they are worked out
-    # here: they take longest (a pass over the customers), the others fit beside.
-    for needs, _ in (_KPIS[name] for name in chosen):
-        for alt in (alt for need in needs for alt in need.split("|")):
-            if alt in tickets.columns:
-                tickets[alt]
+    # the KPIs side by side on the cores (the threads only read the tickets).
+    # Repeat contacts first when they are worked out here: they take longest (a
+    # pass over the customers), the others fit beside them.
     slow = [k for k in chosen if k == "repeat_contact_rate" and REPEAT_HIT not in tickets]
     done = dict(zip(slow + [k for k in chosen if k not in slow],
                     in_order(one, slow + [k for k in chosen if k not in slow])))

@@ -8,6 +8,7 @@ cells are never bad: they come back as missing values.
 from __future__ import annotations
 
 import re
+import threading
 import warnings
 
 import numpy as np
@@ -194,7 +195,8 @@ def parse_text(s: pd.Series, na=frozenset({""}), *, compact: bool = False
             v = s.to_numpy(dtype=float, na_value=np.nan)
             whole = np.isfinite(v) & (np.floor(v) == v) & (np.abs(v) < 2.0 ** 53)
             if whole.any():
-                ints = pd.Series(np.where(whole, v, 0).astype(np.int64), index=s.index)
+                ints = pd.Series(np.where(whole, v, 0).astype(np.int64), index=s.index,
+                                 name=s.name)
                 out = ints.astype("string").where(whole, out)
         out = out.mask(out.isin(na)) if len(na) > 1 else out
     else:
@@ -320,6 +322,10 @@ def sentinel_mask(s: pd.Series) -> np.ndarray:
     Found by the year written in the text (such dates do not fit pandas'
     timestamps) or by the typed value.
     """
+    if isinstance(s.dtype, pd.ArrowDtype) and pd.api.types.is_datetime64_any_dtype(s.dtype):
+        years = s.dt.year.to_numpy(dtype=float, na_value=np.nan)   # Arrow-backed timestamps
+        early, late = YEAR_RANGE
+        return (years < early) | (years > late)
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return _outside_years(s)
     if not is_texty(s):
@@ -364,20 +370,35 @@ def _to_datetime(text: pd.Series, *, utc: bool, dayfirst: bool
     return parsed, retry
 
 
+#: Held while the warning filters are changed: they are the whole process's, and
+#: columns are typed side by side on threads (:mod:`servicekpi.threads`).
+_FILTERS = threading.RLock()
+
+
 class _UnknownZone:
     """pandas 2 drops a zone word it does not know ("EST") with a FutureWarning
     and reads the rest, a silently wrong time; pandas 3 refuses the value.
-    Inside this context the warning is raised, so both versions refuse it."""
+    Inside this context the warning is raised, so both versions refuse it.
+    One thread at a time: another's leaving the context would otherwise take
+    the filter away from a thread still inside it."""
 
     def __enter__(self):
-        self._catch = warnings.catch_warnings()
-        self._catch.__enter__()
-        warnings.filterwarnings("error", message=".*un-recognized timezone",
-                                category=FutureWarning)
+        _FILTERS.acquire()
+        try:
+            self._catch = warnings.catch_warnings()
+            self._catch.__enter__()
+            warnings.filterwarnings("error", message=".*un-recognized timezone",
+                                    category=FutureWarning)
+        except BaseException:
+            _FILTERS.release()
+            raise
         return self
 
     def __exit__(self, *exc):
-        return self._catch.__exit__(*exc)
+        try:
+            return self._catch.__exit__(*exc)
+        finally:
+            _FILTERS.release()
 
 
 def _mixed(text: pd.Series, *, utc: bool, dayfirst: bool) -> pd.Series:

@@ -607,12 +607,15 @@ def _scan(sample: bytes, whole_file: Path | None) -> _Scan:
     most of that) or once ``_EVIDENCE_BYTES`` of distinct runs are in hand.
     """
     scan = _Scan()
-    if whole_file is not None and _all_ascii(whole_file):
-        return scan            # UTF-8 and Windows-1252 alike, with nothing to score
+    start = 0
+    if whole_file is not None:
+        start = _first_non_ascii(whole_file)
+        if start is None:
+            return scan        # UTF-8 and Windows-1252 alike, with nothing to score
     utf8 = codecs.getincrementaldecoder("utf-8")()
     distinct: dict[bytes, None] = {}
     gathered = size = 0
-    for block in _blocks(sample, whole_file):
+    for block in _blocks(sample, whole_file, start):
         if block.isascii():
             continue
         if scan.utf8:
@@ -639,27 +642,33 @@ def _scan(sample: bytes, whole_file: Path | None) -> _Scan:
     return scan
 
 
-def _all_ascii(path: Path) -> bool:
-    """Whether every byte of the file is ASCII (most exports written in English
-    are): read into one buffer, block by block, with nothing copied or split at
-    lines, and stopped at the first block that is not."""
+def _first_non_ascii(path: Path) -> int | None:
+    """Where the first block of the file with a byte that is not ASCII starts;
+    None when every byte is (most exports written in English).  Read into one
+    buffer, block by block, with nothing copied or split at lines.  The block
+    before is all ASCII, so the offset is a character's start in any encoding
+    read here."""
     buf = bytearray(_BLOCK)
+    at = 0
     with open(path, "rb", buffering=0) as fh:
         while n := fh.readinto(buf):
             if not (buf if n == len(buf) else buf[:n]).isascii():
-                return False
-    return True
+                return at
+            at += n
+    return None
 
 
-def _blocks(sample: bytes, whole_file: Path | None):
-    """The sample, or the whole file in blocks that end after a line feed (a byte
-    that is never part of a multi-byte character in the encodings read here)."""
+def _blocks(sample: bytes, whole_file: Path | None, start: int = 0):
+    """The sample, or the whole file from byte ``start`` in blocks that end after a
+    line feed (a byte that is never part of a multi-byte character in the
+    encodings read here)."""
     if whole_file is None:   # a sample as long as _read_csv's may end inside a character
         cut = sample.rfind(b"\n") + 1 if len(sample) >= _SAMPLE_BYTES else 0
         yield sample[:cut] if cut else sample
         return
     rest = b""
     with open(whole_file, "rb") as fh:
+        fh.seek(start)
         while True:
             block = fh.read(_BLOCK)
             if not block:

@@ -653,7 +653,7 @@ def ship(job: dict, prepared: str) -> dict:
     import pyarrow.parquet as pq
 
     from .params import ReportParams
-    from .report.inputs import _team_rows, prepared_entry
+    from .report.inputs import _team_rows, portable, prepared_entry
 
     folder = Path(prepared).parent
     params = dict(job["parameters"])
@@ -674,8 +674,9 @@ def ship(job: dict, prepared: str) -> dict:
     name = f"tickets/{Path(p.tickets).name}"
     files[name] = sink.getvalue()
     params["tickets"] = name
-    kpis = "kpis" + Path(entry["kpis"][p.freq]).suffix      # read as prepare wrote it
-    files[kpis] = (folder / entry["kpis"][p.freq]).read_bytes()
+    suffix, data = portable(folder / entry["kpis"][p.freq])   # read by any pandas
+    kpis = "kpis" + suffix
+    files[kpis] = data
     shipped = {"tickets": name, "teams": entry["teams"], "kpis": {p.freq: kpis}}
     return {**job, "prepared": None,
             "bundle": {"files": files, "entry": shipped, "parameters": params}}

@@ -260,7 +260,7 @@ def merge_kpis(computed: pd.DataFrame, table: pd.DataFrame | None, *,
     # column objects (100 teams' 72,000 rows: 3 MB of str objects in every report)
     table = table.astype({c: computed[c].dtype for c in ("team", "kpi")
                           if c in table and table[c].dtype != computed[c].dtype
-                          and computed[c].dtype != object})
+                          and isinstance(computed[c].dtype, pd.StringDtype)})
     merged = pd.concat([computed, table], ignore_index=True)
     merged = merged.sort_values(["team", "period"], kind="stable").reset_index(drop=True)
     merged.attrs = dict(computed.attrs)
@@ -277,14 +277,14 @@ def _keys_in(rows: pd.DataFrame, other: pd.DataFrame, key: list[str]) -> np.ndar
     """
     mine = np.zeros(len(rows), np.int64)
     theirs = np.zeros(len(other), np.int64)
-    found = np.ones(len(other), bool)
     for c in key:
         codes, distinct = pd.factorize(rows[c], use_na_sentinel=False)
         at = pd.Index(distinct).get_indexer(other[c])
-        found &= at >= 0
-        mine = mine * len(distinct) + codes
-        theirs = theirs * len(distinct) + at
-    return np.isin(mine, theirs[found])
+        # the keys so far numbered again, 0 .. distinct keys - 1: no overflow
+        mine, keys = pd.factorize(mine * len(distinct) + codes)
+        theirs = np.where((theirs >= 0) & (at >= 0), theirs * len(distinct) + at, -1)
+        theirs = np.where(theirs >= 0, pd.Index(keys).get_indexer(theirs), -1)
+    return np.isin(mine, theirs[theirs >= 0])
 
 
 def load_benchmarks(path, *, catalogue: Catalogue | None = None,

@@ -8,7 +8,9 @@ of the work, so what is built from them is the same as when done one by one.
 from __future__ import annotations
 
 import os
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
 from typing import Callable, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
@@ -27,19 +29,30 @@ def cores() -> int:
 
 
 def in_order(fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-    """``fn(x)`` for each of ``items``, computed on up to :data:`MAX_THREADS`
-    threads and yielded in ``items``' order.
+    """``fn(x)`` for each of ``items``, on up to :data:`MAX_THREADS` threads,
+    yielded in ``items``' order.
 
-    Taken one at a time, a result can be let go before the next comes, so
-    memory holds the few in flight, not all of them.  An exception in a call
-    is raised where its result would come.  A pool per call: a pool kept
-    between calls would not survive a fork (the batch runner's workers are
-    forked).
+    At most as many calls as there are threads are started ahead of the result
+    being taken, so memory holds those and the one taken, not every result.
+    An exception in a call is raised where its result would come; a consumer
+    that stops early has the calls not yet started cancelled and those running
+    waited for.  A pool per call: a pool kept between calls would not survive
+    a fork (the batch runner's workers are forked).
     """
     items = list(items)
     workers = min(len(items), cores(), MAX_THREADS)
     if workers <= 1:
         yield from map(fn, items)
         return
+    todo = iter(items)
     with ThreadPoolExecutor(workers, thread_name_prefix="servicekpi") as pool:
-        yield from pool.map(fn, items)
+        ahead = deque(pool.submit(fn, x) for x in islice(todo, workers))
+        try:
+            while ahead:
+                result = ahead.popleft().result()
+                for x in islice(todo, 1):        # the next call starts before this one is used
+                    ahead.append(pool.submit(fn, x))
+                yield result
+        finally:
+            for future in ahead:
+                future.cancel()

@@ -54,7 +54,7 @@ from .mapping import (AUTO, CANONICAL, REQUIRED, apply_derivations, apply_mappin
                       detect_mapping, find_headers, header_fit, header_index, load_mapping,
                       resolve)
 from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE, text_missing
-from .readers import Plan, describe_read, read_table
+from .readers import Plan, describe_read, read_table, release_arrow_memory
 from .schema import CATEGORICAL, TICKET_COLUMNS
 from .teams import UNASSIGNED, team_names, to_ids
 from .threads import in_order
@@ -383,7 +383,7 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
 
     # The rows kept, in created order: one take per column, each column let go
     # once taken (the raw, mapped and typed frames share their columns), so
-    # memory grows by one column at a time, not by a copy of the frame.
+    # memory grows by a column per thread at a time, not by a copy of the frame.
     take = np.flatnonzero(~bad & ~dup_drop & ~drop_extra)
     created = out["created_at"].to_numpy()[take]
     out_of_order = int((created[1:] < created[:-1]).sum())   # NaT compares False
@@ -395,12 +395,12 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     del raw, mapped, frame, shown, checked, flag
     in_place = len(take) == n and (n < 2 or bool((np.diff(take) == 1).all()))
 
-    def taken(k):           # on the threads, a column or two at a time
+    def taken(k):           # on the threads (threads.in_order), a column each
         v = out.pop(k)
         return v.reset_index(drop=True) if in_place else v.iloc[take].reset_index(drop=True)
 
     names = list(out)
-    kept = dict(zip(names, in_order(taken, names)))
+    kept = dict(zip(names, list(in_order(taken, names))))
     for k in list(extras):   # other columns travel along, as text
         v = parsing.parse_text(extras.pop(k).reset_index(drop=True), compact=True)[0]
         v = v if in_place else v.iloc[take].reset_index(drop=True)
@@ -472,6 +472,7 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
         return raw, rownum, []
     ids = raw[id_col].astype("string").str.strip().mask(text_missing(raw[id_col], na))
     dup = repeated(ids)
+    release_arrow_memory()                # the ids' dictionary
     if not dup.any():
         return raw, rownum, []            # one row per ticket already
     keys = find_headers(header_index(raw.columns), m.one_row_per_ticket.latest_by)

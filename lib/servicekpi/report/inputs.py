@@ -458,13 +458,7 @@ def prepare(inputs: Inputs, folder) -> Path:
             return files[written]
         if by_team:      # tickets: Parquet, a row group per team
             path = folder / f"{stem}-{len(files)}.parquet"
-            # what Parquet does not keep: the attributes, every category (a slice
-            # holds its teams' only), which text columns are Python objects
-            kept = {**frame.attrs, "categories": {
-                c: frame[c].cat.categories.tolist() for c in frame.columns
-                if isinstance(frame[c].dtype, pd.CategoricalDtype)},
-                "objects": [c for c in frame.columns if frame[c].dtype == object]}
-            _write_by_team(frame, path, kept)
+            _write_by_team(frame, path, _kept(frame))
         else:            # a KPI table, read whole by every report: see _read_frame
             path = folder / f"{stem}-{len(files)}.pkl"
             frame.to_pickle(path)
@@ -486,6 +480,34 @@ def prepare(inputs: Inputs, folder) -> Path:
     path = folder / PREPARED
     path.write_text(json.dumps(index, indent=1))
     return path
+
+
+def _kept(frame: pd.DataFrame) -> dict:
+    """What Parquet does not keep of ``frame``: its attributes, every category (a
+    slice holds its teams' only), which text columns are Python objects."""
+    return {**frame.attrs, "categories": {
+        c: frame[c].cat.categories.tolist() for c in frame.columns
+        if isinstance(frame[c].dtype, pd.CategoricalDtype)},
+        "objects": [c for c in frame.columns if frame[c].dtype == object]}
+
+
+def portable(path: Path) -> tuple[str, bytes]:
+    """A prepared file's suffix and bytes, for a machine that may have another
+    pandas (a cluster's worker: pickles are not read across pandas versions):
+    a KPI table's pickle as Parquet, which :func:`_read_frame` reads as it was."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    if path.suffix != ".pkl":
+        return path.suffix, path.read_bytes()
+    frame = pd.read_pickle(path)
+    sink = io.BytesIO()
+    pq.write_table(_with_attrs(pa.Table.from_pandas(frame, preserve_index=False),
+                               _kept(frame)), sink)
+    return ".parquet", sink.getvalue()
 
 
 def _with_attrs(table, kept: dict):
@@ -633,7 +655,8 @@ def _read_frame(path: Path, teams: list[str] | None = None) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     if path.suffix == ".pkl":
-        return pd.read_pickle(path)
+        frame = pd.read_pickle(path)
+        return frame if teams is None else frame[frame["team"].isin(teams)]
     f = pq.ParquetFile(path)
     attrs = json.loads(f.schema_arrow.metadata[_ATTRS])
     if teams is None:
