@@ -82,8 +82,8 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
     # each column looked up once, here: the threads typing them side by side only read
     cells_of = {col.name: frame[col.name] for col in todo}
     stamps = [col.name for col in todo if col.kind == "timestamp"]
-    evidence = dict(zip(stamps, in_order(
-        lambda name: parsing.day_order_evidence(cells_of[name]), stamps)))
+    evidence = dict(zip(stamps, list(in_order(
+        lambda name: parsing.day_order_evidence(cells_of[name]), stamps))))
     pooled = {k: sum(e[k] for e in evidence.values()) for k in ("dayfirst", "monthfirst")}
     for col in spec.values():
         if required_columns and col.required and col.name not in frame.columns:

@@ -628,8 +628,8 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
     # Repeat contacts first when they are worked out here: they take longest (a
     # pass over the customers), the others fit beside them.
     slow = [k for k in chosen if k == "repeat_contact_rate" and REPEAT_HIT not in tickets]
-    done = dict(zip(slow + [k for k in chosen if k not in slow],
-                    in_order(one, slow + [k for k in chosen if k not in slow])))
+    order = slow + [k for k in chosen if k not in slow]
+    done = dict(zip(order, list(in_order(one, order))))
     parts = [done.pop(k) for k in chosen]
     out = pd.concat(parts, ignore_index=True)
     out = out.sort_values(["t", "p"], kind="stable").reset_index(drop=True)
