@@ -322,15 +322,14 @@ def sentinel_mask(s: pd.Series) -> np.ndarray:
     Found by the year written in the text (such dates do not fit pandas'
     timestamps) or by the typed value.
     """
-    if isinstance(s.dtype, pd.ArrowDtype) and pd.api.types.is_datetime64_any_dtype(s.dtype):
-        years = s.dt.year.to_numpy(dtype=float, na_value=np.nan)   # Arrow-backed timestamps
-        early, late = YEAR_RANGE
-        return (years < early) | (years > late)
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        return _outside_years(s)
-    if not is_texty(s):
+        if not isinstance(s.dtype, pd.ArrowDtype):
+            return _outside_years(s)
+        years = s.dt.year.to_numpy(dtype=float, na_value=np.nan)   # Arrow-backed timestamps
+    elif is_texty(s):
+        years = _extract_numbers(s, _YEAR)["year"] if len(s) else np.zeros(0)
+    else:
         return np.zeros(len(s), bool)
-    years = _extract_numbers(s, _YEAR)["year"] if len(s) else np.zeros(0)
     early, late = YEAR_RANGE
     return (years < early) | (years > late)
 

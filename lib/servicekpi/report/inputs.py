@@ -656,7 +656,8 @@ def _read_frame(path: Path, teams: list[str] | None = None) -> pd.DataFrame:
 
     if path.suffix == ".pkl":
         frame = pd.read_pickle(path)
-        return frame if teams is None else frame[frame["team"].isin(teams)]
+        return (frame if teams is None
+                else frame[frame["team"].isin(teams)].reset_index(drop=True))
     f = pq.ParquetFile(path)
     attrs = json.loads(f.schema_arrow.metadata[_ATTRS])
     if teams is None:
