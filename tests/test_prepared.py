@@ -379,3 +379,20 @@ def test_a_team_reads_its_own_row_groups_only(setup, monkeypatch):
     mine = export[export["team"].astype(str).isin(["chat", "billing"])]
     assert both["ticket_id"].tolist() == mine["ticket_id"].tolist()   # rows in export order
     assert len(inputs._read_frame(path, ["nobody"])) == 0
+
+
+def test_a_file_is_written_whole_or_not_at_all(tmp_path):
+    from servicekpi.config import atomic_write
+    from servicekpi.report.inputs import keep, read_kept
+
+    target = tmp_path / "x.pkl"
+    target.mkdir()                       # a file cannot be renamed over a folder
+    with pytest.raises(OSError):
+        atomic_write(target, b"data")
+    keep(target, {"a": 1})               # kept or not: never raises
+    assert read_kept(target) is None
+    assert [p.name for p in tmp_path.iterdir()] == ["x.pkl"]     # no temporary file left
+    keep(tmp_path / "store" / "y.pkl", {"a": 1})
+    assert read_kept(tmp_path / "store" / "y.pkl") == {"a": 1}
+    atomic_write(tmp_path / "page.html", "é")
+    assert (tmp_path / "page.html").read_text(encoding="utf-8") == "é"

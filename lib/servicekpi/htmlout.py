@@ -1,4 +1,4 @@
-"""Render executed notebooks to self-contained HTML, and write files atomically.
+"""Render executed notebooks to self-contained HTML.
 
 The template (``templates/servicekpi``) is JupyterLab's without the scripts
 nbconvert loads from CDNs (require.js, MathJax, mermaid): a report opens
@@ -10,10 +10,11 @@ also the page's ``<html lang>``).
 from __future__ import annotations
 
 import html
-import os
 import re
 import threading
 from pathlib import Path
+
+from .config import atomic_write
 
 TEMPLATES = Path(__file__).with_name("templates")
 _HEADING = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
@@ -23,18 +24,6 @@ _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
 _TITLE = re.compile(r"<title>.*?</title>", re.S)
 #: The alternative text nbconvert gives an image without one (every figure).
 _NBCONVERT_ALT = 'alt="No description has been provided for this image"'
-
-
-def atomic_write(path: Path, text: str | bytes) -> None:
-    """Write text (UTF-8) or bytes to a temporary name in the same folder, then rename
-    over ``path``."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    if isinstance(text, bytes):
-        tmp.write_bytes(text)
-    else:
-        tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def table_of_contents(body: str, language: str = "en") -> str:

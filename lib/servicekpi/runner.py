@@ -61,7 +61,8 @@ from pathlib import Path
 
 from . import __version__, config
 from .errors import ServiceKPIError
-from .htmlout import atomic_write, render_html
+from .config import atomic_write
+from .htmlout import render_html
 from .params import PATH_KEYS, ReportParams, file_identity, load_params
 
 OVERVIEW = "_overview"

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalogue import Catalogue
+from ..config import atomic_write
 from ..errors import DataError, InvalidArgument, Problem, ServiceKPIError
 from ..params import (ReportParams, _group, _problems, _team_problems, by_export, export_id,
                       file_identity, load_export, load_yaml_file, prepared_index)
@@ -370,20 +371,15 @@ def read_kept(path):
 
 
 def keep(path, value) -> None:
-    """``value`` pickled at ``path``, whole or not at all: written aside under a
-    name of this process and thread, then renamed (processes and threads may
-    keep the same thing at once).  A failure keeps nothing."""
-    import os
+    """``value`` pickled at ``path``, whole or not at all
+    (:func:`~servicekpi.config.atomic_write`: processes and threads may keep the
+    same thing at once).  A failure keeps nothing."""
     import pickle
-    import threading
-    path = Path(path)
-    part = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        part.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(part, path)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
     except Exception:
-        part.unlink(missing_ok=True)
+        pass
 
 
 # ------------------------------------------------------------------ shared files
