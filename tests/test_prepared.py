@@ -226,7 +226,8 @@ def test_prepared_tickets_have_a_row_group_per_team(setup):
     assert sorted(t[0] for t in teams) == entry["teams"]
 
 
-def test_the_kpis_read_back_as_computed_from_a_pickle_and_as_shipped(setup, tmp_path):
+def test_the_kpis_read_back_as_computed_from_a_pickle_and_as_shipped(setup, tmp_path,
+                                                                    monkeypatch):
     from servicekpi.report import inputs
 
     params, index = setup
@@ -245,6 +246,12 @@ def test_the_kpis_read_back_as_computed_from_a_pickle_and_as_shipped(setup, tmp_
     shipped = inputs._read_frame(tmp_path / "k.parquet")
     pd.testing.assert_frame_equal(shipped, expected)
     assert shipped.attrs == expected.attrs
+    reads = []
+    real = pd.read_pickle
+    monkeypatch.setattr(pd, "read_pickle", lambda *a, **k: reads.append(a) or real(*a, **k))
+    assert inputs.portable(path) == (suffix, data)     # every job shipped: converted once
+    assert reads == []
+    monkeypatch.undo()
     chat = inputs._read_frame(path, ["chat"])
     assert set(chat["team"]) == {"chat"} and len(chat) == (expected["team"] == "chat").sum()
 

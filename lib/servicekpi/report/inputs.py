@@ -21,6 +21,7 @@ preflight lists them all on the index).
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -491,19 +492,26 @@ def portable(path: Path) -> tuple[str, bytes]:
     """A prepared file's suffix and bytes, for a machine that may have another
     pandas (a cluster's worker: pickles are not read across pandas versions):
     a KPI table's pickle as Parquet, which :func:`_read_frame` reads as it was."""
+    path = Path(path)
+    if path.suffix != ".pkl":
+        return path.suffix, path.read_bytes()
+    return ".parquet", _as_parquet(*file_identity(path))
+
+
+@functools.lru_cache(maxsize=4)
+def _as_parquet(path: str, size: int, mtime_ns: int) -> bytes:
+    """The pickled frame at ``path`` (as it is: its size and time) as Parquet bytes,
+    converted once: every job a run ships carries the same KPI table."""
     import io
 
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    path = Path(path)
-    if path.suffix != ".pkl":
-        return path.suffix, path.read_bytes()
     frame = pd.read_pickle(path)
     sink = io.BytesIO()
     pq.write_table(_with_attrs(pa.Table.from_pandas(frame, preserve_index=False),
                                _kept(frame)), sink)
-    return ".parquet", sink.getvalue()
+    return sink.getvalue()
 
 
 def _with_attrs(table, kept: dict):
