@@ -357,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    config.tune_allocator()    # before any thread, before NumPy is imported
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:           # usage errors (status 2) and --help (0)

@@ -14,7 +14,7 @@ import pandas as pd
 from . import parsing
 from .errors import Problem, problem_at
 from .schema import Column
-from .readers import release_arrow_memory
+from .readers import release_memory
 from .teams import to_ids
 from .threads import in_order
 
@@ -165,7 +165,7 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
             res.blanks[name] = int(absent.sum())
         res.columns[name] = values
     if res.repeats:
-        release_arrow_memory()   # the ids' dictionary (repeated), once the threads are done
+        release_memory()   # the ids' dictionary (repeated), once the threads are done
     return res
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import parsing
+from . import config, parsing
 from .errors import ConfigError, DataError
 from .i18n import msg
 
@@ -462,7 +462,7 @@ def arrow_to_pandas(table) -> pd.DataFrame:
     column floats: id 7 read as 7.0, and ids above 2**53 no longer distinct)."""
     df = table.to_pandas(types_mapper=_nullable, self_destruct=True, split_blocks=True)
     del table
-    release_arrow_memory()
+    release_memory()
     return df
 
 
@@ -478,13 +478,16 @@ def _nullable(arrow_type):
     return None
 
 
-def release_arrow_memory() -> None:
-    """Give the memory Arrow has freed back to the system.  Arrow's allocator
-    keeps it for Arrow otherwise, and what pandas and NumPy allocate next
-    cannot use it: the process would hold a second copy of a frame just read."""
+def release_memory() -> None:
+    """Give the memory Arrow and the C allocator have freed back to the system.
+    Arrow's allocator keeps it for Arrow otherwise, and what pandas and NumPy
+    allocate next cannot use it: the process would hold a second copy of a frame
+    just read.  And the C allocator keeps the free blocks that lie below ones
+    still in use (:func:`servicekpi.config.give_back_memory`)."""
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
+    config.give_back_memory()
 
 
 def detect_encoding(sample: bytes, whole_file: Path | None = None) -> str:

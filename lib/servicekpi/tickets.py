@@ -54,7 +54,7 @@ from .mapping import (AUTO, CANONICAL, REQUIRED, apply_derivations, apply_mappin
                       detect_mapping, find_headers, header_fit, header_index, load_mapping,
                       resolve)
 from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE, text_missing
-from .readers import Plan, describe_read, read_table, release_arrow_memory
+from .readers import Plan, describe_read, read_table, release_memory
 from .schema import CATEGORICAL, TICKET_COLUMNS
 from .teams import UNASSIGNED, team_names, to_ids
 from .threads import in_order
@@ -130,12 +130,11 @@ def load_tickets(path, mapping="auto", *, bad_rows: str = "raise", as_of=None,
     held = [read_table(path, nrows=nrows, fits=header_fit(m), plan=plan,
                        **{**({} if auto else m.read_options()), **declared})]
     first_row = held[0].attrs.get("read", {}).get("header_row", 1) + 1
-    # handed over, not kept here: validation lets each column go once typed
-    return validate_tickets(held.pop(), mapping=chosen["mapping"], source=source,
-                            bad_rows=bad_rows,
-                            as_of=as_of, timezone=timezone, dayfirst=dayfirst,
-                            max_dropped_share=max_dropped_share, unassigned=unassigned,
-                            first_row=first_row)
+    # handed over in the list, not kept here: validation lets each column go once typed
+    return _validate(held, mapping=chosen["mapping"], source=source, bad_rows=bad_rows,
+                     as_of=as_of, timezone=timezone, dayfirst=dayfirst,
+                     max_dropped_share=max_dropped_share, unassigned=unassigned,
+                     first_row=first_row)
 
 
 def reading_plan(m, columns, *, other_columns: bool = True) -> Plan:
@@ -178,6 +177,17 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     """Type and check a raw ticket frame; see the module docstring and
     :func:`load_tickets` for the options.  An option value other than those
     listed there raises :class:`~servicekpi.errors.InvalidArgument`."""
+    return _validate([raw], mapping, source=source, bad_rows=bad_rows, as_of=as_of,
+                     timezone=timezone, dayfirst=dayfirst, max_dropped_share=max_dropped_share,
+                     unassigned=unassigned, first_row=first_row)
+
+
+def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirst,
+              max_dropped_share, unassigned, first_row) -> pd.DataFrame:
+    """:func:`validate_tickets` of the frame in ``held``, taken out of it: a frame
+    a caller passes as an argument stays referenced by the call until it returns
+    (and its columns with it), one in a list can be let go column by column."""
+    raw = held.pop()
     if bad_rows not in ("raise", "drop"):
         raise InvalidArgument(f"bad_rows must be 'raise' or 'drop', not {bad_rows!r}")
     if unassigned not in ("keep", "drop"):
@@ -420,6 +430,7 @@ def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "ticket
     for name, spec in TICKET_COLUMNS.items():
         if name in tickets and spec.kind == "int":
             tickets[name] = tickets[name].astype("Int64")
+    release_memory()      # the read, mapped and text columns let go above
 
     if "resolved_at" in tickets:
         quality.add("unresolved", "resolved_at", int(tickets["resolved_at"].isna().sum()),
@@ -472,7 +483,7 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
         return raw, rownum, []
     ids = raw[id_col].astype("string").str.strip().mask(text_missing(raw[id_col], na))
     dup = repeated(ids)
-    release_arrow_memory()                # the ids' dictionary
+    release_memory()                # the ids' dictionary
     if not dup.any():
         return raw, rownum, []            # one row per ticket already
     keys = find_headers(header_index(raw.columns), m.one_row_per_ticket.latest_by)
