@@ -287,6 +287,19 @@ def test_refused_option_values_are_invalid_arguments(small_csv):
         skpi.load_tickets(small_csv, bad_rows="skip")
 
 
+def test_a_whole_number_too_large_to_hold_exactly_is_a_bad_value(tmp_path):
+    """contacts 1e20 was an unexpected TypeError when made Int64; it is refused
+    like a fraction, naming the column and the row."""
+    huge = "9" + GOOD[1:].replace(",1,no,no,no,", ",1e20,no,no,no,")
+    assert huge != GOOD
+    with pytest.raises(skpi.DataError) as exc:
+        load_rows(tmp_path, [GOOD, huge])
+    assert "contacts" in str(exc.value) and "'1e20'" in str(exc.value)
+    t = load_rows(tmp_path, [GOOD, huge], bad_rows="drop", max_dropped_share=0.5)
+    assert len(t) == 1 and str(t["contacts"].dtype) == "Int64"
+    assert t["contacts"].tolist() == [int(GOOD.split(",")[8])]
+
+
 def test_a_team_whose_rows_are_all_dropped_is_no_category(tmp_path):
     bad = "2,b,2024-01-02 09:00,,,phone,,,1,no,no,no,5,9,,,c1"   # csat 9: dropped
     t = load_rows(tmp_path, [GOOD, bad], bad_rows="drop", max_dropped_share=0.5)

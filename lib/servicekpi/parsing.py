@@ -489,7 +489,8 @@ def _match(arr: pa.Array, pattern: str) -> np.ndarray:
 
 def parse_numbers(s: pd.Series, *, integer: bool = False, decimal: str = ".",
                   na=NULL_TOKENS) -> tuple[pd.Series, np.ndarray]:
-    """Parse numbers (float64, NaN for missing); with ``integer`` a fraction is bad.
+    """Parse numbers (float64, NaN for missing); with ``integer`` a fraction is bad,
+    and so is a whole number of 2**53 or more (not held exactly).
 
     ``decimal`` is the column's decimal mark (decide it with
     :func:`decimal_style`); the other mark is a thousands separator.
@@ -508,9 +509,8 @@ def parse_numbers(s: pd.Series, *, integer: bool = False, decimal: str = ".",
         vals = pd.to_numeric(text.where(~miss), errors="coerce").to_numpy(
             dtype=float, na_value=np.nan)
     bad = ~miss & ~np.isfinite(vals)
-    if integer:
-        frac = np.isfinite(vals) & (np.floor(vals) != vals)
-        bad |= frac
+    if integer:   # a fraction, or a number too large to be held exactly (2**53: 1e20)
+        bad |= np.isfinite(vals) & ((np.floor(vals) != vals) | (np.abs(vals) >= 2.0 ** 53))
     vals = np.where(bad | miss, np.nan, vals)
     return pd.Series(vals), bad
 

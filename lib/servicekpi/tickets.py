@@ -407,7 +407,8 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
 
     def taken(k):           # on the threads (threads.in_order), a column each
         v = out.pop(k)
-        return v.reset_index(drop=True) if in_place else v.iloc[take].reset_index(drop=True)
+        return _finished(k, v.reset_index(drop=True) if in_place
+                         else v.iloc[take].reset_index(drop=True))
 
     names = list(out)
     kept = dict(zip(names, list(in_order(taken, names))))
@@ -418,18 +419,6 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
         kept[k] = pd.Series([None] * len(v), dtype=object) if v.isna().all() else v
     tickets = pd.DataFrame(kept, copy=False)
     del kept
-    if "channel" in tickets:  # "Self Service", "self-service" -> self_service, per spelling
-        ch = tickets["channel"].astype("category")
-        spelled = ch.cat.categories.astype("string").str.lower().str.replace(
-            r"[\s\-]+", "_", regex=True)
-        tickets["channel"] = ch.map(dict(zip(ch.cat.categories, spelled))).astype(
-            "category").cat.reorder_categories(sorted(set(spelled)))
-    for c in CATEGORICAL:
-        if c in tickets:   # a team whose every row was dropped is no category
-            tickets[c] = tickets[c].astype("category").cat.remove_unused_categories()
-    for name, spec in TICKET_COLUMNS.items():
-        if name in tickets and spec.kind == "int":
-            tickets[name] = tickets[name].astype("Int64")
     release_memory()      # the read, mapped and text columns let go above
 
     if "resolved_at" in tickets:
@@ -460,6 +449,32 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     tickets.attrs["rows_read"] = rows_read
     tickets.attrs["data_quality"] = quality.records(len(tickets))
     return tickets
+
+
+def _finished(name: str, v: pd.Series) -> pd.Series:
+    """A kept column in the dtype loaded tickets have: the columns of
+    :data:`~servicekpi.schema.CATEGORICAL` categorical, with the categories
+    their rows use (a team whose every row was dropped is no category), channel
+    spellings folded ("Self Service", "self-service" -> self_service); whole
+    numbers as ``Int64``."""
+    if name == "channel":
+        ch = v.astype("category")
+        spelled = ch.cat.categories.astype("string").str.lower().str.replace(
+            r"[\s\-]+", "_", regex=True)
+        v = ch.map(dict(zip(ch.cat.categories, spelled))).astype(
+            "category").cat.reorder_categories(sorted(set(spelled)))
+    if name in CATEGORICAL:
+        v = v.astype("category")
+        codes = v.cat.codes.to_numpy().astype(np.int64) + 1     # 0: missing
+        used = np.bincount(codes, minlength=len(v.cat.categories) + 1)[1:] > 0
+        return v if used.all() else v.cat.remove_categories(v.cat.categories[~used])
+    if name in TICKET_COLUMNS and TICKET_COLUMNS[name].kind == "int":
+        # whole numbers below 2**53 or NaN (parsing.parse_numbers): cast as they are
+        x = v.to_numpy(dtype=float, na_value=np.nan)
+        missing = np.isnan(x)
+        return pd.Series(pd.arrays.IntegerArray(np.where(missing, 0.0, x).astype(np.int64),
+                                                missing), index=v.index, name=v.name)
+    return v
 
 
 def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, na,
