@@ -1,6 +1,7 @@
 """Loading ticket exports: types, spellings, time zones, and every refusal."""
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -339,3 +340,24 @@ def test_repeated_matches_duplicated(dtype):
         [values[:3], values[3:], []], type=pa.large_string())))
     assert repeated(chunked).tolist() == expected
     assert repeated(s.iloc[:0]).tolist() == []
+
+
+@pytest.mark.parametrize("dtype", ["int64", "Int64", "UInt64", "int64[pyarrow]"])
+def test_repeated_integer_ids_match_duplicated(dtype):
+    """Integer ids (a Parquet export's) are found repeated by sorting: missing
+    ids never repeated, the largest ids kept apart."""
+    from servicekpi.tickets import repeated
+    big = 2 ** 64 - 1 if dtype == "UInt64" else 2 ** 63 - 1
+    values = [7, 3, big, 7, 5, big - 1, 3, 3, 1, big]
+    if dtype != "int64":
+        values[4] = None
+        values += [None]
+    s = pd.Series(values, dtype=dtype)
+    # by hand (pandas' own duplicated takes int64[pyarrow] through floats, where
+    # 2**63 - 1 and 2**63 - 2 are one number)
+    expected = [True, True, True, True, False, False, True, True, False, True]
+    assert repeated(s).tolist() == expected + ([False] if dtype != "int64" else [])
+    assert repeated(s.iloc[:0]).tolist() == []
+    rng = np.random.default_rng(3)
+    many = pd.Series(rng.integers(0, 50_000, 20_000), dtype=dtype)
+    assert (repeated(many) == (many.duplicated(keep=False) & many.notna())).all()
