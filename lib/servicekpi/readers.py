@@ -396,9 +396,18 @@ def _read_csv_arrow(path: Path, info: dict, *, skip_rows: int, delim: str, heade
 
     blocks = _Blocks({names[i]: pa.string() for i in keep}, todo)
     try:
-        with ThreadPoolExecutor(os.cpu_count() or 1) as pool:   # Arrow releases the GIL
+        # a batch's columns are typed on the threads while the next batch is read
+        # (Arrow lets go of the GIL in both); one batch ahead at most, so that
+        # each column's blocks are added in the file's order
+        with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+            typing: list = []
             for batch in batches(keep):
-                list(pool.map(blocks.add, [names[i] for i in keep], batch.columns))
+                for done in typing:
+                    done.result()
+                typing = [pool.submit(blocks.add, names[i], col)
+                          for i, col in zip(keep, batch.columns)]
+            for done in typing:
+                done.result()
         if ragged:
             return None
         gone = set(blocks.again())
