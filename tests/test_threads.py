@@ -147,3 +147,25 @@ def test_typed_timestamps_held_by_arrow(tmp_path):
     assert pd.isna(t["resolved_at"][0]) and t["resolved_at"][1] == pd.Timestamp("2024-01-03 12:00")
     q = skpi.data_quality(t)
     assert q.loc[q["code"] == "timestamp_out_of_range", "rows"].item() == 1
+
+
+def test_with_keep_all_the_threads_go_on_past_a_long_call(monkeypatch):
+    """The first call is long: with the bound, the other thread's next call
+    waits for it; with keep_all the other calls all run meanwhile."""
+    monkeypatch.setattr(threads, "cores", lambda: 2)
+
+    def run(**kw):
+        started, first_done = [], threading.Event()
+
+        def fn(i):
+            if i == 0:
+                time.sleep(0.3)
+                first_done.set()
+            started.append((i, first_done.is_set()))
+            return i
+
+        assert list(threads.in_order(fn, range(6), **kw)) == list(range(6))
+        return sum(1 for i, after in started if i and not after)   # done beside call 0
+
+    assert run() == 1               # the one call started with it
+    assert run(keep_all=True) == 5

@@ -632,7 +632,7 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
     # pass over the customers), the others fit beside them.
     slow = [k for k in chosen if k == "repeat_contact_rate" and REPEAT_HIT not in tickets]
     order = slow + [k for k in chosen if k not in slow]
-    done = dict(zip(order, list(in_order(one, order))))
+    done = dict(zip(order, list(in_order(one, order, keep_all=True))))
     parts = [done.pop(k) for k in chosen]
     out = pd.concat(parts, ignore_index=True)
     out = out.sort_values(["t", "p"], kind="stable").reset_index(drop=True)

@@ -411,7 +411,7 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
                          else v.iloc[take].reset_index(drop=True))
 
     names = list(out)
-    kept = dict(zip(names, list(in_order(taken, names))))
+    kept = dict(zip(names, list(in_order(taken, names, keep_all=True))))
     for k in list(extras):   # other columns travel along, as text
         v = parsing.parse_text(extras.pop(k).reset_index(drop=True), compact=True)[0]
         v = v if in_place else v.iloc[take].reset_index(drop=True)
