@@ -163,6 +163,28 @@ def test_parquet_text_columns_typed_in_row_groups(tmp_path):
     assert_same(fast, tolerant(tmp_path / "export.csv"))
 
 
+def test_a_cell_in_a_later_row_group_sends_the_column_to_the_tolerant_path(tmp_path):
+    """A text Parquet export of several row groups: typed group by group, a
+    column one of whose later groups the fast path cannot read read again whole,
+    the same frame as pandas' reading of the CSV gives, rows in the file's order."""
+    rows = [f"{i},a,2024-01-02 09:{i % 60:02d},,,phone,,,1,no,no,no,{i},5,9,2,c{i}"
+            for i in range(1, 300)]
+    rows[250] = rows[250].replace(",5,9,2,", ",4.0,9,2,")      # whole, but not as written
+    rows[280] = rows[280].replace("2024-01-02 09:", "02/01/2024 09:")
+    csv = write_csv(tmp_path / "export.csv", rows)
+    raw = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    raw.to_parquet(tmp_path / "export.parquet", row_group_size=40)
+    import pyarrow.parquet as pq
+    assert pq.ParquetFile(tmp_path / "export.parquet").num_row_groups == 8
+    fast = skpi.load_tickets(tmp_path / "export.parquet", dayfirst=True)
+    assert_same(fast, tolerant(csv, dayfirst=True))
+    assert readers.read_table(tmp_path / "export.parquet")["ticket_id"].tolist() == [
+        str(i) for i in range(1, 300)]
+    assert fast.set_index("ticket_id").loc["251", "csat"] == 4
+    first = readers.read_table(tmp_path / "export.parquet", nrows=45)
+    assert first["ticket_id"].tolist() == [str(i) for i in range(1, 46)]
+
+
 @pytest.mark.parametrize("cells,kind,options,expected", [
     (["2024-03-05 14:30", "", " N/A ", "2024-03-05T14:30:00.250"], "timestamp", {},
      [dt.datetime(2024, 3, 5, 14, 30), None, None, dt.datetime(2024, 3, 5, 14, 30, 0, 250000)]),

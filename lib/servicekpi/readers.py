@@ -174,7 +174,8 @@ def _apply_plan(df: pd.DataFrame, plan: Plan) -> pd.DataFrame:
 
 def _read_parquet(path: Path, info: dict, *, nrows, plan) -> pd.DataFrame:
     """A Parquet file read by row groups: only the planned columns, text columns
-    typed group by group (:func:`_read_csv_arrow` does the same for CSV)."""
+    typed group by group (:func:`_read_csv_arrow` does the same for CSV, block
+    by block)."""
     import pyarrow.parquet as pq
 
     f = pq.ParquetFile(path)
@@ -185,14 +186,22 @@ def _read_parquet(path: Path, info: dict, *, nrows, plan) -> pd.DataFrame:
     keep = [i for i, n in enumerate(names) if (todo.keep is None or n in todo.keep)
             and not re.fullmatch(r"__index_level_\d+__", n)]   # pandas' index: not data
     blocks = _Blocks({names[i]: f.schema_arrow.field(i).type for i in keep}, todo)
+    columns = [f.schema_arrow.names[i] for i in keep]
+    # whole row groups (Arrow decodes a group's columns on its threads, and a
+    # group's column comes as one block, not many pandas would have to join):
+    # at 10M rows 1.9-2.2 s and 2.0 GB against 2.9-3.1 s and 3.1 GB in batches
+    # of 131,072 rows.  The first rows only: a batch of them.
+    parts = (f.iter_batches(batch_size=max(min(nrows, 1 << 17), 1), columns=columns)
+             if nrows is not None else
+             (f.read_row_group(g, columns=columns) for g in range(f.num_row_groups)))
     rows = 0
-    for batch in f.iter_batches(batch_size=1 << 17,
-                                columns=[f.schema_arrow.names[i] for i in keep]):
+    for part in parts:
         if nrows is not None:
-            batch = batch.slice(0, max(nrows - rows, 0))
-        rows += batch.num_rows
-        for i, col in zip(keep, batch.columns):
-            blocks.add(names[i], col)
+            part = part.slice(0, max(nrows - rows, 0))
+        rows += part.num_rows
+        for i, col in zip(keep, part.columns):
+            for block in getattr(col, "chunks", [col]):   # a group's column: chunked
+                blocks.add(names[i], block)
         if nrows is not None and rows >= nrows:
             break
     again = set(blocks.again())
