@@ -163,10 +163,21 @@ def test_parquet_text_columns_typed_in_row_groups(tmp_path):
     assert_same(fast, tolerant(tmp_path / "export.csv"))
 
 
-def test_a_cell_in_a_later_row_group_sends_the_column_to_the_tolerant_path(tmp_path):
-    """A text Parquet export of several row groups: typed group by group, a
-    column one of whose later groups the fast path cannot read read again whole,
-    the same frame as pandas' reading of the CSV gives, rows in the file's order."""
+@pytest.mark.parametrize("large", [False, True])
+def test_a_cell_in_a_later_row_group_sends_the_column_to_the_tolerant_path(
+        tmp_path, monkeypatch, large):
+    """A text Parquet export of several row groups: typed group by group (a
+    large group batch by batch), a column one of whose later groups the fast
+    path cannot read read again whole, the same frame as pandas' reading of the
+    CSV gives, rows in the file's order."""
+    if large:                           # groups of 40 rows read 16 at a time
+        monkeypatch.setattr(readers, "_PARQUET_ROWS", 16)
+        seen = []
+        import pyarrow.parquet as pq
+        real = pq.ParquetFile.iter_batches
+        monkeypatch.setattr(pq.ParquetFile, "iter_batches",
+                            lambda self, *a, **kw: seen.append(kw.get("batch_size"))
+                            or real(self, *a, **kw))
     rows = [f"{i},a,2024-01-02 09:{i % 60:02d},,,phone,,,1,no,no,no,{i},5,9,2,c{i}"
             for i in range(1, 300)]
     rows[250] = rows[250].replace(",5,9,2,", ",4.0,9,2,")      # whole, but not as written
@@ -183,6 +194,8 @@ def test_a_cell_in_a_later_row_group_sends_the_column_to_the_tolerant_path(tmp_p
     assert fast.set_index("ticket_id").loc["251", "csat"] == 4
     first = readers.read_table(tmp_path / "export.parquet", nrows=45)
     assert first["ticket_id"].tolist() == [str(i) for i in range(1, 46)]
+    if large:
+        assert 16 in seen
 
 
 @pytest.mark.parametrize("cells,kind,options,expected", [

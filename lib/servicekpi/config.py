@@ -42,10 +42,6 @@ def atomic_write(path, data: str | bytes) -> None:
         raise
 
 
-#: The C library's own settings, read when a process starts: set by the user,
-#: they are left as they are (:func:`tune_allocator`).
-_MALLOC_SETTINGS = ("MALLOC_ARENA_MAX", "MALLOC_MMAP_MAX_", "MALLOC_MMAP_THRESHOLD_",
-                    "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "GLIBC_TUNABLES")
 #: mallopt's parameters (glibc's malloc.h).
 _M_TRIM_THRESHOLD, _M_MMAP_MAX, _M_ARENA_MAX = -1, -4, -8
 #: Free memory the allocator keeps at the top of its heap before it gives it back.
@@ -58,40 +54,47 @@ def tune_allocator() -> bool:
 
     Working on a large export allocates and frees arrays of tens of megabytes
     many times over (a column of 10M rows is 80 MB).  glibc's malloc maps each
-    block above 32 MB afresh (and every block of a thread's own arena), and the
-    kernel clears every page of it on first use: on the project's 2-core
-    machine, a third of ``servicekpi kpis``' time on a 10M-row export was spent
-    there.  Here the blocks come from one heap (one arena, no separate
-    mappings), which keeps up to :data:`KEEP_FREED` of free memory at its top;
-    and NumPy does not ask for huge pages (with few page faults, the kernel
-    then spent as long preparing the huge ones).
+    block above 32 MB afresh (and a thread's large blocks that do not fit its
+    arena's heap), and the kernel clears every page of it on first use: on the
+    project's 2-core machine, a third of ``servicekpi kpis``' time on a 10M-row
+    export was spent there.  Here the blocks come from one heap (one arena, no
+    separate mappings), which keeps up to :data:`KEEP_FREED` of free memory at
+    its top; and NumPy does not ask for huge pages (with few page faults, the
+    kernel then spent as long preparing the huge ones).
 
-    Called by the command line before it does any work (not on import: a
-    process that imports servicekpi keeps its allocator as it is).  Does
-    nothing but on Linux with glibc, or when the environment sets any of
-    glibc's own settings (``MALLOC_ARENA_MAX``, ``GLIBC_TUNABLES``, ...): those
-    are the user's.  The arena setting needs the process to have no second
-    thread that has allocated yet.  The NumPy setting is an environment
-    variable: the processes the command starts (report kernels) inherit it.
-    Returns whether it changed anything.
+    Called by the command line (:func:`servicekpi.cli.main`) before it does any
+    work, not on import: a process that imports servicekpi keeps its allocator
+    as it is, and so do the processes the command starts (report kernels).
+    Changes nothing (and returns False) where the C library is not glibc, when
+    the environment sets glibc's malloc settings (a ``MALLOC_*`` variable,
+    ``glibc.malloc`` tunables): those are the user's, or when NumPy is already
+    imported.  The arena setting needs the process to have no second thread
+    that has allocated yet.
     """
     mallopt = _glibc("mallopt")
-    if mallopt is None or any(k in os.environ for k in _MALLOC_SETTINGS):
+    if (mallopt is None or "numpy" in sys.modules
+            or any(k.startswith("MALLOC_") for k in os.environ)
+            or "glibc.malloc." in os.environ.get("GLIBC_TUNABLES", "")):
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     done = [mallopt(_M_ARENA_MAX, 1), mallopt(_M_MMAP_MAX, 0),
             mallopt(_M_TRIM_THRESHOLD, KEEP_FREED)]
-    if "numpy" not in sys.modules:            # read when NumPy is imported
-        os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+    # NumPy reads the setting when it is imported: set for this process only
+    before = os.environ.get("NUMPY_MADVISE_HUGEPAGE")
+    os.environ["NUMPY_MADVISE_HUGEPAGE"] = "0" if before is None else before
+    try:
+        import numpy  # noqa: F401
+    finally:
+        if before is None:
+            del os.environ["NUMPY_MADVISE_HUGEPAGE"]
     return all(done)
 
 
 def give_back_memory() -> None:
-    """Return the whole free pages of the C allocator's heaps to the operating
-    system (glibc's ``malloc_trim``), wherever they lie.  The allocator itself
-    gives back only free memory at a heap's top: a frame's columns freed below
-    longer-lived ones would stay in the process's memory (on a 10M-row export,
-    1.3 GB after loading).  Nothing but with glibc."""
+    """Return the whole free pages of glibc's heaps to the operating system
+    (``malloc_trim``), wherever they lie: the allocator itself gives back only
+    free memory at a heap's top, not the columns of a frame freed below
+    longer-lived ones.  Nothing on another C library."""
     trim = _glibc("malloc_trim")
     if trim is not None:
         trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
@@ -100,9 +103,9 @@ def give_back_memory() -> None:
 
 def _glibc(name: str):
     """A function of glibc's malloc, None when the process runs on another C library."""
-    if not sys.platform.startswith("linux"):
-        return None
     try:
+        if not os.confstr("CS_GNU_LIBC_VERSION"):
+            return None
         return getattr(ctypes.CDLL(None), name)
-    except (OSError, AttributeError):      # musl has neither mallopt nor malloc_trim
+    except (ValueError, OSError, AttributeError):   # not glibc (musl, macOS, Windows)
         return None

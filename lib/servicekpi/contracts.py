@@ -198,8 +198,10 @@ def repeated(values: pd.Series) -> np.ndarray:
         numbers = values.to_numpy(dtype=values.dtype.numpy_dtype, na_value=0) \
             if isinstance(values.dtype, pd.api.extensions.ExtensionDtype) else values.to_numpy()
         ordered = np.sort(numbers[known])
-        twice = ordered[1:][ordered[1:] == ordered[:-1]]
-        return known & np.isin(numbers, twice)
+        twice = ordered[1:][ordered[1:] == ordered[:-1]]        # sorted, with repeats
+        twice = twice[np.r_[True, twice[1:] != twice[:-1]]] if len(twice) else twice
+        at = np.minimum(np.searchsorted(twice, numbers), max(len(twice) - 1, 0))
+        return known & (twice[at] == numbers) if len(twice) else np.zeros(len(numbers), bool)
     if isinstance(values.array, pd.arrays.ArrowStringArray):   # hashed by Arrow, in C
         chunks = pc.dictionary_encode(pa.chunked_array(pa.array(values.array))).chunks
         # one dictionary for every chunk: the indices are codes of the whole column

@@ -187,13 +187,23 @@ def _read_parquet(path: Path, info: dict, *, nrows, plan) -> pd.DataFrame:
             and not re.fullmatch(r"__index_level_\d+__", n)]   # pandas' index: not data
     blocks = _Blocks({names[i]: f.schema_arrow.field(i).type for i in keep}, todo)
     columns = [f.schema_arrow.names[i] for i in keep]
-    # whole row groups (Arrow decodes a group's columns on its threads, and a
-    # group's column comes as one block, not many pandas would have to join):
-    # at 10M rows 1.9-2.2 s and 2.0 GB against 2.9-3.1 s and 3.1 GB in batches
-    # of 131,072 rows.  The first rows only: a batch of them.
+
+    def groups():
+        """Whole row groups (Arrow decodes a group's columns on its threads, and a
+        group's column comes as one block, not many pandas would have to join):
+        at 10M rows 1.9-2.2 s and 2.0 GB against 2.9-3.1 s and 3.1 GB in batches
+        of 131,072 rows.  A group of more than twice :data:`_PARQUET_ROWS` rows
+        (one group for a whole file) in batches of that many, so that a text
+        column is not held whole before it is typed."""
+        for g in range(f.num_row_groups):
+            if f.metadata.row_group(g).num_rows <= 2 * _PARQUET_ROWS:
+                yield f.read_row_group(g, columns=columns)
+            else:
+                yield from f.iter_batches(batch_size=_PARQUET_ROWS, row_groups=[g],
+                                          columns=columns)
+
     parts = (f.iter_batches(batch_size=max(min(nrows, 1 << 17), 1), columns=columns)
-             if nrows is not None else
-             (f.read_row_group(g, columns=columns) for g in range(f.num_row_groups)))
+             if nrows is not None else groups())   # the first rows only: a batch of them
     rows = 0
     for part in parts:
         if nrows is not None:
@@ -202,6 +212,7 @@ def _read_parquet(path: Path, info: dict, *, nrows, plan) -> pd.DataFrame:
         for i, col in zip(keep, part.columns):
             for block in getattr(col, "chunks", [col]):   # a group's column: chunked
                 blocks.add(names[i], block)
+        part = col = None                 # not held while the next part is read
         if nrows is not None and rows >= nrows:
             break
     again = set(blocks.again())
@@ -349,6 +360,8 @@ def _read_csv(path: Path, info: dict, *, encoding, delimiter, nrows, fits, plan=
 #: Encodings pyarrow's CSV reader reads as they are (it skips a UTF-8 byte-order mark).
 _ARROW_ENCODINGS = {"utf-8", "utf-8-sig"}
 _ARROW_BLOCK = 1 << 22
+#: Rows of a Parquet file's large row group read at a time (:func:`_read_parquet`).
+_PARQUET_ROWS = 1 << 20
 
 
 def _read_csv_arrow(path: Path, info: dict, *, skip_rows: int, delim: str, header: list[str],
@@ -500,12 +513,16 @@ def release_memory() -> None:
     """Give the memory Arrow and the C allocator have freed back to the system.
     Arrow's allocator keeps it for Arrow otherwise, and what pandas and NumPy
     allocate next cannot use it: the process would hold a second copy of a frame
-    just read.  And the C allocator keeps the free blocks that lie below ones
-    still in use (:func:`servicekpi.config.give_back_memory`)."""
+    just read.  And glibc's keeps the free blocks that lie below ones still in
+    use.  Arrow's system pool (:func:`use_system_allocator`) gives back both;
+    with another pool glibc's are given back too
+    (:func:`servicekpi.config.give_back_memory`)."""
     import pyarrow as pa
 
-    pa.default_memory_pool().release_unused()
-    config.give_back_memory()
+    pool = pa.default_memory_pool()
+    pool.release_unused()               # the system pool: glibc's malloc_trim
+    if pool.backend_name != "system":
+        config.give_back_memory()
 
 
 def detect_encoding(sample: bytes, whole_file: Path | None = None) -> str:
