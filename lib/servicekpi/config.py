@@ -5,6 +5,7 @@ only the defaults (the repository layout).  How a file is written whole
 from __future__ import annotations
 
 import ctypes
+import importlib
 import os
 import sys
 import threading
@@ -83,7 +84,7 @@ def tune_allocator() -> bool:
     before = os.environ.get("NUMPY_MADVISE_HUGEPAGE")
     os.environ["NUMPY_MADVISE_HUGEPAGE"] = "0" if before is None else before
     try:
-        import numpy  # noqa: F401
+        importlib.import_module("numpy")
     finally:
         if before is None:
             del os.environ["NUMPY_MADVISE_HUGEPAGE"]
