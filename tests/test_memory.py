@@ -48,14 +48,20 @@ print(json.dumps({"tuned": tuned, "faults": resource.getrusage(resource.RUSAGE_S
 """
 
 
-def _reuse(mode: str, **env) -> dict:
+def _run(code: str, *args: str, **env) -> object:
+    """What ``code`` prints (JSON) in a fresh process of this servicekpi, with no
+    allocator setting in its environment but ``env``."""
     clean = {k: v for k, v in os.environ.items()
              if not k.startswith("MALLOC_") and k not in ("GLIBC_TUNABLES",
                                                           "NUMPY_MADVISE_HUGEPAGE")}
     clean["PYTHONPATH"] = os.pathsep.join(sys.path)
-    out = subprocess.run([sys.executable, "-c", _REUSE, mode], env={**clean, **env},
+    out = subprocess.run([sys.executable, "-c", code, *args], env={**clean, **env},
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
+
+
+def _reuse(mode: str, **env) -> dict:
+    return _run(_REUSE, mode, **env)
 
 
 @glibc
@@ -89,12 +95,7 @@ def test_a_process_that_imported_numpy_is_left_alone_and_its_children_too():
             "first = config.tune_allocator()\n"
             "print(json.dumps([first, config.tune_allocator(), 'numpy' in sys.modules,\n"
             "                  os.environ.get('NUMPY_MADVISE_HUGEPAGE')]))")
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith("MALLOC_") and k != "NUMPY_MADVISE_HUGEPAGE"}
-    clean["PYTHONPATH"] = os.pathsep.join(sys.path)
-    out = subprocess.run([sys.executable, "-c", code], env=clean, capture_output=True,
-                         text=True, check=True)
-    assert json.loads(out.stdout) == [True, False, True, None]
+    assert _run(code) == [True, False, True, None]
 
 
 _GIVE_BACK = """
@@ -118,11 +119,8 @@ print(json.dumps({"full": full, "freed": freed, "after": rss()}))
 
 @glibc
 def test_free_memory_below_blocks_in_use_is_given_back():
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-    clean["MALLOC_MMAP_THRESHOLD_"] = str(1 << 20)   # the 512 KB blocks from the heap
-    clean["PYTHONPATH"] = os.pathsep.join(sys.path)
-    out = json.loads(subprocess.run([sys.executable, "-c", _GIVE_BACK], env=clean,
-                                    capture_output=True, text=True, check=True).stdout)
+    # the 512 KB blocks from the heap
+    out = _run(_GIVE_BACK, MALLOC_MMAP_THRESHOLD_=str(1 << 20))
     mb = 1 << 20
     assert out["freed"] > out["full"] - 50 * mb      # free, but still the process's
     assert out["after"] < out["freed"] - 300 * mb    # given back

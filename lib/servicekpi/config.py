@@ -80,13 +80,15 @@ def tune_allocator() -> bool:
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     done = [mallopt(_M_ARENA_MAX, 1), mallopt(_M_MMAP_MAX, 0),
             mallopt(_M_TRIM_THRESHOLD, KEEP_FREED)]
-    # NumPy reads the setting when it is imported: set for this process only
-    before = os.environ.get("NUMPY_MADVISE_HUGEPAGE")
-    os.environ["NUMPY_MADVISE_HUGEPAGE"] = "0" if before is None else before
+    # NumPy reads the setting when it is imported (a user's own stays): set for
+    # that import only, not for the processes this one starts
+    unset = "NUMPY_MADVISE_HUGEPAGE" not in os.environ
+    if unset:
+        os.environ["NUMPY_MADVISE_HUGEPAGE"] = "0"
     try:
         importlib.import_module("numpy")
     finally:
-        if before is None:
+        if unset:
             del os.environ["NUMPY_MADVISE_HUGEPAGE"]
     return all(done)
 

@@ -195,13 +195,14 @@ def repeated(values: pd.Series) -> np.ndarray:
 
     if pd.api.types.is_integer_dtype(values.dtype):   # sorted: repeats lie side by side
         known = values.notna().to_numpy()
-        numbers = values.to_numpy(dtype=values.dtype.numpy_dtype, na_value=0) \
-            if isinstance(values.dtype, pd.api.extensions.ExtensionDtype) else values.to_numpy()
+        numbers = values.to_numpy(dtype=getattr(values.dtype, "numpy_dtype", values.dtype),
+                                  na_value=0)
         ordered = np.sort(numbers[known])
-        twice = ordered[1:][ordered[1:] == ordered[:-1]]        # sorted, with repeats
-        twice = twice[np.r_[True, twice[1:] != twice[:-1]]] if len(twice) else twice
-        at = np.minimum(np.searchsorted(twice, numbers), max(len(twice) - 1, 0))
-        return known & (twice[at] == numbers) if len(twice) else np.zeros(len(numbers), bool)
+        twice = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+        if not len(twice):
+            return np.zeros(len(numbers), bool)
+        at = np.searchsorted(twice, numbers).clip(max=len(twice) - 1)
+        return known & (twice[at] == numbers)
     if isinstance(values.array, pd.arrays.ArrowStringArray):   # hashed by Arrow, in C
         chunks = pc.dictionary_encode(pa.chunked_array(pa.array(values.array))).chunks
         # one dictionary for every chunk: the indices are codes of the whole column

@@ -41,8 +41,9 @@ def in_order(fn: Callable[[T], R], items: Iterable[T], *,
     tickets' KPIs, one thread found repeat contacts for 3-4 s while the other
     waited, its next call not yet started).  An exception in a call is raised
     where its result would come; a consumer that stops early has the calls not
-    yet started cancelled and those running waited for.  A pool per call: a pool kept between calls would not survive
-    a fork (the batch runner's workers are forked).
+    yet started cancelled and those running waited for.  A pool per call: a
+    pool kept between calls would not survive a fork (the batch runner's
+    workers are forked).
     """
     items = list(items)
     workers = min(len(items), cores(), MAX_THREADS)
