@@ -218,16 +218,26 @@ def _ipc_kernel_manager(folder: str):
 #: not grow: its low point stayed at 324-340 MB over 36 reports of the 100-team
 #: data in one kernel (it went from 330 to 392 MB while clients were left open).
 KERNEL_REPORTS = 100
+#: glibc's malloc arenas of a report kernel (``MALLOC_ARENA_MAX``; by default 8 per
+#: core).  A kernel allocates in several threads (its own, the IOPub thread that
+#: sends each figure, Arrow's readers), and what one arena frees the others
+#: cannot reuse: over 50 reports of the 100-team benchmark a kernel's peak was
+#: 391 MB with the default and 383 MB with 2, in the same time.
+KERNEL_ARENAS = 2
 #: Run in a kept kernel before each report: nothing of the last report is left
 #: (its names, figures, matplotlib settings such as a Chinese report's font: back
 #: to those of the user's matplotlibrc).  What is left (modules, their caches) is
 #: then frozen out of Python's cyclic garbage collection, which otherwise walks
 #: those 200,000 objects again at each full collection: 0.3 s of a 5 s report.
 #: Unfrozen first, so that what the last report left as garbage is collected.
+#: Then the memory freed is given back (:func:`servicekpi.readers.release_memory`):
+#: a kernel waiting for its next report holds its imports and caches, not the
+#: last report's freed blocks (20 MB of a 100-team report's kernel).
 _RESET = ("get_ipython().run_line_magic('reset', '-f')\n"
           "import gc as _gc, matplotlib as _m, matplotlib.pyplot as _p\n"
+          "from servicekpi.readers import release_memory as _r\n"
           "_p.close('all'); _m.rcParams.update(_m.rcParamsOrig)\n"
-          "_gc.unfreeze(); _gc.collect(); _gc.freeze(); del _gc, _m, _p")
+          "_gc.unfreeze(); _gc.collect(); _gc.freeze(); _r(); del _gc, _m, _p, _r")
 #: Run in a prestarted kernel (:func:`prestart`): what a report imports, ahead of it.
 _PRELOAD = "import servicekpi.report as _r\n_r.preload(); del _r\n"
 _WARM = threading.local()   # per thread (a Dask worker runs tasks in threads)
@@ -509,10 +519,12 @@ def _report_environment() -> None:
     """What a worker's kernels inherit: reports run side by side, one per core, so
     one numeric thread per kernel, and each kernel forecasts its targets in its
     own process (never a pool of its own, whatever the shell says: the reports
-    already use every worker)."""
+    already use every worker).  And at most :data:`KERNEL_ARENAS` of glibc's
+    malloc arenas, unless the shell sets its own number."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
     os.environ["SERVICEKPI_WORKERS"] = "1"
+    os.environ.setdefault("MALLOC_ARENA_MAX", str(KERNEL_ARENAS))
 
 
 def prestart(kernel: str, cwd: str, languages=("en",)) -> bool:
