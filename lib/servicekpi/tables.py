@@ -242,19 +242,7 @@ def merge_kpis(computed: pd.DataFrame, table: pd.DataFrame | None, *,
     The computed KPIs' columns are kept (``open_share`` NaN for table rows)."""
     if table is None or len(table) == 0:
         return computed
-    if len(computed):
-        pc, pt = computed["period"].dtype, table["period"].dtype
-        if pc != pt:
-            raise DataError([Problem(source, "period", f"periods are {pt}, but the KPIs "
-                                     f"computed from tickets are {pc}: use the same period")],
-                            source=source)
-    both = table[_keys_in(table, computed, ["team", "period", "kpi"])]
-    if len(both):
-        rows = [f"{r.team} {r.period} {r.kpi}" for r in both.head(5).itertuples()]
-        raise DataError([Problem(source, "kpi", "KPI given in the KPI table and also "
-                                 f"computed from tickets ({len(both)} values, e.g. "
-                                 f"{'; '.join(rows)}): keep one source per KPI")],
-                        source=source)
+    check_merge(computed, table, source=source)
     table = table.reindex(columns=computed.columns)
     # text keys in the computed KPIs' dtype: Python objects would make the whole
     # column objects (100 teams' 72,000 rows: 3 MB of str objects in every report)
@@ -265,6 +253,27 @@ def merge_kpis(computed: pd.DataFrame, table: pd.DataFrame | None, *,
     merged = merged.sort_values(["team", "period"], kind="stable").reset_index(drop=True)
     merged.attrs = dict(computed.attrs)
     return merged
+
+
+def check_merge(computed: pd.DataFrame, table: pd.DataFrame | None, *,
+                source: str = "kpi table") -> None:
+    """Raise what :func:`merge_kpis` would refuse in adding ``table`` to
+    ``computed``, without building the merged table (a report checks every
+    team's KPI-table rows against every team's KPIs before it merges them)."""
+    if table is None or len(table) == 0 or not len(computed):
+        return
+    pc, pt = computed["period"].dtype, table["period"].dtype
+    if pc != pt:
+        raise DataError([Problem(source, "period", f"periods are {pt}, but the KPIs "
+                                 f"computed from tickets are {pc}: use the same period")],
+                        source=source)
+    both = table[_keys_in(table, computed, ["team", "period", "kpi"])]
+    if len(both):
+        rows = [f"{r.team} {r.period} {r.kpi}" for r in both.head(5).itertuples()]
+        raise DataError([Problem(source, "kpi", "KPI given in the KPI table and also "
+                                 f"computed from tickets ({len(both)} values, e.g. "
+                                 f"{'; '.join(rows)}): keep one source per KPI")],
+                        source=source)
 
 
 def _keys_in(rows: pd.DataFrame, other: pd.DataFrame, key: list[str]) -> np.ndarray:

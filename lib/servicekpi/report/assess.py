@@ -175,10 +175,13 @@ class Assessment:
         targets.  It gets every row up to the assessed period and applies
         :func:`servicekpi.kpis.assessable` itself, so that it can name the
         incomplete periods it leaves out, and treat a deadline period that is
-        still incomplete as not over yet (status from the forecast)."""
+        still incomplete as not over yet (status from the forecast).  Only the
+        team's own rows: a gap table reads nothing of other teams (a team report
+        holds every team's KPIs, 72,000 rows at 100 teams)."""
         from ..gaps import gap_table
-        k = (self.kpis[self.kpis["period"] <= self.period] if self.period is not None
-             else self.kpis.iloc[:0])
+        k = self.kpis
+        k = (k[(k["period"] <= self.period) & (k["team"] == self.team)]
+             if self.period is not None else k.iloc[:0])
         table = gap_table(k, self.team_targets if self.has_targets else None,
                           period=self.period, max_open_share=MAX_OPEN_SHARE,
                           catalogue=self.catalogue, rule="forecast")

@@ -173,7 +173,8 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
     from ..competencies import load_competencies, load_competency_targets
     from ..kpis import compute_kpis, with_across_teams
     from ..params import _raw_table, _unknown_team_rows, no_tickets_reason, team_names
-    from ..tables import load_benchmarks, load_kpi_table, load_targets, merge_kpis
+    from ..tables import (check_merge, load_benchmarks, load_kpi_table, load_targets,
+                          merge_kpis)
 
     params_list = list(params_list)
     by_team = {p.team: p for p in params_list}
@@ -304,14 +305,14 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
                               if not (team in asked and (team not in ids
                                                          or export_of.get(team) != key))]
                 try:      # every team at once; a problem: each on its own, to say whose
-                    merge_kpis(k, pd.concat([rows for _, rows in candidates]) if candidates
-                               else None, source=source)
+                    check_merge(k, pd.concat([rows for _, rows in candidates]) if candidates
+                                else None, source=source)
                     clean = candidates
                 except ServiceKPIError:
                     clean = []
                     for team, rows in candidates:
                         try:
-                            merge_kpis(k[k["team"] == team], rows, source=source)
+                            check_merge(k[k["team"] == team], rows, source=source)
                         except ServiceKPIError as exc:
                             member = [p for p in members if p.team == team]
                             fail(member, _team_problems(exc, team))   # others: left out
