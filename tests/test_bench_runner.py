@@ -108,3 +108,21 @@ def test_measure_counts_the_commands_cpu(bench, tmp_path):
     assert m.kernel_mb == [] and m.rest_mb > 0 and 0 <= m.others <= 1
     with pytest.raises(RuntimeError, match="status 3"):
         bench.measure([sys.executable, "-c", "raise SystemExit(3)"], tmp_path / "log")
+
+
+def test_measure_splits_kernel_peaks_at_the_end_of_the_team_reports(bench, tmp_path):
+    """A 'kernel' holds 40 MB, marks the end of its team reports (a file), then
+    holds 200 MB as the overview: its team peak is the first, the overview's the
+    second (the runner's overview runs in a kernel that ran team reports)."""
+    marker = tmp_path / "teams-done"
+    code = ("import sys, time, pathlib\n"
+            "a = b'x' * (40 * 2**20); time.sleep(1.0)\n"
+            "pathlib.Path(sys.argv[1]).write_text('x'); time.sleep(0.5)\n"
+            "b = b'y' * (200 * 2**20); time.sleep(1.0)\n")
+    cmd = [sys.executable, "-c", code, str(marker), bench.KERNEL_MARK]
+    m = bench.measure(cmd, tmp_path / "log", split=lambda: marker.stat().st_mtime)
+    assert len(m.kernel_mb) == 1 and 40 <= m.kernel_mb[0] < 100
+    assert m.overview_mb >= 240
+    assert "in the team reports" in m.kernels() and f"{m.overview_mb:.0f} MB" in m.kernels()
+    whole = bench.measure(cmd, tmp_path / "log")        # without a split: one peak
+    assert whole.kernel_mb[0] >= 240 and whole.overview_mb is None
