@@ -289,13 +289,24 @@ def test_refused_option_values_are_invalid_arguments(small_csv):
 
 
 def test_a_whole_number_too_large_to_hold_exactly_is_a_bad_value(tmp_path):
-    """contacts 1e20 was an unexpected TypeError when made Int64; it is refused
-    like a fraction, naming the column and the row."""
+    """contacts 1e20 was an unexpected TypeError when made Int64; it is refused,
+    naming the column, the row and why (it is a whole number >= 1, so not "cannot
+    read" nor "out of range": too large to hold exactly).  So is csat 1e20, once."""
     huge = "9" + GOOD[1:].replace(",1,no,no,no,", ",1e20,no,no,no,")
     assert huge != GOOD
     with pytest.raises(skpi.DataError) as exc:
         load_rows(tmp_path, [GOOD, huge])
-    assert "contacts" in str(exc.value) and "'1e20'" in str(exc.value)
+    text = str(exc.value)
+    assert "contacts" in text and "'1e20'" in text
+    assert ("value too large: expected a whole number >= 1, below 2**53 = "
+            "9,007,199,254,740,992") in text
+    assert "cannot read" not in text and "out of range" not in text
+    fields = GOOD.split(",")
+    fields[0], fields[13] = "8", "1e20"                 # csat (1 to 5)
+    with pytest.raises(skpi.DataError) as exc:
+        load_rows(tmp_path, [GOOD, ",".join(fields)])
+    assert len(exc.value.problems) == 1
+    assert "value too large: expected a whole number from 1 to 5" in str(exc.value)
     t = load_rows(tmp_path, [GOOD, huge], bad_rows="drop", max_dropped_share=0.5)
     assert len(t) == 1 and str(t["contacts"].dtype) == "Int64"
     assert t["contacts"].tolist() == [int(GOOD.split(",")[8])]

@@ -487,10 +487,17 @@ def _match(arr: pa.Array, pattern: str) -> np.ndarray:
         zero_copy_only=False)
 
 
+#: The first whole number a float64 does not hold exactly next to its neighbours
+#: (2**53): a count or a score from it on cannot be made an integer as written.
+EXACT = 2.0 ** 53
+
+
 def parse_numbers(s: pd.Series, *, integer: bool = False, decimal: str = ".",
                   na=NULL_TOKENS) -> tuple[pd.Series, np.ndarray]:
-    """Parse numbers (float64, NaN for missing); with ``integer`` a fraction is bad,
-    and so is a whole number of 2**53 or more (not held exactly).
+    """Parse numbers (float64, NaN for missing); with ``integer`` a fraction is bad.
+    A whole number of :data:`EXACT` or more is returned as read: it is a number,
+    but not held exactly, and the caller refuses it as too large
+    (:func:`servicekpi.contracts.check_columns`).
 
     ``decimal`` is the column's decimal mark (decide it with
     :func:`decimal_style`); the other mark is a thousands separator.
@@ -509,8 +516,8 @@ def parse_numbers(s: pd.Series, *, integer: bool = False, decimal: str = ".",
         vals = pd.to_numeric(text.where(~miss), errors="coerce").to_numpy(
             dtype=float, na_value=np.nan)
     bad = ~miss & ~np.isfinite(vals)
-    if integer:   # a fraction, or a number too large to be held exactly (2**53: 1e20)
-        bad |= np.isfinite(vals) & ((np.floor(vals) != vals) | (np.abs(vals) >= 2.0 ** 53))
+    if integer:   # a fraction
+        bad |= np.isfinite(vals) & (np.floor(vals) != vals)
     vals = np.where(bad | miss, np.nan, vals)
     return pd.Series(vals), bad
 

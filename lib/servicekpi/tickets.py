@@ -469,7 +469,7 @@ def _finished(name: str, v: pd.Series) -> pd.Series:
         used = np.bincount(codes, minlength=len(v.cat.categories) + 1)[1:] > 0
         return v if used.all() else v.cat.remove_categories(v.cat.categories[~used])
     if name in TICKET_COLUMNS and TICKET_COLUMNS[name].kind == "int":
-        # whole numbers below 2**53 or NaN (parsing.parse_numbers): cast as they are
+        # whole numbers below 2**53 or NaN (contracts.check_columns): cast as they are
         x = v.to_numpy(dtype=float, na_value=np.nan)
         missing = np.isnan(x)
         return pd.Series(pd.arrays.IntegerArray(np.where(missing, 0.0, x).astype(np.int64),
