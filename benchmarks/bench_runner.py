@@ -189,14 +189,16 @@ def xargs_command(jobfile: Path, workers: int) -> list[str]:
 # ------------------------------------------------------------------ measuring
 class PeakRSS(threading.Thread):
     """Samples every ``interval`` s, until :meth:`stop`, the process ``root`` and every
-    process below it: ``kernels`` is each process with ``mark`` as an argument -> its
-    peak RSS (bytes), ``rest`` the peak of the other processes' summed RSS."""
+    process below it: ``kernels`` is each process with ``mark`` as an argument (not
+    forked from one: a kernel's own worker processes count with the rest) -> its
+    peak RSS (bytes), ``samples`` its (time, RSS, CPU seconds) at each sample,
+    ``rest`` the peak of the other processes' summed RSS."""
 
     def __init__(self, root: int, mark: str = KERNEL_MARK, interval: float = 0.1):
         super().__init__(daemon=True, name="bench-peak-rss")
         self.root, self.mark, self.interval = psutil.Process(root), mark, interval
         self.kernels: dict[int, int] = {}
-        self.samples: dict[int, list[tuple[float, int]]] = {}   # kernel -> (time, RSS)
+        self.samples: dict[int, list[tuple[float, int, float]]] = {}
         self.rest = 0
         self._done = threading.Event()
 
@@ -205,15 +207,22 @@ class PeakRSS(threading.Thread):
             procs = [self.root, *self.root.children(recursive=True)]
         except psutil.Error:      # the root has ended
             return
-        rest = 0
+        seen = []
         for p in procs:
             try:                  # read each time: a child forked a moment ago may exec
-                rss, kernel = p.memory_info().rss, self.mark in p.cmdline()
+                seen.append((p, p.memory_info().rss, self.mark in p.cmdline(), p.ppid()))
             except psutil.Error:  # ended meanwhile
                 continue
-            if kernel:
+        marked = {p.pid for p, _, mark, _ in seen if mark}
+        rest, now = 0, time.time()
+        for p, rss, mark, parent in seen:
+            if mark and parent not in marked:
+                try:
+                    cpu = sum(p.cpu_times()[:2])
+                except psutil.Error:
+                    continue
                 self.kernels[p.pid] = max(self.kernels.get(p.pid, 0), rss)
-                self.samples.setdefault(p.pid, []).append((time.time(), rss))
+                self.samples.setdefault(p.pid, []).append((now, rss, cpu))
             else:
                 rest += rss
         self.rest = max(self.rest, rest)
@@ -237,6 +246,7 @@ class Measure:
     kernel_mb: list[float]    # each kernel's peak RSS (the runner's: in the team reports)
     rest_mb: float            # peak summed RSS of the other processes of the tree
     overview_mb: float | None = None   # the runner's: its kernel's peak in the overview
+    split: bool = False                # the kernels' peaks split (team reports, overview)
 
     def kernels(self) -> str:
         text = (f"{statistics.median(self.kernel_mb):.0f}/{max(self.kernel_mb):.0f} MB "
@@ -244,6 +254,8 @@ class Measure:
         if self.overview_mb is not None:
             text = (f"{text} in the team reports, {self.overview_mb:.0f} MB in the "
                     f"overview's")
+        elif self.split:
+            text = f"{text} in the team reports, no kernel seen after them"
         return text
 
 
@@ -263,7 +275,8 @@ def measure(cmd: list, log: Path, env: dict | None = None,
     """Run ``cmd`` (its output to ``log``), timed and sampled (:class:`PeakRSS`).
     ``split``: a function giving, after the run, the time (``time.time()``) that
     ends the team reports; each kernel's peak is then its peak up to then, and
-    the overview's the highest of any kernel after.
+    the overview's the peak after it of the kernel that worked most after it
+    (CPU time: another kernel kept idle keeps its memory meanwhile).
 
     The CPU time of other work on the machine meanwhile (busy time less the
     command's and this process's) says whether the figures were disturbed.
@@ -288,11 +301,16 @@ def measure(cmd: list, log: Path, env: dict | None = None,
         return Measure(seconds, cpu, max(others, 0.0),
                        [b / MB for b in sampler.kernels.values()], sampler.rest / MB)
     end = split()
-    teams = [max(r for t, r in s if t <= end) for s in sampler.samples.values()
-             if any(t <= end for t, _ in s)]
-    overview = max((r for s in sampler.samples.values() for t, r in s if t > end), default=0)
+    teams = [max(r for t, r, _ in s if t <= end) for s in sampler.samples.values()
+             if s[0][0] <= end]
+    after = [[(r, c) for t, r, c in s if t > end] for s in sampler.samples.values()]
+    after = [a for a in after if a]
+    overview = None
+    if after:
+        busiest = max(after, key=lambda a: a[-1][1] - a[0][1])
+        overview = max(r for r, _ in busiest) / MB
     return Measure(seconds, cpu, max(others, 0.0), [b / MB for b in teams],
-                   sampler.rest / MB, overview / MB)
+                   sampler.rest / MB, overview, split=True)
 
 
 def check_pages(out: Path, teams: list[str]) -> None:
@@ -353,7 +371,8 @@ def bench(n: int, tmp: Path, workers: int, kernel: str) -> dict:
                 f"{side}_kernel_mb_max": round(max(m.kernel_mb)),
                 f"{side}_kernels_seen": len(m.kernel_mb), f"{side}_rest_mb": round(m.rest_mb),
                 f"{side}_other_work": round(m.others, 3)}
-    row["run_overview_kernel_mb"] = round(runner.overview_mb)
+    row["run_overview_kernel_mb"] = (None if runner.overview_mb is None
+                                     else round(runner.overview_mb))
     row["speedup"] = round(anchor.seconds / runner.seconds, 2)
     print(f"{label}: {reports} reports (incl. overview), export {tickets:,} tickets")
     for name, rest, m in ((f"servicekpi run --workers {workers}", "runner + pool", runner),

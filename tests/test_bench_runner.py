@@ -111,18 +111,30 @@ def test_measure_counts_the_commands_cpu(bench, tmp_path):
 
 
 def test_measure_splits_kernel_peaks_at_the_end_of_the_team_reports(bench, tmp_path):
-    """A 'kernel' holds 40 MB, marks the end of its team reports (a file), then
-    holds 200 MB as the overview: its team peak is the first, the overview's the
-    second (the runner's overview runs in a kernel that ran team reports)."""
+    """Two 'kernels': one holds 40 MB, marks the end of the team reports (a file),
+    then works holding 120 MB more as the overview, in a forked helper process
+    too; the other holds 250 MB and sits idle.  The team peaks are each one's
+    before the mark, the overview's is the working one's after it (not the idle
+    one's), and the forked helper is no kernel."""
     marker = tmp_path / "teams-done"
-    code = ("import sys, time, pathlib\n"
+    idle = "import time; a = b'x' * (250 * 2**20); time.sleep(3.5)"
+    work = ("import os, sys, time, pathlib\n"
             "a = b'x' * (40 * 2**20); time.sleep(1.0)\n"
             "pathlib.Path(sys.argv[1]).write_text('x'); time.sleep(0.5)\n"
-            "b = b'y' * (200 * 2**20); time.sleep(1.0)\n")
-    cmd = [sys.executable, "-c", code, str(marker), bench.KERNEL_MARK]
+            "b = b'y' * (120 * 2**20)\n"
+            "if os.fork() == 0:\n"
+            "    time.sleep(1.0); os._exit(0)\n"
+            "t = time.process_time()\n"
+            "while time.process_time() - t < 1.0: pass\n"
+            "os.wait()\n")
+    py, mark = shlex.quote(sys.executable), bench.KERNEL_MARK
+    cmd = ["sh", "-c", f"{py} -c {shlex.quote(idle)} {mark} & "
+                       f"{py} -c {shlex.quote(work)} {shlex.quote(str(marker))} {mark}; wait"]
     m = bench.measure(cmd, tmp_path / "log", split=lambda: marker.stat().st_mtime)
-    assert len(m.kernel_mb) == 1 and 40 <= m.kernel_mb[0] < 100
-    assert m.overview_mb >= 240
+    low, high = sorted(m.kernel_mb)
+    assert 40 <= low < 100 and high >= 250
+    assert 160 <= m.overview_mb < 250
     assert "in the team reports" in m.kernels() and f"{m.overview_mb:.0f} MB" in m.kernels()
-    whole = bench.measure(cmd, tmp_path / "log")        # without a split: one peak
-    assert whole.kernel_mb[0] >= 240 and whole.overview_mb is None
+    whole = bench.measure(cmd, tmp_path / "log")        # without a split: one peak each
+    assert len(whole.kernel_mb) == 2 and whole.overview_mb is None
+    assert sorted(whole.kernel_mb)[0] >= 160

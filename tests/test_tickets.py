@@ -291,7 +291,8 @@ def test_refused_option_values_are_invalid_arguments(small_csv):
 def test_a_whole_number_too_large_to_hold_exactly_is_a_bad_value(tmp_path):
     """contacts 1e20 was an unexpected TypeError when made Int64; it is refused,
     naming the column, the row and why (it is a whole number >= 1, so not "cannot
-    read" nor "out of range": too large to hold exactly).  So is csat 1e20, once."""
+    read" nor "out of range": too large to hold exactly).  csat 1e20 is out of
+    range (1 to 5), once; and a refused cell is not also counted as a blank one."""
     huge = "9" + GOOD[1:].replace(",1,no,no,no,", ",1e20,no,no,no,")
     assert huge != GOOD
     with pytest.raises(skpi.DataError) as exc:
@@ -306,7 +307,14 @@ def test_a_whole_number_too_large_to_hold_exactly_is_a_bad_value(tmp_path):
     with pytest.raises(skpi.DataError) as exc:
         load_rows(tmp_path, [GOOD, ",".join(fields)])
     assert len(exc.value.problems) == 1
-    assert "value too large: expected a whole number from 1 to 5" in str(exc.value)
+    assert "value out of range: expected a whole number from 1 to 5" in str(exc.value)
+    for row, column in ((huge, "contacts"), (",".join(fields), "csat")):
+        t = load_rows(tmp_path, [GOOD, row], bad_rows="drop", max_dropped_share=0.5)
+        q = skpi.data_quality(t)
+        assert q.loc[q["severity"] == "dropped", "column"].tolist() == [column]
+        blank = q[q["code"].isin(["blank_cell", "survey_answer_missing"])
+                  & (q["column"] == column)]
+        assert blank.empty, blank
     t = load_rows(tmp_path, [GOOD, huge], bad_rows="drop", max_dropped_share=0.5)
     assert len(t) == 1 and str(t["contacts"].dtype) == "Int64"
     assert t["contacts"].tolist() == [int(GOOD.split(",")[8])]

@@ -65,7 +65,8 @@ def tune_allocator() -> bool:
 
     Called by the command line (:func:`servicekpi.cli.main`) before it does any
     work, not on import: a process that imports servicekpi keeps its allocator
-    as it is, and so do the processes the command starts (report kernels).
+    as it is, and the processes the command starts do not inherit it (report
+    kernels have settings of their own: :data:`servicekpi.runner.KERNEL_ARENAS`).
     Changes nothing (and returns False) where the C library is not glibc, when
     the environment sets glibc's malloc settings (a ``MALLOC_*`` variable,
     ``glibc.malloc`` tunables): those are the user's, or when NumPy is already

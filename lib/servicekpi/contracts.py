@@ -146,20 +146,20 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
         if col.kind in ("int", "number"):
             v = values.to_numpy()
             with np.errstate(invalid="ignore"):
-                # a whole number too large to hold exactly: an integer column's own limit
-                huge = (np.abs(v) >= parsing.EXACT if col.kind == "int"
-                        else np.zeros(n, bool))
                 outside = np.zeros(n, bool)
                 if col.low is not None:
                     outside |= v < col.low
                 if col.high is not None:
                     outside |= v > col.high
-            outside &= ~huge
+                # in range, but too large to hold exactly: an integer column's own limit
+                huge = (np.abs(v) >= parsing.EXACT if col.kind == "int"
+                        else np.zeros(n, bool)) & ~outside
             res.flag(source, name, outside, f"value out of range: expected {col.expected()}",
                      quote)
             res.flag(source, name, huge, f"value too large: expected {col.expected()}, "
                      f"below 2**53 = {parsing.EXACT:,.0f} (held exactly)", quote)
             values = values.where(~(outside | huge))
+            bad = bad | outside | huge       # refused cells are not blank ones
         absent = values.isna().to_numpy() & ~bad
         if col.required:
             if name in res.sentinels:   # 9999-12-31 is not an empty cell, but no date either

@@ -487,8 +487,8 @@ def _match(arr: pa.Array, pattern: str) -> np.ndarray:
         zero_copy_only=False)
 
 
-#: The first whole number a float64 does not hold exactly next to its neighbours
-#: (2**53): a count or a score from it on cannot be made an integer as written.
+#: 2**53: from it on, not every whole number is held exactly by a float64 (2**53 + 1
+#: is read as 2**53), so a count or a score cannot be taken as written.
 EXACT = 2.0 ** 53
 
 

@@ -520,11 +520,13 @@ def _report_environment() -> None:
     one numeric thread per kernel, and each kernel forecasts its targets in its
     own process (never a pool of its own, whatever the shell says: the reports
     already use every worker).  And at most :data:`KERNEL_ARENAS` of glibc's
-    malloc arenas, unless the shell sets its own number."""
+    malloc arenas, unless the environment sets the arenas itself
+    (``MALLOC_ARENA_MAX``, or the ``glibc.malloc.arena_max`` tunable)."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
     os.environ["SERVICEKPI_WORKERS"] = "1"
-    os.environ.setdefault("MALLOC_ARENA_MAX", str(KERNEL_ARENAS))
+    if "glibc.malloc.arena_max" not in os.environ.get("GLIBC_TUNABLES", ""):
+        os.environ.setdefault("MALLOC_ARENA_MAX", str(KERNEL_ARENAS))
 
 
 def prestart(kernel: str, cwd: str, languages=("en",)) -> bool:

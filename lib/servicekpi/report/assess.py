@@ -172,7 +172,7 @@ class Assessment:
         """The team's gap table for the assessed period
         (:func:`servicekpi.gap_table`, forecast rule), one simulation per
         target in ``attrs["simulations"]``; empty, with every column, without
-        targets.  It gets every row up to the assessed period and applies
+        targets.  It gets every row of the team up to the assessed period and applies
         :func:`servicekpi.kpis.assessable` itself, so that it can name the
         incomplete periods it leaves out, and treat a deadline period that is
         still incomplete as not over yet (status from the forecast).  Only the
