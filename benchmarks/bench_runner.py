@@ -197,7 +197,6 @@ class PeakRSS(threading.Thread):
     def __init__(self, root: int, mark: str = KERNEL_MARK, interval: float = 0.1):
         super().__init__(daemon=True, name="bench-peak-rss")
         self.root, self.mark, self.interval = psutil.Process(root), mark, interval
-        self.kernels: dict[int, int] = {}
         self.samples: dict[int, list[tuple[float, int, float]]] = {}
         self.rest = 0
         self._done = threading.Event()
@@ -221,11 +220,14 @@ class PeakRSS(threading.Thread):
                     cpu = sum(p.cpu_times()[:2])
                 except psutil.Error:
                     continue
-                self.kernels[p.pid] = max(self.kernels.get(p.pid, 0), rss)
                 self.samples.setdefault(p.pid, []).append((now, rss, cpu))
             else:
                 rest += rss
         self.rest = max(self.rest, rest)
+
+    @property
+    def kernels(self) -> dict[int, int]:
+        return {pid: max(rss for _, rss, _ in s) for pid, s in self.samples.items()}
 
     def run(self) -> None:
         while True:

@@ -90,6 +90,14 @@ SMALL = [
 ]
 
 
+def on_glibc() -> bool:
+    """Whether this process runs on glibc (whose allocator settings some tests check)."""
+    try:
+        return bool(os.confstr("CS_GNU_LIBC_VERSION"))
+    except (ValueError, OSError, AttributeError):   # musl, macOS, Windows
+        return False
+
+
 def write_csv(path, rows, header=HEADER):
     path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
     return path

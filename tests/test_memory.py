@@ -10,18 +10,10 @@ import pandas as pd
 import pytest
 
 import servicekpi.tickets as tickets_mod
+from conftest import on_glibc
 from servicekpi.tickets import load_tickets
 
-
-
-def _on_glibc() -> bool:
-    try:
-        return bool(os.confstr("CS_GNU_LIBC_VERSION"))
-    except (ValueError, OSError, AttributeError):   # musl, macOS, Windows
-        return False
-
-
-glibc = pytest.mark.skipif(not _on_glibc(), reason="the allocator settings are glibc's")
+glibc = pytest.mark.skipif(not on_glibc(), reason="the allocator settings are glibc's")
 
 
 def _huge_pages_always() -> bool:

@@ -8,7 +8,7 @@ import pandas as pd
 
 import pytest
 
-from conftest import make_params
+from conftest import make_params, on_glibc
 from servicekpi.cli import main
 from servicekpi.runner import run_reports
 
@@ -382,8 +382,7 @@ def test_a_worker_keeps_its_kernel_and_leaves_nothing_of_the_last_report(tmp_pat
     check = notebook("check", "import matplotlib\n"
                      "assert 'left' not in globals()\n"
                      "assert matplotlib.rcParams['font.family'] == ['sans-serif']")
-    glibc = bool(os.confstr("CS_GNU_LIBC_VERSION")) if "CS_GNU_LIBC_VERSION" in \
-        os.confstr_names else False
+    glibc = on_glibc()
     arenas = os.environ.get("MALLOC_ARENA_MAX", str(runner.KERNEL_ARENAS))
     kept = notebook("kept", "import gc, matplotlib, os, pathlib\n"
                     "assert 'left' not in globals()\n"
