@@ -306,6 +306,45 @@ def test_tables_and_figures_share_each_kpis_unit(report):
     assert list(team.get_ydata()) == pytest.approx([30.0] * 6)
 
 
+def _pixels(png: bytes):
+    import io
+
+    import numpy as np
+    from PIL import Image
+    image = Image.open(io.BytesIO(png))
+    return image.mode, np.asarray(image.convert("RGB"))
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_each_figure_is_shown_as_matplotlib_draws_it(report, report_zh, language):
+    """The page's image of every figure has exactly the pixels matplotlib's own
+    way gives (the inline backend's crop to the content; a figure that fits its
+    canvas: the canvas), though made without matplotlib's draw before the
+    crop, and written as RGB (every pixel opaque)."""
+    import matplotlib
+    from IPython.core.pylabtools import print_figure
+
+    from servicekpi.plots import fits_canvas
+    from servicekpi.report.common import _png
+
+    r = report if language == "en" else report_zh
+    compared = []
+    for name in FIGURES:
+        fig = getattr(figures, name)(r)
+        if fig is None:
+            continue
+        mode, shown_ = _pixels(_png(fig).data)
+        again = getattr(figures, name)(r)
+        with matplotlib.rc_context({"savefig.bbox": None}):
+            _, drawn = _pixels(print_figure(again, "png", bbox_inches=(
+                None if fits_canvas(again) else "tight")))
+        assert mode == "RGB", name
+        assert shown_.shape == drawn.shape and (shown_ == drawn).all(), name
+        compared.append((name, fits_canvas(fig)))
+    cropped = [name for name, fits in compared if not fits]
+    assert {"bullet", "peers", "contributions"} <= set(cropped), compared
+
+
 def test_chinese_figures_have_no_english_words(report_zh):
     from matplotlib.text import Text
     allow = ALLOWED_WORDS | {"general", "billing", "delivery"}
