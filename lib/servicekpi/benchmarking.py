@@ -54,13 +54,19 @@ def peer_stats(values: pd.Series, team: str, sign: int) -> dict:
     peer standard deviation over the other teams, signed so that positive is
     better.
     """
-    values = values.dropna()
-    if team not in values.index:
+    return _standing(values.index.to_numpy(), values.to_numpy(dtype=float), team, sign)
+
+
+def _standing(names: np.ndarray, values: np.ndarray, team: str, sign: int) -> dict:
+    """:func:`peer_stats` of the teams ``names`` with ``values`` (NaN: no value)."""
+    has = ~np.isnan(values)
+    names, values = names[has], values[has]
+    at = names == team
+    if not at.any():
         return {}
-    mine = values[team]
-    others = values.drop(team)
-    better = sign * (values - mine) > 0
-    rank = int(better.sum()) + 1
+    mine = values[at][0]
+    others = values[~at]
+    rank = int((sign * (values - mine) > 0).sum()) + 1
     out = {"peer_rank": rank, "peer_count": len(values)}
     if len(others):
         worse = (sign * (others - mine) < 0).sum()
@@ -113,29 +119,39 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
     now = kpis[(kpis["period"] == when) & kpis["value"].notna()]
     if peers is not None:
         now = now[now["team"].isin(list(peers) + [team])]
+    # each KPI's rows and benchmarks, found once (not by a scan of the table per KPI)
+    by_kpi = dict(tuple(now.groupby("kpi", sort=False, observed=True)))
+    listed = {}
+    if benchmarks is not None and len(benchmarks):
+        b = benchmarks.assign(order=[BENCHMARK_ORDER.index(x) if x in BENCHMARK_ORDER else 99
+                                     for x in benchmarks["benchmark"]])
+        b = b.sort_values(["order", "benchmark"], kind="stable")
+        listed = {k: list(g.itertuples())
+                  for k, g in b.groupby("kpi", sort=False, observed=True)}
     rows = []
-    for kpi in [k for k in cat if k in set(now.loc[now["team"] == team, "kpi"])]:
+    for kpi in cat:
+        g = by_kpi.get(kpi)
+        if g is None:
+            continue
+        names, values = g["team"].to_numpy(), g["value"].to_numpy(dtype=float)
+        own = names == team
+        if not own.any():
+            continue
         d = cat[kpi]
         if d.sign == 0:
             continue
-        vals = now[now["kpi"] == kpi].set_index("team")["value"]
-        mine = float(vals[team])
-        n = now[(now["kpi"] == kpi) & (now["team"] == team)]["n"].iloc[0]
+        mine = float(values[own][0])
+        n = g["n"].to_numpy()[own][0]
         base = {"kpi": kpi, "label": d.label, "direction": d.direction, "period": when,
-                "value": mine, "n": n, **peer_stats(vals, team, d.sign)}
-        refs = []
-        if benchmarks is not None:
-            b = benchmarks[benchmarks["kpi"] == kpi].copy()
-            b["order"] = [BENCHMARK_ORDER.index(x) if x in BENCHMARK_ORDER else 99
-                          for x in b["benchmark"]]
-            for r in b.sort_values(["order", "benchmark"]).itertuples():
-                refs.append((r.benchmark, "external", r.value, r.source, r.published))
-        others = vals.drop(team)
+                "value": mine, "n": n, **_standing(names, values, team, d.sign)}
+        refs = [(r.benchmark, "external", r.value, r.source, r.published)
+                for r in listed.get(kpi, [])]
+        others, who = values[~own], names[~own]
         if len(others):
-            best_team = others.idxmax() if d.sign > 0 else others.idxmin()
-            refs.append(("peer_median", "peer", float(others.median()),
+            best = int(others.argmax() if d.sign > 0 else others.argmin())   # the first best
+            refs.append(("peer_median", "peer", float(np.median(others)),
                          f"{len(others)} other teams", when))
-            refs.append(("best_peer", "peer", float(others[best_team]), str(best_team), when))
+            refs.append(("best_peer", "peer", float(others[best]), str(who[best]), when))
         if not refs:  # nothing to compare with: keep the team's own value and standing
             rows.append({**base, "reference": None, "kind": None, "position": "n/a"})
         for name, kind, ref, source, published in refs:
