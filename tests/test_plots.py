@@ -462,28 +462,6 @@ def test_labels_longer_than_the_layout_allows_are_cropped_as_before(monkeypatch)
     assert not plots._texts_inside(pdf, pdf.axes)
 
 
-def test_a_figure_with_transparent_pixels_keeps_them():
-    """Only an opaque image is written as RGB: a figure saved transparent (a
-    user's figure shown with the report's helper) stays RGBA, its clear pixels
-    clear; the report's own figures are opaque and RGB (test_report)."""
-    import io
-
-    import numpy as np
-    from PIL import Image
-
-    from servicekpi.report.common import _png
-
-    fig, ax = plt.subplots(figsize=(2, 1.5))
-    ax.plot([0, 1], [0, 1])
-    fig.patch.set_alpha(0.0)
-    image = Image.open(io.BytesIO(_png(fig).data))
-    assert image.mode == "RGBA"
-    assert np.asarray(image)[..., 3].min() == 0
-    fig.patch.set_alpha(1.0)
-    assert Image.open(io.BytesIO(_png(fig).data)).mode == "RGB"
-    plt.close(fig)
-
-
 def test_a_crop_without_matplotlibs_first_draw_has_its_pixels():
     """A figure that does not fit its canvas (a title past its edge) is cropped
     as measured, without the draw matplotlib makes before it crops: the same
@@ -504,7 +482,7 @@ def test_a_crop_without_matplotlibs_first_draw_has_its_pixels():
     assert not plots.fits_canvas(figs[0])
     ours = np.asarray(Image.open(io.BytesIO(_png(figs[0]).data)))
     theirs = np.asarray(Image.open(io.BytesIO(
-        print_figure(figs[1], "png", bbox_inches="tight"))).convert("RGB"))
+        print_figure(figs[1], "png", bbox_inches="tight"))))
     assert ours.shape == theirs.shape and (ours == theirs).all()
     for fig in figs:
         plt.close(fig)
