@@ -278,6 +278,48 @@ def chinese_figures():
     yield "radar", plots.competency_radar(radar, team="A", **zh).figure
 
 
+def test_figures_measured_as_laid_out_have_matplotlibs_pixels(monkeypatch):
+    """Every kind of figure the plots draw (the radar's polar axes, the heatmap's
+    colour bar, the wrapped label of the contributions, legends, a stage's
+    label), cropped as measured (in :data:`~servicekpi.report.common.MEASURED`),
+    has exactly the pixels of matplotlib's own crop; a figure not made by a
+    report is never measured."""
+    import io
+
+    import matplotlib
+    import numpy as np
+    from IPython.core.pylabtools import print_figure
+    from PIL import Image
+
+    from servicekpi.i18n import use_cjk_font
+    from servicekpi.report import common
+
+    measured = []
+    real = common._content_box
+    monkeypatch.setattr(common, "_content_box", lambda fig, kwargs: measured.append(
+        (fig, real(fig, kwargs))) or measured[-1][1])
+    with plt.rc_context():
+        use_cjk_font()
+        for name, fig in chinese_figures():
+            if plots.fits_canvas(fig) or fig.get_layout_engine() is not None:
+                plt.close(fig)
+                continue
+            common.MEASURED.add(fig)
+            ours = np.asarray(Image.open(io.BytesIO(common._png(fig).data)))
+            with matplotlib.rc_context({"savefig.bbox": None}):
+                theirs = np.asarray(Image.open(io.BytesIO(
+                    print_figure(fig, "png", bbox_inches="tight"))))
+            assert ours.shape == theirs.shape and (ours == theirs).all(), name
+            assert measured[-1][0] is fig and measured[-1][1] is not None, name
+            plt.close(fig)
+    assert len(measured) >= 4
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    common._png(fig)                       # a user's figure: matplotlib's way
+    assert measured[-1][0] is not fig
+    plt.close(fig)
+
+
 def test_chinese_figures_draw_no_english_word():
     from servicekpi.i18n import ALLOWED_WORDS, english_words, has_cjk, use_cjk_font
     with plt.rc_context():
@@ -472,7 +514,7 @@ def test_a_crop_without_matplotlibs_first_draw_has_its_pixels():
     from IPython.core.pylabtools import print_figure
     from PIL import Image
 
-    from servicekpi.report.common import _png
+    from servicekpi.report import common
 
     kpis = ["volume", "csat_score", "fcr_rate"]
     cat = CAT.model_copy(deep=True)
@@ -480,7 +522,9 @@ def test_a_crop_without_matplotlibs_first_draw_has_its_pixels():
     figs = [plots.trend_grid(weekly(kpis), team="A", kpi_list=kpis, catalogue=cat, ncols=2)
             for _ in range(2)]
     assert not plots.fits_canvas(figs[0])
-    ours = np.asarray(Image.open(io.BytesIO(_png(figs[0]).data)))
+    common.MEASURED.add(figs[0])                   # as the report's trends figure is
+    assert common._content_box(figs[0], {}) is not None
+    ours = np.asarray(Image.open(io.BytesIO(common._png(figs[0]).data)))
     theirs = np.asarray(Image.open(io.BytesIO(
         print_figure(figs[1], "png", bbox_inches="tight"))))
     assert ours.shape == theirs.shape and (ours == theirs).all()

@@ -54,7 +54,8 @@ def peer_stats(values: pd.Series, team: str, sign: int) -> dict:
     peer standard deviation over the other teams, signed so that positive is
     better.
     """
-    return _standing(values.index.to_numpy(), values.to_numpy(dtype=float), team, sign)
+    return _standing(values.index.to_numpy(), values.to_numpy(dtype=float, na_value=np.nan),
+                     team, sign)
 
 
 def _standing(names: np.ndarray, values: np.ndarray, team: str, sign: int) -> dict:

@@ -3,6 +3,7 @@ the small helpers both reports use."""
 from __future__ import annotations
 
 import functools
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -117,6 +118,13 @@ def _inline_png() -> bool:
 PNG_LEVEL = 3
 
 
+#: Figures the report's figure functions made (:mod:`servicekpi.report.figures`):
+#: their kinds of artist are known (every one tested pixel for pixel), so
+#: :func:`_content_box` may measure them as laid out.  Any other figure given to
+#: :func:`show` (a user's) is cropped matplotlib's own way.
+MEASURED: weakref.WeakSet = weakref.WeakSet()
+
+
 def _png(fig):
     """``fig`` as the inline backend shows it (a PNG at the figure's dpi, cropped
     to its content, with the backend's settings; None for a figure with nothing
@@ -125,9 +133,12 @@ def _png(fig):
     - a figure laid out to fit its canvas (:func:`servicekpi.plots.fits_canvas`)
       is the image of that canvas, uncropped: the crop lays every label out once
       more, which for the 20-panel trend grid doubles the time to show it;
-    - any other figure is cropped to its content as laid out
-      (:func:`_content_box`), without the draw matplotlib makes first to find
-      it: a third of the time to show the peer heatmap's hundreds of labels;
+    - a report's figure without a layout engine (the peer heatmap, the
+      contributions, the competency radar: :data:`MEASURED`) is cropped to its
+      content as laid out (:func:`_content_box`), without the draw matplotlib
+      makes first to find it: a third of the time to show the heatmap's
+      hundreds of labels.  A figure laid out by ``tight_layout`` keeps the
+      placeholder engine it leaves, and matplotlib's way;
     - zlib writes it at :data:`PNG_LEVEL`.
 
     It stays RGBA: written as RGB (10% fewer bytes, 0.06 s less for a report's
@@ -145,7 +156,7 @@ def _png(fig):
     kwargs["pil_kwargs"] = {**kwargs.get("pil_kwargs", {}), "compress_level": PNG_LEVEL}
     if fits_canvas(fig):
         kwargs["bbox_inches"] = None
-    elif kwargs.get("bbox_inches", "tight") == "tight":
+    elif fig in MEASURED and kwargs.get("bbox_inches", "tight") == "tight":
         box = _content_box(fig, kwargs)
         if box is not None:
             kwargs["bbox_inches"] = box
@@ -160,26 +171,28 @@ def _content_box(fig, kwargs: dict):
     None where only matplotlib's way finds it.
 
     matplotlib draws the whole figure (every label laid out) before it measures
-    the content, for the layouts and artists placed at draw time: a layout
-    engine (constrained layout) and its own; ours lay themselves out when
-    made (tight layout, fixed layouts, seaborn's heatmap) and a title's,
-    tick's or legend's place is worked out by the measuring itself.  So a
-    figure without a layout engine, shown at its own dpi, is measured as it
-    is.  Tested to be pixel for pixel the image matplotlib's way makes, for
-    every figure of the reports in both languages."""
+    the content, for what is placed at draw time: a layout engine's work, and
+    artists a report's figures do not have (a legend spread to the axes' width,
+    a partial polar plot, wrapped text in a legend, draw callbacks).  A title's,
+    tick's, colour bar's or legend's place is worked out by the measuring
+    itself.  So a report's figure (:data:`MEASURED`) without a layout engine,
+    shown by Agg at its own dpi, is measured as it is: tested to be pixel for
+    pixel the image matplotlib's way makes, for every figure of the team report
+    in both languages."""
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 
     pad = kwargs.get("pad_inches")
     pad = matplotlib.rcParams["savefig.pad_inches"] if pad is None else pad
     if (fig.get_layout_engine() is not None or not isinstance(fig.canvas, FigureCanvasAgg)
-            or pad == "layout" or kwargs.get("dpi", fig.dpi) != fig.dpi
-            or kwargs.get("bbox_extra_artists")):
+            or kwargs.get("backend") is not None or pad == "layout"
+            or kwargs.get("dpi", fig.dpi) != fig.dpi
+            or kwargs.get("bbox_extra_artists") is not None):
         return None
-    # measured by a renderer of one pixel at the figure's dpi: text is measured
-    # by its font, places by the figure's own box; the canvas' renderer would
-    # hold a buffer of the whole figure (the heatmap's: 5 MB) until the figure
-    # is collected
+    # measured by a renderer of one pixel at the figure's dpi (text is measured by
+    # its font, places by the figure's own box): the canvas' renderer would hold a
+    # buffer of the whole figure until the figure is collected (in one kernel, 8
+    # reports of the 100-team data: 388-391 MB with it, 368-373 MB with this)
     return fig.get_tightbbox(RendererAgg(1, 1, fig.dpi)).padded(pad)
 
 

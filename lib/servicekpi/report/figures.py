@@ -8,6 +8,10 @@ set here or by the plots, never in a notebook.
 """
 from __future__ import annotations
 
+import functools
+
+from .common import MEASURED
+
 __all__ = ["bullet", "competency", "contributions", "control", "fans", "peers",
            "trajectories", "trends"]
 
@@ -17,11 +21,24 @@ __all__ = ["bullet", "competency", "contributions", "control", "fans", "peers",
 PEER_ROWS = 25
 
 
+def _measured(make):
+    """A figure function whose figure may be measured as laid out when shown
+    (:data:`servicekpi.report.common.MEASURED`)."""
+    @functools.wraps(make)
+    def wrapper(report):
+        fig = make(report)
+        if fig is not None:
+            MEASURED.add(fig)
+        return fig
+    return wrapper
+
+
 def _common(report) -> dict:
     return {"catalogue": report.catalogue, "language": report.language,
             "units": report.units}
 
 
+@_measured
 def trends(report):
     """Every shown KPI over the shown periods against the other teams' median;
     a partial period, and durations of periods with too many tickets still
@@ -43,6 +60,7 @@ def trends(report):
                             **_common(report))
 
 
+@_measured
 def trajectories(report):
     """Each target's path: actual (assessed periods), glide path, target,
     benchmarks; None without targets."""
@@ -54,6 +72,7 @@ def trajectories(report):
                                  periods=2 * report.params.history_periods, **_common(report))
 
 
+@_measured
 def bullet(report):
     """Actual against target over benchmark bands, per targeted KPI with a
     value; None without targets or values."""
@@ -66,6 +85,7 @@ def bullet(report):
     return plots.bullet_chart(g, report.benchmarks, **_common(report))
 
 
+@_measured
 def peers(report):
     """Percentile of every team on every KPI (100 = best); among more than
     :data:`PEER_ROWS` teams, the team and the teams ranked nearest to it
@@ -82,6 +102,7 @@ def peers(report):
     return ax.figure
 
 
+@_measured
 def contributions(report):
     """Each KPI's points in the team's composite score; None without targets."""
     import matplotlib.pyplot as plt
@@ -96,6 +117,7 @@ def contributions(report):
     return fig
 
 
+@_measured
 def fans(report):
     """One fan chart per target: its simulation from the gap table (exactly
     its periods, to the deadline) over the assessable history it was
@@ -115,6 +137,7 @@ def fans(report):
     return plots.small_multiples(items, draw, ncols=2, panel=(6.2, 3.3), legend_cols=3)
 
 
+@_measured
 def control(report):
     """Control charts of the targeted KPIs; None when there are none."""
     from .. import plots
@@ -127,6 +150,7 @@ def control(report):
     return plots.small_multiples(tables, draw, ncols=2, panel=(6.2, 3.0), legend_cols=4)
 
 
+@_measured
 def competency(report):
     """The competency radar; None without assessments of the team."""
     from .. import plots
