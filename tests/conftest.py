@@ -90,6 +90,14 @@ SMALL = [
 ]
 
 
+def png_pixels(png: bytes) -> np.ndarray:
+    """A PNG's pixels (height x width x channels), to compare images exactly."""
+    import io
+
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(png)))
+
+
 def on_glibc() -> bool:
     """Whether this process runs on glibc (whose allocator settings some tests check)."""
     try:

@@ -8,6 +8,7 @@ import pandas as pd
 
 import servicekpi as skpi
 from analysis_data import kpi_rows, series, targets
+from conftest import png_pixels
 from servicekpi import plots
 from servicekpi.config import CATALOGUE
 
@@ -284,12 +285,8 @@ def test_figures_measured_as_laid_out_have_matplotlibs_pixels(monkeypatch):
     label), cropped as measured (in :data:`~servicekpi.report.common.MEASURED`),
     has exactly the pixels of matplotlib's own crop; a figure not made by a
     report is never measured."""
-    import io
-
     import matplotlib
-    import numpy as np
     from IPython.core.pylabtools import print_figure
-    from PIL import Image
 
     from servicekpi.i18n import use_cjk_font
     from servicekpi.report import common
@@ -305,10 +302,9 @@ def test_figures_measured_as_laid_out_have_matplotlibs_pixels(monkeypatch):
                 plt.close(fig)
                 continue
             common.MEASURED.add(fig)
-            ours = np.asarray(Image.open(io.BytesIO(common._png(fig).data)))
+            ours = png_pixels(common._png(fig).data)
             with matplotlib.rc_context({"savefig.bbox": None}):
-                theirs = np.asarray(Image.open(io.BytesIO(
-                    print_figure(fig, "png", bbox_inches="tight"))))
+                theirs = png_pixels(print_figure(fig, "png", bbox_inches="tight"))
             assert ours.shape == theirs.shape and (ours == theirs).all(), name
             assert measured[-1][0] is fig and measured[-1][1] is not None, name
             plt.close(fig)
@@ -508,11 +504,7 @@ def test_a_crop_without_matplotlibs_first_draw_has_its_pixels():
     """A figure that does not fit its canvas (a title past its edge) is cropped
     as measured, without the draw matplotlib makes before it crops: the same
     image, pixel for pixel, as matplotlib's ``bbox_inches="tight"``."""
-    import io
-
-    import numpy as np
     from IPython.core.pylabtools import print_figure
-    from PIL import Image
 
     from servicekpi.report import common
 
@@ -524,9 +516,8 @@ def test_a_crop_without_matplotlibs_first_draw_has_its_pixels():
     assert not plots.fits_canvas(figs[0])
     common.MEASURED.add(figs[0])                   # as the report's trends figure is
     assert common._content_box(figs[0], {}) is not None
-    ours = np.asarray(Image.open(io.BytesIO(common._png(figs[0]).data)))
-    theirs = np.asarray(Image.open(io.BytesIO(
-        print_figure(figs[1], "png", bbox_inches="tight"))))
+    ours = png_pixels(common._png(figs[0]).data)
+    theirs = png_pixels(print_figure(figs[1], "png", bbox_inches="tight"))
     assert ours.shape == theirs.shape and (ours == theirs).all()
     for fig in figs:
         plt.close(fig)

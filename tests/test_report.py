@@ -20,7 +20,7 @@ import pytest
 from matplotlib.figure import Figure
 from pandas.io.formats.style import Styler
 
-from conftest import write_csv
+from conftest import png_pixels, write_csv
 from servicekpi.i18n import ALLOWED_WORDS, english_words, msg
 from servicekpi.params import parameter_words
 from servicekpi.report import Markdown, Note, TeamReport
@@ -306,14 +306,6 @@ def test_tables_and_figures_share_each_kpis_unit(report):
     assert list(team.get_ydata()) == pytest.approx([30.0] * 6)
 
 
-def _pixels(png: bytes):
-    import io
-
-    import numpy as np
-    from PIL import Image
-    return np.asarray(Image.open(io.BytesIO(png)))
-
-
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_each_figure_is_shown_as_matplotlib_draws_it(report, report_zh, language, monkeypatch):
     """The page's image of every figure has exactly the pixels matplotlib's own
@@ -337,10 +329,10 @@ def test_each_figure_is_shown_as_matplotlib_draws_it(report, report_zh, language
         if fig is None:
             continue
         assert fig in common.MEASURED, name
-        image = _pixels(common._png(fig).data)
+        image = png_pixels(common._png(fig).data)
         again = getattr(figures, name)(r)
         with matplotlib.rc_context({"savefig.bbox": None}):
-            drawn = _pixels(print_figure(again, "png", bbox_inches=(
+            drawn = png_pixels(print_figure(again, "png", bbox_inches=(
                 None if fits_canvas(again) else "tight")))
         assert image.shape == drawn.shape and (image == drawn).all(), name
         shown_[name] = measured.get(fig) is not None
