@@ -8,6 +8,8 @@ read by pandas as text and validated (``validate_tickets``).
 """
 import datetime as dt
 
+import numpy as np
+
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -73,7 +75,7 @@ def test_clean_export_is_typed_as_it_is_read(tmp_path):
         typed={"created_at": {"kind": "timestamp"}, "csat": {"kind": "int"},
                "reopened": {"kind": "bool"}}))
     assert seen == [HEADER.split(",")]
-    assert str(raw["created_at"].dtype) == "datetime64[us]"
+    assert str(raw["created_at"].dtype) == "datetime64[ns]"
     assert raw["csat"].dtype == "float64" and raw["reopened"].dtype == "boolean"
     assert raw["ticket_id"].dtype == "str"
     assert_same(skpi.load_tickets(path), tolerant(path))
@@ -271,3 +273,72 @@ def test_a_declared_encoding_is_held_to_the_whole_file(tmp_path):
                      + SMALL[0].replace("c1", "Müller").encode("latin-1") + b"\n")
     with pytest.raises(skpi.DataError, match="decode"):
         skpi.load_tickets(path, encoding="utf-8")
+
+
+def _addresses(s: pd.Series) -> list[int]:
+    """Where an Arrow-held column's buffers lie (the same list: the same memory)."""
+    return [b.address for c in pa.chunked_array(pa.array(s.array)).chunks
+            for b in c.buffers() if b is not None]
+
+
+@pytest.mark.parametrize("cells,itself", [
+    # itself with na {""} / with the missing spellings
+    (["INC0001", "INC0002", "工单-7", "a b", None], (True, True)),   # nothing to change
+    ([" INC0001", "INC0002"], (False, False)),          # padding: ASCII,
+    (["INC0001\t", "x"], (False, False)),
+    (["\xa0INC0001", "x"], (False, False)),              # no-break,
+    (["INC0001\u3000", "x"], (False, False)),            # ideographic,
+    (["x", "INC0001\u2028"], (False, False)),            # a line separator
+    (["\u200bx", "y"], (False, False)),                  # zero width: the longer way, unchanged
+    (["x", "N/A"], (True, False)), (["NULL", "x"], (True, False)),
+    (["(Blank)", "x"], (True, False)), (["", "x"], (False, False)),
+    (["x", "-"], (True, True)), (["x", "İ"], (True, True)), (["?", None], (True, False)),
+])
+def test_text_with_nothing_to_change_is_the_column_itself(cells, itself):
+    """Compact text read by Arrow comes back as the column itself, not a copy,
+    when no cell is trimmed or spells a missing value; any other column takes
+    the longer way. Either way the text is what the longer way gives."""
+    arrow = pd.Series(pa.chunked_array([cells[:1], cells[1:]], type=pa.string()),
+                      dtype=pd.StringDtype("pyarrow", na_value=float("nan")),
+                      index=range(5, 5 + len(cells)), name="ticket_id")
+    assert arrow.dtype == parsing.COMPACT_TEXT
+    objects = arrow.astype(object).where(arrow.notna(), None)
+    for na, same in zip((frozenset({""}), parsing.NULL_TOKENS - {"-"}), itself):
+        out, bad = parsing.parse_text(arrow, na, compact=True)
+        pd.testing.assert_series_equal(out, parsing.parse_text(objects, na, compact=True)[0])
+        assert not bad.any()
+        assert (_addresses(out) == _addresses(arrow)) == same
+
+
+def test_typed_numbers_and_timestamps_are_checked_without_a_copy():
+    """Columns typed as they were read (floats, timestamps in nanoseconds) are
+    checked in place: a 10M-row column is 80 MB. A value to clear makes a copy,
+    and the column read stays as it was."""
+    clean = pd.Series([1.0, float("nan"), 3.0])
+    values, bad = parsing.parse_numbers(clean, integer=True)
+    assert pd.api.types.is_float_dtype(values.dtype)
+    assert not bad.any() and np.shares_memory(values.to_numpy(), clean.to_numpy())
+    for cells, flagged in (([1.5, 2.0], [True, False]), ([float("inf"), 2.0], [True, False])):
+        s = pd.Series(cells)
+        values, bad = parsing.parse_numbers(s, integer=True)
+        assert bad.tolist() == flagged and values.isna().tolist() == flagged
+        assert s.tolist() == cells
+    stamps = pd.Series(pd.to_datetime(["2024-01-02 10:00", None]).astype("datetime64[ns]"))
+    assert stamps.dtype == "datetime64[ns]"
+    values, _ = parsing.parse_timestamps(stamps)
+    assert values.equals(stamps) and np.shares_memory(values.to_numpy(), stamps.to_numpy())
+    far = pd.Series(np.array(["2024-01-02T10:00", "9999-12-31"], dtype="datetime64[us]"))
+    values, _ = parsing.parse_timestamps(far)
+    assert values.dtype == "datetime64[ns]" and values.isna().tolist() == [False, True]
+    assert far.notna().all()
+
+
+def test_the_blocks_read_are_handed_over_with_the_table():
+    """Once the read blocks are a table, the reader no longer holds them: the
+    conversion to pandas frees each column as it goes."""
+    blocks = readers._Blocks({"a": pa.string(), "b": pa.string()}, readers.Plan())
+    blocks.add("a", pa.array(["x", "y"]))
+    blocks.add("b", pa.array(["z", None]))
+    table = blocks.table()
+    assert table.column_names == ["a", "b"] and table.column("a").to_pylist() == ["x", "y"]
+    assert table.column("b").type == pa.string() and not blocks.chunks

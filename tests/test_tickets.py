@@ -359,6 +359,20 @@ def test_repeated_matches_duplicated(dtype):
         [values[:3], values[3:], []], type=pa.large_string())))
     assert repeated(chunked).tolist() == expected
     assert repeated(s.iloc[:0]).tolist() == []
+    # many values in several chunks: blank text, accents, a trailing space, a
+    # prefix of another id and missing values, each alone or repeated
+    rng = np.random.default_rng(5)
+    pool = np.array(["", " ", "A1", "A1 ", "A10", "é", "e", "工单-7", "INC0001", "INC00010",
+                     None], dtype=object)
+    many = list(rng.choice(pool, 3000)) + [f"U{i}" for i in range(500)]
+    rng.shuffle(many)
+    s = pd.Series(many, dtype=dtype)
+    expected = (s.duplicated(keep=False) & s.notna()).tolist()
+    assert repeated(s).tolist() == expected
+    chunked = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(
+        [many[:1000], many[1000:1001], many[1001:]], type=pa.string())))
+    assert repeated(chunked).tolist() == expected
+    assert sum(expected) > 2500 and not all(expected)
 
 
 @pytest.mark.parametrize("dtype", ["int64", "Int64", "UInt64", "int64[pyarrow]"])
