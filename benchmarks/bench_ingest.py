@@ -115,6 +115,7 @@ def run(rows: int, folder: Path, repeat: int = 3) -> list[dict]:
                         "duckdb_runs_s": [round(t, 2) for t in times["duck"]],
                         "servicekpi_peak_mb": round(ours_mb), "duckdb_peak_mb": round(duck_mb),
                         "peak_over_file": round(ours_mb / size_mb, 2),
+                        "duckdb_peak_over_file": round(duck_mb / size_mb, 2),
                         "cores": os.cpu_count()})
         export.unlink()
     return results
@@ -131,6 +132,19 @@ def _isolated(cmd: list[str]) -> tuple[float, float]:
     return seconds, mb
 
 
+def verdict(r: dict) -> str:
+    """The goals of the speed issue for one row, as its sentence reads: "from CSV
+    within 3x DuckDB's time ..., peak RSS at most 2x the file size; from Parquet
+    within 2x".  The memory goal is the CSV one: a Parquet file is compressed
+    (at 10M rows 409 MB for a typed frame of 1.1 GB), so its peak is shown
+    beside DuckDB's only."""
+    csv = r["format"] == "csv"
+    said = [f"time {'met' if r['ratio'] <= (3 if csv else 2) else 'MISSED'}"]
+    if csv:
+        said.append(f"memory {'met' if r['peak_over_file'] <= 2 else 'MISSED'}")
+    return ", ".join(said)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, nargs="*", default=[1_000_000, 10_000_000])
@@ -141,7 +155,7 @@ def main(argv=None) -> None:
         ap.error("--repeat must be at least 1")
     results = []
     print(f"{'rows':>11} {'format':>8} {'file MB':>8} {'servicekpi s':>13} {'duckdb s':>9} "
-          f"{'ratio':>6} {'ours MB':>8} {'duckdb MB':>9} {'peak/file':>9}")
+          f"{'ratio':>6} {'ours MB':>8} {'duckdb MB':>9} {'peak/file':>9} {'duckdb':>7}  goals")
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         for rows in args.rows:
             for r in run(rows, Path(tmp), args.repeat):
@@ -149,9 +163,10 @@ def main(argv=None) -> None:
                 print(f"{r['rows']:>11,} {r['format']:>8} {r['file_mb']:>8.0f} "
                       f"{r['servicekpi_s']:>13.2f} {r['duckdb_s']:>9.2f} {r['ratio']:>6.2f} "
                       f"{r['servicekpi_peak_mb']:>8} {r['duckdb_peak_mb']:>9} "
-                      f"{r['peak_over_file']:>9.2f}", flush=True)
-    print("goals (speed issue): ratio <= 3 from CSV and <= 2 from Parquet, at 1M and 10M "
-          "rows; peak RSS <= 2x the file")
+                      f"{r['peak_over_file']:>9.2f} {r['duckdb_peak_over_file']:>7.2f}  "
+                      f"{verdict(r)}", flush=True)
+    print("goals (speed issue): from CSV within 3x DuckDB's time, peak RSS at most 2x the "
+          "file; from Parquet within 2x DuckDB's time; at 1M and 10M rows")
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     (out / "bench_ingest.json").write_text(json.dumps(results, indent=2))
