@@ -281,33 +281,38 @@ def _addresses(s: pd.Series) -> list[int]:
             for b in c.buffers() if b is not None]
 
 
-@pytest.mark.parametrize("cells,itself", [
-    # itself with na {""} / with the missing spellings
-    (["INC0001", "INC0002", "工单-7", "a b", None], (True, True)),   # nothing to change
-    ([" INC0001", "INC0002"], (False, False)),          # padding: ASCII,
-    (["INC0001\t", "x"], (False, False)),
-    (["\xa0INC0001", "x"], (False, False)),              # no-break,
-    (["INC0001\u3000", "x"], (False, False)),            # ideographic,
-    (["x", "INC0001\u2028"], (False, False)),            # a line separator
-    (["\u200bx", "y"], (False, False)),                  # zero width: the longer way, unchanged
-    (["x", "N/A"], (True, False)), (["NULL", "x"], (True, False)),
-    (["(Blank)", "x"], (True, False)), (["", "x"], (False, False)),
-    (["x", "-"], (True, True)), (["x", "İ"], (True, True)), (["?", None], (True, False)),
+# how parse_text takes each column, with na {""} / with the missing spellings:
+# "itself" (no copy), "cleared" (one copy, missing spellings cleared), "longer"
+# (a cell may need trimming: the longer way)
+@pytest.mark.parametrize("cells,ways", [
+    (["INC0001", "INC0002", "工单-7", "a b", None], ("itself", "itself")),
+    ([" INC0001", "INC0002"], ("longer", "longer")),          # padding: ASCII,
+    (["INC0001\t", "x"], ("longer", "longer")),
+    (["\xa0INC0001", "x"], ("longer", "longer")),              # no-break,
+    (["INC0001\u3000", "x"], ("longer", "longer")),            # ideographic,
+    (["x", "INC0001\u2028"], ("longer", "longer")),            # a line separator,
+    (["\u200bx", "y"], ("longer", "longer")),                  # zero width (unchanged)
+    (["x", "N/A"], ("itself", "cleared")), (["NULL", "x"], ("itself", "cleared")),
+    (["(Blank)", "x"], ("itself", "cleared")), (["", "x"], ("cleared", "cleared")),
+    (["x", "-"], ("itself", "itself")), (["x", "İ"], ("itself", "itself")),
+    (["?", None], ("itself", "cleared")), (["", "", None], ("cleared", "cleared")),
 ])
-def test_text_with_nothing_to_change_is_the_column_itself(cells, itself):
+def test_text_with_nothing_to_trim_is_the_column_itself_or_one_copy(cells, ways):
     """Compact text read by Arrow comes back as the column itself, not a copy,
-    when no cell is trimmed or spells a missing value; any other column takes
-    the longer way. Either way the text is what the longer way gives."""
+    when no cell is trimmed or spells a missing value, and as one copy when
+    only missing spellings are cleared; a column with a cell to trim takes the
+    longer way. Either way the text is what the longer way gives."""
     arrow = pd.Series(pa.chunked_array([cells[:1], cells[1:]], type=pa.string()),
                       dtype=pd.StringDtype("pyarrow", na_value=float("nan")),
                       index=range(5, 5 + len(cells)), name="ticket_id")
     assert arrow.dtype == parsing.COMPACT_TEXT
     objects = arrow.astype(object).where(arrow.notna(), None)
-    for na, same in zip((frozenset({""}), parsing.NULL_TOKENS - {"-"}), itself):
+    for na, way in zip((frozenset({""}), parsing.NULL_TOKENS - {"-"}), ways):
         out, bad = parsing.parse_text(arrow, na, compact=True)
         pd.testing.assert_series_equal(out, parsing.parse_text(objects, na, compact=True)[0])
         assert not bad.any()
-        assert (_addresses(out) == _addresses(arrow)) == same
+        assert (_addresses(out) == _addresses(arrow)) == (way == "itself")
+        assert (parsing._untrimmed(arrow, na) is None) == (way == "longer")
 
 
 def test_typed_numbers_and_timestamps_are_checked_without_a_copy():

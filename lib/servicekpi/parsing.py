@@ -199,8 +199,8 @@ def parse_text(s: pd.Series, na=frozenset({""}), *, compact: bool = False
                                  name=s.name)
                 out = ints.astype("string").where(whole, out)
         out = out.mask(out.isin(na)) if len(na) > 1 else out
-    elif compact and _as_it_is(s, na):   # ids, codes: the column itself, not a copy
-        return s.astype(COMPACT_TEXT), np.zeros(len(s), bool)
+    elif compact and (untrimmed := _untrimmed(s, na)) is not None:
+        return untrimmed, np.zeros(len(s), bool)      # ids, codes: one copy at most
     else:
         out = s.astype("string").str.strip()
         out = out.mask(out.str.lower().isin(na) if len(na) > 1 else out == "")
@@ -216,19 +216,23 @@ def parse_text(s: pd.Series, na=frozenset({""}), *, compact: bool = False
 _EDGE_SPACE = r"[\s\p{Z}\p{Cc}\x{180e}\x{200b}\x{feff}]"
 
 
-def _as_it_is(s: pd.Series, na) -> bool:
-    """True when :func:`parse_text` would give compact text ``s`` back unchanged:
-    Arrow-held text with no cell to trim and none that spells a missing value.
-    Found with two passes in C over the column and no copy of it, so that a
-    column of ids is held once (at 10M rows, 140 MB), not twice."""
+def _untrimmed(s: pd.Series, na) -> pd.Series | None:
+    """What :func:`parse_text` gives for compact text held by Arrow with no cell
+    to trim: the column itself when no cell spells a missing value, else one
+    copy with those cells missing.  None when a cell may need trimming (the
+    longer way).  Found with passes in C over the column, so that a column of
+    ids is held once (at 10M rows, 140 MB), not three times on the way."""
     if s.dtype != COMPACT_TEXT or not isinstance(s.array, pd.arrays.ArrowStringArray):
-        return False
+        return None
     arr = pa.chunked_array(pa.array(s.array))
     if pc.any(pc.match_substring_regex(arr, f"^{_EDGE_SPACE}|{_EDGE_SPACE}$")).as_py():
-        return False
+        return None
     spelled = (pc.is_in(pc.utf8_lower(arr), value_set=pa.array(sorted(na), pa.string()))
                if len(na) > 1 else pc.equal(arr, ""))
-    return not pc.any(spelled).as_py()
+    if not pc.any(spelled).as_py():
+        return s.astype(COMPACT_TEXT)
+    return pd.Series(pc.if_else(spelled, pa.scalar(None, arr.type), arr), dtype=COMPACT_TEXT,
+                     index=s.index, name=s.name)
 
 
 def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = False,
