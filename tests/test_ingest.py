@@ -291,7 +291,8 @@ def _addresses(s: pd.Series) -> list[int]:
     (["\xa0INC0001", "x"], ("longer", "longer")),              # no-break,
     (["INC0001\u3000", "x"], ("longer", "longer")),            # ideographic,
     (["x", "INC0001\u2028"], ("longer", "longer")),            # a line separator,
-    (["\u200bx", "y"], ("longer", "longer")),                  # zero width (unchanged)
+    (["\u200bx", "y"], ("longer", "longer")),                  # zero width (unchanged),
+    (["x\x1c", "y"], ("longer", "longer")), (["\x85x", "y"], ("longer", "longer")),  # controls
     (["x", "N/A"], ("itself", "cleared")), (["NULL", "x"], ("itself", "cleared")),
     (["(Blank)", "x"], ("itself", "cleared")), (["", "x"], ("cleared", "cleared")),
     (["x", "-"], ("itself", "itself")), (["x", "İ"], ("itself", "itself")),
@@ -319,10 +320,13 @@ def test_typed_numbers_and_timestamps_are_checked_without_a_copy():
     """Columns typed as they were read (floats, timestamps in nanoseconds) are
     checked in place: a 10M-row column is 80 MB. A value to clear makes a copy,
     and the column read stays as it was."""
-    clean = pd.Series([1.0, float("nan"), 3.0])
+    clean = pd.Series([1.0, float("nan"), 3.0], index=[7, 8, 9], name="csat")
     values, bad = parsing.parse_numbers(clean, integer=True)
-    assert pd.api.types.is_float_dtype(values.dtype)
+    assert values.dtype == "float64" and values.name is None and list(values.index) == [0, 1, 2]
     assert not bad.any() and np.shares_memory(values.to_numpy(), clean.to_numpy())
+    values.iloc[0] = 5.0            # shared until written, then each its own
+    clean.iloc[2] = 4.0
+    assert values.tolist()[::2] == [5.0, 3.0] and clean.tolist()[::2] == [1.0, 4.0]
     for cells, flagged in (([1.5, 2.0], [True, False]), ([float("inf"), 2.0], [True, False])):
         s = pd.Series(cells)
         values, bad = parsing.parse_numbers(s, integer=True)
@@ -336,6 +340,37 @@ def test_typed_numbers_and_timestamps_are_checked_without_a_copy():
     values, _ = parsing.parse_timestamps(far)
     assert values.dtype == "datetime64[ns]" and values.isna().tolist() == [False, True]
     assert far.notna().all()
+
+
+def test_tickets_and_the_frame_validated_are_each_their_own(tmp_path):
+    """Typed columns share the memory of the frame read until one is written:
+    a user's later change to either shows in that one only, and loaded tickets
+    can be changed (not read-only)."""
+    path = write_csv(tmp_path / "export.csv", SMALL)
+    t = skpi.load_tickets(path)
+    t.loc[0, "handle_minutes"] = 99.0
+    t.loc[0, "created_at"] = pd.Timestamp("2024-01-01")
+    assert t.loc[0, "handle_minutes"] == 99.0
+    raw = pd.read_csv(path, keep_default_na=True)
+    raw["created_at"] = pd.to_datetime(raw["created_at"], format="mixed").astype("datetime64[ns]")
+    t = validate_tickets(raw)
+    before = t.copy()
+    raw.loc[0, "handle_minutes"] = 1e6
+    raw.loc[0, "created_at"] = pd.Timestamp("2030-01-01")
+    pd.testing.assert_frame_equal(t, before)
+
+
+def test_a_year_beyond_nanoseconds_is_flagged_not_wrapped(tmp_path):
+    """2624-01-02 (a typo for 2024) is outside the years nanoseconds hold: the
+    column goes to the tolerant parser and the date is flagged, not wrapped
+    round into a plausible one."""
+    typo = SMALL[0].replace("1,a,2024-01-02 09:00", "99,a,2624-01-02 09:00", 1)
+    path = write_csv(tmp_path / "export.csv", SMALL + [typo])
+    raw = readers.read_table(path, plan=lambda cols: readers.Plan(
+        typed={"created_at": {"kind": "timestamp"}}))
+    assert raw["created_at"].dtype == "str"          # left as text for the tolerant parser
+    with pytest.raises(skpi.DataError, match=r"out-of-range date .* row 9 \(.2624-01-02 09:00.\)"):
+        skpi.load_tickets(path)
 
 
 def test_the_blocks_read_are_handed_over_with_the_table():

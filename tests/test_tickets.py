@@ -354,7 +354,7 @@ def test_repeated_matches_duplicated(dtype):
     expected = (s.duplicated(keep=False) & s.notna()).tolist()
     assert repeated(s).tolist() == expected == [True, True, False, True, False, False,
                                                 True, False]
-    # an Arrow column in several chunks: one dictionary across them
+    # an Arrow column in several chunks: sorted across them
     chunked = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(
         [values[:3], values[3:], []], type=pa.large_string())))
     assert repeated(chunked).tolist() == expected

@@ -227,11 +227,11 @@ def _untrimmed(s: pd.Series, na) -> pd.Series | None:
     arr = pa.chunked_array(pa.array(s.array))
     if pc.any(pc.match_substring_regex(arr, f"^{_EDGE_SPACE}|{_EDGE_SPACE}$")).as_py():
         return None
-    spelled = (pc.is_in(pc.utf8_lower(arr), value_set=pa.array(sorted(na), pa.string()))
+    spelled = (pc.is_in(pc.utf8_lower(arr), value_set=pa.array(sorted(na), arr.type))
                if len(na) > 1 else pc.equal(arr, ""))
     if not pc.any(spelled).as_py():
         return s.astype(COMPACT_TEXT)
-    return pd.Series(pc.if_else(spelled, pa.scalar(None, arr.type), arr), dtype=COMPACT_TEXT,
+    return pd.Series(pc.if_else(spelled, pa.scalar(None, arr.type), arr), dtype=s.dtype,
                      index=s.index, name=s.name)
 
 
@@ -535,7 +535,7 @@ def parse_numbers(s: pd.Series, *, integer: bool = False, decimal: str = ".",
     miss = text_missing(s, na)
     if pd.api.types.is_bool_dtype(s.dtype):
         vals = s.astype(float).to_numpy()
-    elif s.dtype == np.float64:    # typed as read (NaN for missing): the values themselves
+    elif s.dtype == np.float64:    # typed as read (NaN for missing)
         vals = s.to_numpy()
     elif pd.api.types.is_numeric_dtype(s.dtype):
         vals = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -551,9 +551,11 @@ def parse_numbers(s: pd.Series, *, integer: bool = False, decimal: str = ".",
     if integer:   # a fraction
         bad |= np.isfinite(vals) & (np.floor(vals) != vals)
     cleared = (bad | miss) & ~np.isnan(vals)
-    if cleared.any():   # typed numbers read whole (a 10M-row column is 80 MB) are not copied
-        vals = np.where(cleared, np.nan, vals)
-    return pd.Series(vals, copy=False), bad
+    if not cleared.any() and s.dtype == np.float64:
+        # typed numbers read whole (a 10M-row column is 80 MB): the column itself,
+        # shared until either is written (copy-on-write), not a copy
+        return s.reset_index(drop=True).rename(None), bad
+    return pd.Series(np.where(cleared, np.nan, vals) if cleared.any() else vals), bad
 
 
 def parse_booleans(s: pd.Series, *, true_values=(), false_values=(),
@@ -585,9 +587,11 @@ _FAST = {
     "number": r"^[+-]?(?:\d{1,15}|\d{0,15}\.(?:\d{1,2}|\d{4,15})|\d{4,15}\.\d{3}|\.\d{3})$",
     "number_point": r"^[+-]?(?:\d{1,15}|\d{0,15}\.\d{1,15})$",
 }
-#: The fast path's types: timestamps in the unit loaded tickets hold (the years it
-#: reads fit it), so that checking them later copies nothing.
-_FAST_TYPES = {"timestamp": pa.timestamp("ns"), "int": pa.float64(), "number": pa.float64()}
+#: The fast path's types as text is read: timestamps in microseconds, whose range
+#: holds any year written (Arrow's cast to nanoseconds overflowed silently before
+#: some versions), then in the nanoseconds loaded tickets hold once their years
+#: are checked (:func:`_in_range`), so that checking them later copies nothing.
+_FAST_TYPES = {"timestamp": pa.timestamp("us"), "int": pa.float64(), "number": pa.float64()}
 
 
 def _spellings(tokens) -> set[str]:
@@ -678,4 +682,5 @@ def _in_range(values: pa.Array, kind: str, low, high):
         if (low is not None and least.as_py() < low) or (high is not None
                                                         and most.as_py() > high):
             return None
-    return values
+    # in YEAR_RANGE: nanoseconds hold every value (a checked cast, never wrapped)
+    return values.cast(pa.timestamp("ns")) if kind == "timestamp" else values

@@ -501,7 +501,7 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
         return raw, rownum, []
     ids = raw[id_col].astype("string").str.strip().mask(text_missing(raw[id_col], na))
     dup = repeated(ids)
-    release_memory()                # the ids' dictionary
+    release_memory()                # the ids' sort
     if not dup.any():
         return raw, rownum, []            # one row per ticket already
     keys = find_headers(header_index(raw.columns), m.one_row_per_ticket.latest_by)
