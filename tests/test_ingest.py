@@ -382,3 +382,15 @@ def test_the_blocks_read_are_handed_over_with_the_table():
     table = blocks.table()
     assert table.column_names == ["a", "b"] and table.column("a").to_pylist() == ["x", "y"]
     assert table.column("b").type == pa.string() and not blocks.chunks
+
+
+def test_only_a_large_table_is_converted_after_a_trim(monkeypatch):
+    """Memory freed while reading is given back before a large table becomes a
+    frame, not before a small one (a report kernel's slice), and after either."""
+    trims = []
+    monkeypatch.setattr(readers, "release_memory", lambda: trims.append(1))
+    monkeypatch.setattr(readers, "_TRIM_BEFORE", 1000)
+    readers.arrow_to_pandas(pa.table({"a": pa.array(range(10), pa.int64())}))      # 80 bytes
+    assert len(trims) == 1
+    readers.arrow_to_pandas(pa.table({"a": pa.array(range(200), pa.int64())}))     # 1,600
+    assert len(trims) == 3

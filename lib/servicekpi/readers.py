@@ -490,16 +490,22 @@ class _Blocks:
                          for name, chunks in held.items()})
 
 
+#: A table of at least this many bytes is converted after a trim (:func:`arrow_to_pandas`).
+_TRIM_BEFORE = 64 << 20
+
+
 def arrow_to_pandas(table) -> pd.DataFrame:
     """An Arrow table as a frame, freeing the table as it goes: text as pandas'
     string dtype, booleans with missing values as ``boolean`` (not objects),
     integers as pandas' nullable integers (a blank cell would otherwise make the
     column floats: id 7 read as 7.0, and ids above 2**53 no longer distinct).
 
-    The memory freed while the table was built (the text blocks of the columns
-    typed as they were read) is given back first: at 10M CSV rows, 0.7 GB that
-    the conversion's new columns did not reuse."""
-    release_memory()
+    The memory freed while a large table was built (the text blocks of the
+    columns typed as they were read) is given back first: at 10M CSV rows, 0.7 GB
+    that the conversion's new columns did not reuse.  Not for a small one (a
+    report's slice): in a report kernel the trim cost more time than it saved."""
+    if table.nbytes >= _TRIM_BEFORE:
+        release_memory()
     df = table.to_pandas(types_mapper=_nullable, self_destruct=True, split_blocks=True)
     del table
     release_memory()
