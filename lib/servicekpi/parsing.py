@@ -227,12 +227,17 @@ def _untrimmed(s: pd.Series, na) -> pd.Series | None:
     arr = pa.chunked_array(pa.array(s.array))
     if pc.any(pc.match_substring_regex(arr, f"^{_EDGE_SPACE}|{_EDGE_SPACE}$")).as_py():
         return None
-    spelled = (pc.is_in(pc.utf8_lower(arr), value_set=pa.array(sorted(na), arr.type))
-               if len(na) > 1 else pc.equal(arr, ""))
+    spelled = _spells_missing(arr, na) if len(na) > 1 else pc.equal(arr, "")
     if not pc.any(spelled).as_py():
         return s.astype(COMPACT_TEXT)
     return pd.Series(pc.if_else(spelled, pa.scalar(None, arr.type), arr), dtype=s.dtype,
                      index=s.index, name=s.name)
+
+
+def _spells_missing(arr, na):
+    """Cells of Arrow text that spell a missing value: lower-cased, one of ``na``
+    (matched in the text's own Arrow type)."""
+    return pc.is_in(pc.utf8_lower(arr), value_set=pa.array(sorted(na), arr.type))
 
 
 def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = False,
@@ -551,11 +556,13 @@ def parse_numbers(s: pd.Series, *, integer: bool = False, decimal: str = ".",
     if integer:   # a fraction
         bad |= np.isfinite(vals) & (np.floor(vals) != vals)
     cleared = (bad | miss) & ~np.isnan(vals)
-    if not cleared.any() and s.dtype == np.float64:
+    if cleared.any():
+        return pd.Series(np.where(cleared, np.nan, vals)), bad
+    if s.dtype == np.float64:
         # typed numbers read whole (a 10M-row column is 80 MB): the column itself,
         # shared until either is written (copy-on-write), not a copy
         return s.reset_index(drop=True).rename(None), bad
-    return pd.Series(np.where(cleared, np.nan, vals) if cleared.any() else vals), bad
+    return pd.Series(vals), bad
 
 
 def parse_booleans(s: pd.Series, *, true_values=(), false_values=(),
@@ -655,8 +662,7 @@ def fast_column(arr: pa.Array | pa.ChunkedArray, kind: str, *, na=NULL_TOKENS,
     present = pc.fill_null(ok, False)
     if lookalike or not pc.all(pc.or_(present, pc.fill_null(pc.equal(arr, ""), True))).as_py():
         text = pc.utf8_trim_whitespace(arr)
-        missing = pc.or_(pc.is_null(text), pc.is_in(pc.utf8_lower(text), value_set=pa.array(
-            sorted(na), pa.string())))
+        missing = pc.or_(pc.is_null(text), _spells_missing(text, na))
         present = pc.match_substring_regex(text, pattern)
         if not pc.all(pc.or_(missing, present)).as_py():
             return None
