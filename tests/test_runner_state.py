@@ -161,6 +161,59 @@ def test_a_stopped_run_stops_its_workers_and_kernels(tmp_path, demo_dir, how):
     assert not list((out / "teams").glob("*.html"))
 
 
+def test_a_signal_whose_interrupt_is_swallowed_still_stops_the_run(tmp_path, demo_dir,
+                                                                     monkeypatch):
+    """Ctrl-C's KeyboardInterrupt is raised wherever the main thread is, and a
+    ``__del__`` being run (or a bare ``except:``) swallows it: the run sees the
+    signal all the same, at its next look, and stops as interrupted."""
+    from servicekpi import runner
+
+    real_wait, sent = runner.wait, []
+
+    def wait_swallowing(*args, **kwargs):      # the first look: Ctrl-C, lost
+        if not sent:
+            sent.append(True)
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(1)                  # the handler runs (and raises) in here
+            except KeyboardInterrupt:
+                pass
+        return real_wait(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "wait", wait_swallowing)
+    params = make_params(tmp_path, demo_dir, {"billing": "team: billing\n"})
+    out = tmp_path / "r"
+    started = time.time()
+    with pytest.raises(KeyboardInterrupt, match="SIGINT"):
+        run_reports(params, out, workers=1, progress=False)
+    assert sent and time.time() - started < 60
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["run"]["state"] == "interrupted" and "billing" not in manifest["reports"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler   # given back
+
+
+def test_a_stop_is_kept_past_a_swallowed_interrupt():
+    from servicekpi.runner import _signals_stop_the_run
+
+    before = signal.getsignal(signal.SIGTERM)
+    with _signals_stop_the_run() as stop:
+        stop.check()                           # nothing asked yet
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)
+        except KeyboardInterrupt:
+            pass
+        with pytest.raises(KeyboardInterrupt, match="SIGTERM"):
+            stop.check()
+    assert signal.getsignal(signal.SIGTERM) is before
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:                                       # an ignored Ctrl-C stays ignored
+        with _signals_stop_the_run():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 # ------------------------------------------------------------------ one run at a time
 def hold_lock(out):
     """Another process holding ``out``'s lock, as a run does."""

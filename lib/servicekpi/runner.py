@@ -53,7 +53,7 @@ import tempfile
 import threading
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -853,23 +853,63 @@ def _stop_workers(pool) -> None:
             p.join(1)
 
 
+class _Stop:
+    """Whether a signal asked the run to stop (:func:`_signals_stop_the_run`).
+
+    The handler raises KeyboardInterrupt where the main thread is, and that
+    can be a place that swallows it: a ``__del__`` or weakref callback being
+    run (Python prints "Exception ignored" and goes on), or a library's bare
+    ``except:``.  The run would then finish as if nothing had happened.  So the
+    signal is also kept here, and the run's waits look every half second
+    (:meth:`check`, :func:`_waited`)."""
+
+    def __init__(self):
+        self.signum: int | None = None
+
+    def check(self) -> None:
+        """KeyboardInterrupt (naming the signal) if a signal asked to stop."""
+        if self.signum is not None:
+            raise KeyboardInterrupt(signal.Signals(self.signum).name)
+
+
+#: How often (seconds) a run waiting for its reports looks at :class:`_Stop`.
+STOP_POLL = 0.5
+
+
 @contextmanager
-def _sigterm_stops_the_run():
-    """SIGTERM stops a run as Ctrl-C does (workers and kernels stopped, the index
-    saying so) instead of ending it on the spot.  Only in the main thread, where
-    Python runs signal handlers."""
+def _signals_stop_the_run():
+    """SIGTERM and SIGINT (Ctrl-C) stop a run: its workers and kernels stopped, the
+    index saying so (:func:`run`), not the run ended on the spot.  Yields the
+    :class:`_Stop` they set.  Only in the main thread, where Python runs signal
+    handlers; and SIGINT only when it has Python's own handler (one ignored, as
+    under ``nohup``, stays ignored)."""
+    stop = _Stop()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield stop
         return
 
-    def stop(signum, frame):
-        raise KeyboardInterrupt("SIGTERM")
+    def stopping(signum, frame):
+        stop.signum = signum
+        raise KeyboardInterrupt(signal.Signals(signum).name)
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, stopping)}
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, stopping)
     try:
-        yield
+        yield stop
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _waited(futures, stop: _Stop):
+    """``futures`` as each is done (as :func:`concurrent.futures.as_completed`),
+    while looking at ``stop`` every :data:`STOP_POLL` seconds."""
+    pending = set(futures)
+    while pending:
+        done, pending = wait(pending, timeout=STOP_POLL, return_when=FIRST_COMPLETED)
+        stop.check()
+        yield from done
 
 
 @contextmanager
@@ -988,7 +1028,7 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
     out = Path(out_dir).resolve()   # notebooks run in their own folder: absolute paths
     (out / "teams").mkdir(parents=True, exist_ok=True)
     # the prepared inputs are a copy of the exports: gone however the run ends
-    with run_lock(out) as run, _sigterm_stops_the_run(), \
+    with run_lock(out) as run, _signals_stop_the_run() as stop, \
             _removed_afterwards(out / PREPARED_DIR):
         _remove_temporary_files(out)        # left by a run that was killed
         summary = RunSummary(out)
@@ -1014,6 +1054,7 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                     pool.submit(prestart, kernel, str(Path(notebook).parent),
                                 sorted({p.language for p in all_params}))
             data_errors, prepared = preflight(all_params, out)
+            stop.check()
             jobs = []
             for p in all_params:
                 params, fp, skip = planned[p.team]
@@ -1041,7 +1082,7 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                 from tqdm.auto import tqdm
                 bar = tqdm(total=len(jobs), desc="team reports", unit="report")
             futures = {pool.submit(execute, job): job for job in jobs}
-            for fut in as_completed(futures):
+            for fut in _waited(futures, stop):
                 res = record.settle(_result(fut, futures[fut]))
                 record.write()
                 if bar:
@@ -1057,10 +1098,11 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                     summary.overview = record.settle(
                         _run_overview(here, record, all_params, params_dir, overview,
                                       kernel, force, as_of, prepared, keep_kernel=True,
-                                      workers=overview_workers))
+                                      workers=overview_workers, stop=stop))
                 finally:
                     if here is not pool:
                         here.shutdown(wait=True)
+            stop.check()        # a signal whose KeyboardInterrupt was swallowed
         # Whatever ends the run early (an error of any kind, Ctrl-C, SystemExit): stop
         # the workers, record the state and the reason in manifest.json (the index
         # says the run stopped) and raise it on (the command line prints it).
@@ -1103,7 +1145,8 @@ def _known(entry: dict) -> dict:
 
 
 def _run_overview(pool, record, all_params, params_dir, overview, kernel, force,
-                  as_of=None, prepared=None, keep_kernel=False, workers=1) -> TeamResult:
+                  as_of=None, prepared=None, keep_kernel=False, workers=1,
+                  stop: _Stop | None = None) -> TeamResult:
     """The overview of every team on the index (in a run of some teams, also the
     others), linking to their current pages.  It runs after the team reports,
     alone: it assesses the teams in ``workers`` processes (not part of its
@@ -1130,7 +1173,10 @@ def _run_overview(pool, record, all_params, params_dir, overview, kernel, force,
            "parameters": params, "out": str(out), "stem": "overview", "kernel": kernel,
            "fingerprint": fp, "language": _language(*(record.entries[t] for t in teams)),
            "prepared": prepared, "keep_kernel": keep_kernel, "workers": workers}
-    return _result(pool.submit(execute, job), job)
+    fut = pool.submit(execute, job)
+    for _ in _waited([fut], stop or _Stop()):
+        pass
+    return _result(fut, job)
 
 
 class RunRecord:
