@@ -5,6 +5,7 @@ import errno
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -252,3 +253,66 @@ def test_any_os_error_names_its_file(params, capsys, monkeypatch):
     assert one_line(capsys) == "servicekpi: cannot write /x/index.html: Permission denied"
     with pytest.raises(PermissionError):
         main(["validate", "--params", str(params), "--debug"])
+
+
+# ------------------------------------------------------------------ a run's signals
+@pytest.fixture
+def python_sigint():
+    """SIGINT with Python's own handler, as in a terminal, whatever pytest inherited."""
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, inherited)
+
+
+def test_a_stop_is_kept_past_a_swallowed_interrupt(python_sigint):
+    from servicekpi.runner import _signals_stop_the_run
+
+    before = signal.getsignal(signal.SIGTERM)
+    with _signals_stop_the_run() as stop:
+        stop.check()                           # nothing asked yet
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)                      # the handler runs (and raises) in here
+        except KeyboardInterrupt:
+            pass                               # as a bare except: would
+        os.kill(os.getpid(), signal.SIGINT)    # a second signal while stopping: not raised
+        time.sleep(0.2)
+        with pytest.raises(KeyboardInterrupt, match="SIGTERM"):
+            stop.check()
+    assert signal.getsignal(signal.SIGTERM) is before
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:                                       # an ignored Ctrl-C (nohup) stays ignored
+        with _signals_stop_the_run():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_an_interrupt_swallowed_in_a_finaliser_is_not_printed(python_sigint, monkeypatch):
+    """Ctrl-C while a ``__del__`` runs: Python swallows the KeyboardInterrupt and
+    prints "Exception ignored" with a traceback; the run keeps the signal (it
+    stops at its next look) and nothing is printed.  Any other exception a
+    finaliser swallows still reaches the hook there was."""
+    from servicekpi.runner import _signals_stop_the_run
+
+    reached = []
+    monkeypatch.setattr(sys, "unraisablehook", reached.append)
+
+    class Interrupted:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+
+    class Fails:
+        def __del__(self):
+            raise ValueError("a finaliser's own failure")
+
+    with _signals_stop_the_run() as stop:
+        Fails()
+        assert [type(u.exc_value) for u in reached] == [ValueError]
+        Interrupted()
+        assert len(reached) == 1               # ours: not printed
+        with pytest.raises(KeyboardInterrupt, match="SIGINT"):
+            stop.check()
+    assert sys.unraisablehook == reached.append   # given back

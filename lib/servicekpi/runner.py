@@ -879,25 +879,41 @@ STOP_POLL = 0.5
 @contextmanager
 def _signals_stop_the_run():
     """SIGTERM and SIGINT (Ctrl-C) stop a run: its workers and kernels stopped, the
-    index saying so (:func:`run`), not the run ended on the spot.  Yields the
-    :class:`_Stop` they set.  Only in the main thread, where Python runs signal
-    handlers; and SIGINT only when it has Python's own handler (one ignored, as
-    under ``nohup``, stays ignored)."""
+    index saying so (:func:`run_reports`), not the run ended on the spot.  Yields
+    the :class:`_Stop` they set.  Only in the main thread, where Python runs
+    signal handlers; and SIGINT only when it has Python's own handler (one
+    ignored, as under ``nohup``, stays ignored).
+
+    The first signal raises KeyboardInterrupt; another while the run stops is
+    not raised again in the middle of stopping (that is bounded: workers are
+    killed after 5 s).  A KeyboardInterrupt of ours swallowed in a ``__del__``
+    is not printed as "Exception ignored" with a traceback: the run stops
+    all the same (``sys.unraisablehook``)."""
     stop = _Stop()
     if threading.current_thread() is not threading.main_thread():
         yield stop
         return
 
     def stopping(signum, frame):
+        if stop.signum is not None:         # stopping already
+            return
         stop.signum = signum
         raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    hook = sys.unraisablehook
+
+    def unraisable(info):
+        if not (stop.signum is not None and isinstance(info.exc_value, KeyboardInterrupt)):
+            hook(info)
 
     previous = {signal.SIGTERM: signal.signal(signal.SIGTERM, stopping)}
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         previous[signal.SIGINT] = signal.signal(signal.SIGINT, stopping)
+    sys.unraisablehook = unraisable
     try:
         yield stop
     finally:
+        sys.unraisablehook = hook
         for signum, handler in previous.items():
             signal.signal(signum, handler)
 
@@ -1099,6 +1115,10 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                         _run_overview(here, record, all_params, params_dir, overview,
                                       kernel, force, as_of, prepared, keep_kernel=True,
                                       workers=overview_workers, stop=stop))
+                except BaseException:
+                    if here is not pool:    # the cluster's: stopped below; this one here
+                        _stop_workers(here)
+                    raise
                 finally:
                     if here is not pool:
                         here.shutdown(wait=True)
@@ -1117,6 +1137,12 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
             pool.shutdown(wait=True)
             if client is not None:
                 client.close()
+        try:              # a signal swallowed while the pool was shut down
+            stop.check()
+        except KeyboardInterrupt as exc:
+            record.run["error"] = str(_one_line(exc))
+            record.write("interrupted")
+            raise
         summary.seconds = time.time() - start
         record.write("finished")
     return summary
