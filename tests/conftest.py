@@ -31,7 +31,6 @@ matplotlib.use("Agg")
 import matplotlib.font_manager  # noqa: E402, F401
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 
