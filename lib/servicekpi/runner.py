@@ -1122,7 +1122,6 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                 finally:
                     if here is not pool:
                         here.shutdown(wait=True)
-            stop.check()        # a signal whose KeyboardInterrupt was swallowed
         # Whatever ends the run early (an error of any kind, Ctrl-C, SystemExit): stop
         # the workers, record the state and the reason in manifest.json (the index
         # says the run stopped) and raise it on (the command line prints it).
@@ -1137,7 +1136,7 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
             pool.shutdown(wait=True)
             if client is not None:
                 client.close()
-        try:              # a signal swallowed while the pool was shut down
+        try:      # a signal whose KeyboardInterrupt was swallowed after the last wait
             stop.check()
         except KeyboardInterrupt as exc:
             record.run["error"] = str(_one_line(exc))
@@ -1171,8 +1170,8 @@ def _known(entry: dict) -> dict:
 
 
 def _run_overview(pool, record, all_params, params_dir, overview, kernel, force,
-                  as_of=None, prepared=None, keep_kernel=False, workers=1,
-                  stop: _Stop | None = None) -> TeamResult:
+                  as_of=None, prepared=None, keep_kernel=False, workers=1, *,
+                  stop: _Stop) -> TeamResult:
     """The overview of every team on the index (in a run of some teams, also the
     others), linking to their current pages.  It runs after the team reports,
     alone: it assesses the teams in ``workers`` processes (not part of its
@@ -1200,7 +1199,7 @@ def _run_overview(pool, record, all_params, params_dir, overview, kernel, force,
            "fingerprint": fp, "language": _language(*(record.entries[t] for t in teams)),
            "prepared": prepared, "keep_kernel": keep_kernel, "workers": workers}
     fut = pool.submit(execute, job)
-    for _ in _waited([fut], stop or _Stop()):
+    for _ in _waited([fut], stop):
         pass
     return _result(fut, job)
 
