@@ -82,7 +82,9 @@ def test_clean_export_is_typed_as_it_is_read(tmp_path):
 
 
 def test_a_cell_in_a_later_block_sends_the_column_to_the_tolerant_path(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "_ARROW_BLOCK", 1 << 10)     # many blocks of a few rows
+    asked = []
+    monkeypatch.setattr(readers, "csv_block_size",      # many blocks of a few rows
+                        lambda size: asked.append(size) or 1 << 10)
     rows = [f"{i},a,2024-01-02 09:{i % 60:02d},,,phone,,,1,no,no,no,{i},5,9,2,c{i}"
             for i in range(1, 300)]
     rows[250] = rows[250].replace(",5,9,2,", ",4.0,9,2,")      # whole, but not as written
@@ -92,6 +94,17 @@ def test_a_cell_in_a_later_block_sends_the_column_to_the_tolerant_path(tmp_path,
     assert_same(fast, tolerant(path, dayfirst=True))
     assert fast.set_index("ticket_id").loc["251", "csat"] == 4
     assert len(fast) == 299
+    assert asked and set(asked) == {path.stat().st_size}
+
+
+def test_the_csv_blocks_read_ahead_hold_a_quarter_of_the_file_at_most():
+    mb = 1 << 20
+    # 32 blocks read ahead: a quarter of a 130 MB file is 32 blocks of 1.02 MB
+    assert readers.csv_block_size(130 * mb) == 130 * mb // 128
+    assert readers.csv_block_size(3 * mb) == mb              # 1 MB at least
+    assert readers.csv_block_size(0) == mb
+    assert readers.csv_block_size(1300 * mb) == 4 * mb       # 4 MB at most
+    assert readers.csv_block_size(512 * mb) == 4 * mb
 
 
 def test_a_ragged_file_is_read_as_before(tmp_path):

@@ -359,7 +359,15 @@ def _read_csv(path: Path, info: dict, *, encoding, delimiter, nrows, fits, plan=
 
 #: Encodings pyarrow's CSV reader reads as they are (it skips a UTF-8 byte-order mark).
 _ARROW_ENCODINGS = {"utf-8", "utf-8-sig"}
+#: The largest block pyarrow's CSV reader reads at a time (:func:`csv_block_size`).
 _ARROW_BLOCK = 1 << 22
+#: The smallest (the file's share, below, permitting).
+_ARROW_MIN_BLOCK = 1 << 20
+#: Blocks pyarrow's CSV reader reads ahead of the one being converted: its
+#: background reader's queue (``kDefaultBackgroundMaxQ`` in Arrow's C++ source).
+_ARROW_READ_AHEAD = 32
+#: The share of the file the blocks read ahead may hold.
+_READ_AHEAD_SHARE = 4
 #: Rows of a Parquet file's large row group read at a time (:func:`_read_parquet`).
 _PARQUET_ROWS = 1 << 20
 
@@ -385,11 +393,12 @@ def _read_csv_arrow(path: Path, info: dict, *, skip_rows: int, delim: str, heade
     keep = [i for i, n in enumerate(names) if todo.keep is None or n in todo.keep]
     generated = [f"c{i}" for i in range(len(names))]
     ragged = []
+    block = csv_block_size(path.stat().st_size)
 
     def reader(columns):
         return pv.open_csv(
             path, read_options=pv.ReadOptions(skip_rows=skip_rows, column_names=generated,
-                                              block_size=_ARROW_BLOCK),
+                                              block_size=block),
             parse_options=pv.ParseOptions(delimiter=delim, newlines_in_values=True,
                                           invalid_row_handler=lambda row: ragged.append(row)
                                           or "skip"),
@@ -448,6 +457,21 @@ def _read_csv_arrow(path: Path, info: dict, *, skip_rows: int, delim: str, heade
     df = arrow_to_pandas(blocks.table())     # the only reference: freed as it is converted
     df.attrs["planned"] = True
     return df
+
+
+def csv_block_size(file_bytes: int) -> int:
+    """The block size for pyarrow's CSV reader on a file of ``file_bytes``.
+
+    The reader's background thread reads up to :data:`_ARROW_READ_AHEAD` blocks
+    ahead, whatever the pace of their conversion, and each is held as raw bytes
+    until it is converted.  With 4 MB blocks that is 128 MB: the whole of a
+    1M-row, 130 MB export, which raised ``servicekpi kpis``' peak memory by
+    about 90 MB there.  So the blocks read ahead hold at most a quarter of the
+    file, with blocks of 1 MB at least (smaller ones cost more per block than
+    they save) and 4 MB at most (10M rows took 25-28 s with 1 MB blocks and
+    20-21 s with 4 MB ones)."""
+    share = file_bytes // (_ARROW_READ_AHEAD * _READ_AHEAD_SHARE)
+    return int(min(_ARROW_BLOCK, max(_ARROW_MIN_BLOCK, share)))
 
 
 class _Blocks:
