@@ -15,7 +15,7 @@ import pytest
 
 from conftest import make_params
 from servicekpi.cli import main
-from servicekpi.runner import LOCK_FILE, RunLocked, run_lock, run_reports
+from servicekpi.runner import LOCK_FILE, RunLocked, TeamResult, run_lock, run_reports
 
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.e2e      # runs of reports (the lock tests run nothing)
@@ -196,6 +196,128 @@ def test_a_signal_whose_interrupt_is_swallowed_still_stops_the_run(tmp_path, dem
         signal.signal(signal.SIGINT, inherited)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["run"]["state"] == "interrupted" and "billing" not in manifest["reports"]
+
+
+# ------------------------------------------------------------------ a worker that dies
+#: team -> "always" or "once": the stand-in report below ends its worker process
+#: (as a crash or the out-of-memory killer would) every time, or the first time.
+DIE: dict[str, str] = {}
+
+
+def report_or_die(job):
+    """A stand-in for ``runner.execute`` in the pool's (forked) workers: ends the
+    process for a team of :data:`DIE`, else writes a page; each call leaves a
+    line ``<pid> <keep_kernel>`` in ``<out>/ran-<team>``."""
+    out, team = Path(job["out"]), job["team"]
+    tried = out / f"ran-{team}"
+    first = not tried.exists()
+    with open(tried, "a") as f:
+        f.write(f"{os.getpid()} {job.get('keep_kernel')}\n")
+    # written as execute writes, under the process's temporary name
+    partial = out / "teams" / f".{team}.ipynb.tmp{os.getpid()}.ipynb"
+    partial.write_text("{}")
+    if DIE.get(team) == "always" or (DIE.get(team) == "once" and first):
+        os._exit(9)
+    time.sleep(1.5)        # the other reports are running or queued when one dies
+    page = out / f"{job['stem']}.html"
+    page.write_text(f"<html><body>{team}</body></html>")
+    partial.unlink()
+    return TeamResult(team, job["name"], "ok", html=f"{job['stem']}.html", started="x",
+                      finished="y", fingerprint=job["fingerprint"],
+                      parameters=job["parameters"])
+
+
+def no_kernel(*args):
+    return False
+
+
+def die(*args):
+    os._exit(9)
+
+
+TEAMS = ("billing", "chat", "email", "phone")
+
+
+def run_with_a_dying_worker(tmp_path, demo_dir, monkeypatch, die_as, prestart=no_kernel,
+                            **options):
+    from servicekpi import runner
+
+    for team, how in die_as.items():
+        monkeypatch.setitem(DIE, team, how)
+    monkeypatch.setattr(runner, "execute", report_or_die)
+    monkeypatch.setattr(runner, "prestart", prestart)
+    params = make_params(tmp_path, demo_dir, {t: f"team: {t}\n" for t in TEAMS})
+    out = tmp_path / "r"
+    summary = run_reports(params, out, workers=2, progress=False, **{"overview": None,
+                                                                     **options})
+    tries = {t: (out / f"ran-{t}").read_text().split("\n")[:-1] for t in TEAMS}
+    return summary, out, tries
+
+
+def test_a_report_that_ends_its_worker_fails_alone(tmp_path, demo_dir, monkeypatch, capsys):
+    """The pool ends every worker when one dies, and fails each report it had
+    not finished: those run again, each in a process of its own, and only the
+    report that ends its process again fails, saying so."""
+    from servicekpi.config import OVERVIEW_NOTEBOOK
+
+    summary, out, tries = run_with_a_dying_worker(tmp_path, demo_dir, monkeypatch,
+                                                  {"chat": "always"},
+                                                  overview=OVERVIEW_NOTEBOOK)
+    outcome = {r.team: r.outcome for r in summary.results}
+    assert outcome == {"billing": "ok", "chat": "failed", "email": "ok", "phone": "ok"}
+    chat = {r.team: r for r in summary.results}["chat"]
+    assert chat.error.startswith("WorkerDied: the process running this report ended "
+                                 "abruptly") and "out-of-memory" in chat.error
+    for team in ("billing", "email", "phone"):
+        assert (out / "teams" / f"{team}.html").read_text() == (
+            f"<html><body>{team}</body></html>")
+    # chat ran twice: in the pool, then in a process of its own (no kept kernel)
+    assert len(tries["chat"]) == 2 and tries["chat"][1].endswith(" False")
+    assert tries["chat"][0].split()[0] != tries["chat"][1].split()[0]
+    pids = [line.split()[0] for t in TEAMS for line in tries[t][1:]]
+    assert len(pids) == len(set(pids))            # after the loss: a process each
+    lost = len(TEAMS) - sum(len(t) == 1 and t[0].endswith(" True")
+                            for t in tries.values())         # not finished in the pool
+    assert lost >= 2 and capsys.readouterr().err == (
+        "servicekpi: a worker process ended abruptly (a crash, or the system's "
+        f"out-of-memory killer); the {lost} report(s) its pool had not finished run "
+        "again, each in a process of its own\n")
+    assert summary.overview.outcome == "ok"       # in a pool of its own, after the loss
+    assert (out / "overview.html").read_text() == "<html><body>_overview</body></html>"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["run"]["state"] == "finished"
+    assert "WorkerDied" in row((out / "index.html").read_text(), "chat")
+    assert not list(out.rglob(".*.tmp*"))
+
+
+def test_a_report_whose_worker_died_once_runs_again(tmp_path, demo_dir, monkeypatch):
+    summary, out, tries = run_with_a_dying_worker(tmp_path, demo_dir, monkeypatch,
+                                                  {"billing": "once"})
+    assert [r.outcome for r in summary.results] == ["ok"] * 4
+    assert len(tries["billing"]) == 2
+
+
+def test_a_worker_that_dies_starting_its_kernel_stops_no_report(tmp_path, demo_dir,
+                                                                 monkeypatch):
+    summary, out, tries = run_with_a_dying_worker(tmp_path, demo_dir, monkeypatch, {},
+                                                  prestart=die)
+    assert [r.outcome for r in summary.results] == ["ok"] * 4
+    assert all(len(t) == 1 and t[0].endswith(" False") for t in tries.values())
+
+
+def test_the_partial_files_of_a_process_are_told_by_its_whole_pid(tmp_path):
+    from servicekpi.runner import _remove_partial_files
+
+    (tmp_path / "teams").mkdir()
+    names = [".chat.ipynb.tmp12.ipynb", "teams/.chat.html.tmp12-140", ".a.tmp123.ipynb",
+             "teams/.b.html.tmp120-7", "teams/chat.html"]
+    for name in names:
+        (tmp_path / name).write_text("x")
+    _remove_partial_files(tmp_path, [12])
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()
+                  ) == [".a.tmp123.ipynb", "teams/.b.html.tmp120-7", "teams/chat.html"]
+    _remove_partial_files(tmp_path)                       # every process's
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["chat.html"]
 
 
 # ------------------------------------------------------------------ one run at a time

@@ -22,7 +22,11 @@
    the error with a link to the executed notebook at the failing cell) and
    ``<out>/manifest.json``.
 
-One team's failure never stops the others.  Every file is written under a
+One team's failure never stops the others, not even one that ends its worker
+process (a crash, the system's out-of-memory killer): a local pool that
+loses a worker stops, and the reports it had not finished run again, each
+in a process of its own (:func:`_isolated`), so that only a report that
+ends its process again fails, with that reason.  Every file is written under a
 temporary name and renamed, so a report that exists is complete; a report
 that fails moves its last good page aside (``<team>.stale.html``, shown as
 stale on the index), so no page looks current that is not.  The index and
@@ -45,6 +49,7 @@ import hashlib
 import json
 import multiprocessing.util
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -54,6 +59,7 @@ import threading
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -1064,6 +1070,7 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
         to_run = sum(not skip for _, _, skip in planned.values())
         overview_workers = max(1, workers or os.cpu_count() or 1)   # it runs alone
         pool, client = _executor(min(overview_workers, to_run or 1), scheduler)
+        alone: list[ProcessPoolExecutor] = []     # the pools of :func:`_isolated`
         try:
             if client is None:   # each worker starts its kernel while the inputs are read
                 for _ in range(min(overview_workers, to_run)):
@@ -1097,13 +1104,29 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
             if progress and jobs:
                 from tqdm.auto import tqdm
                 bar = tqdm(total=len(jobs), desc="team reports", unit="report")
-            futures = {pool.submit(execute, job): job for job in jobs}
-            for fut in _waited(futures, stop):
-                res = record.settle(_result(fut, futures[fut]))
+
+            def done(fut, job, alone=False):
+                res = record.settle(_result(fut, job, alone=alone))
                 record.write()
                 if bar:
                     bar.update()
                     bar.set_postfix_str(f"{res.team}: {res.outcome}")
+
+            lost: list[dict] = []     # the reports of workers lost with a local pool
+            try:
+                futures = {pool.submit(execute, job): job for job in jobs}
+            except BrokenProcessPool:  # a worker ended while it started its kernel
+                futures, lost = {}, list(jobs)
+            for fut, job in _settled(_waited(futures, stop), futures, lost, client):
+                done(fut, job)
+            if lost:
+                print(f"servicekpi: a worker process ended abruptly (a crash, or the "
+                      f"system's out-of-memory killer); the {len(lost)} report(s) its pool "
+                      "had not finished run again, each in a process of its own",
+                      file=sys.stderr)
+                pool = _renewed(pool, out, overview_workers)
+                for fut, job in _isolated(lost, overview_workers, stop, alone):
+                    done(fut, job, alone=True)
             if bar:
                 bar.close()
             summary.results = [record.entries[p.team] for p in all_params]
@@ -1127,6 +1150,8 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
         # says the run stopped) and raise it on (the command line prints it).
         except BaseException as exc:
             _stop_workers(pool)
+            for one in list(alone):
+                _stop_workers(one)
             if client is None:              # its workers are gone: so are their writes
                 _remove_temporary_files(out)
             record.run["error"] = str(_one_line(exc))
@@ -1148,20 +1173,81 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
 
 
 def _remove_temporary_files(out: Path) -> None:
-    for stale in list(out.glob(".*.tmp*")) + list((out / "teams").glob(".*.tmp*")):
-        stale.unlink(missing_ok=True)
+    _remove_partial_files(out)
     _remove_folder(out / PREPARED_DIR)
 
 
-def _result(fut, job: dict) -> TeamResult:
+def _remove_partial_files(out: Path, pids=None) -> None:
+    """The files that processes ended while writing them left under their temporary
+    names (:func:`execute`, :func:`~servicekpi.config.atomic_write`, each naming
+    its process): every one, or those of the processes ``pids``."""
+    for stale in list(out.glob(".*.tmp*")) + list((out / "teams").glob(".*.tmp*")):
+        if pids is None or any(re.search(rf"\.tmp{pid}(?!\d)", stale.name) for pid in pids):
+            stale.unlink(missing_ok=True)
+
+
+def _result(fut, job: dict, *, alone: bool = False) -> TeamResult:
+    """The result of ``job`` from its future; ``alone``: it ran in a process of its
+    own (:func:`_isolated`), so a process that ended abruptly was this report's."""
     try:
         return _write_pages(fut.result(), Path(job["out"]))
     # The pool reports a worker that died (BrokenProcessPool), a cancelled job, or a
     # Dask worker's failure of any kind: the report fails with that reason recorded.
     except Exception as exc:
-        return TeamResult(job["team"], job["name"], "failed", error=_one_line(exc),
+        error = _one_line(exc)
+        if alone and isinstance(exc, BrokenProcessPool):
+            error = ErrorLine("WorkerDied: the process running this report ended abruptly "
+                              "(a crash, or the system's out-of-memory killer), in a "
+                              "process of its own")
+        return TeamResult(job["team"], job["name"], "failed", error=error,
                           fingerprint=job["fingerprint"], parameters=job["parameters"],
                           finished=_now())
+
+
+def _settled(done, futures: dict, lost: list, client):
+    """``(future, job)`` for each of ``done`` (futures of ``futures``), except a
+    local pool's reports that ended because the pool lost a worker: those are
+    added to ``lost``, to run again (:func:`_isolated`).  When a worker ends, the
+    pool ends its other workers too and fails every report it had not finished,
+    so which one ended it is not known."""
+    for fut in done:
+        if (client is None and not fut.cancelled()
+                and isinstance(fut.exception(), BrokenProcessPool)):
+            lost.append(futures[fut])
+        else:
+            yield fut, futures[fut]
+
+
+def _renewed(pool, out: Path, workers: int) -> ProcessPoolExecutor:
+    """A new local pool for a pool that lost a worker (for the overview), once the
+    lost workers' partly written files are removed."""
+    pool.shutdown(wait=True)
+    _remove_partial_files(out)
+    return _local_pool(workers)
+
+
+def _isolated(jobs: list[dict], workers: int, stop: "_Stop", pools: list):
+    """``(future, job)`` for each of ``jobs`` as it is done, each job run in a
+    process of its own (a pool of one worker, in ``pools`` while it runs),
+    ``workers`` at a time: a report that ends its process fails alone
+    (:func:`_result` with ``alone``).  Its kernel is started by the report."""
+    todo, running = list(jobs), {}
+    while todo or running:
+        while todo and len(running) < workers:
+            job = todo.pop(0)
+            one = _local_pool(1)
+            pools.append(one)
+            fut = one.submit(execute, {**job, "keep_kernel": False})
+            running[fut] = job, one, list(one._processes or ())   # its process's pid
+        done, _ = wait(running, timeout=STOP_POLL, return_when=FIRST_COMPLETED)
+        stop.check()
+        for fut in done:
+            job, one, pids = running.pop(fut)
+            one.shutdown(wait=True)
+            pools.remove(one)
+            if isinstance(fut.exception(), BrokenProcessPool):
+                _remove_partial_files(Path(job["out"]), pids)
+            yield fut, job
 
 
 def _known(entry: dict) -> dict:
