@@ -207,12 +207,12 @@ DIE: dict[str, str] = {}
 def report_or_die(job):
     """A stand-in for ``runner.execute`` in the pool's (forked) workers: ends the
     process for a team of :data:`DIE`, else writes a page; each call leaves a
-    line ``<pid> <keep_kernel>`` in ``<out>/ran-<team>``."""
+    line ``<pid> <its pool's size>`` in ``<out>/ran-<team>``."""
     out, team = Path(job["out"]), job["team"]
     tried = out / f"ran-{team}"
     first = not tried.exists()
     with open(tried, "a") as f:
-        f.write(f"{os.getpid()} {job.get('keep_kernel')}\n")
+        f.write(f"{os.getpid()} {os.environ['POOL_SIZE']}\n")
     # written as execute writes, under the process's temporary name
     partial = out / "teams" / f".{team}.ipynb.tmp{os.getpid()}.ipynb"
     partial.write_text("{}")
@@ -225,6 +225,21 @@ def report_or_die(job):
     return TeamResult(team, job["name"], "ok", html=f"{job['stem']}.html", started="x",
                       finished="y", fingerprint=job["fingerprint"],
                       parameters=job["parameters"])
+
+
+def sized_pool(workers):
+    """``runner._local_pool``, its workers told their pool's size (``POOL_SIZE``)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(workers, initializer=sized_worker,
+                               initargs=(os.getpid(), workers))
+
+
+def sized_worker(runner_pid, workers):
+    from servicekpi import runner
+
+    runner._worker_init(runner_pid)
+    os.environ["POOL_SIZE"] = str(workers)
 
 
 def no_kernel(*args):
@@ -246,6 +261,7 @@ def run_with_a_dying_worker(tmp_path, demo_dir, monkeypatch, die_as, prestart=no
         monkeypatch.setitem(DIE, team, how)
     monkeypatch.setattr(runner, "execute", report_or_die)
     monkeypatch.setattr(runner, "prestart", prestart)
+    monkeypatch.setattr(runner, "_local_pool", sized_pool)
     params = make_params(tmp_path, demo_dir, {t: f"team: {t}\n" for t in TEAMS})
     out = tmp_path / "r"
     summary = run_reports(params, out, workers=2, progress=False, **{"overview": None,
@@ -271,13 +287,13 @@ def test_a_report_that_ends_its_worker_fails_alone(tmp_path, demo_dir, monkeypat
     for team in ("billing", "email", "phone"):
         assert (out / "teams" / f"{team}.html").read_text() == (
             f"<html><body>{team}</body></html>")
-    # chat ran twice: in the pool, then in a process of its own (no kept kernel)
-    assert len(tries["chat"]) == 2 and tries["chat"][1].endswith(" False")
-    assert tries["chat"][0].split()[0] != tries["chat"][1].split()[0]
-    pids = [line.split()[0] for t in TEAMS for line in tries[t][1:]]
-    assert len(pids) == len(set(pids))            # after the loss: a process each
-    lost = len(TEAMS) - sum(len(t) == 1 and t[0].endswith(" True")
-                            for t in tries.values())         # not finished in the pool
+    # chat ran twice: in the pool, then in a process of its own, as did every
+    # report the pool had not finished
+    assert [line.split()[1] for line in tries["chat"]] == ["2", "1"]
+    again = [line.split()[0] for t in tries.values() for line in t if line.endswith(" 1")]
+    assert len(again) == len(set(again))
+    assert all(t[-1].endswith(" 1") for t in tries.values() if len(t) == 2)
+    lost = len(again)
     assert lost >= 2 and capsys.readouterr().err == (
         "servicekpi: a worker process ended abruptly (a crash, or the system's "
         f"out-of-memory killer); the {lost} report(s) its pool had not finished run "
@@ -302,7 +318,8 @@ def test_a_worker_that_dies_starting_its_kernel_stops_no_report(tmp_path, demo_d
     summary, out, tries = run_with_a_dying_worker(tmp_path, demo_dir, monkeypatch, {},
                                                   prestart=die)
     assert [r.outcome for r in summary.results] == ["ok"] * 4
-    assert all(len(t) == 1 and t[0].endswith(" False") for t in tries.values())
+    assert all(len(t) == 1 and t[0].endswith(" 1") for t in tries.values())
+    assert len({t[0] for t in tries.values()}) == len(TEAMS)      # a process each
 
 
 def test_the_partial_files_of_a_process_are_told_by_its_whole_pid(tmp_path):

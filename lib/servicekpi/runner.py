@@ -1120,10 +1120,13 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
             for fut, job in _settled(_waited(futures, stop), futures, lost, client):
                 done(fut, job)
             if lost:
-                print(f"servicekpi: a worker process ended abruptly (a crash, or the "
-                      f"system's out-of-memory killer); the {len(lost)} report(s) its pool "
-                      "had not finished run again, each in a process of its own",
-                      file=sys.stderr)
+                notice = (f"servicekpi: a worker process ended abruptly (a crash, or the "
+                          f"system's out-of-memory killer); the {len(lost)} report(s) its "
+                          "pool had not finished run again, each in a process of its own")
+                if bar:                 # on a line of its own, not inside the bar's
+                    bar.write(notice, file=sys.stderr)
+                else:
+                    print(notice, file=sys.stderr)
                 pool = _renewed(pool, out, overview_workers)
                 for fut, job in _isolated(lost, overview_workers, stop, alone):
                     done(fut, job, alone=True)
@@ -1230,14 +1233,15 @@ def _isolated(jobs: list[dict], workers: int, stop: "_Stop", pools: list):
     """``(future, job)`` for each of ``jobs`` as it is done, each job run in a
     process of its own (a pool of one worker, in ``pools`` while it runs),
     ``workers`` at a time: a report that ends its process fails alone
-    (:func:`_result` with ``alone``).  Its kernel is started by the report."""
+    (:func:`_result` with ``alone``).  The process starts its kernel for the
+    report and kills it when it ends."""
     todo, running = list(jobs), {}
     while todo or running:
         while todo and len(running) < workers:
             job = todo.pop(0)
             one = _local_pool(1)
             pools.append(one)
-            fut = one.submit(execute, {**job, "keep_kernel": False})
+            fut = one.submit(execute, job)
             running[fut] = job, one, list(one._processes or ())   # its process's pid
         done, _ = wait(running, timeout=STOP_POLL, return_when=FIRST_COMPLETED)
         stop.check()
