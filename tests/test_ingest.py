@@ -97,7 +97,7 @@ def test_a_cell_in_a_later_block_sends_the_column_to_the_tolerant_path(tmp_path,
     assert asked and set(asked) == {path.stat().st_size}
 
 
-def test_the_csv_blocks_read_ahead_hold_a_quarter_of_the_file_at_most():
+def test_the_csv_blocks_read_ahead_hold_a_quarter_of_the_file_or_32_mb():
     mb = 1 << 20
     # 32 blocks read ahead: a quarter of a 130 MB file is 32 blocks of 1.02 MB
     assert readers.csv_block_size(130 * mb) == 130 * mb // 128

@@ -207,21 +207,32 @@ DIE: dict[str, str] = {}
 def report_or_die(job):
     """A stand-in for ``runner.execute`` in the pool's (forked) workers: ends the
     process for a team of :data:`DIE`, else writes a page; each call leaves a
-    line ``<pid> <its pool's size>`` in ``<out>/ran-<team>``."""
+    line ``<pid> <its pool's size>`` in ``<out>/ran-<team>``, and ``overlap``
+    there when another lone process (a pool of one) was running."""
     out, team = Path(job["out"]), job["team"]
     tried = out / f"ran-{team}"
     first = not tried.exists()
+    alone = os.environ["POOL_SIZE"] == "1"
     with open(tried, "a") as f:
         f.write(f"{os.getpid()} {os.environ['POOL_SIZE']}\n")
+        if alone:
+            try:
+                os.close(os.open(out / "lone-running", os.O_CREAT | os.O_EXCL))
+            except FileExistsError:
+                f.write("overlap\n")
     # written as execute writes, under the process's temporary name
     partial = out / "teams" / f".{team}.ipynb.tmp{os.getpid()}.ipynb"
     partial.write_text("{}")
     if DIE.get(team) == "always" or (DIE.get(team) == "once" and first):
+        if alone:
+            (out / "lone-running").unlink()
         os._exit(9)
     time.sleep(1.5)        # the other reports are running or queued when one dies
     page = out / f"{job['stem']}.html"
     page.write_text(f"<html><body>{team}</body></html>")
     partial.unlink()
+    if alone:
+        (out / "lone-running").unlink()
     return TeamResult(team, job["name"], "ok", html=f"{job['stem']}.html", started="x",
                       finished="y", fingerprint=job["fingerprint"],
                       parameters=job["parameters"])
@@ -254,7 +265,11 @@ TEAMS = ("billing", "chat", "email", "phone")
 
 
 def run_with_a_dying_worker(tmp_path, demo_dir, monkeypatch, die_as, prestart=no_kernel,
-                            **options):
+                            teams=TEAMS, broken_first=False, **options):
+    """``run_reports`` of ``teams`` on 2 workers, the reports :func:`report_or_die`,
+    the workers' kernels started by ``prestart``; ``broken_first``: the reports
+    are submitted once the pool knows it lost a worker.  Returns the summary, the
+    output folder and each team's calls (see :func:`report_or_die`)."""
     from servicekpi import runner
 
     for team, how in die_as.items():
@@ -262,12 +277,34 @@ def run_with_a_dying_worker(tmp_path, demo_dir, monkeypatch, die_as, prestart=no
     monkeypatch.setattr(runner, "execute", report_or_die)
     monkeypatch.setattr(runner, "prestart", prestart)
     monkeypatch.setattr(runner, "_local_pool", sized_pool)
-    params = make_params(tmp_path, demo_dir, {t: f"team: {t}\n" for t in TEAMS})
+    pools, real_executor, real_preflight = [], runner._executor, runner.preflight
+
+    def executor(*args):
+        pool, client = real_executor(*args)
+        pools.append(pool)
+        return pool, client
+
+    def preflight(*args):
+        deadline = time.time() + 60
+        while broken_first and not pools[0]._broken and time.time() < deadline:
+            time.sleep(0.05)
+        assert not broken_first or pools[0]._broken
+        return real_preflight(*args)
+
+    monkeypatch.setattr(runner, "_executor", executor)
+    monkeypatch.setattr(runner, "preflight", preflight)
+    params = make_params(tmp_path, demo_dir, {t: f"team: {t}\n" for t in teams})
     out = tmp_path / "r"
-    summary = run_reports(params, out, workers=2, progress=False, **{"overview": None,
-                                                                     **options})
-    tries = {t: (out / f"ran-{t}").read_text().split("\n")[:-1] for t in TEAMS}
+    summary = run_reports(params, out, workers=2, **{"overview": None, "progress": False,
+                                                     **options})
+    tries = {t: (out / f"ran-{t}").read_text().split("\n")[:-1] for t in teams
+             if (out / f"ran-{t}").exists()}
     return summary, out, tries
+
+
+NOTICE = ("servicekpi: a worker process ended abruptly (a crash, or the system's "
+          "out-of-memory killer); the {} report(s) its pool had not finished run "
+          "again, one at a time, each in a process of its own")
 
 
 def test_a_report_that_ends_its_worker_fails_alone(tmp_path, demo_dir, monkeypatch, capsys):
@@ -278,26 +315,26 @@ def test_a_report_that_ends_its_worker_fails_alone(tmp_path, demo_dir, monkeypat
 
     summary, out, tries = run_with_a_dying_worker(tmp_path, demo_dir, monkeypatch,
                                                   {"chat": "always"},
-                                                  overview=OVERVIEW_NOTEBOOK)
+                                                  overview=OVERVIEW_NOTEBOOK, progress=True)
     outcome = {r.team: r.outcome for r in summary.results}
     assert outcome == {"billing": "ok", "chat": "failed", "email": "ok", "phone": "ok"}
     chat = {r.team: r for r in summary.results}["chat"]
-    assert chat.error.startswith("WorkerDied: the process running this report ended "
-                                 "abruptly") and "out-of-memory" in chat.error
+    assert chat.error == ("WorkerDied: the process running this report ended abruptly (a "
+                          "crash, or the system's out-of-memory killer), again when the "
+                          "report ran alone")
     for team in ("billing", "email", "phone"):
         assert (out / "teams" / f"{team}.html").read_text() == (
             f"<html><body>{team}</body></html>")
     # chat ran twice: in the pool, then in a process of its own, as did every
-    # report the pool had not finished
+    # report the pool had not finished, one at a time
     assert [line.split()[1] for line in tries["chat"]] == ["2", "1"]
     again = [line.split()[0] for t in tries.values() for line in t if line.endswith(" 1")]
     assert len(again) == len(set(again))
     assert all(t[-1].endswith(" 1") for t in tries.values() if len(t) == 2)
+    assert not any("overlap" in t for t in tries.values())
     lost = len(again)
-    assert lost >= 2 and capsys.readouterr().err == (
-        "servicekpi: a worker process ended abruptly (a crash, or the system's "
-        f"out-of-memory killer); the {lost} report(s) its pool had not finished run "
-        "again, each in a process of its own\n")
+    # on a line of its own, not inside the progress bar's
+    assert lost >= 2 and NOTICE.format(lost) in capsys.readouterr().err.splitlines()
     assert summary.overview.outcome == "ok"       # in a pool of its own, after the loss
     assert (out / "overview.html").read_text() == "<html><body>_overview</body></html>"
     manifest = json.loads((out / "manifest.json").read_text())
@@ -306,20 +343,42 @@ def test_a_report_that_ends_its_worker_fails_alone(tmp_path, demo_dir, monkeypat
     assert not list(out.rglob(".*.tmp*"))
 
 
-def test_a_report_whose_worker_died_once_runs_again(tmp_path, demo_dir, monkeypatch):
+def test_a_report_whose_worker_died_once_runs_again(tmp_path, demo_dir, monkeypatch,
+                                                    capsys):
     summary, out, tries = run_with_a_dying_worker(tmp_path, demo_dir, monkeypatch,
                                                   {"billing": "once"})
     assert [r.outcome for r in summary.results] == ["ok"] * 4
     assert len(tries["billing"]) == 2
+    lost = sum(line.endswith(" 1") for t in tries.values() for line in t)
+    assert capsys.readouterr().err == NOTICE.format(lost) + "\n"
 
 
 def test_a_worker_that_dies_starting_its_kernel_stops_no_report(tmp_path, demo_dir,
-                                                                 monkeypatch):
+                                                                 monkeypatch, capsys):
+    """The pool is broken before the reports are submitted (the submission raises)."""
     summary, out, tries = run_with_a_dying_worker(tmp_path, demo_dir, monkeypatch, {},
-                                                  prestart=die)
+                                                  prestart=die, broken_first=True)
     assert [r.outcome for r in summary.results] == ["ok"] * 4
     assert all(len(t) == 1 and t[0].endswith(" 1") for t in tries.values())
     assert len({t[0] for t in tries.values()}) == len(TEAMS)      # a process each
+    assert capsys.readouterr().err == NOTICE.format(4) + "\n"
+
+
+def test_a_pool_broken_with_no_report_lost_still_runs_the_overview(tmp_path, demo_dir,
+                                                                   monkeypatch, capsys):
+    """A worker that ends with no report of its pool to finish (here: while it
+    starts its kernel, the one team failing before its report): the overview
+    runs in a new pool, and the run finishes."""
+    from servicekpi.config import OVERVIEW_NOTEBOOK
+
+    summary, out, tries = run_with_a_dying_worker(
+        tmp_path, demo_dir, monkeypatch, {}, prestart=die, teams=("nobody",),
+        broken_first=True, overview=OVERVIEW_NOTEBOOK)
+    assert [r.outcome for r in summary.results] == ["failed"] and not tries
+    assert "no tickets for team 'nobody'" in summary.results[0].error
+    assert summary.overview.outcome == "ok"
+    assert json.loads((out / "manifest.json").read_text())["run"]["state"] == "finished"
+    assert capsys.readouterr().err == ""
 
 
 def test_the_partial_files_of_a_process_are_told_by_its_whole_pid(tmp_path):

@@ -361,12 +361,12 @@ def _read_csv(path: Path, info: dict, *, encoding, delimiter, nrows, fits, plan=
 _ARROW_ENCODINGS = {"utf-8", "utf-8-sig"}
 #: The largest block pyarrow's CSV reader reads at a time (:func:`csv_block_size`).
 _ARROW_BLOCK = 1 << 22
-#: The smallest (the file's share, below, permitting).
+#: The smallest block (:func:`csv_block_size`).
 _ARROW_MIN_BLOCK = 1 << 20
 #: Blocks pyarrow's CSV reader reads ahead of the one being converted: its
 #: background reader's queue (``kDefaultBackgroundMaxQ`` in Arrow's C++ source).
 _ARROW_READ_AHEAD = 32
-#: The share of the file the blocks read ahead may hold.
+#: The raw blocks read ahead hold 1/_READ_AHEAD_SHARE of the file (:func:`csv_block_size`).
 _READ_AHEAD_SHARE = 4
 #: Rows of a Parquet file's large row group read at a time (:func:`_read_parquet`).
 _PARQUET_ROWS = 1 << 20
@@ -464,12 +464,14 @@ def csv_block_size(file_bytes: int) -> int:
 
     The reader's background thread reads up to :data:`_ARROW_READ_AHEAD` blocks
     ahead, whatever the pace of their conversion, and each is held as raw bytes
-    until it is converted.  With 4 MB blocks that is 128 MB: the whole of a
-    1M-row, 130 MB export, which raised ``servicekpi kpis``' peak memory by
-    about 90 MB there.  So the blocks read ahead hold at most a quarter of the
-    file, with blocks of 1 MB at least (smaller ones cost more per block than
-    they save) and 4 MB at most (10M rows took 25-28 s with 1 MB blocks and
-    20-21 s with 4 MB ones)."""
+    until it is converted (decoded batches are read ahead too, one per core).
+    With 4 MB blocks that is 128 MB: the whole of a 1M-row, 130 MB export.  So
+    the raw blocks read ahead hold a quarter of the file, or 32 MB if that is
+    more (blocks of 1 MB at least), and blocks are 4 MB at most.  Measured on
+    the project's 2-core machine: the 1M-row CSV export with 1 MB blocks against
+    4 MB ones peaked at 412-438 MB against 494-526 MB and took 2.8-3.7 s
+    against 2.5-3.3 s; the 10M-row one took 25-28 s with 1 MB blocks against
+    20-21 s with 4 MB ones, for the same peak (the KPI step's)."""
     share = file_bytes // (_ARROW_READ_AHEAD * _READ_AHEAD_SHARE)
     return int(min(_ARROW_BLOCK, max(_ARROW_MIN_BLOCK, share)))
 

@@ -24,9 +24,9 @@
 
 One team's failure never stops the others, not even one that ends its worker
 process (a crash, the system's out-of-memory killer): a local pool that
-loses a worker stops, and the reports it had not finished run again, each
-in a process of its own (:func:`_isolated`), so that only a report that
-ends its process again fails, with that reason.  Every file is written under a
+loses a worker stops, and the reports it had not finished run again, one at a
+time, each in a process of its own (:func:`_one_by_one`), so that only a
+report that ends its process again fails, with that reason.  Every file is written under a
 temporary name and renamed, so a report that exists is complete; a report
 that fails moves its last good page aside (``<team>.stale.html``, shown as
 stale on the index), so no page looks current that is not.  The index and
@@ -58,7 +58,7 @@ import tempfile
 import threading
 import time
 import traceback
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -841,14 +841,17 @@ def _local_pool(workers: int) -> ProcessPoolExecutor:
                                initargs=(os.getpid(),))
 
 
-def _stop_workers(pool) -> None:
-    """Stop a pool at once: queued reports are cancelled, running ones end with
-    their workers (SIGTERM: each kills its kernels, :func:`_worker_exit`)."""
-    if not isinstance(pool, ProcessPoolExecutor):   # a Dask executor: cancels its futures
-        pool.shutdown(wait=False)
-        return
-    processes = list((pool._processes or {}).values())   # public only from Python 3.14
-    pool.shutdown(wait=False, cancel_futures=True)
+def _stop_workers(*pools) -> None:
+    """Stop pools at once: queued reports are cancelled, running ones end with
+    their workers (SIGTERM: each kills its kernels, :func:`_worker_exit`); every
+    pool's workers are signalled before any is waited for."""
+    processes = []
+    for pool in pools:
+        if not isinstance(pool, ProcessPoolExecutor):  # a Dask executor: cancels its futures
+            pool.shutdown(wait=False)
+            continue
+        processes += list((pool._processes or {}).values())   # public only from Python 3.14
+        pool.shutdown(wait=False, cancel_futures=True)
     for p in processes:
         if p.is_alive():
             p.terminate()
@@ -1070,7 +1073,7 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
         to_run = sum(not skip for _, _, skip in planned.values())
         overview_workers = max(1, workers or os.cpu_count() or 1)   # it runs alone
         pool, client = _executor(min(overview_workers, to_run or 1), scheduler)
-        alone: list[ProcessPoolExecutor] = []     # the pools of :func:`_isolated`
+        lone_pools: list[ProcessPoolExecutor] = []     # those of :func:`_one_by_one`
         try:
             if client is None:   # each worker starts its kernel while the inputs are read
                 for _ in range(min(overview_workers, to_run)):
@@ -1120,16 +1123,20 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
             for fut, job in _settled(_waited(futures, stop), futures, lost, client):
                 done(fut, job)
             if lost:
-                notice = (f"servicekpi: a worker process ended abruptly (a crash, or the "
-                          f"system's out-of-memory killer); the {len(lost)} report(s) its "
-                          "pool had not finished run again, each in a process of its own")
+                notice = (f"servicekpi: a worker process ended abruptly {ENDED}; the "
+                          f"{len(lost)} report(s) its pool had not finished run again, "
+                          "one at a time, each in a process of its own")
                 if bar:                 # on a line of its own, not inside the bar's
                     bar.write(notice, file=sys.stderr)
                 else:
                     print(notice, file=sys.stderr)
-                pool = _renewed(pool, out, overview_workers)
-                for fut, job in _isolated(lost, overview_workers, stop, alone):
+                for fut, job in _one_by_one(lost, stop, lone_pools):
                     done(fut, job, alone=True)
+            if client is None and (lost or getattr(pool, "_broken", False)):
+                # a pool that lost a worker takes no more work: the overview gets a
+                # new one (a worker may also end after the last report, or while it
+                # starts its kernel with no report to run)
+                pool = _renewed(pool, out)
             if bar:
                 bar.close()
             summary.results = [record.entries[p.team] for p in all_params]
@@ -1152,9 +1159,7 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
         # the workers, record the state and the reason in manifest.json (the index
         # says the run stopped) and raise it on (the command line prints it).
         except BaseException as exc:
-            _stop_workers(pool)
-            for one in list(alone):
-                _stop_workers(one)
+            _stop_workers(pool, *lone_pools)
             if client is None:              # its workers are gone: so are their writes
                 _remove_temporary_files(out)
             record.run["error"] = str(_one_line(exc))
@@ -1191,7 +1196,7 @@ def _remove_partial_files(out: Path, pids=None) -> None:
 
 def _result(fut, job: dict, *, alone: bool = False) -> TeamResult:
     """The result of ``job`` from its future; ``alone``: it ran in a process of its
-    own (:func:`_isolated`), so a process that ended abruptly was this report's."""
+    own (:func:`_one_by_one`), so a process that ended abruptly was this report's."""
     try:
         return _write_pages(fut.result(), Path(job["out"]))
     # The pool reports a worker that died (BrokenProcessPool), a cancelled job, or a
@@ -1200,8 +1205,7 @@ def _result(fut, job: dict, *, alone: bool = False) -> TeamResult:
         error = _one_line(exc)
         if alone and isinstance(exc, BrokenProcessPool):
             error = ErrorLine("WorkerDied: the process running this report ended abruptly "
-                              "(a crash, or the system's out-of-memory killer), in a "
-                              "process of its own")
+                              f"{ENDED}, again when the report ran alone")
         return TeamResult(job["team"], job["name"], "failed", error=error,
                           fingerprint=job["fingerprint"], parameters=job["parameters"],
                           finished=_now())
@@ -1221,37 +1225,41 @@ def _settled(done, futures: dict, lost: list, client):
             yield fut, futures[fut]
 
 
-def _renewed(pool, out: Path, workers: int) -> ProcessPoolExecutor:
-    """A new local pool for a pool that lost a worker (for the overview), once the
-    lost workers' partly written files are removed."""
+#: How a worker process ends abruptly, as the run's messages say it.
+ENDED = "(a crash, or the system's out-of-memory killer)"
+
+
+def _renewed(pool, out: Path) -> ProcessPoolExecutor:
+    """A new local pool (one worker, for the overview) for a pool that lost a
+    worker, once the lost workers' partly written files are removed."""
     pool.shutdown(wait=True)
     _remove_partial_files(out)
-    return _local_pool(workers)
+    return _local_pool(1)
 
 
-def _isolated(jobs: list[dict], workers: int, stop: "_Stop", pools: list):
-    """``(future, job)`` for each of ``jobs`` as it is done, each job run in a
-    process of its own (a pool of one worker, in ``pools`` while it runs),
-    ``workers`` at a time: a report that ends its process fails alone
-    (:func:`_result` with ``alone``).  The process starts its kernel for the
-    report and kills it when it ends."""
-    todo, running = list(jobs), {}
-    while todo or running:
-        while todo and len(running) < workers:
-            job = todo.pop(0)
-            one = _local_pool(1)
-            pools.append(one)
+def _one_by_one(jobs: list[dict], stop: "_Stop", pools: list):
+    """``(future, job)`` for each of ``jobs``, run one at a time, each in a process
+    of its own (a pool of one worker, in ``pools`` while it runs): a report that
+    ends its process then fails alone (:func:`_result` with ``alone``), and one
+    at a time, none is ended by the memory another takes.  The process starts
+    its kernel for the report and kills it when it ends."""
+    for job in jobs:
+        one = _local_pool(1)
+        pools.append(one)
+        try:
             fut = one.submit(execute, job)
-            running[fut] = job, one, list(one._processes or ())   # its process's pid
-        done, _ = wait(running, timeout=STOP_POLL, return_when=FIRST_COMPLETED)
+        except OSError as exc:           # no process (out of memory): this report fails
+            fut = Future()
+            fut.set_exception(exc)
+        pids = list(one._processes or ())               # its process's, for its files
+        while not wait([fut], timeout=STOP_POLL).done:
+            stop.check()
         stop.check()
-        for fut in done:
-            job, one, pids = running.pop(fut)
-            one.shutdown(wait=True)
-            pools.remove(one)
-            if isinstance(fut.exception(), BrokenProcessPool):
-                _remove_partial_files(Path(job["out"]), pids)
-            yield fut, job
+        one.shutdown(wait=True)
+        pools.remove(one)
+        if isinstance(fut.exception(), BrokenProcessPool):
+            _remove_partial_files(Path(job["out"]), pids)
+        yield fut, job
 
 
 def _known(entry: dict) -> dict:
