@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -256,63 +257,70 @@ def test_any_os_error_names_its_file(params, capsys, monkeypatch):
 
 
 # ------------------------------------------------------------------ a run's signals
-@pytest.fixture
+@contextmanager
 def python_sigint():
-    """SIGINT with Python's own handler, as in a terminal, whatever pytest inherited."""
+    """SIGINT with Python's own handler, as in a terminal, whatever this process
+    inherited (a shell's background job inherits it ignored).  Used within a
+    test, not as a fixture: conftest's plugin gives back a handler that a
+    test's set-up changed."""
     inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, inherited)
-
-
-def test_a_stop_is_kept_past_a_swallowed_interrupt(python_sigint):
-    from servicekpi.runner import _signals_stop_the_run
-
-    before = signal.getsignal(signal.SIGTERM)
-    with _signals_stop_the_run() as stop:
-        stop.check()                           # nothing asked yet
-        try:
-            os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(1)                      # the handler runs (and raises) in here
-        except KeyboardInterrupt:
-            pass                               # as a bare except: would
-        os.kill(os.getpid(), signal.SIGINT)    # a second signal while stopping: not raised
-        time.sleep(0.2)
-        with pytest.raises(KeyboardInterrupt, match="SIGTERM"):
-            stop.check()
-    assert signal.getsignal(signal.SIGTERM) is before
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:                                       # an ignored Ctrl-C (nohup) stays ignored
-        with _signals_stop_the_run():
-            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    try:
+        yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGINT, inherited)
 
 
-def test_an_interrupt_swallowed_in_a_finaliser_is_not_printed(python_sigint, monkeypatch):
+def test_a_stop_is_kept_past_a_swallowed_interrupt():
+    with python_sigint():
+        from servicekpi.runner import _signals_stop_the_run
+
+        before = signal.getsignal(signal.SIGTERM)
+        with _signals_stop_the_run() as stop:
+            stop.check()                           # nothing asked yet
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(1)                      # the handler runs (and raises) in here
+            except KeyboardInterrupt:
+                pass                               # as a bare except: would
+            os.kill(os.getpid(), signal.SIGINT)  # a second signal, while stopping: not raised
+            time.sleep(0.2)
+            with pytest.raises(KeyboardInterrupt, match="SIGTERM"):
+                stop.check()
+        assert signal.getsignal(signal.SIGTERM) is before
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:                                       # an ignored Ctrl-C (nohup) stays ignored
+            with _signals_stop_the_run():
+                assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+def test_an_interrupt_swallowed_in_a_finaliser_is_not_printed(monkeypatch):
     """Ctrl-C while a ``__del__`` runs: Python swallows the KeyboardInterrupt and
     prints "Exception ignored" with a traceback; the run keeps the signal (it
     stops at its next look) and nothing is printed.  Any other exception a
     finaliser swallows still reaches the hook there was."""
-    from servicekpi.runner import _signals_stop_the_run
+    with python_sigint():
+        from servicekpi.runner import _signals_stop_the_run
 
-    reached = []
-    monkeypatch.setattr(sys, "unraisablehook", reached.append)
+        reached = []
+        monkeypatch.setattr(sys, "unraisablehook", reached.append)
 
-    class Interrupted:
-        def __del__(self):
-            os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(1)
+        class Interrupted:
+            def __del__(self):
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(1)
 
-    class Fails:
-        def __del__(self):
-            raise ValueError("a finaliser's own failure")
+        class Fails:
+            def __del__(self):
+                raise ValueError("a finaliser's own failure")
 
-    with _signals_stop_the_run() as stop:
-        Fails()
-        assert [type(u.exc_value) for u in reached] == [ValueError]
-        Interrupted()
-        assert len(reached) == 1               # ours: not printed
-        with pytest.raises(KeyboardInterrupt, match="SIGINT"):
-            stop.check()
-    assert sys.unraisablehook == reached.append   # given back
+        with _signals_stop_the_run() as stop:
+            Fails()
+            assert [type(u.exc_value) for u in reached] == [ValueError]
+            Interrupted()
+            assert len(reached) == 1               # ours: not printed
+            with pytest.raises(KeyboardInterrupt, match="SIGINT"):
+                stop.check()
+        assert sys.unraisablehook == reached.append   # given back
