@@ -167,18 +167,23 @@ class _Agg:
         self.size = size
 
     def count(self, mask=None) -> np.ndarray:
-        g = self.g if mask is None else self.g[mask]
+        return self._count(self.g if mask is None else self.g[mask])
+
+    def _count(self, g: np.ndarray) -> np.ndarray:
         return np.bincount(g, minlength=self.size).astype(float)
 
     def mean(self, x: np.ndarray):
-        """Mean per group, with the sample standard deviation (two-pass, exact)."""
+        """Mean per group, with the sample standard deviation (two-pass, exact).
+        Each ticket-long array is made once (at 10M tickets, 80 MB each)."""
         ok = ~np.isnan(x)
-        n = self.count(ok)
         g, xs = self.g[ok], x[ok]
+        n = self._count(g)
         s = np.bincount(g, weights=xs, minlength=self.size)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(n > 0, s / n, np.nan)
-            ss = np.bincount(g, weights=(xs - mean[g]) ** 2, minlength=self.size)
+            xs -= mean[g]           # xs is a copy: the deviations, squared in place
+            xs *= xs
+            ss = np.bincount(g, weights=xs, minlength=self.size)
             sd = np.where(n > 1, np.sqrt(ss / (n - 1)), np.nan)
         return mean, n, None, sd
 
@@ -192,9 +197,9 @@ class _Agg:
 
     def rate(self, hit: np.ndarray, known: np.ndarray):
         """Share of ``hit`` among ``known`` rows (``hit`` may be NaN where unknown)."""
-        n = self.count(known)
-        num = np.bincount(self.g[known], weights=(hit[known] == 1).astype(float),
-                          minlength=self.size)
+        g = self.g[known]
+        n = self._count(g)
+        num = np.bincount(g, weights=(hit[known] == 1).astype(float), minlength=self.size)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(n > 0, num / n, np.nan), n, num
 
@@ -207,8 +212,9 @@ def _ended(c: _Cols, column: str) -> tuple[np.ndarray, np.ndarray]:
 
 def _hours(c: _Cols, later: str) -> np.ndarray:
     end, known = _ended(c, later)
-    delta = (end - c.created).astype(np.int64) / HOUR_NS
-    return np.where(known, delta, np.nan)
+    hours = (end - c.created).view(np.int64) / HOUR_NS    # one new array, filled in place
+    hours[~known] = np.nan
+    return hours
 
 
 def _open_share(c: _Cols, agg: "_Agg", kpi: str) -> np.ndarray:
@@ -591,7 +597,9 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
     pc = period_codes(created, freq)
     p0 = pc.min()
     n_periods = int(pc.max() - p0 + 1)
-    groups = team_codes * n_periods + (pc - p0)
+    pc -= p0                                    # each period's place in the span
+    groups = team_codes * n_periods
+    groups += pc
     size = len(team_names) * n_periods
     agg = _Agg(groups, size)
 
@@ -609,8 +617,9 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
     # each team's span of periods, first ticket to last
     first = np.full(len(team_names), np.iinfo(np.int64).max)
     last = np.full(len(team_names), -1)
-    np.minimum.at(first, team_codes, pc - p0)
-    np.maximum.at(last, team_codes, pc - p0)
+    np.minimum.at(first, team_codes, pc)
+    np.maximum.at(last, team_codes, pc)
+    del pc, team_codes      # not needed by the KPIs: 160 MB at 10M tickets
     t_idx = np.repeat(np.arange(len(team_names)), n_periods)
     p_idx = np.tile(np.arange(n_periods), len(team_names))
     live = (p_idx >= first[t_idx]) & (p_idx <= last[t_idx])
