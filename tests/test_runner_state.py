@@ -200,7 +200,8 @@ def test_a_signal_whose_interrupt_is_swallowed_still_stops_the_run(tmp_path, dem
 
 # ------------------------------------------------------------------ a worker that dies
 #: team -> "always" or "once": the stand-in report below ends its worker process
-#: (as a crash or the out-of-memory killer would) every time, or the first time.
+#: (as a crash or the out-of-memory killer would) every time, or the first time;
+#: "hangs alone": it does not end when it runs in a process of its own.
 DIE: dict[str, str] = {}
 
 
@@ -227,6 +228,8 @@ def report_or_die(job):
         if alone:
             (out / "lone-running").unlink()
         os._exit(9)
+    if alone and DIE.get(team) == "hangs alone":
+        time.sleep(120)
     time.sleep(1.5)        # the other reports are running or queued when one dies
     page = out / f"{job['stem']}.html"
     page.write_text(f"<html><body>{team}</body></html>")
@@ -379,6 +382,40 @@ def test_a_pool_broken_with_no_report_lost_still_runs_the_overview(tmp_path, dem
     assert summary.overview.outcome == "ok"
     assert json.loads((out / "manifest.json").read_text())["run"]["state"] == "finished"
     assert capsys.readouterr().err == ""
+
+
+def test_a_stop_while_lost_reports_run_again_ends_their_processes(tmp_path, demo_dir,
+                                                                   monkeypatch):
+    """SIGTERM while a lost report runs again in a process of its own: the run
+    stops as interrupted, and that process (with its kernel) is ended."""
+    import threading
+
+    out = tmp_path / "r"
+
+    def stop_when_billing_runs_alone():
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            tries = (out / "ran-billing").read_text().split() if (
+                out / "ran-billing").exists() else []
+            if tries[-1:] == ["1"]:               # billing, in a pool of one
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+            time.sleep(0.05)
+
+    threading.Thread(target=stop_when_billing_runs_alone, daemon=True).start()
+    started = time.time()
+    with pytest.raises(KeyboardInterrupt, match="SIGTERM"):
+        run_with_a_dying_worker(tmp_path, demo_dir, monkeypatch,
+                                {"chat": "always", "billing": "hangs alone"})
+    assert time.time() - started < 60
+    lone = int((out / "ran-billing").read_text().split("\n")[-2].split()[0])
+    deadline = time.time() + 10
+    while Path(f"/proc/{lone}").exists() and time.time() < deadline:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{lone}").exists() or "Z" in Path(
+        f"/proc/{lone}/stat").read_text().split()[2]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["run"]["state"] == "interrupted" and "billing" not in manifest["reports"]
 
 
 def test_the_partial_files_of_a_process_are_told_by_its_whole_pid(tmp_path):
