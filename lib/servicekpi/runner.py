@@ -23,20 +23,19 @@
    ``<out>/manifest.json``.
 
 One team's failure never stops the others, not even one that ends its worker
-process (a crash, the system's out-of-memory killer): a local pool that
-loses a worker stops, and the reports it had not finished run again, one at a
-time, each in a process of its own (:func:`_one_by_one`), so that only a
-report that ends its process again fails, with that reason.  Every file is written under a
-temporary name and renamed, so a report that exists is complete; a report
-that fails moves its last good page aside (``<team>.stale.html``, shown as
-stale on the index), so no page looks current that is not.  The index and
-manifest are merged, not replaced: a run of some teams (``teams``) keeps
-every other team's entry.  The manifest records, per report, its
-parameters, the fingerprints of its notebook, inputs and package code, the
-times, the outcome, the run that produced its page and its last success; a
-re-run skips a report whose fingerprints are unchanged and whose last
-outcome was ok (unless ``force``), and ``only_failed`` re-runs just the
-failures.
+process (a crash, the system's out-of-memory killer): a local pool that loses
+a worker stops, and the reports it had not finished run again, one at a time,
+each in a process of its own (:func:`_one_by_one`), so that only a report that
+ends its process again fails, with that reason.  Every file is written under a
+temporary name and renamed, so a report that exists is complete; a report that
+fails moves its last good page aside (``<team>.stale.html``, shown as stale on
+the index), so no page looks current that is not.  The index and manifest are
+merged, not replaced: a run of some teams (``teams``) keeps every other team's
+entry.  The manifest records, per report, its parameters, the fingerprints of
+its notebook, inputs and package code, the times, the outcome, the run that
+produced its page and its last success; a re-run skips a report whose
+fingerprints are unchanged and whose last outcome was ok (unless ``force``),
+and ``only_failed`` re-runs just the failures.
 
 Pool workers end with the run, however it ends (Ctrl-C, SIGTERM, or kill -9
 of the runner), and take their Jupyter kernels with them
@@ -1214,7 +1213,7 @@ def _result(fut, job: dict, *, alone: bool = False) -> TeamResult:
 def _settled(done, futures: dict, lost: list, client):
     """``(future, job)`` for each of ``done`` (futures of ``futures``), except a
     local pool's reports that ended because the pool lost a worker: those are
-    added to ``lost``, to run again (:func:`_isolated`).  When a worker ends, the
+    added to ``lost``, to run again (:func:`_one_by_one`).  When a worker ends, the
     pool ends its other workers too and fails every report it had not finished,
     so which one ended it is not known."""
     for fut in done:
