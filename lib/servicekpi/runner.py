@@ -1251,9 +1251,8 @@ def _one_by_one(jobs: list[dict], stop: "_Stop", pools: list):
             fut = Future()
             fut.set_exception(exc)
         pids = list(one._processes or ())               # its process's, for its files
-        while not wait([fut], timeout=STOP_POLL).done:
-            stop.check()
-        stop.check()
+        for _ in _waited([fut], stop):
+            pass
         one.shutdown(wait=True)
         pools.remove(one)
         if isinstance(fut.exception(), BrokenProcessPool):
