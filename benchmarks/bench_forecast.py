@@ -78,6 +78,12 @@ Measures (M4 definitions)
 - coverage of the 80% and 95% intervals, per horizon band (1-6, 7-12, 13-18):
   the share of outcomes inside the interval, over every series and step of
   the band.
+- the width each band's intervals would need (the project's method): the
+  80% (95%) quantile, over the band's outcomes, of each outcome's distance
+  from the median in half-widths of its interval on the outcome's side,
+  measured on the scale the intervals are made on (:func:`needed_width`).
+  1.10 means intervals 10% wider would have held exactly 80% (95%); it shows
+  how far, and in which direction, a data set is from its coverage band.
 - seconds per series: wall time of fitting and forecasting (with intervals),
   per method, in worker processes (``--workers``, default every core, one
   numeric thread each), every method of one series run in the same worker.
@@ -147,6 +153,23 @@ def owa(smape_method: float, mase_method: float, smape_naive2: float,
         mase_naive2: float) -> float:
     """M4 overall weighted average: the mean of the two ratios to Naive2."""
     return (smape_method / smape_naive2 + mase_method / mase_naive2) / 2
+
+
+def needed_width(actual, median, lower, upper, scale=None) -> np.ndarray:
+    """Per step: how many times the interval's half-width on the outcome's side
+    the outcome lies from the median, on the scale the intervals were made on
+    (``scale``: :func:`servicekpi.forecast.modelling_scale`'s transform; None:
+    the values' own).  An outcome is inside the interval when this is at most
+    1; the ``level`` quantile of it over a band is the factor by which that
+    band's intervals would have to be widened (above 1) or narrowed (below 1)
+    to hold exactly ``level`` of its outcomes."""
+    f = scale.forward if scale is not None else (lambda v: np.asarray(v, float))
+    with np.errstate(divide="ignore", invalid="ignore"):    # log 0: off the scale
+        y, m, lo, hi = (f(np.asarray(v, float)) for v in (actual, median, lower, upper))
+        half = np.where(y >= m, hi - m, m - lo)
+        far = np.where(half > 0, np.abs(y - m) / np.where(half > 0, half, 1.0),
+                       np.where(y == m, 0.0, np.inf))
+    return np.where(np.isnan(far), np.inf, far)   # an outcome off the scale: outside
 
 
 def covered(actual, lower, upper) -> np.ndarray:
@@ -359,6 +382,17 @@ def subsample(tasks: list[dict], n: int | None, seed: int = 0) -> list[dict]:
 
 
 # ------------------------------------------------------------------ summary
+def _scale(name: str, task: dict, bounds_key: str):
+    """The scale ``name``'s intervals were made on for this task: the project's
+    methods model a bounded series on its logit or log scale
+    (``servicekpi.forecast.modelling_scale``), the standard methods the raw one."""
+    if name not in ("servicekpi", "servicekpi_raw", "select"):
+        return None
+    from servicekpi.forecast import modelling_scale
+    return modelling_scale(task["train"], task.get(bounds_key))
+
+
+
 def summarise(tasks: list[dict], results: list[dict]) -> dict:
     """Per method: series, failures, sMAPE, MASE, OWA, coverage per band, s/series."""
     by_series = {(r["data"], r["series"]): r for r in results}
@@ -374,6 +408,8 @@ def summarise(tasks: list[dict], results: list[dict]) -> dict:
     for name in METHODS:
         s_list, m_list, n2_s, n2_m, secs, failed, no_scale = [], [], [], [], [], [], 0
         cover = {(lev, band): [] for lev in LEVELS for band in bands}
+        need = {(lev, band): [] for lev in LEVELS for band in bands}
+        bounds_key = "raw_bounds" if name == "servicekpi_raw" else "bounds"
         models: dict = {}
         for t in tasks:
             r = by_series[(t["data"], t["series"])]["methods"][name]
@@ -386,8 +422,11 @@ def summarise(tasks: list[dict], results: list[dict]) -> dict:
             for lev in LEVELS:
                 if f"lower_{lev}" in r:
                     c = covered(t["actual"], r[f"lower_{lev}"], r[f"upper_{lev}"])
+                    w = needed_width(t["actual"], r["mean"], r[f"lower_{lev}"],
+                                     r[f"upper_{lev}"], _scale(name, t, bounds_key))
                     for a, b in bands:
                         cover[(lev, (a, b))].extend(c[a - 1:b])
+                        need[(lev, (a, b))].extend(w[a - 1:b])
             if t["series"] not in ok_naive2:
                 continue
             sm, ms = smape(t["actual"], r["mean"]), mase(t["train"], t["actual"], r["mean"])
@@ -407,6 +446,8 @@ def summarise(tasks: list[dict], results: list[dict]) -> dict:
             row["OWA"] = owa(row["sMAPE"], row["MASE"], float(np.mean(n2_s)), float(np.mean(n2_m)))
         for (lev, (a, b)), v in cover.items():
             row[f"cov{lev}_{a}-{b}"] = 100 * float(np.mean(v)) if v else None
+        for (lev, (a, b)), v in need.items():
+            row[f"width{lev}_{a}-{b}"] = float(np.quantile(v, lev / 100)) if v else None
         rows[name] = row
     return {"data": tasks[0]["data"], "h": h, "bands": bands, "methods": rows}
 
@@ -438,6 +479,11 @@ def print_table(s: dict) -> None:
         if r["no_mase_scale"]:
             print(f"    {name}: {r['no_mase_scale']} series without a MASE scale, not scored")
     print(f"  servicekpi models: {s['methods']['servicekpi']['models']}")
+    p = s["methods"]["servicekpi"]
+    print("  servicekpi: its intervals would hold exactly their level if widened by "
+          + "; ".join(f"{lev}% " + " / ".join(_fmt(p.get(f"width{lev}_{a}-{b}"), ".2f")
+                                              for a, b in bands) for lev in LEVELS)
+          + " (per band; above 1 wider, below 1 narrower)")
 
 
 def summaries_failed(summaries: dict) -> int:

@@ -53,6 +53,47 @@ def test_coverage_by_hand(bench):
     assert c.tolist() == [1.0, 0.0, 1.0]
 
 
+def test_needed_width_by_hand(bench):
+    # median 10, interval [8, 14]: 13 is 3 of the upper half-width 4 (0.75); 6 is 4 of
+    # the lower 2 (2.0); the median itself 0; an upper end exactly 1 (inside)
+    w = bench.needed_width([13, 6, 10, 14], [10] * 4, [8] * 4, [14] * 4)
+    assert w.tolist() == [0.75, 2.0, 0.0, 1.0]
+    # on the log scale: median 10, interval [5, 20] is +-log 2; 40 lies 2 log 2 above
+    from servicekpi.forecast import modelling_scale
+    log = modelling_scale([1.0, 2.0, 3.0], (0, None))
+    assert log.kind == "log"
+    w = bench.needed_width([40, 5 * 2 ** -0.5, 0], [10] * 3, [5] * 3, [20] * 3, log)
+    assert w[:2] == pytest.approx([2.0, 1.5])
+    assert w[2] == np.inf          # an outcome off the scale (log 0) is outside
+    # an interval of no width: only the median itself is inside
+    assert bench.needed_width([3, 4], [3, 3], [3, 3], [3, 3]).tolist() == [0.0, np.inf]
+
+
+def test_the_needed_width_agrees_with_coverage(bench):
+    """The summary's factor is the level's quantile of the distances: outcomes 0.1,
+    0.2, ..., 1.0 half-widths away are all inside (the factor, 0.82, is below 1);
+    twice as far, half of them are (1.64, above 1)."""
+    far = np.linspace(0.1, 1.0, 10)
+    tasks, results = [], []
+    for i, d in enumerate(far):
+        tasks.append({"data": "toy", "series": f"s{i}", "train": np.arange(1.0, 25.0),
+                      "actual": np.array([100 + 10 * d]), "h": 1, "bounds": None})
+        interval = {"mean": np.array([100.0]), "error": None, "seconds": 0.0}
+        for lev in bench.LEVELS:
+            interval[f"lower_{lev}"], interval[f"upper_{lev}"] = np.array([90.0]), np.array([110.0])
+        results.append({"data": "toy", "series": f"s{i}", "methods": {
+            name: dict(interval) for name in bench.METHODS}})
+    row = bench.summarise(tasks, results)["methods"]["servicekpi"]
+    assert row["cov80_1-1"] == 100.0
+    assert row["width80_1-1"] == pytest.approx(np.quantile(far, 0.8)) == pytest.approx(0.82)
+    assert row["width95_1-1"] == pytest.approx(np.quantile(far, 0.95))
+    # twice as far (0.2 ... 2.0): half inside, 1.64 times wider needed
+    for t in tasks:
+        t["actual"] = 100 + 2 * (t["actual"] - 100)
+    row = bench.summarise(tasks, results)["methods"]["servicekpi"]
+    assert row["cov80_1-1"] == 50.0 and row["width80_1-1"] == pytest.approx(1.64)
+
+
 def test_seasonal_naive_by_hand(bench):
     assert bench.seasonal_naive(np.arange(24.0), 3).tolist() == [12, 13, 14]
     assert bench.seasonal_naive(np.arange(24.0), 14)[12:].tolist() == [12, 13]
