@@ -223,3 +223,23 @@ def test_the_overview_takes_the_gap_tables_its_team_reports_stored(tmp_path, dem
     scored.clear()
     changed.scorecard()
     assert len(scored) == 1                 # chat's scorecard: computed, the others' taken
+
+
+def test_the_ranking_shows_each_score_as_the_team_pages_do(overviews, monkeypatch):
+    """Scores are floored to one decimal on the team pages (``fmt_score``: 99.88 is
+    not yet 99.9, and 89.96 not yet a grade band's 90.0); the ranking shows the same
+    figure, not one rounded the other way."""
+    from servicekpi.catalogue import fmt_score
+
+    ov = overviews["en"]
+    ranked = ov.ranking().copy()
+    ranked.loc[ranked.index[0], "score"] = 99.88
+    if len(ranked) > 1:
+        ranked.loc[ranked.index[1], "score"] = 89.96
+    monkeypatch.setattr(ov, "ranking", lambda: ranked)
+    shown = ov.ranking_table().data
+    column = shown.columns[3]
+    assert list(shown[column]) == [fmt_score(v) for v in ranked["score"]]
+    assert shown[column].iloc[0] == "99.8"
+    if len(ranked) > 1:
+        assert shown[column].iloc[1] == "89.9"

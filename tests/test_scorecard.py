@@ -544,6 +544,8 @@ def test_index_and_manifest_never_show_nan():
                          "capped_by": "Average resolution time (weight 40%, off track)"}, "en")
     assert cell["grade"] == "grade C (76.0, capped from B)"
     assert cell["grade_title"] == "Average resolution time (weight 40%, off track)"
+    # the score as the team's page shows it (floored): 99.88 is not yet 99.9
+    assert _status_cell({"grade": "A", "score": 99.88}, "en")["grade"] == "grade A (99.8)"
     cell = _status_cell({"grade": "C", "score": NAN, "grade_uncapped": "B"}, "zh")
     assert cell["grade"] == "等级：合格" and "nan" not in str(cell)
     safe = _json_safe({"summary": {"score": NAN, "grade": NAN, "list": [np.inf, 1.5]}})

@@ -1471,6 +1471,7 @@ def _language(*results: TeamResult | None) -> str:
 def _status_cell(summary: dict, language: str) -> dict:
     """The index's cell for one team, from its report's summary: its status
     counts in :class:`~servicekpi.status.Status` order, and its grade."""
+    from .catalogue import fmt_score
     from .i18n import grade_words
     from .status import Status
 
@@ -1483,7 +1484,7 @@ def _status_cell(summary: dict, language: str) -> dict:
     if isinstance(grade, str) and grade:
         shown = t("grade", grade=grade_words(grade, language))
         if isinstance(score, (int, float)) and score == score and abs(score) != float("inf"):
-            detail = [t("score", score=f"{score:.1f}")]
+            detail = [t("score", score=fmt_score(score))]   # as the team's page shows it
             capped = summary.get("capped_by")
             if isinstance(capped, str) and capped:
                 detail.append(t("capped_from", grade=grade_words(

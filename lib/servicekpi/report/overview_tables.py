@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..catalogue import fmt_score
 from ..i18n import grade_words, msg
 from ..periods import label
 from ..status import Status
@@ -91,7 +92,7 @@ def ranking_table(ov):
         cols[0]: ["–" if pd.isna(r) else str(int(r)) for r in t["rank"]],
         cols[1]: [ov.team_link(x) for x in t["team"]],
         cols[2]: [ov.assessed_label(x) for x in t["team"]],
-        cols[3]: [f"{v:.1f}" if np.isfinite(v) else "–" for v in t["score"].astype(float)],
+        cols[3]: [fmt_score(v) for v in t["score"].astype(float)],   # as on the team pages
         cols[4]: [grade_words(g, lang) for g in t["grade"]],
         cols[5]: [capped(r) for r in rows],
         cols[6]: [_pct(v) for v in t["coverage"]],
