@@ -316,7 +316,7 @@ def test_better_now_but_forecast_to_miss_at_a_seasonal_peak_is_not_met(december)
     assert r["expected_reached"] is None                     # not by the deadline
     assert r["why"].startswith(f"forecast ({model_name(r['model'])}): P(the 2026-12 value meets "
                                        "the target) = ")
-    assert r["why"].endswith("< 0.30; better than the target now")
+    assert r["why"].endswith("< 30%; better than the target now")
     # the glide path alone would have called it on track
     assert row(seasonal_kpis(), [DECEMBER], "A", "avg_first_response_hours",
                rule="glide")["status"] == "on_track"
@@ -414,8 +414,8 @@ def test_incomplete_deadline_period_is_not_over_yet(level, status, p):
     assert r["model"] == sim.model == "constant"
     assert r["why"] == (
         "deadline period 2026-08 not yet complete (27% of tickets still open): status from "
-        f"the forecast; forecast (constant): P(the 2026-08 value meets the target) = {p:.2f} "
-        f"{'>= 0.70' if p else '< 0.30'}{'; better than the target now' if p else ''} "
+        f"the forecast; forecast (constant): P(the 2026-08 value meets the target) = "
+        f"{'100% >= 70%' if p else '0% < 30%'}{'; better than the target now' if p else ''} "
         "(2026-08, 2026-09, 2026-10 left out: incomplete, too many tickets still open)")
     # once August has closed (1% open), its observed value decides
     closed = durations([level] * 9 + [101.0, 90.0, 80.0], [0.0] * 9 + [0.01, 0.40, 0.60])

@@ -130,6 +130,22 @@ def fmt_score(score) -> str:
     return _unsigned_zero(f"{math.floor(round(score * 10, 6)) / 10:.1f}")
 
 
+def fmt_probability(p) -> str:
+    """A probability as a reader sees it: a whole percent, rounded *down*
+    (floored), so that it compares with the status thresholds
+    (:data:`servicekpi.gaps.THRESHOLDS`, 30% and 70%) as the probability itself
+    does: 0.495 reads 49% (not 50%, beside "P = 0.49"), 0.6996 reads 69% for a
+    target at risk below 70%, and only a certainty reads 100%.  Missing: '–'."""
+    try:
+        p = float(p)
+    except (TypeError, ValueError):
+        return "–"
+    if not math.isfinite(p):
+        return "–"
+    # round to 6 places first so a float just below a percent (0.29999...) keeps it
+    return _unsigned_zero(f"{math.floor(round(p * 100, 6)):d}") + "%"
+
+
 class KPIDef(BaseModel):
     """One catalogue entry."""
 

@@ -81,7 +81,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .catalogue import Catalogue, resolve
+from .catalogue import Catalogue, fmt_probability, resolve
 from .errors import InvalidArgument
 from .status import Status
 from .targets import PACE_PERIODS, glide_path, trend_slope
@@ -416,7 +416,8 @@ def why(table: pd.DataFrame, language: str = "en") -> pd.Series:
     thresholds, ``min_n`` and ``max_stale`` the sentences quote); returns a
     Series of sentences in ``language`` aligned with its rows, from the
     message catalogue (``analysis.gaps.why.*``), e.g. "forecast (ets_ann):
-    P(the 2026-12 value meets the target) = 0.24 < 0.30".
+    P(the 2026-12 value meets the target) = 24% < 30%" (probabilities as the table's
+    column shows them, :func:`~servicekpi.catalogue.fmt_probability`).
     """
     attrs = table.attrs
     level = attrs.get("level", LEVEL)
@@ -470,11 +471,13 @@ def _why_row(r: dict, language: str, c: dict) -> str:
         text += (m("glide_fallback", reason=msg(f"analysis.forecast.status.{reason}", language),
                    why=detail) if isinstance(reason, str) else m("glide", why=detail))
     elif code == "forecast":
-        p, low, high = float(r["probability"]), f"{c['low']:.2f}", f"{c['high']:.2f}"
+        # shown as the gap table's column shows it (fmt_probability: floored percents)
+        p = float(r["probability"])
+        low, high = fmt_probability(c["low"]), fmt_probability(c["high"])
         cmp = (m("above", high=high) if p >= c["high"] else
                m("between", low=low, high=high) if p >= c["low"] else m("below", low=low))
         text += m("forecast", model=model_name(r["model"], language), deadline=deadline,
-                  p=f"{p:.2f}", comparison=cmp)
+                  p=fmt_probability(p), comparison=cmp)
         if r.get("better_now"):
             text += m("better_now")
     else:

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from .catalogue import Catalogue, KPIDef, Unit
+from .catalogue import Catalogue, KPIDef, Unit, fmt_probability
 from .gaps import model_name
 from .i18n import bold_ok, catalogue as messages, msg
 from .kpis import MAX_OPEN_SHARE
@@ -667,7 +667,7 @@ def fan_chart(data: pd.DataFrame, forecast, *, team: str, kpi: str, target=None,
             and d is not None and d.direction in ("higher", "lower")):
         p = sim.outlook(float(target["target"]), d.direction, at=deadline)["probability"]
         extra.append(msg("figures.fan.probability", language, deadline=label(deadline),
-                         percent=f"{100 * p:.0f}"))
+                         percent=fmt_probability(p)))
     if extra:
         _title(ax, msg("figures.fan.extra", language, title=ax.get_title(loc="left"),
                        items=msg("figures.fan.separator", language).join(extra)))

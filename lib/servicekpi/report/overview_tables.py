@@ -10,10 +10,9 @@ team column is the one column of HTML (each name made literal by
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from ..catalogue import fmt_score
+from ..catalogue import fmt_probability, fmt_score
 from ..i18n import grade_words, msg
 from ..periods import label
 from ..status import Status
@@ -129,7 +128,7 @@ def at_risk_table(ov, n: int = 10):
         cols[3]: [msg("overview.yes" if b else "overview.no", lang) for b in g["better_now"]],
         cols[4]: [msg("overview.target_by", lang, value=fmt(t, k, v), deadline=label(d))
                   for t, k, v, d in zip(g["team"], g["kpi"], g["target"], g["deadline"])],
-        cols[5]: [_pct(p) for p in g["probability"]],
+        cols[5]: [fmt_probability(p) for p in g["probability"]],   # as on the team pages
         cols[6]: [Status(s).label(lang) for s in g["status"]],
         cols[7]: [o if isinstance(o, str) and o else "–" for o in g["owner"]],
     }, columns=cols)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..catalogue import fmt_probability
 from ..i18n import msg, note
 from ..periods import label
 from ..status import Status
@@ -200,7 +201,7 @@ def gaps(report):
             fmt(report, k, r.glide_now),
             change(report, k, r.gap).lstrip("+") if np.isfinite(r.gap) else "–",
             _pct(r.progress), change(report, k, r.needed_pace),
-            change(report, k, r.recent_pace), _pct(r.probability),
+            change(report, k, r.recent_pace), fmt_probability(r.probability),
             status_word(report, r.status), reason])
     out = pd.DataFrame(rows, columns=heads)
     return table(out, caption=msg("team.gap.caption", lang, period=_period(report)),
@@ -345,7 +346,7 @@ def outlook(report):
             at = value
             interval = msg("team.range", lang, low=fmt(report, k, r.lower_80),
                            high=fmt(report, k, r.upper_80))
-            prob = _pct(r.probability)
+            prob = fmt_probability(r.probability)
             reached = (label(r.expected_reached) if isinstance(r.expected_reached, pd.Period)
                        else msg("team.outlook.not_by_deadline", lang))
             model = model_name(r.model, lang)
