@@ -171,6 +171,13 @@ def test_missing_kpi_lowers_coverage_not_score():
     tot = sc.totals.iloc[0]
     assert tot["coverage"] == pytest.approx(0.5) and tot["missing"] == "csat_pct"
     assert tot["score"] == pytest.approx(66)
+    # the points (contributions) add up to the score times the coverage, as the
+    # report and the scorecard figure say: 33, not 66
+    assert sc.scores["contribution"].sum() == pytest.approx(66 * 0.5)
+    from servicekpi.i18n import msg
+    for lang in ("en", "zh"):
+        assert msg("figures.contributions.xlabel_score", lang).count(
+            "times the coverage" if lang == "en" else "乘以覆盖率") == 1
     missing = sc.scores[sc.scores["kpi"] == "csat_pct"].iloc[0]
     assert missing["status"] == "missing" and np.isnan(missing["score"])
 
