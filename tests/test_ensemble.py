@@ -278,7 +278,14 @@ def test_an_error_crosses_the_pool_unchanged(monkeypatch):
 
     def fit(name, y, m):
         raise np.linalg.LinAlgError("Schur decomposition solver error")
-    monkeypatch.setattr(fc, "_fit", fit)             # the pool's processes are forked after
+    monkeypatch.setattr(fc, "_fit", fit)
+    # the pool's processes must see the stand-in: forked after it is set, whatever the
+    # default start method (forkserver on Linux from Python 3.14)
+    import concurrent.futures
+    import functools
+    import multiprocessing
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", functools.partial(
+        concurrent.futures.ProcessPoolExecutor, mp_context=multiprocessing.get_context("fork")))
     tasks = {i: {"series": pd.Series(seasonal(seed=i), index=IDX), "horizon": 3}
              for i in range(4)}
     with pytest.raises(skpi.DataError) as alone:
