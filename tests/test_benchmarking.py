@@ -115,6 +115,44 @@ def test_not_applicable_and_open_periods_are_not_ranked():
         {"A": 100.0, "B": 50.0, "C": 0.0})
 
 
+def test_a_kpi_with_a_value_left_out_is_compared_in_the_latest_period_closed_for_all():
+    """D's June resolution time is left out (30% still open).  With May's values of
+    every team there, resolution time is compared in May, for every team, D
+    included: not among the three teams whose June has closed (D's own page would
+    lose the KPI, and A would be ranked among three).  The other KPIs stay in June;
+    a comparison among teams whose June has closed (peers A, B) stays in June."""
+    k = KPIS.copy()
+    may = kpi_rows([("A", "2026-05", "avg_resolution_hours", 12, 100),
+                    ("B", "2026-05", "avg_resolution_hours", 8, 100),
+                    ("C", "2026-05", "avg_resolution_hours", 30, 100),
+                    ("D", "2026-05", "avg_resolution_hours", 40, 100)])
+    k = pd.concat([k, may], ignore_index=True)
+    k["open_share"] = np.where(k["kpi"] == "avg_resolution_hours", 0.0, np.nan)
+    june = k["period"] == pd.Period("2026-06", "M")
+    k.loc[(k["team"] == "D") & (k["kpi"] == "avg_resolution_hours") & june, "open_share"] = 0.3
+    june_p, may_p = pd.Period("2026-06", "M"), pd.Period("2026-05", "M")
+    assert skpi.benchmarking.compared_periods(k, june_p) == {
+        "fcr_rate": june_p, "avg_resolution_hours": may_p, "volume": june_p}
+    for team, rank in (("A", 2), ("D", 4)):          # May: B 8, A 12, C 30, D 40 h
+        t = skpi.benchmark_table(k, team)
+        res = t[(t["kpi"] == "avg_resolution_hours") & (t["reference"] == "peer_median")].iloc[0]
+        assert res["period"] == may_p and (res["peer_rank"], res["peer_count"]) == (rank, 4)
+        assert res["published"] == may_p
+        assert set(t.loc[t["kpi"] == "fcr_rate", "period"]) == {june_p}
+    a = skpi.benchmark_table(k, "A")
+    assert a.loc[(a["kpi"] == "avg_resolution_hours") & (a["reference"] == "best_peer"),
+                 "source"].item() == "B"
+    assert a.loc[a["kpi"] == "avg_resolution_hours", "value"].iloc[0] == 12
+    among = skpi.benchmark_table(k, "A", peers=["B"])          # D not compared: June
+    res = among[(among["kpi"] == "avg_resolution_hours") & (among["reference"] == "best_peer")]
+    assert res["period"].item() == june_p and res["reference_value"].item() == 20
+    m = skpi.peer_matrix(k, period="2026-06")
+    assert m.attrs["period"] == "2026-06" and m.attrs["periods"] == {"avg_resolution_hours": "2026-05"}
+    assert m["avg_resolution_hours"].to_dict() == pytest.approx(
+        {"A": 100 * 2 / 3, "B": 100.0, "C": 100 / 3, "D": 0.0})
+    assert m.loc["D", "fcr_rate"] == 100.0                       # June, as before
+
+
 def _matrix(means: dict) -> pd.DataFrame:
     """A peer matrix whose rows have the given mean percentiles (two KPIs)."""
     return pd.DataFrame({"fcr_rate": list(means.values()), "csat": list(means.values())},

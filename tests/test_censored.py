@@ -134,10 +134,14 @@ def test_team_report_assesses_the_closed_period_and_marks_the_open_one(export, t
     trend = tables.trend(r).to_html()
     assert "18.0 h (incomplete: 25% open)" in trend
     assert "more than 5% of the tickets were still open" in trend
-    # benchmarks rank February: team a has no resolution value there to rank
+    # benchmarks rank February, but not a's resolution time, left out there: it is
+    # compared in January, the latest period closed for both teams, and says so
     b = r.benchmark_rows()
-    assert "avg_resolution_hours" not in set(b["kpi"])
-    assert "avg_first_response_hours" in set(b["kpi"])
+    res = b[b["kpi"] == "avg_resolution_hours"]
+    assert set(res["period"]) == {pd.Period("2024-01", "M")} and set(res["value"]) == {5.0}
+    assert set(b.loc[b["kpi"] == "avg_first_response_hours", "period"]) == {r.period}
+    shown = tables.benchmarks(r).to_html()
+    assert "5.0 h (2024-01)" in shown and "1.0 h (2024-02)" not in shown
     # the figure draws February hollow, labelled
     fig = figures.trends(r)
     labels = {t.get_text() for lg in fig.legends for t in lg.get_texts()}

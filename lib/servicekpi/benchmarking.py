@@ -9,7 +9,11 @@ Only values that mean something are compared: a KPI that does not apply to
 a team (abandonment without a queue: NaN, see :mod:`servicekpi.kpis`) is
 n/a, neither ranked nor counted in the peers' median, and neither is a
 team without the KPI, nor a duration of a period with too many tickets
-still open (:func:`servicekpi.kpis.assessable`).
+still open (:func:`servicekpi.kpis.assessable`).  Such a duration is not
+simply dropped from the comparison, which would rank the teams whose
+period has closed among themselves: a KPI with a value left out in the
+period compared is compared in the latest earlier period in which none is
+(:func:`compared_periods`), the period shown beside it.
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import Catalogue, resolve
-from .kpis import assessable
+from .kpis import assessable, incomplete
 
 #: Order in which external benchmarks are listed (others follow, by name).
 BENCHMARK_ORDER = ("industry_median", "industry_average", "top_quartile", "best_in_class")
@@ -32,6 +36,47 @@ def _period(kpis: pd.DataFrame, team: str | None, period) -> pd.Period:
     if team is not None:
         rows = rows[rows["team"] == team]
     return rows["period"].max()
+
+
+def compared_periods(kpis: pd.DataFrame, when: pd.Period, team: str | None = None
+                     ) -> dict[str, pd.Period]:
+    """The period each KPI of a KPI table is compared in: ``when``, unless some
+    team's value of the KPI in ``when`` is left out (a duration with too many
+    tickets still open, :func:`servicekpi.kpis.incomplete`); then the latest
+    earlier period in which no value of it is left out and ``team`` has a
+    value (without ``team``: at least two teams have one), the latest period
+    that has closed for every team compared.  When there is none, ``when``
+    (with ``team``: its latest assessable period).  ``kpis``: the table before
+    :func:`~servicekpi.kpis.assessable`, with the teams compared only."""
+    gone = incomplete(kpis)
+    left_out = set(zip(kpis["kpi"].astype(str)[gone], kpis["period"][gone]))
+    kept = kpis[~gone & kpis["value"].notna().to_numpy() & (kpis["period"] <= when).to_numpy()]
+    out = {}
+    for kpi, g in kept.groupby(kept["kpi"].astype(str), sort=False):
+        if (kpi, when) not in left_out:
+            out[kpi] = when
+            continue
+        rows = g[g["team"] == team] if team is not None else g
+        counts = rows.groupby("period", observed=True).size()
+        have = sorted((p for p, c in counts.items() if c >= (1 if team is not None else 2)),
+                      reverse=True)
+        closed = [p for p in have if (kpi, p) not in left_out]
+        out[kpi] = closed[0] if closed else (have[0] if have and team is not None else when)
+    return out
+
+
+def _compared(kpis: pd.DataFrame, when: pd.Period, team: str | None
+              ) -> tuple[pd.DataFrame, dict[str, pd.Period]]:
+    """The assessable rows each KPI is compared on (:func:`compared_periods`),
+    and the periods."""
+    at = compared_periods(kpis, when, team)
+    rows = assessable(kpis)
+    rows = rows[rows["value"].notna()]
+    key = rows["kpi"].astype(str)
+    pick = np.zeros(len(rows), bool)
+    for kpi, p in at.items():
+        pick |= ((key == kpi) & (rows["period"] == p)).to_numpy()
+    return rows[pick], at
 
 
 def _position(sign: int, value: float, ref: float) -> tuple[str, float, float]:
@@ -95,7 +140,10 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
     peers : list of str, optional
         Teams to compare with (default: every other team in ``kpis``).
     period : period, optional
-        Default: the team's latest period with data.
+        Default: the team's latest period with data.  A KPI with a value left
+        out in it (a duration with too many tickets still open, for the team
+        or a peer) is compared in the latest period closed for all
+        (:func:`compared_periods`): its rows' ``period`` says which.
     catalogue : Catalogue, optional
         Directions and labels (default: the project's catalogue).
 
@@ -115,11 +163,10 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
     medians.
     """
     cat = resolve(catalogue)
-    kpis = assessable(kpis)
-    when = _period(kpis, team, period)
-    now = kpis[(kpis["period"] == when) & kpis["value"].notna()]
     if peers is not None:
-        now = now[now["team"].isin(list(peers) + [team])]
+        kpis = kpis[kpis["team"].isin(list(peers) + [team])]
+    when = _period(assessable(kpis), team, period)
+    now, _ = _compared(kpis, when, team)
     # each KPI's rows and benchmarks, found once (not by a scan of the table per KPI)
     by_kpi = dict(tuple(now.groupby("kpi", sort=False, observed=True)))
     listed = {}
@@ -143,7 +190,8 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
             continue
         mine = float(values[own][0])
         n = g["n"].to_numpy()[own][0]
-        base = {"kpi": kpi, "label": d.label, "direction": d.direction, "period": when,
+        at = g["period"].iloc[0]            # when, or the latest period closed for all
+        base = {"kpi": kpi, "label": d.label, "direction": d.direction, "period": at,
                 "value": mine, "n": n, **_standing(names, values, team, d.sign)}
         refs = [(r.benchmark, "external", r.value, r.source, r.published)
                 for r in listed.get(kpi, [])]
@@ -151,8 +199,8 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
         if len(others):
             best = int(others.argmax() if d.sign > 0 else others.argmin())   # the first best
             refs.append(("peer_median", "peer", float(np.median(others)),
-                         f"{len(others)} other teams", when))
-            refs.append(("best_peer", "peer", float(others[best]), str(who[best]), when))
+                         f"{len(others)} other teams", at))
+            refs.append(("best_peer", "peer", float(others[best]), str(who[best]), at))
         if not refs:  # nothing to compare with: keep the team's own value and standing
             rows.append({**base, "reference": None, "kind": None, "position": "n/a"})
         for name, kind, ref, source, published in refs:
@@ -175,12 +223,14 @@ def peer_matrix(kpis: pd.DataFrame, *, period=None, catalogue: Catalogue | None 
 
     A team's percentile is the share of the other teams it is better than,
     ties counting half; a KPI's column is empty for a team without a value.
-    Neutral KPIs, and KPIs fewer than two teams report, are left out.
+    Neutral KPIs, and KPIs fewer than two teams report, are left out.  A KPI
+    with a value left out in ``period`` (tickets still open) is ranked in the
+    latest period closed for all (:func:`compared_periods`), named in
+    ``attrs["periods"]`` ({kpi: period}); ``attrs["period"]`` is ``period``.
     """
     cat = resolve(catalogue)
-    kpis = assessable(kpis)
-    when = _period(kpis, None, period)
-    now = kpis[(kpis["period"] == when) & kpis["value"].notna()]
+    when = _period(assessable(kpis), None, period)
+    now, at = _compared(kpis, when, None)
     wide = now.pivot_table(index="team", columns="kpi", values="value", aggfunc="first",
                            observed=True)
     wanted = [k for k in (kpi_list or cat.names()) if k in wide.columns and k in cat
@@ -193,6 +243,8 @@ def peer_matrix(kpis: pd.DataFrame, *, period=None, catalogue: Catalogue | None 
         out[k] = (col.rank(method="average") - 1) / (m - 1) * 100
     out.index = out.index.astype(str)
     out.attrs["period"] = str(when)
+    # the KPIs compared in an earlier period (a value of theirs left out in `when`)
+    out.attrs["periods"] = {k: str(p) for k, p in at.items() if p != when and k in out.columns}
     return out
 
 

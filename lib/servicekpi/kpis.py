@@ -485,12 +485,20 @@ def assessable(kpis: pd.DataFrame, *, max_open_share: float = MAX_OPEN_SHARE) ->
 
     Drops the rows whose ``open_share`` exceeds ``max_open_share``: duration
     KPIs of periods with too many tickets still open (see the module
-    docstring).  Rows with ``open_share`` NaN (other KPIs, KPI-table rows)
-    are kept; a frame without the column is returned unchanged.
+    docstring; :func:`incomplete`).  Rows with ``open_share`` NaN (other KPIs,
+    KPI-table rows) are kept; a frame without the column is returned unchanged.
     """
     if "open_share" not in kpis.columns:
         return kpis
-    return kpis[~(kpis["open_share"].to_numpy(dtype=float) > max_open_share)]
+    return kpis[~incomplete(kpis, max_open_share=max_open_share)]
+
+
+def incomplete(kpis: pd.DataFrame, *, max_open_share: float = MAX_OPEN_SHARE) -> np.ndarray:
+    """Per row of a KPI table: whether :func:`assessable` drops it (a duration of
+    a period in which more than ``max_open_share`` of its tickets are still open)."""
+    if "open_share" not in kpis.columns:
+        return np.zeros(len(kpis), bool)
+    return kpis["open_share"].to_numpy(dtype=float) > max_open_share
 
 
 #: Every KPI the engine computes from tickets, in report order.

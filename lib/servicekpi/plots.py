@@ -522,13 +522,17 @@ def peer_heatmap(matrix: pd.DataFrame, *, team: str | None = None,
     """Teams x KPIs percentile ranks (100 = best) from :func:`peer_matrix`;
     ``team``'s row framed and its name in the team colour (bold where the font
     has a bold face); with ``period``, the title "Percentile among teams
-    (100 = best), <period>", and for a matrix cut by
+    (100 = best), <period>" (a KPI ranked in an earlier period, one of the
+    matrix's ``attrs["periods"]``, names it beside its label), and for a matrix cut by
     :func:`~servicekpi.benchmarking.nearest_peers` a second line naming the
     ranks shown.  Returns the Axes."""
     if ax is None:
         fig, ax = plt.subplots(figsize=(1.0 + 0.55 * matrix.shape[1],
                                         1.2 + 0.42 * matrix.shape[0]))
-    labels = [mpl(_name(catalogue, k, language)) for k in matrix.columns]
+    earlier = matrix.attrs.get("periods") or {}    # KPIs ranked in an earlier period
+    labels = [mpl(msg("team.value_at", language, value=_name(catalogue, k, language),
+                      period=label(pd.Period(earlier[k]))) if k in earlier
+                  else _name(catalogue, k, language)) for k in matrix.columns]
     sns.heatmap(matrix, ax=ax, vmin=0, vmax=100, cmap="RdYlGn", annot=True, fmt=".0f",
                 annot_kws={"fontsize": 7},
                 cbar_kws={"label": msg("figures.heatmap.colourbar", language)},

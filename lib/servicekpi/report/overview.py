@@ -347,7 +347,10 @@ class OverviewReport:
         if not parts:
             return pd.DataFrame()
         out = pd.concat(parts)
-        return out[[k for k in self.catalogue.names() if k in out.columns]]
+        out = out[[k for k in self.catalogue.names() if k in out.columns]]
+        if len(parts) == 1:     # one freq: its KPIs compared in an earlier period, named
+            out.attrs["periods"] = parts[0].attrs.get("periods", {})
+        return out
 
     # ------------------------------------------------------------------ what is shown
     def header(self) -> Markdown:

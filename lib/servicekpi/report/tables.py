@@ -262,7 +262,10 @@ def benchmarks(report):
     for kpi, g in t.groupby("kpi", sort=False):
         first = g.iloc[0]
         by_ref = g.set_index("reference")
-        row, colour = [kpi_label(report, kpi), fmt(report, kpi, first["value"])], ["", ""]
+        value = fmt(report, kpi, first["value"])
+        if first["period"] != report.period:     # compared in the latest period closed for all
+            value = msg("team.value_at", lang, value=value, period=label(first["period"]))
+        row, colour = [kpi_label(report, kpi), value], ["", ""]
         for ref in refs:
             if ref in by_ref.index:
                 r = by_ref.loc[ref]
