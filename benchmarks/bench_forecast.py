@@ -401,7 +401,8 @@ def _scale(name: str, task: dict, bounds_key: str):
     if name not in ("servicekpi", "servicekpi_raw", "select"):
         return None
     from servicekpi.forecast import modelling_scale
-    return modelling_scale(task["train"], task.get(bounds_key))
+    # the bounds evaluate() gave the method: a task without raw bounds gives its own
+    return modelling_scale(task["train"], task.get(bounds_key, task.get("bounds")))
 
 
 
@@ -459,13 +460,20 @@ def summarise(tasks: list[dict], results: list[dict]) -> dict:
         for (lev, (a, b)), v in cover.items():
             row[f"cov{lev}_{a}-{b}"] = 100 * float(np.mean(v)) if v else None
         for (lev, (a, b)), v in need.items():
-            row[f"width{lev}_{a}-{b}"] = float(np.quantile(v, lev / 100)) if v else None
+            # an outcome's own distance (inverted_cdf): a band whose tail is off the
+            # scale needs an infinite width, not the NaN interpolation would give
+            row[f"width{lev}_{a}-{b}"] = (float(np.quantile(v, lev / 100, method="inverted_cdf"))
+                                          if v else None)
         rows[name] = row
     return {"data": tasks[0]["data"], "h": h, "bands": bands, "methods": rows}
 
 
 def _fmt(v, spec):
     return format(v, spec) if v is not None and np.isfinite(v) else "-"
+
+
+def _width(v) -> str:
+    return "inf" if v == np.inf else _fmt(v, ".2f")
 
 
 def print_table(s: dict) -> None:
@@ -493,7 +501,7 @@ def print_table(s: dict) -> None:
     print(f"  servicekpi models: {s['methods']['servicekpi']['models']}")
     p = s["methods"]["servicekpi"]
     print("  servicekpi: its intervals would hold exactly their level if widened by "
-          + "; ".join(f"{lev}% " + " / ".join(_fmt(p.get(f"width{lev}_{a}-{b}"), ".2f")
+          + "; ".join(f"{lev}% " + " / ".join(_width(p.get(f"width{lev}_{a}-{b}"))
                                               for a, b in bands) for lev in LEVELS)
           + " (per band; above 1 wider, below 1 narrower)")
 

@@ -70,9 +70,11 @@ def test_needed_width_by_hand(bench):
 
 
 def test_the_needed_width_agrees_with_coverage(bench):
-    """The summary's factor is the level's quantile of the distances: outcomes 0.1,
-    0.2, ..., 1.0 half-widths away are all inside (the factor, 0.82, is below 1);
-    twice as far, half of them are (1.64, above 1)."""
+    """The summary's factor is the distance of the outcome at the level's place:
+    outcomes 0.1, 0.2, ..., 1.0 half-widths away are all inside, and intervals 0.8
+    as wide would hold 8 of the 10 (80%) and 1.0 as wide all 10 (95% needs the
+    10th); twice as far, half are inside and 1.6 is needed; with three outcomes
+    off the scale (log of 0), no width holds 80%: infinite, printed 'inf'."""
     far = np.linspace(0.1, 1.0, 10)
     tasks, results = [], []
     for i, d in enumerate(far):
@@ -85,13 +87,15 @@ def test_the_needed_width_agrees_with_coverage(bench):
             name: dict(interval) for name in bench.METHODS}})
     row = bench.summarise(tasks, results)["methods"]["servicekpi"]
     assert row["cov80_1-1"] == 100.0
-    assert row["width80_1-1"] == pytest.approx(np.quantile(far, 0.8)) == pytest.approx(0.82)
-    assert row["width95_1-1"] == pytest.approx(np.quantile(far, 0.95))
-    # twice as far (0.2 ... 2.0): half inside, 1.64 times wider needed
-    for t in tasks:
+    assert row["width80_1-1"] == pytest.approx(0.8) and row["width95_1-1"] == pytest.approx(1.0)
+    for t in tasks:                      # twice as far (0.2 ... 2.0)
         t["actual"] = 100 + 2 * (t["actual"] - 100)
     row = bench.summarise(tasks, results)["methods"]["servicekpi"]
-    assert row["cov80_1-1"] == 50.0 and row["width80_1-1"] == pytest.approx(1.64)
+    assert row["cov80_1-1"] == 50.0 and row["width80_1-1"] == pytest.approx(1.6)
+    for t in tasks[-3:]:                 # off the log scale of an amount
+        t["actual"], t["bounds"] = np.array([0.0]), (0, None)
+    row = bench.summarise(tasks, results)["methods"]["servicekpi"]
+    assert row["width80_1-1"] == np.inf and bench._width(row["width80_1-1"]) == "inf"
 
 
 def test_seasonal_naive_by_hand(bench):

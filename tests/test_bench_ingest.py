@@ -35,13 +35,13 @@ def test_each_row_is_held_to_its_formats_goals(bench, row, said):
 
 
 def test_the_reference_peaks_are_measured_on_the_file(bench, tmp_path):
-    """Each reference of the CSV rows runs on the export it is given: a reference
-    that ignored it, or failed, would print a floor of nothing."""
+    """The whole-file reader's reference reads the export it is given (a missing
+    file fails it); the import reference runs; both report a peak."""
     export = tmp_path / "export.csv"
     export.write_text("ticket_id,team\n1,billing\n2,chat\n", encoding="utf-8")
-    for name, code in bench.FLOORS.items():
+    for name, code in bench.REFERENCES.items():
         seconds, mb = bench._isolated([sys.executable, "-c", code, str(export)])
         assert seconds > 0 and mb > 20, name          # an interpreter with pandas or pyarrow
     missing = tmp_path / "missing.csv"
     with pytest.raises(SystemExit):                    # the file is read, not just named
-        bench._isolated([sys.executable, "-c", bench.FLOORS["read_alone"], str(missing)])
+        bench._isolated([sys.executable, "-c", bench.REFERENCES["read_alone"], str(missing)])

@@ -147,10 +147,33 @@ def test_a_kpi_with_a_value_left_out_is_compared_in_the_latest_period_closed_for
     res = among[(among["kpi"] == "avg_resolution_hours") & (among["reference"] == "best_peer")]
     assert res["period"].item() == june_p and res["reference_value"].item() == 20
     m = skpi.peer_matrix(k, period="2026-06")
-    assert m.attrs["period"] == "2026-06" and m.attrs["periods"] == {"avg_resolution_hours": "2026-05"}
+    assert m.attrs["period"] == "2026-06" and m.attrs["periods"] == {"avg_resolution_hours": may_p}
     assert m["avg_resolution_hours"].to_dict() == pytest.approx(
         {"A": 100 * 2 / 3, "B": 100.0, "C": 100 / 3, "D": 0.0})
     assert m.loc["D", "fcr_rate"] == 100.0                       # June, as before
+    # A without a May value: the table and the heatmap still rank May (one rule for
+    # both), and A is not ranked on the KPI, rather than ranked in April or June
+    no_a = k[~((k["team"] == "A") & (k["period"] == may_p))]
+    t = skpi.benchmark_table(no_a, "A")
+    assert "avg_resolution_hours" not in set(t["kpi"])
+    assert set(skpi.benchmark_table(no_a, "B").query("kpi == 'avg_resolution_hours'")
+               ["period"]) == {may_p}
+    assert np.isnan(skpi.peer_matrix(no_a, period="2026-06").loc["A", "avg_resolution_hours"])
+    # no earlier period closed for two teams: June, among the teams whose June is kept
+    only_june = k[k["period"] == june_p]
+    assert skpi.benchmarking.compared_periods(only_june, "2026-06")["avg_resolution_hours"] == june_p
+
+
+def test_the_heatmap_names_the_earlier_period_of_a_kpi_in_its_label():
+    """Weekly periods too: a week's label, not its string read back as a minute."""
+    from servicekpi import plots
+    week = pd.Period("2026-05-04", "W")
+    m = pd.DataFrame({"fcr_rate": [100.0, 0.0], "avg_resolution_hours": [0.0, 100.0]},
+                     index=["A", "B"])
+    m.attrs["periods"] = {"avg_resolution_hours": week}
+    ax = plots.peer_heatmap(m, period=week + 1)
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "fcr_rate", "avg_resolution_hours (2026-W19)"]      # no catalogue: the codes
 
 
 def _matrix(means: dict) -> pd.DataFrame:

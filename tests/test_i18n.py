@@ -149,13 +149,13 @@ def test_a_score_never_reads_as_a_mark_it_has_not_reached():
 
 
 def test_a_probability_reads_as_the_status_thresholds_compare_it():
-    """Floored to a whole percent: 0.495 is below one half (49%, beside a sentence's
-    0.49), 0.6996 is below the 70% of "on track" (69%, at risk), 0.2999... (float
-    noise of 0.3) is 30%, and only a certainty is 100%."""
+    """Floored to a whole percent: 0.495 is below one half (49%), 0.6996 is below
+    the 70% of "on track" (69%, at risk), 0.57 (a float just below it) is 57%, a
+    share of 1,000 paths just under 30% is 29%, and only a certainty is 100%."""
     from servicekpi.catalogue import fmt_probability
     assert fmt_probability(0.495) == "49%" and fmt_probability(0.6996) == "69%"
     assert fmt_probability(0.7) == "70%" and fmt_probability(0.1 + 0.2) == "30%"
-    assert fmt_probability(0.29999999999999993) == "30%"
+    assert fmt_probability(0.57) == "57%" and fmt_probability(299 / 1000) == "29%"
     assert fmt_probability(0.999) == "99%" and fmt_probability(1) == "100%"
     assert fmt_probability(0) == "0%" and fmt_probability(0.004) == "0%"
     assert fmt_probability(float("nan")) == fmt_probability(None) == "–"

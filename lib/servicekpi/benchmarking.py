@@ -38,16 +38,19 @@ def _period(kpis: pd.DataFrame, team: str | None, period) -> pd.Period:
     return rows["period"].max()
 
 
-def compared_periods(kpis: pd.DataFrame, when: pd.Period, team: str | None = None
-                     ) -> dict[str, pd.Period]:
+def compared_periods(kpis: pd.DataFrame, when) -> dict[str, pd.Period]:
     """The period each KPI of a KPI table is compared in: ``when``, unless some
     team's value of the KPI in ``when`` is left out (a duration with too many
     tickets still open, :func:`servicekpi.kpis.incomplete`); then the latest
-    earlier period in which no value of it is left out and ``team`` has a
-    value (without ``team``: at least two teams have one), the latest period
-    that has closed for every team compared.  When there is none, ``when``
-    (with ``team``: its latest assessable period).  ``kpis``: the table before
+    earlier period in which none of its values is left out and at least two
+    teams have one: the latest period that has closed for every team compared.
+    One rule for a team's benchmark table and the heatmap beside it, so both
+    rank a KPI in the same period; a team without a value in that period is
+    not ranked on it.  When no earlier period qualifies, ``when``, among the
+    teams whose value there is kept.  ``kpis``: the table before
     :func:`~servicekpi.kpis.assessable`, with the teams compared only."""
+    if not isinstance(when, pd.Period):
+        when = _period(kpis, None, when)
     gone = incomplete(kpis)
     left_out = set(zip(kpis["kpi"].astype(str)[gone], kpis["period"][gone]))
     kept = kpis[~gone & kpis["value"].notna().to_numpy() & (kpis["period"] <= when).to_numpy()]
@@ -56,27 +59,21 @@ def compared_periods(kpis: pd.DataFrame, when: pd.Period, team: str | None = Non
         if (kpi, when) not in left_out:
             out[kpi] = when
             continue
-        rows = g[g["team"] == team] if team is not None else g
-        counts = rows.groupby("period", observed=True).size()
-        have = sorted((p for p, c in counts.items() if c >= (1 if team is not None else 2)),
-                      reverse=True)
-        closed = [p for p in have if (kpi, p) not in left_out]
-        out[kpi] = closed[0] if closed else (have[0] if have and team is not None else when)
+        counts = g.groupby("period", observed=True).size()
+        closed = sorted((p for p, c in counts.items() if c >= 2 and (kpi, p) not in left_out),
+                        reverse=True)
+        out[kpi] = closed[0] if closed else when
     return out
 
 
-def _compared(kpis: pd.DataFrame, when: pd.Period, team: str | None
-              ) -> tuple[pd.DataFrame, dict[str, pd.Period]]:
+def _compared(kpis: pd.DataFrame, when: pd.Period) -> tuple[pd.DataFrame, dict[str, pd.Period]]:
     """The assessable rows each KPI is compared on (:func:`compared_periods`),
     and the periods."""
-    at = compared_periods(kpis, when, team)
+    at = compared_periods(kpis, when)
     rows = assessable(kpis)
     rows = rows[rows["value"].notna()]
-    key = rows["kpi"].astype(str)
-    pick = np.zeros(len(rows), bool)
-    for kpi, p in at.items():
-        pick |= ((key == kpi) & (rows["period"] == p)).to_numpy()
-    return rows[pick], at
+    want = rows["kpi"].astype(str).map(at)          # each row's KPI's period, in one pass
+    return rows[(rows["period"].astype(object) == want).to_numpy()], at
 
 
 def _position(sign: int, value: float, ref: float) -> tuple[str, float, float]:
@@ -143,7 +140,9 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
         Default: the team's latest period with data.  A KPI with a value left
         out in it (a duration with too many tickets still open, for the team
         or a peer) is compared in the latest period closed for all
-        (:func:`compared_periods`): its rows' ``period`` says which.
+        (:func:`compared_periods`, as in :func:`peer_matrix`): its rows'
+        ``period`` says which; the team is not ranked on it without a value
+        there.
     catalogue : Catalogue, optional
         Directions and labels (default: the project's catalogue).
 
@@ -166,7 +165,7 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
     if peers is not None:
         kpis = kpis[kpis["team"].isin(list(peers) + [team])]
     when = _period(assessable(kpis), team, period)
-    now, _ = _compared(kpis, when, team)
+    now, _ = _compared(kpis, when)
     # each KPI's rows and benchmarks, found once (not by a scan of the table per KPI)
     by_kpi = dict(tuple(now.groupby("kpi", sort=False, observed=True)))
     listed = {}
@@ -226,11 +225,11 @@ def peer_matrix(kpis: pd.DataFrame, *, period=None, catalogue: Catalogue | None 
     Neutral KPIs, and KPIs fewer than two teams report, are left out.  A KPI
     with a value left out in ``period`` (tickets still open) is ranked in the
     latest period closed for all (:func:`compared_periods`), named in
-    ``attrs["periods"]`` ({kpi: period}); ``attrs["period"]`` is ``period``.
+    ``attrs["periods"]`` ({kpi: Period}); ``attrs["period"]`` is ``period``.
     """
     cat = resolve(catalogue)
     when = _period(assessable(kpis), None, period)
-    now, at = _compared(kpis, when, None)
+    now, at = _compared(kpis, when)
     wide = now.pivot_table(index="team", columns="kpi", values="value", aggfunc="first",
                            observed=True)
     wanted = [k for k in (kpi_list or cat.names()) if k in wide.columns and k in cat
@@ -244,7 +243,7 @@ def peer_matrix(kpis: pd.DataFrame, *, period=None, catalogue: Catalogue | None 
     out.index = out.index.astype(str)
     out.attrs["period"] = str(when)
     # the KPIs compared in an earlier period (a value of theirs left out in `when`)
-    out.attrs["periods"] = {k: str(p) for k, p in at.items() if p != when and k in out.columns}
+    out.attrs["periods"] = {k: p for k, p in at.items() if p != when and k in out.columns}
     return out
 
 

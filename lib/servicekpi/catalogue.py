@@ -126,24 +126,31 @@ def fmt_score(score) -> str:
         return "–"
     if not math.isfinite(score):
         return "–"
-    # round to 6 places first so a float just below a tenth (57.699999...) keeps it
-    return _unsigned_zero(f"{math.floor(round(score * 10, 6)) / 10:.1f}")
+    return _unsigned_zero(f"{_floored(score, 1):.1f}")
+
+
+def _floored(x: float, decimals: int) -> float:
+    """``x`` rounded down to ``decimals`` decimals, after rounding to 6 more
+    places so that a float just below a step (57.699999... for 57.7) keeps it."""
+    step = 10 ** decimals
+    return math.floor(round(x * step, 6)) / step
 
 
 def fmt_probability(p) -> str:
     """A probability as a reader sees it: a whole percent, rounded *down*
     (floored), so that it compares with the status thresholds
     (:data:`servicekpi.gaps.THRESHOLDS`, 30% and 70%) as the probability itself
-    does: 0.495 reads 49% (not 50%, beside "P = 0.49"), 0.6996 reads 69% for a
-    target at risk below 70%, and only a certainty reads 100%.  Missing: '–'."""
+    does: 0.495 reads 49% (not 50%), 0.6996 reads 69% for a target at risk
+    below 70%, and only a certainty reads 100%.  (Within a millionth below a
+    percent a probability reads that percent, as :func:`fmt_score`'s scores:
+    a share of simulated paths never lies there.)  Missing: '–'."""
     try:
         p = float(p)
     except (TypeError, ValueError):
         return "–"
     if not math.isfinite(p):
         return "–"
-    # round to 6 places first so a float just below a percent (0.29999...) keeps it
-    return _unsigned_zero(f"{math.floor(round(p * 100, 6)):d}") + "%"
+    return _unsigned_zero(f"{_floored(p * 100, 0):.0f}") + "%"
 
 
 class KPIDef(BaseModel):

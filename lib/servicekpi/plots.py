@@ -531,7 +531,7 @@ def peer_heatmap(matrix: pd.DataFrame, *, team: str | None = None,
                                         1.2 + 0.42 * matrix.shape[0]))
     earlier = matrix.attrs.get("periods") or {}    # KPIs ranked in an earlier period
     labels = [mpl(msg("team.value_at", language, value=_name(catalogue, k, language),
-                      period=label(pd.Period(earlier[k]))) if k in earlier
+                      period=label(earlier[k])) if k in earlier
                   else _name(catalogue, k, language)) for k in matrix.columns]
     sns.heatmap(matrix, ax=ax, vmin=0, vmax=100, cmap="RdYlGn", annot=True, fmt=".0f",
                 annot_kws={"fontsize": 7},

@@ -68,7 +68,7 @@ fuzzy grade are both at most ``cap_grade`` (default C).  Whether the cap
 applies is decided from the statuses and weights alone (``cap``; the
 targets that count are marked ``caps`` in the scores), not from the grade;
 ``capped`` says whether the cap lowered the crisp grade.  The composite
-score itself is not changed (the contributions still add up to it);
+score itself is not changed (the contributions still add up to it times the coverage);
 ``grade_uncapped`` keeps the grade the score alone gives.
 :func:`cap_reason` names the targets and their combined weight, e.g.
 "First-contact resolution (weight 20%, off track); Average resolution time

@@ -149,10 +149,17 @@ class Assessment:
         team's own) up to the assessed period, without durations of periods
         with too many tickets still open (:func:`servicekpi.kpis.assessable`)."""
         if "assessed_kpis" not in self._cache:
-            k = self.kpis
-            self._cache["assessed_kpis"] = (assessable(k[k["period"] <= self.period])
-                                            if self.period is not None else k.iloc[:0])
+            self._cache["assessed_kpis"] = assessable(self.kpis_to_period)
         return self._cache["assessed_kpis"]
+
+    @property
+    def kpis_to_period(self) -> pd.DataFrame:
+        """The KPIs it holds up to the assessed period, durations of periods with
+        too many tickets still open included (the comparisons leave them out
+        themselves and compare such a KPI in the latest period closed for all:
+        :func:`servicekpi.benchmarking.compared_periods`)."""
+        k = self.kpis
+        return k[k["period"] <= self.period] if self.period is not None else k.iloc[:0]
 
     # ------------------------------------------------------------------ targets
     @property

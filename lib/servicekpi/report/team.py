@@ -299,19 +299,11 @@ class TeamReport:
     # ------------------------------------------------------------------ benchmarks
     @_cached
     def benchmark_rows(self) -> pd.DataFrame:
-        """:func:`servicekpi.benchmark_table` for the team in the assessed period."""
+        """:func:`servicekpi.benchmark_table` for the team in the assessed period (a
+        duration left out there for some team: the latest period closed for all)."""
         from ..benchmarking import benchmark_table
-        return benchmark_table(self._kpis_to_period, self.params.team, self.benchmarks,
-                               period=self.period, catalogue=self.catalogue)
-
-    @property
-    def _kpis_to_period(self) -> pd.DataFrame:
-        """Every team's KPIs up to the assessed period, durations of periods with
-        too many tickets still open included: the comparisons leave them out
-        themselves, and compare such a KPI in the latest period closed for all
-        (:func:`servicekpi.benchmarking.compared_periods`)."""
-        k = self.assessment.kpis
-        return k[k["period"] <= self.period] if self.period is not None else k.iloc[:0]
+        return benchmark_table(self.assessment.kpis_to_period, self.params.team,
+                               self.benchmarks, period=self.period, catalogue=self.catalogue)
 
     @property
     def has_comparison(self) -> bool:
@@ -323,8 +315,8 @@ class TeamReport:
         """Every team's percentile on every shown KPI in the assessed period
         (:func:`servicekpi.peer_matrix`)."""
         from ..benchmarking import peer_matrix
-        return peer_matrix(self._kpis_to_period, period=self.period, catalogue=self.catalogue,
-                           kpi_list=self.shown_kpis)
+        return peer_matrix(self.assessment.kpis_to_period, period=self.period,
+                           catalogue=self.catalogue, kpi_list=self.shown_kpis)
 
     # ------------------------------------------------------------------ scorecard
     @_cached
