@@ -142,6 +142,11 @@ def test_team_report_assesses_the_closed_period_and_marks_the_open_one(export, t
     assert set(b.loc[b["kpi"] == "avg_first_response_hours", "period"]) == {r.period}
     shown = tables.benchmarks(r).to_html()
     assert "5.0 h (2024-01)" in shown and "1.0 h (2024-02)" not in shown
+    # the targets table dates the current value it shows from January, as the
+    # headline and the scorecard do
+    g = r.gaps().iloc[0]
+    assert g["current_period"] == pd.Period("2024-01", "M") and g["period"] == r.period
+    assert "5.0 h (2024-01)" in tables.gaps(r).to_html()
     # the figure draws February hollow, labelled
     fig = figures.trends(r)
     labels = {t.get_text() for lg in fig.legends for t in lg.get_texts()}

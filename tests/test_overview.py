@@ -243,3 +243,22 @@ def test_the_ranking_shows_each_score_as_the_team_pages_do(overviews, monkeypatc
     assert shown[column].iloc[0] == "99.8"
     if len(ranked) > 1:
         assert shown[column].iloc[1] == "89.9"
+
+
+def test_a_current_value_of_an_earlier_period_is_dated(overviews, monkeypatch):
+    """Most at risk: a goal whose current value is of an earlier period than the
+    one assessed (that period left out, tickets still open) shows it with its
+    period in brackets, as the team pages do; the others show the value alone."""
+    from servicekpi.periods import label
+    ov = overviews["en"]
+    rows = ov.at_risk().copy()
+    assert len(rows) >= 2
+    first, second = rows.index[0], rows.index[1]
+    earlier = pd.Period(rows.loc[first, "period"]) - 1
+    rows.loc[first, "current_period"] = earlier
+    rows.loc[second, "current_period"] = pd.Period(rows.loc[second, "period"])
+    monkeypatch.setattr(ov, "at_risk", lambda n=10: rows)
+    shown = ov.at_risk_table().data
+    current = shown.columns[2]
+    assert shown[current].iloc[0].endswith(f" ({label(earlier)})")
+    assert not shown[current].iloc[1].endswith(")")

@@ -18,6 +18,12 @@ from ..params import ReportParams
 BETTER, WORSE = "#d9f0d3", "#f6d5d1"
 
 
+def _earlier(period, than) -> bool:
+    """Whether ``period`` is known and not ``than``: a value of an earlier period
+    (the assessed one left out), shown with its period in brackets."""
+    return period is not None and not pd.isna(period) and pd.Period(period) != pd.Period(than)
+
+
 def _pct(v, digits=0) -> str:
     return "–" if v is None or not np.isfinite(v) else f"{100 * v:.{digits}f}%"
 

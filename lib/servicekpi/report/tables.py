@@ -16,7 +16,7 @@ from ..catalogue import fmt_probability
 from ..i18n import msg, note
 from ..periods import label
 from ..status import Status
-from .common import BETTER, WORSE, _pct, table
+from .common import BETTER, WORSE, _earlier, _pct, table
 from .team import SIGNAL_PERIODS, TOP_CAUSES
 
 __all__ = ["achievability", "benchmarks", "causes", "competency", "definitions",
@@ -191,6 +191,9 @@ def gaps(report):
     for r, reason in zip(g.itertuples(), why(g, lang)):
         k = r.kpi
         current, target = pair(report, k, r.current, r.target)
+        if _earlier(r.current_period, r.period) and np.isfinite(r.current):
+            # an earlier period's value (the assessed one left out): dated, as elsewhere
+            current = msg("team.value_at", lang, value=current, period=label(r.current_period))
         rows.append([
             kpi_label(report, k), current,
             "–" if not np.isfinite(r.ci_low) else
