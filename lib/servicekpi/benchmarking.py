@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import Catalogue, resolve
-from .kpis import assessable, incomplete
+from .kpis import incomplete
 
 #: Order in which external benchmarks are listed (others follow, by name).
 BENCHMARK_ORDER = ("industry_median", "industry_average", "top_quartile", "best_in_class")
@@ -51,7 +51,11 @@ def compared_periods(kpis: pd.DataFrame, when) -> dict[str, pd.Period]:
     :func:`~servicekpi.kpis.assessable`, with the teams compared only."""
     if not isinstance(when, pd.Period):
         when = _period(kpis, None, when)
-    gone = incomplete(kpis)
+    return _periods(kpis, incomplete(kpis), when)
+
+
+def _periods(kpis: pd.DataFrame, gone: np.ndarray, when: pd.Period) -> dict[str, pd.Period]:
+    """:func:`compared_periods`, given the rows left out (``gone``)."""
     left_out = set(zip(kpis["kpi"].astype(str)[gone], kpis["period"][gone]))
     kept = kpis[~gone & kpis["value"].notna().to_numpy() & (kpis["period"] <= when).to_numpy()]
     out = {}
@@ -66,14 +70,18 @@ def compared_periods(kpis: pd.DataFrame, when) -> dict[str, pd.Period]:
     return out
 
 
-def _compared(kpis: pd.DataFrame, when: pd.Period) -> tuple[pd.DataFrame, dict[str, pd.Period]]:
+def _compared(kpis: pd.DataFrame, team: str | None, period
+              ) -> tuple[pd.DataFrame, dict[str, pd.Period], pd.Period]:
     """The assessable rows each KPI is compared on (:func:`compared_periods`),
-    and the periods."""
-    at = compared_periods(kpis, when)
-    rows = assessable(kpis)
+    the periods, and the period compared (``period``, default: ``team``'s
+    latest with data, or the table's)."""
+    gone = incomplete(kpis)            # the rows assessable() drops, found once
+    rows = kpis[~gone]
+    when = _period(rows, team, period)
+    at = _periods(kpis, gone, when)
     rows = rows[rows["value"].notna()]
     want = rows["kpi"].astype(str).map(at)          # each row's KPI's period, in one pass
-    return rows[(rows["period"].astype(object) == want).to_numpy()], at
+    return rows[(rows["period"].astype(object) == want).to_numpy()], at, when
 
 
 def _position(sign: int, value: float, ref: float) -> tuple[str, float, float]:
@@ -164,8 +172,7 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
     cat = resolve(catalogue)
     if peers is not None:
         kpis = kpis[kpis["team"].isin(list(peers) + [team])]
-    when = _period(assessable(kpis), team, period)
-    now, _ = _compared(kpis, when)
+    now, _, _ = _compared(kpis, team, period)
     # each KPI's rows and benchmarks, found once (not by a scan of the table per KPI)
     by_kpi = dict(tuple(now.groupby("kpi", sort=False, observed=True)))
     listed = {}
@@ -228,8 +235,7 @@ def peer_matrix(kpis: pd.DataFrame, *, period=None, catalogue: Catalogue | None 
     ``attrs["periods"]`` ({kpi: Period}); ``attrs["period"]`` is ``period``.
     """
     cat = resolve(catalogue)
-    when = _period(assessable(kpis), None, period)
-    now, at = _compared(kpis, when)
+    now, at, when = _compared(kpis, None, period)
     wide = now.pivot_table(index="team", columns="kpi", values="value", aggfunc="first",
                            observed=True)
     wanted = [k for k in (kpi_list or cat.names()) if k in wide.columns and k in cat

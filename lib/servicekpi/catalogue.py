@@ -120,20 +120,21 @@ def fmt_score(score) -> str:
     reached: 99.75 reads 99.7, not 100 (a target met), and 89.96 reads 89.9,
     not 90.0 (a grade band's edge, bands being given to one decimal at most).
     Missing: '–'."""
+    return _floored(score, 1)
+
+
+def _floored(x, decimals: int, *, scale: float = 1, suffix: str = "") -> str:
+    """``x`` times ``scale``, rounded down to ``decimals`` decimals (after rounding
+    to 6 more places, so that a float just below a step, 57.699999... for 57.7,
+    keeps it), then ``suffix``; missing or not finite: '–'."""
     try:
-        score = float(score)
+        x = float(x)
     except (TypeError, ValueError):
         return "–"
-    if not math.isfinite(score):
+    if not math.isfinite(x):
         return "–"
-    return _unsigned_zero(f"{_floored(score, 1):.1f}")
-
-
-def _floored(x: float, decimals: int) -> float:
-    """``x`` rounded down to ``decimals`` decimals, after rounding to 6 more
-    places so that a float just below a step (57.699999... for 57.7) keeps it."""
     step = 10 ** decimals
-    return math.floor(round(x * step, 6)) / step
+    return _unsigned_zero(f"{math.floor(round(x * scale * step, 6)) / step:.{decimals}f}") + suffix
 
 
 def fmt_probability(p) -> str:
@@ -144,13 +145,7 @@ def fmt_probability(p) -> str:
     below 70%, and only a certainty reads 100%.  (Within a millionth below a
     percent a probability reads that percent, as :func:`fmt_score`'s scores:
     a share of simulated paths never lies there.)  Missing: '–'."""
-    try:
-        p = float(p)
-    except (TypeError, ValueError):
-        return "–"
-    if not math.isfinite(p):
-        return "–"
-    return _unsigned_zero(f"{_floored(p * 100, 0):.0f}") + "%"
+    return _floored(p, 0, scale=100, suffix="%")
 
 
 class KPIDef(BaseModel):

@@ -18,10 +18,17 @@ from ..params import ReportParams
 BETTER, WORSE = "#d9f0d3", "#f6d5d1"
 
 
-def _earlier(period, than) -> bool:
-    """Whether ``period`` is known and not ``than``: a value of an earlier period
-    (the assessed one left out), shown with its period in brackets."""
-    return period is not None and not pd.isna(period) and pd.Period(period) != pd.Period(than)
+def dated(shown: str, value, period, than, language: str) -> str:
+    """``shown`` (a value as formatted) with its period in brackets when it is the
+    value of ``period``, known and not ``than`` (the period its column or row is
+    of, left out: tickets still open); a missing value ('–') is not dated."""
+    from ..i18n import msg
+    from ..periods import label
+
+    if (period is None or pd.isna(period) or pd.Period(period) == pd.Period(than)
+            or value is None or not np.isfinite(value)):
+        return shown
+    return msg("team.value_at", language, value=shown, period=label(pd.Period(period)))
 
 
 def _pct(v, digits=0) -> str:

@@ -16,7 +16,7 @@ from ..catalogue import fmt_probability, fmt_score
 from ..i18n import grade_words, msg
 from ..periods import label
 from ..status import Status
-from .common import BETTER, WORSE, _earlier, _pct, table
+from .common import BETTER, WORSE, _pct, dated, table
 
 __all__ = ["at_risk_table", "ranking_table", "status_table"]
 
@@ -124,8 +124,7 @@ def at_risk_table(ov, n: int = 10):
     out = pd.DataFrame({
         cols[0]: [ov.team_link(t) for t in g["team"]],
         cols[1]: [ov.catalogue_of(t).label(k, lang) for t, k in zip(g["team"], g["kpi"])],
-        cols[2]: [msg("team.value_at", lang, value=fmt(t, k, v), period=label(c))
-                  if _earlier(c, p) and v == v else fmt(t, k, v)     # dated, as on the pages
+        cols[2]: [dated(fmt(t, k, v), v, c, p, lang)      # an earlier period's: dated
                   for t, k, v, c, p in zip(g["team"], g["kpi"], g["current"],
                                            g["current_period"], g["period"])],
         cols[3]: [msg("overview.yes" if b else "overview.no", lang) for b in g["better_now"]],

@@ -16,7 +16,7 @@ from ..catalogue import fmt_probability
 from ..i18n import msg, note
 from ..periods import label
 from ..status import Status
-from .common import BETTER, WORSE, _earlier, _pct, table
+from .common import BETTER, WORSE, _pct, dated, table
 from .team import SIGNAL_PERIODS, TOP_CAUSES
 
 __all__ = ["achievability", "benchmarks", "causes", "competency", "definitions",
@@ -116,10 +116,7 @@ def headline(report):
         cells = [kpi_label(report, r.kpi)]
         for v, when, want in ((r.latest, r.latest_period, expected[0]),
                               (r.previous, r.previous_period, expected[1])):
-            shown = fmt(report, r.kpi, v)
-            if when is not None and when != want and np.isfinite(v):
-                shown = msg("team.value_at", lang, value=shown, period=label(when))
-            cells.append(shown)
+            cells.append(dated(fmt(report, r.kpi, v), v, when, want, lang))
         cells += [change(report, r.kpi, r.change), fmt(report, r.kpi, r.average),
                   f"{r.n:,.0f}" if np.isfinite(r.n) else "–"]
         rows.append(cells)
@@ -191,9 +188,7 @@ def gaps(report):
     for r, reason in zip(g.itertuples(), why(g, lang)):
         k = r.kpi
         current, target = pair(report, k, r.current, r.target)
-        if _earlier(r.current_period, r.period) and np.isfinite(r.current):
-            # an earlier period's value (the assessed one left out): dated, as elsewhere
-            current = msg("team.value_at", lang, value=current, period=label(r.current_period))
+        current = dated(current, r.current, r.current_period, r.period, lang)
         rows.append([
             kpi_label(report, k), current,
             "–" if not np.isfinite(r.ci_low) else
@@ -265,9 +260,9 @@ def benchmarks(report):
     for kpi, g in t.groupby("kpi", sort=False):
         first = g.iloc[0]
         by_ref = g.set_index("reference")
-        value = fmt(report, kpi, first["value"])
-        if first["period"] != report.period:     # compared in the latest period closed for all
-            value = msg("team.value_at", lang, value=value, period=label(first["period"]))
+        # compared in the latest period closed for all when the assessed one left it out
+        value = dated(fmt(report, kpi, first["value"]), first["value"], first["period"],
+                      report.period, lang)
         row, colour = [kpi_label(report, kpi), value], ["", ""]
         for ref in refs:
             if ref in by_ref.index:
@@ -313,8 +308,7 @@ def scorecard(report):
     for r in g.itertuples():
         k = r.kpi
         value, target = pair(report, k, r.value, r.target)
-        if isinstance(r.value_period, pd.Period) and r.value_period != r.period:
-            value = msg("team.value_at", lang, value=value, period=label(r.value_period))
+        value = dated(value, r.value, r.value_period, r.period, lang)
         rows.append([kpi_label(report, k), perspective_label(r.perspective, lang),
                      fmt(report, k, r.baseline), value, target,
                      fmt_score(r.score) if np.isfinite(r.score)
