@@ -274,11 +274,22 @@ def servicekpi_method(y, h: int, bounds=None, method: str = "auto") -> dict:
 
 
 # ------------------------------------------------------------------ one series
-def _run_method(name: str, train: np.ndarray, h: int, bounds, raw_bounds) -> dict:
-    if name == "servicekpi":
-        return servicekpi_method(train, h, bounds)
+#: The project's methods: given bounds (:func:`_bounds`), intervals on their scale.
+PROJECT_METHODS = ("servicekpi", "servicekpi_raw", "select")
+
+
+def _bounds(name: str, task: dict):
+    """The bounds the project's method ``name`` is given on ``task``: its
+    ``raw_bounds`` for ``servicekpi_raw`` where the task has them (M1,
+    tourism), else its ``bounds``."""
     if name == "servicekpi_raw":
-        return servicekpi_method(train, h, raw_bounds)
+        return task.get("raw_bounds", task.get("bounds"))
+    return task.get("bounds")
+
+
+def _run_method(name: str, train: np.ndarray, h: int, bounds) -> dict:
+    if name in ("servicekpi", "servicekpi_raw"):
+        return servicekpi_method(train, h, bounds)
     if name == "select":
         return servicekpi_method(train, h, bounds, method="select")
     if name == "naive2":
@@ -301,8 +312,7 @@ def evaluate(task: dict) -> dict:
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                r = _run_method(name, train, h, task.get("bounds"),
-                                task.get("raw_bounds", task.get("bounds")))
+                r = _run_method(name, train, h, _bounds(name, task))
             if len(r["mean"]) != h or not np.all(np.isfinite(r["mean"])):
                 raise RuntimeError("forecast not finite")
             r["error"] = None
@@ -394,15 +404,15 @@ def subsample(tasks: list[dict], n: int | None, seed: int = 0) -> list[dict]:
 
 
 # ------------------------------------------------------------------ summary
-def _scale(name: str, task: dict, bounds_key: str):
+def _scale(name: str, task: dict):
     """The scale ``name``'s intervals were made on for this task: the project's
     methods model a bounded series on its logit or log scale
-    (``servicekpi.forecast.modelling_scale``), the standard methods the raw one."""
-    if name not in ("servicekpi", "servicekpi_raw", "select"):
+    (``servicekpi.forecast.modelling_scale``) with the bounds :func:`evaluate`
+    gave them, the standard methods the raw one."""
+    if name not in PROJECT_METHODS:
         return None
     from servicekpi.forecast import modelling_scale
-    # the bounds evaluate() gave the method: a task without raw bounds gives its own
-    return modelling_scale(task["train"], task.get(bounds_key, task.get("bounds")))
+    return modelling_scale(task["train"], _bounds(name, task))
 
 
 
@@ -422,7 +432,6 @@ def summarise(tasks: list[dict], results: list[dict]) -> dict:
         s_list, m_list, n2_s, n2_m, secs, failed, no_scale = [], [], [], [], [], [], 0
         cover = {(lev, band): [] for lev in LEVELS for band in bands}
         need = {(lev, band): [] for lev in LEVELS for band in bands}
-        bounds_key = "raw_bounds" if name == "servicekpi_raw" else "bounds"
         models: dict = {}
         for t in tasks:
             r = by_series[(t["data"], t["series"])]["methods"][name]
@@ -436,7 +445,7 @@ def summarise(tasks: list[dict], results: list[dict]) -> dict:
                 if f"lower_{lev}" in r:
                     c = covered(t["actual"], r[f"lower_{lev}"], r[f"upper_{lev}"])
                     w = needed_width(t["actual"], r["mean"], r[f"lower_{lev}"],
-                                     r[f"upper_{lev}"], _scale(name, t, bounds_key))
+                                     r[f"upper_{lev}"], _scale(name, t))
                     for a, b in bands:
                         cover[(lev, (a, b))].extend(c[a - 1:b])
                         need[(lev, (a, b))].extend(w[a - 1:b])
