@@ -161,6 +161,17 @@ def test_a_probability_reads_as_the_status_thresholds_compare_it():
     assert fmt_probability(float("nan")) == fmt_probability(None) == "–"
 
 
+def test_a_share_done_reads_complete_only_when_it_is():
+    """Progress and the scored share of the weight are floored as probabilities
+    are: 0.996 reads 99%, never the 100% of a target reached or a full coverage."""
+    from servicekpi.report.common import done_share
+    assert done_share(0.996) == "99%" and done_share(0.999999) == "99%"
+    assert done_share(1) == "100%" and done_share(1.2) == "120%"
+    assert done_share(0.65) == "65%" and done_share(0) == "0%"
+    assert done_share(-0.25) == "-25%"
+    assert done_share(float("nan")) == done_share(None) == "–"
+
+
 def test_a_bad_number_format_is_refused():
     from servicekpi.catalogue import KPIDef
     for bad in ("{:d}", "{0} {1}", "{x}", "{0.y}", "{:.1%"):

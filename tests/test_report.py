@@ -119,7 +119,7 @@ def test_gap_numbers(report):
     assert row["target"] == "90.0% by 2024-12"
     assert row["better than target now"] == "no"
     assert row["gap to go"] == "10.0 pp"                 # 90% - 80%
-    assert row["progress from baseline"] == "67%"        # (80 - 60) / (90 - 60)
+    assert row["progress from baseline"] == "66%"        # (80 - 60) / (90 - 60), floored
     g = report.gaps().iloc[0]
     assert row["status"] == msg(f"status.{g['status']}")
     assert row["why"] and row["why"] != g["rule"]        # the rule in words, not its code
@@ -156,6 +156,7 @@ def test_a_missed_target_never_reads_as_met(just_short):
     csat = "CSAT (share satisfied)"
     gap = shown(tables.gaps(r), csat)
     assert gap["current"] == "80.00%" and gap["target"] == "80.02% by 2024-06"
+    assert gap["progress from baseline"] == "99%"        # 0.999, not "100%"
     row = shown(tables.scorecard(r), csat)
     assert row["value"] == "80.00%" and row["target"] == "80.02%"
     assert row["progress score"] == "99.9"               # 99.9, not "100"

@@ -35,6 +35,15 @@ def _pct(v, digits=0) -> str:
     return "–" if v is None or not np.isfinite(v) else f"{100 * v:.{digits}f}%"
 
 
+def done_share(v) -> str:
+    """A share of something done (progress towards a target, the scored share
+    of the weight) in whole percent, rounded *down*, as
+    :func:`servicekpi.catalogue.fmt_probability`: 0.996 reads 99%, so that only
+    what is complete reads 100%.  Missing: '–'."""
+    from ..catalogue import _floored
+    return _floored(v, 0, scale=100, suffix="%")
+
+
 class Note(str):
     """One sentence shown in place of a section's table or figure (its input is
     absent, or it has nothing to show).  Displays as Markdown in a notebook,

@@ -16,7 +16,7 @@ from ..catalogue import fmt_probability, fmt_score
 from ..i18n import grade_words, msg
 from ..periods import label
 from ..status import Status
-from .common import BETTER, WORSE, _pct, dated, table
+from .common import BETTER, WORSE, dated, done_share, table
 
 __all__ = ["at_risk_table", "ranking_table", "status_table"]
 
@@ -94,7 +94,7 @@ def ranking_table(ov):
         cols[3]: [fmt_score(v) for v in t["score"].astype(float)],   # as on the team pages
         cols[4]: [grade_words(g, lang) for g in t["grade"]],
         cols[5]: [capped(r) for r in rows],
-        cols[6]: [_pct(v) for v in t["coverage"]],
+        cols[6]: [done_share(v) for v in t["coverage"]],
         cols[7]: [not_scored(r) for r in rows],
     }, columns=cols)
     colours = {cols[4]: [GRADE_COLOURS.get(g, "") if isinstance(g, str) else ""

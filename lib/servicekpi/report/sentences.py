@@ -21,7 +21,7 @@ from ..i18n import grade_words, msg
 from ..periods import label
 from ..status import Status
 from ..tickets import export_rows
-from .common import Markdown, Note, _pct
+from .common import Markdown, Note, _pct, done_share
 
 
 def note(report, key: str, **values) -> Note:
@@ -169,7 +169,7 @@ def scorecard_summary(report) -> Markdown | Note:
                        targets=esc(capping), heavy=words["heavy"], cap=words["cap"]))
     out.append(msg("team.scorecard.method", lang,
                    source=esc(weights_source(report, sc.weights_source)),
-                   coverage=_pct(me["coverage"])))
+                   coverage=done_share(me["coverage"])))
     if unscored:
         out.append(msg("team.scorecard.unscored", lang, targets=esc(unscored)))
     f = report.fuzzy()

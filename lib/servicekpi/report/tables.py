@@ -16,7 +16,7 @@ from ..catalogue import fmt_probability
 from ..i18n import msg, note
 from ..periods import label
 from ..status import Status
-from .common import BETTER, WORSE, _pct, dated, table
+from .common import BETTER, WORSE, _pct, dated, done_share, table
 from .team import SIGNAL_PERIODS, TOP_CAUSES
 
 __all__ = ["achievability", "benchmarks", "causes", "competency", "definitions",
@@ -198,7 +198,7 @@ def gaps(report):
             target_by(report, k, r.target, r.deadline, shown=target),
             fmt(report, k, r.glide_now),
             change(report, k, r.gap).lstrip("+") if np.isfinite(r.gap) else "–",
-            _pct(r.progress), change(report, k, r.needed_pace),
+            done_share(r.progress), change(report, k, r.needed_pace),
             change(report, k, r.recent_pace), fmt_probability(r.probability),
             status_word(report, r.status), reason])
     out = pd.DataFrame(rows, columns=heads)
