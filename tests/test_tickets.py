@@ -231,7 +231,20 @@ def test_data_quality_per_team(small_csv):
     t = skpi.load_tickets(small_csv)
     q = skpi.data_quality(t, "b")
     assert q.loc[q["code"] == "tickets", "rows"].item() == 1
+    # the team's share of the export, beside the export's total: not "100.0% of 7"
+    mine = q[q["code"] == "tickets"].iloc[0]
+    assert mine["share"] == pytest.approx(1 / len(t))
+    assert mine["detail"] == f"of {len(t)} in the export"
     assert q.loc[q["code"] == "unresolved", "rows"].item() == 0
+
+
+def test_an_export_total_reads_with_thousands_separators(tmp_path):
+    rows = [f"{i},{'a' if i % 4 else 'b'},2024-01-02 09:00,,,phone,,,,,no,no,,,,," for i in range(1, 1201)]
+    t = load_rows(tmp_path, rows)
+    for language, detail in (("en", "of 1,200 in the export"), ("zh", "导出文件共 1,200 张工单")):
+        mine = skpi.data_quality(t, "b", language=language).iloc[0]
+        assert mine["code"] == "tickets" and mine["rows"] == 300
+        assert mine["share"] == pytest.approx(0.25) and mine["detail"] == detail
 
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

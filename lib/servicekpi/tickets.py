@@ -702,8 +702,10 @@ def data_quality(tickets: pd.DataFrame, team: str | None = None, *,
     ``detail`` are in ``language`` (``"en"`` or ``"zh"``), from the messages
     ``data.<code>.*``.  ``rows`` and ``share`` are missing for notes about the
     file as a whole (the mapping used, how it was read).  With ``team`` the
-    per-ticket counts are recomputed for that team's tickets, and the checks
-    of the whole export say so.
+    per-ticket counts are recomputed for that team's tickets (their shares of
+    the team's tickets; the ``tickets`` row's share is the team's share of the
+    export, whose total its detail names), and the checks of the whole export
+    say so.
     """
     records = tickets.attrs.get("data_quality") or []
     table = pd.DataFrame([_row(r, language) for r in records],
@@ -715,10 +717,12 @@ def data_quality(tickets: pd.DataFrame, team: str | None = None, *,
 
     def row(code, column, k, share):
         return _row(dict(code=code, column=column, rows=k, share=share, severity="info",
-                         values={"total": export_rows(tickets)} if code == "tickets" else {}),
+                         values={"total": f"{everything:,}"} if code == "tickets" else {}),
                     language)
 
-    rows = [row("tickets", None, total, 1.0)]
+    # the team's tickets, and their share of the export's (its detail names that total)
+    everything = export_rows(tickets)
+    rows = [row("tickets", None, total, total / everything if everything else np.nan)]
     for name, spec in TICKET_COLUMNS.items():
         if name in sub and spec.survey:
             k = int(sub[name].isna().sum())
