@@ -195,6 +195,23 @@ def test_benchmark_and_causes_numbers(report):
     assert c.iloc[:, 4].tolist() == ["1", "0"] and c.iloc[:, 5].tolist() == ["+2", "+2"]
 
 
+def test_causes_tied_with_the_last_of_the_top_are_marked_as_tied():
+    """Counts 5, 4, 2, 2, 2, 1 with the top 3: "top 3" on three rows, the two
+    tied with the third marked as tied, in both languages."""
+    from types import SimpleNamespace
+
+    from servicekpi.diagnostics import pareto
+    rows = [("a", 5), ("b", 4), ("c", 2), ("d", 2), ("e", 2), ("f", 1)]
+    cats = [c for c, n in rows for _ in range(n)]
+    tickets = pd.DataFrame({"team": "t", "category": cats, "is_complaint": True,
+                            "created_at": pd.Timestamp("2024-06-03")})
+    for lang, top, tied in (("en", "top 3", "tied with the top 3"), ("zh", "前3位", "与前3位并列")):
+        fake = SimpleNamespace(language=lang,
+                               top_causes=lambda n: pareto(tickets, top=n, freq="month"))
+        marks = tables.causes(fake, 3).data.iloc[:, 6].tolist()
+        assert marks == [top, top, top, tied, tied, ""]
+
+
 def test_status_summary_counts_the_gap_table(report):
     g = report.gaps()
     from servicekpi.status import Status

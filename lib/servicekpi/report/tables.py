@@ -379,15 +379,21 @@ def signals(report, recent: int = SIGNAL_PERIODS):
 
 def causes(report, top: int = TOP_CAUSES):
     """The team's complaints by category in the assessed period: count, share,
-    cumulative share, the period before, change; the top ``top`` marked."""
+    cumulative share, the period before, change; the top ``top`` marked, and
+    a cause tied with the last of them marked as tied (so that "top 3" is
+    never written on more than three rows)."""
     p = report.top_causes(top)
     lang = report.language
     heads = columns(report, "causes", "cause", "count", "share", "cumulative", "previous",
                     "change", "top")
+
+    def marked(i, r) -> str:
+        if not r.top:
+            return ""
+        return msg("team.causes.top" if i < top else "team.causes.top_tied", lang, n=top)
     rows = [[r.category, f"{r.count:,}", _pct(r.share, 1), _pct(r.cumulative, 1),
-             f"{r.previous:,}", f"{r.change:+d}",
-             msg("team.causes.top", lang, n=top) if r.top else ""]
-            for r in p.itertuples()] if len(p) else []
+             f"{r.previous:,}", f"{r.change:+d}", marked(i, r)]
+            for i, r in enumerate(p.itertuples())] if len(p) else []
     return table(pd.DataFrame(rows, columns=heads))
 
 
