@@ -233,3 +233,32 @@ def test_trend_figure_draws_the_partial_point_hollow(inputs):
     assert list(team.get_ydata()) == [4.0, 3.5, 4.5]
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "2024-10 (partial, to 13 Oct)" in legend
+
+
+def test_the_runs_kpis_csv_marks_what_the_export_covers_in_part(inputs, tmp_path):
+    """The run's kpis.csv (runner.team_kpis): each team's KPIs as its report reads
+    them, the KPI table's included, with ``complete`` as ``servicekpi kpis``
+    writes it: October (covered to 13 Oct) and a KPI-table row after the
+    export's end are not complete; September is."""
+    from servicekpi.config import CATALOGUE
+    from servicekpi.params import load_params
+    from servicekpi.report.inputs import load_inputs
+    from servicekpi.runner import team_kpis
+    tickets, targets, _ = inputs
+    table = tmp_path / "kpi_table.csv"
+    table.write_text("team,period,kpi,value\na,2024-09,training_hours,6\n"
+                     "a,2024-11,training_hours,8\nb,2024-09,training_hours,4\n")
+    p = tmp_path / "params"
+    (p / "teams").mkdir(parents=True)
+    shutil.copy(CATALOGUE, p / "catalogue.yaml")
+    (p / "defaults.yaml").write_text(f"tickets: {tickets}\nkpi_table: {table}\n"
+                                     "catalogue: catalogue.yaml\n")
+    (p / "teams" / "a.yaml").write_text("team: a\n")
+    params = load_params(p)
+    a = team_kpis(load_inputs(params), params[0]).set_index(["period", "kpi"])
+    assert set(a["team"]) == {"a"}
+    assert a.loc[("2024-09", "csat_score"), ["value", "complete"]].tolist() == [4.5, True]
+    assert a.loc[("2024-10", "csat_score"), "complete"] == False   # noqa: E712 (pd.NA-free)
+    assert a.loc[("2024-10", "volume"), "value"] == 2
+    assert a.loc[("2024-09", "training_hours"), ["value", "complete"]].tolist() == [6, True]
+    assert a.loc[("2024-11", "training_hours"), ["value", "complete"]].tolist() == [8, False]

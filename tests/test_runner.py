@@ -118,11 +118,20 @@ def test_failures_isolated_and_indexed(run):
     assert not list(out.rglob(".*.tmp*"))                    # no half-written files
 
 
-def test_all_teams_kpi_csv(run):
+def test_all_teams_kpi_csv(run, demo_dir):
+    """Every KPI the reports read, the KPI table's too, with ``complete``; a team
+    stopped by its targets still has its KPIs, a team without tickets none."""
     out, _ = run
     text = (out / "kpis.csv").read_text()
-    assert text.startswith("team,period,kpi,value,n,numerator,sd")
-    assert "\nphone," in text and "\nchat," in text
+    assert text.startswith("team,period,kpi,value,n,numerator,sd,open_share,complete\n")
+    k = pd.read_csv(out / "kpis.csv")
+    assert set(k["team"]) == {"phone", "chat", "email"}
+    table = pd.read_csv(demo_dir / "kpi_table.csv")
+    for team in ("phone", "email"):
+        mine = table[(table["team"] == team)]
+        shown = k[(k["team"] == team) & k["kpi"].isin(set(mine["kpi"]))]
+        assert len(shown) == len(mine) > 0 and set(shown["kpi"]) == set(mine["kpi"])
+    assert k["complete"].all()                # the demo export covers its last month
 
 
 def test_invalid_params_run_nothing(tmp_path, demo_dir, capsys):

@@ -745,7 +745,7 @@ def _write_pages(res: TeamResult, out: Path) -> TeamResult:
 # ------------------------------------------------------------------ the run
 def preflight(all_params: list[ReportParams], out: Path) -> tuple[dict[str, str], str]:
     """Check every input once, as the reports will read it; write every team's KPIs
-    to kpis.csv, and the prepared inputs the reports read instead of the exports
+    to kpis.csv (:func:`team_kpis`), and the prepared inputs the reports read instead of the exports
     (:func:`servicekpi.report.inputs.prepare`, in ``_work/prepared``).
 
     Each ticket export is loaded once (every team must have tickets in it);
@@ -761,7 +761,6 @@ def preflight(all_params: list[ReportParams], out: Path) -> tuple[dict[str, str]
 
     from .errors import DataError
     from .params import clear_export_cache
-    from .periods import labels
     from .report.inputs import TABLES, load_inputs, prepare
 
     try:
@@ -770,12 +769,37 @@ def preflight(all_params: list[ReportParams], out: Path) -> tuple[dict[str, str]
         clear_export_cache()
     errors = {team: _one_line(DataError(found)) for team, found in inputs.problems.items()}
     prepared = prepare(inputs, out / PREPARED_DIR)
-    frames = [k.assign(period=labels(k["period"])) for k in inputs.computed.values()]
+    frames = [team_kpis(inputs, p) for p in all_params]
+    frames = [f for f in frames if len(f)]
     if frames:
         from .literal import csv_safe   # no text cell is read as a spreadsheet formula
         atomic_write(out / "kpis.csv",
                      csv_safe(pd.concat(frames, ignore_index=True)).to_csv(index=False))
     return errors, str(prepared)
+
+
+def team_kpis(inputs, p: ReportParams):
+    """``p.team``'s rows of the run's ``kpis.csv``: the KPIs its report reads (those
+    computed from its export and its KPI table's rows; computed only, when its
+    inputs failed), periods as labels, and ``complete``: whether its export
+    covers the whole period (False for a partial last period and for a KPI
+    table's periods after the export's end, as ``servicekpi kpis`` marks them;
+    missing when the export's end is not known)."""
+    import pandas as pd
+
+    from .periods import _covers, labels
+
+    k = inputs.kpis.get(p.team)
+    if k is None:
+        k = inputs.computed.get(p.freq)
+        if k is None:
+            return pd.DataFrame()
+    own = k[k["team"] == p.team]
+    end = inputs.ends.get(p.team)
+    complete = (pd.Series(pd.NA, index=own.index, dtype="boolean") if end is None else
+                own["period"].map({q: _covers(end, q) for q in own["period"].unique()})
+                .astype("boolean"))
+    return own.assign(period=labels(own["period"]), complete=complete)
 
 
 def load_manifest(out: Path) -> dict:
