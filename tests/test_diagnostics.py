@@ -405,14 +405,18 @@ def test_mix_rate_decomposition_adds_up():
     assert r.mix + r.rate == pytest.approx(r.total, abs=1e-12)
     seg = r.segments.set_index("category")
     assert seg.loc["Y", "rate"] == pytest.approx(-0.035)
-    # mix: X -0.3 x (0.9 + 0.9) / 2 = -0.27, Y +0.3 x (0.5 + 0.4) / 2 = +0.135
-    assert r.largest_shift == "X"
+    # mix, each value against the KPI's mean over the two months (0.82 + 0.65) / 2 = 0.735:
+    # X (0.9, above it) shrank 0.3: -0.3 x (0.9 - 0.735) = -0.0495;
+    # Y (0.45, below it) grew 0.3: +0.3 x (0.45 - 0.735) = -0.0855; both pulled FCR down
+    assert seg.loc["X", "mix"] == pytest.approx(-0.0495)
+    assert seg.loc["Y", "mix"] == pytest.approx(-0.0855)
+    assert r.largest_shift == "Y"
     assert r.summary() == ("First-contact resolution fell 17.0 points from 2024-01 to "
                            "2024-02: 13.5 points down from the mix of category (largest "
-                           "shift: X), 3.5 points down from the rate within each category.")
+                           "shift: Y), 3.5 points down from the rate within each category.")
     assert r.summary("zh", by_label="类别") == (
         "首次解决率从2024-01到2024-02下降了17.0个百分点：类别构成的变化使其下降13.5个百分点"
-        "（变化最大的是X），各类别内部比率的变化使其下降3.5个百分点。")
+        "（变化最大的是Y），各类别内部比率的变化使其下降3.5个百分点。")
     # a report's unit: an amount that would read 0.0 points gets more digits
     from dataclasses import replace
     from servicekpi.catalogue import Unit
@@ -425,6 +429,26 @@ def test_mix_rate_decomposition_adds_up():
                          after="2024-02")
     assert r.segments.set_index("category").loc["Z", "rate"] == 0
     assert r.mix + r.rate == pytest.approx(r.total, abs=1e-12)
+
+
+def test_a_segment_level_with_the_kpi_moves_it_by_no_mix():
+    """Worked by hand: January A 50 tickets at FCR 0.8, B 50 at 0.6 (KPI 0.7);
+    February A 25 at 0.8, B 25 at 0.6, C 50 at 0.7 (KPI 0.7).  C's share grew
+    from 0 to 50% at the KPI's own value: no effect; A and B shrank by 25
+    points each, +0.1 and -0.1 from the KPI: -0.025 and +0.025."""
+    def block(month, seg, n, first_time):
+        return [("t1", f"2024-{month:02d}-05", seg, 1 if i < first_time else 2, False)
+                for i in range(n)]
+    rows = (block(1, "A", 50, 40) + block(1, "B", 50, 30)
+            + block(2, "A", 25, 20) + block(2, "B", 25, 15) + block(2, "C", 50, 35))
+    r = decompose_change(tickets(rows), "fcr_rate", team="t1", before="2024-01",
+                         after="2024-02")
+    seg = r.segments.set_index("category")
+    assert r.total == pytest.approx(0) and r.mix == pytest.approx(0)
+    assert seg.loc["C", "mix"] == pytest.approx(0, abs=1e-12)
+    assert seg.loc["A", "mix"] == pytest.approx(-0.025)
+    assert seg.loc["B", "mix"] == pytest.approx(0.025)
+    assert (seg["rate"].abs() < 1e-12).all()
 
 
 def test_kpis_by_segment(small_csv):

@@ -1146,7 +1146,8 @@ class Decomposition:
 
     @property
     def largest_shift(self):
-        """The segment whose share moved the KPI most (largest |mix|), or None."""
+        """The segment whose change of share moved the KPI most (largest |mix|:
+        see :func:`decompose_change`), or None."""
         seg = self.segments
         return seg.loc[seg["mix"].abs().idxmax(), self.by] if len(seg) else None
 
@@ -1179,11 +1180,19 @@ def decompose_change(tickets: pd.DataFrame, kpi: str, *, team: str, before, afte
     With segment weights w (each segment's share of the KPI's denominator)
     and segment values r, the KPI is sum(w * r).  The change splits into
 
-    - mix  = sum((w_after - w_before) * (r_before + r_after) / 2)
+    - mix  = sum((w_after - w_before) * ((r_before + r_after) / 2 - c))
     - rate = sum((r_after - r_before) * (w_before + w_after) / 2)
 
-    which add up to the total change exactly.  A segment present in one
-    period only contributes to mix (its rate is taken as unchanged).
+    which add up to the total change exactly.  ``c``, the KPI's mean over the
+    two periods, changes no sum (the shares' changes add up to zero) but
+    makes each segment's mix effect mean what its row says: the change of
+    its share times how far its value lies from the KPI's.  A segment that
+    grows moves the KPI towards its own value: up when that is above the
+    KPI, down when below, and not at all when level with it.  (Without
+    ``c`` a growing segment whose value is below the KPI's showed a
+    positive effect, offset by a large negative one of the segments that
+    shrank.)  A segment present in one period only contributes to mix (its
+    rate is taken as unchanged).
     ``freq`` is the kind of period (``"month"``, ``"week"``, ``"quarter"``).
 
     Returns a :class:`Decomposition`: ``before``, ``after``, ``total``,
@@ -1208,9 +1217,9 @@ def decompose_change(tickets: pd.DataFrame, kpi: str, *, team: str, before, afte
     w1, w2 = w1.reindex(idx, fill_value=0.0), w2.reindex(idx, fill_value=0.0)
     r1, r2 = r1.reindex(idx), r2.reindex(idx)
     r1, r2 = r1.fillna(r2), r2.fillna(r1)
-    mix = (w2 - w1) * (r1 + r2) / 2
-    rate = (r2 - r1) * (w1 + w2) / 2
     v1, v2 = float((w1 * r1).sum()), float((w2 * r2).sum())
+    mix = (w2 - w1) * ((r1 + r2) / 2 - (v1 + v2) / 2)
+    rate = (r2 - r1) * (w1 + w2) / 2
     segments = pd.DataFrame({by: idx, "weight_before": w1.to_numpy(), "weight_after": w2.to_numpy(),
                              "value_before": r1.to_numpy(), "value_after": r2.to_numpy(),
                              "mix": mix.to_numpy(), "rate": rate.to_numpy()})
