@@ -162,13 +162,15 @@ def test_a_probability_reads_as_the_status_thresholds_compare_it():
 
 
 def test_a_share_done_reads_complete_only_when_it_is():
-    """Progress and the scored share of the weight are floored as probabilities
-    are: 0.996 reads 99%, never the 100% of a target reached or a full coverage."""
+    """Progress and the scored share of the weight are rounded towards zero: 0.996
+    reads 99%, never the 100% of a target reached or a full coverage, and a
+    progress of -9.04% reads -9%, not the -10% a floor would make of it."""
     from servicekpi.report.common import done_share
     assert done_share(0.996) == "99%" and done_share(0.999999) == "99%"
     assert done_share(1) == "100%" and done_share(1.2) == "120%"
     assert done_share(0.65) == "65%" and done_share(0) == "0%"
-    assert done_share(-0.25) == "-25%"
+    assert done_share(-0.25) == "-25%" and done_share(-0.0904) == "-9%"      # towards zero
+    assert done_share(-0.760) == "-76%" and done_share(-0.004) == "0%"
     assert done_share(float("nan")) == done_share(None) == "–"
 
 

@@ -194,6 +194,31 @@ def test_servicenow_fields_event_log():
     assert t.loc["INC0000078", "channel"] == "phone"       # IVR
 
 
+def test_a_channel_written_dash_is_no_channel(tmp_path):
+    """A ServiceNow list export (field names) whose contact_type is '-' on one
+    incident and 'N/A' on another: neither is a channel, both are blank cells.
+    Self-service rate = 1 self-service of the 2 with a channel = 0.5 (not 1 of 3,
+    with a channel called '_')."""
+    path = tmp_path / "incident.csv"
+    path.write_text(
+        "number,opened_at,assignment_group,contact_type,made_sla,reopen_count,resolved_at,"
+        "closed_at,caller_id,category\n"
+        "INC0050001,2024-01-03 08:00:00,Service Desk,Self-service,true,0,2024-01-03 09:00:00,,A,-\n"
+        "INC0050002,2024-01-04 08:00:00,Service Desk,-,true,0,2024-01-04 09:00:00,,B,-\n"
+        "INC0050003,2024-01-05 08:00:00,Service Desk,N/A,true,0,2024-01-05 09:00:00,,C,Network\n"
+        "INC0050004,2024-01-06 08:00:00,Service Desk,Phone,true,0,2024-01-06 09:00:00,,D,Network\n")
+    t = skpi.load_tickets(path)
+    assert t.attrs["mapping"] == "servicenow_fields"
+    assert t["channel"].isna().tolist() == [False, True, True, False]
+    assert set(t["channel"].dropna()) == {"self_service", "phone"}
+    assert t["category"].tolist()[:2] == ["-", "-"]        # a category may be called so
+    k = skpi.compute_kpis(t).set_index("kpi")
+    assert k.loc["self_service_rate", ["value", "n"]].tolist() == [0.5, 2]
+    q = skpi.data_quality(t)
+    blank = q[(q["code"] == "blank_cell") & (q["column"] == "channel")]
+    assert blank["rows"].item() == 2
+
+
 # ---------------------------------------------------------------- Zendesk
 # Times carry the account's offset (+0100) and are read as written (timezone: as_written):
 # ticket 105, created 2024-02-01 00:30 +0100, counts in February, the account's month, not in

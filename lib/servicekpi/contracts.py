@@ -100,6 +100,8 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
                                                  compact=compact_text)
             if col.name == "team":  # every input names teams by the same ids
                 t.values = to_ids(t.values)
+            elif col.name == "channel":  # '-' names no channel, as it names no team
+                t.values = parsing.with_a_word(t.values)
             if col.key:   # its repeats found here, beside the other columns' typing
                 if pd.api.types.is_integer_dtype(cells.dtype):
                     # ids typed as integers (Parquet): equal as numbers when equal as text

@@ -177,6 +177,21 @@ def decide_day_order(evidence: dict, declared: bool | None, *, fallback: dict | 
         "mapping), or --dayfirst / --monthfirst on the command line")
 
 
+def with_a_word(values: pd.Series) -> pd.Series:
+    """``values`` (text, plain or categorical) with every cell that has no letter
+    or digit in any script (``-``, ``_``, ``/``, ``*``) made missing: such a cell
+    names nothing (a channel written ``-`` is no channel)."""
+    def named(texts) -> np.ndarray:
+        return pd.Series(texts, dtype="string").str.contains(
+            r"[^\W_]", regex=True).fillna(True).to_numpy(bool)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = values.cat.categories
+        nothing = cats[~named(cats)]
+        return values.cat.remove_categories(nothing) if len(nothing) else values
+    keep = named(values)
+    return values if keep.all() else values.where(keep)
+
+
 def parse_text(s: pd.Series, na=frozenset({""}), *, compact: bool = False
                ) -> tuple[pd.Series, np.ndarray]:
     """Strip text; empty cells (and ``na`` spellings) become missing.  Nothing is ever bad.

@@ -37,11 +37,20 @@ def _pct(v, digits=0) -> str:
 
 def done_share(v) -> str:
     """A share of something done (progress towards a target, the scored share
-    of the weight) in whole percent, rounded *down*, as
-    :func:`servicekpi.catalogue.fmt_probability`: 0.996 reads 99%, so that only
-    what is complete reads 100%.  Missing: '–'."""
-    from ..catalogue import _floored
-    return _floored(v, 0, scale=100, suffix="%")
+    of the weight) in whole percent, rounded *towards zero*: 0.996 reads 99%,
+    so that only what is complete reads 100% (as
+    :func:`servicekpi.catalogue.fmt_probability`), and a move away from the
+    target is not made larger: -0.0904 reads -9%, not -10%.  Missing: '–'."""
+    import math
+
+    from ..catalogue import _unsigned_zero
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return "–"
+    if not math.isfinite(x):
+        return "–"
+    return _unsigned_zero(f"{math.trunc(round(100 * x, 6))}") + "%"
 
 
 class Note(str):
