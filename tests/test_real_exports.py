@@ -570,6 +570,26 @@ def test_clock_change_within_a_ticket_is_warned_about(tmp_path):
     assert warn["rows"].item() == 1 and warn["column"].item() == "resolved_at"
 
 
+def test_clock_change_in_a_declared_zone_is_warned_about(tmp_path):
+    """A ServiceNow incident list (no offsets written) read in Europe/London.
+    INC1: 30 Mar 12:00 GMT to 1 Apr 12:00 BST, 47 h elapsed (48 between the
+    local times); INC3: 26 Oct BST to 28 Oct GMT, 49 h (48); INC2 within a day;
+    INC4 created 01:30 on 27 Oct, an hour London's clock repeats: its offset
+    cannot be told, not counted.  Read in UTC: no clock change."""
+    path = write(tmp_path, "number,opened_at,assignment_group,contact_type,resolved_at,caller_id\n"
+                           "INC1,2024-03-30 12:00:00,Service Desk,Phone,2024-04-01 12:00:00,Abel\n"
+                           "INC2,2024-03-15 09:00:00,Service Desk,Phone,2024-03-15 10:00:00,Bow\n"
+                           "INC3,2024-10-26 12:00:00,Service Desk,Phone,2024-10-28 12:00:00,Carol\n"
+                           "INC4,2024-10-27 01:30:00,Service Desk,Phone,2024-10-27 05:00:00,Dee\n")
+    t = skpi.load_tickets(path, timezone="Europe/London")
+    warn = quality(t, "clock_change")
+    assert warn["rows"].item() == 2 and warn["column"].item() == "resolved_at"
+    assert "Europe/London" in warn["detail"].item() and warn["severity"].item() == "warning"
+    zh = skpi.data_quality(t, language="zh")
+    assert "Europe/London" in zh.loc[zh["code"] == "clock_change", "detail"].item()
+    assert quality(skpi.load_tickets(path), "clock_change").empty          # UTC
+
+
 def test_duplicate_header_is_a_warning(tmp_path):
     path = write(tmp_path, "ticket_id,team,created_at,team\n1,A,2024-01-02,B\n")
     t = skpi.load_tickets(path)

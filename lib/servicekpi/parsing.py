@@ -366,6 +366,19 @@ def written_offsets(s: pd.Series) -> np.ndarray:
     return np.where(_match(arr, r"[zZ]\s*$"), 0.0, minutes)
 
 
+def local_offsets(values: pd.Series, zone: str) -> np.ndarray:
+    """The UTC offset (minutes) of each naive local time of ``zone`` in ``values``;
+    NaN where a value is missing, or is a local time the zone's clock change
+    repeats or skips (its offset cannot be told)."""
+    idx = pd.DatetimeIndex(values)
+    try:
+        here = idx.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+    except ZONE_ERRORS:
+        return np.full(len(idx), np.nan)
+    return np.asarray((idx - here.tz_convert("UTC").tz_localize(None)).total_seconds()
+                      / 60, float)
+
+
 def sentinel_mask(s: pd.Series) -> np.ndarray:
     """Cells holding a timestamp outside :data:`YEAR_RANGE` (9999-12-31, 0001-01-01, ...).
 

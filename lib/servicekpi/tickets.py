@@ -314,13 +314,22 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
             out[canon] = typed[canon]
         del typed
 
-    if tz == AS_WRITTEN and "created_at" in shown:   # durations across a clock change
-        start = parsing.written_offsets(shown["created_at"])
+    # durations across a clock change: times are kept as local times (written, or
+    # of the declared zone), and a duration between two is off by the change
+    if tz == AS_WRITTEN and "created_at" in shown:
+        offsets, ends, variant = parsing.written_offsets, shown, "detail"
+    elif str(tz).upper() != "UTC" and "created_at" in out:
+        offsets, ends, variant = partial(parsing.local_offsets, zone=tz), out, "detail_zone"
+    else:
+        offsets = None
+    if offsets is not None:
+        start = offsets(ends["created_at"])
         for later in ("first_response_at", "resolved_at"):
-            if later in shown and later not in derived:
-                end = parsing.written_offsets(shown[later])
+            if later in ends and later not in derived:
+                end = offsets(ends[later])
                 moved = ~np.isnan(start) & ~np.isnan(end) & (end != start)
-                quality.add("clock_change", later, int(moved.sum()), "warning")
+                quality.add("clock_change", later, int(moved.sum()), "warning",
+                            variant=variant, zone=str(tz))
 
     # --- the as-of time: nothing after it is known yet ----------------------
     if "created_at" in out:
