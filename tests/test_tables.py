@@ -190,6 +190,35 @@ def test_targets_csv(tmp_path, cat):
     assert t["baseline_periods"].tolist() == [1, 1]    # absent: one period
 
 
+def test_targets_dates_that_read_either_way_are_refused(tmp_path, cat):
+    """Deadlines typed as a spreadsheet shows them (UK): 30/09/2025 can only be
+    30 September, 05/05/2026 is May either way; 05/03/2026 is 5 March or 3 May,
+    and pandas alone would read it as May: refused, naming the row."""
+    path = write(tmp_path / "t.csv", """
+team,kpi,baseline,baseline_period,target,deadline
+A,fcr_rate,0.70,2025-03,0.80,30/09/2025
+A,csat_pct,0.70,2025-03,0.80,05/05/2026
+B,fcr_rate,0.70,2025-03,0.80,05/03/2026
+B,csat_pct,0.70,2025-03,0.80,5.3.2026
+""")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_targets(path, catalogue=cat)
+    (p,) = ei.value.problems
+    assert (p.column, p.rows) == ("deadline", (4, 5))
+    assert "either way round" in p.message and "2024-03" in p.message
+    assert "'05/03/2026'" in str(p)
+    ok = skpi.load_targets(write(tmp_path / "ok.csv", "\n".join(path.read_text().strip().splitlines()[:3])),
+                           catalogue=cat)
+    assert [str(d) for d in ok["deadline"]] == ["2025-09", "2026-05"]
+    from servicekpi.periods import AmbiguousDate, parse_period
+    assert str(parse_period("2026-03-05", "month")) == "2026-03"      # ISO: one way
+    assert str(parse_period("12/31/2025", "month")) == "2025-12"
+    with pytest.raises(AmbiguousDate, match="2024-W05"):
+        parse_period("05/03/2026", "week")
+    # a weekly deadline typed day first: the week of 30 September 2025 (Tuesday, W40)
+    assert skpi.periods.label(parse_period("30/09/2025", "week")) == "2025-W40"
+
+
 def test_targets_weights_blank_for_a_whole_team_or_absent_are_equal(tmp_path, cat):
     path = write(tmp_path / "t.csv", """
 team,kpi,baseline,baseline_period,target,deadline,weight

@@ -72,11 +72,24 @@ def labels(periods) -> list[str]:
     return [label(p) for p in periods]
 
 
+class AmbiguousDate(InvalidArgument):
+    """A date written with its year last whose day and month could be either
+    way round (``05/03/2026``)."""
+
+
+#: A date written day and month first, either order, year last: 05/03/2026, 5.3.2026.
+_NUMERIC_DATE = re.compile(r"(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-]\d{4}(?:[ T].*)?")
+#: A label of each kind of period, as messages show one.
+_EXAMPLE = {"month": "2024-03", "week": "2024-W05", "quarter": "2024Q1"}
+
+
 def parse_period(value, freq: str) -> pd.Period:
     """Parse one period label (or any date inside the period).
 
     Raises :class:`~servicekpi.errors.InvalidArgument` (a ``ValueError``) when
-    the value is not a period of that kind.
+    the value is not a period of that kind, and :class:`AmbiguousDate` (one)
+    for a date whose day and month could be either way round (``05/03/2026``;
+    ``30/09/2025`` and ``05/05/2026`` read one way only).
     """
     pandas_freq = freq_of(freq)
     if isinstance(value, pd.Period):
@@ -98,8 +111,14 @@ def parse_period(value, freq: str) -> pd.Period:
         except ValueError:              # week 54, week 0
             raise InvalidArgument(f"{text!r}: {year} has no ISO week {week}") from None
         return monday.to_period(pandas_freq)
-    if freq == "week" and "/" in text:  # pandas' own label "2024-01-01/2024-01-07"
-        text = text.split("/")[0]
+    m = _NUMERIC_DATE.fullmatch(text)
+    if m and int(m["a"]) != int(m["b"]) and max(int(m["a"]), int(m["b"])) <= 12:
+        # 05/03/2026: 5 March or 3 May, and pandas would guess (month first, unless
+        # the first number cannot be a month): one column could mix both
+        raise AmbiguousDate(f"{text!r} reads as two dates (day or month first): "
+                            f"write the {freq} as " + _EXAMPLE[freq])
+    if freq == "week" and re.fullmatch(r"\d{4}-\d\d-\d\d/\d{4}-\d\d-\d\d", text):
+        text = text.split("/")[0]       # pandas' own label "2024-01-01/2024-01-07"
     if freq == "month" and re.fullmatch(r"\d{4}Q[1-4]", text, re.IGNORECASE):
         raise InvalidArgument(f"{text!r} is a quarter, not a month")
     if re.fullmatch(r"\d{4}-?Q[1-4]", text, re.IGNORECASE):

@@ -29,7 +29,7 @@ from .catalogue import Catalogue
 from .contracts import FIRST_ROW, Checked, check_columns, duplicate_keys
 from .errors import DataError, InvalidArgument, Problem
 from .parsing import parse_text, text_missing
-from .periods import freq_of, parse_period
+from .periods import AmbiguousDate, freq_of, parse_period
 from .readers import read_table, read_yaml
 from .teams import to_ids
 from .schema import BENCHMARK_COLUMNS, KPI_TABLE_COLUMNS, TARGET_COLUMNS
@@ -41,7 +41,8 @@ def _periods(checked: Checked, column: str, freq: str, source: str) -> pd.Series
     values = checked.columns[column]
     out = []
     bad = np.zeros(len(values), bool)
-    parsed: dict = {}               # (type, cell) -> Period, or None: unreadable
+    either = np.zeros(len(values), bool)
+    parsed: dict = {}               # (type, cell) -> Period, or the error it raised
     for i, v in enumerate(values):
         if v is None or (isinstance(v, float) and np.isnan(v)):
             out.append(pd.NaT)
@@ -50,16 +51,19 @@ def _periods(checked: Checked, column: str, freq: str, source: str) -> pd.Series
         if key not in parsed:
             try:
                 parsed[key] = parse_period(v, freq)
-            except ValueError:      # InvalidArgument: not a period of that kind
-                parsed[key] = None
-        if parsed[key] is None:
+            except ValueError as exc:   # InvalidArgument: not a period of that kind
+                parsed[key] = exc
+        if isinstance(parsed[key], Exception):
             out.append(pd.NaT)
             bad[i] = True
+            either[i] = isinstance(parsed[key], AmbiguousDate)
         else:
             out.append(parsed[key])
-    checked.flag(source, column, bad, f"cannot read period: expected a {freq} such as "
-                 + {"month": "2024-03", "week": "2024-W05", "quarter": "2024Q1"}[freq],
-                 values)
+    example = {"month": "2024-03", "week": "2024-W05", "quarter": "2024Q1"}[freq]
+    checked.flag(source, column, bad & ~either,
+                 f"cannot read period: expected a {freq} such as {example}", values)
+    checked.flag(source, column, either, "day and month could be either way round (5 March "
+                 f"or 3 May): write the {freq} as {example}", values)
     result = pd.Series(out, dtype=pd.PeriodDtype(freq_of(freq)))
     checked.columns[column] = result
     return result
