@@ -190,6 +190,33 @@ def test_targets_csv(tmp_path, cat):
     assert t["baseline_periods"].tolist() == [1, 1]    # absent: one period
 
 
+def test_targets_that_no_score_can_be_made_of_are_refused_per_team(tmp_path, cat):
+    """Team A: CSAT 100% at its baseline, target 90% (higher is better): no
+    progress to score.  Team B: every weight 0.  Team C is fine and is kept
+    (the report runner's bad_rows="drop")."""
+    path = write(tmp_path / "t.csv", """
+team,kpi,baseline,baseline_period,target,deadline,weight
+A,csat_pct,1.0,2025-03,0.9,2025-09,1
+A,avg_first_response_hours,4.0,2025-03,3.0,2025-09,1
+B,fcr_rate,0.70,2025-03,0.80,2025-09,0
+B,csat_pct,0.70,2025-03,0.80,2025-09,0
+C,avg_first_response_hours,4.0,2025-03,5.0,2025-09,1
+C,fcr_rate,0.70,2025-03,0.80,2025-09,0
+""")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_targets(path, catalogue=cat)
+    keys = problem_keys(ei)
+    assert keys == {("target", (2, 6)), ("weight", (4, 5))}   # row 6: 4 h -> 5 h
+    text = str(ei.value)
+    assert "'1 -> 0.9 (higher is better)'" in text and "'4 -> 5 (lower is better)'" in text
+    assert "every target of team 'b' has weight 0" in text.lower()
+    kept = skpi.load_targets(path, catalogue=cat, bad_rows="drop")
+    assert set(kept.attrs["team_errors"]) == {"a", "b", "c"}
+    fine = write(tmp_path / "ok.csv", "team,kpi,baseline,baseline_period,target,deadline,weight\n"
+                 "C,fcr_rate,0.70,2025-03,0.80,2025-09,0\nC,csat_pct,0.7,2025-03,0.8,2025-09,2\n")
+    assert skpi.load_targets(fine, catalogue=cat)["weight"].tolist() == [0, 2]
+
+
 def test_targets_dates_that_read_either_way_are_refused(tmp_path, cat):
     """Deadlines typed as a spreadsheet shows them (UK): 30/09/2025 can only be
     30 September, 05/05/2026 is May either way; 05/03/2026 is 5 March or 3 May,

@@ -368,7 +368,9 @@ def load_targets(path, *, freq: str = "month", catalogue: Catalogue | None = Non
     Refused: a deadline not after the baseline period, a KPI not in the
     catalogue (or one without a better direction), a negative weight, a
     blank weight beside weighted targets of the same team, a
-    milestone outside baseline..deadline, a target equal to its baseline,
+    milestone outside baseline..deadline, a target equal to its baseline or
+    worse than it (in the catalogue's direction: a score is the progress from
+    the baseline to the target), every target of a team weighing 0,
     a baseline, target or milestone outside the KPI's ``bounds`` in the
     catalogue (a share of 85 gets the hint to write 0.85), a team + KPI
     given twice.
@@ -415,6 +417,26 @@ def _check_targets(raw: pd.DataFrame, freq: str, catalogue: Catalogue | None,
         same = (c["baseline"] == c["target"]).to_numpy(dtype=bool)
         checked.flag(source, "target", same, "target equals the baseline: nothing to "
                      "improve", c["target"])
+        if catalogue is not None and "kpi" in c:
+            # the report scores progress from the baseline to the target
+            # (servicekpi.scorecard): a target on the wrong side has none to score
+            ways = {k: (catalogue[k].sign, catalogue[k].direction) for k in c["kpi"].unique()
+                    if isinstance(k, str) and k in catalogue}
+            sign = c["kpi"].map(lambda k: ways.get(k, (0, ""))[0]).to_numpy(dtype=float)
+            gap = (c["target"] - c["baseline"]).to_numpy(dtype=float)
+            def inside(k, *values) -> bool:    # else refused as out of bounds
+                lo, hi = (catalogue[k].bounds or (None, None)) if k in ways else (None, None)
+                return all((lo is None or v >= lo) and (hi is None or v <= hi)
+                           for v in values)
+            worse = (np.nan_to_num(sign * gap) < 0) & np.array(
+                [inside(k, b, t) for k, b, t in zip(c["kpi"], c["baseline"], c["target"])],
+                dtype=bool)
+            checked.flag(source, "target", worse, "target is worse than its baseline: "
+                         "nothing to improve (a target's score is its progress from the "
+                         "baseline to the target)",
+                         [f"{b:g} -> {t:g} ({ways.get(k, (0, ''))[1]} is better)"
+                          if isinstance(k, str) else "" for k, b, t in
+                          zip(c["kpi"], c["baseline"], c["target"])])
     c["weight"] = _weights(checked, raw, source)
     if "baseline_periods" in c:
         c["baseline_periods"] = c["baseline_periods"].fillna(1).astype("int64")
@@ -442,6 +464,7 @@ def _weights(checked: Checked, raw: pd.DataFrame, source: str) -> pd.Series:
         return pd.Series(np.ones(len(raw)))
     blank = text_missing(raw["weight"].reset_index(drop=True))
     teams = c.get("team", pd.Series([None] * len(raw)))
+    weight = c["weight"].to_numpy(dtype=float)
     for team in teams.dropna().unique():
         mine = (teams == team).to_numpy(dtype=bool)
         if blank[mine].any() and not blank[mine].all():
@@ -449,6 +472,11 @@ def _weights(checked: Checked, raw: pd.DataFrame, source: str) -> pd.Series:
                          f"blank weight, while the other targets of team {team!r} have one: "
                          "give each of the team's targets a weight, or leave all of them "
                          "blank for equal weights", c["kpi"] if "kpi" in c else None)
+        elif not blank[mine].any() and (weight[mine] == 0).all():
+            checked.flag(source, "weight", mine,
+                         f"every target of team {team!r} has weight 0: no composite score "
+                         "can be formed; give at least one a positive weight",
+                         c["kpi"] if "kpi" in c else None)
     return c["weight"].where(~blank, 1.0)
 
 
