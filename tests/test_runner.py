@@ -162,6 +162,40 @@ def test_one_line_error_names_first_problem():
     assert "(+1 more)" in line and "\n" not in line
 
 
+def test_a_long_error_is_cut_between_words():
+    from servicekpi.errors import DataError, Problem
+    from servicekpi.runner import _one_line
+
+    words = " ".join(f"word{i}" for i in range(200))
+    one = _one_line(DataError([Problem("t.csv", "team", words)]))
+    assert len(one) <= 300 and one.endswith("…") and one[:-1].split()[-1].startswith("word")
+    assert one[:-1].split()[-1] in words.split()               # a whole word
+    many = _one_line(DataError([Problem("t.csv", "team", words), Problem("t.csv", "x", "y")]))
+    assert len(many) <= 400 and many.endswith("… (+1 more)")
+    assert _one_line(ValueError("short")) == "ValueError: short"
+
+
+def test_no_overview_notebook_when_every_teams_inputs_are_refused(tmp_path, demo_dir):
+    """Both teams' targets are refused before any notebook runs: the overview is
+    not run either (it had nothing to read and failed with a traceback page); the
+    index says so, and the teams' problems are each on their row."""
+    bad = tmp_path / "bad_targets.csv"
+    bad.write_text("team,kpi,baseline,baseline_period,target,deadline\n"
+                   "phone,fcr_rate,0.7,2026-01,0.8,2025-01\n"
+                   "chat,nope,0.7,2026-01,0.8,2026-12\n")
+    params = make_params(tmp_path, demo_dir, {"phone": f"team: phone\ntargets: {bad}\n",
+                                              "chat": f"team: chat\ntargets: {bad}\n"})
+    out = tmp_path / "out"
+    summary = run_reports(params, out, workers=1, progress=False)
+    assert [r.outcome for r in summary.results] == ["failed", "failed"]
+    assert not summary.overview.ok and summary.overview.error.startswith("not made")
+    assert not (out / "overview.failed.html").exists()
+    assert not (out / "overview.failed.ipynb").exists()
+    index = (out / "index.html").read_text()
+    assert "Leadership overview failed: not made: no team&#39;s inputs could be read" in index
+    assert "deadline is not after the baseline" in index and "not in the catalogue" in index
+
+
 def test_bad_rows_drop_lets_the_report_run(tmp_path, demo_dir):
     import pandas as pd
 

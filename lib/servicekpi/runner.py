@@ -501,16 +501,27 @@ class ErrorLine(str):
     problems: tuple = ()
 
 
+def _cut(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters: cut at a space, marked with '…'."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit - 1]
+    space = head.rfind(" ")
+    return (head[:space] if space > limit // 2 else head).rstrip(" ,;:") + "…"
+
+
 def _one_line(exc: BaseException) -> ErrorLine:
+    """An error in one line of at most about 400 characters, cut between words."""
     name = getattr(exc, "ename", None) or type(exc).__name__
     problems = getattr(exc, "problems", None)
     if problems and len(problems) > 1:  # the first problem, and how many more
-        line = ErrorLine((f"{name}: {len(problems)} problems, first: {problems[0]} "
-                          f"(+{len(problems) - 1} more)")[:400])
+        more = f" (+{len(problems) - 1} more)"
+        line = ErrorLine(_cut(f"{name}: {len(problems)} problems, first: {problems[0]}",
+                              400 - len(more)) + more)
     else:
         value = getattr(exc, "evalue", None) or str(exc)
         first = value.strip().splitlines()[0] if value.strip() else ""
-        line = ErrorLine(f"{name}: {first}"[:300])
+        line = ErrorLine(_cut(f"{name}: {first}", 300))
     line.problems = tuple(str(p) for p in problems or ())
     return line
 
@@ -1299,6 +1310,12 @@ def _run_overview(pool, record, all_params, params_dir, overview, kernel, force,
     teams = [t for t in record.order if t in record.entries]
     links = {t: record.entries[t].html for t in teams
              if record.entries[t].ok and record.entries[t].html}
+    if teams and all(record.entries[t].problems for t in teams):
+        # every team's inputs were refused: nothing to roll up; said on the index,
+        # not by a notebook's traceback
+        return TeamResult(OVERVIEW, "Leadership overview", "failed", finished=_now(),
+                          error=ErrorLine("not made: no team's inputs could be read "
+                                          "(each team's problems are listed below)"))
     params = {"params_dir": str(params_dir.resolve()), "teams": teams,
               "links": links, "title": record.title}
     if as_of is not None:   # the command line's --as-of, for the overview's own loading
