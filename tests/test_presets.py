@@ -449,6 +449,31 @@ def test_jira_service_management():
     assert t.loc["ITSD-102", "category"] == "Report a system problem"
 
 
+def test_jira_team_field_filled_for_some_requests(tmp_path):
+    """A site that set the Atlassian Team field on some requests only: the Team
+    where filled, else the component, else the project (the preset's order, row
+    by row).  ITSD-101 gets Team 'Endpoint Squad'; ITSD-102 loses its component."""
+    import csv
+    with open(EXPORTS / "jira_service_management.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    head = rows[0]
+    key, comp = head.index("Issue key"), head.index("Components")
+    for r in rows:
+        r.append("Custom field (Team)" if r is head else
+                 "Endpoint Squad" if r[key] == "ITSD-101" else "")
+        if r[key] == "ITSD-102":
+            r[comp] = ""
+    path = tmp_path / "jira.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    plain = load("jira_service_management.csv").set_index("ticket_id")["team"].astype(str)
+    t = skpi.load_tickets(path).set_index("ticket_id")["team"].astype(str)
+    assert t["ITSD-101"] == "endpoint_squad"
+    assert t["ITSD-102"] == "it_service_desk"                  # the project
+    rest = plain.index.difference(["ITSD-101", "ITSD-102"])
+    assert (t[rest] == plain[rest]).all() and plain["ITSD-102"] == "hardware"
+
+
 # ---------------------------------------------------------------- Salesforce
 # Cases report in en_US format (1/16/2024 2:00 PM).  Team = Case Owner Role; case 1003 is
 # still owned by the queue "Tier 1 Support" (no owner role) and counts under the queue.
