@@ -17,9 +17,11 @@ avg_resolution_hours        mean of resolved_at - created_at, resolved tickets
 fcr_rate                    resolved tickets with contacts == 1 / resolved tickets with
                             contacts known
 sla_attainment              tickets meeting SLA / tickets with SLA information. Per ticket:
-                            sla_met when given; else resolved_at <= sla_due_at; an
-                            unresolved ticket past its due time at the as-of time is a
-                            miss; one not yet due is left out
+                            sla_met when given (a "met" on a ticket still open at the
+                            as-of time is no outcome yet: left out; a "missed" counts);
+                            else resolved_at <= sla_due_at; an unresolved ticket past
+                            its due time at the as-of time is a miss; one not yet due is
+                            left out
 reopen_rate                 resolved tickets reopened / resolved tickets with reopened known
 csat_score                  mean csat (1-5)
 csat_pct                    csat answers of 4 or 5 / csat answers
@@ -315,6 +317,11 @@ def _fcr(c, agg):
 def sla_outcome(c: _Cols) -> np.ndarray:
     """Per ticket: 1 met, 0 missed, NaN no SLA information (see module doc)."""
     met = c.num("sla_met") if c.has("sla_met") else np.full(len(c.created), np.nan)
+    if c.has("sla_met", "resolved_at"):
+        # "met" on a ticket still open at the as-of time is not an outcome yet (the
+        # systems keep it true until the SLA breaches): left out, as one not yet due
+        _, resolved = _ended(c, "resolved_at")
+        met = np.where((met == 1) & ~resolved, np.nan, met)
     if c.has("sla_due_at"):
         due = c.ts("sla_due_at")
         todo = np.isnan(met) & ~np.isnat(due)
