@@ -238,6 +238,22 @@ def test_confidence_interval_kinds_and_level():
     assert (g.iloc[0]["ci_low"], g.iloc[0]["ci_high"]) == pytest.approx(wilson(0.76, 1000, z90))
 
 
+def test_a_mean_durations_interval_stops_at_zero():
+    """Five tickets, mean 1.9 h, sd 4.5 h: t(4) 97.5% = 2.776, half-width
+    2.776 x 4.5 / sqrt(5) = 5.587 h, so the t interval runs from -3.69 h.  A mean
+    time cannot be negative: the interval is cut at the catalogue's bound, 0."""
+    half = stats.t.ppf(0.975, 4) * 4.5 / np.sqrt(5)
+    assert half == pytest.approx(5.587, abs=1e-3)
+    assert skpi.confidence_interval(1.9, 5, sd=4.5) == pytest.approx((1.9 - half, 1.9 + half))
+    assert skpi.confidence_interval(1.9, 5, sd=4.5, bounds=(0, None)) == pytest.approx(
+        (0.0, 1.9 + half))
+    assert skpi.confidence_interval(0.9, 5, sd=0.5, bounds=(0, 1))[1] == 1.0
+    k = series("A", "avg_resolution_hours", "2026-01", [2.0, 1.9], n=5, rate=False, sd=4.5)
+    r = row(k, [("A", "avg_resolution_hours", 2.0, "2025-12", 1.0, "2026-12")],
+            "A", "avg_resolution_hours", rule="glide")
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((0.0, 1.9 + half))
+
+
 # ---------------------------------------------------------------- deadline observed
 DEADLINE_MARCH = ("A", "fcr_rate", 0.70, "2025-12", 0.80, "2026-03")
 

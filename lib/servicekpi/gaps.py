@@ -135,9 +135,14 @@ def ci_label(level: float = LEVEL, language: str = "en") -> str:
     return msg("analysis.ci", language, level=f"{level * 100:g}%")
 
 
-def confidence_interval(value, n, *, numerator=np.nan, sd=np.nan, level: float = LEVEL
-                        ) -> tuple[float, float]:
-    """CI of one KPI value: Wilson for a proportion, t for a mean, else NaNs."""
+def confidence_interval(value, n, *, numerator=np.nan, sd=np.nan, level: float = LEVEL,
+                        bounds=None) -> tuple[float, float]:
+    """CI of one KPI value: Wilson for a proportion, t for a mean, else NaNs.
+
+    ``bounds`` (the catalogue's ``(low, high)``, either None): a t interval is
+    cut to them, since the KPI's mean cannot lie outside (a mean of few,
+    skewed durations: 115 min with a t interval from -155 min reads 0 to 385
+    min).  Cutting changes no comparison with a value inside the bounds."""
     alpha = 1 - level
     if np.isfinite(numerator) and np.isfinite(n) and n > 0:
         from statsmodels.stats.proportion import proportion_confint
@@ -146,7 +151,9 @@ def confidence_interval(value, n, *, numerator=np.nan, sd=np.nan, level: float =
     if np.isfinite(sd) and np.isfinite(n) and n > 1:
         from scipy import stats
         half = stats.t.ppf(1 - alpha / 2, n - 1) * sd / np.sqrt(n)
-        return float(value - half), float(value + half)
+        low, high = bounds if bounds else (None, None)
+        return (float(value - half if low is None else max(value - half, low)),
+                float(value + half if high is None else min(value + half, high)))
     return np.nan, np.nan
 
 
@@ -291,7 +298,7 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         cur = float(last["value"])
         n = _num(last, "n")
         lo, hi = confidence_interval(cur, n, numerator=_num(last, "numerator"),
-                                     sd=_num(last, "sd"), level=level)
+                                     sd=_num(last, "sd"), level=level, bounds=d.bounds)
         series = pd.Series(mine["value"].to_numpy(float), index=pd.PeriodIndex(mine["period"]))
         slope, _, _ = trend_slope(series.tail(pace_periods))
         gap = sign * (t.target - cur)

@@ -187,9 +187,10 @@ def init_params(export, out="params", *, mapping: str | None = "auto", freq: str
                 continue
             end = ends[(tid, k)]
             used = min(baseline_periods, end.ordinal - first_value[(tid, k)].ordinal + 1)
-            mean, low, high = baseline_interval(kpis, tid, k, end, periods=used, level=LEVEL)
-            early += end != base
             d = catalogue[k]
+            mean, low, high = baseline_interval(kpis, tid, k, end, periods=used, level=LEVEL,
+                                                bounds=d.bounds)
+            early += end != base
             target_rows.append({
                 "team": tid, "kpi": k, "baseline": _number(mean),
                 "baseline_period": label(end), "baseline_periods": used,

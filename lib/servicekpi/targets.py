@@ -38,8 +38,10 @@ def _ordinal(p) -> int:
 
 
 def baseline_interval(kpis: pd.DataFrame, team: str, kpi: str, baseline_period, *,
-                      periods: int = 1, level: float = 0.95) -> tuple[float, float, float]:
-    """The baseline over ``periods`` periods ending at ``baseline_period``, and its CI.
+                      periods: int = 1, level: float = 0.95, bounds=None
+                      ) -> tuple[float, float, float]:
+    """The baseline over ``periods`` periods ending at ``baseline_period``, and its CI
+    (a t interval cut to ``bounds``, as :func:`servicekpi.gaps.confidence_interval`).
 
     Returns ``(mean, low, high)``.  The periods' values are pooled over
     their observations, so each ticket or answer counts once:
@@ -84,7 +86,7 @@ def baseline_interval(kpis: pd.DataFrame, team: str, kpi: str, baseline_period, 
         within = np.where(n > 1, (n - 1) * np.where(n > 1, sd, 0.0) ** 2, 0.0).sum()
         between = (n * (v - mean) ** 2).sum()
         pooled = np.sqrt((within + between) / (total - 1)) if total > 1 else np.nan
-        low, high = confidence_interval(mean, total, sd=pooled, level=level)
+        low, high = confidence_interval(mean, total, sd=pooled, level=level, bounds=bounds)
         return mean, low, high
     return float(v.mean()), np.nan, np.nan
 
