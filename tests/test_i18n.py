@@ -161,6 +161,19 @@ def test_a_probability_reads_as_the_status_thresholds_compare_it():
     assert fmt_probability(float("nan")) == fmt_probability(None) == "–"
 
 
+def test_points_add_up_to_the_score_as_shown():
+    """Worked by hand: 8.406 + 12.955 + 21.267 = 42.628, shown 42.6; floored
+    tenths 84 + 129 + 212 = 425, one tenth short, given to the largest remainder
+    (21.267's .67): 8.4, 12.9, 21.3."""
+    from servicekpi.catalogue import fmt_parts, fmt_score
+    assert fmt_score(42.628) == "42.6"
+    assert fmt_parts([8.406, 12.955, 21.267]) == ["8.4", "12.9", "21.3"]
+    assert fmt_parts([33.34, 33.33, 33.33]) == ["33.4", "33.3", "33.3"]   # 100.0
+    assert fmt_parts([66.666666]) == ["66.6"]                              # as fmt_score
+    assert fmt_parts([57.7, float("nan"), 0.0]) == ["57.7", "–", "0.0"]
+    assert fmt_parts([]) == []
+
+
 def test_a_share_done_reads_complete_only_when_it_is():
     """Progress and the scored share of the weight are rounded towards zero: 0.996
     reads 99%, never the 100% of a target reached or a full coverage, and a

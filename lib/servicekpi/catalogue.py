@@ -123,6 +123,27 @@ def fmt_score(score) -> str:
     return _floored(score, 1)
 
 
+def fmt_parts(parts) -> list[str]:
+    """Parts of a score (the scorecard's points), one decimal each, that add up
+    to their total as :func:`fmt_score` shows it: every part's tenths rounded
+    down, then the tenths that lost given one each to the parts that lost most
+    (largest remainder, ties in order).  8.406, 12.955 and 21.267 (42.628,
+    shown 42.6) read 8.4, 12.9 and 21.3, not 8.4 + 12.9 + 21.2 = 42.5.  A
+    missing part reads '–' and counts for nothing."""
+    import numpy as np
+
+    x = np.asarray(parts, float)
+    ok = np.isfinite(x)
+    tenths = np.round(x[ok] * 10, 6)             # as _floored: 57.699999... is 57.7
+    base = np.floor(tenths)
+    short = int(math.floor(round(float(tenths.sum()), 6)) - base.sum())
+    order = np.argsort(-(tenths - base), kind="stable")
+    base[order[:max(short, 0)]] += 1
+    out = np.full(len(x), "–", dtype=object)
+    out[ok] = [_unsigned_zero(f"{v / 10:.1f}") for v in base]
+    return list(out)
+
+
 def _floored(x, decimals: int, *, scale: float = 1, suffix: str = "") -> str:
     """``x`` times ``scale``, rounded down to ``decimals`` decimals (after rounding
     to 6 more places, so that a float just below a step, 57.699999... for 57.7,

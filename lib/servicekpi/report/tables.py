@@ -298,14 +298,15 @@ def scorecard(report):
     """Per targeted KPI: perspective, baseline, the value scored (its period in
     brackets when not the assessed one), target, progress score, the target's
     status at the deadline (beside the score), weight, points."""
-    from ..catalogue import fmt_score, perspective_label
+    from ..catalogue import fmt_parts, fmt_score, perspective_label
     sc = report.scorecard()
     lang = report.language
     g = sc.scores[sc.scores["team"] == report.params.team]
     heads = columns(report, "scorecard", "kpi", "perspective", "baseline", "value", "target",
                     "score", "status", "weight", "points")
+    points = fmt_parts(g["contribution"])      # adding up to the score as shown
     rows = []
-    for r in g.itertuples():
+    for r, shown in zip(g.itertuples(), points):
         k = r.kpi
         value, target = pair(report, k, r.value, r.target)
         value = dated(value, r.value, r.value_period, r.period, lang)
@@ -313,8 +314,7 @@ def scorecard(report):
                      fmt(report, k, r.baseline), value, target,
                      fmt_score(r.score) if np.isfinite(r.score)
                      else msg("team.scorecard.not_scored", lang),
-                     status_word(report, r.target_status), _pct(r.weight),
-                     fmt_score(r.contribution)])
+                     status_word(report, r.target_status), _pct(r.weight), shown])
     return table(pd.DataFrame(rows, columns=heads),
                  colours={heads[6]: status_colours(g["target_status"])})
 
