@@ -474,6 +474,31 @@ def test_jira_team_field_filled_for_some_requests(tmp_path):
     assert (t[rest] == plain[rest]).all() and plain["ITSD-102"] == "hardware"
 
 
+@pytest.mark.parametrize("name, column", [
+    ("freshdesk.csv", "Customer interactions"),        # "0" means no count: 0.0 too
+    ("zendesk_business_hours.csv", "Satisfaction Score"),   # 1-5 read as good / bad
+])
+def test_whole_numbers_saved_as_floats_translate_as_written(tmp_path, name, column):
+    """The export opened and saved by pandas (or a spreadsheet): a column of whole
+    numbers written 1.0, 0.0, 5.0.  The preset's value table ("0": no count,
+    "5": satisfied) applies to them as to 1, 0, 5: the same KPIs."""
+    import csv
+    with open(EXPORTS / name, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    i = rows[0].index(column)
+    changed = 0
+    for r in rows[1:]:
+        if len(r) > i and r[i].strip().isdigit():
+            r[i] = f"{int(r[i])}.0"
+            changed += 1
+    assert changed >= 3
+    path = tmp_path / name
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    pd.testing.assert_frame_equal(skpi.compute_kpis(skpi.load_tickets(path)),
+                                  skpi.compute_kpis(load(name)))
+
+
 # ---------------------------------------------------------------- Salesforce
 # Cases report in en_US format (1/16/2024 2:00 PM).  Team = Case Owner Role; case 1003 is
 # still owned by the queue "Tier 1 Support" (no owner role) and counts under the queue.

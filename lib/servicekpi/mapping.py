@@ -47,6 +47,7 @@ from __future__ import annotations
 import codecs
 import functools
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Union
@@ -238,6 +239,17 @@ def header_key(name) -> str:
     """How headers (and mapped values) are compared: spaces collapsed and trimmed,
     case ignored."""
     return " ".join(str(name).split()).lower()
+
+
+def value_key(value) -> str:
+    """How a cell is compared with a mapping's ``values``: as :func:`header_key`,
+    and a whole number written with a decimal point compared as the number
+    (``5.0`` as ``5``: a column saved from floats, by pandas or in Parquet)."""
+    key = header_key(value)
+    if re.fullmatch(r"[+-]?\d+\.0*", key):
+        key = key.split(".")[0].lstrip("+")
+        key = "0" if key.strip("-0") == "" else key
+    return key
 
 
 def header_index(columns) -> dict[str, str]:
@@ -444,10 +456,10 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
             out[c] = raw[c]
     for canon, table in mapping.values.items():
         if canon in out.columns and table:
-            lookup = {header_key(k): v for k, v in table.items() if k != OTHER}
+            lookup = {value_key(k): v for k, v in table.items() if k != OTHER}
             before = out[canon]
             text = before.astype("string")   # compared once per distinct value
-            key = text.map({v: header_key(v) for v in text.dropna().unique()},
+            key = text.map({v: value_key(v) for v in text.dropna().unique()},
                            na_action="ignore")
             hit = key.isin(list(lookup)).fillna(False).to_numpy(dtype=bool)
             other = np.zeros(len(hit), bool)
