@@ -99,6 +99,27 @@ def test_future_ticket_is_dropped_and_periods_stop_at_as_of(tmp_path):
     assert t.attrs["as_of"] == "2024-02-20T00:00:00"
 
 
+def test_a_created_date_typod_into_the_future_drops_its_ticket_once(tmp_path):
+    """A Freshdesk export whose ticket 1009 was created '2044-02-26 15:00' (for
+    2024), answered and resolved in 2024: created after the as-of time (now),
+    so dropped and counted once, not refused for a response 'before' its
+    creation.  A response truly before its creation quotes both times."""
+    head = "Ticket ID,Group,Created time,Initial response time,Resolved time\n"
+    path = write(tmp_path, head + "1008,Care,2024-02-26 09:00:00,2024-02-26 09:30:00,"
+                 "2024-02-26 12:00:00\n1009,Care,2044-02-26 15:00:00,2024-02-26 15:30:00,"
+                 "2024-02-27 09:00:00\n")
+    t = skpi.load_tickets(path)
+    assert t["ticket_id"].tolist() == ["1008"]
+    assert quality(t, "created_after_as_of")["rows"].item() == 1
+    assert quality(t, "after_as_of").empty and quality(t, "row_dropped").empty
+    bad = write(tmp_path, head + "1010,Care,2024-02-26 15:00:00,2024-02-26 14:30:00,\n",
+                name="bad.csv")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_tickets(bad)
+    (p,) = ei.value.problems
+    assert "'2024-02-26 15:00 -> 2024-02-26 14:30'" in str(p)
+
+
 # ---------------------------------------------------------------- numbers
 def test_decimal_comma_detected(tmp_path):
     # semicolon-delimited, as a European spreadsheet saves it

@@ -98,8 +98,8 @@ def test_every_problem_reported_at_once(tmp_path):
         load_rows(tmp_path, rows)
     got = problems_of(ei)
     expect = {
-        ("first_response_at", "first response is before the ticket was created (expected first_response_at >= created_at)"): [3],
-        ("resolved_at", "resolution is before the ticket was created (expected resolved_at >= created_at)"): [5],
+        ("first_response_at", "first response is before the ticket was created (expected first_response_at >= created_at; shown as created_at -> first_response_at)"): [3],
+        ("resolved_at", "resolution is before the ticket was created (expected resolved_at >= created_at; shown as created_at -> resolved_at)"): [5],
         ("csat", "value out of range"): [3],
         ("csat", "cannot read value"): [5],
         ("created_at", "cannot read value"): [4],

@@ -353,10 +353,16 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
         for later, what in (("first_response_at", "first response"),
                             ("resolved_at", "resolution")):
             if later in out:
-                before = (out[later] < created).fillna(False).to_numpy(dtype=bool)
-                if before.any():   # the values quoted as text only when there are some
+                # a ticket created after the as-of time is dropped as such (a typo'd
+                # year, say), not refused for what follows from it
+                before = (out[later] < created).fillna(False).to_numpy(dtype=bool) & ~late
+                if before.any():   # both times quoted, for the rows flagged only
+                    shown_as = pd.Series("", index=created.index, dtype=object)
+                    shown_as[before] = [f"{_minute(a)} -> {_minute(b)}" for a, b in
+                                        zip(created[before], out[later][before])]
                     flag(later, before, f"{what} is before the ticket was created "
-                         f"(expected {later} >= created_at)", out[later].astype(str))
+                         f"(expected {later} >= created_at; shown as created_at -> "
+                         f"{later})", shown_as)
 
     # --- duplicate ticket ids -------------------------------------------
     dup_drop = np.zeros(n, bool)
@@ -461,6 +467,12 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     tickets.attrs["rows_read"] = rows_read
     tickets.attrs["data_quality"] = quality.records(len(tickets))
     return tickets
+
+
+def _minute(ts) -> str:
+    """A timestamp as a message quotes it: to the minute, unless it has seconds."""
+    ts = pd.Timestamp(ts)
+    return f"{ts:%Y-%m-%d %H:%M}" if ts == ts.floor("min") else str(ts)
 
 
 def _finished(name: str, v: pd.Series) -> pd.Series:
