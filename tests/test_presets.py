@@ -194,6 +194,24 @@ def test_servicenow_fields_event_log():
     assert t.loc["INC0000078", "channel"] == "phone"       # IVR
 
 
+def test_a_bad_cell_is_named_by_the_exports_own_header(tmp_path):
+    """A ServiceNow list export (display labels): a bad 'Opened' cell is named by
+    'Opened' (read as created_at), and a bad 'Closed' cell of an incident without
+    'Resolved' (the preset's fallback) by both headers, not by canonical names
+    the file does not have."""
+    path = tmp_path / "incident.csv"
+    path.write_text(
+        "Number,Opened,Assignment group,Channel,Made SLA,Reopen count,Resolved,Closed\n"
+        "INC1,2024-01-03 08:00:00,Service Desk,Email,true,0,2024-01-03 12:00:00,\n"
+        "INC2,2024-01-05 25:00:00,Service Desk,Email,true,0,2024-01-06 12:00:00,\n"
+        "INC3,2024-01-06 08:00:00,Service Desk,Email,true,0,,2024-13-20 12:30:00\n")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_tickets(path)
+    named = {p.column: p.rows for p in ei.value.problems}
+    assert named == {"Opened, read as created_at": (3,),
+                     "Resolved / Closed, read as resolved_at": (4,)}
+
+
 def test_a_channel_written_dash_is_no_channel(tmp_path):
     """A ServiceNow list export (field names) whose contact_type is '-' on one
     incident and 'N/A' on another: neither is a channel, both are blank cells.

@@ -417,7 +417,7 @@ def test_event_log_ties_and_blank_ids(tmp_path):
     with pytest.raises(skpi.DataError) as ei:
         skpi.load_tickets(blank, m)
     (p,) = ei.value.problems
-    assert p.column == "ticket_id" and p.rows == (2, 3)
+    assert p.column == "number, read as ticket_id" and p.rows == (2, 3)
 
 
 def test_thousands_or_fraction_read_with_a_warning(tmp_path):
@@ -656,7 +656,7 @@ def test_a_warehouse_parquet_copy_with_integer_ids_and_zoned_times(tmp_path):
     with pytest.raises(skpi.DataError) as ei:
         skpi.load_tickets(path, mapping="zendesk")
     (p,) = ei.value.problems
-    assert p.column == "ticket_id" and "different contents" in p.message
+    assert p.column == "Id, read as ticket_id" and "different contents" in p.message
     assert p.rows == (6, 7)
 
     t = skpi.load_tickets(path, mapping="zendesk", bad_rows="drop", max_dropped_share=0.5)

@@ -388,6 +388,16 @@ class Mapped:
     derived: dict[str, dict]                    # canonical -> derivation
     problems: list[Problem] = field(default_factory=list)
     quality: list[dict] = field(default_factory=list)
+    fallbacks: dict[str, list[str]] = field(default_factory=dict)   # canonical -> headers
+
+    def where(self, canon: str) -> str:
+        """A canonical column as a message names it: the file's header(s) it was read
+        from, and the name it was read as (``Closed / Resolved, read as resolved_at``);
+        the canonical name alone when the file uses it."""
+        headers = [self.sources.get(canon, canon), *self.fallbacks.get(canon, [])]
+        if [header_key(h) for h in headers] == [header_key(canon)]:
+            return canon
+        return f"{' / '.join(map(str, headers))}, read as {canon}"
 
 
 def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
@@ -478,7 +488,8 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
                     severity="warning", values=dict(
                         value=str(table[OTHER]),
                         examples=", ".join(f"{v!r} ({c})" for v, c in seen.head(5).items()))))
-    return Mapped(out, shown, dict(res.headers), derived, problems, quality)
+    return Mapped(out, shown, dict(res.headers), derived, problems, quality,
+                  {k: list(v) for k, v in res.fallbacks.items()})
 
 
 def apply_derivations(frame: pd.DataFrame, derived: dict) -> None:

@@ -40,6 +40,7 @@ reads in the report's language: ``data_quality(tickets, language="zh")``.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -393,7 +394,10 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     bad = checked.bad_rows
     whole = [p for p in problems if not p.rows]
     if problems and (bad_rows == "raise" or whole):
-        raise DataError(problems, source=source)
+        # each row's problem named by the export's header it was read from
+        raise DataError([replace(p, column=mapped.where(p.column))
+                         if p.rows and p.column in mapped.sources else p
+                         for p in problems], source=source)
     if problems:  # bad_rows == "drop": record what is dropped, then drop it
         dropped = int(bad.sum())
         if n and dropped / n > max_dropped_share:
