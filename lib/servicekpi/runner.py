@@ -1310,9 +1310,11 @@ def _run_overview(pool, record, all_params, params_dir, overview, kernel, force,
     teams = [t for t in record.order if t in record.entries]
     links = {t: record.entries[t].html for t in teams
              if record.entries[t].ok and record.entries[t].html}
-    if teams and all(record.entries[t].problems for t in teams):
-        # every team's inputs were refused: nothing to roll up; said on the index,
-        # not by a notebook's traceback
+    if (not record.run.get("partial") and teams
+            and all(record.entries[t].problems for t in teams)
+            and not _overview_has_a_team(params_dir, as_of, prepared)):
+        # every team's inputs were refused, for the overview too: nothing to roll up,
+        # said on the index (not by a notebook's traceback)
         return TeamResult(OVERVIEW, "Leadership overview", "failed", finished=_now(),
                           error=ErrorLine("not made: no team's inputs could be read "
                                           "(each team's problems are listed below)"))
@@ -1339,6 +1341,16 @@ def _run_overview(pool, record, all_params, params_dir, overview, kernel, force,
     for _ in _waited([fut], stop):
         pass
     return _result(fut, job)
+
+
+def _overview_has_a_team(params_dir, as_of, prepared) -> bool:
+    """Whether the overview would have a team to show (its inputs read as it reads
+    them); asked only when every team of a run failed before its report."""
+    from .report.overview import overview_inputs
+    try:
+        return bool(overview_inputs(params_dir, None, as_of, prepared)[1].ok)
+    except Exception:       # the overview itself will say what is wrong
+        return True
 
 
 class RunRecord:

@@ -51,6 +51,22 @@ def _assessed(assessment: Assessment) -> Assessment:
     return assessment
 
 
+def overview_inputs(params_dir=None, teams=None, as_of=None, prepared=None):
+    """``(parameters, inputs)`` of the overview (:meth:`OverviewReport.load`): every
+    team of ``params_dir`` (the project's params/ by default), its inputs as read
+    and checked without the tickets' rows; ``inputs.ok`` empty: no team to show."""
+    from ..params import clear_export_cache, load_params
+    from .inputs import load_inputs
+
+    all_params = load_params(params_dir or config.PARAMS_DIR, teams,
+                             overrides={"as_of": as_of} if as_of is not None else None,
+                             prepared=prepared)
+    try:
+        return all_params, load_inputs(all_params, prepared, tickets_of=[])   # no rows
+    finally:
+        clear_export_cache()
+
+
 @dataclass
 class OverviewReport:
     """The leadership roll-up across every team of a parameter folder.
@@ -110,16 +126,8 @@ class OverviewReport:
         every core)."""
         from ..forecast import default_workers
         from ..i18n import prepare_figures
-        from ..params import clear_export_cache, load_params
-        from .inputs import load_inputs
 
-        all_params = load_params(params_dir or config.PARAMS_DIR, teams,
-                                 overrides={"as_of": as_of} if as_of is not None else None,
-                                 prepared=prepared)
-        try:
-            inputs = load_inputs(all_params, prepared, tickets_of=[])   # no ticket rows
-        finally:
-            clear_export_cache()
+        all_params, inputs = overview_inputs(params_dir, teams, as_of, prepared)
         excluded = {t: inputs.first_problem(t) for t in inputs.problems}
         ok = inputs.ok
         if not ok:
