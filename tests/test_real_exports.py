@@ -343,6 +343,7 @@ def test_team_names_alike_are_one_team_with_a_warning(tmp_path):
     assert t.attrs["team_names"] == {"billing": "Billing", "support": "Support"}
     detail = quality(t, "team_names_alike")["detail"].item()
     assert "support = 'Support', 'SUPPORT' (shown as 'Support')" in detail
+    assert quality(t, "team_names_alike")["rows"].item() == 1      # the one 'SUPPORT'
     assert skpi.compute_kpis(t).set_index(["team", "kpi"]).loc[("support", "volume"),
                                                                  "value"] == 3
 

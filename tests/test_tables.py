@@ -190,6 +190,25 @@ def test_targets_csv(tmp_path, cat):
     assert t["baseline_periods"].tolist() == [1, 1]    # absent: one period
 
 
+def test_a_month_label_for_a_quarterly_or_weekly_team_is_refused(tmp_path, cat):
+    """A targets file written in months read for a quarterly team: 2025-02 would be
+    read as 2025Q1, and a baseline of 6 (months) as 6 quarters.  Refused, naming
+    the rows; 2025Q1 or a date (2025-02-15) is read."""
+    path = write(tmp_path / "t.csv", """
+team,kpi,baseline,baseline_period,baseline_periods,target,deadline
+A,fcr_rate,0.70,2025-02,6,0.80,2025-12
+B,fcr_rate,0.70,2025Q1,2,0.80,2025-12-31
+""")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_targets(path, catalogue=cat, freq="quarter")
+    assert problem_keys(ei) == {("baseline_period", (2,)), ("deadline", (2,))}
+    from servicekpi.periods import parse_period
+    with pytest.raises(ValueError, match="is a month, not a week"):
+        parse_period("2025-02", "week")
+    assert str(parse_period("2025-02-15", "quarter")) == "2025Q1"
+    assert str(parse_period("2025-02", "month")) == "2025-02"
+
+
 def test_targets_that_no_score_can_be_made_of_are_refused_per_team(tmp_path, cat):
     """Team A: CSAT 100% at its baseline, target 90% (higher is better): no
     progress to score.  Team B: every weight 0.  Team C is fine and is kept

@@ -121,6 +121,10 @@ def parse_period(value, freq: str) -> pd.Period:
         text = text.split("/")[0]       # pandas' own label "2024-01-01/2024-01-07"
     if freq == "month" and re.fullmatch(r"\d{4}Q[1-4]", text, re.IGNORECASE):
         raise InvalidArgument(f"{text!r} is a quarter, not a month")
+    if freq != "month" and re.fullmatch(r"\d{4}-\d{1,2}", text):
+        # a month label for a weekly or quarterly team: counted in months, it would be
+        # read as the week or quarter around it (a baseline of 6 months as 6 quarters)
+        raise InvalidArgument(f"{text!r} is a month, not a {freq}")
     if re.fullmatch(r"\d{4}-?Q[1-4]", text, re.IGNORECASE):
         if freq != "quarter":
             raise InvalidArgument(f"{text!r} is a quarter, not a {freq}")

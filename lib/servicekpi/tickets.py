@@ -295,10 +295,12 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
                             variant="detail_kept", unassigned=UNASSIGNED)
         tickets_of = np.bincount(codes, minlength=len(names))
         per_name = pd.Series(tickets_of, index=names.where(~no_team, None).fillna(""))
-        spellings = team_names(per_name[tickets_of > 0].groupby(level=0).sum())
+        written = per_name[tickets_of > 0].groupby(level=0).sum()
+        spellings = team_names(written)
         alike = {tid: v for tid, v in spellings.items() if len(v) > 1 and tid != UNASSIGNED}
-        if alike:
-            quality.add("team_names_alike", "team", len(alike), "warning",
+        if alike:   # the rows: tickets whose team is spelled other than as shown
+            other = sum(int(written[name]) for v in alike.values() for name in v[1:])
+            quality.add("team_names_alike", "team", other, "warning",
                         groups=[[tid, list(v)] for tid, v in alike.items()])
         team_of = ids.where(~no_team, UNASSIGNED).to_numpy(dtype=object)
         teams = sorted(set(team_of[tickets_of > 0]))
