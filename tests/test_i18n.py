@@ -171,6 +171,10 @@ def test_points_add_up_to_the_score_as_shown():
     assert fmt_parts([33.34, 33.33, 33.33]) == ["33.4", "33.3", "33.3"]   # 100.0
     assert fmt_parts([66.666666]) == ["66.6"]                              # as fmt_score
     assert fmt_parts([57.7, float("nan"), 0.0]) == ["57.7", "–", "0.0"]
+    # three (six) equal weights, every target at 100: the points add up to 100.0
+    assert fmt_parts([100 / 3] * 3) == ["33.4", "33.3", "33.3"]
+    assert fmt_parts([100 / 6] * 6) == ["16.7", "16.7", "16.7", "16.7", "16.6", "16.6"]
+    assert fmt_parts([10 / 3] * 3) == ["3.4", "3.3", "3.3"]
     assert fmt_parts([]) == []
 
 

@@ -90,3 +90,13 @@ def test_bad_derivation_is_reported(tmp_path):
     path.write_text("Key,Queue,Opened,Mins\nK1,Q,2024-01-01,5\n")
     with pytest.raises(skpi.DataError, match="not a timestamp column"):
         skpi.load_tickets(path, m)
+
+
+def test_a_column_is_named_by_each_header_it_was_read_from_once():
+    """Jira's team: read from Components (no Team field), whose fallbacks list
+    Components again, then Project name: each header named once."""
+    from servicekpi.mapping import Mapped
+    m = Mapped(None, {}, {"team": "Components", "created_at": "created_at"}, {},
+               fallbacks={"team": ["Components", "Project name"]})
+    assert m.where("team") == "Components / Project name, read as team"
+    assert m.where("created_at") == "created_at"       # the file's own name: as it is

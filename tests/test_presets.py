@@ -210,6 +210,11 @@ def test_a_bad_cell_is_named_by_the_exports_own_header(tmp_path):
     named = {p.column: p.rows for p in ei.value.problems}
     assert named == {"Opened, read as created_at": (3,),
                      "Resolved / Closed, read as resolved_at": (4,)}
+    # the same names when dropping them would drop too many rows
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_tickets(path, bad_rows="drop", max_dropped_share=0.1)
+    assert {p.column for p in ei.value.problems} == {
+        None, "Opened, read as created_at", "Resolved / Closed, read as resolved_at"}
 
 
 def test_a_channel_written_dash_is_no_channel(tmp_path):
@@ -230,6 +235,17 @@ def test_a_channel_written_dash_is_no_channel(tmp_path):
     assert t["channel"].isna().tolist() == [False, True, True, False]
     assert set(t["channel"].dropna()) == {"self_service", "phone"}
     assert t["category"].tolist()[:2] == ["-", "-"]        # a category may be called so
+    # nor is a channel written None, NA or nan (a category called "None" is kept)
+    other = tmp_path / "other.csv"
+    lines = path.read_text().splitlines()
+    other.write_text("\n".join([lines[0], lines[1]] + [
+        line.replace(",Service Desk,-,", f",Service Desk,{na},").replace(
+            ",Service Desk,N/A,", f",Service Desk,{na},")
+        for line, na in zip(lines[2:4], ("None", "NA"))] + [
+        lines[4].replace(",Phone,", ",nan,")]) + "\n")
+    spelled = skpi.load_tickets(other)
+    assert spelled["channel"].isna().tolist() == [False, True, True, True]
+    assert skpi.compute_kpis(spelled).set_index("kpi").loc["self_service_rate", "n"] == 1
     k = skpi.compute_kpis(t).set_index("kpi")
     assert k.loc["self_service_rate", ["value", "n"]].tolist() == [0.5, 2]
     q = skpi.data_quality(t)

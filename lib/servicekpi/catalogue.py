@@ -125,7 +125,8 @@ def fmt_score(score) -> str:
 
 def fmt_parts(parts) -> list[str]:
     """Parts of a score (the scorecard's points), one decimal each, that add up
-    to their total as :func:`fmt_score` shows it: every part's tenths rounded
+    to their total as :func:`fmt_score` would show it (the composite score with
+    every target scored; else the score times the coverage): every part's tenths rounded
     down, then the tenths that lost given one each to the parts that lost most
     (largest remainder, ties in order).  8.406, 12.955 and 21.267 (42.628,
     shown 42.6) read 8.4, 12.9 and 21.3, not 8.4 + 12.9 + 21.2 = 42.5.  A
@@ -134,8 +135,10 @@ def fmt_parts(parts) -> list[str]:
 
     x = np.asarray(parts, float)
     ok = np.isfinite(x)
-    tenths = np.round(x[ok] * 10, 6)             # as _floored: 57.699999... is 57.7
-    base = np.floor(tenths)
+    tenths = x[ok] * 10
+    base = np.floor(np.round(tenths, 6))         # as _floored: 57.699999... is 57.7
+    # the total as fmt_score floors it, from the parts' exact sum (three thirds of
+    # 100 add up to 100.0, not to 99.9 from parts each rounded first)
     short = int(math.floor(round(float(tenths.sum()), 6)) - base.sum())
     order = np.argsort(-(tenths - base), kind="stable")
     base[order[:max(short, 0)]] += 1

@@ -96,7 +96,9 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
         shared is changed here; the problems are recorded after, in column order."""
         cells, t = cells_of[col.name], _Typed()
         if col.kind == "text":
-            t.values, t.bad = parsing.parse_text(cells, na=na - TEXT_KEEPS,
+            # a category or priority may be called "None" or "-"; a channel may not
+            keeps = frozenset() if col.name == "channel" else TEXT_KEEPS
+            t.values, t.bad = parsing.parse_text(cells, na=na - keeps,
                                                  compact=compact_text)
             if col.name == "team":  # every input names teams by the same ids
                 t.values = to_ids(t.values)

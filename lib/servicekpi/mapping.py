@@ -394,7 +394,8 @@ class Mapped:
         """A canonical column as a message names it: the file's header(s) it was read
         from, and the name it was read as (``Closed / Resolved, read as resolved_at``);
         the canonical name alone when the file uses it."""
-        headers = [self.sources.get(canon, canon), *self.fallbacks.get(canon, [])]
+        headers = list(dict.fromkeys([self.sources.get(canon, canon),
+                                      *self.fallbacks.get(canon, [])]))
         if [header_key(h) for h in headers] == [header_key(canon)]:
             return canon
         return f"{' / '.join(map(str, headers))}, read as {canon}"

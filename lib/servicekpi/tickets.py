@@ -395,11 +395,9 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     problems += checked.problems
     bad = checked.bad_rows
     whole = [p for p in problems if not p.rows]
+    named = partial(_named, where=mapped.where, read=set(mapped.sources))
     if problems and (bad_rows == "raise" or whole):
-        # each row's problem named by the export's header it was read from
-        raise DataError([replace(p, column=mapped.where(p.column))
-                         if p.rows and p.column in mapped.sources else p
-                         for p in problems], source=source)
+        raise DataError(named(problems), source=source)
     if problems:  # bad_rows == "drop": record what is dropped, then drop it
         dropped = int(bad.sum())
         if n and dropped / n > max_dropped_share:
@@ -408,7 +406,7 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
                 f"{dropped:,} of {n:,} rows ({dropped / n:.1%}) would be dropped, more than "
                 f"max_dropped_share ({max_dropped_share:.0%}): check the mapping and the "
                 f"export; the largest reasons follow"))
-            raise DataError([head] + top[:5], source=source)
+            raise DataError([head] + named(top[:5]), source=source)
         for p in problems:
             quality.add("row_dropped", p.column, p.count, "dropped", reason=p.message)
 
@@ -473,6 +471,13 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     tickets.attrs["rows_read"] = rows_read
     tickets.attrs["data_quality"] = quality.records(len(tickets))
     return tickets
+
+
+def _named(found: list[Problem], *, where, read: set) -> list[Problem]:
+    """Each row's problem named by the export's header it was read from
+    (:meth:`servicekpi.mapping.Mapped.where`), for the columns ``read``."""
+    return [replace(p, column=where(p.column)) if p.rows and p.column in read else p
+            for p in found]
 
 
 def _minute(ts) -> str:
