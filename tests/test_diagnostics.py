@@ -392,6 +392,18 @@ def test_pareto_with_ties_and_change():
     assert f.loc["E", "share_change"] == pytest.approx(1 / 15 - 4 / 7)
 
 
+def test_a_cause_without_complaints_this_period_is_no_top_one():
+    """February: A 5 complaints; B (2) and C (1) only in January.  The top 3 is
+    A alone: B and C are listed (their change) but not marked."""
+    now, before = {"A": 5}, {"B": 2, "C": 1}
+    rows = [("t1", "2024-02-10", c, 1, True) for c, k in now.items() for _ in range(k)]
+    rows += [("t1", "2024-01-10", c, 1, True) for c, k in before.items() for _ in range(k)]
+    p = pareto(tickets(rows), team="t1")
+    assert p["category"].tolist() == ["A", "B", "C"]
+    assert p["top"].tolist() == [True, False, False]
+    assert p["change"].tolist() == [5, -2, -1]
+
+
 def test_mix_rate_decomposition_adds_up():
     def block(month, seg, n, first_time):
         return [("t1", f"2024-{month:02d}-05", seg, 1 if i < first_time else 2, False)

@@ -210,9 +210,9 @@ B,fcr_rate,0.70,2025Q1,2,0.80,2025-12-31
 
 
 def test_targets_that_no_score_can_be_made_of_are_refused_per_team(tmp_path, cat):
-    """Team A: CSAT 100% at its baseline, target 90% (higher is better): no
-    progress to score.  Team B: every weight 0.  Team C is fine and is kept
-    (the report runner's bad_rows="drop")."""
+    """Read as the reports score them (scored=True): team A's CSAT is 100% at its
+    baseline, target 90% (higher is better): no progress to score; team B's
+    every weight is 0; team C's 4 h -> 5 h (lower is better) is worse."""
     path = write(tmp_path / "t.csv", """
 team,kpi,baseline,baseline_period,target,deadline,weight
 A,csat_pct,1.0,2025-03,0.9,2025-09,1
@@ -223,17 +223,19 @@ C,avg_first_response_hours,4.0,2025-03,5.0,2025-09,1
 C,fcr_rate,0.70,2025-03,0.80,2025-09,0
 """)
     with pytest.raises(skpi.DataError) as ei:
-        skpi.load_targets(path, catalogue=cat)
+        skpi.load_targets(path, catalogue=cat, scored=True)    # as the reports read them
     keys = problem_keys(ei)
     assert keys == {("target", (2, 6)), ("weight", (4, 5))}   # row 6: 4 h -> 5 h
     text = str(ei.value)
     assert "'1 -> 0.9 (higher is better)'" in text and "'4 -> 5 (lower is better)'" in text
     assert "every target of team 'b' has weight 0" in text.lower()
-    kept = skpi.load_targets(path, catalogue=cat, bad_rows="drop")
+    kept = skpi.load_targets(path, catalogue=cat, bad_rows="drop", scored=True)
     assert set(kept.attrs["team_errors"]) == {"a", "b", "c"}
     fine = write(tmp_path / "ok.csv", "team,kpi,baseline,baseline_period,target,deadline,weight\n"
                  "C,fcr_rate,0.70,2025-03,0.80,2025-09,0\nC,csat_pct,0.7,2025-03,0.8,2025-09,2\n")
-    assert skpi.load_targets(fine, catalogue=cat)["weight"].tolist() == [0, 2]
+    assert skpi.load_targets(fine, catalogue=cat, scored=True)["weight"].tolist() == [0, 2]
+    # read for other scoring rules (scorecard(rules=...)): kept
+    assert len(skpi.load_targets(path, catalogue=cat)) == 6
 
 
 def test_targets_dates_that_read_either_way_are_refused(tmp_path, cat):
@@ -261,6 +263,10 @@ B,csat_pct,0.70,2025-03,0.80,5.3.2026
     assert str(parse_period("12/31/2025", "month")) == "2025-12"
     with pytest.raises(AmbiguousDate, match="2024-W05"):
         parse_period("05/03/2026", "week")
+    # in quarters: 1 February and 2 January are both 2026Q1; 5 March and 3 May are not
+    assert str(parse_period("01/02/2026", "quarter")) == "2026Q1"
+    with pytest.raises(AmbiguousDate, match="2024Q1"):
+        parse_period("05/03/2026", "quarter")
     # a weekly deadline typed day first: the week of 30 September 2025 (Tuesday, W40)
     assert skpi.periods.label(parse_period("30/09/2025", "week")) == "2025-W40"
 

@@ -1115,7 +1115,8 @@ def pareto(tickets: pd.DataFrame, *, team: str | None = None, period=None,
     out["change"] = out["count"] - out["previous"]
     out["share_change"] = out["share"] - prev_share
     cut = out["count"].iloc[top - 1] if len(out) >= top else 0
-    out["top"] = (out.index < top) | ((out["count"] == cut) & (cut > 0))
+    # a cause with no complaint this period is never a top one, whatever its place
+    out["top"] = ((out.index < top) | (out["count"] == cut)) & (out["count"] > 0)
     out.attrs.update(period=label(now), flag=flag, total=int(total),
                      previous_total=int(total_prev))
     return out

@@ -78,9 +78,20 @@ class AmbiguousDate(InvalidArgument):
 
 
 #: A date written day and month first, either order, year last: 05/03/2026, 5.3.2026.
-_NUMERIC_DATE = re.compile(r"(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-]\d{4}(?:[ T].*)?")
+_NUMERIC_DATE = re.compile(
+    r"(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<y>\d{4})(?:[ T].*)?")
 #: A label of each kind of period, as messages show one.
 _EXAMPLE = {"month": "2024-03", "week": "2024-W05", "quarter": "2024Q1"}
+
+
+def _either_way(a: int, b: int, year: int, pandas_freq: str) -> bool:
+    """Whether ``a/b/year`` is a date both ways round that fall in different
+    periods (05/03/2026 in months; not 01/02/2026 in quarters, nor 05/05/2026)."""
+    try:
+        days = (pd.Timestamp(year, b, a), pd.Timestamp(year, a, b))
+    except ValueError:          # one reading is no date (30/09): it reads one way
+        return False
+    return days[0].to_period(pandas_freq) != days[1].to_period(pandas_freq)
 
 
 def parse_period(value, freq: str) -> pd.Period:
@@ -112,7 +123,7 @@ def parse_period(value, freq: str) -> pd.Period:
             raise InvalidArgument(f"{text!r}: {year} has no ISO week {week}") from None
         return monday.to_period(pandas_freq)
     m = _NUMERIC_DATE.fullmatch(text)
-    if m and int(m["a"]) != int(m["b"]) and max(int(m["a"]), int(m["b"])) <= 12:
+    if m and _either_way(int(m["a"]), int(m["b"]), int(m["y"]), pandas_freq):
         # 05/03/2026: 5 March or 3 May, and pandas would guess (month first, unless
         # the first number cannot be a month): one column could mix both
         raise AmbiguousDate(f"{text!r} reads as two dates (day or month first): "

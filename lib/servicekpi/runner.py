@@ -791,20 +791,18 @@ def preflight(all_params: list[ReportParams], out: Path) -> tuple[dict[str, str]
 
 def team_kpis(inputs, p: ReportParams):
     """``p.team``'s rows of the run's ``kpis.csv``: the KPIs its report reads (those
-    computed from its export and its KPI table's rows; computed only, when its
-    inputs failed), periods as labels, and ``complete``: whether its export
-    covers the whole period (False for a partial last period and for a KPI
-    table's periods after the export's end, as ``servicekpi kpis`` marks them;
-    missing when the export's end is not known)."""
+    computed from its export, and its KPI table's rows unless that table was
+    refused; none when its export was), periods as labels, and ``complete``:
+    whether its export covers the whole period (False for a partial last period
+    and for a KPI table's periods after the export's end, as ``servicekpi
+    kpis`` marks them; missing when the export's end is not known)."""
     import pandas as pd
 
     from .periods import _covers, labels
 
     k = inputs.kpis.get(p.team)
     if k is None:
-        k = inputs.computed.get(p.freq)
-        if k is None:
-            return pd.DataFrame()
+        return pd.DataFrame()
     own = k[k["team"] == p.team]
     end = inputs.ends.get(p.team)
     complete = (pd.Series(pd.NA, index=own.index, dtype="boolean") if end is None else

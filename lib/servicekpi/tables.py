@@ -62,8 +62,8 @@ def _periods(checked: Checked, column: str, freq: str, source: str) -> pd.Series
     example = {"month": "2024-03", "week": "2024-W05", "quarter": "2024Q1"}[freq]
     checked.flag(source, column, bad & ~either,
                  f"cannot read period: expected a {freq} such as {example}", values)
-    checked.flag(source, column, either, "day and month could be either way round (5 March "
-                 f"or 3 May): write the {freq} as {example}", values)
+    checked.flag(source, column, either, "day and month could be either way round, in "
+                 f"different {freq}s: write the {freq} as {example}", values)
     result = pd.Series(out, dtype=pd.PeriodDtype(freq_of(freq)))
     checked.columns[column] = result
     return result
@@ -348,7 +348,8 @@ _MILESTONE = re.compile(r"^\s*([^=:]+?)\s*[=:]\s*([-+0-9.eE]+)\s*$")
 
 
 def load_targets(path, *, freq: str = "month", catalogue: Catalogue | None = None,
-                 frame: pd.DataFrame | None = None, bad_rows: str = "raise") -> pd.DataFrame:
+                 frame: pd.DataFrame | None = None, bad_rows: str = "raise",
+                 scored: bool = False) -> pd.DataFrame:
     """Load SMART targets, one per team and KPI.
 
     Columns: ``team, kpi, baseline, baseline_period, target, deadline``
@@ -368,12 +369,16 @@ def load_targets(path, *, freq: str = "month", catalogue: Catalogue | None = Non
     Refused: a deadline not after the baseline period, a KPI not in the
     catalogue (or one without a better direction), a negative weight, a
     blank weight beside weighted targets of the same team, a
-    milestone outside baseline..deadline, a target equal to its baseline or
-    worse than it (in the catalogue's direction: a score is the progress from
-    the baseline to the target), every target of a team weighing 0,
+    milestone outside baseline..deadline, a target equal to its baseline,
     a baseline, target or milestone outside the KPI's ``bounds`` in the
     catalogue (a share of 85 gets the hint to write 0.85), a team + KPI
     given twice.
+
+    ``scored``: the targets are scored as the reports score them (the progress
+    from the baseline to the target, with the file's weights; see
+    :mod:`servicekpi.scorecard`), so also refused: a target worse than its
+    baseline (in the catalogue's direction), a team whose every weight is 0.
+    Other scoring rules (``scorecard(rules=...)``) can score such targets.
 
     A row whose ``target`` and ``deadline`` are both blank is skipped (a
     template row nobody filled in); row numbers in messages stay the file's.
@@ -391,12 +396,12 @@ def load_targets(path, *, freq: str = "month", catalogue: Catalogue | None = Non
         frame = _targets_yaml(Path(path))
     raw = read_table(path) if frame is None else frame
     keep = ~_blank(raw, ("target", "deadline"))
-    return _load_rows(lambda f: _check_targets(f, freq, catalogue, source), raw, keep,
+    return _load_rows(lambda f: _check_targets(f, freq, catalogue, source, scored), raw, keep,
                       source, bad_rows)
 
 
 def _check_targets(raw: pd.DataFrame, freq: str, catalogue: Catalogue | None,
-                   source: str) -> pd.DataFrame:
+                   source: str, scored: bool = False) -> pd.DataFrame:
     checked = check_columns(raw, TARGET_COLUMNS, source)
     for col in ("baseline_period", "deadline"):
         if col in checked.columns:
@@ -417,7 +422,7 @@ def _check_targets(raw: pd.DataFrame, freq: str, catalogue: Catalogue | None,
         same = (c["baseline"] == c["target"]).to_numpy(dtype=bool)
         checked.flag(source, "target", same, "target equals the baseline: nothing to "
                      "improve", c["target"])
-        if catalogue is not None and "kpi" in c:
+        if scored and catalogue is not None and "kpi" in c:
             # the report scores progress from the baseline to the target
             # (servicekpi.scorecard): a target on the wrong side has none to score
             ways = {k: (catalogue[k].sign, catalogue[k].direction) for k in c["kpi"].unique()
@@ -437,7 +442,7 @@ def _check_targets(raw: pd.DataFrame, freq: str, catalogue: Catalogue | None,
                          [f"{b:g} -> {t:g} ({ways.get(k, (0, ''))[1]} is better)"
                           if isinstance(k, str) else "" for k, b, t in
                           zip(c["kpi"], c["baseline"], c["target"])])
-    c["weight"] = _weights(checked, raw, source)
+    c["weight"] = _weights(checked, raw, source, scored)
     if "baseline_periods" in c:
         c["baseline_periods"] = c["baseline_periods"].fillna(1).astype("int64")
     else:
@@ -454,7 +459,8 @@ def _check_targets(raw: pd.DataFrame, freq: str, catalogue: Catalogue | None,
     return _finish(checked, source, list(TARGET_COLUMNS))
 
 
-def _weights(checked: Checked, raw: pd.DataFrame, source: str) -> pd.Series:
+def _weights(checked: Checked, raw: pd.DataFrame, source: str, scored: bool = False
+             ) -> pd.Series:
     """The targets' weights.  The column absent, or blank for every target of a
     team: equal weights (1 each).  Blank for some targets of a team whose other
     targets have a weight: a problem on the blank rows, naming the team (a
@@ -472,7 +478,7 @@ def _weights(checked: Checked, raw: pd.DataFrame, source: str) -> pd.Series:
                          f"blank weight, while the other targets of team {team!r} have one: "
                          "give each of the team's targets a weight, or leave all of them "
                          "blank for equal weights", c["kpi"] if "kpi" in c else None)
-        elif not blank[mine].any() and (weight[mine] == 0).all():
+        elif scored and not blank[mine].any() and (weight[mine] == 0).all():
             checked.flag(source, "weight", mine,
                          f"every target of team {team!r} has weight 0: no composite score "
                          "can be formed; give at least one a positive weight",

@@ -278,9 +278,11 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
                 continue
             freq = members[0].freq
             try:
+                # targets as the reports score them (progress, the file's weights)
+                options = {"scored": True} if what == "targets" else {}
                 table = shared.get(what, [path, members[0].catalogue], lambda: load(
                     path, freq=freq, catalogue=cat(members[0]), frame=raws[path],
-                    bad_rows="drop"), freq)
+                    bad_rows="drop", **options), freq)
             except ServiceKPIError as exc:
                 fail(members, _problems(exc, path))
                 continue
