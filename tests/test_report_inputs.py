@@ -152,10 +152,17 @@ def test_overview_without_targets_or_benchmarks(bare):
 
 
 def test_overview_with_teams_on_different_periods(tmp_path, demo_dir):
+    # email's targets in weeks (the demo's are in months, which a weekly team refuses)
+    weekly = tmp_path / "email_targets.csv"
+    weekly.write_text("team,kpi,baseline,baseline_period,baseline_periods,target,deadline,"
+                      "weight\n"
+                      "email,avg_first_response_hours,9.4076,2025-W49,3,6.521,2026-W52,0.4\n"
+                      "email,sla_attainment,0.6191,2025-W49,3,0.6869,2026-W52,0.35\n"
+                      "email,csat_pct,0.4399,2025-W49,3,0.5352,2026-W52,0.25\n")
     p = make_params(tmp_path, demo_dir, {"billing": "team: billing\n",
                                          "chat": "team: chat\n",
                                          "email": "team: email\nperiod: week\n"
-                                                  "kpi_table: null\n"})
+                                                  f"kpi_table: null\ntargets: {weekly}\n"})
     o = OverviewReport.load(p)
     assert set(o.kpis) == {"month", "week"}
     # the export ends on Saturday 31 October 2026: October is complete, ISO week
