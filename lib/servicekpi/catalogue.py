@@ -147,10 +147,12 @@ def fmt_parts(parts) -> list[str]:
     return list(out)
 
 
-def _floored(x, decimals: int, *, scale: float = 1, suffix: str = "") -> str:
-    """``x`` times ``scale``, rounded down to ``decimals`` decimals (after rounding
-    to 6 more places, so that a float just below a step, 57.699999... for 57.7,
-    keeps it), then ``suffix``; missing or not finite: '–'."""
+def _floored(x, decimals: int, *, scale: float = 1, suffix: str = "",
+             rounding=math.floor) -> str:
+    """``x`` times ``scale``, rounded down (or by ``rounding``: ``math.trunc``
+    rounds towards zero) to ``decimals`` decimals (after rounding to 6 more
+    places, so that a float just below a step, 57.699999... for 57.7, keeps
+    it), then ``suffix``; missing or not finite: '–'."""
     try:
         x = float(x)
     except (TypeError, ValueError):
@@ -158,7 +160,7 @@ def _floored(x, decimals: int, *, scale: float = 1, suffix: str = "") -> str:
     if not math.isfinite(x):
         return "–"
     step = 10 ** decimals
-    return _unsigned_zero(f"{math.floor(round(x * scale * step, 6)) / step:.{decimals}f}") + suffix
+    return _unsigned_zero(f"{rounding(round(x * scale * step, 6)) / step:.{decimals}f}") + suffix
 
 
 def fmt_probability(p) -> str:

@@ -43,14 +43,8 @@ def done_share(v) -> str:
     target is not made larger: -0.0904 reads -9%, not -10%.  Missing: '–'."""
     import math
 
-    from ..catalogue import _unsigned_zero
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return "–"
-    if not math.isfinite(x):
-        return "–"
-    return _unsigned_zero(f"{math.trunc(round(100 * x, 6))}") + "%"
+    from ..catalogue import _floored
+    return _floored(v, 0, scale=100, suffix="%", rounding=math.trunc)
 
 
 class Note(str):
