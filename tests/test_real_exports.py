@@ -579,8 +579,11 @@ def test_teams_told_apart_by_symbols(tmp_path):
     assert quality(t, "team_names_alike").empty
 
 
-def test_clock_change_within_a_ticket_is_warned_about(tmp_path):
-    # 22:00 at +01:00 to 10:00 at +02:00 is 11 hours elapsed; read as written, 12
+def test_a_clock_change_within_a_ticket_keeps_its_duration_exact(tmp_path):
+    """Zendesk-style times read as written: 22:00 at +01:00 to 10:00 at +02:00 is
+    11 hours elapsed (12 between the local times).  The later time is taken at
+    the creation's offset (09:00), so the duration is 11 h; the ticket stays in
+    its month.  Noted as info, with the rows."""
     m = tmp_path / "m.yaml"
     m.write_text("columns: {ticket_id: Id, team: Group, created_at: Created at,"
                  " resolved_at: Solved at}\ntimezone: as_written\n")
@@ -588,28 +591,43 @@ def test_clock_change_within_a_ticket_is_warned_about(tmp_path):
                            "1,A,2024-03-30 22:00:00 +0100,2024-03-31 10:00:00 +0200\n"
                            "2,A,2024-03-20 09:00:00 +0100,2024-03-20 10:00:00 +0100\n")
     t = skpi.load_tickets(path, m)
-    warn = quality(t, "clock_change")
-    assert warn["rows"].item() == 1 and warn["column"].item() == "resolved_at"
+    note = quality(t, "clock_change")
+    assert note["rows"].item() == 1 and note["column"].item() == "resolved_at"
+    assert note["severity"].item() == "info"
+    solved = t.set_index("ticket_id")["resolved_at"]
+    assert solved["1"] == pd.Timestamp("2024-03-31 09:00")
+    assert solved["2"] == pd.Timestamp("2024-03-20 10:00")
+    k = skpi.compute_kpis(t).set_index("kpi")
+    assert k.loc["avg_resolution_hours", "value"] == pytest.approx((11 + 1) / 2)
 
 
-def test_clock_change_in_a_declared_zone_is_warned_about(tmp_path):
+def test_a_clock_change_in_a_declared_zone_keeps_durations_exact(tmp_path):
     """A ServiceNow incident list (no offsets written) read in Europe/London.
     INC1: 30 Mar 12:00 GMT to 1 Apr 12:00 BST, 47 h elapsed (48 between the
-    local times); INC3: 26 Oct BST to 28 Oct GMT, 49 h (48); INC2 within a day;
-    INC4 created 01:30 on 27 Oct, an hour London's clock repeats: its offset
-    cannot be told, not counted.  Read in UTC: no clock change."""
+    local times); INC3: 26 Oct BST to 28 Oct GMT, 49 h (48); INC2: 1 h within
+    a day; INC4 created 01:30 on 27 Oct, an hour London's clock repeats: its
+    offset cannot be told, kept as written (3.5 h) and counted in a warning.
+    March: (47 + 1) / 2 = 24 h; October: (49 + 3.5) / 2 = 26.25 h.  Read in UTC:
+    nothing moved, 48 and 48."""
     path = write(tmp_path, "number,opened_at,assignment_group,contact_type,resolved_at,caller_id\n"
                            "INC1,2024-03-30 12:00:00,Service Desk,Phone,2024-04-01 12:00:00,Abel\n"
                            "INC2,2024-03-15 09:00:00,Service Desk,Phone,2024-03-15 10:00:00,Bow\n"
                            "INC3,2024-10-26 12:00:00,Service Desk,Phone,2024-10-28 12:00:00,Carol\n"
                            "INC4,2024-10-27 01:30:00,Service Desk,Phone,2024-10-27 05:00:00,Dee\n")
     t = skpi.load_tickets(path, timezone="Europe/London")
-    warn = quality(t, "clock_change")
-    assert warn["rows"].item() == 2 and warn["column"].item() == "resolved_at"
-    assert "Europe/London" in warn["detail"].item() and warn["severity"].item() == "warning"
+    note = quality(t, "clock_change")
+    assert note["rows"].item() == 2 and note["column"].item() == "resolved_at"
+    assert "Europe/London" in note["detail"].item() and note["severity"].item() == "info"
+    unknown = quality(t, "clock_change_unknown")
+    assert unknown["rows"].item() == 1 and unknown["severity"].item() == "warning"
     zh = skpi.data_quality(t, language="zh")
     assert "Europe/London" in zh.loc[zh["code"] == "clock_change", "detail"].item()
-    assert quality(skpi.load_tickets(path), "clock_change").empty          # UTC
+    k = skpi.compute_kpis(t)
+    res = k[k["kpi"] == "avg_resolution_hours"].set_index("period")["value"]
+    assert res[pd.Period("2024-03", "M")] == pytest.approx((47 + 1) / 2)
+    assert res[pd.Period("2024-10", "M")] == pytest.approx((49 + 3.5) / 2)
+    utc = skpi.load_tickets(path)
+    assert quality(utc, "clock_change").empty and quality(utc, "clock_change_unknown").empty
 
 
 def test_duplicate_header_is_a_warning(tmp_path):

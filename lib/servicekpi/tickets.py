@@ -317,8 +317,10 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
             out[canon] = typed[canon]
         del typed
 
-    # durations across a clock change: times are kept as local times (written, or
-    # of the declared zone), and a duration between two is off by the change
+    # A clock change within a ticket: times are kept as local times (as written,
+    # or of the declared zone), so a later time at another UTC offset than the
+    # creation's is moved to the creation's offset: the durations and SLA
+    # comparisons within the ticket are exact, its period unchanged.
     if tz == AS_WRITTEN and "created_at" in shown:
         offsets, ends, variant = parsing.written_offsets, shown, "detail"
     elif str(tz).upper() != "UTC" and "created_at" in out:
@@ -327,12 +329,20 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
         offsets = None
     if offsets is not None:
         start = offsets(ends["created_at"])
-        for later in ("first_response_at", "resolved_at"):
-            if later in ends and later not in derived:
+        for later in ("first_response_at", "resolved_at", "sla_due_at"):
+            if later in ends and later in out and later not in derived:
                 end = offsets(ends[later])
                 moved = ~np.isnan(start) & ~np.isnan(end) & (end != start)
-                quality.add("clock_change", later, int(moved.sum()), "warning",
-                            variant=variant, zone=str(tz))
+                if moved.any():
+                    shift = pd.to_timedelta(np.where(moved, end - start, 0.0), unit="min")
+                    out[later] = out[later] - shift.to_numpy()
+                    quality.add("clock_change", later, int(moved.sum()), "info",
+                                variant=variant, zone=str(tz))
+                if variant == "detail_zone":   # an hour the clock repeats: offset unknown
+                    told = out["created_at"].notna() & out[later].notna()
+                    unknown = told.to_numpy(dtype=bool) & (np.isnan(start) | np.isnan(end))
+                    quality.add("clock_change_unknown", later, int(unknown.sum()),
+                                "warning", zone=str(tz))
 
     # --- the as-of time: nothing after it is known yet ----------------------
     if "created_at" in out:
