@@ -196,6 +196,28 @@ def test_no_overview_notebook_when_every_teams_inputs_are_refused(tmp_path, demo
     assert "deadline is not after the baseline" in index and "not in the catalogue" in index
 
 
+def test_rows_no_report_shows_are_said_on_the_index(tmp_path, demo_dir, capsys):
+    """A targets row for a team neither in the export nor in the parameters
+    ('Nobody Here'): validate names it, and so does run, on stderr and on the
+    index (here the one team's own targets are refused too: nothing runs)."""
+    bad = tmp_path / "targets.csv"
+    bad.write_text("team,kpi,baseline,baseline_period,target,deadline\n"
+                   "phone,fcr_rate,0.7,2026-01,0.8,2025-01\n"
+                   "Nobody Here,fcr_rate,0.7,2026-01,0.8,2026-12\n")
+    params = make_params(tmp_path, demo_dir, {"phone": f"team: phone\ntargets: {bad}\n"})
+    out = tmp_path / "out"
+    summary = run_reports(params, out, workers=1, progress=False)
+    assert [r.outcome for r in summary.results] == ["failed"]
+    err = capsys.readouterr().err
+    assert "servicekpi: note: targets.csv, column 'team': team not in" in err
+    assert "[1 row: row 3 ('Nobody Here')]" in err
+    index = (out / "index.html").read_text()
+    assert "Rows of the parameters&#39; files that no report shows" in index
+    assert "row 3 (&#39;Nobody Here&#39;)" in index
+    run = json.loads((out / "manifest.json").read_text())["run"]
+    assert len(run["unused"]) == 1
+
+
 def test_bad_rows_drop_lets_the_report_run(tmp_path, demo_dir):
     import pandas as pd
 
@@ -291,7 +313,7 @@ def test_preflight_reads_the_export_as_the_parameters_say(tmp_path):
 
     p = auto_params(tmp_path, "1,Desk,01/03/2024 09:00\n2,Desk,02/03/2024 09:00\n",
                     "dayfirst: true\n")
-    errors, _ = preflight(load_params(p), tmp_path)
+    errors, _, _ = preflight(load_params(p), tmp_path)
     assert errors == {}
     k = pd.read_csv(tmp_path / "kpis.csv")
     assert k.loc[k["kpi"] == "volume", ["team", "period", "value"]].values.tolist() == [

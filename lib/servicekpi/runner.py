@@ -65,7 +65,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__, config
-from .errors import ServiceKPIError
+from .errors import Problem, ServiceKPIError
 from .config import atomic_write
 from .htmlout import render_html
 from .params import PATH_KEYS, ReportParams, file_identity, load_params
@@ -754,7 +754,8 @@ def _write_pages(res: TeamResult, out: Path) -> TeamResult:
 
 
 # ------------------------------------------------------------------ the run
-def preflight(all_params: list[ReportParams], out: Path) -> tuple[dict[str, str], str]:
+def preflight(all_params: list[ReportParams], out: Path
+              ) -> tuple[dict[str, str], str, list[Problem]]:
     """Check every input once, as the reports will read it; write every team's KPIs
     to kpis.csv (:func:`team_kpis`), and the prepared inputs the reports read instead of the exports
     (:func:`servicekpi.report.inputs.prepare`, in ``_work/prepared``).
@@ -766,7 +767,9 @@ def preflight(all_params: list[ReportParams], out: Path) -> tuple[dict[str, str]
     where the reports take them (:class:`~servicekpi.report.inputs.SharedTables`).
     A wrong row of a shared targets file or KPI table fails only the team it
     names.  Returns team -> one-line error (keeping every problem) for the
-    teams that cannot run, and the prepared inputs' index.
+    teams that cannot run, the prepared inputs' index, and a problem per
+    targets file or KPI table whose rows name a team no report is for (rows no
+    report shows: said on the index, as ``validate`` says them).
     """
     import pandas as pd
 
@@ -786,7 +789,7 @@ def preflight(all_params: list[ReportParams], out: Path) -> tuple[dict[str, str]
         from .literal import csv_safe   # no text cell is read as a spreadsheet formula
         atomic_write(out / "kpis.csv",
                      csv_safe(pd.concat(frames, ignore_index=True)).to_csv(index=False))
-    return errors, str(prepared)
+    return errors, str(prepared), list(inputs.unused)
 
 
 def team_kpis(inputs, p: ReportParams):
@@ -1111,7 +1114,11 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                 for _ in range(min(overview_workers, to_run)):
                     pool.submit(prestart, kernel, str(Path(notebook).parent),
                                 sorted({p.language for p in all_params}))
-            data_errors, prepared = preflight(all_params, out)
+            data_errors, prepared, unused = preflight(all_params, out)
+            if unused and not record.run.get("partial"):   # rows no report of these shows
+                record.run["unused"] = [str(q) for q in unused]
+                for q in unused:
+                    print(f"servicekpi: note: {q}", file=sys.stderr)
             stop.check()
             jobs = []
             for p in all_params:
@@ -1607,5 +1614,6 @@ def write_index(record: "RunRecord") -> None:
     title = _title(record.title, language)
     page = _render("index.html.j2", language, title=title, heading=title,
                    generated=stamp(datetime.now(), language), ok=sum(r.ok for r in results),
-                   rows=rows, run_line=_run_line(record, language), overview=record.overview)
+                   rows=rows, run_line=_run_line(record, language), overview=record.overview,
+                   unused=record.run.get("unused") or [])
     atomic_write(record.out / "index.html", page)
