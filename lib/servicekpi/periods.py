@@ -81,7 +81,7 @@ class AmbiguousDate(InvalidArgument):
 _NUMERIC_DATE = re.compile(
     r"(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<y>\d{4})(?:[ T].*)?")
 #: A label of each kind of period, as messages show one.
-_EXAMPLE = {"month": "2024-03", "week": "2024-W05", "quarter": "2024Q1"}
+EXAMPLE = {"month": "2024-03", "week": "2024-W05", "quarter": "2024Q1"}
 
 
 def _either_way(a: int, b: int, year: int, pandas_freq: str) -> bool:
@@ -127,7 +127,7 @@ def parse_period(value, freq: str) -> pd.Period:
         # 05/03/2026: 5 March or 3 May, and pandas would guess (month first, unless
         # the first number cannot be a month): one column could mix both
         raise AmbiguousDate(f"{text!r} reads as two dates (day or month first): "
-                            f"write the {freq} as " + _EXAMPLE[freq])
+                            f"write the {freq} as " + EXAMPLE[freq])
     if freq == "week" and re.fullmatch(r"\d{4}-\d\d-\d\d/\d{4}-\d\d-\d\d", text):
         text = text.split("/")[0]       # pandas' own label "2024-01-01/2024-01-07"
     if freq == "month" and re.fullmatch(r"\d{4}Q[1-4]", text, re.IGNORECASE):

@@ -29,7 +29,7 @@ from .catalogue import Catalogue
 from .contracts import FIRST_ROW, Checked, check_columns, duplicate_keys
 from .errors import DataError, InvalidArgument, Problem
 from .parsing import parse_text, text_missing
-from .periods import AmbiguousDate, freq_of, parse_period
+from .periods import EXAMPLE, AmbiguousDate, freq_of, parse_period
 from .readers import read_table, read_yaml
 from .teams import to_ids
 from .schema import BENCHMARK_COLUMNS, KPI_TABLE_COLUMNS, TARGET_COLUMNS
@@ -59,7 +59,7 @@ def _periods(checked: Checked, column: str, freq: str, source: str) -> pd.Series
             either[i] = isinstance(parsed[key], AmbiguousDate)
         else:
             out.append(parsed[key])
-    example = {"month": "2024-03", "week": "2024-W05", "quarter": "2024Q1"}[freq]
+    example = EXAMPLE[freq]
     checked.flag(source, column, bad & ~either,
                  f"cannot read period: expected a {freq} such as {example}", values)
     checked.flag(source, column, either, "day and month could be either way round, in "
@@ -87,10 +87,33 @@ def _outside_bounds(checked: Checked, catalogue: Catalogue | None, source: str,
     c = checked.columns
     if catalogue is None or "kpi" not in c:
         return
+    kpis = c["kpi"]
+    beyond, low, high = _beyond_bounds(catalogue, kpis, values)
+    for kpi in kpis.dropna().unique():
+        outside = beyond & (kpis == kpi).to_numpy(dtype=bool)
+        if not outside.any():
+            continue
+        lo, hi = catalogue.kpis[kpi].bounds
+        if lo is not None and hi is not None:
+            expected = f"from {lo:g} to {hi:g}"
+        else:
+            expected = f"of {lo:g} or more" if lo is not None else f"of {hi:g} or less"
+        message = f"outside the bounds of KPI {kpi!r}: expected a value {expected}"
+        if ((lo, hi) == (0, 1) and (low[outside] >= 0).all()
+                and (high[outside] <= 100).all()):
+            message += " (a share: write 0.85 for 85%)"
+        checked.flag(source, column, outside, message, values if quote is None else quote)
+
+
+def _beyond_bounds(catalogue: Catalogue, kpis: pd.Series, values
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: whether its value (or any of its values: a list per row) lies
+    outside its KPI's ``bounds`` in the catalogue; with each row's lowest and
+    highest value (NaN: none)."""
     rows = [_numbers(v if isinstance(v, list) else [v]) for v in values]
     low = np.array([min(r, default=np.nan) for r in rows], dtype=float)
     high = np.array([max(r, default=np.nan) for r in rows], dtype=float)
-    kpis = c["kpi"]
+    beyond = np.zeros(len(rows), bool)
     for kpi in kpis.dropna().unique():
         d = catalogue.kpis.get(kpi)
         if d is None or not d.bounds:
@@ -102,18 +125,8 @@ def _outside_bounds(checked: Checked, catalogue: Catalogue | None, source: str,
                 outside |= low < lo
             if hi is not None:
                 outside |= high > hi
-        outside &= (kpis == kpi).to_numpy(dtype=bool)
-        if not outside.any():
-            continue
-        if lo is not None and hi is not None:
-            expected = f"from {lo:g} to {hi:g}"
-        else:
-            expected = f"of {lo:g} or more" if lo is not None else f"of {hi:g} or less"
-        message = f"outside the bounds of KPI {kpi!r}: expected a value {expected}"
-        if ((lo, hi) == (0, 1) and (low[outside] >= 0).all()
-                and (high[outside] <= 100).all()):
-            message += " (a share: write 0.85 for 85%)"
-        checked.flag(source, column, outside, message, values if quote is None else quote)
+        beyond |= outside & (kpis == kpi).to_numpy(dtype=bool)
+    return beyond, low, high
 
 
 def _numbers(cells) -> list[float]:
@@ -425,23 +438,18 @@ def _check_targets(raw: pd.DataFrame, freq: str, catalogue: Catalogue | None,
         if scored and catalogue is not None and "kpi" in c:
             # the report scores progress from the baseline to the target
             # (servicekpi.scorecard): a target on the wrong side has none to score
-            ways = {k: (catalogue[k].sign, catalogue[k].direction) for k in c["kpi"].unique()
-                    if isinstance(k, str) and k in catalogue}
-            sign = c["kpi"].map(lambda k: ways.get(k, (0, ""))[0]).to_numpy(dtype=float)
+            known = [catalogue.kpis.get(k) if isinstance(k, str) else None for k in c["kpi"]]
+            sign = np.array([d.sign if d is not None else 0 for d in known], dtype=float)
             gap = (c["target"] - c["baseline"]).to_numpy(dtype=float)
-            def inside(k, *values) -> bool:    # else refused as out of bounds
-                lo, hi = (catalogue[k].bounds or (None, None)) if k in ways else (None, None)
-                return all((lo is None or v >= lo) and (hi is None or v <= hi)
-                           for v in values)
-            worse = (np.nan_to_num(sign * gap) < 0) & np.array(
-                [inside(k, b, t) for k, b, t in zip(c["kpi"], c["baseline"], c["target"])],
-                dtype=bool)
+            # a baseline or target outside the KPI's bounds is refused as such (below)
+            inside = ~(_beyond_bounds(catalogue, c["kpi"], c["baseline"])[0]
+                       | _beyond_bounds(catalogue, c["kpi"], c["target"])[0])
+            worse = (np.nan_to_num(sign * gap) < 0) & inside
             checked.flag(source, "target", worse, "target is worse than its baseline: "
                          "nothing to improve (a target's score is its progress from the "
                          "baseline to the target)",
-                         [f"{b:g} -> {t:g} ({ways.get(k, (0, ''))[1]} is better)"
-                          if isinstance(k, str) else "" for k, b, t in
-                          zip(c["kpi"], c["baseline"], c["target"])])
+                         [f"{b:g} -> {t:g} ({d.direction} is better)" if d is not None
+                          else "" for d, b, t in zip(known, c["baseline"], c["target"])])
     c["weight"] = _weights(checked, raw, source, scored)
     if "baseline_periods" in c:
         c["baseline_periods"] = c["baseline_periods"].fillna(1).astype("int64")
