@@ -404,12 +404,16 @@ def test_a_cause_without_complaints_this_period_is_no_top_one():
     assert p["change"].tolist() == [5, -2, -1]
 
 
+def fcr_block(month, seg, n, first_time):
+    """``n`` tickets of team t1 in segment ``seg``, created on the 5th of 2024's
+    ``month``, the first ``first_time`` of them resolved in one contact."""
+    return [("t1", f"2024-{month:02d}-05", seg, 1 if i < first_time else 2, False)
+            for i in range(n)]
+
+
 def test_mix_rate_decomposition_adds_up():
-    def block(month, seg, n, first_time):
-        return [("t1", f"2024-{month:02d}-05", seg, 1 if i < first_time else 2, False)
-                for i in range(n)]
-    rows = (block(1, "X", 80, 72) + block(1, "Y", 20, 10)
-            + block(2, "X", 50, 45) + block(2, "Y", 50, 20) + block(2, "Z", 0, 0))
+    rows = (fcr_block(1, "X", 80, 72) + fcr_block(1, "Y", 20, 10)
+            + fcr_block(2, "X", 50, 45) + fcr_block(2, "Y", 50, 20) + fcr_block(2, "Z", 0, 0))
     r = decompose_change(tickets(rows), "fcr_rate", team="t1", before="2024-01",
                          after="2024-02")
     assert r.before == pytest.approx(0.82) and r.after == pytest.approx(0.65)
@@ -436,7 +440,7 @@ def test_mix_rate_decomposition_adds_up():
     assert "0.0 points down from the mix" in small.summary()
     assert "0.03 points down from the mix" in small.summary(unit=Unit("share"))
     # a segment that appears only after: all mix, and the parts still add up
-    rows += block(2, "Z", 25, 25)
+    rows += fcr_block(2, "Z", 25, 25)
     r = decompose_change(tickets(rows), "fcr_rate", team="t1", before="2024-01",
                          after="2024-02")
     assert r.segments.set_index("category").loc["Z", "rate"] == 0
@@ -448,11 +452,8 @@ def test_a_segment_level_with_the_kpi_moves_it_by_no_mix():
     February A 25 at 0.8, B 25 at 0.6, C 50 at 0.7 (KPI 0.7).  C's share grew
     from 0 to 50% at the KPI's own value: no effect; A and B shrank by 25
     points each, +0.1 and -0.1 from the KPI: -0.025 and +0.025."""
-    def block(month, seg, n, first_time):
-        return [("t1", f"2024-{month:02d}-05", seg, 1 if i < first_time else 2, False)
-                for i in range(n)]
-    rows = (block(1, "A", 50, 40) + block(1, "B", 50, 30)
-            + block(2, "A", 25, 20) + block(2, "B", 25, 15) + block(2, "C", 50, 35))
+    rows = (fcr_block(1, "A", 50, 40) + fcr_block(1, "B", 50, 30)
+            + fcr_block(2, "A", 25, 20) + fcr_block(2, "B", 25, 15) + fcr_block(2, "C", 50, 35))
     r = decompose_change(tickets(rows), "fcr_rate", team="t1", before="2024-01",
                          after="2024-02")
     seg = r.segments.set_index("category")

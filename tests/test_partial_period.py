@@ -197,17 +197,24 @@ def test_chinese_partial_flag(inputs):
     assert partial_note(r).startswith("2024-10数据不完整：数据截至2024年10月13日。")
 
 
-def test_overview_leaves_the_partial_period_out(inputs, tmp_path):
+def params_folder(root, defaults: str, teams: dict[str, str]):
+    """A params/ folder under ``root``: the project's catalogue, ``defaults``
+    (plus the catalogue's name) and one file per team."""
     from servicekpi.config import CATALOGUE
-    from servicekpi.report import OverviewReport
-    tickets, targets, _ = inputs
-    p = tmp_path / "params"
+    p = root / "params"
     (p / "teams").mkdir(parents=True)
     shutil.copy(CATALOGUE, p / "catalogue.yaml")
-    (p / "defaults.yaml").write_text(f"tickets: {tickets}\ntargets: {targets}\n"
-                                     "catalogue: catalogue.yaml\n")
-    (p / "teams" / "a.yaml").write_text("team: a\n")
-    (p / "teams" / "b.yaml").write_text("team: b\ndisplay_name: Team B\n")
+    (p / "defaults.yaml").write_text(defaults + "catalogue: catalogue.yaml\n")
+    for team, text in teams.items():
+        (p / "teams" / f"{team}.yaml").write_text(text)
+    return p
+
+
+def test_overview_leaves_the_partial_period_out(inputs, tmp_path):
+    from servicekpi.report import OverviewReport
+    tickets, targets, _ = inputs
+    p = params_folder(tmp_path, f"tickets: {tickets}\ntargets: {targets}\n",
+                      {"a": "team: a\n", "b": "team: b\ndisplay_name: Team B\n"})
     o = OverviewReport.load(p)
     assert o.periods("a") == {"last": M, "partial": M, "assessed": pd.Period("2024-09", "M")}
     g = o.gaps().iloc[0]
@@ -240,7 +247,6 @@ def test_the_runs_kpis_csv_marks_what_the_export_covers_in_part(inputs, tmp_path
     them, the KPI table's included, with ``complete`` as ``servicekpi kpis``
     writes it: October (covered to 13 Oct) and a KPI-table row after the
     export's end are not complete; September is."""
-    from servicekpi.config import CATALOGUE
     from servicekpi.params import load_params
     from servicekpi.report.inputs import load_inputs
     from servicekpi.runner import team_kpis
@@ -248,12 +254,8 @@ def test_the_runs_kpis_csv_marks_what_the_export_covers_in_part(inputs, tmp_path
     table = tmp_path / "kpi_table.csv"
     table.write_text("team,period,kpi,value\na,2024-09,training_hours,6\n"
                      "a,2024-11,training_hours,8\nb,2024-09,training_hours,4\n")
-    p = tmp_path / "params"
-    (p / "teams").mkdir(parents=True)
-    shutil.copy(CATALOGUE, p / "catalogue.yaml")
-    (p / "defaults.yaml").write_text(f"tickets: {tickets}\nkpi_table: {table}\n"
-                                     "catalogue: catalogue.yaml\n")
-    (p / "teams" / "a.yaml").write_text("team: a\n")
+    p = params_folder(tmp_path, f"tickets: {tickets}\nkpi_table: {table}\n",
+                      {"a": "team: a\n"})
     params = load_params(p)
     a = team_kpis(load_inputs(params), params[0]).set_index(["period", "kpi"])
     assert set(a["team"]) == {"a"}
