@@ -82,6 +82,28 @@ def test_custom_mapping_file_and_errors(tmp_path):
         skpi.load_mapping(tmp_path / "none.yaml")
 
 
+def test_leave_out_rows_that_are_not_tickets(tmp_path):
+    """A mapping's ``leave_out``: values compared as value tables compare them (case and
+    spaces ignored, 8.0 as 8); a header the file lacks leaves nothing out; a row left
+    out is not checked (K3's bad date does not refuse the file)."""
+    m = tmp_path / "m.yaml"
+    m.write_text("columns:\n  ticket_id: Key\n  team: Queue\n  created_at: Opened\n"
+                 "leave_out:\n  State: [8, canceled]\n  Kind: [Test]\n")
+    path = tmp_path / "x.csv"
+    path.write_text("Key,Queue,Opened,State\nK1,Q,2024-01-01,1\nK2,Q,2024-01-02,8.0\n"
+                    "K3,Q,not a date, Canceled \nK4,Q,2024-01-04,\n")
+    t = skpi.load_tickets(path, m)
+    assert t["ticket_id"].tolist() == ["K1", "K4"]
+    q = skpi.data_quality(t).set_index("code")
+    assert q.loc["left_out", "rows"] == 2 and q.loc["rows_read", "detail"] == "2 kept"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("columns:\n  ticket_id: Key\n  team: Queue\n  created_at: Opened\n"
+                   "leave_out: [State]\n")
+    with pytest.raises(skpi.ConfigError) as ei:
+        skpi.load_mapping(bad)
+    assert ei.value.problems[0].column == "leave_out"
+
+
 def test_bad_derivation_is_reported(tmp_path):
     m = tmp_path / "m.yaml"
     m.write_text("columns:\n  ticket_id: Key\n  team: Queue\n  created_at: Opened\n"

@@ -127,6 +127,52 @@ def test_servicenow_details():
     assert "first_response_at" not in t.columns      # incidents carry no response time
 
 
+def with_rows(tmp_path, name, extra, edit=None):
+    """The fixture ``name`` with the CSV lines ``extra`` appended (``edit``: a
+    function of the header and the rows, applied first), as a new file."""
+    import csv
+    import io
+    with open(EXPORTS / name, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    head, body = rows[0], rows[1:]
+    if edit:
+        edit(head, body)
+    rows = [head, *body] + list(csv.reader(io.StringIO("\n".join(extra))))
+    path = tmp_path / name
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    return path
+
+
+def left_out(tickets):
+    q = skpi.data_quality(tickets)
+    return q[q["code"] == "left_out"]
+
+
+def test_servicenow_cancelled_incidents_are_left_out(tmp_path):
+    """Two cancelled incidents (State 'Canceled', and 'Cancelled' as a UK instance
+    spells it), each with a Closed time and no Resolved one: not tickets.  Read as
+    tickets, INC10 would make Service Desk's January volume 4 and its resolution
+    mean (4 + 48 + 6 + 2) / 4 = 15 h (the Closed fallback), INC11 Network's
+    February SLA attainment 2 of 3.  Left out, every figure of SERVICENOW holds."""
+    path = with_rows(tmp_path, "servicenow.csv", [
+        "INC0010010,2024-01-22 08:00:00,Duplicate of INC0010003,Abel Tuter,4 - Low,Canceled,"
+        "Inquiry / Help,Service Desk,,Phone,true,0,,2024-01-22 10:00:00,2024-01-22 10:00:00,"
+        "system",
+        "INC0010011,2024-02-22 08:00:00,Raised in error,David Miller,4 - Low,Cancelled,"
+        "Network,Network,,Email,true,0,,2024-02-22 09:00:00,2024-02-22 09:00:00,system"])
+    t = skpi.load_tickets(path)
+    assert t.attrs["mapping"] == "servicenow" and len(t) == 9
+    assert not t["ticket_id"].isin(["INC0010010", "INC0010011"]).any()
+    check(skpi.compute_kpis(t), SERVICENOW)
+    row = left_out(t)
+    assert row["rows"].item() == 2 and row["severity"].item() == "dropped"
+    assert "State is 'Canceled' (1), 'Cancelled' (1)" in row["detail"].item()
+    assert skpi.data_quality(t).set_index("code").loc["rows_read", "rows"] == 11
+    lean = skpi.load_tickets(path, other_columns=False)    # State is read all the same
+    assert "Short description" not in lean.columns and len(lean) == 9
+
+
 # ---------------------------------------------------------------- ServiceNow (field names)
 # 22 rows, one per update of 7 incidents; each incident's row with the highest sys_mod_count
 # counts, wherever it is in the file.  Dates are d/m/yyyy H:MM (13/1/2024 proves day-first),
@@ -192,6 +238,30 @@ def test_servicenow_fields_event_log():
     assert t.loc["INC0000052", "resolved_at"] == pd.Timestamp("2024-01-22 16:00")  # mod 3
     assert t.loc["INC0000047", "created_at"] == pd.Timestamp("2024-01-02 08:00")  # 2/1 day-first
     assert t.loc["INC0000078", "channel"] == "phone"       # IVR
+
+
+def test_servicenow_event_log_incident_cancelled_at_its_latest_update(tmp_path):
+    """INC80 (Group 24, opened 15/2) was cancelled at its second update (mod 1, on its
+    file's first line; closed_at 16/2 10:00): the latest row decides, so it is left out
+    and SERVICENOW_FIELDS holds (Group 24's February volume 1, resolution 2 h; read as a
+    ticket it would be 2 and (2 + 25) / 2 h).  At an as-of time before the cancellation
+    the incident was still new: it counts, open."""
+    def add(head, rows):
+        base = dict(zip(head, next(r for r in rows if r[0] == "INC0000071")))
+        for mod, state, updated, closed in (("1", "Canceled", "16/2/2024 10:00",
+                                             "16/2/2024 10:00"),
+                                            ("0", "New", "15/2/2024 09:00", "?")):
+            rows.insert(0 if mod == "1" else len(rows), list({
+                **base, "number": "INC0000080", "incident_state": state, "sys_mod_count": mod,
+                "opened_at": "15/2/2024 09:00", "sys_created_at": "15/2/2024 09:00",
+                "sys_updated_at": updated, "closed_at": closed, "closed_code": "?"}.values()))
+    path = with_rows(tmp_path, "servicenow_fields.csv", [], edit=add)
+    t = skpi.load_tickets(path)
+    assert len(t) == 7 and "INC0000080" not in set(t["ticket_id"])
+    check(skpi.compute_kpis(t), SERVICENOW_FIELDS)
+    assert "incident_state is 'Canceled' (1)" in left_out(t)["detail"].item()
+    then = skpi.load_tickets(path, as_of="2024-02-16 09:00").set_index("ticket_id")
+    assert pd.isna(then.loc["INC0000080", "resolved_at"]) and left_out(then).empty
 
 
 def test_a_bad_cell_is_named_by_the_exports_own_header(tmp_path):
@@ -506,6 +576,41 @@ def test_jira_team_field_filled_for_some_requests(tmp_path):
     assert t["ITSD-102"] == "it_service_desk"                  # the project
     rest = plain.index.difference(["ITSD-101", "ITSD-102"])
     assert (t[rest] == plain[rest]).all() and plain["ITSD-102"] == "hardware"
+
+
+def test_jira_subtasks_and_overlapping_exports(tmp_path):
+    """Two exports of one JSM project run a week apart and put together, plus two
+    sub-tasks (Issue Type 'Sub-task', and 'Subtask' as Cloud writes it since 2023).
+    The later export has ITSD-104 resolved 01/Feb/24 9:00 AM (Updated then), the
+    earlier one still waiting; ITSD-101 is in both, unchanged.  Each issue's latest
+    row counts: Access Management's January resolution (2 + 58) / 2 = 30 h over 2
+    (ITSD-104: 29 Jan 11 PM -> 1 Feb 9 AM = 58 h); the sub-tasks, resolved in 1 h
+    under Hardware, are no requests: Hardware's January stays 2 requests, (4 + 24) / 2 h."""
+    def add(head, rows):
+        col = {h: i for i, h in reversed(list(enumerate(head)))}   # the first of equal names
+        def copy(key, **cells):
+            row = list(next(r for r in rows if r[col["Issue key"]] == key))
+            for name, value in cells.items():
+                row[col[name.replace("_", " ")]] = value
+            return row
+        rows.append(copy("ITSD-101"))                                # in both exports
+        rows.append(copy("ITSD-104", Status="Resolved", Resolution="Done",
+                         Updated="01/Feb/24 9:00 AM", Resolved="01/Feb/24 9:00 AM"))
+        for key, kind in (("ITSD-110", "Sub-task"), ("ITSD-111", "Subtask")):
+            rows.append(copy("ITSD-101", Issue_key=key, Issue_Type=kind,
+                             Created="05/Jan/24 9:00 AM", Updated="05/Jan/24 10:00 AM",
+                             Resolved="05/Jan/24 10:00 AM"))
+    path = with_rows(tmp_path, "jira_service_management.csv", [], edit=add)
+    t = skpi.load_tickets(path)
+    assert t.attrs["mapping"] == "jira_service_management"
+    assert len(t) == 9 and t["ticket_id"].is_unique
+    kpis = skpi.compute_kpis(t)
+    changed = {("access_management", JAN, "avg_resolution_hours"): ((2 + 58) / 2, 2)}
+    check(kpis, {**JSM, **changed})
+    assert "Issue Type is 'Sub-task' (1), 'Subtask' (1)" in left_out(t)["detail"].item()
+    q = skpi.data_quality(t).set_index("code")
+    assert q.loc["event_log_folded", "rows"] == 2
+    assert "event_log_ties" not in q.index          # ITSD-101's two copies are the same
 
 
 @pytest.mark.parametrize("name, column", [

@@ -18,6 +18,8 @@ A mapping is a YAML file::
     true_values: [Ja]        # extra spellings of true/false for every boolean column
     false_values: [Nein]
     one_row_per_ticket: {latest_by: [sys_mod_count, sys_updated_on]}
+    leave_out:               # rows that are not service tickets: header -> values
+      State: [Canceled]
     timezone: UTC            # zone of naive timestamps; aware ones are converted to it
                              # (as_written: aware ones keep the local time written)
     dayfirst: null           # null: decided per column from the data; true/false: declared
@@ -34,7 +36,12 @@ summary).  ``fallback`` headers fill a column's empty cells row by row (e.g.
 time), counted.  ``one_row_per_ticket`` reads an event log or audit export
 (one row per update of a ticket): each ticket's latest row by the
 ``latest_by`` headers (those present; the first decides, the next break
-ties) is kept and the rows folded are counted.
+ties) is kept and the rows folded are counted.  ``leave_out`` names rows
+that are not service tickets (a cancelled incident, a Jira sub-task): a row
+whose cell under one of its headers is one of the values listed (compared as
+``values`` are) is left out of every KPI, after an event log is folded (the
+ticket's latest state decides), and counted per header and value in the
+data-quality summary.  A header the file lacks leaves nothing out.
 
 Presets ship with the package (:func:`presets`): pass the name instead of a
 path, or ``"auto"`` (the loader's default) to let :func:`detect_mapping`
@@ -124,6 +131,7 @@ class Mapping(BaseModel):
     true_values: list[str] = []
     false_values: list[str] = []
     one_row_per_ticket: OneRowPerTicket | None = None
+    leave_out: dict[str, list[Union[str, int, float]]] = {}
     timezone: str = "UTC"
     dayfirst: bool | None = None
     decimal: Literal[".", ",", "auto"] = "auto"
@@ -491,6 +499,30 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
                         examples=", ".join(f"{v!r} ({c})" for v, c in seen.head(5).items()))))
     return Mapped(out, shown, dict(res.headers), derived, problems, quality,
                   {k: list(v) for k, v in res.fallbacks.items()})
+
+
+def left_out(raw: pd.DataFrame, mapping: Mapping) -> tuple[np.ndarray, list[dict]]:
+    """Rows of ``raw`` that ``mapping.leave_out`` says are not tickets, and one
+    quality record per header: the rows it leaves out and their values as written."""
+    out = np.zeros(len(raw), bool)
+    quality: list[dict] = []
+    index = header_index(raw.columns)
+    for name, listed in mapping.leave_out.items():
+        header = index.get(header_key(name))
+        if header is None or not listed:
+            continue
+        text = raw[header].astype("string")
+        keys = {value_key(v) for v in listed}
+        hit = text.map({v: value_key(v) in keys for v in text.dropna().unique()},
+                       na_action="ignore").fillna(False).to_numpy(dtype=bool) & ~out
+        if hit.any():
+            seen = pd.Series(text.to_numpy(dtype=object)[hit]).value_counts()
+            quality.append(dict(code="left_out", column=None, rows=int(hit.sum()),
+                                severity="dropped", values=dict(
+                                    mapping=mapping.name, header=str(header),
+                                    values=", ".join(f"{v!r} ({c:,})" for v, c in seen.items()))))
+            out |= hit
+    return out, quality
 
 
 def apply_derivations(frame: pd.DataFrame, derived: dict) -> None:

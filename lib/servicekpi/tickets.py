@@ -52,8 +52,8 @@ from .contracts import FIRST_ROW, TEXT_KEEPS, check_columns, repeated
 from .errors import ConfigError, DataError, InvalidArgument, Problem, problem_at
 from .i18n import msg
 from .mapping import (AUTO, CANONICAL, REQUIRED, apply_derivations, apply_mapping,
-                      detect_mapping, find_headers, header_fit, header_index, load_mapping,
-                      resolve)
+                      detect_mapping, find_headers, header_fit, header_index, left_out,
+                      load_mapping, resolve)
 from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE, text_missing
 from .readers import Plan, describe_read, read_table, release_memory
 from .schema import CATEGORICAL, TICKET_COLUMNS
@@ -142,8 +142,9 @@ def reading_plan(m, columns, *, other_columns: bool = True) -> Plan:
     """How to read an export whose header is ``columns`` with mapping ``m``.
 
     Kept: the columns the mapping reads (their fallbacks, the event log's
-    ``latest_by`` columns), and the others too when ``other_columns``.  Typed
-    as they are read (:func:`servicekpi.parsing.fast_column`): each typed
+    ``latest_by`` columns, the ``leave_out`` ones), and the others too when
+    ``other_columns``.  Typed as they are read
+    (:func:`servicekpi.parsing.fast_column`): each typed
     canonical column that one header feeds as it is, with no value table,
     fallback or derivation; the rest, and any column with a cell the fast
     path cannot read, are typed by :func:`validate_tickets` from their text.
@@ -166,6 +167,7 @@ def reading_plan(m, columns, *, other_columns: bool = True) -> Plan:
     keep = None
     if not other_columns:
         keep = {*res.headers.values(), *latest,
+                *find_headers(header_index(columns), m.leave_out),
                 *(h for fb in res.fallbacks.values() for h in fb)}
     return Plan(keep=keep, typed=typed)
 
@@ -224,6 +226,11 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
                                                      as_of=limit if explicit else None)
     if fold_problems:   # the log cannot be ordered: nothing after this would be right
         raise DataError(fold_problems, source=source)
+    out_rows, records = left_out(raw, m)     # rows that are not tickets, by their latest row
+    if out_rows.any():
+        raw, rownum = raw.loc[~out_rows].reset_index(drop=True), rownum[~out_rows]
+    for q in records:
+        quality.add(q["code"], q["column"], q["rows"], q["severity"], **q["values"])
     mapped = apply_mapping(raw, m, source)
     frame, derived = mapped.frame.reset_index(drop=True), mapped.derived
     n = len(frame)
@@ -532,7 +539,8 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
     column or, when it cannot tell, from the file's mapped timestamp
     columns).  With an explicit ``as_of``, updates made after it are left
     out first (what was known then), as long as a ticket keeps one row.
-    Rows still tied on every key: the last in the file is kept, counted.
+    Rows still tied on every key: the last in the file is kept, counted
+    unless they are identical copies.
     Blank ids are never folded together (they are refused later).
     """
     if m.one_row_per_ticket is None or raw.empty:
@@ -617,6 +625,10 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
     keep_pos = np.sort(np.concatenate([np.flatnonzero(~dup), last["_pos"]]))
     folded = len(raw) - len(keep_pos)
     quality.add("event_log_folded", id_col, folded, "info", columns=", ".join(used))
+    if (ties > 1).any():   # identical copies (exports that overlap) are no choice
+        rows = tied[tied["_id"].isin(ties.index[ties > 1])]
+        content = raw.iloc[rows["_pos"]].astype("string").fillna("")
+        ties = content.assign(_id=rows["_id"].to_numpy()).drop_duplicates().groupby("_id").size()
     if (ties > 1).any():
         quality.add("event_log_ties", id_col, int((ties > 1).sum()), "warning",
                     columns=", ".join(keys))
