@@ -236,3 +236,41 @@ def test_trend_draws_incomplete_points_hollow_and_no_mixed_peer_median():
     # peers' median (b, c): 15 in January to March; none in April (c incomplete)
     med = lines["median of other teams"]
     assert list(med.get_xdata()) == [0, 1, 2] and list(med.get_ydata()) == [15.0] * 3
+
+
+# ---------------------------------------------------------------- self-service where there is none
+SS_HEADER = "ticket_id,team,created_at,channel"
+SS_ROWS = ["1,desk_a,2024-01-03 09:00,Phone", "2,desk_a,2024-01-04 09:00,Email",
+           "3,desk_a,2024-01-05 09:00,", "4,desk_b,2024-01-03 09:00,Web",
+           "5,desk_b,2024-01-04 09:00,Email"]
+
+
+def test_self_service_is_na_where_the_export_has_none(tmp_path):
+    """Salesforce-like origins (Phone, Email, Web): no ticket is self-service, so the
+    rate is n/a for both desks (NaN, n 0), not 0 of 2, and the data-quality summary
+    says so.  One self-service ticket of desk_b makes it a channel of the export:
+    desk_a 0 of 2 (ticket 3 has no channel), desk_b 1 of 3."""
+    t = skpi.load_tickets(write_csv(tmp_path / "none.csv", SS_ROWS, header=SS_HEADER))
+    k = skpi.compute_kpis(t)
+    for team in ("desk_a", "desk_b"):
+        row = value(k, team, "2024-01", "self_service_rate")
+        assert np.isnan(row["value"]) and row["n"] == 0, team
+    assert "self_service_rate" not in skpi.peer_matrix(k).columns
+    q = skpi.data_quality(t).set_index("code")
+    assert q.loc["no_self_service", "detail"].startswith(
+        "no ticket's channel is self-service (email (2), phone (1), web (1))")
+    t = skpi.load_tickets(write_csv(tmp_path / "some.csv", SS_ROWS + [
+        "6,desk_b,2024-01-05 09:00,self_service"], header=SS_HEADER))
+    k = skpi.compute_kpis(t)
+    a, b = (value(k, team, "2024-01", "self_service_rate") for team in ("desk_a", "desk_b"))
+    assert (a["value"], a["n"]) == (0.0, 2) and (b["value"], b["n"]) == (1 / 3, 3)
+    assert "no_self_service" not in set(skpi.data_quality(t)["code"])
+    # one desk's tickets carry the export's rule: desk_a still reads 0 of 2, not n/a
+    from servicekpi.kpis import with_across_teams
+    part = with_across_teams(t)
+    part = part[part["team"] == "desk_a"].reset_index(drop=True)
+    row = value(skpi.compute_kpis(part), "desk_a", "2024-01", "self_service_rate")
+    assert (row["value"], row["n"]) == (0.0, 2)
+    alone = t[t["team"] == "desk_a"].reset_index(drop=True)   # without it: n/a, as a whole
+    assert np.isnan(value(skpi.compute_kpis(alone), "desk_a", "2024-01",
+                          "self_service_rate")["value"])

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import make_params
-from servicekpi.kpis import ABANDONMENT_COUNTED, REPEAT_HIT
+from servicekpi.kpis import ABANDONMENT_COUNTED, REPEAT_HIT, SELF_SERVICE_COUNTED
 from servicekpi.params import load_params
 from servicekpi.report import OverviewReport, TeamReport, sections
 from servicekpi.report.inputs import load_inputs, prepare
@@ -37,7 +37,7 @@ def parameters(params, team):
 def without_across(tickets: pd.DataFrame) -> pd.DataFrame:
     """``tickets`` without their part in the KPIs across teams (the columns and the
     channels' rule): what those KPIs are then worked out from afresh."""
-    bare = tickets.drop(columns=[REPEAT_HIT, ABANDONMENT_COUNTED])
+    bare = tickets.drop(columns=[REPEAT_HIT, ABANDONMENT_COUNTED, SELF_SERVICE_COUNTED])
     bare.attrs = {k: v for k, v in tickets.attrs.items() if k != "abandonment_channels"}
     return bare
 
@@ -64,7 +64,7 @@ def test_a_report_from_prepared_inputs_shows_what_the_raw_export_shows(setup, te
     assert len(ready.tickets) < len(raw.tickets)          # its own tickets only
     own = raw.tickets[raw.tickets["team"] == team].reset_index(drop=True)
     # each ticket's part in the KPIs across teams too: worked out once, on the export
-    assert {REPEAT_HIT, ABANDONMENT_COUNTED} <= set(own.columns)
+    assert {REPEAT_HIT, ABANDONMENT_COUNTED, SELF_SERVICE_COUNTED} <= set(own.columns)
     pd.testing.assert_frame_equal(ready.tickets, own)
     pd.testing.assert_frame_equal(ready.kpis, raw.kpis)
     pd.testing.assert_frame_equal(data_quality(ready.tickets, team),
@@ -273,12 +273,13 @@ def test_a_changed_export_is_read_again(tmp_path, demo_dir):
 
 def test_a_kpi_across_teams_comes_out_of_a_slice_as_out_of_the_whole_export(setup):
     """Repeat contacts look at a customer's tickets with every team, abandonment
-    at the channels where any contact was abandoned: each prepared ticket carries
+    at the channels where any contact was abandoned, self-service at whether any
+    contact was self-service: each prepared ticket carries
     its part in them, worked out over the whole export, so a report's slice
     gives what the whole export gives, and its own tickets alone would not."""
     from servicekpi.diagnostics import decompose_change
     from servicekpi.kpis import (ACROSS_TEAMS, abandonment_channels, compute_kpis,
-                                 repeat_contacts)
+                                 repeat_contacts, self_service_counted)
 
     params, index = setup
     raw = TeamReport.load(**parameters(params, "billing"))
@@ -293,7 +294,10 @@ def test_a_kpi_across_teams_comes_out_of_a_slice_as_out_of_the_whole_export(setu
     np.testing.assert_array_equal(ready.tickets[ABANDONMENT_COUNTED].to_numpy(),
                                   counted[mine])
     assert ready.tickets.attrs["abandonment_channels"] == rule
-    assert set(ACROSS_TEAMS) == {"repeat_contact_rate", "abandonment_rate"}
+    np.testing.assert_array_equal(ready.tickets[SELF_SERVICE_COUNTED].to_numpy(),
+                                  self_service_counted(whole)[mine])
+    assert set(ACROSS_TEAMS) == {"repeat_contact_rate", "abandonment_rate",
+                                 "self_service_rate"}
 
     own = whole[mine].reset_index(drop=True)     # the slice without the columns
     assert (repeat_contacts(own["customer_id"], own["created_at"].to_numpy())

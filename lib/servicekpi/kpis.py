@@ -30,7 +30,8 @@ ces_score                   mean ces (1-7)
 complaint_rate              is_complaint / tickets with is_complaint known
 abandonment_rate            abandoned / tickets with abandoned known, in queued channels
                             (see below)
-self_service_rate           channel == self_service / tickets with channel known
+self_service_rate           channel == self_service / tickets with channel known, when
+                            some ticket of the export is self-service (see below)
 repeat_contact_rate         tickets whose customer opened another ticket (any team) within
                             the following 7 days (<= 7 x 24 h later) / tickets with
                             customer_id whose 7-day window has ended by the as-of time
@@ -85,6 +86,16 @@ contact of the whole export was abandoned (and over tickets whose channel
 is empty); the other channels are left out, and ``attrs["abandonment"]``
 of the KPI table lists both (``counted``, ``left_out``).  A team with no
 ticket left has abandonment NaN (n 0), and is not ranked.
+
+Self-service where there is none
+--------------------------------
+A system that has no self-service channel (Salesforce's case origins are
+Phone, Email and Web) writes none, and every team would read 0% self-service,
+a figure about a channel the export cannot show.  So when no ticket of the
+whole export has channel ``self_service``, the KPI is NaN (n 0) for every
+team, not 0; the data-quality summary of :func:`servicekpi.load_tickets`
+says so.  A team without self-service in an export where some other team has
+it reads 0%, as it should.
 """
 from __future__ import annotations
 
@@ -238,25 +249,28 @@ def _open_share(c: _Cols, agg: "_Agg", kpi: str) -> np.ndarray:
 
 #: KPIs whose value for one team depends on other teams' tickets too: a customer's
 #: next contact with any team, abandonment counted in the channels where any
-#: contact of the export was abandoned.
-ACROSS_TEAMS = frozenset({"repeat_contact_rate", "abandonment_rate"})
+#: contact of the export was abandoned, self-service counted where any contact
+#: of the export was self-service.
+ACROSS_TEAMS = frozenset({"repeat_contact_rate", "abandonment_rate", "self_service_rate"})
 
 #: Columns an export's tickets may carry (as a report loads them:
 #: :func:`with_across_teams`), and so each part of it (one team's prepared
 #: tickets, :func:`servicekpi.report.inputs.prepare`), so that the KPIs of
 #: :data:`ACROSS_TEAMS` come out of a part as out of the whole export: per ticket,
-#: whether the customer came back within the window (1, 0, NaN) and whether its
-#: abandoned flag is counted.  Written by :func:`across_teams`; the channels'
+#: whether the customer came back within the window (1, 0, NaN), whether its
+#: abandoned flag is counted and whether its channel is.  Written by :func:`across_teams`; the channels'
 #: rule is in ``attrs["abandonment_channels"]``.
 REPEAT_HIT = "__servicekpi_repeat_hit"
 ABANDONMENT_COUNTED = "__servicekpi_abandonment_counted"
+SELF_SERVICE_COUNTED = "__servicekpi_self_service_counted"
 
 
 def across_teams(tickets: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict]:
     """What a part of ``tickets`` must carry to compute the KPIs of
     :data:`ACROSS_TEAMS` as ``tickets`` as a whole does: the columns
-    :data:`REPEAT_HIT` and :data:`ABANDONMENT_COUNTED` (those the export
-    allows) and the attributes to set on the part."""
+    :data:`REPEAT_HIT`, :data:`ABANDONMENT_COUNTED` and
+    :data:`SELF_SERVICE_COUNTED` (those the export allows) and the attributes
+    to set on the part."""
     columns, attrs = {}, {}
     if "customer_id" in tickets.columns:
         columns[REPEAT_HIT] = repeat_contacts(tickets["customer_id"],
@@ -265,6 +279,8 @@ def across_teams(tickets: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict]:
     if rule is not None:
         columns[ABANDONMENT_COUNTED] = rule[0]
         attrs["abandonment_channels"] = rule[1]
+    if "channel" in tickets.columns:
+        columns[SELF_SERVICE_COUNTED] = self_service_counted(tickets)
     return columns, attrs
 
 
@@ -275,7 +291,8 @@ def with_across_teams(tickets: pd.DataFrame) -> pd.DataFrame:
     (:func:`compute_kpis` takes each ticket's part from the columns instead of
     working it out again), and so are those of any part of it."""
     wanted = ([REPEAT_HIT] if "customer_id" in tickets.columns else []) + (
-        [ABANDONMENT_COUNTED] if {"abandoned", "channel"} <= set(tickets.columns) else [])
+        [ABANDONMENT_COUNTED] if {"abandoned", "channel"} <= set(tickets.columns) else []) + (
+        [SELF_SERVICE_COUNTED] if "channel" in tickets.columns else [])
     if all(c in tickets.columns for c in wanted):
         return tickets
     columns, attrs = across_teams(tickets)
@@ -439,17 +456,31 @@ def _abandonment(c, agg):
     return agg.rate(x, ~np.isnan(x) if rule is None else rule[0])
 
 
+def _self_service_hits(channel: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per ticket: self-service (1.0 / 0.0) and channel known."""
+    if isinstance(channel.dtype, pd.CategoricalDtype):  # compare codes, not strings
+        codes = channel.cat.codes.to_numpy()
+        cats = list(channel.cat.categories)
+        target = cats.index("self_service") if "self_service" in cats else -2
+        return (codes == target).astype(float), codes >= 0
+    return ((channel.astype(object) == "self_service").to_numpy(dtype=float),
+            channel.notna().to_numpy())
+
+
+def self_service_counted(tickets: pd.DataFrame) -> np.ndarray:
+    """Per ticket: its channel counts in self-service rate: known, in an export where
+    some ticket is self-service (see the module docstring).  A part of an export that
+    carries :data:`SELF_SERVICE_COUNTED` (:func:`across_teams`): the whole export's."""
+    if SELF_SERVICE_COUNTED in tickets.columns:
+        return tickets[SELF_SERVICE_COUNTED].to_numpy(dtype=bool)
+    hit, known = _self_service_hits(tickets["channel"])
+    return known & bool((hit == 1).any())
+
+
 @_kpi("self_service_rate", "channel")
 def _self_service(c, agg):
-    ch = c.frame["channel"]
-    if isinstance(ch.dtype, pd.CategoricalDtype):  # compare codes, not strings
-        codes = ch.cat.codes.to_numpy()
-        cats = list(ch.cat.categories)
-        target = cats.index("self_service") if "self_service" in cats else -2
-        return agg.rate((codes == target).astype(float), codes >= 0)
-    known = ch.notna().to_numpy()
-    hit = (ch.astype(object) == "self_service").to_numpy(dtype=float)
-    return agg.rate(hit, known)
+    hit, _ = _self_service_hits(c.frame["channel"])
+    return agg.rate(hit, self_service_counted(c.frame))
 
 
 def repeat_contacts(customer: pd.Series, created: np.ndarray) -> np.ndarray:

@@ -466,6 +466,12 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     if "first_response_at" in tickets:
         quality.add("no_first_response", "first_response_at",
                     int(tickets["first_response_at"].isna().sum()), "info")
+    if "channel" in tickets:
+        seen = tickets["channel"].value_counts()
+        if len(seen) and "self_service" not in seen.index:
+            quality.add("no_self_service", "channel", None, "info", channels=", ".join(
+                f"{c} ({n:,})" for c, n in seen.head(6).items()) + (", ..." if len(seen) > 6
+                                                                    else ""))
     absent_opt = [c for c, s in TICKET_COLUMNS.items() if not s.required and c not in tickets]
     if absent_opt:
         from .kpis import TICKET_KPIS, available_kpis
