@@ -199,6 +199,25 @@ def test_kpis_encoding(tmp_path, capsys):
     assert "unknown encoding 'klingon'" in capsys.readouterr().err
 
 
+def test_kpis_decimal(tmp_path, capsys):
+    """--decimal , reads 1.440 as 1440 (a thousands point): AHT (1440 + 2250) / 2."""
+    export = tmp_path / "eu.csv"
+    export.write_text("ticket_id;team;created_at;handle_minutes\n"
+                      "1;Desk;2024-01-03 09:00;1.440\n2;Desk;2024-01-04 09:00;2.250\n")
+    out = tmp_path / "k.csv"
+    args = ["kpis", str(export), "--as-of", "2024-02-01", "--out", str(out)]
+    assert main(args) == 0
+    assert "decimal mark assumed" in capsys.readouterr().out
+
+    def aht():
+        return pd.read_csv(out).set_index("kpi").loc["aht_minutes", "value"]
+    assert aht() == pytest.approx((1.44 + 2.25) / 2)
+    assert main(args + ["--decimal", ","]) == 0
+    assert "decimal mark" not in capsys.readouterr().out and aht() == pytest.approx(1845)
+    assert main(args + ["--decimal", ";"]) == 2
+    assert "invalid choice: ';'" in capsys.readouterr().err
+
+
 # ---------------------------------------------------------------- empty results
 def test_kpis_no_tickets_left_exits_2(small_csv, tmp_path, capsys):
     out = tmp_path / "k.csv"

@@ -450,6 +450,21 @@ def test_init_writes_the_encoding_it_was_given(tmp_path):
         ("поддержка", "Поддержка", "cp1251")]
 
 
+def test_init_writes_the_decimal_mark_it_was_given(tmp_path):
+    """Handle times 1.440 and 2.250 with a thousands point: init --decimal , reads
+    them as 1440 and 2250 and writes decimal: ',' for the reports to read alike."""
+    export = tmp_path / "eu.csv"
+    export.write_text("ticket_id;team;created_at;handle_minutes\n"
+                      "1;Desk;2024-01-03 09:00;1.440\n2;Desk;2024-02-04 09:00;2.250\n")
+    out = tmp_path / "params"
+    assert main(["init", str(export), "--out", str(out), "--decimal", ","]) == 0
+    text = (out / "defaults.yaml").read_text(encoding="utf-8")
+    assert yaml.safe_load(text)["decimal"] == ","
+    (got,) = load_params(out)
+    tickets = skpi.load_tickets(export, **got.ticket_options())
+    assert tickets["handle_minutes"].tolist() == [1440, 2250]
+
+
 # ---------------------------------------------------------------- no tickets left
 def test_init_as_of_before_every_ticket(export, tmp_path, capsys):
     """--as-of 2020-01-01: all 37 tickets were created later; nothing is written and

@@ -232,6 +232,36 @@ def test_dayfirst_in_defaults_reads_an_ambiguous_export(tmp_path):
     assert load_export(got)["created_at"].dt.strftime("%m-%d").tolist() == ["02-03", "05-03"]
 
 
+def test_decimal_in_defaults_reads_thousands_separators(tmp_path):
+    """A semicolon export whose handle times are 1.440 and 2.250 minutes with a
+    thousands point (1440 and 2250) and 12: no cell tells the mark, so undeclared
+    they read 1.44 and 2.25 (AHT (1.44 + 2.25 + 12) / 3 = 5.23, with a warning
+    saying to declare decimal: ','); declared in the parameters, AHT
+    (1440 + 2250 + 12) / 3 = 1234."""
+    from servicekpi.params import load_export
+
+    p = auto_params(tmp_path)
+    (tmp_path / "export.csv").write_text(
+        "ticket_id;team;created_at;handle_minutes\n1;Desk;2024-01-03 09:00;1.440\n"
+        "2;Desk;2024-01-04 09:00;2.250\n3;Desk;2024-01-05 09:00;12\n")
+
+    def aht(params):
+        k = skpi.compute_kpis(load_export(params)).set_index("kpi")
+        return k.loc["aht_minutes", "value"]
+    (got,) = load_params(p)
+    assert got.decimal is None and aht(got) == pytest.approx((1.44 + 2.25 + 12) / 3)
+    warned = skpi.tickets.quality_warnings(load_export(got))
+    assert any("declare decimal: ','" in w for w in warned)
+    defaults = (p / "defaults.yaml").read_text()
+    (p / "defaults.yaml").write_text(defaults + "decimal: ','\n")
+    (got,) = load_params(p)
+    assert got.ticket_options()["decimal"] == "," and aht(got) == pytest.approx(1234)
+    assert not any("decimal" in w for w in skpi.tickets.quality_warnings(load_export(got)))
+    (p / "defaults.yaml").write_text(defaults + "decimal: ';'\n")
+    with pytest.raises(skpi.ConfigError, match="decimal"):
+        load_params(p)
+
+
 def test_timezone_and_encoding_checked_in_files(tmp_path):
     p = auto_params(tmp_path, defaults="timezone: Mars/Olympus\nencoding: klingon\n")
     with pytest.raises(skpi.ConfigError) as ei:

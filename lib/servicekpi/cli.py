@@ -3,10 +3,11 @@
     servicekpi init EXPORT [--out DIR] [--mapping auto|PRESET|FILE] [--freq F]
                     [--language en|zh] [--bad-rows raise|drop] [--as-of T] [--force]
                     [--dayfirst|--monthfirst] [--timezone TZ] [--encoding ENC]
-                    [--baseline-periods N]
+                    [--decimal .|,] [--baseline-periods N]
     servicekpi kpis TICKETS [--mapping auto|PRESET|FILE] [--freq month|week|quarter]
                     [--bad-rows raise|drop] [--max-dropped-share X] [--as-of T]
-                    [--dayfirst|--monthfirst] [--timezone TZ] [--encoding ENC] --out FILE.csv
+                    [--dayfirst|--monthfirst] [--timezone TZ] [--encoding ENC]
+                    [--decimal .|,] --out FILE.csv
     servicekpi demo-data --out DIR [--seed N]
     servicekpi run [--params DIR] [--teams a,b] [--workers N] [--out DIR] [--only-failed]
                    [--force] [--scheduler ADDRESS] [--as-of T]
@@ -80,7 +81,8 @@ def _load(path, mapping, args):
     try:
         return load_tickets(path, mapping, bad_rows=args.bad_rows, as_of=args.as_of,
                             max_dropped_share=args.max_dropped_share, dayfirst=args.dayfirst,
-                            timezone=args.timezone, encoding=args.encoding)
+                            timezone=args.timezone, encoding=args.encoding,
+                            decimal=args.decimal)
     except DataError as exc:
         hints = declare_hints(exc.problems, Path(path).name)
         if not hints:
@@ -99,6 +101,8 @@ def declare_hints(problems, source: str) -> list:
     if "encoding" in text and "--encoding" not in text:
         hints.append("--encoding declares the file's encoding (e.g. --encoding gb18030, "
                      "--encoding cp1252)")
+    if "decimal" in text and "--decimal" not in text:
+        hints.append("--decimal , (or --decimal .) declares the decimal mark")
     return hints
 
 
@@ -120,7 +124,7 @@ def _init(args) -> int:
                       language=args.language, bad_rows=args.bad_rows,
                       max_dropped_share=args.max_dropped_share, as_of=args.as_of,
                       dayfirst=args.dayfirst, timezone=args.timezone, encoding=args.encoding,
-                      force=args.force, baseline_periods=args.baseline_periods)
+                      decimal=args.decimal, force=args.force, baseline_periods=args.baseline_periods)
     print("\n".join(summary_lines(res, args.export)))
     return 0
 
@@ -279,6 +283,10 @@ def _loading_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--encoding", metavar="ENC", type=_encoding,
                    help="text encoding of a CSV export (e.g. utf-8, gb18030, cp1252); "
                    "default: the mapping's, else detected")
+    p.add_argument("--decimal", choices=[".", ","],
+                   help="decimal mark of numbers (the other one separates thousands: with "
+                   "--decimal , 1.440 is 1440); default: the mapping's, else decided per "
+                   "column from the data")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -116,6 +116,10 @@ class ReportParams(BaseModel):
     encoding: str | None = Field(
         None, description="text encoding of a CSV export (utf-8, gb18030, cp1252, ...); "
         "null: the mapping's, else detected")
+    decimal: Literal[".", ","] | None = Field(
+        None, description="decimal mark of numbers ('.' or ','; the other separates "
+        "thousands, so with ',' 1.440 is 1440); null: the mapping's, else decided per "
+        "column from the data")
     include_partial_period: bool = Field(
         False, description="use a last period the export covers only partly in "
         "comparisons, statuses, scores and forecasts")
@@ -179,10 +183,12 @@ class ReportParams(BaseModel):
 
     def ticket_options(self) -> dict:
         """Keyword arguments of :func:`servicekpi.load_tickets` for this team's export
-        (``dayfirst``, ``timezone`` and ``encoding``: None leaves the mapping's)."""
+        (``dayfirst``, ``timezone``, ``encoding`` and ``decimal``: None leaves the
+        mapping's)."""
         return dict(mapping=self.mapping, bad_rows=self.bad_rows, as_of=self.as_of,
                     max_dropped_share=self.max_dropped_share, unassigned=self.unassigned,
-                    dayfirst=self.dayfirst, timezone=self.timezone, encoding=self.encoding)
+                    dayfirst=self.dayfirst, timezone=self.timezone, encoding=self.encoding,
+                    decimal=self.decimal)
 
     def notebook_parameters(self) -> dict:
         """Parameters for papermill: plain JSON types, absolute paths."""

@@ -106,13 +106,13 @@ def _relative(target: Path, start: Path) -> str:
 def init_params(export, out="params", *, mapping: str | None = "auto", freq: str = "month",
                 language: str = "en", bad_rows: str = "raise", max_dropped_share: float = 0.05,
                 as_of=None, dayfirst: bool | None = None, timezone: str | None = None,
-                encoding: str | None = None, force: bool = False,
-                baseline_periods: int = BASELINE_PERIODS) -> InitResult:
+                encoding: str | None = None, decimal: str | None = None,
+                force: bool = False, baseline_periods: int = BASELINE_PERIODS) -> InitResult:
     """Write a parameter folder for ``export``; see the module docstring.
 
-    ``dayfirst``, ``timezone`` and ``encoding`` override the mapping's way of
-    reading the export (None: the mapping's, else decided from the data) and
-    are written to ``defaults.yaml``.  ``baseline_periods``: how many
+    ``dayfirst``, ``timezone``, ``encoding`` and ``decimal`` override the
+    mapping's way of reading the export (None: the mapping's, else decided
+    from the data) and are written to ``defaults.yaml``.  ``baseline_periods``: how many
     complete periods each baseline averages (1: the last complete period
     alone).  ``freq``: ``"month"``, ``"week"`` or ``"quarter"``; ``bad_rows``:
     ``"raise"`` or ``"drop"`` (as in :func:`servicekpi.load_tickets`).
@@ -142,7 +142,7 @@ def init_params(export, out="params", *, mapping: str | None = "auto", freq: str
     try:
         tickets = load_tickets(export, mapping, bad_rows=bad_rows, as_of=as_of,
                                max_dropped_share=max_dropped_share, dayfirst=dayfirst,
-                               timezone=timezone, encoding=encoding)
+                               timezone=timezone, encoding=encoding, decimal=decimal)
     except DataError as exc:
         hints = declare_hints(exc.problems, export.name)
         if bad_rows == "raise" and any(q.rows for q in exc.problems):
@@ -234,6 +234,7 @@ def init_params(export, out="params", *, mapping: str | None = "auto", freq: str
         picked=picked, teams=teams, freq=freq, language=language, bad_rows=bad_rows,
         max_dropped_share=max_dropped_share, as_of=as_of, stamp=stamp, base=base,
         rows=len(tickets), dayfirst=dayfirst, timezone=timezone, encoding=encoding,
+        decimal=decimal,
         baselines=bool(target_rows), baseline_periods=baseline_periods), encoding="utf-8")
     return InitResult(out, files, len(tickets), mapping_value, mapping == "auto", stamp, base,
                       teams, len(target_rows), len(bench_rows), notes,
@@ -288,7 +289,7 @@ def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
 
 def _defaults_text(*, export, out, mapping, detected, picked, teams, freq, language, bad_rows,
                    max_dropped_share, as_of, stamp, base, rows, dayfirst=None, timezone=None,
-                   encoding=None, baselines=True, baseline_periods=1) -> str:
+                   encoding=None, decimal=None, baselines=True, baseline_periods=1) -> str:
     if mapping is None:
         how = "the export's columns already have servicekpi's names"
     elif detected:
@@ -315,6 +316,8 @@ def _defaults_text(*, export, out, mapping, detected, picked, teams, freq, langu
                    "in); null: the mapping's (UTC unless it says)"),
         _yaml_line("encoding", encoding, "text encoding of a CSV export (utf-8, gb18030, "
                    "cp1252, ...); null: the mapping's, else detected"),
+        _yaml_line("decimal", decimal, "decimal mark of numbers ('.' or ','; the other "
+                   "separates thousands); null: the mapping's, else decided from the data"),
         _yaml_line("teams", "auto", "auto: one report per team in the export (files in "
                    "teams/ only override); files: one per file in teams/"),
         _yaml_line("freq", freq, "periods KPIs are computed for: month | week | quarter"),

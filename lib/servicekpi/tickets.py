@@ -68,7 +68,7 @@ def load_tickets(path, mapping="auto", *, bad_rows: str = "raise", as_of=None,
                  timezone: str | None = None, dayfirst: bool | None = None,
                  max_dropped_share: float = MAX_DROPPED_SHARE, unassigned: str = "keep",
                  nrows: int | None = None, encoding: str | None = None,
-                 delimiter: str | None = None, sheet=None,
+                 delimiter: str | None = None, sheet=None, decimal: str | None = None,
                  other_columns: bool = True) -> pd.DataFrame:
     """Read and validate a ticket export (CSV, Parquet or Excel).
 
@@ -94,6 +94,10 @@ def load_tickets(path, mapping="auto", *, bad_rows: str = "raise", as_of=None,
         keeps the local time an aware timestamp was written in).
     encoding, delimiter, sheet : optional
         Override the mapping's (or the detected) way of reading the file.
+    decimal : {".", ","}, optional
+        The decimal mark of number columns (the other mark separates
+        thousands), overriding the mapping's; None: the mapping's, by default
+        decided per column from the data.
     max_dropped_share : float
         With ``bad_rows="drop"``: refuse the file when more than this share of
         its rows would be dropped (default 5%).
@@ -121,11 +125,12 @@ def load_tickets(path, mapping="auto", *, bad_rows: str = "raise", as_of=None,
     declared = {k: v for k, v in dict(encoding=encoding, delimiter=delimiter,
                                       sheet=sheet).items() if v is not None}
     auto = isinstance(mapping, str) and mapping == AUTO
-    m = None if auto else load_mapping(mapping)
+    m = None if auto else declared_mapping(load_mapping(mapping), decimal)
     chosen = {}
 
     def plan(columns):   # the mapping fits the header: read what it reads, typed
-        chosen["mapping"] = detect_mapping(columns, source=source) if auto else m
+        chosen["mapping"] = (declared_mapping(detect_mapping(columns, source=source), decimal)
+                             if auto else m)
         return reading_plan(chosen["mapping"], columns, other_columns=other_columns)
 
     held = [read_table(path, nrows=nrows, fits=header_fit(m), plan=plan,
@@ -136,6 +141,15 @@ def load_tickets(path, mapping="auto", *, bad_rows: str = "raise", as_of=None,
                      as_of=as_of, timezone=timezone, dayfirst=dayfirst,
                      max_dropped_share=max_dropped_share, unassigned=unassigned,
                      first_row=first_row)
+
+
+def declared_mapping(m, decimal: str | None):
+    """Mapping ``m`` with the decimal mark declared by an option (None: as it is)."""
+    if decimal is None or decimal == m.decimal:
+        return m
+    if decimal not in (".", ",", "auto"):
+        raise InvalidArgument(f"decimal must be '.' or ',', not {decimal!r}")
+    return m.model_copy(update={"decimal": decimal})
 
 
 def reading_plan(m, columns, *, other_columns: bool = True) -> Plan:
@@ -174,19 +188,20 @@ def reading_plan(m, columns, *, other_columns: bool = True) -> Plan:
 
 def validate_tickets(raw: pd.DataFrame, mapping="auto", *, source: str = "tickets",
                      bad_rows: str = "raise", as_of=None, timezone: str | None = None,
-                     dayfirst: bool | None = None,
+                     dayfirst: bool | None = None, decimal: str | None = None,
                      max_dropped_share: float = MAX_DROPPED_SHARE, unassigned: str = "keep",
                      first_row: int = FIRST_ROW) -> pd.DataFrame:
     """Type and check a raw ticket frame; see the module docstring and
     :func:`load_tickets` for the options.  An option value other than those
     listed there raises :class:`~servicekpi.errors.InvalidArgument`."""
     return _validate([raw], mapping, source=source, bad_rows=bad_rows, as_of=as_of,
-                     timezone=timezone, dayfirst=dayfirst, max_dropped_share=max_dropped_share,
-                     unassigned=unassigned, first_row=first_row)
+                     timezone=timezone, dayfirst=dayfirst, decimal=decimal,
+                     max_dropped_share=max_dropped_share, unassigned=unassigned,
+                     first_row=first_row)
 
 
 def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirst,
-              max_dropped_share, unassigned, first_row) -> pd.DataFrame:
+              max_dropped_share, unassigned, first_row, decimal=None) -> pd.DataFrame:
     """:func:`validate_tickets` of the frame in ``held``, taken out of it: a frame
     a caller passes as an argument stays referenced by the call until it returns
     (and its columns with it), one in a list can be let go column by column."""
@@ -199,6 +214,7 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
         m = detect_mapping(raw.columns, source=source)
     else:
         m = load_mapping(mapping)
+    m = declared_mapping(m, decimal)
     tz = timezone or m.timezone
     dayfirst = m.dayfirst if dayfirst is None else dayfirst
     na = m.na_values()
