@@ -434,6 +434,24 @@ def test_zendesk_business_hours_and_numeric_satisfaction():
     assert t.loc["201", "csat"] == 5 and t.loc["202", "satisfied"] == False  # noqa: E712
 
 
+def test_a_bad_satisfaction_score_is_listed_once(tmp_path):
+    """Satisfaction Score is read twice (csat 1-5 and satisfied): a 7 on ticket 202
+    is one problem, named by the 1-5 range, not a second one saying it is no
+    true/false; dropped, it is one row dropped, once in the data-quality summary."""
+    def seven(head, rows):
+        rows[1][head.index("Satisfaction Score")] = "7"
+    path = with_rows(tmp_path, "zendesk_business_hours.csv", [], edit=seven)
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_tickets(path)
+    (p,) = ei.value.problems
+    assert p.column == "Satisfaction Score, read as csat" and p.rows == (3,)
+    assert "from 1 to 5" in p.message
+    t = skpi.load_tickets(path, bad_rows="drop", max_dropped_share=0.5)
+    q = skpi.data_quality(t)
+    assert q.loc[q["code"] == "row_dropped", "rows"].tolist() == [1]
+    assert len(t) == len(load("zendesk_business_hours.csv")) - 1
+
+
 def test_zendesk_business_hours_header_is_flagged():
     """Reply times read from the business-hours header (the calendar one is not in the
     file) are business hours: a warning in the data-quality summary says so."""

@@ -37,6 +37,10 @@ class Checked:
     rownum: np.ndarray = None
     sentinels: dict[str, tuple] = field(default_factory=dict)  # column -> (count, examples)
     notes: list[tuple[str, tuple]] = field(default_factory=list)  # (column, ambiguous values)
+    # columns read from one cell each (two canonical columns from one header): a cell
+    # is listed once, under the first of them to refuse it
+    same_cells: dict = field(default_factory=dict)    # column -> key shared with others
+    flagged: dict = field(default_factory=dict)       # that key -> rows listed already
     column_errors: set = field(default_factory=set)  # columns refused as a whole (day
     # order, decimal mark): their unreadable cells follow from it and are not listed
     repeats: dict[str, np.ndarray] = field(default_factory=dict)  # key column -> rows
@@ -44,6 +48,12 @@ class Checked:
 
     def flag(self, source: str, column: str, mask: np.ndarray, message: str, values=None):
         """Record a row-level problem for the rows in ``mask``."""
+        key = self.same_cells.get(column)
+        if key is not None:       # a cell another column read from is listed once
+            seen = self.flagged.get(key)
+            if seen is not None:
+                mask = mask & ~seen
+            self.flagged[key] = mask if seen is None else seen | mask
         if not mask.any():
             return
         idx = np.flatnonzero(mask)
@@ -57,7 +67,8 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
                   timezone: str = "UTC", dayfirst: bool | None = None,
                   decimal: str = "auto", true_values=(), false_values=(),
                   na=parsing.NULL_TOKENS, rownum: np.ndarray | None = None,
-                  required_columns: bool = True, compact_text: bool = False) -> Checked:
+                  required_columns: bool = True, compact_text: bool = False,
+                  same_cells: dict | None = None) -> Checked:
     """Type every column of ``spec`` present in ``frame`` and check it.
 
     ``shown`` gives, per canonical column, the original cells to quote in
@@ -65,7 +76,9 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
     untyped (the caller types them).  Missing required columns are problems
     without rows (unless ``required_columns`` is False: the caller checks
     them).  ``rownum`` gives each row's line in the file (default: the
-    header is line 1).  Text comes back as objects (None for missing), or with
+    header is line 1).  ``same_cells`` gives columns read from the same cells
+    (two canonical columns from one header) a shared key: a cell both refuse
+    is listed once, under the first.  Text comes back as objects (None for missing), or with
     ``compact_text`` in pandas' string dtype (see :func:`~servicekpi.parsing.parse_text`).
 
     Day order (``dayfirst``, None to decide from the data) and the decimal
@@ -76,7 +89,7 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
     """
     frame = frame.reset_index(drop=True)
     n = len(frame)
-    res = Checked({}, bad_rows=np.zeros(n, bool),
+    res = Checked({}, bad_rows=np.zeros(n, bool), same_cells=dict(same_cells or {}),
                   rownum=np.arange(n) + FIRST_ROW if rownum is None else np.asarray(rownum))
     todo = [col for name, col in spec.items() if name in frame.columns and name not in skip]
     # each column looked up once, here: the threads typing them side by side only read

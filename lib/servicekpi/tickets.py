@@ -262,7 +262,8 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
                             skip=[*derived, "team"], timezone=tz, dayfirst=dayfirst,
                             decimal=m.decimal, true_values=m.true_values,
                             false_values=m.false_values, na=na, rownum=rownum,
-                            required_columns=False, compact_text=True)
+                            required_columns=False, compact_text=True,
+                            same_cells=shared_headers(mapped.sources))
     for col in REQUIRED:   # the required-column check is ours (it knows about the mapping)
         if col not in frame.columns and not any(p.column == col for p in mapped.problems):
             problems.append(Problem(source, col, "required column is missing (columns "
@@ -510,6 +511,13 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     tickets.attrs["rows_read"] = rows_read
     tickets.attrs["data_quality"] = quality.records(len(tickets))
     return tickets
+
+
+def shared_headers(sources: dict[str, str]) -> dict[str, str]:
+    """Canonical column -> its header, for the columns that share a header with
+    another (Zendesk's Satisfaction Score read as csat and as satisfied)."""
+    headers = pd.Series(sources, dtype=object)
+    return headers[headers.duplicated(keep=False)].to_dict() if len(headers) else {}
 
 
 def _named(found: list[Problem], *, where, read: set) -> list[Problem]:
