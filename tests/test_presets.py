@@ -631,6 +631,29 @@ def test_jira_subtasks_and_overlapping_exports(tmp_path):
     assert "event_log_ties" not in q.index          # ITSD-101's two copies are the same
 
 
+def test_jira_exported_in_french(tmp_path):
+    """The JSM fixture as a user whose language is French exports it: month names
+    in French (janv., févr.) and a 24-hour clock (29/janv./24 23:00).  The same
+    figures as in English."""
+    from datetime import datetime
+
+    def french(head, rows):
+        months = {"Jan": "janv.", "Feb": "févr."}
+        for row in rows:
+            for i, cell in enumerate(row):
+                try:
+                    when = datetime.strptime(cell, "%d/%b/%y %I:%M %p")
+                except ValueError:
+                    continue
+                row[i] = f"{when:%d}/{months[f'{when:%b}']}/{when:%y %H:%M}"
+    path = with_rows(tmp_path, "jira_service_management.csv", [], edit=french)
+    assert "29/janv./24 23:00" in path.read_text(encoding="utf-8")
+    t = skpi.load_tickets(path)
+    check(skpi.compute_kpis(t), JSM)
+    assert t.set_index("ticket_id").loc["ITSD-104", "created_at"] == pd.Timestamp(
+        "2024-01-29 23:00")
+
+
 @pytest.mark.parametrize("name, column", [
     ("freshdesk.csv", "Customer interactions"),        # "0" means no count: 0.0 too
     ("zendesk_business_hours.csv", "Satisfaction Score"),   # 1-5 read as good / bad

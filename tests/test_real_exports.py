@@ -63,6 +63,36 @@ def test_other_timestamp_columns_of_the_file_decide_an_ambiguous_one(tmp_path):
 
 
 # ---------------------------------------------------------------- timestamps
+#: Jira's dd/MMM/yy as a user whose language is German, French, Spanish, Portuguese,
+#: Italian or Dutch exports it: the months January to December.
+MONTHS_WRITTEN = {
+    "de": "Jan. Feb. März Apr. Mai Juni Juli Aug. Sept. Okt. Nov. Dez.",
+    "fr": "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.",
+    "es": "ene feb mar abr may jun jul ago sept oct nov dic",
+    "pt": "jan fev mar abr mai jun jul ago set out nov dez",
+    "it": "gen feb mar apr mag giu lug ago set ott nov dic",
+    "nl": "jan feb mrt apr mei jun jul aug sep okt nov dec",
+}
+
+
+@pytest.mark.parametrize("language", sorted(MONTHS_WRITTEN))
+def test_month_names_in_other_languages(tmp_path, language):
+    """15/<month>/24 09:30 for each month of the year, in the exporting user's
+    language (day order decided by the names, as for English ones)."""
+    rows = "".join(f"{i},A,15/{m}/24 09:30\n"
+                   for i, m in enumerate(MONTHS_WRITTEN[language].split(), 1))
+    t = skpi.load_tickets(write(tmp_path, "ticket_id,team,created_at\n" + rows))
+    assert t["created_at"].tolist() == [pd.Timestamp(2024, m, 15, 9, 30) for m in range(1, 13)]
+
+
+def test_month_names_after_a_day_with_a_dot(tmp_path):
+    """German long dates (4. Dez. 2023 10:15) and French 07/déc./25 10:51."""
+    t = skpi.load_tickets(write(tmp_path, "ticket_id,team,created_at\n"
+                                "1,A,4. Dez. 2023 10:15\n2,A,07/déc./25 10:51\n"))
+    assert t["created_at"].tolist() == [pd.Timestamp("2023-12-04 10:15"),
+                                        pd.Timestamp("2025-12-07 10:51")]
+
+
 def test_sentinels_and_zone_words(tmp_path):
     path = write(tmp_path, "ticket_id,team,created_at,resolved_at\n"
                            "1,A,2024-01-02 09:00:00 UTC,9999-12-31 00:00:00\n"

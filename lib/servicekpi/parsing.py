@@ -305,7 +305,7 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = Fa
     if not todo.any():
         return out, np.zeros(n, bool)
 
-    arr = _normalise_zones(arrow_text(text))
+    arr = _english_months(_normalise_zones(arrow_text(text)))
     # day/month/year at the start -> year-month-day, in the order decided for the column
     lead = _match(arr, _LEADING_DMY)
     if lead.any():
@@ -345,6 +345,44 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = Fa
     out[outside] = pd.NaT
     bad = todo & out.isna().to_numpy() & ~outside
     return out, bad
+
+
+#: Month names and abbreviations that dates written in German, French, Spanish,
+#: Portuguese, Italian and Dutch use (Jira writes dd/MMM/yy in the exporting
+#: user's language: 04/Dez/23, 07/déc./25, 04/ene/24), by the English abbreviation
+#: read in their place.  No spelling stands for two months in these languages.
+FOREIGN_MONTHS = {
+    "Jan": ("januar", "jänner", "jän", "janvier", "janv", "enero", "ene", "janeiro",
+            "gennaio", "gen", "januari"),
+    "Feb": ("februar", "février", "fevrier", "févr", "fevr", "febrero", "fevereiro", "fev",
+            "febbraio", "februari"),
+    "Mar": ("märz", "maerz", "mär", "mrz", "mars", "marzo", "março", "marco", "maart",
+            "mrt"),
+    "Apr": ("avril", "avr", "abril", "abr", "aprile"),
+    "May": ("mai", "mayo", "maio", "maggio", "mag", "mei"),
+    "Jun": ("juni", "juin", "junio", "junho", "giugno", "giu"),
+    "Jul": ("juli", "juillet", "juil", "julio", "julho", "luglio", "lug"),
+    "Aug": ("août", "aout", "agosto", "ago", "augustus"),
+    "Sep": ("septembre", "septiembre", "setembro", "settembre", "set"),
+    "Oct": ("oktober", "okt", "octobre", "octubre", "outubro", "out", "ottobre", "ott"),
+    "Nov": ("novembre", "noviembre", "novembro"),
+    "Dec": ("dezember", "dez", "décembre", "decembre", "déc", "diciembre", "dic",
+            "dezembro", "dicembre"),
+}
+#: A day, then a word (a month named in letters), then a separator.
+_DAY_WORD = r"^\d{1,2}\.?[/ .\-]\s*[^\W\d_]"
+
+
+def _english_months(arr: pa.Array) -> pa.Array:
+    """Month names of :data:`FOREIGN_MONTHS` after a day (``04/Dez/23``,
+    ``4. Dez. 2023``) replaced by the English abbreviation (``04/Dec/23``)."""
+    if not _match(arr, _DAY_WORD).any():
+        return arr
+    for english, names in FOREIGN_MONTHS.items():
+        words = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+        arr = pc.replace_substring_regex(
+            arr, rf"(?i)^(\d{{1,2}}\.?[/ .\-]\s*)(?:{words})\.?([/ .,\-])", rf"\1{english}\2")
+    return arr
 
 
 def _normalise_zones(arr: pa.Array) -> pa.Array:
