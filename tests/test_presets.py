@@ -528,6 +528,46 @@ def test_freshdesk():
     assert pd.isna(t.loc["1010", "contacts"]) and t.loc["1010", "channel"] == "email"
 
 
+def test_customer_ids_a_spreadsheet_rounded_are_unknown(tmp_path):
+    """Freshdesk's Contact IDs (48000112233, ...) saved by Excel as it shows them,
+    4.80001E+10: every customer would read as one, and Customer Care's January
+    repeat-contact rate 1 of 2 (1001 on 4 Jan, 1002 on 9 Jan).  Rounded ids are
+    unknown customers: the rate has no value (n 0), with a warning.  Rounded on
+    1001 and 1005 only (pasted rows): those two are left out, January reads 0 of 1."""
+    def rounded(keys):
+        def edit(head, rows):
+            col = head.index("Contact ID")
+            for row in rows:
+                if keys is None or row[0] in keys:
+                    row[col] = "4.80001E+10"
+        return edit
+    path = with_rows(tmp_path, "freshdesk.csv", [], edit=rounded(None))
+    t = skpi.load_tickets(path)
+    k = skpi.compute_kpis(t)
+    rates = k[k["kpi"] == "repeat_contact_rate"]
+    assert rates["value"].isna().all() and (rates["n"] == 0).all()
+    q = skpi.data_quality(t).set_index("code")
+    assert q.loc["rounded_id", "rows"] == 10 and "'4.80001E+10'" in q.loc["rounded_id",
+                                                                            "detail"]
+    check(skpi.compute_kpis(load("freshdesk.csv")),
+          {("customer_care", JAN, "repeat_contact_rate"): (0.0, 2)})
+    path = with_rows(tmp_path, "freshdesk.csv", [], edit=rounded({"1001", "1005"}))
+    check(skpi.compute_kpis(skpi.load_tickets(path)),
+          {("customer_care", JAN, "repeat_contact_rate"): (0.0, 1)})
+
+
+def test_ticket_ids_a_spreadsheet_rounded_are_refused(tmp_path):
+    """Two ticket ids written 1.23457E+11: refused, naming the cause; not reported
+    again as a duplicate id with different contents."""
+    path = tmp_path / "t.csv"
+    path.write_text("ticket_id,team,created_at\n1.23457E+11,A,2024-01-02 09:00\n"
+                    "1.23457E+11,A,2024-01-03 09:00\n123456789013,A,2024-01-04 09:00\n")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_tickets(path)
+    (p,) = ei.value.problems
+    assert p.column == "ticket_id" and p.rows == (2, 3) and "scientific notation" in p.message
+
+
 # ---------------------------------------------------------------- Jira Service Management
 # Dates in Jira's dd/MMM/yy h:mm a.  Team = component; ITSD-105 has none and counts under
 # its project, "IT Service Desk".  First response = "[CHART] Date of First Response".

@@ -62,6 +62,23 @@ def test_other_timestamp_columns_of_the_file_decide_an_ambiguous_one(tmp_path):
     assert t["resolved_at"][0] == pd.Timestamp("2024-04-02 10:00")
 
 
+def test_spreadsheet_error_values_are_empty_cells(tmp_path):
+    """#REF! where a formula lost its source: in team, no team (unassigned, warned),
+    not a team called 'sharp_ref'; in customer_id, no customer (tickets 2 and 3 are
+    not one customer coming back); #DIV/0! in a handle time, no handle time."""
+    path = write(tmp_path, "ticket_id,team,created_at,customer_id,handle_minutes\n"
+                 "1,Desk,2024-01-02 09:00,C1,5\n2,#REF!,2024-01-03 09:00,#REF!,#DIV/0!\n"
+                 "3,Desk,2024-01-04 09:00,#ref!,7\n")
+    t = skpi.load_tickets(path, as_of="2024-02-01")
+    assert t["team"].astype(str).tolist() == ["desk", "unassigned", "desk"]
+    assert t["customer_id"].isna().tolist() == [False, True, True]
+    assert t["handle_minutes"].isna().tolist() == [False, True, False]
+    k = skpi.compute_kpis(t).set_index(["team", "kpi"])
+    assert k.loc[("desk", "repeat_contact_rate"), ["value", "n"]].tolist() == [0.0, 1]
+    assert k.loc[("desk", "aht_minutes"), "value"] == 6.0
+    assert quality(t, "blank_team")["rows"].tolist() == [1]
+
+
 # ---------------------------------------------------------------- timestamps
 #: Jira's dd/MMM/yy as a user whose language is German, French, Spanish, Portuguese,
 #: Italian or Dutch exports it: the months January to December.

@@ -18,8 +18,12 @@ import pyarrow.compute as pc
 
 #: Cell texts read as "missing" in typed (timestamp, number, boolean) columns
 #: (compared trimmed and lower-cased); a mapping can add its own.
-NULL_TOKENS = frozenset({"", "?", "null", "none", "nan", "nat", "n/a", "na", "#n/a", "-",
-                         "--", "(null)", "(blank)", "(empty)"})
+#: Error values a spreadsheet writes in a cell whose formula failed: no value either.
+SPREADSHEET_ERRORS = frozenset({"#n/a", "#ref!", "#value!", "#div/0!", "#name?", "#null!",
+                                "#num!", "#spill!", "#calc!", "#field!", "#blocked!",
+                                "#connect!", "#busy!", "#unknown!", "#getting_data"})
+NULL_TOKENS = frozenset({"", "?", "null", "none", "nan", "nat", "n/a", "na", "-", "--",
+                         "(null)", "(blank)", "(empty)"}) | SPREADSHEET_ERRORS
 TRUE_TOKENS = frozenset({"true", "t", "yes", "y", "1", "1.0"})
 FALSE_TOKENS = frozenset({"false", "f", "no", "n", "0", "0.0"})
 
@@ -190,6 +194,19 @@ def with_a_word(values: pd.Series) -> pd.Series:
         return values.cat.remove_categories(nothing) if len(nothing) else values
     keep = named(values)
     return values if keep.all() else values.where(keep)
+
+
+def rounded_ids(values: pd.Series) -> np.ndarray:
+    """Cells of an id column written in scientific notation (``1.03E+11``, ``4,8E+10``):
+    a spreadsheet showed a long number so and saved it as shown, so its last digits
+    are lost and different ids read alike."""
+    if isinstance(values.dtype, pd.CategoricalDtype):   # each category once
+        return np.append(rounded_ids(values.cat.categories.to_series()), False)[
+            values.cat.codes.to_numpy()]
+    arr = arrow_text(values)
+    if not pc.any(pc.match_substring(arr, "e+", ignore_case=True)).as_py():
+        return np.zeros(len(values), bool)
+    return _match(arr, r"^\s*[+-]?\d+(?:[.,]\d+)?[eE]\+\d+\s*$")
 
 
 def parse_text(s: pd.Series, na=frozenset({""}), *, compact: bool = False

@@ -270,6 +270,21 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
                                     f"found: {', '.join(map(str, raw.columns[:30]))})"))
     out = checked.columns
     flag = partial(checked.flag, source)
+    # ids a spreadsheet saved as it showed them (1.03E+11): digits lost, ids alike
+    rounded_ticket = np.zeros(n, bool)
+    if "ticket_id" in out:
+        rounded_ticket = parsing.rounded_ids(out["ticket_id"])
+        flag("ticket_id", rounded_ticket, "id in scientific notation: a spreadsheet rounded "
+             "it, so its last digits are lost (export the file again, or format the column "
+             "as text before saving it)", shown.get("ticket_id", out["ticket_id"]))
+    if "customer_id" in out:
+        rounded = parsing.rounded_ids(out["customer_id"])
+        if rounded.any():
+            seen = pd.Series(np.asarray(shown.get("customer_id", out["customer_id"]),
+                                        dtype=object)[rounded]).value_counts()
+            quality.add("rounded_id", "customer_id", int(rounded.sum()), "warning",
+                        examples=", ".join(f"{v!r}" for v in seen.index[:3]))
+            out["customer_id"] = out["customer_id"].mask(rounded)
     for name, (count, examples) in checked.sentinels.items():
         quality.add("timestamp_out_of_range", name, count, "warning",
                     examples=", ".join(map(repr, examples)), first=YEAR_RANGE[0],
@@ -408,6 +423,7 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
         dup = checked.repeats.get("ticket_id")     # found as the column was typed
         if dup is None:
             dup = repeated(ids)
+        dup = dup & ~rounded_ticket                # refused as rounded already
         if dup.any():
             sub = raw.loc[dup].astype("string").fillna("")
             same = sub.duplicated(keep=False)
