@@ -294,6 +294,23 @@ def test_encodings_detected(tmp_path):
     assert detect_encoding("投诉处理中心".encode("gb18030")) == "gb18030"
 
 
+@pytest.mark.parametrize("lines_each", [15, 60])
+def test_semicolons_with_descriptions_over_many_lines(tmp_path, lines_each):
+    """A semicolon export (a European Excel's CSV, CRLF) whose quoted descriptions run
+    over 15 or 60 lines each, with commas in them, before the team and the date:
+    the delimiter is told from whole records, not lines (the first 50 lines held 3
+    records and 2 fields of a fourth, and the file was split at commas)."""
+    text = "".join(f'\n{i};"' + "\n".join(
+        f"Step {k}: restart, then retry; check logs" for k in range(lines_each))
+        + f'";Desk {i % 2};2024-01-0{i} 09:00' for i in range(1, 8))
+    path = write(tmp_path, ("ticket_id;description;team;created_at" + text + "\n")
+                 .replace("\n", "\r\n"), encoding="cp1252")
+    t = skpi.load_tickets(path)
+    assert t["ticket_id"].tolist() == [str(i) for i in range(1, 8)]
+    assert t["description"][0].count("\n") == lines_each - 1
+    assert t.attrs["team_names"] == {"desk_0": "Desk 0", "desk_1": "Desk 1"}
+
+
 def test_excel_hint_line_and_title_rows(tmp_path):
     path = write(tmp_path, "sep=;\nticket_id;team;created_at\n1;A;2024-01-02\n")
     assert len(skpi.load_tickets(path)) == 1

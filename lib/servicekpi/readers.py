@@ -37,6 +37,9 @@ DELIMITERS = (",", ";", "\t", "|")
 #: How many leading rows may come before the header (titles, notes, filters).
 HEADER_SEARCH_ROWS = 15
 _SAMPLE_BYTES = 1 << 20
+#: Lines of a CSV's start its delimiter is told from (records with descriptions
+#: over many lines take many).
+SNIFF_LINES = 400
 
 
 def use_system_allocator() -> None:
@@ -329,7 +332,7 @@ def _read_csv(path: Path, info: dict, *, encoding, delimiter, nrows, fits, plan=
         delimiter = delimiter or lines[0].strip()[4]   # Excel's "sep=;" hint line
         skip = 1
         lines = lines[1:]
-    delim = delimiter or sniff_delimiter(lines[:50])
+    delim = delimiter or sniff_delimiter(lines[:SNIFF_LINES])
     info["delimiter"] = delim
     header_at = 0
     if fits is not None:
@@ -950,8 +953,10 @@ def sniff_delimiter(lines: list[str]) -> str:
     """The delimiter that splits the first lines into one consistent number of fields.
 
     Among ``,`` ``;`` tab and ``|``: the one whose header has the most fields
-    while at least 80% of the following lines have that many.  A file with one
-    column has none of them: comma.
+    while at least 80% of the following records have that many.  Records, not
+    lines: a quoted field may hold line breaks (a ticket's description), and
+    the last record of the lines may be cut off, so it is not counted.  A
+    file with one column has none of them: comma.
     """
     best, best_n = ",", 1
     lines = [ln for ln in lines if ln.strip()]
@@ -962,7 +967,7 @@ def sniff_delimiter(lines: list[str]) -> str:
         n = len(rows[0])
         if n <= best_n:
             continue
-        body = rows[1:]
+        body = rows[1:-1] if len(rows) > 2 else rows[1:]
         if not body or sum(len(r) == n for r in body) >= 0.8 * len(body):
             best, best_n = d, n
     return best
