@@ -465,6 +465,42 @@ def test_init_writes_the_decimal_mark_it_was_given(tmp_path):
     assert tickets["handle_minutes"].tolist() == [1440, 2250]
 
 
+def test_a_baseline_says_which_period_of_its_window_it_leaves_out(tmp_path, capsys):
+    """Resolution hours of one desk: March 10 and 14 h, April three tickets of 100 h
+    and one still open (25% open: its durations read too low and are left out),
+    May 10 and 20 h.  The baseline over March to May is (10 + 14 + 10 + 20) / 4 =
+    13.5 h from 2 periods, not 3: init says so, and the report's targets table reads
+    "mean of 2, without 2024-04"."""
+    from servicekpi.report import TeamReport, tables
+
+    rows = ["1,Desk,2024-03-05 08:00,2024-03-05 18:00",
+            "2,Desk,2024-03-10 08:00,2024-03-10 22:00",
+            *(f"{i},Desk,2024-04-0{i} 08:00,2024-04-{i + 4:02d} 12:00" for i in (3, 4, 5)),
+            "6,Desk,2024-04-20 08:00,",
+            "7,Desk,2024-05-06 08:00,2024-05-06 18:00",
+            "8,Desk,2024-05-08 08:00,2024-05-09 04:00"]
+    export = tmp_path / "desk.csv"
+    export.write_text("ticket_id,team,created_at,resolved_at\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "params"
+    assert main(["init", str(export), "--out", str(out), "--as-of", "2024-06-15 00:00"]) == 0
+    printed = capsys.readouterr().out
+    assert ("1 baseline averages fewer periods than baseline_periods: a period of the window "
+            "has no value, or more than 5% of its tickets still open (desk "
+            "avg_resolution_hours without 2024-04)") in printed
+    row = next(r for r in read_rows(out / "targets.csv") if r["kpi"] == "avg_resolution_hours")
+    assert float(row["baseline"]) == pytest.approx(13.5)
+    assert (row["baseline_period"], row["baseline_periods"]) == ("2024-05", "3")
+    row.update(target="10", deadline="2024-12")
+    with open(out / "targets.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(row))
+        w.writeheader()
+        w.writerow(row)
+    (p,) = load_params(out)
+    report = TeamReport.load(**p.notebook_parameters())
+    assert "13.5 h (2024-03 to 2024-05, mean of 2, without 2024-04)" in \
+        tables.gaps(report).to_html()
+
+
 # ---------------------------------------------------------------- no tickets left
 def test_init_as_of_before_every_ticket(export, tmp_path, capsys):
     """--as-of 2020-01-01: all 37 tickets were created later; nothing is written and

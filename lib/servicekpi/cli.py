@@ -124,7 +124,8 @@ def _init(args) -> int:
                       language=args.language, bad_rows=args.bad_rows,
                       max_dropped_share=args.max_dropped_share, as_of=args.as_of,
                       dayfirst=args.dayfirst, timezone=args.timezone, encoding=args.encoding,
-                      decimal=args.decimal, force=args.force, baseline_periods=args.baseline_periods)
+                      decimal=args.decimal, force=args.force,
+                      baseline_periods=args.baseline_periods)
     print("\n".join(summary_lines(res, args.export)))
     return 0
 

@@ -258,8 +258,8 @@ ACROSS_TEAMS = frozenset({"repeat_contact_rate", "abandonment_rate", "self_servi
 #: tickets, :func:`servicekpi.report.inputs.prepare`), so that the KPIs of
 #: :data:`ACROSS_TEAMS` come out of a part as out of the whole export: per ticket,
 #: whether the customer came back within the window (1, 0, NaN), whether its
-#: abandoned flag is counted and whether its channel is.  Written by :func:`across_teams`; the channels'
-#: rule is in ``attrs["abandonment_channels"]``.
+#: abandoned flag is counted and whether its channel is.  Written by
+#: :func:`across_teams`; the channels' rule is in ``attrs["abandonment_channels"]``.
 REPEAT_HIT = "__servicekpi_repeat_hit"
 ABANDONMENT_COUNTED = "__servicekpi_abandonment_counted"
 SELF_SERVICE_COUNTED = "__servicekpi_self_service_counted"

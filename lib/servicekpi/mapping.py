@@ -520,7 +520,8 @@ def left_out(raw: pd.DataFrame, mapping: Mapping) -> tuple[np.ndarray, list[dict
             quality.append(dict(code="left_out", column=None, rows=int(hit.sum()),
                                 severity="dropped", values=dict(
                                     mapping=mapping.name, header=str(header),
-                                    values=", ".join(f"{v!r} ({c:,})" for v, c in seen.items()))))
+                                    values=", ".join(f"{v!r} ({c:,})"
+                                                     for v, c in seen.items()))))
             out |= hit
     return out, quality
 

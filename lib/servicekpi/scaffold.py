@@ -24,8 +24,11 @@ preset unless one is given), lists its teams, and writes:
     (:func:`servicekpi.kpis.assessable`) ends its window at its latest
     period that has not; a window reaching back before a team's first
     period averages the periods there are (``baseline_periods`` says how
-    many).  ``target`` and ``deadline`` are left blank for the user, and
-    rows left blank are skipped when loading;
+    many); a period of the window without a value, or whose durations have
+    too many tickets still open, is left out of the mean, with a note (the
+    reports then say "mean of 2, without 2024-04").  ``target`` and
+    ``deadline`` are left blank for the user, and rows left blank are skipped
+    when loading;
 ``benchmarks.csv``
     one row per KPI of the export (``benchmark: industry_median``) with
     ``value``, ``source`` and ``published`` blank; blank rows are skipped.
@@ -53,7 +56,7 @@ from . import config
 from .errors import ConfigError, DataError, Problem
 from .periods import coverage_end, freq_of, label, last_complete_period
 from .gaps import LEVEL, ci_label
-from .targets import baseline_interval
+from .targets import baseline_interval, baseline_rows
 
 FILES = ("defaults.yaml", "catalogue.yaml", "targets.csv", "benchmarks.csv")
 TARGET_TEMPLATE_COLUMNS = ["team", "kpi", "baseline", "baseline_period", "baseline_periods",
@@ -181,6 +184,7 @@ def init_params(export, out="params", *, mapping: str | None = "auto", freq: str
     first_value = have.groupby(["team", "kpi"], observed=True)["period"].min()
     target_rows = []
     early = 0
+    gaps: list[str] = []      # baselines whose window has a period they cannot average
     for tid, name in teams.items():
         for k in targetable:
             if (tid, k) not in ends:
@@ -191,6 +195,11 @@ def init_params(export, out="params", *, mapping: str | None = "auto", freq: str
             mean, low, high = baseline_interval(kpis, tid, k, end, periods=used, level=LEVEL,
                                                 bounds=d.bounds)
             early += end != base
+            averaged = set(baseline_rows(kpis, tid, k, end, periods=used)["period"])
+            without = [label(p) for p in pd.period_range(end - (used - 1), end)
+                       if p not in averaged]
+            if without:
+                gaps.append(f"{tid} {k} without {', '.join(without)}")
             target_rows.append({
                 "team": tid, "kpi": k, "baseline": _number(mean),
                 "baseline_period": label(end), "baseline_periods": used,
@@ -217,6 +226,12 @@ def init_params(export, out="params", *, mapping: str | None = "auto", freq: str
                          f"{label(base)}: more than "
                          f"{MAX_OPEN_SHARE:.0%} of their tickets of later periods were still "
                          "open, so those periods' durations would read too low")
+        if gaps:
+            verb = "baseline averages" if len(gaps) == 1 else "baselines average"
+            notes.append(f"{len(gaps)} {verb} fewer periods than baseline_periods: a "
+                         "period of the window has no value, "
+                         f"or more than {MAX_OPEN_SHARE:.0%} of its tickets still open ("
+                         + "; ".join(gaps[:3]) + (", ..." if len(gaps) > 3 else "") + ")")
 
     # ---- benchmarks template: one row per KPI the export gives
     bench_rows = [{"kpi": k, "benchmark": "industry_median",

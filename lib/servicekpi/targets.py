@@ -37,6 +37,23 @@ def _ordinal(p) -> int:
     return pd.Period(p).ordinal
 
 
+def baseline_rows(kpis: pd.DataFrame, team: str, kpi: str, baseline_period, *,
+                  periods: int = 1) -> pd.DataFrame:
+    """The KPI-table rows a baseline over ``periods`` periods ending at
+    ``baseline_period`` averages: those with a value, less duration values of
+    periods with too many tickets still open (:func:`servicekpi.kpis.assessable`).
+    Fewer than ``periods`` when some period of the window has none."""
+    from .kpis import assessable
+
+    if periods < 1:
+        raise InvalidArgument(f"periods must be at least 1, not {periods}")
+    end = pd.Period(baseline_period)
+    rows = kpis[(kpis["team"] == team) & (kpis["kpi"] == kpi)]
+    rows = assessable(rows)
+    rows = rows[rows["value"].notna()]
+    return rows[(rows["period"] <= end) & (rows["period"] > end - periods)]
+
+
 def baseline_interval(kpis: pd.DataFrame, team: str, kpi: str, baseline_period, *,
                       periods: int = 1, level: float = 0.95, bounds=None
                       ) -> tuple[float, float, float]:
@@ -60,14 +77,8 @@ def baseline_interval(kpis: pd.DataFrame, team: str, kpi: str, baseline_period, 
     value and the same interval as the gap table's.
     """
     from .gaps import confidence_interval
-    from .kpis import assessable
 
-    if periods < 1:
-        raise InvalidArgument(f"periods must be at least 1, not {periods}")
-    end = pd.Period(baseline_period)
-    rows = assessable(kpis)
-    rows = rows[(rows["team"] == team) & (rows["kpi"] == kpi) & rows["value"].notna()]
-    rows = rows[(rows["period"] <= end) & (rows["period"] > end - periods)]
+    rows = baseline_rows(kpis, team, kpi, baseline_period, periods=periods)
     if rows.empty:
         return np.nan, np.nan, np.nan
     v = rows["value"].to_numpy(float)

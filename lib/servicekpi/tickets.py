@@ -674,7 +674,8 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
     if (ties > 1).any():   # identical copies (exports that overlap) are no choice
         rows = tied[tied["_id"].isin(ties.index[ties > 1])]
         content = raw.iloc[rows["_pos"]].astype("string").fillna("")
-        ties = content.assign(_id=rows["_id"].to_numpy()).drop_duplicates().groupby("_id").size()
+        ties = (content.assign(_id=rows["_id"].to_numpy()).drop_duplicates()
+                .groupby("_id").size())
     if (ties > 1).any():
         quality.add("event_log_ties", id_col, int((ties > 1).sum()), "warning",
                     columns=", ".join(keys))

@@ -71,10 +71,22 @@ def target_by(report, kpi: str, target, deadline, *, shown: str | None = None) -
 
 def baseline(report, kpi: str, value, period, periods) -> str:
     """A target's baseline with the period(s) it averages: "78.1% (2025-12)" or
-    "78.1% (2025-10 to 2025-12, mean of 3)"."""
+    "78.1% (2025-10 to 2025-12, mean of 3)"; "(2025-10 to 2025-12, mean of 2,
+    without 2025-11)" when a period of the window has no value the baseline could
+    average (a duration with too many tickets still open, say:
+    :func:`servicekpi.targets.baseline_rows`)."""
+    from ..targets import baseline_rows
+
     lang = report.language
     if periods and periods > 1:
         first = pd.Period(period) - (int(periods) - 1)
+        used = set(baseline_rows(report.kpis, report.params.team, kpi, period,
+                                 periods=int(periods))["period"])
+        without = [p for p in pd.period_range(first, pd.Period(period)) if p not in used]
+        if used and without:
+            return msg("team.baseline_mean_without", lang, value=fmt(report, kpi, value),
+                       first=label(first), last=label(period), n=len(used),
+                       without=sep(report).join(map(label, without)))
         return msg("team.baseline_mean", lang, value=fmt(report, kpi, value),
                    first=label(first), last=label(period), n=int(periods))
     return msg("team.baseline_one", lang, value=fmt(report, kpi, value), period=label(period))
