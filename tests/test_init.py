@@ -484,6 +484,9 @@ def test_a_baseline_says_which_period_of_its_window_it_leaves_out(tmp_path, caps
     out = tmp_path / "params"
     assert main(["init", str(export), "--out", str(out), "--as-of", "2024-06-15 00:00"]) == 0
     printed = capsys.readouterr().out
+    as_of = next(x for x in (out / "defaults.yaml").read_text().splitlines()
+                 if x.startswith("as_of:"))
+    assert "2024-06-15" in as_of and "latest timestamp (" not in as_of   # not the export's
     assert ("1 baseline averages fewer periods than baseline_periods: a period of the window "
             "has no value, or more than 5% of its tickets still open (desk "
             "avg_resolution_hours without 2024-04)") in printed

@@ -398,6 +398,21 @@ def test_zendesk_local_times_keep_the_hours_between_them():
     assert utc.loc["105", "created_at"] == pd.Timestamp("2024-01-31 23:30")
 
 
+def test_zendesk_as_of_with_a_zone_is_refused_where_times_are_read_as_written(tmp_path):
+    """Zendesk's times are read as written (+0100 kept as the local clock): an as-of
+    time of 09:30Z is 10:30 on that clock, and read as 09:30 it would leave a
+    ticket solved at 10:00 open.  It is refused, saying to give the clock's time;
+    without a zone it is taken as written, and with a declared zone converted."""
+    export = EXPORTS / "zendesk.csv"
+    with pytest.raises(skpi.ConfigError, match="read as written.*without a zone"):
+        skpi.load_tickets(export, as_of="2024-02-20T09:30:00Z")
+    def as_of(**options):
+        return pd.Timestamp(skpi.load_tickets(export, **options).attrs["as_of"])
+    assert as_of(as_of="2024-02-20 10:30") == pd.Timestamp("2024-02-20 10:30")
+    assert as_of(timezone="Europe/Paris", as_of="2024-02-20T09:30:00Z") == \
+        pd.Timestamp("2024-02-20 10:30")
+
+
 # The same export with the reply metrics only in their business-hours variant, ISO times in
 # UTC (Z: as written is UTC) and a numeric (1-5) Satisfaction Score.
 #   Support  201 Jan 9  reply 30 biz min, 4 h, score 5;  202 Jan 18 reply 120, 24 h, 2, 1 reopen

@@ -206,7 +206,7 @@ def as_of_problem(text: str) -> str | None:
         ts = pd.NaT
     if pd.isna(ts):
         return (f"cannot read {text!r} as a time: write it year first, e.g. 2024-03-31 "
-                "or '2024-03-31 18:00' (31/03/2024 or 03/04/2024 could read either way)")
+                "or '2024-03-31 18:00' (a date such as 03/04/2024 could read either way)")
     early, late = YEAR_RANGE
     if not early <= ts.year <= late:
         return (f"as-of time {text!r} is outside the years {early}-{late}: timestamps "

@@ -337,7 +337,8 @@ def _defaults_text(*, export, out, mapping, detected, picked, teams, freq, langu
                    "teams/ only override); files: one per file in teams/"),
         _yaml_line("freq", freq, "periods KPIs are computed for: month | week | quarter"),
         _yaml_line("as_of", as_of, "when the export was taken; null: its latest timestamp"
-                   + (f" ({stamp:%Y-%m-%d %H:%M})" if stamp is not None else "")),
+                   + (f" ({stamp:%Y-%m-%d %H:%M})" if stamp is not None and as_of is None
+                      else "")),
         _yaml_line("include_partial_period", False, "true: use a last period the export "
                    "covers only partly in comparisons, statuses, scores, forecasts"),
         _yaml_line("bad_rows", bad_rows, "raise: refuse an export with bad rows; drop: drop "

@@ -687,8 +687,15 @@ def _as_of(value, tz: str) -> pd.Timestamp:
         raise ConfigError(f"as-of time {value!r}: write it year first, e.g. 2024-03-10 or "
                           "'2024-03-10 18:00' (10/03/2024 reads either way)", source="as_of")
     ts = pd.Timestamp(value)
+    if ts.tzinfo is not None and tz == AS_WRITTEN:
+        # each time of the export keeps the clock it was written in: an instant in
+        # another offset cannot be placed among them
+        raise ConfigError(f"as-of time {value!r} has a time zone, but this export's times "
+                          "are read as written (timezone: as_written, each in its own "
+                          "offset): give the as-of time as the export's clock shows it, "
+                          "without a zone, e.g. '2024-03-06 10:30'", source="as_of")
     if ts.tzinfo is not None:
-        ts = ts.tz_localize(None) if tz == AS_WRITTEN else ts.tz_convert(tz).tz_localize(None)
+        ts = ts.tz_convert(tz).tz_localize(None)
     return ts
 
 
