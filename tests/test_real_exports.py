@@ -311,6 +311,29 @@ def test_semicolons_with_descriptions_over_many_lines(tmp_path, lines_each):
     assert t.attrs["team_names"] == {"desk_0": "Desk 0", "desk_1": "Desk 1"}
 
 
+def test_a_workbook_a_month_first_spreadsheet_rewrote_is_refused(tmp_path):
+    """UK dates opened by a US Excel and saved as a workbook: 04/01/2024 (4 January)
+    became the date 1 April, 10/01/2024 became 1 October, and 15/01/2024 and
+    20/01/2024 stayed text.  Read as they are, January's tickets land in April and
+    October: refused, saying why.  A workbook whose dates are all typed reads."""
+    from datetime import datetime
+
+    rows = {"ticket_id": ["1", "2", "3", "4"], "team": ["Desk"] * 4,
+            "created_at": [datetime(2024, 4, 1, 9, 15), datetime(2024, 10, 1, 14, 30),
+                           "15/01/2024 08:00", "20/01/2024 11:00"]}
+    path = tmp_path / "swapped.xlsx"
+    pd.DataFrame(rows).to_excel(path, index=False)
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_tickets(path)
+    (p,) = ei.value.problems
+    assert p.column == "created_at" and "reads dates month first" in p.message
+    assert "'15/01/2024 08:00'" in p.message and "2024-04-01 09:15:00" in p.message
+    rows["created_at"][2:] = [datetime(2024, 1, 15, 8), datetime(2024, 1, 20, 11)]
+    typed = tmp_path / "typed.xlsx"
+    pd.DataFrame(rows).to_excel(typed, index=False)
+    assert skpi.load_tickets(typed)["created_at"].dt.month.tolist() == [1, 1, 4, 10]
+
+
 def test_excel_hint_line_and_title_rows(tmp_path):
     path = write(tmp_path, "sep=;\nticket_id;team;created_at\n1;A;2024-01-02\n")
     assert len(skpi.load_tickets(path)) == 1

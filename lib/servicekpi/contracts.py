@@ -126,6 +126,7 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
         elif col.kind == "timestamp":
             order, t.problem = parsing.decide_day_order(evidence[col.name], dayfirst,
                                                         fallback=pooled)
+            t.problem = t.problem or parsing.swapped_by_a_spreadsheet(cells, order)
             t.placeholders = parsing.sentinel_mask(cells)
             t.values, t.bad = parsing.parse_timestamps(cells, timezone=timezone,
                                                        dayfirst=order, na=na,

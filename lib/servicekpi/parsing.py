@@ -144,6 +144,37 @@ def day_order_evidence(s: pd.Series) -> dict:
     return out
 
 
+def swapped_by_a_spreadsheet(cells: pd.Series, dayfirst: bool) -> str | None:
+    """Why a day-first column of a workbook looks rewritten by a spreadsheet that
+    reads dates month first (None when it does not).
+
+    A US Excel opening a UK file types each date whose day is 12 or less as a
+    date, with day and month swapped (03/01/2024, 3 January, becomes 1 March),
+    and leaves the others (15/01/2024) as text.  Saved as a workbook, the column
+    mixes typed dates, every one with a day of 12 or less, and day-first text:
+    the typed ones cannot be read back.
+    """
+    import datetime
+
+    if not dayfirst or cells.dtype != object or \
+            pd.api.types.infer_dtype(cells, skipna=True) not in ("mixed", "mixed-integer"):
+        return None
+    typed = cells.map(lambda v: isinstance(v, datetime.date)).to_numpy(dtype=bool)
+    text = cells.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    if not typed.any() or not text.any():
+        return None
+    written = cells[text].astype("string").str.strip()
+    day_first = written[written.str.match(_LEADING_DMY).fillna(False).to_numpy(dtype=bool)]
+    dates = cells[typed]
+    if day_first.empty or max(v.day for v in dates) > 12:
+        return None
+    return (f"dates typed by a spreadsheet ({', '.join(str(v) for v in dates[:2])}, each "
+            f"with a day of 12 or less) beside dates written day first as text "
+            f"({', '.join(map(repr, day_first[:2]))}): a spreadsheet that reads dates month "
+            "first typed the ones it could, swapping their day and month; export the file "
+            "again, or open it with the column as text")
+
+
 def decide_day_order(evidence: dict, declared: bool | None, *, fallback: dict | None = None
                      ) -> tuple[bool, str | None]:
     """Decide a column's day order from :func:`day_order_evidence`, once for the column.
