@@ -334,6 +334,25 @@ def test_a_workbook_a_month_first_spreadsheet_rewrote_is_refused(tmp_path):
     assert skpi.load_tickets(typed)["created_at"].dt.month.tolist() == [1, 1, 4, 10]
 
 
+def test_files_named_xls_that_are_no_workbook(tmp_path):
+    """.xls is a name systems give to other things: tab-separated text is read as
+    such; a web page (Salesforce Classic's and Jira's Excel exports are HTML tables)
+    and an Excel 97-2003 workbook (no reader installed) are refused saying what to
+    do, not with a reader's message about engines."""
+    text = write(tmp_path, "ticket_id\tteam\tcreated_at\n1\tDesk\t2024-01-02 09:00\n",
+                 "report.xls")
+    t = skpi.load_tickets(text)
+    assert len(t) == 1 and quality(t, "file_read")["detail"].item().startswith("csv")
+    html = write(tmp_path, "\n<html><body><table><tr><td>Case Number</td></tr></table>",
+                 "report1642777476321.xls")
+    with pytest.raises(skpi.DataError, match="a web page .* export it as CSV"):
+        skpi.load_tickets(html)
+    ole = tmp_path / "old.xls"
+    ole.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    with pytest.raises(skpi.DataError, match=r"Excel 97-2003 workbook \(.xls\).*save it as "):
+        skpi.load_tickets(ole)
+
+
 def test_excel_hint_line_and_title_rows(tmp_path):
     path = write(tmp_path, "sep=;\nticket_id;team;created_at\n1;A;2024-01-02\n")
     assert len(skpi.load_tickets(path)) == 1

@@ -124,6 +124,8 @@ def read_table(path, *, sheet=None, encoding: str | None = None,
                         f"{', '.join(sorted(SUFFIXES))}", source=str(path))
     if not path.is_file():
         raise DataError("file not found", source=str(path))
+    if kind == "excel":
+        kind = _workbook_or_text(path)
     info: dict = {"format": kind}
     header = None   # the header cells as written, when pandas may have renamed some
     try:
@@ -260,6 +262,34 @@ def yaml_problem(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return f"cannot read: {exc.strerror or exc}"
     return _first_line(exc)
+
+
+def _workbook_or_text(path: Path) -> str:
+    """``"excel"`` for a workbook; ``"csv"`` for delimited text given a workbook's
+    name (systems export tab-separated text as .xls).  A web page given one (an HTML
+    table, as Salesforce Classic's and Jira's Excel exports write), or an Excel
+    97-2003 workbook with no reader for it installed, is refused saying what to do."""
+    import importlib.util
+
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(b"PK"):                       # .xlsx / .xlsm: a zip
+        return "excel"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):          # Excel 97-2003 (OLE2)
+        if any(importlib.util.find_spec(m) for m in ("python_calamine", "xlrd")):
+            return "excel"
+        raise DataError("an Excel 97-2003 workbook (.xls), which servicekpi does not read: "
+                        "save it as .xlsx or CSV, or export it from the system as CSV",
+                        source=str(path))
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"<") and (b"<html" in text or b"<table" in text):
+        raise DataError("a web page (an HTML table) with a workbook's name, as Salesforce "
+                        "Classic's and Jira's Excel exports write: export it as CSV "
+                        "instead, or open it in a spreadsheet and save it as .xlsx or CSV",
+                        source=str(path))
+    if head.strip() and (b"\x00" not in head or head.startswith((b"\xff\xfe", b"\xfe\xff"))):
+        return "csv"                                 # text (UTF-16 with its BOM)
+    return "excel"
 
 
 def _drop_footer(df: pd.DataFrame, info: dict) -> pd.DataFrame:
