@@ -426,6 +426,21 @@ def test_other_values_wildcard_and_report_footer(tmp_path):
     assert skpi.compute_kpis(t).set_index("kpi").loc["sla_attainment", "value"] == 0.5
 
 
+@pytest.mark.parametrize("label", ["Grand Totals (3 records)", "Total", "Summe", "合计"])
+def test_a_totals_line_with_sums_is_a_footer(tmp_path, label):
+    """A report's totals line holds a label and sums beside it (Age 17, 2 reopened):
+    a footer, not a ticket with an empty id and date; a line whose first cell only
+    begins like the word (a team 'Totally Support') is a row."""
+    path = write(tmp_path, "Team,Ticket,Created,Age,Reopened\n"
+                           "Totally Support,1,2024-01-02,5,1\nDesk,2,2024-01-03,4,0\n"
+                           f"Desk,3,2024-01-04,8,1\n{label},,,17,2\n")
+    m = {"columns": {"ticket_id": "Ticket", "team": "Team", "created_at": "Created"}}
+    t = skpi.load_tickets(path, m)
+    assert t["ticket_id"].tolist() == ["1", "2", "3"]
+    assert t["team"].astype(str).tolist()[0] == "totally_support"
+    assert "1 blank or footer line(s)" in quality(t, "file_read")["detail"].item()
+
+
 def test_event_log_ordered_by_update_time_alone(tmp_path):
     # no modification count: the update time (day-first, one blank) orders the rows
     m = tmp_path / "m.yaml"
@@ -553,6 +568,19 @@ def test_placeholder_creation_date_is_named_as_such(tmp_path):
     t = skpi.load_tickets(path, bad_rows="drop", max_dropped_share=0.5)
     assert t["created_at"].tolist() == [pd.Timestamp("2024-01-01 12:00"),
                                         pd.Timestamp("2024-01-02")]
+
+
+def test_excel_serials_with_a_decimal_comma(tmp_path):
+    """A German Excel saves serial day numbers with a decimal comma: 45295,3854166667
+    is 2024-01-04 09:15 and 45301,6875 2024-01-10 16:30, not a date of the year 6875
+    (a placeholder) or a cell that cannot be read."""
+    path = write(tmp_path, "ticket_id;team;created_at;resolved_at\n"
+                 "1;A;45295,3854166667;45301,6875\n2;A;45301,6875;\n")
+    t = skpi.load_tickets(path)
+    assert t["created_at"].tolist() == [pd.Timestamp("2024-01-04 09:15"),
+                                        pd.Timestamp("2024-01-10 16:30")]
+    assert t["resolved_at"][0] == pd.Timestamp("2024-01-10 16:30")
+    assert quality(t, "timestamp_out_of_range").empty
 
 
 @pytest.mark.parametrize("cell, utc", [

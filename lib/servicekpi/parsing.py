@@ -56,7 +56,7 @@ _DAY_MONTH = (r"(?:^|[^\d/.\-])(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?:\d{4}|
 # the same at the start of the cell with a four-digit year: rewritten to ISO once the
 # column's order is decided, so that the fast ISO parser reads it
 _LEADING_DMY = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(\D|$)"
-_YEAR = r"(?:^|[^\d.])(?P<year>\d{4})(?:\D|$)"
+_YEAR = r"(?:^|[^\d.,])(?P<year>\d{4})(?:\D|$)"
 #: A date written year first (2024-03-10, 2024-03-10T18:00, 2024/03/10): never ambiguous.
 ISO_DATE = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:$|[T\s])")
 #: ``timezone`` value that keeps the wall-clock time an aware timestamp was written in.
@@ -342,10 +342,12 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = Fa
     text = s.astype("string").str.strip().reset_index(drop=True)
     todo = ~miss
     # Excel serial numbers in a text column (only cells that look like one are converted)
-    looks = todo & _match(arrow_text(text), r"^\d{5}(?:\.\d+)?$")
+    # (45295.385, or 45295,385 where a comma is the decimal mark)
+    looks = todo & _match(arrow_text(text), r"^\d{5}(?:[.,]\d+)?$")
     nums = np.full(n, np.nan)
     if looks.any():
-        nums[looks] = pd.to_numeric(text[looks], errors="coerce").to_numpy(dtype=float)
+        nums[looks] = pd.to_numeric(text[looks].str.replace(",", ".", regex=False),
+                                    errors="coerce").to_numpy(dtype=float)
     serial = todo & (nums >= _EXCEL_MIN) & (nums <= _EXCEL_MAX)
     if serial.any():
         out[serial] = (_EXCEL_EPOCH + pd.to_timedelta(nums[serial], unit="D")).round("s")
