@@ -570,6 +570,24 @@ def test_placeholder_creation_date_is_named_as_such(tmp_path):
                                         pd.Timestamp("2024-01-02")]
 
 
+def test_dates_without_times_are_warned(tmp_path):
+    """Five tickets whose times a spreadsheet cut to dates: every reply on the day of
+    creation reads 0 h.  Warned per column; one time of day anywhere in a column
+    shows it has times, and it is not warned."""
+    rows = "".join(f"{i},A,2024-01-0{i},2024-01-0{i},2024-01-0{i + 1}\n" for i in range(1, 6))
+    header = "ticket_id,team,created_at,first_response_at,resolved_at\n"
+    t = skpi.load_tickets(write(tmp_path, header + rows), as_of="2024-02-01")
+    assert skpi.compute_kpis(t).set_index("kpi").loc["avg_first_response_hours",
+                                                      "value"] == 0.0
+    warned = quality(t, "dates_only")
+    assert warned["column"].tolist() == ["created_at", "first_response_at", "resolved_at"]
+    assert (warned["severity"] == "warning").all()
+    timed = skpi.load_tickets(write(tmp_path, header + rows.replace(
+        "2024-01-05,2024-01-06", "2024-01-05 10:30,2024-01-06"), "timed.csv"),
+        as_of="2024-02-01")
+    assert quality(timed, "dates_only")["column"].tolist() == ["created_at", "resolved_at"]
+
+
 def test_excel_serials_with_a_decimal_comma(tmp_path):
     """A German Excel saves serial day numbers with a decimal comma: 45295,3854166667
     is 2024-01-04 09:15 and 45301,6875 2024-01-10 16:30, not a date of the year 6875

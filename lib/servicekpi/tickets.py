@@ -62,6 +62,9 @@ from .threads import in_order
 
 #: With bad_rows="drop", refuse an export when more than this share of rows would go.
 MAX_DROPPED_SHARE = 0.05
+#: A timestamp column this long whose every value is at midnight has dates only
+#: (formatted as dates by a spreadsheet, or exported so): warned.
+MIDNIGHT_MIN = 5
 
 
 def load_tickets(path, mapping="auto", *, bad_rows: str = "raise", as_of=None,
@@ -398,6 +401,14 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
                     out[later] = out[later].mask(after)
                     quality.add("after_as_of", later, int(after.sum()), "warning",
                                 limit=f"{limit:%Y-%m-%d %H:%M}")
+
+    # --- dates without a time of day: durations in whole days ------------
+    for name in ("created_at", "first_response_at", "resolved_at"):
+        if name in out:
+            stamps = out[name].to_numpy()
+            known = stamps[~np.isnat(stamps)]
+            if len(known) >= MIDNIGHT_MIN and (known == known.astype("datetime64[D]")).all():
+                quality.add("dates_only", name, None, "warning")
 
     # --- consistency between columns ------------------------------------
     if "created_at" in out:
