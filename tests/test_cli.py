@@ -4,6 +4,7 @@ import re
 import pandas as pd
 import pytest
 
+import servicekpi as skpi
 from servicekpi.cli import main
 
 
@@ -216,6 +217,8 @@ def test_kpis_decimal(tmp_path, capsys):
     assert "decimal mark" not in capsys.readouterr().out and aht() == pytest.approx(1845)
     assert main(args + ["--decimal", ";"]) == 2
     assert "invalid choice: ';'" in capsys.readouterr().err
+    with pytest.raises(skpi.InvalidArgument, match="decimal must be"):
+        skpi.load_tickets(export, decimal="x")          # before the file is read
 
 
 # ---------------------------------------------------------------- empty results

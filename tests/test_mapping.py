@@ -102,6 +102,12 @@ def test_leave_out_rows_that_are_not_tickets(tmp_path):
     with pytest.raises(skpi.ConfigError) as ei:
         skpi.load_mapping(bad)
     assert ei.value.problems[0].column == "leave_out"
+    # unquoted, YAML reads No as false and 1.10 as 1.1: refused, not matched as 0
+    for value in ("No", "1.10"):
+        bad.write_text("columns:\n  ticket_id: Key\n  team: Queue\n  created_at: Opened\n"
+                       f"leave_out:\n  Billable: [{value}]\n")
+        with pytest.raises(skpi.ConfigError, match="write it in quotes"):
+            skpi.load_mapping(bad)
 
 
 def test_bad_derivation_is_reported(tmp_path):

@@ -335,7 +335,8 @@ def test_a_workbook_a_month_first_spreadsheet_rewrote_is_refused(tmp_path):
     """UK dates opened by a US Excel and saved as a workbook: 04/01/2024 (4 January)
     became the date 1 April, 10/01/2024 became 1 October, and 15/01/2024 and
     20/01/2024 stayed text.  Read as they are, January's tickets land in April and
-    October: refused, saying why.  A workbook whose dates are all typed reads."""
+    October: refused, saying why.  A workbook whose dates are all typed reads, and
+    so does one whose text has a day of 12 or less (not what that reader leaves)."""
     from datetime import datetime
 
     rows = {"ticket_id": ["1", "2", "3", "4"], "team": ["Desk"] * 4,
@@ -352,9 +353,14 @@ def test_a_workbook_a_month_first_spreadsheet_rewrote_is_refused(tmp_path):
     typed = tmp_path / "typed.xlsx"
     pd.DataFrame(rows).to_excel(typed, index=False)
     assert skpi.load_tickets(typed)["created_at"].dt.month.tolist() == [1, 1, 4, 10]
+    # text with a day of 12 or less a month-first reader would have typed: no swap
+    rows["created_at"][2:] = ["15/01/2024 08:00", "05/01/2024 11:00"]
+    pasted = tmp_path / "pasted.xlsx"
+    pd.DataFrame(rows).to_excel(pasted, index=False)
+    assert skpi.load_tickets(pasted)["created_at"].dt.month.tolist() == [1, 1, 4, 10]
 
 
-def test_files_named_xls_that_are_no_workbook(tmp_path):
+def test_files_named_xls_that_are_no_workbook(tmp_path, monkeypatch):
     """.xls is a name systems give to other things: tab-separated text is read as
     such; a web page (Salesforce Classic's and Jira's Excel exports are HTML tables)
     and an Excel 97-2003 workbook (no reader installed) are refused saying what to
@@ -367,6 +373,18 @@ def test_files_named_xls_that_are_no_workbook(tmp_path):
                  "report1642777476321.xls")
     with pytest.raises(skpi.DataError, match="a web page .* export it as CSV"):
         skpi.load_tickets(html)
+    long_head = write(tmp_path, "<!DOCTYPE html>\n<meta charset='utf-8'>\n<style>"
+                      + "td {color: black}\n" * 400 + "</style><table></table>", "long.xls")
+    with pytest.raises(skpi.DataError, match="a web page"):
+        skpi.load_tickets(long_head)
+    xml = write(tmp_path, '<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:'
+                'office:spreadsheet"></Workbook>', "xml.xls")
+    with pytest.raises(skpi.DataError, match="an Excel 2003 XML spreadsheet"):
+        skpi.load_tickets(xml)
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "xlrd" else real(name, *a))
     ole = tmp_path / "old.xls"
     ole.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     with pytest.raises(skpi.DataError, match=r"Excel 97-2003 workbook \(.xls\).*save it as "):

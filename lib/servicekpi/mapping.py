@@ -131,7 +131,7 @@ class Mapping(BaseModel):
     true_values: list[str] = []
     false_values: list[str] = []
     one_row_per_ticket: OneRowPerTicket | None = None
-    leave_out: dict[str, list[Union[str, int, float]]] = {}
+    leave_out: dict[str, list[str]] = {}
     timezone: str = "UTC"
     dayfirst: bool | None = None
     decimal: Literal[".", ",", "auto"] = "auto"
@@ -148,6 +148,23 @@ class Mapping(BaseModel):
                 spec = Derived(source=spec)
             spec.derivation  # noqa: B018  (validates the combination)
             out[k] = spec
+        return out
+
+    @field_validator("leave_out", mode="before")
+    @classmethod
+    def _as_written(cls, v):
+        """Values as the export writes them: whole numbers as text; YAML's readings of
+        unquoted words (No -> false) and decimals (1.10 -> 1.1) refused."""
+        if not isinstance(v, dict):
+            return v
+        out = {}
+        for header, values in v.items():
+            values = values if isinstance(values, list) else [values]
+            for x in values:
+                if isinstance(x, (bool, float)) or x is None:
+                    raise ValueError(f"{header}: {x!r} is how YAML reads an unquoted value: "
+                                     "write it in quotes as the export writes it, e.g. 'No'")
+            out[header] = [str(x) for x in values]
         return out
 
     @field_validator("encoding")

@@ -151,22 +151,26 @@ def swapped_by_a_spreadsheet(cells: pd.Series, dayfirst: bool) -> str | None:
     A US Excel opening a UK file types each date whose day is 12 or less as a
     date, with day and month swapped (03/01/2024, 3 January, becomes 1 March),
     and leaves the others (15/01/2024) as text.  Saved as a workbook, the column
-    mixes typed dates, every one with a day of 12 or less, and day-first text:
-    the typed ones cannot be read back.
+    mixes typed dates, every one with a day of 12 or less, and day-first text,
+    every one with a day above 12: the typed ones cannot be read back.  Told
+    from three such cells or more.
     """
     import datetime
 
     if not dayfirst or cells.dtype != object or \
             pd.api.types.infer_dtype(cells, skipna=True) not in ("mixed", "mixed-integer"):
         return None
-    typed = cells.map(lambda v: isinstance(v, datetime.date)).to_numpy(dtype=bool)
+    typed = cells.map(lambda v: isinstance(v, datetime.date) and not pd.isna(v)
+                      ).to_numpy(dtype=bool)
     text = cells.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     if not typed.any() or not text.any():
         return None
     written = cells[text].astype("string").str.strip()
-    day_first = written[written.str.match(_LEADING_DMY).fillna(False).to_numpy(dtype=bool)]
+    days = _extract_numbers(written, r"^(?P<day>\d{1,2})[/.\-]\d{1,2}[/.\-]\d{4}(?:\D|$)")["day"]
+    day_first = written[~np.isnan(days)]
     dates = cells[typed]
-    if day_first.empty or max(v.day for v in dates) > 12:
+    if (day_first.empty or len(day_first) + len(dates) < 3
+            or (days[~np.isnan(days)] <= 12).any() or max(v.day for v in dates) > 12):
         return None
     return (f"dates typed by a spreadsheet ({', '.join(str(v) for v in dates[:2])}, each "
             f"with a day of 12 or less) beside dates written day first as text "

@@ -276,16 +276,20 @@ def _workbook_or_text(path: Path) -> str:
     if head.startswith(b"PK"):                       # .xlsx / .xlsm: a zip
         return "excel"
     if head.startswith(b"\xd0\xcf\x11\xe0"):          # Excel 97-2003 (OLE2)
-        if any(importlib.util.find_spec(m) for m in ("python_calamine", "xlrd")):
+        if importlib.util.find_spec("xlrd"):         # pandas' reader for .xls
             return "excel"
         raise DataError("an Excel 97-2003 workbook (.xls), which servicekpi does not read: "
                         "save it as .xlsx or CSV, or export it from the system as CSV",
                         source=str(path))
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if text.startswith(b"<") and (b"<html" in text or b"<table" in text):
-        raise DataError("a web page (an HTML table) with a workbook's name, as Salesforce "
-                        "Classic's and Jira's Excel exports write: export it as CSV "
-                        "instead, or open it in a spreadsheet and save it as .xlsx or CSV",
+    if text.startswith(b"<"):                        # markup, not rows of cells
+        if b"urn:schemas-microsoft-com:office:spreadsheet" in text:
+            what = "an Excel 2003 XML spreadsheet"
+        else:
+            what = ("a web page (an HTML table, as Salesforce Classic's and Jira's Excel "
+                    "exports write)")
+        raise DataError(f"{what} with a workbook's name: export it as CSV instead, or "
+                        "open it in a spreadsheet and save it as .xlsx or CSV",
                         source=str(path))
     if head.strip() and (b"\x00" not in head or head.startswith((b"\xff\xfe", b"\xfe\xff"))):
         return "csv"                                 # text (UTF-16 with its BOM)

@@ -125,6 +125,7 @@ def load_tickets(path, mapping="auto", *, bad_rows: str = "raise", as_of=None,
         data-quality summary.
     """
     source = Path(path).name
+    _decimal(decimal)
     declared = {k: v for k, v in dict(encoding=encoding, delimiter=delimiter,
                                       sheet=sheet).items() if v is not None}
     auto = isinstance(mapping, str) and mapping == AUTO
@@ -146,12 +147,16 @@ def load_tickets(path, mapping="auto", *, bad_rows: str = "raise", as_of=None,
                      first_row=first_row)
 
 
+def _decimal(decimal: str | None) -> None:
+    if decimal not in (None, ".", ",", "auto"):
+        raise InvalidArgument(f"decimal must be '.', ',' or 'auto', not {decimal!r}")
+
+
 def declared_mapping(m, decimal: str | None):
     """Mapping ``m`` with the decimal mark declared by an option (None: as it is)."""
+    _decimal(decimal)
     if decimal is None or decimal == m.decimal:
         return m
-    if decimal not in (".", ",", "auto"):
-        raise InvalidArgument(f"decimal must be '.' or ',', not {decimal!r}")
     return m.model_copy(update={"decimal": decimal})
 
 
