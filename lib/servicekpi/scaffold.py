@@ -25,8 +25,9 @@ preset unless one is given), lists its teams, and writes:
     period that has not; a window reaching back before a team's first
     period averages the periods there are (``baseline_periods`` says how
     many); a period of the window without a value, or whose durations have
-    too many tickets still open, is left out of the mean, with a note (the
-    reports then say "mean of 2, without 2024-04").  ``target`` and
+    too many tickets still open, is left out of the mean, named in
+    ``baseline_without`` and a note (the reports then say "mean of 2,
+    without 2024-04").  ``target`` and
     ``deadline`` are left blank for the user, and rows left blank are skipped
     when loading;
 ``benchmarks.csv``
@@ -56,11 +57,11 @@ from . import config
 from .errors import ConfigError, DataError, Problem
 from .periods import coverage_end, freq_of, label, last_complete_period
 from .gaps import LEVEL, ci_label
-from .targets import baseline_interval, baseline_rows
+from .targets import baseline_gaps, baseline_interval
 
 FILES = ("defaults.yaml", "catalogue.yaml", "targets.csv", "benchmarks.csv")
 TARGET_TEMPLATE_COLUMNS = ["team", "kpi", "baseline", "baseline_period", "baseline_periods",
-                           "target", "deadline", "weight", "owner", "milestones",
+                           "baseline_without", "target", "deadline", "weight", "owner", "milestones",
                            "baseline_interval", "team_name", "kpi_label", "better", "unit"]
 
 BASELINE_PERIODS = config.BASELINE_PERIODS
@@ -195,14 +196,13 @@ def init_params(export, out="params", *, mapping: str | None = "auto", freq: str
             mean, low, high = baseline_interval(kpis, tid, k, end, periods=used, level=LEVEL,
                                                 bounds=d.bounds)
             early += end != base
-            averaged = set(baseline_rows(kpis, tid, k, end, periods=used)["period"])
-            without = [label(p) for p in pd.period_range(end - (used - 1), end)
-                       if p not in averaged]
+            without = [label(p) for p in baseline_gaps(kpis, tid, k, end, periods=used)]
             if without:
                 gaps.append(f"{tid} {k} without {', '.join(without)}")
             target_rows.append({
                 "team": tid, "kpi": k, "baseline": _number(mean),
                 "baseline_period": label(end), "baseline_periods": used,
+                "baseline_without": "; ".join(without),
                 "baseline_interval": (f"{_number(low)} to {_number(high)} ({ci_label(LEVEL)})"
                                       if np.isfinite(high - low) else ""),
                 "team_name": name, "kpi_label": catalogue.label(k, language),

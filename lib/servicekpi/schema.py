@@ -97,6 +97,9 @@ TARGET_COLUMNS: dict[str, Column] = {c.name: c for c in [
            meaning="the last period of the baseline"),
     Column("baseline_periods", "int", low=1,
            meaning="periods the baseline averages, ending at baseline_period (default 1)"),
+    Column("baseline_without", "text",
+           meaning="periods of that window the baseline leaves out, '; '-separated (no "
+                   "value, or too many tickets still open): written by init"),
     Column("target", "number", required=True),
     Column("deadline", "text", required=True, meaning="period by which the target is due"),
     Column("milestones", "text", meaning="'2025Q1=0.80; 2025Q2=0.82': period=value pairs"),

@@ -54,6 +54,14 @@ def baseline_rows(kpis: pd.DataFrame, team: str, kpi: str, baseline_period, *,
     return rows[(rows["period"] <= end) & (rows["period"] > end - periods)]
 
 
+def baseline_gaps(kpis: pd.DataFrame, team: str, kpi: str, baseline_period, *,
+                  periods: int = 1) -> list[pd.Period]:
+    """The periods of a baseline's window it cannot average (:func:`baseline_rows`)."""
+    end = pd.Period(baseline_period)
+    used = set(baseline_rows(kpis, team, kpi, end, periods=periods)["period"])
+    return [p for p in pd.period_range(end - (periods - 1), end) if p not in used]
+
+
 def baseline_interval(kpis: pd.DataFrame, team: str, kpi: str, baseline_period, *,
                       periods: int = 1, level: float = 0.95, bounds=None
                       ) -> tuple[float, float, float]:
@@ -390,7 +398,9 @@ def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
             "peer_best_pace": float(peer_paces.max()) if len(peer_paces) else np.nan,
             "required_pace_percentile": (100.0 * float((peer_paces < required).mean())
                                          if len(peer_paces) else np.nan),
-            "baseline_periods": window_n, "baseline_half_width": tn["baseline_half_width"],
+            "baseline_periods": window_n,
+            "baseline_without": getattr(t, "baseline_without", None) or "",
+            "baseline_half_width": tn["baseline_half_width"],
             "period_sd": tn["period_sd"], "noise": noise, "noise_basis": basis,
             "within_noise": bool(np.isfinite(noise) and abs(t.target - t.baseline) < noise),
             "met_at_baseline": bool(met),

@@ -69,24 +69,20 @@ def target_by(report, kpi: str, target, deadline, *, shown: str | None = None) -
                deadline=label(deadline))
 
 
-def baseline(report, kpi: str, value, period, periods) -> str:
-    """A target's baseline with the period(s) it averages: "78.1% (2025-12)" or
-    "78.1% (2025-10 to 2025-12, mean of 3)"; "(2025-10 to 2025-12, mean of 2,
-    without 2025-11)" when a period of the window has no value the baseline could
-    average (a duration with too many tickets still open, say:
-    :func:`servicekpi.targets.baseline_rows`)."""
-    from ..targets import baseline_rows
-
+def baseline(report, kpi: str, value, period, periods, without="") -> str:
+    """A target's baseline with the period(s) it averages, as its targets row says:
+    "78.1% (2025-12)", "78.1% (2025-10 to 2025-12, mean of 3)", or with
+    ``baseline_without`` "2025-11" (init writes the periods of the window it could
+    not average: a duration with too many tickets still open, say) "(2025-10 to
+    2025-12, mean of 2, without 2025-11)"."""
     lang = report.language
+    left = [w.strip() for w in str(without or "").split(";") if w.strip()]
     if periods and periods > 1:
         first = pd.Period(period) - (int(periods) - 1)
-        used = set(baseline_rows(report.kpis, report.params.team, kpi, period,
-                                 periods=int(periods))["period"])
-        without = [p for p in pd.period_range(first, pd.Period(period)) if p not in used]
-        if used and without:
+        if left and len(left) < int(periods):
             return msg("team.baseline_mean_without", lang, value=fmt(report, kpi, value),
-                       first=label(first), last=label(period), n=len(used),
-                       without=sep(report).join(map(label, without)))
+                       first=label(first), last=label(period), n=int(periods) - len(left),
+                       without=sep(report).join(left))
         return msg("team.baseline_mean", lang, value=fmt(report, kpi, value),
                    first=label(first), last=label(period), n=int(periods))
     return msg("team.baseline_one", lang, value=fmt(report, kpi, value), period=label(period))
@@ -206,7 +202,8 @@ def gaps(report):
             "–" if not np.isfinite(r.ci_low) else
             msg("team.range", lang, low=fmt(report, k, r.ci_low), high=fmt(report, k, r.ci_high)),
             "–" if not np.isfinite(r.current) else yes_no(report, r.better_now),
-            baseline(report, k, r.baseline, r.baseline_period, r.baseline_periods),
+            baseline(report, k, r.baseline, r.baseline_period, r.baseline_periods,
+                     r.baseline_without),
             target_by(report, k, r.target, r.deadline, shown=target),
             fmt(report, k, r.glide_now),
             change(report, k, r.gap).lstrip("+") if np.isfinite(r.gap) else "–",
@@ -244,7 +241,8 @@ def achievability(report):
             noise = msg("team.achievable.noise", lang,
                         value=change(report, k, r.noise).lstrip("+"), basis=basis)
         rows.append([kpi_label(report, k),
-                     baseline(report, k, r.baseline, r.baseline_period, r.baseline_periods),
+                     baseline(report, k, r.baseline, r.baseline_period, r.baseline_periods,
+                              r.baseline_without),
                      change(report, k, report.catalogue[k].sign * (r.target - r.baseline)),
                      noise,
                      change(report, k, r.required_pace), change(report, k, r.own_pace),
