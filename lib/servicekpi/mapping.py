@@ -277,6 +277,13 @@ def value_key(value) -> str:
     return key
 
 
+def value_keys(col: pd.Series) -> pd.Series:
+    """Each cell's :func:`value_key` (NA for a missing cell), worked out once per
+    distinct value."""
+    text = col.astype("string")
+    return text.map({v: value_key(v) for v in text.dropna().unique()}, na_action="ignore")
+
+
 def header_index(columns) -> dict[str, str]:
     """:func:`header_key` -> the file's header as written (the first of equal keys)."""
     index: dict[str, str] = {}
@@ -494,9 +501,7 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
         if canon in out.columns and table:
             lookup = {value_key(k): v for k, v in table.items() if k != OTHER}
             before = out[canon]
-            text = before.astype("string")   # compared once per distinct value
-            key = text.map({v: value_key(v) for v in text.dropna().unique()},
-                           na_action="ignore")
+            key = value_keys(before)
             hit = key.isin(list(lookup)).fillna(False).to_numpy(dtype=bool)
             other = np.zeros(len(hit), bool)
             if OTHER in table:   # every other non-empty value
@@ -528,12 +533,10 @@ def left_out(raw: pd.DataFrame, mapping: Mapping) -> tuple[np.ndarray, list[dict
         header = index.get(header_key(name))
         if header is None or not listed:
             continue
-        text = raw[header].astype("string")
-        keys = {value_key(v) for v in listed}
-        hit = text.map({v: value_key(v) in keys for v in text.dropna().unique()},
-                       na_action="ignore").fillna(False).to_numpy(dtype=bool) & ~out
+        hit = value_keys(raw[header]).isin({value_key(v) for v in listed}).fillna(False)
+        hit = hit.to_numpy(dtype=bool) & ~out
         if hit.any():
-            seen = pd.Series(text.to_numpy(dtype=object)[hit]).value_counts()
+            seen = pd.Series(raw[header].to_numpy(dtype=object)[hit]).value_counts()
             quality.append(dict(code="left_out", column=None, rows=int(hit.sum()),
                                 severity="dropped", values=dict(
                                     mapping=mapping.name, header=str(header),

@@ -245,16 +245,23 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
 
     explicit = as_of is not None
     limit = _as_of(as_of, tz) if explicit else _now()
-    raw, rownum, fold_problems = _one_row_per_ticket(raw, rownum, m, source, quality,
-                                                     timezone=tz, dayfirst=dayfirst, na=na,
-                                                     as_of=limit if explicit else None)
+    folded, fold_problems = _one_row_per_ticket(raw, rownum, m, source, quality,
+                                                timezone=tz, dayfirst=dayfirst, na=na,
+                                                as_of=limit if explicit else None)
     if fold_problems:   # the log cannot be ordered: nothing after this would be right
         raise DataError(fold_problems, source=source)
-    out_rows, records = left_out(raw, m)     # rows that are not tickets, by their latest row
-    if out_rows.any():
-        raw, rownum = raw.loc[~out_rows].reset_index(drop=True), rownum[~out_rows]
+    # rows that are not tickets, by each ticket's latest row
+    states = raw[find_headers(header_index(raw.columns), m.leave_out)]
+    out_rows, records = left_out(states if folded is None else
+                                 states.iloc[folded].reset_index(drop=True), m)
+    del states
     for q in records:
         quality.add(q["code"], q["column"], q["rows"], q["severity"], **q["values"])
+    if folded is not None or out_rows.any():
+        keep = (np.arange(len(raw)) if folded is None else folded)[~out_rows]
+        rownum, held = rownum[keep], [raw]
+        del raw
+        raw = _rows_of(held, keep)
     mapped = apply_mapping(raw, m, source)
     frame, derived = mapped.frame.reset_index(drop=True), mapped.derived
     n = len(frame)
@@ -591,6 +598,20 @@ def _finished(name: str, v: pd.Series) -> pd.Series:
     return v
 
 
+def _rows_of(held: list, positions: np.ndarray) -> pd.DataFrame:
+    """The rows at ``positions`` of the frame in ``held``, taken out of it column by
+    column, each let go once taken (from a shallow copy: a frame a caller still
+    holds keeps its columns): memory grows by a column, not by the frame's copy."""
+    raw = held.pop().copy(deep=False)
+    if not raw.columns.is_unique:
+        return raw.iloc[positions].reset_index(drop=True)
+    attrs = raw.attrs
+    taken = {c: raw.pop(c).iloc[positions].reset_index(drop=True) for c in list(raw.columns)}
+    frame = pd.DataFrame(taken, index=pd.RangeIndex(len(positions)), copy=False)
+    frame.attrs = attrs
+    return frame
+
+
 def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, na,
                         as_of=None):
     """Fold an event log to each ticket's latest row (``one_row_per_ticket``).
@@ -603,24 +624,25 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
     out first (what was known then), as long as a ticket keeps one row.
     Rows still tied on every key: the last in the file is kept, counted
     unless they are identical copies.
-    Blank ids are never folded together (they are refused later).
+    Blank ids are never folded together (they are refused later).  Returns the
+    positions of the rows kept (None: every row) and the problems.
     """
     if m.one_row_per_ticket is None or raw.empty:
-        return raw, rownum, []
+        return None, []
     res = resolve(m, raw.columns)
     id_col = res.headers.get("ticket_id")
     if id_col is None:
-        return raw, rownum, []
+        return None, []
     ids = raw[id_col].astype("string").str.strip().mask(text_missing(raw[id_col], na))
     dup = repeated(ids)
     release_memory()                # the ids' sort
     if not dup.any():
-        return raw, rownum, []            # one row per ticket already
+        return None, []            # one row per ticket already
     keys = find_headers(header_index(raw.columns), m.one_row_per_ticket.latest_by)
     if not keys:
         quality.add("event_log_not_folded", None, None, "info",
                     columns=", ".join(map(str, m.one_row_per_ticket.latest_by)))
-        return raw, rownum, []
+        return None, []
     stamps = [h for c, h in res.headers.items() if TICKET_COLUMNS[c].kind == "timestamp"]
     pooled = {k: sum(parsing.day_order_evidence(raw[h])[k] for h in stamps)
               for k in ("dayfirst", "monthfirst")}
@@ -664,7 +686,7 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
             if is_time[k]:
                 after |= v > limit
         if problems:
-            return raw, rownum, problems
+            return None, problems
         keeps = ~pd.Series(after).groupby(order["_id"].to_numpy()).transform("all")
         drop = after & keeps.to_numpy()
         if drop.any():
@@ -677,7 +699,7 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
         order[k] = values(k)
         used.append(k)
         if problems:
-            return raw, rownum, problems
+            return None, problems
         ranked = order.sort_values(["_id", *used, "_pos"], na_position="first", kind="stable")
         last = ranked.drop_duplicates("_id", keep="last")
         tied = ranked.merge(last[["_id", *used]], on=["_id", *used], how="inner")
@@ -695,7 +717,7 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
     if (ties > 1).any():
         quality.add("event_log_ties", id_col, int((ties > 1).sum()), "warning",
                     columns=", ".join(keys))
-    return raw.iloc[keep_pos].reset_index(drop=True), rownum[keep_pos], []
+    return keep_pos, []
 
 
 def _as_of(value, tz: str) -> pd.Timestamp:
