@@ -606,7 +606,10 @@ def _rows_of(held: list, positions: np.ndarray) -> pd.DataFrame:
     if not raw.columns.is_unique:
         return raw.iloc[positions].reset_index(drop=True)
     attrs = raw.attrs
-    taken = {c: raw.pop(c).iloc[positions].reset_index(drop=True) for c in list(raw.columns)}
+    taken = {}
+    for c in list(raw.columns):
+        taken[c] = raw.pop(c).iloc[positions].reset_index(drop=True)
+        release_memory()           # the column let go, given back before the next
     frame = pd.DataFrame(taken, index=pd.RangeIndex(len(positions)), copy=False)
     frame.attrs = attrs
     return frame
