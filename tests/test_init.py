@@ -478,7 +478,8 @@ def test_a_baseline_says_which_period_of_its_window_it_leaves_out(tmp_path, caps
             *(f"{i},Desk,2024-04-0{i} 08:00,2024-04-{i + 4:02d} 12:00" for i in (3, 4, 5)),
             "6,Desk,2024-04-20 08:00,",
             "7,Desk,2024-05-06 08:00,2024-05-06 18:00",
-            "8,Desk,2024-05-08 08:00,2024-05-09 04:00"]
+            "8,Desk,2024-05-08 08:00,2024-05-09 04:00",
+            "9,Old Desk,2024-03-07 08:00,2024-03-07 10:00"]   # quiet since March
     export = tmp_path / "desk.csv"
     export.write_text("ticket_id,team,created_at,resolved_at\n" + "\n".join(rows) + "\n")
     out = tmp_path / "params"
@@ -490,6 +491,9 @@ def test_a_baseline_says_which_period_of_its_window_it_leaves_out(tmp_path, caps
     assert ("1 baseline averages fewer periods than baseline_periods: a period of the window "
             "has no value, or more than 5% of its tickets still open (desk "
             "avg_resolution_hours without 2024-04)") in printed
+    # a team without tickets in the baseline's period is named, with its last ticket
+    assert ("1 team/KPI pair has no value in 2024-05 and no row in the targets template "
+            "(old_desk: 1, no ticket since 2024-03-07)") in printed
     row = next(r for r in read_rows(out / "targets.csv") if r["kpi"] == "avg_resolution_hours")
     assert float(row["baseline"]) == pytest.approx(13.5)
     assert (row["baseline_period"], row["baseline_periods"], row["baseline_without"]) == (
@@ -500,7 +504,7 @@ def test_a_baseline_says_which_period_of_its_window_it_leaves_out(tmp_path, caps
             w = csv.DictWriter(fh, fieldnames=list(row))
             w.writeheader()
             w.writerow({**row, "target": "10", "deadline": "2024-12", **changes})
-        (p,) = load_params(out)
+        p = next(x for x in load_params(out) if x.team == "desk")
         return tables.gaps(TeamReport.load(**p.notebook_parameters())).to_html()
     assert "13.5 h (2024-03 to 2024-05, mean of 2, without 2024-04)" in shown()
     # the text says what the targets file says of its baseline, not what today's data do

@@ -216,11 +216,22 @@ def init_params(export, out="params", *, mapping: str | None = "auto", freq: str
                 and first.normalize() > start.start_time):
             notes.append(f"the export starts on {first:%Y-%m-%d}, inside {label(start)}: "
                          "baselines averaging that period may rest on part of it")
-        missing = sum(1 for t in teams for k in set(have.loc[have["team"] == t, "kpi"])
-                      if (t, k) not in ends)
+        missing = {t: sum(1 for k in set(have.loc[have["team"] == t, "kpi"])
+                          if (t, k) not in ends) for t in teams}
+        missing = {t: c for t, c in missing.items() if c}
         if missing:
-            notes.append(f"{missing} team/KPI pairs have no value in {label(base)} and "
-                         "no row in the targets template")
+            last = tickets.groupby(tickets["team"].astype(str))["created_at"].max()
+            teams_named = []
+            for t, c in sorted(missing.items(), key=lambda x: -x[1])[:5]:
+                quiet = (f", no ticket since {last[t]:%Y-%m-%d}" if t in last.index
+                         and pd.Period(last[t], freq_of(freq)) < base else "")
+                teams_named.append(f"{t}: {c}{quiet}")
+            more = f"; {len(missing) - 5} more teams" if len(missing) > 5 else ""
+            count = sum(missing.values())
+            pairs = "team/KPI pair has" if count == 1 else "team/KPI pairs have"
+            notes.append(f"{count} {pairs} no value in "
+                         f"{label(base)} and no row in the targets template ("
+                         + "; ".join(teams_named) + more + ")")
         if early:
             notes.append(f"{early} baseline{' ends' if early == 1 else 's end'} before "
                          f"{label(base)}: more than "
