@@ -797,6 +797,9 @@ def test_salesforce_api():
     q = skpi.data_quality(t)
     fill = q[(q["code"] == "fallback_filled") & (q["column"] == "team")]
     assert fill["rows"].tolist() == [1]                      # 1003, queue-owned
+    # a warning naming the owner it read, which may be an agent without a role
+    assert fill["severity"].item() == "warning"
+    assert "('Tier 1 Support' (1)): a case with no owner role" in fill["detail"].item()
     t = t.set_index("ticket_id")
     assert t.loc["00001003", "team"] == "tier_1_support"
     assert t.loc["00001005", "resolved_at"] == pd.Timestamp("2024-02-01 03:00")

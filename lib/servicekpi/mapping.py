@@ -9,7 +9,8 @@ A mapping is a YAML file::
       resolved_at: {source: Solved at, fallback: [Closed at]}
       first_response_at: {source: First reply time in minutes, minutes_after: created_at}
       reopened: {source: Reopens, nonzero: true}
-      # notes: {header: what reading from it means}, shown when that header is used
+      # notes: {header: what reading from it means}, shown when that header (or a
+      # fallback header filling cells) is used
     values:                  # per canonical column: source value -> canonical value
       channel: {Mail: email, Voice: phone}
       satisfied: {Good: true, Bad: false, Offered: null}   # null: missing
@@ -473,11 +474,23 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
                 values=dict(header=str(header), expected=spec.sources[0],
                             **({"note": note} if note else {}))))
         col = raw[header]
+        notes = {header_key(k): v for k, v in spec.notes.items()}
         for fb in res.fallbacks.get(canon, []):
             blank = text_missing(col, na)
             fill = blank & ~text_missing(raw[fb], na)
             if fill.any():
                 col = col.astype(object).where(~fill, raw[fb].astype(object))
+                note = notes.get(header_key(fb))
+                if note:   # what the fallback's cells may be: named, with the values read
+                    seen = pd.Series(raw[fb].to_numpy(dtype=object)[fill]).value_counts()
+                    quality.append(dict(
+                        code="fallback_filled", column=canon, rows=int(fill.sum()),
+                        severity="warning", variant="detail_noted", values=dict(
+                            header=str(header), fallback=str(fb), note=note,
+                            examples=", ".join(f"{v!r} ({c:,})" for v, c in
+                                               seen.head(5).items())
+                            + (", ..." if len(seen) > 5 else ""))))
+                    continue
                 quality.append(dict(
                     code="fallback_filled", column=canon, rows=int(fill.sum()),
                     severity="info", values=dict(header=str(header), fallback=str(fb))))
