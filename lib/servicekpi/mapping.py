@@ -377,8 +377,10 @@ def detect_mapping(columns, *, source: str = "tickets") -> Mapping:
     problems.append(Problem(
         source, None, f"no mapping fits this header (columns found: "
         f"{', '.join(columns[:30]) or 'none'}; closest: {names}; presets: "
-        f"{', '.join(presets())}): name the preset or write a mapping YAML "
-        "(mapping: <file>), see servicekpi.mapping"))
+        f"{', '.join(presets())}): write a mapping YAML that names your headers "
+        f"(mapping: <file>): a copy of the system's preset from {PRESET_DIR} with its "
+        "headers replaced by yours (an export in another language), or the README's "
+        "'Other names?'"))
     raise DataError(problems, source=source)
 
 
