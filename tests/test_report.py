@@ -367,3 +367,19 @@ def test_chinese_figures_have_no_english_words(report_zh):
         texts = [t.get_text() for t in fig.findobj(Text)]
         words = english_words("\n".join(texts), allow=allow)
         assert words == [], (name, sorted(set(words)))
+
+
+@pytest.mark.parametrize("drop, says", [
+    (["is_complaint"], "it has no is_complaint column saying which tickets are complaints"),
+    (["category"], "it has no category column"),
+    (["is_complaint", "category"], "it has neither an is_complaint nor a category column"),
+])
+def test_no_causes_says_which_column_is_missing(files, tmp_path, drop, says):
+    """An export with categories but no complaint flag (Freshdesk's Type, Salesforce's
+    Type) is not said to lack a category column."""
+    raw = pd.read_csv(files["tickets"], dtype=str).drop(columns=drop)
+    export = tmp_path / "tickets.csv"
+    raw.to_csv(export, index=False)
+    r = TeamReport.load(team="a", tickets=str(export), as_of=files["as_of"])
+    note = sections._causes_note(r)
+    assert isinstance(note, Note) and says in str(note)

@@ -72,7 +72,8 @@ def _signals(report):
 def _causes_note(report) -> Note | None:
     from ..periods import label
     if not report.has_categories:
-        return sentences.note(report, "no_causes")
+        missing = [c for c in ("is_complaint", "category") if c not in report.tickets.columns]
+        return sentences.note(report, "no_causes_" + "_".join(missing))
     if report.top_causes().empty:
         return sentences.note(report, "no_complaints", period=label(report.period)
                               if report.period is not None else "–")
