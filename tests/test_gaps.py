@@ -259,13 +259,16 @@ DEADLINE_MARCH = ("A", "fcr_rate", 0.70, "2025-12", 0.80, "2026-03")
 
 
 def test_met_after_the_deadline_from_the_deadline_value():
-    # 0.81 in March (the deadline) meets 0.80; today's 0.75 does not change that
+    # 0.81 in March (the deadline) meets 0.80; today's 0.75 does not change that, and
+    # the row is about March's value: current, better now, gap and progress with it
     k = series("A", "fcr_rate", "2026-01", [0.70, 0.72, 0.81, 0.76, 0.75, 0.75])
     g = table(k, [DEADLINE_MARCH])
     r = g.iloc[0]
     assert r["periods_left"] == -3 and np.isnan(r["needed_pace"])
-    assert r["status"] == "met" and not r["better_now"]
-    assert r["deadline_value"] == pytest.approx(0.81)
+    assert r["status"] == "met" and r["better_now"]
+    assert r["deadline_value"] == pytest.approx(0.81) == r["current"]
+    assert r["current_period"] == pd.Period("2026-03", "M")
+    assert r["gap"] == pytest.approx(-0.01)
     assert r["why"] == "deadline 2026-03 observed: value at or better than the target"
     assert np.isnan(r["probability"]) and g.attrs["simulations"] == {}    # nothing to forecast
 
@@ -276,7 +279,8 @@ def test_missed_within_and_beyond_noise():
     lo, hi = wilson(0.78, 1000)
     assert lo < 0.80 < hi
     r = row(k, [DEADLINE_MARCH], "A", "fcr_rate")
-    assert r["status"] == "missed" and bool(r["better_now"])     # better now, missed then
+    # missed then, and the row says so: today's 0.85 is not what the target was about
+    assert r["status"] == "missed" and not r["better_now"] and r["current"] == 0.78
     assert r["why"] == ("deadline 2026-03 observed: value misses the target; the "
                                 "shortfall is within the 95% confidence interval of that value")
     # 0.70 on 5,000 tickets: Wilson (0.687, 0.713), well short of 0.80

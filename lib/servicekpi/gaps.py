@@ -15,7 +15,9 @@ Only the assessable rows count (:func:`servicekpi.kpis.assessable`): a
 duration period with too many tickets still open is incomplete, and is left
 out of statuses and forecasts (``left_out`` lists those periods; :func:`why`
 names the first :data:`SHOWN_LEFT_OUT` of them).  The *current* value is the
-latest assessable one.
+latest assessable one; once the deadline has passed, the deadline period's
+(the value the target was about, the one that decides its status), so that
+the row's gap, progress and "better now" agree with its status and score.
 
 1. ``insufficient_data`` -- no value at or before the assessed period
    (``rule`` ``no_value``).
@@ -297,6 +299,12 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
             rows.append({**row, "status": Status.INSUFFICIENT_DATA, "rule": "no_value"})
             continue
         last = mine.iloc[-1]
+        at_deadline = mine[mine["period"] == deadline]
+        if row["periods_left"] <= 0 and deadline not in left_out and not at_deadline.empty:
+            # the deadline has passed: the target was about its period, and every column
+            # of the row (current, better now, gap, progress) is about that value, as the
+            # status and the scorecard are
+            last = at_deadline.iloc[-1]
         cur = float(last["value"])
         n = _num(last, "n")
         lo, hi = confidence_interval(cur, n, numerator=_num(last, "numerator"),
