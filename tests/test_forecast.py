@@ -48,6 +48,34 @@ def test_bounded_rate_near_one_stays_in_range():
     assert forecast(nps, 12, bounds=(-100, 100))["upper_95"].max() <= 100
 
 
+def test_a_value_at_a_bound_is_taken_as_near_as_its_observations_allow():
+    """An SLA series of 14 months between 67% and 91%, and 24 of 24 met once: taken as
+    0.1% from the bound, that month lies as far above 90% on the logit scale as 10%
+    lies below it, and the 80% range in four months ran from 15% to 99%.  With the
+    observations behind each value, 24 of 24 is taken as 1 - 0.5 / 25 = 98% (the
+    empirical logit's half observation), and the range narrows; values inside the
+    bounds are read as they are."""
+    from servicekpi.forecast import modelling_scale
+
+    values = [0.795, 0.854, 1.0, 0.676, 0.741, 0.721, 0.833, 0.673, 0.711, 0.824, 0.843,
+              0.739, 0.738, 0.909]
+    n = [39, 41, 24, 37, 27, 43, 30, 49, 38, 34, 51, 46, 42, 33]
+    idx = pd.period_range("2024-01", periods=14, freq="M")
+    sla, counts = pd.Series(values, index=idx), pd.Series(n, index=idx, dtype=float)
+    tr = modelling_scale(sla.to_numpy(), (0, 1))
+    z = tr.forward(sla.to_numpy(), counts.to_numpy())
+    assert z[2] == pytest.approx(math.log(0.98 / 0.02))
+    inside = np.arange(14) != 2
+    np.testing.assert_allclose(z[inside], tr.forward(sla.to_numpy())[inside])
+
+    def range_80(**kw):
+        last = simulate(sla, 4, bounds=(0, 1), **kw).paths[-1]
+        return np.quantile(last, 0.1), np.quantile(last, 0.9)
+    plain, counted = range_80(), range_80(counts=counts)
+    assert plain[0] < 0.2 and counted[0] > 0.4            # 15% vs 45%
+    assert counted[1] - counted[0] < 0.6 < plain[1] - plain[0]
+
+
 def test_probability_near_one_and_near_zero():
     met = noisy(0.9, 0.003)
     o = target_outlook(met, 0.8, "2026-06", "higher", bounds=(0, 1))

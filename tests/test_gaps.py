@@ -255,6 +255,20 @@ def test_a_mean_durations_interval_stops_at_zero():
 
 
 # ---------------------------------------------------------------- deadline observed
+def test_a_forecast_takes_each_value_with_its_observations():
+    """The gap table hands each period's n to the simulation: 24 of 24 met once among
+    14 months of 67-91% moves the 80% outlook less than a 99.9% would (see
+    test_forecast's test_a_value_at_a_bound_...): its lower end above 40%."""
+    values = [0.795, 0.854, 1.0, 0.676, 0.741, 0.721, 0.833, 0.673, 0.711, 0.824, 0.843,
+              0.739, 0.738, 0.909]
+    n = [39, 41, 24, 37, 27, 43, 30, 49, 38, 34, 51, 46, 42, 33]
+    k = [r for v, m, i in zip(values, n, range(14))
+         for r in series("A", "sla_attainment", str(pd.Period("2024-01", "M") + i), [v], n=m)]
+    r = row(k, [("A", "sla_attainment", 0.78, "2024-12", 0.85, "2025-06")], "A",
+            "sla_attainment")
+    assert r["status"] in ("at_risk", "off_track") and r["lower_80"] > 0.4
+
+
 DEADLINE_MARCH = ("A", "fcr_rate", 0.70, "2025-12", 0.80, "2026-03")
 
 

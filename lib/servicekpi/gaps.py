@@ -345,6 +345,9 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         else:
             task = {"series": series, "bounds": d.bounds,
                     "horizon": deadline.ordinal - series.index[-1].ordinal if len(series) else 0}
+            if "n" in mine:   # how near a bound a value is: its observations say
+                task["counts"] = pd.Series(mine["n"].to_numpy(float),
+                                           index=pd.PeriodIndex(mine["period"]))
             to_simulate[len(rows)] = (row, task, d.direction, sign)
         rows.append(row)
     if to_simulate:
