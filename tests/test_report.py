@@ -383,3 +383,18 @@ def test_no_causes_says_which_column_is_missing(files, tmp_path, drop, says):
     r = TeamReport.load(team="a", tickets=str(export), as_of=files["as_of"])
     note = sections._causes_note(r)
     assert isinstance(note, Note) and says in str(note)
+
+
+def test_an_average_over_fewer_periods_says_how_many(files, tmp_path):
+    """Team a's March has no survey answer (its CSAT cells blank): CSAT's average is
+    over 5 of the 6 periods, (48 + 60 + 68 + 72 + 80) / 5 = 65.6%, and says so
+    beside the column's 'average of 6'; a KPI with all 6 reads plainly."""
+    raw = pd.read_csv(files["tickets"], dtype=str)
+    march = raw["team"].eq("a") & raw["created_at"].str.startswith("2024-03")
+    raw.loc[march, "csat"] = ""
+    export = tmp_path / "tickets.csv"
+    raw.to_csv(export, index=False)
+    t = tables.headline(TeamReport.load(team="a", tickets=str(export), as_of=files["as_of"]))
+    assert t.data.columns[4] == "average of 6"
+    assert shown(t, "CSAT (share satisfied)").iloc[4] == "65.6% (of 5)"
+    assert shown(t, "Tickets created").iloc[4] == "25"

@@ -125,7 +125,10 @@ def headline(report):
         for v, when, want in ((r.latest, r.latest_period, expected[0]),
                               (r.previous, r.previous_period, expected[1])):
             cells.append(dated(fmt(report, r.kpi, v), v, when, want, lang))
-        cells += [change(report, r.kpi, r.change), fmt(report, r.kpi, r.average),
+        average = fmt(report, r.kpi, r.average)
+        if np.isfinite(r.average) and r.averaged != len(ps):   # periods without a value
+            average = msg("team.headline.average_over", lang, value=average, n=r.averaged)
+        cells += [change(report, r.kpi, r.change), average,
                   f"{r.n:,.0f}" if np.isfinite(r.n) else "–"]
         rows.append(cells)
     out = pd.DataFrame(rows, columns=heads)

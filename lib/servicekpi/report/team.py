@@ -207,7 +207,7 @@ class TeamReport:
     @_cached
     def headline(self) -> pd.DataFrame:
         """Per KPI: latest assessed value, the one before, change, average over
-        the assessed periods, n -- as numbers.
+        the assessed periods (``averaged``: how many have a value), n -- as numbers.
 
         A duration of a period with too many tickets still open
         (:func:`servicekpi.kpis.assessable`) is left out: ``latest`` is then the
@@ -215,8 +215,8 @@ class TeamReport:
         say which), and ``left_out`` lists the periods left out.  ``better``
         is +1 when the change is an improvement, -1 a deterioration, 0 else."""
         ps = self.assessed_periods
-        columns = ["kpi", "latest", "previous", "change", "average", "n", "better",
-                   "latest_period", "previous_period", "left_out"]
+        columns = ["kpi", "latest", "previous", "change", "average", "averaged", "n",
+                   "better", "latest_period", "previous_period", "left_out"]
         if not ps:
             return pd.DataFrame(columns=columns)
         mine = self.team_rows()
@@ -238,7 +238,8 @@ class TeamReport:
             when = series.index[-1] if len(series) else ps[-1]
             rows.append({
                 "kpi": k, "latest": latest, "previous": prev, "change": change,
-                "average": series.mean(), "n": n.get(when, np.nan), "better": better,
+                "average": series.mean(), "averaged": int(series.notna().sum()),
+                "n": n.get(when, np.nan), "better": better,
                 "latest_period": when,
                 "previous_period": series.index[-2] if len(series) > 1 else None,
                 "left_out": sorted(out)})
