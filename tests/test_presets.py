@@ -546,6 +546,12 @@ def test_freshdesk():
     assert t.loc["1002", "channel"] == "web"                                   # Portal
     assert t.loc["1001", "customer_id"] == "48000112233"
     assert pd.isna(t.loc["1010", "contacts"]) and t.loc["1010", "channel"] == "email"
+    # Resolution status blank on 1003, 1004, 1005, 1008: read from their due times
+    # (1003 met, 1004 and 1005 missed, 1008 not yet due), not left out: an info note
+    q = skpi.data_quality(load("freshdesk.csv"))
+    blank = q[(q["code"] == "blank_cell") & (q["column"] == "sla_met")].iloc[0]
+    assert (blank["rows"], blank["severity"]) == (4, "info")
+    assert blank["detail"].startswith("kept; SLA attainment reads these tickets from their due")
 
 
 def test_customer_ids_a_spreadsheet_rounded_are_unknown(tmp_path):

@@ -320,6 +320,9 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     for name, blanks in checked.blanks.items():
         if TICKET_COLUMNS[name].survey:
             quality.add("survey_answer_missing", name, blanks, "info")
+        elif name == "sla_met" and "sla_due_at" in frame.columns:
+            # Freshdesk leaves its SLA outcome blank until a ticket is resolved
+            quality.add("blank_cell", name, blanks, "info", variant="detail_due")
         elif name not in ("first_response_at", "resolved_at", "sla_due_at"):
             quality.add("blank_cell", name, blanks, "warning")
 
