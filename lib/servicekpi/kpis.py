@@ -4,8 +4,12 @@
 ``team, period, kpi, value, n, numerator, sd, open_share``.  A ticket counts
 in the period of its ``created_at``.  Each KPI is computed only when the
 columns it needs are in the export.  Every team gets every period from its
-first ticket to its last; a period without tickets has ``volume`` 0 and the
-other KPIs missing (value NaN, n 0), never a made-up zero.
+first ticket to the export's last ticket (a team quiet since its own last
+ticket had none in the periods after it; a part of an export carries the
+whole export's in ``attrs["last_created"]``); a period without tickets has
+``volume`` 0 and the other KPIs missing (value NaN, n 0), never a made-up
+zero.  Not beyond the last ticket: an export filtered by creation date ends
+there, whatever the later resolution times.
 
 Definitions (``n`` is the denominator: the tickets the KPI is taken over):
 
@@ -640,15 +644,6 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
         raise DataError("team has empty cells; load the export with "
                         "servicekpi.load_tickets first", source="tickets")
 
-    pc = period_codes(created, freq)
-    p0 = pc.min()
-    n_periods = int(pc.max() - p0 + 1)
-    pc -= p0                                    # each period's place in the span
-    groups = team_codes * n_periods
-    groups += pc
-    size = len(team_names) * n_periods
-    agg = _Agg(groups, size)
-
     if as_of is None:
         as_of = tickets.attrs.get("as_of")
     if as_of is None or pd.isna(as_of):
@@ -658,13 +653,29 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
         as_of = max(stamps)
     as_of = np.datetime64(pd.Timestamp(as_of).tz_localize(None)
                           if pd.Timestamp(as_of).tzinfo else pd.Timestamp(as_of), "ns")
+
+    pc = period_codes(created, freq)
+    p0 = pc.min()
+    # every team's periods run to the export's last ticket (a part of an export: the
+    # whole export's, attrs["last_created"]): a team quiet since its own last one had
+    # no ticket in the periods after it (volume 0), it did not stop existing
+    end = int(pc.max())
+    whole = tickets.attrs.get("last_created")
+    if whole is not None and not pd.isna(whole):
+        end = max(end, int(period_codes(np.array([np.datetime64(
+            pd.Timestamp(whole).tz_localize(None), "ns")]), freq)[0]))
+    n_periods = int(end - p0 + 1)
+    pc -= p0                                    # each period's place in the span
+    groups = team_codes * n_periods
+    groups += pc
+    size = len(team_names) * n_periods
+    agg = _Agg(groups, size)
     cols = _Cols(created=created, frame=tickets, as_of=as_of)
 
-    # each team's span of periods, first ticket to last
+    # each team's span of periods: its first ticket's to the export's last
     first = np.full(len(team_names), np.iinfo(np.int64).max)
-    last = np.full(len(team_names), -1)
+    last = np.full(len(team_names), end - p0)
     np.minimum.at(first, team_codes, pc)
-    np.maximum.at(last, team_codes, pc)
     del pc, team_codes      # not needed by the KPIs: 160 MB at 10M tickets
     t_idx = np.repeat(np.arange(len(team_names)), n_periods)
     p_idx = np.tile(np.arange(n_periods), len(team_names))
