@@ -4,12 +4,12 @@
 ``team, period, kpi, value, n, numerator, sd, open_share``.  A ticket counts
 in the period of its ``created_at``.  Each KPI is computed only when the
 columns it needs are in the export.  Every team gets every period from its
-first ticket to the export's last ticket (a team quiet since its own last
-ticket had none in the periods after it; a part of an export carries the
-whole export's in ``attrs["last_created"]``); a period without tickets has
-``volume`` 0 and the other KPIs missing (value NaN, n 0), never a made-up
-zero.  Not beyond the last ticket: an export filtered by creation date ends
-there, whatever the later resolution times.
+first ticket to the last ticket of the tickets given (a team quiet since its
+own last ticket had none in the periods after it); a period without tickets
+has ``volume`` 0 and the other KPIs missing (value NaN, n 0), never a
+made-up zero.  Not beyond the last ticket: an export filtered by creation
+date ends there, whatever the later resolution times; and one team's
+tickets alone end at that team's last.
 
 Definitions (``n`` is the denominator: the tickets the KPI is taken over):
 
@@ -656,14 +656,9 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
 
     pc = period_codes(created, freq)
     p0 = pc.min()
-    # every team's periods run to the export's last ticket (a part of an export: the
-    # whole export's, attrs["last_created"]): a team quiet since its own last one had
-    # no ticket in the periods after it (volume 0), it did not stop existing
+    # every team's periods run to the last ticket of the tickets given: a team quiet
+    # since its own last one had no ticket in the periods after it (volume 0)
     end = int(pc.max())
-    whole = tickets.attrs.get("last_created")
-    if whole is not None and not pd.isna(whole):
-        end = max(end, int(period_codes(np.array([np.datetime64(
-            pd.Timestamp(whole).tz_localize(None), "ns")]), freq)[0]))
     n_periods = int(end - p0 + 1)
     pc -= p0                                    # each period's place in the span
     groups = team_codes * n_periods

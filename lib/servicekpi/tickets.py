@@ -547,10 +547,6 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     present = set(tickets["team"].unique()) if "team" in tickets else set()
     # attrs stay JSON-friendly so a loaded frame can be saved to Parquet
     tickets.attrs["as_of"] = None if pd.isna(as_of) else as_of.isoformat()
-    # the export's last ticket: every team's periods run to it (kpis.compute_kpis), in
-    # each team's prepared part too
-    last = tickets["created_at"].max() if len(tickets) else pd.NaT
-    tickets.attrs["last_created"] = None if pd.isna(last) else last.isoformat()
     tickets.attrs["source"] = source
     tickets.attrs["mapping"] = m.name
     tickets.attrs["team_names"] = {k: v for k, v in sorted(names_of.items()) if k in present}
