@@ -67,6 +67,11 @@ def test_a_value_at_a_bound_is_taken_as_near_as_its_observations_allow():
     assert z[2] == pytest.approx(math.log(0.98 / 0.02))
     inside = np.arange(14) != 2
     np.testing.assert_allclose(z[inside], tr.forward(sla.to_numpy())[inside])
+    # a mean of answers may lie nearer a bound than half an answer: CSAT 4.9 of 5 on
+    # 10 answers, CES 1.2 of 7 on 10, are read as they are, not moved inside
+    for bounds, value in (((1, 5), 4.9), ((1, 7), 1.2)):
+        scale = modelling_scale(np.array([value]), bounds)
+        assert scale.forward([value], [10]) == pytest.approx(scale.forward([value]))
 
     def range_80(**kw):
         last = simulate(sla, 4, bounds=(0, 1), **kw).paths[-1]

@@ -269,6 +269,18 @@ def test_a_forecast_takes_each_value_with_its_observations():
     assert r["status"] in ("at_risk", "off_track") and r["lower_80"] > 0.4
 
 
+def test_baseline_without_as_the_targets_file_states_it():
+    """A targets frame read by pandas has NaN in a blank baseline_without cell: stated
+    as nothing left out (""), never the text "nan"; a frame without the column states
+    nothing (None: the report asks the data)."""
+    k = series("A", "fcr_rate", "2025-10", [0.70, 0.71, 0.72, 0.73])
+    t = targets([FCR_TARGET])
+    assert row(k, [FCR_TARGET], "A", "fcr_rate")["baseline_without"] is None
+    t["baseline_without"] = [np.nan]
+    g = gap(kpi_rows(k), t)
+    assert g["baseline_without"].tolist() == [""]
+
+
 DEADLINE_MARCH = ("A", "fcr_rate", 0.70, "2025-12", 0.80, "2026-03")
 
 
@@ -282,7 +294,7 @@ def test_met_after_the_deadline_from_the_deadline_value():
     assert r["status"] == "met" and r["better_now"]
     assert r["deadline_value"] == pytest.approx(0.81) == r["current"]
     assert r["current_period"] == pd.Period("2026-03", "M")
-    assert r["gap"] == pytest.approx(-0.01)
+    assert r["gap"] == pytest.approx(-0.01) and np.isnan(r["recent_pace"])   # none asked
     assert r["why"] == "deadline 2026-03 observed: value at or better than the target"
     assert np.isnan(r["probability"]) and g.attrs["simulations"] == {}    # nothing to forecast
 

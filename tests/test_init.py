@@ -509,6 +509,9 @@ def test_a_baseline_says_which_period_of_its_window_it_leaves_out(tmp_path, caps
     assert "13.5 h (2024-03 to 2024-05, mean of 2, without 2024-04)" in shown()
     # the text says what the targets file says of its baseline, not what today's data do
     assert "13.5 h (2024-03 to 2024-05, mean of 3)" in shown(baseline_without="")
+    # a targets file written before the column states nothing: the data are asked
+    del row["baseline_without"]
+    assert "13.5 h (2024-03 to 2024-05, mean of 2, without 2024-04)" in shown()
 
 
 # ---------------------------------------------------------------- no tickets left

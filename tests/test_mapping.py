@@ -102,6 +102,15 @@ def test_leave_out_rows_that_are_not_tickets(tmp_path):
     with pytest.raises(skpi.ConfigError) as ei:
         skpi.load_mapping(bad)
     assert ei.value.problems[0].column == "leave_out"
+    # a State column blank throughout (as a workbook or Parquet gives it: no text at
+    # all) leaves nothing out; two names of one header each leave out their values
+    frame = pd.DataFrame({"Key": ["K1", "K2"], "Queue": ["Q", "Q"],
+                          "Opened": ["2024-01-01", "2024-01-02"], "State": [None, None]})
+    assert len(skpi.validate_tickets(frame.astype({"State": float}), m)) == 2
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("columns:\n  ticket_id: Key\n  team: Queue\n  created_at: Opened\n"
+                     "leave_out:\n  State: [canceled]\n  state: [8]\n")
+    assert skpi.load_tickets(path, twice)["ticket_id"].tolist() == ["K1", "K4"]
     # unquoted, YAML reads No as false and 1.10 as 1.1: refused, not matched as 0
     for value in ("No", "1.10"):
         bad.write_text("columns:\n  ticket_id: Key\n  team: Queue\n  created_at: Opened\n"

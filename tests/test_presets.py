@@ -554,6 +554,23 @@ def test_freshdesk():
     assert blank["detail"].startswith("kept; SLA attainment reads these tickets from their due")
 
 
+def test_a_blank_sla_outcome_without_a_due_time_is_left_out(tmp_path):
+    """Due by Time blanked on 1004 and 1005 (of the four blank Resolution statuses):
+    those two are left out of SLA attainment (a warning says so), 1003 and 1008 are
+    read from their due times (an info note).  Returns' January: 1002 violated, 1004
+    left out: 0 of 1."""
+    def no_due(head, rows):
+        key, due = head.index("Ticket ID"), head.index("Due by Time")
+        for row in rows:
+            if row[key] in ("1004", "1005"):
+                row[due] = ""
+    t = skpi.load_tickets(with_rows(tmp_path, "freshdesk.csv", [], edit=no_due))
+    q = skpi.data_quality(t)
+    blank = q[(q["code"] == "blank_cell") & (q["column"] == "sla_met")]
+    assert blank[["rows", "severity"]].values.tolist() == [[2, "info"], [2, "warning"]]
+    check(skpi.compute_kpis(t), {("returns", JAN, "sla_attainment"): (0.0, 1)})
+
+
 def test_customer_ids_a_spreadsheet_rounded_are_unknown(tmp_path):
     """Freshdesk's Contact IDs (48000112233, ...) saved by Excel as it shows them,
     4.80001E+10: every customer would read as one, and Customer Care's January

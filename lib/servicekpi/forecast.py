@@ -181,21 +181,24 @@ class _Transform:
             return cls(lo, hi, "log")
         return cls(lo, hi, "none")
 
-    def _eps(self, counts=None):
-        """How close to a bound a value is taken: 0.1% of the range, or with the
-        observations behind each value, half an observation (0.5 / (n + 1), the
-        empirical logit's correction): 24 of 24 SLAs met is 98%, not 99.9%, on a
-        scale where 99.9% lies as far from 90% as 10% does."""
-        if counts is None:
-            return 1e-3
-        n = np.asarray(counts, float)
-        return np.where(np.isfinite(n) & (n > 0), np.maximum(1e-3, 0.5 / (n + 1)), 1e-3)
+    def _inside(self, z, counts=None):
+        """Scaled values (0 and 1 the bounds) moved just inside them: 0.1% of the
+        range, or a value at a bound with the observations behind it known, half
+        an observation (0.5 / (n + 1), the empirical logit's correction): 24 of 24
+        SLAs met is 98%, not 99.9%, on a scale where 99.9% lies as far from 90% as
+        10% does.  Values inside the bounds are never moved further than 0.1%
+        (a mean of n answers, CSAT 4.9 of 5, may lie nearer than half an answer)."""
+        z = np.asarray(z, float)
+        if counts is not None:
+            n = np.asarray(counts, float)
+            half = np.where(np.isfinite(n) & (n > 0), 0.5 / (n + 1), 0.0)
+            z = np.where(z <= 0, half, np.where(z >= 1, 1 - half, z))
+        return np.clip(z, 1e-3, 1 - 1e-3)
 
     def forward(self, y, counts=None):
         y = np.asarray(y, float)
         if self.kind == "logit":
-            eps = self._eps(counts)
-            z = np.clip((y - self.lo) / (self.hi - self.lo), eps, 1 - eps)
+            z = self._inside((y - self.lo) / (self.hi - self.lo), counts)
             return np.log(z / (1 - z))
         if self.kind == "log":
             return np.log(y - self.lo)
@@ -466,7 +469,7 @@ def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=No
     same paths.  ``calibrate`` applies to ``"select"`` and the single models
     (the combination's intervals are always the calibrated ones).  ``counts``:
     the observations behind each value (a KPI table's ``n``, by period), which
-    say how close to a bound a value at it is taken (see ``_Transform._eps``).
+    say how close to a bound a value at it is taken (see ``_Transform._inside``).
     """
     if method not in METHODS:
         raise InvalidArgument(f"unknown forecasting method {method!r}; expected one of "

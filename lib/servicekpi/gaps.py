@@ -17,7 +17,8 @@ out of statuses and forecasts (``left_out`` lists those periods; :func:`why`
 names the first :data:`SHOWN_LEFT_OUT` of them).  The *current* value is the
 latest assessable one; once the deadline has passed, the deadline period's
 (the value the target was about, the one that decides its status), so that
-the row's gap, progress and "better now" agree with its status and score.
+the row's gap, progress and "better now" agree with its status and score
+(and it has no recent pace: none is asked of it any more).
 
 1. ``insufficient_data`` -- no value at or before the assessed period
    (``rule`` ``no_value``).
@@ -86,7 +87,7 @@ import pandas as pd
 from .catalogue import Catalogue, fmt_probability, resolve
 from .errors import InvalidArgument
 from .status import Status
-from .targets import PACE_PERIODS, glide_path, trend_slope
+from .targets import PACE_PERIODS, glide_path, stated_without, trend_slope
 
 #: Defaults of :func:`gap_table` (the report texts quote them from here):
 #: probability thresholds of the forecast rule (off track below the first,
@@ -288,7 +289,7 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         row = {"team": t.team, "kpi": t.kpi, "label": d.label, "direction": d.direction,
                "period": now, "baseline": t.baseline, "baseline_period": t.baseline_period,
                "baseline_periods": int(getattr(t, "baseline_periods", 1) or 1),
-               "baseline_without": getattr(t, "baseline_without", None) or "",
+               "baseline_without": stated_without(targets, t),
                "target": t.target, "deadline": t.deadline,
                "weight": getattr(t, "weight", 1.0), "owner": getattr(t, "owner", None),
                "better_now": False, "expected_reached": None, "model": None,
@@ -300,10 +301,12 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
             continue
         last = mine.iloc[-1]
         at_deadline = mine[mine["period"] == deadline]
-        if row["periods_left"] <= 0 and deadline not in left_out and not at_deadline.empty:
+        deadline_seen = (row["periods_left"] <= 0 and deadline not in left_out
+                         and not at_deadline.empty)
+        if deadline_seen:
             # the deadline has passed: the target was about its period, and every column
             # of the row (current, better now, gap, progress) is about that value, as the
-            # status and the scorecard are
+            # status and the scorecard are; no pace is asked or shown any more
             last = at_deadline.iloc[-1]
         cur = float(last["value"])
         n = _num(last, "n")
@@ -322,7 +325,7 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
             "attainment": (np.nan if cur <= 0 or t.target <= 0 else
                            (cur / t.target if sign > 0 else t.target / cur)),
             "needed_pace": gap / left if left > 0 else np.nan,
-            "recent_pace": sign * slope if np.isfinite(slope) else np.nan,
+            "recent_pace": sign * slope if np.isfinite(slope) and not deadline_seen else np.nan,
             "projected": cur + slope * left if np.isfinite(slope) and left > 0 else np.nan,
         })
         # the deadline has passed, but its period has a value left out as incomplete

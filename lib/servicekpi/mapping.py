@@ -282,7 +282,8 @@ def value_keys(col: pd.Series) -> pd.Series:
     """Each cell's :func:`value_key` (NA for a missing cell), worked out once per
     distinct value."""
     text = col.astype("string")
-    return text.map({v: value_key(v) for v in text.dropna().unique()}, na_action="ignore")
+    return text.map({v: value_key(v) for v in text.dropna().unique()},
+                    na_action="ignore").astype("string")   # text also when all blank
 
 
 def header_index(columns) -> dict[str, str]:

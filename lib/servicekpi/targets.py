@@ -54,6 +54,16 @@ def baseline_rows(kpis: pd.DataFrame, team: str, kpi: str, baseline_period, *,
     return rows[(rows["period"] <= end) & (rows["period"] > end - periods)]
 
 
+def stated_without(targets: pd.DataFrame, t) -> str | None:
+    """A targets row's ``baseline_without`` as text: "" when the file has the column
+    and the cell is blank, None when the file has no such column (written before
+    it existed: what the baseline left out is not stated)."""
+    if "baseline_without" not in targets.columns:
+        return None
+    v = getattr(t, "baseline_without", None)
+    return v.strip() if isinstance(v, str) else ""
+
+
 def baseline_gaps(kpis: pd.DataFrame, team: str, kpi: str, baseline_period, *,
                   periods: int = 1) -> list[pd.Period]:
     """The periods of a baseline's window it cannot average (:func:`baseline_rows`)."""
@@ -399,7 +409,7 @@ def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
             "required_pace_percentile": (100.0 * float((peer_paces < required).mean())
                                          if len(peer_paces) else np.nan),
             "baseline_periods": window_n,
-            "baseline_without": getattr(t, "baseline_without", None) or "",
+            "baseline_without": stated_without(targets, t),
             "baseline_half_width": tn["baseline_half_width"],
             "period_sd": tn["period_sd"], "noise": noise, "noise_basis": basis,
             "within_noise": bool(np.isfinite(noise) and abs(t.target - t.baseline) < noise),

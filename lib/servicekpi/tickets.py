@@ -251,7 +251,7 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     if fold_problems:   # the log cannot be ordered: nothing after this would be right
         raise DataError(fold_problems, source=source)
     # rows that are not tickets, by each ticket's latest row
-    states = raw[find_headers(header_index(raw.columns), m.leave_out)]
+    states = raw[list(dict.fromkeys(find_headers(header_index(raw.columns), m.leave_out)))]
     out_rows, records = left_out(states if folded is None else
                                  states.iloc[folded].reset_index(drop=True), m)
     del states
@@ -320,9 +320,13 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     for name, blanks in checked.blanks.items():
         if TICKET_COLUMNS[name].survey:
             quality.add("survey_answer_missing", name, blanks, "info")
-        elif name == "sla_met" and "sla_due_at" in frame.columns:
-            # Freshdesk leaves its SLA outcome blank until a ticket is resolved
-            quality.add("blank_cell", name, blanks, "info", variant="detail_due")
+        elif name == "sla_met" and "sla_due_at" in out:
+            # Freshdesk leaves its SLA outcome blank until a ticket is resolved: read
+            # from the due time where there is one, left out where not
+            blank = out[name].isna().to_numpy() & ~checked.bad_rows
+            due = blank & out["sla_due_at"].notna().to_numpy()
+            quality.add("blank_cell", name, int(due.sum()), "info", variant="detail_due")
+            quality.add("blank_cell", name, int((blank & ~due).sum()), "warning")
         elif name not in ("first_response_at", "resolved_at", "sla_due_at"):
             quality.add("blank_cell", name, blanks, "warning")
 

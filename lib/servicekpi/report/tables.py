@@ -74,8 +74,16 @@ def baseline(report, kpi: str, value, period, periods, without="") -> str:
     "78.1% (2025-12)", "78.1% (2025-10 to 2025-12, mean of 3)", or with
     ``baseline_without`` "2025-11" (init writes the periods of the window it could
     not average: a duration with too many tickets still open, say) "(2025-10 to
-    2025-12, mean of 2, without 2025-11)"."""
+    2025-12, mean of 2, without 2025-11)".  A targets file without that column
+    (written before it) states nothing: the periods of the window without a value
+    the baseline could average are found in the KPIs (``without`` None)."""
+    from ..targets import baseline_gaps
+
     lang = report.language
+    without = without if isinstance(without, str) else None
+    if periods and periods > 1 and without is None:
+        gaps = baseline_gaps(report.kpis, report.params.team, kpi, period, periods=int(periods))
+        without = "; ".join(map(label, gaps)) if len(gaps) < int(periods) else ""
     left = [w.strip() for w in str(without or "").split(";") if w.strip()]
     if periods and periods > 1:
         first = pd.Period(period) - (int(periods) - 1)
