@@ -361,7 +361,7 @@ def test_insufficient_data_is_not_scored_like_the_gap_table():
     # in words: the gap table's why for that target, in either language
     g = skpi.gap_table(k, t, rule="glide")
     row = sc.scores.iloc[1]
-    assert unscored_reason(row, gaps=g) == "n = 12 observations, below the minimum of 20"
+    assert unscored_reason(row, gaps=g) == "n = 12, below the minimum of 20 observations"
     assert unscored_reason(row, "zh", gaps=g) == "仅有12个观测，少于最低要求的20个"
     assert unscored_reason(row) == "insufficient data"               # without the gap table
     assert unscored_reason(sc.scores.iloc[0]) == ""
