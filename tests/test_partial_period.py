@@ -138,7 +138,7 @@ def test_last_month_half_covered_is_flagged_and_left_out(inputs):
     assert sc["period"] == pd.Period("2024-09", "M") and sc["value"] == 4.5
     # insufficient data in the gap table: shown, not scored (n = 4 < 20)
     assert np.isnan(sc["score"])
-    assert "n = 4 observations" in unscored_reason(sc, gaps=r.gaps())
+    assert "n = 4, below the minimum" in unscored_reason(sc, gaps=r.gaps())
     b = r.benchmark_rows()
     assert (b["period"] == pd.Period("2024-09", "M")).all()
     b = b[b["kpi"] == "csat_score"].set_index("reference")
@@ -174,7 +174,7 @@ def test_partial_period_used_as_full_on_request(inputs):
     # table's insufficient data
     sc = r.scorecard().scores.iloc[0]
     assert sc["value"] == 1.5 and np.isnan(sc["score"])
-    assert "n = 2 observations" in unscored_reason(sc, gaps=r.gaps())
+    assert "n = 2, below the minimum" in unscored_reason(sc, gaps=r.gaps())
     assert "is assessed as a full period" in partial_note(r)
     assert "(partial, to 13 Oct)" in tables.trend(r).to_html()      # still flagged
 
