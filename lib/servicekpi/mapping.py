@@ -485,14 +485,11 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
                 col = col.astype(object).where(~fill, raw[fb].astype(object))
                 note = notes.get(header_key(fb))
                 if note:   # what the fallback's cells may be: named, with the values read
-                    seen = pd.Series(raw[fb].to_numpy(dtype=object)[fill]).value_counts()
                     quality.append(dict(
                         code="fallback_filled", column=canon, rows=int(fill.sum()),
                         severity="warning", variant="detail_noted", values=dict(
                             header=str(header), fallback=str(fb), note=note,
-                            examples=", ".join(f"{v!r} ({c:,})" for v, c in
-                                               seen.head(5).items())
-                            + (", ..." if len(seen) > 5 else ""))))
+                            examples=counted(raw[fb], fill, limit=5))))
                     continue
                 quality.append(dict(
                     code="fallback_filled", column=canon, rows=int(fill.sum()),
@@ -539,6 +536,16 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
                   {k: list(v) for k, v in res.fallbacks.items()})
 
 
+def counted(cells: pd.Series, rows: np.ndarray, limit: int | None = None) -> str:
+    """The values of ``cells`` in ``rows`` as written, the most frequent first, each
+    with its count ("'Canceled' (3), 'Cancelled' (1)"): the first ``limit`` of
+    them, then "..." when there are more."""
+    seen = pd.Series(cells.to_numpy(dtype=object)[rows]).value_counts()
+    shown = seen if limit is None else seen.head(limit)
+    return (", ".join(f"{v!r} ({c:,})" for v, c in shown.items())
+            + (", ..." if len(shown) < len(seen) else ""))
+
+
 def left_out(raw: pd.DataFrame, mapping: Mapping) -> tuple[np.ndarray, list[dict]]:
     """Rows of ``raw`` that ``mapping.leave_out`` says are not tickets, and one
     quality record per header: the rows it leaves out and their values as written."""
@@ -552,12 +559,10 @@ def left_out(raw: pd.DataFrame, mapping: Mapping) -> tuple[np.ndarray, list[dict
         hit = value_keys(raw[header]).isin({value_key(v) for v in listed}).fillna(False)
         hit = hit.to_numpy(dtype=bool) & ~out
         if hit.any():
-            seen = pd.Series(raw[header].to_numpy(dtype=object)[hit]).value_counts()
             quality.append(dict(code="left_out", column=None, rows=int(hit.sum()),
                                 severity="dropped", values=dict(
                                     mapping=mapping.name, header=str(header),
-                                    values=", ".join(f"{v!r} ({c:,})"
-                                                     for v, c in seen.items()))))
+                                    values=counted(raw[header], hit))))
             out |= hit
     return out, quality
 
