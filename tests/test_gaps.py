@@ -218,6 +218,40 @@ def test_insufficient_data():
     assert np.isnan(r["current"]) and not r["better_now"]
 
 
+def test_a_kpi_the_data_does_not_measure_is_named_so():
+    """A target on a KPI no team has a value of in any period (self-service in a Salesforce
+    export, whose case origins are Phone, Email and Web; CSAT without a survey column) is
+    insufficient data for a reason no wait will remove: the rule says so.  A team with no
+    value of a KPI other teams have is the plain "no value"."""
+    from pathlib import Path
+    t = skpi.load_tickets(Path(__file__).parent / "fixtures" / "exports" / "salesforce.csv",
+                          "salesforce")
+    k = skpi.compute_kpis(t)
+    assert k.loc[k["kpi"] == "self_service_rate", "value"].isna().all()
+    tg = targets([("tier_1_support", "self_service_rate", 0.1, "2024-01", 0.2, "2024-12"),
+                  ("tier_1_support", "csat_pct", 0.8, "2024-01", 0.9, "2024-12"),
+                  ("tier_1_support", "avg_resolution_hours", 30, "2024-01", 20, "2024-12")])
+    g = gap(k, tg).set_index("kpi")
+    assert g["rule"].to_dict() == {"self_service_rate": "not_measured",
+                                   "csat_pct": "not_measured",
+                                   "avg_resolution_hours": "few"}
+    assert (g.loc[["self_service_rate", "csat_pct"], "status"] == "insufficient_data").all()
+    assert g.loc["self_service_rate", "why"].startswith(
+        "no value for self_service_rate in any period of any team: the data does not "
+        "measure it")
+    # one team's rows, as a team report passes them: what the data measures is the whole
+    # table's, given as `measured`
+    mine = k[k["team"] == "tier_1_support"]
+    other = kpi_rows(series("tier_2_support", "csat_pct", "2024-01", [0.85], n=40))
+    whole = pd.concat([k, other], ignore_index=True)
+    g = gap(mine, tg, measured=whole.loc[whole["value"].notna(), "kpi"].unique())
+    assert g.set_index("kpi")["rule"].to_dict() == {
+        "self_service_rate": "not_measured", "csat_pct": "no_value",
+        "avg_resolution_hours": "few"}
+    assert why(g).tolist()[1] == "no value for csat_pct at or before 2024-02"
+    assert why(g, "zh").tolist()[0].startswith("self_service_rate在任何团队的任何一期都没有数值")
+
+
 def test_as_of_and_stale_value():
     k = series("A", "fcr_rate", "2026-01", [0.71, 0.72, None, None])
     r = row(k + series("B", "fcr_rate", "2026-04", [0.5]), [FCR_TARGET], "A", "fcr_rate")

@@ -21,7 +21,10 @@ the row's gap, progress and "better now" agree with its status and score
 (and it has no recent pace: none is asked of it any more).
 
 1. ``insufficient_data`` -- no value at or before the assessed period
-   (``rule`` ``no_value``).
+   (``rule`` ``no_value``); ``not_measured`` when the KPI has no value in
+   any period of any team of ``kpis``: the data does not measure it (a
+   column it needs is missing, or a rule makes it n/a, self-service without
+   a self-service channel in the export), so no wait will assess it.
 2. The deadline period is at or before the assessed period (the deadline
    has passed) and assessable: its observed value decides.  ``met`` when it
    is at or better than the target (``deadline_met``), ``missed`` when not
@@ -105,7 +108,7 @@ SHOWN_LEFT_OUT = 3
 #: The codes of the ``rule`` column: which branch of the status rule decided
 #: (see the module docstring); :func:`why` gives each in words
 #: (``analysis.gaps.why.<code>`` in the message catalogue).
-RULES = ("no_value", "deadline_no_value", "deadline_few", "deadline_met",
+RULES = ("no_value", "not_measured", "deadline_no_value", "deadline_few", "deadline_met",
          "deadline_missed_within_ci", "deadline_missed_beyond_ci", "deadline_missed_no_ci",
          "stale", "few", "glide_ahead", "glide_pace", "glide_noise", "glide_no_trend",
          "glide_slow", "forecast")
@@ -186,8 +189,8 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
               min_n: int = MIN_N,
               level: float = LEVEL, rule: str = "forecast", thresholds=THRESHOLDS,
               forecast_options: dict | None = None,
-              max_open_share: float | None = None, max_stale: int = MAX_STALE
-              ) -> pd.DataFrame:
+              max_open_share: float | None = None, max_stale: int = MAX_STALE,
+              measured=None) -> pd.DataFrame:
     """One row per target: current value, the outlook at the deadline, and its status.
 
     Parameters
@@ -226,6 +229,11 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         A current value from more than this many periods before the assessed
         period is too old to assess or forecast from: ``insufficient_data``
         (unless the deadline period is observed and decides).
+    measured : collection of str, optional
+        The KPIs with a value in some period of some team of the whole data
+        (default: of ``kpis``; pass it when ``kpis`` holds one team's rows).
+        A target on another KPI is ``insufficient_data`` with the rule
+        ``not_measured``: the data does not measure it.
 
     Returns
     -------
@@ -275,6 +283,9 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
     options = {"n_paths": 1000, **(forecast_options or {})}
     rows = []
     to_simulate = {}     # row number -> (row, simulate()'s arguments, direction, sign)
+    if measured is None:
+        measured = kpis.loc[kpis["value"].notna(), "kpi"].unique()
+    measured = set(measured)
     for t in targets.itertuples(index=False):
         d = cat[t.kpi]
         sign = d.sign
@@ -297,7 +308,8 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         row["glide_now"] = float(glide_path(t._asdict(), [now]).iloc[0])
         row["periods_left"] = deadline.ordinal - now.ordinal
         if mine.empty:
-            rows.append({**row, "status": Status.INSUFFICIENT_DATA, "rule": "no_value"})
+            rows.append({**row, "status": Status.INSUFFICIENT_DATA,
+                         "rule": "no_value" if t.kpi in measured else "not_measured"})
             continue
         last = mine.iloc[-1]
         at_deadline = mine[mine["period"] == deadline]
@@ -475,6 +487,8 @@ def _why_row(r: dict, language: str, c: dict) -> str:
                  basis=m("basis_glide" if c["basis"] == "glide" else "basis_forecast"))
     if code == "no_value":
         text += m("no_value", kpi=r["kpi"], period=period)
+    elif code == "not_measured":
+        text += m("not_measured", kpi=r["kpi"])
     elif code == "deadline_no_value":
         text += m("deadline_no_value", kpi=r["kpi"], deadline=deadline)
     elif code == "deadline_few":

@@ -184,14 +184,16 @@ class Assessment:
         incomplete periods it leaves out, and treat a deadline period that is
         still incomplete as not over yet (status from the forecast).  Only the
         team's own rows: a gap table reads nothing of other teams (a team report
-        holds every team's KPIs, 72,000 rows at 100 teams)."""
+        holds every team's KPIs, 72,000 rows at 100 teams), but which KPIs the
+        data measures at all is the whole table's (``measured``)."""
         from ..gaps import gap_table
-        k = self.kpis
-        k = (k[(k["period"] <= self.period) & (k["team"] == self.team)]
-             if self.period is not None else k.iloc[:0])
+        whole = self.kpis
+        k = (whole[(whole["period"] <= self.period) & (whole["team"] == self.team)]
+             if self.period is not None else whole.iloc[:0])
+        measured = whole.loc[whole["value"].notna(), "kpi"].unique()
         table = gap_table(k, self.team_targets if self.has_targets else None,
                           period=self.period, max_open_share=MAX_OPEN_SHARE,
-                          catalogue=self.catalogue, rule="forecast")
+                          catalogue=self.catalogue, rule="forecast", measured=measured)
         self._keep("gaps", table)
         return table
 
