@@ -115,6 +115,47 @@ def test_not_applicable_and_open_periods_are_not_ranked():
         {"A": 100.0, "B": 50.0, "C": 0.0})
 
 
+def test_a_value_on_too_few_observations_is_compared_with_nothing():
+    """CSAT of one answer (C: 100%) is not the best peer, nor in the peers' median, nor
+    ranked; the team's own value on 3 answers (D) is kept on one row, compared with
+    nothing, as its target's status is insufficient data (the same minimum, 20)."""
+    k = kpi_rows([("A", "2026-06", "csat_pct", 0.80, 100), ("B", "2026-06", "csat_pct", 0.90, 50),
+                  ("C", "2026-06", "csat_pct", 1.00, 1), ("D", "2026-06", "csat_pct", 0.60, 3),
+                  ("E", "2026-06", "csat_pct", 0.70, 20)])
+    t = skpi.benchmark_table(k, "A").set_index("reference")
+    assert t.loc["best_peer", ["reference_value", "source"]].tolist() == [0.90, "B"]
+    assert t.loc["peer_median", ["reference_value", "source"]].tolist() == [
+        pytest.approx(0.80), "2 other teams"]                  # median of B 0.90, E 0.70
+    assert t.loc["best_peer", ["peer_rank", "peer_count"]].tolist() == [2, 3]
+    assert t.loc["best_peer", "peer_percentile"] == 50.0       # beats E, not B
+    d = skpi.benchmark_table(k, "D")
+    assert len(d) == 1
+    assert d.iloc[0][["value", "n", "position"]].tolist() == [0.60, 3, "few"]
+    assert d.iloc[0][["reference", "kind"]].isna().all() and np.isnan(d.iloc[0]["peer_rank"])
+    # the minimum can be set: with 1, C is the best peer
+    t = skpi.benchmark_table(k, "A", min_n=1).set_index("reference")
+    assert t.loc["best_peer", "source"] == "C"
+    m = skpi.peer_matrix(k)
+    assert m["csat_pct"].dropna().to_dict() == {"A": 50.0, "B": 100.0, "E": 0.0}
+    assert skpi.peer_matrix(k, min_n=1)["csat_pct"].notna().sum() == 5
+
+
+def test_a_peer_on_too_few_observations_sets_no_pace():
+    """Achievability: a peer of 4 cases a month (its SLA from 0% to 100% in three months)
+    is not the best peer pace; one of 40 is."""
+    rows = []
+    for i, p in enumerate(["2026-01", "2026-02", "2026-03", "2026-04"]):
+        rows += [("A", p, "sla_attainment", 0.70, 200), ("B", p, "sla_attainment", 0.1 + 0.3 * i, 4),
+                 ("C", p, "sla_attainment", 0.60 + 0.02 * i, 40)]
+    tg = pd.DataFrame([{"team": "A", "kpi": "sla_attainment", "baseline": 0.70,
+                        "baseline_period": pd.Period("2026-04", "M"), "target": 0.80,
+                        "deadline": pd.Period("2026-12", "M")}])
+    a = skpi.achievability(kpi_rows(rows), tg).iloc[0]
+    assert a["peer_best_pace"] == pytest.approx(0.02)       # C's; B's 0.30 left out
+    a = skpi.achievability(kpi_rows(rows), tg, min_n=1).iloc[0]
+    assert a["peer_best_pace"] == pytest.approx(0.30)
+
+
 def test_a_kpi_with_a_value_left_out_is_compared_in_the_latest_period_closed_for_all():
     """D's June resolution time is left out (30% still open).  With May's values of
     every team there, resolution time is compared in May, for every team, D

@@ -66,7 +66,7 @@ def test_chinese_overview_has_no_english_words(overviews):
     assert ov.language == "zh"
     assert shown_english(ov) == []
     assert "管理层总览" in ov.header() and "## 各项目标的状态" in ov.heading("status")
-    assert ov.catalogue.label("csat_score", "zh") in figure_texts(ov)    # the figure checked
+    assert ov.catalogue.label("fcr_rate", "zh") in figure_texts(ov)      # the figure checked
     # the check can fail: the English overview is full of English words
     assert {"Teams", "Period", "Generated"} <= set(shown_english(overviews["en"]))
 

@@ -14,6 +14,13 @@ simply dropped from the comparison, which would rank the teams whose
 period has closed among themselves: a KPI with a value left out in the
 period compared is compared in the latest earlier period in which none is
 (:func:`compared_periods`), the period shown beside it.
+
+Nor is a value that rests on fewer than ``min_n`` observations (default
+:data:`servicekpi.gaps.MIN_N`, the minimum a status asks): a team with one
+CSAT answer is not the "best peer" at 100%, nor counted in the peers'
+median, nor ranked.  The team's own such value is kept in its benchmark
+table, compared with nothing (``position`` ``few``), as its target's status
+is insufficient data.  A KPI table without ``n`` compares every value.
 """
 from __future__ import annotations
 
@@ -21,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import Catalogue, resolve
+from .gaps import MIN_N
 from .kpis import incomplete
 
 #: Order in which external benchmarks are listed (others follow, by name).
@@ -84,6 +92,14 @@ def _compared(kpis: pd.DataFrame, team: str | None, period
     return rows[(rows["period"].astype(object) == want).to_numpy()], at, when
 
 
+def _few(rows: pd.DataFrame, min_n: int) -> np.ndarray:
+    """Which rows' values rest on fewer than ``min_n`` observations (n known)."""
+    if "n" not in rows.columns:
+        return np.zeros(len(rows), bool)
+    n = pd.to_numeric(rows["n"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return n < min_n
+
+
 def _position(sign: int, value: float, ref: float) -> tuple[str, float, float]:
     """(position, gap >= 0, lead >= 0) of ``value`` against ``ref``."""
     ahead = sign * (value - ref)
@@ -131,8 +147,8 @@ def _standing(names: np.ndarray, values: np.ndarray, team: str, sign: int) -> di
 
 
 def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | None = None,
-                    *, peers=None, period=None, catalogue: Catalogue | None = None
-                    ) -> pd.DataFrame:
+                    *, peers=None, period=None, catalogue: Catalogue | None = None,
+                    min_n: int = MIN_N) -> pd.DataFrame:
     """Compare ``team`` per KPI with external benchmarks and with its peers.
 
     Parameters
@@ -153,6 +169,10 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
         there.
     catalogue : Catalogue, optional
         Directions and labels (default: the project's catalogue).
+    min_n : int
+        A value on fewer observations (``n``) is compared with nothing: a
+        peer's is neither ranked nor a reference, the team's own is kept on
+        one row with ``position`` ``few``, ``reference`` None.
 
     Returns
     -------
@@ -161,7 +181,7 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
     ``best_in_class``, ..., ``peer_median``, ``best_peer``), ``kind``
     (external/peer), ``reference_value``, ``source``, ``published`` (the
     benchmark's publication date; the period compared for a peer reference),
-    ``position`` (leading/level/behind), ``gap`` and ``gap_pct`` (still to
+    ``position`` (leading/level/behind; ``few``, see ``min_n``), ``gap`` and ``gap_pct`` (still to
     go, >= 0), ``lead`` and ``lead_pct`` (ahead, >= 0), and the team's peer
     standing on every row of its KPI: ``peer_rank``, ``peer_count``,
     ``peer_percentile``, ``peer_quartile``, ``z_score``.  Neutral KPIs
@@ -197,8 +217,14 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
         mine = float(values[own][0])
         n = g["n"].to_numpy()[own][0]
         at = g["period"].iloc[0]            # when, or the latest period closed for all
+        few = _few(g, min_n)
         base = {"kpi": kpi, "label": d.label, "direction": d.direction, "period": at,
-                "value": mine, "n": n, **_standing(names, values, team, d.sign)}
+                "value": mine, "n": n}
+        if few[own][0]:     # too few observations to compare with anything
+            rows.append({**base, "reference": None, "kind": None, "position": "few"})
+            continue
+        names, values, own = names[~few], values[~few], own[~few]
+        base.update(_standing(names, values, team, d.sign))
         refs = [(r.benchmark, "external", r.value, r.source, r.published)
                 for r in listed.get(kpi, [])]
         others, who = values[~own], names[~own]
@@ -224,11 +250,12 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
 
 
 def peer_matrix(kpis: pd.DataFrame, *, period=None, catalogue: Catalogue | None = None,
-                kpi_list: list[str] | None = None) -> pd.DataFrame:
+                kpi_list: list[str] | None = None, min_n: int = MIN_N) -> pd.DataFrame:
     """Teams x KPIs of direction-aware percentile ranks (100 = best), for heatmaps.
 
     A team's percentile is the share of the other teams it is better than,
-    ties counting half; a KPI's column is empty for a team without a value.
+    ties counting half; a KPI's column is empty for a team without a value,
+    or with one on fewer than ``min_n`` observations (not ranked).
     Neutral KPIs, and KPIs fewer than two teams report, are left out.  A KPI
     with a value left out in ``period`` (tickets still open) is ranked in the
     latest period closed for all (:func:`compared_periods`), named in
@@ -236,6 +263,7 @@ def peer_matrix(kpis: pd.DataFrame, *, period=None, catalogue: Catalogue | None 
     """
     cat = resolve(catalogue)
     now, at, when = _compared(kpis, None, period)
+    now = now[~_few(now, min_n)]
     wide = now.pivot_table(index="team", columns="kpi", values="value", aggfunc="first",
                            observed=True)
     wanted = [k for k in (kpi_list or cat.names()) if k in wide.columns and k in cat

@@ -320,8 +320,8 @@ def best_pace(series: pd.Series, pace_periods: int, sign: int) -> float:
 
 def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
                   catalogue: Catalogue | None = None, pace_periods: int = PACE_PERIODS,
-                  level: float = 0.95, noise_periods: int | None = NOISE_PERIODS
-                  ) -> pd.DataFrame:
+                  level: float = 0.95, noise_periods: int | None = NOISE_PERIODS,
+                  min_n: int | None = None) -> pd.DataFrame:
     """Is each target achievable, judged by history and by peers?
 
     For each target: the improvement per period it demands (``required_pace``,
@@ -331,7 +331,10 @@ def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
     (``own_best_pace``), and the same KPI's paces at the other teams over the
     ``pace_periods`` periods up to the baseline (``peer_median_pace``,
     ``peer_best_pace``, and ``required_pace_percentile``: the share of peer
-    paces the required pace exceeds).
+    paces the required pace exceeds).  A peer's value on fewer than ``min_n``
+    observations (default :data:`servicekpi.gaps.MIN_N`) is left out of its
+    pace, as of every peer comparison (:mod:`servicekpi.benchmarking`): a
+    team of four cases a month sets no pace for others.
 
     ``noise`` is :func:`target_noise` at ``level``: the larger of the
     half-width of the baseline's confidence interval (over the target's
@@ -353,10 +356,14 @@ def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
     values of periods with too many tickets still open are left out
     (:func:`servicekpi.kpis.assessable`).
     """
+    from .benchmarking import _few
+    from .gaps import MIN_N
     from .kpis import assessable
 
     cat = resolve(catalogue)
     kpis = assessable(kpis)
+    few = _few(kpis, MIN_N if min_n is None else min_n)
+    peers = kpis.assign(value=kpis["value"].mask(few)) if few.any() else kpis
     by_kpi: dict[str, dict] = {}            # kpi -> team -> (periods, values), split once
     own_rows: dict[str, pd.DataFrame] = {}  # team -> its rows
     rows = []
@@ -372,7 +379,7 @@ def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
         own, _, n_own = trend_slope(hist.tail(pace_periods))
         own_best = best_pace(hist, pace_periods, sign)
         if t.kpi not in by_kpi:
-            by_kpi[t.kpi] = _team_arrays(kpis[kpis["kpi"] == t.kpi])
+            by_kpi[t.kpi] = _team_arrays(peers[peers["kpi"] == t.kpi])
         end = pd.Period(t.baseline_period).ordinal
         peer_paces = []
         for other, (ords, values) in by_kpi[t.kpi].items():

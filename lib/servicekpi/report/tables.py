@@ -268,10 +268,12 @@ REFERENCES = ("industry_median", "top_quartile", "best_in_class", "peer_median",
 
 def benchmarks(report):
     """The team against each external benchmark and its peers (green: at or
-    better than the reference, red: behind), with its rank among the teams."""
+    better than the reference, red: behind), with its rank among the teams; a
+    value on too few observations is shown with its n, compared with nothing."""
+    from ..gaps import MIN_N
     t = report.benchmark_rows()
     lang = report.language
-    t = t[t["kind"].notna()] if len(t) else t
+    t = t[t["kind"].notna() | (t["position"] == "few")] if len(t) else t
     present = set(t["reference"].dropna()) if len(t) else set()
     refs = [r for r in REFERENCES if r in present]
     heads = (columns(report, "benchmarks", "kpi", "value")
@@ -284,6 +286,9 @@ def benchmarks(report):
         # compared in the latest period closed for all when the assessed one left it out
         value = dated(fmt(report, kpi, first["value"]), first["value"], first["period"],
                       report.period, lang)
+        if first["position"] == "few":
+            value = msg("team.benchmarks.few_value", lang, value=value,
+                        n=f"{first['n']:.0f}")
         row, colour = [kpi_label(report, kpi), value], ["", ""]
         for ref in refs:
             if ref in by_ref.index:
@@ -310,6 +315,8 @@ def benchmarks(report):
             "team.list_sep_long", lang).join(f"{s} ({a})" for s, a in pairs)))
     if {"peer_median", "best_peer"} & present:
         caption.append(msg("team.benchmarks.peers", lang))
+    if {"peer_median", "best_peer"} & present or (len(t) and (t["position"] == "few").any()):
+        caption.append(msg("team.benchmarks.few", lang, min_n=MIN_N))
     return table(out, caption=_join(report, caption),
                  colours=pd.DataFrame(colours, columns=heads) if rows else None)
 
