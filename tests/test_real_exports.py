@@ -462,6 +462,15 @@ def test_other_values_wildcard_and_report_footer(tmp_path):
     assert "3 blank or footer line(s)" in quality(t, "file_read")["detail"].item()
     # 1 met of 2 known
     assert skpi.compute_kpis(t).set_index("kpi").loc["sla_attainment", "value"] == 0.5
+    # counts as every count of the summary: with thousands separators, the five most
+    # frequent values, then "..."
+    rows = "".join(f'"{2000 + i}","Tier 1","2024-01-05","{v}"\n' for i, v in enumerate(
+        ["Open Violation"] * 1200 + ["Paused", "Closed Violation", "Pending", "Other", "X"]))
+    t = skpi.load_tickets(write(tmp_path, '"Case Number","Case Owner","Opened",'
+                                          '"Milestone Status"\n' + rows, "many.csv"), m)
+    assert quality(t, "value_not_in_mapping")["detail"].item() == (
+        "read as empty, no value ('*': null in the mapping's values): 'Open Violation' "
+        "(1,200), 'Paused' (1), 'Closed Violation' (1), 'Pending' (1), 'Other' (1), ...")
 
 
 @pytest.mark.parametrize("label", ["Grand Totals (3 records)", "Total", "Summe:", "合计"])

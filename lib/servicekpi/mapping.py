@@ -526,12 +526,11 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
                     col[other] = table[OTHER]
                 out[canon] = col
             if other.any():
-                seen = pd.Series(before.to_numpy(dtype=object)[other]).value_counts()
                 quality.append(dict(
                     code="value_not_in_mapping", column=canon, rows=int(other.sum()),
-                    severity="warning", values=dict(
-                        value=str(table[OTHER]),
-                        examples=", ".join(f"{v!r} ({c})" for v, c in seen.head(5).items()))))
+                    severity="warning", variant="detail" if table[OTHER] is not None
+                    else "empty", values=dict(value=str(table[OTHER]),
+                                              examples=counted(before, other, 5))))
     return Mapped(out, shown, dict(res.headers), derived, problems, quality,
                   {k: list(v) for k, v in res.fallbacks.items()})
 
