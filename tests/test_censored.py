@@ -197,13 +197,14 @@ def test_blank_channel_still_counts(tmp_path):
 
 def test_not_applicable_is_not_ranked(na_tickets):
     k = skpi.compute_kpis(na_tickets)
-    b = skpi.benchmark_table(k, "phone")
+    # a few tickets a team: the minimum of observations is another test's (min_n=1)
+    b = skpi.benchmark_table(k, "phone", min_n=1)
     ab = b[b["kpi"] == "abandonment_rate"]
     # the only team with a value: rank 1 of 1, no peer median of zeros
     assert ab["peer_rank"].tolist() == [1] and ab["peer_count"].tolist() == [1]
     assert ab["reference"].isna().all() and ab["position"].tolist() == ["n/a"]
-    assert "abandonment_rate" not in set(skpi.benchmark_table(k, "email")["kpi"])
-    assert "abandonment_rate" not in skpi.peer_matrix(k).columns
+    assert "abandonment_rate" not in set(skpi.benchmark_table(k, "email", min_n=1)["kpi"])
+    assert "abandonment_rate" not in skpi.peer_matrix(k, min_n=1).columns
 
 
 def test_every_channel_empty(tmp_path):
@@ -221,7 +222,7 @@ def test_trend_draws_incomplete_points_hollow_and_no_mixed_peer_median():
         "period": pd.PeriodIndex(["2024-01", "2024-02", "2024-03", "2024-04"] * 3, freq="M"),
         "kpi": "avg_resolution_hours",
         "value": [5.0, 30.0, 6.0, 4.0, 10.0, 10.0, 10.0, 8.0, 20.0, 20.0, 20.0, 16.0],
-        "n": 10.0, "numerator": np.nan, "sd": np.nan,
+        "n": 40.0, "numerator": np.nan, "sd": np.nan,
         # a's February and April are incomplete, so is c's April
         "open_share": [0.0, 0.5, 0.0, 0.3, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.2]})
     ax = plots.kpi_trend(k, team="a", kpi="avg_resolution_hours")
@@ -236,6 +237,15 @@ def test_trend_draws_incomplete_points_hollow_and_no_mixed_peer_median():
     # peers' median (b, c): 15 in January to March; none in April (c incomplete)
     med = lines["median of other teams"]
     assert list(med.get_xdata()) == [0, 1, 2] and list(med.get_ydata()) == [15.0] * 3
+    # a peer on fewer than 20 observations is no peer here either: b's values alone,
+    # and c's incomplete April no longer hides April
+    import matplotlib.pyplot as plt
+    plt.close("all")
+    few = k.assign(n=np.where(k["team"] == "c", 5.0, 40.0))
+    ax = plots.kpi_trend(few, team="a", kpi="avg_resolution_hours")
+    med = {ln.get_label(): ln for ln in ax.get_lines()}["median of other teams"]
+    assert list(med.get_xdata()) == [0, 1, 2, 3]
+    assert list(med.get_ydata()) == [10.0, 10.0, 10.0, 8.0]
 
 
 # ---------------------------------------------------------------- self-service where there is none

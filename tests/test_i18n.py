@@ -65,8 +65,8 @@ def test_section_texts_and_notes_read_from_the_catalogue():
     assert "{" not in gaps and f"少于{MIN_N}个观测" in gaps
     assert "“原因”一栏" in gaps and "“距基线进度”" in gaps      # the gap table's zh headers
     assert text("scorecard", "en").count("{bands}") == 1      # filled by the report
-    assert i18n.note("no_peers", "zh", period="2026-10") == (
-        "2026-10没有其他团队报告相同的指标，因此无法在团队间排名。")
+    assert i18n.note("no_peers", "zh", period="2026-10", min_n=20) == (
+        "2026-10没有其他团队在相同指标上有基于至少20个观测的数值，因此无法在团队间排名。")
     with pytest.raises(skpi.ReportError, match="needs the value"):
         i18n.note("no_peers", "en")
     with pytest.raises(skpi.ReportError, match="no message"):

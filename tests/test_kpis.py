@@ -265,3 +265,58 @@ def test_unreadable_periods_are_invalid_arguments(value, freq, message):
     from servicekpi.periods import parse_period
     with pytest.raises(skpi.InvalidArgument, match=message):
         parse_period(value, freq)
+
+
+TARGET_A = pd.DataFrame([{"team": "a", "kpi": "sla_attainment", "baseline": 0.5,
+                          "baseline_period": pd.Period("2024-01", "M"), "target": 0.9,
+                          "deadline": pd.Period("2024-03", "M"), "weight": 1.0}])
+
+
+def test_a_partial_last_period_is_named_and_not_assessed_by_default(small_csv):
+    """The small set ends on 2 March; loaded as of 2024-03-02 18:00, March is
+    partial: compute_kpis names it in attrs, and the gap table, the scorecard and the
+    comparisons assess the latest period before it unless told a period.  A deadline in
+    March is not met on two days of it (one ticket, within its SLA)."""
+    t = skpi.load_tickets(small_csv, as_of="2024-03-02 18:00")
+    k = skpi.compute_kpis(t)
+    assert k.attrs["partial"] == "2024-03"
+    assert skpi.compute_kpis(t, freq="quarter").attrs["partial"] == "2024Q1"
+    # an as-of time at the month's last second: March complete
+    assert skpi.compute_kpis(skpi.load_tickets(small_csv, as_of="2024-03-31 23:59:59")
+                             ).attrs["partial"] is None
+    # inferred from the export (no as-of given): to the end of its latest day, 2 March
+    assert skpi.compute_kpis(skpi.load_tickets(small_csv)).attrs["partial"] == "2024-03"
+    from servicekpi.kpis import assessed_period
+    assert assessed_period(k) == pd.Period("2024-02", "M")     # volume 0 in February
+    assert assessed_period(k, team="a") == pd.Period("2024-02", "M")
+    assert assessed_period(k, "2024-03") == pd.Period("2024-03", "M")
+    targets = TARGET_A
+    g = skpi.gap_table(k, targets, min_n=1).iloc[0]
+    assert (g["period"], g["current_period"]) == (pd.Period("2024-02", "M"),
+                                                  pd.Period("2024-01", "M"))
+    assert (g["status"], g["rule"]) == ("at_risk", "glide_noise")
+    # told the partial period, it is assessed as a full one (include_partial_period)
+    g = skpi.gap_table(k, targets, period="2024-03", min_n=1).iloc[0]
+    assert (g["status"], g["rule"]) == ("met", "deadline_met")
+
+
+def test_periods_and_as_of_times_are_read_strictly(small):
+    k = skpi.compute_kpis(small)
+    for bad, words in (("June", "'June' has no year"),
+                       (pd.Period("2024Q1", "Q"), "2024Q1 is not a month"),
+                       ("2024-W05", "is a week, not a month")):
+        with pytest.raises(skpi.InvalidArgument, match=words):
+            skpi.benchmark_table(k, "a", period=bad)
+        with pytest.raises(skpi.InvalidArgument, match=words):
+            skpi.gap_table(k, TARGET_A, period=bad)
+    with pytest.raises(skpi.InvalidArgument, match="no value for team 'A'"):
+        skpi.benchmark_table(k, "A")
+    with pytest.raises(skpi.InvalidArgument, match="the KPI table has no value: no period"):
+        skpi.peer_matrix(k.iloc[:0])
+    # an as-of time before tickets were created is not "what was known then"
+    with pytest.raises(skpi.InvalidArgument,
+                       match=r"as_of 2024-02-01 00:00:00 is before the latest ticket "
+                             r"\(2024-03-02 09:00:00\).*load_tickets\(\.\.\., as_of=\.\.\.\)"):
+        skpi.compute_kpis(small, as_of="2024-02-01")
+    with pytest.raises(skpi.InvalidArgument, match="'yesterday' is not a time"):
+        skpi.compute_kpis(small, as_of="yesterday")

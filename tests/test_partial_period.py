@@ -141,9 +141,9 @@ def test_last_month_half_covered_is_flagged_and_left_out(inputs):
     assert "n = 4, below the minimum" in unscored_reason(sc, gaps=r.gaps())
     b = r.benchmark_rows()
     assert (b["period"] == pd.Period("2024-09", "M")).all()
-    b = b[b["kpi"] == "csat_score"].set_index("reference")
-    assert b.loc["industry_median", "value"] == 4.5
-    assert b.loc["peer_median", "reference_value"] == 3.0      # team B
+    b = b[b["kpi"] == "csat_score"]
+    # September's 4.5 on n = 4 answers: shown, compared with nothing (below 20)
+    assert b[["value", "n", "position"]].values.tolist() == [[4.5, 4, "few"]]
     s = r.series("csat_score")
     assert s.index[-1] == pd.Period("2024-09", "M") and s.tolist() == [4.0, 3.5, 4.5]
     # the trend shows October, flagged
@@ -222,9 +222,10 @@ def test_overview_leaves_the_partial_period_out(inputs, tmp_path):
     head = o.header()
     assert "**Period:** 2024-09" in head
     assert "A: 2024-10 (partial, to 13 Oct)" in head and "Team B: 2024-10 (partial" in head
-    # peers compared on September: A 4.5 beats B 3.0
+    # peers are not compared on 4 and 1 answers (below 20 observations): no ranking
     m = o.peer_matrix()
-    assert m.loc["A", "csat_score"] == 100.0 and m.loc["Team B", "csat_score"] == 0.0
+    assert m.shape[1] == 0
+    assert "on at least 20 observations each" in str(o.peer_figure())
 
 
 def test_trend_figure_draws_the_partial_point_hollow(inputs):

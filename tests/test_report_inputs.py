@@ -100,7 +100,15 @@ def test_each_absent_input_is_one_sentence_and_nothing_drawn(bare):
 def test_notes_in_chinese(bare):
     r = team_report(bare, "complaints")
     assert sections.items(r, "gaps") == [note("no_targets", "zh")]
-    assert benchmarks_note(r) == note("no_benchmarks", "zh")
+    # the small demo's complaints desk has 13 tickets a month: none of its values is
+    # compared (fewer than 20 observations), which the note says rather than "no
+    # benchmarks"
+    assert benchmarks_note(r) is None
+    assert sections.items(r, "benchmarks")[0] == note("few_own", "zh", min_n=20,
+                                                      period="2026-10")
+    assert note("few_own", "zh", min_n=20, period="2026-10") == (
+        "本团队2026-10的每个数值都基于少于20个观测：不与外部基准或其他团队比较"
+        "（目标状态的判定也要求这么多观测）。")
     assert sections.items(r, "competencies") == [note("no_competencies", "zh")]
     assert sections.items(r, "forecasts") == [
         "无预测：预测仅针对设有目标的指标，而本团队没有设定目标。"]
@@ -114,8 +122,8 @@ def test_a_team_alone_has_nothing_to_compare_with(tmp_path, demo_dir):
     (p / "teams" / "billing.yaml").write_text(f"team: billing\ntickets: {tmp_path}/billing.parquet\n"
                                               "as_of: 2026-10-31 23:59:59\n")
     r = team_report(p, "billing")
-    assert sections.items(r, "benchmarks") == [note("no_comparison"),
-                                                note("no_peers", period="2026-10")]
+    assert sections.items(r, "benchmarks") == [
+        note("no_comparison", min_n=20), note("no_peers", period="2026-10", min_n=20)]
     assert figures.peers(r) is None
     assert isinstance(tables.benchmarks(r), type(tables.headline(r)))   # empty: a Styler
 
@@ -211,7 +219,7 @@ def test_run_without_targets_or_benchmarks(tmp_path, demo_dir):
     assert note("no_targets").replace("'", "&#x27;") in pages["billing"] \
         or note("no_targets") in pages["billing"]
     assert "No external benchmarks file is named" in pages["billing"]
-    assert note("no_benchmarks", "zh") in pages["complaints"]
+    assert note("few_own", "zh", min_n=20, period="2026-10") in pages["complaints"]
     assert msg("overview.note.no_targets_any") in pages["overview"]
     assert 'href="overview.html"' in pages["index"]
     for nb in ("teams/billing.ipynb", "teams/complaints.ipynb", "overview.ipynb"):

@@ -29,21 +29,14 @@ import pandas as pd
 
 from .catalogue import Catalogue, resolve
 from .gaps import MIN_N
-from .kpis import incomplete
+from .kpis import assessed_period, incomplete, too_few as _few
 
 #: Order in which external benchmarks are listed (others follow, by name).
 BENCHMARK_ORDER = ("industry_median", "industry_average", "top_quartile", "best_in_class")
 
 
 def _period(kpis: pd.DataFrame, team: str | None, period) -> pd.Period:
-    if period is not None:
-        if isinstance(period, pd.Period):
-            return period
-        return pd.Period(period, freq=kpis["period"].dtype.freq)
-    rows = kpis[kpis["value"].notna()]
-    if team is not None:
-        rows = rows[rows["team"] == team]
-    return rows["period"].max()
+    return assessed_period(kpis, period, team=team)
 
 
 def compared_periods(kpis: pd.DataFrame, when) -> dict[str, pd.Period]:
@@ -90,14 +83,6 @@ def _compared(kpis: pd.DataFrame, team: str | None, period
     rows = rows[rows["value"].notna()]
     want = rows["kpi"].astype(str).map(at)          # each row's KPI's period, in one pass
     return rows[(rows["period"].astype(object) == want).to_numpy()], at, when
-
-
-def _few(rows: pd.DataFrame, min_n: int) -> np.ndarray:
-    """Which rows' values rest on fewer than ``min_n`` observations (n known)."""
-    if "n" not in rows.columns:
-        return np.zeros(len(rows), bool)
-    n = pd.to_numeric(rows["n"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    return n < min_n
 
 
 def _position(sign: int, value: float, ref: float) -> tuple[str, float, float]:

@@ -165,11 +165,8 @@ def confidence_interval(value, n, *, numerator=np.nan, sd=np.nan, level: float =
 
 
 def _period(kpis: pd.DataFrame, period) -> pd.Period:
-    if period is None:
-        return kpis.loc[kpis["value"].notna(), "period"].max()
-    freq = kpis["period"].dtype.freq if isinstance(kpis["period"].dtype, pd.PeriodDtype) \
-        else None
-    return pd.Period(period, freq=freq) if not isinstance(period, pd.Period) else period
+    from .kpis import assessed_period
+    return assessed_period(kpis, period)
 
 
 def _assessable(kpis: pd.DataFrame, max_open_share=None) -> pd.DataFrame:
@@ -203,7 +200,8 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         From :func:`servicekpi.load_targets`; None (no targets) gives an
         empty table with every column.
     period : period, optional
-        The period assessed (default: the latest period with data).
+        The period assessed (default: the latest period with data, before the
+        one the export ends inside: :func:`servicekpi.kpis.assessed_period`).
     catalogue : Catalogue, optional
         Directions, bounds and labels (default: the project's catalogue).
     pace_periods : int

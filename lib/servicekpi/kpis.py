@@ -110,7 +110,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, InvalidArgument
-from .periods import freq_of, from_codes, period_codes
+from .periods import FREQS, coverage_end, freq_of, from_codes, label, parse_period, \
+    partial_period, period_codes
 from .threads import in_order
 
 HOUR_NS = 3_600_000_000_000
@@ -522,6 +523,75 @@ def _aht(c, agg):
     return agg.mean(c.num("handle_minutes"))
 
 
+def too_few(rows: pd.DataFrame, min_n: int) -> np.ndarray:
+    """Which rows of a long KPI table hold a value on fewer than ``min_n``
+    observations (``n`` known; a table without ``n``: none), which no peer
+    comparison uses (:mod:`servicekpi.benchmarking`)."""
+    if "n" not in rows.columns:
+        return np.zeros(len(rows), bool)
+    n = pd.to_numeric(rows["n"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return n < min_n
+
+
+def table_freq(kpis: pd.DataFrame) -> str | None:
+    """``"month"``, ``"week"`` or ``"quarter"``: the kind of period of a long KPI
+    table (its ``attrs["freq"]``, else its ``period`` column's); None when the
+    column holds no periods."""
+    freq = kpis.attrs.get("freq")
+    if freq in FREQS:
+        return freq
+    dtype = kpis["period"].dtype if "period" in kpis.columns else None
+    if isinstance(dtype, pd.PeriodDtype):
+        for name, code in FREQS.items():
+            if pd.Period("2000-01-01", code).freqstr == pd.Period("2000-01-01",
+                                                                    dtype.freq).freqstr:
+                return name
+    return None
+
+
+def assessed_period(kpis: pd.DataFrame, period=None, *, team: str | None = None
+                    ) -> pd.Period:
+    """The period an assessment of ``kpis`` is for.
+
+    ``period`` given: read as a period of the table's kind
+    (:func:`servicekpi.periods.parse_period`: "2026-06", a date inside it;
+    "June" is refused, not read as June of the year 1).  Default: the latest
+    period with a value (``team``'s, when given), but not the period the
+    export ends inside (``attrs["partial"]``, :func:`compute_kpis`) while an
+    earlier one has a value: a deadline in a month 13 days old is neither met
+    nor missed yet.
+
+    Raises
+    ------
+    InvalidArgument
+        A ``period`` that is not one of the table's kind; no value to assess
+        (an empty table, or ``team`` without a value).
+    """
+    freq = table_freq(kpis)
+    if period is not None:
+        if freq is None:
+            return pd.Period(period) if not isinstance(period, pd.Period) else period
+        try:
+            return parse_period(period, freq)
+        except ValueError as exc:
+            raise InvalidArgument(f"period {period!r}: {exc}; write it as a {freq} of the "
+                                  f"KPI table, e.g. {label(kpis['period'].max())}"
+                                  if len(kpis) else f"period {period!r}: {exc}") from None
+    rows = kpis[kpis["value"].notna()] if "value" in kpis.columns else kpis.iloc[:0]
+    if team is not None:
+        rows = rows[rows["team"] == team]
+    if not len(rows):
+        whose = f" for team {team!r}" if team is not None else ""
+        raise InvalidArgument(f"the KPI table has no value{whose}: no period to assess")
+    latest = rows["period"].max()
+    part = kpis.attrs.get("partial")
+    if part is not None and freq is not None and latest == parse_period(part, freq):
+        earlier = rows.loc[rows["period"] < latest, "period"]
+        if len(earlier):
+            return earlier.max()
+    return latest
+
+
 def assessable(kpis: pd.DataFrame, *, max_open_share: float = MAX_OPEN_SHARE) -> pd.DataFrame:
     """The rows of a KPI table usable for assessment.
 
@@ -592,7 +662,13 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
         docstring and :func:`assessable`).  ``attrs["abandonment"]``: the
         channels abandonment is counted over and those left out, when the
         export has ``channel`` and ``abandoned`` columns; ``attrs["freq"]``:
-        ``freq``.
+        ``freq``; ``attrs["partial"]``: the label of the last period when the
+        export ends inside it (:func:`servicekpi.periods.partial_period`: the
+        as-of time given or declared to the loader, else the end of the day
+        of the export's latest timestamp), else None.  The gap table, the
+        scorecard and the comparisons assess the latest period *before* it
+        unless told a period (:func:`assessed_period`): a deadline in a month
+        13 days old is not yet met or missed.
 
     Raises
     ------
@@ -601,7 +677,10 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
         column of ``tickets``.
     InvalidArgument
         An unknown ``freq``, a name in ``kpi_list`` the engine does not compute,
-        or ``by`` one of ``team``, ``created_at``, ``ticket_id``.
+        or ``by`` one of ``team``, ``created_at``, ``ticket_id``; an ``as_of``
+        before tickets were created (what was known then is the export loaded
+        with ``load_tickets(..., as_of=...)``, which leaves out later tickets
+        and later updates).
     """
     columns = ["team", "period", "kpi", "value", "n", "numerator", "sd", "open_share"]
     for col in ("team", "created_at"):
@@ -644,8 +723,25 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
         raise DataError("team has empty cells; load the export with "
                         "servicekpi.load_tickets first", source="tickets")
 
-    if as_of is None:
+    given = as_of is not None
+    if given:
+        try:
+            stamp = pd.Timestamp(as_of)
+        except (TypeError, ValueError):
+            raise InvalidArgument(f"as_of {as_of!r} is not a time; write it year first, "
+                                  "e.g. '2024-03-10 18:00'") from None
+        if pd.isna(stamp):
+            raise InvalidArgument(f"as_of {as_of!r} is not a time")
+        latest = created.max()
+        if np.datetime64(stamp.tz_localize(None) if stamp.tzinfo else stamp, "ns") < latest:
+            raise InvalidArgument(
+                f"as_of {stamp} is before the latest ticket ({pd.Timestamp(latest)}): "
+                "tickets created later would count, with updates made after it; load "
+                "the export as it was then with load_tickets(..., as_of=...)")
+        declared = True
+    else:
         as_of = tickets.attrs.get("as_of")
+        declared = bool(tickets.attrs.get("as_of_declared"))
     if as_of is None or pd.isna(as_of):
         stamps = [created.max()] + [
             np.nanmax(_as_datetime(tickets[c])) for c in ("first_response_at", "resolved_at")
@@ -712,6 +808,9 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
         result["team"] = parts[0].to_numpy()
         result.insert(1, by, parts[1].to_numpy())
     result.attrs["freq"] = freq
+    part = partial_period(coverage_end(pd.Timestamp(as_of), declared=declared), freq,
+                          from_codes([end], freq)[0])
+    result.attrs["partial"] = None if part is None else label(part)
     if "abandonment_rate" in chosen:
         rule = abandonment_channels(tickets)
         if rule is not None:

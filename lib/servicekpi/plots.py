@@ -32,9 +32,9 @@ import pandas as pd
 import seaborn as sns
 
 from .catalogue import Catalogue, KPIDef, Unit, fmt_probability
-from .gaps import model_name
+from .gaps import MIN_N, model_name
 from .i18n import bold_ok, catalogue as messages, msg
-from .kpis import MAX_OPEN_SHARE
+from .kpis import MAX_OPEN_SHARE, too_few
 from .literal import mpl
 from .periods import label
 
@@ -254,9 +254,11 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
     peers : bool
         Also draw the median of the other teams (dashed grey), over the
         values they have (a team without the KPI, or with the value n/a,
-        does not count).  No median is drawn for a period in which a peer's
-        value is incomplete (see ``max_open_share``): the median of the
-        others alone would compare a different set of teams.
+        does not count, nor does a value on fewer than
+        :data:`servicekpi.gaps.MIN_N` observations, as in every peer
+        comparison: :mod:`servicekpi.benchmarking`).  No median is drawn for a
+        period in which a peer's value is incomplete (see ``max_open_share``):
+        the median of the others alone would compare a different set of teams.
     ax : matplotlib Axes, optional
         Axes to draw on (default: the current Axes, which also gets a legend).
     language : str
@@ -304,6 +306,7 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
     ticks = list(x_of)
     if peers:
         near = ((rows["team"] != team) & rows["period"].isin(ticks)).to_numpy()
+        near = near & ~too_few(rows, MIN_N)     # as every peer comparison
         # a median over whichever peers have closed would change its mix of teams
         gone = set(rows.loc[near & incomplete, "period"])
         others = rows[near & ~rows["period"].isin(gone).to_numpy()]

@@ -356,9 +356,8 @@ def achievability(kpis: pd.DataFrame, targets: pd.DataFrame, *,
     values of periods with too many tickets still open are left out
     (:func:`servicekpi.kpis.assessable`).
     """
-    from .benchmarking import _few
     from .gaps import MIN_N
-    from .kpis import assessable
+    from .kpis import assessable, too_few as _few
 
     cat = resolve(catalogue)
     kpis = assessable(kpis)

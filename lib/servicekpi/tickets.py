@@ -551,6 +551,9 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     present = set(tickets["team"].unique()) if "team" in tickets else set()
     # attrs stay JSON-friendly so a loaded frame can be saved to Parquet
     tickets.attrs["as_of"] = None if pd.isna(as_of) else as_of.isoformat()
+    # a declared as-of time is exact; the export's latest timestamp only tells the day
+    # it was taken (servicekpi.periods.coverage_end)
+    tickets.attrs["as_of_declared"] = bool(explicit)
     tickets.attrs["source"] = source
     tickets.attrs["mapping"] = m.name
     tickets.attrs["team_names"] = {k: v for k, v in sorted(names_of.items()) if k in present}

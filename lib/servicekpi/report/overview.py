@@ -159,9 +159,9 @@ class OverviewReport:
     def _msg(self, key: str, **values) -> str:
         return msg(f"overview.{key}", self.language, **values)
 
-    def note(self, key: str) -> Note:
+    def note(self, key: str, **values) -> Note:
         """One sentence in place of a section (``overview.note.<key>``)."""
-        return Note(self._msg(f"note.{key}"))
+        return Note(self._msg(f"note.{key}", **values))
 
     def _params(self, team: str) -> ReportParams:
         for p in self.teams:
@@ -433,7 +433,8 @@ class OverviewReport:
         from .. import plots
         m = self.peer_matrix()
         if m.shape[1] == 0:
-            return self.note("no_peers_any")
+            from ..gaps import MIN_N
+            return self.note("no_peers_any", min_n=MIN_N)
         ax = plots.peer_heatmap(m, catalogue=self.catalogue, language=self.language)
         return ax.figure
 

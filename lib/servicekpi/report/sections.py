@@ -51,6 +51,19 @@ def _note(key: str, condition: Callable) -> Callable:
     return lambda report: sentences.note(report, key) if condition(report) else None
 
 
+def _no_comparison(report) -> Note | None:
+    """Why there is nothing to compare with: the team's values all rest on too few
+    observations, or there is no benchmark and no peer with enough of them."""
+    from ..gaps import MIN_N
+    from ..periods import label
+    if report.has_comparison:
+        return None
+    t = report.benchmark_rows()
+    if len(t) and (t["position"] == "few").all():
+        return sentences.note(report, "few_own", min_n=MIN_N, period=label(report.period))
+    return sentences.note(report, "no_comparison", min_n=MIN_N)
+
+
 def _control_note(report) -> Note | None:
     if not report.has_targets:
         return sentences.note(report, "no_control")
@@ -84,8 +97,9 @@ def _peers_note(report) -> Note | None:
     from ..periods import label
     m = report.peer_matrix()
     if m.shape[1] == 0 or m.shape[0] < 2:
+        from ..gaps import MIN_N
         return sentences.note(report, "no_peers", period=label(report.period)
-                              if report.period is not None else "–")
+                              if report.period is not None else "–", min_n=MIN_N)
     return None
 
 
@@ -123,7 +137,7 @@ SECTIONS: dict[str, Section] = {
     "achievable": Section("achievable", (_either(_no_targets(None), tables.achievability),)),
     "benchmarks": Section("benchmarks", (
         sentences.benchmarks_note,
-        _either(_note("no_comparison", lambda r: not r.has_comparison), tables.benchmarks),
+        _either(_no_comparison, tables.benchmarks),
         figures.bullet, _either(_peers_note, figures.peers))),
     # the scorecard's summary sentence is in the summary section, once
     "scorecard": Section("scorecard", (_either(_no_targets("no_scorecard"), tables.scorecard),
