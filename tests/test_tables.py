@@ -209,6 +209,26 @@ B,fcr_rate,0.70,2025Q1,2,0.80,2025-12-31
     assert str(parse_period("2025-02", "month")) == "2025-02"
 
 
+def test_a_bare_year_is_refused_not_read_as_january(tmp_path, cat):
+    """A deadline written "2026" (and a baseline period "2025", or 2025.0 from a
+    spreadsheet's number cell) was read as January: a target due "in 2026" fell due in
+    2026-01 and read missed.  Refused, naming the rows and what to write."""
+    path = write(tmp_path / "t.csv", """
+team,kpi,baseline,baseline_period,target,deadline
+A,fcr_rate,0.70,2025,0.80,2026
+B,fcr_rate,0.70,2025-12,0.80,2026-12
+C,fcr_rate,0.70,2025.0,0.80,2026-12
+""")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_targets(path, catalogue=cat)
+    assert problem_keys(ei) == {("baseline_period", (2, 4)), ("deadline", (2,))}
+    assert "cannot read period: expected a month such as 2024-03" in str(ei.value)
+    from servicekpi.periods import parse_period
+    for freq, example in (("quarter", "2024Q1"), ("week", "2024-W05")):
+        with pytest.raises(ValueError, match=f"'2026' is a year, not a {freq}: .*{example}"):
+            parse_period("2026", freq)
+
+
 def test_targets_that_no_score_can_be_made_of_are_refused_per_team(tmp_path, cat):
     """Read as the reports score them (scored=True): team A's CSAT is 100% at its
     baseline, target 90% (higher is better): no progress to score; team B's

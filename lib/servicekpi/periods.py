@@ -136,6 +136,11 @@ def parse_period(value, freq: str) -> pd.Period:
         # a month label for a weekly or quarterly team: counted in months, it would be
         # read as the week or quarter around it (a baseline of 6 months as 6 quarters)
         raise InvalidArgument(f"{text!r} is a month, not a {freq}")
+    if re.fullmatch(r"(?:19|20|21)\d\d(?:\.0)?", text):
+        # pandas reads a bare year as its first month, quarter or week: a deadline
+        # "2026" would fall due in January
+        raise InvalidArgument(f"{text!r} is a year, not a {freq}: write the {freq}, e.g. "
+                              + EXAMPLE[freq])
     if re.fullmatch(r"\d{4}-?Q[1-4]", text, re.IGNORECASE):
         if freq != "quarter":
             raise InvalidArgument(f"{text!r} is a quarter, not a {freq}")
