@@ -201,7 +201,29 @@ def test_decimal_comma_detected(tmp_path):
 def test_decimal_styles_mixed_in_one_column_refused(tmp_path):
     path = write(tmp_path, "ticket_id,team,created_at,handle_minutes\n"
                            '1,A,2024-01-02,"11,4"\n2,A,2024-01-03,12.5\n')
-    with pytest.raises(skpi.DataError, match="decimal comma.*'11,4'.*decimal point.*'12.5'"):
+    with pytest.raises(skpi.DataError, match="as many numbers with a decimal comma.*'11,4'"
+                                             ".*decimal point.*'12.5'"):
+        skpi.load_tickets(path)
+
+
+def test_a_number_with_the_other_decimal_mark_is_a_problem_of_its_row(tmp_path):
+    """One cell typed with a decimal comma among decimal points: read with the column's
+    mark it would be 114 (11,4 -> 114); it is its row's problem, named, and with
+    --bad-rows drop that row alone is left out."""
+    path = write(tmp_path, "ticket_id,team,created_at,handle_minutes\n"
+                           '1,A,2024-01-02,12.5\n2,A,2024-01-03,"11,4"\n3,A,2024-01-04,7.25\n')
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_tickets(path)
+    assert ("column 'handle_minutes': a decimal comma in a column of decimal points: write "
+            "the number as the column's others are [1 row: row 3 ('11,4')]") in str(ei.value)
+    t = skpi.load_tickets(path, bad_rows="drop", max_dropped_share=0.5)
+    assert t["handle_minutes"].tolist() == [12.5, 7.25]
+    # and the other way round: decimal commas with one point
+    path = write(tmp_path, "ticket_id;team;created_at;handle_minutes\n"
+                           '1;A;2024-01-02;12,5\n2;A;2024-01-03;11.4\n3;A;2024-01-04;7,25\n',
+                 "semi.csv")
+    with pytest.raises(skpi.DataError, match=r"a decimal point in a column of decimal commas"
+                                             r".*row 3 \('11.4'\)"):
         skpi.load_tickets(path)
 
 

@@ -426,6 +426,32 @@ E,fcr_rate,0,2025-12,1,2026-12,2026-06=0.5
     assert a.message.startswith("team 'a': outside the bounds of KPI 'csat_pct'")
 
 
+def test_a_european_targets_file_with_milestones_and_one_stray_decimal_mark(tmp_path, cat):
+    """Excel in a decimal-comma locale writes ';' between cells and '0,8008' in them; a
+    milestone cell '2026-03=0,8008; 2026-06=0,8107' is two milestones.  One target typed
+    with a decimal point in such a file is its row's problem (its team's), not every
+    team's: read with the file's comma it would be 7575."""
+    path = write(tmp_path / "t.csv", """
+team;kpi;baseline;baseline_period;target;deadline;milestones
+A;fcr_rate;0,7910;2025-12;0,8200;2026-12;"2026-03=0,8008; 2026-06=0,8107"
+B;fcr_rate;0,70;2025-12;0.7575;2026-12;
+C;csat_pct;0,75;2025-12;0,85;2026-12;2026-06=0,8
+D;csat_pct;0,75;2025-12;0,85;2026-12;2026-03=0,78, 2026-06=0,8
+""")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_targets(path, catalogue=cat)
+    assert [(p.column, p.rows, p.message) for p in ei.value.problems] == [
+        ("target", (3,), "a decimal point in a column of decimal commas: write the number "
+                         "as the column's others are")]
+    t = skpi.load_targets(path, catalogue=cat, bad_rows="drop").set_index("team")
+    assert sorted(t.attrs["team_errors"]) == ["b"]
+    P = pd.Period
+    assert t.loc["a", "milestones"] == {P("2026-03", "M"): 0.8008, P("2026-06", "M"): 0.8107}
+    assert t.loc["a", ["baseline", "target"]].tolist() == [0.791, 0.82]
+    assert t.loc["c", "milestones"] == {P("2026-06", "M"): 0.8}
+    assert t.loc["d", "milestones"] == {P("2026-03", "M"): 0.78, P("2026-06", "M"): 0.8}
+
+
 def test_targets_yaml_outside_bounds(tmp_path, cat):
     path = write(tmp_path / "t.yaml", """
 targets:

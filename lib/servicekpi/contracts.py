@@ -136,9 +136,13 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
             t.values, t.bad = parsing.parse_booleans(cells, true_values=true_values,
                                                      false_values=false_values, na=na)
         else:
-            mark, t.problem, t.ambiguous = parsing.decide_decimal(cells, decimal)
+            mark, t.problem, t.ambiguous, t.stray = parsing.decide_decimal(cells, decimal)
             t.values, t.bad = parsing.parse_numbers(cells, integer=col.kind == "int",
                                                     decimal=mark, na=na)
+            if t.stray is not None:     # not read with the column's mark: 0,7575 -> 7575
+                t.values = t.values.mask(t.stray)
+                t.bad = t.bad & ~t.stray
+                t.mark = mark
         return t
 
     # bounded (not keep_all): typing other text columns beside the ids' repeats
@@ -161,6 +165,9 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
             res.bad_rows |= bad
         else:
             res.flag(source, name, bad, f"cannot read value: expected {col.expected()}", quote)
+            if t.stray is not None:
+                res.flag(source, name, t.stray, parsing.stray_mark_message(t.mark), quote)
+                bad = bad | t.stray
         if col.kind in ("int", "number"):
             v = values.to_numpy()
             with np.errstate(invalid="ignore"):
@@ -208,6 +215,8 @@ class _Typed:
     placeholders: np.ndarray = None     # timestamps: outside YEAR_RANGE (or missing)
     sentinel: np.ndarray | None = None  # timestamps: outside YEAR_RANGE, not blank
     repeats: np.ndarray | None = None   # a key column: rows whose value recurs
+    stray: np.ndarray | None = None     # numbers: cells written with the other mark
+    mark: str = "."                     # numbers: the column's decimal mark
 
 
 def repeated(values: pd.Series) -> np.ndarray:

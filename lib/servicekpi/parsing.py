@@ -611,27 +611,43 @@ def _one_by_one(text: pd.Series, *, utc: bool, dayfirst: bool) -> pd.Series:
     return pd.Series(pd.DatetimeIndex(out, tz="UTC" if utc else None), index=text.index)
 
 
-def decimal_style(s: pd.Series) -> tuple[str, str | None]:
+def decimal_style(s: pd.Series) -> tuple[str, str | None, np.ndarray | None]:
     """The decimal mark a text column of numbers uses: ``"."`` or ``","``.
 
     ``11,4`` and ``1.234,5`` prove a decimal comma; ``11.4`` and ``1,234.5``
     a decimal point; ``1,234`` or ``1.234`` alone prove nothing (read with a
     decimal point, the comma as a thousands separator: see
-    :func:`ambiguous_numbers`).  Returns the style and a problem message when
-    the column holds both.
+    :func:`ambiguous_numbers`).  Returns ``(mark, problem, stray)``.  A
+    column holding both marks is read with the one more of its cells prove,
+    and ``stray`` marks the cells that prove the other (a target typed
+    ``0,7575`` among ``0.80``: a problem of that row, not of the file; read
+    with the column's mark it would be 7575); with as many of each, the
+    column is refused as a whole (``problem``).
     """
     if not is_texty(s):
-        return ".", None
+        return ".", None, None
     arr = pc.utf8_trim_whitespace(arrow_text(s.dropna()))
     c = _match(arr, r"^[+-]?(?:\d+,(?:\d{1,2}|\d{4,})|\d{1,3}(?:\.\d{3})+,\d+|,\d+)$")
     d = _match(arr, r"^[+-]?(?:\d+\.(?:\d{1,2}|\d{4,})|\d{1,3}(?:,\d{3})+\.\d+|\.\d+)$")
     if c.any() and d.any():
+        if c.sum() != d.sum():
+            mark = "," if c.sum() > d.sum() else "."
+            stray = np.zeros(len(s), bool)
+            stray[np.flatnonzero(s.notna().to_numpy())[d if mark == "," else c]] = True
+            return mark, None, stray
         text = pd.Series(arr.to_pylist(), dtype=object)
         ex_c = ", ".join(map(repr, text[c].head(3)))
         ex_d = ", ".join(map(repr, text[d].head(3)))
-        return ".", (f"numbers with a decimal comma ({ex_c}) and with a decimal point "
-                     f"({ex_d}) in one column; fix the export so it uses one")
-    return ("," if c.any() else "."), None
+        return ".", (f"as many numbers with a decimal comma ({ex_c}) as with a decimal "
+                     f"point ({ex_d}) in one column; fix the file so it uses one"), None
+    return ("," if c.any() else "."), None, None
+
+
+def stray_mark_message(mark: str) -> str:
+    """A row problem: a number written with the other decimal mark than its column's."""
+    other, own = ("point", "commas") if mark == "," else ("comma", "points")
+    return (f"a decimal {other} in a column of decimal {own}: write the number as the "
+            "column's others are")
 
 
 def ambiguous_numbers(s: pd.Series) -> list[str]:
@@ -646,22 +662,24 @@ def ambiguous_numbers(s: pd.Series) -> list[str]:
 
 
 def decide_decimal(s: pd.Series, declared: str = "auto"
-                   ) -> tuple[str, str | None, tuple[str, ...]]:
-    """A column's decimal mark, once for the column: ``(mark, problem, ambiguous)``.
+                   ) -> tuple[str, str | None, tuple[str, ...], np.ndarray | None]:
+    """A column's decimal mark, once for the column: ``(mark, problem,
+    ambiguous, stray)``.
 
     ``declared`` is ``"."``, ``","`` or ``"auto"`` (decide from the data with
     :func:`decimal_style`).  ``ambiguous``: values that read either way when
     nothing decided it (they are read with ``.`` as the decimal point; the
     data-quality summary warns, message ``data.decimal_mark_assumed``), else
-    empty.
+    empty.  ``stray``: the cells written with the other mark (problems of
+    their rows, :func:`stray_mark_message`), or None.
     """
     if declared != "auto":
-        return declared, None, ()
-    mark, problem = decimal_style(s)
+        return declared, None, (), None
+    mark, problem, stray = decimal_style(s)
     ambiguous: tuple[str, ...] = ()
-    if problem is None and mark == ".":
+    if problem is None and mark == "." and stray is None:
         ambiguous = tuple(ambiguous_numbers(s))
-    return mark, problem, ambiguous
+    return mark, problem, ambiguous, stray
 
 
 def _match(arr: pa.Array, pattern: str) -> np.ndarray:

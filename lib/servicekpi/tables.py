@@ -28,6 +28,7 @@ import pandas as pd
 from .catalogue import Catalogue
 from .contracts import FIRST_ROW, Checked, check_columns, duplicate_keys
 from .errors import DataError, InvalidArgument, Problem
+from . import parsing
 from .parsing import parse_text, text_missing
 from .periods import EXAMPLE, AmbiguousDate, freq_of, parse_period
 from .readers import read_table, read_yaml
@@ -191,6 +192,19 @@ def _load_rows(check, raw: pd.DataFrame, keep: np.ndarray, source: str,
                 bad[team] = [replace(p, message=f"team {team!r}: {p.message}")
                              for p in team_exc.problems]
                 ok &= ~mine
+        if not bad:
+            # a problem only the whole file shows (a number written with the other
+            # decimal mark than the file's): the teams of its rows
+            at = {int(pos) + FIRST_ROW: i for i, pos in enumerate(positions)}
+            ids = teams.to_numpy(dtype=object)
+            for p in exc.problems:
+                for team in dict.fromkeys(ids[at[r]] for r in p.rows if r in at):
+                    rows = tuple(r for r in p.rows if r in at and ids[at[r]] == team)
+                    values = (tuple(v for r, v in zip(p.rows, p.values) if r in rows)
+                              if p.values and len(p.values) == len(p.rows) else p.values)
+                    bad.setdefault(team, []).append(replace(
+                        p, message=f"team {team!r}: {p.message}", rows=rows, values=values))
+                    ok &= (teams != team).to_numpy()
         if not bad:
             raise
         try:
@@ -357,7 +371,10 @@ def _check_benchmarks(raw: pd.DataFrame, catalogue: Catalogue | None,
     return _finish(checked, source, list(BENCHMARK_COLUMNS))
 
 
-_MILESTONE = re.compile(r"^\s*([^=:]+?)\s*[=:]\s*([-+0-9.eE]+)\s*$")
+_MILESTONE = re.compile(r"^\s*([^=:]+?)\s*[=:]\s*([-+0-9.,eE]+)\s*$")
+#: Between milestones: a semicolon or a line break, or a comma before the next
+#: 'period=' (a comma inside a number, 0,8008 in a file of decimal commas, is not)
+_BETWEEN_MILESTONES = re.compile(r"[;\n]|,(?=\s*[^,;=\n]+[=:])")
 
 
 def load_targets(path, *, freq: str = "month", catalogue: Catalogue | None = None,
@@ -516,19 +533,26 @@ def _milestones(checked: Checked, raw: pd.DataFrame, freq: str, source: str) -> 
     out, bad, outside = [], np.zeros(len(raw), bool), np.zeros(len(raw), bool)
     starts = c.get("baseline_period", pd.Series([pd.NaT] * len(raw)))
     ends = c.get("deadline", pd.Series([pd.NaT] * len(raw)))
+    # a milestone's value is written with the decimal mark of the file's targets
+    numbers = [raw[k] for k in ("target", "baseline") if k in raw.columns]
+    mark = parsing.decimal_style(pd.concat(numbers, ignore_index=True))[0] if numbers \
+        else "."
     for i, cell in enumerate(text):
         marks: dict = {}
         if cell:
-            for part in re.split(r"[;,\n]", str(cell)):
+            for part in _BETWEEN_MILESTONES.split(str(cell)):
                 if not part.strip():
                     continue
                 m = _MILESTONE.match(part)
-                if m is None:
+                value = (parsing.parse_numbers(pd.Series([m.group(2)], dtype=object),
+                                               decimal=mark)[0].iloc[0]
+                         if m is not None else np.nan)
+                if m is None or not np.isfinite(value):
                     bad[i] = True
                     continue
                 try:
-                    marks[parse_period(m.group(1), freq)] = float(m.group(2))
-                except ValueError:      # not a period (InvalidArgument), not a number
+                    marks[parse_period(m.group(1), freq)] = float(value)
+                except ValueError:      # not a period (InvalidArgument)
                     bad[i] = True
             b, d = starts.iloc[i], ends.iloc[i]
             if pd.notna(b) and pd.notna(d) and any(not (b < p <= d) for p in marks):

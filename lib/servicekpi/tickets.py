@@ -306,13 +306,17 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
                     last=YEAR_RANGE[1])
     for name in derived:  # durations or counts, derived once everything is typed
         cells = frame[name]
-        mark, problem, ambiguous = parsing.decide_decimal(cells, m.decimal)
+        mark, problem, ambiguous, stray = parsing.decide_decimal(cells, m.decimal)
         if problem:
             problems.append(Problem(source, mapped.sources[name], problem))
         if ambiguous:
             checked.notes.append((name, ambiguous))
         values, bad = parsing.parse_numbers(cells, decimal=mark, na=na)
         flag(mapped.sources[name], bad, "cannot read value: expected a number", shown[name])
+        if stray is not None:
+            values = values.mask(stray)
+            flag(mapped.sources[name], stray & ~bad, parsing.stray_mark_message(mark),
+                 shown[name])
         out[name] = values
     for name, ambiguous in checked.notes:
         quality.add("decimal_mark_assumed", name, None, "warning",
