@@ -36,6 +36,29 @@ def test_all_problems_at_once(tmp_path, demo_dir):
     assert "happiness" in str(ei.value) and "nowhere.csv" in str(ei.value)
 
 
+def test_a_mistake_in_the_defaults_is_named_in_defaults_yaml_once(tmp_path, demo_dir):
+    """A typo in defaults.yaml was reported once per team file, each naming the team
+    file, none naming defaults.yaml.  A key a team file writes itself stays its own."""
+    p = make_params(tmp_path, demo_dir, {"a": "team: a\n", "b": "team: b\nlangauge: zh\n",
+                                         "c": "team: c\n"})
+    with open(p / "defaults.yaml", "a") as f:
+        f.write("langauge: zh\nhistory_periods: 13 months\n")
+    with pytest.raises(skpi.ConfigError) as ei:
+        load_params(p)
+    got = sorted((Path(x.source).name, x.column) for x in ei.value.problems)
+    assert got == [("b.yaml", "langauge"), ("defaults.yaml", "history_periods"),
+                   ("defaults.yaml", "langauge")]
+    # a file the defaults name and no team overrides: defaults.yaml's problem
+    p = make_params(tmp_path / "t", demo_dir, {"a": "team: a\n", "b": "team: b\n"})
+    text = (p / "defaults.yaml").read_text()
+    (p / "defaults.yaml").write_text(text.replace(f"targets: {demo_dir / 'targets.csv'}",
+                                                  "targets: Targets.CSV"))
+    with pytest.raises(skpi.ConfigError) as ei:
+        load_params(p)
+    assert [(Path(x.source).name, x.column) for x in ei.value.problems] == [
+        ("defaults.yaml", "targets")]
+
+
 def test_freq_and_kpi_list_and_their_older_names(tmp_path, demo_dir):
     """`freq` and `kpi_list` are the keys; `period` and `kpis` (older files) are read as
     them, a team file's new key overrides the defaults' old one, and a problem names

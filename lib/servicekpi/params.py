@@ -67,6 +67,19 @@ def _as_written(problems: list[Problem], *written: dict) -> list[Problem]:
     return [replace(q, column=back[q.column]) if q.column in back else q for q in problems]
 
 
+def _where_written(problems: list[Problem], source: str, defaults_path: Path,
+                   defaults: dict, team: dict) -> list[Problem]:
+    """``problems`` found in a team's merged parameters (named after its ``source``)
+    naming ``defaults.yaml`` instead for a key only the defaults write: a typo there is
+    one problem of that file, not one of every team file."""
+    if not isinstance(defaults, dict) or not defaults:
+        return problems
+    team = team if isinstance(team, dict) else {}
+    return [replace(q, source=str(defaults_path))
+            if q.source == source and q.column in defaults and q.column not in team else q
+            for q in problems]
+
+
 def new_names(data: dict) -> dict:
     """``data`` with the older keys of :data:`OLD_NAMES` renamed; a key given under
     both names is left as it is (the model refuses it, naming both)."""
@@ -355,9 +368,12 @@ def collect_params(params_dir, teams: list[str] | None = None, *,
         try:
             p = ReportParams.model_validate(merged)
         except ValidationError as exc:
-            problems += _as_written(pydantic_problems(exc, source), *as_written)
+            problems += _where_written(_as_written(pydantic_problems(exc, source),
+                                                   *as_written), source, defaults_path,
+                                       *as_written)
             continue
-        problems += _as_written(check_params(p, source), *as_written)
+        problems += _where_written(_as_written(check_params(p, source), *as_written),
+                                   source, defaults_path, *as_written)
         out.append(p)
     if teams is not None:
         for t in teams:
