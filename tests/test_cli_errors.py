@@ -11,6 +11,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import servicekpi as skpi
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -183,6 +185,27 @@ def test_params_yaml_too_deep_or_not_utf8(params, capsys):
         assert main([command, "--params", str(params)]) == 2
         assert one_line(capsys) == (f"error: {defaults}: not UTF-8 text (byte 0xe9 on line "
                                     f"{lines}): save the file as UTF-8")
+
+
+def test_a_key_written_twice_is_refused_in_every_yaml_file(params, tmp_path, capsys):
+    """PyYAML keeps the last of two equal keys without a word: a team file saying
+    'language: zh' and later 'language: en' rendered in English.  Refused, naming both
+    lines, in parameter files, mappings and the catalogue alike."""
+    team = params / "teams" / "billing.yaml"
+    team.write_text("team: billing\nlanguage: zh\nhistory_periods: 6\nlanguage: en\n")
+    assert main(["validate", "--params", str(params)]) == 2
+    assert one_line(capsys) == (f"error: {team}: not valid YAML: key 'language' is written "
+                                "twice (first on line 2); keep one (line 4, column 1)")
+    team.write_text("team: billing\n")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("name: mine\ncolumns: {ticket_id: Id, team: Group, team: Queue}\n")
+    assert main(["kpis", str(tmp_path / "none.csv"), "--mapping", str(mapping), "--out",
+                 str(tmp_path / "k.csv")]) == 2
+    assert "m.yaml: not valid YAML: key 'team' is written twice" in one_line(capsys)
+    from servicekpi.readers import read_yaml
+    assert read_yaml(params / "catalogue.yaml")["kpis"]      # the shipped files read
+    for preset in skpi.presets():
+        skpi.load_mapping(preset)
 
 
 def test_targets_yaml_too_deep_or_not_utf8(params, tmp_path, capsys):

@@ -41,8 +41,9 @@ def test_a_mistake_in_the_defaults_is_named_in_defaults_yaml_once(tmp_path, demo
     file, none naming defaults.yaml.  A key a team file writes itself stays its own."""
     p = make_params(tmp_path, demo_dir, {"a": "team: a\n", "b": "team: b\nlangauge: zh\n",
                                          "c": "team: c\n"})
-    with open(p / "defaults.yaml", "a") as f:
-        f.write("langauge: zh\nhistory_periods: 13 months\n")
+    text = (p / "defaults.yaml").read_text().replace("history_periods: 6",
+                                                     "history_periods: 13 months")
+    (p / "defaults.yaml").write_text(text + "langauge: zh\n")
     with pytest.raises(skpi.ConfigError) as ei:
         load_params(p)
     got = sorted((Path(x.source).name, x.column) for x in ei.value.problems)

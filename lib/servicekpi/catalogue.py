@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError, InvalidArgument, Problem
@@ -414,10 +413,8 @@ def load_catalogue(path) -> Catalogue:
     path = Path(path)
     if not path.is_file():
         raise ConfigError("catalogue file not found", source=str(path))
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", source=str(path)) from None
+    from .readers import read_yaml
+    data = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("kpis"), dict):
         raise ConfigError([Problem(str(path), "kpis", "expected a mapping 'kpis:' of KPI "
                                    "name -> definition")], source=str(path))

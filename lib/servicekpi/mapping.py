@@ -62,7 +62,6 @@ from typing import Literal, Union
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import ConfigError, DataError, InvalidArgument, Problem
@@ -239,10 +238,8 @@ def load_mapping(spec) -> Mapping:
         if not path.is_file():
             raise ConfigError(f"mapping file not found (presets: {', '.join(presets())})",
                               source=source)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"not valid YAML: {exc}", source=source) from None
+        from .readers import read_yaml
+        data = read_yaml(path, source=source) or {}
     try:
         return Mapping.model_validate(data)
     except ValidationError as exc:

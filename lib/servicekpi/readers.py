@@ -230,16 +230,36 @@ def _read_parquet(path: Path, info: dict, *, nrows, plan) -> pd.DataFrame:
     return df
 
 
+class _UniqueKeys(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key written twice in one mapping: the last
+    would win without a word (``language: zh`` ... ``language: en``)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                first = seen.setdefault(key, key_node)
+            except TypeError:           # an unhashable key: PyYAML's own error follows
+                continue
+            if first is not key_node:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} is written twice (first on line "
+                    f"{first.start_mark.line + 1}); keep one", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
 def read_yaml(path, *, error: type = ConfigError, source: str | None = None):
     """The data in a YAML file (None when it is empty).
 
     Every way the file can fail to read is one ``error`` (:class:`ConfigError`
     by default) naming it (``source``, default the path): cannot be opened,
-    not UTF-8, not valid YAML, or nested too deeply to parse (thousands of
-    ``[[[...]]]``, which would exhaust Python's recursion limit)."""
+    not UTF-8, not valid YAML (a key written twice in one mapping included), or
+    nested too deeply to parse (thousands of ``[[[...]]]``, which would exhaust
+    Python's recursion limit)."""
     path = Path(path)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeys)
     except (OSError, UnicodeDecodeError, RecursionError, yaml.YAMLError) as exc:
         raise error(yaml_problem(exc), source=source or str(path)) from None
 
