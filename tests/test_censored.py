@@ -284,3 +284,49 @@ def test_self_service_is_na_where_the_export_has_none(tmp_path):
     alone = t[t["team"] == "desk_a"].reset_index(drop=True)   # without it: n/a, as a whole
     assert np.isnan(value(skpi.compute_kpis(alone), "desk_a", "2024-01",
                           "self_service_rate")["value"])
+
+
+def test_a_past_deadline_still_open_is_decided_by_what_its_tickets_took_so_far(tmp_path):
+    """Average resolution 30 h by 2025-02, read on 31 May 2025: February's 24 resolved
+    tickets took 59 h each, 2 (created 3 Feb 09:00) are still open, 2,726 h old.  Its
+    open share, 2 / 26 = 7.7%, leaves February out as incomplete, and the forecast from
+    January had said "off track, P 20%".  But the open tickets can only add time: the
+    value will be at least (24 x 59 + 2 x 2,726) / 26 = 264.2 h, worse than 30 h.
+    Missed, whatever they take; the row, the status and the score rest on that bound.
+    A target of 3,000 h is not decided by it: the forecast still decides."""
+    rows, i = [], 0
+    for month in pd.period_range("2024-10", "2025-05", freq="M"):
+        hours = [59] * 24 + [None, None] if str(month) == "2025-02" else [40] * 25
+        for h in hours:
+            i += 1
+            t0 = month.to_timestamp() + pd.Timedelta(days=2, hours=9)
+            end = "" if h is None else f"{t0 + pd.Timedelta(hours=h):%Y-%m-%d %H:%M}"
+            rows.append(f"{i},a,{t0:%Y-%m-%d %H:%M},{t0 + pd.Timedelta(hours=1):%Y-%m-%d %H:%M},"
+                        f"{end},email")
+    t = skpi.load_tickets(write_csv(tmp_path / "t.csv", rows, header=HEADER),
+                          as_of="2025-05-31 23:59:59")
+    k = skpi.compute_kpis(t)
+    feb = k[(k["period"] == pd.Period("2025-02", "M")) & (k["kpi"] == "avg_resolution_hours")]
+    age = (pd.Timestamp("2025-05-31 23:59:59") - pd.Timestamp("2025-02-03 09:00")
+           ) / pd.Timedelta(hours=1)
+    assert feb["value"].item() == 59.0 and feb["open_share"].item() == pytest.approx(2 / 26)
+    assert feb["at_least"].item() == pytest.approx((24 * 59 + 2 * age) / 26)
+    assert np.isnan(k.loc[k["period"] == pd.Period("2025-01", "M"), "at_least"]).all()
+    targets = pd.DataFrame([
+        {"team": "a", "kpi": "avg_resolution_hours", "baseline": 40.0,
+         "baseline_period": pd.Period("2024-12", "M"), "target": target,
+         "deadline": pd.Period("2025-02", "M"), "weight": 1.0} for target in (30.0, 3000.0)])
+    g = skpi.gap_table(k, targets)
+    missed, open_ = g.iloc[0], g.iloc[1]
+    assert (missed["status"], missed["rule"]) == ("missed", "deadline_missed_bound")
+    assert missed["current"] == missed["deadline_value"] == pytest.approx(feb["at_least"].item())
+    assert missed["current_period"] == pd.Period("2025-02", "M")
+    assert missed["deadline_n"] == pytest.approx(26) and missed["left_out"] == ()
+    assert skpi.gaps.why(g).iloc[0] == (
+        "deadline 2025-02 has passed with 8% of its tickets still open; counted at their "
+        "age so far, they already make the value worse than the target (the value shown "
+        "is the least it can be): missed, whatever they take")
+    assert open_["deadline_pending"] and open_["rule"] != "deadline_missed_bound"
+    assert open_["status"] not in ("met", "missed")
+    sc = skpi.scorecard(k, targets.iloc[:1], gaps=g.iloc[:1]).scores.iloc[0]
+    assert sc["value"] == pytest.approx(feb["at_least"].item()) and sc["score"] == 0

@@ -13,7 +13,7 @@ def test_kpis_command(small_csv, tmp_path, capsys):
     assert main(["kpis", str(small_csv), "--out", str(out)]) == 0
     table = pd.read_csv(out)
     assert list(table.columns) == ["team", "period", "kpi", "value", "n", "numerator", "sd",
-                                   "open_share", "complete"]
+                                   "open_share", "at_least", "complete"]
     assert table.loc[(table["team"] == "a") & (table["period"] == "2024-01")
                      & (table["kpi"] == "volume"), "value"].item() == 4
     assert "7 tickets" in capsys.readouterr().out

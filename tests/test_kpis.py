@@ -131,7 +131,7 @@ def test_quarter_and_week(small):
 def test_output_shape(small):
     k = skpi.compute_kpis(small)
     assert list(k.columns) == ["team", "period", "kpi", "value", "n", "numerator", "sd",
-                               "open_share"]
+                               "open_share", "at_least"]
     assert isinstance(k["period"].dtype, pd.PeriodDtype)
     rates = k[k["kpi"].str.endswith("_rate") & (k["n"] > 0)]
     assert np.allclose(rates["value"], rates["numerator"] / rates["n"])

@@ -123,7 +123,7 @@ def test_all_teams_kpi_csv(run, demo_dir):
     stopped by its targets still has its KPIs, a team without tickets none."""
     out, _ = run
     text = (out / "kpis.csv").read_text()
-    assert text.startswith("team,period,kpi,value,n,numerator,sd,open_share,complete\n")
+    assert text.startswith("team,period,kpi,value,n,numerator,sd,open_share,at_least,complete\n")
     k = pd.read_csv(out / "kpis.csv")
     assert set(k["team"]) == {"phone", "chat", "email"}
     table = pd.read_csv(demo_dir / "kpi_table.csv")

@@ -109,6 +109,7 @@ SHOWN_LEFT_OUT = 3
 #: (see the module docstring); :func:`why` gives each in words
 #: (``analysis.gaps.why.<code>`` in the message catalogue).
 RULES = ("no_value", "not_measured", "deadline_no_value", "deadline_few", "deadline_met",
+         "deadline_met_bound", "deadline_missed_bound",
          "deadline_missed_within_ci", "deadline_missed_beyond_ci", "deadline_missed_no_ci",
          "stale", "few", "glide_ahead", "glide_pace", "glide_noise", "glide_no_trend",
          "glide_slow", "forecast")
@@ -313,6 +314,14 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         at_deadline = mine[mine["period"] == deadline]
         deadline_seen = (row["periods_left"] <= 0 and deadline not in left_out
                          and not at_deadline.empty)
+        bound = _decided_by_bound(observed, deadline, t.target, sign) \
+            if row["periods_left"] <= 0 and deadline in left_out else None
+        if bound is not None:
+            # the deadline period still has tickets open, but what they have taken so far
+            # decides: its value is read as that bound, as an observed deadline's is
+            at_deadline, deadline_seen = bound, True
+            left_out = tuple(p for p in left_out if p != deadline)
+            row["left_out"] = left_out
         if deadline_seen:
             # the deadline has passed: the target was about its period, and every column
             # of the row (current, better now, gap, progress) is about that value, as the
@@ -340,15 +349,19 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         })
         # the deadline has passed, but its period has a value left out as incomplete
         # (too many tickets still open): it is not over yet, the forecast decides
-        pending = left <= 0 and deadline in left_out
+        pending = left <= 0 and deadline in left_out and bound is None
         if pending:
             row.update(deadline_pending=True, deadline_open_share=_num(
                 observed[observed["period"] == deadline].iloc[-1], "open_share"))
             series = series[series.index < deadline]    # simulate from before the deadline
         stale = now.ordinal - last["period"].ordinal
         if left <= 0 and not pending:
-            at = mine[mine["period"] == deadline]
-            row.update(zip(("status", "rule"), _observed_status(row, at, sign, min_n, level)))
+            at = mine[mine["period"] == deadline] if bound is None else bound
+            status, code = _observed_status(row, at, sign, min_n, level)
+            if bound is not None and status in (Status.MET, Status.MISSED):
+                code = "deadline_met_bound" if status == Status.MET else "deadline_missed_bound"
+                row["deadline_open_share"] = float(bound["open_share"].iloc[0])
+            row.update(status=status, rule=code)
         elif stale > max_stale:
             row.update(status=Status.INSUFFICIENT_DATA, rule="stale")
         elif np.isfinite(n) and n < min_n:
@@ -382,6 +395,33 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         out[col] = out[col].astype(object).where(out[col].notna(), None)
     out.attrs.update(attrs)
     return out
+
+
+def _decided_by_bound(observed: pd.DataFrame, deadline: pd.Period, target: float,
+                      sign: int) -> pd.DataFrame | None:
+    """The deadline period's row, its value replaced by ``at_least`` (see
+    :func:`servicekpi.compute_kpis`: each ticket still open counted at its age so
+    far), when that bound already decides the target: for a KPI that should fall
+    (a duration), a bound worse than the target is a miss whatever the open tickets
+    take; for one that should rise, a bound at or better than it is met.  Its ``n``
+    counts the open tickets too; no confidence interval (no ``sd``).  None when
+    the bound decides nothing or is not known."""
+    held = observed[observed["period"] == deadline]
+    if held.empty or "at_least" not in held.columns:
+        return None
+    row = held.iloc[[-1]].copy()
+    b = float(row["at_least"].iloc[0])
+    if not np.isfinite(b) or not ((sign < 0 and b > target) or (sign > 0 and b >= target)):
+        return None
+    share = float(row["open_share"].iloc[0]) if "open_share" in row else np.nan
+    n = float(row["n"].iloc[0]) if "n" in row else np.nan
+    row["value"] = b
+    row["n"] = n / (1 - share) if np.isfinite(share) and share < 1 and np.isfinite(n) \
+        else np.nan
+    for col in ("sd", "numerator"):
+        if col in row:
+            row[col] = np.nan
+    return row
 
 
 def _observed_status(r: dict, at: pd.DataFrame, sign: int, min_n: int, level: float
@@ -492,6 +532,9 @@ def _why_row(r: dict, language: str, c: dict) -> str:
     elif code == "deadline_few":
         text += m("deadline_few", deadline=deadline, n=f"{r['deadline_n']:.0f}",
                   min_n=c["min_n"])
+    elif code in ("deadline_met_bound", "deadline_missed_bound"):
+        share = r.get("deadline_open_share", np.nan)
+        text += m(code, deadline=deadline, open=f"{share:.0%}" if pd.notna(share) else "–")
     elif code.startswith("deadline_"):
         text += m(code, deadline=deadline, level=c["level"])
     elif code == "stale":

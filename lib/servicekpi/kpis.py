@@ -1,7 +1,7 @@
 """The KPI engine: ticket rows in, a long KPI table out.
 
 :func:`compute_kpis` returns one row per team, period and KPI with columns
-``team, period, kpi, value, n, numerator, sd, open_share``.  A ticket counts
+``team, period, kpi, value, n, numerator, sd, open_share, at_least``.  A ticket counts
 in the period of its ``created_at``.  Each KPI is computed only when the
 columns it needs are in the export.  Every team gets every period from its
 first ticket to the last ticket of the tickets given (a team quiet since its
@@ -235,21 +235,49 @@ def _hours(c: _Cols, later: str) -> np.ndarray:
     return hours
 
 
-def _open_share(c: _Cols, agg: "_Agg", kpi: str) -> np.ndarray:
-    """Per group: eligible tickets still without ``kpi``'s end event / eligible
-    tickets (see the module docstring); NaN where none is eligible."""
+def _eligible(c: _Cols, kpi: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(eligible tickets of the duration ``kpi``, whether their end is known, the end
+    times): see the module docstring."""
     column = DURATION_ENDS[kpi]
-    _, done = _ended(c, column)
+    end, done = _ended(c, column)
     eligible = np.ones(len(c.created), bool)
     if c.has("abandoned"):
         eligible &= ~(c.num("abandoned") == 1)
     if column == "first_response_at" and c.has("resolved_at"):
         _, resolved = _ended(c, "resolved_at")
         eligible &= done | ~resolved          # resolved without a reply: none will come
+    return eligible, done, end
+
+
+def _open_share(c: _Cols, agg: "_Agg", kpi: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: eligible tickets still without ``kpi``'s end event / eligible
+    tickets (see the module docstring), NaN where none is eligible; and the value
+    the KPI will have at least (:func:`_at_least`), NaN where none is open."""
+    eligible, done, end = _eligible(c, kpi)
     n = agg.count(eligible)
     still_open = agg.count(eligible & ~done)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(n > 0, still_open / n, np.nan)
+        share = np.where(n > 0, still_open / n, np.nan)
+    return share, _at_least(c, agg, kpi, eligible, done, end, still_open > 0)
+
+
+def _at_least(c: _Cols, agg: "_Agg", kpi: str, eligible, done, end, open_groups
+              ) -> np.ndarray:
+    """Per group with tickets still open: the KPI's value with each open ticket
+    taken at its age at the as-of time.  Its duration can only grow, and so can the
+    mean and the median of the group: the value the KPI will have at least once
+    every ticket has ended.  NaN elsewhere (the value is final)."""
+    out = np.full(agg.size, np.nan)
+    if not open_groups.any():
+        return out
+    pick = eligible & open_groups[agg.g]
+    hours = np.where(done[pick], (end[pick] - c.created[pick]).view(np.int64),
+                     (c.as_of - c.created[pick]).astype("timedelta64[ns]").view(np.int64)
+                     ) / HOUR_NS
+    part = _Agg(agg.g[pick], agg.size)
+    value = part.median(hours)[0] if kpi.startswith("median_") else part.mean(hours)[0]
+    out[open_groups] = value[open_groups]
+    return out
 
 
 #: KPIs whose value for one team depends on other teams' tickets too: a customer's
@@ -653,13 +681,17 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
     Returns
     -------
     DataFrame
-        Columns ``team, period, kpi, value, n, numerator, sd, open_share``;
+        Columns ``team, period, kpi, value, n, numerator, sd, open_share,
+        at_least``;
         ``numerator`` is set for rates (value = numerator / n), ``sd`` (the
         sample standard deviation of the values averaged) for means; both
         are NaN otherwise.  They carry what confidence intervals need.
         ``open_share``: for the duration KPIs, the share of their eligible
         tickets still open at the as-of time (NaN otherwise; see the module
-        docstring and :func:`assessable`).  ``attrs["abandonment"]``: the
+        docstring and :func:`assessable`); ``at_least``: where some are still
+        open, the value the duration KPI will have at least once they have
+        ended (each open ticket taken at its age at the as-of time: a mean or
+        a median can only grow), NaN elsewhere.  ``attrs["abandonment"]``: the
         channels abandonment is counted over and those left out, when the
         export has ``channel`` and ``abandoned`` columns; ``attrs["freq"]``:
         ``freq``; ``attrs["partial"]``: the label of the last period when the
@@ -682,7 +714,8 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
         with ``load_tickets(..., as_of=...)``, which leaves out later tickets
         and later updates).
     """
-    columns = ["team", "period", "kpi", "value", "n", "numerator", "sd", "open_share"]
+    columns = ["team", "period", "kpi", "value", "n", "numerator", "sd", "open_share",
+               "at_least"]
     for col in ("team", "created_at"):
         if col not in tickets.columns:
             raise DataError(f"required column '{col}' is missing", source="tickets")
@@ -701,7 +734,7 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
     if len(tickets) == 0:
         return pd.DataFrame({c: [] for c in columns}).astype(
             {"value": float, "n": float, "numerator": float, "sd": float,
-             "open_share": float})
+             "open_share": float, "at_least": float})
 
     team = tickets["team"]
     if by is not None:
@@ -776,13 +809,15 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
     def one(name):
         value, n, num, *rest = _KPIS[name][1](cols, agg)
         sd = rest[0] if rest else None
-        still_open = _open_share(cols, agg, name) if name in DURATION_ENDS else None
+        still_open, at_least = (_open_share(cols, agg, name) if name in DURATION_ENDS
+                                else (None, None))
         return pd.DataFrame({
             "t": t_idx[keep], "p": p_idx[keep], "kpi": name,
             "value": value[keep], "n": n[keep],
             "numerator": np.nan if num is None else num[keep],
             "sd": np.nan if sd is None else sd[keep],
-            "open_share": np.nan if still_open is None else still_open[keep]})
+            "open_share": np.nan if still_open is None else still_open[keep],
+            "at_least": np.nan if at_least is None else at_least[keep]})
 
     # the KPIs side by side on the cores (the threads only read the tickets).
     # Repeat contacts first when they are worked out here: they take longest (a
@@ -802,6 +837,7 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
         "numerator": out["numerator"].to_numpy(),
         "sd": out["sd"].to_numpy(),
         "open_share": out["open_share"].to_numpy(dtype=float),
+        "at_least": out["at_least"].to_numpy(dtype=float),
     })
     if by is not None:
         parts = result["team"].str.split("\x1f", n=1, expand=True)

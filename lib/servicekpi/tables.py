@@ -261,7 +261,9 @@ def _check_kpi_table(raw: pd.DataFrame, freq: str, catalogue: Catalogue | None,
             table[col] = np.nan
     table["numerator"] = np.nan
     table["open_share"] = np.nan     # only durations computed from tickets have open tickets
-    table = table[["team", "period", "kpi", "value", "n", "numerator", "sd", "open_share"]]
+    table["at_least"] = np.nan
+    table = table[["team", "period", "kpi", "value", "n", "numerator", "sd", "open_share",
+                   "at_least"]]
     table.attrs["freq"] = freq
     return table
 
