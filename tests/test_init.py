@@ -509,6 +509,15 @@ def test_a_baseline_says_which_period_of_its_window_it_leaves_out(tmp_path, caps
     assert "13.5 h (2024-03 to 2024-05, mean of 2, without 2024-04)" in shown()
     # the text says what the targets file says of its baseline, not what today's data do
     assert "13.5 h (2024-03 to 2024-05, mean of 3)" in shown(baseline_without="")
+    # a baseline typed rounded is the data's mean; one the data do not give is not
+    # called "mean of 2": 30 h typed where March and May average 13.5 h; a window
+    # before any ticket
+    assert "13.5 h (2024-03 to 2024-05, mean of 2, without 2024-04)" in shown(
+        baseline="13.52")
+    assert "30.0 h (as given; the data give 13.5 h for 2024-03 to 2024-05)" in shown(
+        baseline="30")
+    assert "30.0 h (as given; no value in the data for 2023-10 to 2023-12)" in shown(
+        baseline="30", baseline_period="2023-12", baseline_without="")
     # a targets file written before the column states nothing: the data are asked
     del row["baseline_without"]
     assert "13.5 h (2024-03 to 2024-05, mean of 2, without 2024-04)" in shown()

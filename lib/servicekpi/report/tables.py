@@ -69,7 +69,40 @@ def target_by(report, kpi: str, target, deadline, *, shown: str | None = None) -
                deadline=label(deadline))
 
 
+#: How far (relative) a typed baseline may be from the data's over its window and
+#: still be shown as that mean: it was typed rounded.
+BASELINE_RTOL = 0.005
+
+#: Gap-table rules whose deadline value is a bound (tickets still open): "at least".
+BOUND_RULES = ("deadline_met_bound", "deadline_missed_bound")
+
+
 def baseline(report, kpi: str, value, period, periods, without="") -> str:
+    """A target's baseline as :func:`stated_baseline` words it, unless the data
+    say otherwise: a baseline typed into the targets file that the data over its
+    window do not give (as shown) reads "85.0% (as given; the data give 79.1% for
+    2025-10 to 2025-12)", or "... no value in the data for ..." -- never "mean of
+    3" for a number no mean gave."""
+    from ..targets import baseline_interval
+
+    stated = stated_baseline(report, kpi, value, period, periods, without)
+    n = int(periods) if periods and periods > 1 else 1
+    data = baseline_interval(report.kpis, report.params.team, kpi, period, periods=n)[0]
+    end = pd.Period(period)
+    window = label(end) if n == 1 else msg("team.window", report.language,
+                                           first=label(end - (n - 1)), last=label(end))
+    if not np.isfinite(data):
+        return msg("team.baseline_given_no_data", report.language,
+                   value=fmt(report, kpi, value), window=window)
+    # a baseline typed rounded (0.381 for 38.15%) is the data's: within 0.5% of it
+    if fmt(report, kpi, data) != fmt(report, kpi, value) and not np.isclose(
+            value, data, rtol=BASELINE_RTOL, atol=0):
+        return msg("team.baseline_given", report.language, value=fmt(report, kpi, value),
+                   data=fmt(report, kpi, data), window=window)
+    return stated
+
+
+def stated_baseline(report, kpi: str, value, period, periods, without="") -> str:
     """A target's baseline with the period(s) it averages, as its targets row says:
     "78.1% (2025-12)", "78.1% (2025-10 to 2025-12, mean of 3)", or with
     ``baseline_without`` "2025-11" (init writes the periods of the window it could
@@ -333,10 +366,14 @@ def scorecard(report):
     heads = columns(report, "scorecard", "kpi", "perspective", "baseline", "value", "target",
                     "score", "status", "weight", "points")
     points = fmt_parts(g["contribution"])      # adding up to the score as shown
+    gaps = report.gaps()
+    bound = set(gaps.loc[gaps["rule"].isin(BOUND_RULES), "kpi"]) if len(gaps) else set()
     rows = []
     for r, shown in zip(g.itertuples(), points):
         k = r.kpi
         value, target = pair(report, k, r.value, r.target)
+        if k in bound:      # the least a deadline period still open can end at
+            value = msg("team.at_least", lang, value=value)
         value = dated(value, r.value, r.value_period, r.period, lang)
         rows.append([kpi_label(report, k), perspective_label(r.perspective, lang),
                      fmt(report, k, r.baseline), value, target,
@@ -366,7 +403,11 @@ def outlook(report):
         observed = r.status in (Status.MET, Status.MISSED)
         value, target = pair(report, k, r.deadline_value if observed
                              else r.forecast_at_deadline, r.target)
-        if observed:
+        if observed and r.rule in BOUND_RULES:
+            at = msg("team.outlook.bound_value", lang, value=value)
+            interval, prob, reached = "–", status_word(report, r.status), "–"
+            model = msg("team.outlook.observed", lang)
+        elif observed:
             at = msg("team.outlook.observed_value", lang, value=value)
             interval, prob, reached = "–", status_word(report, r.status), "–"
             model = msg("team.outlook.observed", lang)
