@@ -322,6 +322,7 @@ def test_a_past_deadline_still_open_is_decided_by_what_its_tickets_took_so_far(t
     assert missed["current"] == missed["deadline_value"] == pytest.approx(feb["at_least"].item())
     assert missed["current_period"] == pd.Period("2025-02", "M")
     assert missed["deadline_n"] == pytest.approx(26) and missed["left_out"] == ()
+    assert missed["deadline_at_least"] and not open_["deadline_at_least"]
     assert skpi.gaps.why(g).iloc[0] == (
         "deadline 2025-02 has passed with 8% of its tickets still open; counted at their "
         "age so far, they already make the value worse than the target (the value shown "

@@ -124,6 +124,7 @@ COLUMNS = ("team", "kpi", "label", "direction", "period", "current_period", "cur
            "target", "deadline", "deadline_value", "deadline_n", "glide_now", "gap", "gap_pct",
            "progress", "attainment", "periods_left", "needed_pace", "recent_pace", "projected",
            "status", "rule", "no_forecast", "deadline_pending", "deadline_open_share",
+           "deadline_at_least",
            "left_out", *FORECAST_COLUMNS, "weight", "owner")
 
 
@@ -250,6 +251,8 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
     (a :class:`~servicekpi.status.Status` code), ``rule`` (the branch that
     decided, :data:`RULES`), ``no_forecast`` (the simulation's status when
     the forecast rule fell back to the glide path, else None),
+    ``deadline_at_least`` (the deadline period's value, ``current`` with it, is
+    the least it can end at: :func:`_decided_by_bound`),
     ``deadline_pending`` and ``deadline_open_share`` (the deadline has passed
     but its period is incomplete), ``left_out`` (the periods left out as
     incomplete, a tuple) and the forecast columns
@@ -303,7 +306,8 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
                "target": t.target, "deadline": t.deadline,
                "weight": getattr(t, "weight", 1.0), "owner": getattr(t, "owner", None),
                "better_now": False, "expected_reached": None, "model": None,
-               "no_forecast": None, "deadline_pending": False, "left_out": left_out}
+               "no_forecast": None, "deadline_pending": False, "deadline_at_least": False,
+               "left_out": left_out}
         row["glide_now"] = float(glide_path(t._asdict(), [now]).iloc[0])
         row["periods_left"] = deadline.ordinal - now.ordinal
         if mine.empty:
@@ -321,7 +325,8 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
             # decides: its value is read as that bound, as an observed deadline's is
             at_deadline, deadline_seen = bound, True
             left_out = tuple(p for p in left_out if p != deadline)
-            row["left_out"] = left_out
+            row.update(left_out=left_out, deadline_at_least=True,
+                       deadline_open_share=float(bound["open_share"].iloc[0]))
         if deadline_seen:
             # the deadline has passed: the target was about its period, and every column
             # of the row (current, better now, gap, progress) is about that value, as the
@@ -360,7 +365,6 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
             status, code = _observed_status(row, at, sign, min_n, level)
             if bound is not None and status in (Status.MET, Status.MISSED):
                 code = "deadline_met_bound" if status == Status.MET else "deadline_missed_bound"
-                row["deadline_open_share"] = float(bound["open_share"].iloc[0])
             row.update(status=status, rule=code)
         elif stale > max_stale:
             row.update(status=Status.INSUFFICIENT_DATA, rule="stale")
@@ -389,6 +393,7 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
     out["status"] = [str(Status(s)) for s in out["status"]]       # plain codes in the frame
     out["better_now"] = out["better_now"].astype(bool)
     out["deadline_pending"] = out["deadline_pending"].astype(bool)
+    out["deadline_at_least"] = out["deadline_at_least"].astype(bool)
     reached = out["expected_reached"].astype(object)        # Periods, None: never NaT
     out["expected_reached"] = reached.where(reached.notna(), None)
     for col in ("no_forecast", "model"):

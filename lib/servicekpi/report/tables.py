@@ -73,10 +73,6 @@ def target_by(report, kpi: str, target, deadline, *, shown: str | None = None) -
 #: still be shown as that mean: it was typed rounded.
 BASELINE_RTOL = 0.005
 
-#: Gap-table rules whose deadline value is a bound (tickets still open): "at least".
-BOUND_RULES = ("deadline_met_bound", "deadline_missed_bound")
-
-
 def baseline(report, kpi: str, value, period, periods, without="") -> str:
     """A target's baseline as :func:`stated_baseline` words it, unless the data
     say otherwise: a baseline typed into the targets file that the data over its
@@ -240,6 +236,8 @@ def gaps(report):
     for r, reason in zip(g.itertuples(), why(g, lang)):
         k = r.kpi
         current, target = pair(report, k, r.current, r.target)
+        if getattr(r, "deadline_at_least", False):   # the least an open period can end at
+            current = msg("team.at_least", lang, value=current)
         current = dated(current, r.current, r.current_period, r.period, lang)
         rows.append([
             kpi_label(report, k), current,
@@ -367,7 +365,8 @@ def scorecard(report):
                     "score", "status", "weight", "points")
     points = fmt_parts(g["contribution"])      # adding up to the score as shown
     gaps = report.gaps()
-    bound = set(gaps.loc[gaps["rule"].isin(BOUND_RULES), "kpi"]) if len(gaps) else set()
+    bound = (set(gaps.loc[gaps["deadline_at_least"].astype(bool), "kpi"])
+             if len(gaps) and "deadline_at_least" in gaps else set())
     rows = []
     for r, shown in zip(g.itertuples(), points):
         k = r.kpi
@@ -403,7 +402,7 @@ def outlook(report):
         observed = r.status in (Status.MET, Status.MISSED)
         value, target = pair(report, k, r.deadline_value if observed
                              else r.forecast_at_deadline, r.target)
-        if observed and r.rule in BOUND_RULES:
+        if observed and getattr(r, "deadline_at_least", False):
             at = msg("team.outlook.bound_value", lang, value=value)
             interval, prob, reached = "–", status_word(report, r.status), "–"
             model = msg("team.outlook.observed", lang)
