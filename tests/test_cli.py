@@ -380,6 +380,34 @@ def test_validate_rows_for_unknown_teams(tmp_path, capsys):
     assert main(["validate", "--params", str(p)]) == 0
 
 
+@pytest.mark.e2e
+def test_validate_names_targets_on_kpis_the_data_do_not_measure(tmp_path, capsys):
+    """A Zendesk-like export has no contacts column (no first-contact resolution) and no
+    SLA outcome: targets on them were accepted, and every report read "insufficient
+    data" for them forever.  validate names the rows; run notes them and goes on."""
+    p = validate_params(tmp_path, "ticket_id,team,created_at,resolved_at\n"
+                        "1,Support,2024-01-05 09:00,2024-01-05 10:00\n"
+                        "2,Support,2024-02-06 09:00,2024-02-06 11:00\n",
+                        "as_of: 2024-03-01\ntargets: targets.csv\n")
+    (p / "targets.csv").write_text(
+        "team,kpi,baseline,baseline_period,target,deadline\n"
+        "Support,avg_resolution_hours,1.5,2024-02,1,2024-12\n"
+        "Support,fcr_rate,0.7,2024-02,0.8,2024-12\n"                       # row 3
+        "Support,sla_attainment,0.8,2024-02,0.9,2024-12\n")                # row 4
+    assert main(["validate", "--params", str(p)]) == 2
+    err = capsys.readouterr().err
+    for kpi, row in (("fcr_rate", 3), ("sla_attainment", 4)):
+        assert (f"targets.csv, column 'kpi': {kpi} has no value in any period of any team "
+                "of export.csv: the data do not measure it (a column it needs is missing, "
+                "or no ticket has the channel it counts); these targets would never be "
+                f"assessed: remove them, or give data that measure it [1 row: row {row} "
+                "('Support')]") in err
+    assert "avg_resolution_hours" not in err
+    assert main(["run", "--params", str(p), "--out", str(tmp_path / "r")]) == 0
+    captured = capsys.readouterr()
+    assert "fcr_rate has no value in any period" in captured.out + captured.err
+
+
 def test_validate_refuses_a_target_outside_its_kpis_bounds(tmp_path, demo_dir, capsys):
     """A csat_pct target of 1.7 (bounds [0, 1]) was shown as "170.0% by 2026-12"."""
     from conftest import make_params

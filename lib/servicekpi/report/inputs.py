@@ -336,6 +336,7 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
         key = export_of.get(p.team)
         if key is not None and (key, p.freq) in kpis:
             inputs.kpis[p.team] = kpis[key, p.freq]
+    inputs.unused += _unmeasured_targets(params_list, inputs, raws, names, export_of)
 
     # benchmarks (at each catalogue), competency assessments and target profiles
     loaders = (("benchmarks", lambda p, path: load_benchmarks(path, catalogue=cat(p))),
@@ -361,6 +362,49 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
             inputs.competencies[p.team] = (a, t)
     inputs.problems = {p.team: problems[p.team] for p in params_list if p.team in problems}
     return inputs
+
+
+def _unmeasured_targets(params_list, inputs: Inputs, raws: dict, names: dict,
+                        export_of: dict) -> list[Problem]:
+    """Targets rows on a KPI the team's data do not measure at all (no value in any
+    period of any team: a column it needs is missing from the export, or a rule
+    makes it n/a): a report shows them as not measured, and no later export of the
+    same kind will assess them.  One problem per targets file and KPI, naming the
+    rows, for ``validate`` to refuse and ``run`` to note."""
+    from ..contracts import FIRST_ROW
+    from ..errors import problem_at
+    from ..parsing import parse_text
+    from ..teams import to_ids
+
+    out = []
+    for path, members in _group(params_list, lambda p: p.targets):
+        raw = raws.get(path)
+        if raw is None or not {"team", "kpi"} <= set(raw.columns):
+            continue
+        raw = raw.reset_index(drop=True)
+        teams = to_ids(parse_text(raw["team"])[0]).to_numpy(dtype=object)
+        kpi = parse_text(raw["kpi"])[0].str.strip().to_numpy(dtype=object)
+        stray: dict[str, list[int]] = {}
+        exports: dict[str, set] = {}
+        for p in members:
+            k = inputs.kpis.get(p.team)
+            if k is None:
+                continue
+            measured = set(k.loc[k["value"].notna(), "kpi"].astype(str))
+            for i in np.flatnonzero(teams == p.team):
+                if isinstance(kpi[i], str) and kpi[i] not in measured:
+                    stray.setdefault(kpi[i], []).append(i)
+                    exports.setdefault(kpi[i], set()).add(names.get(export_of.get(p.team),
+                                                                    "the data"))
+        for name, rows in stray.items():
+            at = np.array(sorted(rows))
+            out.append(problem_at(
+                Path(path).name, "kpi", f"{name} has no value in any period of any team of "
+                f"{' or '.join(sorted(exports[name]))}: the data do not measure it (a column "
+                "it needs is missing, or no ticket has the channel it counts); these targets "
+                "would never be assessed: remove them, or give data that measure it",
+                at + FIRST_ROW, list(raw["team"].to_numpy(dtype=object)[at])))
+    return out
 
 
 # ------------------------------------------------------------------ kept for a run
