@@ -94,6 +94,10 @@ def test_explore_notebook_runs(tmp_path, demo_dir):
 
     from servicekpi.config import NOTEBOOKS_DIR
 
+    # papermill sees every parameter (a comment with '=' in it hid four of them)
+    seen = pm.inspect_notebook(str(NOTEBOOKS_DIR / "explore.ipynb"))
+    assert list(seen) == ["tickets", "mapping", "freq", "team", "targets", "benchmarks"]
+    assert all(p["help"] for p in seen.values())
     out = tmp_path / "explore.ipynb"
     pm.execute_notebook(str(NOTEBOOKS_DIR / "explore.ipynb"), str(out), kernel_name="python3",
                         progress_bar=False, cwd=str(tmp_path),
