@@ -597,3 +597,21 @@ def test_panel_titles_sit_above_the_plot_area_with_no_offset_text_to_step_over()
         assert title.get_text()
         assert title.get_window_extent().y0 >= ax.get_window_extent().y1
         plt.close(ax.figure)
+
+
+def test_a_chinese_figure_drawn_from_a_notebook_gets_a_cjk_font(recwarn):
+    """Outside a report nothing had set a CJK font: plots.kpi_trend(..., language="zh")
+    drew every Chinese label as an empty box, with a "Glyph missing" warning each."""
+    import matplotlib
+
+    k = kpi_rows([("a", p, "fcr_rate", 0.7 + i / 100, 100)
+                  for i, p in enumerate(["2026-01", "2026-02", "2026-03"])])
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()                     # as a fresh kernel has it
+        ax = plots.kpi_trend(k, team="a", kpi="fcr_rate", language="zh",
+                             catalogue=skpi.load_catalogue(CATALOGUE))
+        ax.figure.canvas.draw()
+        assert "首次解决率" in ax.get_title(loc="left")
+        missing = [w for w in recwarn if "missing from" in str(w.message)]
+        assert missing == []
+        plt.close("all")

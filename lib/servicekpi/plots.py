@@ -20,6 +20,7 @@ benchmark names, legend labels passed in) is drawn literally: it goes through
 """
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 import weakref
@@ -47,6 +48,21 @@ PEER_COLOUR = "#8c8c8c"
 
 
 # ------------------------------------------------------------------ shared helpers
+def _in_language(draw):
+    """A figure function drawn in its ``language``: in Chinese (or with a team name
+    in Chinese characters) matplotlib is given a CJK font first
+    (:func:`servicekpi.i18n.use_cjk_font`), as a report's figures are, so that a
+    notebook's figures show characters, not empty boxes."""
+    @functools.wraps(draw)
+    def drawn(*args, **kwargs):
+        from .i18n import has_cjk, use_cjk_font
+        team = kwargs.get("team")
+        if kwargs.get("language", "en") == "zh" or (isinstance(team, str) and has_cjk(team)):
+            use_cjk_font()
+        return draw(*args, **kwargs)
+    return drawn
+
+
 def _kpi(catalogue: Catalogue | None, kpi: str) -> KPIDef | None:
     return catalogue.kpis.get(kpi) if catalogue is not None else None
 
@@ -234,6 +250,7 @@ def small_multiples(items: list, draw, *, ncols: int, panel: tuple[float, float]
 TREND_SPACING = (1.0, 0.75)
 
 
+@_in_language
 def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue | None = None,
               periods: int | None = None, peers: bool = True, ax=None, language: str = "en",
               units: dict | None = None, partial=None, partial_label: str | None = None,
@@ -358,6 +375,7 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
     return ax
 
 
+@_in_language
 def trend_grid(data: pd.DataFrame, *, team: str, kpi_list: list[str],
                catalogue: Catalogue | None = None, periods: int | None = None,
                ncols: int = 3, language: str = "en", units: dict | None = None, partial=None,
@@ -378,6 +396,7 @@ def trend_grid(data: pd.DataFrame, *, team: str, kpi_list: list[str],
 
 
 # ------------------------------------------------------------------ targets
+@_in_language
 def kpi_trajectory(data: pd.DataFrame, *, team: str, kpi: str, target=None,
                    benchmarks: pd.DataFrame | None = None, catalogue: Catalogue | None = None,
                    periods: int | None = None, ax=None, language: str = "en",
@@ -447,6 +466,7 @@ def kpi_trajectory(data: pd.DataFrame, *, team: str, kpi: str, target=None,
     return ax
 
 
+@_in_language
 def trajectory_grid(data: pd.DataFrame, targets: pd.DataFrame, *, team: str,
                     benchmarks: pd.DataFrame | None = None,
                     catalogue: Catalogue | None = None, periods: int | None = None,
@@ -461,6 +481,7 @@ def trajectory_grid(data: pd.DataFrame, targets: pd.DataFrame, *, team: str,
     return small_multiples(mine, draw, ncols=ncols, panel=(6.2, 3.2), legend_cols=3)
 
 
+@_in_language
 def bullet_chart(gaps: pd.DataFrame, benchmarks: pd.DataFrame | None = None, *,
                  catalogue: Catalogue | None = None, language: str = "en",
                  units: dict | None = None):
@@ -519,6 +540,7 @@ def bullet_chart(gaps: pd.DataFrame, benchmarks: pd.DataFrame | None = None, *,
 
 
 # ------------------------------------------------------------------ comparisons
+@_in_language
 def peer_heatmap(matrix: pd.DataFrame, *, team: str | None = None,
                  catalogue: Catalogue | None = None, ax=None, language: str = "en",
                  period=None):
@@ -567,6 +589,7 @@ def peer_heatmap(matrix: pd.DataFrame, *, team: str | None = None,
     return ax
 
 
+@_in_language
 def scorecard_contributions(scores: pd.DataFrame, *, team: str,
                             catalogue: Catalogue | None = None, ax=None,
                             language: str = "en"):
@@ -607,6 +630,7 @@ def scorecard_contributions(scores: pd.DataFrame, *, team: str,
 
 
 # ------------------------------------------------------------------ outlook
+@_in_language
 def fan_chart(data: pd.DataFrame, forecast, *, team: str, kpi: str, target=None,
               catalogue: Catalogue | None = None, periods: int | None = None, ax=None,
               language: str = "en", units: dict | None = None):
@@ -682,6 +706,7 @@ def fan_chart(data: pd.DataFrame, forecast, *, team: str, kpi: str, target=None,
 
 
 # ------------------------------------------------------------------ diagnostics
+@_in_language
 def control_chart(table: pd.DataFrame, *, catalogue: Catalogue | None = None, ax=None,
                   language: str = "en", units: dict | None = None):
     """Draw a :func:`servicekpi.diagnostics.control_chart` table: values, the
@@ -738,6 +763,7 @@ def control_chart(table: pd.DataFrame, *, catalogue: Catalogue | None = None, ax
     return ax
 
 
+@_in_language
 def competency_radar(gaps: pd.DataFrame, *, team: str, ax=None, labels: dict | None = None,
                      language: str = "en"):
     """Radar chart of a team's average competency scores against the target
