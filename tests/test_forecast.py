@@ -469,3 +469,25 @@ def test_overview_status_words_in_its_language():
     assert "off track" not in html and "insufficient data" not in html
     assert list(ov.at_risk()["status"]) == ["off_track"]             # codes in the numbers
     assert "偏离目标" in ov.at_risk_table().to_html()                 # words on the page
+
+
+def test_arguments_a_notebook_passes_wrong_are_refused_in_words():
+    """A share in percent against bounds (0, 1) was forecast at 0.988, below its own
+    80% interval; bounds (1, 0) gave zeros with status ok; a horizon of 2.5 gave 2
+    periods and -1 none; a monthly series indexed by month starts ("MS") failed inside
+    pandas.  Each is refused saying what to pass, or read."""
+    s = pd.Series([0.70, 0.72, 0.71, 0.74, 0.73, 0.75, 0.76, 0.74, 0.77, 0.78, 0.77, 0.79],
+                  index=pd.period_range("2025-01", periods=12, freq="M"))
+    with pytest.raises(skpi.InvalidArgument, match=r"12 value\(s\) outside the bounds "
+                                                   r"\(0, 1\): 70, 72, 71 \(a share written "
+                                                   r"in percent\?\)"):
+        skpi.forecast(s * 100, 3, bounds=(0, 1))
+    with pytest.raises(skpi.InvalidArgument, match=r"low must be below high, not \(1, 0\)"):
+        skpi.forecast(s, 3, bounds=(1, 0))
+    for horizon in (2.5, -1, True):
+        with pytest.raises(skpi.InvalidArgument, match="horizon: expected a whole number"):
+            skpi.forecast(s, horizon)
+    by_start = skpi.forecast(s.to_timestamp(how="start"), 3, bounds=(0, 1))
+    assert by_start.equals(skpi.forecast(s, 3, bounds=(0, 1)))
+    with pytest.raises(skpi.InvalidArgument, match="not RangeIndex"):
+        skpi.forecast(pd.Series(s.to_numpy()), 3)

@@ -76,6 +76,7 @@ observed period.
 from __future__ import annotations
 
 import functools
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -142,12 +143,27 @@ def _levels(levels, stacklevel: int = 3) -> list[tuple[float, str]]:
 # ------------------------------------------------------------------ the series
 def _prepare(series: pd.Series) -> tuple[pd.Series, list]:
     """Sorted, regular PeriodIndex; interior gaps interpolated."""
-    s = pd.Series(series).astype(float)
+    try:
+        s = pd.Series(series).astype(float)
+    except (TypeError, ValueError):
+        raise InvalidArgument("series: expected numbers indexed by period (a KPI table's "
+                              "values with its period column as the index)") from None
     if isinstance(s.index, pd.DatetimeIndex):
-        freq = pd.infer_freq(s.index) or "M"
-        s.index = s.index.to_period(freq)
+        with warnings.catch_warnings():      # pandas 3 announces an offset, not a string
+            warnings.simplefilter("ignore")
+            freq = pd.infer_freq(s.index) if len(s.index) > 2 else None
+        freq = getattr(freq, "freqstr", freq) or "M"
+        # month and quarter starts or ends ("MS", "QE-DEC") are the periods "M", "Q-DEC"
+        s.index = s.index.to_period(re.sub(r"^([MQAY])[SE]", r"\1", freq))
     if not isinstance(s.index, pd.PeriodIndex):
-        s.index = pd.PeriodIndex(s.index)
+        try:
+            if pd.api.types.is_numeric_dtype(s.index.dtype):   # positions, not periods
+                raise TypeError
+            s.index = pd.PeriodIndex(s.index)
+        except (TypeError, ValueError):
+            raise InvalidArgument("series: expected an index of periods or timestamps (a KPI "
+                                  "table's period column), not "
+                                  f"{type(s.index).__name__}") from None
     s = s[~s.index.duplicated(keep="last")].sort_index().dropna()
     if s.empty:
         return s, []
@@ -155,6 +171,26 @@ def _prepare(series: pd.Series) -> tuple[pd.Series, list]:
     s = s.reindex(full)
     filled = list(s.index[s.isna()])
     return s.interpolate(method="linear"), filled
+
+
+def _check_bounds(s: pd.Series, bounds) -> None:
+    """Refuse bounds that are no range, and values outside them (a share written in
+    percent, 79.3 against bounds (0, 1), was forecast at 0.99)."""
+    if bounds is None:
+        return
+    try:
+        lo, hi = bounds
+    except (TypeError, ValueError):
+        raise InvalidArgument(f"bounds: expected (low, high), None for an open side, not "
+                              f"{bounds!r}") from None
+    if lo is not None and hi is not None and not lo < hi:
+        raise InvalidArgument(f"bounds: low must be below high, not {tuple(bounds)}")
+    v = s.to_numpy(float)
+    out = ((v < lo) if lo is not None else False) | ((v > hi) if hi is not None else False)
+    if np.any(out):
+        shown = ", ".join(f"{x:g}" for x in v[out][:3])
+        raise InvalidArgument(f"{int(np.sum(out))} value(s) outside the bounds "
+                              f"{tuple(bounds)}: {shown} (a share written in percent?)")
 
 
 def _season(index: pd.PeriodIndex, seasonal_period) -> int:
@@ -474,8 +510,12 @@ def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=No
     if method not in METHODS:
         raise InvalidArgument(f"unknown forecasting method {method!r}; expected one of "
                               f"{', '.join(METHODS)}")
+    if isinstance(horizon, bool) or not float(horizon).is_integer() or horizon < 0:
+        raise InvalidArgument(f"horizon: expected a whole number of periods (0 or more), "
+                              f"not {horizon!r}")
     s, filled = _prepare(series)
     horizon = int(horizon)
+    _check_bounds(s, bounds)
     if s.empty:
         idx = pd.PeriodIndex([], freq="M")
         return Simulation(s, idx, np.empty((0, 0)), np.empty(0), None, "not_enough_history")
