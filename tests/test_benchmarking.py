@@ -140,6 +140,14 @@ def test_a_value_on_too_few_observations_is_compared_with_nothing():
     assert skpi.peer_matrix(k, min_n=1)["csat_pct"].notna().sum() == 5
 
 
+def test_peers_named_as_a_team_or_wrongly():
+    """peers="B" is team B, not the letters; a team not in the table is refused."""
+    one = skpi.benchmark_table(KPIS, "A", peers="B")
+    assert set(one.loc[one["kind"] == "peer", "source"]) == {"1 other teams", "B"}
+    with pytest.raises(skpi.InvalidArgument, match="peers not in the KPI table: Bb"):
+        skpi.benchmark_table(KPIS, "A", peers=["Bb"])
+
+
 def test_a_peer_on_too_few_observations_sets_no_pace():
     """Achievability: a peer of 4 cases a month (its SLA from 0% to 100% in three months)
     is not the best peer pace; one of 40 is."""

@@ -320,3 +320,25 @@ def test_periods_and_as_of_times_are_read_strictly(small):
         skpi.compute_kpis(small, as_of="2024-02-01")
     with pytest.raises(skpi.InvalidArgument, match="'yesterday' is not a time"):
         skpi.compute_kpis(small, as_of="yesterday")
+
+
+def test_times_with_a_zone_count_in_the_local_calendar():
+    """A frame built by hand with zoned times (Berlin): a ticket created 1 Feb 00:30 is
+    February's, as the loader counts an export's times, not January's (23:30 UTC).  A
+    resolution time given in UTC is the same instant; the as-of time too."""
+    t = pd.DataFrame({
+        "ticket_id": ["1", "2"], "team": ["a", "a"],
+        "created_at": pd.to_datetime(["2024-02-01 00:30", "2024-01-31 23:30"]
+                                     ).tz_localize("Europe/Berlin"),
+        "resolved_at": pd.to_datetime(["2024-02-01 01:30", "2024-02-01 01:30"]
+                                      ).tz_localize("Europe/Berlin").tz_convert("UTC")})
+    k = table(skpi.compute_kpis(t, as_of=pd.Timestamp("2024-03-01", tz="UTC")))
+    check(k, ("a", "2024-01", "volume"), 1, 1)
+    check(k, ("a", "2024-02", "volume"), 1, 1)
+    check(k, ("a", "2024-01", "avg_resolution_hours"), 2.0, 1)
+    check(k, ("a", "2024-02", "avg_resolution_hours"), 1.0, 1)
+    assert t["created_at"].dt.tz is not None                 # the caller's frame unchanged
+    with pytest.raises(skpi.DataError, match="resolved_at carry a time zone but created_at"):
+        skpi.compute_kpis(t.assign(created_at=t["created_at"].dt.tz_localize(None)))
+    # one KPI by name, not its letters
+    assert set(skpi.compute_kpis(t, kpi_list="volume")["kpi"]) == {"volume"}

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import Catalogue, resolve
+from .errors import InvalidArgument
 from .gaps import MIN_N
 from .kpis import assessed_period, incomplete, too_few as _few
 
@@ -176,7 +177,12 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
     """
     cat = resolve(catalogue)
     if peers is not None:
-        kpis = kpis[kpis["team"].isin(list(peers) + [team])]
+        peers = [peers] if isinstance(peers, str) else list(peers)     # a team, not letters
+        unknown = sorted(set(peers) - set(kpis["team"].astype(str)))
+        if unknown:
+            raise InvalidArgument(f"peers not in the KPI table: {', '.join(unknown)} (its "
+                                  f"teams: {', '.join(sorted(kpis['team'].astype(str).unique()))})")
+        kpis = kpis[kpis["team"].isin(peers + [team])]
     now, _, _ = _compared(kpis, team, period)
     # each KPI's rows and benchmarks, found once (not by a scan of the table per KPI)
     by_kpi = dict(tuple(now.groupby("kpi", sort=False, observed=True)))

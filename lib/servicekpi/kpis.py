@@ -145,6 +145,30 @@ class _Cols:
         return _as_float(self.frame[name])
 
 
+#: The ticket columns holding times.
+TIME_COLUMNS = ("created_at", "first_response_at", "resolved_at", "sla_due_at")
+
+
+def _wall_clock(tickets: pd.DataFrame):
+    """``tickets`` with times that carry a zone (a frame built by hand, from an API)
+    as wall-clock times of ``created_at``'s zone, the one periods are counted in
+    (a ticket created 1 Feb 00:30 in Berlin is February's, not January's as in UTC);
+    and that zone (None when no column has one).  A shallow copy when converted."""
+    zoned = [c for c in TIME_COLUMNS if c in tickets.columns
+             and isinstance(tickets[c].dtype, pd.DatetimeTZDtype)]
+    if not zoned:
+        return tickets, None
+    if "created_at" not in zoned:
+        raise DataError(f"{', '.join(zoned)} carry a time zone but created_at does not: "
+                        "give every time column the same kind (all with a zone, or all "
+                        "without)", source="tickets")
+    zone = tickets["created_at"].dt.tz
+    out = tickets.copy(deep=False)
+    for c in zoned:
+        out[c] = tickets[c].dt.tz_convert(zone).dt.tz_localize(None)
+    return out, zone
+
+
 def _as_datetime(s: pd.Series) -> np.ndarray:
     if not pd.api.types.is_datetime64_any_dtype(s.dtype):
         raise DataError(f"column is {s.dtype}, expected timestamps; load the export with "
@@ -720,7 +744,10 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
         if col not in tickets.columns:
             raise DataError(f"required column '{col}' is missing", source="tickets")
     freq_of(freq)
+    tickets, zone = _wall_clock(tickets)
     chosen = available_kpis(tickets.columns)
+    if isinstance(kpi_list, str):       # one KPI, not its letters
+        kpi_list = [kpi_list]
     if kpi_list is not None:
         unknown = [k for k in kpi_list if k not in _KPIS]
         if unknown:
@@ -766,6 +793,8 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
         if pd.isna(stamp):
             raise InvalidArgument(f"as_of {as_of!r} is not a time")
         latest = created.max()
+        if stamp.tzinfo is not None:    # the tickets' wall clock
+            stamp = stamp.tz_convert(zone) if zone is not None else stamp.tz_convert("UTC")
         if np.datetime64(stamp.tz_localize(None) if stamp.tzinfo else stamp, "ns") < latest:
             raise InvalidArgument(
                 f"as_of {stamp} is before the latest ticket ({pd.Timestamp(latest)}): "
@@ -780,8 +809,11 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
             np.nanmax(_as_datetime(tickets[c])) for c in ("first_response_at", "resolved_at")
             if c in tickets.columns and tickets[c].notna().any()]
         as_of = max(stamps)
-    as_of = np.datetime64(pd.Timestamp(as_of).tz_localize(None)
-                          if pd.Timestamp(as_of).tzinfo else pd.Timestamp(as_of), "ns")
+    stamp = pd.Timestamp(as_of)
+    if stamp.tzinfo is not None:        # on the tickets' wall clock
+        stamp = stamp.tz_convert(zone) if zone is not None else stamp
+        stamp = stamp.tz_localize(None)
+    as_of = np.datetime64(stamp, "ns")
 
     pc = period_codes(created, freq)
     p0 = pc.min()
