@@ -408,3 +408,26 @@ def test_repeated_integer_ids_match_duplicated(dtype):
     rng = np.random.default_rng(3)
     many = pd.Series(rng.integers(0, 50_000, 20_000), dtype=dtype)
     assert (repeated(many) == (many.duplicated(keep=False) & many.notna())).all()
+
+
+def test_data_quality_of_a_part_of_the_export_and_of_a_team_not_there(tmp_path):
+    """A frame an analyst filtered (one quarter) carried the whole export's summary
+    without a word: its counts are now its own, the loader's checks marked as the
+    whole export's.  A team not in the tickets is refused, not a summary of zeros."""
+    path = tmp_path / "t.csv"
+    path.write_text("ticket_id,team,created_at,resolved_at,csat\n"
+                    "1,A,2024-01-05 09:00,2024-01-05 10:00,5\n"
+                    "2,A,2024-02-05 09:00,,\n"
+                    "3,B,2024-04-05 09:00,2024-04-05 10:00,\n"
+                    "4,B,2024-04-06 09:00,2024-04-06 10:00,4\n")
+    t = skpi.load_tickets(path)
+    whole = skpi.data_quality(t).set_index("code")
+    assert whole.loc["rows_read", "detail"] == "4 kept"
+    q1 = skpi.data_quality(t[t["created_at"] < "2024-04-01"]).set_index("code")
+    assert q1.loc["tickets", ["rows", "detail"]].tolist() == [2, "of 4 in the export"]
+    assert q1.loc["unresolved", "rows"] == 1
+    assert q1.loc["survey_answer_missing", "rows"] == 1          # ticket 2 (of 1 and 2)
+    assert q1.loc["file_read", "detail"].endswith("(whole export)")
+    with pytest.raises(skpi.InvalidArgument, match="team 'c' is not in the tickets; their "
+                                                   "teams: a, b"):
+        skpi.data_quality(t, "c")

@@ -555,6 +555,7 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     present = set(tickets["team"].unique()) if "team" in tickets else set()
     # attrs stay JSON-friendly so a loaded frame can be saved to Parquet
     tickets.attrs["as_of"] = None if pd.isna(as_of) else as_of.isoformat()
+    tickets.attrs["export_rows"] = len(tickets)   # a part a caller takes keeps the count
     # a declared as-of time is exact; the export's latest timestamp only tells the day
     # it was taken (servicekpi.periods.coverage_end)
     tickets.attrs["as_of_declared"] = bool(explicit)
@@ -791,7 +792,7 @@ class _Quality:
 
     def records(self, kept: int) -> list[dict]:
         head = [dict(code="rows_read", variant="detail", column=None, rows=self.rows,
-                     severity="info", values={"kept": kept})]
+                     severity="info", values={"kept": f"{kept:,}"})]
         for item in self.items:
             item["share"] = (None if item["rows"] is None else
                              item["rows"] / self.rows if self.rows else 0.0)
@@ -868,14 +869,28 @@ def data_quality(tickets: pd.DataFrame, team: str | None = None, *,
     per-ticket counts are recomputed for that team's tickets (their shares of
     the team's tickets; the ``tickets`` row's share is the team's share of the
     export, whose total its detail names), and the checks of the whole export
-    say so.
+    say so.  So are they for a part of the export a caller took (rows of a
+    quarter, of a channel): its counts are its own, the loader's checks the
+    whole export's.
+
+    Raises
+    ------
+    InvalidArgument
+        ``team`` not a team of ``tickets``.
     """
     records = tickets.attrs.get("data_quality") or []
     table = pd.DataFrame([_row(r, language) for r in records],
                          columns=QUALITY_COLUMNS).astype({"rows": "Int64", "share": "Float64"})
     if team is None:
-        return table
-    sub = tickets[tickets["team"] == team]
+        if not records or len(tickets) == export_rows(tickets):
+            return table
+        sub = tickets                   # a part of the export: its own counts
+    else:
+        teams = set(tickets["team"].astype(str)) if "team" in tickets.columns else set()
+        if str(team) not in teams:
+            raise InvalidArgument(f"team {team!r} is not in the tickets; their teams: "
+                                  f"{', '.join(sorted(teams)[:20])}")
+        sub = tickets[tickets["team"] == team]
     total = len(sub)
 
     def row(code, column, k, share):
