@@ -122,7 +122,12 @@ def load_tickets(path, mapping="auto", *, bad_rows: str = "raise", as_of=None,
         Canonical columns, sorted by ``created_at``; ``team`` holds team ids
         (:func:`servicekpi.teams.team_id`), ``attrs["team_names"]`` maps each
         id to the name in the export.  ``data_quality(frame)`` gives the
-        data-quality summary.
+        data-quality summary.  It carries, per ticket, what the KPIs that look
+        across teams take from the whole export (``__servicekpi_*`` columns,
+        :func:`servicekpi.kpis.with_across_teams`: whether the customer came
+        back within 7 days to any team, whether its channel counts for
+        abandonment and self-service), so that the KPIs of a part an analyst
+        takes (one team, one quarter) are those the whole export gives.
     """
     source = Path(path).name
     _decimal(decimal)
@@ -564,7 +569,8 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     tickets.attrs["team_names"] = {k: v for k, v in sorted(names_of.items()) if k in present}
     tickets.attrs["rows_read"] = rows_read
     tickets.attrs["data_quality"] = quality.records(len(tickets))
-    return tickets
+    from .kpis import with_across_teams
+    return with_across_teams(tickets)
 
 
 def shared_headers(sources: dict[str, str]) -> dict[str, str]:
