@@ -342,3 +342,23 @@ def test_times_with_a_zone_count_in_the_local_calendar():
         skpi.compute_kpis(t.assign(created_at=t["created_at"].dt.tz_localize(None)))
     # one KPI by name, not its letters
     assert set(skpi.compute_kpis(t, kpi_list="volume")["kpi"]) == {"volume"}
+
+
+def test_a_path_or_another_kind_of_period_is_refused_in_words(small):
+    """A notebook passing a file name where a frame goes, or monthly targets to a weekly
+    KPI table, got an AttributeError or pandas' IncompatibleFrequency."""
+    with pytest.raises(skpi.InvalidArgument, match="tickets: expected a ticket frame from "
+                                                   "servicekpi.load_tickets.*not str 'x.csv'"):
+        skpi.compute_kpis("x.csv")
+    k = skpi.compute_kpis(small)
+    with pytest.raises(skpi.InvalidArgument, match="targets: expected a targets table"):
+        skpi.gap_table(k, "targets.csv")
+    with pytest.raises(skpi.InvalidArgument, match="benchmarks: expected a benchmarks table"):
+        skpi.benchmark_table(k, "a", "benchmarks.csv")
+    with pytest.raises(skpi.InvalidArgument, match="not a DataFrame"):
+        skpi.load_tickets(small)
+    weekly = skpi.compute_kpis(small, freq="week")
+    with pytest.raises(skpi.InvalidArgument, match=r"another kind \(M\) than the KPI table's "
+                                                   r"\(W-SUN\): load the targets with "
+                                                   r"freq='week'"):
+        skpi.gap_table(weekly, TARGET_A)

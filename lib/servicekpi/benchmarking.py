@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import Catalogue, resolve
-from .errors import InvalidArgument
+from .errors import InvalidArgument, expect_frame
 from .gaps import MIN_N
 from .kpis import assessed_period, incomplete, too_few as _few
 
@@ -175,6 +175,9 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
     the team (n/a); peers without a value are neither ranked nor in the
     medians.
     """
+    expect_frame(kpis, "kpis", "a KPI table from servicekpi.compute_kpis")
+    expect_frame(benchmarks, "benchmarks", "a benchmarks table from "
+                 "servicekpi.load_benchmarks (load the file with it first)")
     cat = resolve(catalogue)
     if peers is not None:
         peers = [peers] if isinstance(peers, str) else list(peers)     # a team, not letters

@@ -164,3 +164,17 @@ class ReportError(ServiceKPIError):
 class OutputError(ServiceKPIError):
     """An output cannot be written where it was asked for (a folder that is a file,
     one this process may not write in, a read-only file system)."""
+
+
+def expect_frame(value, name: str, what: str) -> None:
+    """Refuse ``value`` for the argument ``name`` unless it is a DataFrame (or None,
+    where the caller allows it): a path or anything else is named, with what the
+    frame should be (``what``: "a KPI table from servicekpi.compute_kpis"), rather
+    than failing inside pandas."""
+    import pandas as pd
+
+    if value is None or isinstance(value, pd.DataFrame):
+        return
+    shown = f"{type(value).__name__} {_short(value)}" if isinstance(value, (str, bytes)) \
+        or hasattr(value, "__fspath__") else type(value).__name__
+    raise InvalidArgument(f"{name}: expected {what}, not {shown}")

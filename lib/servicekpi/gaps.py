@@ -88,7 +88,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import Catalogue, fmt_probability, resolve
-from .errors import InvalidArgument
+from .errors import InvalidArgument, expect_frame
 from .status import Status
 from .targets import PACE_PERIODS, glide_path, stated_without, trend_slope
 
@@ -268,6 +268,9 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
     """
     if rule not in ("glide", "forecast"):
         raise InvalidArgument(f"rule must be 'glide' or 'forecast', not {rule!r}")
+    expect_frame(kpis, "kpis", "a KPI table from servicekpi.compute_kpis")
+    expect_frame(targets, "targets", "a targets table from servicekpi.load_targets (load "
+                 "the file with it first)")
     lo_t, hi_t = thresholds
     if not 0 <= lo_t <= hi_t <= 1:
         raise InvalidArgument(f"thresholds must satisfy 0 <= low <= high <= 1, not "
@@ -281,6 +284,14 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         out.attrs.update(attrs)
         return out
     now = _period(kpis, period)
+    kinds = {pd.Period(d).freqstr for d in targets["deadline"]
+             if isinstance(d, pd.Period) and pd.notna(d)}
+    if kinds - {now.freqstr}:
+        from .kpis import table_freq
+        kind = table_freq(kpis) or now.freqstr
+        raise InvalidArgument(f"the targets' deadlines are periods of another kind "
+                              f"({', '.join(sorted(kinds))}) than the KPI table's "
+                              f"({now.freqstr}): load the targets with freq={kind!r}")
     usable = _assessable(kpis, max_open_share)
     options = {"n_paths": 1000, **(forecast_options or {})}
     rows = []

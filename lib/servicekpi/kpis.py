@@ -109,7 +109,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, InvalidArgument
+from .errors import DataError, InvalidArgument, expect_frame
 from .periods import FREQS, coverage_end, freq_of, from_codes, label, parse_period, \
     partial_period, period_codes
 from .threads import in_order
@@ -740,6 +740,8 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
     """
     columns = ["team", "period", "kpi", "value", "n", "numerator", "sd", "open_share",
                "at_least"]
+    expect_frame(tickets, "tickets", "a ticket frame from servicekpi.load_tickets (load the "
+                 "export with it first)")
     for col in ("team", "created_at"):
         if col not in tickets.columns:
             raise DataError(f"required column '{col}' is missing", source="tickets")

@@ -129,6 +129,9 @@ def load_tickets(path, mapping="auto", *, bad_rows: str = "raise", as_of=None,
         abandonment and self-service), so that the KPIs of a part an analyst
         takes (one team, one quarter) are those the whole export gives.
     """
+    if isinstance(path, pd.DataFrame):
+        raise InvalidArgument("path: expected the export's file (CSV, Parquet or Excel), not "
+                              "a DataFrame: a frame load_tickets returned is loaded already")
     source = Path(path).name
     _decimal(decimal)
     declared = {k: v for k, v in dict(encoding=encoding, delimiter=delimiter,
