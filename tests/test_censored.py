@@ -331,3 +331,48 @@ def test_a_past_deadline_still_open_is_decided_by_what_its_tickets_took_so_far(t
     assert open_["status"] not in ("met", "missed")
     sc = skpi.scorecard(k, targets.iloc[:1], gaps=g.iloc[:1]).scores.iloc[0]
     assert sc["value"] == pytest.approx(feb["at_least"].item()) and sc["score"] == 0
+
+
+def test_the_bound_counts_the_tickets_the_value_counts_and_decides_below_the_open_limit(
+        tmp_path):
+    """The bound averages the tickets the value averages (abandoned chats closed in
+    0.1 h included) plus the open ones at their age: 30 abandoned at 0.1 h, 10 at 10 h
+    and one open 100 h old read (3 + 100 + 100) / 41 = 4.95 h at least, not the 110 h
+    of the open and eligible alone.  With 1 open of 25 (4%, below the 5% limit) the
+    period is assessed, but its 1.0 h is no met: 24 x 1 h and one ticket open 744 h
+    make at least 30.7 h against 4 h.  First-response times have no bound (a ticket
+    waiting for a reply may be resolved without one)."""
+    header = "ticket_id,team,created_at,first_response_at,resolved_at,channel,abandoned"
+    rows, i = [], 0
+    for h in [0.1] * 30 + [10] * 10 + [None]:
+        i += 1
+        t0 = pd.Timestamp("2024-01-10 09:00")
+        end = "" if h is None else f"{t0 + pd.Timedelta(hours=h):%Y-%m-%d %H:%M}"
+        rows.append(f"{i},a,{t0:%Y-%m-%d %H:%M},,{end},chat,{'yes' if i <= 30 else 'no'}")
+    t = skpi.load_tickets(write_csv(tmp_path / "ab.csv", rows, header=header),
+                          as_of="2024-01-14 13:00")
+    k = skpi.compute_kpis(t).set_index(["period", "kpi"])
+    res = k.loc[(pd.Period("2024-01", "M"), "avg_resolution_hours")]
+    assert res["value"] == pytest.approx((30 * 0.1 + 10 * 10) / 40)
+    assert res["at_least"] == pytest.approx((30 * 0.1 + 10 * 10 + 100) / 41)
+    assert np.isnan(k.loc[(pd.Period("2024-01", "M"), "avg_first_response_hours"),
+                          "at_least"])
+    rows = []
+    for i, h in enumerate([1] * 24 + [None], 1):
+        t0 = pd.Timestamp("2024-01-01 00:00")
+        end = "" if h is None else f"{t0 + pd.Timedelta(hours=h):%Y-%m-%d %H:%M}"
+        rows.append(f"{i},a,{t0:%Y-%m-%d %H:%M},,{end},email,no")
+    t = skpi.load_tickets(write_csv(tmp_path / "few_open.csv", rows, header=header),
+                          as_of="2024-01-31 23:59:59")
+    k = skpi.compute_kpis(t)
+    target = pd.DataFrame([{"team": "a", "kpi": "avg_resolution_hours", "baseline": 8.0,
+                            "baseline_period": pd.Period("2023-12", "M"), "target": 4.0,
+                            "deadline": pd.Period("2024-01", "M"), "weight": 1.0}])
+    g = skpi.gap_table(k, target).iloc[0]
+    assert (g["status"], g["rule"]) == ("missed", "deadline_missed_bound")
+    assert g["current"] == pytest.approx((24 + (31 * 24 - 1 / 3600)) / 25, rel=1e-6)
+    # a target the observed value misses already: missed as observed
+    g = skpi.gap_table(k, target.assign(target=0.5)).iloc[0]
+    assert (g["status"], g["current"]) == ("missed", 1.0)
+    assert g["rule"].startswith("deadline_missed_") and g["rule"] != "deadline_missed_bound"
+    assert not g["deadline_at_least"]

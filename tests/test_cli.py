@@ -397,15 +397,14 @@ def test_validate_names_targets_on_kpis_the_data_do_not_measure(tmp_path, capsys
     assert main(["validate", "--params", str(p)]) == 2
     err = capsys.readouterr().err
     for kpi, row in (("fcr_rate", 3), ("sla_attainment", 4)):
-        assert (f"targets.csv, column 'kpi': {kpi} has no value in any period of any team "
-                "of export.csv: the data do not measure it (a column it needs is missing, "
-                "or no ticket has the channel it counts); these targets would never be "
-                f"assessed: remove them, or give data that measure it [1 row: row {row} "
-                "('Support')]") in err
+        assert (f"targets.csv, column 'kpi': export.csv does not measure {kpi} (a column "
+                "it needs is missing, or no ticket has the channel it counts): these "
+                "targets would never be assessed; remove them, or give data that measure "
+                f"it [1 row: row {row} ('Support')]") in err
     assert "avg_resolution_hours" not in err
     assert main(["run", "--params", str(p), "--out", str(tmp_path / "r")]) == 0
     captured = capsys.readouterr()
-    assert "fcr_rate has no value in any period" in captured.out + captured.err
+    assert "export.csv does not measure fcr_rate" in captured.out + captured.err
 
 
 def test_validate_refuses_a_target_outside_its_kpis_bounds(tmp_path, demo_dir, capsys):

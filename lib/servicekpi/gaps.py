@@ -21,10 +21,10 @@ the row's gap, progress and "better now" agree with its status and score
 (and it has no recent pace: none is asked of it any more).
 
 1. ``insufficient_data`` -- no value at or before the assessed period
-   (``rule`` ``no_value``); ``not_measured`` when the KPI has no value in
-   any period of any team of ``kpis``: the data does not measure it (a
-   column it needs is missing, or a rule makes it n/a, self-service without
-   a self-service channel in the export), so no wait will assess it.
+   (``rule`` ``no_value``); ``not_measured`` when the data do not measure
+   the KPI (:func:`servicekpi.kpis.measured_kpis`: a column it needs is
+   missing, or a rule makes it n/a, self-service without a self-service
+   channel in the export), so no wait will assess it.
 2. The deadline period is at or before the assessed period (the deadline
    has passed) and assessable: its observed value decides.  ``met`` when it
    is at or better than the target (``deadline_met``), ``missed`` when not
@@ -230,10 +230,10 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         period is too old to assess or forecast from: ``insufficient_data``
         (unless the deadline period is observed and decides).
     measured : collection of str, optional
-        The KPIs with a value in some period of some team of the whole data
-        (default: of ``kpis``; pass it when ``kpis`` holds one team's rows).
-        A target on another KPI is ``insufficient_data`` with the rule
-        ``not_measured``: the data does not measure it.
+        The KPIs the whole data measure (default:
+        :func:`servicekpi.kpis.measured_kpis` of ``kpis``; pass it when ``kpis``
+        holds one team's rows).  A target without a value on another KPI is
+        ``insufficient_data`` with the rule ``not_measured``.
 
     Returns
     -------
@@ -297,7 +297,8 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
     rows = []
     to_simulate = {}     # row number -> (row, simulate()'s arguments, direction, sign)
     if measured is None:
-        measured = kpis.loc[kpis["value"].notna(), "kpi"].unique()
+        from .kpis import measured_kpis
+        measured = measured_kpis(kpis)
     measured = set(measured)
     for t in targets.itertuples(index=False):
         d = cat[t.kpi]
@@ -330,7 +331,10 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         deadline_seen = (row["periods_left"] <= 0 and deadline not in left_out
                          and not at_deadline.empty)
         bound = _decided_by_bound(observed, deadline, t.target, sign) \
-            if row["periods_left"] <= 0 and deadline in left_out else None
+            if row["periods_left"] <= 0 else None
+        if bound is not None and deadline_seen and (
+                sign * (float(at_deadline["value"].iloc[-1]) - t.target) < 0) == (sign < 0):
+            bound = None   # the value observed decides as the bound would
         if bound is not None:
             # the deadline period still has tickets open, but what they have taken so far
             # decides: its value is read as that bound, as an observed deadline's is

@@ -273,34 +273,46 @@ def _eligible(c: _Cols, kpi: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return eligible, done, end
 
 
-def _open_share(c: _Cols, agg: "_Agg", kpi: str) -> tuple[np.ndarray, np.ndarray]:
+def _open_share(c: _Cols, agg: "_Agg", kpi: str) -> tuple[np.ndarray, np.ndarray | None]:
     """Per group: eligible tickets still without ``kpi``'s end event / eligible
     tickets (see the module docstring), NaN where none is eligible; and the value
-    the KPI will have at least (:func:`_at_least`), NaN where none is open."""
+    the KPI will have at least (:func:`_at_least`), None for a KPI without one."""
     eligible, done, end = _eligible(c, kpi)
     n = agg.count(eligible)
-    still_open = agg.count(eligible & ~done)
+    open_ = eligible & ~done
+    still_open = agg.count(open_)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(n > 0, still_open / n, np.nan)
-    return share, _at_least(c, agg, kpi, eligible, done, end, still_open > 0)
+    bound = (_at_least(c, agg, done, end, open_, still_open > 0)
+             if kpi in BOUNDED_BELOW else None)
+    return share, bound
 
 
-def _at_least(c: _Cols, agg: "_Agg", kpi: str, eligible, done, end, open_groups
-              ) -> np.ndarray:
-    """Per group with tickets still open: the KPI's value with each open ticket
-    taken at its age at the as-of time.  Its duration can only grow, and so can the
-    mean and the median of the group: the value the KPI will have at least once
-    every ticket has ended.  NaN elsewhere (the value is final)."""
+#: Duration KPIs whose final value a lower bound is known of while tickets are open
+#: (:func:`_at_least`).  Not the first-response KPIs: a ticket still waiting for a
+#: reply may be resolved without one and leave their tickets, taking its wait along.
+BOUNDED_BELOW = frozenset({"avg_resolution_hours"})
+
+
+def _at_least(c: _Cols, agg: "_Agg", done, end, open_, open_groups) -> np.ndarray:
+    """Per group with tickets still open: the mean resolution time with each open
+    ticket (not abandoned: it will be resolved) taken at its age at the as-of time,
+    beside the tickets the value averages (every resolved one).  An open ticket's
+    time can only grow: the value the KPI will have at least once they are all
+    resolved.  NaN elsewhere (the value is final).  Sums per group (bincount): no
+    pass over the tickets beyond the value's own."""
     out = np.full(agg.size, np.nan)
     if not open_groups.any():
         return out
-    pick = eligible & open_groups[agg.g]
-    hours = np.where(done[pick], (end[pick] - c.created[pick]).view(np.int64),
-                     (c.as_of - c.created[pick]).astype("timedelta64[ns]").view(np.int64)
-                     ) / HOUR_NS
-    part = _Agg(agg.g[pick], agg.size)
-    value = part.median(hours)[0] if kpi.startswith("median_") else part.mean(hours)[0]
-    out[open_groups] = value[open_groups]
+    hours = np.zeros(len(c.created))
+    hours[done] = (end[done] - c.created[done]).view(np.int64) / HOUR_NS
+    hours[open_] = (c.as_of - c.created[open_]).astype("timedelta64[ns]").view(np.int64) \
+        / HOUR_NS
+    counted = done | open_
+    total = np.bincount(agg.g[counted], weights=hours[counted], minlength=agg.size)
+    n = agg.count(counted)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[open_groups] = (total / n)[open_groups]
     return out
 
 
@@ -575,6 +587,23 @@ def _aht(c, agg):
     return agg.mean(c.num("handle_minutes"))
 
 
+#: KPIs an export may have the columns of and still not measure, by a rule over the
+#: whole export: abandonment without a queued channel, self-service without a
+#: self-service channel (NaN, n 0, for every team: see the module docstring).
+RULED_OUT = ("abandonment_rate", "self_service_rate")
+
+
+def measured_kpis(kpis: pd.DataFrame) -> set[str]:
+    """The KPIs a long KPI table's data measure: those it has rows of (the export has
+    their columns, or a KPI table gives them), less those a rule makes n/a for the
+    whole export (``attrs["not_measured"]``, :func:`compute_kpis`).  A KPI measured
+    but without a value yet (a survey no one has answered, repeat contacts of an
+    export a few days old) is measured."""
+    if "kpi" not in kpis.columns:
+        return set()
+    return set(kpis["kpi"].astype(str).unique()) - set(kpis.attrs.get("not_measured") or ())
+
+
 def too_few(rows: pd.DataFrame, min_n: int) -> np.ndarray:
     """Which rows of a long KPI table hold a value on fewer than ``min_n``
     observations (``n`` known; a table without ``n``: none), which no peer
@@ -712,13 +741,14 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
         are NaN otherwise.  They carry what confidence intervals need.
         ``open_share``: for the duration KPIs, the share of their eligible
         tickets still open at the as-of time (NaN otherwise; see the module
-        docstring and :func:`assessable`); ``at_least``: where some are still
-        open, the value the duration KPI will have at least once they have
-        ended (each open ticket taken at its age at the as-of time: a mean or
-        a median can only grow), NaN elsewhere.  ``attrs["abandonment"]``: the
+        docstring and :func:`assessable`); ``at_least``: for the resolution
+        time (:data:`BOUNDED_BELOW`) where tickets are still open, the value
+        it will have at least once they are resolved (each taken at its age
+        at the as-of time), NaN elsewhere.  ``attrs["abandonment"]``: the
         channels abandonment is counted over and those left out, when the
         export has ``channel`` and ``abandoned`` columns; ``attrs["freq"]``:
-        ``freq``; ``attrs["partial"]``: the label of the last period when the
+        ``freq``; ``attrs["not_measured"]``: the KPIs of :data:`RULED_OUT` a
+        rule makes n/a for the whole export; ``attrs["partial"]``: the label of the last period when the
         export ends inside it (:func:`servicekpi.periods.partial_period`: the
         as-of time given or declared to the loader, else the end of the day
         of the export's latest timestamp), else None.  The gap table, the
@@ -878,6 +908,10 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
         result["team"] = parts[0].to_numpy()
         result.insert(1, by, parts[1].to_numpy())
     result.attrs["freq"] = freq
+    # KPIs the export has the columns of, that a rule makes n/a for all of it
+    result.attrs["not_measured"] = [
+        k for k in RULED_OUT if k in chosen
+        and not (result["n"].to_numpy()[(result["kpi"] == k).to_numpy()] > 0).any()]
     part = partial_period(coverage_end(pd.Timestamp(as_of), declared=declared), freq,
                           from_codes([end], freq)[0])
     result.attrs["partial"] = None if part is None else label(part)

@@ -187,10 +187,11 @@ class Assessment:
         holds every team's KPIs, 72,000 rows at 100 teams), but which KPIs the
         data measures at all is the whole table's (``measured``)."""
         from ..gaps import gap_table
+        from ..kpis import measured_kpis
         whole = self.kpis
         k = (whole[(whole["period"] <= self.period) & (whole["team"] == self.team)]
              if self.period is not None else whole.iloc[:0])
-        measured = whole.loc[whole["value"].notna(), "kpi"].unique()
+        measured = measured_kpis(whole)
         table = gap_table(k, self.team_targets if self.has_targets else None,
                           period=self.period, max_open_share=MAX_OPEN_SHARE,
                           catalogue=self.catalogue, rule="forecast", measured=measured)

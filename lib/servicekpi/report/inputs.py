@@ -373,6 +373,7 @@ def _unmeasured_targets(params_list, inputs: Inputs, raws: dict, names: dict,
     rows, for ``validate`` to refuse and ``run`` to note."""
     from ..contracts import FIRST_ROW
     from ..errors import problem_at
+    from ..kpis import measured_kpis
     from ..parsing import parse_text
     from ..teams import to_ids
 
@@ -390,7 +391,7 @@ def _unmeasured_targets(params_list, inputs: Inputs, raws: dict, names: dict,
             k = inputs.kpis.get(p.team)
             if k is None:
                 continue
-            measured = set(k.loc[k["value"].notna(), "kpi"].astype(str))
+            measured = measured_kpis(k)
             for i in np.flatnonzero(teams == p.team):
                 if isinstance(kpi[i], str) and kpi[i] not in measured:
                     stray.setdefault(kpi[i], []).append(i)
@@ -399,10 +400,10 @@ def _unmeasured_targets(params_list, inputs: Inputs, raws: dict, names: dict,
         for name, rows in stray.items():
             at = np.array(sorted(rows))
             out.append(problem_at(
-                Path(path).name, "kpi", f"{name} has no value in any period of any team of "
-                f"{' or '.join(sorted(exports[name]))}: the data do not measure it (a column "
-                "it needs is missing, or no ticket has the channel it counts); these targets "
-                "would never be assessed: remove them, or give data that measure it",
+                Path(path).name, "kpi", f"{' or '.join(sorted(exports[name]))} does not "
+                f"measure {name} (a column it needs is missing, or no ticket has the channel "
+                "it counts): these targets would never be assessed; remove them, or give "
+                "data that measure it",
                 at + FIRST_ROW, list(raw["team"].to_numpy(dtype=object)[at])))
     return out
 
