@@ -347,3 +347,20 @@ def test_an_interrupt_swallowed_in_a_finaliser_is_not_printed(monkeypatch):
             with pytest.raises(KeyboardInterrupt, match="SIGINT"):
                 stop.check()
         assert sys.unraisablehook == reached.append   # given back
+
+
+def test_a_mistyped_mapping_and_a_missing_export_are_named_not_a_write_error(
+        params, tmp_path, capsys):
+    """A preset name mistyped in defaults.yaml is defaults.yaml's problem (key mapping),
+    and an export that is not there is 'file not found', not "cannot write" (the run's
+    reading of it went on after the parameters' check had found it missing)."""
+    defaults = params / "defaults.yaml"
+    text = defaults.read_text()
+    text = re.sub(r"(?m)^mapping: .*\n", "", text) + "mapping: freshdsk\n"
+    defaults.write_text(re.sub(r"(?m)^tickets: .*$", f"tickets: {tmp_path / 'gone.csv'}",
+                               text))
+    assert main(["validate", "--params", str(params)]) == 2
+    err = capsys.readouterr().err
+    assert f"{defaults}, column 'mapping': " in err and "freshdsk" in err
+    assert f"{defaults}, column 'tickets': file not found: {tmp_path / 'gone.csv'}" in err
+    assert "cannot write" not in err

@@ -491,3 +491,13 @@ def test_arguments_a_notebook_passes_wrong_are_refused_in_words():
     assert by_start.equals(skpi.forecast(s, 3, bounds=(0, 1)))
     with pytest.raises(skpi.InvalidArgument, match="not RangeIndex"):
         skpi.forecast(pd.Series(s.to_numpy()), 3)
+    for horizon in ("3", None):
+        with pytest.raises(skpi.InvalidArgument, match="horizon: expected a whole number"):
+            skpi.forecast(s, horizon)
+    with pytest.raises(skpi.InvalidArgument, match=r"bounds: expected \(low, high\) numbers"):
+        skpi.forecast(s, 3, bounds=("0", "1"))
+    # quarters dated by their first day are calendar quarters, not quarters of a year
+    # ending in January (2023-01-01 read as 2023Q4)
+    q = pd.Series(s.to_numpy(), index=pd.period_range("2023Q1", periods=12, freq="Q"))
+    assert skpi.forecast(q.to_timestamp(how="start"), 2).index.tolist() == [
+        pd.Period("2026Q1", "Q-DEC"), pd.Period("2026Q2", "Q-DEC")]

@@ -340,6 +340,16 @@ def test_times_with_a_zone_count_in_the_local_calendar():
     assert t["created_at"].dt.tz is not None                 # the caller's frame unchanged
     with pytest.raises(skpi.DataError, match="resolved_at carry a time zone but created_at"):
         skpi.compute_kpis(t.assign(created_at=t["created_at"].dt.tz_localize(None)))
+    with pytest.raises(skpi.DataError, match="created_at carry a time zone but resolved_at"):
+        skpi.compute_kpis(t.assign(resolved_at=t["resolved_at"].dt.tz_localize(None)))
+    # a zoned as-of time for times without a zone: its own wall clock, in both checks
+    naive = t.assign(created_at=t["created_at"].dt.tz_localize(None),
+                     resolved_at=t["resolved_at"].dt.tz_convert("Europe/Berlin")
+                     .dt.tz_localize(None))
+    late = pd.Timestamp("2024-02-01 01:30", tz="America/New_York")  # 07:30 in Berlin
+    assert skpi.compute_kpis(naive, as_of=late) is not None
+    with pytest.raises(skpi.InvalidArgument, match="is before the latest ticket"):
+        skpi.compute_kpis(naive, as_of=pd.Timestamp("2024-02-01 00:00", tz="Asia/Tokyo"))
     # one KPI by name, not its letters
     assert set(skpi.compute_kpis(t, kpi_list="volume")["kpi"]) == {"volume"}
 

@@ -450,6 +450,27 @@ D;csat_pct;0,75;2025-12;0,85;2026-12;2026-03=0,78, 2026-06=0,8
     assert t.loc["a", ["baseline", "target"]].tolist() == [0.791, 0.82]
     assert t.loc["c", "milestones"] == {P("2026-06", "M"): 0.8}
     assert t.loc["d", "milestones"] == {P("2026-03", "M"): 0.78, P("2026-06", "M"): 0.8}
+    # a milestone with the other mark than the file's is refused, not read 75 for 0,75
+    path = write(tmp_path / "points.csv", """
+team,kpi,baseline,baseline_period,target,deadline,milestones
+A,fcr_rate,0.70,2025-12,0.80,2026-12,"2026-03=0,75; 2026-06=0,78"
+B,fcr_rate,0.70,2025-12,0.80,2026-12,"2026-03=0.75, 2026-06=0.78"
+""")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_targets(path, catalogue=cat)
+    (p,) = ei.value.problems
+    assert (p.column, p.rows) == ("milestones", (2,))
+    assert p.message.endswith("each value written with the decimal point of the file's "
+                              "targets")
+    # and one team's stray mark beside another team's own problem: each team its own
+    path = write(tmp_path / "two.csv", """
+team;kpi;baseline;baseline_period;target;deadline
+A;fcr_rate;0,80;2025-12;0,80;2026-12
+B;fcr_rate;0,70;2025-12;0.7575;2026-12
+C;fcr_rate;0,70;2025-12;0,80;2026-12
+""")
+    t = skpi.load_targets(path, catalogue=cat, scored=True, bad_rows="drop")
+    assert t["team"].tolist() == ["c"] and sorted(t.attrs["team_errors"]) == ["a", "b"]
 
 
 def test_targets_yaml_outside_bounds(tmp_path, cat):

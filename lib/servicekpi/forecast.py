@@ -76,7 +76,6 @@ observed period.
 from __future__ import annotations
 
 import functools
-import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -153,8 +152,10 @@ def _prepare(series: pd.Series) -> tuple[pd.Series, list]:
             warnings.simplefilter("ignore")
             freq = pd.infer_freq(s.index) if len(s.index) > 2 else None
         freq = getattr(freq, "freqstr", freq) or "M"
-        # month and quarter starts or ends ("MS", "QE-DEC") are the periods "M", "Q-DEC"
-        s.index = s.index.to_period(re.sub(r"^([MQAY])[SE]", r"\1", freq))
+        # months, quarters and years by their first or last day ("MS", "QS-OCT",
+        # "YS-JAN") are calendar periods; weeks by any weekday are ISO weeks
+        freq = PERIOD_OF.get(freq[:1], freq)
+        s.index = s.index.to_period(freq)
     if not isinstance(s.index, pd.PeriodIndex):
         try:
             if pd.api.types.is_numeric_dtype(s.index.dtype):   # positions, not periods
@@ -173,16 +174,23 @@ def _prepare(series: pd.Series) -> tuple[pd.Series, list]:
     return s.interpolate(method="linear"), filled
 
 
+#: The period a series of timestamps is read in, by the first letter of pandas'
+#: inferred frequency.
+PERIOD_OF = {"M": "M", "Q": "Q-DEC", "Y": "Y-DEC", "A": "Y-DEC", "W": "W-SUN"}
+
+
 def _check_bounds(s: pd.Series, bounds) -> None:
     """Refuse bounds that are no range, and values outside them (a share written in
     percent, 79.3 against bounds (0, 1), was forecast at 0.99)."""
     if bounds is None:
         return
     try:
-        lo, hi = bounds
+        lo, hi = (None if b is None else float(b) for b in bounds)
+        if isinstance(bounds, str) or any(isinstance(b, str) for b in bounds):
+            raise TypeError
     except (TypeError, ValueError):
-        raise InvalidArgument(f"bounds: expected (low, high), None for an open side, not "
-                              f"{bounds!r}") from None
+        raise InvalidArgument(f"bounds: expected (low, high) numbers, None for an open "
+                              f"side, not {bounds!r}") from None
     if lo is not None and hi is not None and not lo < hi:
         raise InvalidArgument(f"bounds: low must be below high, not {tuple(bounds)}")
     v = s.to_numpy(float)
@@ -510,7 +518,8 @@ def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=No
     if method not in METHODS:
         raise InvalidArgument(f"unknown forecasting method {method!r}; expected one of "
                               f"{', '.join(METHODS)}")
-    if isinstance(horizon, bool) or not float(horizon).is_integer() or horizon < 0:
+    if (isinstance(horizon, (bool, str)) or not isinstance(horizon, (int, float, np.number))
+            or not float(horizon).is_integer() or horizon < 0):
         raise InvalidArgument(f"horizon: expected a whole number of periods (0 or more), "
                               f"not {horizon!r}")
     s, filled = _prepare(series)

@@ -158,10 +158,13 @@ def _wall_clock(tickets: pd.DataFrame):
              and isinstance(tickets[c].dtype, pd.DatetimeTZDtype)]
     if not zoned:
         return tickets, None
-    if "created_at" not in zoned:
-        raise DataError(f"{', '.join(zoned)} carry a time zone but created_at does not: "
-                        "give every time column the same kind (all with a zone, or all "
-                        "without)", source="tickets")
+    naive = [c for c in TIME_COLUMNS if c in tickets.columns and c not in zoned
+             and pd.api.types.is_datetime64_any_dtype(tickets[c].dtype)
+             and tickets[c].notna().any()]
+    if naive:
+        raise DataError(f"{', '.join(zoned)} carry a time zone but {', '.join(naive)} do "
+                        "not: give every time column the same kind (all with a zone, or "
+                        "all without)", source="tickets")
     zone = tickets["created_at"].dt.tz
     out = tickets.copy(deep=False)
     for c in zoned:
@@ -825,8 +828,8 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
         if pd.isna(stamp):
             raise InvalidArgument(f"as_of {as_of!r} is not a time")
         latest = created.max()
-        if stamp.tzinfo is not None:    # the tickets' wall clock
-            stamp = stamp.tz_convert(zone) if zone is not None else stamp.tz_convert("UTC")
+        if stamp.tzinfo is not None:    # the tickets' wall clock (none: its own)
+            stamp = stamp.tz_convert(zone) if zone is not None else stamp
         if np.datetime64(stamp.tz_localize(None) if stamp.tzinfo else stamp, "ns") < latest:
             raise InvalidArgument(
                 f"as_of {stamp} is before the latest ticket ({pd.Timestamp(latest)}): "

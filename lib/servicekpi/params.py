@@ -588,8 +588,11 @@ def check_params(p: ReportParams, source: str) -> list[Problem]:
             load_mapping(p.mapping)
         except (UnicodeDecodeError, RecursionError) as exc:   # the file itself, once
             problems.append(Problem(str(p.mapping), None, yaml_problem(exc)))
-        except ConfigError as exc:      # the mapping file's own problems, named once
-            problems += exc.problems
+        except ConfigError as exc:
+            if Path(str(p.mapping)).is_file():   # the mapping file's own problems, once
+                problems += exc.problems
+            else:                               # a preset or file name mistyped: here
+                problems.append(Problem(source, "mapping", str(exc)))
         except ServiceKPIError as exc:
             problems.append(Problem(source, "mapping", str(exc)))
     if p.kpi_list and Path(p.catalogue).is_file():

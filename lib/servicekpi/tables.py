@@ -192,19 +192,21 @@ def _load_rows(check, raw: pd.DataFrame, keep: np.ndarray, source: str,
                 bad[team] = [replace(p, message=f"team {team!r}: {p.message}")
                              for p in team_exc.problems]
                 ok &= ~mine
-        if not bad:
-            # a problem only the whole file shows (a number written with the other
-            # decimal mark than the file's): the teams of its rows
-            at = {int(pos) + FIRST_ROW: i for i, pos in enumerate(positions)}
-            ids = teams.to_numpy(dtype=object)
-            for p in exc.problems:
-                for team in dict.fromkeys(ids[at[r]] for r in p.rows if r in at):
-                    rows = tuple(r for r in p.rows if r in at and ids[at[r]] == team)
-                    values = (tuple(v for r, v in zip(p.rows, p.values) if r in rows)
-                              if p.values and len(p.values) == len(p.rows) else p.values)
-                    bad.setdefault(team, []).append(replace(
-                        p, message=f"team {team!r}: {p.message}", rows=rows, values=values))
-                    ok &= (teams != team).to_numpy()
+        # a problem only the whole file shows (a number written with the other decimal
+        # mark than the file's): the teams of its rows, unless their own check found one
+        at = {int(pos) + FIRST_ROW: i for i, pos in enumerate(positions)}
+        ids = teams.to_numpy(dtype=object)
+        own = set(bad)
+        for p in exc.problems:
+            for team in dict.fromkeys(ids[at[r]] for r in p.rows if r in at):
+                if team in own:
+                    continue
+                rows = tuple(r for r in p.rows if r in at and ids[at[r]] == team)
+                values = (tuple(v for r, v in zip(p.rows, p.values) if r in rows)
+                          if p.values and len(p.values) == len(p.rows) else p.values)
+                bad.setdefault(team, []).append(replace(
+                    p, message=f"team {team!r}: {p.message}", rows=rows, values=values))
+                ok &= (teams != team).to_numpy()
         if not bad:
             raise
         try:
@@ -546,9 +548,12 @@ def _milestones(checked: Checked, raw: pd.DataFrame, freq: str, source: str) -> 
                 if not part.strip():
                     continue
                 m = _MILESTONE.match(part)
+                # only the file's own decimal mark: 0,75 in a file of decimal points
+                # would read 75 (the comma a thousands separator)
                 value = (parsing.parse_numbers(pd.Series([m.group(2)], dtype=object),
                                                decimal=mark)[0].iloc[0]
-                         if m is not None else np.nan)
+                         if m is not None and ("," if mark == "." else ".") not in m.group(2)
+                         else np.nan)
                 if m is None or not np.isfinite(value):
                     bad[i] = True
                     continue
@@ -561,7 +566,8 @@ def _milestones(checked: Checked, raw: pd.DataFrame, freq: str, source: str) -> 
                 outside[i] = True
         out.append(dict(sorted(marks.items())))
     checked.flag(source, "milestones", bad, "cannot read milestones: expected "
-                 "'period=value' pairs separated by ';'", text)
+                 "'period=value' pairs separated by ';', each value written with the "
+                 f"decimal {'comma' if mark == ',' else 'point'} of the file's targets", text)
     checked.flag(source, "milestones", outside, "milestone outside the baseline period .. "
                  "deadline range", text)
     return pd.Series(out, dtype=object)

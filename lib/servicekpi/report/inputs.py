@@ -203,6 +203,9 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
             present[key] = set(entry["teams"])
         else:
             try:
+                if not Path(members[0].tickets).is_file():   # named by the parameters' check
+                    raise DataError([Problem(name, None, "file not found: "
+                                             f"{members[0].tickets}")])
                 tickets = load_export(members[0])
                 if not len(tickets):
                     raise DataError([Problem(name, None,
