@@ -618,11 +618,12 @@ def decimal_style(s: pd.Series) -> tuple[str, str | None, np.ndarray | None]:
     a decimal point; ``1,234`` or ``1.234`` alone prove nothing (read with a
     decimal point, the comma as a thousands separator: see
     :func:`ambiguous_numbers`).  Returns ``(mark, problem, stray)``.  A
-    column holding both marks is read with the one more of its cells prove,
-    and ``stray`` marks the cells that prove the other (a target typed
+    column holding both marks is read with the one most of its cells prove
+    when the other is a few strays (one, or at most :data:`STRAY_SHARE` of
+    the cells proving either), and ``stray`` marks those cells (a target typed
     ``0,7575`` among ``0.80``: a problem of that row, not of the file; read
-    with the column's mark it would be 7575); with as many of each, the
-    column is refused as a whole (``problem``).
+    with the column's mark it would be 7575); otherwise the column is refused
+    as a whole (``problem``): a file half of each was mixed, not mistyped.
     """
     if not is_texty(s):
         return ".", None, None
@@ -630,7 +631,8 @@ def decimal_style(s: pd.Series) -> tuple[str, str | None, np.ndarray | None]:
     c = _match(arr, r"^[+-]?(?:\d+,(?:\d{1,2}|\d{4,})|\d{1,3}(?:\.\d{3})+,\d+|,\d+)$")
     d = _match(arr, r"^[+-]?(?:\d+\.(?:\d{1,2}|\d{4,})|\d{1,3}(?:,\d{3})+\.\d+|\.\d+)$")
     if c.any() and d.any():
-        if c.sum() != d.sum():
+        few, many = sorted((int(c.sum()), int(d.sum())))
+        if few < many and few <= max(1, STRAY_SHARE * (few + many)):
             mark = "," if c.sum() > d.sum() else "."
             stray = np.zeros(len(s), bool)
             stray[np.flatnonzero(s.notna().to_numpy())[d if mark == "," else c]] = True
@@ -638,9 +640,15 @@ def decimal_style(s: pd.Series) -> tuple[str, str | None, np.ndarray | None]:
         text = pd.Series(arr.to_pylist(), dtype=object)
         ex_c = ", ".join(map(repr, text[c].head(3)))
         ex_d = ", ".join(map(repr, text[d].head(3)))
-        return ".", (f"as many numbers with a decimal comma ({ex_c}) as with a decimal "
-                     f"point ({ex_d}) in one column; fix the file so it uses one"), None
+        return ".", (f"numbers with a decimal comma ({ex_c}) and with a decimal point "
+                     f"({ex_d}) in one column, neither a few strays; fix the file so it "
+                     "uses one"), None
     return ("," if c.any() else "."), None, None
+
+
+#: The largest share of a column's decimal-proving cells the other mark may have and
+#: be read as strays (problems of their rows) rather than refuse the column.
+STRAY_SHARE = 0.2
 
 
 def stray_mark_message(mark: str) -> str:
