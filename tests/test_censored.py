@@ -331,6 +331,14 @@ def test_a_past_deadline_still_open_is_decided_by_what_its_tickets_took_so_far(t
     assert open_["status"] not in ("met", "missed")
     sc = skpi.scorecard(k, targets.iloc[:1], gaps=g.iloc[:1]).scores.iloc[0]
     assert sc["value"] == pytest.approx(feb["at_least"].item()) and sc["score"] == 0
+    # a deadline period the export ends inside, assessed as asked: tickets not created
+    # yet may still lower its mean, so no bound decides it
+    early = skpi.load_tickets(write_csv(tmp_path / "t.csv", rows, header=HEADER),
+                              as_of="2025-02-20 12:00")
+    k = skpi.compute_kpis(early)
+    assert k.attrs["partial"] == "2025-02"
+    g = skpi.gap_table(k, targets.iloc[:1], period="2025-02").iloc[0]
+    assert g["rule"] != "deadline_missed_bound" and not g["deadline_at_least"]
 
 
 def test_the_bound_counts_the_tickets_the_value_counts_and_decides_below_the_open_limit(
@@ -357,6 +365,16 @@ def test_the_bound_counts_the_tickets_the_value_counts_and_decides_below_the_ope
     assert res["at_least"] == pytest.approx((30 * 0.1 + 10 * 10 + 100) / 41)
     assert np.isnan(k.loc[(pd.Period("2024-01", "M"), "avg_first_response_hours"),
                           "at_least"])
+    # an abandoned ticket still open counts at 0 h: it may yet be closed in no time
+    # (30 abandoned open, 1 resolved at 40 h, 1 open 48 h: at least 88 / 32, not 44)
+    rows = [f"{i},a,2024-01-10 09:00,,,chat,yes" for i in range(1, 31)]
+    rows += ["31,a,2024-01-10 09:00,,2024-01-12 01:00,chat,no",
+             "32,a,2024-01-10 09:00,,,chat,no"]
+    t = skpi.load_tickets(write_csv(tmp_path / "ab_open.csv", rows, header=header),
+                          as_of="2024-01-12 09:00")
+    k = skpi.compute_kpis(t).set_index(["period", "kpi"])
+    assert k.loc[(pd.Period("2024-01", "M"), "avg_resolution_hours"), "at_least"] == \
+        pytest.approx((40 + 48) / 32)
     rows = []
     for i, h in enumerate([1] * 24 + [None], 1):
         t0 = pd.Timestamp("2024-01-01 00:00")

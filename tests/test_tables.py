@@ -460,8 +460,15 @@ B,fcr_rate,0.70,2025-12,0.80,2026-12,"2026-03=0.75, 2026-06=0.78"
         skpi.load_targets(path, catalogue=cat)
     (p,) = ei.value.problems
     assert (p.column, p.rows) == ("milestones", (2,))
-    assert p.message.endswith("each value written with the decimal point of the file's "
-                              "targets")
+    assert p.message.endswith("each value written with a decimal point (the file's targets "
+                              "show no decimal comma)")
+    # a thousands separator is no other mark: 1,200 is 1200 in a decimal-point file
+    path = write(tmp_path / "thousands.csv", """
+team,kpi,baseline,baseline_period,target,deadline,milestones
+A,avg_resolution_hours,1500,2025-12,1000.5,2026-12,"2026-06=1,200"
+""")
+    assert skpi.load_targets(path, catalogue=cat)["milestones"].iloc[0] == {
+        P("2026-06", "M"): 1200.0}
     # and one team's stray mark beside another team's own problem: each team its own
     path = write(tmp_path / "two.csv", """
 team;kpi;baseline;baseline_period;target;deadline

@@ -431,3 +431,27 @@ def test_data_quality_of_a_part_of_the_export_and_of_a_team_not_there(tmp_path):
     with pytest.raises(skpi.InvalidArgument, match="team 'c' is not in the tickets; their "
                                                    "teams: a, b"):
         skpi.data_quality(t, "c")
+
+
+def test_a_loaded_frame_saved_read_back_or_joined_gives_the_whole_exports_kpis(
+        small_csv, tmp_path):
+    """The loaded frame carries per-ticket columns for the KPIs across teams.  Saved as
+    CSV and loaded again they came back as text ("False" read true); two halves loaded
+    and joined kept each half's repeat contacts (ticket 5's customer came back in the
+    other half).  Both are worked out again: the KPIs are the whole export's."""
+    AS_OF = "2024-03-31"
+    whole = skpi.load_tickets(small_csv, as_of=AS_OF)
+    expected = skpi.compute_kpis(whole)
+    whole.to_csv(tmp_path / "saved.csv", index=False)
+    again = skpi.compute_kpis(skpi.load_tickets(tmp_path / "saved.csv", as_of=AS_OF))
+    pd.testing.assert_series_equal(again["value"], expected["value"])
+    first = whole[whole["created_at"] < "2024-03-02"]
+    second = whole[whole["created_at"] >= "2024-03-02"]
+    first.to_parquet(tmp_path / "a.parquet")
+    second.to_parquet(tmp_path / "b.parquet")
+    joined = pd.concat([skpi.load_tickets(tmp_path / "a.parquet", as_of=AS_OF),
+                        skpi.load_tickets(tmp_path / "b.parquet", as_of=AS_OF)], ignore_index=True)
+    got = skpi.compute_kpis(joined, as_of=AS_OF).set_index(["team", "period", "kpi"])["value"]
+    want = expected.set_index(["team", "period", "kpi"])["value"]
+    key = ("a", pd.Period("2024-03", "M"), "repeat_contact_rate")
+    assert got[key] == want[key] == 0.5           # ticket 5: c3 again a day later

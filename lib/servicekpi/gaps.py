@@ -300,6 +300,11 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         from .kpis import measured_kpis
         measured = measured_kpis(kpis)
     measured = set(measured)
+    partial = kpis.attrs.get("partial")
+    if partial is not None:
+        from .kpis import table_freq
+        from .periods import parse_period
+        partial = parse_period(partial, table_freq(kpis) or "month")
     for t in targets.itertuples(index=False):
         d = cat[t.kpi]
         sign = d.sign
@@ -330,8 +335,10 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         at_deadline = mine[mine["period"] == deadline]
         deadline_seen = (row["periods_left"] <= 0 and deadline not in left_out
                          and not at_deadline.empty)
+        # no bound for a period the export ends inside: tickets not created yet may
+        # still lower its mean
         bound = _decided_by_bound(observed, deadline, t.target, sign) \
-            if row["periods_left"] <= 0 else None
+            if row["periods_left"] <= 0 and deadline != partial else None
         if bound is not None and deadline_seen and (
                 sign * (float(at_deadline["value"].iloc[-1]) - t.target) < 0) == (sign < 0):
             bound = None   # the value observed decides as the bound would

@@ -300,7 +300,8 @@ BOUNDED_BELOW = frozenset({"avg_resolution_hours"})
 def _at_least(c: _Cols, agg: "_Agg", done, end, open_, open_groups) -> np.ndarray:
     """Per group with tickets still open: the mean resolution time with each open
     ticket (not abandoned: it will be resolved) taken at its age at the as-of time,
-    beside the tickets the value averages (every resolved one).  An open ticket's
+    an abandoned one still open at 0 h, beside the tickets the value averages
+    (every resolved one).  An open ticket's
     time can only grow: the value the KPI will have at least once they are all
     resolved.  NaN elsewhere (the value is final).  Sums per group (bincount): no
     pass over the tickets beyond the value's own."""
@@ -311,9 +312,11 @@ def _at_least(c: _Cols, agg: "_Agg", done, end, open_, open_groups) -> np.ndarra
     hours[done] = (end[done] - c.created[done]).view(np.int64) / HOUR_NS
     hours[open_] = (c.as_of - c.created[open_]).astype("timedelta64[ns]").view(np.int64) \
         / HOUR_NS
-    counted = done | open_
-    total = np.bincount(agg.g[counted], weights=hours[counted], minlength=agg.size)
-    n = agg.count(counted)
+    # every ticket: an abandoned one still open may yet be closed, in no time, so it
+    # is counted at 0 h (a mean with it at 0 h is no higher than with it at any time,
+    # nor than one without it)
+    total = np.bincount(agg.g, weights=hours, minlength=agg.size)
+    n = agg.count()
     with np.errstate(invalid="ignore", divide="ignore"):
         out[open_groups] = (total / n)[open_groups]
     return out
@@ -361,18 +364,35 @@ def with_across_teams(tickets: pd.DataFrame) -> pd.DataFrame:
     and their attributes: a shallow copy, ``tickets`` itself when it carries them
     already.  KPIs computed from it are those of ``tickets``
     (:func:`compute_kpis` takes each ticket's part from the columns instead of
-    working it out again), and so are those of any part of it."""
+    working it out again), and so are those of any part of it.  The columns are
+    trusted only with the mark this function leaves in ``attrs`` (``CARRIED``):
+    frames joined by ``pd.concat`` (their attrs differ, and are dropped) or read
+    back from a CSV are worked out again, as a whole."""
+    if carries_across_teams(tickets):
+        return tickets
+    columns, attrs = across_teams(tickets)
+    stale = [c for c in CARRIED_COLUMNS if c in tickets.columns]
+    carried = tickets.drop(columns=stale) if stale else tickets.copy(deep=False)
+    for name, values in columns.items():
+        carried[name] = values
+    carried.attrs = {**tickets.attrs, **attrs, CARRIED: True}
+    return carried
+
+
+#: The columns :func:`with_across_teams` adds, and the mark in ``attrs`` that they
+#: were worked out for the frame they are part of.
+CARRIED_COLUMNS = (REPEAT_HIT, ABANDONMENT_COUNTED, SELF_SERVICE_COUNTED)
+CARRIED = "across_teams"
+
+
+def carries_across_teams(tickets: pd.DataFrame) -> bool:
+    """Whether ``tickets`` carry the columns of :func:`with_across_teams` worked out
+    for the export they are part of (its mark in ``attrs``, every column the export
+    allows present)."""
     wanted = ([REPEAT_HIT] if "customer_id" in tickets.columns else []) + (
         [ABANDONMENT_COUNTED] if {"abandoned", "channel"} <= set(tickets.columns) else []) + (
         [SELF_SERVICE_COUNTED] if "channel" in tickets.columns else [])
-    if all(c in tickets.columns for c in wanted):
-        return tickets
-    columns, attrs = across_teams(tickets)
-    carried = tickets.copy(deep=False)
-    for name, values in columns.items():
-        carried[name] = values
-    carried.attrs = {**tickets.attrs, **attrs}
-    return carried
+    return bool(tickets.attrs.get(CARRIED)) and all(c in tickets.columns for c in wanted)
 
 
 @_kpi("volume")
@@ -779,6 +799,10 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
         if col not in tickets.columns:
             raise DataError(f"required column '{col}' is missing", source="tickets")
     freq_of(freq)
+    if not tickets.attrs.get(CARRIED):    # columns not worked out for this frame: ignored
+        stale = [c for c in CARRIED_COLUMNS if c in tickets.columns]
+        if stale:
+            tickets = tickets.drop(columns=stale)
     tickets, zone = _wall_clock(tickets)
     chosen = available_kpis(tickets.columns)
     if isinstance(kpi_list, str):       # one KPI, not its letters

@@ -611,6 +611,12 @@ def _one_by_one(text: pd.Series, *, utc: bool, dayfirst: bool) -> pd.Series:
     return pd.Series(pd.DatetimeIndex(out, tz="UTC" if utc else None), index=text.index)
 
 
+#: A number that can only be read with a decimal comma (``11,4``, ``1.234,5``), and
+#: one only with a decimal point (``11.4``, ``1,234.5``); ``1,234`` proves neither.
+COMMA_PROOF = r"^[+-]?(?:\d+,(?:\d{1,2}|\d{4,})|\d{1,3}(?:\.\d{3})+,\d+|,\d+)$"
+POINT_PROOF = r"^[+-]?(?:\d+\.(?:\d{1,2}|\d{4,})|\d{1,3}(?:,\d{3})+\.\d+|\.\d+)$"
+
+
 def decimal_style(s: pd.Series) -> tuple[str, str | None, np.ndarray | None]:
     """The decimal mark a text column of numbers uses: ``"."`` or ``","``.
 
@@ -628,8 +634,8 @@ def decimal_style(s: pd.Series) -> tuple[str, str | None, np.ndarray | None]:
     if not is_texty(s):
         return ".", None, None
     arr = pc.utf8_trim_whitespace(arrow_text(s.dropna()))
-    c = _match(arr, r"^[+-]?(?:\d+,(?:\d{1,2}|\d{4,})|\d{1,3}(?:\.\d{3})+,\d+|,\d+)$")
-    d = _match(arr, r"^[+-]?(?:\d+\.(?:\d{1,2}|\d{4,})|\d{1,3}(?:,\d{3})+\.\d+|\.\d+)$")
+    c = _match(arr, COMMA_PROOF)
+    d = _match(arr, POINT_PROOF)
     if c.any() and d.any():
         few, many = sorted((int(c.sum()), int(d.sum())))
         if few < many and few <= max(1, STRAY_SHARE * (few + many)):

@@ -548,11 +548,12 @@ def _milestones(checked: Checked, raw: pd.DataFrame, freq: str, source: str) -> 
                 if not part.strip():
                     continue
                 m = _MILESTONE.match(part)
-                # only the file's own decimal mark: 0,75 in a file of decimal points
-                # would read 75 (the comma a thousands separator)
+                # not a number only the other decimal mark reads: 0,75 in a file of
+                # decimal points would read 75 (1,200 is 1200 there, as in a target)
+                other = parsing.COMMA_PROOF if mark == "." else parsing.POINT_PROOF
                 value = (parsing.parse_numbers(pd.Series([m.group(2)], dtype=object),
                                                decimal=mark)[0].iloc[0]
-                         if m is not None and ("," if mark == "." else ".") not in m.group(2)
+                         if m is not None and not re.match(other, m.group(2).strip())
                          else np.nan)
                 if m is None or not np.isfinite(value):
                     bad[i] = True
@@ -566,8 +567,9 @@ def _milestones(checked: Checked, raw: pd.DataFrame, freq: str, source: str) -> 
                 outside[i] = True
         out.append(dict(sorted(marks.items())))
     checked.flag(source, "milestones", bad, "cannot read milestones: expected "
-                 "'period=value' pairs separated by ';', each value written with the "
-                 f"decimal {'comma' if mark == ',' else 'point'} of the file's targets", text)
+                 "'period=value' pairs separated by ';', each value written with "
+                 + ("a decimal comma, as the file's targets are" if mark == "," else
+                    "a decimal point (the file's targets show no decimal comma)"), text)
     checked.flag(source, "milestones", outside, "milestone outside the baseline period .. "
                  "deadline range", text)
     return pd.Series(out, dtype=object)
