@@ -498,6 +498,9 @@ def test_arguments_a_notebook_passes_wrong_are_refused_in_words():
         skpi.forecast(s, 3, bounds=("0", "1"))
     # quarters dated by their first day are calendar quarters, not quarters of a year
     # ending in January (2023-01-01 read as 2023Q4)
+    b = pd.Series(s.to_numpy(), index=pd.date_range("2024-01-01", periods=12, freq="BMS"))
+    assert skpi.forecast(b, 1, bounds=iter((0, 1))).index.tolist() == [
+        pd.Period("2025-01", "M")]            # business month starts; bounds an iterator
     q = pd.Series(s.to_numpy(), index=pd.period_range("2023Q1", periods=12, freq="Q"))
     assert skpi.forecast(q.to_timestamp(how="start"), 2).index.tolist() == [
         pd.Period("2026Q1", "Q-DEC"), pd.Period("2026Q2", "Q-DEC")]

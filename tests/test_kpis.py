@@ -340,6 +340,8 @@ def test_times_with_a_zone_count_in_the_local_calendar():
     assert t["created_at"].dt.tz is not None                 # the caller's frame unchanged
     with pytest.raises(skpi.DataError, match="resolved_at carry a time zone but created_at"):
         skpi.compute_kpis(t.assign(created_at=t["created_at"].dt.tz_localize(None)))
+    with pytest.raises(skpi.DataError, match="resolved_at carry a time zone but created_at"):
+        skpi.compute_kpis(t.assign(created_at=t["created_at"].astype(str)))
     with pytest.raises(skpi.DataError, match="created_at carry a time zone but resolved_at"):
         skpi.compute_kpis(t.assign(resolved_at=t["resolved_at"].dt.tz_localize(None)))
     # a zoned as-of time for times without a zone: its own wall clock, in both checks

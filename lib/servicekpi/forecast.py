@@ -154,7 +154,7 @@ def _prepare(series: pd.Series) -> tuple[pd.Series, list]:
         freq = getattr(freq, "freqstr", freq) or "M"
         # months, quarters and years by their first or last day ("MS", "QS-OCT",
         # "YS-JAN") are calendar periods; weeks by any weekday are ISO weeks
-        freq = PERIOD_OF.get(freq[:1], freq)
+        freq = PERIOD_OF.get(freq.lstrip("BC")[:1], freq)   # business days' too
         s.index = s.index.to_period(freq)
     if not isinstance(s.index, pd.PeriodIndex):
         try:
@@ -179,15 +179,17 @@ def _prepare(series: pd.Series) -> tuple[pd.Series, list]:
 PERIOD_OF = {"M": "M", "Q": "Q-DEC", "Y": "Y-DEC", "A": "Y-DEC", "W": "W-SUN"}
 
 
-def _check_bounds(s: pd.Series, bounds) -> None:
-    """Refuse bounds that are no range, and values outside them (a share written in
-    percent, 79.3 against bounds (0, 1), was forecast at 0.99)."""
+def _check_bounds(s: pd.Series, bounds) -> tuple | None:
+    """``bounds`` as a (low, high) tuple; refused when they are no range, or values
+    lie outside them (a share written in percent, 79.3 against bounds (0, 1), was
+    forecast at 0.99)."""
     if bounds is None:
-        return
+        return None
     try:
-        lo, hi = (None if b is None else float(b) for b in bounds)
-        if isinstance(bounds, str) or any(isinstance(b, str) for b in bounds):
+        bounds = tuple(bounds)
+        if any(isinstance(b, str) for b in bounds):
             raise TypeError
+        lo, hi = (None if b is None else float(b) for b in bounds)
     except (TypeError, ValueError):
         raise InvalidArgument(f"bounds: expected (low, high) numbers, None for an open "
                               f"side, not {bounds!r}") from None
@@ -199,6 +201,7 @@ def _check_bounds(s: pd.Series, bounds) -> None:
         shown = ", ".join(f"{x:g}" for x in v[out][:3])
         raise InvalidArgument(f"{int(np.sum(out))} value(s) outside the bounds "
                               f"{tuple(bounds)}: {shown} (a share written in percent?)")
+    return bounds
 
 
 def _season(index: pd.PeriodIndex, seasonal_period) -> int:
@@ -524,7 +527,7 @@ def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=No
                               f"not {horizon!r}")
     s, filled = _prepare(series)
     horizon = int(horizon)
-    _check_bounds(s, bounds)
+    bounds = _check_bounds(s, bounds)
     if s.empty:
         idx = pd.PeriodIndex([], freq="M")
         return Simulation(s, idx, np.empty((0, 0)), np.empty(0), None, "not_enough_history")

@@ -161,8 +161,9 @@ def _wall_clock(tickets: pd.DataFrame):
     naive = [c for c in TIME_COLUMNS if c in tickets.columns and c not in zoned
              and pd.api.types.is_datetime64_any_dtype(tickets[c].dtype)
              and tickets[c].notna().any()]
-    if naive:
-        raise DataError(f"{', '.join(zoned)} carry a time zone but {', '.join(naive)} do "
+    if naive or "created_at" not in zoned:
+        others = naive or ["created_at"]
+        raise DataError(f"{', '.join(zoned)} carry a time zone but {', '.join(others)} do "
                         "not: give every time column the same kind (all with a zone, or "
                         "all without)", source="tickets")
     zone = tickets["created_at"].dt.tz
@@ -824,9 +825,10 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
 
     team = tickets["team"]
     if by is not None:
-        if by not in tickets.columns:
+        shown = [str(c) for c in tickets.columns if c not in CARRIED_COLUMNS]
+        if by not in shown:
             raise DataError(f"cannot split KPIs by '{by}': no such column (columns: "
-                            f"{', '.join(map(str, tickets.columns))})", source="tickets")
+                            f"{', '.join(shown)})", source="tickets")
         if by in ("team", "created_at", "ticket_id"):
             raise InvalidArgument(f"cannot split KPIs by {by!r}: it is what KPIs are "
                                   "grouped by already, or an id")
