@@ -480,6 +480,20 @@ C;fcr_rate;0,70;2025-12;0,80;2026-12
     assert t["team"].tolist() == ["c"] and sorted(t.attrs["team_errors"]) == ["a", "b"]
 
 
+def test_an_ambiguous_date_in_a_benchmarks_file_says_what_to_write(tmp_path, cat):
+    """The advice was to declare dayfirst in defaults.yaml, which benchmark files do not
+    read: they are to write the date year first."""
+    path = write(tmp_path / "b.csv", """
+kpi,benchmark,value,source,published
+fcr_rate,industry_median,0.7,Survey,05/06/2026
+""")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_benchmarks(path, catalogue=cat)
+    (p,) = ei.value.problems
+    assert p.message.endswith("read either way and none has a day above 12; write the "
+                              "dates year first (2026-06-05)")
+
+
 def test_targets_yaml_outside_bounds(tmp_path, cat):
     path = write(tmp_path / "t.yaml", """
 targets:

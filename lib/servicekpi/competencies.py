@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import parsing
 from .contracts import check_columns, duplicate_keys
 from .errors import DataError
 from .readers import read_table
@@ -66,7 +67,8 @@ def load_competencies(path, *, frame: pd.DataFrame | None = None) -> pd.DataFram
     and a person assessed twice on one dimension."""
     source = Path(path).name if path is not None else "competencies"
     raw = read_table(path) if frame is None else frame
-    checked = check_columns(raw, ASSESSMENT_COLUMNS, source)
+    checked = check_columns(raw, ASSESSMENT_COLUMNS, source,
+                            day_order_advice=parsing.WRITE_YEAR_FIRST)
     _dimensions(checked, source)
     duplicate_keys(checked, ["person", "dimension"], source, "assessment")
     if checked.problems:
@@ -78,7 +80,8 @@ def load_competency_targets(path, *, frame: pd.DataFrame | None = None) -> pd.Da
     """Load the target profile (``dimension, target[, team]``)."""
     source = Path(path).name if path is not None else "competency targets"
     raw = read_table(path) if frame is None else frame
-    checked = check_columns(raw, TARGET_COLUMNS, source)
+    checked = check_columns(raw, TARGET_COLUMNS, source,
+                            day_order_advice=parsing.WRITE_YEAR_FIRST)
     _dimensions(checked, source)
     if "team" not in checked.columns:
         checked.columns["team"] = pd.Series([None] * len(raw), dtype=object)

@@ -68,7 +68,8 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
                   decimal: str = "auto", true_values=(), false_values=(),
                   na=parsing.NULL_TOKENS, rownum: np.ndarray | None = None,
                   required_columns: bool = True, compact_text: bool = False,
-                  same_cells: dict | None = None) -> Checked:
+                  same_cells: dict | None = None,
+                  day_order_advice: str = parsing.DECLARE_DAY_ORDER) -> Checked:
     """Type every column of ``spec`` present in ``frame`` and check it.
 
     ``shown`` gives, per canonical column, the original cells to quote in
@@ -125,7 +126,8 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
                     t.repeats = repeated(t.values)
         elif col.kind == "timestamp":
             order, t.problem = parsing.decide_day_order(evidence[col.name], dayfirst,
-                                                        fallback=pooled)
+                                                        fallback=pooled,
+                                                        advice=day_order_advice)
             t.problem = t.problem or parsing.swapped_by_a_spreadsheet(cells, order)
             t.placeholders = parsing.sentinel_mask(cells)
             t.values, t.bad = parsing.parse_timestamps(cells, timezone=timezone,

@@ -179,7 +179,15 @@ def swapped_by_a_spreadsheet(cells: pd.Series, dayfirst: bool) -> str | None:
             "again, or open it with the column as text")
 
 
-def decide_day_order(evidence: dict, declared: bool | None, *, fallback: dict | None = None
+#: What to do about dates whose day order nothing decides, in a ticket export (where
+#: it can be declared) and in the files the parameters name (where it cannot).
+DECLARE_DAY_ORDER = ("declare it: dayfirst: true or false (in params/defaults.yaml or a "
+                     "mapping), or --dayfirst / --monthfirst on the command line")
+WRITE_YEAR_FIRST = "write the dates year first (2026-06-05)"
+
+
+def decide_day_order(evidence: dict, declared: bool | None, *, fallback: dict | None = None,
+                     advice: str = DECLARE_DAY_ORDER
                      ) -> tuple[bool, str | None]:
     """Decide a column's day order from :func:`day_order_evidence`, once for the column.
 
@@ -212,8 +220,7 @@ def decide_day_order(evidence: dict, declared: bool | None, *, fallback: dict | 
     return False, (
         f"day order cannot be decided: {k} date{'s' if k != 1 else ''} such as "
         f"{', '.join(map(repr, ex['ambiguous']))} read either way and none has a day "
-        "above 12; declare it: dayfirst: true or false (in params/defaults.yaml or a "
-        "mapping), or --dayfirst / --monthfirst on the command line")
+        f"above 12; {advice}")
 
 
 def with_a_word(values: pd.Series) -> pd.Series:

@@ -252,7 +252,8 @@ def load_kpi_table(path, *, freq: str = "month", catalogue: Catalogue | None = N
 
 def _check_kpi_table(raw: pd.DataFrame, freq: str, catalogue: Catalogue | None,
                      source: str) -> pd.DataFrame:
-    checked = check_columns(raw, KPI_TABLE_COLUMNS, source)
+    checked = check_columns(raw, KPI_TABLE_COLUMNS, source,
+                            day_order_advice=parsing.WRITE_YEAR_FIRST)
     if "period" in checked.columns:
         _periods(checked, "period", freq, source)
     _unknown_kpis(checked, catalogue, source)
@@ -362,7 +363,8 @@ def load_benchmarks(path, *, catalogue: Catalogue | None = None,
 
 def _check_benchmarks(raw: pd.DataFrame, catalogue: Catalogue | None,
                       source: str) -> pd.DataFrame:
-    checked = check_columns(raw, BENCHMARK_COLUMNS, source)
+    checked = check_columns(raw, BENCHMARK_COLUMNS, source,
+                            day_order_advice=parsing.WRITE_YEAR_FIRST)
     if "benchmark" in checked.columns:
         b = checked.columns["benchmark"]
         checked.columns["benchmark"] = b.where(b.isna(), b.astype(str).str.strip().str.lower()
@@ -436,7 +438,8 @@ def load_targets(path, *, freq: str = "month", catalogue: Catalogue | None = Non
 
 def _check_targets(raw: pd.DataFrame, freq: str, catalogue: Catalogue | None,
                    source: str, scored: bool = False) -> pd.DataFrame:
-    checked = check_columns(raw, TARGET_COLUMNS, source)
+    checked = check_columns(raw, TARGET_COLUMNS, source,
+                            day_order_advice=parsing.WRITE_YEAR_FIRST)
     for col in ("baseline_period", "deadline"):
         if col in checked.columns:
             _periods(checked, col, freq, source)
