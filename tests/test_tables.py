@@ -480,6 +480,20 @@ C;fcr_rate;0,70;2025-12;0,80;2026-12
     assert t["team"].tolist() == ["c"] and sorted(t.attrs["team_errors"]) == ["a", "b"]
 
 
+def test_a_target_written_as_a_percentage_says_how_to_write_it(tmp_path, cat):
+    path = write(tmp_path / "t.csv", """
+team,kpi,baseline,baseline_period,target,deadline
+A,fcr_rate,0.70,2025-12,85%,2026-12
+B,fcr_rate,0.70,2025-12,0.85,2026-12
+""")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_targets(path, catalogue=cat)
+    (p,) = ei.value.problems
+    assert (p.column, p.rows, p.message) == (
+        "target", (2,), "cannot read value: expected a number, without a percent sign (a "
+        "share as 0.85 for 85%)")
+
+
 def test_an_ambiguous_date_in_a_benchmarks_file_says_what_to_write(tmp_path, cat):
     """The advice was to declare dayfirst in defaults.yaml, which benchmark files do not
     read: they are to write the date year first."""

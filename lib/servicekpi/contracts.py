@@ -145,6 +145,10 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
                 t.values = t.values.mask(t.stray)
                 t.bad = t.bad & ~t.stray
                 t.mark = mark
+            if t.bad.any():             # 85%: a share written as a percentage
+                t.percent = t.bad & cells.astype("string").str.fullmatch(
+                    r"\s*[-+]?\d+(?:[.,]\d+)?\s*%\s*").fillna(False).to_numpy(dtype=bool)
+                t.bad = t.bad & ~t.percent
         return t
 
     # bounded (not keep_all): typing other text columns beside the ids' repeats
@@ -170,6 +174,11 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
             if t.stray is not None:
                 res.flag(source, name, t.stray, parsing.stray_mark_message(t.mark), quote)
                 bad = bad | t.stray
+            if t.percent is not None:
+                res.flag(source, name, t.percent, f"cannot read value: expected "
+                         f"{col.expected()}, without a percent sign (a share as 0.85 for "
+                         "85%)", quote)
+                bad = bad | t.percent
         if col.kind in ("int", "number"):
             v = values.to_numpy()
             with np.errstate(invalid="ignore"):
@@ -218,6 +227,7 @@ class _Typed:
     sentinel: np.ndarray | None = None  # timestamps: outside YEAR_RANGE, not blank
     repeats: np.ndarray | None = None   # a key column: rows whose value recurs
     stray: np.ndarray | None = None     # numbers: cells written with the other mark
+    percent: np.ndarray | None = None   # numbers: cells written with a percent sign
     mark: str = "."                     # numbers: the column's decimal mark
 
 
