@@ -302,9 +302,8 @@ def _at_least(c: _Cols, agg: "_Agg", done, end, open_, open_groups) -> np.ndarra
     """Per group with tickets still open: the mean resolution time with each open
     ticket (not abandoned: it will be resolved) taken at its age at the as-of time,
     an abandoned one still open at 0 h, beside the tickets the value averages
-    (every resolved one).  An open ticket's
-    time can only grow: the value the KPI will have at least once they are all
-    resolved.  NaN elsewhere (the value is final).  Sums per group (bincount): no
+    (every resolved one).  An open ticket's time can only grow: the value the KPI
+    will have at least once they are all resolved.  NaN elsewhere (the value is final).  Sums per group (bincount): no
     pass over the tickets beyond the value's own."""
     out = np.full(agg.size, np.nan)
     if not open_groups.any():
@@ -371,9 +370,10 @@ def with_across_teams(tickets: pd.DataFrame) -> pd.DataFrame:
     back from a CSV are worked out again, as a whole."""
     if carries_across_teams(tickets):
         return tickets
-    columns, attrs = across_teams(tickets)
     stale = [c for c in CARRIED_COLUMNS if c in tickets.columns]
+    # worked out without them: across_teams would take a stale copy's rule
     carried = tickets.drop(columns=stale) if stale else tickets.copy(deep=False)
+    columns, attrs = across_teams(carried)
     for name, values in columns.items():
         carried[name] = values
     carried.attrs = {**tickets.attrs, **attrs, CARRIED: True}
@@ -844,7 +844,7 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
         raise DataError("team has empty cells; load the export with "
                         "servicekpi.load_tickets first", source="tickets")
 
-    given = as_of is not None
+    given = declared = as_of is not None
     if given:
         try:
             stamp = pd.Timestamp(as_of)
@@ -853,15 +853,6 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
                                   "e.g. '2024-03-10 18:00'") from None
         if pd.isna(stamp):
             raise InvalidArgument(f"as_of {as_of!r} is not a time")
-        latest = created.max()
-        if stamp.tzinfo is not None:    # the tickets' wall clock (none: its own)
-            stamp = stamp.tz_convert(zone) if zone is not None else stamp
-        if np.datetime64(stamp.tz_localize(None) if stamp.tzinfo else stamp, "ns") < latest:
-            raise InvalidArgument(
-                f"as_of {stamp} is before the latest ticket ({pd.Timestamp(latest)}): "
-                "tickets created later would count, with updates made after it; load "
-                "the export as it was then with load_tickets(..., as_of=...)")
-        declared = True
     else:
         as_of = tickets.attrs.get("as_of")
         declared = bool(tickets.attrs.get("as_of_declared"))
@@ -871,10 +862,14 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
             if c in tickets.columns and tickets[c].notna().any()]
         as_of = max(stamps)
     stamp = pd.Timestamp(as_of)
-    if stamp.tzinfo is not None:        # on the tickets' wall clock
-        stamp = stamp.tz_convert(zone) if zone is not None else stamp
-        stamp = stamp.tz_localize(None)
+    if stamp.tzinfo is not None:        # on the tickets' wall clock (none: its own)
+        stamp = (stamp.tz_convert(zone) if zone is not None else stamp).tz_localize(None)
     as_of = np.datetime64(stamp, "ns")
+    if given and as_of < created.max():
+        raise InvalidArgument(
+            f"as_of {stamp} is before the latest ticket ({pd.Timestamp(created.max())}): "
+            "tickets created later would count, with updates made after it; load "
+            "the export as it was then with load_tickets(..., as_of=...)")
 
     pc = period_codes(created, freq)
     p0 = pc.min()

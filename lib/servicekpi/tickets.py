@@ -572,12 +572,9 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     tickets.attrs["team_names"] = {k: v for k, v in sorted(names_of.items()) if k in present}
     tickets.attrs["rows_read"] = rows_read
     tickets.attrs["data_quality"] = quality.records(len(tickets))
-    from .kpis import CARRIED_COLUMNS, with_across_teams
-    # a frame saved and read back brings its own copies (as text, from a CSV): worked
-    # out again for this export
-    stale = [c for c in CARRIED_COLUMNS if c in tickets.columns]
-    if stale:
-        tickets = tickets.drop(columns=stale)
+    from .kpis import with_across_teams
+    # a frame saved and read back brings its own copies (as text, from a CSV) but not
+    # their mark: with_across_teams works them out again for this export
     return with_across_teams(tickets)
 
 
