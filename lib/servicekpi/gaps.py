@@ -89,6 +89,8 @@ import pandas as pd
 
 from .catalogue import Catalogue, fmt_probability, resolve
 from .errors import InvalidArgument, expect_frame
+from .kpis import assessed_period, measured_kpis, table_freq
+from .periods import parse_period
 from .status import Status
 from .targets import PACE_PERIODS, glide_path, stated_without, trend_slope
 
@@ -166,9 +168,6 @@ def confidence_interval(value, n, *, numerator=np.nan, sd=np.nan, level: float =
     return np.nan, np.nan
 
 
-def _period(kpis: pd.DataFrame, period) -> pd.Period:
-    from .kpis import assessed_period
-    return assessed_period(kpis, period)
 
 
 def _assessable(kpis: pd.DataFrame, max_open_share=None) -> pd.DataFrame:
@@ -283,28 +282,23 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         out = pd.DataFrame(columns=list(COLUMNS))
         out.attrs.update(attrs)
         return out
-    now = _period(kpis, period)
+    now = assessed_period(kpis, period)
+    freq = table_freq(kpis)
     kinds = {pd.Period(d).freqstr for d in targets["deadline"]
              if isinstance(d, pd.Period) and pd.notna(d)}
     if kinds - {now.freqstr}:
-        from .kpis import table_freq
-        kind = table_freq(kpis) or now.freqstr
         raise InvalidArgument(f"the targets' deadlines are periods of another kind "
                               f"({', '.join(sorted(kinds))}) than the KPI table's "
-                              f"({now.freqstr}): load the targets with freq={kind!r}")
+                              f"({now.freqstr}): load the targets with "
+                              f"freq={freq or now.freqstr!r}")
     usable = _assessable(kpis, max_open_share)
     options = {"n_paths": 1000, **(forecast_options or {})}
     rows = []
     to_simulate = {}     # row number -> (row, simulate()'s arguments, direction, sign)
-    if measured is None:
-        from .kpis import measured_kpis
-        measured = measured_kpis(kpis)
-    measured = set(measured)
+    measured = set(measured_kpis(kpis) if measured is None else measured)
     partial = kpis.attrs.get("partial")
     if partial is not None:
-        from .kpis import table_freq
-        from .periods import parse_period
-        partial = parse_period(partial, table_freq(kpis) or "month")
+        partial = parse_period(partial, freq or "month")
     for t in targets.itertuples(index=False):
         d = cat[t.kpi]
         sign = d.sign

@@ -58,9 +58,18 @@ def _in_language(draw):
         from .i18n import has_cjk, use_cjk_font
         team = kwargs.get("team")
         if kwargs.get("language", "en") == "zh" or (isinstance(team, str) and has_cjk(team)):
-            use_cjk_font()
+            # once: a report's twenty figures do not look the font up twenty times,
+            # but again when matplotlib's settings were reset since
+            family = _CJK_FAMILY.get("family")
+            if (family is None or plt.rcParams["font.sans-serif"][:1] != [family]
+                    or plt.rcParams["font.family"] != ["sans-serif"]):
+                _CJK_FAMILY["family"] = use_cjk_font()
         return draw(*args, **kwargs)
     return drawn
+
+
+#: The CJK family :func:`_in_language` last set up.
+_CJK_FAMILY: dict = {}
 
 
 def _kpi(catalogue: Catalogue | None, kpi: str) -> KPIDef | None:

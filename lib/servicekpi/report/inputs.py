@@ -369,10 +369,10 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
 
 def _unmeasured_targets(params_list, inputs: Inputs, raws: dict, names: dict,
                         export_of: dict) -> list[Problem]:
-    """Targets rows on a KPI the team's data do not measure at all (no value in any
-    period of any team: a column it needs is missing from the export, or a rule
-    makes it n/a): a report shows them as not measured, and no later export of the
-    same kind will assess them.  One problem per targets file and KPI, naming the
+    """Targets rows on a KPI the team's data do not measure at all
+    (:func:`servicekpi.kpis.measured_kpis`: a column it needs is missing from the
+    export, or a rule makes it n/a): a report shows them as not measured, and no
+    later export of the same kind will assess them.  One problem per targets file and KPI, naming the
     rows, for ``validate`` to refuse and ``run`` to note."""
     from ..contracts import FIRST_ROW
     from ..errors import problem_at
@@ -390,11 +390,14 @@ def _unmeasured_targets(params_list, inputs: Inputs, raws: dict, names: dict,
         kpi = parse_text(raw["kpi"])[0].str.strip().to_numpy(dtype=object)
         stray: dict[str, list[int]] = {}
         exports: dict[str, set] = {}
+        measured_in: dict[int, set] = {}     # per KPI table: every team of an export's
         for p in members:
             k = inputs.kpis.get(p.team)
             if k is None:
                 continue
-            measured = measured_kpis(k)
+            if id(k) not in measured_in:
+                measured_in[id(k)] = measured_kpis(k)
+            measured = measured_in[id(k)]
             for i in np.flatnonzero(teams == p.team):
                 if isinstance(kpi[i], str) and kpi[i] not in measured:
                     stray.setdefault(kpi[i], []).append(i)
