@@ -60,6 +60,39 @@ def test_a_mistake_in_the_defaults_is_named_in_defaults_yaml_once(tmp_path, demo
         ("defaults.yaml", "targets")]
 
 
+def test_a_run_fails_a_team_for_its_own_file_and_stops_for_a_shared_problem(
+        tmp_path, demo_dir):
+    """team_params (what run takes): a YAML typo or unknown key in one team's file
+    fails that team alone (named by its file, or the file's name when the YAML does
+    not read); a problem of defaults.yaml, or of a file every team names, or of the
+    only team, is shared (nothing runs)."""
+    from servicekpi.params import team_params
+
+    p = make_params(tmp_path, demo_dir, {
+        "phone": "team: phone\n",
+        "chat": "team: chat\ndisplay_name: Chat desk\nhistroy_periods: 6\n",
+        "email": "team: email\nlanguage: [zh\n",
+        "vip": "team: vip_care\ntargets: missing.csv\n",
+    })
+    got = team_params(p)
+    assert [x.team for x in got.ok] == ["phone"] and got.shared == []
+    assert {t: [(Path(q.source).name, q.column) for q in qs]
+            for t, qs in got.failed.items()} == {
+        "chat": [("chat.yaml", "histroy_periods")], "email": [("email.yaml", None)],
+        "vip_care": [("vip.yaml", "targets")]}
+    assert got.names == {"chat": "Chat desk", "email": "email", "vip_care": "vip_care"}
+    # a run of some teams: another team's broken file is not its concern
+    got = team_params(p, ["phone", "email"])
+    assert [x.team for x in got.ok] == ["phone"] and list(got.failed) == ["email"]
+    assert team_params(p, ["phone"]) == ([got.ok[0]], {}, {}, [])
+    # the only team's problem, or a typo in defaults.yaml: shared, the run stops
+    assert team_params(p, ["chat"]).shared[0].column == "histroy_periods"
+    (p / "defaults.yaml").write_text((p / "defaults.yaml").read_text() + "langauge: zh\n")
+    got = team_params(p)
+    assert [(Path(q.source).name, q.column) for q in got.shared] == [
+        ("defaults.yaml", "langauge")]
+
+
 def test_freq_and_kpi_list_and_their_older_names(tmp_path, demo_dir):
     """`freq` and `kpi_list` are the keys; `period` and `kpis` (older files) are read as
     them, a team file's new key overrides the defaults' old one, and a problem names

@@ -42,6 +42,8 @@ def run(tmp_path_factory, demo_dir):
         "chat": "team: chat\n",                              # fails inside the notebook
         "email": f"team: email\ntargets: {bad_targets}\n",   # bad input: fails before
         "ghost": "team: ghost\n",                             # no tickets: fails before
+        "billing": "team: billing\nlanguage: [zh\n",          # its YAML: fails alone
+        "vip": "team: vip_care\ndisplay_name: VIP\nhistroy_periods: 6\n",   # a typo'd key
     })
     out = root / "reports"
     summary = run_reports(params, out, workers=2, notebook=failing_notebook(root),
@@ -115,6 +117,17 @@ def test_failures_isolated_and_indexed(run):
     assert not (out / "teams" / "email.ipynb").exists()       # its inputs stopped it
     ghost = re.search(r"<tr><td>ghost</td>.*?</tr>", index, re.S).group(0)
     assert "no tickets for team &#39;ghost&#39;" in ghost
+    # a mistake in one team's parameter file fails that team alone, listed with its file
+    billing = re.search(r"<tr><td>billing</td>.*?</tr>", index, re.S).group(0)
+    assert "failed" in billing and "billing.yaml" in billing, billing
+    assert 'href="teams/billing.failed.html"' in billing
+    vip = re.search(r"<tr><td>VIP</td>.*?</tr>", index, re.S).group(0)
+    assert "histroy_periods" in vip and "vip.yaml" in vip, vip
+    manifest = json.loads((out / "manifest.json").read_text())["reports"]
+    assert manifest["vip_care"]["outcome"] == manifest["billing"]["outcome"] == "failed"
+    assert manifest["phone"]["outcome"] == "ok"
+    page = (out / "teams" / "billing.failed.html").read_text()
+    assert "billing.yaml" in page and "YAML" in page, page[:2000]
     assert not list(out.rglob(".*.tmp*"))                    # no half-written files
 
 
@@ -250,6 +263,8 @@ def test_overview(run):
     assert 'href="teams/phone.html"' in html
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)" in html
     assert "Partly left out for data problems" in html        # email's bad targets file
+    left_out = re.search(r"Partly left out for data problems.*?</p>", html, re.S).group(0)
+    assert "billing" in left_out and "histroy_periods" in left_out, left_out
     index = (out / "index.html").read_text()
     assert 'href="overview.html"' in index
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 import codecs
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
                       model_validator)
@@ -297,8 +297,57 @@ def collect_params(params_dir, teams: list[str] | None = None, *,
                    overrides: dict | None = None, prepared=None
                    ) -> tuple[list[ReportParams], list[Problem]]:
     """The valid teams' parameters and every problem found (see :func:`load_params`)."""
+    out, problems, _, _ = _collect(params_dir, teams, overrides, prepared)
+    return out, unique(problems)
+
+
+class TeamParams(NamedTuple):
+    """A parameter folder as a run takes it (:func:`team_params`)."""
+    ok: list[ReportParams]           # the teams whose parameters are right
+    failed: dict[str, list[Problem]]  # team id -> the problems of its own parameters
+    names: dict[str, str]            # failed team id -> its name as far as it is known
+    shared: list[Problem]            # problems of every team's (stop the run)
+
+
+def team_params(params_dir, teams: list[str] | None = None, *,
+                overrides: dict | None = None, prepared=None) -> TeamParams:
+    """The parameters of a run: one team's mistake (a YAML typo in its file, an unknown
+    key, a file it names that is missing) fails that team alone; a problem of every
+    team's (in ``defaults.yaml``, a file every team names, the command line, or the
+    only team's) is ``shared`` and stops the run."""
+    out, problems, concerns, names = _collect(params_dir, teams, overrides, prepared)
+    if teams is not None:   # the file of a team this run is not for: not its problem
+        chosen = {_id(t) for t in teams}
+        concerns = {q: ts & chosen for q, ts in concerns.items()}
+        problems = [q for q in problems if concerns.get(q, True)]
+    everyone = {p.team for p in out} | {t for q in problems for t in concerns.get(q, ())}
+    defaults = str(Path(params_dir) / "defaults.yaml")
+    shared = [q for q in unique(problems) if q.source == defaults
+              or concerns.get(q, everyone) >= everyone]
+    failed: dict[str, list[Problem]] = {}
+    for q in unique(problems):
+        if q not in shared:
+            for t in sorted(concerns[q]):
+                failed.setdefault(t, []).append(q)
+    ok = [p for p in out if p.team not in failed]
+    return TeamParams(ok, failed, {t: names.get(t, t) for t in failed}, shared)
+
+
+def _collect(params_dir, teams, overrides, prepared):
+    """``(parameters, problems, concerns, names)``: the valid teams' parameters,
+    every problem, each team-file problem -> the teams it concerns, and the
+    display name of each team as its file gives it."""
     params_dir = Path(params_dir)
     problems: list[Problem] = []
+    concerns: dict[Problem, set[str]] = {}
+    names: dict[str, str] = {}
+
+    def of_team(tid, found: list[Problem]) -> None:
+        problems.extend(found)
+        if isinstance(tid, str):
+            for q in found:
+                concerns.setdefault(q, set()).add(tid)
+
     if not params_dir.is_dir():
         raise ConfigError("parameter folder not found", source=str(params_dir))
     overrides = new_names({k: v for k, v in (overrides or {}).items() if v is not None})
@@ -308,7 +357,7 @@ def collect_params(params_dir, teams: list[str] | None = None, *,
     if defaults_path.is_file():
         read = _read_yaml(defaults_path, problems)
         if read is None:   # what follows from missing defaults would only mislead
-            return [], problems
+            return [], problems, concerns, names
         written[str(defaults_path)] = read
         defaults = _resolve(new_names(read), params_dir)
     mode = defaults.pop("teams", None)
@@ -324,17 +373,21 @@ def collect_params(params_dir, teams: list[str] | None = None, *,
     # team id -> (source file, that file's keys); files only override in auto mode
     entries: dict[str, tuple[str, dict]] = {}
     for path in team_files:
-        data = _read_yaml(path, problems)
-        if data is None:
+        unread: list[Problem] = []
+        data = _read_yaml(path, unread)
+        if data is None:    # the team the file is named after, as far as it is known
+            of_team(_id(path.stem), unread)
             continue
-        if "teams" in data:
-            problems.append(Problem(str(path), "teams", "belongs in defaults.yaml (it says "
-                                    "which teams get a report)"))
-            data = {k: v for k, v in data.items() if k != "teams"}
         tid = _id(data.get("team", path.stem))
+        if isinstance(data.get("display_name"), str) and isinstance(tid, str):
+            names.setdefault(tid, data["display_name"])
+        if "teams" in data:
+            of_team(tid, [Problem(str(path), "teams", "belongs in defaults.yaml (it says "
+                                  "which teams get a report)")])
+            data = {k: v for k, v in data.items() if k != "teams"}
         if tid in entries:
-            problems.append(Problem(str(path), "team", f"team {tid!r} also defined in "
-                                    f"{entries[tid][0]}"))
+            of_team(tid, [Problem(str(path), "team", f"team {tid!r} also defined in "
+                                  f"{entries[tid][0]}")])
             continue
         written[str(path)] = data
         entries[tid] = (str(path), {"team": tid, **_resolve(new_names(data), path.parent)})
@@ -352,9 +405,9 @@ def collect_params(params_dir, teams: list[str] | None = None, *,
     if export_teams:     # an override for a team the export does not have is a typo,
         for tid, (source, data) in entries.items():  # unless the file names its own export
             if tid not in export_teams and "tickets" not in data:
-                problems.append(Problem(source, "team", f"team {tid!r} is not in the export "
-                                        f"(teams: auto; its teams: "
-                                        f"{', '.join(export_teams)})"))
+                of_team(tid, [Problem(source, "team", f"team {tid!r} is not in the export "
+                                      f"(teams: auto; its teams: "
+                                      f"{', '.join(export_teams)})")])
     order = list(export_teams) + [t for t in entries if t not in export_teams]
     out: list[ReportParams] = []
     for tid in order:
@@ -368,20 +421,21 @@ def collect_params(params_dir, teams: list[str] | None = None, *,
         try:
             p = ReportParams.model_validate(merged)
         except ValidationError as exc:
-            problems += _where_written(_as_written(pydantic_problems(exc, source),
-                                                   *as_written), source, defaults_path,
-                                       *as_written)
+            of_team(tid, _where_written(_as_written(pydantic_problems(exc, source),
+                                                    *as_written), source, defaults_path,
+                                        *as_written))
             continue
-        problems += _where_written(_as_written(check_params(p, source), *as_written),
-                                   source, defaults_path, *as_written)
+        of_team(tid, _where_written(_as_written(check_params(p, source), *as_written),
+                                    source, defaults_path, *as_written))
         out.append(p)
     if teams is not None:
+        failed = {t for ts in concerns.values() for t in ts}   # its file is wrong
         for t in teams:
-            if t not in order:
+            if t not in order and t not in failed:
                 where = " or in the export" if mode == "auto" else ""
                 problems.append(Problem(str(params_dir / "teams"), "team",
                                         f"no parameter file for team {t!r}{where}"))
-    return out, unique(problems)
+    return out, problems, concerns, names
 
 
 def _id(value):

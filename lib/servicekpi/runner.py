@@ -2,8 +2,11 @@
 
 :func:`run_reports` is what ``servicekpi run`` and ``make reports`` call:
 
-1. load and check every team's parameters: all problems are reported and
-   nothing runs;
+1. load and check every team's parameters (:func:`servicekpi.params.team_params`):
+   a problem of every team's (``defaults.yaml``, a file every team names,
+   the command line) is reported with all the others and nothing runs; a
+   team's own (its file's YAML, a key, a file it alone names) fails that team,
+   its problems on the index and on ``teams/<team>.failed.html``;
 2. take the output folder's lock (:func:`run_lock`): one run at a time per
    folder;
 3. open every input once, as the reports will (each ticket export with its
@@ -65,10 +68,10 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__, config
-from .errors import Problem, ServiceKPIError
+from .errors import ConfigError, Problem, ServiceKPIError, unique
 from .config import atomic_write
 from .htmlout import render_html
-from .params import PATH_KEYS, ReportParams, file_identity, load_params
+from .params import PATH_KEYS, ReportParams, file_identity, team_params
 
 OVERVIEW = "_overview"
 #: Where a run keeps the inputs it prepared for its reports (removed when it ends).
@@ -1081,10 +1084,13 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
     start = time.time()
     params_dir = Path(params_dir).resolve()
     overrides = {"as_of": as_of} if as_of is not None else None
-    all_params = load_params(params_dir, teams, overrides=overrides)  # raises: nothing runs
-    if not all_params:
-        from .errors import ConfigError
-        raise ConfigError("no team gets a report", source=str(params_dir))
+    # a problem of every team's stops the run before anything runs; a team's own
+    # (its file's YAML, a key, a file it names) fails that team alone
+    found = team_params(params_dir, teams, overrides=overrides)
+    all_params = found.ok
+    if found.shared or not all_params:
+        problems = unique(found.shared + [q for qs in found.failed.values() for q in qs])
+        raise ConfigError(problems or "no team gets a report", source=str(params_dir))
     out = Path(out_dir).resolve()   # notebooks run in their own folder: absolute paths
     (out / "teams").mkdir(parents=True, exist_ok=True)
     # the prepared inputs are a copy of the exports: gone however the run ends
@@ -1092,7 +1098,12 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
             _removed_afterwards(out / PREPARED_DIR):
         _remove_temporary_files(out)        # left by a run that was killed
         summary = RunSummary(out)
-        record = RunRecord(out, run, load_manifest(out), all_params, partial=teams is not None)
+        record = RunRecord(out, run, load_manifest(out), all_params, partial=teams is not None,
+                           failed=found.failed)
+        for t, problems in found.failed.items():   # its own parameters are wrong
+            record.settle(TeamResult(t, found.names[t], "failed",
+                                     error=_one_line(ConfigError(problems)),
+                                     problems=problems, started=_now(), finished=_now()))
         kernel = kernel_name()
         # what each team's report needs, known before the inputs are read: whether it
         # is unchanged since its last good page (skipped), its parameters, fingerprint
@@ -1178,7 +1189,7 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                 pool = _renewed(pool, out)
             if bar:
                 bar.close()
-            summary.results = [record.entries[p.team] for p in all_params]
+            summary.results = [record.entries[t] for t in record.run["teams"]]
             if overview is not None and Path(overview).is_file():
                 # the overview reads every team's inputs: it runs on this machine
                 here = pool if scheduler is None else _local_pool(1)
@@ -1369,11 +1380,12 @@ class RunRecord:
     killed.
     """
 
-    def __init__(self, out: Path, run: dict, manifest: dict, all_params, *, partial: bool):
+    def __init__(self, out: Path, run: dict, manifest: dict, all_params, *, partial: bool,
+                 failed: dict | None = None):
         self.out, self.run, self.start = out, dict(run, state="running"), time.time()
         previous = manifest.get("reports") if isinstance(manifest, dict) else None
         self.previous = previous if isinstance(previous, dict) else {}
-        ids = [p.team for p in all_params]
+        ids = [p.team for p in all_params] + [t for t in failed or ()]  # failed: by params
         kept = [t for t in self.previous if t != OVERVIEW] if partial else []
         self.order = kept + [t for t in ids if t not in kept]
         self.run.update(teams=ids, partial=partial)

@@ -54,17 +54,25 @@ def _assessed(assessment: Assessment) -> Assessment:
 def overview_inputs(params_dir=None, teams=None, as_of=None, prepared=None):
     """``(parameters, inputs)`` of the overview (:meth:`OverviewReport.load`): every
     team of ``params_dir`` (the project's params/ by default), its inputs as read
-    and checked without the tickets' rows; ``inputs.ok`` empty: no team to show."""
-    from ..params import clear_export_cache, load_params
+    and checked without the tickets' rows; ``inputs.ok`` empty: no team to show.
+    A team whose own parameters are wrong is among ``inputs.problems`` (left out,
+    as one whose inputs are); a problem of every team's raises ConfigError."""
+    from ..errors import ConfigError, unique
+    from ..params import clear_export_cache, team_params
     from .inputs import load_inputs
 
-    all_params = load_params(params_dir or config.PARAMS_DIR, teams,
-                             overrides={"as_of": as_of} if as_of is not None else None,
-                             prepared=prepared)
+    params_dir = params_dir or config.PARAMS_DIR
+    found = team_params(params_dir, teams, prepared=prepared,
+                        overrides={"as_of": as_of} if as_of is not None else None)
+    if found.shared or (found.failed and not found.ok):
+        raise ConfigError(unique(found.shared + [q for qs in found.failed.values()
+                                                 for q in qs]), source=str(params_dir))
     try:
-        return all_params, load_inputs(all_params, prepared, tickets_of=[])   # no rows
+        inputs = load_inputs(found.ok, prepared, tickets_of=[])   # no rows
     finally:
         clear_export_cache()
+    inputs.problems.update(found.failed)
+    return found.ok, inputs
 
 
 @dataclass
