@@ -262,3 +262,57 @@ def test_a_current_value_of_an_earlier_period_is_dated(overviews, monkeypatch):
     current = shown.columns[2]
     assert shown[current].iloc[0].endswith(f" ({label(earlier)})")
     assert not shown[current].iloc[1].endswith(")")
+
+
+def test_a_cut_list_of_goals_at_risk_says_what_it_leaves_out(overviews):
+    """'Goals most at risk' shows 10 rows: a leader read them as every goal at risk
+    (the demo has 23; Billing's two off-track goals, which cap its grade, were not
+    among them and nothing said so).  Off track comes first, then at risk, and the
+    caption says how many of how many are shown."""
+    ov = overviews["en"]
+    g = ov.gaps()
+    off = int((g["status"] == Status.OFF_TRACK).sum())
+    risk = int((g["status"] == Status.AT_RISK).sum())
+    assert off + risk > 2
+    shown = ov.at_risk(2)
+    order = [Status(s).order for s in ov.at_risk(off + risk)["status"]]
+    assert order == sorted(order, reverse=True)            # off track, then at risk
+    caption = ov.at_risk_table(2).caption
+    assert (f"The 2 most at risk of {off + risk} ({off} off track, {risk} at risk)"
+            in caption), caption
+    assert len(shown) == 2
+    assert "most at risk of" not in ov.at_risk_table(off + risk).caption
+
+
+def test_a_team_without_targets_is_not_a_row_of_zeros():
+    """A team with no targets read as 0 goals in every status, and was missing from
+    the ranking: its status cells are '–' (the caption says why), and it is ranked
+    last with 'no targets to assess'.  Targets files that set no targets are not
+    'no targets file is named'."""
+    from analysis_data import kpi_rows, series, targets
+    from servicekpi import config
+    from servicekpi.catalogue import load_catalogue
+    from servicekpi.params import ReportParams
+    kpi = "fcr_rate"
+    k = pd.concat([kpi_rows(series(t, kpi, "2024-01", [0.6 + 0.002 * i for i in range(24)],
+                                   n=400)) for t in ("a", "b")], ignore_index=True)
+    t = targets([("a", kpi, 0.6, "2024-03", 0.9, "2026-12")])
+    ps = [ReportParams(team=x, tickets="tickets.csv", targets="targets.csv",
+                       catalogue=config.CATALOGUE) for x in ("a", "b")]
+    cat = load_catalogue(config.CATALOGUE)
+    ends = {x: pd.Timestamp("2026-01-01") for x in ("a", "b")}
+    ov = OverviewReport("t", ps, cat, {"month": k}, {"month": t}, {}, ends=ends)
+    status = ov.status_table()
+    rows = status.data.set_index(status.data.columns[0])
+    assert list(rows.loc["b"].iloc[1:]) == ["–"] * len(Status)
+    assert sum(rows.loc["a"].iloc[1:]) == 1
+    assert "–: no targets to assess" in status.caption
+    ranking = ov.ranking_table().data
+    assert list(ranking.iloc[:, 1]) == ["a", "b"]
+    assert ranking.iloc[1, 0] == "–" and ranking.iloc[1, -1].startswith("no targets to assess")
+    none = OverviewReport("t", ps, cat, {"month": k}, {"month": t.iloc[:0]}, {}, ends=ends)
+    for note in (none.status_table(), none.ranking_table(), none.at_risk_table()):
+        assert str(note).startswith("The targets files named in the parameters set no targets")
+    unnamed = [p.model_copy(update={"targets": None}) for p in ps]
+    note = OverviewReport("t", unnamed, cat, {"month": k}, {}, {}, ends=ends).status_table()
+    assert str(note).startswith("No targets file is named")

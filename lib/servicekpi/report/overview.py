@@ -264,6 +264,12 @@ class OverviewReport:
     def has_targets(self) -> bool:
         return any(len(t) for t in self.targets.values())
 
+    def no_targets(self):
+        """The note why no team has targets: no targets file named, or the files
+        named set none."""
+        named = any(p.targets is not None for p in self.teams)
+        return self.note("no_targets_set" if named else "no_targets_any")
+
     # ------------------------------------------------------------------ assessments
     @_cached
     def gaps(self) -> pd.DataFrame:
@@ -330,14 +336,22 @@ class OverviewReport:
     @_cached
     def at_risk(self, n: int = 10) -> pd.DataFrame:
         """The goals most at risk, their deadline still ahead or its period not
-        yet complete (off track or at risk): lowest probability that the
-        deadline period's value meets the target first (targets assessed by
-        the glide-path fallback, without a probability, last); at most ``n``
-        rows of the gap table's columns."""
+        yet complete: off track first, then at risk, each by lowest probability
+        that the deadline period's value meets the target (targets assessed by
+        the glide-path fallback, without a probability, last of their status);
+        at most ``n`` rows of the gap table's columns.  ``attrs["counts"]``:
+        status -> how many goals have it in all (what the cut leaves out)."""
         from ..status import Status
         g = self.gaps()
         g = g[g["status"].isin([Status.OFF_TRACK, Status.AT_RISK])]
-        return g.sort_values(["probability", "gap_pct"], ascending=[True, False]).head(n)
+        worst = g["status"].map(lambda s: -Status(s).order)
+        out = (g.assign(_worst=worst)
+               .sort_values(["_worst", "probability", "gap_pct"],
+                            ascending=[True, True, False], na_position="last")
+               .drop(columns="_worst").head(n))
+        out.attrs["counts"] = {s: int((g["status"] == s).sum())
+                               for s in (Status.OFF_TRACK, Status.AT_RISK)}
+        return out
 
     @_cached
     def peer_matrix(self) -> pd.DataFrame:
@@ -410,28 +424,33 @@ class OverviewReport:
         values = {}
         if key == "ranking":      # the rule's numbers come from the scoring constants
             from ..scorecard import rule_text
-            values = rule_text(self.language)
-        text_ = self._msg(f"section.{key}.text", **{k: v for k, v in values.items()
-                                                    if k in ("cap", "heavy")})
+            values = {k: v for k, v in rule_text(self.language).items()
+                      if k in ("cap", "heavy")}
+        elif key == "peers":      # blank cells: as every peer comparison, MIN_N
+            from ..gaps import MIN_N
+            values = {"min_n": MIN_N}
+        text_ = self._msg(f"section.{key}.text", **values)
         return Markdown(f"## {self._msg(f'section.{key}.heading')}\n\n{text_}")
 
     def status_table(self):
         """Targets by status per team (a Note when no team has targets)."""
         from .overview_tables import status_table
-        return status_table(self) if self.has_targets else self.note("no_targets_any")
+        return status_table(self) if self.has_targets else self.no_targets()
 
     def ranking_table(self):
         """Teams ranked by grade and score (a Note when no team has targets)."""
         from .overview_tables import ranking_table
-        if not self.has_targets or self.scorecard_totals().empty:
-            return self.note("no_targets_any")
+        if not self.has_targets:
+            return self.no_targets()
+        if self.scorecard_totals().empty:
+            return self.note("no_period_any")
         return ranking_table(self)
 
     def at_risk_table(self, n: int = 10):
         """The goals most at risk (a Note without targets, or with none at risk)."""
         from .overview_tables import at_risk_table
         if not self.has_targets:
-            return self.note("no_targets_any")
+            return self.no_targets()
         if self.at_risk(n).empty:
             return self.note("no_at_risk")
         return at_risk_table(self, n)

@@ -38,18 +38,23 @@ def status_table(ov):
     assessed period, and a total row; a count cell coloured by its status."""
     lang = ov.language
     counts = ov.status_counts()
+    assessed = set(ov._assessed_teams())      # the others: no targets assessed, not zeros
     team, period = _words(ov, "team", "period")
     out = pd.DataFrame({team: [ov.team_link(t) for t in counts.index],
                         period: [ov.assessed_label(t) for t in counts.index]})
     statuses = [Status(s) for s in counts.columns]
     for s in statuses:
-        out[s.label(lang)] = counts[s.value].to_numpy()
+        out[s.label(lang)] = [int(v) if t in assessed else "–"
+                              for t, v in counts[s.value].items()]
     total = counts.sum()
     out.loc[len(out)] = [msg("overview.all_teams", lang), "",
                          *[int(total[s.value]) for s in statuses]]
-    colours = {s.label(lang): [s.css if v else "" for v in out[s.label(lang)]]
+    colours = {s.label(lang): [s.css if v and v != "–" else "" for v in out[s.label(lang)]]
                for s in statuses}
-    style = table(out, caption=msg("overview.caption.status", lang), colours=colours)
+    caption = msg("overview.caption.status", lang)
+    if len(assessed) < len(counts):
+        caption += msg("overview.caption.status_none", lang)
+    style = table(out, caption=caption, colours=colours)
     last = out.index[-1]
     return _with_links(style, team).set_properties(subset=pd.IndexSlice[[last], :],
                                                    **{"font-weight": "bold"})
@@ -97,8 +102,17 @@ def ranking_table(ov):
         cols[6]: [done_share(v) for v in t["coverage"]],
         cols[7]: [not_scored(r) for r in rows],
     }, columns=cols)
+    ranked = set(t["team"])          # every team a row: those without targets last
+    none = [p.team for p in ov.teams if p.team not in ranked]
+    if none:
+        dash = ["–"] * len(none)
+        out = pd.concat([out, pd.DataFrame({
+            cols[0]: dash, cols[1]: [ov.team_link(x) for x in none],
+            cols[2]: [ov.assessed_label(x) for x in none], cols[3]: dash, cols[4]: dash,
+            cols[5]: dash, cols[6]: dash,
+            cols[7]: [msg("overview.no_targets_row", lang)] * len(none)})], ignore_index=True)
     colours = {cols[4]: [GRADE_COLOURS.get(g, "") if isinstance(g, str) else ""
-                         for g in t["grade"]]}
+                         for g in t["grade"]] + [""] * len(none)}
     caption = msg("overview.caption.ranking", lang, bands=w["bands"], heavy=w["heavy"],
                   cap=w["cap"])
     return _with_links(table(out, caption=caption, colours=colours), cols[1])
@@ -136,5 +150,10 @@ def at_risk_table(ov, n: int = 10):
     }, columns=cols)
     colours = {cols[6]: [Status(s).css for s in g["status"]]}
     caption = msg("overview.caption.at_risk", lang)
+    counts = g.attrs.get("counts", {})
+    if sum(counts.values()) > len(g):      # the cut said, with what it leaves out
+        caption += msg("overview.caption.at_risk_cut", lang, shown=len(g),
+                       total=sum(counts.values()), off=counts.get(Status.OFF_TRACK, 0),
+                       risk=counts.get(Status.AT_RISK, 0))
     return _with_links(table(out, caption=caption, colours=colours), cols[0])
 
