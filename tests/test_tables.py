@@ -207,6 +207,23 @@ B,fcr_rate,0.70,2025Q1,2,0.80,2025-12-31
         parse_period("2025-02", "week")
     assert str(parse_period("2025-02-15", "quarter")) == "2025Q1"
     assert str(parse_period("2025-02", "month")) == "2025-02"
+    # a month written any other way was read as the week of its first day (a deadline
+    # "June 2026" due 1-7 June) or as its quarter: refused the same way
+    for month in ("June 2026", "06/2026", "2026/06", "2026 June", "2026-6"):
+        for freq in ("week", "quarter"):
+            with pytest.raises(ValueError, match=f"is a month, not a {freq}"):
+                parse_period(month, freq)
+        assert str(parse_period(month, "month")) == "2026-06"
+    assert str(parse_period("30 June 2026", "week")) == "2026-06-29/2026-07-05"
+    # a weekly team's file loaded as months (the default) says what it holds
+    weeks = write(tmp_path / "w.csv", "team,kpi,baseline,baseline_period,target,deadline\n"
+                  "A,fcr_rate,0.70,2026-W02,0.80,2026-W20\n")
+    with pytest.raises(skpi.DataError, match="these are weeks: load it with freq='week'"):
+        skpi.load_targets(weeks, catalogue=cat)
+    assert skpi.load_targets(weeks, catalogue=cat, freq="week")["deadline"].iloc[0] == \
+        parse_period("2026-W20", "week")
+    assert str(parse_period("30/06/2026", "quarter")) == "2026Q2"
+    assert str(parse_period("2026-06-01/2026-06-07", "week")) == "2026-06-01/2026-06-07"
 
 
 def test_a_bare_year_is_refused_not_read_as_january(tmp_path, cat):

@@ -94,6 +94,20 @@ def _either_way(a: int, b: int, year: int, pandas_freq: str) -> bool:
     return days[0].to_period(pandas_freq) != days[1].to_period(pandas_freq)
 
 
+def _no_day(text: str) -> bool:
+    """Whether a date as written names a month (or a longer span) and no day:
+    read with two default days, its day differs (``June 2026``, ``06/2026``,
+    ``2026-06``; not ``2026-06-15``, ``30 June 2026``)."""
+    from datetime import datetime
+
+    from dateutil import parser
+    try:
+        first, late = (parser.parse(text, default=datetime(2000, 1, day)) for day in (1, 28))
+    except (ValueError, OverflowError):
+        return False
+    return first.day != late.day
+
+
 def parse_period(value, freq: str) -> pd.Period:
     """Parse one period label (or any date inside the period).
 
@@ -132,15 +146,17 @@ def parse_period(value, freq: str) -> pd.Period:
         text = text.split("/")[0]       # pandas' own label "2024-01-01/2024-01-07"
     if freq == "month" and re.fullmatch(r"\d{4}Q[1-4]", text, re.IGNORECASE):
         raise InvalidArgument(f"{text!r} is a quarter, not a month")
-    if freq != "month" and re.fullmatch(r"\d{4}-\d{1,2}", text):
-        # a month label for a weekly or quarterly team: counted in months, it would be
-        # read as the week or quarter around it (a baseline of 6 months as 6 quarters)
-        raise InvalidArgument(f"{text!r} is a month, not a {freq}")
     if re.fullmatch(r"(?:19|20|21)\d\d(?:\.0)?", text):
         # pandas reads a bare year as its first month, quarter or week: a deadline
         # "2026" would fall due in January
         raise InvalidArgument(f"{text!r} is a year, not a {freq}: write the {freq}, e.g. "
                               + EXAMPLE[freq])
+    if freq != "month" and _no_day(text):
+        # a month for a weekly or quarterly team, however written (2026-06, June 2026,
+        # 06/2026): read as the week of its first day (a deadline "June" due 1-7 June)
+        # or counted in months as quarters (a baseline of 6 months as 6 quarters)
+        raise InvalidArgument(f"{text!r} is a month, not a {freq}: write the {freq}, "
+                              "e.g. " + EXAMPLE[freq])
     if re.fullmatch(r"\d{4}-?Q[1-4]", text, re.IGNORECASE):
         if freq != "quarter":
             raise InvalidArgument(f"{text!r} is a quarter, not a {freq}")

@@ -62,12 +62,32 @@ def _periods(checked: Checked, column: str, freq: str, source: str) -> pd.Series
             out.append(parsed[key])
     example = EXAMPLE[freq]
     checked.flag(source, column, bad & ~either,
-                 f"cannot read period: expected a {freq} such as {example}", values)
+                 f"cannot read period: expected a {freq} such as {example}"
+                 + _other_freq([k[1] for k, p in parsed.items()
+                                if isinstance(p, Exception) and not isinstance(p, AmbiguousDate)],
+                               freq), values)
     checked.flag(source, column, either, "day and month could be either way round, in "
                  f"different {freq}s: write the {freq} as {example}", values)
     result = pd.Series(out, dtype=pd.PeriodDtype(freq_of(freq)))
     checked.columns[column] = result
     return result
+
+
+def _other_freq(cells: list, freq: str) -> str:
+    """A hint when every cell not read as a ``freq`` is a period of another kind
+    (``2026-W02`` read for months: the file is for a weekly team).  Only the
+    labels not read are read again, once for each other kind."""
+    from .periods import parse_period as read_as
+    for other in EXAMPLE:
+        if other == freq or not cells:
+            continue
+        try:
+            for v in cells:
+                read_as(v, other)
+        except ValueError:
+            continue
+        return f" (these are {other}s: load it with freq={other!r}, as a team with freq: {other} does)"
+    return ""
 
 
 def _unknown_kpis(checked: Checked, catalogue: Catalogue | None, source: str) -> None:
