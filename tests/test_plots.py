@@ -1,6 +1,7 @@
 """Plot helpers: tidy data in, Axes (or Figure) out, direction-aware, in the report's
 language and in the unit its tables use."""
 import functools
+import re
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -615,3 +616,30 @@ def test_a_chinese_figure_drawn_from_a_notebook_gets_a_cjk_font(recwarn):
         missing = [w for w in recwarn if "missing from" in str(w.message)]
         assert missing == []
         plt.close("all")
+
+
+def test_weekly_periods_read_as_iso_weeks_in_figures_and_reasons():
+    """Weekly reports showed pandas' week labels (2026-03-16/2026-03-22) on the
+    trajectory and control-chart axes and in the gap table's reasons, beside
+    tables and titles saying 2026-W12; the labels overlapped on the axes."""
+    from servicekpi.diagnostics import control_chart
+    from servicekpi.gaps import gap_table, why
+    weeks = pd.period_range("2025-11-03", periods=24, freq="W")
+    rng = np.random.default_rng(3)
+    k = pd.DataFrame({"team": "A", "period": weeks, "kpi": "fcr_rate",
+                      "value": 0.70 + rng.normal(0, 0.01, len(weeks)), "n": 400})
+    k["numerator"] = k["value"] * k["n"]
+    t = pd.DataFrame([{"team": "A", "kpi": "fcr_rate", "baseline": 0.70,
+                       "baseline_period": weeks[2], "target": 0.80,
+                       "deadline": weeks[-1] + 10,
+                       "milestones": {}, "weight": 1.0, "owner": "o"}])
+    g = gap_table(k, t, catalogue=CAT)
+    reason = why(g).iloc[0]
+    assert "2026-W" in reason and "/" not in reason, reason
+    ax = plots.kpi_trajectory(k, team="A", kpi="fcr_rate", target=t.iloc[0], catalogue=CAT)
+    ticks = [x.get_text() for x in ax.get_xticklabels()]
+    assert ticks and all(re.fullmatch(r"20\d\d-W\d\d", x) for x in ticks), ticks
+    ax = plots.control_chart(control_chart(k, "A", "fcr_rate"), catalogue=CAT)
+    ticks = [x.get_text() for x in ax.get_xticklabels()]
+    assert ticks and all(re.fullmatch(r"20\d\d-W\d\d", x) for x in ticks), ticks
+    plt.close("all")

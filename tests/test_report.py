@@ -398,3 +398,15 @@ def test_an_average_over_fewer_periods_says_how_many(files, tmp_path):
     assert t.data.columns[4] == "average of 6"
     assert shown(t, "CSAT (share satisfied)").iloc[4] == "65.6% (of 5)"
     assert shown(t, "Tickets created").iloc[4] == "25"
+
+
+def test_a_share_of_open_tickets_reads_on_its_side_of_the_limit():
+    """A week with 2 of 38 tickets open (5.26%) was marked "incomplete: 5% open"
+    under a rule of more than 5%; 1 ticket open in 300 read "0% of its tickets still
+    open".  Shares keep the decimals that keep them true."""
+    from servicekpi.catalogue import fmt_share
+    from servicekpi.kpis import MAX_OPEN_SHARE
+    assert fmt_share(2 / 38, MAX_OPEN_SHARE) == "5.3%"
+    assert fmt_share(0.0496, MAX_OPEN_SHARE) == "5%"           # not more than 5%: true
+    assert fmt_share(1 / 300) == "0.3%" and fmt_share(0.31, MAX_OPEN_SHARE) == "31%"
+    assert fmt_share(0) == "0%" and fmt_share(float("nan")) == "–"

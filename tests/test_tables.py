@@ -222,6 +222,10 @@ B,fcr_rate,0.70,2025Q1,2,0.80,2025-12-31
         skpi.load_targets(weeks, catalogue=cat)
     assert skpi.load_targets(weeks, catalogue=cat, freq="week")["deadline"].iloc[0] == \
         parse_period("2026-W20", "week")
+    back = write(tmp_path / "b.csv", "team,kpi,baseline,baseline_period,target,deadline\n"
+                 "A,fcr_rate,0.70,2026-W02,0.80,2026-W01\n")
+    with pytest.raises(skpi.DataError, match="2026-W02 -> 2026-W01"):   # as written
+        skpi.load_targets(back, catalogue=cat, freq="week")
     assert str(parse_period("30/06/2026", "quarter")) == "2026Q2"
     assert str(parse_period("2026-06-01/2026-06-07", "week")) == "2026-06-01/2026-06-07"
 

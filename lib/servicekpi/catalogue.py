@@ -173,6 +173,22 @@ def fmt_probability(p) -> str:
     return _floored(p, 0, scale=100, suffix="%")
 
 
+def fmt_share(share, limit: float | None = None) -> str:
+    """A share of tickets as a percent with as few decimals (0 to 3) as keep it
+    true: not 0% when some are, and on its side of ``limit`` (a share of open
+    tickets over a limit of "more than 5%" reads 5.3%, not 5%; 4.96% reads 5%,
+    which is not more).  Missing: '–'."""
+    if share is None or not math.isfinite(share):
+        return "–"
+    share = float(share)
+    for decimals in range(4):
+        shown = round(share * 100, decimals)
+        if ((shown > 0) == (share > 0)
+                and (limit is None or (shown > limit * 100) == (share > limit))):
+            break
+    return f"{shown:.{decimals}f}%"
+
+
 class KPIDef(BaseModel):
     """One catalogue entry."""
 

@@ -87,10 +87,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .catalogue import Catalogue, fmt_probability, resolve
+from .catalogue import Catalogue, fmt_probability, fmt_share, resolve
 from .errors import InvalidArgument, expect_frame
-from .kpis import assessed_period, measured_kpis, table_freq
-from .periods import parse_period
+from .kpis import MAX_OPEN_SHARE, assessed_period, measured_kpis, table_freq
+from .periods import label, parse_period
 from .status import Status
 from .targets import PACE_PERIODS, glide_path, stated_without, trend_slope
 
@@ -535,12 +535,13 @@ def _why_row(r: dict, language: str, c: dict) -> str:
 
     def m(key, **values):
         return msg(f"analysis.gaps.why.{key}", language, **values)
-    code = r["rule"]
-    period, deadline = str(r["period"]), str(pd.Period(r["deadline"]))
+    code = r["rule"]     # periods as the table beside it shows them (2026-W12)
+    period, deadline = label(r["period"]), label(pd.Period(r["deadline"]))
     text = ""
     if r.get("deadline_pending"):
         share = r.get("deadline_open_share", np.nan)
-        still = (m("pending_open", share=f"{share:.0%}") if pd.notna(share) and np.isfinite(share)
+        still = (m("pending_open", share=fmt_share(share, MAX_OPEN_SHARE))
+                 if pd.notna(share) and np.isfinite(share)
                  else m("pending_unknown"))
         text = m("pending", deadline=deadline, open=still,
                  basis=m("basis_glide" if c["basis"] == "glide" else "basis_forecast"))
@@ -555,12 +556,12 @@ def _why_row(r: dict, language: str, c: dict) -> str:
                   min_n=c["min_n"])
     elif code in ("deadline_met_bound", "deadline_missed_bound"):
         share = r.get("deadline_open_share", np.nan)
-        text += m(code, deadline=deadline, open=f"{share:.0%}" if pd.notna(share) else "–")
+        text += m(code, deadline=deadline, open=fmt_share(share))
     elif code.startswith("deadline_"):
         text += m(code, deadline=deadline, level=c["level"])
     elif code == "stale":
         cur = pd.Period(r["current_period"])
-        text += m("stale", current_period=str(cur), stale=pd.Period(r["period"]).ordinal
+        text += m("stale", current_period=label(cur), stale=pd.Period(r["period"]).ordinal
                   - cur.ordinal, period=period, max_stale=c["max_stale"])
     elif code == "few":
         text += m("few", n=f"{r['n']:.0f}", min_n=c["min_n"])
@@ -584,9 +585,9 @@ def _why_row(r: dict, language: str, c: dict) -> str:
                               f"{', '.join(RULES)}")
     left_out = list(r.get("left_out") or ())
     if left_out:
-        shown = m("list_separator").join(map(str, left_out[:SHOWN_LEFT_OUT]))
+        listed = m("list_separator").join(map(label, left_out[:SHOWN_LEFT_OUT]))
         more = len(left_out) - SHOWN_LEFT_OUT
         if more > 0:
-            shown = m("more", shown=shown, more=more)
-        text += m("left_out", periods=shown)
+            listed = m("more", shown=listed, more=more)
+        text += m("left_out", periods=listed)
     return text

@@ -61,7 +61,10 @@ def from_codes(codes, freq: str) -> pd.PeriodIndex:
 
 
 def label(p: pd.Period) -> str:
-    """File/display label of a period: ``2024-03``, ``2024-W05`` or ``2024Q1``."""
+    """File/display label of a period: ``2024-03``, ``2024-W05`` or ``2024Q1``
+    (pandas writes a week ``2024-01-29/2024-02-04``); anything else as text."""
+    if not isinstance(p, pd.Period):
+        return str(p)
     if p.freqstr.startswith("W"):
         iso = p.start_time.isocalendar()
         return f"{iso.year}-W{iso.week:02d}"

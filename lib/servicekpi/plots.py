@@ -468,7 +468,7 @@ def kpi_trajectory(data: pd.DataFrame, *, team: str, kpi: str, target=None,
         step = max(1, math.ceil((hi - lo + 1) / 7))
         ticks = list(range(lo, hi + 1, step))
         ax.set_xticks(ticks)
-        ax.set_xticklabels([str(pd.Period(ordinal=t, freq=freq)) for t in ticks], fontsize=8)
+        ax.set_xticklabels([label(pd.Period(ordinal=t, freq=freq)) for t in ticks], fontsize=8)
     _title(ax, mpl(_name(catalogue, kpi, language)))
     _value_axis(ax, d, unit, language)
     ax.grid(axis="y", alpha=0.3)
@@ -698,7 +698,7 @@ def fan_chart(data: pd.DataFrame, forecast, *, team: str, kpi: str, target=None,
         step = max(1, math.ceil((ax.get_xlim()[1] - ax.get_xlim()[0]) / 7))
         ticks = list(range(int(math.ceil(ax.get_xlim()[0])), int(ax.get_xlim()[1]) + 1, step))
         ax.set_xticks(ticks)
-        ax.set_xticklabels([str(pd.Period(ordinal=t, freq=freq)) for t in ticks], fontsize=8)
+        ax.set_xticklabels([label(pd.Period(ordinal=t, freq=freq)) for t in ticks], fontsize=8)
     model = sim.model if sim is not None else (frame.attrs.get("model") if len(frame) else None)
     extra = [msg("figures.fan.model", language, model=model_name(model, language))] \
         if model else []
@@ -760,7 +760,7 @@ def control_chart(table: pd.DataFrame, *, catalogue: Catalogue | None = None, ax
                 zorder=4)
     step = max(1, math.ceil(len(x) / 7))
     ax.set_xticks(x[::step])
-    ax.set_xticklabels([str(p) for p in table["period"].iloc[::step]], fontsize=8)
+    ax.set_xticklabels([label(p) for p in table["period"].iloc[::step]], fontsize=8)
     ax.set_xlim(-0.6, len(x) - 0.4)
     kind = table.attrs.get("kind")
     kind = msg(f"figures.control.{kind if kind in ('p', 'laney') else 'xmr'}", language)

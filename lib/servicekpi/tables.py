@@ -30,7 +30,7 @@ from .contracts import FIRST_ROW, Checked, check_columns, duplicate_keys
 from .errors import DataError, InvalidArgument, Problem
 from . import parsing
 from .parsing import parse_text, text_missing
-from .periods import EXAMPLE, AmbiguousDate, freq_of, parse_period
+from .periods import EXAMPLE, AmbiguousDate, freq_of, label, parse_period
 from .readers import read_table, read_yaml
 from .teams import to_ids
 from .schema import BENCHMARK_COLUMNS, KPI_TABLE_COLUMNS, TARGET_COLUMNS
@@ -474,7 +474,8 @@ def _check_targets(raw: pd.DataFrame, freq: str, catalogue: Catalogue | None,
                           for b, d in zip(c["baseline_period"], c["deadline"])])
         checked.flag(source, "deadline", early, "deadline is not after the baseline "
                      "period (expected baseline_period < deadline)",
-                     [f"{b} -> {d}" for b, d in zip(c["baseline_period"], c["deadline"])])
+                     [f"{label(b)} -> {label(d)}"
+                      for b, d in zip(c["baseline_period"], c["deadline"])])
     if "baseline" in c and "target" in c:
         same = (c["baseline"] == c["target"]).to_numpy(dtype=bool)
         checked.flag(source, "target", same, "target equals the baseline: nothing to "

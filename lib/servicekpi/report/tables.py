@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..catalogue import fmt_probability
+from ..catalogue import fmt_probability, fmt_share
 from ..i18n import msg, note
 from ..periods import label
 from ..status import Status
@@ -211,7 +211,7 @@ def trend(report, periods: int = 6):
             if r["open_share"] > MAX_OPEN_SHARE:
                 flagged = True
                 shown = _join(report, [shown, note("incomplete_mark", lang,
-                                                   share=f"{r['open_share']:.0%}")])
+                                                   share=fmt_share(r["open_share"], MAX_OPEN_SHARE))])
             cells.append(shown)
         out[period_label(report, p)] = cells
     caption = [msg("team.trend.caption", lang)]
