@@ -547,6 +547,8 @@ def history(tmp_path_factory, demo_dir):
                                 if p.is_file()}}
         stale = out / "teams" / "vip_care.stale.html"
         seen[name]["stale page"] = stale.read_text() if stale.exists() else None
+        overview = out / "overview.html"
+        seen[name]["overview"] = overview.read_text() if overview.exists() else None
 
     run("full")
     run("partial", "--teams", "vip_care", "--force")
@@ -559,6 +561,9 @@ def history(tmp_path_factory, demo_dir):
     run("fixed")
     run("notebook fails", teams=["vip_care"], workers=1,      # its notebook fails
         notebook=failing_notebook(root, "vip_care"))
+    (params / "teams" / "billing.yaml").write_text("team: billing\nhistory_periods: 5\n")
+    run("billing changed", "--teams", "vip_care")             # billing's page is kept
+    run("billing run")
     return seen
 
 
@@ -656,3 +661,25 @@ def test_a_failure_in_the_notebook_marks_the_last_good_page_stale(history):
     # billing, not in this run, keeps its entry
     assert seen["manifest"]["reports"]["billing"] == history["fixed"]["manifest"]["reports"][
         "billing"]
+
+
+def test_a_kept_page_older_than_its_inputs_is_said_on_the_index_and_overview(history):
+    """A run of some teams keeps the others' pages, while the overview assesses every
+    team as it is now: after billing's parameters changed, a run of vip_care gave an
+    overview that disagreed with billing's page and the index, and nothing said so.
+    The index marks billing's page out of date (what changed, how to run it again) and
+    the overview's header names it; a run of billing clears both."""
+    changed = history["billing changed"]
+    assert changed["manifest"]["reports"]["billing"]["outdated"] == ["parameters"]
+    billing = row(changed["index"], "billing")
+    assert ("Out of date: its parameters changed since its page was made" in billing
+            and "servicekpi run --teams billing" in billing), billing
+    assert "Out of date" not in row(changed["index"], "vip_care")
+    head = re.search(r"Reports older than this overview.*?</p>", changed["overview"], re.S)
+    assert head and "billing" in head.group(0) and "vip_care" not in head.group(0)
+    done = history["billing run"]
+    assert done["manifest"]["reports"]["billing"]["outdated"] == []
+    assert "Out of date" not in done["index"] and "older than this" not in done["overview"]
+    # runs before the change kept nothing older than its inputs
+    for name in ("partial", "notebook fails"):
+        assert "Out of date" not in history[name]["index"], name

@@ -132,6 +132,17 @@ def partial_label(period_label: str, day, language: str = "en") -> str:
     return msg("report.partial_label", language, period=period_label, day=short)
 
 
+def changed_since(what: list[str], language: str = "en") -> str:
+    """What changed since a kept report's page was made (``parameters``, ``code``
+    or an input file's name), in words: ``its parameters and targets.csv changed
+    since its page was made``."""
+    names = [msg(f"index.outdated.{w}", language) if w in ("parameters", "code") else w
+             for w in what]
+    sep, last = msg("index.outdated.separator", language), msg("index.outdated.and", language)
+    listed = names[0] if len(names) == 1 else sep.join(names[:-1]) + last + names[-1]
+    return msg("index.outdated.changed", language, what=listed)
+
+
 def page_language(languages) -> str:
     """The language of a page about several reports (the overview, the index):
     Chinese when every report is, else English."""

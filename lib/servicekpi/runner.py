@@ -97,6 +97,9 @@ class TeamResult:
     page_run: str | None = None        # ... that produced the page (html, or stale)
     last_success: str | None = None    # when the report last succeeded
     stale: str | None = None           # a failed report's last good page, moved aside
+    #: a page kept by a run of other teams, older than its inputs: what changed since
+    #: (``parameters``, ``code``, or an input file's name; :func:`_outdated`)
+    outdated: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -1104,6 +1107,8 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
             record.settle(TeamResult(t, found.names[t], "failed",
                                      error=_one_line(ConfigError(problems)),
                                      problems=problems, started=_now(), finished=_now()))
+        if teams is not None:     # the pages this run keeps: still what their inputs give?
+            _mark_outdated(record, params_dir, Path(notebook), overrides)
         kernel = kernel_name()
         # what each team's report needs, known before the inputs are read: whether it
         # is unchanged since its last good page (skipped), its parameters, fingerprint
@@ -1141,9 +1146,11 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                                              or [error], fingerprint=fp, parameters=params,
                                              started=_now(), finished=_now()))
                     continue
-                if skip:
-                    record.settle(TeamResult(**{**_known(record.before(p.team)),
-                                                "outcome": "skipped"}))
+                if skip:        # unchanged; or, re-running only failures, maybe not
+                    before = record.before(p.team)
+                    record.settle(TeamResult(**{**_known(before), "outcome": "skipped",
+                                                "outdated": _outdated(before.get("fingerprint"),
+                                                                      fp)}))
                     continue
                 jobs.append({"team": p.team, "name": p.name, "notebook": str(notebook),
                              "parameters": params, "out": str(out), "stem": f"teams/{p.team}",
@@ -1311,6 +1318,40 @@ def _one_by_one(jobs: list[dict], stop: "_Stop", pools: list):
         yield fut, job
 
 
+def _outdated(before: dict, now: dict) -> list[str]:
+    """What differs between a page's fingerprint and its inputs' now, of what the
+    overview's figures of the team also rest on: ``parameters`` (an as-of time, a
+    key), the name of each input file changed, added or gone, ``code`` (the
+    package; not the team notebook, which the overview does not run)."""
+    if not before:
+        return []
+    what = ["parameters"] if before.get("parameters") != now["parameters"] else []
+    was, files = before.get("inputs") or {}, now["inputs"]
+    what += sorted({Path(f).name for f in set(was) | set(files) if was.get(f) != files.get(f)})
+    if any(before.get(k) != now[k] for k in ("package", "code")):
+        what.append("code")
+    return what
+
+
+def _mark_outdated(record: "RunRecord", params_dir: Path, notebook: Path,
+                   overrides: dict | None) -> None:
+    """In a run of some teams, mark each page it keeps whose inputs, parameters or
+    code changed since it was made (:attr:`TeamResult.outdated`): the overview
+    assesses every team as it is now, and the index and overview say which pages
+    are older."""
+    kept = [t for t in record.order if t in record.entries and t not in record.settled
+            and t not in record.run["teams"] and record.entries[t].ok]
+    if not kept:
+        return
+    now = {p.team: p for p in team_params(params_dir, kept, overrides=overrides).ok}
+    for t in kept:
+        p = now.get(t)
+        record.entries[t].outdated = (
+            ["parameters"] if p is None else
+            _outdated(record.entries[t].fingerprint,
+                      fingerprint(notebook, p.notebook_parameters(), _inputs(p))))
+
+
 def _known(entry: dict) -> dict:
     keys = TeamResult.__dataclass_fields__
     return {k: v for k, v in entry.items() if k in keys}
@@ -1338,6 +1379,9 @@ def _run_overview(pool, record, all_params, params_dir, overview, kernel, force,
               "links": links, "title": record.title}
     if as_of is not None:   # the command line's --as-of, for the overview's own loading
         params["as_of"] = as_of
+    outdated = {t: record.entries[t].outdated for t in teams if record.entries[t].outdated}
+    if outdated:            # pages older than what the overview shows of their teams
+        params["outdated"] = outdated
     inputs = [i for p in all_params for i in _inputs(p)]
     ran = {p.team for p in all_params}
     inputs += [i for t in teams if t not in ran
@@ -1612,14 +1656,15 @@ def write_index(record: "RunRecord") -> None:
     """index.html: every team with its status summary, its page and the run that
     produced it, in the language of its reports (Chinese when every one is);
     all text literal."""
-    from .i18n import stamp
+    from .i18n import changed_since, stamp
 
     results = [record.entries[t] for t in record.order if t in record.entries]
     language = _language(*results)
     rows = []
     for r in results:
         row = {"result": r, "problems_href": _problems_href(r), "statuses": [],
-               "grade": None, "grade_title": None}
+               "grade": None, "grade_title": None,
+               "outdated": changed_since(r.outdated, language) if r.outdated else None}
         if r.ok:
             row.update(_status_cell(r.summary, language))
         rows.append(row)

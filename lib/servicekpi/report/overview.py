@@ -119,11 +119,14 @@ class OverviewReport:
     #: the run's gap tables and scorecards its team reports computed
     #: (:func:`.assess.gap_store`)
     store: Path | None = None
+    #: team -> what changed since its report's page was made (``parameters``,
+    #: ``code`` or an input file's name): its page is older than what this shows
+    outdated: dict = field(default_factory=dict)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, params_dir=None, teams=None, links=None, title=None,
-             as_of=None, prepared=None, workers=None) -> "OverviewReport":
+             as_of=None, prepared=None, workers=None, outdated=None) -> "OverviewReport":
         """Load every team named in ``params_dir`` (default: the project's params/);
         ``as_of`` overrides the parameters' ``as_of:`` (``servicekpi run --as-of``).
         A team whose inputs have a problem is left out (see ``excluded``); when
@@ -131,7 +134,8 @@ class OverviewReport:
         of a run's prepared inputs (the KPIs are read from it, not the exports).
         ``workers``: processes assessing the teams (default:
         :func:`servicekpi.forecast.default_workers`: ``SERVICEKPI_WORKERS``, else
-        every core)."""
+        every core).  ``outdated``: team -> what changed since its report's page
+        (a run of some teams keeps the others' pages; the header names them)."""
         from ..forecast import default_workers
         from ..i18n import prepare_figures
 
@@ -153,7 +157,7 @@ class OverviewReport:
                      links or {}, dict(inputs.ends), dict(inputs.export_names), excluded,
                      {t: inputs.catalogue(t) for t in ok},
                      default_workers() if workers is None else max(1, int(workers)),
-                     gap_store(prepared))
+                     gap_store(prepared), outdated=dict(outdated or {}))
         prepare_figures(report.language, title, *(p.title for p in all_params),
                         *(report.name(p.team) for p in all_params))   # team names too
         return report
@@ -386,7 +390,7 @@ class OverviewReport:
     def header(self) -> Markdown:
         """The overview's title, its teams and periods, when it was made, the
         teams whose last period is partial and those left out."""
-        from ..i18n import partial_label
+        from ..i18n import changed_since, partial_label
         m, lang = self._msg, self.language
         assessed: dict = {}
         for p in self.teams:
@@ -413,6 +417,11 @@ class OverviewReport:
                                  text=tag))
         if partial:
             lines.append(m("header.partial_teams", teams=sep.join(partial)))
+        old = [m("header.team_item", team=literal.md(self.name(t)),
+                 text=literal.md(changed_since(what, lang)))
+               for t, what in self.outdated.items() if what and t in self.links]
+        if old:
+            lines.append(m("header.outdated", teams=sep.join(old)))
         if self.excluded:
             lines.append(m("header.excluded", teams=sep.join(
                 m("header.team_item", team=literal.md(self.name(t)), text=literal.md(e))
