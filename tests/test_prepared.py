@@ -411,3 +411,26 @@ def test_a_file_is_written_whole_or_not_at_all(tmp_path):
     assert read_kept(tmp_path / "store" / "y.pkl") == {"a": 1}
     atomic_write(tmp_path / "page.html", "é")
     assert (tmp_path / "page.html").read_text(encoding="utf-8") == "é"
+
+
+def test_figures_call_every_team_by_its_name(tmp_path, demo_dir):
+    """A team report's trend legend and peer heatmap showed team ids (customer_care,
+    returns_and_refunds) where its text and the overview show names: the team's
+    own name, and each peer's as the run's parameters give it (else as the export
+    writes it), from the prepared inputs as from the raw export."""
+    from matplotlib.text import Text
+
+    from servicekpi.report import figures
+    teams = {"billing": "team: billing\ndisplay_name: Billing & Payments\n",
+             "chat": "team: chat\ndisplay_name: Chat desk\n"}
+    params = make_params(tmp_path, demo_dir, teams)
+    index = prepare(load_inputs(load_params(params)), tmp_path / "prepared")
+    report = TeamReport.load(index, **parameters(params, "billing"))
+    assert report.name_of("chat") == "Chat desk" and report.name_of("phone") == "phone"
+    heatmap = figures.peers(report)
+    rows = [t.get_text() for t in heatmap.axes[0].get_yticklabels()]
+    assert "Billing & Payments" in rows and "Chat desk" in rows and "chat" not in rows, rows
+    legend = [t.get_text() for t in figures.trends(report).findobj(Text)]
+    assert "Billing & Payments" in legend and "billing" not in legend
+    alone = TeamReport.load(**parameters(params, "chat"))       # plain papermill
+    assert alone.name_of("chat") == "Chat desk" and alone.name_of("billing") == "billing"

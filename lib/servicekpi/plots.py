@@ -385,21 +385,22 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
 
 
 @_in_language
-def trend_grid(data: pd.DataFrame, *, team: str, kpi_list: list[str],
+def trend_grid(data: pd.DataFrame, *, team: str, kpi_list: list[str], name: str | None = None,
                catalogue: Catalogue | None = None, periods: int | None = None,
                ncols: int = 3, language: str = "en", units: dict | None = None, partial=None,
                partial_label: str | None = None,
                max_open_share: float | None = MAX_OPEN_SHARE,
                incomplete_label: str | None = None):
     """Small multiples of :func:`kpi_trend`, one panel per KPI (those the team
-    has, in the order of ``kpi_list``); returns the Figure."""
+    has, in the order of ``kpi_list``), the team's line labelled ``name`` (default:
+    the id); returns the Figure."""
     shown = [k for k in kpi_list if ((data["kpi"] == k) & (data["team"] == team)).any()]
 
     def draw(ax, kpi):
         kpi_trend(data, team=team, kpi=kpi, catalogue=catalogue, periods=periods, ax=ax,
                   language=language, units=units, partial=partial,
                   partial_label=partial_label, max_open_share=max_open_share,
-                  incomplete_label=incomplete_label)
+                  incomplete_label=incomplete_label, label=name or team)
     return small_multiples(shown, draw, ncols=ncols, panel=(3.6, 2.15), legend_cols=2,
                            spacing=TREND_SPACING)
 

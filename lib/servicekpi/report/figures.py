@@ -51,7 +51,8 @@ def trends(report):
         return None
     k = report.kpis[(report.kpis["period"] >= report.periods[0])
                     & (report.kpis["period"] <= report.periods[-1])]
-    return plots.trend_grid(k, team=report.params.team, kpi_list=report.shown_kpis,
+    return plots.trend_grid(k, team=report.params.team, name=report.name,
+                            kpi_list=report.shown_kpis,
                             periods=report.params.history_periods, partial=report.partial,
                             partial_label=(period_label(report, report.partial)
                                            if report.partial is not None else ""),
@@ -96,8 +97,9 @@ def peers(report):
     m = report.peer_matrix()
     if m.shape[1] == 0 or m.shape[0] < 2:
         return None
-    ax = plots.peer_heatmap(nearest_peers(m, report.params.team, PEER_ROWS),
-                            team=report.params.team, catalogue=report.catalogue,
+    shown = nearest_peers(m, report.params.team, PEER_ROWS)
+    shown = shown.rename(index=report.name_of)          # names, as the overview's rows
+    ax = plots.peer_heatmap(shown, team=report.name, catalogue=report.catalogue,
                             language=report.language, period=report.period)
     return ax.figure
 

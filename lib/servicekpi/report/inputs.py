@@ -67,6 +67,10 @@ class Inputs:
         when its export's coverage ends (:func:`servicekpi.periods.coverage_end`);
     ``export_names``
         its name as written in its export (None when the export has no name for it);
+    ``names``
+        the name of every team of its export (id -> the display name the
+        parameters give, else the name as written in the export): what its
+        figures call its peers;
     ``problems``
         everything that stops its report (absent: none).
 
@@ -85,6 +89,7 @@ class Inputs:
     competencies: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)
     ends: dict[str, pd.Timestamp | None] = field(default_factory=dict)
     export_names: dict[str, str | None] = field(default_factory=dict)
+    names: dict[str, dict[str, str]] = field(default_factory=dict)
     problems: dict[str, list[Problem]] = field(default_factory=dict)
     computed: dict[str, pd.DataFrame] = field(default_factory=dict)
     unused: list[Problem] = field(default_factory=list)
@@ -201,6 +206,7 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
             tickets, found = _read_prepared(Path(prepared).parent, entry, members, tickets_of)
             kpis.update({(key, freq): k for freq, k in found.items()})
             present[key] = set(entry["teams"])
+            called = {**entry.get("names", {}), **entry.get("display", {})}
         else:
             try:
                 if not Path(members[0].tickets).is_file():   # named by the parameters' check
@@ -218,9 +224,12 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
             except ServiceKPIError as exc:
                 fail(members, _problems(exc, name))
                 continue
-            present[key] = set(team_names(tickets))
+            called = {**team_names(tickets), **{p.team: p.display_name for p in members
+                                                if p.display_name}}
+            present[key] = set(called)
         given = tickets.attrs.get("team_names") or {}
         for p in members:
+            inputs.names[p.team] = called
             export_of[p.team] = key
             inputs.exports[p.team] = key
             inputs.tickets[p.team] = tickets
@@ -526,7 +535,9 @@ def prepare(inputs: Inputs, folder) -> Path:
             names = team_names(tickets)
             entry = index[export_id(p)] = {
                 "tickets": write(tickets, "tickets", by_team=True),
-                "teams": sorted(names), "names": names, "kpis": {}}
+                "teams": sorted(names), "names": names, "kpis": {}, "display": {}}
+        if p.display_name:       # what every report of the run calls the team
+            entry["display"][p.team] = p.display_name
         entry["kpis"][p.freq] = write(inputs.export_kpis[key, p.freq], "kpis")
     path = folder / PREPARED
     path.write_text(json.dumps(index, indent=1))

@@ -68,6 +68,9 @@ class TeamReport:
     #: the run's folder of gap tables and scorecards, for the overview
     #: (:func:`.assess.gap_store`)
     store: Path | None = None
+    #: every team of the export: id -> the name its figures show (the team's own
+    #: is :attr:`name`); a team not in it: its id
+    names: dict = field(default_factory=dict)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -82,11 +85,12 @@ class TeamReport:
         p = _params(parameters)
         inputs = load_inputs([p], prepared)
         inputs.raise_for(p.team)
+        names = inputs.names.get(p.team, {})
         prepare_figures(p.language, p.display_name, p.title, p.team,
-                        inputs.export_names.get(p.team))
+                        inputs.export_names.get(p.team), *names.values())
         return cls(p, inputs.catalogue(p.team), inputs.tickets[p.team], inputs.kpis[p.team],
                    inputs.benchmarks.get(p.team), inputs.targets.get(p.team),
-                   inputs.competencies.get(p.team), gap_store(prepared))
+                   inputs.competencies.get(p.team), gap_store(prepared), names)
 
     @classmethod
     def from_namespace(cls, namespace: dict) -> "TeamReport":
@@ -113,6 +117,11 @@ class TeamReport:
         p = self.params
         return (p.display_name or (self.tickets.attrs.get("team_names") or {}).get(p.team)
                 or p.team)
+
+    def name_of(self, team: str) -> str:
+        """What the report calls a team: its own :attr:`name`, a peer's from
+        :attr:`names`, else the id."""
+        return self.name if team == self.params.team else self.names.get(team, team)
 
     @property
     def assessment(self) -> Assessment:
