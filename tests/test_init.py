@@ -134,7 +134,7 @@ def export(tmp_path):
 
 
 def read_rows(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8", newline="") as fh:
+    with open(path, encoding="utf-8-sig", newline="") as fh:     # init writes a BOM
         return list(csv.DictReader(fh))
 
 
@@ -280,7 +280,10 @@ def test_init_refuses_to_overwrite(export, tmp_path, capsys):
     assert (out / "targets.csv").read_text() == "mine\n"      # untouched
     assert not (out / "defaults.yaml").exists()               # nothing written
     assert main(["init", str(export), "--out", str(out), "--force"]) == 0
-    assert (out / "targets.csv").read_text().startswith("team,kpi,baseline")
+    # with a byte-order mark: Excel on a Chinese (or any non-UTF-8) Windows opens a CSV
+    # without one in its code page, the teams' names garbled, and saves it back so
+    assert (out / "targets.csv").read_bytes().startswith(b"\xef\xbb\xbfteam,kpi,baseline")
+    assert (out / "benchmarks.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
 
 def test_init_bad_export_exits_2(tmp_path, capsys):

@@ -712,7 +712,8 @@ def detect_encoding(sample: bytes, whole_file: Path | None = None) -> str:
 
 
 _DECLARE = ("declare the file's encoding: encoding: cp1252, gb18030, cp950 (Big5) or utf-8 "
-            "(in params/defaults.yaml or a mapping)")
+            "(in params/defaults.yaml or a mapping; for the ticket export), or save the "
+            "file as UTF-8 (Excel: 'CSV UTF-8')")
 
 
 #: Readings tried when a file is not Unicode, with the names used in messages.

@@ -310,7 +310,9 @@ def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
     for r in rows:
         w.writerow({c: csv_cell(r.get(c, "")) if c in READING_COLUMNS else r.get(c, "")
                     for c in columns})
-    path.write_text(buf.getvalue(), encoding="utf-8")
+    # with a byte-order mark: Excel opens a CSV without one in the system's code page
+    # (GBK on a Chinese Windows: 在线客服 read as 鍦ㄧ嚎瀹㈡湇), and saves it back so
+    path.write_text(buf.getvalue(), encoding="utf-8-sig")
 
 
 def _defaults_text(*, export, out, mapping, detected, picked, teams, freq, language, bad_rows,
