@@ -455,3 +455,15 @@ def test_a_loaded_frame_saved_read_back_or_joined_gives_the_whole_exports_kpis(
     want = expected.set_index(["team", "period", "kpi"])["value"]
     key = ("a", pd.Period("2024-03", "M"), "repeat_contact_rate")
     assert got[key] == want[key] == 0.5           # ticket 5: c3 again a day later
+
+
+def test_the_optional_columns_note_names_kpis_by_their_labels_in_the_pages_language():
+    """The note on optional columns listed KPI codes (fcr_rate, nps) on a Chinese page,
+    joined by an ASCII comma; it names them as the report does."""
+    from servicekpi.tickets import _words
+    record = {"code": "optional_absent",
+              "values": {"columns": "sla_met, satisfied", "kpis": ["fcr_rate", "nps"]}}
+    assert _words(record, "zh")[1] == ("导出文件中没有：「sla_met」、「satisfied」；"
+                                       "未计算的 KPI：首次解决率、净推荐值")
+    assert _words(record, "en")[1].endswith(
+        "KPIs not computed: First-contact resolution, Net Promoter Score")

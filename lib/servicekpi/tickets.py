@@ -830,10 +830,14 @@ def _words(record: dict, language: str) -> tuple[str, str]:
                 msg("data.team_names_alike.group", language, id=tid,
                     names=", ".join(map(repr, names)), shown=names[0] if names else "")
                 for tid, names in values.get("groups", []))
-        if code == "optional_absent":
-            values["kpis"] = ", ".join(values.get("kpis") or []) or msg("data.none", language)
-            values["columns"] = ", ".join(msg("data.column_name", language, name=c)
-                                          for c in str(values.get("columns", "")).split(", "))
+        if code == "optional_absent":     # the KPIs by their labels, as the report's
+            from .catalogue import default_catalogue
+            cat, sep = default_catalogue(), msg("data.list_separator", language)
+            values["kpis"] = sep.join(cat.label(k, language) if k in cat else k
+                                      for k in values.get("kpis") or []) or msg("data.none",
+                                                                                language)
+            values["columns"] = sep.join(msg("data.column_name", language, name=c)
+                                         for c in str(values.get("columns", "")).split(", "))
         detail = msg(f"data.{code}.{record.get('variant') or 'detail'}", language, **values)
     return msg(f"data.{code}.check", language), detail
 
