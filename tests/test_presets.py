@@ -552,6 +552,12 @@ def test_freshdesk():
     blank = q[(q["code"] == "blank_cell") & (q["column"] == "sla_met")].iloc[0]
     assert (blank["rows"], blank["severity"]) == (4, "info")
     assert blank["detail"].startswith("kept; SLA attainment reads these tickets from their due")
+    # 1010 (Outbound Email) has 0 customer interactions, read as no count as the preset
+    # says: not a "blank cell" warning (no cell is blank), an info note with the value
+    assert not ((q["code"] == "blank_cell") & (q["column"] == "contacts")).any()
+    none = q[(q["code"] == "mapped_to_none") & (q["column"] == "contacts")].iloc[0]
+    assert (none["rows"], none["severity"]) == (1, "info")
+    assert none["detail"] == "as mapping 'freshdesk' says (a value it does not count): '0' (1)"
 
 
 def test_a_blank_sla_outcome_without_a_due_time_is_left_out(tmp_path):
