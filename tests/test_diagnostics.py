@@ -341,9 +341,12 @@ def test_compare_proportions():
     assert r.significant and r.ci_low < 0.031 < r.ci_high
     assert r.summary().startswith("First-contact resolution rose 3.1 points (better) (95% CI")
     assert "significant" in r.summary() and r.test == "two_proportion_z"
-    assert r.summary().endswith("significant (two-proportion z-test, p = 0.000)")
+    assert r.summary().endswith("significant (two-proportion z-test, p < 0.001)")
     assert r.summary("zh").startswith("首次解决率上升了3.1个百分点（改善）（95%置信区间：")
-    assert r.summary("zh").endswith("变化显著（两比例z检验，p = 0.000）")
+    assert r.summary("zh").endswith("变化显著（两比例z检验，p < 0.001）")
+    from servicekpi.diagnostics import fmt_p       # never "p = 0.000": p is never zero
+    assert (fmt_p(0.0004), fmt_p(0.0123), fmt_p(0.004, 2)) == (
+        "p < 0.001", "p = 0.012", "p < 0.01")
     small = compare_periods(k, "A", "fcr_rate", "2023-12", "2024-03")
     assert not small.significant and "within noise" in small.summary()
     assert "在噪声范围内" in small.summary("zh")

@@ -830,7 +830,7 @@ class Comparison:
 
     def summary(self, language: str = "en", *, unit: Unit | None = None) -> str:
         """"First-contact resolution rose 3.1 points (better) (95% CI 1.2 to 5.0),
-        significant (two-proportion z-test, p = 0.000)".  ``unit``: the unit a
+        significant (two-proportion z-test, p < 0.001)".  ``unit``: the unit a
         duration's amounts are shown in (a report's, for its tables'); None:
         each in the unit that reads best for it."""
         cat = resolve(self.catalogue)
@@ -846,7 +846,14 @@ class Comparison:
                     high=_amount(d, self.ci_high, language, signed=True, unit=unit),
                     verdict=_msg("compare.significant" if self.significant
                                  else "compare.within_noise", language),
-                    test=_msg(f"compare.test.{self.test}", language), p=f"{self.p_value:.3f}")
+                    test=_msg(f"compare.test.{self.test}", language), p=fmt_p(self.p_value))
+
+
+def fmt_p(p: float, decimals: int = 3) -> str:
+    """A p-value as a reader sees it: ``p = 0.012``, or ``p < 0.001`` for one that
+    would read 0.000 (it is never zero)."""
+    floor = 10.0 ** -decimals
+    return f"p < {floor:.{decimals}f}" if p < floor else f"p = {p:.{decimals}f}"
 
 
 def compare_periods(kpis: pd.DataFrame, team: str, kpi: str, before, after, *,
@@ -971,7 +978,7 @@ class SeasonalContext:
             text += _msg("seasonal.no_earlier", language)
         elif np.isfinite(self.p_value):
             text += _msg("seasonal.not_seasonal", language, alpha=f"{self.alpha * 100:g}%",
-                         p=f"{self.p_value:.2f}")
+                         p=fmt_p(self.p_value, 2))
         else:
             text += _msg("seasonal.untested", language,
                          reason=_untested(self.reason or "not_asked", language))

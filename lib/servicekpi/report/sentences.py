@@ -202,7 +202,7 @@ def driver(report) -> Markdown | Note:
     """The main driver paragraph: why this KPI (its control-chart z), which
     comparison and why, the test, the seasonal context and the mix/rate
     split (the table of categories is :func:`.tables.driver_segments`)."""
-    from ..diagnostics import SEASONAL_ALPHA
+    from ..diagnostics import SEASONAL_ALPHA, fmt_p
     from .tables import fmt
     m = report.main_driver()
     if m is None:
@@ -210,7 +210,7 @@ def driver(report) -> Markdown | Note:
     lang, esc = report.language, literal.md
     kpi = m["kpi"]
     words = {"kpi": report.catalogue.label(kpi, lang), "before": label(m["before"]),
-             "after": label(report.period), "p": f"{m['seasonal_p']:.2f}",
+             "after": label(report.period), "p": fmt_p(m["seasonal_p"], 2),
              "alpha": f"{SEASONAL_ALPHA * 100:g}%"}
     rank = note(report, "driver_rank_seasonal" if m["seasonal"] else "driver_rank",
                 kpi=words["kpi"], after=words["after"], value=fmt(report, kpi, m["value"]),
