@@ -533,12 +533,13 @@ def test_summary_json_has_null_not_nan(tmp_path):
     path = tmp_path / "a.json"
     _summary_report(nothing).write_summary(path)
     data = _strict(path.read_text())
-    assert data["score"] is None and data["grade"] is None and data["capped_by"] == ""
+    assert data["score"] is None and data["grade"] is None and data["capped_by"] == {}
     k, t = sample(fcr=0.80, resolution=40.0)
     _summary_report(skpi.scorecard(k, t, gaps=gaps_of())).write_summary(path)
     data = _strict(path.read_text())
     assert data["score"] == pytest.approx(76) and data["grade"] == "C"
-    assert data["grade_uncapped"] == "B" and "Average resolution time" in data["capped_by"]
+    assert data["grade_uncapped"] == "B" and "Average resolution time" in data["capped_by"]["en"]
+    assert "平均解决时长" in data["capped_by"]["zh"]     # the index may be in either
     assert data["status_counts"] == {"on_track": 1, "off_track": 1}
 
 
@@ -634,3 +635,17 @@ def test_a_glide_gap_table_is_computed_only_for_the_targets_the_gaps_lack(monkey
     calls.clear()
     skpi.scorecard(k, t)
     assert calls == [["fcr_rate", "avg_resolution_hours"]]
+
+
+def test_the_index_tooltip_of_a_capped_grade_is_in_the_index_language():
+    """An English index (teams' languages mixed) showed a Chinese team's cap reason in
+    Chinese; the summary keeps it in each language, the index takes its own."""
+    from servicekpi.runner import _status_cell
+    summary = {"grade": "C", "score": 84.3, "grade_uncapped": "B", "language": "zh",
+               "capped_by": {"en": "SLA attainment (weight 29%, off track)",
+                             "zh": "SLA达成率（权重29%，偏离目标）"}}
+    assert _status_cell(summary, "en")["grade_title"] == "SLA attainment (weight 29%, off track)"
+    assert _status_cell(summary, "zh")["grade_title"] == "SLA达成率（权重29%，偏离目标）"
+    older = {**summary, "capped_by": "SLA达成率（权重29%，偏离目标）"}   # a manifest before
+    assert _status_cell(older, "en")["grade_title"] is None
+    assert _status_cell(older, "en")["grade"] == "grade C (84.3, capped from B)"

@@ -1599,12 +1599,15 @@ def _status_cell(summary: dict, language: str) -> dict:
         shown = t("grade", grade=grade_words(grade, language))
         if isinstance(score, (int, float)) and score == score and abs(score) != float("inf"):
             detail = [t("score", score=fmt_score(score))]   # as the team's page shows it
-            capped = summary.get("capped_by")
-            if isinstance(capped, str) and capped:
+            if summary.get("capped_by"):
                 detail.append(t("capped_from", grade=grade_words(
                     summary.get("grade_uncapped"), language)))
             shown += t("score_detail", detail=t("detail_separator").join(detail))
-        capped = summary.get("capped_by")
+        capped = summary.get("capped_by")     # in each language; older: the team's
+        if isinstance(capped, dict):
+            capped = capped.get(language)
+        elif summary.get("language", language) != language:
+            capped = None
         title = capped if isinstance(capped, str) and capped else None
     return {"statuses": statuses, "grade": shown, "grade_title": title}
 

@@ -537,8 +537,9 @@ class TeamReport:
         """Status counts, composite score and grade of this report, as JSON, for the
         batch runner's index.  A missing score or grade is null, never NaN
         (written with ``allow_nan=False``); grades are codes (A-D);
-        ``capped_by`` names the targets that capped the grade, in the report's
-        language ("" when the grade was not capped)."""
+        ``capped_by`` names the targets that capped the grade in each language
+        (``{"en": ..., "zh": ...}``: the index is in English when the teams' languages
+        mix; empty when the grade was not capped)."""
         if not path:
             return
         g = self.gaps()
@@ -549,11 +550,12 @@ class TeamReport:
         def code(key):
             v = me.get(key) if me is not None else None
             return v if isinstance(v, str) else None
-        capped_by = ""
+        capped_by = {}
         if me is not None and me.get("capped"):
+            from ..i18n import LANGUAGES
             from ..scorecard import cap_reason
-            capped_by = cap_reason(self.scorecard().scores, self.params.team, self.language,
-                                   catalogue=self.catalogue)
+            capped_by = {lang: cap_reason(self.scorecard().scores, self.params.team, lang,
+                                          catalogue=self.catalogue) for lang in LANGUAGES}
 
         score = me.get("score") if me is not None else None
         score = float(score) if score is not None and np.isfinite(score) else None
