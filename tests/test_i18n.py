@@ -338,3 +338,13 @@ def test_no_bold_chinese_without_a_bold_face(tmp_path):
 def test_cjk_font_files_are_font_files():
     found = i18n.cjk_font_files()
     assert all(os.path.isfile(p) and p.lower().endswith((".ttf", ".otf", ".ttc")) for p in found)
+
+
+def test_the_team_of_tickets_without_a_team_is_named_in_the_pages_language():
+    """A Chinese page read 'Unassigned' (the name the loader gives tickets with a blank
+    team); a team the export names so keeps its name."""
+    from servicekpi.i18n import team_shown
+    assert team_shown("unassigned", "Unassigned", "zh") == "未分配"
+    assert team_shown("unassigned", "Unassigned", "en") == "Unassigned"
+    assert team_shown("unassigned", "Nicht zugewiesen", "zh") == "Nicht zugewiesen"
+    assert team_shown("phone", "Unassigned", "zh") == "Unassigned"

@@ -132,6 +132,16 @@ def partial_label(period_label: str, day, language: str = "en") -> str:
     return msg("report.partial_label", language, period=period_label, day=short)
 
 
+def team_shown(team: str, name: str, language: str = "en") -> str:
+    """A team's name as a page in ``language`` shows it: the team of tickets with a
+    blank team in the page's words (``未分配``), every other as given."""
+    from .params import UNASSIGNED_NAME
+    from .teams import UNASSIGNED
+    if team == UNASSIGNED and name == UNASSIGNED_NAME:
+        return msg("team.unassigned", language)
+    return name
+
+
 def changed_since(what: list[str], language: str = "en") -> str:
     """What changed since a kept report's page was made (``parameters``, ``code``
     or an input file's name), in words: ``its parameters and targets.csv changed

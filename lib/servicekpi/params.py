@@ -531,6 +531,11 @@ def no_tickets_reason(frame, *, option: str = "--as-of") -> str:
     return text + ("; " + "; ".join(dict.fromkeys(advice)) if advice else "")
 
 
+#: The name of the team of tickets with a blank team; pages show it in their language
+#: (:func:`servicekpi.i18n.team_shown`).
+UNASSIGNED_NAME = "Unassigned"
+
+
 def team_names(frame) -> dict[str, str]:
     """team id -> name as written in the export, for a loaded ticket frame; ordered by
     name, the team of tickets with a blank team (``unassigned``) last."""
@@ -541,7 +546,7 @@ def team_names(frame) -> dict[str, str]:
     for t in ids:
         name = given.get(t)
         if t == UNASSIGNED and (name is None or str(name).strip() in ("", UNASSIGNED)):
-            name = "Unassigned"              # tickets with a blank team
+            name = UNASSIGNED_NAME           # tickets with a blank team
         elif name is None or not str(name).strip():
             name = t
         out[t] = str(name).strip()

@@ -1659,13 +1659,14 @@ def write_index(record: "RunRecord") -> None:
     """index.html: every team with its status summary, its page and the run that
     produced it, in the language of its reports (Chinese when every one is);
     all text literal."""
-    from .i18n import changed_since, stamp
+    from .i18n import changed_since, stamp, team_shown
 
     results = [record.entries[t] for t in record.order if t in record.entries]
     language = _language(*results)
     rows = []
     for r in results:
         row = {"result": r, "problems_href": _problems_href(r), "statuses": [],
+               "name": team_shown(r.team, r.name, language),
                "grade": None, "grade_title": None,
                "outdated": changed_since(r.outdated, language) if r.outdated else None}
         if r.ok:

@@ -184,9 +184,11 @@ class OverviewReport:
                               + ", ".join(repr(p.team) for p in self.teams))
 
     def name(self, team: str) -> str:
+        from ..i18n import team_shown
         for p in self.teams:
             if p.team == team:
-                return p.display_name or self.export_names.get(team) or team
+                return team_shown(team, p.display_name or self.export_names.get(team) or team,
+                                  self.language)
         return team
 
     def team_link(self, team: str) -> str:

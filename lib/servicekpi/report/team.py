@@ -114,14 +114,19 @@ class TeamReport:
     @property
     def name(self) -> str:
         """Display name: the parameters', else the export's name, else the team id."""
+        from ..i18n import team_shown
         p = self.params
-        return (p.display_name or (self.tickets.attrs.get("team_names") or {}).get(p.team)
-                or p.team)
+        return team_shown(p.team, p.display_name or (self.tickets.attrs.get("team_names")
+                                                     or {}).get(p.team) or p.team,
+                          self.language)
 
     def name_of(self, team: str) -> str:
         """What the report calls a team: its own :attr:`name`, a peer's from
         :attr:`names`, else the id."""
-        return self.name if team == self.params.team else self.names.get(team, team)
+        from ..i18n import team_shown
+        if team == self.params.team:
+            return self.name
+        return team_shown(team, self.names.get(team, team), self.language)
 
     @property
     def assessment(self) -> Assessment:
