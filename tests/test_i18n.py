@@ -348,3 +348,12 @@ def test_the_team_of_tickets_without_a_team_is_named_in_the_pages_language():
     assert team_shown("unassigned", "Unassigned", "en") == "Unassigned"
     assert team_shown("unassigned", "Nicht zugewiesen", "zh") == "Nicht zugewiesen"
     assert team_shown("phone", "Unassigned", "zh") == "Unassigned"
+
+
+def test_an_average_of_counts_that_is_not_zero_does_not_read_zero():
+    """A small team's headline read "average of 12: 0" for 0.42 tickets a month, as if
+    it had none; an average keeps the decimals that show it is not zero."""
+    assert CAT["volume"].fmt(0.42) == "0"                        # a count as formatted
+    assert CAT["volume"].fmt_nonzero(0.42) == "0.4"
+    assert CAT["volume"].fmt_nonzero(0.004) == "0.004" and CAT["volume"].fmt_nonzero(0) == "0"
+    assert CAT["volume"].fmt_nonzero(12.4) == "12" and CAT["fcr_rate"].fmt_nonzero(0.5) == "50.0%"

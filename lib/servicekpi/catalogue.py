@@ -327,6 +327,22 @@ class KPIDef(BaseModel):
         except (TypeError, ValueError):
             return str(value)
 
+    def fmt_nonzero(self, value, *, unit: Unit | None = None, language: str = "en") -> str:
+        """:meth:`fmt`, with up to :data:`MORE_DIGITS` more decimals for a value that
+        is not zero but would read 0: an average of counts (0.42 tickets a month reads
+        0.4, not 0, which says there were none)."""
+        text = self.fmt(value, unit=unit, language=language)
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            return text
+        extra = 0
+        while (value and math.isfinite(value) and extra < MORE_DIGITS
+               and not any(c in "123456789" for c in text)):
+            extra += 1
+            text = self._shown(value, unit=unit, language=language, extra=extra)
+        return text
+
     def fmt_pair(self, value, target, *, unit: Unit | None = None,
                  language: str = "en") -> tuple[str, str]:
         """A value and its target, formatted (:meth:`fmt`) so that a value on the

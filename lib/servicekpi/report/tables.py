@@ -162,7 +162,8 @@ def headline(report):
         for v, when, want in ((r.latest, r.latest_period, expected[0]),
                               (r.previous, r.previous_period, expected[1])):
             cells.append(dated(fmt(report, r.kpi, v), v, when, want, lang))
-        average = fmt(report, r.kpi, r.average)
+        average = report.catalogue[r.kpi].fmt_nonzero(     # of 0.42 tickets: not 0
+            r.average, unit=report.unit(r.kpi), language=lang)
         if np.isfinite(r.average) and r.averaged != len(ps):   # periods without a value
             average = msg("team.headline.average_over", lang, value=average, n=r.averaged)
         cells += [change(report, r.kpi, r.change), average,
