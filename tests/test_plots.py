@@ -47,6 +47,25 @@ def test_bullet_chart_better_is_right():
     fcr_ax, res_ax = fig.axes
     assert fcr_ax.get_xlim()[0] < fcr_ax.get_xlim()[1]     # higher is better: rising axis
     assert res_ax.get_xlim()[0] > res_ax.get_xlim()[1]     # lower is better: reversed
+    assert not fcr_ax.texts and not res_ax.texts
+
+
+def test_bullet_chart_marks_a_bound_and_a_value_on_too_few_observations():
+    """The gap table shows "at least 241.8 h" for a deadline period with tickets still
+    open, and "insufficient data" for a value on 14 observations; the bullet chart drew
+    both as plain values against the target.  Each is marked, and said."""
+    gaps = skpi.gap_table(K, T, catalogue=CAT)
+    gaps.loc[gaps["kpi"] == "avg_resolution_hours", "deadline_at_least"] = True
+    gaps.loc[gaps["kpi"] == "fcr_rate", "n"] = 14
+    fig = plots.bullet_chart(gaps, B, catalogue=CAT)
+    fcr_ax, res_ax = fig.axes
+    assert [t.get_text() for t in fcr_ax.texts] == ["n = 14, fewer than 20: insufficient data"]
+    assert [t.get_text() for t in res_ax.texts] == ["at least (tickets still open)"]
+    bar = next(p for p in res_ax.patches if p.get_hatch())
+    assert bar.get_hatch() == "///"
+    faint = [p for p in fcr_ax.patches if isinstance(p, plt.Rectangle) and p.get_alpha()]
+    assert faint and faint[0].get_alpha() < 1
+    plt.close("all")
 
 
 def test_heatmap_and_contributions():

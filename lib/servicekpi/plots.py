@@ -532,7 +532,19 @@ def bullet_chart(gaps: pd.DataFrame, benchmarks: pd.DataFrame | None = None, *,
         for i in range(len(edges) - 1):
             ax.axvspan(edges[i], edges[i + 1], color=band_colours[min(i, 3)] if refs else "#eeeeee",
                        lw=0)
-        ax.barh([0], [current - worst], left=worst, height=0.35, color="#33475b")
+        # a value the gap table does not take as it is: the least an open deadline
+        # period can end at, or one on too few observations; drawn so, and said
+        bound = bool(getattr(g, "deadline_at_least", False))
+        few = pd.notna(g.n) and g.n < MIN_N
+        ax.barh([0], [current - worst], left=worst, height=0.35, color="#33475b",
+                alpha=0.45 if few else 1.0, hatch="///" if bound else None,
+                edgecolor="white" if bound else None, lw=0)
+        marks = ([msg("figures.bullet.at_least", language)] if bound else []) + \
+            ([msg("figures.bullet.few", language, n=f"{g.n:,.0f}", min_n=MIN_N)] if few else [])
+        if marks:
+            ax.annotate(mpl(msg("figures.bullet.marks", language).join(marks)), (current, 0),
+                        xytext=(4, 9), textcoords="offset points", fontsize=7, va="bottom",
+                        color="#33475b")
         ax.axvline(target, color="black", lw=2.2, ymin=0.15, ymax=0.85)
         ax.set_xlim(worst, best)
         ax.set_yticks([0])
