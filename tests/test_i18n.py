@@ -348,6 +348,8 @@ def test_the_team_of_tickets_without_a_team_is_named_in_the_pages_language():
     assert team_shown("unassigned", "Unassigned", "en") == "Unassigned"
     assert team_shown("unassigned", "Nicht zugewiesen", "zh") == "Nicht zugewiesen"
     assert team_shown("phone", "Unassigned", "zh") == "Unassigned"
+    assert team_shown("unassigned", "unassigned", "zh") == "未分配"     # its id: no name
+    assert team_shown("unassigned", None, "zh") == "未分配"
 
 
 def test_an_average_of_counts_that_is_not_zero_does_not_read_zero():

@@ -166,3 +166,24 @@ def test_file_hash_is_the_sha256_of_the_bytes(tmp_path):
     data = bytes(range(256)) * 5000
     (tmp_path / "f.bin").write_bytes(data)
     assert file_hash(tmp_path / "f.bin") == hashlib.sha256(data).hexdigest()
+
+
+def test_the_line_of_a_kept_page_older_than_its_inputs():
+    """What the index says of a page a run of other teams kept: what changed and the
+    command that makes it again, with the run's --as-of (without it, the page would
+    not match the overview either); a team no longer in the parameters is not told
+    to run a report that cannot run."""
+    from types import SimpleNamespace
+
+    from servicekpi.runner import _outdated_line
+    r = TeamResult("billing", "Billing", "ok", outdated=["parameters", "targets.csv"])
+    run = SimpleNamespace(run={"as_of": "2026-01-15"})
+    assert _outdated_line(r, run, "en") == (
+        "Out of date: its parameters and targets.csv changed since its page was made; the "
+        'overview shows the team as it is now. Run its report again (servicekpi run --teams '
+        'billing --as-of "2026-01-15").')
+    assert _outdated_line(r, SimpleNamespace(run={}), "zh").endswith(
+        "（servicekpi run --teams billing）。")
+    gone = TeamResult("billing", "Billing", "ok", outdated=["removed"])
+    assert _outdated_line(gone, run, "en").startswith("No longer in the parameters")
+    assert _outdated_line(TeamResult("b", "B", "ok"), run, "en") is None

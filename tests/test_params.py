@@ -85,6 +85,16 @@ def test_a_run_fails_a_team_for_its_own_file_and_stops_for_a_shared_problem(
     got = team_params(p, ["phone", "email"])
     assert [x.team for x in got.ok] == ["phone"] and list(got.failed) == ["email"]
     assert team_params(p, ["phone"]) == ([got.ok[0]], {}, {}, [])
+    # a file that does not read is the team's its 'team:' line names, not its file
+    # name's; a blank or odd 'team:' is its file's, not every team's
+    (p / "teams" / "vip.yaml").write_text("team: vip_care   # VIP\nlanguage: [zh\n")
+    (p / "teams" / "odd.yaml").write_text("team:\nhistory_periods: 3\n")
+    got = team_params(p)
+    assert set(got.failed) == {"chat", "email", "vip_care", "odd"} and got.shared == []
+    assert "YAML" in got.failed["vip_care"][0].message
+    got = team_params(p, ["vip_care"])        # the run's only team: its YAML, said
+    assert ["YAML" in q.message for q in got.shared] == [True] and not got.ok
+    (p / "teams" / "odd.yaml").unlink()
     # the only team's problem, or a typo in defaults.yaml: shared, the run stops
     assert team_params(p, ["chat"]).shared[0].column == "histroy_periods"
     (p / "defaults.yaml").write_text((p / "defaults.yaml").read_text() + "langauge: zh\n")

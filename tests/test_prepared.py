@@ -434,3 +434,21 @@ def test_figures_call_every_team_by_its_name(tmp_path, demo_dir):
     assert "Billing & Payments" in legend and "billing" not in legend
     alone = TeamReport.load(**parameters(params, "chat"))       # plain papermill
     assert alone.name_of("chat") == "Chat desk" and alone.name_of("billing") == "billing"
+    # a team named in the parameters is still refused when the export has no tickets
+    # of it, display name or not (a first version took its name for its tickets)
+    ghost = make_params(tmp_path / "g", demo_dir, {"ghost": "team: ghost\ndisplay_name: G\n"})
+    found = load_inputs(load_params(ghost))
+    assert "no tickets for team 'ghost'" in found.first_problem("ghost")
+
+
+def test_a_run_of_some_teams_still_calls_the_others_by_their_names(tmp_path, demo_dir):
+    """The display names the prepared inputs carry are every team's the run's folder
+    names (a run of billing alone called its peer 'chat', the overview 'Chat desk')."""
+    teams = {"billing": "team: billing\n", "chat": "team: chat\ndisplay_name: Chat desk\n"}
+    params = make_params(tmp_path, demo_dir, teams)
+    billing = [p for p in load_params(params) if p.team == "billing"]
+    index = prepare(load_inputs(billing), tmp_path / "prepared",
+                    display={"chat": "Chat desk", "nowhere": "Not in the export"})
+    report = TeamReport.load(index, **parameters(params, "billing"))
+    assert report.name_of("chat") == "Chat desk"
+    assert "nowhere" not in json.loads(Path(index).read_text()).popitem()[1]["display"]

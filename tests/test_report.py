@@ -410,3 +410,5 @@ def test_a_share_of_open_tickets_reads_on_its_side_of_the_limit():
     assert fmt_share(0.0496, MAX_OPEN_SHARE) == "5%"           # not more than 5%: true
     assert fmt_share(1 / 300) == "0.3%" and fmt_share(0.31, MAX_OPEN_SHARE) == "31%"
     assert fmt_share(0) == "0%" and fmt_share(float("nan")) == "–"
+    assert fmt_share(299 / 300) == "99.7%" and fmt_share(1) == "100%"   # not all open
+    assert fmt_share(1e-6) == "<0.001%" and fmt_share(0.05000001, 0.05) == ">5%"

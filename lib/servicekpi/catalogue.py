@@ -183,10 +183,15 @@ def fmt_share(share, limit: float | None = None) -> str:
     share = float(share)
     for decimals in range(4):
         shown = round(share * 100, decimals)
-        if ((shown > 0) == (share > 0)
+        if ((shown > 0) == (share > 0) and (shown < 100) == (share < 1)
                 and (limit is None or (shown > limit * 100) == (share > limit))):
-            break
-    return f"{shown:.{decimals}f}%"
+            return f"{shown:.{decimals}f}%"
+    # beyond the last decimal shown: said, not rounded away
+    if share > 0 and shown == 0:
+        return "<0.001%"
+    if share < 1 and shown == 100:
+        return ">99.999%"
+    return f">{limit * 100:g}%"
 
 
 class KPIDef(BaseModel):

@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import parsing
 from .errors import Problem, problem_at
+from .periods import label
 from .schema import Column
 from .readers import release_memory
 from .teams import to_ids
@@ -286,6 +287,7 @@ def duplicate_keys(checked: Checked, keys: list[str], source: str, what: str) ->
     dup = key.duplicated(keep=False).to_numpy() & key.notna().all(axis=1).to_numpy()
     if not dup.any():
         return
-    shown = [" / ".join(map(str, r)) for r in key.itertuples(index=False)]
+    # a week as 2026-W02, as files write it
+    shown = [" / ".join(map(label, r)) for r in key.itertuples(index=False)]
     checked.flag(source, keys[-1] if len(keys) == 1 else "+".join(keys), dup,
                  f"duplicate {what} (expected each {' + '.join(keys)} once)", shown)

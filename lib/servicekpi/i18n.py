@@ -137,8 +137,8 @@ def team_shown(team: str, name: str, language: str = "en") -> str:
     blank team in the page's words (``未分配``), every other as given."""
     from .params import UNASSIGNED_NAME
     from .teams import UNASSIGNED
-    if team == UNASSIGNED and name == UNASSIGNED_NAME:
-        return msg("team.unassigned", language)
+    if team == UNASSIGNED and (name or "").strip() in ("", UNASSIGNED, UNASSIGNED_NAME):
+        return msg("team.unassigned", language)      # no name of its own given
     return name
 
 

@@ -422,9 +422,9 @@ class Mapped:
     problems: list[Problem] = field(default_factory=list)
     quality: list[dict] = field(default_factory=list)
     fallbacks: dict[str, list[str]] = field(default_factory=dict)   # canonical -> headers
-    #: canonical -> how many cells its values table reads as no value (Freshdesk's
-    #: 0 customer interactions): not cells left blank in the file
-    nulled: dict[str, int] = field(default_factory=dict)
+    #: canonical -> the cells its values table reads as no value (Freshdesk's 0
+    #: customer interactions): not cells left blank in the file
+    nulled: dict[str, np.ndarray] = field(default_factory=dict)
 
     def where(self, canon: str) -> str:
         """A canonical column as a message names it: the file's header(s) it was read
@@ -510,7 +510,7 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
     for c in raw.columns:   # the rest travels along (a same-named canonical is replaced)
         if c not in used and c not in out.columns:
             out[c] = raw[c]
-    nulled: dict[str, int] = {}
+    nulled: dict[str, np.ndarray] = {}
     for canon, table in mapping.values.items():
         if canon in out.columns and table:
             lookup = {value_key(k): v for k, v in table.items() if k != OTHER}
@@ -520,9 +520,9 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping, source: str) -> Mapped:
             to_none = hit.copy()
             to_none[hit] = [lookup[k] is None for k in key[hit]]
             if to_none.any():
-                nulled[canon] = int(to_none.sum())
+                nulled[canon] = to_none
                 quality.append(dict(
-                    code="mapped_to_none", column=canon, rows=nulled[canon],
+                    code="mapped_to_none", column=canon, rows=int(to_none.sum()),
                     severity="info", values=dict(mapping=mapping.name,
                                                  examples=counted(before, to_none, 5))))
             other = np.zeros(len(hit), bool)

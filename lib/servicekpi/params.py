@@ -342,9 +342,13 @@ def _collect(params_dir, teams, overrides, prepared):
     concerns: dict[Problem, set[str]] = {}
     names: dict[str, str] = {}
 
-    def of_team(tid, found: list[Problem]) -> None:
+    owner: dict[str, str] = {}         # team file -> the team its problems concern
+
+    def of_team(tid, found: list[Problem], source: str | None = None) -> None:
         problems.extend(found)
-        if isinstance(tid, str):
+        if not (isinstance(tid, str) and tid.strip()):   # team: blank, or not a name
+            tid = owner.get(source) if source else None
+        if tid is not None:
             for q in found:
                 concerns.setdefault(q, set()).add(tid)
 
@@ -375,19 +379,22 @@ def _collect(params_dir, teams, overrides, prepared):
     for path in team_files:
         unread: list[Problem] = []
         data = _read_yaml(path, unread)
-        if data is None:    # the team the file is named after, as far as it is known
-            of_team(_id(path.stem), unread)
+        owner[str(path)] = _id(path.stem)
+        if data is None:    # the team its 'team:' line names, else its file's name
+            of_team(_written_team(path) or owner[str(path)], unread)
             continue
         tid = _id(data.get("team", path.stem))
+        if isinstance(tid, str) and tid.strip():
+            owner[str(path)] = tid
         if isinstance(data.get("display_name"), str) and isinstance(tid, str):
             names.setdefault(tid, data["display_name"])
         if "teams" in data:
             of_team(tid, [Problem(str(path), "teams", "belongs in defaults.yaml (it says "
-                                  "which teams get a report)")])
+                                  "which teams get a report)")], str(path))
             data = {k: v for k, v in data.items() if k != "teams"}
         if tid in entries:
             of_team(tid, [Problem(str(path), "team", f"team {tid!r} also defined in "
-                                  f"{entries[tid][0]}")])
+                                  f"{entries[tid][0]}")], str(path))
             continue
         written[str(path)] = data
         entries[tid] = (str(path), {"team": tid, **_resolve(new_names(data), path.parent)})
@@ -423,10 +430,10 @@ def _collect(params_dir, teams, overrides, prepared):
         except ValidationError as exc:
             of_team(tid, _where_written(_as_written(pydantic_problems(exc, source),
                                                     *as_written), source, defaults_path,
-                                        *as_written))
+                                        *as_written), source)
             continue
         of_team(tid, _where_written(_as_written(check_params(p, source), *as_written),
-                                    source, defaults_path, *as_written))
+                                    source, defaults_path, *as_written), source)
         out.append(p)
     if teams is not None:
         failed = {t for ts in concerns.values() for t in ts}   # its file is wrong
@@ -436,6 +443,19 @@ def _collect(params_dir, teams, overrides, prepared):
                 problems.append(Problem(str(params_dir / "teams"), "team",
                                         f"no parameter file for team {t!r}{where}"))
     return out, problems, concerns, names
+
+
+def _written_team(path: Path) -> str | None:
+    """The team a parameter file that does not read as YAML names on its own
+    ``team:`` line (its id), if it has one."""
+    import re
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    m = re.search(r"^team\s*:\s*(['\"]?)([^'\"#\n]*?)\1\s*(?:#.*)?$", text, re.M)
+    tid = _id(m.group(2).strip()) if m and m.group(2).strip() else None
+    return tid if isinstance(tid, str) and is_team_id(tid) else None
 
 
 def _id(value):

@@ -760,7 +760,7 @@ def _write_pages(res: TeamResult, out: Path) -> TeamResult:
 
 
 # ------------------------------------------------------------------ the run
-def preflight(all_params: list[ReportParams], out: Path
+def preflight(all_params: list[ReportParams], out: Path, display: dict | None = None
               ) -> tuple[dict[str, str], str, list[Problem]]:
     """Check every input once, as the reports will read it; write every team's KPIs
     to kpis.csv (:func:`team_kpis`), and the prepared inputs the reports read instead of the exports
@@ -775,7 +775,8 @@ def preflight(all_params: list[ReportParams], out: Path
     names.  Returns team -> one-line error (keeping every problem) for the
     teams that cannot run, the prepared inputs' index, and a problem per
     targets file or KPI table whose rows name a team no report is for (rows no
-    report shows: said on the index, as ``validate`` says them).
+    report shows: said on the index, as ``validate`` says them).  ``display``:
+    every team's display name (:func:`servicekpi.report.inputs.prepare`).
     """
     import pandas as pd
 
@@ -788,7 +789,7 @@ def preflight(all_params: list[ReportParams], out: Path
     finally:
         clear_export_cache()
     errors = {team: _one_line(DataError(found)) for team, found in inputs.problems.items()}
-    prepared = prepare(inputs, out / PREPARED_DIR)
+    prepared = prepare(inputs, out / PREPARED_DIR, display)
     frames = [team_kpis(inputs, p) for p in all_params]
     frames = [f for f in frames if len(f)]
     if frames:
@@ -1107,8 +1108,14 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
             record.settle(TeamResult(t, found.names[t], "failed",
                                      error=_one_line(ConfigError(problems)),
                                      problems=problems, started=_now(), finished=_now()))
+        if as_of is not None:
+            record.run["as_of"] = as_of
+        display = {p.team: p.display_name for p in all_params if p.display_name}
         if teams is not None:     # the pages this run keeps: still what their inputs give?
-            _mark_outdated(record, params_dir, Path(notebook), overrides)
+            everyone = team_params(params_dir, overrides=overrides).ok
+            _mark_outdated(record, everyone, Path(notebook))
+            # what the reports call their peers: every team's name, not this run's only
+            display = {p.team: p.display_name for p in everyone if p.display_name}
         kernel = kernel_name()
         # what each team's report needs, known before the inputs are read: whether it
         # is unchanged since its last good page (skipped), its parameters, fingerprint
@@ -1130,7 +1137,7 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                 for _ in range(min(overview_workers, to_run)):
                     pool.submit(prestart, kernel, str(Path(notebook).parent),
                                 sorted({p.language for p in all_params}))
-            data_errors, prepared, unused = preflight(all_params, out)
+            data_errors, prepared, unused = preflight(all_params, out, display)
             if unused and not record.run.get("partial"):   # rows no report of these shows
                 record.run["unused"] = [str(q) for q in unused]
                 for q in unused:
@@ -1333,21 +1340,22 @@ def _outdated(before: dict, now: dict) -> list[str]:
     return what
 
 
-def _mark_outdated(record: "RunRecord", params_dir: Path, notebook: Path,
-                   overrides: dict | None) -> None:
+def _mark_outdated(record: "RunRecord", everyone: list[ReportParams],
+                   notebook: Path) -> None:
     """In a run of some teams, mark each page it keeps whose inputs, parameters or
     code changed since it was made (:attr:`TeamResult.outdated`): the overview
     assesses every team as it is now, and the index and overview say which pages
-    are older."""
+    are older.  A team no longer in the parameters is marked ``removed`` (the
+    overview leaves it out)."""
     kept = [t for t in record.order if t in record.entries and t not in record.settled
             and t not in record.run["teams"] and record.entries[t].ok]
     if not kept:
         return
-    now = {p.team: p for p in team_params(params_dir, kept, overrides=overrides).ok}
+    now = {p.team: p for p in everyone}     # each team's parameters as they are now
     for t in kept:
         p = now.get(t)
         record.entries[t].outdated = (
-            ["parameters"] if p is None else
+            ["removed"] if p is None else
             _outdated(record.entries[t].fingerprint,
                       fingerprint(notebook, p.notebook_parameters(), _inputs(p))))
 
@@ -1364,7 +1372,8 @@ def _run_overview(pool, record, all_params, params_dir, overview, kernel, force,
     others), linking to their current pages.  It runs after the team reports,
     alone: it assesses the teams in ``workers`` processes (not part of its
     fingerprint: the page is the same with any number)."""
-    teams = [t for t in record.order if t in record.entries]
+    teams = [t for t in record.order if t in record.entries
+             and record.entries[t].outdated != ["removed"]]    # a team no longer in params
     links = {t: record.entries[t].html for t in teams
              if record.entries[t].ok and record.entries[t].html}
     if (not record.run.get("partial") and teams
@@ -1612,6 +1621,22 @@ def _status_cell(summary: dict, language: str) -> dict:
     return {"statuses": statuses, "grade": shown, "grade_title": title}
 
 
+def _outdated_line(r: TeamResult, record: "RunRecord", language: str) -> str | None:
+    """The index's line for a kept page older than its inputs: what changed and the
+    command that makes it again (with the run's ``--as-of``), or that the team is
+    no longer in the parameters."""
+    from .i18n import changed_since
+    t = _words(language)
+    if not r.outdated:
+        return None
+    if r.outdated == ["removed"]:
+        return t("outdated.removed")
+    command = f"servicekpi run --teams {r.team}"
+    if record.run.get("as_of"):
+        command += f' --as-of "{record.run["as_of"]}"'
+    return t("outdated.row", changed=changed_since(r.outdated, language), command=command)
+
+
 def _title(title: str | None, language: str) -> str:
     """The reports' title: the parameters' ``title:``, else the default one."""
     from .i18n import msg
@@ -1633,9 +1658,11 @@ def problems_page(r: TeamResult, title: str | None) -> str:
     ran: every problem in full, in the report's language (all text literal)."""
     language = _language(r)
     n = len(r.problems)
+    from .i18n import team_shown
     head = _words(language)("problems.title_one" if n == 1 else "problems.title_many",
-                            name=r.name, n=n)
+                            name=team_shown(r.team, r.name, language), n=n)
     return _render("problems.html.j2", language, title=head, r=r,
+                   name=team_shown(r.team, r.name, language),
                    report_title=_title(title, language))
 
 
@@ -1659,7 +1686,7 @@ def write_index(record: "RunRecord") -> None:
     """index.html: every team with its status summary, its page and the run that
     produced it, in the language of its reports (Chinese when every one is);
     all text literal."""
-    from .i18n import changed_since, stamp, team_shown
+    from .i18n import stamp, team_shown
 
     results = [record.entries[t] for t in record.order if t in record.entries]
     language = _language(*results)
@@ -1668,7 +1695,7 @@ def write_index(record: "RunRecord") -> None:
         row = {"result": r, "problems_href": _problems_href(r), "statuses": [],
                "name": team_shown(r.team, r.name, language),
                "grade": None, "grade_title": None,
-               "outdated": changed_since(r.outdated, language) if r.outdated else None}
+               "outdated": _outdated_line(r, record, language)}
         if r.ok:
             row.update(_status_cell(r.summary, language))
         rows.append(row)

@@ -330,18 +330,20 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
         quality.add("decimal_mark_assumed", name, None, "warning",
                     examples=", ".join(map(repr, ambiguous)))
     for name, blanks in checked.blanks.items():
-        blanks -= mapped.nulled.get(name, 0)    # read as no value by the mapping: said
-        if blanks <= 0:
-            continue
+        nulled = mapped.nulled.get(name)        # read as no value by the mapping: said
+        if nulled is not None:
+            blanks -= int((nulled & ~checked.bad_rows).sum())
         if TICKET_COLUMNS[name].survey:
             quality.add("survey_answer_missing", name, blanks, "info")
         elif name == "sla_met" and "sla_due_at" in out:
             # Freshdesk leaves its SLA outcome blank until a ticket is resolved: read
             # from the due time where there is one, left out where not
+            # (a cell the mapping reads as no value too: said as such, not as blank)
             blank = out[name].isna().to_numpy() & ~checked.bad_rows
             due = blank & out["sla_due_at"].notna().to_numpy()
+            left = blank & ~due if nulled is None else blank & ~due & ~nulled
             quality.add("blank_cell", name, int(due.sum()), "info", variant="detail_due")
-            quality.add("blank_cell", name, int((blank & ~due).sum()), "warning")
+            quality.add("blank_cell", name, int(left.sum()), "warning")
         elif name not in ("first_response_at", "resolved_at", "sla_due_at"):
             quality.add("blank_cell", name, blanks, "warning")
 
@@ -835,7 +837,12 @@ def _words(record: dict, language: str) -> tuple[str, str]:
                 for tid, names in values.get("groups", []))
         if code == "optional_absent":     # the KPIs by their labels, as the report's
             from .catalogue import default_catalogue
-            cat, sep = default_catalogue(), msg("data.list_separator", language)
+            from .errors import ServiceKPIError
+            try:
+                cat = default_catalogue()
+            except ServiceKPIError:      # no project catalogue (SERVICEKPI_ROOT): codes
+                cat = {}
+            sep = msg("data.list_separator", language)
             values["kpis"] = sep.join(cat.label(k, language) if k in cat else k
                                       for k in values.get("kpis") or []) or msg("data.none",
                                                                                 language)

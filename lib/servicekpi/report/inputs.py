@@ -224,9 +224,10 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
             except ServiceKPIError as exc:
                 fail(members, _problems(exc, name))
                 continue
-            called = {**team_names(tickets), **{p.team: p.display_name for p in members
-                                                if p.display_name}}
-            present[key] = set(called)
+            in_export = team_names(tickets)
+            present[key] = set(in_export)       # the teams with tickets
+            called = {**in_export, **{p.team: p.display_name for p in members
+                                      if p.display_name}}
         given = tickets.attrs.get("team_names") or {}
         for p in members:
             inputs.names[p.team] = called
@@ -495,14 +496,16 @@ class SharedTables:
 PREPARED = "prepared.json"
 
 
-def prepare(inputs: Inputs, folder) -> Path:
+def prepare(inputs: Inputs, folder, display: dict | None = None) -> Path:
     """Write what the team reports and the overview read from the ticket exports,
     once for a run: each export's validated tickets as Parquet sorted by team
     (a row group per team, so a report reads its own), and its KPIs at each
     freq its teams report on, as computed from the whole export (a pickle); the index
     (``prepared.json``) names each export by its file, size, time and reading
     options.  Returns the index's path: pass it to :func:`load_inputs` as
-    ``prepared``."""
+    ``prepared``.  ``display``: team -> the name the parameters give it, for
+    every team of the run's folder (a run of some teams: the others' too), what
+    each report calls its peers (default: the teams of ``inputs``)."""
     import json
 
     from ..params import team_names
@@ -525,6 +528,8 @@ def prepare(inputs: Inputs, folder) -> Path:
         files[written] = path.name
         return path.name
 
+    if display is None:
+        display = {q.team: q.display_name for q in inputs.params if q.display_name}
     for p in inputs.params:
         key = inputs.exports.get(p.team)
         if key is None or (key, p.freq) not in inputs.export_kpis:   # not loaded
@@ -535,9 +540,8 @@ def prepare(inputs: Inputs, folder) -> Path:
             names = team_names(tickets)
             entry = index[export_id(p)] = {
                 "tickets": write(tickets, "tickets", by_team=True),
-                "teams": sorted(names), "names": names, "kpis": {}, "display": {}}
-        if p.display_name:       # what every report of the run calls the team
-            entry["display"][p.team] = p.display_name
+                "teams": sorted(names), "names": names, "kpis": {},
+                "display": {t: n for t, n in display.items() if t in names}}
         entry["kpis"][p.freq] = write(inputs.export_kpis[key, p.freq], "kpis")
     path = folder / PREPARED
     path.write_text(json.dumps(index, indent=1))
