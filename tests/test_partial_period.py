@@ -237,7 +237,7 @@ def test_trend_figure_draws_the_partial_point_hollow(inputs):
     assert len(hollow) == 1 and hollow[0].get_markerfacecolor() == "white"
     assert list(hollow[0].get_ydata()) == [1.5]
     # the full line stops at September: July 4.0, August 3.5, September 4.5
-    team = next(ln for ln in csat.get_lines() if ln.get_label() == "a")
+    team = next(ln for ln in csat.get_lines() if ln.get_label() == r.name)   # its name
     assert list(team.get_ydata()) == [4.0, 3.5, 4.5]
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "2024-10 (partial, to 13 Oct)" in legend

@@ -195,6 +195,34 @@ def test_benchmark_and_causes_numbers(report):
     assert c.iloc[:, 4].tolist() == ["1", "0"] and c.iloc[:, 5].tolist() == ["+2", "+2"]
 
 
+def test_benchmarks_from_two_sources_and_of_other_names_are_each_a_column(files, tmp_path):
+    """Two surveys giving an industry median for one KPI made every team's report fail
+    (TypeError: unhashable type: 'Series'); a benchmark of another name (industry
+    average, a peer club's) was left out of the table while its source was cited.
+    Each is a column, named with its source when another source gives the same one;
+    the bullet chart draws no bands it cannot draw, and says so."""
+    from matplotlib.text import Text
+
+    from servicekpi.report import figures
+    two = tmp_path / "benchmarks.csv"
+    two.write_text("kpi,benchmark,value,source,published\n"
+                   "csat_pct,industry_median,0.72,Survey A,2024-03-31\n"
+                   "csat_pct,industry_median,0.85,Survey B,2024-03-31\n"
+                   "csat_pct,industry_average,0.78,Survey A,2024-03-31\n"
+                   "csat_pct,peer club median,0.70,Peer club,2024-03-31\n")
+    report = load({**files, "benchmarks": str(two)})
+    t = tables.benchmarks(report)
+    row = shown(t, "CSAT (share satisfied)")
+    assert row["industry median (Survey A)"] == "72.0%"
+    assert row["industry median (Survey B)"] == "85.0%"
+    assert row["industry average"] == "78.0%" and row["peer club median"] == "70.0%"
+    assert list(t.data.columns[2:6]) == ["industry median (Survey A)",
+                                         "industry median (Survey B)", "industry average",
+                                         "peer club median"]
+    texts = [x.get_text() for x in figures.bullet(report).findobj(Text)]
+    assert "no bands: the benchmarks' sources give different values" in texts
+
+
 def test_causes_tied_with_the_last_of_the_top_are_marked_as_tied():
     """Counts 5, 4, 2, 2, 2, 1 with the top 3: "top 3" on three rows, the two
     tied with the third marked as tied, in both languages."""

@@ -599,3 +599,25 @@ B,2024-01,training_hours,4,1
     ok = skpi.load_kpi_table(write(tmp_path / "ok.csv", "team,period,kpi,value\n"
                                    "A,2024-01,x,1\nB,2024-01,x,2\nC,2024-02,x,3"))
     assert [str(p) for p in ok["period"]] == ["2024-01", "2024-01", "2024-02"]
+
+
+def test_benchmarks_out_of_order_in_the_kpis_direction_are_refused(tmp_path, cat):
+    """A top quartile of 20 h over a median of 10 h for a resolution time read the team
+    'behind' the median and 'leading' the top quartile at once; a top quartile below
+    the median for FCR likewise.  Each source's ranked benchmarks must be in order."""
+    path = write(tmp_path / "b.csv", """
+kpi,benchmark,value,source,published
+avg_resolution_hours,industry_median,10,S,2025-01-01
+avg_resolution_hours,top_quartile,20,S,2025-01-01
+avg_resolution_hours,best_in_class,4,S,2025-01-01
+fcr_rate,industry_median,0.72,S,2025-01-01
+fcr_rate,top_quartile,0.60,S,2025-01-01
+fcr_rate,industry_median,0.70,T,2025-01-01
+fcr_rate,top_quartile,0.80,T,2025-01-01
+csat_pct,industry_median,0.7,S,2025-01-01
+csat_pct,best_in_class,0.9,S,2025-01-01
+""")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_benchmarks(path, catalogue=cat)
+    assert problem_keys(ei) == {("value", (3, 6))}
+    assert "top_quartile 20 > industry_median 10" in str(ei.value)

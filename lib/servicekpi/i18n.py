@@ -135,8 +135,7 @@ def partial_label(period_label: str, day, language: str = "en") -> str:
 def team_shown(team: str, name: str, language: str = "en") -> str:
     """A team's name as a page in ``language`` shows it: the team of tickets with a
     blank team in the page's words (``未分配``), every other as given."""
-    from .params import UNASSIGNED_NAME
-    from .teams import UNASSIGNED
+    from .teams import UNASSIGNED, UNASSIGNED_NAME
     if team == UNASSIGNED and (name or "").strip() in ("", UNASSIGNED, UNASSIGNED_NAME):
         return msg("team.unassigned", language)      # no name of its own given
     return name

@@ -47,7 +47,7 @@ from .errors import ConfigError, DataError, Problem, ServiceKPIError, unique
 from .mapping import load_mapping, pydantic_problems
 from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE, ZONE_ERRORS
 from .readers import read_yaml, yaml_problem
-from .teams import UNASSIGNED, is_team_id, team_id, to_ids
+from .teams import UNASSIGNED, UNASSIGNED_NAME, is_team_id, team_id, to_ids
 
 PATH_KEYS = ("tickets", "kpi_table", "benchmarks", "targets", "catalogue", "competencies",
              "competency_targets")
@@ -549,11 +549,6 @@ def no_tickets_reason(frame, *, option: str = "--as-of") -> str:
                 + "; ".join(f"{n:,} {'was' if n == 1 else 'were'} {what}"
                             for n, what in parts))
     return text + ("; " + "; ".join(dict.fromkeys(advice)) if advice else "")
-
-
-#: The name of the team of tickets with a blank team; pages show it in their language
-#: (:func:`servicekpi.i18n.team_shown`).
-UNASSIGNED_NAME = "Unassigned"
 
 
 def team_names(frame) -> dict[str, str]:

@@ -512,10 +512,13 @@ def bullet_chart(gaps: pd.DataFrame, benchmarks: pd.DataFrame | None = None, *,
     for ax, g in zip(axes[:, 0], gaps.itertuples()):
         d = _kpi(catalogue, g.kpi)
         unit = _unit(d, g.kpi, units, [g.current, g.target, g.baseline])
-        refs = []
+        refs, differ = [], False
         if benchmarks is not None:
             b = benchmarks[benchmarks["kpi"] == g.kpi].set_index("benchmark")["value"]
-            refs = [b[k] for k in ("industry_median", "top_quartile", "best_in_class") if k in b]
+            kinds = [k for k in ("industry_median", "top_quartile", "best_in_class") if k in b]
+            # bands need one value each: sources that give different ones, no bands
+            differ = any(b[[k]].nunique() > 1 for k in kinds)
+            refs = [] if differ else [float(b[[k]].iloc[0]) for k in kinds]
         current, target, baseline = (v * unit.scale for v in (g.current, g.target, g.baseline))
         refs = [r * unit.scale for r in refs]
         values = [current, target, baseline, *refs]
@@ -540,7 +543,8 @@ def bullet_chart(gaps: pd.DataFrame, benchmarks: pd.DataFrame | None = None, *,
                 alpha=0.45 if few else 1.0, hatch="///" if bound else None,
                 edgecolor="white" if bound else None, lw=0)
         marks = ([msg("figures.bullet.at_least", language)] if bound else []) + \
-            ([msg("figures.bullet.few", language, n=f"{g.n:,.0f}", min_n=MIN_N)] if few else [])
+            ([msg("figures.bullet.few", language, n=f"{g.n:,.0f}", min_n=MIN_N)] if few else []) \
+            + ([msg("figures.bullet.sources_differ", language)] if differ else [])
         if marks:
             ax.annotate(mpl(msg("figures.bullet.marks", language).join(marks)), (current, 0),
                         xytext=(4, 9), textcoords="offset points", fontsize=7, va="bottom",

@@ -394,7 +394,43 @@ def _check_benchmarks(raw: pd.DataFrame, catalogue: Catalogue | None,
         _outside_bounds(checked, catalogue, source, "value", checked.columns["value"],
                         raw["value"].reset_index(drop=True))
     duplicate_keys(checked, ["kpi", "benchmark", "source"], source, "benchmark")
+    _benchmarks_in_order(checked, catalogue, source)
     return _finish(checked, source, list(BENCHMARK_COLUMNS))
+
+
+#: Benchmarks that rank: each at least as good as the one before, in the KPI's direction.
+RANKED_BENCHMARKS = ("industry_median", "top_quartile", "best_in_class")
+
+
+def _benchmarks_in_order(checked: Checked, catalogue: Catalogue | None, source: str) -> None:
+    """Refuse a source's top quartile worse than its median, or best in class worse
+    than either, in the KPI's direction (a top quartile of 20 h over a median of
+    10 h for a resolution time: the team 'behind' the median and 'leading' the
+    top quartile at once)."""
+    c = checked.columns
+    if catalogue is None or not {"kpi", "benchmark", "value"} <= set(c):
+        return
+    frame = pd.DataFrame({"kpi": c["kpi"], "benchmark": c["benchmark"], "value": c["value"],
+                          "source": c.get("source", pd.Series([None] * len(c["kpi"])))})
+    bad = np.zeros(len(frame), bool)
+    shown = [None] * len(frame)
+    for (kpi, _), g in frame[frame["benchmark"].isin(RANKED_BENCHMARKS)].groupby(
+            ["kpi", "source"], dropna=False, sort=False):
+        if kpi not in catalogue or catalogue[kpi].direction not in ("higher", "lower"):
+            continue
+        sign = 1 if catalogue[kpi].direction == "higher" else -1
+        rank = g["benchmark"].map(RANKED_BENCHMARKS.index)
+        g = g.assign(rank=rank).sort_values("rank")
+        for (i, a), (j, b) in zip(g.iterrows(), list(g.iterrows())[1:]):
+            if pd.notna(a["value"]) and pd.notna(b["value"]) and \
+                    sign * (b["value"] - a["value"]) < 0:
+                bad[j] = True
+                shown[j] = f"{b['benchmark']} {b['value']:g} < {a['benchmark']} {a['value']:g}" \
+                    if sign > 0 else f"{b['benchmark']} {b['value']:g} > {a['benchmark']} " \
+                    f"{a['value']:g}"
+    checked.flag(source, "value", bad, "benchmarks out of order: a top quartile or best in "
+                 "class must be at least as good as the benchmark below it, in the KPI's "
+                 "direction (for a KPI where lower is better, the lower value)", shown)
 
 
 _MILESTONE = re.compile(r"^\s*([^=:]+?)\s*[=:]\s*([-+0-9.,eE]+)\s*$")

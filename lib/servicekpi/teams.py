@@ -21,6 +21,9 @@ import pandas as pd
 
 #: The team of tickets whose team cell is blank.
 UNASSIGNED = "unassigned"
+#: Its name, where the export gives none; pages show it in their language
+#: (:func:`servicekpi.i18n.team_shown`).
+UNASSIGNED_NAME = "Unassigned"
 
 #: A team id: letters (any script), digits, '_', '-', '.', not starting with '.'.
 TEAM_ID = re.compile(r"^[^\W_][\w.\-]{0,99}$")

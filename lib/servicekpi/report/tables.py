@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..benchmarking import BENCHMARK_ORDER
 from ..catalogue import fmt_probability, fmt_share
 from ..i18n import msg, note
 from ..periods import label
@@ -295,7 +296,16 @@ def achievability(report):
 
 
 # ---------------------------------------------------------------------- benchmarks
-REFERENCES = ("industry_median", "top_quartile", "best_in_class", "peer_median", "best_peer")
+REFERENCES = (*BENCHMARK_ORDER, "peer_median", "best_peer")
+
+
+def _benchmark_head(reference: str, source: str | None, language: str) -> str:
+    """A benchmarks column's head: the reference in words as the figures name it
+    (any other name as written), and its source when another gives it too."""
+    from ..plots import _benchmark_name
+    name = _benchmark_name(reference, language)
+    return msg("team.benchmarks.from_source", language, name=name, source=source) \
+        if source else name
 
 
 def benchmarks(report):
@@ -307,14 +317,25 @@ def benchmarks(report):
     lang = report.language
     t = t[t["kind"].notna() | (t["position"] == "few")] if len(t) else t
     present = set(t["reference"].dropna()) if len(t) else set()
-    refs = [r for r in REFERENCES if r in present]
+    # a column per reference: every benchmark the file names (the standard ones first),
+    # one per source when sources give the same one (named beside it), then the peers'
+    if len(t):
+        t = t.assign(source=t["source"].where(t["kind"] == "external"))
+    found = (list(dict.fromkeys(zip(t["reference"], t["source"])))
+             if len(t) else [])
+    found = [(r, s) for r, s in found if isinstance(r, str)]
+    order = {r: i for i, r in enumerate(REFERENCES)}
+    refs = sorted(found, key=lambda rs: (rs[0] in ("peer_median", "best_peer"),
+                                         order.get(rs[0], len(REFERENCES))))
+    sources = {r: sum(x == r for x, _ in refs) for r, _ in refs}
     heads = (columns(report, "benchmarks", "kpi", "value")
-             + [msg(f"figures.benchmark.{r}", lang) for r in refs]    # as the figures
+             + [_benchmark_head(r, s if sources[r] > 1 else None, lang) for r, s in refs]
              + columns(report, "benchmarks", "rank", "percentile"))
     rows, colours = [], []
     for kpi, g in t.groupby("kpi", sort=False):
         first = g.iloc[0]
-        by_ref = g.set_index("reference")
+        by_ref = {(r, s if isinstance(s, str) else None): row
+                  for r, s, row in zip(g["reference"], g["source"], g.to_dict("records"))}
         # compared in the latest period closed for all when the assessed one left it out
         value = dated(fmt(report, kpi, first["value"]), first["value"], first["period"],
                       report.period, lang)
@@ -322,9 +343,9 @@ def benchmarks(report):
             value = msg("team.benchmarks.few_value", lang, value=value,
                         n=f"{first['n']:.0f}")
         row, colour = [kpi_label(report, kpi), value], ["", ""]
-        for ref in refs:
-            if ref in by_ref.index:
-                r = by_ref.loc[ref]
+        for ref, src in refs:
+            r = by_ref.get((ref, src if isinstance(src, str) else None))
+            if r is not None:
                 row.append(fmt(report, kpi, r["reference_value"]))
                 colour.append({"leading": BETTER, "level": BETTER,
                                "behind": WORSE}.get(r["position"], ""))
