@@ -621,3 +621,17 @@ csat_pct,best_in_class,0.9,S,2025-01-01
         skpi.load_benchmarks(path, catalogue=cat)
     assert problem_keys(ei) == {("value", (3, 6))}
     assert "top_quartile 20 > industry_median 10" in str(ei.value)
+
+
+def test_a_kpi_table_value_outside_its_kpis_bounds_is_refused(tmp_path, cat):
+    """An employee satisfaction of 82 (for 0.82) in the KPI table was shown as 8200.0%
+    and ranked first among the teams; the same value in targets or benchmarks is
+    refused, and so it is here, with the hint."""
+    path = write(tmp_path / "k.csv", """
+team,period,kpi,value,n
+A,2026-01,employee_satisfaction,82,40
+A,2026-02,employee_satisfaction,0.81,40
+""")
+    with pytest.raises(skpi.DataError, match=r"a share: write 0\.85 for 85%") as ei:
+        skpi.load_kpi_table(path, catalogue=cat)
+    assert problem_keys(ei) == {("value", (2,))}

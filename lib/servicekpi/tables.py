@@ -277,6 +277,9 @@ def _check_kpi_table(raw: pd.DataFrame, freq: str, catalogue: Catalogue | None,
     if "period" in checked.columns:
         _periods(checked, "period", freq, source)
     _unknown_kpis(checked, catalogue, source)
+    if "value" in checked.columns:      # an employee satisfaction of 82 for 0.82: refused
+        _outside_bounds(checked, catalogue, source, "value", checked.columns["value"],
+                        raw["value"].reset_index(drop=True))
     duplicate_keys(checked, ["team", "period", "kpi"], source, "KPI value")
     table = _finish(checked, source, ["team", "period", "kpi", "value", "n", "sd"])
     for col in ("n", "sd"):
