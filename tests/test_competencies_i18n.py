@@ -35,6 +35,14 @@ def test_team_gaps_by_hand():
     assert g.loc["communication", "target"] == 4.5          # the team's own target wins
     assert g.loc["communication", "share_below"] == pytest.approx(2 / 3)
     assert g.loc["digital_literacy", "people"] == 3
+    # a dimension the target profile leaves out: no target, so no share below it
+    # (the table showed 'nan' and a false 0%)
+    partial = targets()
+    partial = partial[partial["dimension"] != "product_expertise"]
+    g = competency_gaps(assessments(), partial, team="t").set_index("dimension")
+    assert g.loc["product_expertise", "mean"] == pytest.approx(4.0)
+    assert pd.isna(g.loc["product_expertise", "target"])
+    assert pd.isna(g.loc["product_expertise", "share_below"])
 
 
 def test_dimension_names_come_from_the_catalogue():

@@ -118,5 +118,7 @@ def competency_gaps(assessments: pd.DataFrame, targets: pd.DataFrame, *,
                          "mean": s.mean() if len(s) else np.nan, "people": len(s),
                          "target": target,
                          "gap": target - s.mean() if len(s) else np.nan,
-                         "share_below": float((s < target).mean()) if len(s) else np.nan})
+                         # no target for the dimension: nobody is below it, n/a (not 0%)
+                         "share_below": (float((s < target).mean())
+                                         if len(s) and pd.notna(target) else np.nan)})
     return pd.DataFrame(rows)

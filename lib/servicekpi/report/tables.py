@@ -513,9 +513,11 @@ def competency(report):
     lang = report.language
     heads = columns(report, "competency", "dimension", "mean", "target", "gap", "below",
                     "people")
+    def number(x, spec):          # a dimension without a target, or nobody assessed: '–'
+        return format(x, spec) if pd.notna(x) else "–"
     rows = [] if g is None else [
-        [dimension_label(r.dimension, lang), f"{r.mean:.2f}",
-         f"{r.target:.1f}", f"{r.gap:+.2f}", _pct(r.share_below), f"{int(r.people):,}"]
+        [dimension_label(r.dimension, lang), number(r.mean, ".2f"), number(r.target, ".1f"),
+         number(r.gap, "+.2f"), _pct(r.share_below), f"{int(r.people):,}"]
         for r in g.itertuples()]
     return table(pd.DataFrame(rows, columns=heads))
 
