@@ -247,3 +247,31 @@ def test_no_targets_gives_empty_tables_with_their_columns():
     sc = scorecard(kpis, None)
     assert sc.scores.empty and {"team", "score", "weight", "contribution"} <= set(sc.scores.columns)
     assert sc.totals.empty and "grade" in sc.totals.columns
+
+
+def test_a_baseline_typed_in_another_unit_fails_its_team(tmp_path, demo_dir):
+    """tech_support's average resolution baseline typed in minutes (42.789 h x 60) and
+    its target too: scored as typed it read 'on track', progress 500%, score 100.
+    Refused for that team, naming the row and the unit; another team's targets in the
+    same file are not concerned.  A baseline typed that differs from the data without
+    a unit's factor (as given) stays a label, not a refusal."""
+    from servicekpi.report.inputs import load_inputs
+    t = pd.read_csv(demo_dir / "targets.csv", dtype=str)
+    row = (t["team"] == "tech_support") & (t["kpi"] == "avg_resolution_hours")
+    for col in ("baseline", "target"):                  # init wrote the data's baseline
+        t.loc[row, col] = f"{float(t.loc[row, col].iloc[0]) * 60:.2f}"
+    odd = (t["team"] == "email") & (t["kpi"] == "avg_first_response_hours")
+    t.loc[odd, "baseline"] = f"{float(t.loc[odd, 'baseline'].iloc[0]) * 1.3:.4f}"  # as given
+    path = tmp_path / "targets.csv"
+    t.to_csv(path, index=False)
+    params = make_params(tmp_path, demo_dir, {"tech_support": "team: tech_support\n",
+                                              "email": "team: email\n"})
+    text = (params / "defaults.yaml").read_text()
+    (params / "defaults.yaml").write_text(text.replace(str(demo_dir / "targets.csv"),
+                                                      str(path)))
+    found = load_inputs(load_params(params))
+    assert list(found.problems) == ["tech_support"]
+    problem = found.problems["tech_support"][0]
+    assert (problem.column, problem.rows) == ("baseline", (int(row.idxmax()) + 2,))
+    assert "is 60 times what the data give" in problem.message
+    assert "avg_resolution_hours is in hours" in problem.message

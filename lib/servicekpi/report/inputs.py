@@ -350,6 +350,10 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
         if key is not None and (key, p.freq) in kpis:
             inputs.kpis[p.team] = kpis[key, p.freq]
     inputs.unused += _unmeasured_targets(params_list, inputs, raws, names, export_of)
+    for p in params_list:       # a baseline typed in another unit fails its team
+        slips = _unit_slips(p, inputs, raws.get(str(p.targets)) if p.targets else None)
+        if slips:
+            fail([p], slips)
 
     # benchmarks (at each catalogue), competency assessments and target profiles
     loaders = (("benchmarks", lambda p, path: load_benchmarks(path, catalogue=cat(p))),
@@ -375,6 +379,53 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
             inputs.competencies[p.team] = (a, t)
     inputs.problems = {p.team: problems[p.team] for p in params_list if p.team in problems}
     return inputs
+
+
+#: Factors between units a baseline is often typed in by mistake: minutes or seconds
+#: for hours, hours for days, a percent for a share (and the other way round).
+UNIT_FACTORS = (60.0, 3600.0, 24.0, 100.0)
+#: How near a baseline's ratio to the data's must be to one of them (relative).
+UNIT_FACTOR_RTOL = 0.15
+
+
+def _unit_slips(p, inputs: Inputs, raw) -> list[Problem]:
+    """Targets rows of team ``p`` whose typed baseline is the data's over its window
+    times a unit factor (:data:`UNIT_FACTORS`): 709.55 for an average resolution the
+    data give as 11.8 h (minutes for hours).  Scored as typed, the target (570, in
+    minutes too) read met with a progress of 500%; refused, naming the row."""
+    from ..contracts import FIRST_ROW
+    from ..errors import problem_at
+    from ..parsing import parse_text
+    from ..targets import baseline_interval
+    from ..teams import to_ids
+
+    t, k, cat = inputs.targets.get(p.team), inputs.kpis.get(p.team), inputs.catalogue(p.team)
+    if t is None or k is None or raw is None or not {"team", "kpi"} <= set(raw.columns):
+        return []
+    raw = raw.reset_index(drop=True)
+    teams = to_ids(parse_text(raw["team"])[0]).to_numpy(dtype=object)
+    kpi_of = parse_text(raw["kpi"])[0].str.strip().to_numpy(dtype=object)
+    out = []
+    for r in t[t["team"] == p.team].itertuples():
+        data = baseline_interval(k, p.team, r.kpi, r.baseline_period,
+                                 periods=int(r.baseline_periods))[0]
+        if not (np.isfinite(data) and data > 0 and np.isfinite(r.baseline) and r.baseline > 0):
+            continue
+        ratio = r.baseline / data
+        factor = next((f for f in UNIT_FACTORS for x in (f, 1 / f)
+                       if abs(ratio / x - 1) <= UNIT_FACTOR_RTOL), None)
+        if factor is None:
+            continue
+        at = np.flatnonzero((teams == p.team) & (kpi_of == r.kpi))
+        unit = cat[r.kpi].unit if cat is not None and r.kpi in cat else "?"
+        times = (f"{ratio:.0f} times" if ratio > 1 else f"1/{1 / ratio:.0f} of")
+        out.append(problem_at(
+            Path(p.targets).name, "baseline",
+            f"team {p.team!r}: the baseline of {r.kpi} is {times} what the data give over "
+            f"its window ({data:.4g}): written in another unit? {r.kpi} is in {unit}; "
+            "write the baseline and the target in it", at[:1] + FIRST_ROW,
+            [f"{r.baseline:g}"]))
+    return out
 
 
 def _unmeasured_targets(params_list, inputs: Inputs, raws: dict, names: dict,
