@@ -635,3 +635,26 @@ A,2026-02,employee_satisfaction,0.81,40
     with pytest.raises(skpi.DataError, match=r"a share: write 0\.85 for 85%") as ei:
         skpi.load_kpi_table(path, catalogue=cat)
     assert problem_keys(ei) == {("value", (2,))}
+
+
+def test_a_unit_changed_in_the_templates_unit_column_is_refused(tmp_path, cat):
+    """init's templates carry the catalogue's unit for reading; an analyst who wrote
+    30 with unit 'minutes' had it read as 30 hours (a median of 30 h: every team
+    leading).  Refused, naming the row; the unit as written, or blank, is fine."""
+    path = write(tmp_path / "b.csv", """
+kpi,benchmark,value,source,published,kpi_label,better,unit
+avg_first_response_hours,industry_median,30,S,2025-01-01,Average first response time,lower,minutes
+avg_resolution_hours,industry_median,20,S,2025-01-01,Average resolution time,lower,hours
+fcr_rate,industry_median,0.7,S,2025-01-01,First-contact resolution,higher,
+""")
+    with pytest.raises(skpi.DataError, match="write the value in hours") as ei:
+        skpi.load_benchmarks(path, catalogue=cat)
+    assert problem_keys(ei) == {("unit", (2,))}
+    targets = write(tmp_path / "t.csv", """
+team,kpi,baseline,baseline_period,target,deadline,unit
+A,avg_resolution_hours,600,2025-12,480,2026-12,Minutes
+B,avg_resolution_hours,10,2025-12,8,2026-12,hours
+""")
+    with pytest.raises(skpi.DataError) as ei:
+        skpi.load_targets(targets, catalogue=cat)
+    assert problem_keys(ei) == {("unit", (2,))}

@@ -38,7 +38,8 @@ Nothing is overwritten unless ``force``, and nothing is written when the
 export does not load or has no tickets left (all created after the as-of
 time, say): the error says why.  The targets and benchmarks
 templates carry extra columns for reading (``team_name``, ``kpi_label``,
-``better``, ``unit``) that the loaders ignore.
+``better``, ``unit``); the loaders read none of them, but refuse a row whose
+``unit`` was changed (its value is read in the catalogue's unit all the same).
 """
 from __future__ import annotations
 

@@ -90,6 +90,24 @@ def _other_freq(cells: list, freq: str) -> str:
     return ""
 
 
+def _unit_column(checked: Checked, raw: pd.DataFrame, catalogue: Catalogue | None,
+                 source: str) -> None:
+    """The ``unit`` column the templates carry for reading (the KPI's unit in the
+    catalogue): a row that says another (``minutes`` where the catalogue's unit
+    is hours) had its value read in the catalogue's, 30 minutes as 30 hours;
+    refused.  A blank cell, or a file without the column, says nothing."""
+    if catalogue is None or "unit" not in raw.columns or "kpi" not in checked.columns:
+        return
+    said = parse_text(raw["unit"].reset_index(drop=True))[0].str.strip().str.lower()
+    kpis = checked.columns["kpi"]
+    unit = kpis.map(lambda k: catalogue[k].unit.lower() if k in catalogue else None)
+    other = (said.notna() & (said != "") & unit.notna() & (said != unit)).to_numpy(dtype=bool)
+    checked.flag(source, "unit", other, "the values are read in the catalogue's unit for the "
+                 "KPI, not in this one: write the value in " + "/".join(sorted(set(
+                     unit[other].dropna()))) + " (the unit column is for reading)",
+                 [f"{s} for {k}" for s, k in zip(said, kpis)])
+
+
 def _unknown_kpis(checked: Checked, catalogue: Catalogue | None, source: str) -> None:
     if catalogue is None or "kpi" not in checked.columns:
         return
@@ -393,6 +411,7 @@ def _check_benchmarks(raw: pd.DataFrame, catalogue: Catalogue | None,
         checked.columns["benchmark"] = b.where(b.isna(), b.astype(str).str.strip().str.lower()
                                                  .str.replace(r"[\s\-]+", "_", regex=True))
     _unknown_kpis(checked, catalogue, source)
+    _unit_column(checked, raw, catalogue, source)
     if "value" in checked.columns:
         _outside_bounds(checked, catalogue, source, "value", checked.columns["value"],
                         raw["value"].reset_index(drop=True))
@@ -503,6 +522,7 @@ def _check_targets(raw: pd.DataFrame, freq: str, catalogue: Catalogue | None,
         if col in checked.columns:
             _periods(checked, col, freq, source)
     _unknown_kpis(checked, catalogue, source)
+    _unit_column(checked, raw, catalogue, source)
     c = checked.columns
     if catalogue is not None and "kpi" in c:
         neutral = c["kpi"].map(lambda k: k in catalogue and catalogue[k].direction == "neutral")
