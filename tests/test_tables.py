@@ -101,8 +101,9 @@ def test_kpi_given_twice_is_refused(tmp_path, small_csv):
 
 
 def test_kpis_given_twice_are_counted_and_quoted_as_a_merge_would(tmp_path, small_csv):
-    # three table rows the tickets also give (volume in two months, fcr once),
-    # one that only shares its team and month, one with a period nobody computed
+    # four table rows of a KPI the tickets give for the team (volume in two months,
+    # fcr once, and volume in a month before the tickets': one series of two sources
+    # is one source too many); one of a KPI the tickets do not give
     computed = skpi.compute_kpis(skpi.load_tickets(small_csv))
     path = write(tmp_path / "k.csv", "team,period,kpi,value\nA,2024-01,volume,99\n"
                                      "A,2024-01,training_hours,5\nA,2024-02,volume,1\n"
@@ -111,7 +112,8 @@ def test_kpis_given_twice_are_counted_and_quoted_as_a_merge_would(tmp_path, smal
     with pytest.raises(skpi.DataError) as ei:
         skpi.merge_kpis(computed, table)
     message = ei.value.problems[0].message
-    assert "(3 values, e.g. a 2024-01 volume; a 2024-02 volume; b 2024-01 fcr_rate)" in message
+    assert ("(4 values, e.g. a 2024-01 volume; a 2024-02 volume; b 2024-01 fcr_rate; "
+            "a 1999-01 volume)") in message
     merged = skpi.merge_kpis(computed, table.iloc[[1]])
     # the table's text keys joined in the computed KPIs' dtype, not as Python objects
     assert merged["kpi"].dtype == computed["kpi"].dtype != object

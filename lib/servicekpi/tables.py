@@ -344,13 +344,19 @@ def check_merge(computed: pd.DataFrame, table: pd.DataFrame | None, *,
         raise DataError([Problem(source, "period", f"periods are {pt}, but the KPIs "
                                  f"computed from tickets are {pc}: use the same period")],
                         source=source)
-    both = table[_keys_in(table, computed, ["team", "period", "kpi"])]
+    # one source per team and KPI, whatever the periods: table rows before (or after)
+    # the tickets' periods made one series of two sources, its forecast and status
+    # changed unsaid.  A KPI the tickets give no value of (not measured) may come
+    # from the table.
+    measured = computed[computed["value"].notna()]
+    both = table[_keys_in(table, measured, ["team", "kpi"])]
     if len(both):
-        rows = [f"{r.team} {r.period} {r.kpi}" for r in both.head(5).itertuples()]
+        rows = [f"{r.team} {label(r.period)} {r.kpi}" for r in both.head(5).itertuples()]
         raise DataError([Problem(source, "kpi", "KPI given in the KPI table and also "
-                                 f"computed from tickets ({len(both)} values, e.g. "
-                                 f"{'; '.join(rows)}): keep one source per KPI")],
-                        source=source)
+                                 f"computed from tickets for the same team ({len(both)} "
+                                 f"values, e.g. {'; '.join(rows)}): keep one source per "
+                                 "team and KPI (a series of two sources is forecast and "
+                                 "assessed as one)")], source=source)
 
 
 def _keys_in(rows: pd.DataFrame, other: pd.DataFrame, key: list[str]) -> np.ndarray:
