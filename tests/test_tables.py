@@ -660,3 +660,15 @@ B,avg_resolution_hours,10,2025-12,8,2026-12,hours
     with pytest.raises(skpi.DataError) as ei:
         skpi.load_targets(targets, catalogue=cat)
     assert problem_keys(ei) == {("unit", (2,))}
+
+
+def test_a_team_column_in_benchmarks_is_refused_not_ignored(tmp_path, cat):
+    """A benchmark meant for one team (a team column) was applied to every team."""
+    path = write(tmp_path / "b.csv", """
+kpi,benchmark,value,source,published,team
+fcr_rate,industry_median,0.7,S,2025-01-01,
+fcr_rate,top_quartile,0.8,S,2025-01-01,phone
+""")
+    with pytest.raises(skpi.DataError, match="a team column is not read") as ei:
+        skpi.load_benchmarks(path, catalogue=cat)
+    assert problem_keys(ei) == {("team", (3,))}

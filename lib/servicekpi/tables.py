@@ -418,6 +418,12 @@ def _check_benchmarks(raw: pd.DataFrame, catalogue: Catalogue | None,
                                                  .str.replace(r"[\s\-]+", "_", regex=True))
     _unknown_kpis(checked, catalogue, source)
     _unit_column(checked, raw, catalogue, source)
+    if "team" in raw.columns:     # a benchmarks file is every team's that names it
+        named = parse_text(raw["team"].reset_index(drop=True))[0].str.strip()
+        checked.flag(source, "team", (named.notna() & (named != "")).to_numpy(dtype=bool),
+                     "benchmarks apply to every team whose parameters name the file: a "
+                     "team column is not read (a team's own benchmarks go in a file its "
+                     "parameters name, benchmarks: in teams/<team>.yaml)", named)
     if "value" in checked.columns:
         _outside_bounds(checked, catalogue, source, "value", checked.columns["value"],
                         raw["value"].reset_index(drop=True))
