@@ -39,9 +39,13 @@ class Status(StrEnum):
 
     @property
     def css(self) -> str:
-        """The cell style of this status, e.g. ``background-color: #b7e1c1``."""
+        """The cell style of this status, e.g. ``background-color: #b7e1c1; white-space:
+        nowrap``."""
         out = f"background-color: {self.background}"
-        return out + (f"; color: {self.foreground}" if self.foreground else "")
+        out += f"; color: {self.foreground}" if self.foreground else ""
+        # on one line: Chinese breaks between any two characters, and in a narrow
+        # column a status stood one character a line (偏/离/目/标)
+        return out + "; white-space: nowrap"
 
     def label(self, language: str = "en") -> str:
         """The status in words, in ``language``."""
