@@ -467,3 +467,21 @@ def test_the_optional_columns_note_names_kpis_by_their_labels_in_the_pages_langu
                                        "未计算的 KPI：首次解决率、净推荐值")
     assert _words(record, "en")[1].endswith(
         "KPIs not computed: First-contact resolution, Net Promoter Score")
+
+
+def test_a_dropped_rows_reason_is_in_the_pages_language():
+    """A Chinese page's data-quality table gave dropped rows' reasons in English
+    ('cannot read value: expected a timestamp ...'); the common ones are worded from
+    the message catalogue, the English ones unchanged, any other as written."""
+    from servicekpi.schema import TICKET_COLUMNS
+    from servicekpi.tickets import reason_words
+    stamp = f"cannot read value: expected {TICKET_COLUMNS['created_at'].expected()}"
+    score = f"value out of range: expected {TICKET_COLUMNS['csat'].expected()}"
+    flag = f"cannot read value: expected {TICKET_COLUMNS['sla_met'].expected()}"
+    assert reason_words(flag, "zh") == "无法读取该值：应为true/false、yes/no 或 1/0"
+    for reason in (stamp, score, flag, "empty cell in a required column", "anything else"):
+        assert reason_words(reason, "en") == reason
+    assert reason_words(stamp, "zh").startswith("无法读取该值：应为时间戳（ISO 8601")
+    assert reason_words(score, "zh") == "数值超出范围：应为整数，取值1至5"
+    assert reason_words("empty cell in a required column", "zh") == "必填列中有空单元格"
+    assert reason_words("anything else", "zh") == "anything else"

@@ -170,7 +170,7 @@ def stamp(when, language: str = "en") -> str:
 #: Latin words a Chinese text may show: KPI acronyms, the names of the
 #: forecasting models and methods, the Laney chart (a proper name) and UTC.
 ALLOWED_WORDS = frozenset({"NPS", "CSAT", "SLA", "FCR", "AHT", "CES", "KPI",
-                           "ETS", "ARIMA", "Theta", "MASE", "Laney", "UTC"})
+                           "ETS", "ARIMA", "Theta", "MASE", "Laney", "UTC", "ISO"})
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 

@@ -40,6 +40,7 @@ reads in the report's language: ``data_quality(tickets, language="zh")``.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -823,12 +824,41 @@ QUALITY_COLUMNS = ["code", "check", "column", "rows", "share", "severity", "deta
 _PER_TEAM = ("rows_read", "survey_answer_missing", "unresolved", "no_first_response")
 
 
+#: A row problem's reason as the contracts write it (:meth:`Column.expected` words).
+_REASON = re.compile(r"(?P<what>cannot read value|value out of range): expected "
+                     r"(?P<kind>.+?)(?: from (?P<low>\S+) to (?P<high>\S+)| >= (?P<least>\S+))?")
+
+
+def reason_words(reason: str, language: str = "en") -> str:
+    """A dropped row's reason in ``language``: the checks' common reasons (a value
+    not read, out of range, an empty required cell) in words of the message
+    catalogue (``data.reason.*``); any other as the check wrote it."""
+    from .schema import Column
+    if reason == "empty cell in a required column":
+        return msg("data.reason.empty_required", language)
+    m = _REASON.fullmatch(reason)
+    kinds = {Column("x", k).expected(): k for k in ("text", "timestamp", "bool", "int", "number")}
+    if m is None or m["kind"] not in kinds:
+        return reason
+    kind = msg(f"data.reason.kind.{kinds[m['kind']]}", language,
+               **{v: v for v in ("true", "false", "yes", "no")})   # cells as written
+    if m["low"] is not None:
+        kind = msg("data.reason.between", language, kind=kind, low=m["low"], high=m["high"])
+    elif m["least"] is not None:
+        kind = msg("data.reason.at_least", language, kind=kind, low=m["least"])
+    key = "not_read" if m["what"] == "cannot read value" else "out_of_range"
+    return msg(f"data.reason.{key}", language, expected=kind)
+
+
 def _words(record: dict, language: str) -> tuple[str, str]:
     """The check and detail of a data-quality record in ``language``."""
     code = record["code"]
     values = dict(record.get("values") or {})
     if code == "file_read":
         detail = describe_read(values.get("read") or {}, language=language)
+    elif code == "row_dropped":
+        detail = msg("data.row_dropped.detail", language,
+                     reason=reason_words(str(values.get("reason", "")), language))
     else:
         if code == "team_names_alike":
             values["groups"] = "; ".join(
