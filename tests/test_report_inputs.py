@@ -275,3 +275,20 @@ def test_a_baseline_typed_in_another_unit_fails_its_team(tmp_path, demo_dir):
     assert (problem.column, problem.rows) == ("baseline", (int(row.idxmax()) + 2,))
     assert "is 60 times what the data give" in problem.message
     assert "avg_resolution_hours is in hours" in problem.message
+
+
+def test_kpi_table_rows_after_the_export_ends_are_said(tmp_path, demo_dir):
+    """A KPI-table row for a period after the export ends (a typo, or a table newer
+    than the export) was in no report and said nowhere; validate and run note it
+    with the rows no report shows."""
+    from servicekpi.report.inputs import load_inputs
+    table = pd.read_csv(demo_dir / "kpi_table.csv", dtype=str)
+    later = table[table["team"] == "phone"].head(1).assign(period="2031-06")
+    path = tmp_path / "kpi_table.csv"
+    pd.concat([table, later]).to_csv(path, index=False)
+    params = make_params(tmp_path, demo_dir, {"phone": f"team: phone\nkpi_table: {path}\n",
+                                              "chat": "team: chat\n"})
+    found = load_inputs(load_params(params))
+    notes = [q for q in found.unused if q.column == "period"]
+    assert len(notes) == 1 and "team 'phone': rows for 2031-06 are after its export ends" \
+        in notes[0].message and not found.problems

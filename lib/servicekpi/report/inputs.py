@@ -34,7 +34,7 @@ from ..errors import DataError, InvalidArgument, Problem, ServiceKPIError
 from ..params import (ReportParams, _group, _problems, _team_problems, by_export, export_id,
                       file_identity, load_export, load_yaml_file, prepared_index)
 from ..parsing import COMPACT_TEXT
-from ..periods import coverage_end
+from ..periods import coverage_end, label
 
 __all__ = ["Inputs", "load_inputs"]
 
@@ -350,6 +350,7 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
         if key is not None and (key, p.freq) in kpis:
             inputs.kpis[p.team] = kpis[key, p.freq]
     inputs.unused += _unmeasured_targets(params_list, inputs, raws, names, export_of)
+    inputs.unused += _after_the_export(params_list, inputs)
     for p in params_list:       # a baseline typed in another unit fails its team
         slips = _unit_slips(p, inputs, raws.get(str(p.targets)) if p.targets else None)
         if slips:
@@ -379,6 +380,27 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
             inputs.competencies[p.team] = (a, t)
     inputs.problems = {p.team: problems[p.team] for p in params_list if p.team in problems}
     return inputs
+
+
+def _after_the_export(params_list, inputs: Inputs) -> list[Problem]:
+    """A team's KPI-table rows for periods after its export ends (2026-06 in a table
+    whose export was taken in March): no report shows them (its periods end with
+    the export); one note per team, naming the periods, as ``validate`` and
+    ``run`` say rows no report shows."""
+    from ..periods import freq_of
+    out = []
+    for p in params_list:
+        k, end = inputs.kpis.get(p.team), inputs.ends.get(p.team)
+        if p.kpi_table is None or k is None or end is None or pd.isna(end):
+            continue
+        last = pd.Timestamp(end).to_period(freq_of(p.freq))
+        later = k.loc[(k["team"] == p.team) & (k["period"] > last), "period"]
+        if len(later):
+            shown = ", ".join(label(q) for q in sorted(set(later))[:6])
+            out.append(Problem(Path(p.kpi_table).name, "period",
+                               f"team {p.team!r}: rows for {shown} are after its export "
+                               f"ends ({label(last)}): no report shows them"))
+    return out
 
 
 #: Factors between units a baseline is often typed in by mistake: minutes or seconds
