@@ -187,3 +187,26 @@ def test_the_line_of_a_kept_page_older_than_its_inputs():
     gone = TeamResult("billing", "Billing", "ok", outdated=["removed"])
     assert _outdated_line(gone, run, "en").startswith("No longer in the parameters")
     assert _outdated_line(TeamResult("b", "B", "ok"), run, "en") is None
+
+
+def test_a_kept_team_whose_parameters_went_wrong_is_not_called_removed(tmp_path, demo_dir):
+    """A run of phone alone, chat's file now with a typo: chat's kept page is out of
+    date for its parameters, not 'no longer in the parameters' (it is, and wrong)."""
+    from types import SimpleNamespace
+
+    from conftest import make_params
+    from servicekpi.config import TEAM_NOTEBOOK
+    from servicekpi.params import team_params
+    from servicekpi.runner import _mark_outdated
+    p = make_params(tmp_path, demo_dir, {"phone": "team: phone\n",
+                                         "chat": "team: chat\nhistroy_periods: 3\n",
+                                         "vip": "team: vip_care\n"})
+    (p / "teams" / "vip.yaml").unlink()                         # vip_care: gone
+    now = team_params(p)
+    record = SimpleNamespace(order=["phone", "chat", "vip_care"], settled=set(),
+                             run={"teams": ["phone"]},
+                             entries={t: TeamResult(t, t, "ok")
+                                      for t in ("phone", "chat", "vip_care")})
+    _mark_outdated(record, now.ok, TEAM_NOTEBOOK, set(now.failed))
+    assert record.entries["chat"].outdated == ["parameters"]
+    assert record.entries["vip_care"].outdated == ["removed"]

@@ -292,3 +292,11 @@ def test_kpi_table_rows_after_the_export_ends_are_said(tmp_path, demo_dir):
     notes = [q for q in found.unused if q.column == "period"]
     assert len(notes) == 1 and "team 'phone': rows for 2031-06 are after its export ends" \
         in notes[0].message and not found.problems
+
+
+def test_unit_factors_are_the_kpis_units_own():
+    """Factors of time apply to durations, a hundred to NPS; an NPS baseline 23 times
+    the data's, or a complaint rate 25 times, is a baseline as given, not a unit."""
+    from servicekpi.report.inputs import UNIT_FACTORS
+    assert set(UNIT_FACTORS) == {"hours", "minutes", "points"}
+    assert 24.0 not in UNIT_FACTORS["points"] and 100.0 not in UNIT_FACTORS["hours"]

@@ -648,10 +648,13 @@ kpi,benchmark,value,source,published,kpi_label,better,unit
 avg_first_response_hours,industry_median,30,S,2025-01-01,Average first response time,lower,minutes
 avg_resolution_hours,industry_median,20,S,2025-01-01,Average resolution time,lower,hours
 fcr_rate,industry_median,0.7,S,2025-01-01,First-contact resolution,higher,
+avg_resolution_hours,top_quartile,10,S,2025-01-01,Average resolution time,lower, 小时
+csat_score,industry_median,4,S,2025-01-01,CSAT (mean score),higher,Score 1 - 5
+fcr_rate,top_quartile,0.8,S,2025-01-01,First-contact resolution,higher,%
 """)
     with pytest.raises(skpi.DataError, match="write the value in hours") as ei:
         skpi.load_benchmarks(path, catalogue=cat)
-    assert problem_keys(ei) == {("unit", (2,))}
+    assert problem_keys(ei) == {("unit", (2,))}     # the unit's words: its own
     targets = write(tmp_path / "t.csv", """
 team,kpi,baseline,baseline_period,target,deadline,unit
 A,avg_resolution_hours,600,2025-12,480,2026-12,Minutes
@@ -672,3 +675,33 @@ fcr_rate,top_quartile,0.8,S,2025-01-01,phone
     with pytest.raises(skpi.DataError, match="a team column is not read") as ei:
         skpi.load_benchmarks(path, catalogue=cat)
     assert problem_keys(ei) == {("team", (3,))}
+
+
+def test_a_kpi_the_tickets_do_not_measure_comes_from_the_table_once(tmp_path, demo_dir):
+    """A KPI the tickets give a team only as n/a rows may come from its KPI table:
+    the n/a rows give way (kept, they made two rows per period and the report's
+    tables failed: 'The truth value of a Series is ambiguous')."""
+    computed = skpi.compute_kpis(skpi.load_tickets(demo_dir / "tickets.parquet"))
+    team, kpi = "email", "abandonment_rate"          # email has no abandonment: n/a
+    assert computed.loc[(computed["team"] == team) & (computed["kpi"] == kpi),
+                        "value"].isna().all()
+    periods = computed.loc[(computed["team"] == team) & (computed["kpi"] == kpi), "period"]
+    rows = "".join(f"{team},{p},{kpi},0.5,40\n" for p in periods.astype(str))
+    table = skpi.load_kpi_table(write(tmp_path / "k.csv", "team,period,kpi,value,n\n" + rows))
+    merged = skpi.merge_kpis(computed, table)
+    mine = merged[(merged["team"] == team) & (merged["kpi"] == kpi)]
+    assert len(mine) == len(periods) and (mine["value"] == 0.5).all()
+    assert not merged.duplicated(["team", "period", "kpi"]).any()
+
+
+def test_the_peer_references_are_not_names_of_external_benchmarks(tmp_path, cat):
+    """An external benchmark named peer_median read as 'median of other teams (Peer
+    club)' beside the teams' own median."""
+    path = write(tmp_path / "b.csv", """
+kpi,benchmark,value,source,published
+fcr_rate,Peer median,0.7,Peer club,2025-01-01
+fcr_rate,industry_median,0.7,S,2025-01-01
+""")
+    with pytest.raises(skpi.DataError, match="the other teams' figures") as ei:
+        skpi.load_benchmarks(path, catalogue=cat)
+    assert problem_keys(ei) == {("benchmark", (2,))}

@@ -1112,10 +1112,10 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
             record.run["as_of"] = as_of
         display = {p.team: p.display_name for p in all_params if p.display_name}
         if teams is not None:     # the pages this run keeps: still what their inputs give?
-            everyone = team_params(params_dir, overrides=overrides).ok
-            _mark_outdated(record, everyone, Path(notebook))
+            now = team_params(params_dir, overrides=overrides)
+            _mark_outdated(record, now.ok, Path(notebook), set(now.failed))
             # what the reports call their peers: every team's name, not this run's only
-            display = {p.team: p.display_name for p in everyone if p.display_name}
+            display = {p.team: p.display_name for p in now.ok if p.display_name}
         kernel = kernel_name()
         # what each team's report needs, known before the inputs are read: whether it
         # is unchanged since its last good page (skipped), its parameters, fingerprint
@@ -1340,13 +1340,14 @@ def _outdated(before: dict, now: dict) -> list[str]:
     return what
 
 
-def _mark_outdated(record: "RunRecord", everyone: list[ReportParams],
-                   notebook: Path) -> None:
+def _mark_outdated(record: "RunRecord", everyone: list[ReportParams], notebook: Path,
+                   wrong: set[str] = frozenset()) -> None:
     """In a run of some teams, mark each page it keeps whose inputs, parameters or
     code changed since it was made (:attr:`TeamResult.outdated`): the overview
     assesses every team as it is now, and the index and overview say which pages
     are older.  A team no longer in the parameters is marked ``removed`` (the
-    overview leaves it out)."""
+    overview leaves it out); one whose parameters are now wrong (``wrong``),
+    ``parameters``."""
     kept = [t for t in record.order if t in record.entries and t not in record.settled
             and t not in record.run["teams"] and record.entries[t].ok]
     if not kept:
@@ -1355,7 +1356,7 @@ def _mark_outdated(record: "RunRecord", everyone: list[ReportParams],
     for t in kept:
         p = now.get(t)
         record.entries[t].outdated = (
-            ["removed"] if p is None else
+            ["parameters"] if t in wrong else ["removed"] if p is None else
             _outdated(record.entries[t].fingerprint,
                       fingerprint(notebook, p.notebook_parameters(), _inputs(p))))
 

@@ -25,9 +25,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .catalogue import Catalogue
+from .catalogue import Catalogue, Unit
 from .contracts import FIRST_ROW, Checked, check_columns, duplicate_keys
 from .errors import DataError, InvalidArgument, Problem
+from .i18n import LANGUAGES
 from . import parsing
 from .parsing import parse_text, text_missing
 from .periods import EXAMPLE, AmbiguousDate, freq_of, label, parse_period
@@ -98,10 +99,17 @@ def _unit_column(checked: Checked, raw: pd.DataFrame, catalogue: Catalogue | Non
     refused.  A blank cell, or a file without the column, says nothing."""
     if catalogue is None or "unit" not in raw.columns or "kpi" not in checked.columns:
         return
-    said = parse_text(raw["unit"].reset_index(drop=True))[0].str.strip().str.lower()
+    def plain(text):          # "Score 1 - 5" as "score 1-5"
+        return re.sub(r"\s*-\s*", "-", re.sub(r"\s+", " ", str(text).strip().lower()))
+    said = parse_text(raw["unit"].reset_index(drop=True))[0].map(
+        lambda s: plain(s) if isinstance(s, str) else s)
     kpis = checked.columns["kpi"]
-    unit = kpis.map(lambda k: catalogue[k].unit.lower() if k in catalogue else None)
-    other = (said.notna() & (said != "") & unit.notna() & (said != unit)).to_numpy(dtype=bool)
+    unit = kpis.map(lambda k: catalogue[k].unit if k in catalogue else None)
+    # the unit as the catalogue writes it, or its words on the pages (h, 小时)
+    names = {u: {plain(u)} | {plain(Unit(u).word(lang)) for lang in LANGUAGES}
+             for u in set(unit.dropna())}
+    other = np.array([isinstance(s, str) and s != "" and u is not None and s not in names[u]
+                      for s, u in zip(said, unit)], dtype=bool)
     checked.flag(source, "unit", other, "the values are read in the catalogue's unit for the "
                  "KPI, not in this one: write the value in " + "/".join(sorted(set(
                      unit[other].dropna()))) + " (the unit column is for reading)",
@@ -316,10 +324,17 @@ def merge_kpis(computed: pd.DataFrame, table: pd.DataFrame | None, *,
                source: str = "kpi table") -> pd.DataFrame:
     """Add KPI-table rows to computed KPIs; a KPI given both ways is refused.
 
-    The computed KPIs' columns are kept (``open_share`` NaN for table rows)."""
+    The computed KPIs' columns are kept (``open_share`` NaN for table rows).  A
+    KPI the tickets give a team no value of (its computed rows all n/a) may come
+    from the table: those n/a rows give way to the table's, one row per team,
+    period and KPI."""
     if table is None or len(table) == 0:
         return computed
     check_merge(computed, table, source=source)
+    blank = computed["value"].isna().to_numpy()
+    if blank.any():
+        given = _keys_in(computed, table, ["team", "kpi"])
+        computed = computed[~(blank & given)]
     table = table.reindex(columns=computed.columns)
     # text keys in the computed KPIs' dtype: Python objects would make the whole
     # column objects (100 teams' 72,000 rows: 3 MB of str objects in every report)
@@ -418,6 +433,11 @@ def _check_benchmarks(raw: pd.DataFrame, catalogue: Catalogue | None,
                                                  .str.replace(r"[\s\-]+", "_", regex=True))
     _unknown_kpis(checked, catalogue, source)
     _unit_column(checked, raw, catalogue, source)
+    if "benchmark" in checked.columns:   # the names of the figures the teams give
+        own = checked.columns["benchmark"].isin(PEER_REFERENCES).to_numpy(dtype=bool)
+        checked.flag(source, "benchmark", own, "peer_median and best_peer are the other "
+                     "teams' figures, worked out from the data: name an external "
+                     "benchmark otherwise (e.g. peer_club_median)", checked.columns["benchmark"])
     if "team" in raw.columns:     # a benchmarks file is every team's that names it
         named = parse_text(raw["team"].reset_index(drop=True))[0].str.strip()
         checked.flag(source, "team", (named.notna() & (named != "")).to_numpy(dtype=bool),
@@ -432,6 +452,8 @@ def _check_benchmarks(raw: pd.DataFrame, catalogue: Catalogue | None,
     return _finish(checked, source, list(BENCHMARK_COLUMNS))
 
 
+#: The references the other teams' values give (:func:`servicekpi.benchmark_table`).
+PEER_REFERENCES = ("peer_median", "best_peer")
 #: Benchmarks that rank: each at least as good as the one before, in the KPI's direction.
 RANKED_BENCHMARKS = ("industry_median", "top_quartile", "best_in_class")
 

@@ -351,8 +351,12 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
             inputs.kpis[p.team] = kpis[key, p.freq]
     inputs.unused += _unmeasured_targets(params_list, inputs, raws, names, export_of)
     inputs.unused += _after_the_export(params_list, inputs)
+    keys: dict[str, tuple] = {}             # targets file -> its (team, kpi) cells, once
     for p in params_list:       # a baseline typed in another unit fails its team
-        slips = _unit_slips(p, inputs, raws.get(str(p.targets)) if p.targets else None)
+        raw = raws.get(str(p.targets)) if p.targets else None
+        if raw is not None and str(p.targets) not in keys:
+            keys[str(p.targets)] = _team_kpi_cells(raw)
+        slips = _unit_slips(p, inputs, keys.get(str(p.targets)))
         if slips:
             fail([p], slips)
 
@@ -403,43 +407,61 @@ def _after_the_export(params_list, inputs: Inputs) -> list[Problem]:
     return out
 
 
-#: Factors between units a baseline is often typed in by mistake: minutes or seconds
-#: for hours, hours for days, a percent for a share (and the other way round).
-UNIT_FACTORS = (60.0, 3600.0, 24.0, 100.0)
+#: Factors between units a baseline is often typed in by mistake, by the KPI's unit:
+#: minutes or seconds for hours, hours for days (and the other way round); NPS as a
+#: fraction (0.35 for 35).  A share typed as a percent is out of its bounds already.
+UNIT_FACTORS = {"hours": (60.0, 3600.0, 24.0), "minutes": (60.0, 3600.0, 1440.0),
+                "points": (100.0,)}
 #: How near a baseline's ratio to the data's must be to one of them (relative).
 UNIT_FACTOR_RTOL = 0.15
 
 
-def _unit_slips(p, inputs: Inputs, raw) -> list[Problem]:
+def _team_kpi_cells(raw: pd.DataFrame) -> tuple | None:
+    """A targets file's team ids and KPI names as read, row by row (to name rows)."""
+    from ..parsing import parse_text
+    from ..teams import to_ids
+    if not {"team", "kpi"} <= set(raw.columns):
+        return None
+    raw = raw.reset_index(drop=True)
+    return (to_ids(parse_text(raw["team"])[0]).to_numpy(dtype=object),
+            parse_text(raw["kpi"])[0].str.strip().to_numpy(dtype=object))
+
+
+def _unit_slips(p, inputs: Inputs, cells: tuple | None) -> list[Problem]:
     """Targets rows of team ``p`` whose typed baseline is the data's over its window
     times a unit factor (:data:`UNIT_FACTORS`): 709.55 for an average resolution the
     data give as 11.8 h (minutes for hours).  Scored as typed, the target (570, in
     minutes too) read met with a progress of 500%; refused, naming the row."""
     from ..contracts import FIRST_ROW
     from ..errors import problem_at
-    from ..parsing import parse_text
-    from ..targets import baseline_interval
-    from ..teams import to_ids
 
     t, k, cat = inputs.targets.get(p.team), inputs.kpis.get(p.team), inputs.catalogue(p.team)
-    if t is None or k is None or raw is None or not {"team", "kpi"} <= set(raw.columns):
+    if t is None or k is None or cells is None or cat is None:
         return []
-    raw = raw.reset_index(drop=True)
-    teams = to_ids(parse_text(raw["team"])[0]).to_numpy(dtype=object)
-    kpi_of = parse_text(raw["kpi"])[0].str.strip().to_numpy(dtype=object)
+    teams, kpi_of = cells
     out = []
+    mine = None
     for r in t[t["team"] == p.team].itertuples():
-        data = baseline_interval(k, p.team, r.kpi, r.baseline_period,
-                                 periods=int(r.baseline_periods))[0]
-        if not (np.isfinite(data) and data > 0 and np.isfinite(r.baseline) and r.baseline > 0):
+        factors = UNIT_FACTORS.get(cat[r.kpi].unit, ()) if r.kpi in cat else ()
+        if not factors:
             continue
+        # the window's plain mean: near enough to tell a unit's factor (the
+        # baseline as pooled is :func:`servicekpi.targets.baseline_interval`'s)
+        end = pd.Period(r.baseline_period)
+        if mine is None:                # the team's rows, once
+            mine = k[k["team"] == p.team]
+        window = mine[(mine["kpi"] == r.kpi) & (mine["period"] > end - int(r.baseline_periods))
+                      & (mine["period"] <= end)]
+        data = float(window["value"].mean()) if len(window) else np.nan
+        if not (np.isfinite(data) and np.isfinite(r.baseline) and data * r.baseline > 0):
+            continue                            # (an NPS of -35 typed -0.35: both below 0)
         ratio = r.baseline / data
-        factor = next((f for f in UNIT_FACTORS for x in (f, 1 / f)
+        factor = next((f for f in factors for x in (f, 1 / f)
                        if abs(ratio / x - 1) <= UNIT_FACTOR_RTOL), None)
         if factor is None:
             continue
         at = np.flatnonzero((teams == p.team) & (kpi_of == r.kpi))
-        unit = cat[r.kpi].unit if cat is not None and r.kpi in cat else "?"
+        unit = cat[r.kpi].unit
         times = (f"{ratio:.0f} times" if ratio > 1 else f"1/{1 / ratio:.0f} of")
         out.append(problem_at(
             Path(p.targets).name, "baseline",

@@ -329,7 +329,8 @@ def benchmarks(report):
                                          order.get(rs[0], len(REFERENCES))))
     sources = {r: sum(x == r for x, _ in refs) for r, _ in refs}
     heads = (columns(report, "benchmarks", "kpi", "value")
-             + [_benchmark_head(r, s if sources[r] > 1 else None, lang) for r, s in refs]
+             + [_benchmark_head(r, s if sources[r] > 1 and isinstance(s, str) else None, lang)
+                for r, s in refs]
              + columns(report, "benchmarks", "rank", "percentile"))
     rows, colours = [], []
     for kpi, g in t.groupby("kpi", sort=False):
