@@ -440,3 +440,20 @@ def test_a_share_of_open_tickets_reads_on_its_side_of_the_limit():
     assert fmt_share(0) == "0%" and fmt_share(float("nan")) == "–"
     assert fmt_share(299 / 300) == "99.7%" and fmt_share(1) == "100%"   # not all open
     assert fmt_share(1e-6) == "<0.001%" and fmt_share(0.05000001, 0.05) == ">5%"
+
+
+def test_the_header_does_not_repeat_a_name_that_is_the_id(report):
+    """'团队：投诉处理中心（投诉处理中心）': the id beside the name only when they differ."""
+    import dataclasses
+
+    from servicekpi.report import sentences
+
+    def line(r):
+        return re.sub(r"<[^>]+>", "", str(sentences.header(r)).split("\n\n")[1])
+
+    named = dataclasses.replace(report, params=report.params.model_copy(
+        update={"display_name": "Team A"}), _cache={})
+    assert line(named).startswith("**Team:** Team A (a) ")
+    plain = dataclasses.replace(report, params=report.params.model_copy(
+        update={"display_name": "a"}), _cache={})
+    assert line(plain).startswith("**Team:** a  ") or line(plain).startswith("**Team:** a &nbsp;")

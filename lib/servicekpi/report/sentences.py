@@ -56,7 +56,9 @@ def header(report) -> Markdown:
                 title=p.title or msg("team.header.default_title", lang))
     return Markdown(
         f"# {esc(title)}\n\n"
-        + msg("team.header.line", lang, name=esc(report.name), id=f"<code>{esc(p.team)}</code>",
+        # the id beside the name, unless it is the name (投诉处理中心（投诉处理中心）)
+        + msg("team.header.line" if report.name != p.team else "team.header.line_no_id", lang,
+              name=esc(report.name), id=f"<code>{esc(p.team)}</code>",
               span=span, freq=msg(f"team.freq.{p.freq}", lang),
               generated=datetime.now().strftime("%Y-%m-%d %H:%M"))
         + "\n\n"

@@ -546,8 +546,9 @@ def parameters(report):
     heads = columns(report, "parameters", "name", "value")
     rows = []
     for key, value in report.params.model_dump().items():
-        if isinstance(value, Path):
-            value = value.name
+        if isinstance(value, Path) or (key == "mapping" and isinstance(value, str)
+                                       and value.endswith((".yaml", ".yml"))):
+            value = Path(value).name          # a mapping file too, not its whole path
         elif isinstance(value, bool):             # as the parameters file writes it
             value = "true" if value else "false"
         elif isinstance(value, (list, tuple)):
