@@ -300,3 +300,19 @@ def test_unit_factors_are_the_kpis_units_own():
     from servicekpi.report.inputs import UNIT_FACTORS
     assert set(UNIT_FACTORS) == {"hours", "minutes", "points"}
     assert 24.0 not in UNIT_FACTORS["points"] and 100.0 not in UNIT_FACTORS["hours"]
+
+
+def test_competency_rows_of_a_team_no_report_has_are_said(tmp_path, demo_dir):
+    """Competency scores and targets for a team neither in the export nor in the
+    parameters (ghost) were ignored unsaid, where a KPI table's are named."""
+    from servicekpi.report.inputs import load_inputs
+    scores = pd.read_csv(demo_dir / "competencies.csv", dtype=str)
+    ghost = scores[scores["team"] == "phone"].head(2).assign(team="ghost", person="ghost-01")
+    path = tmp_path / "competencies.csv"
+    pd.concat([scores, ghost]).to_csv(path, index=False)
+    params = make_params(tmp_path, demo_dir, {"phone": f"team: phone\ncompetencies: {path}\n"})
+    found = load_inputs(load_params(params))
+    notes = [q for q in found.unused if q.source == "competencies.csv"]
+    assert len(notes) == 1 and len(notes[0].rows) == 2
+    assert "these competency scores would never be shown" in notes[0].message
+    assert not found.problems

@@ -723,9 +723,10 @@ def _raw_table(path, key: str):
 
 def _unknown_team_rows(raw, source: str, key: str, known: set[str],
                        exports: list[str]) -> list[Problem]:
-    """Rows of a targets file or KPI table naming a team not in ``known`` (the teams
-    of the reports using it and of their ``exports``): rows no report shows.  Targets
-    rows left blank (a template's) are skipped as the loader skips them."""
+    """Rows of a targets file, KPI table or competency file naming a team not in
+    ``known`` (the teams of the reports using it and of their ``exports``): rows no
+    report shows.  Targets rows left blank (a template's) are skipped as the loader
+    skips them."""
     import numpy as np
 
     from .contracts import FIRST_ROW
@@ -744,7 +745,8 @@ def _unknown_team_rows(raw, source: str, key: str, known: set[str],
     if not stray.any():
         return []
     at = np.flatnonzero(stray)
-    what = "targets" if key == "targets" else "KPI values"
+    what = {"targets": "targets", "competencies": "competency scores",
+            "competency_targets": "competency targets"}.get(key, "KPI values")
     return [problem_at(source, "team", f"team not in {' or '.join(exports)} nor in the "
                        f"parameters (known team ids: {_listed(sorted(known))}): these "
                        f"{what} would never be shown; fix the team or remove the rows",

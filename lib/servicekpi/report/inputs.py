@@ -376,6 +376,14 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
                 fail(members, _problems(exc, path))
                 continue
             read.setdefault(what, {}).update({p.team: frame for p in members})
+            if not checked and "team" in frame and all(p.team in export_of for p in members):
+                keys = {export_of[p.team] for p in members}   # rows of a team no report has
+                known = asked.union(*(present[e] for e in keys))
+                if set(frame["team"].dropna().astype(str)) - known:
+                    from ..readers import read_table
+                    inputs.unused += _unknown_team_rows(read_table(path), Path(path).name,
+                                                        what, known,
+                                                        sorted(names[e] for e in keys))
     inputs.benchmarks = read.get("benchmarks", {})
     for p in params_list:
         a = read.get("competencies", {}).get(p.team)
