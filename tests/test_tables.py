@@ -705,3 +705,15 @@ fcr_rate,industry_median,0.7,S,2025-01-01
     with pytest.raises(skpi.DataError, match="the other teams' figures") as ei:
         skpi.load_benchmarks(path, catalogue=cat)
     assert problem_keys(ei) == {("benchmark", (2,))}
+
+
+def test_a_benchmarks_publication_year_alone_is_refused(tmp_path, cat):
+    """'2025' was shown as 'Survey A (2025-01-01)': a day the source never gave."""
+    path = write(tmp_path / "b.csv", """
+kpi,benchmark,value,source,published
+fcr_rate,industry_median,0.7,Survey A,2025
+fcr_rate,top_quartile,0.8,Survey A,2025-03-31
+""")
+    with pytest.raises(skpi.DataError, match="a year alone is read as its 1 January") as ei:
+        skpi.load_benchmarks(path, catalogue=cat)
+    assert problem_keys(ei) == {("published", (2,))}

@@ -438,6 +438,12 @@ def _check_benchmarks(raw: pd.DataFrame, catalogue: Catalogue | None,
         checked.flag(source, "benchmark", own, "peer_median and best_peer are the other "
                      "teams' figures, worked out from the data: name an external "
                      "benchmark otherwise (e.g. peer_club_median)", checked.columns["benchmark"])
+    if "published" in raw.columns:    # "2025" read as 2025-01-01: a day nobody gave
+        cells = parse_text(raw["published"].reset_index(drop=True))[0]
+        year = cells.str.fullmatch(r"\s*(?:19|20|21)\d\d(?:\.0)?\s*").fillna(False)
+        checked.flag(source, "published", year.to_numpy(dtype=bool), "a year alone is read "
+                     "as its 1 January: write the publication date (e.g. 2025-03-31), or "
+                     "the year's last day if the source gives no more", cells)
     if "team" in raw.columns:     # a benchmarks file is every team's that names it
         named = parse_text(raw["team"].reset_index(drop=True))[0].str.strip()
         checked.flag(source, "team", (named.notna() & (named != "")).to_numpy(dtype=bool),
