@@ -457,3 +457,17 @@ def test_the_header_does_not_repeat_a_name_that_is_the_id(report):
     plain = dataclasses.replace(report, params=report.params.model_copy(
         update={"display_name": "a"}), _cache={})
     assert line(plain).startswith("**Team:** a  ") or line(plain).startswith("**Team:** a &nbsp;")
+
+
+def test_a_weekly_teams_forecast_text_says_its_intervals_are_from_monthly_series(report):
+    """The intervals' errors come from monthly series; a weekly or quarterly team's
+    forecasts section said 'monthly series' and nothing of its own periods."""
+    import dataclasses
+
+    from servicekpi.report import sections
+    monthly = str(sections.heading(report, "forecasts"))
+    assert "This team's periods are" not in monthly
+    weekly = dataclasses.replace(report, params=report.params.model_copy(
+        update={"freq": "week"}), _cache={})
+    assert "This team's periods are weekly: its intervals take the errors of monthly" \
+        in str(sections.heading(weekly, "forecasts"))

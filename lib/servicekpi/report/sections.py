@@ -227,6 +227,10 @@ def heading(report, key: str) -> Markdown | None:
     if name == "scorecard":          # the grading rule's numbers, in words
         from ..scorecard import rule_text
         body = body.format(**rule_text(report.language))
+    if name == "forecasts" and report.params.freq != "month":
+        # the intervals' errors are monthly series': said for a weekly or quarterly team
+        body += " " + msg("report.forecast_freq", report.language,
+                          freq=msg(f"team.freq.{report.params.freq}", report.language))
     return Markdown(body)
 
 
