@@ -421,7 +421,8 @@ class OverviewReport:
             lines.append(m("header.partial_teams", teams=sep.join(partial)))
         old = [m("header.team_item", team=literal.md(self.name(t)),
                  text=literal.md(changed_since(what, lang)))
-               for t, what in self.outdated.items() if what and t in self.links]
+               for t, what in self.outdated.items()
+               if what and t in self.links and t not in self.excluded]   # (shown as now)
         if old:
             lines.append(m("header.outdated", teams=sep.join(old)))
         if self.excluded:
