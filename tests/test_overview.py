@@ -316,3 +316,25 @@ def test_a_team_without_targets_is_not_a_row_of_zeros():
     unnamed = [p.model_copy(update={"targets": None}) for p in ps]
     note = OverviewReport("t", unnamed, cat, {"month": k}, {}, {}, ends=ends).status_table()
     assert str(note).startswith("No targets file is named")
+
+
+def test_the_header_names_kept_pages_older_than_the_overview_it_shows():
+    """A kept page older than its inputs is named in the header; a team the overview
+    leaves out (its parameters now wrong) is not said to be shown as it is now."""
+    from analysis_data import kpi_rows, series
+    from servicekpi import config
+    from servicekpi.catalogue import load_catalogue
+    from servicekpi.params import ReportParams
+    k = pd.concat([kpi_rows(series(t, "fcr_rate", "2024-01", [0.6] * 24, n=400))
+                   for t in ("a", "b")], ignore_index=True)
+    ps = [ReportParams(team=x, tickets="tickets.csv", catalogue=config.CATALOGUE)
+          for x in ("a", "b")]
+    ov = OverviewReport("t", ps[:1], load_catalogue(config.CATALOGUE), {"month": k}, {},
+                        {"a": "teams/a.html", "b": "teams/b.html"},
+                        ends={"a": pd.Timestamp("2026-01-01")},
+                        excluded={"b": "b.yaml, column 'langauge': unknown key"},
+                        outdated={"a": ["targets.csv"], "b": ["parameters"]})
+    header = str(ov.header())
+    older = re.search(r"\*\*Reports older than this overview\*\*.*", header).group(0)
+    assert "a: targets.csv changed since its page was made" in older
+    assert "b:" not in older.split("**Partly left out")[0]
