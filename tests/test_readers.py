@@ -340,3 +340,20 @@ def test_the_whole_file_is_looked_at_past_blocks_of_ascii(tmp_path):
     assert starts == [3 * readers._BLOCK]     # from the block with the accent on
     t = read_table(late)
     assert t["team"].iloc[-1] == "Müller Café" and len(t) == 120_001
+
+
+def test_a_row_with_more_cells_than_the_header_is_named(tmp_path):
+    """An unquoted comma inside a value gave pandas' 'Error tokenizing data. C error:
+    Expected 4 fields in line 3, saw 5'; it names the line, the counts and the cure."""
+    import servicekpi as skpi
+    from servicekpi.readers import read_table
+    path = tmp_path / "t.csv"
+    path.write_text("ticket_id,team,created_at,category\n"
+                    "1,phone,2025-01-02 10:00,billing\n"
+                    "2,phone,2025-01-03 10:00,billing, refund\n"
+                    + "".join(f"{i},chat,2025-01-04 10:00,other\n" for i in range(3, 40)))
+    with pytest.raises(skpi.DataError) as ei:
+        read_table(path)
+    text = str(ei.value)
+    assert "line 3 has 5 cells where the header has 4" in text
+    assert "delimiter ','" in text and "tokenizing" not in text

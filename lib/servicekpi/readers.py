@@ -142,6 +142,17 @@ def read_table(path, *, sheet=None, encoding: str | None = None,
         raise
     except pd.errors.EmptyDataError:
         raise DataError("file is empty (no header row)", source=str(path)) from None
+    except pd.errors.ParserError as exc:
+        ragged = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if ragged is None:
+            raise DataError(f"cannot read as {kind}: {_first_line(exc)}",
+                            source=str(path)) from None
+        n, line, m = ragged.groups()
+        sep = {"\t": "tab"}.get(info.get("delimiter"), repr(info.get("delimiter", ",")))
+        raise DataError(f"line {line} has {m} cells where the header has {n}: a value "
+                        f"holding the delimiter {sep} without quotes around it? Quote "
+                        "that value (\"...\"), or export the file again",
+                        source=str(path)) from None
     except Exception as exc:
         # Broad on purpose: the third-party readers (pandas' CSV parser, pyarrow,
         # openpyxl, xlrd) fail on a corrupt or mislabelled file in ways they do not
