@@ -471,3 +471,18 @@ def test_a_weekly_teams_forecast_text_says_its_intervals_are_from_monthly_series
         update={"freq": "week"}), _cache={})
     assert "This team's periods are weekly: its intervals take the errors of monthly" \
         in str(sections.heading(weekly, "forecasts"))
+    zh = dataclasses.replace(report, params=report.params.model_copy(
+        update={"freq": "week", "language": "zh"}), _cache={})
+    assert "。本团队按周评估：" in str(sections.heading(zh, "forecasts"))   # no space
+
+
+def test_the_parameters_appendix_names_files_not_paths(report):
+    """A mapping file was shown by its whole path, the other files by their names."""
+    import dataclasses
+    for mapping, shown in (("/srv/params/maps/custom.YAML", "custom.YAML"),
+                           ("/srv/params/maps/custom_mapping", "custom_mapping"),
+                           ("zendesk", "zendesk")):
+        r = dataclasses.replace(report, params=report.params.model_copy(
+            update={"mapping": mapping}), _cache={})
+        rows = dict(tables.parameters(r).data.to_numpy().tolist())
+        assert rows["mapping"] == shown

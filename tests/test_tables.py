@@ -713,7 +713,10 @@ def test_a_benchmarks_publication_year_alone_is_refused(tmp_path, cat):
 kpi,benchmark,value,source,published
 fcr_rate,industry_median,0.7,Survey A,2025
 fcr_rate,top_quartile,0.8,Survey A,2025-03-31
+fcr_rate,best_in_class,0.9,Survey A,２０２５
+csat_pct,industry_median,0.7,Survey B,2025-03
+csat_pct,top_quartile,0.8,Survey B,31/03/2025
 """)
-    with pytest.raises(skpi.DataError, match="a year alone is read as its 1 January") as ei:
+    with pytest.raises(skpi.DataError, match="a date without its day") as ei:
         skpi.load_benchmarks(path, catalogue=cat)
-    assert problem_keys(ei) == {("published", (2,))}
+    assert problem_keys(ei) == {("published", (2, 4, 5))}

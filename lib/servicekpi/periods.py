@@ -97,7 +97,7 @@ def _either_way(a: int, b: int, year: int, pandas_freq: str) -> bool:
     return days[0].to_period(pandas_freq) != days[1].to_period(pandas_freq)
 
 
-def _no_day(text: str) -> bool:
+def no_day(text: str) -> bool:
     """Whether a date as written names a month (or a longer span) and no day:
     read with two default days, its day differs (``June 2026``, ``06/2026``,
     ``2026-06``; not ``2026-06-15``, ``30 June 2026``)."""
@@ -154,7 +154,7 @@ def parse_period(value, freq: str) -> pd.Period:
         # "2026" would fall due in January
         raise InvalidArgument(f"{text!r} is a year, not a {freq}: write the {freq}, e.g. "
                               + EXAMPLE[freq])
-    if freq != "month" and _no_day(text):
+    if freq != "month" and no_day(text):
         # a month for a weekly or quarterly team, however written (2026-06, June 2026,
         # 06/2026): read as the week of its first day (a deadline "June" due 1-7 June)
         # or counted in months as quarters (a baseline of 6 months as 6 quarters)

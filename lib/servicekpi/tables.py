@@ -19,6 +19,7 @@ rows are wrong and says which in ``attrs["team_errors"]`` (see
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
@@ -439,11 +440,14 @@ def _check_benchmarks(raw: pd.DataFrame, catalogue: Catalogue | None,
                      "teams' figures, worked out from the data: name an external "
                      "benchmark otherwise (e.g. peer_club_median)", checked.columns["benchmark"])
     if "published" in raw.columns:    # "2025" read as 2025-01-01: a day nobody gave
+        from .periods import no_day
         cells = parse_text(raw["published"].reset_index(drop=True))[0]
-        year = cells.str.fullmatch(r"\s*(?:19|20|21)\d\d(?:\.0)?\s*").fillna(False)
-        checked.flag(source, "published", year.to_numpy(dtype=bool), "a year alone is read "
-                     "as its 1 January: write the publication date (e.g. 2025-03-31), or "
-                     "the year's last day if the source gives no more", cells)
+        dayless = cells.map(lambda c: isinstance(c, str) and no_day(
+            unicodedata.normalize("NFKC", c).strip().lstrip("'"))).astype(bool)
+        checked.flag(source, "published", dayless.to_numpy(dtype=bool), "a date without its "
+                     "day (a year or a month alone) is read as its first day: write the "
+                     "publication date (e.g. 2025-03-31), or the period's last day if the "
+                     "source gives no more", cells)
     if "team" in raw.columns:     # a benchmarks file is every team's that names it
         named = parse_text(raw["team"].reset_index(drop=True))[0].str.strip()
         checked.flag(source, "team", (named.notna() & (named != "")).to_numpy(dtype=bool),

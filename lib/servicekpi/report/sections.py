@@ -229,8 +229,9 @@ def heading(report, key: str) -> Markdown | None:
         body = body.format(**rule_text(report.language))
     if name == "forecasts" and report.params.freq != "month":
         # the intervals' errors are monthly series': said for a weekly or quarterly team
-        body += " " + msg("report.forecast_freq", report.language,
-                          freq=msg(f"team.freq.{report.params.freq}", report.language))
+        body += ("" if report.language == "zh" else " ") + msg(   # no space after 。
+            "report.forecast_freq", report.language,
+            freq=msg(f"team.freq.{report.params.freq}", report.language))
     return Markdown(body)
 
 

@@ -546,9 +546,9 @@ def parameters(report):
     heads = columns(report, "parameters", "name", "value")
     rows = []
     for key, value in report.params.model_dump().items():
-        if isinstance(value, Path) or (key == "mapping" and isinstance(value, str)
-                                       and value.endswith((".yaml", ".yml"))):
-            value = Path(value).name          # a mapping file too, not its whole path
+        if isinstance(value, Path) or (key == "mapping" and isinstance(value, str) and (
+                "/" in value or value.lower().endswith((".yaml", ".yml")))):
+            value = Path(value).name          # a mapping file too (not a preset's name)
         elif isinstance(value, bool):             # as the parameters file writes it
             value = "true" if value else "false"
         elif isinstance(value, (list, tuple)):
