@@ -206,9 +206,9 @@ def test_benchmarks_from_two_sources_and_of_other_names_are_each_a_column(files,
     from servicekpi.report import figures
     two = tmp_path / "benchmarks.csv"
     two.write_text("kpi,benchmark,value,source,published\n"
-                   "csat_pct,industry_median,0.72,Survey A,2024-03-31\n"
+                   "csat_pct,industry_median,0.72,Survey A,2024\n"
                    "csat_pct,industry_median,0.85,Survey B,2024-03-31\n"
-                   "csat_pct,industry_average,0.78,Survey A,2024-03-31\n"
+                   "csat_pct,industry_average,0.78,Survey A,2024\n"
                    "csat_pct,peer club median,0.70,Peer club,2024-03-31\n")
     report = load({**files, "benchmarks": str(two)})
     t = tables.benchmarks(report)
@@ -216,6 +216,8 @@ def test_benchmarks_from_two_sources_and_of_other_names_are_each_a_column(files,
     assert row["industry median (Survey A)"] == "72.0%"
     assert row["industry median (Survey B)"] == "85.0%"
     assert row["industry average"] == "78.0%" and row["peer club median"] == "70.0%"
+    # a publication date as precise as written: "2024", not 2024-01-01
+    assert "Survey A (2024)" in t.caption and "2024-01-01" not in t.caption
     assert list(t.data.columns[2:6]) == ["industry median (Survey A)",
                                          "industry median (Survey B)", "industry average",
                                          "peer club median"]

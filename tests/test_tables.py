@@ -707,16 +707,21 @@ fcr_rate,industry_median,0.7,S,2025-01-01
     assert problem_keys(ei) == {("benchmark", (2,))}
 
 
-def test_a_benchmarks_publication_year_alone_is_refused(tmp_path, cat):
-    """'2025' was shown as 'Survey A (2025-01-01)': a day the source never gave."""
+def test_a_benchmarks_publication_date_without_its_day_is_kept_as_written(tmp_path, cat):
+    """'2025' was shown as 'Survey A (2025-01-01)', a day the source never gave; a year
+    or a month alone (June 2024 is how reports date themselves) is read as its first
+    day and kept as precise as it was written, for the report to show."""
     path = write(tmp_path / "b.csv", """
 kpi,benchmark,value,source,published
 fcr_rate,industry_median,0.7,Survey A,2025
 fcr_rate,top_quartile,0.8,Survey A,2025-03-31
-fcr_rate,best_in_class,0.9,Survey A,２０２５
-csat_pct,industry_median,0.7,Survey B,2025-03
-csat_pct,top_quartile,0.8,Survey B,31/03/2025
+csat_pct,industry_median,0.7,Survey B,June 2024
+csat_pct,top_quartile,0.8,Survey C,２０２５
 """)
-    with pytest.raises(skpi.DataError, match="a date without its day") as ei:
-        skpi.load_benchmarks(path, catalogue=cat)
-    assert problem_keys(ei) == {("published", (2, 4, 5))}
+    b = skpi.load_benchmarks(path, catalogue=cat)
+    assert b["published"].tolist()[:3] == [pd.Timestamp("2025-01-01"),
+                                           pd.Timestamp("2025-03-31"),
+                                           pd.Timestamp("2024-06-01")]
+    assert b.attrs["published_as"] == {("Survey A", "2025-01-01T00:00:00"): "2025",
+                                       ("Survey B", "2024-06-01T00:00:00"): "2024-06",
+                                       ("Survey C", "2025-01-01T00:00:00"): "2025"}

@@ -439,15 +439,7 @@ def _check_benchmarks(raw: pd.DataFrame, catalogue: Catalogue | None,
         checked.flag(source, "benchmark", own, "peer_median and best_peer are the other "
                      "teams' figures, worked out from the data: name an external "
                      "benchmark otherwise (e.g. peer_club_median)", checked.columns["benchmark"])
-    if "published" in raw.columns:    # "2025" read as 2025-01-01: a day nobody gave
-        from .periods import no_day
-        cells = parse_text(raw["published"].reset_index(drop=True))[0]
-        dayless = cells.map(lambda c: isinstance(c, str) and no_day(
-            unicodedata.normalize("NFKC", c).strip().lstrip("'"))).astype(bool)
-        checked.flag(source, "published", dayless.to_numpy(dtype=bool), "a date without its "
-                     "day (a year or a month alone) is read as its first day: write the "
-                     "publication date (e.g. 2025-03-31), or the period's last day if the "
-                     "source gives no more", cells)
+    written = _published_as(raw, checked)
     if "team" in raw.columns:     # a benchmarks file is every team's that names it
         named = parse_text(raw["team"].reset_index(drop=True))[0].str.strip()
         checked.flag(source, "team", (named.notna() & (named != "")).to_numpy(dtype=bool),
@@ -459,7 +451,31 @@ def _check_benchmarks(raw: pd.DataFrame, catalogue: Catalogue | None,
                         raw["value"].reset_index(drop=True))
     duplicate_keys(checked, ["kpi", "benchmark", "source"], source, "benchmark")
     _benchmarks_in_order(checked, catalogue, source)
-    return _finish(checked, source, list(BENCHMARK_COLUMNS))
+    out = _finish(checked, source, list(BENCHMARK_COLUMNS))
+    out.attrs["published_as"] = written
+    return out
+
+
+def _published_as(raw: pd.DataFrame, checked: Checked) -> dict:
+    """(source, publication date as read) -> the date as precise as it was written,
+    for a date without its day: "2025" read as 2025-01-01 is shown "2025", "June
+    2024" read as 2024-06-01 "2024-06" (a report names a source with its date: a
+    day nobody gave is not shown)."""
+    from .periods import no_day
+    if "published" not in raw.columns or "published" not in checked.columns:
+        return {}
+    cells = parse_text(raw["published"].reset_index(drop=True))[0]
+    out = {}
+    for text, when, src in zip(cells, checked.columns["published"],
+                               checked.columns.get("source", [None] * len(cells))):
+        if not isinstance(text, str) or pd.isna(when):
+            continue
+        plain = unicodedata.normalize("NFKC", text).strip().lstrip("'")
+        if no_day(plain):
+            year = re.fullmatch(r"(?:19|20|21)\d\d(?:\.0)?", plain)
+            out[(src, pd.Timestamp(when).isoformat())] = (
+                str(pd.Timestamp(when).year) if year else pd.Timestamp(when).strftime("%Y-%m"))
+    return out
 
 
 #: The references the other teams' values give (:func:`servicekpi.benchmark_table`).

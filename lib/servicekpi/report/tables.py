@@ -363,8 +363,11 @@ def benchmarks(report):
     out = pd.DataFrame(rows, columns=heads)
     caption = [msg("team.benchmarks.caption", lang, period=_period(report))]
     if report.benchmarks is not None and len(report.benchmarks):
-        pairs = sorted({(s, pd.Timestamp(a).date().isoformat()) for s, a in
-                        zip(report.benchmarks["source"], report.benchmarks["published"])})
+        written = report.benchmarks.attrs.get("published_as") or {}    # "2025", "2024-06"
+        pairs = sorted({(s, written.get((s, pd.Timestamp(a).isoformat()),
+                                        pd.Timestamp(a).date().isoformat()))
+                        for s, a in zip(report.benchmarks["source"],
+                                        report.benchmarks["published"])})
         caption.append(msg("team.benchmarks.external", lang, sources=msg(
             "team.list_sep_long", lang).join(f"{s} ({a})" for s, a in pairs)))
     if {"peer_median", "best_peer"} & present:
