@@ -265,6 +265,7 @@ def test_overview(run):
     assert "Partly left out for data problems" in html        # email's bad targets file
     left_out = re.search(r"Partly left out for data problems.*?</p>", html, re.S).group(0)
     assert "billing" in left_out and "histroy_periods" in left_out, left_out
+    assert "VIP:" in left_out           # named as its file names it, not by its id
     index = (out / "index.html").read_text()
     assert 'href="overview.html"' in index
 

@@ -72,6 +72,8 @@ def overview_inputs(params_dir=None, teams=None, as_of=None, prepared=None):
     finally:
         clear_export_cache()
     inputs.problems.update(found.failed)
+    for t in found.failed:      # left out, named as its file names it (not by its id)
+        inputs.export_names.setdefault(t, found.names.get(t))
     return found.ok, inputs
 
 
@@ -189,7 +191,7 @@ class OverviewReport:
             if p.team == team:
                 return team_shown(team, p.display_name or self.export_names.get(team) or team,
                                   self.language)
-        return team
+        return self.export_names.get(team) or team     # a team left out: as its file names it
 
     def team_link(self, team: str) -> str:
         """The team's display name as literal text, linking to its report when there
