@@ -70,10 +70,15 @@ class Unit:
         return catalogue(language).get(f"units.{self.code}", self.code)
 
 
+def _digits(text: str) -> bool:
+    """Whether a formatted number shows a digit other than 0 (it does not read 0)."""
+    return any(c in "123456789" for c in text)
+
+
 def _unsigned_zero(text: str) -> str:
     """A formatted number without the sign of a value that rounds to zero
     ("-0 s" is "0 s", "+0.0 pp" is "0.0 pp")."""
-    if text.startswith(("-", "+", "−")) and not any(c in "123456789" for c in text):
+    if text.startswith(("-", "+", "−")) and not _digits(text):
         return text[1:]
     return text
 
@@ -102,7 +107,7 @@ def _fixed(x: float, decimals: int, *, sign: str = "", keep: bool = False) -> st
         need = SIGNIFICANT - 1 - math.floor(math.log10(abs(x)))
         more = min(max(decimals, need), decimals + MORE_DIGITS)
         text = _number(x, f"{sign}.{more}f")
-        if any(c in "123456789" for c in text):  # else float noise: reads 0
+        if _digits(text):                        # else float noise: reads 0
             return text.rstrip("0") if more > decimals else text    # 0.020 reads 0.02
     return _number(x, f"{sign}.{decimals}f")
 
@@ -343,7 +348,7 @@ class KPIDef(BaseModel):
             return text
         extra = 0
         while (value and math.isfinite(value) and extra < MORE_DIGITS
-               and not any(c in "123456789" for c in text)):
+               and not _digits(text)):
             extra += 1
             text = self._shown(value, unit=unit, language=language, extra=extra)
         return text
@@ -384,7 +389,7 @@ class KPIDef(BaseModel):
             return msg("units.pp", language,
                        value=_fixed(delta * 100, 1, sign="+", keep=unit is not None))
         text = self.fmt(delta, unit=unit, language=language)
-        if text.startswith(("+", "-", "−")) or not any(c in "123456789" for c in text):
+        if text.startswith(("+", "-", "−")) or not _digits(text):
             return text
         return "+" + text if delta > 0 else text
 

@@ -273,9 +273,14 @@ def _resolve(data: dict, base: Path) -> dict:
         if isinstance(out.get(key), str) and out[key]:
             out[key] = str((base / out[key]).resolve())
     m = out.get("mapping")
-    if isinstance(m, str) and (m.endswith((".yaml", ".yml")) or "/" in m):
+    if is_mapping_file(m):
         out["mapping"] = str((base / m).resolve())
     return out
+
+
+def is_mapping_file(mapping) -> bool:
+    """Whether a ``mapping:`` value names a file (a path or a .yaml name), not a preset."""
+    return isinstance(mapping, str) and (mapping.endswith((".yaml", ".yml")) or "/" in mapping)
 
 
 def load_params(params_dir, teams: list[str] | None = None, *,
@@ -307,6 +312,10 @@ class TeamParams(NamedTuple):
     failed: dict[str, list[Problem]]  # team id -> the problems of its own parameters
     names: dict[str, str]            # failed team id -> its name as far as it is known
     shared: list[Problem]            # problems of every team's (stop the run)
+
+    def every_problem(self) -> list[Problem]:
+        """The shared problems and every team's, each once (what stops a run)."""
+        return unique(self.shared + [q for qs in self.failed.values() for q in qs])
 
 
 def team_params(params_dir, teams: list[str] | None = None, *,

@@ -68,7 +68,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__, config
-from .errors import ConfigError, Problem, ServiceKPIError, unique
+from .errors import ConfigError, Problem, ServiceKPIError
 from .config import atomic_write
 from .htmlout import render_html
 from .params import PATH_KEYS, ReportParams, file_identity, team_params
@@ -1093,8 +1093,8 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
     found = team_params(params_dir, teams, overrides=overrides)
     all_params = found.ok
     if found.shared or not all_params:
-        problems = unique(found.shared + [q for qs in found.failed.values() for q in qs])
-        raise ConfigError(problems or "no team gets a report", source=str(params_dir))
+        raise ConfigError(found.every_problem() or "no team gets a report",
+                          source=str(params_dir))
     out = Path(out_dir).resolve()   # notebooks run in their own folder: absolute paths
     (out / "teams").mkdir(parents=True, exist_ok=True)
     # the prepared inputs are a copy of the exports: gone however the run ends
@@ -1660,10 +1660,10 @@ def problems_page(r: TeamResult, title: str | None) -> str:
     language = _language(r)
     n = len(r.problems)
     from .i18n import team_shown
+    name = team_shown(r.team, r.name, language)
     head = _words(language)("problems.title_one" if n == 1 else "problems.title_many",
-                            name=team_shown(r.team, r.name, language), n=n)
-    return _render("problems.html.j2", language, title=head, r=r,
-                   name=team_shown(r.team, r.name, language),
+                            name=name, n=n)
+    return _render("problems.html.j2", language, title=head, r=r, name=name,
                    report_title=_title(title, language))
 
 

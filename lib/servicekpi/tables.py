@@ -501,15 +501,15 @@ def _benchmarks_in_order(checked: Checked, catalogue: Catalogue | None, source: 
         if kpi not in catalogue or catalogue[kpi].direction not in ("higher", "lower"):
             continue
         sign = 1 if catalogue[kpi].direction == "higher" else -1
-        rank = g["benchmark"].map(RANKED_BENCHMARKS.index)
-        g = g.assign(rank=rank).sort_values("rank")
-        for (i, a), (j, b) in zip(g.iterrows(), list(g.iterrows())[1:]):
+        worse = "<" if sign > 0 else ">"          # worse than the benchmark below it
+        rows = list(g.assign(rank=g["benchmark"].map(RANKED_BENCHMARKS.index))
+                    .sort_values("rank").iterrows())
+        for (_, a), (j, b) in zip(rows, rows[1:]):
             if pd.notna(a["value"]) and pd.notna(b["value"]) and \
                     sign * (b["value"] - a["value"]) < 0:
                 bad[j] = True
-                shown[j] = f"{b['benchmark']} {b['value']:g} < {a['benchmark']} {a['value']:g}" \
-                    if sign > 0 else f"{b['benchmark']} {b['value']:g} > {a['benchmark']} " \
-                    f"{a['value']:g}"
+                shown[j] = (f"{b['benchmark']} {b['value']:g} {worse} "
+                            f"{a['benchmark']} {a['value']:g}")
     checked.flag(source, "value", bad, "benchmarks out of order: a top quartile or best in "
                  "class must be at least as good as the benchmark below it, in the KPI's "
                  "direction (for a KPI where lower is better, the lower value)", shown)

@@ -57,7 +57,7 @@ from .mapping import (AUTO, CANONICAL, REQUIRED, apply_derivations, apply_mappin
                       load_mapping, resolve)
 from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE, text_missing
 from .readers import Plan, describe_read, read_table, release_memory
-from .schema import CATEGORICAL, TICKET_COLUMNS
+from .schema import CATEGORICAL, TICKET_COLUMNS, Column
 from .teams import UNASSIGNED, team_names, to_ids
 from .threads import in_order
 
@@ -827,20 +827,20 @@ _PER_TEAM = ("rows_read", "survey_answer_missing", "unresolved", "no_first_respo
 #: A row problem's reason as the contracts write it (:meth:`Column.expected` words).
 _REASON = re.compile(r"(?P<what>cannot read value|value out of range): expected "
                      r"(?P<kind>.+?)(?: from (?P<low>\S+) to (?P<high>\S+)| >= (?P<least>\S+))?")
+#: A column kind's words in those reasons -> the kind.
+_KINDS = {Column("x", k).expected(): k for k in ("text", "timestamp", "bool", "int", "number")}
 
 
 def reason_words(reason: str, language: str = "en") -> str:
     """A dropped row's reason in ``language``: the checks' common reasons (a value
     not read, out of range, an empty required cell) in words of the message
     catalogue (``data.reason.*``); any other as the check wrote it."""
-    from .schema import Column
     if reason == "empty cell in a required column":
         return msg("data.reason.empty_required", language)
     m = _REASON.fullmatch(reason)
-    kinds = {Column("x", k).expected(): k for k in ("text", "timestamp", "bool", "int", "number")}
-    if m is None or m["kind"] not in kinds:
+    if m is None or m["kind"] not in _KINDS:
         return reason
-    kind = msg(f"data.reason.kind.{kinds[m['kind']]}", language,
+    kind = msg(f"data.reason.kind.{_KINDS[m['kind']]}", language,
                **{v: v for v in ("true", "false", "yes", "no")})   # cells as written
     if m["low"] is not None:
         kind = msg("data.reason.between", language, kind=kind, low=m["low"], high=m["high"])

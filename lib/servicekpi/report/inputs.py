@@ -269,6 +269,15 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
 
     # KPI tables and targets: each file read once, checked at each freq it is used at
     asked = {p.team for p in params_list}
+
+    def known_of(members) -> tuple[set, list[str]] | None:
+        """The teams a file these teams use may name (theirs and their exports'),
+        and their exports' names; None when one of them has no export loaded."""
+        if not all(p.team in export_of for p in members):
+            return None
+        keys = {export_of[p.team] for p in members}
+        return asked.union(*(present[e] for e in keys)), sorted(names[e] for e in keys)
+
     merged: dict[tuple, list[pd.DataFrame]] = {}   # (export key, freq) -> table rows to add
     for what in ("kpi_table", "targets"):
         load = load_kpi_table if what == "kpi_table" else load_targets
@@ -280,11 +289,9 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
             except ServiceKPIError as exc:
                 fail(members, _problems(exc, path))
                 continue
-            if all(p.team in export_of for p in members):
-                keys = {export_of[p.team] for p in members}
-                known = asked.union(*(present[e] for e in keys))
-                inputs.unused += _unknown_team_rows(raws[path], Path(path).name, what, known,
-                                                    sorted(names[e] for e in keys))
+            known = known_of(members)
+            if known is not None:
+                inputs.unused += _unknown_team_rows(raws[path], Path(path).name, what, *known)
         for path, members in _group(params_list, lambda p: getattr(p, what),
                                     lambda p: (p.freq, str(p.catalogue))):
             if path not in raws:
@@ -349,14 +356,12 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
         key = export_of.get(p.team)
         if key is not None and (key, p.freq) in kpis:
             inputs.kpis[p.team] = kpis[key, p.freq]
-    inputs.unused += _unmeasured_targets(params_list, inputs, raws, names, export_of)
+    # each targets file's team and KPI cells, read once: to name its rows
+    cells = {path: _team_kpi_cells(raw) for path, raw in raws.items()}
+    inputs.unused += _unmeasured_targets(params_list, inputs, raws, cells, names, export_of)
     inputs.unused += _after_the_export(params_list, inputs)
-    keys: dict[str, tuple] = {}             # targets file -> its (team, kpi) cells, once
     for p in params_list:       # a baseline typed in another unit fails its team
-        raw = raws.get(str(p.targets)) if p.targets else None
-        if raw is not None and str(p.targets) not in keys:
-            keys[str(p.targets)] = _team_kpi_cells(raw)
-        slips = _unit_slips(p, inputs, keys.get(str(p.targets)))
+        slips = _unit_slips(p, inputs, cells.get(str(p.targets)) if p.targets else None)
         if slips:
             fail([p], slips)
 
@@ -376,14 +381,11 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
                 fail(members, _problems(exc, path))
                 continue
             read.setdefault(what, {}).update({p.team: frame for p in members})
-            if not checked and "team" in frame and all(p.team in export_of for p in members):
-                keys = {export_of[p.team] for p in members}   # rows of a team no report has
-                known = asked.union(*(present[e] for e in keys))
-                if set(frame["team"].dropna().astype(str)) - known:
-                    from ..readers import read_table
-                    inputs.unused += _unknown_team_rows(read_table(path), Path(path).name,
-                                                        what, known,
-                                                        sorted(names[e] for e in keys))
+            known = known_of(members) if not checked and "team" in frame else None
+            if known is not None and set(frame["team"].dropna().astype(str)) - known[0]:
+                from ..readers import read_table        # rows of a team no report has
+                inputs.unused += _unknown_team_rows(read_table(path), Path(path).name,
+                                                    what, *known)
     inputs.benchmarks = read.get("benchmarks", {})
     for p in params_list:
         a = read.get("competencies", {}).get(p.team)
@@ -480,7 +482,7 @@ def _unit_slips(p, inputs: Inputs, cells: tuple | None) -> list[Problem]:
     return out
 
 
-def _unmeasured_targets(params_list, inputs: Inputs, raws: dict, names: dict,
+def _unmeasured_targets(params_list, inputs: Inputs, raws: dict, cells: dict, names: dict,
                         export_of: dict) -> list[Problem]:
     """Targets rows on a KPI the team's data do not measure at all
     (:func:`servicekpi.kpis.measured_kpis`: a column it needs is missing from the
@@ -490,17 +492,13 @@ def _unmeasured_targets(params_list, inputs: Inputs, raws: dict, names: dict,
     from ..contracts import FIRST_ROW
     from ..errors import problem_at
     from ..kpis import measured_kpis
-    from ..parsing import parse_text
-    from ..teams import to_ids
 
     out = []
     for path, members in _group(params_list, lambda p: p.targets):
-        raw = raws.get(path)
-        if raw is None or not {"team", "kpi"} <= set(raw.columns):
+        if cells.get(path) is None:
             continue
-        raw = raw.reset_index(drop=True)
-        teams = to_ids(parse_text(raw["team"])[0]).to_numpy(dtype=object)
-        kpi = parse_text(raw["kpi"])[0].str.strip().to_numpy(dtype=object)
+        raw = raws[path].reset_index(drop=True)
+        teams, kpi = cells[path]
         stray: dict[str, list[int]] = {}
         exports: dict[str, set] = {}
         measured_in: dict[int, set] = {}     # per KPI table: every team of an export's

@@ -57,7 +57,7 @@ def overview_inputs(params_dir=None, teams=None, as_of=None, prepared=None):
     and checked without the tickets' rows; ``inputs.ok`` empty: no team to show.
     A team whose own parameters are wrong is among ``inputs.problems`` (left out,
     as one whose inputs are); a problem of every team's raises ConfigError."""
-    from ..errors import ConfigError, unique
+    from ..errors import ConfigError
     from ..params import clear_export_cache, team_params
     from .inputs import load_inputs
 
@@ -65,8 +65,7 @@ def overview_inputs(params_dir=None, teams=None, as_of=None, prepared=None):
     found = team_params(params_dir, teams, prepared=prepared,
                         overrides={"as_of": as_of} if as_of is not None else None)
     if found.shared or (found.failed and not found.ok):
-        raise ConfigError(unique(found.shared + [q for qs in found.failed.values()
-                                                 for q in qs]), source=str(params_dir))
+        raise ConfigError(found.every_problem(), source=str(params_dir))
     try:
         inputs = load_inputs(found.ok, prepared, tickets_of=[])   # no rows
     finally:

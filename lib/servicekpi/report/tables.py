@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..benchmarking import BENCHMARK_ORDER
+from ..tables import PEER_REFERENCES
 from ..catalogue import fmt_probability, fmt_share
 from ..i18n import msg, note
 from ..periods import label
@@ -296,7 +297,7 @@ def achievability(report):
 
 
 # ---------------------------------------------------------------------- benchmarks
-REFERENCES = (*BENCHMARK_ORDER, "peer_median", "best_peer")
+REFERENCES = (*BENCHMARK_ORDER, *PEER_REFERENCES)
 
 
 def _benchmark_head(reference: str, source: str | None, language: str) -> str:
@@ -325,7 +326,7 @@ def benchmarks(report):
              if len(t) else [])
     found = [(r, s) for r, s in found if isinstance(r, str)]
     order = {r: i for i, r in enumerate(REFERENCES)}
-    refs = sorted(found, key=lambda rs: (rs[0] in ("peer_median", "best_peer"),
+    refs = sorted(found, key=lambda rs: (rs[0] in PEER_REFERENCES,
                                          order.get(rs[0], len(REFERENCES))))
     sources = {r: sum(x == r for x, _ in refs) for r, _ in refs}
     heads = (columns(report, "benchmarks", "kpi", "value")
@@ -546,11 +547,12 @@ def quality(report):
 def parameters(report):
     """The parameters this report was made with (paths shown by file name)."""
     from pathlib import Path
+
+    from ..params import is_mapping_file
     heads = columns(report, "parameters", "name", "value")
     rows = []
     for key, value in report.params.model_dump().items():
-        if isinstance(value, Path) or (key == "mapping" and isinstance(value, str) and (
-                "/" in value or value.lower().endswith((".yaml", ".yml")))):
+        if isinstance(value, Path) or (key == "mapping" and is_mapping_file(value)):
             value = Path(value).name          # a mapping file too (not a preset's name)
         elif isinstance(value, bool):             # as the parameters file writes it
             value = "true" if value else "false"
