@@ -224,21 +224,28 @@ def _why(path: Path) -> str:
     return "permission denied"
 
 
-def _checked(check_name: str):
-    """An argparse type that refuses what ``servicekpi.params.<check_name>`` refuses."""
+def _checked(check_name: str, read=lambda text: text):
+    """An argparse type that refuses what ``servicekpi.params.<check_name>`` refuses,
+    and gives what it accepts as ``read`` reads it."""
     def check(text: str) -> str:
         from . import params
 
         problem = getattr(params, check_name)(text)
         if problem:
             raise argparse.ArgumentTypeError(problem)
-        return text
+        return read(text)
     check.__name__ = check_name.replace("_problem", "")
     return check
 
 
-_timestamp, _zone, _encoding = (_checked("as_of_problem"), _checked("zone_problem"),
-                                _checked("encoding_problem"))
+def _iso_time(text: str) -> str:
+    """A time as written (2025年3月31日 18:00 too) in the ISO form."""
+    from .parsing import western_date
+    return western_date(text.strip())
+
+
+_timestamp, _zone, _encoding = (_checked("as_of_problem", _iso_time),
+                                _checked("zone_problem"), _checked("encoding_problem"))
 
 
 def _share(text: str) -> float:

@@ -45,7 +45,7 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_valid
 from .catalogue import load_catalogue
 from .errors import ConfigError, DataError, Problem, ServiceKPIError, unique
 from .mapping import load_mapping, pydantic_problems
-from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE, ZONE_ERRORS
+from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE, ZONE_ERRORS, western_date
 from .readers import read_yaml, yaml_problem
 from .teams import UNASSIGNED, UNASSIGNED_NAME, is_team_id, team_id, to_ids
 
@@ -179,7 +179,7 @@ class ReportParams(BaseModel):
         problem = as_of_problem(str(v).strip())
         if problem:
             raise ValueError(problem)
-        return str(v).strip()
+        return western_date(str(v).strip())      # 2025年3月31日 -> 2025-3-31
 
     @field_validator("timezone", "encoding")
     @classmethod
@@ -213,8 +213,9 @@ def as_of_problem(text: str) -> str | None:
     the years timestamps are read in (:data:`servicekpi.parsing.YEAR_RANGE`)."""
     import pandas as pd
 
+    written = western_date(str(text).strip())
     try:
-        ts = pd.Timestamp(text) if ISO_DATE.match(str(text).strip()) else pd.NaT
+        ts = pd.Timestamp(written) if ISO_DATE.match(written) else pd.NaT
     except (ValueError, TypeError, OverflowError):
         ts = pd.NaT
     if pd.isna(ts):

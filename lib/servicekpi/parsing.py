@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 import warnings
 
 import numpy as np
@@ -366,7 +367,7 @@ def parse_timestamps(s: pd.Series, *, timezone: str = "UTC", dayfirst: bool = Fa
     if not todo.any():
         return out, np.zeros(n, bool)
 
-    arr = _english_months(_normalise_zones(arrow_text(text)))
+    arr = _english_months(_normalise_zones(_western_dates(arrow_text(text))))
     # day/month/year at the start -> year-month-day, in the order decided for the column
     lead = _match(arr, _LEADING_DMY)
     if lead.any():
@@ -438,6 +439,57 @@ def _day_then(words) -> str:
 
 
 _FOREIGN_MONTH = _day_then([n for names in FOREIGN_MONTHS.values() for n in names])
+
+
+def _clock(words: str, shift: int) -> list[tuple[str, str]]:
+    """An hour of 1-12 after one of ``words`` (a.m. or p.m.) as the 24-hour
+    clock's: ``shift`` 0 for the morning (12 is 00), 12 for the afternoon."""
+    return [(rf"(?:{words})\s*0?{h}:", f" {h % 12 + shift:02d}:") for h in range(1, 13)]
+
+
+#: Dates and times as Chinese and Japanese spreadsheets and ticket systems write
+#: them, each rewritten to the ISO form read after it (in this order; full-width
+#: digits and colons, ２０２５：, are read as ASCII ones first): ``2025年1月3日``
+#: is 2025-1-3 (also with 号, and a weekday such as 星期五 or （周五） after it),
+#: ``2025年1月`` is 2025-1, ``2025年`` 2025, ``14时05分30秒`` (时, 時, 点, 點) is 14:05:30, and an
+#: hour after 上午 or 下午 (午前, 午後) is on the 24-hour clock: 下午2:05 is 14:05,
+#: 上午12:30 is 00:30.  The order of year, month and day is the one written.
+CJK_DATE_FORMS: tuple[tuple[str, str], ...] = (
+    (r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號]"
+     r"\s*(?:[(（]?(?:星期|周|週)[一二三四五六日天][)）]?)?", r"\1-\2-\3 "),
+    (r"(\d{4})\s*年\s*(\d{1,2})\s*月", r"\1-\2"),
+    (r"(\d{4})\s*年\s*$", r"\1"),
+    (r"(\d{1,2})\s*[时時点點]\s*(\d{1,2})\s*分\s*(\d{1,2})\s*秒", r"\1:\2:\3"),
+    (r"(\d{1,2})\s*[时時点點]\s*(\d{1,2})\s*分", r"\1:\2"),
+    *_clock("上午|午前", 0), *_clock("下午|午後", 12),
+    (r"\s+", " "),
+)
+
+
+def western_date(text: str) -> str:
+    """One date or time as written in Chinese or Japanese, in the ISO form
+    (:data:`CJK_DATE_FORMS`); any other text as it is."""
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKC", text)
+    for pattern, iso in CJK_DATE_FORMS:
+        text = re.sub(pattern, iso, text)
+    for one_digit in (r"(?<=\d{4}-)(\d)(?!\d)", r"(?<=\d{4}-\d\d-)(\d)(?!\d)",
+                      r"(?<= )(\d)(?=:)", r"(?<=:)(\d)(?!\d)"):    # 2025-03-01 09:05
+        text = re.sub(one_digit, r"0\1", text)
+    return text.strip()
+
+
+def _western_dates(arr: pa.Array) -> pa.Array:
+    """:func:`western_date` for a column, only in the cells that are not ASCII."""
+    other = pc.invert(pc.fill_null(pc.string_is_ascii(arr), True))
+    if not pc.any(other).as_py():
+        return arr
+    rows = pa.array(np.flatnonzero(other.to_numpy(zero_copy_only=False)))
+    part = pc.utf8_normalize(arr.take(rows), "NFKC")
+    for pattern, iso in CJK_DATE_FORMS:
+        part = pc.replace_substring_regex(part, pattern, iso)
+    return pc.replace_with_mask(arr, other, pc.utf8_trim_whitespace(part))
 
 
 def _english_months(arr: pa.Array) -> pa.Array:

@@ -17,11 +17,17 @@ import numpy as np
 import pandas as pd
 
 from .errors import InvalidArgument
+from .parsing import western_date
 
 #: ``freq`` -> pandas frequency.
 FREQS = {"month": "M", "week": "W-SUN", "quarter": "Q-DEC"}
 
 _ISO_WEEK = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
+#: A quarter and an (ISO) week as Chinese and Japanese write them: 2026年第2季度,
+#: 2026年2季, 2026年第二季度, 2026年Q2; 2026年第12周 (週).
+_CJK_QUARTER = re.compile(r"(\d{4})\s*年\s*(?:(?:第\s*)?([1-4一二三四])\s*季度?|Q([1-4]))",
+                          re.IGNORECASE)
+_CJK_WEEK = re.compile(r"(\d{4})\s*年\s*第\s*(\d{1,2})\s*[周週]")
 
 
 def freq_of(freq: str) -> str:
@@ -124,45 +130,51 @@ def parse_period(value, freq: str) -> pd.Period:
         if value.freqstr != pd.Period("2000-01-01", pandas_freq).freqstr:
             raise InvalidArgument(f"{value} is not a {freq}")
         return value
-    text = str(value).strip()
+    written = str(value).strip()
+    text = western_date(written)
     if not text or text.lower() in ("nan", "nat", "none"):
         raise InvalidArgument("empty")
+    if m := _CJK_QUARTER.fullmatch(text):
+        quarter = m[2] or m[3]
+        text = f"{m[1]}Q{'一二三四'.find(quarter) + 1 if quarter in '一二三四' else quarter}"
+    elif m := _CJK_WEEK.fullmatch(text):
+        text = f"{m[1]}-W{m[2]}"
     if not re.search(r"(?:19|20|21)\d\d", text):
-        raise InvalidArgument(f"{text!r} has no year")
+        raise InvalidArgument(f"{written!r} has no year")
     m = _ISO_WEEK.match(text)
     if m:
         if freq != "week":
-            raise InvalidArgument(f"{text!r} is a week, not a {freq}")
+            raise InvalidArgument(f"{written!r} is a week, not a {freq}")
         year, week = int(m.group(1)), int(m.group(2))
         try:
             monday = pd.Timestamp.fromisocalendar(year, week, 1)
         except ValueError:              # week 54, week 0
-            raise InvalidArgument(f"{text!r}: {year} has no ISO week {week}") from None
+            raise InvalidArgument(f"{written!r}: {year} has no ISO week {week}") from None
         return monday.to_period(pandas_freq)
     m = _NUMERIC_DATE.fullmatch(text)
     if m and _either_way(int(m["a"]), int(m["b"]), int(m["y"]), pandas_freq):
         # 05/03/2026: 5 March or 3 May, and pandas would guess (month first, unless
         # the first number cannot be a month): one column could mix both
-        raise AmbiguousDate(f"{text!r} reads as two dates (day or month first): "
+        raise AmbiguousDate(f"{written!r} reads as two dates (day or month first): "
                             f"write the {freq} as " + EXAMPLE[freq])
     if freq == "week" and re.fullmatch(r"\d{4}-\d\d-\d\d/\d{4}-\d\d-\d\d", text):
         text = text.split("/")[0]       # pandas' own label "2024-01-01/2024-01-07"
     if freq == "month" and re.fullmatch(r"\d{4}Q[1-4]", text, re.IGNORECASE):
-        raise InvalidArgument(f"{text!r} is a quarter, not a month")
+        raise InvalidArgument(f"{written!r} is a quarter, not a month")
     if re.fullmatch(r"(?:19|20|21)\d\d(?:\.0)?", text):
         # pandas reads a bare year as its first month, quarter or week: a deadline
         # "2026" would fall due in January
-        raise InvalidArgument(f"{text!r} is a year, not a {freq}: write the {freq}, e.g. "
+        raise InvalidArgument(f"{written!r} is a year, not a {freq}: write the {freq}, e.g. "
                               + EXAMPLE[freq])
     if freq != "month" and no_day(text):
         # a month for a weekly or quarterly team, however written (2026-06, June 2026,
         # 06/2026): read as the week of its first day (a deadline "June" due 1-7 June)
         # or counted in months as quarters (a baseline of 6 months as 6 quarters)
-        raise InvalidArgument(f"{text!r} is a month, not a {freq}: write the {freq}, "
+        raise InvalidArgument(f"{written!r} is a month, not a {freq}: write the {freq}, "
                               "e.g. " + EXAMPLE[freq])
     if re.fullmatch(r"\d{4}-?Q[1-4]", text, re.IGNORECASE):
         if freq != "quarter":
-            raise InvalidArgument(f"{text!r} is a quarter, not a {freq}")
+            raise InvalidArgument(f"{written!r} is a quarter, not a {freq}")
         return pd.Period(text.replace("-", "").upper(), pandas_freq)
     try:
         return pd.Period(text, pandas_freq)
@@ -171,7 +183,7 @@ def parse_period(value, freq: str) -> pd.Period:
     try:
         return pd.Timestamp(text).to_period(pandas_freq)
     except (ValueError, TypeError, OverflowError):
-        raise InvalidArgument(f"{text!r} is not a {freq} nor a date") from None
+        raise InvalidArgument(f"{written!r} is not a {freq} nor a date") from None
 
 
 def coverage_end(as_of, *, declared: bool = True) -> pd.Timestamp | None:

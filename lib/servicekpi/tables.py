@@ -19,7 +19,6 @@ rows are wrong and says which in ``attrs["team_errors"]`` (see
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from .contracts import FIRST_ROW, Checked, check_columns, duplicate_keys
 from .errors import DataError, InvalidArgument, Problem
 from .i18n import LANGUAGES
 from . import parsing
-from .parsing import parse_text, text_missing
+from .parsing import parse_text, text_missing, western_date
 from .periods import EXAMPLE, AmbiguousDate, freq_of, label, parse_period
 from .readers import read_table, read_yaml
 from .teams import to_ids
@@ -470,7 +469,7 @@ def _published_as(raw: pd.DataFrame, checked: Checked) -> dict:
                                checked.columns.get("source", [None] * len(cells))):
         if not isinstance(text, str) or pd.isna(when):
             continue
-        plain = unicodedata.normalize("NFKC", text).strip().lstrip("'")
+        plain = western_date(text.strip().lstrip("'"))
         if no_day(plain):
             year = re.fullmatch(r"(?:19|20|21)\d\d(?:\.0)?", plain)
             out[(src, pd.Timestamp(when).isoformat())] = (

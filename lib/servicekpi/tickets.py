@@ -55,7 +55,7 @@ from .i18n import msg
 from .mapping import (AUTO, CANONICAL, REQUIRED, apply_derivations, apply_mapping,
                       detect_mapping, find_headers, header_fit, header_index, left_out,
                       load_mapping, resolve)
-from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE, text_missing
+from .parsing import AS_WRITTEN, ISO_DATE, YEAR_RANGE, text_missing, western_date
 from .readers import Plan, describe_read, read_table, release_memory
 from .schema import CATEGORICAL, TICKET_COLUMNS, Column
 from .teams import UNASSIGNED, team_names, to_ids
@@ -756,7 +756,9 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
 
 
 def _as_of(value, tz: str) -> pd.Timestamp:
-    if isinstance(value, str) and not ISO_DATE.match(value.strip()):
+    if isinstance(value, str):
+        value = western_date(value.strip())     # 2025年3月10日 18:00
+    if isinstance(value, str) and not ISO_DATE.match(value):
         raise ConfigError(f"as-of time {value!r}: write it year first, e.g. 2024-03-10 or "
                           "'2024-03-10 18:00' (10/03/2024 reads either way)", source="as_of")
     ts = pd.Timestamp(value)
