@@ -386,6 +386,39 @@ def test_zendesk():
     assert t.loc["101", "satisfied"] == True  # noqa: E712
 
 
+def test_zendesk_merged_tickets_are_left_out(tmp_path):
+    """Mia Wagner asks again about adding a user (111, 22 Jan 10:05); the agent
+    merges it into 103 at 10:10: Zendesk closes 111 and tags it closed_by_merge,
+    with no reply of its own.  Left out, every figure of ZENDESK holds (Support's
+    January volume 3).  A tag that only starts with the word
+    (closed_by_merge_review, 112) leaves nothing out: without the preset's rule
+    both count, volume 5."""
+    def merged(head, rows):
+        for ticket, tags in (("111", "howto closed_by_merge"), ("112", "closed_by_merge_review")):
+            row = dict(zip(head, rows[2]))             # 103, Support, January
+            row.update({"Id": ticket, "Tags": tags, "Created at": "2024-01-22 10:05:00 +0100",
+                        "Solved at": "2024-01-22 10:10:00 +0100", "Satisfaction Score":
+                        "Unoffered", "Replies": "0", "First reply time in minutes": ""})
+            rows.append([row[h] for h in head])
+    path = with_rows(tmp_path, "zendesk.csv", [], edit=merged)
+    t = skpi.load_tickets(path)
+    assert t.attrs["mapping"] == "zendesk"
+    assert "111" not in set(t["ticket_id"]) and "112" in set(t["ticket_id"])
+    k = skpi.compute_kpis(t[t["ticket_id"] != "112"])
+    check(k, ZENDESK)
+    q = skpi.data_quality(t)
+    row = q[q["code"] == "left_out_tagged"]
+    assert row["rows"].item() == 1 and row["severity"].item() == "dropped"
+    assert row["detail"].item() == ("mapping 'zendesk': rows whose Tags hold the tag "
+                                    "'closed_by_merge' (1) are not service tickets of their "
+                                    "own: left out of every KPI")
+    # without the preset's rule the merged copy counts: 3 + 111 + 112 in January
+    kept = skpi.compute_kpis(skpi.load_tickets(
+        path, mapping=skpi.load_mapping("zendesk").model_copy(update={"leave_out_tagged": {}})))
+    jan = kept[(kept["team"] == "support") & (kept["period"] == JAN)].set_index("kpi")
+    assert jan.loc["volume", "value"] == 5
+
+
 def test_zendesk_local_times_keep_the_hours_between_them():
     """As written vs converted to UTC: every time 1 h apart (all +0100), hours between the
     same, only the month of 105 differs."""

@@ -21,6 +21,8 @@ A mapping is a YAML file::
     one_row_per_ticket: {latest_by: [sys_mod_count, sys_updated_on]}
     leave_out:               # rows that are not service tickets: header -> values
       State: [Canceled]
+    leave_out_tagged:        # the same, by one word of a list of tags: header -> words
+      Tags: [closed_by_merge]
     timezone: UTC            # zone of naive timestamps; aware ones are converted to it
                              # (as_written: aware ones keep the local time written)
     dayfirst: null           # null: decided per column from the data; true/false: declared
@@ -42,7 +44,10 @@ that are not service tickets (a cancelled incident, a Jira sub-task): a row
 whose cell under one of its headers is one of the values listed (compared as
 ``values`` are) is left out of every KPI, after an event log is folded (the
 ticket's latest state decides), and counted per header and value in the
-data-quality summary.  A header the file lacks leaves nothing out.
+data-quality summary.  ``leave_out_tagged`` does the same by a word of a
+cell holding a list (tags separated by spaces, commas or semicolons, as
+Zendesk's ``Tags`` column writes them: ``billing closed_by_merge``), compared
+without case.  A header the file lacks leaves nothing out.
 
 Presets ship with the package (:func:`presets`): pass the name instead of a
 path, or ``"auto"`` (the loader's default) to let :func:`detect_mapping`
@@ -132,6 +137,7 @@ class Mapping(BaseModel):
     false_values: list[str] = []
     one_row_per_ticket: OneRowPerTicket | None = None
     leave_out: dict[str, list[str]] = {}
+    leave_out_tagged: dict[str, list[str]] = {}
     timezone: str = "UTC"
     dayfirst: bool | None = None
     decimal: Literal[".", ",", "auto"] = "auto"
@@ -150,7 +156,7 @@ class Mapping(BaseModel):
             out[k] = spec
         return out
 
-    @field_validator("leave_out", mode="before")
+    @field_validator("leave_out", "leave_out_tagged", mode="before")
     @classmethod
     def _as_written(cls, v):
         """Values as the export writes them: whole numbers as text; YAML's readings of
@@ -176,6 +182,10 @@ class Mapping(BaseModel):
             except LookupError:
                 raise ValueError(f"unknown encoding {v!r}") from None
         return v
+
+    def leave_out_headers(self) -> list[str]:
+        """The headers ``leave_out`` and ``leave_out_tagged`` read."""
+        return [*self.leave_out, *self.leave_out_tagged]
 
     def na_values(self) -> frozenset:
         """Spellings of an empty cell: the built-in ones plus ``missing_values``."""
@@ -554,24 +564,40 @@ def counted(cells: pd.Series, rows: np.ndarray, limit: int | None = None) -> str
             + (", ..." if len(shown) < len(seen) else ""))
 
 
+#: What separates the tags of a cell that lists them (``leave_out_tagged``).
+TAG_SEPARATORS = r"[\s,;]+"
+
+
 def left_out(raw: pd.DataFrame, mapping: Mapping) -> tuple[np.ndarray, list[dict]]:
-    """Rows of ``raw`` that ``mapping.leave_out`` says are not tickets, and one
-    quality record per header: the rows it leaves out and their values as written."""
+    """Rows of ``raw`` that ``mapping.leave_out`` (a cell's value) or
+    ``leave_out_tagged`` (one of a cell's tags) says are not tickets, and one
+    quality record per header: the rows it leaves out and their values as
+    written (the tags that left them out)."""
     out = np.zeros(len(raw), bool)
     quality: list[dict] = []
     index = header_index(raw.columns)
-    for name, listed in mapping.leave_out.items():
-        header = index.get(header_key(name))
-        if header is None or not listed:
-            continue
-        hit = value_keys(raw[header]).isin({value_key(v) for v in listed}).fillna(False)
-        hit = hit.to_numpy(dtype=bool) & ~out
-        if hit.any():
-            quality.append(dict(code="left_out", column=None, rows=int(hit.sum()),
-                                severity="dropped", values=dict(
-                                    mapping=mapping.name, header=str(header),
-                                    values=counted(raw[header], hit))))
-            out |= hit
+    for tagged, listing in ((False, mapping.leave_out), (True, mapping.leave_out_tagged)):
+        for name, listed in listing.items():
+            header = index.get(header_key(name))
+            if header is None or not listed:
+                continue
+            wanted = {value_key(v) for v in listed}
+            if tagged:
+                # each distinct cell once: the first of its tags that is listed
+                text = raw[header].astype("string")
+                first = {v: next((t for t in re.split(TAG_SEPARATORS, v.lower()) if t in wanted),
+                                 None) for v in text.dropna().unique()}
+                shown = text.map(first, na_action="ignore")
+                hit = shown.notna().to_numpy(dtype=bool) & ~out
+            else:
+                shown = raw[header]
+                hit = value_keys(shown).isin(wanted).fillna(False).to_numpy(dtype=bool) & ~out
+            if hit.any():
+                quality.append(dict(code="left_out_tagged" if tagged else "left_out",
+                                    column=None, rows=int(hit.sum()), severity="dropped",
+                                    values=dict(mapping=mapping.name, header=str(header),
+                                                values=counted(shown, hit))))
+                out |= hit
     return out, quality
 
 

@@ -198,7 +198,7 @@ def reading_plan(m, columns, *, other_columns: bool = True) -> Plan:
     keep = None
     if not other_columns:
         keep = {*res.headers.values(), *latest,
-                *find_headers(header_index(columns), m.leave_out),
+                *find_headers(header_index(columns), m.leave_out_headers()),
                 *(h for fb in res.fallbacks.values() for h in fb)}
     return Plan(keep=keep, typed=typed)
 
@@ -260,7 +260,8 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     if fold_problems:   # the log cannot be ordered: nothing after this would be right
         raise DataError(fold_problems, source=source)
     # rows that are not tickets, by each ticket's latest row
-    states = raw[list(dict.fromkeys(find_headers(header_index(raw.columns), m.leave_out)))]
+    states = raw[list(dict.fromkeys(find_headers(header_index(raw.columns),
+                                                 m.leave_out_headers())))]
     out_rows, records = left_out(states if folded is None else
                                  states.iloc[folded].reset_index(drop=True), m)
     del states
