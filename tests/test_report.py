@@ -488,3 +488,14 @@ def test_the_parameters_appendix_names_files_not_paths(report):
             update={"mapping": mapping}), _cache={})
         rows = dict(tables.parameters(r).data.to_numpy().tolist())
         assert rows["mapping"] == shown
+
+
+def test_trend_table_caption_says_which_periods_it_shows(report, report_zh):
+    """The trend figure shows every period (6 here); the table of values only the
+    last few, and its caption says so, not "Values per period" as if all."""
+    assert report.periods[-1] == pd.Period("2024-06", "M") and len(report.periods) == 6
+    assert "Values per period." in tables.trend(report).to_html()
+    last = tables.trend(report, periods=4).to_html()
+    assert "Values of the last 4 periods (the figure shows all 6)." in last
+    assert ">2024-02<" not in last and ">2024-03<" in last
+    assert "最近4期的数值（上图显示全部6期）。" in tables.trend(report_zh, periods=4).to_html()
