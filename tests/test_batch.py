@@ -2,6 +2,7 @@
 cluster, and leave notebooks usable with plain papermill and nbconvert.  (An
 interrupted run: test_runner_state.py.)"""
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -89,7 +90,11 @@ def test_plain_papermill_and_nbconvert(tmp_path, demo_dir):
     assert "Headline KPIs" in html and "Billing" in html
 
 
-def test_explore_notebook_runs(tmp_path, demo_dir):
+@pytest.mark.parametrize("freq", ["month", "week"])
+def test_explore_notebook_runs(tmp_path, demo_dir, freq):
+    """The analysts' notebook on the demo: no error; the small demo ends on
+    31 October, so its last month is whole and its last week (2026-W44, to
+    1 November) partial: said, flagged, and left out of the forecast."""
     import papermill as pm
 
     from servicekpi.config import NOTEBOOKS_DIR
@@ -102,13 +107,25 @@ def test_explore_notebook_runs(tmp_path, demo_dir):
     pm.execute_notebook(str(NOTEBOOKS_DIR / "explore.ipynb"), str(out), kernel_name="python3",
                         progress_bar=False, cwd=str(tmp_path),
                         parameters={"tickets": str(demo_dir / "tickets.parquet"),
-                                    "targets": str(demo_dir / "targets.csv"),
+                                    "targets": str(demo_dir / "targets.csv")
+                                    if freq == "month" else None,
                                     "benchmarks": str(demo_dir / "benchmarks.csv"),
-                                    "team": "billing"})
+                                    "team": "billing", "freq": freq})
     nb = json.loads(out.read_text())
     errors = [o for c in nb["cells"] for o in c.get("outputs", [])
               if o["output_type"] == "error" or o.get("name") == "stderr"]
     assert not errors, errors
+    printed = "".join("".join(o.get("text", "")) for c in nb["cells"]
+                      for o in c.get("outputs", []) if o["output_type"] == "stream")
+    assert re.search(r"fcr_rate: \d+ periods of history; model combination, status ok", printed)
+    (forecast,) = ["".join(o["data"]["text/plain"]) for o in nb["cells"][-1]["outputs"]
+                   if o["output_type"] == "execute_result"]
+    first = forecast.split("\n")[2]                # after the header and the index name
+    if freq == "month":
+        assert "partial" not in printed and first.startswith("2026-11 ")
+    else:
+        assert "2026-W44 is partial (the export ends inside it)" in printed
+        assert first.startswith("2026-10-26/2026-11-01 ")        # W44 forecast, not fitted
 
 
 def test_plain_papermill_names_no_demo_input(tmp_path, demo_dir):

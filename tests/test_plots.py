@@ -411,6 +411,26 @@ def test_trend_steps_over_a_missing_value():
     assert "A" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 
+def test_partial_period_given_as_compute_kpis_writes_it():
+    """``compute_kpis`` gives the partial period as a label (attrs travel into
+    Parquet): a week's, 2026-W05, marks the week 26 Jan - 1 Feb in a weekly table
+    (pandas writes it 2026-01-26/2026-02-01, which the label never equalled)."""
+    weeks = pd.period_range("2026-01-05", periods=4, freq="W-SUN")     # 2026-W02..W05
+    k = pd.DataFrame({"team": "A", "period": weeks, "kpi": "fcr_rate",
+                      "value": [0.7, 0.71, 0.72, 0.5], "n": 100})
+    k.attrs["freq"] = "week"
+    for partial in ("2026-W05", weeks[-1]):
+        plt.figure()
+        ax = plots.kpi_trend(k, team="A", kpi="fcr_rate", catalogue=CAT, partial=partial)
+        team = [ln for ln in ax.get_lines() if ln.get_label() == "A"]
+        assert list(team[0].get_xdata()) == [0, 1, 2]           # the partial week hollow
+        assert "partial period" in [t.get_text() for t in ax.get_legend().get_texts()]
+    plt.figure()
+    ax = plots.kpi_trend(k, team="A", kpi="fcr_rate", catalogue=CAT)
+    team = [ln for ln in ax.get_lines() if ln.get_label() == "A"]
+    assert list(team[0].get_xdata()) == [0, 1, 2, 3]
+
+
 def test_trend_grid_has_a_fixed_layout_whose_labels_fit_between_panels():
     """The trend grid is laid out without tight_layout: every panel has TREND_SPACING
     inches left of and above it, and each panel's y labels (tick labels and axis

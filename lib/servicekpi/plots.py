@@ -35,9 +35,9 @@ import seaborn as sns
 from .catalogue import Catalogue, KPIDef, Unit, fmt_probability
 from .gaps import MIN_N, model_name
 from .i18n import bold_ok, catalogue as messages, msg
-from .kpis import MAX_OPEN_SHARE, too_few
+from .kpis import MAX_OPEN_SHARE, table_freq, too_few
 from .literal import mpl
-from .periods import label
+from .periods import label, parse_period
 
 __all__ = ["kpi_trend", "trend_grid", "kpi_trajectory", "trajectory_grid", "bullet_chart",
            "peer_heatmap", "scorecard_contributions", "fan_chart", "control_chart",
@@ -292,8 +292,10 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
     units : dict, optional
         KPI -> :class:`~servicekpi.catalogue.Unit` to draw in (default: the
         unit that reads best for the team's values shown).
-    partial : Period, optional
-        A period the data covers only partly: its point is drawn hollow,
+    partial : Period or str, optional
+        A period the data covers only partly (a label such as
+        :func:`servicekpi.compute_kpis`' ``attrs["partial"]``, 2026-W44, reads
+        as the table's kind of period): its point is drawn hollow,
         the line into it dotted, labelled ``partial_label`` in the legend
         (default: "partial period" in ``language``).
     max_open_share : float, optional
@@ -317,6 +319,8 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
     if incomplete_label is None:
         incomplete_label = note("incomplete_legend", language)
     rows = data[data["kpi"] == kpi]
+    if partial is not None and not isinstance(partial, pd.Period) and table_freq(data):
+        partial = parse_period(partial, table_freq(data))
     if max_open_share is not None and "open_share" in rows.columns:
         incomplete = rows["open_share"].to_numpy(dtype=float) > max_open_share
     else:
