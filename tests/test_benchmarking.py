@@ -254,3 +254,39 @@ def test_nearest_peers_ranks_a_team_without_values_last():
     assert list(skpi.nearest_peers(m, "b", 2).index) == ["c", "b"]
     with pytest.raises(ValueError, match="at least 1"):
         skpi.nearest_peers(m, "a", 0)
+
+
+def test_a_team_too_small_to_compare_holds_no_kpi_back():
+    """E had one ticket in June, still open (resolution time left out, open share
+    100%).  It would not be compared even closed (1 ticket, fewer than MIN_N = 20),
+    so resolution time stays in June for every team; the heatmap and A's table
+    rank June among A-D.  With 30 tickets, half of them open, E would be compared
+    once closed: resolution time goes back to May, the latest period closed for
+    all, as for D in the test above."""
+    k = KPIS.copy()
+    may = kpi_rows([(t, "2026-05", "avg_resolution_hours", v, 100)
+                    for t, v in (("A", 12), ("B", 8), ("C", 30), ("D", 40))])
+    tiny = kpi_rows([("E", "2026-06", "avg_resolution_hours", np.nan, 0),
+                     ("E", "2026-06", "volume", 1, 1), ("E", "2026-05", "volume", 0, 0)])
+    k = pd.concat([k, may, tiny], ignore_index=True)
+    k["open_share"] = np.where(k["kpi"] == "avg_resolution_hours", 0.0, np.nan)
+    e_res = (k["team"] == "E") & (k["kpi"] == "avg_resolution_hours")
+    k.loc[e_res, "open_share"] = 1.0
+    june_p, may_p = pd.Period("2026-06", "M"), pd.Period("2026-05", "M")
+    assert skpi.benchmarking.compared_periods(k, june_p)["avg_resolution_hours"] == june_p
+    t = skpi.benchmark_table(k, "A")
+    res = t[(t["kpi"] == "avg_resolution_hours") & (t["reference"] == "peer_median")].iloc[0]
+    assert res["period"] == june_p and (res["peer_rank"], res["peer_count"]) == (2, 4)
+    assert skpi.peer_matrix(k, period="2026-06").attrs["periods"] == {}
+    # the trend chart draws the others' June median (20 and 30 h and 5 h around A)
+    import matplotlib.pyplot as plt
+    ax = skpi.plots.kpi_trend(k, team="A", kpi="avg_resolution_hours", ax=plt.subplots()[1])
+    median = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"][0]
+    assert list(median.get_xdata()) == [0, 1] and median.get_ydata()[1] == pytest.approx(20)
+    # E with 30 tickets, 15 open: compared once closed, so it holds June back
+    k.loc[(k["team"] == "E") & (k["kpi"] == "volume") & (k["period"] == june_p), "value"] = 30
+    k.loc[e_res, ["value", "n", "open_share"]] = [6.0, 15, 0.5]
+    assert skpi.benchmarking.compared_periods(k, june_p)["avg_resolution_hours"] == may_p
+    ax = skpi.plots.kpi_trend(k, team="A", kpi="avg_resolution_hours", ax=plt.subplots()[1])
+    median = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"][0]
+    assert list(median.get_xdata()) == [0]                   # no June median without E

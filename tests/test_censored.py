@@ -134,14 +134,15 @@ def test_team_report_assesses_the_closed_period_and_marks_the_open_one(export, t
     trend = tables.trend(r).to_html()
     assert "18.0 h (incomplete: 25% open)" in trend
     assert "more than 5% of the tickets were still open" in trend
-    # benchmarks rank February, but not a's resolution time, left out there: it is
-    # compared in January, the latest period closed for both teams, and says so
+    # benchmarks compare February.  a's resolution time is left out there; with 4
+    # tickets a (like b) is too small to be compared even once they close, so it
+    # holds no KPI back to January (a team of 1,000 would: test_benchmarking) and
+    # is not ranked on it (its value on 4 tickets is compared with nothing anyway)
     b = r.benchmark_rows()
-    res = b[b["kpi"] == "avg_resolution_hours"]
-    assert set(res["period"]) == {pd.Period("2024-01", "M")} and set(res["value"]) == {5.0}
+    assert "avg_resolution_hours" not in set(b["kpi"])
     assert set(b.loc[b["kpi"] == "avg_first_response_hours", "period"]) == {r.period}
     shown = tables.benchmarks(r).to_html()
-    assert "5.0 h (2024-01)" in shown and "1.0 h (2024-02)" not in shown
+    assert "5.0 h" not in shown and "18.0 h" not in shown
     # the targets table dates the current value it shows from January, as the
     # headline and the scorecard do
     g = r.gaps().iloc[0]

@@ -30,7 +30,7 @@ import pandas as pd
 from .catalogue import Catalogue, resolve
 from .errors import InvalidArgument, expect_frame
 from .gaps import MIN_N
-from .kpis import assessed_period, incomplete, too_few as _few
+from .kpis import assessed_period, incomplete, too_few as _few, too_small
 
 #: Order in which external benchmarks are listed (others follow, by name).
 BENCHMARK_ORDER = ("industry_median", "industry_average", "top_quartile", "best_in_class")
@@ -49,7 +49,8 @@ def compared_periods(kpis: pd.DataFrame, when) -> dict[str, pd.Period]:
     One rule for a team's benchmark table and the heatmap beside it, so both
     rank a KPI in the same period; a team without a value in that period is
     not ranked on it.  When no earlier period qualifies, ``when``, among the
-    teams whose value there is kept.  ``kpis``: the table before
+    teams whose value there is kept.  A team with fewer than ``MIN_N`` tickets
+    in ``when`` holds no KPI back: it is not compared there, closed or not.  ``kpis``: the table before
     :func:`~servicekpi.kpis.assessable`, with the teams compared only."""
     if not isinstance(when, pd.Period):
         when = _period(kpis, None, when)
@@ -57,8 +58,12 @@ def compared_periods(kpis: pd.DataFrame, when) -> dict[str, pd.Period]:
 
 
 def _periods(kpis: pd.DataFrame, gone: np.ndarray, when: pd.Period) -> dict[str, pd.Period]:
-    """:func:`compared_periods`, given the rows left out (``gone``)."""
-    left_out = set(zip(kpis["kpi"].astype(str)[gone], kpis["period"][gone]))
+    """:func:`compared_periods`, given the rows left out (``gone``).  A value left
+    out of a team too small to be compared in its period (fewer than ``MIN_N``
+    tickets: one ticket, still open) holds no KPI back: closed, it would be left
+    out all the same."""
+    holds = gone & ~too_small(kpis, MIN_N)
+    left_out = set(zip(kpis["kpi"].astype(str)[holds], kpis["period"][holds]))
     kept = kpis[~gone & kpis["value"].notna().to_numpy() & (kpis["period"] <= when).to_numpy()]
     out = {}
     for kpi, g in kept.groupby(kept["kpi"].astype(str), sort=False):

@@ -628,6 +628,28 @@ def measured_kpis(kpis: pd.DataFrame) -> set[str]:
     return set(kpis["kpi"].astype(str).unique()) - set(kpis.attrs.get("not_measured") or ())
 
 
+def too_small(rows: pd.DataFrame, min_n: int) -> np.ndarray:
+    """Which rows of a long KPI table would hold a value on fewer than ``min_n``
+    observations even once every ticket is closed, so that no peer comparison
+    would use them, closed or not: the team's tickets in the period (its
+    ``volume`` row), else, for a row with tickets still open, its ``n`` closed
+    ones over the share closed (``open_share``), are fewer than ``min_n``.
+    Unknown (every ticket open, and no volume): not too small."""
+    n = pd.to_numeric(rows["n"], errors="coerce").to_numpy(dtype=float, na_value=np.nan) \
+        if "n" in rows.columns else np.full(len(rows), np.nan)
+    if "open_share" in rows.columns:
+        closed = 1 - rows["open_share"].to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            n = np.where(closed > 0, n / closed, np.nan)
+    volume = rows[(rows["kpi"] == "volume").to_numpy()] if "kpi" in rows.columns else rows[:0]
+    if len(volume):
+        count = volume.set_index(["team", "period"])["value"]
+        count = count[~count.index.duplicated()].reindex(
+            pd.MultiIndex.from_arrays([rows["team"], rows["period"]]))
+        n = np.where(count.notna().to_numpy(), count.to_numpy(dtype=float, na_value=np.nan), n)
+    return n < min_n
+
+
 def too_few(rows: pd.DataFrame, min_n: int) -> np.ndarray:
     """Which rows of a long KPI table hold a value on fewer than ``min_n``
     observations (``n`` known; a table without ``n``: none), which no peer

@@ -35,7 +35,7 @@ import seaborn as sns
 from .catalogue import Catalogue, KPIDef, Unit, fmt_probability
 from .gaps import MIN_N, model_name
 from .i18n import bold_ok, catalogue as messages, msg
-from .kpis import MAX_OPEN_SHARE, table_freq, too_few
+from .kpis import MAX_OPEN_SHARE, table_freq, too_few, too_small
 from .literal import mpl
 from .periods import label, parse_period
 
@@ -336,9 +336,11 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
     ticks = list(x_of)
     if peers:
         near = ((rows["team"] != team) & rows["period"].isin(ticks)).to_numpy()
-        near = near & ~too_few(rows, MIN_N)     # as every peer comparison
         # a median over whichever peers have closed would change its mix of teams
-        gone = set(rows.loc[near & incomplete, "period"])
+        # (a team too small to be compared, closed or not, does not change it)
+        small = too_small(data, MIN_N)[(data["kpi"] == kpi).to_numpy()]
+        gone = set(rows.loc[near & incomplete & ~small, "period"])
+        near = near & ~too_few(rows, MIN_N)     # as every peer comparison
         others = rows[near & ~rows["period"].isin(gone).to_numpy()]
         if len(others):
             med = others.groupby("period", observed=True)["value"].median().dropna()

@@ -163,7 +163,7 @@ SECTIONS: dict[str, Section] = {
 #: The sections (``report.section.<key>``) whose ``{...}`` :func:`text` fills
 #: with the numbers the code uses (:func:`quoted_defaults`), so the text
 #: cannot drift from them.
-FILLED = ("headline", "gaps", "achievable", "forecasts", "control", "causes")
+FILLED = ("headline", "gaps", "achievable", "benchmarks", "forecasts", "control", "causes")
 
 
 def quoted_defaults() -> dict:
