@@ -304,6 +304,44 @@ def test_light_targets_off_track_cap_together():
     assert skpi.scorecard(k, t, gaps=gaps3(csat="off_track")).totals["cap"][0] == "C"
 
 
+def test_the_cap_weighs_the_targets_scored():
+    """Phone's FCR (weight 0.2) is off track and scores 40; resolution (0.8)
+    has insufficient data.  The composite rests on FCR alone (40, coverage 20%),
+    so FCR carries all of the weight scored: capped, though 20% of the total.
+    The cap's reason says which share it counts."""
+    k, t = sample(fcr=0.74, resolution=40.0, w=(0.2, 0.8))
+    gaps = gaps_of(fcr="off_track", resolution="insufficient_data")
+    sc = skpi.scorecard(k, t, gaps=gaps)
+    tot = sc.totals.iloc[0]
+    assert tot["coverage"] == pytest.approx(0.2) and tot["score"] == pytest.approx(40)
+    assert tot["off_weight"] == pytest.approx(1.0) and tot["cap"] == "C"
+    assert cap_reason(sc.scores, "A") == ("First-contact resolution (weight 20%, off track): "
+                                          "100% of the weight scored")
+    assert cap_reason(sc.scores, "A", "zh") == "首次解决率（权重20%，偏离目标）：占已计分权重的100%"
+    # FCR at risk instead: no cap, whatever the coverage
+    assert skpi.scorecard(k, t, gaps=gaps_of(fcr="at_risk", resolution="insufficient_data")
+                          ).totals["cap"][0] is None
+
+
+def test_grade_and_weight_read_as_shown():
+    """Weights 0.15, 0.35, 1 scoring 0, 100, 100: 1.35 / 1.5 is 90 (89.99999999999999
+    in floats), shown 90.0, an A.  A weight of 0.249 off track reads 24%, not 25%
+    beside a grade the 25% cap did not lower; 0.25 reads 25% and caps."""
+    from servicekpi.catalogue import fmt_score
+    from servicekpi.scorecard import weight_share
+    ninety = (np.array([0.15, 0.35, 1]) / 1.5 * [0, 100, 100]).sum()     # as scorecard() adds
+    assert ninety < 90 and fmt_score(ninety) == "90.0"
+    assert skpi.grade(ninety) == "A" and skpi.grade(89.96) == "B"
+    w = np.array([0.1, 0.15, 0.15]) / 0.4                 # normalised weights, scores 0, 100, 100
+    assert (w * [0, 100, 100]).sum() < 75 and skpi.grade((w * [0, 100, 100]).sum()) == "B"
+    assert weight_share(0.249) == "24%" and weight_share(0.25) == "25%"
+    assert weight_share(1 / 3) == "33%" and weight_share(float("nan")) == "–"
+    k, t = sample(fcr=0.80, resolution=40.0, w=(0.751, 0.249))
+    sc = skpi.scorecard(k, t, gaps=gaps_of())
+    assert sc.totals["cap"][0] is None
+    assert sc.scores.loc[1, "weight"] == pytest.approx(0.249)
+
+
 def test_no_cap_when_the_off_track_target_is_light_or_the_team_unchecked():
     k, t = sample(fcr=0.80, resolution=40.0, w=(0.8, 0.2))
     # 0.8 x 100 + 0.2 x 40 = 88 -> B; resolution weighs 20% < 25%
@@ -467,8 +505,8 @@ def test_fuzzy_grade_cannot_lean_to_a_past_a_heavy_target_off_track():
     assert f["grade_uncapped"] == "A" and f["grade"] == "C"
     text = scorecard_summary(_summary_report(sc, gaps3(csat="off_track")))
     assert "grade A, capped at C (the same cap)." in text and "differs" not in text
-    assert ("While targets off track or missed carry together 25% or more of the team's "
-            "weight, the grade is at most C: CSAT (share satisfied) (weight 33%, off track); "
+    assert ("While targets off track or missed carry together 25% or more of the weight "
+            "scored, the grade is at most C: CSAT (share satisfied) (weight 33%, off track); "
             "grade C is already no better.") in text
     # a crisp D under the cap: the fuzzy grade is capped at C and the summary says why
     # weights 0.45 / 0.3 / 0.25, scores 100 / 0 / 55: 45 + 0 + 13.75 = 58.75 -> D;
@@ -598,8 +636,8 @@ def test_team_scorecard_shows_status_beside_score_and_no_rank():
     # 0.6 x 100 + 0.4 x 40 = 76 -> B, capped at C: FCR (60%) off track
     assert "**Composite score 76.0 (weighted progress to target), grade C.**" in text
     assert ("The grade is capped from B: First-contact resolution (weight 60%, off track); "
-            "while targets off track or missed carry together 25% or more of the team's "
-            "weight, the grade is at most C.") in text
+            "while targets off track or missed carry together 25% or more of the weight "
+            "scored, the grade is at most C.") in text
     # the value scored after the deadline shows its period
     k = kpi_rows(series("A", "fcr_rate", "2026-01", [0.74, 0.76, 0.78, 0.80, 0.83, 0.85]))
     t = targets([("A", "fcr_rate", 0.70, "2025-12", 0.80, "2026-03", {}, 1.0)])

@@ -63,7 +63,9 @@ grade while important targets are failing.  When the targets whose status
 is ``off_track`` or ``missed`` together carry at least ``heavy_weight``
 (default 0.25: a quarter of the team's normalised weight, which one
 target alone reaches in a team with four or fewer equally weighted
-targets) of the team's weight, the cap applies: the team's grade and its
+targets) of the weight scored (the weight the composite rests on: a
+target with insufficient data neither counts for it nor dilutes it, so a
+team whose only target with data is off track is capped), the cap applies: the team's grade and its
 fuzzy grade are both at most ``cap_grade`` (default C).  Whether the cap
 applies is decided from the statuses and weights alone (``cap``; the
 targets that count are marked ``caps`` in the scores), not from the grade;
@@ -293,6 +295,9 @@ def grade(score: float, *, bands=DEFAULT_BANDS) -> str | None:
     """
     if score is None or not np.isfinite(score):
         return None
+    # to 7 decimals, as a score is shown (catalogue.fmt_score): 1.35 / 1.5 * 100 is
+    # 89.99999999999999 in floats, shown 90.0, and an A
+    score = round(float(score), 7)
     for name, low in sorted(bands, key=lambda b: -b[1]):
         if score >= low:
             return name
@@ -602,7 +607,12 @@ def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, *, rules: dict | None =
         uncapped = grade(total, bands=bands)
         checked = team in checked_teams
         off = g[g["target_status"].isin(CAP_STATUSES) & (g["weight"] > 0)]
-        off_weight = float(off["weight"].sum()) if checked else np.nan
+        # over the weight the score rests on (the targets scored, and any off track
+        # or missed): a team whose only target with data is off track is capped, as
+        # much as one whose every target is
+        based = g[(g["status"] == "scored") | g.index.isin(off.index)]["weight"].sum()
+        off_weight = (float(off["weight"].sum() / based) if based > 0 else 0.0) \
+            if checked else np.nan
         cap = None
         if checked and cap_grade is not None and len(off) \
                 and off_weight >= heavy_weight - 1e-9:
@@ -674,19 +684,38 @@ def _assessed(kpis, targets, period, cat, gaps: pd.DataFrame | None) -> pd.DataF
 def cap_reason(scores: pd.DataFrame, team: str, language: str = "en", *,
                catalogue: Catalogue | None = None) -> str:
     """The targets that cap ``team``'s grade (the scores marked ``caps``), and
-    their combined weight, in words: "Average resolution time (weight 40%, off
-    track)"; "" when no cap applies.  ``scores`` is :attr:`Scorecard.scores`."""
+    their combined share of the weight scored, in words: "Average resolution
+    time (weight 40%, off track)"; "" when no cap applies.  Weights read as
+    shares do (:func:`weight_share`); with targets unscored the share of the
+    weight scored follows ("together 100% of the weight scored").  ``scores``
+    is :attr:`Scorecard.scores`."""
     from .i18n import msg
     cat = resolve(catalogue)
-    off = scores[(scores["team"] == team) & scores["caps"].astype(bool)]
+    mine = scores[scores["team"] == team]
+    off = mine[mine["caps"].astype(bool)]
     text = msg("analysis.scorecard.cap_separator", language).join(
         msg("analysis.scorecard.cap_target", language, kpi=cat.label(r.kpi, language),
-            weight=f"{r.weight:.0%}", status=Status(r.target_status).label(language))
+            weight=weight_share(r.weight), status=Status(r.target_status).label(language))
         for r in off.itertuples(index=False))
-    if len(off) > 1:
+    based = mine.loc[(mine["status"] == "scored") | mine["caps"].astype(bool), "weight"].sum()
+    if len(off) and based < 1 - 1e-9:
+        text += msg("analysis.scorecard.cap_of_scored", language,
+                    weight=weight_share(off["weight"].sum() / based))
+    elif len(off) > 1:
         text += msg("analysis.scorecard.cap_together", language,
-                    weight=f"{off['weight'].sum():.0%}")
+                    weight=weight_share(off["weight"].sum()))
     return text
+
+
+def weight_share(share: float) -> str:
+    """A share of a team's weight as pages show it: a whole percent rounded
+    down (to 7 decimals first, as :func:`grade`), so that it compares with
+    the cap's share (:data:`HEAVY_WEIGHT`, 25%) as the share itself does: 0.249
+    reads 24%, not 25% beside a grade the cap did not lower.  Missing: '–'."""
+    import math
+    if share is None or not np.isfinite(share):
+        return "–"
+    return f"{math.floor(round(100 * float(share), 7))}%"
 
 
 def unscored_reason(row, language: str = "en", *, gaps: pd.DataFrame | None = None) -> str:

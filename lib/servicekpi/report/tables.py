@@ -387,6 +387,7 @@ def scorecard(report):
     brackets when not the assessed one), target, progress score, the target's
     status at the deadline (beside the score), weight, points."""
     from ..catalogue import fmt_parts, fmt_score, perspective_label
+    from ..scorecard import weight_share
     sc = report.scorecard()
     lang = report.language
     g = sc.scores[sc.scores["team"] == report.params.team]
@@ -407,7 +408,7 @@ def scorecard(report):
                      fmt(report, k, r.baseline), value, target,
                      fmt_score(r.score) if np.isfinite(r.score)
                      else msg("team.scorecard.not_scored", lang),
-                     status_word(report, r.target_status), _pct(r.weight), shown])
+                     status_word(report, r.target_status), weight_share(r.weight), shown])
     return table(pd.DataFrame(rows, columns=heads),
                  colours={heads[6]: status_colours(g["target_status"])})
 
