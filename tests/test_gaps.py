@@ -504,6 +504,41 @@ def test_incomplete_deadline_period_is_not_over_yet(level, status, p):
     assert r["status"] == "met" and r["deadline_value"] == 101.0
 
 
+def test_incomplete_deadline_period_is_forecast_above_what_its_tickets_took():
+    """August (the deadline, 27% still open) reads 101 h so far, and its tickets
+    have taken at least 103.5 h on average (each open one at its age): August can
+    only end at 103.5 h or more.  The history (about 100 h) puts 94% of the paths
+    at or below the target, 104 h: read alone, on track.  Given the bound only the
+    paths at 103.5 h or more are August's, and few of them are at or below 104 h:
+    off track; the forecast and its interval at the deadline are at least 103.5 h,
+    and the fan chart draws those paths.  (A bound above 104 h decides a miss
+    outright: test_censored.)"""
+    values = list(100 + 2 * np.random.default_rng(3).standard_normal(9)) + [101.0, 90.0, 80.0]
+    k = durations(values, OPEN)
+    t = targets([("A", "avg_resolution_hours", 130, "2025-12", 104, "2026-08")])
+    alone = gap(k, t).iloc[0]
+    assert alone["status"] == "on_track" and alone["forecast_at_deadline"] < 104
+    unbound = skpi.gap_table(k, t).attrs["simulations"][("A", "avg_resolution_hours")]
+    k["at_least"] = np.where(k["period"] == pd.Period("2026-08", "M"), 103.5, np.nan)
+    g = gap(k, t)
+    r = g.iloc[0]
+    sim = g.attrs["simulations"][("A", "avg_resolution_hours")]
+    assert r["deadline_floor"] == 103.5 and r["deadline_pending"]
+    above = unbound.paths[-1] >= 103.5
+    assert sim.paths.shape[1] == above.sum() and (sim.paths[-1] >= 103.5).all()
+    assert r["probability"] == pytest.approx(np.mean(unbound.paths[-1][above] <= 104))
+    assert r["probability"] < 0.3 and r["status"] == "off_track"
+    assert r["forecast_at_deadline"] >= 103.5 and r["lower_95"] >= 103.5
+    assert r["why"].startswith(
+        "deadline period 2026-08 not yet complete (27% of tickets still open): status from "
+        "the forecast, given what its tickets have taken so far (those still open counted "
+        "at their age: the value can only be higher); forecast (")
+    # a bound below every path changes nothing; one above every path raises them to it
+    assert unbound.at_least(pd.Period("2026-08", "M"), 0.0).paths.shape == unbound.paths.shape
+    top = unbound.at_least(pd.Period("2026-08", "M"), unbound.paths[-1].max() + 1)
+    assert (top.paths[-1] == unbound.paths[-1].max() + 1).all()
+
+
 def test_incomplete_deadline_period_of_a_noisy_series_reads_one_simulation():
     values = list(100 + 4 * np.random.default_rng(2).standard_normal(9)) + [101.0, 90.0, 80.0]
     g = gap(durations(values, OPEN),

@@ -440,6 +440,24 @@ class Simulation:
         out.insert(1, "median", self.median)
         return out
 
+    def at_least(self, period, floor: float) -> "Simulation":
+        """These paths given that the value in ``period`` is at least ``floor``
+        (a deadline period still open whose tickets have already taken that
+        long, :func:`servicekpi.compute_kpis`' ``at_least``): the paths at or
+        above it there, whole (the forecast conditioned on what is known).
+        When no path reaches it, every path is raised to it in that period."""
+        from dataclasses import replace
+        if not self.ok or not np.isfinite(floor) or pd.Period(period) not in self.index:
+            return self
+        i = self.index.get_loc(pd.Period(period))
+        above = np.isfinite(self.paths[i]) & (self.paths[i] >= floor)
+        if above.any():
+            paths = self.paths[:, above]
+        else:
+            paths = self.paths.copy()
+            paths[i] = np.maximum(paths[i], floor)
+        return replace(self, paths=paths, mean=np.nanmean(paths, axis=1))
+
     def share_meeting(self, target: float, direction: str) -> np.ndarray:
         """Per simulated period, the share of paths at or better than ``target``."""
         sign = _sign(direction)

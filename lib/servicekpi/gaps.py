@@ -38,7 +38,12 @@ the row's gap, progress and "better now" agree with its status and score
    many of its tickets still open) is not over yet for the KPI: its status
    comes from the forecast, as in 5, simulated from the last assessable
    period before it to the deadline (``deadline_pending`` is True,
-   ``deadline_open_share`` the share of its tickets still open).
+   ``deadline_open_share`` the share of its tickets still open).  What its
+   tickets have taken so far bounds its value from below
+   (``deadline_floor``, :func:`servicekpi.compute_kpis`' ``at_least``: a
+   duration can only grow as the open tickets close): the forecast is read
+   given that bound (:meth:`~servicekpi.forecast.Simulation.at_least`), so a
+   median below what is already certain is never the forecast.
 3. Otherwise, the current value is stale -- from more than ``max_stale``
    periods before the assessed period (say, a duration KPI whose tickets
    never close): ``insufficient_data`` (``stale``); it would drive the
@@ -126,7 +131,7 @@ COLUMNS = ("team", "kpi", "label", "direction", "period", "current_period", "cur
            "target", "deadline", "deadline_value", "deadline_n", "glide_now", "gap", "gap_pct",
            "progress", "attainment", "periods_left", "needed_pace", "recent_pace", "projected",
            "status", "rule", "no_forecast", "deadline_pending", "deadline_open_share",
-           "deadline_at_least",
+           "deadline_floor", "deadline_at_least",
            "left_out", *FORECAST_COLUMNS, "weight", "owner")
 
 
@@ -318,6 +323,7 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
                "weight": getattr(t, "weight", 1.0), "owner": getattr(t, "owner", None),
                "better_now": False, "expected_reached": None, "model": None,
                "no_forecast": None, "deadline_pending": False, "deadline_at_least": False,
+               "deadline_floor": np.nan,
                "left_out": left_out}
         row["glide_now"] = float(glide_path(t._asdict(), [now]).iloc[0])
         row["periods_left"] = deadline.ordinal - now.ordinal
@@ -372,8 +378,9 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         # (too many tickets still open): it is not over yet, the forecast decides
         pending = left <= 0 and deadline in left_out and bound is None
         if pending:
-            row.update(deadline_pending=True, deadline_open_share=_num(
-                observed[observed["period"] == deadline].iloc[-1], "open_share"))
+            held = observed[observed["period"] == deadline].iloc[-1]
+            row.update(deadline_pending=True, deadline_open_share=_num(held, "open_share"),
+                       deadline_floor=_num(held, "at_least"))
             series = series[series.index < deadline]    # simulate from before the deadline
         stale = now.ordinal - last["period"].ordinal
         if left <= 0 and not pending:
@@ -402,9 +409,12 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         done = simulate_many({key: task for key, (_, task, _, _) in to_simulate.items()},
                              **options)
         for key, (row, _, direction, sign) in to_simulate.items():
+            sim = done[key]
+            if np.isfinite(row["deadline_floor"]):     # what the deadline can no longer be
+                sim = sim.at_least(row["deadline"], row["deadline_floor"])
             # attrs keeps one simulation per (team, kpi): the last target's, as before
-            sims[(row["team"], row["kpi"])] = done[key]
-            _forecast_status(row, done[key], direction, sign, thresholds)
+            sims[(row["team"], row["kpi"])] = sim
+            _forecast_status(row, sim, direction, sign, thresholds)
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     out["status"] = [str(Status(s)) for s in out["status"]]       # plain codes in the frame
     out["better_now"] = out["better_now"].astype(bool)
@@ -545,6 +555,8 @@ def _why_row(r: dict, language: str, c: dict) -> str:
                  else m("pending_unknown"))
         text = m("pending", deadline=deadline, open=still,
                  basis=m("basis_glide" if c["basis"] == "glide" else "basis_forecast"))
+        if pd.notna(r.get("deadline_floor")) and c["basis"] != "glide":
+            text = text.rstrip("; ；") + m("pending_floor")
     if code == "no_value":
         text += m("no_value", kpi=r["kpi"], period=period)
     elif code == "not_measured":
