@@ -28,7 +28,7 @@ def test_straight_line_is_forecast_as_a_straight_line():
     assert f["mean"].to_numpy() == pytest.approx(28 + 0.5 * np.arange(6), abs=1e-3)
     assert (f["upper_95"] - f["lower_95"]).max() < 0.05
     assert f.attrs["model"] in ("drift", "ets_aadn") and f.attrs["status"] == "ok"
-    assert list(f.columns) == ["mean", "lower_80", "upper_80", "lower_95", "upper_95"]
+    assert list(f.columns) == ["mean", "median", "lower_80", "upper_80", "lower_95", "upper_95"]
     # the combination damps a trend (its median includes damped ETS and the airline
     # model, which does not extrapolate one): rising, between the last value and the line
     auto = forecast(line, 6)
@@ -504,3 +504,24 @@ def test_arguments_a_notebook_passes_wrong_are_refused_in_words():
     q = pd.Series(s.to_numpy(), index=pd.period_range("2023Q1", periods=12, freq="Q"))
     assert skpi.forecast(q.to_timestamp(how="start"), 2).index.tolist() == [
         pd.Period("2026Q1", "Q-DEC"), pd.Period("2026Q2", "Q-DEC")]
+
+
+def test_a_duration_forecast_has_a_median_the_fan_chart_draws():
+    """A resolution time modelled on the log scale: the mean of its paths is pulled
+    up by their far tail (above every interval here: 60 h once, 3.1 h last), so
+    forecast() gives the median too, the point forecast the reports show, and a
+    fan chart of the frame draws it, not the mean."""
+    import matplotlib.pyplot as plt
+    values = [60, 40, 25, 18, 12, 9, 30, 8, 6, 5, 4, 3.1]
+    s = pd.Series(values, index=pd.period_range("2025-01", periods=12, freq="M"))
+    f = skpi.forecast(s, 6, bounds=(0, None))
+    assert (f["lower_95"] <= f["median"]).all() and (f["median"] <= f["upper_95"]).all()
+    sim = skpi.simulate(s, 6, bounds=(0, None))
+    assert np.allclose(f["median"], sim.median) and np.allclose(f["mean"], sim.mean)
+    k = pd.DataFrame({"team": "A", "period": s.index, "kpi": "avg_resolution_hours",
+                      "value": values, "n": 100})
+    ax = skpi.plots.fan_chart(k, f, team="A", kpi="avg_resolution_hours",
+                              ax=plt.subplots()[1])
+    line = [ln for ln in ax.get_lines() if ln.get_label() == "forecast (median)"]
+    assert len(line) == 1
+    assert np.allclose(line[0].get_ydata()[1:], f["median"].to_numpy())

@@ -762,7 +762,10 @@ def forecast(series: pd.Series, horizon: int, *, levels=LEVELS, bounds=None,
 
     Returns
     -------
-    DataFrame indexed by the future periods with ``mean``, ``lower_<level>``,
+    DataFrame indexed by the future periods with ``median`` (the point forecast
+    the reports show and :func:`servicekpi.plots.fan_chart` draws), ``mean``
+    (of the paths on the KPI's own scale: for a duration modelled on the log
+    scale, its far tail can put it above every interval), ``lower_<level>``,
     ``upper_<level>``; ``attrs`` holds ``model`` (the model used:
     ``combination`` for ``"auto"``), ``status`` (``ok``, ``constant`` or
     ``not_enough_history``), ``components`` (the combination's models that
@@ -773,7 +776,9 @@ def forecast(series: pd.Series, horizon: int, *, levels=LEVELS, bounds=None,
     """
     sim = simulate(series, horizon, bounds=bounds, seasonal_period=seasonal_period,
                    method=method, n_paths=n_paths, seed=seed, calibrate=calibrate)
-    return _frame(sim, levels)
+    out = _frame(sim, levels)
+    out.insert(1, "median", sim.median)      # as Simulation.frame
+    return out
 
 
 # ------------------------------------------------------------------ target outlook

@@ -694,6 +694,8 @@ def fan_chart(data: pd.DataFrame, forecast, *, team: str, kpi: str, target=None,
     sim = forecast if isinstance(forecast, Simulation) else None
     if sim is not None:
         frame, centre, line = sim.frame(), "median", msg("figures.fan.median", language)
+    elif forecast is not None and "median" in forecast:    # servicekpi.forecast's frame
+        frame, centre, line = forecast, "median", msg("figures.fan.median", language)
     elif forecast is not None:
         frame, centre, line = forecast, "mean", msg("figures.fan.forecast", language)
     else:
