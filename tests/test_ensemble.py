@@ -221,7 +221,7 @@ def test_forecast_of_a_seasonal_series_follows_the_season():
 def test_levels_are_fractions():
     y = pd.Series(seasonal(), index=IDX)
     f = forecast(y, 3, levels=(0.5, 0.9))
-    assert list(f.columns) == ["mean", "lower_50", "upper_50", "lower_90", "upper_90"]
+    assert list(f.columns) == ["mean", "median", "lower_50", "upper_50", "lower_90", "upper_90"]
     with pytest.warns(FutureWarning, match="fractions"):
         old = forecast(y, 3, levels=(50, 90))
     pd.testing.assert_frame_equal(old, f)
