@@ -178,6 +178,30 @@ def test_servicenow_cancelled_incidents_are_left_out(tmp_path):
     assert len(t) == 9 and "'Abgebrochen' (1)" in left_out(t)["detail"].item()
 
 
+def test_blank_cells_are_counted_among_the_rows_kept(tmp_path):
+    """Three rows added to the ServiceNow export, read with bad_rows: drop.
+    INC20 (no Assignment group, no Channel) was resolved before it was opened,
+    and a group-header line of the list view (only 'Service Desk' in its
+    Assignment group) has no Number nor Opened: both are dropped, and their blank
+    cells are no blank cells of the tickets read.  INC21, kept, has a blank
+    Channel and a blank Assignment group: 1 blank channel, 1 ticket of the
+    unassigned team, exactly."""
+    path = with_rows(tmp_path, "servicenow.csv", [
+        "INC0010020,2024-01-22 08:00:00,Printer jam,Abel Tuter,4 - Low,Closed,Hardware,,,,"
+        "true,0,2024-01-21 10:00:00,2024-01-22 10:00:00,2024-01-22 10:00:00,system",
+        ",,,,,,,Service Desk,,,,,,,,",
+        "INC0010021,2024-02-22 08:00:00,VPN drops,David Miller,4 - Low,Resolved,Network,,,,"
+        "true,0,2024-02-22 09:00:00,,2024-02-22 09:00:00,system"])
+    t = skpi.load_tickets(path, bad_rows="drop", max_dropped_share=0.5)
+    q = skpi.data_quality(t).set_index(["code", "column"])["rows"]
+    assert q["row_dropped", "resolved_at"] == 1 and q["row_dropped", "ticket_id"] == 1
+    assert q["blank_cell", "channel"] == 1                   # INC21's; not INC20's, nor the line's
+    assert q["blank_team", "team"] == 1
+    assert ("blank_cell", "category") not in q.index         # only the dropped line's
+    assert (t["team"] == "unassigned").sum() == 1
+    assert t.loc[t["ticket_id"] == "INC0010021", "team"].item() == "unassigned"
+
+
 # ---------------------------------------------------------------- ServiceNow (field names)
 # 22 rows, one per update of 7 incidents; each incident's row with the highest sys_mod_count
 # counts, wherever it is in the file.  Dates are d/m/yyyy H:MM (13/1/2024 proves day-first),

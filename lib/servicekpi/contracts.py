@@ -34,7 +34,7 @@ class Checked:
     columns: dict[str, pd.Series]
     problems: list[Problem] = field(default_factory=list)
     bad_rows: np.ndarray = None          # rows with row-level problems
-    blanks: dict[str, int] = field(default_factory=dict)  # optional column -> blank cells
+    blanks: dict[str, np.ndarray] = field(default_factory=dict)  # optional column -> blank cells
     rownum: np.ndarray = None
     sentinels: dict[str, tuple] = field(default_factory=dict)  # column -> (count, examples)
     notes: list[tuple[str, tuple]] = field(default_factory=list)  # (column, ambiguous values)
@@ -209,7 +209,7 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
                 absent &= ~placeholder
             res.flag(source, name, absent, "empty cell in a required column")
         elif absent.any():
-            res.blanks[name] = int(absent.sum())
+            res.blanks[name] = absent
         res.columns[name] = values
     if res.repeats:
         release_memory()   # the ids' sort (repeated), once the threads are done

@@ -331,23 +331,23 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     for name, ambiguous in checked.notes:
         quality.add("decimal_mark_assumed", name, None, "warning",
                     examples=", ".join(map(repr, ambiguous)))
-    for name, blanks in checked.blanks.items():
+    # blank cells are counted among the rows kept (quality.settle): a row dropped
+    # for another reason is no blank cell of the tickets read
+    for name, blank in checked.blanks.items():
         nulled = mapped.nulled.get(name)        # read as no value by the mapping: said
         if nulled is not None:
-            blanks -= int((nulled & ~checked.bad_rows).sum())
+            blank = blank & ~nulled
         if TICKET_COLUMNS[name].survey:
-            quality.add("survey_answer_missing", name, blanks, "info")
+            quality.add_rows("survey_answer_missing", name, blank, "info")
         elif name == "sla_met" and "sla_due_at" in out:
             # Freshdesk leaves its SLA outcome blank until a ticket is resolved: read
             # from the due time where there is one, left out where not
             # (a cell the mapping reads as no value too: said as such, not as blank)
-            blank = out[name].isna().to_numpy() & ~checked.bad_rows
             due = blank & out["sla_due_at"].notna().to_numpy()
-            left = blank & ~due if nulled is None else blank & ~due & ~nulled
-            quality.add("blank_cell", name, int(due.sum()), "info", variant="detail_due")
-            quality.add("blank_cell", name, int(left.sum()), "warning")
+            quality.add_rows("blank_cell", name, due, "info", variant="detail_due")
+            quality.add_rows("blank_cell", name, blank & ~due, "warning")
         elif name not in ("first_response_at", "resolved_at", "sla_due_at"):
-            quality.add("blank_cell", name, blanks, "warning")
+            quality.add_rows("blank_cell", name, blank, "warning")
 
     # --- teams: ids from the export's names; blank -> unassigned ------------
     drop_extra = np.zeros(n, bool)
@@ -368,11 +368,11 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
         if blank.any():
             if unassigned == "drop":
                 drop_extra |= blank
-                quality.add("blank_team", "team", int(blank.sum()), "dropped",
-                            variant="detail_dropped")
+                quality.add_rows("blank_team", "team", blank, "dropped",
+                                 variant="detail_dropped", dropped=True)
             else:
-                quality.add("blank_team", "team", int(blank.sum()), "warning",
-                            variant="detail_kept", unassigned=UNASSIGNED)
+                quality.add_rows("blank_team", "team", blank, "warning",
+                                 variant="detail_kept", unassigned=UNASSIGNED)
         tickets_of = np.bincount(codes, minlength=len(names))
         per_name = pd.Series(tickets_of, index=names.where(~no_team, None).fillna(""))
         written = per_name[tickets_of > 0].groupby(level=0).sum()
@@ -512,6 +512,7 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     # The rows kept, in created order: one take per column, each column let go
     # once taken (the raw, mapped and typed frames share their columns), so
     # memory grows by a column per thread at a time, not by a copy of the frame.
+    quality.settle(~bad & ~dup_drop, ~drop_extra)
     take = np.flatnonzero(~bad & ~dup_drop & ~drop_extra)
     created = out["created_at"].to_numpy()[take]
     out_of_order = int((created[1:] < created[:-1]).sum())   # NaT compares False
@@ -800,6 +801,7 @@ class _Quality:
     def __init__(self, rows: int):
         self.rows = rows
         self.items: list[dict] = []
+        self._rows: list[tuple[dict, np.ndarray, bool]] = []   # add_rows, until settle
 
     def add(self, code, column, count, severity, *, variant="detail", **values):
         """Record check ``code``: ``count`` rows concerned (left out when 0), or None
@@ -809,6 +811,24 @@ class _Quality:
             self.items.append(dict(code=code, variant=variant, column=column,
                                    rows=None if count is None else int(count),
                                    severity=severity, values=_plain(values)))
+
+    def add_rows(self, code, column, mask, severity, *, variant="detail",
+                 dropped: bool = False, **values):
+        """:meth:`add` for the rows of ``mask``, counted once the rows dropped for
+        a problem are known (:meth:`settle`): only the rows kept, or, ``dropped``,
+        the rows this check drops that nothing else does."""
+        if mask.any():
+            self.add(code, column, int(mask.sum()), severity, variant=variant, **values)
+            self._rows.append((self.items[-1], mask, dropped))
+
+    def settle(self, valid: np.ndarray, kept: np.ndarray) -> None:
+        """Count the :meth:`add_rows` records among the ``valid`` rows (not
+        dropped for a problem): those ``kept`` too, or, for a check that drops
+        rows itself, those it drops; a record left with no row goes."""
+        for item, mask, dropped in self._rows:
+            item["rows"] = int((mask & valid & (True if dropped else kept)).sum())
+        self.items = [i for i in self.items if i["rows"] is None or i["rows"] > 0]
+        self._rows = []
 
     def records(self, kept: int) -> list[dict]:
         head = [dict(code="rows_read", variant="detail", column=None, rows=self.rows,
