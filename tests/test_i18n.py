@@ -20,7 +20,9 @@ from servicekpi.status import Status
 CAT = default_catalogue()
 #: What a message holds that is not text a reader sees as words: its {fields}, HTML
 #: entities (&nbsp;) and the file names it quotes (data).
-NOT_WORDS = re.compile(r"\{[^{}]*\}|&#?\w+;|[\w.-]+\.(?:csv|xlsx|yaml|json|html|ipynb)\b")
+#: ... and what a message quotes as written (「Export > Excel」, a system's menu)
+NOT_WORDS = re.compile(r"\{[^{}]*\}|&#?\w+;|[\w.-]+\.(?:csv|xlsx|yaml|json|html|ipynb)\b"
+                       r"|「[^」]*」")
 
 
 # ------------------------------------------------------------------ catalogue

@@ -485,3 +485,44 @@ def test_a_dropped_rows_reason_is_in_the_pages_language():
     assert reason_words(score, "zh") == "数值超出范围：应为整数，取值1至5"
     assert reason_words("empty cell in a required column", "zh") == "必填列中有空单元格"
     assert reason_words("anything else", "zh") == "anything else"
+
+
+def test_dropped_rows_reasons_and_the_preset_in_chinese(tmp_path):
+    """A ServiceNow export read for a Chinese page: a row resolved before it was
+    opened and a number given twice with other contents are dropped, and their
+    reasons, like the preset's description, are in Chinese; in English they read
+    as the checks wrote them."""
+    from pathlib import Path
+
+    import yaml
+    fixture = Path(__file__).parent / "fixtures" / "exports" / "servicenow.csv"
+    lines = fixture.read_text(encoding="utf-8").splitlines()
+    first = lines[1].split(",")
+    before = [*first[:12], "2024-01-02 08:00:00", *first[13:]]      # resolved before opened
+    twice = [first[0], "2024-01-09 08:00:00", *first[2:]]             # INC0010001 again
+    path = tmp_path / "servicenow.csv"
+    path.write_text("\n".join([*lines, ",".join(["INC0010030", *before[1:]]),
+                               ",".join(twice)]) + "\n", encoding="utf-8")
+    t = skpi.load_tickets(path, bad_rows="drop", max_dropped_share=0.5)
+    zh = skpi.data_quality(t, language="zh")
+    en = skpi.data_quality(t)
+    dropped = zh[zh["code"] == "row_dropped"].set_index("column")["detail"]
+    assert dropped["resolved_at"] == ("解决时间早于工单创建时间（应为 resolved_at >= created_at；"
+                                      "显示为 created_at -> resolved_at）")
+    assert dropped["ticket_id"].startswith("工单编号重复且内容不同（每张工单应只出现一次；若为事件日志")
+    assert "one_row_per_ticket: {latest_by: [<更新时间列>]}" in dropped["ticket_id"]
+    english = en[en["code"] == "row_dropped"].set_index("column")["detail"]
+    assert english["resolved_at"] == ("resolution is before the ticket was created (expected "
+                                      "resolved_at >= created_at; shown as created_at -> "
+                                      "resolved_at)")
+    assert "declare one_row_per_ticket: {latest_by: [<update time column>]}" in \
+        english["ticket_id"]
+    assert zh.loc[zh["code"] == "mapping", "detail"].item() == \
+        "「servicenow」（「ServiceNow」事件列表导出（显示标签，如「Export > Excel」））"
+    # the English words of each preset are its file's, word for word
+    from servicekpi.i18n import msg
+    from servicekpi.mapping import presets
+    for name in presets():
+        text = yaml.safe_load(Path(skpi.mapping.__file__).parent.joinpath(
+            "mappings", f"{name}.yaml").read_text(encoding="utf-8"))["description"]
+        assert msg(f"data.preset.{name}") == text, name

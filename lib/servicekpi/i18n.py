@@ -77,7 +77,7 @@ def msg(key: str, language: str = "en", /, **values) -> str:
     if text_ is None:
         raise ReportError(f"no message {key!r} in language {language!r}")
     if not values and not any(f for _, f, _, _ in string.Formatter().parse(text_) if f):
-        return text_
+        return text_.format() if "{" in text_ else text_      # {{ is a brace
     try:
         return text_.format(**values)
     except (KeyError, IndexError) as exc:

@@ -51,7 +51,7 @@ import pandas as pd
 from . import parsing
 from .contracts import FIRST_ROW, TEXT_KEEPS, check_columns, repeated
 from .errors import ConfigError, DataError, InvalidArgument, Problem, problem_at
-from .i18n import msg
+from .i18n import catalogue, msg
 from .mapping import (AUTO, CANONICAL, REQUIRED, apply_derivations, apply_mapping,
                       detect_mapping, find_headers, header_fit, header_index, left_out,
                       load_mapping, resolve)
@@ -299,9 +299,8 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     rounded_ticket = np.zeros(n, bool)
     if "ticket_id" in out:
         rounded_ticket = parsing.rounded_ids(out["ticket_id"])
-        flag("ticket_id", rounded_ticket, "id in scientific notation: a spreadsheet rounded "
-             "it, so its last digits are lost (export the file again, or format the column "
-             "as text before saving it)", shown.get("ticket_id", out["ticket_id"]))
+        flag("ticket_id", rounded_ticket, msg("data.reason.rounded_id"),
+             shown.get("ticket_id", out["ticket_id"]))
     if "customer_id" in out:
         rounded = parsing.rounded_ids(out["customer_id"])
         if rounded.any():
@@ -451,7 +450,7 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     # --- consistency between columns ------------------------------------
     if "created_at" in out:
         created = out["created_at"]
-        for later, what in (("first_response_at", "first response"),
+        for later, what in (("first_response_at", "first_response"),
                             ("resolved_at", "resolution")):
             if later in out:
                 # a ticket created after the as-of time is dropped as such (a typo'd
@@ -461,9 +460,7 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
                     shown_as = pd.Series("", index=created.index, dtype=object)
                     shown_as[before] = [f"{_minute(a)} -> {_minute(b)}" for a, b in
                                         zip(created[before], out[later][before])]
-                    flag(later, before, f"{what} is before the ticket was created "
-                         f"(expected {later} >= created_at; shown as created_at -> "
-                         f"{later})", shown_as)
+                    flag(later, before, _before_created(what, later), shown_as)
 
     # --- duplicate ticket ids -------------------------------------------
     dup_drop = np.zeros(n, bool)
@@ -478,11 +475,9 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
             same = sub.duplicated(keep=False)
             conflicting_ids = set(ids[dup][~same.to_numpy()])
             conflict = ids.isin(conflicting_ids).to_numpy() & dup
-            hint = ("; an event log (one row per update)? declare one_row_per_ticket: "
-                    "{latest_by: [<update time column>]} in the mapping"
-                    if m.one_row_per_ticket is None else "")
-            flag("ticket_id", conflict, "duplicate ticket id with different contents "
-                 f"(expected each ticket once{hint})", ids)
+            flag("ticket_id", conflict, msg("data.reason.duplicate_id_log"
+                                            if m.one_row_per_ticket is None
+                                            else "data.reason.duplicate_id"), ids)
             # identical repeats: keep the first copy
             repeat = ids.duplicated(keep="first").to_numpy() & dup & ~conflict
             if repeat.any():
@@ -854,12 +849,31 @@ _REASON = re.compile(r"(?P<what>cannot read value|value out of range): expected 
 _KINDS = {Column("x", k).expected(): k for k in ("text", "timestamp", "bool", "int", "number")}
 
 
+def _before_created(what: str, column: str, language: str = "en") -> str:
+    """The reason of a row whose ``column`` (first response or resolution, ``what``)
+    is before its creation."""
+    return msg("data.reason.before_created", language, column=column,
+               what=msg(f"data.reason.{what}", language))
+
+
+def _fixed_reasons(language: str) -> dict[str, str]:
+    """The checks' reasons written from the message catalogue, as English writes
+    them -> in ``language``."""
+    out = {msg(f"data.reason.{key}"): msg(f"data.reason.{key}", language)
+           for key in ("empty_required", "rounded_id", "duplicate_id", "duplicate_id_log")}
+    for what, column in (("first_response", "first_response_at"), ("resolution", "resolved_at")):
+        out[_before_created(what, column)] = _before_created(what, column, language)
+    return out
+
+
 def reason_words(reason: str, language: str = "en") -> str:
     """A dropped row's reason in ``language``: the checks' common reasons (a value
-    not read, out of range, an empty required cell) in words of the message
-    catalogue (``data.reason.*``); any other as the check wrote it."""
-    if reason == "empty cell in a required column":
-        return msg("data.reason.empty_required", language)
+    not read, out of range, an empty required cell, a time before the ticket's
+    creation, a duplicate or rounded id) in words of the message catalogue
+    (``data.reason.*``); any other as the check wrote it."""
+    fixed = _fixed_reasons(language)
+    if reason in fixed:
+        return fixed[reason]
     m = _REASON.fullmatch(reason)
     if m is None or m["kind"] not in _KINDS:
         return reason
@@ -883,6 +897,10 @@ def _words(record: dict, language: str) -> tuple[str, str]:
         detail = msg("data.row_dropped.detail", language,
                      reason=reason_words(str(values.get("reason", "")), language))
     else:
+        preset = f"data.preset.{values.get('name')}"
+        if code == "mapping" and preset in catalogue("en") \
+                and msg(preset) == values.get("description"):   # a preset's own words
+            values["description"] = msg(preset, language)
         if code == "team_names_alike":
             values["groups"] = "; ".join(
                 msg("data.team_names_alike.group", language, id=tid,
