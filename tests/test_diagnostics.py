@@ -369,13 +369,15 @@ def test_compare_means_welch():
     assert "（变差）" in r.summary("zh") and "韦尔奇t检验" in r.summary("zh")
 
 
-def tickets(rows):
-    """rows: (team, created, category, contacts, is_complaint) -> loaded tickets."""
+def tickets(rows, as_of="2024-12-31 23:59"):
+    """rows: (team, created, category, contacts, is_complaint) -> loaded tickets,
+    taken at ``as_of`` (by default after their last month has ended)."""
     df = pd.DataFrame(rows, columns=["team", "created_at", "category", "contacts",
                                      "is_complaint"])
     df.insert(0, "ticket_id", [f"T{i}" for i in range(len(df))])
     df["resolved_at"] = pd.to_datetime(df["created_at"]) + pd.Timedelta("1h")
-    return skpi.validate_tickets(df.astype({"created_at": str, "resolved_at": str}))
+    return skpi.validate_tickets(df.astype({"created_at": str, "resolved_at": str}),
+                                 as_of=as_of)
 
 
 def test_pareto_with_ties_and_change():
@@ -393,6 +395,22 @@ def test_pareto_with_ties_and_change():
     f = p.set_index("category")
     assert f.loc["A", "change"] == 3 and f.loc["F", "count"] == 0 and f.loc["F", "previous"] == 1
     assert f.loc["E", "share_change"] == pytest.approx(1 / 15 - 4 / 7)
+
+
+def test_pareto_leaves_out_a_last_period_the_export_ends_inside():
+    """Taken on 11 February, the export holds 11 days of February: by default
+    the top causes are January's (against December), not February's 5 against
+    January's 7 (read as complaints down); asked for February, February."""
+    rows = [("t1", "2023-12-10", "A", 1, True)] * 6 + [("t1", "2024-01-10", "A", 1, True)] * 7
+    rows += [("t1", "2024-02-10", "A", 1, True)] * 5
+    partial = tickets(rows, as_of="2024-02-11 18:00")
+    p = pareto(partial, team="t1")
+    assert p.attrs["period"] == "2024-01" and p["count"].tolist() == [7]
+    assert p["previous"].tolist() == [6]
+    assert pareto(partial, team="t1", period="2024-02").attrs["period"] == "2024-02"
+    assert pareto(tickets(rows), team="t1").attrs["period"] == "2024-02"   # taken later
+    only = tickets([("t1", "2024-02-10", "A", 1, True)], as_of="2024-02-11 18:00")
+    assert pareto(only, team="t1").attrs["period"] == "2024-02"   # nothing before it
 
 
 def test_a_cause_without_complaints_this_period_is_no_top_one():

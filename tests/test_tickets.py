@@ -526,3 +526,21 @@ def test_dropped_rows_reasons_and_the_preset_in_chinese(tmp_path):
         text = yaml.safe_load(Path(skpi.mapping.__file__).parent.joinpath(
             "mappings", f"{name}.yaml").read_text(encoding="utf-8"))["description"]
         assert msg(f"data.preset.{name}") == text, name
+
+
+def test_api_mistakes_are_said_not_tracebacks():
+    """An analyst's typo in the API gets the message the command line gives: an
+    unknown time zone (it was a ZoneInfoNotFoundError, or on a Parquet export
+    thousands of 'clock change unknown' warnings), and KPIs none of which the
+    export can give (pandas' 'No objects to concatenate')."""
+    from pathlib import Path
+    zendesk = Path(__file__).parent / "fixtures" / "exports" / "zendesk.csv"
+    with pytest.raises(skpi.ConfigError, match="unknown time zone 'Europe/Londn': expected "
+                                               "a zone name such as UTC"):
+        skpi.load_tickets(zendesk, timezone="Europe/Londn")
+    t = skpi.load_tickets(zendesk)
+    with pytest.raises(skpi.InvalidArgument, match=(
+            r"none of the KPIs asked for can be computed from these tickets: fcr_rate needs "
+            r"contacts; sla_attainment needs sla_met or sla_due_at, which they do not have")):
+        skpi.compute_kpis(t, kpi_list=["fcr_rate", "sla_attainment"])
+    assert set(skpi.compute_kpis(t, kpi_list=["fcr_rate", "volume"])["kpi"]) == {"volume"}

@@ -36,7 +36,7 @@ from .catalogue import Catalogue, Unit, _fixed, resolve
 from .errors import DataError, InvalidArgument
 from .gaps import ci_label
 from .kpis import _as_datetime, _Cols, compute_kpis, sla_outcome
-from .periods import freq_of, label
+from .periods import coverage_end, freq_of, label, partial_period
 
 #: The special-cause rules, in the order they are checked.  The first four
 #: are the classic run rules; ``sustained_shift`` marks the first point of a
@@ -1088,7 +1088,9 @@ def pareto(tickets: pd.DataFrame, *, team: str | None = None, period=None,
     """The top causes of ``flag`` (complaints, reopens or SLA misses) by ``by``.
 
     Counts flagged tickets per ``by`` value in ``period`` (default: the
-    latest period of the team's tickets), with ``share``, ``cumulative``
+    latest period of the team's tickets, but not a last period the export ends
+    inside while an earlier one has tickets: 13 days of October against all of
+    September would read as complaints halved), with ``share``, ``cumulative``
     share, ``top`` (the first ``top`` causes, and any tied with the last of
     them), and the change against the previous period (``previous``,
     ``change`` in tickets, ``share_change`` in share points).  Sorted by
@@ -1104,6 +1106,13 @@ def pareto(tickets: pd.DataFrame, *, team: str | None = None, period=None,
     per = pd.PeriodIndex(t["created_at"].dt.to_period(freq_of(freq)))
     hit = _flag(t, flag)
     now = pd.Period(period, freq_of(freq)) if period is not None else per.max()
+    if period is None and len(tickets):
+        part = partial_period(
+            coverage_end(tickets.attrs.get("as_of"),
+                         declared=bool(tickets.attrs.get("as_of_declared"))),
+            freq, pd.Period(_as_datetime(tickets["created_at"]).max(), freq_of(freq)))
+        if part is not None and now == part and (per < now).any():
+            now = now - 1
     cause = t[by].astype("string").fillna("(missing)").to_numpy()
 
     def counts(p):

@@ -836,6 +836,16 @@ def compute_kpis(tickets: pd.DataFrame, *, freq: str = "month", as_of=None,
             raise InvalidArgument(f"unknown KPI(s) {unknown}; the engine computes "
                                   f"{list(_KPIS)}")
         chosen = [k for k in chosen if k in kpi_list]
+        if not chosen:
+            cols = set(tickets.columns)
+
+            def lacks(k):
+                return ", ".join(n.replace("|", " or ") for n in _KPIS[k][0]
+                                 if not any(a in cols for a in n.split("|")))
+            raise InvalidArgument("none of the KPIs asked for can be computed from these "
+                                  "tickets: " + "; ".join(f"{k} needs {lacks(k)}"
+                                                          for k in kpi_list)
+                                  + ", which they do not have")
     created = _as_datetime(tickets["created_at"])
     if np.isnat(created).any():
         raise DataError("created_at has empty cells; load the export with "

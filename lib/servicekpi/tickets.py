@@ -135,6 +135,10 @@ def load_tickets(path, mapping="auto", *, bad_rows: str = "raise", as_of=None,
                               "a DataFrame: a frame load_tickets returned is loaded already")
     source = Path(path).name
     _decimal(decimal)
+    if timezone is not None:     # a typo is said as the parameters say it, before reading
+        from .params import zone_problem
+        if (problem := zone_problem(timezone)) is not None:
+            raise ConfigError(problem, source="timezone")
     declared = {k: v for k, v in dict(encoding=encoding, delimiter=delimiter,
                                       sheet=sheet).items() if v is not None}
     auto = isinstance(mapping, str) and mapping == AUTO
