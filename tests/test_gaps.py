@@ -629,3 +629,20 @@ def test_empty_and_invalid():
         gap(k, targets([FCR_TARGET]), rule="tea leaves")
     with pytest.raises(ValueError):
         gap(k, targets([FCR_TARGET]), thresholds=(0.8, 0.2))
+
+
+def test_a_target_of_a_team_the_table_lacks_says_so():
+    """Targets of another export (team 'phone' in a table of teams A and B): the
+    row is insufficient data, and its why names the team and the table's teams,
+    not 'no value for fcr_rate', which reads as a data shortage."""
+    k = kpi_rows(series("A", "fcr_rate", "2026-01", [0.7, 0.72, 0.71, 0.73])
+                 + series("B", "fcr_rate", "2026-01", [0.6, 0.6, 0.6, 0.6]))
+    t = targets([("phone", "fcr_rate", 0.7, "2025-12", 0.8, "2026-12"),
+                 ("A", "fcr_rate", 0.7, "2025-12", 0.8, "2026-12")])
+    g = gap(k, t)
+    assert g["status"].tolist()[0] == "insufficient_data" and g["rule"].iloc[0] == "unknown_team"
+    assert g["why"].iloc[0] == ("team 'phone' has no row in the KPI table (its teams: A, B): "
+                                "a targets file of another export, or the team written another "
+                                "way?")
+    assert g["rule"].iloc[1] != "unknown_team"
+    assert why(g, "zh").iloc[0].startswith("KPI 表中没有团队「phone」的任何一行（表中的团队：A, B）")

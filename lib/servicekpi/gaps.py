@@ -24,7 +24,9 @@ the row's gap, progress and "better now" agree with its status and score
    (``rule`` ``no_value``); ``not_measured`` when the data do not measure
    the KPI (:func:`servicekpi.kpis.measured_kpis`: a column it needs is
    missing, or a rule makes it n/a, self-service without a self-service
-   channel in the export), so no wait will assess it.
+   channel in the export), so no wait will assess it; ``unknown_team`` when
+   the table has no row of the target's team at all (a targets file of
+   another export, a team written another way).
 2. The deadline period is at or before the assessed period (the deadline
    has passed) and assessable: its observed value decides.  ``met`` when it
    is at or better than the target (``deadline_met``), ``missed`` when not
@@ -115,7 +117,7 @@ SHOWN_LEFT_OUT = 3
 #: The codes of the ``rule`` column: which branch of the status rule decided
 #: (see the module docstring); :func:`why` gives each in words
 #: (``analysis.gaps.why.<code>`` in the message catalogue).
-RULES = ("no_value", "not_measured", "deadline_no_value", "deadline_few", "deadline_met",
+RULES = ("no_value", "not_measured", "unknown_team", "deadline_no_value", "deadline_few", "deadline_met",
          "deadline_met_bound", "deadline_missed_bound",
          "deadline_missed_within_ci", "deadline_missed_beyond_ci", "deadline_missed_no_ci",
          "stale", "few", "glide_ahead", "glide_pace", "glide_noise", "glide_no_trend",
@@ -301,6 +303,8 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
     rows = []
     to_simulate = {}     # row number -> (row, simulate()'s arguments, direction, sign)
     measured = set(measured_kpis(kpis) if measured is None else measured)
+    known_teams = set(kpis["team"].astype(str))
+    attrs["teams"] = sorted(known_teams)          # named when a target's team is not
     partial = kpis.attrs.get("partial")
     if partial is not None:
         partial = parse_period(partial, freq or "month")
@@ -329,7 +333,8 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         row["periods_left"] = deadline.ordinal - now.ordinal
         if mine.empty:
             rows.append({**row, "status": Status.INSUFFICIENT_DATA,
-                         "rule": "no_value" if t.kpi in measured else "not_measured"})
+                         "rule": "unknown_team" if str(t.team) not in known_teams
+                         else "no_value" if t.kpi in measured else "not_measured"})
             continue
         last = mine.iloc[-1]
         at_deadline = mine[mine["period"] == deadline]
@@ -528,7 +533,8 @@ def why(table: pd.DataFrame, language: str = "en") -> pd.Series:
     low, high = attrs.get("thresholds", THRESHOLDS)
     context = {"min_n": attrs.get("min_n", MIN_N), "max_stale": attrs.get("max_stale", MAX_STALE),
                "level": f"{level:.0%}", "low": low, "high": high,
-               "basis": attrs.get("rule", "forecast")}
+               "basis": attrs.get("rule", "forecast"),
+               "teams": ", ".join(attrs.get("teams") or [])}
     return pd.Series([_why_row(r, language, context) for r in table.to_dict("records")],
                      index=table.index, dtype=object)
 
@@ -561,6 +567,8 @@ def _why_row(r: dict, language: str, c: dict) -> str:
         text += m("no_value", kpi=r["kpi"], period=period)
     elif code == "not_measured":
         text += m("not_measured", kpi=r["kpi"])
+    elif code == "unknown_team":
+        text += m("unknown_team", team=r["team"], teams=c["teams"])
     elif code == "deadline_no_value":
         text += m("deadline_no_value", kpi=r["kpi"], deadline=deadline)
     elif code == "deadline_few":
