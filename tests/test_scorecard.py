@@ -564,6 +564,24 @@ def _summary_report(sc, gaps=None):
     return r
 
 
+def test_a_fuzzy_tie_is_said_as_a_tie():
+    """FCR at its target (100) and resolution time at its baseline (0), equal
+    weights: memberships A 0.50 and D 0.50, the weighted score 50, grade D.  The
+    fuzzy grade is A only by the tie-break: the summary says the grades tie, not
+    that the memberships lean to A."""
+    k, t = sample(fcr=0.80, resolution=48.0, w=(1, 1))
+    gaps = gaps_of(fcr="at_risk", resolution="at_risk")
+    sc = skpi.scorecard(k, t, gaps=gaps)
+    f = skpi.fuzzy_evaluation(sc.scores, totals=sc.totals).iloc[0]
+    from servicekpi.report.sentences import scorecard_summary
+    assert (f["A"], f["D"], f["grade"]) == (0.5, 0.5, "A") and sc.totals["grade"][0] == "D"
+    text = scorecard_summary(_summary_report(sc, gaps))
+    assert ("Fuzzy comprehensive evaluation (memberships A 0.50; B 0.00; C 0.00; D 0.50): "
+            "tied between A, D, so no grade stands out; by the rule's tie-break (the "
+            "better grade), A.") in text
+    assert "lean" not in text and "differs" not in text
+
+
 def test_summary_json_has_null_not_nan(tmp_path):
     k, _ = sample()
     nothing = skpi.scorecard(k, targets([("A", "csat_pct", 0.7, "2025-12", 0.8, "2026-12",

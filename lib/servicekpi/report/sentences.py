@@ -179,14 +179,28 @@ def scorecard_summary(report) -> Markdown | Note:
         grades = list(f.index[:list(f.index).index("grade")])
         members = msg("team.list_sep_long", lang).join(
             f"{grade_words(g, lang)} {f[g]:.2f}" for g in grades)
-        if f["grade"] != f["grade_uncapped"]:
+        # the largest membership shared by two grades or more: the rule's tie-break
+        # (the better grade) picks the grade, the memberships do not lean to it
+        top = max(float(f[g]) for g in grades)
+        tied = [g for g in grades if np.isclose(float(f[g]), top, rtol=0, atol=1e-9)]
+        if len(tied) > 1:
+            out.append(msg("team.scorecard.fuzzy_tied", lang, members=members,
+                           tied=msg("team.list_sep", lang).join(grade_words(g, lang)
+                                                                for g in tied),
+                           uncapped=grade_words(f["grade_uncapped"], lang)))
+            if f["grade"] != f["grade_uncapped"]:
+                out.append(msg("team.scorecard.differs_capped", lang,
+                               grade=grade_words(f["grade"], lang)))
+        elif f["grade"] != f["grade_uncapped"]:
             out.append(msg("team.scorecard.fuzzy_capped", lang, members=members,
                            uncapped=grade_words(f["grade_uncapped"], lang),
                            grade=grade_words(f["grade"], lang)))
         else:
             out.append(msg("team.scorecard.fuzzy", lang, members=members,
                            grade=grade_words(f["grade"], lang)))
-        if f["grade"] != me["grade"]:
+        if len(tied) > 1:
+            pass     # said: the tie, not a lean, decided it
+        elif f["grade"] != me["grade"]:
             lean = grade_words(f["grade_uncapped"], lang)
             why = (msg("team.scorecard.lean_targets", lang, k=int(f["lean_targets"]),
                        n=int(f["scored_targets"]), weight=_pct(f["lean_weight"]), grade=lean)
