@@ -24,7 +24,7 @@ from conftest import png_pixels, write_csv
 from servicekpi.i18n import ALLOWED_WORDS, english_words, msg
 from servicekpi.params import parameter_words
 from servicekpi.report import Markdown, Note, TeamReport
-from servicekpi.report import figures, sections, tables
+from servicekpi.report import figures, sections, sentences, tables
 from servicekpi.report.common import BETTER
 
 HEADER = ("ticket_id,team,created_at,first_response_at,resolved_at,channel,sla_due_at,"
@@ -499,3 +499,28 @@ def test_trend_table_caption_says_which_periods_it_shows(report, report_zh):
     assert "Values of the last 4 periods (the figure shows all 6)." in last
     assert ">2024-02<" not in last and ">2024-03<" in last
     assert "最近4期的数值（上图显示全部6期）。" in tables.trend(report_zh, periods=4).to_html()
+
+
+def test_a_team_that_stopped_says_so(files, tmp_path):
+    """Team c had 25 tickets in January and February and none after: in June, the
+    period assessed, it has no value.  Its summary says it has had no tickets
+    since February, 4 periods before June; its benchmark section says it has no
+    value for June, not that no other team has one (a and b have theirs)."""
+    raw = pd.read_csv(files["tickets"], dtype=str)
+    c = raw[raw["team"].eq("a") & raw["created_at"].str[:7].isin(["2024-01", "2024-02"])].copy()
+    c["team"] = "c"
+    c["ticket_id"] = "c" + c["ticket_id"]
+    export = tmp_path / "tickets.csv"
+    pd.concat([raw, c]).to_csv(export, index=False)
+    r = TeamReport.load(team="c", tickets=str(export), as_of=files["as_of"])
+    assert r.period == pd.Period("2024-06", "M")
+    assert str(sentences.quiet_note(r)) == (
+        "The team has no tickets after 2024-02, 4 periods before 2024-06, the period "
+        "assessed: it has no value for 2024-06, and its latest values are from 2024-02.")
+    assert str(sections._no_comparison(r)) == (
+        "The team has no value of these KPIs for 2024-06 (no tickets after 2024-02): it is "
+        "not compared with benchmarks or other teams there.")
+    zh = TeamReport.load(team="c", tickets=str(export), as_of=files["as_of"], language="zh")
+    assert str(sentences.quiet_note(zh)).startswith("本团队2024-02之后没有工单，比评估期2024-06早4期")
+    a = TeamReport.load(team="a", tickets=str(export), as_of=files["as_of"])
+    assert sentences.quiet_note(a) is None

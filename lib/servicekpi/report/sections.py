@@ -61,6 +61,10 @@ def _no_comparison(report) -> Note | None:
     t = report.benchmark_rows()
     if len(t) and (t["position"] == "few").all():
         return sentences.note(report, "few_own", min_n=MIN_N, period=label(report.period))
+    last = sentences.last_ticket_period(report)
+    if last is not None:        # no tickets in the period: nothing of its own to compare
+        return sentences.note(report, "no_own_values", period=label(report.period),
+                              last=label(last))
     return sentences.note(report, "no_comparison", min_n=MIN_N)
 
 
@@ -130,7 +134,8 @@ def _has_targets(report) -> bool:
 #: Every section of the team report, in reading order.
 SECTIONS: dict[str, Section] = {
     "header": Section(None, (sentences.header,)),
-    "summary": Section("summary", (sentences.partial_note, sentences.status_summary,
+    "summary": Section("summary", (sentences.partial_note, sentences.quiet_note,
+                                   sentences.status_summary,
                                    _when(_has_targets, sentences.scorecard_summary))),
     "headline": Section("headline", (tables.headline, sentences.kpis_note)),
     "gaps": Section("gaps", (_either(_no_targets(None), tables.gaps), figures.trajectories)),

@@ -90,6 +90,26 @@ def partial_note(report) -> Note | None:
                 assessed=label(report.period) if report.period is not None else "–")
 
 
+def last_ticket_period(report) -> pd.Period | None:
+    """The team's latest period with tickets, when it is before the assessed
+    period (a team that stopped, or is quiet); None otherwise."""
+    if report.period is None:
+        return None
+    rows = report.team_rows(report.kpis, "volume")
+    busy = rows.loc[rows["value"].fillna(0) > 0, "period"]
+    last = busy.max() if len(busy) else None
+    return last if last is not None and last < report.period else None
+
+
+def quiet_note(report) -> Note | None:
+    """A note when the team has had no tickets since before the assessed period."""
+    last = last_ticket_period(report)
+    if last is None:
+        return None
+    return note(report, "quiet", last=label(last), period=label(report.period),
+                periods=report.period.ordinal - last.ordinal)
+
+
 def kpis_note(report) -> Note | None:
     """KPIs asked for but without data, or those a KPI table would give when
     none is named; None when nothing is missing."""
