@@ -524,3 +524,14 @@ def test_a_team_that_stopped_says_so(files, tmp_path):
     assert str(sentences.quiet_note(zh)).startswith("本团队2024-02之后没有工单，比评估期2024-06早4期")
     a = TeamReport.load(team="a", tickets=str(export), as_of=files["as_of"])
     assert sentences.quiet_note(a) is None
+
+
+def test_a_category_without_tickets_in_a_period_has_no_value_there(report):
+    """Team a's June has delivery tickets (2 of 25), May none: the driver table
+    shows delivery's May share 0.0% and its May value '–', not June's 100%
+    (which the decomposition takes so that delivery has no rate effect)."""
+    seg = report.main_driver()["decomposition"].segments.set_index("category")
+    assert seg.loc["delivery", "weight_before"] == 0 and seg.loc["delivery", "rate"] == 0
+    rows = tables.driver_segments(report).data.set_index("category")
+    assert rows.loc["delivery"].tolist()[:4] == ["0.0%", "8.0%", "–", "100.0%"]
+    assert rows.loc["general"].iloc[2] != "–"

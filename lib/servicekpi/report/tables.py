@@ -507,8 +507,11 @@ def driver_segments(report, n: int = 5):
     if m is not None:
         k = m["kpi"]
         for r in m["decomposition"].segments.head(n).itertuples():
+            # a category without tickets in a period has no value there (the
+            # decomposition takes its other period's, so that it has no rate effect)
             rows.append([r.category, _pct(r.weight_before, 1), _pct(r.weight_after, 1),
-                         fmt(report, k, r.value_before), fmt(report, k, r.value_after),
+                         fmt(report, k, r.value_before) if r.weight_before > 0 else "–",
+                         fmt(report, k, r.value_after) if r.weight_after > 0 else "–",
                          change(report, k, r.mix), change(report, k, r.rate)])
     return table(pd.DataFrame(rows, columns=heads))
 
