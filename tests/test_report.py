@@ -535,3 +535,32 @@ def test_a_category_without_tickets_in_a_period_has_no_value_there(report):
     rows = tables.driver_segments(report).data.set_index("category")
     assert rows.loc["delivery"].tolist()[:4] == ["0.0%", "8.0%", "–", "100.0%"]
     assert rows.loc["general"].iloc[2] != "–"
+
+
+def test_paces_read_in_their_own_unit(tmp_path):
+    """Team a's resolution time falls 1.75 h a month from 110 h (shown in days);
+    team b's 2.9 h a month.  The target, 110 - 1.75 x 5 - 3.3 x 6 h by December,
+    asks 3.3 h a month.  In days each pace read '+0.1 d' beside 'beyond any pace
+    seen'; in hours they read apart."""
+    months = pd.period_range("2024-01", periods=6, freq="M")
+    rows, n = [], 0
+    for team, start, fall in (("a", 110.0, 1.75), ("b", 100.0, 2.9)):
+        for i, m in enumerate(months):
+            for j in range(25):
+                n += 1
+                t0 = pd.Timestamp(f"{m}-{j % 28 + 1:02d} 08:00")
+                done = t0 + pd.Timedelta(hours=start - fall * i)
+                rows.append(f"{n},{team},{t0:%Y-%m-%d %H:%M},{done:%Y-%m-%d %H:%M}")
+    export = write_csv(tmp_path / "t.csv", rows,
+                       header="ticket_id,team,created_at,resolved_at")
+    base = 110 - 1.75 * 5
+    targets = tmp_path / "targets.csv"
+    targets.write_text("team,kpi,baseline,baseline_period,target,deadline\n"
+                       f"a,avg_resolution_hours,{base},2024-06,{base - 3.3 * 6},2024-12\n")
+    r = TeamReport.load(team="a", tickets=str(export), targets=str(targets),
+                        as_of="2024-07-20 00:00", kpi_list=["avg_resolution_hours"])
+    a = r.achievability().iloc[0]
+    assert a["required_pace"] == pytest.approx(3.3) and a["own_best_pace"] == pytest.approx(1.75)
+    row = shown(tables.achievability(r), "Average resolution time")
+    assert row.iloc[1].startswith("4.2 d")                     # the baseline, in days
+    assert list(row.iloc[4:8]) == ["+3.3 h", "+1.8 h", "+1.8 h", "+2.9 h"]

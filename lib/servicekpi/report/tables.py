@@ -281,6 +281,12 @@ def achievability(report):
     lvl = f"{a.attrs.get('level', LEVEL) * 100:g}%"          # the level achievability used
     for r in a.itertuples():
         k = r.kpi
+        # the paces in the unit that reads them (hours a period, not 0.1 d each):
+        # compared with each other, they must not round alike
+        paces = (r.required_pace, r.own_pace, r.own_best_pace, r.peer_best_pace)
+        d = report.catalogue[k]
+        unit = d.display_unit(paces) if d.is_duration else report.unit(k)
+        shown = [d.fmt_change(p, unit=unit, language=lang) for p in paces]
         noise = "–"
         if np.isfinite(r.noise):
             basis = (msg(f"team.achievable.basis.{r.noise_basis}", lang, level=lvl)
@@ -291,10 +297,7 @@ def achievability(report):
                      baseline(report, k, r.baseline, r.baseline_period, r.baseline_periods,
                               r.baseline_without),
                      change(report, k, report.catalogue[k].sign * (r.target - r.baseline)),
-                     noise,
-                     change(report, k, r.required_pace), change(report, k, r.own_pace),
-                     change(report, k, r.own_best_pace), change(report, k, r.peer_best_pace),
-                     verdict(report, r)])
+                     noise, *shown, verdict(report, r)])
     return table(pd.DataFrame(rows, columns=heads))
 
 
