@@ -564,3 +564,26 @@ def test_paces_read_in_their_own_unit(tmp_path):
     row = shown(tables.achievability(r), "Average resolution time")
     assert row.iloc[1].startswith("4.2 d")                     # the baseline, in days
     assert list(row.iloc[4:8]) == ["+3.3 h", "+1.8 h", "+1.8 h", "+2.9 h"]
+
+
+def test_the_unassigned_tickets_are_no_peer(files, tmp_path):
+    """Tickets with a blank team make the team 'unassigned' (30 a month, all
+    satisfied): a data-quality bucket, not a department.  Team a is ranked among
+    the teams (2 of 2, behind b), not 3 of 3; the peer median is b's; the
+    unassigned report itself still sees a and b."""
+    raw = pd.read_csv(files["tickets"], dtype=str)
+    blank = raw[raw["team"].eq("b")].copy()
+    blank["team"] = ""
+    blank["ticket_id"] = "u" + blank["ticket_id"]
+    blank["csat"] = "5"
+    export = tmp_path / "tickets.csv"
+    pd.concat([raw, blank]).to_csv(export, index=False)
+    r = TeamReport.load(team="a", tickets=str(export), as_of=files["as_of"])
+    assert "unassigned" not in set(r.kpis["team"])
+    b = r.benchmark_rows()
+    csat = b[(b["kpi"] == "csat_pct") & (b["reference"] == "peer_median")].iloc[0]
+    assert (csat["peer_rank"], csat["peer_count"]) == (2, 2)
+    assert csat["reference_value"] == pytest.approx(22 / 25)             # b's alone
+    assert "unassigned" not in set(r.peer_matrix().index)
+    u = TeamReport.load(team="unassigned", tickets=str(export), as_of=files["as_of"])
+    assert {"a", "b", "unassigned"} <= set(u.kpis["team"])

@@ -35,6 +35,7 @@ from ..params import (ReportParams, _group, _problems, _team_problems, by_export
                       file_identity, load_export, load_yaml_file, prepared_index)
 from ..parsing import COMPACT_TEXT
 from ..periods import coverage_end, label
+from ..teams import UNASSIGNED
 
 __all__ = ["Inputs", "load_inputs"]
 
@@ -352,10 +353,19 @@ def load_inputs(params_list: list[ReportParams], prepared=None, *,
         objects = {c: COMPACT_TEXT for c in ("team", "kpi") if k[c].dtype == object}
         if objects:
             kpis[kf] = k.astype(objects)
+    # the tickets of no team (unassigned) are no peer of a department: left out of
+    # its comparisons (medians, ranks, heatmap); the unassigned report keeps them
+    peers: dict[tuple, pd.DataFrame] = {}
     for p in params_list:
         key = export_of.get(p.team)
         if key is not None and (key, p.freq) in kpis:
-            inputs.kpis[p.team] = kpis[key, p.freq]
+            k = kpis[key, p.freq]
+            if p.team != UNASSIGNED:
+                if (key, p.freq) not in peers:
+                    gone = (k["team"] == UNASSIGNED).to_numpy()
+                    peers[key, p.freq] = k[~gone] if gone.any() else k
+                k = peers[key, p.freq]
+            inputs.kpis[p.team] = k
     # each targets file's team and KPI cells, read once: to name its rows
     cells = {path: _team_kpi_cells(raw) for path, raw in raws.items()}
     inputs.unused += _unmeasured_targets(params_list, inputs, raws, cells, names, export_of)

@@ -27,6 +27,7 @@ from ..i18n import page_language, stamp
 from ..i18n import msg
 from ..params import ReportParams
 from ..periods import label, last_day
+from ..teams import UNASSIGNED
 from .assess import Assessment, gap_store
 from .common import Markdown, Note, _cached
 
@@ -368,7 +369,8 @@ class OverviewReport:
         from ..benchmarking import peer_matrix
         parts = []
         for freq, k in self.kpis.items():
-            members = [p for p in self.teams if p.freq == freq
+            # the tickets of no team are no department to rank
+            members = [p for p in self.teams if p.freq == freq and p.team != UNASSIGNED
                        and self.assessed(p.team) is not None]
             if not members:
                 continue
