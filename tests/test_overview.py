@@ -338,3 +338,30 @@ def test_the_header_names_kept_pages_older_than_the_overview_it_shows():
     older = re.search(r"\*\*Reports older than this overview\*\*.*", header).group(0)
     assert "a: targets.csv changed since its page was made" in older
     assert "b:" not in older.split("**Partly left out")[0]
+
+
+def test_the_header_says_a_shared_partial_period_once():
+    """Three teams of one export taken on 13 January, one of another taken on
+    20 January: the header names each partial period once, with 'every team' when
+    all share it, not one item per team (40 teams made a wall of text)."""
+    from analysis_data import kpi_rows, series
+    from servicekpi import config
+    from servicekpi.catalogue import load_catalogue
+    from servicekpi.params import ReportParams
+    teams = ("a", "b", "c", "d")
+    k = pd.concat([kpi_rows(series(t, "fcr_rate", "2024-01", [0.6] * 13, n=400))
+                   for t in teams], ignore_index=True)
+    ps = [ReportParams(team=x, tickets="tickets.csv", catalogue=config.CATALOGUE)
+          for x in teams]
+    cat = load_catalogue(config.CATALOGUE)
+
+    def header(ends):
+        ov = OverviewReport("t", ps, cat, {"month": k}, {}, {t: f"teams/{t}.html" for t in teams},
+                            ends={t: pd.Timestamp(e) for t, e in ends.items()})
+        return re.search(r"Partial last periods.*", str(ov.header())).group(0)
+    same = {t: "2025-01-13 12:00" for t in teams}
+    assert header(same) == ("Partial last periods, left out of statuses and scores: "
+                            "2025-01 (partial, to 13 Jan): every team.")
+    assert header({**same, "d": "2025-01-20 12:00"}) == (
+        "Partial last periods, left out of statuses and scores: 2025-01 (partial, to 13 Jan): "
+        "a, b, c; 2025-01 (partial, to 20 Jan): d.")

@@ -413,15 +413,17 @@ class OverviewReport:
                  " &nbsp; ".join([m("header.teams", n=len(self.teams)), period,
                                   m("header.generated", stamp=stamp(datetime.now(), lang))])]
         sep = m("header.item_separator")
-        partial = []
+        partial: dict[str, list[str]] = {}        # the partial period as said -> teams
         for p in self.teams:
             per = self.periods(p.team)
             if per["partial"] is not None and per["partial"] != per["assessed"]:
                 tag = partial_label(label(per["partial"]), last_day(self.ends[p.team]), lang)
-                partial.append(m("header.team_item", team=literal.md(self.name(p.team)),
-                                 text=tag))
-        if partial:
-            lines.append(m("header.partial_teams", teams=sep.join(partial)))
+                partial.setdefault(tag, []).append(literal.md(self.name(p.team)))
+        if partial:     # once per partial period: 40 teams of one export share theirs
+            lines.append(m("header.partial_teams", teams=sep.join(
+                m("header.partial_item", text=tag, teams=m("header.every_team")
+                  if len(names) == len(self.teams) else m("header.list_separator").join(names))
+                for tag, names in partial.items())))
         old = [m("header.team_item", team=literal.md(self.name(t)),
                  text=literal.md(changed_since(what, lang)))
                for t, what in self.outdated.items()
