@@ -587,3 +587,25 @@ def test_the_unassigned_tickets_are_no_peer(files, tmp_path):
     assert "unassigned" not in set(r.peer_matrix().index)
     u = TeamReport.load(team="unassigned", tickets=str(export), as_of=files["as_of"])
     assert {"a", "b", "unassigned"} <= set(u.kpis["team"])
+
+
+def test_a_change_on_few_observations_is_not_coloured(files, tmp_path):
+    """Team a with 3 tickets in June (25 before): its changes are not coloured
+    better or worse, and the caption says why; with 25 they are."""
+    raw = pd.read_csv(files["tickets"], dtype=str)
+    june = raw["team"].eq("a") & raw["created_at"].str.startswith("2024-06")
+    export = tmp_path / "tickets.csv"
+    raw.drop(raw[june].index[3:]).to_csv(export, index=False)
+    r = TeamReport.load(team="a", tickets=str(export), as_of=files["as_of"])
+    t = tables.headline(r)
+    html_ = t.to_html()
+    assert ("A change whose latest value rests on fewer than 20 observations is not "
+            "coloured: it could be chance.") in html_
+    h = r.headline().set_index("kpi")
+    assert h.loc["csat_pct", "n"] == 3 and h.loc["csat_pct", "better"] != 0
+    full = tables.headline(TeamReport.load(team="a", tickets=files["tickets"],
+                                           as_of=files["as_of"])).to_html()
+    assert "not coloured" not in full
+    from servicekpi.report.common import BETTER, WORSE
+    assert BETTER not in html_ and WORSE not in html_          # the cells' styles
+    assert BETTER in full or WORSE in full

@@ -172,8 +172,15 @@ def headline(report):
                   f"{r.n:,.0f}" if np.isfinite(r.n) else "–"]
         rows.append(cells)
     out = pd.DataFrame(rows, columns=heads)
-    colours = {heads[3]: [BETTER if b > 0 else WORSE if b < 0 else "" for b in t["better"]]}
+    # a change on fewer than MIN_N observations is not called better or worse (3
+    # tickets' +22 h is chance as likely as not), as no status is judged on it
+    from ..gaps import MIN_N
+    few = (t["n"].to_numpy(dtype=float) < MIN_N) & (t["kpi"] != "volume").to_numpy()
+    colours = {heads[3]: ["" if f else BETTER if b > 0 else WORSE if b < 0 else ""
+                          for b, f in zip(t["better"], few)]}
     caption = [msg("team.headline.caption", lang)]
+    if (few & (t["better"].to_numpy() != 0)).any():
+        caption.append(msg("team.headline.few", lang, min_n=MIN_N))
     if report.partial is not None and report.partial not in ps:
         caption.append(msg("team.headline.left_out", lang,
                            period=period_label(report, report.partial)))
