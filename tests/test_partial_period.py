@@ -221,7 +221,7 @@ def test_overview_leaves_the_partial_period_out(inputs, tmp_path):
     assert g["team"] == "a" and g["period"] == pd.Period("2024-09", "M") and g["current"] == 4.5
     head = o.header()
     assert "**Period:** 2024-09" in head
-    assert "A: 2024-10 (partial, to 13 Oct)" in head and "Team B: 2024-10 (partial" in head
+    assert "Partial last periods, left out of statuses and scores: 2024-10 (partial, to 13 Oct): every team." in head
     # peers are not compared on 4 and 1 answers (below 20 observations): no ranking
     m = o.peer_matrix()
     assert m.shape[1] == 0
