@@ -809,3 +809,27 @@ def test_the_tail_table_is_the_whole_grid_computed_at_once():
         whole = np.log(2) + logsumexp(log_ndtr(-grid[:, None] * v[None, :]), axis=1) \
             - np.log(len(v))
         assert np.array_equal(logp, np.minimum(whole, 0.0))
+
+
+def test_control_limits_stop_at_the_kpis_bounds_and_gaps_stay_gaps():
+    """Resolution times swinging from 5 to 50 h: the individuals chart's lower
+    limit falls below zero, drawn at 0 given the KPI's bounds, as no duration can
+    be below it; the upper limit is unchanged.  A month without a value (2024-06) is a gap in the
+    chart, not squeezed out."""
+    import matplotlib.pyplot as plt
+
+    from servicekpi import plots
+    values = [10, 40, 5, 50, 8, 45, 12]
+    periods = ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-07", "2024-08"]
+    k = pd.DataFrame({"team": "A", "period": pd.PeriodIndex(periods, freq="M"),
+                      "kpi": "avg_resolution_hours", "value": values, "n": 100.0})
+    free = control_chart(k, "A", "avg_resolution_hours", detect_shifts=False, seasonal=False)
+    bound = control_chart(k, "A", "avg_resolution_hours", detect_shifts=False, seasonal=False,
+                          bounds=(0, None))
+    assert (free["lcl"] < 0).all() and (bound["lcl"] == 0).all()
+    assert np.allclose(bound["ucl"], free["ucl"])
+    ax = plots.control_chart(bound, ax=plt.subplots()[1])
+    line = [ln for ln in ax.get_lines() if ln.get_marker() == "o"][0]
+    assert list(line.get_xdata()) == list(range(8))
+    assert np.isnan(line.get_ydata()[5]) and line.get_ydata()[6] == 45
+    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["2024-01", "2024-03"]

@@ -505,7 +505,7 @@ def _find_shift(z, d, starts: list[int], min_stage: int) -> int | None:
 
 def control_chart(kpis: pd.DataFrame, team: str, kpi: str, *, kind: str | None = None,
                   baseline: int | None = None, shifts=None, detect_shifts: bool = True,
-                  seasonal="auto") -> pd.DataFrame:
+                  seasonal="auto", bounds=None) -> pd.DataFrame:
     """Control-chart table of one team's KPI, as SPC practitioners draw it:
     phase-I limits, stages after process changes, seasonal expectation.
 
@@ -566,6 +566,10 @@ def control_chart(kpis: pd.DataFrame, team: str, kpi: str, *, kind: str | None =
         :func:`_stage_level` for why not its first year's).  Sigma still
         comes from the phase-I window's deseasonalised values.  True forces
         the seasonal model (a DataError without two full seasons).
+    bounds : (low, high), optional
+        The KPI's range (the catalogue's ``bounds``): an individuals chart's
+        limits stop at it, as SPC draws them (a duration's lower limit below
+        zero is 0: no value can fall beyond it).
 
     Returns
     -------
@@ -649,14 +653,14 @@ def control_chart(kpis: pd.DataFrame, team: str, kpi: str, *, kind: str | None =
                                 source="KPI table")
             use = False
         eff = season.effects[ords % m] if use else np.zeros(len(x))
-        bounds = list(zip(starts, starts[1:] + [len(x)]))
+        spans = list(zip(starts, starts[1:] + [len(x)]))
         if auto_p:                   # binomial or wider month-to-month variation?
             every = _estimate("laney", x, n, eff, np.arange(len(x)))
             kind = "laney" if _overdispersed(every) else "p"
         centre, sigma, z, half, level = (np.empty(len(x)) for _ in range(5))
         in_base = np.zeros(len(x), bool)
         info, lim = [], None
-        for k, (a, b) in enumerate(bounds):
+        for k, (a, b) in enumerate(spans):
             own = k == 0 or b - a >= min_own
             if own:
                 base = np.arange(a, min(a + B, b))
@@ -682,7 +686,7 @@ def control_chart(kpis: pd.DataFrame, team: str, kpi: str, *, kind: str | None =
             break
         starts = sorted({*starts, j})
     broken: list[list[str]] = []
-    for a, b in bounds:
+    for a, b in spans:
         part = special_causes((x - eff)[a:b], z[a:b])
         if a > 0 and a not in known:
             part[0].append("sustained_shift")
@@ -690,6 +694,10 @@ def control_chart(kpis: pd.DataFrame, team: str, kpi: str, *, kind: str | None =
     lcl, ucl = centre - half, centre + half
     if kind != "xmr":
         lcl, ucl = np.clip(lcl, 0, 1), np.clip(ucl, 0, 1)
+    elif bounds is not None:
+        low, high = (np.nan if b is None else b for b in bounds)
+        lcl = np.where(np.isnan(low), lcl, np.fmax(lcl, low))
+        ucl = np.where(np.isnan(high), ucl, np.fmin(ucl, high))
     out = pd.DataFrame({"period": s["period"], "value": x, "n": s["n"], "centre": centre,
                         "sigma": sigma, "lcl": lcl, "ucl": ucl, "z": z,
                         "rules": [", ".join(r) for r in broken],

@@ -754,39 +754,50 @@ def control_chart(table: pd.DataFrame, *, catalogue: Catalogue | None = None, ax
     d = _kpi(catalogue, kpi)
     unit = _unit(d, kpi, units, table["value"])
     scale = unit.scale
-    x = np.arange(len(table))
+    # each period at its place in time: a month without a value is a gap in the
+    # lines, not squeezed out (three points of 2025-12, 2026-01 and 2026-03 are not
+    # evenly spaced)
+    ordinals = np.array([p.ordinal for p in table["period"]], dtype=np.int64)
+    x = ordinals - ordinals[0] if len(ordinals) else ordinals
+    span = int(x[-1]) + 1 if len(x) else 0
+
+    def spread(col):               # a column over every period of the span, NaN between
+        out = np.full(span, np.nan)
+        out[x] = table[col].to_numpy(float) * scale
+        return out
     seasonal = bool(table.attrs.get("seasonal"))
     base = table["baseline"].to_numpy() if "baseline" in table else np.zeros(len(x), bool)
     for i in np.flatnonzero(base & ~np.r_[False, base[:-1]]):     # each baseline window
         j = i
         while j + 1 < len(x) and base[j + 1]:
             j += 1
-        ax.axvspan(i - 0.5, j + 0.5, color="#eeeeee", zorder=0, lw=0,
+        ax.axvspan(x[i] - 0.5, x[j] + 0.5, color="#eeeeee", zorder=0, lw=0,
                    label=msg("figures.control.baseline", language))
     stage = table["stage"].to_numpy() if "stage" in table else np.ones(len(x), int)
     for i in np.flatnonzero(np.diff(stage)) + 1:
-        ax.axvline(i - 0.5, color="#777777", lw=0.9, ls=":",
+        ax.axvline(x[i] - 0.5, color="#777777", lw=0.9, ls=":",
                    label=msg("figures.control.new_stage", language))
-        ax.annotate(msg("figures.control.stage", language, stage=stage[i]), (i - 0.4, 1),
+        ax.annotate(msg("figures.control.stage", language, stage=stage[i]), (x[i] - 0.4, 1),
                     xycoords=("data", "axes fraction"), va="top", fontsize=7, color="#555555")
-    ax.plot(x, table["value"].to_numpy(float) * scale, marker="o", ms=3.5, color=TEAM_COLOUR,
+    every = np.arange(span)
+    ax.plot(every, spread("value"), marker="o", ms=3.5, color=TEAM_COLOUR,
             lw=1.2, label=msg("figures.control.value", language), zorder=3)
-    ax.step(x, table["centre"].to_numpy(float) * scale, where="mid", color="#555555", lw=1,
+    ax.step(every, spread("centre"), where="mid", color="#555555", lw=1,
             label=msg("figures.control.seasonal_centre" if seasonal
                       else "figures.control.centre", language))
-    ax.step(x, table["ucl"].to_numpy(float) * scale, where="mid", color="#c62828", lw=0.9,
+    ax.step(every, spread("ucl"), where="mid", color="#c62828", lw=0.9,
             ls="--", label=msg("figures.control.limits", language))
-    ax.step(x, table["lcl"].to_numpy(float) * scale, where="mid", color="#c62828", lw=0.9,
-            ls="--")
+    ax.step(every, spread("lcl"), where="mid", color="#c62828", lw=0.9, ls="--")
     sig = table["signal"].to_numpy()
     if sig.any():
         ax.plot(x[sig], table["value"].to_numpy(float)[sig] * scale, "o", ms=8, mfc="none",
                 mec="#c62828", mew=1.8, label=msg("figures.control.special_cause", language),
                 zorder=4)
-    step = max(1, math.ceil(len(x) / 7))
-    ax.set_xticks(x[::step])
-    ax.set_xticklabels([label(p) for p in table["period"].iloc[::step]], fontsize=8)
-    ax.set_xlim(-0.6, len(x) - 0.4)
+    step = max(1, math.ceil(span / 7))
+    ticks = every[::step]
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([label(table["period"].iloc[0] + int(t)) for t in ticks], fontsize=8)
+    ax.set_xlim(-0.6, span - 0.4)
     kind = table.attrs.get("kind")
     kind = msg(f"figures.control.{kind if kind in ('p', 'laney') else 'xmr'}", language)
     title = msg("figures.control.title_seasonal" if seasonal else "figures.control.title",

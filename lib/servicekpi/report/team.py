@@ -397,7 +397,8 @@ class TeamReport:
             rows = rows[rows["value"].notna()].sort_values("period")
             span = max(2 * self.params.history_periods, 3 * season_length(rows["period"]))
             if len(rows) >= 3:
-                out[kpi] = control_chart(rows.tail(span), self.params.team, kpi)
+                out[kpi] = control_chart(rows.tail(span), self.params.team, kpi,
+                                         bounds=self.catalogue[kpi].bounds)
         return out
 
     @_cached
