@@ -496,7 +496,8 @@ def test_incomplete_deadline_period_is_not_over_yet(level, status, p):
     assert r["why"] == (
         "deadline period 2026-08 not yet complete (27% of tickets still open): status from "
         f"the forecast; forecast (constant): P(the 2026-08 value meets the target) = "
-        f"{'100% >= 70%' if p else '0% < 30%'}{'; better than the target now' if p else ''} "
+        f"{'100% >= 70%' if p else '0% < 30%'} (on 9 periods of history)"
+        f"{'; better than the target now' if p else ''} "
         "(2026-08, 2026-09, 2026-10 left out: incomplete, too many tickets still open)")
     # once August has closed (1% open), its observed value decides
     closed = durations([level] * 9 + [101.0, 90.0, 80.0], [0.0] * 9 + [0.01, 0.40, 0.60])
@@ -646,3 +647,27 @@ def test_a_target_of_a_team_the_table_lacks_says_so():
                                 "way?")
     assert g["rule"].iloc[1] != "unknown_team"
     assert why(g, "zh").iloc[0].startswith("KPI 表中没有团队「phone」的任何一行（表中的团队：A, B）")
+
+
+def test_a_forecast_counts_only_the_values_observed_and_says_what_it_rests_on():
+    """FCR observed in 2025-03, 2025-11 and 2025-12 only: three values, below the
+    four a forecast needs, however many months lie between (filled, they counted
+    as ten).  With a fourth value the forecast is made, and its why says it rests
+    on 4 periods of history with 6 missing filled in; 24 months without a gap say
+    nothing more."""
+    from servicekpi.forecast import MIN_POINTS, simulate
+    gappy = pd.Series([0.6, 0.62, 0.63], index=pd.PeriodIndex(["2025-03", "2025-11", "2025-12"],
+                                                               freq="M"))
+    sim = simulate(gappy, 6, bounds=(0, 1))
+    assert MIN_POINTS == 4 and sim.status == "not_enough_history" and len(sim.filled) == 7
+    k = kpi_rows([("A", p, "fcr_rate", v, 400, v * 400) for p, v in
+                  (("2025-03", 0.6), ("2025-05", 0.61), ("2025-11", 0.62), ("2025-12", 0.63))])
+    r = gap(k, targets([("A", "fcr_rate", 0.6, "2025-03", 0.7, "2026-06")])).iloc[0]
+    assert r["rule"] == "forecast" and (r["history"], r["filled"]) == (4, 6)
+    assert r["why"].endswith(" (on 4 periods of history, 6 missing between them filled in)")
+    long = kpi_rows(series("A", "fcr_rate", "2024-01", list(0.6 + 0.002 * np.arange(24)),
+                           n=400))
+    r = gap(long, targets([("A", "fcr_rate", 0.6, "2024-03", 0.7, "2026-06")])).iloc[0]
+    assert r["history"] == 24 and "periods of history" not in r["why"]
+    assert why(gap(k, targets([("A", "fcr_rate", 0.6, "2025-03", 0.7, "2026-06")])),
+               "zh").iloc[0].endswith("（基于4期历史数据，其间缺失的6期按插值补齐）")

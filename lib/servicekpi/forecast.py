@@ -551,9 +551,12 @@ def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=No
         return Simulation(s, idx, np.empty((0, 0)), np.empty(0), None, "not_enough_history")
     idx = pd.period_range(s.index[-1] + 1, periods=max(horizon, 0), freq=s.index.freq)
     n = len(s)
-    if n < MIN_POINTS or horizon < 1:
+    # the values observed, not those filled between them: two values a year apart
+    # are no twelve periods of history
+    if n - len(filled) < MIN_POINTS or horizon < 1:
         return Simulation(s, idx, np.full((len(idx), 0), np.nan), np.full(len(idx), np.nan),
-                          None, "not_enough_history" if n < MIN_POINTS else "ok", filled=filled)
+                          None, "not_enough_history" if n - len(filled) < MIN_POINTS else "ok",
+                          filled=filled)
     y_raw = s.to_numpy(float)
     if np.ptp(y_raw) < 1e-12 * max(1.0, abs(y_raw[0])):
         flat = np.full((horizon, n_paths), y_raw[-1])

@@ -133,7 +133,7 @@ COLUMNS = ("team", "kpi", "label", "direction", "period", "current_period", "cur
            "target", "deadline", "deadline_value", "deadline_n", "glide_now", "gap", "gap_pct",
            "progress", "attainment", "periods_left", "needed_pace", "recent_pace", "projected",
            "status", "rule", "no_forecast", "deadline_pending", "deadline_open_share",
-           "deadline_floor", "deadline_at_least",
+           "deadline_floor", "deadline_at_least", "history", "filled",
            "left_out", *FORECAST_COLUMNS, "weight", "owner")
 
 
@@ -327,7 +327,7 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
                "weight": getattr(t, "weight", 1.0), "owner": getattr(t, "owner", None),
                "better_now": False, "expected_reached": None, "model": None,
                "no_forecast": None, "deadline_pending": False, "deadline_at_least": False,
-               "deadline_floor": np.nan,
+               "deadline_floor": np.nan, "history": np.nan, "filled": np.nan,
                "left_out": left_out}
         row["glide_now"] = float(glide_path(t._asdict(), [now]).iloc[0])
         row["periods_left"] = deadline.ordinal - now.ordinal
@@ -415,6 +415,7 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
                              **options)
         for key, (row, _, direction, sign) in to_simulate.items():
             sim = done[key]
+            row.update(history=len(sim.history) - len(sim.filled), filled=len(sim.filled))
             if np.isfinite(row["deadline_floor"]):     # what the deadline can no longer be
                 sim = sim.at_least(row["deadline"], row["deadline_floor"])
             # attrs keeps one simulation per (team, kpi): the last target's, as before
@@ -598,6 +599,12 @@ def _why_row(r: dict, language: str, c: dict) -> str:
                m("between", low=low, high=high) if p >= c["low"] else m("below", low=low))
         text += m("forecast", model=model_name(r["model"], language), deadline=deadline,
                   p=fmt_probability(p), comparison=cmp)
+        # a forecast on a short or gappy history says what it rests on
+        from .ensemble import SHORT
+        seen, filled = r.get("history"), r.get("filled")
+        if pd.notna(seen) and (seen < SHORT or (pd.notna(filled) and filled > 0)):
+            text += m("history", n=int(seen), filled=int(filled or 0)) if filled else \
+                m("history_short", n=int(seen))
         if r.get("better_now"):
             text += m("better_now")
     else:
