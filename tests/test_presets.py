@@ -178,6 +178,49 @@ def test_servicenow_cancelled_incidents_are_left_out(tmp_path):
     assert len(t) == 9 and "'Abgebrochen' (1)" in left_out(t)["detail"].item()
 
 
+def test_a_teams_page_counts_its_own_dropped_rows(tmp_path):
+    """Two Hardware issues of the Jira export have a Created date that does not
+    exist (31/Feb/24), read with bad_rows: drop: the whole export's summary gives
+    the reason, and Hardware's own summary says 2 of its 6 rows were dropped
+    (its February reads two tickets short, not quiet); Access Management's none."""
+    def impossible(head, rows):
+        created, key = head.index("Created"), head.index("Issue key")
+        hardware = [r for r in rows if "Hardware" in r][0]
+        for i in (1, 2):
+            rows.append([*hardware[:key], f"ITSD-9{i}", f"1099{i}",
+                         *hardware[key + 2:created], "31/Feb/24 9:00 AM",
+                         *hardware[created + 1:]])
+    t = skpi.load_tickets(with_rows(tmp_path, "jira_service_management.csv", [],
+                                    edit=impossible), bad_rows="drop", max_dropped_share=0.5)
+    assert (t["team"] == "hardware").sum() == 4
+    assert t.attrs["dropped_by_team"] == {"hardware": 2}
+    mine = skpi.data_quality(t, team="hardware").set_index("code")
+    assert mine.loc["team_rows_dropped", "rows"] == 2
+    assert mine.loc["team_rows_dropped", "share"] == pytest.approx(2 / 6)
+    assert "the team's own rows among those dropped" in mine.loc["team_rows_dropped", "detail"]
+    assert "team_rows_dropped" not in set(skpi.data_quality(t, team="access_management")["code"])
+    whole = skpi.data_quality(t)
+    assert whole.loc[whole["code"] == "row_dropped", "rows"].sum() == 2
+
+
+def test_the_dropped_share_of_an_event_log_is_of_its_tickets(tmp_path):
+    """The ServiceNow event log (22 rows, 7 incidents) with an eighth incident
+    whose opened_at does not exist: 1 of 8 tickets would be dropped (12.5%), and
+    the message says the share is of the tickets, not of the file's 23 rows."""
+    def bad(head, rows):
+        opened, number = head.index("opened_at"), head.index("Number") if "Number" in head \
+            else head.index("number")
+        row = list(rows[0])
+        row[number], row[opened] = "INC0000099", "31/2/2024 09:00"
+        rows.append(row)
+    path = with_rows(tmp_path, "servicenow_fields.csv", [], edit=bad)
+    with pytest.raises(skpi.DataError) as err:
+        skpi.load_tickets(path, bad_rows="drop")
+    assert err.value.problems[0].message.startswith(
+        "1 of 8 tickets (12.5%) would be dropped (the file's 23 rows, less those folded into "
+        "one per ticket or left out as not tickets), more than max_dropped_share (5%)")
+
+
 def test_blank_cells_are_counted_among_the_rows_kept(tmp_path):
     """Three rows added to the ServiceNow export, read with bad_rows: drop.
     INC20 (no Assignment group, no Channel) was resolved before it was opened,

@@ -355,6 +355,7 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     # --- teams: ids from the export's names; blank -> unassigned ------------
     drop_extra = np.zeros(n, bool)
     names_of: dict[str, str] = {}
+    row_team = None               # each row's team id, to say whose rows are dropped
     if "team" in frame:
         # each distinct cell read once: its name, its id, whether it names no team
         cells = frame["team"]
@@ -376,6 +377,7 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
             else:
                 quality.add_rows("blank_team", "team", blank, "warning",
                                  variant="detail_kept", unassigned=UNASSIGNED)
+        row_team = np.asarray(ids, dtype=object)[codes]
         tickets_of = np.bincount(codes, minlength=len(names))
         per_name = pd.Series(tickets_of, index=names.where(~no_team, None).fillna(""))
         written = per_name[tickets_of > 0].groupby(level=0).sum()
@@ -500,13 +502,22 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
         dropped = int(bad.sum())
         if n and dropped / n > max_dropped_share:
             top = sorted(problems, key=lambda p: -p.count)
+            # the rows an event log folds (or the mapping leaves out) are no tickets:
+            # the share is of the tickets read, and says so when the file had more rows
+            what, whose = ("rows", "") if n == rows_read else (
+                "tickets", f" (the file's {rows_read:,} rows, less those folded into one per "
+                           "ticket or left out as not tickets)")
             head = Problem(source, None, (
-                f"{dropped:,} of {n:,} rows ({dropped / n:.1%}) would be dropped, more than "
-                f"max_dropped_share ({max_dropped_share:.0%}): check the mapping and the "
-                f"export; the largest reasons follow"))
+                f"{dropped:,} of {n:,} {what} ({dropped / n:.1%}) would be dropped{whose}, "
+                f"more than max_dropped_share ({max_dropped_share:.0%}): check the mapping "
+                f"and the export; the largest reasons follow"))
             raise DataError([head] + named(top[:5]), source=source)
         for p in problems:
             quality.add("row_dropped", p.column, p.count, "dropped", reason=p.message)
+    # whose rows were dropped: a team's page says how many of its own (its month
+    # with a dropped ticket reads one ticket short, not quiet)
+    dropped_by = ({} if row_team is None or not bad.any() else
+                  {str(t): int(c) for t, c in pd.Series(row_team[bad]).value_counts().items()})
 
     # The rows kept, in created order: one take per column, each column let go
     # once taken (the raw, mapped and typed frames share their columns), so
@@ -579,6 +590,7 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     tickets.attrs["team_names"] = {k: v for k, v in sorted(names_of.items()) if k in present}
     tickets.attrs["rows_read"] = rows_read
     tickets.attrs["data_quality"] = quality.records(len(tickets))
+    tickets.attrs["dropped_by_team"] = dropped_by
     from .kpis import with_across_teams
     # a frame saved and read back brings its own copies (as text, from a CSV) but not
     # their mark: with_across_teams works them out again for this export
@@ -1001,6 +1013,12 @@ def data_quality(tickets: pd.DataFrame, team: str | None = None, *,
     # the team's tickets, and their share of the export's (its detail names that total)
     everything = export_rows(tickets)
     rows = [row("tickets", None, total, total / everything if everything else np.nan)]
+    if team is not None:
+        gone = int((tickets.attrs.get("dropped_by_team") or {}).get(str(team), 0))
+        if gone:        # the team's own rows among those dropped, of its rows read
+            rows.append(_row(dict(code="team_rows_dropped", column=None, rows=gone,
+                                  share=gone / (total + gone), severity="dropped",
+                                  values={}), language))
     for name, spec in TICKET_COLUMNS.items():
         if name in sub and spec.survey:
             k = int(sub[name].isna().sum())
