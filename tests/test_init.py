@@ -526,6 +526,27 @@ def test_a_baseline_says_which_period_of_its_window_it_leaves_out(tmp_path, caps
     assert "13.5 h (2024-03 to 2024-05, mean of 2, without 2024-04)" in shown()
 
 
+def test_a_baseline_ends_before_a_period_whose_tickets_are_all_open(tmp_path, capsys):
+    """Hardware's only May ticket is still open: May has no resolution time yet
+    (not a period without tickets).  Its baseline ends in April, (4 + 24 + 48) / 3 =
+    25.3 h over March and April, as for a period 25% open; it was left out of the
+    template and named as having no value in May."""
+    rows = ["1,Hardware,2024-03-04 09:00,2024-03-04 13:00",
+            "2,Hardware,2024-03-20 09:00,2024-03-21 09:00",
+            "3,Hardware,2024-04-10 09:00,2024-04-12 09:00",
+            "4,Hardware,2024-05-15 09:00,"]
+    export = tmp_path / "hw.csv"
+    export.write_text("ticket_id,team,created_at,resolved_at\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "params"
+    assert main(["init", str(export), "--out", str(out), "--as-of", "2024-06-10 00:00"]) == 0
+    printed = capsys.readouterr().out
+    row = next(r for r in read_rows(out / "targets.csv") if r["kpi"] == "avg_resolution_hours")
+    assert float(row["baseline"]) == pytest.approx((4 + 24 + 48) / 3)
+    assert (row["baseline_period"], row["baseline_periods"]) == ("2024-04", "2")
+    assert "no value in 2024-05" not in printed
+    assert "1 baseline ends before 2024-05" in printed
+
+
 # ---------------------------------------------------------------- no tickets left
 def test_init_as_of_before_every_ticket(export, tmp_path, capsys):
     """--as-of 2020-01-01: all 37 tickets were created later; nothing is written and

@@ -124,7 +124,7 @@ def init_params(export, out="params", *, mapping: str | None = "auto", freq: str
     """
     from .catalogue import load_catalogue
     from .cli import declare_hints
-    from .kpis import MAX_OPEN_SHARE, assessable, compute_kpis
+    from .kpis import MAX_OPEN_SHARE, assessable, compute_kpis, incomplete
     from .params import encoding_problem, no_tickets_reason, team_names, zone_problem
     from .tickets import load_tickets, quality_warnings
 
@@ -181,7 +181,11 @@ def init_params(export, out="params", *, mapping: str | None = "auto", freq: str
     # the mean of the last baseline_periods periods (see the module docstring)
     targetable = [k for k in catalogue.names() if catalogue[k].direction != "neutral"]
     have = kpis[kpis["value"].notna() & kpis["kpi"].isin(targetable)]
-    in_base = have[have["period"] == base] if base is not None else have.iloc[:0]
+    # a duration whose tickets of the base period are all still open has no value
+    # there yet, but has tickets: its window ends at its latest period closed
+    waiting = kpis[kpis["kpi"].isin(targetable).to_numpy() & incomplete(kpis)]
+    in_base = (pd.concat([have, waiting])[lambda f: f["period"] == base]
+               if base is not None else have.iloc[:0])
     ends = _baseline_ends(in_base, assessable(have), base)
     first_value = have.groupby(["team", "kpi"], observed=True)["period"].min()
     target_rows = []
@@ -270,8 +274,8 @@ def init_params(export, out="params", *, mapping: str | None = "auto", freq: str
 
 def _baseline_ends(in_base: pd.DataFrame, usable: pd.DataFrame, base) -> dict:
     """(team, kpi) -> the last period of its baseline window: ``base``, or for a
-    duration KPI whose ``base`` value has too many tickets open, its latest
-    earlier period without (absent when there is none)."""
+    duration KPI whose ``base`` value has too many tickets open (every one, even:
+    no value yet), its latest earlier period without (absent when there is none)."""
     ends = {}
     usable = usable[usable["period"] <= base] if base is not None else usable.iloc[:0]
     latest = usable.groupby(["team", "kpi"], observed=True)["period"].max()
