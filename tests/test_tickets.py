@@ -508,13 +508,17 @@ def test_dropped_rows_reasons_and_the_preset_in_chinese(tmp_path):
     en = skpi.data_quality(t)
     dropped = zh[zh["code"] == "row_dropped"].set_index("column")["detail"]
     assert dropped["resolved_at"] == ("解决时间早于工单创建时间（应为 resolved_at >= created_at；"
-                                      "显示为 created_at -> resolved_at）")
+                                      "显示为 created_at -> resolved_at）（列「Resolved」：第11行"
+                                      "（'2024-01-03 08:00 -> 2024-01-02 08:00'）、第12行（"
+                                      "'2024-01-09 08:00 -> 2024-01-03 12:00'））")
     assert dropped["ticket_id"].startswith("工单编号重复且内容不同（每张工单应只出现一次；若为事件日志")
     assert "one_row_per_ticket: {latest_by: [<更新时间列>]}" in dropped["ticket_id"]
     english = en[en["code"] == "row_dropped"].set_index("column")["detail"]
     assert english["resolved_at"] == ("resolution is before the ticket was created (expected "
                                       "resolved_at >= created_at; shown as created_at -> "
-                                      "resolved_at)")
+                                      "resolved_at) (column 'Resolved': row 11 ('2024-01-03 "
+                                      "08:00 -> 2024-01-02 08:00'), row 12 ('2024-01-09 08:00 "
+                                      "-> 2024-01-03 12:00'))")
     assert "declare one_row_per_ticket: {latest_by: [<update time column>]}" in \
         english["ticket_id"]
     assert zh.loc[zh["code"] == "mapping", "detail"].item() == \

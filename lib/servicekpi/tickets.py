@@ -50,7 +50,7 @@ import pandas as pd
 
 from . import parsing
 from .contracts import FIRST_ROW, TEXT_KEEPS, check_columns, repeated
-from .errors import ConfigError, DataError, InvalidArgument, Problem, problem_at
+from .errors import ConfigError, DataError, InvalidArgument, Problem, _short, problem_at
 from .i18n import catalogue, msg
 from .mapping import (AUTO, CANONICAL, REQUIRED, apply_derivations, apply_mapping,
                       detect_mapping, find_headers, header_fit, header_index, left_out,
@@ -512,8 +512,13 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
                 f"more than max_dropped_share ({max_dropped_share:.0%}): check the mapping "
                 f"and the export; the largest reasons follow"))
             raise DataError([head] + named(top[:5]), source=source)
-        for p in problems:
-            quality.add("row_dropped", p.column, p.count, "dropped", reason=p.message)
+        for p in problems:    # with the file's header and the rows, to find them by
+            header = (mapped.sources.get(p.column, p.column) if p.column in mapped.sources
+                      else p.column)
+            quality.add("row_dropped", p.column, p.count, "dropped", reason=p.message,
+                        header=None if header is None else str(header),
+                        at=[[int(r), None if _blank_value(v) else _short(v)] for r, v in zip(
+                            p.rows, p.values or (None,) * len(p.rows))])
     # whose rows were dropped: a team's page says how many of its own (its month
     # with a dropped ticket reads one ticket short, not quiet)
     dropped_by = ({} if row_team is None or not bad.any() else
@@ -609,6 +614,14 @@ def _named(found: list[Problem], *, where, read: set) -> list[Problem]:
     (:meth:`servicekpi.mapping.Mapped.where`), for the columns ``read``."""
     return [replace(p, column=where(p.column)) if p.rows and p.column in read else p
             for p in found]
+
+
+def _blank_value(v) -> bool:
+    """Whether a problem's value is an empty cell (shown without a value)."""
+    try:
+        return v is None or bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
 
 
 def _minute(ts) -> str:
@@ -912,6 +925,15 @@ def _words(record: dict, language: str) -> tuple[str, str]:
     elif code == "row_dropped":
         detail = msg("data.row_dropped.detail", language,
                      reason=reason_words(str(values.get("reason", "")), language))
+        at = values.get("at") or []
+        if at and values.get("header"):      # where: the file's header and its rows
+            shown = msg("data.list_separator", language).join(
+                msg("data.row_dropped.row", language, row=r) if v is None else
+                msg("data.row_dropped.row_value", language, row=r, value=v) for r, v in at)
+            more = int(record.get("rows") or 0) - len(at)
+            if more > 0:
+                shown = msg("data.row_dropped.more", language, rows=shown, more=more)
+            detail += msg("data.row_dropped.at", language, header=values["header"], rows=shown)
     else:
         preset = f"data.preset.{values.get('name')}"
         if code == "mapping" and preset in catalogue("en") \
