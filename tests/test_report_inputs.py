@@ -181,7 +181,7 @@ def test_overview_with_teams_on_different_periods(tmp_path, demo_dir):
     assert per["assessed"] == pd.Period("2026-10-19", "W-SUN")
     head = o.header()
     assert "**Periods:** 2026-10 (2 teams), 2026-W43 (1 team)" in head
-    assert "email: 2026-W44 (partial, to 31 Oct)" in head
+    assert "Partial last periods, left out of statuses and scores: 2026-W44 (partial, to 31 Oct): email." in head
     assert [o.assessed_label(t) for t in ("billing", "chat", "email")] == [
         "2026-10", "2026-10", "2026-W43"]
     assert o.status_counts().index.tolist() == ["billing", "chat", "email"]
