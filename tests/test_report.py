@@ -609,3 +609,23 @@ def test_a_change_on_few_observations_is_not_coloured(files, tmp_path):
     from servicekpi.report.common import BETTER, WORSE
     assert BETTER not in html_ and WORSE not in html_          # the cells' styles
     assert BETTER in full or WORSE in full
+
+
+def test_a_targets_row_of_a_team_spelt_like_this_one_is_said_on_its_page(files, tmp_path):
+    """targets.csv gives team a's CSAT target as team 'aa' (a typo; no such team
+    in the export): a's page says so in its targets section, naming the file and
+    the row, since its composite now weighs its other targets alone; b's page
+    (not spelt alike) says nothing."""
+    targets = tmp_path / "targets.csv"
+    targets.write_text("team,kpi,baseline,baseline_period,target,deadline,weight\n"
+                       "b,csat_pct,0.8,2024-02,0.9,2024-12,1\n"
+                       "aa,csat_pct,0.6,2024-02,0.9,2024-12,1\n")
+    kw = dict(tickets=files["tickets"], targets=str(targets), as_of=files["as_of"])
+    a = TeamReport.load(team="a", **kw)
+    assert str(sentences.stray_targets_note(a)) == (
+        "targets.csv names the team 'aa' (row 3), which is not in the export: if these "
+        "targets are this team's, fix the team there; until then they are not among its "
+        "targets, and its composite weighs the others alone.")
+    assert sentences.stray_targets_note(TeamReport.load(team="b", **kw)) is None
+    zh = TeamReport.load(team="a", language="zh", **kw)
+    assert str(sentences.stray_targets_note(zh)).startswith("targets.csv中写的团队 'aa'（第3行）")

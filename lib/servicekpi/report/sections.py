@@ -138,7 +138,8 @@ SECTIONS: dict[str, Section] = {
                                    sentences.status_summary,
                                    _when(_has_targets, sentences.scorecard_summary))),
     "headline": Section("headline", (tables.headline, sentences.kpis_note)),
-    "gaps": Section("gaps", (_either(_no_targets(None), tables.gaps), figures.trajectories)),
+    "gaps": Section("gaps", (sentences.stray_targets_note,
+                             _either(_no_targets(None), tables.gaps), figures.trajectories)),
     "achievable": Section("achievable", (_either(_no_targets(None), tables.achievability),)),
     "benchmarks": Section("benchmarks", (
         sentences.benchmarks_note,

@@ -30,6 +30,36 @@ def note(report, key: str, **values) -> Note:
     return Note(words(key, report.language, **values))
 
 
+def stray_targets_note(report) -> Note | None:
+    """Targets rows of a team the export does not have whose name is spelt most
+    like this team's of all the export's teams (``phnoe`` for ``phone``, as
+    :func:`difflib.get_close_matches` finds it): not among its targets, so its
+    composite weighs the others alone; said on its page, with the file's rows."""
+    import difflib
+
+    from ..teams import team_id
+    if report.params.targets is None:
+        return None
+    source = Path(report.params.targets).name
+    teams = sorted({report.params.team, *report.names})
+    rows, names = [], []
+    for p in report.unused:
+        if p.source != source or p.column != "team":
+            continue
+        for row, value in zip(p.rows, p.values):
+            written = "" if value is None else str(value)
+            if difflib.get_close_matches(team_id(written), teams, n=1) == [report.params.team]:
+                rows.append(str(row))
+                names.append(written)
+    if not rows:
+        return None
+    return note(report, "stray_targets", file=literal.md(source),
+                rows=msg("team.list_sep", report.language).join(
+                    msg("data.row_dropped.row", report.language, row=r) for r in rows),
+                names=msg("team.list_sep", report.language).join(
+                    literal.md(repr(n)) for n in dict.fromkeys(names)))
+
+
 def _names(report, kpis) -> str:
     return literal.md(msg("team.list_sep", report.language).join(
         report.catalogue.label(k, report.language) for k in kpis))

@@ -71,6 +71,9 @@ class TeamReport:
     #: every team of the export: id -> the name its figures show (the team's own
     #: is :attr:`name`); a team not in it: its id
     names: dict = field(default_factory=dict)
+    #: rows of the inputs no report shows (:attr:`.inputs.Inputs.unused`): a
+    #: targets row whose team is spelt like this one's is said on its page
+    unused: list = field(default_factory=list)
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -90,7 +93,8 @@ class TeamReport:
                         inputs.export_names.get(p.team), *names.values())
         return cls(p, inputs.catalogue(p.team), inputs.tickets[p.team], inputs.kpis[p.team],
                    inputs.benchmarks.get(p.team), inputs.targets.get(p.team),
-                   inputs.competencies.get(p.team), gap_store(prepared), names)
+                   inputs.competencies.get(p.team), gap_store(prepared), names,
+                   list(inputs.unused))
 
     @classmethod
     def from_namespace(cls, namespace: dict) -> "TeamReport":
