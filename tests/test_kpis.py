@@ -374,3 +374,23 @@ def test_a_path_or_another_kind_of_period_is_refused_in_words(small):
                                                    r"\(W-SUN\): load the targets with "
                                                    r"freq='week'"):
         skpi.gap_table(weekly, TARGET_A)
+
+
+def test_a_kpi_table_read_back_with_text_periods_is_refused_saying_how():
+    """kpis.csv read with pandas has text periods: the gap table crashed
+    ('str' object has no attribute 'freqstr') and a peer matrix compared text;
+    every assessment now says to parse the column (or use load_kpi_table)."""
+    import servicekpi as skpi
+    from pathlib import Path
+    t = skpi.load_tickets(Path(__file__).parent / "fixtures" / "exports" / "zendesk.csv")
+    k = skpi.compute_kpis(t)
+    text = k.assign(period=k["period"].astype(str))
+    for call in (lambda: skpi.kpis.assessed_period(text), lambda: skpi.peer_matrix(text),
+                 lambda: skpi.benchmark_table(text, "support")):
+        with pytest.raises(skpi.InvalidArgument, match=(
+                r"the KPI table's period column holds \w+ values such as '2024-01', not "
+                r"periods: read a KPI table with servicekpi.load_kpi_table, or parse the "
+                r"column, e.g. kpis\['period'\] = pd.PeriodIndex")):
+            call()
+    parsed = text.assign(period=pd.PeriodIndex(text["period"], freq="M"))
+    assert skpi.kpis.assessed_period(parsed) == skpi.kpis.assessed_period(k)

@@ -692,8 +692,17 @@ def assessed_period(kpis: pd.DataFrame, period=None, *, team: str | None = None
     ------
     InvalidArgument
         A ``period`` that is not one of the table's kind; no value to assess
-        (an empty table, or ``team`` without a value).
+        (an empty table, or ``team`` without a value); a ``period`` column of
+        text, not periods (a KPI table read back from a CSV with pandas).
     """
+    if "period" in kpis.columns and len(kpis) \
+            and not isinstance(kpis["period"].dtype, pd.PeriodDtype):
+        raise InvalidArgument(
+            f"the KPI table's period column holds {kpis['period'].dtype} values such as "
+            f"{kpis['period'].iloc[0]!r}, not periods: read a KPI table with "
+            "servicekpi.load_kpi_table, or parse the column, e.g. kpis['period'] = "
+            "pd.PeriodIndex(kpis['period'], freq='M') (and leave out the rows whose "
+            "'complete' is False: a period the export ends inside)")
     freq = table_freq(kpis)
     if period is not None:
         if freq is None:
