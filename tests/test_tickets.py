@@ -548,3 +548,27 @@ def test_api_mistakes_are_said_not_tracebacks():
             r"contacts; sla_attainment needs sla_met or sla_due_at, which they do not have")):
         skpi.compute_kpis(t, kpi_list=["fcr_rate", "sla_attainment"])
     assert set(skpi.compute_kpis(t, kpi_list=["fcr_rate", "volume"])["kpi"]) == {"volume"}
+
+
+def test_api_inputs_of_the_wrong_kind(tmp_path):
+    """data_quality of a path, or of a frame pandas read (no record: an empty
+    summary read as an export without problems), is refused saying what to pass;
+    the table loaders take a DataFrame built in pandas as they take a file."""
+    from pathlib import Path
+    zendesk = Path(__file__).parent / "fixtures" / "exports" / "zendesk.csv"
+    with pytest.raises(skpi.InvalidArgument, match="expected the frame load_tickets returns"):
+        skpi.data_quality(str(zendesk))
+    with pytest.raises(skpi.InvalidArgument, match="no data-quality record"):
+        skpi.data_quality(pd.read_csv(zendesk))
+    frame = pd.DataFrame({"team": ["a"], "kpi": ["fcr_rate"], "baseline": [0.7],
+                          "baseline_period": ["2025-12"], "target": [0.8],
+                          "deadline": ["2026-12"]})
+    t = skpi.load_targets(frame)
+    assert t["deadline"].iloc[0] == pd.Period("2026-12", "M")
+    k = skpi.load_kpi_table(pd.DataFrame({"team": ["a"], "period": ["2026-01"],
+                                          "kpi": ["training_hours"], "value": [3.0]}))
+    assert k["value"].iloc[0] == 3.0
+    b = skpi.load_benchmarks(pd.DataFrame({"kpi": ["fcr_rate"], "benchmark": ["industry_median"],
+                                           "value": [0.7], "source": ["S"],
+                                           "published": ["2025-06"]}))
+    assert b["value"].iloc[0] == 0.7

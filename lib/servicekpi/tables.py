@@ -275,6 +275,16 @@ def _blank(raw: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
     return out
 
 
+def _path_or_frame(path, frame):
+    """(path, frame): a DataFrame given as the path is the frame (an analyst's table
+    built in pandas)."""
+    if isinstance(path, pd.DataFrame):
+        if frame is not None:
+            raise InvalidArgument("give the table as the path or as frame=, not both")
+        return None, path
+    return path, frame
+
+
 def load_kpi_table(path, *, freq: str = "month", catalogue: Catalogue | None = None,
                    frame: pd.DataFrame | None = None, bad_rows: str = "raise") -> pd.DataFrame:
     """Load a long KPI table ``team, period, kpi, value[, n][, sd]``.
@@ -290,6 +300,7 @@ def load_kpi_table(path, *, freq: str = "month", catalogue: Catalogue | None = N
     ``bad_rows``: as in :func:`load_targets`.
     """
     freq_of(freq)
+    path, frame = _path_or_frame(path, frame)
     source = Path(path).name if path is not None else "kpi table"
     raw = read_table(path) if frame is None else frame
     return _load_rows(lambda f: _check_kpi_table(f, freq, catalogue, source), raw,
@@ -406,6 +417,7 @@ def load_benchmarks(path, *, catalogue: Catalogue | None = None,
     ``bounds`` in the catalogue is refused.  Rows whose ``value``, ``source``
     and ``published`` are all blank (a template's unfilled rows) are skipped.
     """
+    path, frame = _path_or_frame(path, frame)
     source = Path(path).name if path is not None else "benchmarks"
     raw = read_table(path) if frame is None else frame
     old = "as_of" in raw.columns and "published" not in raw.columns
@@ -564,6 +576,7 @@ def load_targets(path, *, freq: str = "month", catalogue: Catalogue | None = Non
     ``"raise"`` any problem refuses it.  ``attrs["team_errors"]`` is always set.
     """
     freq_of(freq)
+    path, frame = _path_or_frame(path, frame)
     source = Path(path).name if path is not None else "targets"
     if frame is None and path is not None and Path(path).suffix.lower() in (".yaml", ".yml"):
         frame = _targets_yaml(Path(path))

@@ -1012,6 +1012,16 @@ def data_quality(tickets: pd.DataFrame, team: str | None = None, *,
     InvalidArgument
         ``team`` not a team of ``tickets``.
     """
+    if not isinstance(tickets, pd.DataFrame):
+        raise InvalidArgument(f"tickets: expected the frame load_tickets returns, not "
+                              f"{type(tickets).__name__} (load the export first: "
+                              "data_quality(load_tickets(path)))")
+    if "data_quality" not in tickets.attrs:
+        # a frame read some other way (pd.read_csv) has no record: an empty summary
+        # would read as an export without problems
+        raise InvalidArgument("tickets: no data-quality record: these tickets were not "
+                              "loaded with servicekpi.load_tickets (or validate_tickets), "
+                              "which records what it finds")
     records = tickets.attrs.get("data_quality") or []
     table = pd.DataFrame([_row(r, language) for r in records],
                          columns=QUALITY_COLUMNS).astype({"rows": "Int64", "share": "Float64"})
