@@ -671,3 +671,18 @@ def test_a_forecast_counts_only_the_values_observed_and_says_what_it_rests_on():
     assert r["history"] == 24 and "periods of history" not in r["why"]
     assert why(gap(k, targets([("A", "fcr_rate", 0.6, "2025-03", 0.7, "2026-06")])),
                "zh").iloc[0].endswith("（基于4期历史数据，其间缺失的6期按插值补齐）")
+
+
+def test_a_level_written_as_a_percentage_is_refused():
+    """level=95 gave NaN intervals beside statuses that still showed; a level is a
+    fraction everywhere (forecast levels, thresholds)."""
+    k = kpi_rows(series("A", "fcr_rate", "2026-01", [0.7, 0.72, 0.71, 0.73]))
+    t = targets([("A", "fcr_rate", 0.7, "2025-12", 0.8, "2026-12")])
+    for call in (lambda: skpi.gap_table(k, t, level=95),
+                 lambda: skpi.confidence_interval(0.8, 100, numerator=80, level=95),
+                 lambda: skpi.confidence_interval(0.8, 100, numerator=80, level=0)):
+        with pytest.raises(skpi.InvalidArgument, match=r"level must be a fraction between 0 "
+                                                       r"and 1 \(0.95 for 95%\)"):
+            call()
+    lo, hi = skpi.confidence_interval(0.8, 100, numerator=80, level=0.95)
+    assert lo == pytest.approx(0.7112, abs=1e-4) and hi == pytest.approx(0.8666, abs=1e-4)

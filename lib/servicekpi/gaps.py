@@ -153,6 +153,18 @@ def ci_label(level: float = LEVEL, language: str = "en") -> str:
     return msg("analysis.ci", language, level=f"{level * 100:g}%")
 
 
+def check_level(level) -> None:
+    """Refuse a confidence level that is no fraction strictly between 0 and 1 (95
+    for 0.95 gave intervals of NaN beside statuses that still showed)."""
+    try:
+        ok = 0 < float(level) < 1
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise InvalidArgument(f"level must be a fraction between 0 and 1 (0.95 for 95%), "
+                              f"not {level!r}")
+
+
 def confidence_interval(value, n, *, numerator=np.nan, sd=np.nan, level: float = LEVEL,
                         bounds=None) -> tuple[float, float]:
     """CI of one KPI value: Wilson for a proportion, t for a mean, else NaNs.
@@ -160,7 +172,9 @@ def confidence_interval(value, n, *, numerator=np.nan, sd=np.nan, level: float =
     ``bounds`` (the catalogue's ``(low, high)``, either None): a t interval is
     cut to them, since the KPI's mean cannot lie outside (a mean of few,
     skewed durations: 115 min with a t interval from -155 min reads 0 to 385
-    min).  Cutting changes no comparison with a value inside the bounds."""
+    min).  Cutting changes no comparison with a value inside the bounds.
+    ``level`` is a fraction (0.95), as everywhere."""
+    check_level(level)
     alpha = 1 - level
     if np.isfinite(numerator) and np.isfinite(n) and n > 0:
         from statsmodels.stats.proportion import proportion_confint
@@ -281,6 +295,7 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
     if not 0 <= lo_t <= hi_t <= 1:
         raise InvalidArgument(f"thresholds must satisfy 0 <= low <= high <= 1, not "
                               f"{tuple(thresholds)}")
+    check_level(level)
     cat = resolve(catalogue)
     sims = Simulations()
     attrs = {"simulations": sims, "level": level, "rule": rule, "thresholds": (lo_t, hi_t),
