@@ -564,6 +564,23 @@ def _summary_report(sc, gaps=None):
     return r
 
 
+def test_no_composite_when_the_targets_scored_weigh_nothing():
+    """FCR is scored (weight 0) and resolution time has insufficient data (weight
+    1): no composite, and the summary says the scored target weighs 0, not that
+    none could be scored."""
+    from servicekpi.report.sentences import scorecard_summary
+    k, t = sample(fcr=0.74, resolution=40.0, w=(0, 1))
+    gaps = gaps_of(fcr="off_track", resolution="insufficient_data")
+    sc = skpi.scorecard(k, t, gaps=gaps)
+    assert np.isnan(sc.totals["score"][0])
+    assert sc.scores.loc[0, "score"] == pytest.approx(40)
+    text = scorecard_summary(_summary_report(sc, gaps))
+    assert text.startswith("**Composite score –, no grade**: the targets scored for 2026-06 "
+                           "weigh 0 in the targets file (First-contact resolution), so no "
+                           "composite rests on them (not scored: Average resolution time")
+    assert "none of the targeted KPIs" not in text
+
+
 def test_a_fuzzy_tie_is_said_as_a_tie():
     """FCR at its target (100) and resolution time at its baseline (0), equal
     weights: memberships A 0.50 and D 0.50, the weighted score 50, grade D.  The

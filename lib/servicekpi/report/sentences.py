@@ -206,6 +206,12 @@ def scorecard_summary(report) -> Markdown | Note:
         for r in mine.itertuples() if r.status == "missing")
     period = label(report.period) if report.period is not None else "–"
     if not np.isfinite(me["score"]):
+        weightless = [report.catalogue.label(r.kpi, lang) for r in mine.itertuples()
+                      if r.status == "scored"]      # scored, all of weight 0: no composite
+        if weightless:
+            return Markdown(msg("team.scorecard.none_weighted", lang, period=period,
+                                scored=esc(msg("team.list_sep", lang).join(weightless)),
+                                unscored=esc(unscored) or "–"))
         return Markdown(msg("team.scorecard.none", lang, period=period,
                             unscored=esc(unscored)))
     words = rule_text(lang)
