@@ -342,6 +342,38 @@ def test_a_past_deadline_still_open_is_decided_by_what_its_tickets_took_so_far(t
     assert g["rule"] != "deadline_missed_bound" and not g["deadline_at_least"]
 
 
+def test_a_score_on_the_bound_reads_as_the_most_it_can_be(tmp_path):
+    """The same export, a target of 30 h from a baseline of 300 h: read on 31 May
+    23:59:59 the two open tickets are 2,823.0 h old, so February's value is at
+    least (24 x 59 + 2 x 2,823.0) / 26 = 271.6 h, scored (300 - 271.6) / (300 - 30)
+    = 10.5; the open tickets can only lower it, so the scorecard reads 'at most
+    10.5' beside 'at least 271.6 h'."""
+    from servicekpi.report import TeamReport, tables
+    rows, i = [], 0
+    for month in pd.period_range("2024-10", "2025-05", freq="M"):
+        hours = [59] * 24 + [None, None] if str(month) == "2025-02" else [40] * 25
+        for h in hours:
+            i += 1
+            t0 = month.to_timestamp() + pd.Timedelta(days=2, hours=9)
+            end = "" if h is None else f"{t0 + pd.Timedelta(hours=h):%Y-%m-%d %H:%M}"
+            rows.append(f"{i},a,{t0:%Y-%m-%d %H:%M},{t0 + pd.Timedelta(hours=1):%Y-%m-%d %H:%M},"
+                        f"{end},email")
+    export = write_csv(tmp_path / "t.csv", rows, header=HEADER)
+    targets = tmp_path / "targets.csv"
+    targets.write_text("team,kpi,baseline,baseline_period,target,deadline\n"
+                       "a,avg_resolution_hours,300,2024-12,30,2025-02\n")
+    r = TeamReport.load(team="a", tickets=str(export), targets=str(targets),
+                        as_of="2025-05-31 23:59:59", kpi_list=["avg_resolution_hours"])
+    bound = (24 * 59 + 2 * (pd.Timestamp("2025-05-31 23:59:59")
+                            - pd.Timestamp("2025-02-03 09:00")) / pd.Timedelta(hours=1)) / 26
+    sc = r.scorecard().scores.iloc[0]
+    assert sc["value"] == pytest.approx(bound)
+    assert sc["score"] == pytest.approx(100 * (300 - bound) / 270)
+    row = tables.scorecard(r).data.iloc[0]
+    assert bound == pytest.approx((24 * 59 + 2 * 2823.0) / 26, abs=0.01)
+    assert row.iloc[3] == "at least 271.6 h (2025-02)" and row.iloc[5] == "at most 10.5"
+
+
 def test_the_bound_counts_the_tickets_the_value_counts_and_decides_below_the_open_limit(
         tmp_path):
     """The bound averages the tickets the value averages (abandoned chats closed in

@@ -414,10 +414,15 @@ def scorecard(report):
         if k in bound:      # the least a deadline period still open can end at
             value = msg("team.at_least", lang, value=value)
         value = dated(value, r.value, r.value_period, r.period, lang)
+        score = (fmt_score(r.score) if np.isfinite(r.score)
+                 else msg("team.scorecard.not_scored", lang))
+        if k in bound and np.isfinite(r.score) and r.score > 0 \
+                and report.catalogue[k].sign < 0:
+            # scored on the least its value can end at (a time: lower is better), so
+            # its score can only be lower
+            score = msg("team.at_most", lang, value=score)
         rows.append([kpi_label(report, k), perspective_label(r.perspective, lang),
-                     fmt(report, k, r.baseline), value, target,
-                     fmt_score(r.score) if np.isfinite(r.score)
-                     else msg("team.scorecard.not_scored", lang),
+                     fmt(report, k, r.baseline), value, target, score,
                      status_word(report, r.target_status), weight_share(r.weight), shown])
     return table(pd.DataFrame(rows, columns=heads),
                  colours={heads[6]: status_colours(g["target_status"])})
