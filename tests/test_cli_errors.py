@@ -361,6 +361,24 @@ def test_a_mistyped_mapping_and_a_missing_export_are_named_not_a_write_error(
                                text))
     assert main(["validate", "--params", str(params)]) == 2
     err = capsys.readouterr().err
-    assert f"{defaults}, column 'mapping': " in err and "freshdsk" in err
-    assert f"{defaults}, column 'tickets': file not found: {tmp_path / 'gone.csv'}" in err
+    assert f"{defaults}, key 'mapping': " in err and "freshdsk" in err
+    assert f"{defaults}, key 'tickets': file not found: {tmp_path / 'gone.csv'}" in err
     assert "cannot write" not in err
+
+
+def test_problems_are_called_what_they_are():
+    """A parameters check that lists an export's bad rows called them '4
+    configuration problems', and a YAML key a 'column': each problem is named by
+    what it is in (a key of a parameters file, a column of a data file), and the
+    count by what they are."""
+    from servicekpi.errors import ConfigError, DataError, Problem
+    key = Problem("params/defaults.yaml", "teams", "teams: auto cannot list the teams")
+    row = Problem("jsm.csv", "Created", "cannot read value", rows=(9,), values=("31/Feb/24",),
+                  count=1)
+    assert str(key).startswith("params/defaults.yaml, key 'teams': ")
+    assert str(row).startswith("jsm.csv, column 'Created': ")
+    assert str(ConfigError([key, row], source="params")).startswith("2 problems found in params")
+    assert str(ConfigError([row, row], source="params")).startswith("2 data problems found")
+    assert str(ConfigError([key, key], source="params")).startswith(
+        "2 configuration problems found")
+    assert str(DataError([row, row])).startswith("2 data problems found")

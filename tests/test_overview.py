@@ -332,7 +332,7 @@ def test_the_header_names_kept_pages_older_than_the_overview_it_shows():
     ov = OverviewReport("t", ps[:1], load_catalogue(config.CATALOGUE), {"month": k}, {},
                         {"a": "teams/a.html", "b": "teams/b.html"},
                         ends={"a": pd.Timestamp("2026-01-01")},
-                        excluded={"b": "b.yaml, column 'langauge': unknown key"},
+                        excluded={"b": "b.yaml, key 'langauge': unknown key"},
                         outdated={"a": ["targets.csv"], "b": ["parameters"]})
     header = str(ov.header())
     older = re.search(r"\*\*Reports older than this overview\*\*.*", header).group(0)

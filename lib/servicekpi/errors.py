@@ -56,8 +56,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.source}"
-        if self.column is not None:
-            where += f", column '{self.column}'"
+        if self.column is not None:      # a parameters file has keys, not columns
+            word = "key" if str(self.source).lower().endswith((".yaml", ".yml")) else "column"
+            where += f", {word} '{self.column}'"
         text = f"{where}: {self.message}"
         if self.count:
             shown = ", ".join(
@@ -129,16 +130,34 @@ class _ProblemsError(ServiceKPIError):
         # pickled whole (a process pool sends it back): the same problems and message
         return (_rebuild, (type(self), self.problems, self.source, self.hints))
 
+    def _noun(self) -> str:
+        """What the problems are: data problems when each is in a data file (an
+        export, a targets table), whatever raised them (a parameters check lists
+        the export's rows too), else the error's own kind; "problems" when mixed."""
+        data = [_is_data_file(p.source) for p in self.problems]
+        if all(data):
+            return "data problem"
+        return self.kind if not any(data) else "problem"
+
     def _render(self) -> str:
         n = len(self.problems)
         if n == 1:
             text = str(self.problems[0])
         else:
-            head = f"{n} {self.kind}s found"
+            head = f"{n} {self._noun()}s found"
             if self.source:
                 head += f" in {self.source}"
             text = head + ":\n" + "\n".join(f"  - {p}" for p in self.problems)
         return text + "".join(f"\n  hint: {h}" for h in self.hints)
+
+
+#: The endings of the files that hold data (exports, targets, benchmarks, KPI
+#: tables), not parameters.
+DATA_FILES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq", ".json")
+
+
+def _is_data_file(source) -> bool:
+    return str(source or "").lower().endswith(DATA_FILES)
 
 
 def _rebuild(cls, problems, source, hints):
