@@ -178,6 +178,29 @@ def test_servicenow_cancelled_incidents_are_left_out(tmp_path):
     assert len(t) == 9 and "'Abgebrochen' (1)" in left_out(t)["detail"].item()
 
 
+def test_a_date_on_a_day_its_month_lacks_is_said_so(tmp_path):
+    """Jira writes 31/Feb/24 9:00 AM in its own format, on a day February lacks:
+    the refusal says there is no such date, not to write the date another way;
+    and a Chinese page's data-quality table says it in Chinese."""
+    def impossible(head, rows):
+        rows[0][head.index("Created")] = "31/Feb/24 9:00 AM"
+    path = with_rows(tmp_path, "jira_service_management.csv", [], edit=impossible)
+    with pytest.raises(skpi.DataError) as err:
+        skpi.load_tickets(path)
+    (p,) = err.value.problems
+    assert p.message == ("no such date: its month has no such day (a typo in the day or the "
+                         "month?)") and p.rows == (2,) and p.values == ("31/Feb/24 9:00 AM",)
+    t = skpi.load_tickets(path, bad_rows="drop", max_dropped_share=0.5)
+    zh = skpi.data_quality(t, language="zh")
+    assert zh.loc[zh["code"] == "row_dropped", "detail"].item().startswith(
+        "日期不存在：该月没有这一天（日或月写错了？）（列「Created」：第2行（'31/Feb/24 9:00 AM'））")
+    import pandas as pd
+    from servicekpi.parsing import no_such_day
+    assert no_such_day(pd.Series(["31/Feb/24 9:00 AM", "2024-04-31", "2024-04-30", "hello",
+                                  "31/13/2024", "2024-02-30 10:00"])).tolist() == [
+        True, True, False, False, False, True]
+
+
 def test_a_teams_page_counts_its_own_dropped_rows(tmp_path):
     """Two Hardware issues of the Jira export have a Created date that does not
     exist (31/Feb/24), read with bad_rows: drop: the whole export's summary gives

@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import parsing
 from .errors import Problem, problem_at
+from .i18n import msg
 from .periods import label
 from .schema import Column
 from .readers import release_memory
@@ -171,7 +172,15 @@ def check_columns(frame: pd.DataFrame, spec: dict[str, Column], source: str, *,
         if name in res.column_errors:   # refused as a whole: its cells are not listed
             res.bad_rows |= bad
         else:
-            res.flag(source, name, bad, f"cannot read value: expected {col.expected()}", quote)
+            missing_day = np.zeros(len(bad), bool)
+            if col.kind == "timestamp" and bad.any():
+                # a date written as the column's others are, on a day its month lacks:
+                # said as such, not as a format to change (31/Feb/24 in a Jira export)
+                missing_day[np.flatnonzero(bad)] = parsing.no_such_day(
+                    pd.Series(np.asarray(quote, dtype=object)[bad]))
+                res.flag(source, name, missing_day, msg("data.reason.no_such_day"), quote)
+            res.flag(source, name, bad & ~missing_day,
+                     f"cannot read value: expected {col.expected()}", quote)
             if t.stray is not None:
                 res.flag(source, name, t.stray, parsing.stray_mark_message(t.mark), quote)
                 bad = bad | t.stray

@@ -514,6 +514,32 @@ def _normalise_zones(arr: pa.Array) -> pa.Array:
     return arr
 
 
+#: Dates whose day sits where no reading can move it (year first, or before a
+#: month's name): the day, and the text around it.
+_FIXED_DAY = (r"^(\d{4}[-/.]\d{1,2}[-/.])(29|30|31)(\D.*)?$",
+              r"^(29|30|31)([/ .\-]\s*[^\W\d_]{3,}.*)$")
+
+
+def no_such_day(cells: pd.Series) -> np.ndarray:
+    """Which cells are dates in a readable form whose day does not exist in
+    their month (``31/Feb/24 9:00 AM``, ``2024-04-31``): not read as they are,
+    read with day 28 they are dates.  Only forms whose day cannot be another field (year first, or the
+    day before a month's name)."""
+    text = cells.astype("string").str.strip().reset_index(drop=True)
+    out = np.zeros(len(text), bool)
+    for pattern in _FIXED_DAY:
+        hit = text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+        if not hit.any():
+            continue
+        day_28 = text[hit].str.replace(pattern, lambda m: (
+            m.group(1) + "28" + (m.group(3) or "")) if m.re.pattern == _FIXED_DAY[0]
+            else "28" + m.group(2), regex=True)
+        values, bad = parse_timestamps(day_28)
+        _, unread = parse_timestamps(text[hit].reset_index(drop=True))
+        out[np.flatnonzero(hit)[unread & ~bad & values.notna().to_numpy()]] = True
+    return out
+
+
 def written_offsets(s: pd.Series) -> np.ndarray:
     """The UTC offset (minutes) each cell was written with, NaN where it has none."""
     if not is_texty(s) or not len(s):

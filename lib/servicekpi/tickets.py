@@ -889,7 +889,8 @@ def _fixed_reasons(language: str) -> dict[str, str]:
     """The checks' reasons written from the message catalogue, as English writes
     them -> in ``language``."""
     out = {msg(f"data.reason.{key}"): msg(f"data.reason.{key}", language)
-           for key in ("empty_required", "rounded_id", "duplicate_id", "duplicate_id_log")}
+           for key in ("empty_required", "rounded_id", "duplicate_id", "duplicate_id_log",
+                       "no_such_day")}
     for what, column in (("first_response", "first_response_at"), ("resolution", "resolved_at")):
         out[_before_created(what, column)] = _before_created(what, column, language)
     return out
