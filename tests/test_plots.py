@@ -2,10 +2,12 @@
 language and in the unit its tables use."""
 import functools
 import re
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import pytest
 
 import servicekpi as skpi
 from analysis_data import kpi_rows, series, targets
@@ -682,3 +684,25 @@ def test_weekly_periods_read_as_iso_weeks_in_figures_and_reasons():
     ticks = [x.get_text() for x in ax.get_xticklabels()]
     assert ticks and all(re.fullmatch(r"20\d\d-W\d\d", x) for x in ticks), ticks
     plt.close("all")
+
+
+def test_a_team_or_kpi_not_in_the_table_is_refused_not_drawn_blank():
+    """A team's name for its id ('Billing Team'), or a KPI code mistyped, drew a
+    blank figure; the figure functions name what the table has instead.  So does
+    pareto for the tickets."""
+    import servicekpi as skpi
+    from servicekpi import diagnostics
+    with pytest.raises(skpi.InvalidArgument, match=r"team 'Billing Team' is not in the KPI "
+                                                   r"table; their teams \(ids\): A, B"):
+        plots.kpi_trend(K, team="Billing Team", kpi="fcr_rate")
+    with pytest.raises(skpi.InvalidArgument, match=r"KPI 'fcr' is not in the KPI table; its "
+                                                   r"KPIs: avg_resolution_hours, fcr_rate"):
+        plots.kpi_trend(K, team="A", kpi="fcr")
+    with pytest.raises(skpi.InvalidArgument, match=r"team 'A' has none of the KPIs \['csat'\]"):
+        plots.trend_grid(K, team="A", kpi_list=["csat"])
+    with pytest.raises(skpi.InvalidArgument, match="team 'Billing Team' is not in the KPI"):
+        plots.trend_grid(K, team="Billing Team", kpi_list=["fcr_rate"])
+    t = skpi.load_tickets(Path(__file__).parent / "fixtures" / "exports" / "zendesk.csv")
+    with pytest.raises(skpi.InvalidArgument, match=r"team 'Billing' is not in the tickets; "
+                                                   r"their teams \(ids\): billing, support"):
+        diagnostics.pareto(t, team="Billing")

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .catalogue import Catalogue, Unit, _fixed, resolve
-from .errors import DataError, InvalidArgument
+from .errors import DataError, InvalidArgument, expect_team
 from .gaps import ci_label
 from .kpis import _as_datetime, _Cols, compute_kpis, sla_outcome
 from .periods import coverage_end, freq_of, label, partial_period
@@ -1108,6 +1108,7 @@ def pareto(tickets: pd.DataFrame, *, team: str | None = None, period=None,
         raise InvalidArgument(f"flag must be one of {', '.join(FLAGS)}, not {flag!r}")
     if top < 1:
         raise InvalidArgument(f"top must be at least 1, not {top}")
+    expect_team(tickets, team)
     t = tickets if team is None else tickets[tickets["team"] == team]
     if by not in t.columns:
         raise DataError(f"no column '{by}' in the tickets", source="tickets")

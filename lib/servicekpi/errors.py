@@ -185,6 +185,20 @@ class OutputError(ServiceKPIError):
     one this process may not write in, a read-only file system)."""
 
 
+def expect_team(frame, team, what: str = "the tickets") -> None:
+    """Refuse a ``team`` that ``frame`` (tickets or a KPI table) has no row of,
+    naming the teams it has (an analyst who writes a team's name, 'Billing Team',
+    for its id gets that, not an empty table or a blank figure)."""
+    if team is None or "team" not in getattr(frame, "columns", ()):
+        return
+    teams = set(frame["team"].astype(str))
+    if str(team) not in teams:
+        shown = sorted(teams)
+        listed = ", ".join(shown[:20]) + (f", ... ({len(shown)} in all)" if len(shown) > 20
+                                          else "")
+        raise InvalidArgument(f"team {team!r} is not in {what}; their teams (ids): {listed}")
+
+
 def expect_frame(value, name: str, what: str) -> None:
     """Refuse ``value`` for the argument ``name`` unless it is a DataFrame (or None,
     where the caller allows it): a path or anything else is named, with what the

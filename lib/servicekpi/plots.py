@@ -33,6 +33,7 @@ import pandas as pd
 import seaborn as sns
 
 from .catalogue import Catalogue, KPIDef, Unit, fmt_probability
+from .errors import InvalidArgument, expect_team
 from .gaps import MIN_N, model_name
 from .i18n import bold_ok, catalogue as messages, msg
 from .kpis import MAX_OPEN_SHARE, table_freq, too_few, too_small
@@ -259,6 +260,14 @@ def small_multiples(items: list, draw, *, ncols: int, panel: tuple[float, float]
 TREND_SPACING = (1.0, 0.75)
 
 
+def _expect_kpi(data: pd.DataFrame, team: str, kpi: str) -> None:
+    """Refuse a team or a KPI the table has no row of (a blank figure otherwise)."""
+    expect_team(data, team, "the KPI table")
+    if "kpi" in data.columns and not (data["kpi"] == kpi).any():
+        raise InvalidArgument(f"KPI {kpi!r} is not in the KPI table; its KPIs: "
+                              + ", ".join(sorted(set(data["kpi"].astype(str)))))
+
+
 @_in_language
 def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue | None = None,
               periods: int | None = None, peers: bool = True, ax=None, language: str = "en",
@@ -318,6 +327,7 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
         partial_label = msg("figures.trend.partial", language)
     if incomplete_label is None:
         incomplete_label = note("incomplete_legend", language)
+    _expect_kpi(data, team, kpi)
     rows = data[data["kpi"] == kpi]
     if partial is not None and not isinstance(partial, pd.Period) and table_freq(data):
         partial = parse_period(partial, table_freq(data))
@@ -400,7 +410,12 @@ def trend_grid(data: pd.DataFrame, *, team: str, kpi_list: list[str], name: str 
     """Small multiples of :func:`kpi_trend`, one panel per KPI (those the team
     has, in the order of ``kpi_list``), the team's line labelled ``name`` (default:
     the id); returns the Figure."""
+    expect_team(data, team, "the KPI table")
     shown = [k for k in kpi_list if ((data["kpi"] == k) & (data["team"] == team)).any()]
+    if not shown:
+        theirs = sorted(set(data.loc[data["team"] == team, "kpi"].astype(str)))
+        raise InvalidArgument(f"team {team!r} has none of the KPIs {list(kpi_list)} in the "
+                              f"KPI table; its KPIs: {', '.join(theirs)}")
 
     def draw(ax, kpi):
         kpi_trend(data, team=team, kpi=kpi, catalogue=catalogue, periods=periods, ax=ax,
@@ -683,6 +698,7 @@ def fan_chart(data: pd.DataFrame, forecast, *, team: str, kpi: str, target=None,
     """
     from .forecast import Simulation
 
+    _expect_kpi(data, team, kpi)
     d = _kpi(catalogue, kpi)
     if d is not None and not (units and kpi in units):
         hist = data[(data["team"] == team) & (data["kpi"] == kpi)].sort_values("period")
