@@ -35,6 +35,9 @@ from servicekpi.periods import parse_period
     ("2025年1月3日星期五 9时5分", "2025-01-03 09:05"),
     ("2025年1月3日（周五）14点05分30秒", "2025-01-03 14:05:30"),
     ("2025年1月3日 14時05分", "2025-01-03 14:05"),
+    ("2025年1月3日(金) 9:05", "2025-01-03 09:05"),                # Japanese Excel's weekday
+    ("2025/1/3（金曜日）午後3:00", "2025-01-03 15:00"),
+    ("2025/1/3 (周五) 14:05", "2025-01-03 14:05"),
     ("2025年1月3日", "2025-01-03 00:00"),
 ])
 def test_chinese_timestamps_read_as_written(written, expected):
@@ -103,6 +106,11 @@ def test_as_of_in_chinese_on_the_command_line_and_in_parameters():
         _timestamp("3月31日")
     with pytest.raises(argparse.ArgumentTypeError, match="cannot read"):
         _timestamp("2025年13月31日")
+    # read by the loader: an impossible as-of time is a ConfigError quoting it as written
+    from pathlib import Path
+    export = Path(__file__).parent / "fixtures" / "exports" / "servicenow.csv"
+    with pytest.raises(skpi.ConfigError, match="as-of time '2025年13月10日' is no date and time"):
+        skpi.load_tickets(export, as_of="2025年13月10日")
 
 
 #: A help desk's export saved from Excel on a Chinese Windows (GB18030, the

@@ -664,13 +664,14 @@ def test_a_forecast_counts_only_the_values_observed_and_says_what_it_rests_on():
                   (("2025-03", 0.6), ("2025-05", 0.61), ("2025-11", 0.62), ("2025-12", 0.63))])
     r = gap(k, targets([("A", "fcr_rate", 0.6, "2025-03", 0.7, "2026-06")])).iloc[0]
     assert r["rule"] == "forecast" and (r["history"], r["filled"]) == (4, 6)
-    assert r["why"].endswith(" (on 4 periods of history, 6 missing between them filled in)")
+    assert r["why"].endswith(" (on 4 values observed, 6 missing periods between them filled "
+                             "in)")
     long = kpi_rows(series("A", "fcr_rate", "2024-01", list(0.6 + 0.002 * np.arange(24)),
                            n=400))
     r = gap(long, targets([("A", "fcr_rate", 0.6, "2024-03", 0.7, "2026-06")])).iloc[0]
     assert r["history"] == 24 and "periods of history" not in r["why"]
     assert why(gap(k, targets([("A", "fcr_rate", 0.6, "2025-03", 0.7, "2026-06")])),
-               "zh").iloc[0].endswith("（基于4期历史数据，其间缺失的6期按插值补齐）")
+               "zh").iloc[0].endswith("（基于4个实际观测值，其间缺失的6期按插值补齐）")
 
 
 def test_a_level_written_as_a_percentage_is_refused():
@@ -686,3 +687,23 @@ def test_a_level_written_as_a_percentage_is_refused():
             call()
     lo, hi = skpi.confidence_interval(0.8, 100, numerator=80, level=0.95)
     assert lo == pytest.approx(0.7112, abs=1e-4) and hi == pytest.approx(0.8666, abs=1e-4)
+
+
+def test_no_floor_for_a_period_the_export_ends_inside_nor_a_why_the_glide_rule_made():
+    """The deadline is the partial period (assessed as asked): tickets not created
+    yet may lower its mean, so its 'at least' bounds nothing and the forecast
+    reads every path.  A pending deadline decided by the glide rule (too short a
+    history to forecast) does not say the forecast read the floor."""
+    values = list(100 + 2 * np.random.default_rng(3).standard_normal(9)) + [101.0, 90.0, 80.0]
+    k = durations(values, OPEN)
+    k["at_least"] = np.where(k["period"] == pd.Period("2026-08", "M"), 103.5, np.nan)
+    t = targets([("A", "avg_resolution_hours", 130, "2025-12", 104, "2026-08")])
+    k.attrs["partial"] = "2026-08"
+    r = gap(k, t, period="2026-08").iloc[0]
+    assert np.isnan(r["deadline_floor"]) and "given what its tickets" not in r["why"]
+    short = durations([100.0, 101.0, 99.0, 105.0], [0.0, 0.0, 0.0, 0.3], start="2026-05")
+    short["at_least"] = [np.nan, np.nan, np.nan, 103.5]
+    r = gap(short, targets([("A", "avg_resolution_hours", 130, "2025-12", 104, "2026-08")])
+            ).iloc[0]
+    assert r["deadline_pending"] and r["no_forecast"] == "not_enough_history"
+    assert r["rule"].startswith("glide") and "given what its tickets" not in r["why"]

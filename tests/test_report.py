@@ -629,3 +629,17 @@ def test_a_targets_row_of_a_team_spelt_like_this_one_is_said_on_its_page(files, 
     assert sentences.stray_targets_note(TeamReport.load(team="b", **kw)) is None
     zh = TeamReport.load(team="a", language="zh", **kw)
     assert str(sentences.stray_targets_note(zh)).startswith("targets.csv中写的团队 'aa'（第3行）")
+
+
+def test_a_stray_targets_row_is_found_among_many(files, tmp_path):
+    """Five rows of other stray teams come first (x1 to x5), then 'aa': each stray
+    team is its own problem with its own rows, so a's note still finds row 7."""
+    targets = tmp_path / "targets.csv"
+    targets.write_text("team,kpi,baseline,baseline_period,target,deadline,weight\n"
+                       + "".join(f"x{i},csat_pct,0.6,2024-02,0.9,2024-12,1\n" for i in range(1, 6))
+                       + "aa,csat_pct,0.6,2024-02,0.9,2024-12,1\n")
+    r = TeamReport.load(team="a", tickets=files["tickets"], targets=str(targets),
+                        as_of=files["as_of"])
+    assert [p.values for p in r.unused if p.source == "targets.csv"] == [
+        ("x1",), ("x2",), ("x3",), ("x4",), ("x5",), ("aa",)]
+    assert "'aa' (row 7)" in str(sentences.stray_targets_note(r))

@@ -493,7 +493,7 @@ def test_fuzzy_grade_cannot_lean_to_a_past_a_heavy_target_off_track():
     from servicekpi.scorecard import cap_reason
     text = scorecard_summary(_summary_report(free, gaps3()))
     assert ("It differs from the grade C: the memberships lean to A because 2 of 3 scored "
-            "targets (67% of the scored weight) score in grade A's band, while the weighted "
+            "targets (66% of the scored weight) score in grade A's band, while the weighted "
             "score is 67.8: grade C.") in text
     # CSAT (weight 1/3 >= 25%) off track: the cap applies to both grades, although the
     # crisp grade C is not lowered by it

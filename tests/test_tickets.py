@@ -572,3 +572,13 @@ def test_api_inputs_of_the_wrong_kind(tmp_path):
                                            "value": [0.7], "source": ["S"],
                                            "published": ["2025-06"]}))
     assert b["value"].iloc[0] == 0.7
+
+
+def test_the_unassigned_teams_dropped_rows_are_counted_as_its_own():
+    """A blank-team row with an unreadable creation time is dropped: it is one of
+    the unassigned team's rows (blank cells have no id; they were left out)."""
+    rows = [dict(ticket_id=f"T{i}", team="" if i == 0 else "a",
+                 created_at="nope" if i < 2 else "2024-01-05 09:00",
+                 resolved_at="2024-01-05 10:00") for i in range(30)]
+    t = skpi.validate_tickets(pd.DataFrame(rows), bad_rows="drop", max_dropped_share=0.5)
+    assert t.attrs["dropped_by_team"] == {"unassigned": 1, "a": 1}

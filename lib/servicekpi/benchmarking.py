@@ -40,7 +40,7 @@ def _period(kpis: pd.DataFrame, team: str | None, period) -> pd.Period:
     return assessed_period(kpis, period, team=team)
 
 
-def compared_periods(kpis: pd.DataFrame, when) -> dict[str, pd.Period]:
+def compared_periods(kpis: pd.DataFrame, when, *, min_n: int = MIN_N) -> dict[str, pd.Period]:
     """The period each KPI of a KPI table is compared in: ``when``, unless some
     team's value of the KPI in ``when`` is left out (a duration with too many
     tickets still open, :func:`servicekpi.kpis.incomplete`); then the latest
@@ -54,15 +54,16 @@ def compared_periods(kpis: pd.DataFrame, when) -> dict[str, pd.Period]:
     :func:`~servicekpi.kpis.assessable`, with the teams compared only."""
     if not isinstance(when, pd.Period):
         when = _period(kpis, None, when)
-    return _periods(kpis, incomplete(kpis), when)
+    return _periods(kpis, incomplete(kpis), when, min_n)
 
 
-def _periods(kpis: pd.DataFrame, gone: np.ndarray, when: pd.Period) -> dict[str, pd.Period]:
+def _periods(kpis: pd.DataFrame, gone: np.ndarray, when: pd.Period,
+             min_n: int = MIN_N) -> dict[str, pd.Period]:
     """:func:`compared_periods`, given the rows left out (``gone``).  A value left
-    out of a team too small to be compared in its period (fewer than ``MIN_N``
+    out of a team too small to be compared in its period (fewer than ``min_n``
     tickets: one ticket, still open) holds no KPI back: closed, it would be left
     out all the same."""
-    holds = gone & ~too_small(kpis, MIN_N)
+    holds = gone & ~too_small(kpis, min_n)
     left_out = set(zip(kpis["kpi"].astype(str)[holds], kpis["period"][holds]))
     kept = kpis[~gone & kpis["value"].notna().to_numpy() & (kpis["period"] <= when).to_numpy()]
     out = {}
@@ -77,7 +78,7 @@ def _periods(kpis: pd.DataFrame, gone: np.ndarray, when: pd.Period) -> dict[str,
     return out
 
 
-def _compared(kpis: pd.DataFrame, team: str | None, period
+def _compared(kpis: pd.DataFrame, team: str | None, period, min_n: int = MIN_N
               ) -> tuple[pd.DataFrame, dict[str, pd.Period], pd.Period]:
     """The assessable rows each KPI is compared on (:func:`compared_periods`),
     the periods, and the period compared (``period``, default: ``team``'s
@@ -85,7 +86,7 @@ def _compared(kpis: pd.DataFrame, team: str | None, period
     gone = incomplete(kpis)            # the rows assessable() drops, found once
     rows = kpis[~gone]
     when = _period(rows, team, period)
-    at = _periods(kpis, gone, when)
+    at = _periods(kpis, gone, when, min_n)
     rows = rows[rows["value"].notna()]
     want = rows["kpi"].astype(str).map(at)          # each row's KPI's period, in one pass
     return rows[(rows["period"].astype(object) == want).to_numpy()], at, when
@@ -191,7 +192,7 @@ def benchmark_table(kpis: pd.DataFrame, team: str, benchmarks: pd.DataFrame | No
             raise InvalidArgument(f"peers not in the KPI table: {', '.join(unknown)} (its "
                                   f"teams: {', '.join(sorted(kpis['team'].astype(str).unique()))})")
         kpis = kpis[kpis["team"].isin(peers + [team])]
-    now, _, _ = _compared(kpis, team, period)
+    now, _, _ = _compared(kpis, team, period, min_n)
     # each KPI's rows and benchmarks, found once (not by a scan of the table per KPI)
     by_kpi = dict(tuple(now.groupby("kpi", sort=False, observed=True)))
     listed = {}
@@ -261,7 +262,7 @@ def peer_matrix(kpis: pd.DataFrame, *, period=None, catalogue: Catalogue | None 
     ``attrs["periods"]`` ({kpi: Period}); ``attrs["period"]`` is ``period``.
     """
     cat = resolve(catalogue)
-    now, at, when = _compared(kpis, None, period)
+    now, at, when = _compared(kpis, None, period, min_n)
     now = now[~_few(now, min_n)]
     wide = now.pivot_table(index="team", columns="kpi", values="value", aggfunc="first",
                            observed=True)

@@ -445,13 +445,16 @@ class Simulation:
         (a deadline period still open whose tickets have already taken that
         long, :func:`servicekpi.compute_kpis`' ``at_least``): the paths at or
         above it there, whole (the forecast conditioned on what is known).
-        When no path reaches it, every path is raised to it in that period."""
+        When fewer than :data:`AT_LEAST_PATHS` reach it (the forecast all but
+        rules the bound out: the value will end just above it), every path is
+        raised to it in that period instead: a probability is not read off a
+        handful of the outermost paths."""
         from dataclasses import replace
         if not self.ok or not np.isfinite(floor) or pd.Period(period) not in self.index:
             return self
         i = self.index.get_loc(pd.Period(period))
         above = np.isfinite(self.paths[i]) & (self.paths[i] >= floor)
-        if above.any():
+        if above.sum() >= AT_LEAST_PATHS:
             paths = self.paths[:, above]
         else:
             paths = self.paths.copy()
@@ -520,6 +523,11 @@ class Simulation:
             out[f"lower_{name}"], out[f"upper_{name}"] = (
                 float(v) for v in np.quantile(values, _tails(lev)))
         return out
+
+
+#: The fewest paths at or above a bound that :meth:`Simulation.at_least` reads a
+#: conditional forecast from (1% of the default 1,000).
+AT_LEAST_PATHS = 10
 
 
 def simulate(series: pd.Series, horizon: int, *, bounds=None, seasonal_period=None,

@@ -399,8 +399,11 @@ def gap_table(kpis: pd.DataFrame, targets: pd.DataFrame, *, period=None,
         pending = left <= 0 and deadline in left_out and bound is None
         if pending:
             held = observed[observed["period"] == deadline].iloc[-1]
+            # a bound only for a period the export covers whole: tickets not created
+            # yet may still lower the mean of one it ends inside
             row.update(deadline_pending=True, deadline_open_share=_num(held, "open_share"),
-                       deadline_floor=_num(held, "at_least"))
+                       deadline_floor=_num(held, "at_least") if deadline != partial
+                       else np.nan)
             series = series[series.index < deadline]    # simulate from before the deadline
         stale = now.ordinal - last["period"].ordinal
         if left <= 0 and not pending:
@@ -577,7 +580,7 @@ def _why_row(r: dict, language: str, c: dict) -> str:
                  else m("pending_unknown"))
         text = m("pending", deadline=deadline, open=still,
                  basis=m("basis_glide" if c["basis"] == "glide" else "basis_forecast"))
-        if pd.notna(r.get("deadline_floor")) and c["basis"] != "glide":
+        if pd.notna(r.get("deadline_floor")) and code == "forecast":   # the floor read
             text = text.rstrip("; ；") + m("pending_floor")
     if code == "no_value":
         text += m("no_value", kpi=r["kpi"], period=period)

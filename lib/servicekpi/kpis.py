@@ -640,7 +640,9 @@ def too_small(rows: pd.DataFrame, min_n: int) -> np.ndarray:
     if "open_share" in rows.columns:
         closed = 1 - rows["open_share"].to_numpy(dtype=float, na_value=np.nan)
         with np.errstate(invalid="ignore", divide="ignore"):
-            n = np.where(closed > 0, n / closed, np.nan)
+            # a row with tickets open: its closed ones over the share closed; a
+            # row without open_share (a rate, a count): its own n
+            n = np.where(np.isfinite(closed), np.where(closed > 0, n / closed, np.nan), n)
     volume = rows[(rows["kpi"] == "volume").to_numpy()] if "kpi" in rows.columns else rows[:0]
     if len(volume):
         count = volume.set_index(["team", "period"])["value"]

@@ -754,13 +754,18 @@ def _unknown_team_rows(raw, source: str, key: str, known: set[str],
     stray = (ids.notna() & ~ids.isin(list(known))).to_numpy(dtype=bool) & filled
     if not stray.any():
         return []
-    at = np.flatnonzero(stray)
     what = {"targets": "targets", "competencies": "competency scores",
             "competency_targets": "competency targets"}.get(key, "KPI values")
-    return [problem_at(source, "team", f"team not in {' or '.join(exports)} nor in the "
-                       f"parameters (known team ids: {_listed(sorted(known))}): these "
-                       f"{what} would never be shown; fix the team or remove the rows",
-                       at + FIRST_ROW, list(names.to_numpy(dtype=object)[at]))]
+    # one problem per team named: each with its own rows (a report reads them to say
+    # which of a team's targets went to a team spelt like it)
+    out = []
+    for tid in dict.fromkeys(ids[stray]):
+        at = np.flatnonzero(stray & (ids == tid).to_numpy(dtype=bool))
+        out.append(problem_at(source, "team", f"team not in {' or '.join(exports)} nor in "
+                              f"the parameters (known team ids: {_listed(sorted(known))}): "
+                              f"these {what} would never be shown; fix the team or remove "
+                              "the rows", at + FIRST_ROW, list(names.to_numpy(dtype=object)[at])))
+    return out
 
 
 def _team_problems(exc: ServiceKPIError, team: str) -> list[Problem]:

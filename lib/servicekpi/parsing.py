@@ -450,13 +450,18 @@ def _clock(words: str, shift: int) -> list[tuple[str, str]]:
 #: Dates and times as Chinese and Japanese spreadsheets and ticket systems write
 #: them, each rewritten to the ISO form read after it (in this order; full-width
 #: digits and colons, ２０２５：, are read as ASCII ones first): ``2025年1月3日``
-#: is 2025-1-3 (also with 号, and a weekday such as 星期五 or （周五） after it),
+#: is 2025-1-3 (also with 号, and a weekday after it, 星期五, （周五） or (金), as after
+#: 2025/1/3),
 #: ``2025年1月`` is 2025-1, ``2025年`` 2025, ``14时05分30秒`` (时, 時, 点, 點) is 14:05:30, and an
 #: hour after 上午 or 下午 (午前, 午後) is on the 24-hour clock: 下午2:05 is 14:05,
 #: 上午12:30 is 00:30.  The order of year, month and day is the one written.
+#: A weekday after a date: 星期五, 周五, （周五） in Chinese; (金), (金曜日) in Japanese.
+_WEEKDAY = (r"(?:[(（]?(?:星期|周|週)[一二三四五六日天][)）]?"
+            r"|[(（][月火水木金土日](?:曜日?)?[)）])")
 CJK_DATE_FORMS: tuple[tuple[str, str], ...] = (
-    (r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号號]"
-     r"\s*(?:[(（]?(?:星期|周|週)[一二三四五六日天][)）]?)?", r"\1-\2-\3 "),
+    (rf"(\d{{4}})\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*[日号號]\s*{_WEEKDAY}?",
+     r"\1-\2-\3 "),
+    (rf"(\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}})\s*{_WEEKDAY}", r"\1 "),   # 2025/1/3（周五）
     (r"(\d{4})\s*年\s*(\d{1,2})\s*月", r"\1-\2"),
     (r"(\d{4})\s*年\s*$", r"\1"),
     (r"(\d{1,2})\s*[时時点點]\s*(\d{1,2})\s*分\s*(\d{1,2})\s*秒", r"\1:\2:\3"),

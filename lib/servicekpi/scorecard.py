@@ -339,9 +339,20 @@ def memberships(score: float, *, bands=DEFAULT_BANDS) -> pd.Series:
     return pd.Series(m[::-1], index=_names(bands), name="membership")
 
 
+#: Memberships this close to the largest tie with it (:func:`tied`).
+TIE = 1e-12
+
+
+def tied(memberships) -> np.ndarray:
+    """Which memberships share the largest (within :data:`TIE`): more than one is
+    a tie, which the better grade takes (:func:`fuzzy_evaluation`)."""
+    m = np.asarray(memberships, dtype=float)
+    return m >= m.max() - TIE
+
+
 def _best(m: np.ndarray, names_worst_first: list[str]) -> str:
     """The grade of the largest membership; a tie goes to the better grade."""
-    top = np.flatnonzero(m >= m.max() - 1e-12)
+    top = np.flatnonzero(tied(m))
     return names_worst_first[int(top[-1])]
 
 
@@ -530,7 +541,7 @@ def scorecard(kpis: pd.DataFrame, targets: pd.DataFrame, *, rules: dict | None =
         capped), ``grade`` (capped), ``grade_uncapped`` (grade codes),
         ``capped`` (the cap lowered the crisp grade), ``cap`` (the grade cap
         in force, or None; :func:`cap_reason` names the targets behind it),
-        ``off_weight`` (the share of the weight off track or missed; NaN
+        ``off_weight`` (the share of the weight scored that is off track or missed; NaN
         when not checked), ``cap_checked``, ``coverage``, ``missing``,
         ``kpis``, one column per perspective, and ``problems`` ("" when
         scored).
@@ -709,13 +720,13 @@ def cap_reason(scores: pd.DataFrame, team: str, language: str = "en", *,
 
 def weight_share(share: float) -> str:
     """A share of a team's weight as pages show it: a whole percent rounded
-    down (to 7 decimals first, as :func:`grade`), so that it compares with
+    down (as scores are, :func:`servicekpi.catalogue.fmt_score`), so that it compares with
     the cap's share (:data:`HEAVY_WEIGHT`, 25%) as the share itself does: 0.249
-    reads 24%, not 25% beside a grade the cap did not lower.  Missing: '–'."""
-    import math
-    if share is None or not np.isfinite(share):
-        return "–"
-    return f"{math.floor(round(100 * float(share), 7))}%"
+    reads 24%, not 25% beside a grade the cap did not lower.  Missing: '–'.
+    (:func:`servicekpi.report.common.done_share` for a share that may be
+    negative, progress.)"""
+    from .catalogue import _floored
+    return _floored(share, 0, scale=100, suffix="%")
 
 
 def unscored_reason(row, language: str = "en", *, gaps: pd.DataFrame | None = None) -> str:

@@ -355,8 +355,8 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
     # --- teams: ids from the export's names; blank -> unassigned ------------
     drop_extra = np.zeros(n, bool)
     names_of: dict[str, str] = {}
-    row_team = None               # each row's team id, to say whose rows are dropped
-    if "team" in frame:
+    team_codes = team_of = None   # each row's distinct team cell, and each cell's team id:
+    if "team" in frame:           # to say whose rows are dropped
         # each distinct cell read once: its name, its id, whether it names no team
         cells = frame["team"]
         if cells.dtype == object:      # 1 and 1.0, True and 1: distinct names as written
@@ -377,7 +377,8 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
             else:
                 quality.add_rows("blank_team", "team", blank, "warning",
                                  variant="detail_kept", unassigned=UNASSIGNED)
-        row_team = np.asarray(ids, dtype=object)[codes]
+        team_codes = codes
+        team_of = np.where(no_team, UNASSIGNED, np.asarray(ids, dtype=object))
         tickets_of = np.bincount(codes, minlength=len(names))
         per_name = pd.Series(tickets_of, index=names.where(~no_team, None).fillna(""))
         written = per_name[tickets_of > 0].groupby(level=0).sum()
@@ -521,8 +522,12 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
                             p.rows, p.values or (None,) * len(p.rows))])
     # whose rows were dropped: a team's page says how many of its own (its month
     # with a dropped ticket reads one ticket short, not quiet)
-    dropped_by = ({} if row_team is None or not bad.any() else
-                  {str(t): int(c) for t, c in pd.Series(row_team[bad]).value_counts().items()})
+    dropped_by = {}
+    if team_codes is not None and bad.any():
+        per_cell = np.bincount(team_codes[bad], minlength=len(team_of))
+        for cell in np.flatnonzero(per_cell):
+            tid = str(team_of[cell])
+            dropped_by[tid] = dropped_by.get(tid, 0) + int(per_cell[cell])
 
     # The rows kept, in created order: one take per column, each column let go
     # once taken (the raw, mapped and typed frames share their columns), so
@@ -782,12 +787,18 @@ def _one_row_per_ticket(raw, rownum, m, source, quality, *, timezone, dayfirst, 
 
 
 def _as_of(value, tz: str) -> pd.Timestamp:
+    written = value
     if isinstance(value, str):
         value = western_date(value.strip())     # 2025年3月10日 18:00
     if isinstance(value, str) and not ISO_DATE.match(value):
-        raise ConfigError(f"as-of time {value!r}: write it year first, e.g. 2024-03-10 or "
+        raise ConfigError(f"as-of time {written!r}: write it year first, e.g. 2024-03-10 or "
                           "'2024-03-10 18:00' (10/03/2024 reads either way)", source="as_of")
-    ts = pd.Timestamp(value)
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):        # 2025-13-10: no such date
+        raise ConfigError(f"as-of time {written!r} is no date and time: write it year "
+                          "first, e.g. 2024-03-10 or '2024-03-10 18:00'",
+                          source="as_of") from None
     if ts.tzinfo is not None and tz == AS_WRITTEN:
         # each time of the export keeps the clock it was written in: an instant in
         # another offset cannot be placed among them

@@ -21,7 +21,7 @@ from ..i18n import grade_words, msg
 from ..periods import label
 from ..status import Status
 from ..tickets import export_rows
-from .common import Markdown, Note, _pct, done_share
+from .common import Markdown, Note, done_share
 
 
 def note(report, key: str, **values) -> Note:
@@ -136,8 +136,9 @@ def quiet_note(report) -> Note | None:
     last = last_ticket_period(report)
     if last is None:
         return None
-    return note(report, "quiet", last=label(last), period=label(report.period),
-                periods=report.period.ordinal - last.ordinal)
+    gap = report.period.ordinal - last.ordinal
+    return note(report, "quiet" if gap > 1 else "quiet_one", last=label(last),
+                period=label(report.period), periods=gap)
 
 
 def kpis_note(report) -> Note | None:
@@ -199,7 +200,7 @@ def scorecard_summary(report) -> Markdown | Note:
     sc = report.scorecard()
     me = report.totals
     mine = sc.scores[sc.scores["team"] == report.params.team]
-    from ..scorecard import cap_reason, rule_text, unscored_reason
+    from ..scorecard import cap_reason, rule_text, unscored_reason, weight_share
     unscored = msg("team.list_sep_long", lang).join(
         msg("team.scorecard.unscored_one", lang, kpi=report.catalogue.label(r.kpi, lang),
             reason=unscored_reason(r, lang, gaps=report.gaps()))
@@ -237,8 +238,8 @@ def scorecard_summary(report) -> Markdown | Note:
             f"{grade_words(g, lang)} {f[g]:.2f}" for g in grades)
         # the largest membership shared by two grades or more: the rule's tie-break
         # (the better grade) picks the grade, the memberships do not lean to it
-        top = max(float(f[g]) for g in grades)
-        tied = [g for g in grades if np.isclose(float(f[g]), top, rtol=0, atol=1e-9)]
+        from ..scorecard import tied as ties
+        tied = [g for g, t in zip(grades, ties([float(f[g]) for g in grades])) if t]
         if len(tied) > 1:
             out.append(msg("team.scorecard.fuzzy_tied", lang, members=members,
                            tied=msg("team.list_sep", lang).join(grade_words(g, lang)
@@ -259,7 +260,8 @@ def scorecard_summary(report) -> Markdown | Note:
         elif f["grade"] != me["grade"]:
             lean = grade_words(f["grade_uncapped"], lang)
             why = (msg("team.scorecard.lean_targets", lang, k=int(f["lean_targets"]),
-                       n=int(f["scored_targets"]), weight=_pct(f["lean_weight"]), grade=lean)
+                       n=int(f["scored_targets"]), weight=weight_share(f["lean_weight"]),
+                       grade=lean)
                    if f["lean_targets"] else msg("team.scorecard.lean_spread", lang))
             out.append(msg("team.scorecard.differs", lang, grade=grade, lean=lean, why=why,
                            score=fmt_score(me["score"]),

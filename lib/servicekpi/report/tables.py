@@ -224,9 +224,10 @@ def trend(report, periods: int = 6):
                                                    share=fmt_share(r["open_share"], MAX_OPEN_SHARE))])
             cells.append(shown)
         out[period_label(report, p)] = cells
-    shown = len(report.periods)
-    caption = [msg("team.trend.caption", lang) if len(ps) >= shown else
-               msg("team.trend.caption_last", lang, n=len(ps), shown=shown)]
+    shown = len(report.periods)          # the periods the figure spans, this table's last
+    last = min(periods, shown)
+    caption = [msg("team.trend.caption", lang) if last >= shown else
+               msg("team.trend.caption_last", lang, n=last, shown=shown)]
     if flagged:
         caption.append(note("incomplete", lang, limit=f"{MAX_OPEN_SHARE:.0%}"))
     return table(out, caption=_join(report, caption))
