@@ -169,7 +169,7 @@ def test_a_shipped_job_needs_nothing_of_the_submitters_disk(tmp_path, demo_dir):
     out = tmp_path / "r"
     (out / "teams").mkdir(parents=True)
     p = load_params(params)[0]
-    errors, prepared, _ = preflight([p], out)
+    errors, prepared, _, _ = preflight([p], out)
     assert errors == {}
     job = ship({"team": p.team, "name": p.name, "notebook": str(TEAM_NOTEBOOK),
                 "parameters": p.notebook_parameters(), "out": str(out),

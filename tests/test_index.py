@@ -2,10 +2,12 @@
 pages' frame (htmlout): words in the page's language, statuses from Status,
 every value literal.  No notebook runs here."""
 import hashlib
+import html
 import re
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from conftest import page_text
@@ -210,3 +212,23 @@ def test_a_kept_team_whose_parameters_went_wrong_is_not_called_removed(tmp_path,
     _mark_outdated(record, now.ok, TEAM_NOTEBOOK, set(now.failed))
     assert record.entries["chat"].outdated == ["parameters"]
     assert record.entries["vip_care"].outdated == ["removed"]
+
+
+def test_the_index_says_how_many_rows_an_export_lost(tmp_path):
+    """An export read with bad_rows: drop lost 3 of its 18 rows: every report is
+    'ok', and the index says the reports rest on the rest (in each language)."""
+    from servicekpi.runner import _dropped
+    for language, line in (("en", "jsm.csv: 3 of its 18 rows dropped as unreadable (bad_rows: "
+                                  "drop): the reports rest on the rest; each team's data-quality "
+                                  "table gives the reasons and its own rows among them."),
+                           ("zh", "jsm.csv：18行中有3行因无法读取被剔除（bad_rows: drop）")):
+        rec = record(tmp_path / language, language)
+        rec.run["dropped"] = [{"file": "jsm.csv", "dropped": 3, "rows": 18}]
+        rec.write()
+        page = (tmp_path / language / "index.html").read_text()
+        assert line in html.unescape(page)
+    frame = pd.DataFrame({"team": ["a"]})
+    frame.attrs.update(dropped_by_team={"a": 2, "unassigned": 1}, source="jsm.csv",
+                       rows_read=18)
+    inputs = type("Inputs", (), {"tickets": {"a": frame, "b": frame}})()
+    assert _dropped(inputs) == [{"file": "jsm.csv", "dropped": 3, "rows": 18}]

@@ -329,7 +329,7 @@ def test_preflight_reads_the_export_as_the_parameters_say(tmp_path):
 
     p = auto_params(tmp_path, "1,Desk,01/03/2024 09:00\n2,Desk,02/03/2024 09:00\n",
                     "dayfirst: true\n")
-    errors, _, _ = preflight(load_params(p), tmp_path)
+    errors, _, _, _ = preflight(load_params(p), tmp_path)
     assert errors == {}
     k = pd.read_csv(tmp_path / "kpis.csv")
     assert k.loc[k["kpi"] == "volume", ["team", "period", "value"]].values.tolist() == [

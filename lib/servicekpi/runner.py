@@ -796,7 +796,23 @@ def preflight(all_params: list[ReportParams], out: Path, display: dict | None = 
         from .literal import csv_safe   # no text cell is read as a spreadsheet formula
         atomic_write(out / "kpis.csv",
                      csv_safe(pd.concat(frames, ignore_index=True)).to_csv(index=False))
-    return errors, str(prepared), list(inputs.unused)
+    return errors, str(prepared), list(inputs.unused), _dropped(inputs)
+
+
+def _dropped(inputs) -> list[dict]:
+    """Per export read with ``bad_rows: drop`` that lost rows: its file, the rows
+    dropped and the rows read (said on the index: the reports are 'ok', but
+    rest on fewer tickets than the file holds)."""
+    out, seen = [], set()
+    for team, tickets in inputs.tickets.items():
+        if id(tickets) in seen:
+            continue
+        seen.add(id(tickets))
+        gone = sum((tickets.attrs.get("dropped_by_team") or {}).values())
+        if gone:
+            out.append({"file": str(tickets.attrs.get("source") or team), "dropped": int(gone),
+                        "rows": int(tickets.attrs.get("rows_read") or 0)})
+    return out
 
 
 def team_kpis(inputs, p: ReportParams):
@@ -1137,7 +1153,8 @@ def run_reports(params_dir=config.PARAMS_DIR, out_dir=config.REPORTS_DIR, *,
                 for _ in range(min(overview_workers, to_run)):
                     pool.submit(prestart, kernel, str(Path(notebook).parent),
                                 sorted({p.language for p in all_params}))
-            data_errors, prepared, unused = preflight(all_params, out, display)
+            data_errors, prepared, unused, dropped = preflight(all_params, out, display)
+            record.run["dropped"] = dropped
             if unused and not record.run.get("partial"):   # rows no report of these shows
                 record.run["unused"] = [str(q) for q in unused]
                 for q in unused:
@@ -1687,7 +1704,7 @@ def write_index(record: "RunRecord") -> None:
     """index.html: every team with its status summary, its page and the run that
     produced it, in the language of its reports (Chinese when every one is);
     all text literal."""
-    from .i18n import stamp, team_shown
+    from .i18n import msg, stamp, team_shown
 
     results = [record.entries[t] for t in record.order if t in record.entries]
     language = _language(*results)
@@ -1704,5 +1721,7 @@ def write_index(record: "RunRecord") -> None:
     page = _render("index.html.j2", language, title=title, heading=title,
                    generated=stamp(datetime.now(), language), ok=sum(r.ok for r in results),
                    rows=rows, run_line=_run_line(record, language), overview=record.overview,
-                   unused=record.run.get("unused") or [])
+                   unused=record.run.get("unused") or [],
+                   dropped=[msg("index.dropped", language, **d)
+                            for d in record.run.get("dropped") or []])
     atomic_write(record.out / "index.html", page)
