@@ -382,3 +382,23 @@ def test_problems_are_called_what_they_are():
     assert str(ConfigError([key, key], source="params")).startswith(
         "2 configuration problems found")
     assert str(DataError([row, row])).startswith("2 data problems found")
+
+
+def test_validate_names_the_team_a_problem_fails_alone(tmp_path, capsys):
+    """Defaults drop bad rows; team b's own file says bad_rows: raise.  The
+    export's unreadable row fails b alone in a run, and validate says whose
+    problem it is (it listed it without a team)."""
+    rows = [f"{i},{'a' if i % 2 else 'b'},2024-01-{i + 1:02d} 09:00,2024-01-{i + 1:02d} 10:00"
+            for i in range(20)] + ["99,b,not a date,2024-01-05 10:00"]
+    (tmp_path / "t.csv").write_text("ticket_id,team,created_at,resolved_at\n"
+                                    + "\n".join(rows) + "\n")
+    params = tmp_path / "params"
+    (params / "teams").mkdir(parents=True)
+    from servicekpi import config
+    (params / "defaults.yaml").write_text(f"tickets: ../t.csv\nbad_rows: drop\n"
+                                          f"max_dropped_share: 0.5\ncatalogue: {config.CATALOGUE}\n")
+    (params / "teams" / "a.yaml").write_text("team: a\n")
+    (params / "teams" / "b.yaml").write_text("team: b\nbad_rows: raise\n")
+    assert main(["validate", "--params", str(params)]) == 2
+    err = capsys.readouterr().err
+    assert "t.csv, column 'created_at': team 'b': cannot read value" in err

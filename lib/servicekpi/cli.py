@@ -166,8 +166,22 @@ def _validate(args) -> int:
         found, _ = check_inputs(teams, unused=unused)
     finally:
         clear_export_cache()
-    # a file's problem once, however many teams use it
-    data_problems = unique([q for team_problems in found.values() for q in team_problems]
+    # a file's problem once, however many teams use it; named by its teams when it
+    # is not every team's (run fails those teams alone: bad_rows: raise in one's file)
+    from dataclasses import replace
+    owners: dict = {}
+    for team, team_problems in found.items():
+        for q in team_problems:
+            owners.setdefault(q, []).append(team)
+    every = {p.team for p in teams}
+
+    def whose(q):
+        who = owners.get(q, [])
+        if len(every) < 2 or not who or set(who) >= every:
+            return q
+        names = ", ".join(repr(t) for t in who)
+        return replace(q, message=f"team{'s' if len(who) > 1 else ''} {names}: {q.message}")
+    data_problems = unique([whose(q) for team_problems in found.values() for q in team_problems]
                            + unused)
     if not teams and not problems and not data_problems:
         problems = [Problem(str(args.params), None, "no team gets a report")]
