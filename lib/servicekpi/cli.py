@@ -177,8 +177,8 @@ def _validate(args) -> int:
 
     def whose(q):
         who = owners.get(q, [])
-        if len(every) < 2 or not who or set(who) >= every:
-            return q
+        if len(every) < 2 or not who or set(who) >= every or q.message.startswith("team "):
+            return q        # every team's, or named by its team already
         names = ", ".join(repr(t) for t in who)
         return replace(q, message=f"team{'s' if len(who) > 1 else ''} {names}: {q.message}")
     data_problems = unique([whose(q) for team_problems in found.values() for q in team_problems]

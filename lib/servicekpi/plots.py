@@ -260,10 +260,15 @@ def small_multiples(items: list, draw, *, ncols: int, panel: tuple[float, float]
 TREND_SPACING = (1.0, 0.75)
 
 
-def _expect_kpi(data: pd.DataFrame, team: str, kpi: str) -> None:
-    """Refuse a team or a KPI the table has no row of (a blank figure otherwise)."""
+def _expect_kpi(data: pd.DataFrame, team: str, kpi: str, catalogue=None) -> None:
+    """Refuse a team the table has no row of, or a KPI neither it nor the
+    catalogue knows (a mistyped code: a blank figure otherwise).  A KPI of the
+    catalogue without data (a target on a KPI the export does not measure) is
+    drawn empty, as its report says why."""
+    from .catalogue import resolve
     expect_team(data, team, "the KPI table")
-    if "kpi" in data.columns and not (data["kpi"] == kpi).any():
+    if "kpi" in data.columns and not (data["kpi"] == kpi).any() \
+            and kpi not in resolve(catalogue):
         raise InvalidArgument(f"KPI {kpi!r} is not in the KPI table; its KPIs: "
                               + ", ".join(sorted(set(data["kpi"].astype(str)))))
 
@@ -327,7 +332,7 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
         partial_label = msg("figures.trend.partial", language)
     if incomplete_label is None:
         incomplete_label = note("incomplete_legend", language)
-    _expect_kpi(data, team, kpi)
+    _expect_kpi(data, team, kpi, catalogue)
     rows = data[data["kpi"] == kpi]
     if partial is not None and not isinstance(partial, pd.Period) and table_freq(data):
         partial = parse_period(partial, table_freq(data))
@@ -412,10 +417,12 @@ def trend_grid(data: pd.DataFrame, *, team: str, kpi_list: list[str], name: str 
     the id); returns the Figure."""
     expect_team(data, team, "the KPI table")
     shown = [k for k in kpi_list if ((data["kpi"] == k) & (data["team"] == team)).any()]
-    if not shown:
+    from .catalogue import resolve
+    unknown = [k for k in kpi_list if k not in resolve(catalogue)]
+    if not shown and unknown:       # mistyped codes: said; the team's missing KPIs: blank
         theirs = sorted(set(data.loc[data["team"] == team, "kpi"].astype(str)))
-        raise InvalidArgument(f"team {team!r} has none of the KPIs {list(kpi_list)} in the "
-                              f"KPI table; its KPIs: {', '.join(theirs)}")
+        raise InvalidArgument(f"no KPI {unknown} in the catalogue nor in the KPI table; "
+                              f"team {team!r} has {', '.join(theirs)}")
 
     def draw(ax, kpi):
         kpi_trend(data, team=team, kpi=kpi, catalogue=catalogue, periods=periods, ax=ax,
@@ -698,7 +705,7 @@ def fan_chart(data: pd.DataFrame, forecast, *, team: str, kpi: str, target=None,
     """
     from .forecast import Simulation
 
-    _expect_kpi(data, team, kpi)
+    _expect_kpi(data, team, kpi, catalogue)
     d = _kpi(catalogue, kpi)
     if d is not None and not (units and kpi in units):
         hist = data[(data["team"] == team) & (data["kpi"] == kpi)].sort_values("period")
