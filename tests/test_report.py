@@ -524,6 +524,17 @@ def test_a_team_that_stopped_says_so(files, tmp_path):
     assert str(sentences.quiet_note(zh)).startswith("本团队2024-02之后没有工单，比评估期2024-06早4期")
     a = TeamReport.load(team="a", tickets=str(export), as_of=files["as_of"])
     assert sentences.quiet_note(a) is None
+    # the index's row says it too, from the summary the report writes
+    import json
+
+    from servicekpi.runner import _status_cell
+    r.write_summary(tmp_path / "c.json")
+    summary = json.loads((tmp_path / "c.json").read_text())
+    assert summary["last_tickets"] == "2024-02"
+    assert _status_cell(summary, "en")["quiet"] == "no tickets after 2024-02"
+    assert _status_cell(summary, "zh")["quiet"] == "2024-02之后没有工单"
+    a.write_summary(tmp_path / "a.json")
+    assert _status_cell(json.loads((tmp_path / "a.json").read_text()), "en")["quiet"] is None
 
 
 def test_a_category_without_tickets_in_a_period_has_no_value_there(report):

@@ -551,6 +551,11 @@ def _summary_report(sc, gaps=None):
         name = "Team A"
         has_targets = True
 
+        kpis = None
+
+        def team_rows(self, data=None, kpi=None):     # no volume rows: not quiet
+            return pd.DataFrame({"period": pd.PeriodIndex([], freq="M"), "value": []})
+
         @property
         def units(self):            # each scored KPI's unit, from its scored values
             s = self.scorecard().scores
@@ -620,7 +625,7 @@ def test_index_and_manifest_never_show_nan():
     from servicekpi.runner import _json_safe, _status_cell
 
     assert _status_cell({"grade": NAN, "score": NAN, "status_counts": {}}, "en") == {
-        "statuses": [], "grade": None, "grade_title": None}
+        "statuses": [], "grade": None, "grade_title": None, "quiet": None}
     cell = _status_cell({"grade": "C", "score": 76.0, "grade_uncapped": "B",
                          "capped_by": "Average resolution time (weight 40%, off track)"}, "en")
     assert cell["grade"] == "grade C (76.0, capped from B)"

@@ -1636,7 +1636,9 @@ def _status_cell(summary: dict, language: str) -> dict:
         elif summary.get("language", language) != language:
             capped = None
         title = capped if isinstance(capped, str) and capped else None
-    return {"statuses": statuses, "grade": shown, "grade_title": title}
+    quiet = summary.get("last_tickets")
+    return {"statuses": statuses, "grade": shown, "grade_title": title,
+            "quiet": t("quiet", last=quiet) if isinstance(quiet, str) and quiet else None}
 
 
 def _outdated_line(r: TeamResult, record: "RunRecord", language: str) -> str | None:

@@ -569,11 +569,14 @@ class TeamReport:
 
         score = me.get("score") if me is not None else None
         score = float(score) if score is not None and np.isfinite(score) else None
+        from .sentences import last_ticket_period
+        quiet = last_ticket_period(self)        # no tickets since: said on the index too
         Path(path).write_text(json.dumps({
             "team": self.params.team, "name": self.name, "status_counts": counts,
             "score": score, "grade": code("grade"), "grade_uncapped": code("grade_uncapped"),
             "capped_by": capped_by,
             "period": label(self.period) if self.period is not None else None,
             "partial_period": label(self.partial) if self.partial is not None else None,
+            "last_tickets": label(quiet) if quiet is not None else None,
             "language": self.params.language},
             allow_nan=False))
