@@ -707,3 +707,18 @@ def test_a_team_or_kpi_not_in_the_table_is_refused_not_drawn_blank():
     with pytest.raises(skpi.InvalidArgument, match=r"team 'Billing' is not in the tickets; "
                                                    r"their teams \(ids\): billing, support"):
         diagnostics.pareto(t, team="Billing")
+
+
+def test_a_value_on_few_observations_is_ringed_in_the_trend():
+    """Team A's CSAT share rests on 3 answers in March (100%) and 400 before: its
+    March point is ringed and the legend says why; values on 400 are not."""
+    k = kpi_rows(series("A", "csat_pct", "2026-01", [0.7, 0.72], n=400)
+                 + series("A", "csat_pct", "2026-03", [1.0], n=3)
+                 + series("B", "csat_pct", "2026-01", [0.6, 0.6, 0.6], n=400))
+    ax = plots.kpi_trend(k, team="A", kpi="csat_pct", catalogue=CAT)
+    rings = [ln for ln in ax.get_lines() if ln.get_label() == "fewer than 20 observations"]
+    assert len(rings) == 1 and list(rings[0].get_xdata()) == [2]
+    assert "fewer than 20 observations" in [t.get_text() for t in ax.get_legend().get_texts()]
+    plt.figure()
+    ax = plots.kpi_trend(k[k["n"] > 3], team="A", kpi="csat_pct", catalogue=CAT)
+    assert not [ln for ln in ax.get_lines() if ln.get_label() == "fewer than 20 observations"]

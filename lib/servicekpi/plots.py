@@ -388,6 +388,14 @@ def kpi_trend(data: pd.DataFrame, *, team: str, kpi: str, catalogue: Catalogue |
             ax.plot([x_of[p] for p in pts["period"]], pts["value"].to_numpy(float) * scale,
                     ls="none", marker="o", ms=6, mfc="white", mec=colour, mew=1.5,
                     label=mpl(text))
+    # a value on too few observations to compare (3 answers' 100%): ringed in grey,
+    # as the peers' median leaves such values out
+    few = too_few(mine, MIN_N) & has_value & ~hollow
+    if few.any():
+        pts = mine[few]
+        ax.plot([x_of[p] for p in pts["period"]], pts["value"].to_numpy(float) * scale,
+                ls="none", marker="o", ms=8, mfc="none", mec=PEER_COLOUR, mew=1.2,
+                label=mpl(msg("figures.trend.few", language, min_n=MIN_N)))
     step = max(1, math.ceil(len(ticks) / 7))
     ax.set_xticks(range(0, len(ticks), step))
     ax.set_xticklabels([label(ticks[i]) for i in range(0, len(ticks), step)], rotation=0,
