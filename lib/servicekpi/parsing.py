@@ -520,9 +520,9 @@ def _normalise_zones(arr: pa.Array) -> pa.Array:
 
 
 #: Dates whose day sits where no reading can move it (year first, or before a
-#: month's name): the day, and the text around it.
-_FIXED_DAY = (r"^(\d{4}[-/.]\d{1,2}[-/.])(29|30|31)(\D.*)?$",
-              r"^(29|30|31)([/ .\-]\s*[^\W\d_]{3,}.*)$")
+#: month's name), each with the same date on day 28.
+_FIXED_DAY = ((r"^(\d{4}[-/.]\d{1,2}[-/.])(?:29|30|31)(\D.*)?$", r"\g<1>28\2"),
+              (r"^(?:29|30|31)([/ .\-]\s*[^\W\d_]{3,}.*)$", r"28\1"))
 
 
 def no_such_day(cells: pd.Series) -> np.ndarray:
@@ -532,13 +532,11 @@ def no_such_day(cells: pd.Series) -> np.ndarray:
     day before a month's name)."""
     text = cells.astype("string").str.strip().reset_index(drop=True)
     out = np.zeros(len(text), bool)
-    for pattern in _FIXED_DAY:
+    for pattern, on_28 in _FIXED_DAY:
         hit = text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
         if not hit.any():
             continue
-        day_28 = text[hit].str.replace(pattern, lambda m: (
-            m.group(1) + "28" + (m.group(3) or "")) if m.re.pattern == _FIXED_DAY[0]
-            else "28" + m.group(2), regex=True)
+        day_28 = text[hit].str.replace(pattern, on_28, regex=True)
         values, bad = parse_timestamps(day_28)
         _, unread = parse_timestamps(text[hit].reset_index(drop=True))
         out[np.flatnonzero(hit)[unread & ~bad & values.notna().to_numpy()]] = True

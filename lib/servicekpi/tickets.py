@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -514,8 +514,7 @@ def _validate(held: list, mapping, *, source, bad_rows, as_of, timezone, dayfirs
                 f"and the export; the largest reasons follow"))
             raise DataError([head] + named(top[:5]), source=source)
         for p in problems:    # with the file's header and the rows, to find them by
-            header = (mapped.sources.get(p.column, p.column) if p.column in mapped.sources
-                      else p.column)
+            header = mapped.sources.get(p.column, p.column)
             quality.add("row_dropped", p.column, p.count, "dropped", reason=p.message,
                         header=None if header is None else str(header),
                         at=[[int(r), None if _blank_value(v) else _short(v)] for r, v in zip(
@@ -896,6 +895,7 @@ def _before_created(what: str, column: str, language: str = "en") -> str:
                what=msg(f"data.reason.{what}", language))
 
 
+@cache
 def _fixed_reasons(language: str) -> dict[str, str]:
     """The checks' reasons written from the message catalogue, as English writes
     them -> in ``language``."""

@@ -255,9 +255,7 @@ def scorecard_summary(report) -> Markdown | Note:
         else:
             out.append(msg("team.scorecard.fuzzy", lang, members=members,
                            grade=grade_words(f["grade"], lang)))
-        if len(tied) > 1:
-            pass     # said: the tie, not a lean, decided it
-        elif f["grade"] != me["grade"]:
+        if len(tied) == 1 and f["grade"] != me["grade"]:     # a tie is said above, no lean
             lean = grade_words(f["grade_uncapped"], lang)
             why = (msg("team.scorecard.lean_targets", lang, k=int(f["lean_targets"]),
                        n=int(f["scored_targets"]), weight=weight_share(f["lean_weight"]),
